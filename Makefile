@@ -1,0 +1,64 @@
+# Every target does its own set-up: a fresh clone needs only Python 3.11+, Node.js, git and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .venv-tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+AWS_PORT ?= 4566
+
+.PHONY: install run test lint typecheck unit integration infra e2e synth bench openapi lock clean
+
+install: $(STAMP)
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet requirements.lock
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/forge dev --port $(PORT) --aws-port $(AWS_PORT)
+
+test: lint typecheck
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy shared functions infra tests
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration
+
+infra: $(STAMP)
+	$(BIN)/pytest tests/infra
+
+e2e: $(STAMP)
+	$(BIN)/pytest tests/e2e
+
+synth: $(STAMP)
+	$(BIN)/python infra/app.py
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+openapi: $(STAMP)
+	$(BIN)/forge openapi
+
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra local --extra infra --extra dev --python-version 3.11 \
+		--generate-hashes --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) $(TOOLS) cdk.out layers/build .forge

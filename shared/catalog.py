@@ -1,0 +1,120 @@
+"""The function catalog: the one list of Lambda functions, read by the CDK app and the local runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from shared.resources import (
+    PAYLOADS_BUCKET,
+    PLATFORM_TABLE,
+    SMOKE_STATE_MACHINE,
+    BucketSpec,
+    QueueSpec,
+    StateMachineSpec,
+    TableSpec,
+)
+
+Resource = TableSpec | BucketSpec | QueueSpec | StateMachineSpec
+
+
+class Access(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    READ_WRITE = "read_write"
+    START = "start"
+
+
+@dataclass(frozen=True)
+class Grant:
+    resource: Resource
+    access: Access
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function per feature; `functions/<name>/handler.py` holds its thin handler."""
+
+    name: str
+    description: str
+    memory_mb: int = 256
+    timeout_seconds: int = 10
+    routes: tuple[HttpRoute, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_http(self) -> bool:
+        return bool(self.routes)
+
+    @property
+    def handler_module(self) -> str:
+        return f"functions.{self.name}.handler"
+
+    @property
+    def router_module(self) -> str:
+        return f"functions.{self.name}.router"
+
+    @property
+    def handler(self) -> str:
+        return f"{self.handler_module}.handler"
+
+    @property
+    def service_name(self) -> str:
+        return self.name.replace("_", "-")
+
+
+CATALOG: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        name="platform_meta",
+        description="Health check and the OpenAPI document",
+        memory_mb=512,
+        routes=(
+            HttpRoute("GET", "/v1/health"),
+            HttpRoute("GET", "/openapi.json"),
+            HttpRoute("GET", "/docs"),
+        ),
+    ),
+    FunctionSpec(
+        name="platform_smoke",
+        description="Starts and reads runs of the built-in smoke workflow",
+        memory_mb=512,
+        routes=(
+            HttpRoute("POST", "/v1/platform/smoke-runs"),
+            HttpRoute("GET", "/v1/platform/smoke-runs/{run_id}"),
+        ),
+        grants=(
+            Grant(PLATFORM_TABLE, Access.READ_WRITE),
+            Grant(SMOKE_STATE_MACHINE, Access.START),
+        ),
+    ),
+    FunctionSpec(
+        name="smoke_echo",
+        description="The task of the smoke workflow: greets its input and says where it ran",
+        memory_mb=128,
+        timeout_seconds=5,
+        grants=(Grant(PAYLOADS_BUCKET, Access.READ),),
+    ),
+)
+
+
+def function_physical_name(prefix: str, name: str) -> str:
+    return f"{prefix}-{name.replace('_', '-')}"
+
+
+CATALOG_BY_NAME: dict[str, FunctionSpec] = {spec.name: spec for spec in CATALOG}
+
+
+def resource_environment(spec: FunctionSpec, physical_names: dict[str, str]) -> dict[str, str]:
+    """The environment variables naming the resources a function may touch, plus its own settings."""
+    environment = {grant.resource.env_var: physical_names[grant.resource.env_var] for grant in spec.grants}
+    environment["POWERTOOLS_SERVICE_NAME"] = spec.service_name
+    environment["POWERTOOLS_METRICS_NAMESPACE"] = "NexusForge"
+    environment.update(spec.environment)
+    return environment

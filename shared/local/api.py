@@ -1,0 +1,29 @@
+"""The whole HTTP API in one application: every HTTP function's router from the catalog."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter, FastAPI
+
+from shared.catalog import CATALOG
+from shared.http.app import create_api
+
+
+def catalog_routers() -> list[APIRouter]:
+    routers: list[APIRouter] = []
+    for spec in CATALOG:
+        if spec.is_http:
+            router = importlib.import_module(spec.router_module).router
+            if not isinstance(router, APIRouter):
+                raise TypeError(f"{spec.router_module}.router is not an APIRouter")
+            routers.append(router)
+    return routers
+
+
+def create_platform_api() -> FastAPI:
+    return create_api(catalog_routers())
+
+
+def generate_openapi_document() -> dict[str, object]:
+    return create_api(catalog_routers()).openapi()

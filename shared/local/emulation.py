@@ -1,0 +1,201 @@
+"""The embedded AWS emulation: moto on loopback, provisioned from the same resource definitions as the CDK app."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from shared.catalog import CATALOG, function_physical_name, resource_environment
+from shared.local.lambda_runtime import LocalLambdaRuntime
+from shared.resources import BUCKETS, QUEUES, STATE_MACHINES, TABLES
+
+logger = logging.getLogger("nexus_forge.local")
+
+LOCAL_ACCOUNT = "123456789012"
+LOCAL_REGION = "us-east-1"
+LOCAL_PREFIX = "nexus-forge-local"
+LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
+# Services whose whole state is kept across restarts; state machines are provisioned again from their definitions.
+PERSISTED_SERVICES = ("dynamodb", "s3", "sqs")
+SNAPSHOT_FILE = "aws-state.pickle"
+
+
+@dataclass(frozen=True)
+class LocalEndpoints:
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def physical_names(
+    prefix: str = LOCAL_PREFIX, account: str = LOCAL_ACCOUNT, region: str = LOCAL_REGION
+) -> dict[str, str]:
+    """Environment variable → physical name (ARN for state machines) of every platform resource."""
+    names = {table.env_var: table.physical_name(prefix) for table in TABLES}
+    names |= {bucket.env_var: bucket.physical_name(prefix, account, region) for bucket in BUCKETS}
+    names |= {queue.env_var: queue.physical_name(prefix) for queue in QUEUES}
+    names |= {
+        machine.env_var: f"arn:aws:states:{region}:{account}:stateMachine:{machine.physical_name(prefix)}"
+        for machine in STATE_MACHINES
+    }
+    return names
+
+
+def local_environment(endpoint_url: str) -> dict[str, str]:
+    """What a local process needs to reach the emulation as every catalog function would."""
+    environment = {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        "AWS_REGION": LOCAL_REGION,
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "FORGE_STAGE": "local",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": "false",
+    }
+    names = physical_names()
+    for spec in CATALOG:
+        for key, value in resource_environment(spec, names).items():
+            if key != "POWERTOOLS_SERVICE_NAME":
+                environment[key] = value
+    environment.update(names)
+    return environment
+
+
+class LocalAws:
+    """Starts moto in this process, restores saved state, provisions resources, runs Lambda invokes in-process."""
+
+    def __init__(self, state_dir: Path, endpoints: LocalEndpoints) -> None:
+        self.state_dir = state_dir
+        self.endpoints = endpoints
+        self.lambda_runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
+        self._server: Any = None
+        self._snapshot_lock = threading.Lock()
+
+    @property
+    def snapshot_path(self) -> Path:
+        return self.state_dir / SNAPSHOT_FILE
+
+    def start(self) -> None:
+        os.environ.update(local_environment(self.endpoints.url))
+        os.environ["MOTO_PORT"] = str(self.endpoints.port)
+        from moto.core.config import default_user_config
+        from moto.server import ThreadedMotoServer
+
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        self._restore_snapshot()
+        self._server = ThreadedMotoServer(ip_address=self.endpoints.host, port=self.endpoints.port, verbose=False)
+        self._server.start()
+        self.lambda_runtime.install()
+        self.provision()
+
+    def stop(self) -> None:
+        self.save_snapshot()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoints.url, region_name=LOCAL_REGION)  # type: ignore[call-overload]
+
+    def provision(self) -> None:
+        ResourceProvisioner(self.client, self.lambda_runtime).provision()
+
+    def save_snapshot(self) -> None:
+        from moto.backends import get_backend
+
+        with self._snapshot_lock:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            state = {service: dict(get_backend(service)) for service in PERSISTED_SERVICES}  # type: ignore[call-overload]
+            temporary = self.snapshot_path.with_suffix(".tmp")
+            with temporary.open("wb") as handle:
+                pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary.replace(self.snapshot_path)
+
+    def _restore_snapshot(self) -> None:
+        if not self.snapshot_path.exists():
+            return
+        from moto.backends import get_backend
+
+        try:
+            with self.snapshot_path.open("rb") as handle:
+                state: dict[str, dict[str, Any]] = pickle.load(handle)  # noqa: S301 - our own file under .forge/
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ModuleNotFoundError) as error:
+            logger.warning("ignoring unreadable local state %s: %s", self.snapshot_path, error)
+            return
+        for service, accounts in state.items():
+            backend_dict = get_backend(service)  # type: ignore[call-overload]
+            for account_id, account_backends in accounts.items():
+                backend_dict[account_id] = account_backends
+
+
+class ResourceProvisioner:
+    """Creates the platform's resources in an emulated account; what already exists is kept as it is."""
+
+    def __init__(self, client: Callable[[str], Any], lambda_runtime: LocalLambdaRuntime) -> None:
+        self.client = client
+        self.lambda_runtime = lambda_runtime
+
+    def provision(self) -> None:
+        self._provision_tables()
+        self._provision_buckets()
+        for queue in QUEUES:
+            self.client("sqs").create_queue(QueueName=queue.physical_name(LOCAL_PREFIX))
+        self._provision_state_machines()
+
+    def _provision_tables(self) -> None:
+        dynamodb = self.client("dynamodb")
+        existing = set(dynamodb.list_tables()["TableNames"])
+        for table in TABLES:
+            name = table.physical_name(LOCAL_PREFIX)
+            if name in existing:
+                continue
+            dynamodb.create_table(
+                TableName=name,
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            if table.ttl_attribute:
+                dynamodb.update_time_to_live(
+                    TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
+                )
+
+    def _provision_buckets(self) -> None:
+        s3 = self.client("s3")
+        existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
+        for bucket in BUCKETS:
+            name = bucket.physical_name(LOCAL_PREFIX, LOCAL_ACCOUNT, LOCAL_REGION)
+            if name not in existing:
+                s3.create_bucket(Bucket=name)
+
+    def _provision_state_machines(self) -> None:
+        sfn = self.client("stepfunctions")
+        function_arns = {
+            spec.name: self.lambda_runtime.function_arn(function_physical_name(LOCAL_PREFIX, spec.name))
+            for spec in CATALOG
+        }
+        existing = {
+            machine["name"]: machine["stateMachineArn"] for machine in sfn.list_state_machines()["stateMachines"]
+        }
+        for machine in STATE_MACHINES:
+            name = machine.physical_name(LOCAL_PREFIX)
+            definition = machine.render_definition(function_arns)
+            if name in existing:
+                sfn.update_state_machine(stateMachineArn=existing[name], definition=definition)
+            else:
+                sfn.create_state_machine(name=name, definition=definition, roleArn=LOCAL_ROLE_ARN, type="STANDARD")

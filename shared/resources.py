@@ -1,0 +1,85 @@
+"""The platform's AWS resources, defined once for the CDK app and the local emulation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATEMACHINES_DIR = PROJECT_ROOT / "statemachines"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A DynamoDB table with `pk`/`sk` string keys."""
+
+    key: str
+    env_var: str
+    ttl_attribute: str | None = None
+    global_indexes: tuple[str, ...] = ()
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.key}"
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    key: str
+    env_var: str
+
+    def physical_name(self, prefix: str, account: str, region: str) -> str:
+        return f"{prefix}-{self.key}-{account}-{region}"
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    key: str
+    env_var: str
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.key}"
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    """A static state machine from `statemachines/`; `${<function>FunctionArn}` placeholders name catalog functions."""
+
+    key: str
+    env_var: str
+    definition_file: str
+    invokes_functions: tuple[str, ...] = field(default=())
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.key}"
+
+    def definition_template(self) -> str:
+        return (STATEMACHINES_DIR / self.definition_file).read_text()
+
+    def render_definition(self, function_arns: dict[str, str]) -> str:
+        definition = self.definition_template()
+        for function_name in self.invokes_functions:
+            definition = definition.replace(
+                "${" + function_arn_placeholder(function_name) + "}", function_arns[function_name]
+            )
+        json.loads(definition)
+        return definition
+
+
+def function_arn_placeholder(function_name: str) -> str:
+    return "".join(part.capitalize() for part in function_name.split("_")) + "FunctionArn"
+
+
+PLATFORM_TABLE = TableSpec(key="platform", env_var="FORGE_TABLE_PLATFORM", ttl_attribute="expires_at")
+PAYLOADS_BUCKET = BucketSpec(key="payloads", env_var="FORGE_BUCKET_PAYLOADS")
+SMOKE_STATE_MACHINE = StateMachineSpec(
+    key="smoke",
+    env_var="FORGE_STATE_MACHINE_SMOKE",
+    definition_file="smoke.asl.json",
+    invokes_functions=("smoke_echo",),
+)
+
+TABLES: tuple[TableSpec, ...] = (PLATFORM_TABLE,)
+BUCKETS: tuple[BucketSpec, ...] = (PAYLOADS_BUCKET,)
+QUEUES: tuple[QueueSpec, ...] = ()
+STATE_MACHINES: tuple[StateMachineSpec, ...] = (SMOKE_STATE_MACHINE,)

@@ -1,0 +1,103 @@
+"""Bad input gets an RFC 9457 problem naming what is wrong, never a stack trace."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
+
+from shared.http.app import create_api
+from shared.problems import Conflict
+
+router = APIRouter()
+
+
+class Thing(BaseModel):
+    name: str = Field(min_length=1)
+    size: int = Field(ge=0)
+
+
+@router.post("/v1/things")
+def create_thing(thing: Thing) -> Thing:
+    return thing
+
+
+@router.get("/v1/crash")
+def crash() -> None:
+    raise RuntimeError("secret internals: password=hunter2")
+
+
+@router.get("/v1/conflict")
+def conflict() -> None:
+    raise Conflict("The thing is already there")
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_api([router]), raise_server_exceptions=False)
+
+
+def assert_problem(response, status: int, slug: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"].endswith(f"/problems/{slug}")
+    assert body["status"] == status
+    assert body["title"]
+    assert body["correlation_id"] == response.headers["x-correlation-id"]
+    return body
+
+
+def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
+    response = client.post("/v1/things", content=b'{"name": ', headers={"content-type": "application/json"})
+    body = assert_problem(response, 400, "malformed-json")
+    assert "Invalid JSON" in body["detail"]
+
+
+def test_wrong_content_type_is_a_415_problem(client: TestClient) -> None:
+    response = client.post("/v1/things", content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"})
+    body = assert_problem(response, 415, "unsupported-media-type")
+    assert "application/x-www-form-urlencoded" in body["detail"]
+
+
+def test_unknown_route_is_a_404_problem(client: TestClient) -> None:
+    body = assert_problem(client.get("/v1/nothing-here"), 404, "not-found")
+    assert body["detail"] == "No route matches GET /v1/nothing-here"
+
+
+def test_wrong_method_is_a_405_problem(client: TestClient) -> None:
+    assert_problem(client.delete("/v1/things"), 405, "method-not-allowed")
+
+
+def test_body_over_the_lambda_limit_is_a_413_problem(client: TestClient) -> None:
+    oversized = b'{"name": "' + b"x" * (6 * 1024 * 1024) + b'"}'
+    body = assert_problem(client.post("/v1/things", content=oversized, headers={"content-type": "application/json"}), 413, "payload-too-large")
+    assert body["max_bytes"] == 6 * 1024 * 1024
+
+
+def test_streamed_body_over_the_limit_is_a_413_problem(client: TestClient) -> None:
+    def chunks():
+        for _ in range(7):
+            yield b"x" * (1024 * 1024)
+
+    response = client.post("/v1/things", content=chunks(), headers={"content-type": "application/json"})
+    assert_problem(response, 413, "payload-too-large")
+
+
+def test_validation_errors_name_every_failing_field(client: TestClient) -> None:
+    body = assert_problem(client.post("/v1/things", json={"name": "", "size": -1}), 422, "validation-error")
+    assert {param["name"] for param in body["invalid-params"]} == {"/body/name", "/body/size"}
+
+
+def test_a_crash_is_a_500_problem_with_a_correlation_id_and_no_internals(client: TestClient) -> None:
+    response = client.get("/v1/crash", headers={"x-correlation-id": "trace-123"})
+    body = assert_problem(response, 500, "internal-error")
+    assert body["correlation_id"] == "trace-123"
+    assert "hunter2" not in response.text
+    assert "Traceback" not in response.text
+
+
+def test_domain_errors_map_to_their_problem_type(client: TestClient) -> None:
+    body = assert_problem(client.get("/v1/conflict"), 409, "conflict")
+    assert body["detail"] == "The thing is already there"
