@@ -11,13 +11,29 @@ STATEMACHINES_DIR = PROJECT_ROOT / "statemachines"
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """A global secondary index named for its access pattern, with string keys, projecting all attributes."""
+
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A DynamoDB table with `pk`/`sk` string keys."""
 
     key: str
     env_var: str
     ttl_attribute: str | None = None
-    global_indexes: tuple[str, ...] = ()
+    global_indexes: tuple[IndexSpec, ...] = ()
+    stream: bool = False
+
+    def key_attributes(self) -> list[str]:
+        names = ["pk", "sk"]
+        for index in self.global_indexes:
+            names += [key for key in (index.partition_key, index.sort_key) if key and key not in names]
+        return names
 
     def physical_name(self, prefix: str) -> str:
         return f"{prefix}-{self.key}"

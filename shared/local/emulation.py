@@ -161,14 +161,21 @@ class ResourceProvisioner:
             name = table.physical_name(LOCAL_PREFIX)
             if name in existing:
                 continue
+            indexes = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+                    + ([{"AttributeName": index.sort_key, "KeyType": "RANGE"}] if index.sort_key else []),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in table.global_indexes
+            ]
             dynamodb.create_table(
                 TableName=name,
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in table.key_attributes()],
                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
                 BillingMode="PAY_PER_REQUEST",
+                **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
             )
             if table.ttl_attribute:
                 dynamodb.update_time_to_live(
