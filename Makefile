@@ -51,7 +51,7 @@ synth: $(STAMP)
 	$(BIN)/python infra/app.py
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 openapi: $(STAMP)
 	$(BIN)/forge openapi
