@@ -26,6 +26,6 @@ def emulated_aws() -> Iterator[LocalLambdaRuntime]:
         clients._client.cache_clear()
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         runtime.install()
-        ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()
+        ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
         yield runtime
     clients._client.cache_clear()

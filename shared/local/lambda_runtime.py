@@ -36,6 +36,8 @@ class LocalLambdaContext:
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     log_group_name: str = ""
     log_stream_name: str = "local"
+    client_context: Any = None
+    identity: Any = None
     _deadline: float = 0.0
 
     def __post_init__(self) -> None:
@@ -75,8 +77,12 @@ class LocalLambdaRuntime:
                         "Code": "ResourceNotFoundException",
                         "Message": f"Function not found: {self.function_arn(name)}",
                     },
-                    "ResponseMetadata": {  # type: ignore[typeddict-item]
-                        "HTTPStatusCode": 404
+                    "ResponseMetadata": {
+                        "HTTPStatusCode": 404,
+                        "RequestId": str(uuid.uuid4()),
+                        "HostId": "",
+                        "HTTPHeaders": {},
+                        "RetryAttempts": 0,
                     },
                 },
                 "Invoke",

@@ -6,6 +6,7 @@ import importlib
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -32,7 +33,9 @@ def test_every_catalog_function_has_a_handler(spec) -> None:
 @pytest.mark.parametrize("spec", [spec for spec in CATALOG if spec.is_http], ids=lambda spec: spec.name)
 def test_http_routes_in_the_catalog_are_exactly_the_router_routes(spec) -> None:
     router = importlib.import_module(spec.router_module).router
-    served = {(method, route.path) for route in router.routes if isinstance(route, APIRoute) for method in route.methods}
+    served = {
+        (method, route.path) for route in router.routes if isinstance(route, APIRoute) for method in route.methods
+    }
     declared = {(route.method, route.path) for route in spec.routes}
     assert served == declared
 
@@ -54,7 +57,8 @@ def test_no_handler_imports_the_local_emulation() -> None:
     modules = " ".join(spec.handler_module for spec in CATALOG)
     probe = (
         f"import importlib, sys; [importlib.import_module(m) for m in {modules.split()!r}]; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('moto', 'uvicorn') or m.startswith('shared.local')))"
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('moto', 'uvicorn') or m.startswith('shared.local')))"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
     assert result.stdout.strip().splitlines()[-1] == "[]"
@@ -74,7 +78,7 @@ def test_the_committed_openapi_document_is_current() -> None:
 
 
 def test_every_api_error_is_documented_as_a_problem() -> None:
-    document = generate_openapi_document()
+    document: Any = generate_openapi_document()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             assert "application/problem+json" in operation["responses"]["4XX"]["content"], (method, path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
@@ -38,7 +41,7 @@ def client() -> TestClient:
     return TestClient(create_api([router]), raise_server_exceptions=False)
 
 
-def assert_problem(response, status: int, slug: str) -> dict:
+def assert_problem(response, status: int, slug: str) -> Any:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -56,7 +59,9 @@ def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
 
 
 def test_wrong_content_type_is_a_415_problem(client: TestClient) -> None:
-    response = client.post("/v1/things", content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/v1/things", content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     body = assert_problem(response, 415, "unsupported-media-type")
     assert "application/x-www-form-urlencoded" in body["detail"]
 
@@ -72,12 +77,16 @@ def test_wrong_method_is_a_405_problem(client: TestClient) -> None:
 
 def test_body_over_the_lambda_limit_is_a_413_problem(client: TestClient) -> None:
     oversized = b'{"name": "' + b"x" * (6 * 1024 * 1024) + b'"}'
-    body = assert_problem(client.post("/v1/things", content=oversized, headers={"content-type": "application/json"}), 413, "payload-too-large")
+    body = assert_problem(
+        client.post("/v1/things", content=oversized, headers={"content-type": "application/json"}),
+        413,
+        "payload-too-large",
+    )
     assert body["max_bytes"] == 6 * 1024 * 1024
 
 
 def test_streamed_body_over_the_limit_is_a_413_problem(client: TestClient) -> None:
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         for _ in range(7):
             yield b"x" * (1024 * 1024)
 
