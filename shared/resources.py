@@ -87,6 +87,14 @@ def function_arn_placeholder(function_name: str) -> str:
 
 
 PLATFORM_TABLE = TableSpec(key="platform", env_var="FORGE_TABLE_PLATFORM", ttl_attribute="expires_at")
+# Tenants, members, API keys, rate-limit buckets and usage counters; tenant data under `TENANT#<id>#...` keys.
+TENANCY_TABLE = TableSpec(
+    key="tenancy",
+    env_var="FORGE_TABLE_TENANCY",
+    global_indexes=(IndexSpec(name="tenants_by_creation", partition_key="gsi1pk", sort_key="gsi1sk"),),
+)
+# Append-only: the audit repository only ever puts new items.
+AUDIT_TABLE = TableSpec(key="audit", env_var="FORGE_TABLE_AUDIT")
 PAYLOADS_BUCKET = BucketSpec(key="payloads", env_var="FORGE_BUCKET_PAYLOADS")
 SMOKE_STATE_MACHINE = StateMachineSpec(
     key="smoke",
@@ -95,7 +103,7 @@ SMOKE_STATE_MACHINE = StateMachineSpec(
     invokes_functions=("smoke_echo",),
 )
 
-TABLES: tuple[TableSpec, ...] = (PLATFORM_TABLE,)
+TABLES: tuple[TableSpec, ...] = (PLATFORM_TABLE, TENANCY_TABLE, AUDIT_TABLE)
 BUCKETS: tuple[BucketSpec, ...] = (PAYLOADS_BUCKET,)
 QUEUES: tuple[QueueSpec, ...] = ()
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (SMOKE_STATE_MACHINE,)

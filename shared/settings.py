@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +15,15 @@ class PlatformSettings(BaseSettings):
     table_platform: str | None = None
     bucket_payloads: str | None = None
     state_machine_smoke: str | None = None
+    table_tenancy: str | None = None
+    table_audit: str | None = None
+    # JWT bearer tokens: the OIDC issuer (Cognito in the cloud, `forge dev`'s local issuer locally).
+    auth_issuer: str = "nexus-forge-local"
+    auth_audience: str = "nexus-forge-api"
+    auth_jwks_url: str | None = None
+    auth_platform_admin_group: str = "platform-admins"
+    # Signs pagination cursors so that a cursor only works for the tenant (and list) it was issued to.
+    cursor_secret: SecretStr = SecretStr("local-development-cursor-secret")
     max_request_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
 
     def require(self, name: str) -> str:
