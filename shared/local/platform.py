@@ -91,6 +91,8 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     signal.signal(signal.SIGTERM, request_exit)
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a graceful shutdown; stopping is what was asked
+        pass
     finally:
         stop_snapshots.set()
         aws.stop()

@@ -1,0 +1,122 @@
+"""The local platform over HTTP, started the way `make run` starts it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH
+from tests.e2e.local_platform import LocalPlatform
+from tests.helpers import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    running = LocalPlatform(state_dir=tmp_path_factory.mktemp("forge-state"))
+    running.start()
+    yield running
+    running.stop()
+
+
+def _finished_smoke_run(platform: LocalPlatform, run_id: str) -> Any:
+    return wait_until(
+        lambda: httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run_id}").json(),
+        lambda run: run["status"] != "RUNNING",
+    )
+
+
+def test_health(platform: LocalPlatform) -> None:
+    response = httpx.get(f"{platform.url}/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "stage": "local"}
+
+
+def test_openapi_document_and_docs(platform: LocalPlatform) -> None:
+    document = httpx.get(f"{platform.url}/openapi.json")
+    assert document.status_code == 200
+    assert document.text == OPENAPI_DOCUMENT_PATH.read_text()
+    assert "/v1/health" in document.json()["paths"]
+    docs = httpx.get(f"{platform.url}/docs")
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text
+    assert "/openapi.json" in docs.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "status", "slug"),
+    [
+        ("POST", "/v1/platform/smoke-runs", b'{"name": ', {"content-type": "application/json"}, 400, "malformed-json"),
+        ("POST", "/v1/platform/smoke-runs", b"name=Ada", {"content-type": "text/plain"}, 415, "unsupported-media-type"),
+        ("GET", "/v1/no-such-route", None, {}, 404, "not-found"),
+        (
+            "POST",
+            "/v1/platform/smoke-runs",
+            b"[" + b"1," * (3 * 1024 * 1024 + 1) + b"1]",
+            {"content-type": "application/json"},
+            413,
+            "payload-too-large",
+        ),
+    ],
+    ids=["malformed-json", "wrong-content-type", "unknown-route", "oversized-body"],
+)
+def test_bad_input_gets_a_problem_response(
+    platform: LocalPlatform, method: str, path: str, body: bytes | None, headers: dict, status: int, slug: str
+) -> None:
+    response = httpx.request(method, f"{platform.url}{path}", content=body, headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith(f"/problems/{slug}")
+    assert response.json()["correlation_id"] == response.headers["x-correlation-id"]
+
+
+def test_smoke_workflow_runs_the_real_handler_and_is_visible_in_the_emulation(platform: LocalPlatform) -> None:
+    started = httpx.post(f"{platform.url}/v1/platform/smoke-runs", json={"name": "Ada"})
+    assert started.status_code == 202
+    run = _finished_smoke_run(platform, started.json()["run_id"])
+    assert run["status"] == "SUCCEEDED"
+    assert run["output"]["greeting"] == "Hello, Ada!"
+    assert run["output"]["function_name"] == "nexus-forge-local-smoke-echo"
+
+    aws = {"endpoint_url": platform.aws_url, "region_name": "us-east-1"}
+    credentials = {"aws_access_key_id": "any", "aws_secret_access_key": "any"}
+    sfn = boto3.client("stepfunctions", **aws, **credentials)  # type: ignore[call-overload]
+    machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:nexus-forge-local-smoke"
+    executions = sfn.list_executions(stateMachineArn=machine_arn)["executions"]
+    assert run["run_id"] in {execution["name"] for execution in executions}
+    tables = boto3.client("dynamodb", **aws, **credentials).list_tables()["TableNames"]  # type: ignore[call-overload]
+    assert "nexus-forge-local-platform" in tables
+
+
+def test_banner_tells_where_everything_is(tmp_path: Path) -> None:
+    platform = LocalPlatform(state_dir=tmp_path)
+    platform.start()
+    assert platform.stop() == 0
+    assert f"API            {platform.url}" in platform.output
+    assert f"{platform.url}/docs" in platform.output
+    assert "Try next:" in platform.output
+
+
+def test_a_restart_keeps_state_and_reset_starts_empty(tmp_path: Path) -> None:
+    platform = LocalPlatform(state_dir=tmp_path)
+    platform.start()
+    started = httpx.post(f"{platform.url}/v1/platform/smoke-runs", json={"name": "Restart"})
+    run = _finished_smoke_run(platform, started.json()["run_id"])
+    assert platform.stop() == 0
+
+    platform.start()
+    after_restart = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}")
+    assert after_restart.status_code == 200
+    assert after_restart.json() == run
+    assert platform.stop() == 0
+
+    platform.start("--reset")
+    after_reset = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}")
+    assert after_reset.status_code == 404
+    assert platform.stop() == 0
