@@ -1,0 +1,86 @@
+"""The permission table: every route of the API (method and path template) and who may call it.
+
+One dependency (`shared.auth.dependencies.authorize`) enforces it for every route; a route that is not in this
+table is refused, and the route-matrix tests fail until it is added here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.auth.principal import Principal, Role
+
+
+@dataclass(frozen=True)
+class RoutePolicy:
+    """Who may call a route: anyone (public), platform admins, and/or members of the tenant with these roles."""
+
+    public: bool = False
+    platform_admin: bool = False
+    roles: frozenset[Role] = frozenset()
+
+    def allows(self, principal: Principal) -> bool:
+        if principal.is_platform_admin:
+            return self.platform_admin
+        return principal.role in self.roles
+
+
+PUBLIC = RoutePolicy(public=True)
+PLATFORM_ADMIN = RoutePolicy(platform_admin=True)
+
+
+def members(minimum: Role, *, platform_admin: bool = False) -> RoutePolicy:
+    """Members of the tenant whose role is `minimum` or higher."""
+    return RoutePolicy(platform_admin=platform_admin, roles=frozenset(role for role in Role if role.at_least(minimum)))
+
+
+PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
+    # platform
+    ("GET", "/v1/health"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("POST", "/v1/platform/smoke-runs"): PLATFORM_ADMIN,
+    ("GET", "/v1/platform/smoke-runs/{run_id}"): PLATFORM_ADMIN,
+    # the local issuer of `forge dev` (OIDC discovery); Cognito serves these in the cloud
+    ("GET", "/.well-known/openid-configuration"): PUBLIC,
+    ("GET", "/.well-known/jwks.json"): PUBLIC,
+    # webhook deliveries authenticate with their signature, not a caller identity
+    ("POST", "/v1/hooks/{hook_id}"): PUBLIC,
+    # tenants
+    ("POST", "/v1/tenants"): PLATFORM_ADMIN,
+    ("GET", "/v1/tenants"): PLATFORM_ADMIN,
+    ("GET", "/v1/tenants/{tenant_id}"): members(Role.VIEWER, platform_admin=True),
+    ("PATCH", "/v1/tenants/{tenant_id}"): members(Role.ADMIN, platform_admin=True),
+    ("DELETE", "/v1/tenants/{tenant_id}"): PLATFORM_ADMIN,
+    ("POST", "/v1/tenants/{tenant_id}/suspend"): PLATFORM_ADMIN,
+    ("POST", "/v1/tenants/{tenant_id}/resume"): PLATFORM_ADMIN,
+    ("POST", "/v1/tenants/{tenant_id}/purge"): PLATFORM_ADMIN,
+    # members and the caller's own identity
+    ("GET", "/v1/me"): members(Role.VIEWER, platform_admin=True),
+    ("GET", "/v1/members"): members(Role.VIEWER),
+    ("POST", "/v1/members"): members(Role.ADMIN),
+    ("GET", "/v1/members/{subject}"): members(Role.VIEWER),
+    ("PATCH", "/v1/members/{subject}"): members(Role.ADMIN),
+    ("DELETE", "/v1/members/{subject}"): members(Role.ADMIN),
+    # API keys
+    ("GET", "/v1/api-keys"): members(Role.ADMIN),
+    ("POST", "/v1/api-keys"): members(Role.ADMIN),
+    ("GET", "/v1/api-keys/{key_id}"): members(Role.ADMIN),
+    ("POST", "/v1/api-keys/{key_id}/rotate"): members(Role.ADMIN),
+    ("DELETE", "/v1/api-keys/{key_id}"): members(Role.ADMIN),
+    # audit
+    ("GET", "/v1/audit-events"): members(Role.ADMIN),
+}
+
+# Served only by `forge dev` (the local issuer) or by features still to come; not every API has them.
+OPTIONAL_ROUTES = frozenset(
+    {
+        ("GET", "/.well-known/openid-configuration"),
+        ("GET", "/.well-known/jwks.json"),
+        ("POST", "/v1/hooks/{hook_id}"),
+    }
+)
+
+
+def route_policy(method: str, path_template: str) -> RoutePolicy | None:
+    return PERMISSIONS.get(("GET" if method == "HEAD" else method, path_template))

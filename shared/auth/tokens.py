@@ -1,0 +1,87 @@
+"""JWT bearer tokens: verified against the issuer's JWKS (signature, iss, aud, exp, nbf), claims to a principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import jwt
+
+from shared.auth.errors import InvalidCredentials
+from shared.auth.principal import AuthMethod, Principal, Role
+from shared.problems import ServiceUnavailable
+from shared.settings import get_settings
+
+ALGORITHMS = ["RS256"]
+# Cognito puts custom attributes under `custom:`; the local issuer uses the plain names.
+TENANT_CLAIMS = ("tenant_id", "custom:tenant_id")
+ROLE_CLAIMS = ("role", "custom:role")
+GROUP_CLAIMS = ("cognito:groups", "groups")
+
+SigningKeyResolver = Callable[[str], Any]
+
+
+class JwtVerifier:
+    def __init__(self, issuer: str, audience: str, signing_key: SigningKeyResolver, platform_admin_group: str) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.signing_key = signing_key
+        self.platform_admin_group = platform_admin_group
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key = self.signing_key(token)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.PyJWKClientConnectionError as error:
+            raise ServiceUnavailable("The token issuer's key set cannot be fetched") from error
+        except jwt.ExpiredSignatureError as error:
+            raise InvalidCredentials("The bearer token has expired") from error
+        except jwt.ImmatureSignatureError as error:
+            raise InvalidCredentials("The bearer token is not valid yet (nbf)") from error
+        except jwt.InvalidAudienceError as error:
+            raise InvalidCredentials(f"The bearer token is not for this API (audience {self.audience})") from error
+        except jwt.InvalidIssuerError as error:
+            raise InvalidCredentials("The bearer token comes from an unknown issuer") from error
+        except jwt.MissingRequiredClaimError as error:
+            raise InvalidCredentials(f"The bearer token lacks the {error.claim!r} claim") from error
+        except jwt.InvalidSignatureError as error:
+            raise InvalidCredentials("The bearer token's signature does not verify") from error
+        except (jwt.PyJWTError, ValueError) as error:
+            raise InvalidCredentials(f"The bearer token is not a valid JWT: {error}") from error
+        return self._principal(claims)
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        subject = str(claims["sub"])
+        groups: list[str] = next((claims[name] for name in GROUP_CLAIMS if name in claims), [])
+        if claims.get("platform_admin") is True or self.platform_admin_group in groups:
+            return Principal(subject=subject, method=AuthMethod.JWT, is_platform_admin=True)
+        tenant_id = next((claims[name] for name in TENANT_CLAIMS if name in claims), None)
+        role = next((claims[name] for name in ROLE_CLAIMS if name in claims), None)
+        if not isinstance(tenant_id, str) or not tenant_id:
+            raise InvalidCredentials("The bearer token lacks the 'tenant_id' claim")
+        if role not in set(Role):
+            raise InvalidCredentials("The bearer token lacks a valid 'role' claim (owner, admin, editor or viewer)")
+        return Principal(subject=subject, method=AuthMethod.JWT, tenant_id=tenant_id, role=Role(role))
+
+
+@lru_cache(maxsize=1)
+def jwt_verifier() -> JwtVerifier:
+    settings = get_settings()
+    if not settings.auth_jwks_url:
+        raise RuntimeError("FORGE_AUTH_JWKS_URL is not set: bearer tokens cannot be verified")
+    # Caches the key set; an unknown `kid` refetches it, so the issuer's key rotation needs no restart.
+    client = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300, timeout=5)
+    return JwtVerifier(
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        signing_key=lambda token: client.get_signing_key_from_jwt(token).key,
+        platform_admin_group=settings.auth_platform_admin_group,
+    )

@@ -1,0 +1,36 @@
+"""Audit events: append-only, one partition per tenant, newest first."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+
+from shared.settings import get_settings
+from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
+
+
+class AuditEventItem(TenantScopedItem):
+    class Meta:
+        table_name = get_settings().table_audit or "unset-table-audit"
+
+    event_id = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actor_method = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    status_code = NumberAttribute()
+    occurred_at = UTCDateTimeAttribute()
+    request_id = UnicodeAttribute()
+    source_ip = UnicodeAttribute(null=True)
+
+
+class AuditEvents(TenantScopedRepository[AuditEventItem]):
+    """Only `append` and reads: there is no update or delete of an audit event (a purge of the tenant aside)."""
+
+    model = AuditEventItem
+    collection = "AUDIT"
+
+    def append(self, item: AuditEventItem) -> None:
+        self.create(item)
+
+    def newest_first(self, *, limit: int, cursor: str | None) -> Page[AuditEventItem]:
+        return self.page(limit=limit, cursor=cursor, newest_first=True)

@@ -1,0 +1,165 @@
+"""Tenants, members, API keys, rate-limit buckets and usage counters in the tenancy table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from shared.settings import get_settings
+from shared.store.cursors import decode_cursor, encode_cursor
+from shared.store.tenant_scoped import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    TenantScopedItem,
+    TenantScopedRepository,
+)
+
+_TABLE = get_settings().table_tenancy or "unset-table-tenancy"
+TENANT_RECORD_KEY = "TENANT"
+TENANTS_INDEX_PARTITION = "TENANTS"
+_TENANTS_LIST_SCOPE = "platform:tenants"
+
+
+class TenantsByCreation(GlobalSecondaryIndex["TenantItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "tenants_by_creation"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class TenantItem(TenantScopedItem):
+    class Meta:
+        table_name = _TABLE
+
+    tenant_id = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    tier = UnicodeAttribute()
+    home_region = UnicodeAttribute()
+    status = UnicodeAttribute()
+    settings = JSONAttribute(default=dict)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    deleted_at = UTCDateTimeAttribute(null=True)
+    purge_after = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(default=TENANTS_INDEX_PARTITION)
+    gsi1sk = UnicodeAttribute()
+    tenants_by_creation = TenantsByCreation()
+
+
+class SlugItem(Model):
+    """Claims a slug for one tenant; platform-wide, so it lives outside every tenant partition."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="SLUG")
+    tenant_id = UnicodeAttribute()
+
+
+class MemberItem(TenantScopedItem):
+    class Meta:
+        table_name = _TABLE
+
+    subject = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    role = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class ApiKeyItem(TenantScopedItem):
+    class Meta:
+        table_name = _TABLE
+
+    key_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)
+    rotated_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+
+
+class RateBucketItem(TenantScopedItem):
+    """A GCRA token bucket: `tat` is the theoretical arrival time (µs); `gate` = tat - (burst - 1) * interval."""
+
+    class Meta:
+        table_name = _TABLE
+
+    tat = NumberAttribute()
+    gate = NumberAttribute()
+    interval = NumberAttribute()
+    # -(burst - 2) * interval: what `gate` is relative to `now` when an idle bucket is reset.
+    reset_gate_offset = NumberAttribute()
+    burst = NumberAttribute()
+    tenant_status = UnicodeAttribute()
+
+
+class UsageItem(TenantScopedItem):
+    class Meta:
+        table_name = _TABLE
+
+    executions = NumberAttribute(default=0)
+
+
+class TenantRecords(TenantScopedRepository[TenantItem]):
+    model = TenantItem
+    collection = ""
+
+
+class Members(TenantScopedRepository[MemberItem]):
+    model = MemberItem
+    collection = "MEMBER"
+
+
+class ApiKeys(TenantScopedRepository[ApiKeyItem]):
+    model = ApiKeyItem
+    collection = "APIKEY"
+
+
+class RateBuckets(TenantScopedRepository[RateBucketItem]):
+    model = RateBucketItem
+    collection = "RATE"
+
+
+class Usage(TenantScopedRepository[UsageItem]):
+    model = UsageItem
+    collection = "USAGE"
+
+
+# Every collection of a tenant in this table, besides its record: what a purge removes.
+TENANT_COLLECTIONS: tuple[type[TenantScopedRepository[Any]], ...] = (Members, ApiKeys, RateBuckets, Usage)
+
+
+def slug_key(slug: str) -> str:
+    return f"SLUG#{slug}"
+
+
+def find_slug(slug: str) -> SlugItem | None:
+    try:
+        return SlugItem.get(slug_key(slug), "SLUG")
+    except DoesNotExist:
+        return None
+
+
+def list_tenant_records(
+    limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
+) -> tuple[list[TenantItem], str | None]:
+    """Every tenant, oldest first: the platform admin's view, through the `tenants_by_creation` index."""
+    last_key = decode_cursor(_TENANTS_LIST_SCOPE, cursor) if cursor else None
+    results = TenantItem.tenants_by_creation.query(
+        TENANTS_INDEX_PARTITION, limit=max(1, min(limit, MAX_PAGE_SIZE)), last_evaluated_key=last_key
+    )
+    items = list(results)
+    next_key = results.last_evaluated_key
+    return items, encode_cursor(_TENANTS_LIST_SCOPE, next_key) if next_key else None

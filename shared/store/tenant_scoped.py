@@ -1,0 +1,110 @@
+"""Tenant-scoped data access: every read and write goes through a repository bound to one tenant's partitions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from shared.store.cursors import decode_cursor, encode_cursor
+
+_TENANT_ID_PATTERN = re.compile(r"^[a-z0-9]{8,40}$")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """The tenant a request acts for; repositories take it and nothing else decides whose data they touch."""
+
+    tenant_id: str
+
+    def __post_init__(self) -> None:
+        if not _TENANT_ID_PATTERN.match(self.tenant_id):
+            raise ValueError(f"not a tenant id: {self.tenant_id!r}")
+
+
+def tenant_partition(tenant_id: str, collection: str = "") -> str:
+    """The partition key of one of a tenant's collections: `TENANT#<id>` or `TENANT#<id>#<collection>`."""
+    return f"TENANT#{tenant_id}" + (f"#{collection}" if collection else "")
+
+
+class TenantScopedItem(Model):
+    """Base of every tenant item: `pk` is always a partition of its tenant, set by the repository."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+ItemT = TypeVar("ItemT", bound=TenantScopedItem)
+
+
+@dataclass(frozen=True)
+class Page(Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None
+
+
+class CrossTenantAccess(RuntimeError):
+    """A programming error: an item of one tenant was handed to another tenant's repository."""
+
+
+class TenantScopedRepository(Generic[ItemT]):
+    """One collection of one tenant. Subclasses name the model and the collection; keys are never built elsewhere."""
+
+    model: ClassVar[type[TenantScopedItem]]
+    collection: ClassVar[str]
+
+    def __init__(self, tenant: TenantContext) -> None:
+        self.tenant = tenant
+        self.partition = tenant_partition(tenant.tenant_id, self.collection)
+
+    def new(self, sort_key: str, **attributes: Any) -> ItemT:
+        item: ItemT = self.model(self.partition, sort_key, **attributes)  # type: ignore[assignment]
+        return item
+
+    def get(self, sort_key: str, *, consistent: bool = False) -> ItemT | None:
+        try:
+            item: ItemT = self.model.get(self.partition, sort_key, consistent_read=consistent)  # type: ignore[assignment]
+        except DoesNotExist:
+            return None
+        return item
+
+    def create(self, item: ItemT) -> None:
+        """Puts a new item; an item with the same key is a conflict (PutError from PynamoDB)."""
+        self._check(item)
+        item.save(condition=type(item).pk.does_not_exist())
+
+    def save(self, item: ItemT, condition: Condition | None = None) -> None:
+        self._check(item)
+        item.save(condition=condition)
+
+    def delete(self, item: ItemT) -> None:
+        self._check(item)
+        item.delete()
+
+    def page(
+        self, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None, newest_first: bool = False
+    ) -> Page[ItemT]:
+        last_key = decode_cursor(self.partition, cursor) if cursor else None
+        results = self.model.query(
+            self.partition,
+            limit=max(1, min(limit, MAX_PAGE_SIZE)),
+            last_evaluated_key=last_key,
+            scan_index_forward=not newest_first,
+        )
+        items: list[ItemT] = list(results)  # type: ignore[arg-type]
+        next_key = results.last_evaluated_key
+        return Page(items, encode_cursor(self.partition, next_key) if next_key else None)
+
+    def all_keys(self) -> list[tuple[str, str]]:
+        return [(item.pk, item.sk) for item in self.model.query(self.partition)]
+
+    def _check(self, item: ItemT) -> None:
+        if item.pk != self.partition:
+            raise CrossTenantAccess(f"{type(self).__name__} of tenant {self.tenant.tenant_id} got an item of {item.pk}")
