@@ -10,6 +10,7 @@ import pytest
 from moto import mock_aws
 
 from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
+from shared.local.jsonata_runtime import install_jsonata_evaluator
 from shared.local.lambda_runtime import LocalLambdaRuntime
 
 os.environ.update(local_environment("http://unused"))
@@ -22,6 +23,7 @@ def emulated_aws() -> Iterator[LocalLambdaRuntime]:
     """The platform's resources in moto, state machines really executing, Lambda invokes run in-process."""
     from shared.aws import clients
 
+    install_jsonata_evaluator()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         clients._client.cache_clear()
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)

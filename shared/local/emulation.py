@@ -93,7 +93,10 @@ class LocalAws:
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 
+        from shared.local.jsonata_runtime import install_jsonata_evaluator
+
         default_user_config["stepfunctions"]["execute_state_machine"] = True
+        install_jsonata_evaluator()
         self._restore_snapshot()
         self._server = ThreadedMotoServer(ip_address=self.endpoints.host, port=self.endpoints.port, verbose=False)
         self._server.start()

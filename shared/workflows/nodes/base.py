@@ -1,0 +1,122 @@
+"""What every node type declares (parameters, ports, structure) and what the graph walker hands it to emit states."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.workflows.model import DEFAULT_PORT, Node
+
+State = dict[str, Any]
+States = dict[str, State]
+# How the walker treats a node: it knows these shapes, never the node types themselves.
+Structure = Literal["trigger", "step", "fork", "join", "loop"]
+
+P = TypeVar("P", bound=BaseModel)
+
+
+class NodeParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def expression(text: str) -> str:
+    """A JSONata expression as Step Functions reads it in a JSONata state."""
+    return "{% " + text + " %}"
+
+
+def template_expression(value: object) -> str | None:
+    """The JSONata inside a `{% … %}` string value, or None for a literal."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("{%") and stripped.endswith("%}") and len(stripped) >= 4:
+            return stripped[2:-2].strip()
+    return None
+
+
+def find_templates(value: object, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Every `{% … %}` string inside a parameter value, with its JSON pointer."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from find_templates(item, f"{pointer}/{_escape(str(key))}")
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from find_templates(item, f"{pointer}/{position}")
+    else:
+        body = template_expression(value)
+        if body is not None:
+            yield pointer, body
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass(frozen=True)
+class CompileTarget:
+    """Where a workflow will run: the identities and ARNs its states name. Never credentials."""
+
+    tenant_id: str
+    workflow_id: str
+    http_function_arn: str
+    approvals_queue_url: str
+    # (workflow id, version or None for the live alias) → ARN to start, or None when the tenant has no such version.
+    subworkflow_arn: Callable[[str, int | None], str | None]
+
+
+@dataclass
+class Wiring:
+    """What the walker hands a node type: where each port leads, error handling, and nested scopes."""
+
+    node: Node
+    target: CompileTarget
+    next_by_port: dict[str, str | None]
+    error_handling: State = field(default_factory=dict)
+    branches: list[State] = field(default_factory=list)
+    body: State | None = None
+    join_output: str | None = None
+    extra_states: States = field(default_factory=dict)
+
+    def transition(self, port: str = DEFAULT_PORT) -> State:
+        following = self.next_by_port.get(port)
+        return {"Next": following} if following else {"End": True}
+
+    def next_state(self, port: str = DEFAULT_PORT) -> str:
+        """A state to go to from `port`; where the path ends there, a `Succeed` state that ends it."""
+        following = self.next_by_port.get(port)
+        if following:
+            return following
+        name = f"{self.node.id}__{port}_end"
+        self.extra_states[name] = {"Type": "Succeed"}
+        return name
+
+
+class NodeType(Generic[P]):
+    """One kind of node. Subclasses live one per module in `shared/workflows/nodes/`."""
+
+    type: ClassVar[str]
+    summary: ClassVar[str]
+    params_model: builtins.type[P]
+    structure: ClassVar[Structure] = "step"
+    # Task, Parallel and Map states take Retry and Catch; only Task states take TimeoutSeconds.
+    handles_errors: ClassVar[bool] = False
+    supports_timeout: ClassVar[bool] = False
+    # Express workflows can't wait for callbacks or run `.sync` integrations.
+    standard_only: ClassVar[bool] = False
+
+    def ports(self, params: P) -> tuple[str, ...]:
+        return (DEFAULT_PORT,)
+
+    def expressions(self, params: P) -> Iterator[tuple[str, str]]:
+        """(pointer inside params, JSONata text) of every expression; by default the `{% … %}` values."""
+        yield from find_templates(params.model_dump(mode="json"))
+
+    def references(self, params: P, target: CompileTarget) -> Iterator[tuple[str, str]]:
+        """(pointer inside params, reason) for everything the parameters name that the tenant may not use."""
+        yield from ()
+
+    def emit(self, params: P, wiring: Wiring) -> States:
+        raise NotImplementedError

@@ -1,0 +1,243 @@
+"""Checks a workflow before anything is stored or sent to AWS, and returns every finding at once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from jsonata import Jsonata  # type: ignore[import-untyped]
+from jsonata.jexception import JException  # type: ignore[import-untyped]
+from pydantic import BaseModel, ValidationError
+
+from shared.problems import InvalidParam, ValidationFailed
+from shared.workflows.compiler import Finding, GraphIndex, compile_graph
+from shared.workflows.model import ERROR_PORT, Node, WorkflowDefinition, WorkflowGraph
+from shared.workflows.nodes import NODE_TYPES
+from shared.workflows.nodes.base import CompileTarget, NodeType
+
+MAX_DEFINITION_BYTES = 1_048_576
+EXPRESS_MAX_SECONDS = 300
+
+
+@dataclass
+class ValidationResult:
+    graph: WorkflowGraph | None
+    definition: dict[str, Any] | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.findings
+
+    def raise_for_findings(self) -> None:
+        if self.findings:
+            params = [InvalidParam(name=finding.pointer, reason=finding.reason) for finding in self.findings]
+            raise ValidationFailed(params, detail=f"The workflow has {len(params)} problem(s); each names its place")
+
+
+def validate_workflow(
+    document: Mapping[str, Any], target: CompileTarget, model: type[WorkflowGraph] = WorkflowDefinition
+) -> ValidationResult:
+    """Validates a workflow document and compiles it; the definition is set only when there are no findings."""
+    try:
+        graph = model.model_validate(document)
+    except ValidationError as error:
+        return ValidationResult(None, None, [_finding_from_error(item) for item in error.errors()])
+    return validate_graph(graph, target)
+
+
+def validate_graph(graph: WorkflowGraph, target: CompileTarget) -> ValidationResult:
+    checker = _GraphChecker(graph, target)
+    findings = checker.check()
+    if findings:
+        return ValidationResult(graph, None, findings)
+    definition, findings = compile_graph(GraphIndex(graph, checker.params), target)
+    if not findings:
+        size = len(json.dumps(definition, separators=(",", ":")).encode())
+        if size >= MAX_DEFINITION_BYTES:
+            findings.append(Finding("/nodes", f"the compiled definition is {size} bytes; Step Functions takes < 1 MB"))
+    return ValidationResult(graph, None if findings else definition, findings)
+
+
+def _pointer(location: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
+    return prefix + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in location) or "/"
+
+
+def _finding_from_error(error: Any, prefix: str = "") -> Finding:
+    return Finding(_pointer(error["loc"], prefix), error["msg"])
+
+
+@lru_cache(maxsize=4096)
+def jsonata_error(text: str) -> str | None:
+    """Why a JSONata expression does not parse, or None when it does."""
+    if "%}" in text:
+        return "an expression can't contain `%}`"
+    try:
+        Jsonata(text)
+    except JException as error:
+        return f"JSONata does not parse: {error}"
+    except (RecursionError, ValueError, TypeError, IndexError, AttributeError) as error:
+        return f"JSONata does not parse: {type(error).__name__}"
+    return None
+
+
+class _GraphChecker:
+    """The checks that need no compilation: nodes, parameters, expressions, edges and the graph's shape."""
+
+    def __init__(self, graph: WorkflowGraph, target: CompileTarget) -> None:
+        self.graph = graph
+        self.target = target
+        self.params: dict[str, BaseModel] = {}
+        self.findings: list[Finding] = []
+        self.positions: dict[str, int] = {}
+
+    def check(self) -> list[Finding]:
+        for position, node in enumerate(self.graph.nodes):
+            self._check_node(position, node)
+        self._check_shape(self._check_edges())
+        self._check_settings()
+        return self.findings
+
+    def _add(self, pointer: str, reason: str) -> None:
+        self.findings.append(Finding(pointer, reason))
+
+    def _check_node(self, position: int, node: Node) -> None:
+        pointer = f"/nodes/{position}"
+        if node.id in self.positions:
+            self._add(f"{pointer}/id", f"id {node.id!r} is already used by /nodes/{self.positions[node.id]}")
+            return
+        self.positions[node.id] = position
+        node_type = NODE_TYPES.get(node.type)
+        if node_type is None:
+            self._add(f"{pointer}/type", f"unknown node type {node.type!r}; known: {', '.join(sorted(NODE_TYPES))}")
+            return
+        try:
+            params = node_type.params_model.model_validate(node.params)
+        except ValidationError as error:
+            self.findings += [_finding_from_error(item, f"{pointer}/params") for item in error.errors()]
+            return
+        self.params[node.id] = params
+        self.findings += [Finding(pointer + where, why) for where, why in self._node_capabilities(node, node_type)]
+        for where, text in node_type.expressions(params):
+            reason = jsonata_error(text)
+            if reason:
+                self._add(f"{pointer}/params{where}", reason)
+        for where, reason in node_type.references(params, self.target):
+            self._add(f"{pointer}/params{where}", reason)
+
+    def _node_capabilities(self, node: Node, node_type: NodeType[Any]) -> Iterator[tuple[str, str]]:
+        if not node_type.handles_errors:
+            if node.retry is not None:
+                yield "/retry", f"a {node.type} node can't fail, so it takes no retry policy"
+            if node.on_error != "stop":
+                yield "/on_error", f"a {node.type} node can't fail, so on_error must be `stop`"
+        if node.timeout_seconds is not None and not node_type.supports_timeout:
+            yield "/timeout_seconds", f"a {node.type} node takes no timeout"
+        if node_type.standard_only and self.graph.settings.mode == "express":
+            yield "/type", f"a {node.type} node waits for another process, which express workflows can't; use standard"
+
+    def _ports(self, node_id: str) -> tuple[str, ...]:
+        node = self.graph.nodes[self.positions[node_id]]
+        ports = NODE_TYPES[node.type].ports(self.params[node_id])
+        return (*ports, ERROR_PORT) if node.on_error == "error_output" else ports
+
+    def _check_edges(self) -> list[tuple[int, str, str]]:
+        """Checks every edge; returns those between existing nodes as (position, source, target)."""
+        linked: list[tuple[int, str, str]] = []
+        used_ports: dict[tuple[str, str], int] = {}
+        for position, edge in enumerate(self.graph.edges):
+            pointer = f"/edges/{position}"
+            ends_known = True
+            for end, node_id in (("from", edge.source), ("to", edge.target)):
+                if node_id not in self.positions:
+                    self._add(f"{pointer}/{end}", f"no node has id {node_id!r}")
+                    ends_known = False
+            if not ends_known:
+                continue
+            linked.append((position, edge.source, edge.target))
+            if edge.source not in self.params or edge.target not in self.params:
+                continue
+            ports = self._ports(edge.source)
+            source_type = NODE_TYPES[self.graph.nodes[self.positions[edge.source]].type]
+            if edge.port not in ports:
+                known = ", ".join(ports) or "none"
+                self._add(f"{pointer}/port", f"node {edge.source!r} has no port {edge.port!r} (ports: {known})")
+                continue
+            if _is_trigger(self.graph.nodes[self.positions[edge.target]]):
+                self._add(f"{pointer}/to", f"{edge.target!r} is a trigger: nothing can lead into it")
+                continue
+            fans_out = source_type.structure == "fork" and edge.port != ERROR_PORT
+            earlier = used_ports.setdefault((edge.source, edge.port), position)
+            if earlier != position and not fans_out:
+                self._add(pointer, f"port {edge.port!r} of {edge.source!r} already leads to /edges/{earlier}")
+        return linked
+
+    def _check_shape(self, edges: list[tuple[int, str, str]]) -> None:
+        nodes = [self.graph.nodes[position] for position in self.positions.values()]
+        triggers = [node.id for node in nodes if _is_trigger(node)]
+        if not triggers:
+            self._add("/nodes", "a workflow needs exactly one trigger node (manual, webhook or schedule); it has none")
+            return
+        for extra in triggers[1:]:
+            self._add(f"/nodes/{self.positions[extra]}/type", f"a workflow has one trigger; {triggers[0]!r} is first")
+        successors: dict[str, list[tuple[int, str]]] = {node_id: [] for node_id in self.positions}
+        for position, source, target in edges:
+            successors[source].append((position, target))
+        for position in _back_edges(triggers[0], successors, self.positions):
+            edge = self.graph.edges[position]
+            self._add(
+                f"/edges/{position}",
+                f"the edge {edge.source!r} → {edge.target!r} closes a cycle; repeat work with a loop node",
+            )
+        reached = _reachable(triggers[0], successors)
+        for node in nodes:
+            if node.id not in reached and node.id not in triggers[1:]:
+                self._add(f"/nodes/{self.positions[node.id]}", f"node {node.id!r} can't be reached from the trigger")
+
+    def _check_settings(self) -> None:
+        settings = self.graph.settings
+        if settings.mode == "express" and (settings.timeout_seconds or 0) > EXPRESS_MAX_SECONDS:
+            self._add("/settings/timeout_seconds", f"express workflows run at most {EXPRESS_MAX_SECONDS} seconds")
+
+
+def _is_trigger(node: Node) -> bool:
+    node_type = NODE_TYPES.get(node.type)
+    return node_type is not None and node_type.structure == "trigger"
+
+
+def _reachable(start: str, successors: dict[str, list[tuple[int, str]]]) -> set[str]:
+    reached = {start}
+    pending = [start]
+    while pending:
+        for _position, target in successors[pending.pop()]:
+            if target not in reached:
+                reached.add(target)
+                pending.append(target)
+    return reached
+
+
+def _back_edges(start: str, successors: dict[str, list[tuple[int, str]]], order: Mapping[str, int]) -> list[int]:
+    """Edges that close a cycle, found by an iterative depth-first search from every node."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    back: list[int] = []
+    for root in [start, *order]:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(successors[root]))]
+        while stack:
+            node_id, children = stack[-1]
+            for position, target in children:
+                if state.get(target) == 1:
+                    back.append(position)
+                elif target not in state:
+                    state[target] = 1
+                    stack.append((target, iter(successors[target])))
+                    break
+            else:
+                state[node_id] = 2
+                stack.pop()
+    return sorted(back)
