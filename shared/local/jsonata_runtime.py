@@ -26,7 +26,9 @@ def evaluate_jsonata(expression: str) -> Any:
 
 
 def encode_variable_declarations(bindings: dict[str, Any]) -> str:
-    return "".join(f"{name}:={json.dumps(value, separators=(',', ':'))};" for name, value in bindings.items())
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    return "".join(f"{name}:={to_json_str(value, separators=(',', ':'))};" for name, value in bindings.items())
 
 
 def install_jsonata_evaluator() -> None:
