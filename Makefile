@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 AWS_PORT ?= 4566
 
-.PHONY: install run test lint typecheck unit integration infra e2e synth bench openapi lock clean
+.PHONY: install run test lint typecheck unit integration infra e2e synth deploy bench openapi lock layer-lock clean
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ e2e: $(STAMP)
 synth: $(STAMP)
 	$(BIN)/python infra/app.py
 
+# Needs AWS credentials and a bootstrapped account: see docs/deploy.md.
+deploy: $(STAMP)
+	npx --yes aws-cdk@2 deploy --all
+
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH)
 
@@ -59,6 +63,12 @@ openapi: $(STAMP)
 lock: | $(UV)
 	$(UV) pip compile pyproject.toml --extra local --extra infra --extra dev --python-version 3.11 \
 		--generate-hashes --quiet -o requirements.lock
+
+# The Lambda dependency layer's pins: Python 3.13 on x86_64, without what the runtime or Powertools' layer provides.
+layer-lock: | $(UV)
+	$(UV) pip compile layers/requirements.in --python-version 3.13 --python-platform x86_64-manylinux2014 \
+		--generate-hashes --quiet $(foreach p,boto3 botocore s3transfer jmespath urllib3 python-dateutil six,--no-emit-package $(p)) \
+		-o layers/requirements.txt
 
 clean:
 	rm -rf $(VENV) $(TOOLS) cdk.out layers/build .forge

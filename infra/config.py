@@ -1,0 +1,136 @@
+"""The platform engineer's configuration: one typed model, read from the `forge` key of the CDK context."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from infra.constants import KNOWN_REGIONS, PROJECT
+
+DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class ConfigError(ValueError):
+    """A configuration a platform engineer must fix; its message is one line naming the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DomainConfig(_Strict):
+    name: str = Field(description="The API's custom domain, e.g. api.example.com")
+    hosted_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{4,31}$")
+    hosted_zone_name: str
+
+    @field_validator("name", "hosted_zone_name")
+    @classmethod
+    def _domain_name(cls, value: str) -> str:
+        if not DOMAIN_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a domain name (lower-case labels separated by dots)")
+        return value
+
+    @model_validator(mode="after")
+    def _name_in_zone(self) -> DomainConfig:
+        if self.name != self.hosted_zone_name and not self.name.endswith("." + self.hosted_zone_name):
+            raise ValueError(f"domain {self.name!r} is not inside hosted zone {self.hosted_zone_name!r}")
+        return self
+
+
+class TierLimits(_Strict):
+    rate_per_second: float = Field(gt=0)
+    burst: int = Field(gt=0)
+    monthly_requests: int | None = Field(default=None, gt=0)
+
+
+class SiloTenant(_Strict):
+    tenant_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,30}$")
+    region: str | None = Field(default=None, description="Defaults to the primary region")
+
+
+class ForgeConfig(_Strict):
+    environment: str = Field(default="dev", pattern=r"^[a-z][a-z0-9-]{1,15}$")
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")
+    regions: tuple[str, ...] = Field(
+        default=("us-east-1",), description="The first is the primary region, owner of the global tables"
+    )
+    domain: DomainConfig | None = None
+    alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    removal: Literal["destroy", "retain"] | None = Field(
+        default=None, description="What happens to data on stack deletion; default: retain in prod, destroy elsewhere"
+    )
+    log_retention_days: Literal[7, 14, 30, 90, 365] = 30
+    api_rate_limit: float = Field(default=100.0, gt=0)
+    api_burst_limit: int = Field(default=200, gt=0)
+    waf_rate_limit_per_5_minutes: int = Field(default=2000, ge=10)
+    powertools_layer_version: int = Field(default=27, gt=0)
+    silo_tenants: tuple[SiloTenant, ...] = ()
+
+    @field_validator("regions")
+    @classmethod
+    def _known_distinct_regions(cls, regions: tuple[str, ...]) -> tuple[str, ...]:
+        if not regions:
+            raise ValueError("the region list is empty; name at least the primary region")
+        for region in regions:
+            if region not in KNOWN_REGIONS:
+                raise ValueError(f"unknown region {region!r}")
+        primary = regions[0]
+        for replica in regions[1:]:
+            if replica == primary:
+                raise ValueError(f"replica region {replica!r} is the primary region")
+        if len(set(regions)) != len(regions):
+            raise ValueError(f"a region is listed twice in {list(regions)}")
+        return regions
+
+    @model_validator(mode="after")
+    def _silo_regions_are_deployed(self) -> ForgeConfig:
+        for tenant in self.silo_tenants:
+            if tenant.region is not None and tenant.region not in self.regions:
+                raise ValueError(f"silo tenant {tenant.tenant_id!r} is in {tenant.region!r}, not a configured region")
+        return self
+
+    @property
+    def primary_region(self) -> str:
+        return self.regions[0]
+
+    @property
+    def replica_regions(self) -> tuple[str, ...]:
+        return self.regions[1:]
+
+    @property
+    def prefix(self) -> str:
+        return f"{PROJECT}-{self.environment}"
+
+    @property
+    def retain_data(self) -> bool:
+        return self.removal == "retain" if self.removal else self.environment == "prod"
+
+
+def load_config(raw: dict[str, Any] | None) -> ForgeConfig:
+    """The validated configuration, or a ConfigError whose message is one line naming the field."""
+    try:
+        return ForgeConfig.model_validate(raw or {})
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]) or "config"
+        message = first["msg"].removeprefix("Value error, ")
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise ConfigError(f"invalid Nexus Forge config: {location}: {message}{more}") from None
+
+
+def read_config(context_value: object, config_file: object) -> ForgeConfig:
+    """The `forge` context object, or the JSON file named by the `forge_config_file` context value."""
+    if config_file:
+        path = Path(str(config_file))
+        try:
+            raw = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise ConfigError(f"invalid Nexus Forge config: cannot read {path}: {error}") from None
+        return load_config(raw)
+    if context_value is not None and not isinstance(context_value, dict):
+        raise ConfigError("invalid Nexus Forge config: the `forge` context value must be an object")
+    return load_config(context_value)

@@ -1,0 +1,1 @@
+"""One construct per file; stacks only compose them."""

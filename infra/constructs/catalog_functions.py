@@ -1,0 +1,176 @@
+"""One Lambda function per catalog entry, each with its own least-privilege role, log group and DLQ."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct
+
+from infra.constants import HTTP_ALIAS_NAME, POWERTOOLS_LAYER_ACCOUNT, POWERTOOLS_LAYER_NAME, STAGE_ENV_VAR
+from infra.grants import grant_policy
+from infra.names import ResourceNames
+from infra.packaging import dependency_layer_code, function_code
+from shared.catalog import CATALOG, FunctionSpec, function_physical_name, resource_environment
+
+
+class CatalogFunctions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        names: ResourceNames,
+        stage: str,
+        key: kms.IKey,
+        powertools_layer_version: int,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._names = names
+        self._stage = stage
+        self._key = key
+        self._log_retention = log_retention
+        self._removal_policy = removal_policy
+        self._layers = [self._build_powertools_layer(powertools_layer_version), self._build_dependency_layer()]
+        self.functions: dict[str, lambda_.Function] = {}
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        # HTTP functions are invoked through their SnapStart alias; event functions directly.
+        self.invocation_targets: dict[str, lambda_.IFunction] = {}
+        for spec in CATALOG:
+            self._build_function(spec)
+
+    def _build_powertools_layer(self, version: int) -> lambda_.ILayerVersion:
+        arn = Stack.of(self).format_arn(
+            service="lambda",
+            account=POWERTOOLS_LAYER_ACCOUNT,
+            resource="layer",
+            resource_name=f"{POWERTOOLS_LAYER_NAME}:{version}",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
+
+    def _build_dependency_layer(self) -> lambda_.ILayerVersion:
+        return lambda_.LayerVersion(
+            self,
+            "DependencyLayer",
+            code=dependency_layer_code(),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
+            compatible_architectures=[lambda_.Architecture.X86_64],
+            description="fastapi, mangum, pydantic, pydantic-settings, pynamodb (layers/requirements.txt)",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _build_function(self, spec: FunctionSpec) -> None:
+        construct_id = "".join(part.capitalize() for part in spec.name.split("_"))
+        physical_name = function_physical_name(self._names.prefix, spec.name)
+        role = self._build_role(construct_id, physical_name, spec)
+        dead_letter_queue = self._build_dead_letter_queue(construct_id, physical_name)
+        function = lambda_.Function(
+            self,
+            construct_id,
+            function_name=physical_name,
+            description=spec.description,
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.X86_64,
+            handler=spec.handler,
+            code=function_code(spec.name),
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_seconds),
+            environment=self._environment(spec),
+            role=role,
+            layers=self._layers,
+            tracing=lambda_.Tracing.ACTIVE,
+            dead_letter_queue=dead_letter_queue,
+            log_group=self._build_log_group(construct_id, physical_name),
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.is_http else None,
+        )
+        self._acknowledge_findings(function, role)
+        self.functions[spec.name] = function
+        self.dead_letter_queues[spec.name] = dead_letter_queue
+        self.invocation_targets[spec.name] = (
+            lambda_.Alias(self, f"{construct_id}Alias", alias_name=HTTP_ALIAS_NAME, version=function.current_version)
+            if spec.is_http
+            else function
+        )
+
+    def _environment(self, spec: FunctionSpec) -> dict[str, str]:
+        environment = resource_environment(spec, self._names.environment_values())
+        environment[STAGE_ENV_VAR] = self._stage
+        return environment
+
+    def _build_role(self, construct_id: str, physical_name: str, spec: FunctionSpec) -> iam.Role:
+        stack = Stack.of(self)
+        log_group_arn = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"/aws/lambda/{physical_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        statements = [
+            iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group_arn]),
+        ]
+        for grant in spec.grants:
+            statements += [policy.statement() for policy in grant_policy(grant, self._names, self._key.key_arn)]
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{physical_name}: exactly the catalog's grants",
+            inline_policies={"catalog-grants": iam.PolicyDocument(statements=statements)},
+        )
+        return role
+
+    @staticmethod
+    def _acknowledge_findings(function: lambda_.Function, role: iam.Role) -> None:
+        NagSuppressions.add_resource_suppressions(
+            function,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-L1",
+                    reason="Python 3.13 is the platform's runtime: the Powertools python313 layer and our "
+                    "dependency layer are built for it; moving runtime is a deliberate, tested change",
+                )
+            ],
+        )
+        NagSuppressions.add_resource_suppressions(
+            role,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason="Scoped wildcards only: the function's own log streams, its tables' indexes, its "
+                    "buckets' objects, its state machines' executions, and X-Ray (which has no resource ARNs)",
+                )
+            ],
+            apply_to_children=True,
+        )
+
+    def _build_dead_letter_queue(self, construct_id: str, physical_name: str) -> sqs.Queue:
+        queue = sqs.Queue(
+            self,
+            f"{construct_id}DeadLetters",
+            queue_name=f"{physical_name}-dlq",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self._key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=self._removal_policy,
+        )
+        NagSuppressions.add_resource_suppressions(
+            queue, [NagPackSuppression(id="AwsSolutions-SQS3", reason="This queue is itself a dead-letter queue")]
+        )
+        return queue
+
+    def _build_log_group(self, construct_id: str, physical_name: str) -> logs.LogGroup:
+        return logs.LogGroup(
+            self,
+            f"{construct_id}Logs",
+            log_group_name=f"/aws/lambda/{physical_name}",
+            retention=self._log_retention,
+            removal_policy=self._removal_policy,
+        )

@@ -1,0 +1,105 @@
+"""The regional REST API: every catalog HttpRoute to its function's alias, with access logs and throttling."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct
+
+from shared.catalog import CATALOG, FunctionSpec
+
+_APPLICATION_AUTH = (
+    "Authentication and authorization happen in the application (API keys and Cognito-issued JWTs verified "
+    "by the shared auth dependency), so the same checks run locally and in the cloud; /v1/health, /docs and "
+    "/openapi.json are public by design"
+)
+
+
+class RestApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        stage: str,
+        targets: dict[str, lambda_.IFunction],
+        rate_limit: float,
+        burst_limit: int,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            log_group_name=f"/aws/apigateway/{prefix}-access",
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.api = apigateway.RestApi(
+            self,
+            "Api",
+            rest_api_name=f"{prefix}-api",
+            description="Nexus Forge HTTP API: one Lambda function per feature",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=removal_policy,
+            deploy_options=apigateway.StageOptions(
+                stage_name=stage,
+                access_log_destination=apigateway.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
+                throttling_rate_limit=rate_limit,
+                throttling_burst_limit=burst_limit,
+                tracing_enabled=True,
+                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                metrics_enabled=True,
+            ),
+        )
+        for spec in CATALOG:
+            self._build_routes(spec, targets[spec.name])
+        self._acknowledge_findings()
+
+    def _build_routes(self, spec: FunctionSpec, target: lambda_.IFunction) -> None:
+        if not spec.routes:
+            return
+        integration = apigateway.LambdaIntegration(target, allow_test_invoke=False)
+        for route in spec.routes:
+            resource = self.api.root.resource_for_path(route.path.lstrip("/"))
+            resource.add_method(route.method, integration)
+
+    def _acknowledge_findings(self) -> None:
+        NagSuppressions.add_resource_suppressions(
+            self.api,
+            [
+                NagPackSuppression(id="AwsSolutions-APIG4", reason=_APPLICATION_AUTH),
+                NagPackSuppression(id="AwsSolutions-COG4", reason=_APPLICATION_AUTH),
+                NagPackSuppression(
+                    id="AwsSolutions-APIG2",
+                    reason="Requests are validated by each feature's pydantic models, which answer with RFC 9457 "
+                    "problem+json naming the failing fields; a gateway validator would answer differently",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM4",
+                    reason="API Gateway's account-level logging role uses the AWS managed "
+                    "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented way to enable execution logs",
+                    applies_to=[
+                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+                    ],
+                ),
+            ],
+            apply_to_children=True,
+        )

@@ -1,0 +1,73 @@
+"""The one mapping from a catalog Grant to IAM: exactly the actions a function may take on exactly its resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_iam as iam
+
+from infra.names import ResourceNames
+from shared.catalog import Access, Grant
+from shared.resources import BucketSpec, QueueSpec, StateMachineSpec, TableSpec
+
+
+class UnsupportedGrant(ValueError):
+    """The catalog declares a grant this mapping does not know: extend `grant_policy` rather than widen a role."""
+
+
+@dataclass(frozen=True)
+class GrantPolicy:
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+    def statement(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(actions=list(self.actions), resources=list(self.resources))
+
+
+# No Scan: tenant data is only ever read by key (tenancy isolation relies on it).
+_TABLE_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+_TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+_BUCKET_READ = ("s3:GetObject",)
+_BUCKET_WRITE = ("s3:PutObject",)
+_QUEUE_READ = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes")
+_QUEUE_WRITE = ("sqs:SendMessage", "sqs:GetQueueAttributes")
+_KMS_READ = ("kms:Decrypt",)
+_KMS_WRITE = ("kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt")
+
+_READ_WRITE = {Access.READ: (True, False), Access.WRITE: (False, True), Access.READ_WRITE: (True, True)}
+
+
+def _pick(access: Access, read: tuple[str, ...], write: tuple[str, ...], grant: Grant) -> tuple[str, ...]:
+    if access not in _READ_WRITE:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for {type(grant.resource).__name__}")
+    wants_read, wants_write = _READ_WRITE[access]
+    return tuple(dict.fromkeys((*(read if wants_read else ()), *(write if wants_write else ()))))
+
+
+def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[GrantPolicy]:
+    """The IAM statements for one grant; raises UnsupportedGrant for an access or resource kind it does not know."""
+    resource, access = grant.resource, grant.access
+    match resource:
+        case TableSpec():
+            table_arn = names.arn(resource)
+            return [GrantPolicy(_pick(access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
+        case BucketSpec():
+            objects = f"{names.arn(resource)}/*"
+            return [
+                GrantPolicy(_pick(access, _BUCKET_READ, _BUCKET_WRITE, grant), (objects,)),
+                GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
+            ]
+        case QueueSpec():
+            return [
+                GrantPolicy(_pick(access, _QUEUE_READ, _QUEUE_WRITE, grant), (names.arn(resource),)),
+                GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
+            ]
+        case StateMachineSpec():
+            if access is not Access.START:
+                raise UnsupportedGrant(f"{access.value!r} access is not defined for StateMachineSpec")
+            # Starting a run includes following it: the caller reads the execution it started.
+            return [
+                GrantPolicy(("states:StartExecution",), (names.arn(resource),)),
+                GrantPolicy(("states:DescribeExecution",), (names.execution_arns(resource),)),
+            ]
+    raise UnsupportedGrant(f"unknown resource kind {type(resource).__name__} in a catalog grant")

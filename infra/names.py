@@ -1,0 +1,55 @@
+"""Physical names and ARNs of the platform's resources in one stack, derived from shared/resources.py."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Stack
+
+from shared.catalog import Resource
+from shared.resources import BUCKETS, QUEUES, STATE_MACHINES, TABLES, BucketSpec, QueueSpec, StateMachineSpec, TableSpec
+
+
+class ResourceNames:
+    """Names are deterministic, so a function's environment and policy never wait on the resource itself."""
+
+    def __init__(self, stack: Stack, prefix: str) -> None:
+        self.stack = stack
+        self.prefix = prefix
+
+    def name(self, resource: Resource) -> str:
+        match resource:
+            case TableSpec() | QueueSpec() | StateMachineSpec():
+                return resource.physical_name(self.prefix)
+            case BucketSpec():
+                return resource.physical_name(self.prefix, self.stack.account, self.stack.region)
+        raise TypeError(f"unknown resource kind {type(resource).__name__}")
+
+    def arn(self, resource: Resource) -> str:
+        match resource:
+            case TableSpec():
+                return self._format("dynamodb", "table", self.name(resource), ArnFormat.SLASH_RESOURCE_NAME)
+            case QueueSpec():
+                return self.stack.format_arn(service="sqs", resource=self.name(resource))
+            case StateMachineSpec():
+                return self._format("states", "stateMachine", self.name(resource), ArnFormat.COLON_RESOURCE_NAME)
+            case BucketSpec():
+                return self.stack.format_arn(
+                    service="s3",
+                    resource=self.name(resource),
+                    region="",
+                    account="",
+                    arn_format=ArnFormat.NO_RESOURCE_NAME,
+                )
+        raise TypeError(f"unknown resource kind {type(resource).__name__}")
+
+    def execution_arns(self, machine: StateMachineSpec) -> str:
+        return self._format("states", "execution", f"{self.name(machine)}:*", ArnFormat.COLON_RESOURCE_NAME)
+
+    def _format(self, service: str, resource: str, name: str, arn_format: ArnFormat) -> str:
+        return self.stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=arn_format)
+
+    def environment_values(self) -> dict[str, str]:
+        """Environment variable → what a function is told: a name, or an ARN for state machines."""
+        named: tuple[TableSpec | BucketSpec | QueueSpec, ...] = (*TABLES, *BUCKETS, *QUEUES)
+        values = {spec.env_var: self.name(spec) for spec in named}
+        values |= {machine.env_var: self.arn(machine) for machine in STATE_MACHINES}
+        return values

@@ -1,0 +1,50 @@
+"""Builds the CDK app from the configuration: a regional stack per region, and the checks on every stack."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from aws_cdk import App, Aspects
+from cdk_nag import AwsSolutionsChecks
+
+from infra.config import ForgeConfig, read_config
+from infra.constants import CONFIG_CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY
+from infra.stacks.regional import RegionalStack
+from shared.resources import PROJECT_ROOT
+
+CDK_JSON = PROJECT_ROOT / "cdk.json"
+DEFAULT_OUTDIR = PROJECT_ROOT / "cdk.out"
+
+
+def regional_stack_id(config: ForgeConfig, region: str) -> str:
+    return f"NexusForge-{config.environment}-{region}"
+
+
+def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) -> App:
+    """The app, its stacks added; raises ConfigError (one line) for a bad configuration."""
+    if context is None and "CDK_CONTEXT_JSON" not in os.environ:
+        # Run directly (`make synth`) rather than by the cdk CLI: read cdk.json's context as the CLI would.
+        context = json.loads(CDK_JSON.read_text()).get("context", {})
+    app = App(context=context, outdir=outdir or os.environ.get("CDK_OUTDIR") or str(DEFAULT_OUTDIR))
+    config = read_config(
+        app.node.try_get_context(CONFIG_CONTEXT_KEY), app.node.try_get_context(CONFIG_FILE_CONTEXT_KEY)
+    )
+    account = config.account or os.environ.get("CDK_DEFAULT_ACCOUNT")
+    build_stacks(app, config, account)
+    Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
+    return app
+
+
+def build_stacks(app: App, config: ForgeConfig, account: str | None) -> dict[str, RegionalStack]:
+    stacks: dict[str, RegionalStack] = {}
+    for region in config.regions:
+        stacks[region] = RegionalStack(
+            app, regional_stack_id(config, region), config=config, region=region, account=account
+        )
+    primary = stacks[config.primary_region]
+    for region in config.replica_regions:
+        # The primary stack creates this region's table replica; deploy it first.
+        stacks[region].add_dependency(primary)
+    return stacks

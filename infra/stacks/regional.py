@@ -1,0 +1,102 @@
+"""One regional stack per configured region, same code everywhere; the primary region's also owns the tables."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
+from constructs import Construct
+
+from infra.config import ForgeConfig
+from infra.constants import OUTPUT_API_ID, OUTPUT_API_URL
+from infra.constructs.catalog_functions import CatalogFunctions
+from infra.constructs.global_tables import GlobalTables
+from infra.constructs.log_retention import LOG_RETENTION
+from infra.constructs.platform_buckets import PlatformBuckets
+from infra.constructs.platform_key import PlatformKey
+from infra.constructs.platform_state_machines import PlatformStateMachines
+from infra.constructs.rest_api import RestApi
+from infra.constructs.web_firewall import WebFirewall
+from infra.names import ResourceNames
+
+
+class RegionalStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: ForgeConfig, region: str, account: str | None
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=account, region=region),
+            description=f"Nexus Forge {config.environment}: the platform in {region}",
+        )
+        self.config = config
+        self.is_primary = region == config.primary_region
+        self.names = ResourceNames(self, config.prefix)
+        self.removal_policy = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        self.log_retention = LOG_RETENTION[config.log_retention_days]
+        self.key = PlatformKey(self, "PlatformKey", prefix=config.prefix, removal_policy=self.removal_policy).key
+        self.tables = self._build_tables()
+        self.buckets = PlatformBuckets(
+            self, "Buckets", names=self.names, key=self.key, removal_policy=self.removal_policy
+        )
+        self.functions = self._build_functions()
+        self.state_machines = self._build_state_machines()
+        self.api = self._build_api()
+        self._build_outputs()
+
+    def _build_tables(self) -> GlobalTables | None:
+        if not self.is_primary:
+            return None
+        return GlobalTables(
+            self,
+            "Tables",
+            names=self.names,
+            replica_regions=self.config.replica_regions,
+            retain=self.config.retain_data,
+        )
+
+    def _build_functions(self) -> CatalogFunctions:
+        return CatalogFunctions(
+            self,
+            "Functions",
+            names=self.names,
+            stage=self.config.environment,
+            key=self.key,
+            powertools_layer_version=self.config.powertools_layer_version,
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
+        )
+
+    def _build_state_machines(self) -> PlatformStateMachines:
+        return PlatformStateMachines(
+            self,
+            "StateMachines",
+            names=self.names,
+            functions=self.functions.functions,
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
+        )
+
+    def _build_api(self) -> RestApi:
+        api = RestApi(
+            self,
+            "Http",
+            prefix=self.config.prefix,
+            stage=self.config.environment,
+            targets=self.functions.invocation_targets,
+            rate_limit=self.config.api_rate_limit,
+            burst_limit=self.config.api_burst_limit,
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
+        )
+        WebFirewall(
+            self,
+            "Firewall",
+            prefix=self.config.prefix,
+            stage_arn=api.api.deployment_stage.stage_arn,
+            rate_limit_per_5_minutes=self.config.waf_rate_limit_per_5_minutes,
+        )
+        return api
+
+    def _build_outputs(self) -> None:
+        CfnOutput(self, OUTPUT_API_URL, value=self.api.api.url, description="The regional API endpoint")
+        CfnOutput(self, OUTPUT_API_ID, value=self.api.api.rest_api_id)

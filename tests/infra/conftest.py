@@ -1,0 +1,43 @@
+"""Synthesizes the CDK app offline once per configuration; asset bundling is skipped (`make synth` does it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+
+from infra.platform_app import CDK_JSON, build_app
+
+pytestmark = pytest.mark.infra
+
+SINGLE_REGION = {"environment": "test", "regions": ["us-east-1"]}
+THREE_REGIONS = {
+    "environment": "prod",
+    "regions": ["us-east-1", "eu-west-1", "ap-southeast-2"],
+    "domain": {"name": "api.forge.example.com", "hosted_zone_id": "Z0123456789ABC", "hosted_zone_name": "example.com"},
+    "alarm_email": "oncall@example.com",
+}
+
+
+def synthesize(forge_config: dict[str, Any], outdir: Path) -> App:
+    context = json.loads(CDK_JSON.read_text())["context"] | {"aws:cdk:bundling-stacks": [], "forge": forge_config}
+    app = build_app(context=context, outdir=str(outdir))
+    app.synth()
+    return app
+
+
+def stacks_of(app: App) -> dict[str, Stack]:
+    return {child.stack_name: child for child in app.node.children if isinstance(child, Stack)}
+
+
+@pytest.fixture(scope="session")
+def single_region_app(tmp_path_factory: pytest.TempPathFactory) -> App:
+    return synthesize(SINGLE_REGION, tmp_path_factory.mktemp("cdk-single"))
+
+
+@pytest.fixture(scope="session")
+def three_region_app(tmp_path_factory: pytest.TempPathFactory) -> App:
+    return synthesize(THREE_REGIONS, tmp_path_factory.mktemp("cdk-three"))

@@ -1,0 +1,142 @@
+"""The regional stack holds every catalog function, the tables, the buckets, the API routes and the smoke workflow."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Match, Template
+
+from infra.names import ResourceNames
+from infra.stacks.regional import RegionalStack
+from shared.catalog import CATALOG, FunctionSpec, function_physical_name, resource_environment
+from shared.resources import SMOKE_STATE_MACHINE, TABLES, TableSpec, function_arn_placeholder
+from tests.infra.conftest import stacks_of
+
+pytestmark = pytest.mark.infra
+
+PREFIX = "nexus-forge-test"
+
+
+@pytest.fixture(scope="module")
+def stack(single_region_app: App) -> RegionalStack:
+    (only,) = stacks_of(single_region_app).values()
+    assert isinstance(only, RegionalStack)
+    return only
+
+
+@pytest.fixture(scope="module")
+def template(stack: RegionalStack) -> Template:
+    return Template.from_stack(stack)
+
+
+def _logical_id(stack: Stack, construct: Any) -> str:
+    return stack.resolve(construct.node.default_child.logical_id)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("spec", CATALOG, ids=lambda spec: spec.name)
+def test_every_catalog_function_exists_with_its_settings(stack: RegionalStack, template: Template, spec: FunctionSpec):
+    environment = resource_environment(spec, ResourceNames(stack, PREFIX).environment_values())
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "FunctionName": function_physical_name(PREFIX, spec.name),
+            "Handler": spec.handler,
+            "Runtime": "python3.13",
+            "MemorySize": spec.memory_mb,
+            "Timeout": spec.timeout_seconds,
+            "TracingConfig": {"Mode": "Active"},
+            "Environment": {"Variables": Match.object_equals(stack.resolve(environment | {"FORGE_STAGE": "test"}))},
+        },
+    )
+
+
+def test_there_is_no_function_outside_the_catalog(template: Template):
+    names = {
+        resource["Properties"]["FunctionName"] for resource in template.find_resources("AWS::Lambda::Function").values()
+    }
+    assert names == {function_physical_name(PREFIX, spec.name) for spec in CATALOG}
+
+
+def test_functions_run_with_the_powertools_layer_and_our_dependency_layer(template: Template):
+    for function in template.find_resources("AWS::Lambda::Function").values():
+        layers = json.dumps(function["Properties"]["Layers"])
+        assert "AWSLambdaPowertoolsPythonV3-python313-x86_64" in layers
+        assert "DependencyLayer" in layers
+    template.resource_count_is("AWS::Lambda::LayerVersion", 1)
+
+
+def test_the_smoke_state_machine_invokes_the_smoke_echo_function(stack: RegionalStack, template: Template):
+    smoke_echo = stack.functions.functions["smoke_echo"]
+    machine = template.find_resources(
+        "AWS::StepFunctions::StateMachine",
+        {"Properties": {"StateMachineName": SMOKE_STATE_MACHINE.physical_name(PREFIX)}},
+    )
+    (properties,) = (resource["Properties"] for resource in machine.values())
+    placeholder = function_arn_placeholder("smoke_echo")
+    assert "${" + placeholder + "}" in json.dumps(properties["DefinitionString"])
+    assert properties["DefinitionSubstitutions"] == {
+        placeholder: {"Fn::GetAtt": [_logical_id(stack, smoke_echo), "Arn"]}
+    }
+
+
+def test_the_state_machine_definition_is_the_file_in_statemachines(template: Template):
+    (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    definition = machine["Properties"]["DefinitionString"]
+    assert isinstance(definition, str), "inline, with the function ARNs in DefinitionSubstitutions"
+    assert json.loads(definition) == json.loads(SMOKE_STATE_MACHINE.definition_template())
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda table: table.key)
+def test_tables_have_their_keys_indexes_and_ttl(template: Template, table: TableSpec):
+    expected: dict[str, Any] = {
+        "TableName": table.physical_name(PREFIX),
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if table.ttl_attribute:
+        expected["TimeToLiveSpecification"] = {"AttributeName": table.ttl_attribute, "Enabled": True}
+    if table.global_indexes:
+        expected["GlobalSecondaryIndexes"] = [
+            Match.object_like({"IndexName": index.name}) for index in table.global_indexes
+        ]
+    if table.stream:
+        expected["StreamSpecification"] = {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    template.has_resource_properties("AWS::DynamoDB::GlobalTable", expected)
+
+
+def _route_paths(template: Template) -> dict[str, str]:
+    """Logical id of each API Gateway resource → its full path."""
+    resources = template.find_resources("AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            properties = resources[logical_id]["Properties"]
+            parent = properties["ParentId"]
+            prefix = path_of(parent["Ref"]) if "Ref" in parent else ""
+            paths[logical_id] = f"{prefix}/{properties['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in resources:
+        path_of(logical_id)
+    return paths
+
+
+def test_every_catalog_route_reaches_its_function(stack: RegionalStack, template: Template):
+    paths = _route_paths(template)
+    methods = template.find_resources("AWS::ApiGateway::Method")
+    routed = {
+        (method["Properties"]["HttpMethod"], paths[method["Properties"]["ResourceId"]["Ref"]]): json.dumps(
+            method["Properties"]["Integration"]["Uri"]
+        )
+        for method in methods.values()
+        if "Ref" in method["Properties"]["ResourceId"]
+    }
+    for spec in CATALOG:
+        target_id = _logical_id(stack, stack.functions.invocation_targets[spec.name])
+        for route in spec.routes:
+            assert (route.method, route.path) in routed, f"{route.method} {route.path} is not routed"
+            assert target_id in routed[(route.method, route.path)], f"{route.path} does not reach {spec.name}"
