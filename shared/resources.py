@@ -82,6 +82,28 @@ class StateMachineSpec:
         return definition
 
 
+@dataclass(frozen=True)
+class WorkflowStateMachinesSpec:
+    """The state machines compiled from tenants' workflows: created at run time, one per workflow, all named
+    `<prefix>-<key>-<workflow>`, all running as the role `<prefix>-<key>-execution`. That role may invoke
+    `invokes_functions`, send to `sends_to`, publish to SNS, put events and start and follow its sibling machines.
+    The environment variable holds the ARN prefix `arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>`."""
+
+    key: str
+    env_var: str
+    invokes_functions: tuple[str, ...]
+    sends_to: tuple[QueueSpec, ...]
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.key}"
+
+    def arn_prefix(self, prefix: str, account: str, region: str) -> str:
+        return f"arn:aws:states:{region}:{account}:stateMachine:{self.physical_name(prefix)}"
+
+    def execution_role_name(self, prefix: str) -> str:
+        return f"{self.physical_name(prefix)}-execution"
+
+
 def function_arn_placeholder(function_name: str) -> str:
     return "".join(part.capitalize() for part in function_name.split("_")) + "FunctionArn"
 
@@ -96,6 +118,13 @@ TENANCY_TABLE = TableSpec(
 # Append-only: the audit repository only ever puts new items.
 AUDIT_TABLE = TableSpec(key="audit", env_var="FORGE_TABLE_AUDIT")
 PAYLOADS_BUCKET = BucketSpec(key="payloads", env_var="FORGE_BUCKET_PAYLOADS")
+# Workflow definitions, versions (with their compiled ASL) and the state of each workflow's state machine.
+WORKFLOWS_TABLE = TableSpec(key="workflows", env_var="FORGE_TABLE_WORKFLOWS")
+# Approval requests with their task tokens, sent by `approval` nodes; the executions feature consumes them.
+APPROVALS_QUEUE = QueueSpec(key="approvals", env_var="FORGE_QUEUE_APPROVALS")
+WORKFLOW_STATE_MACHINES = WorkflowStateMachinesSpec(
+    key="wf", env_var="FORGE_WORKFLOW_STATE_MACHINES", invokes_functions=("node_http",), sends_to=(APPROVALS_QUEUE,)
+)
 SMOKE_STATE_MACHINE = StateMachineSpec(
     key="smoke",
     env_var="FORGE_STATE_MACHINE_SMOKE",
@@ -103,7 +132,7 @@ SMOKE_STATE_MACHINE = StateMachineSpec(
     invokes_functions=("smoke_echo",),
 )
 
-TABLES: tuple[TableSpec, ...] = (PLATFORM_TABLE, TENANCY_TABLE, AUDIT_TABLE)
+TABLES: tuple[TableSpec, ...] = (PLATFORM_TABLE, TENANCY_TABLE, AUDIT_TABLE, WORKFLOWS_TABLE)
 BUCKETS: tuple[BucketSpec, ...] = (PAYLOADS_BUCKET,)
-QUEUES: tuple[QueueSpec, ...] = ()
+QUEUES: tuple[QueueSpec, ...] = (APPROVALS_QUEUE,)
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (SMOKE_STATE_MACHINE,)

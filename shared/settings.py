@@ -17,6 +17,8 @@ class PlatformSettings(BaseSettings):
     state_machine_smoke: str | None = None
     table_tenancy: str | None = None
     table_audit: str | None = None
+    table_workflows: str | None = None
+    workflow_state_machines: str | None = None
     # JWT bearer tokens: the OIDC issuer (Cognito in the cloud, `forge dev`'s local issuer locally).
     auth_issuer: str = "nexus-forge-local"
     auth_audience: str = "nexus-forge-api"

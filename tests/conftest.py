@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
-from shared.local.jsonata_runtime import install_jsonata_evaluator
+from shared.local.issuer import LocalIssuer
 from shared.local.lambda_runtime import LocalLambdaRuntime
+from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
+from shared.settings import get_settings
 
 os.environ.update(local_environment("http://unused"))
 # In-process tests intercept AWS calls with moto's botocore stubber, which only sees the real endpoints.
@@ -23,7 +26,7 @@ def emulated_aws() -> Iterator[LocalLambdaRuntime]:
     """The platform's resources in moto, state machines really executing, Lambda invokes run in-process."""
     from shared.aws import clients
 
-    install_jsonata_evaluator()
+    install_stepfunctions_runtime()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         clients._client.cache_clear()
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
@@ -31,3 +34,24 @@ def emulated_aws() -> Iterator[LocalLambdaRuntime]:
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
         yield runtime
     clients._client.cache_clear()
+
+
+@pytest.fixture
+def issuer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalIssuer]:
+    """The local issuer of `forge dev` in a temporary state dir; the API verifies bearer tokens against its JWKS."""
+    from shared.auth.tokens import jwt_verifier
+
+    local_issuer = LocalIssuer(tmp_path)
+    local_issuer.private_key()
+    monkeypatch.setenv("FORGE_AUTH_JWKS_URL", local_issuer.jwks_url)
+    get_settings.cache_clear()
+    jwt_verifier.cache_clear()
+    yield local_issuer
+    get_settings.cache_clear()
+    jwt_verifier.cache_clear()
+
+
+@pytest.fixture
+def admin_headers(issuer: LocalIssuer) -> dict[str, str]:
+    """A platform admin's Authorization header."""
+    return {"authorization": f"Bearer {issuer.mint('platform-admin@example.com', platform_admin=True)}"}

@@ -15,7 +15,7 @@ import boto3
 
 from shared.catalog import CATALOG, function_physical_name, resource_environment
 from shared.local.lambda_runtime import LocalLambdaRuntime
-from shared.resources import BUCKETS, QUEUES, STATE_MACHINES, TABLES
+from shared.resources import BUCKETS, QUEUES, STATE_MACHINES, TABLES, WORKFLOW_STATE_MACHINES
 
 logger = logging.getLogger("nexus_forge.local")
 
@@ -45,6 +45,7 @@ def physical_names(
     names = {table.env_var: table.physical_name(prefix) for table in TABLES}
     names |= {bucket.env_var: bucket.physical_name(prefix, account, region) for bucket in BUCKETS}
     names |= {queue.env_var: queue.physical_name(prefix) for queue in QUEUES}
+    names[WORKFLOW_STATE_MACHINES.env_var] = WORKFLOW_STATE_MACHINES.arn_prefix(prefix, account, region)
     names |= {
         machine.env_var: f"arn:aws:states:{region}:{account}:stateMachine:{machine.physical_name(prefix)}"
         for machine in STATE_MACHINES
@@ -93,10 +94,10 @@ class LocalAws:
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 
-        from shared.local.jsonata_runtime import install_jsonata_evaluator
+        from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
 
         default_user_config["stepfunctions"]["execute_state_machine"] = True
-        install_jsonata_evaluator()
+        install_stepfunctions_runtime()
         self._restore_snapshot()
         self._server = ThreadedMotoServer(ip_address=self.endpoints.host, port=self.endpoints.port, verbose=False)
         self._server.start()

@@ -1,0 +1,219 @@
+"""The request an `http_request` node makes: timeouts, a response size limit and a guard against SSRF.
+
+Every address a host resolves to must be public (no loopback, private, link-local — the instance metadata
+service —, multicast or reserved ranges) unless the tenant allows that host; the connection goes to the address
+that was checked, so a second DNS answer can't swap it. Redirects are returned, not followed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import json
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_RESPONSE_BYTES = 250_000
+_READ_CHUNK = 65_536
+
+
+class HttpNodeError(Exception):
+    """Lambda reports the class name as the error, so Retry and Catch rules can name these."""
+
+
+class HttpRequestBlocked(HttpNodeError):
+    pass
+
+
+class HttpRequestTimeout(HttpNodeError):
+    pass
+
+
+class HttpResponseTooLarge(HttpNodeError):
+    pass
+
+
+class HttpStatusError(HttpNodeError):
+    pass
+
+
+class HttpConnectionError(HttpNodeError):
+    pass
+
+
+class CredentialNotFound(HttpNodeError):
+    pass
+
+
+class HttpRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    query: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+    credential: str | None = None
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    max_response_bytes: int = Field(default=MAX_RESPONSE_BYTES, ge=1, le=MAX_RESPONSE_BYTES)
+    response_format: Literal["auto", "json", "text"] = "auto"
+
+
+class HttpNodeEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    tenant_id: str
+    workflow_id: str
+    node_id: str
+    execution_id: str | None = None
+    request: HttpRequest
+
+
+@dataclass(frozen=True)
+class TenantHttpPolicy:
+    """What a tenant's settings allow: hosts exempt from the address check, and named credentials (header → value)."""
+
+    allowed_hosts: frozenset[str] = frozenset()
+    credentials: dict[str, dict[str, str]] | None = None
+
+
+Resolver = Callable[[str, int], Iterable[str]]
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise HttpConnectionError(f"cannot resolve {host}: {error}") from error
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback)
+
+
+def checked_address(host: str, port: int, policy: TenantHttpPolicy, resolve: Resolver = _resolve) -> str:
+    """The address to connect to; refuses a host any of whose addresses is not public, unless the tenant allows it."""
+    addresses = list(resolve(host, port))
+    if not addresses:
+        raise HttpConnectionError(f"{host} has no address")
+    if host.lower() not in policy.allowed_hosts:
+        blocked = [address for address in addresses if not is_public_address(address)]
+        if blocked:
+            raise HttpRequestBlocked(
+                f"{host} resolves to a non-public address ({blocked[0]}); a tenant admin can allow this host"
+            )
+    return addresses[0]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def make_request(event: HttpNodeEvent, policy: TenantHttpPolicy, resolve: Resolver = _resolve) -> dict[str, Any]:
+    """Performs the request; returns {status, headers, body} or raises an HttpNodeError subclass."""
+    request = event.request
+    parts = urlsplit(request.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise HttpRequestBlocked(f"not an http(s) URL: {request.url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = checked_address(parts.hostname, port, policy, resolve)
+    headers = {"user-agent": "nexus-forge-http-node/1", **request.headers, **_credential_headers(request, policy)}
+    body: bytes | None = None
+    if request.body is not None:
+        body = request.body.encode() if isinstance(request.body, str) else json.dumps(request.body).encode()
+        if not isinstance(request.body, str):
+            headers.setdefault("content-type", "application/json")
+    query = parts.query + ("&" if parts.query and request.query else "") + urlencode(request.query)
+    target = urlunsplit(("", "", parts.path or "/", query, ""))
+    connection_type = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_type(parts.hostname, port, address, request.timeout_seconds)
+    deadline = time.monotonic() + request.timeout_seconds
+    try:
+        connection.request(request.method, target, body=body, headers=headers)
+        response = connection.getresponse()
+        content = _read_limited(response, request.max_response_bytes, deadline)
+    except TimeoutError as error:
+        raise HttpRequestTimeout(f"no answer from {parts.hostname} within {request.timeout_seconds} s") from error
+    except (OSError, http.client.HTTPException) as error:
+        raise HttpConnectionError(f"request to {parts.hostname} failed: {error}") from error
+    finally:
+        connection.close()
+    result = {
+        "status": response.status,
+        "headers": {name.lower(): value for name, value in response.getheaders()},
+        "body": _decode(content, response.getheader("content-type", ""), request.response_format),
+    }
+    if response.status >= 400:
+        raise HttpStatusError(json.dumps({"status": response.status, "body": result["body"]})[:32_000])
+    return result
+
+
+def _credential_headers(request: HttpRequest, policy: TenantHttpPolicy) -> dict[str, str]:
+    if request.credential is None:
+        return {}
+    found = (policy.credentials or {}).get(request.credential)
+    if found is None:
+        raise CredentialNotFound(f"the tenant has no credential named {request.credential!r}")
+    return found
+
+
+def _read_limited(response: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read(_READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise HttpResponseTooLarge(f"the response exceeds {limit} bytes")
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(content: bytes, content_type: str, response_format: str) -> Any:
+    text = content.decode("utf-8", errors="replace")
+    wants_json = response_format == "json" or (response_format == "auto" and "json" in content_type.lower())
+    if wants_json and text:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            if response_format == "json":
+                raise HttpConnectionError("the response is not JSON") from None
+    return text
+
+
+def load_tenant_http_policy(tenant_id: str) -> TenantHttpPolicy:
+    """The tenant's `http_allowed_hosts` setting; credentials by reference are not stored yet, so none resolve."""
+    from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
+    from shared.store.tenant_scoped import TenantContext
+
+    item = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY)
+    settings: dict[str, Any] = item.settings if item is not None else {}
+    hosts = settings.get("http_allowed_hosts", [])
+    return TenantHttpPolicy(allowed_hosts=frozenset(str(host).lower() for host in hosts if isinstance(host, str)))

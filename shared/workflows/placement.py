@@ -1,0 +1,61 @@
+"""Where a tenant's workflows run in this deployment: names and ARNs derived from one ARN prefix in the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared.catalog import function_physical_name
+from shared.resources import APPROVALS_QUEUE, WORKFLOW_STATE_MACHINES
+from shared.workflows.nodes.base import CompileTarget
+
+LIVE_ALIAS = "live"
+
+
+@dataclass(frozen=True)
+class WorkflowPlacement:
+    region: str
+    account: str
+    prefix: str
+
+    @classmethod
+    def from_arn_prefix(cls, arn_prefix: str) -> WorkflowPlacement:
+        """Reads `arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>` (FORGE_WORKFLOW_STATE_MACHINES)."""
+        parts = arn_prefix.split(":")
+        suffix = f"-{WORKFLOW_STATE_MACHINES.key}"
+        if len(parts) != 7 or parts[5] != "stateMachine" or not parts[6].endswith(suffix):
+            raise ValueError(f"not a workflow state machine ARN prefix: {arn_prefix!r}")
+        return cls(region=parts[3], account=parts[4], prefix=parts[6][: -len(suffix)])
+
+    def state_machine_name(self, workflow_id: str) -> str:
+        return f"{WORKFLOW_STATE_MACHINES.physical_name(self.prefix)}-{workflow_id}"
+
+    def state_machine_arn(self, workflow_id: str) -> str:
+        return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{self.state_machine_name(workflow_id)}"
+
+    def alias_arn(self, workflow_id: str) -> str:
+        return f"{self.state_machine_arn(workflow_id)}:{LIVE_ALIAS}"
+
+    @property
+    def execution_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account}:role/{WORKFLOW_STATE_MACHINES.execution_role_name(self.prefix)}"
+
+    @property
+    def http_function_arn(self) -> str:
+        name = function_physical_name(self.prefix, "node_http")
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
+
+    @property
+    def approvals_queue_url(self) -> str:
+        return f"https://sqs.{self.region}.amazonaws.com/{self.account}/{APPROVALS_QUEUE.physical_name(self.prefix)}"
+
+    def compile_target(
+        self, tenant_id: str, workflow_id: str, subworkflow_arn: Callable[[str, int | None], str | None]
+    ) -> CompileTarget:
+        return CompileTarget(
+            tenant_id=tenant_id,
+            workflow_id=workflow_id,
+            http_function_arn=self.http_function_arn,
+            approvals_queue_url=self.approvals_queue_url,
+            subworkflow_arn=subworkflow_arn,
+        )

@@ -1,0 +1,251 @@
+"""Golden workflows: one small graph per node type, the input it runs with and the outcome it must have."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+TENANT_ID = "tenant0001"
+WORKFLOW_ID = "golden"
+CHILD_WORKFLOW_ID = "child"
+TOPIC_NAME = "golden-notifications"
+TOPIC_ARN = f"arn:aws:sns:us-east-1:123456789012:{TOPIC_NAME}"
+
+
+@dataclass(frozen=True)
+class GoldenCase:
+    name: str
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    input: Any
+    output: Any = None
+    status: str = "SUCCEEDED"
+    error: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def document(self) -> dict[str, Any]:
+        return {"name": self.name, "nodes": self.nodes, "edges": self.edges, "settings": self.settings}
+
+
+def chain(*node_ids: str) -> list[dict[str, Any]]:
+    return [{"from": source, "to": target} for source, target in itertools.pairwise(node_ids)]
+
+
+def node(node_id: str, node_type: str, **params: Any) -> dict[str, Any]:
+    return {"id": node_id, "type": node_type, "params": params}
+
+
+START = node("start", "manual")
+
+GOLDEN_CASES: tuple[GoldenCase, ...] = (
+    GoldenCase("manual", [START], [], input={"a": 1}, output={"a": 1}),
+    GoldenCase(
+        "webhook",
+        [node("hook", "webhook"), node("shape", "transform", expression="{'event': $states.input.type}")],
+        chain("hook", "shape"),
+        input={"type": "push"},
+        output={"event": "push"},
+    ),
+    GoldenCase(
+        "schedule",
+        [node("tick", "schedule", expression="rate(5 minutes)", timezone="Europe/Paris")],
+        [],
+        input={"slot": "2026-01-01T00:00:00Z"},
+        output={"slot": "2026-01-01T00:00:00Z"},
+    ),
+    GoldenCase(
+        "transform",
+        [START, node("total", "transform", expression="{'total': $sum($states.input.items.price)}")],
+        chain("start", "total"),
+        input={"items": [{"price": 2}, {"price": 3.5}]},
+        output={"total": 5.5},
+    ),
+    GoldenCase(
+        "condition",
+        [
+            START,
+            node("big", "condition", expression="$states.input.amount > 100"),
+            node("approve", "transform", expression="{'route': 'review'}"),
+            node("auto", "transform", expression="{'route': 'auto'}"),
+        ],
+        [
+            *chain("start", "big"),
+            {"from": "big", "port": "true", "to": "approve"},
+            {"from": "big", "port": "false", "to": "auto"},
+        ],
+        input={"amount": 250},
+        output={"route": "review"},
+    ),
+    GoldenCase(
+        "switch",
+        [
+            START,
+            node(
+                "by_tier",
+                "switch",
+                cases=[
+                    {"port": "gold", "condition": "$states.input.tier = 'gold'"},
+                    {"port": "silver", "condition": "$states.input.tier = 'silver'"},
+                ],
+            ),
+            node("gold_discount", "transform", expression="{'discount': 20}"),
+            node("silver_discount", "transform", expression="{'discount': 10}"),
+            node("no_discount", "transform", expression="{'discount': 0}"),
+        ],
+        [
+            *chain("start", "by_tier"),
+            {"from": "by_tier", "port": "gold", "to": "gold_discount"},
+            {"from": "by_tier", "port": "silver", "to": "silver_discount"},
+            {"from": "by_tier", "port": "default", "to": "no_discount"},
+        ],
+        input={"tier": "silver"},
+        output={"discount": 10},
+    ),
+    GoldenCase(
+        "parallel",
+        [
+            START,
+            node("fan_out", "parallel"),
+            node("double", "transform", expression="{'double': $states.input.n * 2}"),
+            node("square", "transform", expression="{'square': $states.input.n * $states.input.n}"),
+            node("meet", "join", output="merge"),
+        ],
+        [*chain("start", "fan_out", "double", "meet"), *chain("fan_out", "square", "meet")],
+        input={"n": 3},
+        output={"double": 6, "square": 9},
+    ),
+    GoldenCase(
+        "join",
+        [START, node("fan_out", "parallel"), node("a", "transform", expression="1"), node("meet", "join")],
+        [*chain("start", "fan_out", "a", "meet"), *chain("fan_out", "meet")],
+        input={"n": 3},
+        output=[1, {"n": 3}],
+    ),
+    GoldenCase(
+        "loop",
+        [
+            START,
+            node("each", "loop", items="$states.input.numbers", max_concurrency=2),
+            node("times_ten", "transform", expression="$states.input * 10"),
+            node("count", "transform", expression="{'results': $states.input}"),
+        ],
+        [*chain("start", "each"), {"from": "each", "port": "body", "to": "times_ten"}, *chain("each", "count")],
+        input={"numbers": [1, 2, 3]},
+        output={"results": [10, 20, 30]},
+    ),
+    GoldenCase(
+        "wait",
+        [START, node("pause", "wait", seconds=0)],
+        chain("start", "pause"),
+        input={"kept": True},
+        output={"kept": True},
+    ),
+    GoldenCase(
+        "http_request",
+        [
+            START,
+            node(
+                "call",
+                "http_request",
+                method="POST",
+                url="{% $states.input.base_url & '/echo' %}",
+                query={"source": "golden"},
+                body={"name": "{% $states.input.name %}"},
+            ),
+            node("pick", "transform", expression="{'status': $states.input.status, 'echo': $states.input.body}"),
+        ],
+        chain("start", "call", "pick"),
+        input={"name": "Ada"},
+        output={"status": 200, "echo": {"method": "POST", "path": "/echo?source=golden", "body": {"name": "Ada"}}},
+    ),
+    GoldenCase(
+        "subworkflow",
+        [START, node("run_child", "subworkflow", workflow_id=CHILD_WORKFLOW_ID, input="{'n': $states.input.n}")],
+        chain("start", "run_child"),
+        input={"n": 4},
+        output={"child_saw": 4},
+    ),
+    GoldenCase(
+        "approval",
+        [
+            START,
+            node("sign_off", "approval", message="{% 'Approve order ' & $states.input.order %}", approvers=["admin"]),
+        ],
+        chain("start", "sign_off"),
+        input={"order": "A-1"},
+        output={"approved": True, "by": "admin"},
+    ),
+    GoldenCase(
+        "notify",
+        [
+            START,
+            node("tell", "notify", topic_arn=TOPIC_ARN, subject="Golden", message="{% 'Hello ' & $states.input.to %}"),
+        ],
+        chain("start", "tell"),
+        input={"to": "ops"},
+        output={"to": "ops"},
+    ),
+    GoldenCase(
+        "emit_event",
+        [
+            START,
+            node("announce", "emit_event", detail_type="order.placed", detail={"order": "{% $states.input.order %}"}),
+        ],
+        chain("start", "announce"),
+        input={"order": "A-2"},
+        output={"order": "A-2"},
+    ),
+    GoldenCase(
+        "succeed",
+        [START, node("done", "succeed", output="{'finished': true}")],
+        chain("start", "done"),
+        input={},
+        output={"finished": True},
+    ),
+    GoldenCase(
+        "fail",
+        [START, node("stop", "fail", error="OrderRejected", cause="the order was rejected")],
+        chain("start", "stop"),
+        input={},
+        status="FAILED",
+        error="OrderRejected",
+    ),
+    GoldenCase(
+        "error_output",
+        [
+            START,
+            {
+                **node("call", "http_request", url="http://169.254.169.254/latest/meta-data/"),
+                "on_error": "error_output",
+            },
+            node("blocked", "transform", expression="{'error': $states.input.Error}"),
+        ],
+        [*chain("start", "call"), {"from": "call", "port": "error", "to": "blocked"}],
+        input={},
+        output={"error": "HttpRequestBlocked"},
+    ),
+    GoldenCase(
+        "retry_continue_timeout",
+        [
+            START,
+            {
+                **node("call", "http_request", url="http://10.0.0.1/"),
+                "retry": {
+                    "max_attempts": 1,
+                    "interval_seconds": 1,
+                    "backoff_rate": 1.5,
+                    "errors": ["HttpConnectionError"],
+                },
+                "on_error": "continue",
+                "timeout_seconds": 30,
+            },
+            node("after", "transform", expression="{'went_on': true, 'error': $states.input.error.Error}"),
+        ],
+        chain("start", "call", "after"),
+        input={},
+        output={"went_on": True, "error": "HttpRequestBlocked"},
+    ),
+)
+
+CASES_BY_NAME = {case.name: case for case in GOLDEN_CASES}
