@@ -36,8 +36,9 @@ class DomainConfig(_Strict):
 
     @model_validator(mode="after")
     def _name_in_zone(self) -> DomainConfig:
-        if self.name != self.hosted_zone_name and not self.name.endswith("." + self.hosted_zone_name):
-            raise ValueError(f"domain {self.name!r} is not inside hosted zone {self.hosted_zone_name!r}")
+        # A subdomain, not the apex: latency routing uses CNAME records.
+        if not self.name.endswith("." + self.hosted_zone_name):
+            raise ValueError(f"domain {self.name!r} is not a subdomain of hosted zone {self.hosted_zone_name!r}")
         return self
 
 

@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 
 from infra.names import ResourceNames
 from shared.catalog import Access, Grant
-from shared.resources import BucketSpec, QueueSpec, StateMachineSpec, TableSpec
+from shared.resources import BucketSpec, QueueSpec, StateMachineSpec, TableSpec, WorkflowStateMachinesSpec
 
 
 class UnsupportedGrant(ValueError):
@@ -33,6 +33,23 @@ _QUEUE_READ = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisi
 _QUEUE_WRITE = ("sqs:SendMessage", "sqs:GetQueueAttributes")
 _KMS_READ = ("kms:Decrypt",)
 _KMS_WRITE = ("kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt")
+
+_WORKFLOW_MACHINES_MANAGE = (
+    "states:CreateStateMachine",
+    "states:UpdateStateMachine",
+    "states:DeleteStateMachine",
+    "states:DescribeStateMachine",
+    "states:PublishStateMachineVersion",
+    "states:ListStateMachineVersions",
+    "states:DeleteStateMachineVersion",
+    "states:CreateStateMachineAlias",
+    "states:UpdateStateMachineAlias",
+    "states:DeleteStateMachineAlias",
+    "states:DescribeStateMachineAlias",
+    "states:StartExecution",
+    "states:TagResource",
+)
+_WORKFLOW_EXECUTIONS = ("states:DescribeExecution", "states:StopExecution")
 
 _READ_WRITE = {Access.READ: (True, False), Access.WRITE: (False, True), Access.READ_WRITE: (True, True)}
 
@@ -70,4 +87,22 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
                 GrantPolicy(("states:StartExecution",), (names.arn(resource),)),
                 GrantPolicy(("states:DescribeExecution",), (names.execution_arns(resource),)),
             ]
+        case WorkflowStateMachinesSpec():
+            if access is not Access.MANAGE:
+                raise UnsupportedGrant(f"{access.value!r} access is not defined for WorkflowStateMachinesSpec")
+            return _manage_workflow_machines(resource, names)
     raise UnsupportedGrant(f"unknown resource kind {type(resource).__name__} in a catalog grant")
+
+
+def _manage_workflow_machines(machines: WorkflowStateMachinesSpec, names: ResourceNames) -> list[GrantPolicy]:
+    """Every machine named `<prefix>-<key>-*` (with its versions and aliases), and passing their one role."""
+    stack = names.stack
+    arn_prefix = names.workflow_arn_prefix(machines)
+    execution_role = stack.format_arn(
+        service="iam", region="", resource="role", resource_name=machines.execution_role_name(names.prefix)
+    )
+    return [
+        GrantPolicy(_WORKFLOW_MACHINES_MANAGE, (f"{arn_prefix}-*",)),
+        GrantPolicy(_WORKFLOW_EXECUTIONS, (names.execution_arns(machines),)),
+        GrantPolicy(("iam:PassRole",), (execution_role,)),
+    ]

@@ -5,7 +5,18 @@ from __future__ import annotations
 from aws_cdk import ArnFormat, Stack
 
 from shared.catalog import Resource
-from shared.resources import BUCKETS, QUEUES, STATE_MACHINES, TABLES, BucketSpec, QueueSpec, StateMachineSpec, TableSpec
+from shared.resources import (
+    BUCKETS,
+    QUEUES,
+    STATE_MACHINES,
+    TABLES,
+    WORKFLOW_STATE_MACHINES,
+    BucketSpec,
+    QueueSpec,
+    StateMachineSpec,
+    TableSpec,
+    WorkflowStateMachinesSpec,
+)
 
 
 class ResourceNames:
@@ -17,7 +28,7 @@ class ResourceNames:
 
     def name(self, resource: Resource) -> str:
         match resource:
-            case TableSpec() | QueueSpec() | StateMachineSpec():
+            case TableSpec() | QueueSpec() | StateMachineSpec() | WorkflowStateMachinesSpec():
                 return resource.physical_name(self.prefix)
             case BucketSpec():
                 return resource.physical_name(self.prefix, self.stack.account, self.stack.region)
@@ -31,6 +42,8 @@ class ResourceNames:
                 return self.stack.format_arn(service="sqs", resource=self.name(resource))
             case StateMachineSpec():
                 return self._format("states", "stateMachine", self.name(resource), ArnFormat.COLON_RESOURCE_NAME)
+            case WorkflowStateMachinesSpec():
+                return self.workflow_arn_prefix(resource)
             case BucketSpec():
                 return self.stack.format_arn(
                     service="s3",
@@ -41,8 +54,15 @@ class ResourceNames:
                 )
         raise TypeError(f"unknown resource kind {type(resource).__name__}")
 
-    def execution_arns(self, machine: StateMachineSpec) -> str:
-        return self._format("states", "execution", f"{self.name(machine)}:*", ArnFormat.COLON_RESOURCE_NAME)
+    def workflow_arn_prefix(self, machines: WorkflowStateMachinesSpec) -> str:
+        return machines.arn_prefix(self.prefix, self.stack.account, self.stack.region)
+
+    def execution_arns(self, machine: StateMachineSpec | WorkflowStateMachinesSpec) -> str:
+        """Every execution of the machine, or of every workflow machine."""
+        machine_name = (
+            f"{self.name(machine)}-*" if isinstance(machine, WorkflowStateMachinesSpec) else self.name(machine)
+        )
+        return self._format("states", "execution", f"{machine_name}:*", ArnFormat.COLON_RESOURCE_NAME)
 
     def _format(self, service: str, resource: str, name: str, arn_format: ArnFormat) -> str:
         return self.stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=arn_format)
@@ -52,4 +72,5 @@ class ResourceNames:
         named: tuple[TableSpec | BucketSpec | QueueSpec, ...] = (*TABLES, *BUCKETS, *QUEUES)
         values = {spec.env_var: self.name(spec) for spec in named}
         values |= {machine.env_var: self.arn(machine) for machine in STATE_MACHINES}
+        values[WORKFLOW_STATE_MACHINES.env_var] = self.workflow_arn_prefix(WORKFLOW_STATE_MACHINES)
         return values

@@ -66,6 +66,9 @@ class _FunctionCodeBundler:
         self.function_name = function_name
 
     def try_bundle(self, output_dir: str, _options: Any) -> bool:
+        handler = FUNCTIONS_DIR / self.function_name / "handler.py"
+        if not handler.exists():
+            raise BundlingError(f"catalog function {self.function_name!r} has no {handler.relative_to(PROJECT_ROOT)}")
         for source, target in function_code_files(self.function_name):
             destination = Path(output_dir) / target
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -76,7 +79,7 @@ class _FunctionCodeBundler:
 def function_code(function_name: str) -> lambda_.Code:
     """functions/__init__.py + functions/<name>/ + shared/ (without shared/local/), hashed by content."""
     return lambda_.Code.from_asset(
-        str(FUNCTIONS_DIR / function_name),
+        str(FUNCTIONS_DIR),
         asset_hash_type=AssetHashType.CUSTOM,
         asset_hash=_digest(function_code_files(function_name)),
         bundling=BundlingOptions(

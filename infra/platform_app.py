@@ -11,6 +11,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra.config import ForgeConfig, read_config
 from infra.constants import CONFIG_CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY
+from infra.stacks.global_entry import GlobalEntryStack
 from infra.stacks.regional import RegionalStack
 from shared.resources import PROJECT_ROOT
 
@@ -37,6 +38,10 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) 
     return app
 
 
+def global_stack_id(config: ForgeConfig) -> str:
+    return f"NexusForge-{config.environment}-global"
+
+
 def build_stacks(app: App, config: ForgeConfig, account: str | None) -> dict[str, RegionalStack]:
     stacks: dict[str, RegionalStack] = {}
     for region in config.regions:
@@ -47,4 +52,9 @@ def build_stacks(app: App, config: ForgeConfig, account: str | None) -> dict[str
     for region in config.replica_regions:
         # The primary stack creates this region's table replica; deploy it first.
         stacks[region].add_dependency(primary)
+    if config.domain:
+        entry = GlobalEntryStack(app, global_stack_id(config), config=config, domain=config.domain, account=account)
+        for stack in stacks.values():
+            # Each region's `<region>.<domain>` record must exist before its health check and latency record.
+            entry.add_dependency(stack)
     return stacks

@@ -6,16 +6,22 @@ from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from infra.config import ForgeConfig
-from infra.constants import OUTPUT_API_ID, OUTPUT_API_URL
+from infra.constants import OUTPUT_ALARM_TOPIC_ARN, OUTPUT_API_ID, OUTPUT_API_URL
+from infra.constructs.api_domain import ApiDomain
 from infra.constructs.catalog_functions import CatalogFunctions
+from infra.constructs.execution_events import ExecutionEvents
 from infra.constructs.global_tables import GlobalTables
 from infra.constructs.log_retention import LOG_RETENTION
+from infra.constructs.observability import Observability
 from infra.constructs.platform_buckets import PlatformBuckets
 from infra.constructs.platform_key import PlatformKey
+from infra.constructs.platform_queues import PlatformQueues
 from infra.constructs.platform_state_machines import PlatformStateMachines
 from infra.constructs.rest_api import RestApi
 from infra.constructs.web_firewall import WebFirewall
+from infra.constructs.workflow_execution_role import WorkflowExecutionRole
 from infra.names import ResourceNames
+from shared.resources import TABLES, WORKFLOW_STATE_MACHINES
 
 
 class RegionalStack(Stack):
@@ -38,9 +44,14 @@ class RegionalStack(Stack):
         self.buckets = PlatformBuckets(
             self, "Buckets", names=self.names, key=self.key, removal_policy=self.removal_policy
         )
+        self.queues = PlatformQueues(self, "Queues", names=self.names, key=self.key, removal_policy=self.removal_policy)
+        if self.is_primary:
+            WorkflowExecutionRole(self, "WorkflowExecution", prefix=config.prefix, machines=WORKFLOW_STATE_MACHINES)
         self.functions = self._build_functions()
         self.state_machines = self._build_state_machines()
         self.api = self._build_api()
+        self.events = self._build_execution_events()
+        self.observability = self._build_observability()
         self._build_outputs()
 
     def _build_tables(self) -> GlobalTables | None:
@@ -95,8 +106,36 @@ class RegionalStack(Stack):
             stage_arn=api.api.deployment_stage.stage_arn,
             rate_limit_per_5_minutes=self.config.waf_rate_limit_per_5_minutes,
         )
+        if self.config.domain:
+            ApiDomain(self, "ApiDomain", domain=self.config.domain, region=self.region, api=api.api)
         return api
+
+    def _build_execution_events(self) -> ExecutionEvents:
+        return ExecutionEvents(
+            self,
+            "ExecutionEvents",
+            prefix=self.config.prefix,
+            state_machine_arns=[machine.state_machine_arn for machine in self.state_machines.state_machines.values()],
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
+        )
+
+    def _build_observability(self) -> Observability:
+        return Observability(
+            self,
+            "Observability",
+            prefix=self.config.prefix,
+            key=self.key,
+            alarm_email=self.config.alarm_email,
+            api=self.api.api,
+            functions=self.functions.functions,
+            dead_letter_queues=self.functions.dead_letter_queues | self.queues.dead_letter_queues,
+            state_machines=self.state_machines.state_machines,
+            table_names=[self.names.name(table) for table in TABLES],
+            replica_regions=tuple(region for region in self.config.regions if region != self.region),
+        )
 
     def _build_outputs(self) -> None:
         CfnOutput(self, OUTPUT_API_URL, value=self.api.api.url, description="The regional API endpoint")
         CfnOutput(self, OUTPUT_API_ID, value=self.api.api.rest_api_id)
+        CfnOutput(self, OUTPUT_ALARM_TOPIC_ARN, value=self.observability.topic.topic_arn)

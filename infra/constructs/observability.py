@@ -1,0 +1,150 @@
+"""A dashboard of what matters and alarms on what pages, to one SNS topic."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+PERIOD = Duration.minutes(5)
+WIDGET_WIDTH = 12
+
+
+class Observability(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        key: kms.IKey,
+        alarm_email: str | None,
+        api: apigateway.RestApi,
+        functions: dict[str, lambda_.Function],
+        dead_letter_queues: dict[str, sqs.Queue],
+        state_machines: dict[str, sfn.StateMachine],
+        table_names: list[str],
+        replica_regions: tuple[str, ...],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._prefix = prefix
+        self.topic = sns.Topic(self, "AlarmTopic", topic_name=f"{prefix}-alarms", master_key=key, enforce_ssl=True)
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        self.alarms: list[cloudwatch.Alarm] = []
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=prefix)
+        self._build_api(api)
+        self._build_functions(functions)
+        self._build_state_machines(state_machines)
+        self._build_dead_letter_queues(dead_letter_queues)
+        self._build_tables(table_names, replica_regions)
+
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cloudwatch.Metric | cloudwatch.MathExpression,
+        threshold: float,
+        description: str,
+    ) -> None:
+        alarm = metric.create_alarm(
+            self,
+            construct_id,
+            alarm_name=f"{self._prefix}-{construct_id}",
+            alarm_description=description,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        self.alarms.append(alarm)
+
+    def _graph(self, title: str, metrics: list[cloudwatch.IMetric]) -> None:
+        self.dashboard.add_widgets(cloudwatch.GraphWidget(title=title, left=metrics, width=WIDGET_WIDTH))
+
+    def _build_api(self, api: apigateway.RestApi) -> None:
+        server_errors = api.metric_server_error(period=PERIOD, statistic="Sum")
+        self._graph("API 4xx / 5xx", [api.metric_client_error(period=PERIOD, statistic="Sum"), server_errors])
+        self._graph("API latency p90", [api.metric_latency(period=PERIOD, statistic="p90")])
+        self._alarm("api-5xx", server_errors, 5, "The API answered 5xx five times or more in 5 minutes")
+
+    def _build_functions(self, functions: dict[str, lambda_.Function]) -> None:
+        for name, function in functions.items():
+            errors = function.metric_errors(period=PERIOD, statistic="Sum")
+            throttles = function.metric_throttles(period=PERIOD, statistic="Sum")
+            self._graph(f"{name}: errors, throttles", [errors, throttles])
+            self._graph(f"{name}: duration p90", [function.metric_duration(period=PERIOD, statistic="p90")])
+            self._alarm(f"{name}-errors", errors, 1, f"{name} raised errors")
+            self._alarm(f"{name}-throttles", throttles, 1, f"{name} was throttled")
+        # Lambda publishes no init-duration metric; its REPORT log lines carry it.
+        self.dashboard.add_widgets(
+            cloudwatch.LogQueryWidget(
+                title="Lambda init duration (cold starts)",
+                log_group_names=[function.log_group.log_group_name for function in functions.values()],
+                query_lines=[
+                    'filter @type = "REPORT" and ispresent(@initDuration)',
+                    "stats count() as cold_starts, pct(@initDuration, 90) as p90_ms by bin(5m)",
+                ],
+                width=WIDGET_WIDTH * 2,
+            )
+        )
+
+    def _build_state_machines(self, state_machines: dict[str, sfn.StateMachine]) -> None:
+        for key, machine in state_machines.items():
+            failed = machine.metric_failed(period=PERIOD, statistic="Sum")
+            timed_out = machine.metric_timed_out(period=PERIOD, statistic="Sum")
+            self._graph(f"state machine {key}", [machine.metric_started(period=PERIOD), failed, timed_out])
+            self._alarm(f"{key}-failed", failed, 1, f"A run of the {key} state machine failed")
+            self._alarm(f"{key}-timed-out", timed_out, 1, f"A run of the {key} state machine timed out")
+
+    def _build_dead_letter_queues(self, queues: dict[str, sqs.Queue]) -> None:
+        depths = {
+            name: queue.metric_approximate_number_of_messages_visible(period=PERIOD) for name, queue in queues.items()
+        }
+        self._graph("dead-letter queue depth", list(depths.values()))
+        for name, depth in depths.items():
+            self._alarm(f"{name}-dead-letters", depth, 1, f"An asynchronous invocation of {name} was dead-lettered")
+
+    def _build_tables(self, table_names: list[str], replica_regions: tuple[str, ...]) -> None:
+        for name in table_names:
+            throttles = cloudwatch.MathExpression(
+                expression="read + write",
+                using_metrics={
+                    "read": _table_metric(name, "ReadThrottleEvents"),
+                    "write": _table_metric(name, "WriteThrottleEvents"),
+                },
+                label=f"{name} throttled requests",
+                period=PERIOD,
+            )
+            self._graph(f"table {name}: throttles", [throttles])
+            self._alarm(f"{name}-throttles", throttles, 1, f"DynamoDB throttled requests to {name}")
+            if replica_regions:
+                latency = [
+                    cloudwatch.Metric(
+                        namespace="AWS/DynamoDB",
+                        metric_name="ReplicationLatency",
+                        dimensions_map={"TableName": name, "ReceivingRegion": region},
+                        period=PERIOD,
+                        statistic="Average",
+                    )
+                    for region in replica_regions
+                ]
+                self._graph(f"table {name}: replication latency", list(latency))
+
+
+def _table_metric(table_name: str, metric_name: str) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace="AWS/DynamoDB",
+        metric_name=metric_name,
+        dimensions_map={"TableName": table_name},
+        period=PERIOD,
+        statistic="Sum",
+    )
