@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shared.resources import (
+    AUDIT_TABLE,
     PAYLOADS_BUCKET,
     PLATFORM_TABLE,
     SMOKE_STATE_MACHINE,
+    TENANCY_TABLE,
     BucketSpec,
     QueueSpec,
     StateMachineSpec,
@@ -70,6 +72,9 @@ class FunctionSpec:
         return self.name.replace("_", "-")
 
 
+# What every authenticated HTTP function needs: API keys, memberships and rate buckets; the audit log to append to.
+AUTHENTICATED = (Grant(TENANCY_TABLE, Access.READ_WRITE), Grant(AUDIT_TABLE, Access.WRITE))
+
 CATALOG: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="platform_meta",
@@ -90,9 +95,60 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/platform/smoke-runs/{run_id}"),
         ),
         grants=(
+            *AUTHENTICATED,
             Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(SMOKE_STATE_MACHINE, Access.START),
         ),
+    ),
+    FunctionSpec(
+        name="tenants",
+        description="Tenants: create, read, update, suspend, delete and purge",
+        memory_mb=512,
+        routes=(
+            HttpRoute("POST", "/v1/tenants"),
+            HttpRoute("GET", "/v1/tenants"),
+            HttpRoute("GET", "/v1/tenants/{tenant_id}"),
+            HttpRoute("PATCH", "/v1/tenants/{tenant_id}"),
+            HttpRoute("DELETE", "/v1/tenants/{tenant_id}"),
+            HttpRoute("POST", "/v1/tenants/{tenant_id}/suspend"),
+            HttpRoute("POST", "/v1/tenants/{tenant_id}/resume"),
+            HttpRoute("POST", "/v1/tenants/{tenant_id}/purge"),
+        ),
+        grants=(Grant(TENANCY_TABLE, Access.READ_WRITE), Grant(AUDIT_TABLE, Access.READ_WRITE)),
+    ),
+    FunctionSpec(
+        name="members",
+        description="Members of a tenant and their roles; the caller's own identity",
+        memory_mb=512,
+        routes=(
+            HttpRoute("GET", "/v1/me"),
+            HttpRoute("GET", "/v1/members"),
+            HttpRoute("POST", "/v1/members"),
+            HttpRoute("GET", "/v1/members/{subject}"),
+            HttpRoute("PATCH", "/v1/members/{subject}"),
+            HttpRoute("DELETE", "/v1/members/{subject}"),
+        ),
+        grants=AUTHENTICATED,
+    ),
+    FunctionSpec(
+        name="api_keys",
+        description="API keys of a tenant: create, list, rotate, revoke",
+        memory_mb=512,
+        routes=(
+            HttpRoute("GET", "/v1/api-keys"),
+            HttpRoute("POST", "/v1/api-keys"),
+            HttpRoute("GET", "/v1/api-keys/{key_id}"),
+            HttpRoute("POST", "/v1/api-keys/{key_id}/rotate"),
+            HttpRoute("DELETE", "/v1/api-keys/{key_id}"),
+        ),
+        grants=AUTHENTICATED,
+    ),
+    FunctionSpec(
+        name="audit",
+        description="A tenant's audit log",
+        memory_mb=512,
+        routes=(HttpRoute("GET", "/v1/audit-events"),),
+        grants=(Grant(TENANCY_TABLE, Access.READ_WRITE), Grant(AUDIT_TABLE, Access.READ_WRITE)),
     ),
     FunctionSpec(
         name="smoke_echo",

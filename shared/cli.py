@@ -34,6 +34,26 @@ def _openapi(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _token(arguments: argparse.Namespace) -> int:
+    from shared.auth.principal import Role
+    from shared.local.issuer import LocalIssuer
+
+    if arguments.platform_admin == bool(arguments.tenant):
+        print("forge token: give either --platform-admin or --tenant (with --role)", file=sys.stderr)
+        return 2
+    issuer = LocalIssuer(arguments.state_dir)
+    print(
+        issuer.mint(
+            arguments.subject,
+            tenant_id=arguments.tenant,
+            role=Role(arguments.role) if arguments.tenant else None,
+            platform_admin=arguments.platform_admin,
+            ttl_seconds=arguments.ttl,
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forge", description="Nexus Forge platform tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -44,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--state-dir", type=Path, default=Path(".forge"), help="where local state is kept")
     dev.add_argument("--reset", action="store_true", help="start with empty local state")
     dev.set_defaults(run=_dev)
+
+    token = commands.add_parser("token", help="mint a bearer token from the local issuer of `forge dev`")
+    token.add_argument("--subject", default="local-admin", help="the user id (`sub`); a member's subject for --tenant")
+    token.add_argument("--platform-admin", action="store_true", help="a platform admin (creates the first tenant)")
+    token.add_argument("--tenant", help="the tenant id the user is a member of")
+    token.add_argument("--role", choices=["owner", "admin", "editor", "viewer"], default="owner")
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds the token is valid (default 12 h)")
+    token.add_argument("--state-dir", type=Path, default=Path(".forge"), help="the state dir of `forge dev`")
+    token.set_defaults(run=_token)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document (or --check that it is current)")
     openapi.add_argument("--check", action="store_true")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import jwt
 
@@ -77,11 +79,27 @@ def jwt_verifier() -> JwtVerifier:
     settings = get_settings()
     if not settings.auth_jwks_url:
         raise RuntimeError("FORGE_AUTH_JWKS_URL is not set: bearer tokens cannot be verified")
-    # Caches the key set; an unknown `kid` refetches it, so the issuer's key rotation needs no restart.
-    client = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300, timeout=5)
     return JwtVerifier(
         issuer=settings.auth_issuer,
         audience=settings.auth_audience,
-        signing_key=lambda token: client.get_signing_key_from_jwt(token).key,
+        signing_key=_signing_key_resolver(settings.auth_jwks_url),
         platform_admin_group=settings.auth_platform_admin_group,
     )
+
+
+def _signing_key_resolver(jwks_url: str) -> SigningKeyResolver:
+    if jwks_url.startswith("file:"):
+        # The local issuer's key set is a file under the state dir; read once, like a cached JWKS.
+        key_set = jwt.PyJWKSet.from_json(Path(unquote(urlparse(jwks_url).path)).read_text())
+
+        def from_file(token: str) -> Any:
+            kid = jwt.get_unverified_header(token).get("kid")
+            for key in key_set.keys:
+                if key.key_id == kid:
+                    return key.key
+            raise jwt.InvalidSignatureError("The token is signed with a key the issuer does not publish")
+
+        return from_file
+    # Caches the key set; an unknown `kid` refetches it, so the issuer's key rotation needs no restart.
+    client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
+    return lambda token: client.get_signing_key_from_jwt(token).key

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from shared.auth.dependencies import authorize as authorize_request
+from shared.http.audit_middleware import AuditMiddleware
 from shared.http.guard import RequestGuardMiddleware
 from shared.http.problem_handlers import install_problem_handlers
 from shared.problems import PROBLEM_CONTENT_TYPE, Problem
@@ -21,8 +23,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_api(routers: Iterable[APIRouter], *, docs: bool = False) -> FastAPI:
+def create_api(routers: Iterable[APIRouter], *, docs: bool = False, authorize: bool = True) -> FastAPI:
+    """`authorize=False` is for tests of the HTTP layer alone: routes outside the permission table, no callers."""
     app = FastAPI(
+        dependencies=[Depends(authorize_request)] if authorize else None,
         title=API_TITLE,
         version=API_VERSION,
         description="Serverless workflow automation and AI agents on AWS.",
@@ -33,5 +37,7 @@ def create_api(routers: Iterable[APIRouter], *, docs: bool = False) -> FastAPI:
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)
     install_problem_handlers(app)
+    if authorize:
+        app.add_middleware(AuditMiddleware)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=get_settings().max_request_bytes)
     return app

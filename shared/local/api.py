@@ -8,6 +8,8 @@ from fastapi import APIRouter, FastAPI
 
 from shared.catalog import CATALOG
 from shared.http.app import create_api
+from shared.local.issuer import LocalIssuer
+from shared.local.oidc import local_issuer_router
 
 
 def catalog_routers() -> list[APIRouter]:
@@ -21,8 +23,12 @@ def catalog_routers() -> list[APIRouter]:
     return routers
 
 
-def create_platform_api() -> FastAPI:
-    return create_api(catalog_routers())
+def create_platform_api(local_issuer: LocalIssuer | None = None) -> FastAPI:
+    """Every catalog router; with `local_issuer`, also its OIDC discovery and JWKS (what `forge dev` serves)."""
+    routers = catalog_routers()
+    if local_issuer is not None:
+        routers.append(local_issuer_router(local_issuer))
+    return create_api(routers)
 
 
 def generate_openapi_document() -> dict[str, object]:

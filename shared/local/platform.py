@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import threading
@@ -37,7 +38,8 @@ def banner(options: LocalPlatformOptions, started_in: float) -> str:
             "",
             "  Try next:",
             f"    curl {api}/v1/health",
-            f"    curl -X POST {api}/v1/platform/smoke-runs \\",
+            f"    TOKEN=$(.venv/bin/forge token --platform-admin --state-dir {options.state_dir})",
+            f'    curl -X POST {api}/v1/platform/smoke-runs -H "authorization: Bearer $TOKEN" \\',
             "        -H 'content-type: application/json' -d '{\"name\": \"Ada\"}'",
             f"    aws --endpoint-url {aws} stepfunctions list-executions --state-machine-arn \\",
             "        arn:aws:states:us-east-1:123456789012:stateMachine:nexus-forge-local-smoke",
@@ -57,6 +59,12 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     options.state_dir.mkdir(parents=True, exist_ok=True)
 
     from shared.local.emulation import LocalAws, LocalEndpoints
+    from shared.local.issuer import LocalIssuer
+
+    issuer = LocalIssuer(options.state_dir)
+    issuer.private_key()
+    # Bearer tokens are verified against the local issuer's JWKS, as against Cognito's in the cloud.
+    os.environ["FORGE_AUTH_JWKS_URL"] = issuer.jwks_url
 
     aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
     aws.start()
@@ -66,7 +74,9 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     from shared.local.api import create_platform_api
 
     server = uvicorn.Server(
-        uvicorn.Config(create_platform_api(), host=LOOPBACK, port=options.port, log_level="warning", access_log=False)
+        uvicorn.Config(
+            create_platform_api(issuer), host=LOOPBACK, port=options.port, log_level="warning", access_log=False
+        )
     )
     stop_snapshots = threading.Event()
 

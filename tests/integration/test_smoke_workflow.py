@@ -12,8 +12,10 @@ from shared.local.lambda_runtime import LocalLambdaRuntime
 from tests.helpers import wait_until
 
 
-def test_smoke_run_succeeds_with_the_real_handler_output(emulated_aws: LocalLambdaRuntime) -> None:
-    client = TestClient(create_platform_api())
+def test_smoke_run_succeeds_with_the_real_handler_output(
+    emulated_aws: LocalLambdaRuntime, admin_headers: dict[str, str]
+) -> None:
+    client = TestClient(create_platform_api(), headers=admin_headers)
     started = client.post("/v1/platform/smoke-runs", json={"name": "Ada"})
     assert started.status_code == 202, started.text
     run_id = started.json()["run_id"]
@@ -27,20 +29,20 @@ def test_smoke_run_succeeds_with_the_real_handler_output(emulated_aws: LocalLamb
     assert finished["stopped_at"] is not None
 
 
-def test_unknown_smoke_run_is_a_404_problem(emulated_aws: LocalLambdaRuntime) -> None:
-    response = TestClient(create_platform_api()).get("/v1/platform/smoke-runs/does-not-exist")
+def test_unknown_smoke_run_is_a_404_problem(emulated_aws: LocalLambdaRuntime, admin_headers: dict[str, str]) -> None:
+    response = TestClient(create_platform_api(), headers=admin_headers).get("/v1/platform/smoke-runs/does-not-exist")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert "does-not-exist" in response.json()["detail"]
 
 
-def _api_gateway_event(method: str, path: str, body: dict | None = None) -> dict:
+def _api_gateway_event(method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
     encoded = base64.b64encode(json.dumps(body).encode()).decode() if body is not None else None
     return {
         "resource": path,
         "path": path,
         "httpMethod": method,
-        "headers": {"content-type": "application/json", "host": "api.example.test"},
+        "headers": {"content-type": "application/json", "host": "api.example.test", **(headers or {})},
         "multiValueHeaders": {},
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,
@@ -59,7 +61,9 @@ def _api_gateway_event(method: str, path: str, body: dict | None = None) -> dict
     }
 
 
-def test_the_http_lambda_handlers_serve_their_own_routes(emulated_aws: LocalLambdaRuntime) -> None:
+def test_the_http_lambda_handlers_serve_their_own_routes(
+    emulated_aws: LocalLambdaRuntime, admin_headers: dict[str, str]
+) -> None:
     from functions.platform_meta.handler import handler as meta_handler
     from functions.platform_smoke.handler import handler as smoke_handler
     from shared.local.lambda_runtime import LocalLambdaContext
@@ -69,7 +73,9 @@ def test_the_http_lambda_handlers_serve_their_own_routes(emulated_aws: LocalLamb
     assert health["statusCode"] == 200
     assert json.loads(health["body"]) == {"status": "ok", "stage": "local"}
 
-    started = smoke_handler(_api_gateway_event("POST", "/v1/platform/smoke-runs", {"name": "Lambda"}), lambda_context)
+    started = smoke_handler(
+        _api_gateway_event("POST", "/v1/platform/smoke-runs", {"name": "Lambda"}, admin_headers), lambda_context
+    )
     assert started["statusCode"] == 202
     assert json.loads(started["body"])["input"] == {"name": "Lambda"}
 

@@ -38,7 +38,7 @@ def conflict() -> None:
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(create_api([router]), raise_server_exceptions=False)
+    return TestClient(create_api([router], authorize=False), raise_server_exceptions=False)
 
 
 def assert_problem(response, status: int, slug: str) -> Any:

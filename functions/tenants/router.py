@@ -1,0 +1,64 @@
+"""Tenants: platform admins create, list, suspend, delete and purge; members read, owners and admins update."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from shared.auth.dependencies import CurrentPrincipal
+from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
+from shared.tenancy.tenants import (
+    Tenant,
+    TenantCreate,
+    TenantPage,
+    TenantStatus,
+    TenantUpdate,
+    create_tenant,
+    get_tenant,
+    list_tenants,
+    purge_tenant,
+    set_tenant_status,
+    update_tenant,
+)
+
+router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+
+
+@router.post("", status_code=201, response_model=Tenant, summary="Create a tenant and its first owner")
+def post_tenant(request: TenantCreate) -> Tenant:
+    return create_tenant(request)
+
+
+@router.get("", response_model=TenantPage, summary="List every tenant")
+def get_tenants(limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None) -> TenantPage:
+    return list_tenants(limit=limit, cursor=cursor)
+
+
+@router.get("/{tenant_id}", response_model=Tenant, summary="Read a tenant")
+def read_tenant(tenant_id: str) -> Tenant:
+    return get_tenant(tenant_id)
+
+
+@router.patch("/{tenant_id}", response_model=Tenant, summary="Update a tenant (tier and region: platform admins)")
+def patch_tenant(tenant_id: str, update: TenantUpdate, principal: CurrentPrincipal) -> Tenant:
+    return update_tenant(tenant_id, update, principal)
+
+
+@router.post("/{tenant_id}/suspend", response_model=Tenant, summary="Suspend a tenant: its callers get 403")
+def suspend_tenant(tenant_id: str) -> Tenant:
+    return set_tenant_status(tenant_id, TenantStatus.SUSPENDED)
+
+
+@router.post("/{tenant_id}/resume", response_model=Tenant, summary="Reactivate a suspended tenant")
+def resume_tenant(tenant_id: str) -> Tenant:
+    return set_tenant_status(tenant_id, TenantStatus.ACTIVE)
+
+
+@router.delete("/{tenant_id}", response_model=Tenant, summary="Delete a tenant (soft: purge it later)")
+def delete_tenant(tenant_id: str) -> Tenant:
+    return set_tenant_status(tenant_id, TenantStatus.DELETED)
+
+
+@router.post("/{tenant_id}/purge", status_code=204, summary="Remove every item of a deleted tenant")
+def post_purge(tenant_id: str) -> Response:
+    purge_tenant(tenant_id)
+    return Response(status_code=204)

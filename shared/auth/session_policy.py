@@ -1,0 +1,39 @@
+"""The IAM session policy that confines a request's DynamoDB credentials to one tenant's partitions.
+
+Passed as `Policy` to `sts:AssumeRole` (it can only narrow the role's own permissions): item operations only
+where every partition key starts with `TENANT#<id>`, and no `Scan`, which `LeadingKeys` cannot constrain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.store.tenant_scoped import TenantContext, tenant_partition
+
+TENANT_ITEM_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+)
+
+
+def tenant_session_policy(tenant: TenantContext, table_arns: list[str]) -> dict[str, Any]:
+    partition = tenant_partition(tenant.tenant_id)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TenantItemsOnly",
+                "Effect": "Allow",
+                "Action": list(TENANT_ITEM_ACTIONS),
+                "Resource": sorted(table_arns),
+                "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [partition, f"{partition}#*"]}},
+            },
+            {"Sid": "NoScan", "Effect": "Deny", "Action": "dynamodb:Scan", "Resource": sorted(table_arns)},
+        ],
+    }

@@ -1,0 +1,208 @@
+"""Tenants: created by platform admins, read and tuned by their owners and admins, suspended, deleted, purged."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from shared.auth.errors import Forbidden
+from shared.auth.principal import Principal, Role
+from shared.problems import Conflict, NotFound
+from shared.store.audit import AuditEvents
+from shared.store.tenancy import (
+    TENANT_COLLECTIONS,
+    TENANT_RECORD_KEY,
+    MemberItem,
+    Members,
+    SlugItem,
+    TenantItem,
+    TenantRecords,
+    find_slug,
+    list_tenant_records,
+    slug_key,
+)
+from shared.store.tenant_scoped import TenantContext
+from shared.tenancy.rate_limit import new_bucket, set_bucket_limits
+from shared.tenancy.tiers import Deployment, Tier, tier_limits
+
+PURGE_GRACE = timedelta(days=30)
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$"
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d$"
+
+
+class TenantStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DELETED = "deleted"
+
+
+class TenantOwner(BaseModel):
+    subject: str = Field(min_length=1, max_length=128, description="The owner's user id at the identity provider")
+    email: str | None = Field(default=None, max_length=254)
+
+
+class TenantCreate(BaseModel):
+    slug: str = Field(pattern=SLUG_PATTERN, description="Unique, URL-safe name")
+    display_name: str = Field(min_length=1, max_length=128)
+    tier: Tier = Tier.BASIC
+    home_region: str = Field(default="us-east-1", pattern=REGION_PATTERN)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    owner: TenantOwner
+
+
+class TenantUpdate(BaseModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=128)
+    settings: dict[str, Any] | None = None
+    tier: Tier | None = Field(default=None, description="Platform admins only")
+    home_region: str | None = Field(default=None, pattern=REGION_PATTERN, description="Platform admins only")
+
+
+class Tenant(BaseModel):
+    tenant_id: str
+    slug: str
+    display_name: str
+    tier: Tier
+    deployment: Deployment
+    home_region: str
+    status: TenantStatus
+    settings: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+    purge_after: datetime | None = None
+
+
+class TenantPage(BaseModel):
+    items: list[Tenant]
+    next_cursor: str | None
+
+
+def _to_model(item: TenantItem) -> Tenant:
+    return Tenant(
+        tenant_id=item.tenant_id,
+        slug=item.slug,
+        display_name=item.display_name,
+        tier=Tier(item.tier),
+        deployment=tier_limits(item.tier).deployment,
+        home_region=item.home_region,
+        status=TenantStatus(item.status),
+        settings=item.settings,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        deleted_at=item.deleted_at,
+        purge_after=item.purge_after,
+    )
+
+
+def _record(tenant_id: str) -> TenantItem:
+    item = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY, consistent=True)
+    if item is None:
+        raise NotFound(f"No tenant with id {tenant_id!r}")
+    return item
+
+
+def create_tenant(request: TenantCreate) -> Tenant:
+    tenant = TenantContext(uuid.uuid4().hex)
+    now = datetime.now(UTC)
+    record = TenantRecords(tenant).new(
+        TENANT_RECORD_KEY,
+        tenant_id=tenant.tenant_id,
+        slug=request.slug,
+        display_name=request.display_name,
+        tier=request.tier.value,
+        home_region=request.home_region,
+        status=TenantStatus.ACTIVE.value,
+        settings=request.settings,
+        created_at=now,
+        updated_at=now,
+        gsi1sk=f"{now.isoformat()}#{tenant.tenant_id}",
+    )
+    owner = Members(tenant).new(
+        request.owner.subject,
+        subject=request.owner.subject,
+        email=request.owner.email,
+        role=Role.OWNER.value,
+        created_at=now,
+        updated_at=now,
+    )
+    bucket = new_bucket(tenant, tier_limits(request.tier), TenantStatus.ACTIVE.value)
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.save(
+                SlugItem(slug_key(request.slug), tenant_id=tenant.tenant_id), condition=SlugItem.pk.does_not_exist()
+            )
+            transaction.save(record, condition=TenantItem.pk.does_not_exist())
+            transaction.save(owner, condition=MemberItem.pk.does_not_exist())
+            transaction.save(bucket)
+    except TransactWriteError as error:
+        if find_slug(request.slug) is not None:
+            raise Conflict(f"The slug {request.slug!r} is taken") from error
+        raise
+    return _to_model(record)
+
+
+def get_tenant(tenant_id: str) -> Tenant:
+    return _to_model(_record(tenant_id))
+
+
+def list_tenants(*, limit: int, cursor: str | None) -> TenantPage:
+    items, next_cursor = list_tenant_records(limit, cursor)
+    return TenantPage(items=[_to_model(item) for item in items], next_cursor=next_cursor)
+
+
+def update_tenant(tenant_id: str, update: TenantUpdate, principal: Principal) -> Tenant:
+    if not principal.is_platform_admin and (update.tier is not None or update.home_region is not None):
+        raise Forbidden("Only platform admins change a tenant's tier or home region")
+    item = _record(tenant_id)
+    if item.status == TenantStatus.DELETED:
+        raise Conflict("The tenant is deleted")
+    if update.display_name is not None:
+        item.display_name = update.display_name
+    if update.settings is not None:
+        item.settings = update.settings
+    if update.home_region is not None:
+        item.home_region = update.home_region
+    if update.tier is not None and update.tier != item.tier:
+        item.tier = update.tier.value
+        set_bucket_limits(TenantContext(tenant_id), tier_limits(update.tier), item.status)
+    item.updated_at = datetime.now(UTC)
+    item.save()
+    return _to_model(item)
+
+
+def set_tenant_status(tenant_id: str, status: TenantStatus) -> Tenant:
+    item = _record(tenant_id)
+    if item.status == TenantStatus.DELETED:
+        raise Conflict("The tenant is deleted; it can only be purged")
+    now = datetime.now(UTC)
+    item.status = status.value
+    item.updated_at = now
+    if status == TenantStatus.DELETED:
+        item.deleted_at = now
+        item.purge_after = now + PURGE_GRACE
+    set_bucket_limits(TenantContext(tenant_id), tier_limits(item.tier), status.value)
+    item.save()
+    return _to_model(item)
+
+
+def purge_tenant(tenant_id: str) -> None:
+    """Removes every item of a deleted tenant: its record, slug, members, keys, buckets, usage and audit log."""
+    item = _record(tenant_id)
+    if item.status != TenantStatus.DELETED:
+        raise Conflict("Delete the tenant before purging it")
+    tenant = TenantContext(tenant_id)
+    for repository_class in (*TENANT_COLLECTIONS, AuditEvents):
+        repository = repository_class(tenant)
+        for child in repository.model.query(repository.partition):
+            child.delete()
+    slug = find_slug(item.slug)
+    if slug is not None and slug.tenant_id == tenant_id:
+        slug.delete()
+    item.delete()

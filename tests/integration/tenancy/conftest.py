@@ -1,0 +1,67 @@
+"""A platform API in the emulation with a local issuer, and tenants with a member of every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.auth.principal import Role
+from shared.local.api import create_platform_api
+from shared.local.issuer import LocalIssuer
+
+
+@pytest.fixture
+def api(emulated_aws, issuer) -> TestClient:
+    return TestClient(create_platform_api(issuer), raise_server_exceptions=False)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+@dataclass
+class TenantWorld:
+    """A tenant with a member of every role, an API key and a spare member to act on."""
+
+    tenant_id: str
+    slug: str
+    headers: dict[Role, dict[str, str]]
+    key_id: str
+    api_key: str
+    spare_member: str
+    identifiers: set[str] = field(default_factory=set)
+
+
+def make_tenant(
+    api: TestClient, issuer: LocalIssuer, admin_headers: dict[str, str], slug: str, tier: str = "enterprise"
+) -> TenantWorld:
+    owner = f"{slug}-owner"
+    response = api.post(
+        "/v1/tenants",
+        headers=admin_headers,
+        json={"slug": slug, "display_name": slug.title(), "tier": tier, "owner": {"subject": owner}},
+    )
+    assert response.status_code == 201, response.text
+    tenant_id = response.json()["tenant_id"]
+    headers = {Role.OWNER: bearer(issuer.mint(owner, tenant_id=tenant_id, role=Role.OWNER))}
+    for role in (Role.ADMIN, Role.EDITOR, Role.VIEWER):
+        subject = f"{slug}-{role}"
+        added = api.post("/v1/members", headers=headers[Role.OWNER], json={"subject": subject, "role": role})
+        assert added.status_code == 201, added.text
+        headers[role] = bearer(issuer.mint(subject, tenant_id=tenant_id, role=role))
+    spare = f"{slug}-spare"
+    assert api.post("/v1/members", headers=headers[Role.OWNER], json={"subject": spare, "role": "viewer"}).is_success
+    key = api.post("/v1/api-keys", headers=headers[Role.OWNER], json={"name": f"{slug} ci", "role": "editor"})
+    assert key.status_code == 201, key.text
+    body = key.json()
+    return TenantWorld(
+        tenant_id=tenant_id,
+        slug=slug,
+        headers=headers,
+        key_id=body["key_id"],
+        api_key=body["api_key"],
+        spare_member=spare,
+        identifiers={tenant_id, slug, body["key_id"], spare, *(f"{slug}-{role}" for role in Role)},
+    )

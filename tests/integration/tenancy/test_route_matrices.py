@@ -1,0 +1,131 @@
+"""The permission table and tenant isolation, checked for every route of the whole API."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+
+from shared.auth.permissions import OPTIONAL_ROUTES, PERMISSIONS, route_policy
+from shared.auth.principal import Role
+from shared.local.api import catalog_routers
+from tests.integration.tenancy.conftest import TenantWorld, make_tenant
+
+# Path parameters that name something a tenant owns, and how to find tenant B's value of it.
+TENANT_OWNED_PARAMETERS = {
+    "tenant_id": lambda world: world.tenant_id,
+    "key_id": lambda world: world.key_id,
+    "subject": lambda world: world.spare_member,
+}
+# Path parameters that name platform resources, which no tenant owns.
+PLATFORM_PARAMETERS = {"run_id": "no-such-run"}
+SAMPLE_BODIES = {
+    ("POST", "/v1/tenants"): {"slug": "matrix-made", "display_name": "M", "owner": {"subject": "m"}},
+    ("PATCH", "/v1/tenants/{tenant_id}"): {"display_name": "Renamed"},
+    ("POST", "/v1/members"): {"subject": "matrix-new-member", "role": "viewer"},
+    ("PATCH", "/v1/members/{subject}"): {"role": "viewer"},
+    ("POST", "/v1/api-keys"): {"name": "matrix", "role": "viewer"},
+    ("POST", "/v1/platform/smoke-runs"): {"name": "Matrix"},
+}
+
+
+def api_routes() -> list[tuple[str, str]]:
+    """Every route of the whole API: the routers of every HTTP function in the catalog."""
+    return sorted(
+        (method, route.path)
+        for router in catalog_routers()
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    )
+
+
+def test_every_route_is_in_the_permission_table_and_every_entry_is_a_route() -> None:
+    routes = set(api_routes())
+    assert routes - set(PERMISSIONS) == set(), "add these routes to shared/auth/permissions.py"
+    assert set(PERMISSIONS) - routes - OPTIONAL_ROUTES == set(), "these permission entries match no route"
+
+
+def test_every_route_parameter_is_covered_by_the_isolation_matrix() -> None:
+    for _, path in api_routes():
+        for parameter in re.findall(r"{(\w+)}", path):
+            assert parameter in TENANT_OWNED_PARAMETERS or parameter in PLATFORM_PARAMETERS, (
+                f"{path}: say how to find tenant B's {parameter!r} in TENANT_OWNED_PARAMETERS"
+            )
+
+
+def _path(template: str, world: TenantWorld) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match[1]
+        if name in TENANT_OWNED_PARAMETERS:
+            return str(TENANT_OWNED_PARAMETERS[name](world))
+        return PLATFORM_PARAMETERS[name]
+
+    return re.sub(r"{(\w+)}", value, template)
+
+
+@pytest.fixture
+def tenants(api, issuer, admin_headers) -> tuple[TenantWorld, TenantWorld]:
+    return make_tenant(api, issuer, admin_headers, "alpha"), make_tenant(api, issuer, admin_headers, "bravo")
+
+
+def test_role_matrix_every_role_gets_exactly_what_the_permission_table_says(api, admin_headers, tenants) -> None:
+    alpha, _ = tenants
+    mismatches = []
+    callers = [(role.value, alpha.headers[role]) for role in (Role.VIEWER, Role.EDITOR, Role.ADMIN, Role.OWNER)]
+    for label, headers in [*callers, ("platform-admin", admin_headers)]:
+        for method, template in api_routes():
+            policy = route_policy(method, template)
+            assert policy is not None
+            if policy.public:
+                continue
+            response = api.request(
+                method, _path(template, alpha), headers=headers, json=SAMPLE_BODIES.get((method, template))
+            )
+            allowed = policy.platform_admin if label == "platform-admin" else Role(label) in policy.roles
+            denied = response.status_code == 403 and response.json()["type"].endswith("/forbidden")
+            if allowed == denied or response.status_code in (401, 429) or response.status_code >= 500:
+                mismatches.append(f"{label} {method} {template}: {response.status_code} {response.text[:120]}")
+    assert mismatches == []
+
+
+def test_isolation_matrix_tenant_a_never_reaches_tenant_b(api, tenants) -> None:
+    alpha, bravo = tenants
+    leaks = []
+    for method, template in api_routes():
+        policy = route_policy(method, template)
+        assert policy is not None
+        if policy.public:
+            continue
+        parameters = re.findall(r"{(\w+)}", template)
+        owned = [name for name in parameters if name in TENANT_OWNED_PARAMETERS]
+        # A role the table refuses gets 403 whatever the ids (the role matrix checks that); any other role, 404.
+        for role in sorted(policy.roles) or list(Role):
+            path = _path(template, bravo)
+            response = api.request(
+                method, path, headers=alpha.headers[role], json=SAMPLE_BODIES.get((method, template))
+            )
+            # Echoing the id the caller sent is no leak; anything else of B's is.
+            leaked = sorted(i for i in bravo.identifiers if i in response.text and i not in path)
+            if owned and response.status_code != 404 and (role in policy.roles or "tenant_id" in owned):
+                leaks.append(f"{role} {method} {template} with B's ids: {response.status_code}, expected 404")
+            if response.status_code >= 500 or leaked:
+                leaks.append(f"{role} {method} {template}: {response.status_code}, B's {leaked}")
+    assert leaks == []
+    # B is untouched: its members and keys are all still there.
+    members = api.get("/v1/members", headers=bravo.headers[Role.OWNER]).json()["items"]
+    assert bravo.spare_member in {member["subject"] for member in members}
+    assert api.get(f"/v1/api-keys/{bravo.key_id}", headers=bravo.headers[Role.OWNER]).json()["revoked_at"] is None
+
+
+def test_a_cursor_of_tenant_b_is_refused_for_tenant_a(api, tenants) -> None:
+    alpha, bravo = tenants
+    page = api.get("/v1/members?limit=1", headers=bravo.headers[Role.OWNER]).json()
+    assert page["next_cursor"]
+    replayed = api.get(f"/v1/members?limit=1&cursor={page['next_cursor']}", headers=alpha.headers[Role.OWNER])
+    assert replayed.status_code == 400
+    assert replayed.json()["title"] == "Invalid pagination cursor"
+    own_next = api.get(f"/v1/members?limit=1&cursor={page['next_cursor']}", headers=bravo.headers[Role.OWNER])
+    assert own_next.status_code == 200
+    assert own_next.json()["items"] != page["items"]
