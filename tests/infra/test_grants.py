@@ -1,0 +1,93 @@
+"""Each function's role allows exactly the catalog's grants; a grant the mapping does not know fails synthesis."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from infra.grants import UnsupportedGrant, grant_policy
+from infra.names import ResourceNames
+from infra.stacks.regional import RegionalStack
+from shared.catalog import CATALOG, Access, FunctionSpec, Grant
+from shared.resources import PAYLOADS_BUCKET, PLATFORM_TABLE, SMOKE_STATE_MACHINE
+from tests.infra.conftest import stacks_of
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture(scope="module")
+def stack(single_region_app: App) -> RegionalStack:
+    (only,) = stacks_of(single_region_app).values()
+    assert isinstance(only, RegionalStack)
+    return only
+
+
+@pytest.fixture(scope="module")
+def template(stack: RegionalStack) -> Template:
+    return Template.from_stack(stack)
+
+
+def _pairs(actions: object, resources: object) -> set[tuple[str, str]]:
+    action_list = actions if isinstance(actions, list) else [actions]
+    resource_list = resources if isinstance(resources, list) else [resources]
+    return {(str(a), json.dumps(r, sort_keys=True)) for a in action_list for r in resource_list}
+
+
+@pytest.mark.parametrize("spec", CATALOG, ids=lambda spec: spec.name)
+def test_the_role_allows_exactly_the_catalog_grants(stack: RegionalStack, template: Template, spec: FunctionSpec):
+    role = stack.functions.functions[spec.name].role
+    assert role is not None
+    role_id = stack.resolve(role.node.default_child.logical_id)  # type: ignore[union-attr]
+    (document,) = (
+        policy["PolicyDocument"]
+        for policy in template.find_resources("AWS::IAM::Role")[role_id]["Properties"]["Policies"]
+        if policy["PolicyName"] == "catalog-grants"
+    )
+    granted: set[tuple[str, str]] = set()
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow"
+        granted |= _pairs(statement["Action"], statement["Resource"])
+    names = ResourceNames(stack, "nexus-forge-test")
+    expected: set[tuple[str, str]] = set()
+    for grant in spec.grants:
+        for rule in grant_policy(grant, names, stack.key.key_arn):
+            expected |= _pairs(list(rule.actions), [stack.resolve(resource) for resource in rule.resources])
+    own_logs = {pair for pair in granted if pair[0].startswith("logs:")}
+    assert {action for action, _ in own_logs} == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert granted - own_logs == expected
+
+
+def test_a_read_grant_on_a_table_is_read_only_and_never_scans(stack: RegionalStack):
+    (rule,) = grant_policy(Grant(PLATFORM_TABLE, Access.READ), ResourceNames(stack, "p"), "key")
+    assert rule.actions == (
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+    )
+    assert len(rule.resources) == 2 and rule.resources[1].endswith("/index/*")
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    key: str
+    env_var: str
+
+
+@pytest.mark.parametrize(
+    "grant",
+    [
+        Grant(TopicSpec("alerts", "FORGE_TOPIC_ALERTS"), Access.WRITE),  # type: ignore[arg-type]
+        Grant(SMOKE_STATE_MACHINE, Access.WRITE),
+        Grant(PAYLOADS_BUCKET, Access.START),
+        Grant(PLATFORM_TABLE, Access.START),
+    ],
+    ids=["unknown resource kind", "write on a state machine", "start on a bucket", "start on a table"],
+)
+def test_a_grant_the_mapping_does_not_know_is_refused(stack: RegionalStack, grant: Grant):
+    with pytest.raises(UnsupportedGrant):
+        grant_policy(grant, ResourceNames(stack, "p"), "key")
