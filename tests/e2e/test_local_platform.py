@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH
+from shared.local.issuer import LocalIssuer
 from tests.e2e.local_platform import LocalPlatform
 from tests.helpers import wait_until
 
@@ -25,9 +26,15 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
     running.stop()
 
 
+def _admin(platform: LocalPlatform) -> dict[str, str]:
+    """A platform admin's token from the running platform's local issuer (the smoke routes are platform-admin only)."""
+    token = LocalIssuer(platform.state_dir).mint("e2e-admin", platform_admin=True)
+    return {"authorization": f"Bearer {token}"}
+
+
 def _finished_smoke_run(platform: LocalPlatform, run_id: str) -> Any:
     return wait_until(
-        lambda: httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run_id}").json(),
+        lambda: httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run_id}", headers=_admin(platform)).json(),
         lambda run: run["status"] != "RUNNING",
     )
 
@@ -77,7 +84,8 @@ def test_bad_input_gets_a_problem_response(
 
 
 def test_smoke_workflow_runs_the_real_handler_and_is_visible_in_the_emulation(platform: LocalPlatform) -> None:
-    started = httpx.post(f"{platform.url}/v1/platform/smoke-runs", json={"name": "Ada"})
+    assert httpx.post(f"{platform.url}/v1/platform/smoke-runs", json={"name": "Ada"}).status_code == 401
+    started = httpx.post(f"{platform.url}/v1/platform/smoke-runs", json={"name": "Ada"}, headers=_admin(platform))
     assert started.status_code == 202
     run = _finished_smoke_run(platform, started.json()["run_id"])
     assert run["status"] == "SUCCEEDED"
@@ -106,17 +114,17 @@ def test_banner_tells_where_everything_is(tmp_path: Path) -> None:
 def test_a_restart_keeps_state_and_reset_starts_empty(tmp_path: Path) -> None:
     platform = LocalPlatform(state_dir=tmp_path)
     platform.start()
-    started = httpx.post(f"{platform.url}/v1/platform/smoke-runs", json={"name": "Restart"})
+    started = httpx.post(f"{platform.url}/v1/platform/smoke-runs", json={"name": "Restart"}, headers=_admin(platform))
     run = _finished_smoke_run(platform, started.json()["run_id"])
     assert platform.stop() == 0
 
     platform.start()
-    after_restart = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}")
+    after_restart = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}", headers=_admin(platform))
     assert after_restart.status_code == 200
     assert after_restart.json() == run
     assert platform.stop() == 0
 
     platform.start("--reset")
-    after_reset = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}")
+    after_reset = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}", headers=_admin(platform))
     assert after_reset.status_code == 404
     assert platform.stop() == 0
