@@ -23,8 +23,9 @@ LOCAL_ACCOUNT = "123456789012"
 LOCAL_REGION = "us-east-1"
 LOCAL_PREFIX = "nexus-forge-local"
 LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
-# Services whose whole state is kept across restarts; state machines are provisioned again from their definitions.
-PERSISTED_SERVICES = ("dynamodb", "s3", "sqs")
+# Services whose whole state is kept across restarts; queues (moto's hold locks, which do not pickle) and state
+# machines are provisioned again from their definitions.
+PERSISTED_SERVICES = ("dynamodb", "s3")
 SNAPSHOT_FILE = "aws-state.pickle"
 
 
