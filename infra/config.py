@@ -42,17 +42,6 @@ class DomainConfig(_Strict):
         return self
 
 
-class TierLimits(_Strict):
-    rate_per_second: float = Field(gt=0)
-    burst: int = Field(gt=0)
-    monthly_requests: int | None = Field(default=None, gt=0)
-
-
-class SiloTenant(_Strict):
-    tenant_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,30}$")
-    region: str | None = Field(default=None, description="Defaults to the primary region")
-
-
 class ForgeConfig(_Strict):
     environment: str = Field(default="dev", pattern=r"^[a-z][a-z0-9-]{1,15}$")
     account: str | None = Field(default=None, pattern=r"^\d{12}$")
@@ -69,7 +58,6 @@ class ForgeConfig(_Strict):
     api_burst_limit: int = Field(default=200, gt=0)
     waf_rate_limit_per_5_minutes: int = Field(default=2000, ge=10)
     powertools_layer_version: int = Field(default=27, gt=0)
-    silo_tenants: tuple[SiloTenant, ...] = ()
 
     @field_validator("regions")
     @classmethod
@@ -86,13 +74,6 @@ class ForgeConfig(_Strict):
         if len(set(regions)) != len(regions):
             raise ValueError(f"a region is listed twice in {list(regions)}")
         return regions
-
-    @model_validator(mode="after")
-    def _silo_regions_are_deployed(self) -> ForgeConfig:
-        for tenant in self.silo_tenants:
-            if tenant.region is not None and tenant.region not in self.regions:
-                raise ValueError(f"silo tenant {tenant.tenant_id!r} is in {tenant.region!r}, not a configured region")
-        return self
 
     @property
     def primary_region(self) -> str:

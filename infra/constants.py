@@ -18,9 +18,6 @@ POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-x86_64"
 OUTPUT_API_URL = "ApiUrl"
 OUTPUT_API_ID = "ApiId"
 OUTPUT_ALARM_TOPIC_ARN = "AlarmTopicArn"
-OUTPUT_USER_POOL_ID = "UserPoolId"
-OUTPUT_USER_POOL_ISSUER = "UserPoolIssuer"
-OUTPUT_API_DOMAIN_TARGET = "ApiRegionalDomainName"
 
 # Commercial AWS regions that offer every service the platform uses (Lambda SnapStart for Python, TableV2 replicas).
 KNOWN_REGIONS: frozenset[str] = frozenset(
