@@ -62,7 +62,7 @@ class CatalogFunctions(Construct):
             code=dependency_layer_code(),
             compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
             compatible_architectures=[lambda_.Architecture.X86_64],
-            description="fastapi, mangum, pydantic, pydantic-settings, pynamodb (layers/requirements.txt)",
+            description="Runtime dependencies of the Nexus Forge functions (layers/requirements.txt)",
             removal_policy=RemovalPolicy.RETAIN,
         )
 
