@@ -10,8 +10,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from infra.constants import KNOWN_REGIONS, PROJECT
+from shared.store.tenant_scoped import TenantContext
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+SILO_SHORT_ID_LENGTH = 8
+
+
+def silo_short_id(tenant_id: str) -> str:
+    return tenant_id[:SILO_SHORT_ID_LENGTH]
 
 
 class ConfigError(ValueError):
@@ -58,6 +66,9 @@ class ForgeConfig(_Strict):
     api_burst_limit: int = Field(default=200, gt=0)
     waf_rate_limit_per_5_minutes: int = Field(default=2000, ge=10)
     powertools_layer_version: int = Field(default=27, gt=0)
+    silo_tenants: tuple[str, ...] = Field(
+        default=(), description="Enterprise tenants (ids) each given a dedicated stack in the primary region"
+    )
 
     @field_validator("regions")
     @classmethod
@@ -74,6 +85,27 @@ class ForgeConfig(_Strict):
         if len(set(regions)) != len(regions):
             raise ValueError(f"a region is listed twice in {list(regions)}")
         return regions
+
+    @field_validator("silo_tenants")
+    @classmethod
+    def _tenant_ids(cls, tenant_ids: tuple[str, ...]) -> tuple[str, ...]:
+        for tenant_id in tenant_ids:
+            try:
+                TenantContext(tenant_id)
+            except ValueError:
+                raise ValueError(f"{tenant_id!r} is not a tenant id (8 to 40 lower-case letters and digits)") from None
+        if len(set(tenant_ids)) != len(tenant_ids):
+            raise ValueError(f"a tenant is listed twice in {list(tenant_ids)}")
+        short = [silo_short_id(tenant_id) for tenant_id in tenant_ids]
+        if len(set(short)) != len(short):
+            raise ValueError(
+                f"two silo tenants share their first {SILO_SHORT_ID_LENGTH} characters, which name their resources"
+            )
+        return tenant_ids
+
+    def silo_prefix(self, tenant_id: str) -> str:
+        """Physical names of a silo's resources: short enough for a bucket name (63 characters with account, region)."""
+        return f"{self.prefix}-{silo_short_id(tenant_id)}"
 
     @property
     def primary_region(self) -> str:

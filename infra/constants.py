@@ -10,6 +10,27 @@ STAGE_ENV_VAR = "FORGE_STAGE"
 HEALTH_PATH = "/v1/health"
 HTTP_ALIAS_NAME = "live"
 
+# What HTTP functions are told about identity and cursors (shared/settings.py reads them).
+AUTH_ISSUER_ENV_VAR = "FORGE_AUTH_ISSUER"
+AUTH_AUDIENCE_ENV_VAR = "FORGE_AUTH_AUDIENCE"
+AUTH_JWKS_URL_ENV_VAR = "FORGE_AUTH_JWKS_URL"
+CURSOR_SECRET_ENV_VAR = "FORGE_CURSOR_SECRET"  # noqa: S105 - a variable name, not a secret
+# The Cognito group of platform admins (shared/settings.py's auth_platform_admin_group) and the custom attributes
+# the app reads as `custom:tenant_id` and `custom:role` (shared/auth/tokens.py).
+PLATFORM_ADMIN_GROUP = "platform-admins"
+TENANT_ATTRIBUTES = ("tenant_id", "role")
+
+
+def user_pool_parameter_names(prefix: str) -> tuple[str, str]:
+    """The SSM parameters (in the primary region) holding the user pool id and the API's app client id."""
+    return f"/{prefix}/auth/user-pool-id", f"/{prefix}/auth/client-id"
+
+
+def cursor_secret_name(prefix: str) -> str:
+    """The Secrets Manager secret signing pagination cursors; one secret, replicated to every region."""
+    return f"{prefix}/cursor-secret"
+
+
 # The Powertools for AWS Lambda (Python) v3 managed layer, published by AWS in every commercial region.
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-x86_64"

@@ -13,14 +13,24 @@ from infra.config import ForgeConfig, read_config
 from infra.constants import CONFIG_CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY
 from infra.stacks.global_entry import GlobalEntryStack
 from infra.stacks.regional import RegionalStack
+from infra.stacks.silo import SiloStack
 from shared.resources import PROJECT_ROOT
 
 CDK_JSON = PROJECT_ROOT / "cdk.json"
 DEFAULT_OUTDIR = PROJECT_ROOT / "cdk.out"
 
 
+def stack_prefix(config: ForgeConfig) -> str:
+    return f"NexusForge-{config.environment}"
+
+
 def regional_stack_id(config: ForgeConfig, region: str) -> str:
-    return f"NexusForge-{config.environment}-{region}"
+    return f"{stack_prefix(config)}-{region}"
+
+
+def silo_stack_id(config: ForgeConfig, tenant_id: str) -> str:
+    """The name shared/tenancy/placement.py's TenantPlacement.stack_name gives a silo tenant's stack."""
+    return f"{stack_prefix(config)}-silo-{tenant_id}"
 
 
 def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) -> App:
@@ -43,6 +53,7 @@ def global_stack_id(config: ForgeConfig) -> str:
 
 
 def build_stacks(app: App, config: ForgeConfig, account: str | None) -> dict[str, RegionalStack]:
+    """Regional stacks by region; silo stacks are added to the app, each after the primary (identity, secret)."""
     stacks: dict[str, RegionalStack] = {}
     for region in config.regions:
         stacks[region] = RegionalStack(
@@ -52,6 +63,9 @@ def build_stacks(app: App, config: ForgeConfig, account: str | None) -> dict[str
     for region in config.replica_regions:
         # The primary stack creates this region's table replica; deploy it first.
         stacks[region].add_dependency(primary)
+    for tenant_id in config.silo_tenants:
+        silo = SiloStack(app, silo_stack_id(config, tenant_id), config=config, tenant_id=tenant_id, account=account)
+        silo.add_dependency(primary)
     if config.domain:
         entry = GlobalEntryStack(app, global_stack_id(config), config=config, domain=config.domain, account=account)
         for stack in stacks.values():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -30,9 +32,12 @@ class CatalogFunctions(Construct):
         powertools_layer_version: int,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        http_environment: Mapping[str, str] | None = None,
     ) -> None:
+        """`http_environment`: what every HTTP function is told besides its resources (issuer, cursor secret)."""
         super().__init__(scope, construct_id)
         self._names = names
+        self._http_environment = dict(http_environment or {})
         self._stage = stage
         self._key = key
         self._log_retention = log_retention
@@ -102,6 +107,8 @@ class CatalogFunctions(Construct):
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:
         environment = resource_environment(spec, self._names.environment_values())
         environment[STAGE_ENV_VAR] = self._stage
+        if spec.is_http:
+            environment |= self._http_environment
         return environment
 
     def _build_role(self, construct_id: str, physical_name: str, spec: FunctionSpec) -> iam.Role:

@@ -31,7 +31,10 @@ class RestApi(Construct):
         burst_limit: int,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        account_logging_role: bool = True,
     ) -> None:
+        """`account_logging_role`: whether this API sets the region's (one) API Gateway logging role; a silo
+        stack leaves it to the platform's stack in the same region."""
         super().__init__(scope, construct_id)
         self.access_logs = logs.LogGroup(
             self,
@@ -46,8 +49,8 @@ class RestApi(Construct):
             rest_api_name=f"{prefix}-api",
             description="Nexus Forge HTTP API: one Lambda function per feature",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
-            cloud_watch_role=True,
-            cloud_watch_role_removal_policy=removal_policy,
+            cloud_watch_role=account_logging_role,
+            cloud_watch_role_removal_policy=removal_policy if account_logging_role else None,
             deploy_options=apigateway.StageOptions(
                 stage_name=stage,
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_logs),

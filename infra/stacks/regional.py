@@ -1,4 +1,5 @@
-"""One regional stack per configured region, same code everywhere; the primary region's also owns the tables."""
+"""One regional stack per configured region, same code everywhere; the primary region's also owns the tables and
+the user pool. A silo stack is the same stack for one enterprise tenant: its own tables, functions and API."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from infra.config import ForgeConfig
 from infra.constants import OUTPUT_ALARM_TOPIC_ARN, OUTPUT_API_ID, OUTPUT_API_URL
 from infra.constructs.api_domain import ApiDomain
 from infra.constructs.catalog_functions import CatalogFunctions
+from infra.constructs.cursor_secret import CursorSecret
 from infra.constructs.execution_events import ExecutionEvents
 from infra.constructs.global_tables import GlobalTables
+from infra.constructs.identity_reference import UserPoolReference
 from infra.constructs.log_retention import LOG_RETENTION
 from infra.constructs.observability import Observability
 from infra.constructs.platform_buckets import PlatformBuckets
@@ -18,35 +21,63 @@ from infra.constructs.platform_key import PlatformKey
 from infra.constructs.platform_queues import PlatformQueues
 from infra.constructs.platform_state_machines import PlatformStateMachines
 from infra.constructs.rest_api import RestApi
+from infra.constructs.usage_plans import TierUsagePlans
+from infra.constructs.user_pool import PlatformUserPool
 from infra.constructs.web_firewall import WebFirewall
 from infra.constructs.workflow_execution_role import WorkflowExecutionRole
 from infra.names import ResourceNames
 from shared.resources import TABLES, WORKFLOW_STATE_MACHINES
+from shared.tenancy.tiers import TIERS, Deployment, TierLimits
 
 
 class RegionalStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: ForgeConfig, region: str, account: str | None
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ForgeConfig,
+        region: str,
+        account: str | None,
+        silo_tenant: str | None = None,
     ) -> None:
+        where = f"tenant {silo_tenant}'s silo" if silo_tenant else "the platform"
         super().__init__(
             scope,
             construct_id,
             env=Environment(account=account, region=region),
-            description=f"Nexus Forge {config.environment}: the platform in {region}",
+            description=f"Nexus Forge {config.environment}: {where} in {region}",
         )
         self.config = config
-        self.is_primary = region == config.primary_region
-        self.names = ResourceNames(self, config.prefix)
+        self.silo_tenant = silo_tenant
+        self.is_primary = region == config.primary_region and silo_tenant is None
+        # A silo owns its tables (not replicated) and its workflow execution role, like the primary does.
+        self.owns_resources = self.is_primary or silo_tenant is not None
+        self.prefix = config.silo_prefix(silo_tenant) if silo_tenant else config.prefix
+        self.names = ResourceNames(self, self.prefix)
         self.removal_policy = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         self.log_retention = LOG_RETENTION[config.log_retention_days]
-        self.key = PlatformKey(self, "PlatformKey", prefix=config.prefix, removal_policy=self.removal_policy).key
+        self.key = PlatformKey(self, "PlatformKey", prefix=self.prefix, removal_policy=self.removal_policy).key
         self.tables = self._build_tables()
         self.buckets = PlatformBuckets(
             self, "Buckets", names=self.names, key=self.key, removal_policy=self.removal_policy
         )
         self.queues = PlatformQueues(self, "Queues", names=self.names, key=self.key, removal_policy=self.removal_policy)
-        if self.is_primary:
-            WorkflowExecutionRole(self, "WorkflowExecution", prefix=config.prefix, machines=WORKFLOW_STATE_MACHINES)
+        if self.owns_resources:
+            WorkflowExecutionRole(self, "WorkflowExecution", prefix=self.prefix, machines=WORKFLOW_STATE_MACHINES)
+        self.user_pool = (
+            PlatformUserPool(self, "Identity", prefix=config.prefix, retain=config.retain_data)
+            if (self.is_primary)
+            else None
+        )
+        self.cursor_secret = CursorSecret(
+            self,
+            "CursorSecret",
+            prefix=config.prefix,
+            owner=self.is_primary,
+            replica_regions=config.replica_regions,
+            removal_policy=self.removal_policy,
+        )
         self.functions = self._build_functions()
         self.state_machines = self._build_state_machines()
         self.api = self._build_api()
@@ -55,21 +86,30 @@ class RegionalStack(Stack):
         self._build_outputs()
 
     def _build_tables(self) -> GlobalTables | None:
-        if not self.is_primary:
+        if not self.owns_resources:
             return None
         return GlobalTables(
             self,
             "Tables",
             names=self.names,
-            replica_regions=self.config.replica_regions,
+            replica_regions=self.config.replica_regions if self.is_primary else (),
             retain=self.config.retain_data,
         )
+
+    def _auth_environment(self) -> dict[str, str]:
+        if self.user_pool:
+            return self.user_pool.environment
+        reference = UserPoolReference(
+            self, "Identity", prefix=self.config.prefix, primary_region=self.config.primary_region
+        )
+        return reference.environment
 
     def _build_functions(self) -> CatalogFunctions:
         return CatalogFunctions(
             self,
             "Functions",
             names=self.names,
+            http_environment=self._auth_environment() | self.cursor_secret.environment,
             stage=self.config.environment,
             key=self.key,
             powertools_layer_version=self.config.powertools_layer_version,
@@ -91,30 +131,40 @@ class RegionalStack(Stack):
         api = RestApi(
             self,
             "Http",
-            prefix=self.config.prefix,
+            prefix=self.prefix,
             stage=self.config.environment,
             targets=self.functions.invocation_targets,
             rate_limit=self.config.api_rate_limit,
             burst_limit=self.config.api_burst_limit,
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
+            account_logging_role=self.silo_tenant is None,
+        )
+        self.usage_plans = TierUsagePlans(
+            self, "UsagePlans", prefix=self.prefix, stage=api.api.deployment_stage, tiers=self._served_tiers()
         )
         WebFirewall(
             self,
             "Firewall",
-            prefix=self.config.prefix,
+            prefix=self.prefix,
             stage_arn=api.api.deployment_stage.stage_arn,
             rate_limit_per_5_minutes=self.config.waf_rate_limit_per_5_minutes,
         )
-        if self.config.domain:
+        if self.config.domain and not self.silo_tenant:
             ApiDomain(self, "ApiDomain", domain=self.config.domain, region=self.region, api=api.api)
         return api
+
+    def _served_tiers(self) -> list[TierLimits]:
+        """A silo's API serves the silo tiers; the platform's API every tier (a new tier gets its plan)."""
+        if self.silo_tenant:
+            return [limits for limits in TIERS.values() if limits.deployment is Deployment.SILO]
+        return list(TIERS.values())
 
     def _build_execution_events(self) -> ExecutionEvents:
         return ExecutionEvents(
             self,
             "ExecutionEvents",
-            prefix=self.config.prefix,
+            prefix=self.prefix,
             state_machine_arns=[machine.state_machine_arn for machine in self.state_machines.state_machines.values()],
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
@@ -124,7 +174,7 @@ class RegionalStack(Stack):
         return Observability(
             self,
             "Observability",
-            prefix=self.config.prefix,
+            prefix=self.prefix,
             key=self.key,
             alarm_email=self.config.alarm_email,
             api=self.api.api,
@@ -132,7 +182,9 @@ class RegionalStack(Stack):
             dead_letter_queues=self.functions.dead_letter_queues | self.queues.dead_letter_queues,
             state_machines=self.state_machines.state_machines,
             table_names=[self.names.name(table) for table in TABLES],
-            replica_regions=tuple(region for region in self.config.regions if region != self.region),
+            replica_regions=()
+            if self.silo_tenant
+            else tuple(region for region in self.config.regions if region != self.region),
         )
 
     def _build_outputs(self) -> None:

@@ -14,11 +14,14 @@ from infra.platform_app import CDK_JSON, build_app
 pytestmark = pytest.mark.infra
 
 SINGLE_REGION = {"environment": "test", "regions": ["us-east-1"]}
+# An enterprise tenant with a dedicated (silo) stack; its id is what shared/tenancy/tenants.py generates.
+SILO_TENANT = "5f0c2b9e8d7a4c1e9b3f6a2d4e8c0b1a"
 THREE_REGIONS = {
     "environment": "prod",
     "regions": ["us-east-1", "eu-west-1", "ap-southeast-2"],
     "domain": {"name": "api.forge.example.com", "hosted_zone_id": "Z0123456789ABC", "hosted_zone_name": "example.com"},
     "alarm_email": "oncall@example.com",
+    "silo_tenants": [SILO_TENANT],
 }
 
 

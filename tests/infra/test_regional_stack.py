@@ -39,6 +39,10 @@ def _logical_id(stack: Stack, construct: Any) -> str:
 @pytest.mark.parametrize("spec", CATALOG, ids=lambda spec: spec.name)
 def test_every_catalog_function_exists_with_its_settings(stack: RegionalStack, template: Template, spec: FunctionSpec):
     environment = resource_environment(spec, ResourceNames(stack, PREFIX).environment_values())
+    if spec.is_http:
+        # The issuer and the cursor secret: tests/infra/test_identity.py.
+        assert stack.user_pool is not None
+        environment |= stack.user_pool.environment | stack.cursor_secret.environment
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
