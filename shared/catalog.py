@@ -11,13 +11,16 @@ from shared.resources import (
     PLATFORM_TABLE,
     SMOKE_STATE_MACHINE,
     TENANCY_TABLE,
+    WORKFLOW_STATE_MACHINES,
+    WORKFLOWS_TABLE,
     BucketSpec,
     QueueSpec,
     StateMachineSpec,
     TableSpec,
+    WorkflowStateMachinesSpec,
 )
 
-Resource = TableSpec | BucketSpec | QueueSpec | StateMachineSpec
+Resource = TableSpec | BucketSpec | QueueSpec | StateMachineSpec | WorkflowStateMachinesSpec
 
 
 class Access(StrEnum):
@@ -25,6 +28,8 @@ class Access(StrEnum):
     WRITE = "write"
     READ_WRITE = "read_write"
     START = "start"
+    # Create, update, version, alias, delete, start and stop the workflow state machines, and pass their role.
+    MANAGE = "manage"
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,43 @@ CATALOG: tuple[FunctionSpec, ...] = (
         memory_mb=128,
         timeout_seconds=5,
         grants=(Grant(PAYLOADS_BUCKET, Access.READ),),
+    ),
+    FunctionSpec(
+        name="workflows",
+        description="Workflows: drafts, validation, publishing to Step Functions, versions, rollback, export/import",
+        memory_mb=1024,
+        timeout_seconds=29,
+        routes=(
+            HttpRoute("GET", "/v1/workflow-schema"),
+            HttpRoute("POST", "/v1/workflows/validate"),
+            HttpRoute("POST", "/v1/workflows"),
+            HttpRoute("GET", "/v1/workflows"),
+            HttpRoute("POST", "/v1/workflows/import"),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}"),
+            HttpRoute("PUT", "/v1/workflows/{workflow_id}"),
+            HttpRoute("DELETE", "/v1/workflows/{workflow_id}"),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/validate"),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/publish"),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/versions"),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/versions/{version}"),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/diff"),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/rollback"),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/export"),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/runs"),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/runs/{run_id}"),
+        ),
+        grants=(
+            *AUTHENTICATED,
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+        ),
+    ),
+    FunctionSpec(
+        name="node_http",
+        description="The HTTP request of a workflow's http_request node: timeouts, size limit, SSRF guard",
+        memory_mb=256,
+        timeout_seconds=70,
+        grants=(Grant(TENANCY_TABLE, Access.READ),),
     ),
 )
 

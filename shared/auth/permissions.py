@@ -70,6 +70,24 @@ PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
     ("DELETE", "/v1/api-keys/{key_id}"): members(Role.ADMIN),
     # audit
     ("GET", "/v1/audit-events"): members(Role.ADMIN),
+    # workflows
+    ("GET", "/v1/workflow-schema"): PUBLIC,
+    ("POST", "/v1/workflows/validate"): members(Role.EDITOR),
+    ("POST", "/v1/workflows"): members(Role.EDITOR),
+    ("GET", "/v1/workflows"): members(Role.VIEWER),
+    ("POST", "/v1/workflows/import"): members(Role.EDITOR),
+    ("GET", "/v1/workflows/{workflow_id}"): members(Role.VIEWER),
+    ("PUT", "/v1/workflows/{workflow_id}"): members(Role.EDITOR),
+    ("DELETE", "/v1/workflows/{workflow_id}"): members(Role.ADMIN),
+    ("POST", "/v1/workflows/{workflow_id}/validate"): members(Role.EDITOR),
+    ("POST", "/v1/workflows/{workflow_id}/publish"): members(Role.EDITOR),
+    ("GET", "/v1/workflows/{workflow_id}/versions"): members(Role.VIEWER),
+    ("GET", "/v1/workflows/{workflow_id}/versions/{version}"): members(Role.VIEWER),
+    ("GET", "/v1/workflows/{workflow_id}/diff"): members(Role.VIEWER),
+    ("POST", "/v1/workflows/{workflow_id}/rollback"): members(Role.EDITOR),
+    ("GET", "/v1/workflows/{workflow_id}/export"): members(Role.VIEWER),
+    ("POST", "/v1/workflows/{workflow_id}/runs"): members(Role.EDITOR),
+    ("GET", "/v1/workflows/{workflow_id}/runs/{run_id}"): members(Role.VIEWER),
 }
 
 # Served only by `forge dev` (the local issuer) or by features still to come; not every API has them.

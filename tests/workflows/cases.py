@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ class GoldenCase:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
-        return {"name": self.name, "nodes": self.nodes, "edges": self.edges, "settings": self.settings}
+        return copy.deepcopy({"name": self.name, "nodes": self.nodes, "edges": self.edges, "settings": self.settings})
 
 
 def chain(*node_ids: str) -> list[dict[str, Any]]:

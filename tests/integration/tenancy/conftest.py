@@ -21,6 +21,13 @@ def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
+SAMPLE_WORKFLOW = {
+    "name": "matrix",
+    "nodes": [{"id": "start", "type": "manual"}, {"id": "shape", "type": "transform", "params": {"expression": "1"}}],
+    "edges": [{"from": "start", "to": "shape"}],
+}
+
+
 @dataclass
 class TenantWorld:
     """A tenant with a member of every role, an API key and a spare member to act on."""
@@ -31,6 +38,7 @@ class TenantWorld:
     key_id: str
     api_key: str
     spare_member: str
+    workflow_id: str
     identifiers: set[str] = field(default_factory=set)
 
 
@@ -56,6 +64,9 @@ def make_tenant(
     key = api.post("/v1/api-keys", headers=headers[Role.OWNER], json={"name": f"{slug} ci", "role": "editor"})
     assert key.status_code == 201, key.text
     body = key.json()
+    workflow = api.post("/v1/workflows", headers=headers[Role.OWNER], json=SAMPLE_WORKFLOW)
+    assert workflow.status_code == 201, workflow.text
+    workflow_id = workflow.json()["id"]
     return TenantWorld(
         tenant_id=tenant_id,
         slug=slug,
@@ -63,5 +74,6 @@ def make_tenant(
         key_id=body["key_id"],
         api_key=body["api_key"],
         spare_member=spare,
-        identifiers={tenant_id, slug, body["key_id"], spare, *(f"{slug}-{role}" for role in Role)},
+        workflow_id=workflow_id,
+        identifiers={tenant_id, slug, body["key_id"], spare, workflow_id, *(f"{slug}-{role}" for role in Role)},
     )

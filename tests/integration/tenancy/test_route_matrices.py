@@ -10,16 +10,17 @@ from fastapi.routing import APIRoute
 from shared.auth.permissions import OPTIONAL_ROUTES, PERMISSIONS, route_policy
 from shared.auth.principal import Role
 from shared.local.api import catalog_routers
-from tests.integration.tenancy.conftest import TenantWorld, make_tenant
+from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, make_tenant
 
 # Path parameters that name something a tenant owns, and how to find tenant B's value of it.
 TENANT_OWNED_PARAMETERS = {
     "tenant_id": lambda world: world.tenant_id,
     "key_id": lambda world: world.key_id,
     "subject": lambda world: world.spare_member,
+    "workflow_id": lambda world: world.workflow_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
-PLATFORM_PARAMETERS = {"run_id": "no-such-run"}
+PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1"}
 SAMPLE_BODIES = {
     ("POST", "/v1/tenants"): {"slug": "matrix-made", "display_name": "M", "owner": {"subject": "m"}},
     ("PATCH", "/v1/tenants/{tenant_id}"): {"display_name": "Renamed"},
@@ -27,6 +28,11 @@ SAMPLE_BODIES = {
     ("PATCH", "/v1/members/{subject}"): {"role": "viewer"},
     ("POST", "/v1/api-keys"): {"name": "matrix", "role": "viewer"},
     ("POST", "/v1/platform/smoke-runs"): {"name": "Matrix"},
+    ("POST", "/v1/workflows"): SAMPLE_WORKFLOW,
+    ("POST", "/v1/workflows/validate"): SAMPLE_WORKFLOW,
+    ("PUT", "/v1/workflows/{workflow_id}"): SAMPLE_WORKFLOW,
+    ("POST", "/v1/workflows/import"): {"workflow": SAMPLE_WORKFLOW},
+    ("POST", "/v1/workflows/{workflow_id}/rollback"): {"version": 1},
 }
 
 

@@ -1,0 +1,84 @@
+"""Workflows and their published versions in the workflows table, always through a tenant-scoped repository.
+
+Definitions and compiled ASL are stored zlib-compressed: a compiled definition may approach Step Functions' 1 MB,
+and a DynamoDB item holds 400 KB.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+
+from shared.settings import get_settings
+from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository, tenant_partition
+
+_TABLE = get_settings().table_workflows or "unset-table-workflows"
+
+
+def pack(document: Any) -> bytes:
+    return zlib.compress(json.dumps(document, separators=(",", ":")).encode(), level=6)
+
+
+def unpack(data: bytes) -> Any:
+    return json.loads(zlib.decompress(data))
+
+
+class WorkflowItem(TenantScopedItem):
+    """The editable draft of a workflow and where its published versions stand."""
+
+    class Meta:
+        table_name = _TABLE
+
+    workflow_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    draft = BinaryAttribute(legacy_encoding=False)
+    revision = NumberAttribute(default=1)
+    latest_version = NumberAttribute(default=0)
+    live_version = NumberAttribute(null=True)
+    state_machine_arn = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+
+
+class WorkflowVersionItem(TenantScopedItem):
+    """One published version: immutable, with the ASL it was compiled to and its Step Functions version."""
+
+    class Meta:
+        table_name = _TABLE
+
+    workflow_id = UnicodeAttribute()
+    version = NumberAttribute()
+    definition = BinaryAttribute(legacy_encoding=False)
+    asl = BinaryAttribute(legacy_encoding=False)
+    cost = JSONAttribute()
+    state_machine_version_arn = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    published_at = UTCDateTimeAttribute()
+    published_by = UnicodeAttribute()
+
+
+class Workflows(TenantScopedRepository[WorkflowItem]):
+    model = WorkflowItem
+    collection = "WORKFLOW"
+
+
+def version_key(version: int) -> str:
+    return f"V#{version:06d}"
+
+
+class WorkflowVersions(TenantScopedRepository[WorkflowVersionItem]):
+    """The versions of one workflow, in their own partition of the tenant, oldest first."""
+
+    model = WorkflowVersionItem
+    collection = "WFVERSION"
+
+    def __init__(self, tenant: TenantContext, workflow_id: str) -> None:
+        super().__init__(tenant)
+        self.partition = tenant_partition(tenant.tenant_id, f"{self.collection}#{workflow_id}")
+
+    def get_version(self, version: int) -> WorkflowVersionItem | None:
+        return self.get(version_key(version))

@@ -1,0 +1,431 @@
+"""Workflows of a tenant: drafts, validation, publishing to Step Functions, versions, rollback, export/import, runs.
+
+Nothing reaches AWS or the table before the workflow validated; every lookup goes through the tenant's repository,
+so another tenant's workflow simply does not exist here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field
+
+from shared.aws.clients import stepfunctions_client
+from shared.problems import Conflict, NotFound
+from shared.settings import get_settings
+from shared.store.tenant_scoped import TenantContext
+from shared.store.workflows import (
+    WorkflowItem,
+    Workflows,
+    WorkflowVersionItem,
+    WorkflowVersions,
+    pack,
+    unpack,
+    version_key,
+)
+from shared.workflows.compiler import Finding
+from shared.workflows.cost import CostEstimate, estimate_cost
+from shared.workflows.diff import WorkflowDiff, diff_workflows
+from shared.workflows.nodes.base import CompileTarget
+from shared.workflows.placement import LIVE_ALIAS, WorkflowPlacement
+from shared.workflows.validation import ValidationResult, validate_workflow
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import RoutingConfigurationListItemTypeDef
+
+
+class WorkflowSummary(BaseModel):
+    id: str
+    name: str
+    revision: int = Field(description="Increases with every saved change of the draft")
+    latest_version: int | None
+    live_version: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Workflow(WorkflowSummary):
+    definition: dict[str, Any] = Field(description="The draft: name, description, nodes, edges, settings")
+
+
+class WorkflowPage(BaseModel):
+    items: list[WorkflowSummary]
+    next_cursor: str | None
+
+
+class ValidationReport(BaseModel):
+    valid: Literal[True] = True
+    states: int
+    definition_bytes: int
+    cost: CostEstimate
+
+
+class VersionSummary(BaseModel):
+    version: int
+    live: bool
+    note: str | None
+    published_at: datetime
+    published_by: str
+    cost: CostEstimate
+
+
+class VersionDetail(VersionSummary):
+    definition: dict[str, Any]
+    asl: dict[str, Any]
+
+
+class VersionList(BaseModel):
+    items: list[VersionSummary]
+    next_cursor: str | None
+
+
+class PublishRequest(BaseModel):
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RollbackRequest(BaseModel):
+    version: int = Field(ge=1)
+
+
+class WorkflowExport(BaseModel):
+    format: Literal["nexus-forge.workflow/v1"] = "nexus-forge.workflow/v1"
+    workflow: dict[str, Any]
+
+
+class RunRequest(BaseModel):
+    input: Any = Field(default_factory=dict)
+
+
+class Run(BaseModel):
+    run_id: str
+    workflow_id: str
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    started_at: datetime
+    stopped_at: datetime | None = None
+
+
+@cache
+def placement() -> WorkflowPlacement:
+    return WorkflowPlacement.from_arn_prefix(get_settings().require("workflow_state_machines"))
+
+
+class TenantWorkflows:
+    """The workflow operations of one tenant on behalf of one caller."""
+
+    def __init__(self, tenant: TenantContext, actor: str) -> None:
+        self.tenant = tenant
+        self.actor = actor
+        self.workflows = Workflows(tenant)
+
+    # -- validation ---------------------------------------------------------------------------------------------
+
+    def _subworkflow_arn(self, workflow_id: str, version: int | None) -> str | None:
+        item = self.workflows.get(workflow_id)
+        if item is None:
+            return None
+        if version is None:
+            return placement().alias_arn(workflow_id) if item.live_version else None
+        found = WorkflowVersions(self.tenant, workflow_id).get_version(version)
+        return found.state_machine_version_arn if found else None
+
+    def target(self, workflow_id: str) -> CompileTarget:
+        return placement().compile_target(self.tenant.tenant_id, workflow_id, self._subworkflow_arn)
+
+    def check(self, document: dict[str, Any], workflow_id: str) -> ValidationResult:
+        result = validate_workflow(document, self.target(workflow_id))
+        error_workflow = (document.get("settings") or {}).get("error_workflow_id")
+        if result.graph is not None and error_workflow and self._subworkflow_arn(str(error_workflow), None) is None:
+            result.findings.append(
+                Finding("/settings/error_workflow_id", f"no published workflow {error_workflow!r} in this tenant")
+            )
+            result.definition = None
+        result.raise_for_findings()
+        return result
+
+    def validate(self, document: dict[str, Any], workflow_id: str = "unsaved") -> ValidationReport:
+        definition = self.check(document, workflow_id).definition
+        assert definition is not None
+        return ValidationReport(
+            states=_count_states(definition),
+            definition_bytes=len(json.dumps(definition, separators=(",", ":")).encode()),
+            cost=estimate_cost(definition),
+        )
+
+    def validate_saved(self, workflow_id: str) -> ValidationReport:
+        return self.validate(unpack(self._get(workflow_id).draft), workflow_id)
+
+    # -- drafts -------------------------------------------------------------------------------------------------
+
+    def create(self, document: dict[str, Any]) -> Workflow:
+        workflow_id = uuid.uuid4().hex
+        result = self.check(document, workflow_id)
+        now = datetime.now(UTC)
+        item = self.workflows.new(
+            workflow_id,
+            workflow_id=workflow_id,
+            name=_document(result)["name"],
+            draft=pack(_document(result)),
+            created_at=now,
+            updated_at=now,
+            created_by=self.actor,
+        )
+        self.workflows.create(item)
+        return _to_workflow(item)
+
+    def get(self, workflow_id: str) -> Workflow:
+        return _to_workflow(self._get(workflow_id))
+
+    def list_page(self, limit: int, cursor: str | None) -> WorkflowPage:
+        page = self.workflows.page(limit=limit, cursor=cursor)
+        return WorkflowPage(items=[_to_summary(item) for item in page.items], next_cursor=page.next_cursor)
+
+    def update(self, workflow_id: str, document: dict[str, Any], expected_revision: int | None) -> Workflow:
+        item = self._get(workflow_id)
+        result = self.check(document, workflow_id)
+        if expected_revision is not None and expected_revision != item.revision:
+            raise Conflict(f"The draft is at revision {item.revision}, not {expected_revision}; reload and retry")
+        previous = item.revision
+        item.draft = pack(_document(result))
+        item.name = _document(result)["name"]
+        item.revision = previous + 1
+        item.updated_at = datetime.now(UTC)
+        self.workflows.save(item, condition=WorkflowItem.revision == previous)
+        return _to_workflow(item)
+
+    def delete(self, workflow_id: str, force: bool) -> None:
+        item = self._get(workflow_id)
+        if item.state_machine_arn:
+            running = self._running_executions(item.state_machine_arn)
+            if running and not force:
+                raise Conflict(
+                    f"{len(running)} execution(s) of this workflow are running; wait, or delete with ?force=true",
+                    running_executions=len(running),
+                )
+            sfn = stepfunctions_client()
+            for execution_arn in running:
+                sfn.stop_execution(executionArn=execution_arn, error="WorkflowDeleted", cause="deleted with force")
+            sfn.delete_state_machine(stateMachineArn=item.state_machine_arn)
+        versions = WorkflowVersions(self.tenant, workflow_id)
+        for _pk, sort_key in versions.all_keys():
+            version = versions.get(sort_key)
+            if version is not None:
+                versions.delete(version)
+        self.workflows.delete(item)
+
+    def export(self, workflow_id: str) -> WorkflowExport:
+        return WorkflowExport(workflow=unpack(self._get(workflow_id).draft))
+
+    def import_workflow(self, exported: WorkflowExport) -> Workflow:
+        return self.create(exported.workflow)
+
+    # -- versions -----------------------------------------------------------------------------------------------
+
+    def publish(self, workflow_id: str, request: PublishRequest) -> VersionDetail:
+        item = self._get(workflow_id)
+        document = unpack(item.draft)
+        definition = self.check(document, workflow_id).definition
+        assert definition is not None
+        version = int(item.latest_version) + 1
+        state_machine_arn, version_arn = self._deploy(item, definition, document, f"v{version}")
+        self._point_live_alias(workflow_id, version_arn, exists=item.live_version is not None)
+        published = WorkflowVersions(self.tenant, workflow_id).new(
+            version_key(version),
+            workflow_id=workflow_id,
+            version=version,
+            definition=pack(document),
+            asl=pack(definition),
+            cost=estimate_cost(definition).model_dump(mode="json"),
+            state_machine_version_arn=version_arn,
+            note=request.note,
+            published_at=datetime.now(UTC),
+            published_by=self.actor,
+        )
+        WorkflowVersions(self.tenant, workflow_id).create(published)
+        previous_version = item.latest_version
+        item.latest_version = version
+        item.live_version = version
+        item.state_machine_arn = state_machine_arn
+        self.workflows.save(item, condition=WorkflowItem.latest_version == previous_version)
+        return _to_version_detail(published, live=True)
+
+    def versions(self, workflow_id: str, limit: int, cursor: str | None) -> VersionList:
+        item = self._get(workflow_id)
+        page = WorkflowVersions(self.tenant, workflow_id).page(limit=limit, cursor=cursor, newest_first=True)
+        return VersionList(
+            items=[_to_version_summary(version, version.version == item.live_version) for version in page.items],
+            next_cursor=page.next_cursor,
+        )
+
+    def version(self, workflow_id: str, version: int) -> VersionDetail:
+        item = self._get(workflow_id)
+        return _to_version_detail(self._get_version(workflow_id, version), live=version == item.live_version)
+
+    def diff(self, workflow_id: str, before: int | None, after: int | None) -> WorkflowDiff:
+        """From a version (the live one when None) to another version (the draft when None)."""
+        item = self._get(workflow_id)
+        if before is None and item.live_version is None:
+            raise Conflict("The workflow has no live version to compare with; name one with ?from=")
+        old = unpack(self._get_version(workflow_id, before or int(item.live_version)).definition)
+        new = unpack(self._get_version(workflow_id, after).definition) if after else unpack(item.draft)
+        return diff_workflows(old, new)
+
+    def rollback(self, workflow_id: str, request: RollbackRequest) -> WorkflowSummary:
+        item = self._get(workflow_id)
+        target = self._get_version(workflow_id, request.version)
+        self._point_live_alias(workflow_id, target.state_machine_version_arn, exists=True)
+        item.live_version = request.version
+        item.updated_at = datetime.now(UTC)
+        self.workflows.save(item)
+        return _to_summary(item)
+
+    # -- runs (the executions feature takes these over) ---------------------------------------------------------
+
+    def start_run(self, workflow_id: str, request: RunRequest) -> Run:
+        item = self._get(workflow_id)
+        if item.live_version is None:
+            raise Conflict("The workflow has no published version to run; publish it first")
+        run_id = uuid.uuid4().hex
+        stepfunctions_client().start_execution(
+            stateMachineArn=placement().alias_arn(workflow_id), name=run_id, input=json.dumps(request.input)
+        )
+        return self.get_run(workflow_id, run_id)
+
+    def get_run(self, workflow_id: str, run_id: str) -> Run:
+        self._get(workflow_id)
+        execution_arn = _execution_arn(placement().state_machine_name(workflow_id), run_id)
+        try:
+            execution = stepfunctions_client().describe_execution(executionArn=execution_arn)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("ExecutionDoesNotExist", "InvalidArn"):
+                raise NotFound(f"No run {run_id!r} of workflow {workflow_id!r}") from error
+            raise
+        output = execution.get("output")
+        return Run(
+            run_id=run_id,
+            workflow_id=workflow_id,
+            status=execution["status"],
+            output=json.loads(output) if output else None,
+            error=execution.get("error"),
+            cause=execution.get("cause"),
+            started_at=execution["startDate"],
+            stopped_at=execution.get("stopDate"),
+        )
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _get(self, workflow_id: str) -> WorkflowItem:
+        item = self.workflows.get(workflow_id, consistent=True)
+        if item is None:
+            raise NotFound(f"No workflow {workflow_id!r}")
+        return item
+
+    def _get_version(self, workflow_id: str, version: int) -> WorkflowVersionItem:
+        found = WorkflowVersions(self.tenant, workflow_id).get_version(version)
+        if found is None:
+            raise NotFound(f"Workflow {workflow_id!r} has no version {version}")
+        return found
+
+    def _deploy(
+        self, item: WorkflowItem, definition: dict[str, Any], document: dict[str, Any], description: str
+    ) -> tuple[str, str]:
+        """Creates or updates the workflow's state machine and publishes a version: (machine ARN, version ARN)."""
+        sfn = stepfunctions_client()
+        body = json.dumps(definition, separators=(",", ":"))
+        if item.state_machine_arn is None:
+            mode = (document.get("settings") or {}).get("mode", "standard")
+            created = sfn.create_state_machine(
+                name=placement().state_machine_name(item.workflow_id),
+                definition=body,
+                roleArn=placement().execution_role_arn,
+                type="EXPRESS" if mode == "express" else "STANDARD",
+                publish=True,
+                versionDescription=description,
+                tags=[
+                    {"key": "nexus-forge:tenant", "value": self.tenant.tenant_id},
+                    {"key": "nexus-forge:workflow", "value": item.workflow_id},
+                ],
+            )
+            return created["stateMachineArn"], created["stateMachineVersionArn"]
+        updated = sfn.update_state_machine(
+            stateMachineArn=item.state_machine_arn, definition=body, publish=True, versionDescription=description
+        )
+        return item.state_machine_arn, updated["stateMachineVersionArn"]
+
+    def _point_live_alias(self, workflow_id: str, version_arn: str, *, exists: bool) -> None:
+        sfn = stepfunctions_client()
+        routing: list[RoutingConfigurationListItemTypeDef] = [{"stateMachineVersionArn": version_arn, "weight": 100}]
+        if exists:
+            sfn.update_state_machine_alias(
+                stateMachineAliasArn=placement().alias_arn(workflow_id), routingConfiguration=routing
+            )
+        else:
+            sfn.create_state_machine_alias(name=LIVE_ALIAS, routingConfiguration=routing)
+
+    @staticmethod
+    def _running_executions(state_machine_arn: str) -> list[str]:
+        pages = stepfunctions_client().get_paginator("list_executions")
+        return [
+            execution["executionArn"]
+            for page in pages.paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
+            for execution in page["executions"]
+        ]
+
+
+def _document(result: ValidationResult) -> dict[str, Any]:
+    assert result.graph is not None
+    return result.graph.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _count_states(scope: dict[str, Any]) -> int:
+    total = 0
+    for state in scope["States"].values():
+        total += 1
+        for inner in [*state.get("Branches", []), *([state["ItemProcessor"]] if "ItemProcessor" in state else [])]:
+            total += _count_states(inner)
+    return total
+
+
+def _execution_arn(state_machine_name: str, run_id: str) -> str:
+    where = placement()
+    return f"arn:aws:states:{where.region}:{where.account}:execution:{state_machine_name}:{run_id}"
+
+
+def _to_summary(item: WorkflowItem) -> WorkflowSummary:
+    return WorkflowSummary(
+        id=item.workflow_id,
+        name=item.name,
+        revision=item.revision,
+        latest_version=item.latest_version or None,
+        live_version=item.live_version,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _to_workflow(item: WorkflowItem) -> Workflow:
+    return Workflow(**_to_summary(item).model_dump(), definition=unpack(item.draft))
+
+
+def _to_version_summary(item: WorkflowVersionItem, live: bool) -> VersionSummary:
+    return VersionSummary(
+        version=item.version,
+        live=live,
+        note=item.note,
+        published_at=item.published_at,
+        published_by=item.published_by,
+        cost=CostEstimate.model_validate(item.cost),
+    )
+
+
+def _to_version_detail(item: WorkflowVersionItem, live: bool) -> VersionDetail:
+    return VersionDetail(
+        **_to_version_summary(item, live).model_dump(), definition=unpack(item.definition), asl=unpack(item.asl)
+    )

@@ -1,0 +1,141 @@
+"""The emulation evaluates JSONata as Step Functions documents it: $states.input/result/context/errorOutput,
+Arguments, Output, Assign and variables, Choice conditions, Map items."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.local.emulation import LOCAL_PREFIX
+from shared.local.stepfunctions_runtime import evaluate_jsonata
+from tests.workflows.support import PLACEMENT, run
+
+SMOKE_ECHO_ARN = f"arn:aws:lambda:{PLACEMENT.region}:{PLACEMENT.account}:function:{LOCAL_PREFIX}-smoke-echo"
+
+
+def machine(states: dict[str, Any], start: str) -> dict[str, Any]:
+    return {"QueryLanguage": "JSONata", "StartAt": start, "States": states}
+
+
+def output_of(definition: dict[str, Any], run_input: Any) -> Any:
+    execution = run(definition, run_input)
+    assert execution["status"] == "SUCCEEDED", execution
+    return json.loads(execution["output"])
+
+
+def test_output_reads_states_input_and_assign_sets_variables_for_later_states(emulated_aws: object) -> None:
+    definition = machine(
+        {
+            "remember": {
+                "Type": "Pass",
+                "Assign": {"total": "{% $sum($states.input.prices) %}", "who": "{% $states.input.who %}"},
+                "Output": {"count": "{% $count($states.input.prices) %}"},
+                "Next": "use",
+            },
+            "use": {
+                "Type": "Pass",
+                "Output": "{% {'total': $total, 'who': $who, 'count': $states.input.count} %}",
+                "End": True,
+            },
+        },
+        "remember",
+    )
+    result = output_of(definition, {"prices": [1, 2.5], "who": 'Ada "the first"'})
+    assert result == {"total": 3.5, "who": 'Ada "the first"', "count": 2}
+
+
+def test_choice_conditions_pick_the_first_true_rule(emulated_aws: object) -> None:
+    definition = machine(
+        {
+            "route": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Condition": "{% $states.input.n > 10 %}", "Next": "big"},
+                    {"Condition": "{% $states.input.n > 1 %}", "Next": "medium"},
+                ],
+                "Default": "small",
+            },
+            "big": {"Type": "Pass", "Output": {"size": "big"}, "End": True},
+            "medium": {"Type": "Pass", "Output": {"size": "medium"}, "End": True},
+            "small": {"Type": "Pass", "Output": {"size": "small"}, "End": True},
+        },
+        "route",
+    )
+    assert [output_of(definition, {"n": n})["size"] for n in (20, 5, 0)] == ["big", "medium", "small"]
+
+
+def test_arguments_go_to_the_task_and_states_result_holds_its_answer(emulated_aws: object) -> None:
+    definition = machine(
+        {
+            "greet": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {
+                    "FunctionName": SMOKE_ECHO_ARN,
+                    "Payload": {"name": "{% $uppercase($states.input.name) %}"},
+                },
+                "Output": "{% {'greeting': $states.result.Payload.greeting, 'kept': $states.input.name} %}",
+                "End": True,
+            }
+        },
+        "greet",
+    )
+    result = output_of(definition, {"name": "ada"})
+    assert result["kept"] == "ada" and "ADA" in result["greeting"]
+
+
+def test_states_context_names_the_execution_and_the_state(emulated_aws: object) -> None:
+    definition = machine(
+        {
+            "where": {
+                "Type": "Pass",
+                "Output": "{% {'state': $states.context.State.Name, 'input': $states.context.Execution.Input} %}",
+                "End": True,
+            }
+        },
+        "where",
+    )
+    assert output_of(definition, {"a": 1}) == {"state": "where", "input": {"a": 1}}
+
+
+def test_catch_output_sees_the_error_and_map_items_are_each_an_input(emulated_aws: object) -> None:
+    definition = machine(
+        {
+            "explode": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {"FunctionName": "no-such-function", "Payload": {}},
+                "Catch": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "Next": "each",
+                        "Output": "{% {'error': $states.errorOutput.Error, 'items': $states.input.items} %}",
+                    }
+                ],
+                "End": True,
+            },
+            "each": {
+                "Type": "Map",
+                "Items": "{% $states.input.items %}",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "double",
+                    "States": {"double": {"Type": "Pass", "Output": "{% $states.input * 2 %}", "End": True}},
+                },
+                "Output": "{% {'doubled': $states.result} %}",
+                "End": True,
+            },
+        },
+        "explode",
+    )
+    assert output_of(definition, {"items": [1, 2, 3]}) == {"doubled": [2, 4, 6]}
+
+
+def test_an_expression_that_fails_fails_the_execution_with_a_jsonata_error(emulated_aws: object) -> None:
+    definition = machine({"bad": {"Type": "Pass", "Output": "{% $number('x') %}", "End": True}}, "bad")
+    assert run(definition, {})["status"] == "FAILED"
+
+
+def test_the_evaluator_returns_plain_json() -> None:
+    assert evaluate_jsonata('($states := {"input": {"a": [1, 2, 3]}}; $states.input.a[$ > 1])') == [2, 3]
+    assert evaluate_jsonata("$states.input.missing") is None

@@ -1,0 +1,187 @@
+"""The workflows API on the local platform: create, validate, publish, run, version, roll back, delete, isolation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.auth.principal import Role
+from shared.local.api import create_platform_api
+from shared.local.issuer import LocalIssuer
+from tests.helpers import wait_until
+from tests.workflows.cases import chain, node
+
+
+@pytest.fixture
+def api(emulated_aws, issuer) -> TestClient:
+    return TestClient(create_platform_api(issuer), raise_server_exceptions=False)
+
+
+def tenant_headers(api: TestClient, issuer: LocalIssuer, admin_headers: dict[str, str], slug: str) -> dict[str, str]:
+    owner = f"{slug}-owner"
+    created = api.post(
+        "/v1/tenants",
+        headers=admin_headers,
+        json={"slug": slug, "display_name": slug.title(), "tier": "enterprise", "owner": {"subject": owner}},
+    )
+    assert created.status_code == 201, created.text
+    token = issuer.mint(owner, tenant_id=created.json()["tenant_id"], role=Role.OWNER)
+    return {"authorization": f"Bearer {token}"}
+
+
+def greeting(text: str, name: str = "greeter") -> dict[str, Any]:
+    return {
+        "name": name,
+        "nodes": [node("start", "manual"), node("greet", "transform", expression=f"{{'said': '{text}'}}")],
+        "edges": chain("start", "greet"),
+    }
+
+
+def run_to_end(api: TestClient, headers: dict[str, str], workflow_id: str, run_input: Any = None) -> dict[str, Any]:
+    started = api.post(f"/v1/workflows/{workflow_id}/runs", headers=headers, json={"input": run_input or {}})
+    assert started.status_code == 202, started.text
+    run_id = started.json()["run_id"]
+    finished: dict[str, Any] = wait_until(
+        lambda: api.get(f"/v1/workflows/{workflow_id}/runs/{run_id}", headers=headers).json(),
+        lambda run: run["status"] != "RUNNING",
+    )
+    return finished
+
+
+@pytest.fixture
+def owner(api, issuer, admin_headers) -> dict[str, str]:
+    return tenant_headers(api, issuer, admin_headers, "acme")
+
+
+def test_create_validate_publish_run_version_and_roll_back(api: TestClient, owner: dict[str, str]) -> None:
+    created = api.post("/v1/workflows", headers=owner, json=greeting("hello"))
+    assert created.status_code == 201, created.text
+    workflow_id = created.json()["id"]
+
+    report = api.post(f"/v1/workflows/{workflow_id}/validate", headers=owner)
+    assert report.status_code == 200
+    assert report.json()["states"] == 2
+    assert report.json()["cost"]["longest"]["state_transitions"] == 2
+
+    first = api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner, json={"note": "first"})
+    assert first.status_code == 201, first.text
+    assert first.json()["version"] == 1 and first.json()["live"] is True
+    assert first.json()["asl"]["QueryLanguage"] == "JSONata"
+    assert run_to_end(api, owner, workflow_id)["output"] == {"said": "hello"}
+
+    updated = api.put(f"/v1/workflows/{workflow_id}", headers={**owner, "if-match": "1"}, json=greeting("bonjour"))
+    assert updated.status_code == 200 and updated.json()["revision"] == 2
+    stale = api.put(f"/v1/workflows/{workflow_id}", headers={**owner, "if-match": "1"}, json=greeting("hallo"))
+    assert stale.status_code == 409
+    assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).json()["version"] == 2
+    assert run_to_end(api, owner, workflow_id)["output"] == {"said": "bonjour"}
+
+    versions = api.get(f"/v1/workflows/{workflow_id}/versions", headers=owner).json()["items"]
+    assert [(version["version"], version["live"]) for version in versions] == [(2, True), (1, False)]
+    diff = api.get(f"/v1/workflows/{workflow_id}/diff", headers=owner, params={"from": 1, "to": 2}).json()
+    assert diff["nodes_changed"] == [{"id": "greet", "fields": ["params"]}]
+
+    rolled_back = api.post(f"/v1/workflows/{workflow_id}/rollback", headers=owner, json={"version": 1})
+    assert rolled_back.status_code == 200 and rolled_back.json()["live_version"] == 1
+    assert run_to_end(api, owner, workflow_id)["output"] == {"said": "hello"}
+    assert api.get(f"/v1/workflows/{workflow_id}/versions/2", headers=owner).json()["live"] is False
+
+
+def test_export_import_and_list_with_cursor(api: TestClient, owner: dict[str, str]) -> None:
+    workflow_id = api.post("/v1/workflows", headers=owner, json=greeting("hi", name="original")).json()["id"]
+    exported = api.get(f"/v1/workflows/{workflow_id}/export", headers=owner).json()
+    assert exported["format"] == "nexus-forge.workflow/v1"
+    imported = api.post("/v1/workflows/import", headers=owner, json=exported)
+    assert imported.status_code == 201
+    assert imported.json()["id"] != workflow_id and imported.json()["definition"] == exported["workflow"]
+
+    first = api.get("/v1/workflows", headers=owner, params={"limit": 1}).json()
+    second = api.get("/v1/workflows", headers=owner, params={"limit": 1, "cursor": first["next_cursor"]}).json()
+    assert {first["items"][0]["id"], second["items"][0]["id"]} == {workflow_id, imported.json()["id"]}
+
+
+def test_an_invalid_workflow_is_a_422_listing_every_finding_and_nothing_is_stored(
+    api: TestClient, owner: dict[str, str]
+) -> None:
+    document = {
+        "name": "broken",
+        "nodes": [
+            node("start", "manual"),
+            node("start", "transform", expression="1"),
+            node("calc", "transform", expression="$states.input.a +"),
+            node("mystery", "teleport"),
+        ],
+        "edges": [{"from": "start", "to": "nowhere"}],
+    }
+    for path in ("/v1/workflows", "/v1/workflows/validate"):
+        response = api.post(path, headers=owner, json=document)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        pointers = {param["name"] for param in response.json()["invalid-params"]}
+        assert {"/nodes/1/id", "/nodes/2/params/expression", "/nodes/3/type", "/edges/0/to"} <= pointers
+    assert api.get("/v1/workflows", headers=owner).json()["items"] == []
+    malformed = api.post("/v1/workflows", headers=owner, json={"nodes": "many"})
+    assert malformed.status_code == 422
+    assert {param["name"] for param in malformed.json()["invalid-params"]} == {"/nodes", "/name"}
+
+
+def test_delete_refuses_while_executions_run_unless_forced(api: TestClient, owner: dict[str, str]) -> None:
+    slow = {
+        "name": "slow",
+        "nodes": [node("start", "manual"), node("pause", "wait", seconds=120)],
+        "edges": chain("start", "pause"),
+    }
+    workflow_id = api.post("/v1/workflows", headers=owner, json=slow).json()["id"]
+    assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).status_code == 201
+    run_id = api.post(f"/v1/workflows/{workflow_id}/runs", headers=owner, json={"input": {}}).json()["run_id"]
+
+    refused = api.delete(f"/v1/workflows/{workflow_id}", headers=owner)
+    assert refused.status_code == 409 and refused.json()["running_executions"] == 1
+    assert api.delete(f"/v1/workflows/{workflow_id}", headers=owner, params={"force": "true"}).status_code == 204
+    assert api.get(f"/v1/workflows/{workflow_id}", headers=owner).status_code == 404
+    assert api.get(f"/v1/workflows/{workflow_id}/runs/{run_id}", headers=owner).status_code == 404
+
+
+def test_delete_of_an_idle_published_workflow_removes_it(api: TestClient, owner: dict[str, str]) -> None:
+    workflow_id = api.post("/v1/workflows", headers=owner, json=greeting("bye")).json()["id"]
+    assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).status_code == 201
+    assert run_to_end(api, owner, workflow_id)["status"] == "SUCCEEDED"
+    assert api.delete(f"/v1/workflows/{workflow_id}", headers=owner).status_code == 204
+    assert api.get(f"/v1/workflows/{workflow_id}/versions", headers=owner).status_code == 404
+
+
+def test_a_tenant_cannot_touch_or_reference_another_tenants_workflow(
+    api: TestClient, issuer: LocalIssuer, admin_headers: dict[str, str], owner: dict[str, str]
+) -> None:
+    other = tenant_headers(api, issuer, admin_headers, "globex")
+    workflow_id = api.post("/v1/workflows", headers=owner, json=greeting("mine")).json()["id"]
+    assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).status_code == 201
+
+    assert api.get(f"/v1/workflows/{workflow_id}", headers=other).status_code == 404
+    assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=other).status_code == 404
+    assert api.post(f"/v1/workflows/{workflow_id}/runs", headers=other, json={}).status_code == 404
+    assert api.delete(f"/v1/workflows/{workflow_id}", headers=other).status_code == 404
+    assert api.get("/v1/workflows", headers=other).json()["items"] == []
+
+    parent = {
+        "name": "borrower",
+        "nodes": [node("start", "manual"), node("borrow", "subworkflow", workflow_id=workflow_id)],
+        "edges": chain("start", "borrow"),
+    }
+    refused = api.post("/v1/workflows", headers=other, json=parent)
+    assert refused.status_code == 422
+    assert [param["name"] for param in refused.json()["invalid-params"]] == ["/nodes/1/params/workflow_id"]
+
+    accepted = api.post("/v1/workflows", headers=owner, json=parent)
+    assert accepted.status_code == 201, accepted.text
+    parent_id = accepted.json()["id"]
+    assert api.post(f"/v1/workflows/{parent_id}/publish", headers=owner).status_code == 201
+    assert run_to_end(api, owner, parent_id)["output"] == {"said": "mine"}
+
+
+def test_the_workflow_schema_is_served_without_credentials(api: TestClient) -> None:
+    response = api.get("/v1/workflow-schema")
+    assert response.status_code == 200
+    assert response.json()["$id"] == "https://nexus-forge.dev/schemas/workflow/v1"

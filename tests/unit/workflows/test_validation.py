@@ -1,0 +1,145 @@
+"""Each rule of workflow validation names its place with a JSON pointer; all findings come back together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared.problems import ValidationFailed
+from shared.workflows.validation import MAX_DEFINITION_BYTES
+from tests.workflows.cases import chain, node
+from tests.workflows.support import validate
+
+START = node("start", "manual")
+
+
+def findings(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **settings: Any) -> dict[str, str]:
+    result = validate({"name": "case", "nodes": nodes, "edges": edges, "settings": settings})
+    assert result.definition is None
+    return {finding.pointer: finding.reason for finding in result.findings}
+
+
+def test_the_structure_is_checked_first_with_pointers_into_the_document() -> None:
+    result = validate({"nodes": [{"id": "9bad", "type": "manual", "extra": 1}], "edges": [{"from": "a"}]})
+    pointers = {finding.pointer for finding in result.findings}
+    assert pointers == {"/name", "/nodes/0/id", "/nodes/0/extra", "/edges/0/to"}
+
+
+def test_ids_types_params_and_edges_are_all_reported_together() -> None:
+    found = findings(
+        [
+            START,
+            node("start", "transform", expression="1"),
+            node("teleport", "teleport"),
+            node("bad", "wait"),
+            node("calc", "transform", expression="$states.input +"),
+        ],
+        [{"from": "start", "to": "ghost"}, {"from": "start", "port": "sideways", "to": "calc"}],
+    )
+    assert "already used" in found["/nodes/1/id"]
+    assert "unknown node type 'teleport'" in found["/nodes/2/type"]
+    assert "exactly one of" in found["/nodes/3/params"]
+    assert "does not parse" in found["/nodes/4/params/expression"]
+    assert "no node has id 'ghost'" in found["/edges/0/to"]
+    assert "no port 'sideways'" in found["/edges/1/port"]
+
+
+def test_exactly_one_trigger() -> None:
+    assert "has none" in findings([node("a", "transform", expression="1")], [])["/nodes"]
+    found = findings([START, node("hook", "webhook")], [])
+    assert "one trigger" in found["/nodes/1/type"]
+
+
+def test_every_node_reachable_and_nothing_leads_into_a_trigger() -> None:
+    found = findings([START, node("island", "transform", expression="1")], [{"from": "island", "to": "start"}])
+    assert "can't be reached" in found["/nodes/1"]
+    assert "is a trigger" in found["/edges/0/to"]
+
+
+def test_cycles_are_refused_at_the_edge_that_closes_them() -> None:
+    nodes = [START, node("a", "transform", expression="1"), node("b", "condition", expression="true")]
+    edges = [*chain("start", "a", "b"), {"from": "b", "port": "true", "to": "a"}]
+    assert "closes a cycle" in findings(nodes, edges)["/edges/2"]
+
+
+def test_a_port_leads_to_one_node_except_the_branches_of_a_parallel() -> None:
+    nodes = [START, node("a", "transform", expression="1"), node("b", "transform", expression="2")]
+    assert "already leads" in findings(nodes, [*chain("start", "a"), *chain("start", "b")])["/edges/1"]
+
+
+def test_every_parallel_closes_at_one_join() -> None:
+    fan = [
+        START,
+        node("fan", "parallel"),
+        node("a", "transform", expression="1"),
+        node("b", "transform", expression="2"),
+    ]
+    unclosed = findings(fan, [*chain("start", "fan", "a"), *chain("fan", "b")])
+    assert "must close at one join" in unclosed["/nodes/1"]
+    two_joins = [*fan, node("j1", "join"), node("j2", "join")]
+    split = findings(two_joins, [*chain("start", "fan", "a", "j1"), *chain("fan", "b", "j2")])
+    assert "'j1', 'j2'" in split["/nodes/1"]
+    stray = findings([START, node("j", "join")], chain("start", "j"))
+    assert "closes no parallel" in stray["/nodes/1"]
+
+
+def test_a_node_can_not_belong_to_two_branches() -> None:
+    nodes = [
+        START,
+        node("fan", "parallel"),
+        node("a", "transform", expression="1"),
+        node("shared", "transform", expression="1"),
+        node("j", "join"),
+    ]
+    edges = [*chain("start", "fan", "shared", "j"), *chain("fan", "a", "shared")]
+    assert "reached from both branch 1 of parallel 'fan' and branch 2" in findings(nodes, edges)["/nodes/3"]
+
+
+def test_a_loop_needs_a_body() -> None:
+    found = findings([START, node("each", "loop", items="[1]")], chain("start", "each"))
+    assert "has no body" in found["/nodes/1"]
+
+
+def test_error_handling_only_where_a_state_can_fail() -> None:
+    transform = {**node("t", "transform", expression="1"), "retry": {}, "on_error": "continue", "timeout_seconds": 5}
+    found = findings([START, transform], chain("start", "t"))
+    assert set(found) >= {"/nodes/1/retry", "/nodes/1/on_error", "/nodes/1/timeout_seconds"}
+
+
+def test_the_error_port_exists_only_with_error_output() -> None:
+    call = node("call", "http_request", url="https://example.com")
+    nodes = [START, call, node("handle", "transform", expression="1")]
+    edges = [*chain("start", "call"), {"from": "call", "port": "error", "to": "handle"}]
+    assert "no port 'error'" in findings(nodes, edges)["/edges/1/port"]
+    nodes[1] = {**call, "on_error": "error_output"}
+    assert validate({"name": "ok", "nodes": nodes, "edges": edges}).findings == []
+
+
+def test_express_workflows_refuse_waiting_nodes_and_long_timeouts() -> None:
+    nodes = [START, node("ask", "approval", message="ok?")]
+    found = findings(nodes, chain("start", "ask"), mode="express", timeout_seconds=3600)
+    assert "express" in found["/nodes/1/type"]
+    assert "300 seconds" in found["/settings/timeout_seconds"]
+
+
+def test_secrets_are_not_inlined_and_subworkflows_must_exist() -> None:
+    call = node("call", "http_request", url="https://example.com", headers={"Authorization": "Bearer x"})
+    child = node("child", "subworkflow", workflow_id="someone-elses")
+    found = findings([START, call, child], chain("start", "call", "child"))
+    assert "credential" in found["/nodes/1/params"]
+    assert "no workflow 'someone-elses'" in found["/nodes/2/params/workflow_id"]
+
+
+def test_a_definition_of_a_megabyte_or_more_is_refused() -> None:
+    big = "'" + "x" * 19_000 + "'"
+    nodes = [START, *(node(f"t{n}", "transform", expression=big) for n in range(60))]
+    found = findings(nodes, chain("start", *(f"t{n}" for n in range(60))))
+    assert f"{MAX_DEFINITION_BYTES}" not in found["/nodes"] and "< 1 MB" in found["/nodes"]
+
+
+def test_findings_become_one_422_problem() -> None:
+    result = validate({"name": "x", "nodes": [node("a", "teleport")], "edges": []})
+    with pytest.raises(ValidationFailed) as raised:
+        result.raise_for_findings()
+    assert [param.name for param in raised.value.invalid_params] == ["/nodes/0/type", "/nodes"]
