@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from shared.resources import (
     AUDIT_TABLE,
+    EXECUTIONS_TABLE,
     PAYLOADS_BUCKET,
     PLATFORM_TABLE,
     SMOKE_STATE_MACHINE,
@@ -189,6 +190,39 @@ CATALOG: tuple[FunctionSpec, ...] = (
         grants=(
             *AUTHENTICATED,
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+        ),
+    ),
+    FunctionSpec(
+        name="executions",
+        description="Executions of workflows: start (quotas, Idempotency-Key), read, list, per-step history",
+        memory_mb=512,
+        routes=(
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/executions"),
+            HttpRoute("GET", "/v1/executions"),
+            HttpRoute("GET", "/v1/executions/{execution_id}"),
+            HttpRoute("GET", "/v1/executions/{execution_id}/history"),
+            HttpRoute("POST", "/v1/executions/{execution_id}/cancel"),
+            HttpRoute("POST", "/v1/executions/{execution_id}/rerun"),
+            HttpRoute("POST", "/v1/executions/{execution_id}/redrive"),
+        ),
+        grants=(
+            *AUTHENTICATED,
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+        ),
+    ),
+    FunctionSpec(
+        name="execution_events",
+        description="Step Functions status changes: execution records, running slots, metrics, error workflows",
+        memory_mb=256,
+        timeout_seconds=30,
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOWS_TABLE, Access.READ),
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
         ),
     ),

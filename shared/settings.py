@@ -19,6 +19,7 @@ class PlatformSettings(BaseSettings):
     table_audit: str | None = None
     table_workflows: str | None = None
     workflow_state_machines: str | None = None
+    table_executions: str | None = None
     # JWT bearer tokens: the OIDC issuer (Cognito in the cloud, `forge dev`'s local issuer locally).
     auth_issuer: str = "nexus-forge-local"
     auth_audience: str = "nexus-forge-api"

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
 from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
 from shared.local.issuer import LocalIssuer
 from shared.local.lambda_runtime import LocalLambdaRuntime
@@ -27,6 +28,7 @@ def emulated_aws() -> Iterator[LocalLambdaRuntime]:
     from shared.aws import clients
 
     install_stepfunctions_runtime()
+    install_dynamodb_atomicity()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         clients._client.cache_clear()
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)

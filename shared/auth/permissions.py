@@ -70,6 +70,14 @@ PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
     ("DELETE", "/v1/api-keys/{key_id}"): members(Role.ADMIN),
     # audit
     ("GET", "/v1/audit-events"): members(Role.ADMIN),
+    # executions
+    ("POST", "/v1/workflows/{workflow_id}/executions"): members(Role.EDITOR),
+    ("GET", "/v1/executions"): members(Role.VIEWER),
+    ("GET", "/v1/executions/{execution_id}"): members(Role.VIEWER),
+    ("GET", "/v1/executions/{execution_id}/history"): members(Role.VIEWER),
+    ("POST", "/v1/executions/{execution_id}/cancel"): members(Role.EDITOR),
+    ("POST", "/v1/executions/{execution_id}/rerun"): members(Role.EDITOR),
+    ("POST", "/v1/executions/{execution_id}/redrive"): members(Role.EDITOR),
     # workflows
     ("GET", "/v1/workflow-schema"): PUBLIC,
     ("POST", "/v1/workflows/validate"): members(Role.EDITOR),

@@ -9,6 +9,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
 
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
@@ -21,4 +22,9 @@ def _client(service: str) -> Any:
 
 def stepfunctions_client() -> SFNClient:
     client: SFNClient = _client("stepfunctions")
+    return client
+
+
+def s3_client() -> S3Client:
+    client: S3Client = _client("s3")
     return client

@@ -95,10 +95,12 @@ class LocalAws:
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 
+        from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
         from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
 
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         install_stepfunctions_runtime()
+        install_dynamodb_atomicity()
         self._restore_snapshot()
         self._server = ThreadedMotoServer(ip_address=self.endpoints.host, port=self.endpoints.port, verbose=False)
         self._server.start()

@@ -68,6 +68,12 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
 
     aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
     aws.start()
+    from shared.local.emulation import LOCAL_PREFIX
+    from shared.local.execution_watcher import ExecutionStatusWatcher
+
+    # EventBridge's status-change events, locally: the same function gets the same event shape.
+    status_watcher = ExecutionStatusWatcher(aws.lambda_runtime, LOCAL_PREFIX)
+    status_watcher.start()
 
     import uvicorn
 
@@ -105,4 +111,5 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
         pass
     finally:
         stop_snapshots.set()
+        status_watcher.stop()
         aws.stop()

@@ -71,6 +71,10 @@ def install_stepfunctions_runtime() -> None:
     from moto.stepfunctions.parser.asl.eval import states, variable_store
     from moto.stepfunctions.parser.asl.jsonata import jsonata
 
+    from shared.local.stepfunctions_versions import install_version_starts
+
+    install_version_starts()
+
     jsonata._eval_jsonata = evaluate_jsonata
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]
     StateTaskServiceSfn._normalise_response = _sfn_cased_response  # type: ignore[method-assign]

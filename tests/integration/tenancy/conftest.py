@@ -40,6 +40,8 @@ class TenantWorld:
     spare_member: str
     workflow_id: str
     identifiers: set[str] = field(default_factory=set)
+    # Set by `add_execution`: an execution of the workflow.
+    execution_id: str = ""
 
 
 def make_tenant(
@@ -77,3 +79,13 @@ def make_tenant(
         workflow_id=workflow_id,
         identifiers={tenant_id, slug, body["key_id"], spare, workflow_id, *(f"{slug}-{role}" for role in Role)},
     )
+
+
+def add_execution(api: TestClient, world: TenantWorld) -> None:
+    """Publishes the tenant's workflow and starts it once."""
+    owner = world.headers[Role.OWNER]
+    assert api.post(f"/v1/workflows/{world.workflow_id}/publish", headers=owner, json={}).status_code == 201
+    started = api.post(f"/v1/workflows/{world.workflow_id}/executions", headers=owner, json={"input": {}})
+    assert started.status_code == 202, started.text
+    world.execution_id = started.json()["execution_id"]
+    world.identifiers.add(world.execution_id)

@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 from shared.auth.permissions import OPTIONAL_ROUTES, PERMISSIONS, route_policy
 from shared.auth.principal import Role
 from shared.local.api import catalog_routers
-from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, make_tenant
+from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, add_execution, make_tenant
 
 # Path parameters that name something a tenant owns, and how to find tenant B's value of it.
 TENANT_OWNED_PARAMETERS = {
@@ -18,6 +18,7 @@ TENANT_OWNED_PARAMETERS = {
     "key_id": lambda world: world.key_id,
     "subject": lambda world: world.spare_member,
     "workflow_id": lambda world: world.workflow_id,
+    "execution_id": lambda world: world.execution_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
 PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1"}
@@ -33,6 +34,7 @@ SAMPLE_BODIES = {
     ("PUT", "/v1/workflows/{workflow_id}"): SAMPLE_WORKFLOW,
     ("POST", "/v1/workflows/import"): {"workflow": SAMPLE_WORKFLOW},
     ("POST", "/v1/workflows/{workflow_id}/rollback"): {"version": 1},
+    ("POST", "/v1/workflows/{workflow_id}/executions"): {"input": {}},
 }
 
 
@@ -73,7 +75,10 @@ def _path(template: str, world: TenantWorld) -> str:
 
 @pytest.fixture
 def tenants(api, issuer, admin_headers) -> tuple[TenantWorld, TenantWorld]:
-    return make_tenant(api, issuer, admin_headers, "alpha"), make_tenant(api, issuer, admin_headers, "bravo")
+    alpha, bravo = make_tenant(api, issuer, admin_headers, "alpha"), make_tenant(api, issuer, admin_headers, "bravo")
+    for world in (alpha, bravo):
+        add_execution(api, world)
+    return alpha, bravo
 
 
 def test_role_matrix_every_role_gets_exactly_what_the_permission_table_says(api, admin_headers, tenants) -> None:

@@ -1,0 +1,132 @@
+"""Executions of a tenant's workflows: start, read, list with filters, per-step history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
+from shared.executions.control import cancel_execution, redrive_execution, rerun_execution
+from shared.executions.model import (
+    Execution,
+    ExecutionHistory,
+    ExecutionPage,
+    ExecutionStatus,
+    ExecutionSummary,
+    StartExecutionRequest,
+    Trigger,
+)
+from shared.executions.queries import execution_history, execution_of, find_execution, list_executions, summary_of
+from shared.executions.start import StartRequest, start_execution
+from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
+
+router = APIRouter(tags=["executions"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="The same key and body within 24 h return the same execution; another body is a 409",
+    ),
+]
+
+
+@router.post(
+    "/v1/workflows/{workflow_id}/executions",
+    status_code=202,
+    response_model=ExecutionSummary,
+    summary="Start an execution of a published workflow (its live version unless `version` is given)",
+)
+def post_execution(
+    workflow_id: str,
+    request: StartExecutionRequest,
+    tenant: CurrentTenant,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ExecutionSummary:
+    item = start_execution(
+        tenant,
+        StartRequest(
+            workflow_id=workflow_id,
+            input=request.input,
+            version=request.version,
+            trigger=Trigger.MANUAL,
+            idempotency_key=idempotency_key,
+        ),
+    )
+    response.headers["Location"] = f"/v1/executions/{item.execution_id}"
+    return summary_of(item)
+
+
+@router.get("/v1/executions", response_model=ExecutionPage, summary="List executions, newest first")
+def get_executions(
+    tenant: CurrentTenant,
+    limit: PageLimit = DEFAULT_LIMIT,
+    cursor: PageCursor = None,
+    workflow_id: Annotated[str | None, Query(max_length=64)] = None,
+    status: ExecutionStatus | None = None,
+    trigger: Trigger | None = None,
+    started_after: Annotated[datetime | None, Query(description="ISO 8601 with a UTC offset")] = None,
+    started_before: Annotated[datetime | None, Query(description="ISO 8601 with a UTC offset")] = None,
+) -> ExecutionPage:
+    return list_executions(
+        tenant,
+        limit=limit,
+        cursor=cursor,
+        workflow_id=workflow_id,
+        status=status,
+        trigger=trigger,
+        started_after=started_after,
+        started_before=started_before,
+    )
+
+
+@router.get("/v1/executions/{execution_id}", response_model=Execution, summary="Read an execution with its payloads")
+def get_execution(execution_id: str, tenant: CurrentTenant) -> Execution:
+    return execution_of(find_execution(tenant, execution_id))
+
+
+@router.get(
+    "/v1/executions/{execution_id}/history",
+    response_model=ExecutionHistory,
+    summary="Per-step history: each node's status, attempts, duration, input and output",
+)
+def get_execution_history(execution_id: str, tenant: CurrentTenant) -> ExecutionHistory:
+    return execution_history(tenant, execution_id)
+
+
+@router.post(
+    "/v1/executions/{execution_id}/cancel",
+    status_code=202,
+    response_model=ExecutionSummary,
+    summary="Cancel a running execution (it ends ABORTED)",
+)
+def post_cancel(execution_id: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> ExecutionSummary:
+    return summary_of(cancel_execution(tenant, execution_id, principal.subject))
+
+
+@router.post(
+    "/v1/executions/{execution_id}/rerun",
+    status_code=202,
+    response_model=ExecutionSummary,
+    summary="Start the same workflow version again with the same input",
+)
+def post_rerun(
+    execution_id: str, tenant: CurrentTenant, response: Response, idempotency_key: IdempotencyKey = None
+) -> ExecutionSummary:
+    item = rerun_execution(tenant, execution_id, idempotency_key)
+    response.headers["Location"] = f"/v1/executions/{item.execution_id}"
+    return summary_of(item)
+
+
+@router.post(
+    "/v1/executions/{execution_id}/redrive",
+    status_code=202,
+    response_model=ExecutionSummary,
+    summary="Redrive a failed standard execution from the step that failed",
+)
+def post_redrive(execution_id: str, tenant: CurrentTenant) -> ExecutionSummary:
+    return summary_of(redrive_execution(tenant, execution_id))

@@ -1,0 +1,75 @@
+"""Controlling executions: cancel (StopExecution), re-run with the same input, redrive a failed standard execution."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from shared.aws.clients import stepfunctions_client
+from shared.executions.model import ENDED_BADLY, ExecutionStatus, Trigger
+from shared.executions.payloads import load_payload
+from shared.executions.queries import find_execution
+from shared.executions.start import StartRequest, start_execution
+from shared.executions.targets import resolve_run_target
+from shared.problems import Conflict, ProblemError
+from shared.store.executions import ExecutionItem, RunningCounterItem, RunningExecutions
+from shared.store.tenant_scoped import TenantContext
+
+
+class RedriveUnavailable(ProblemError):
+    status = 501
+    slug = "redrive-unavailable"
+    title = "Redrive is not available here"
+
+
+def cancel_execution(tenant: TenantContext, execution_id: str, requested_by: str) -> ExecutionItem:
+    """Stops a running execution; the status change (ABORTED) reaches the record like any other."""
+    item = find_execution(tenant, execution_id, consistent=True)
+    if item.status != ExecutionStatus.RUNNING.value:
+        raise Conflict(f"Execution {execution_id} is {item.status}; only a running execution can be cancelled")
+    try:
+        stepfunctions_client().stop_execution(
+            executionArn=item.execution_arn, error="Cancelled", cause=f"Cancelled by {requested_by}"
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
+            raise
+        raise Conflict(f"Execution {execution_id} no longer exists in Step Functions (workflow deleted)") from error
+    return item
+
+
+def rerun_execution(tenant: TenantContext, execution_id: str, idempotency_key: str | None = None) -> ExecutionItem:
+    """Starts the same workflow version again with the same input, as a new execution."""
+    item = find_execution(tenant, execution_id, consistent=True)
+    original_input = load_payload(item.input_ref) if item.input_ref else item.input
+    return start_execution(
+        tenant,
+        StartRequest(
+            workflow_id=item.workflow_id,
+            version=int(item.version),
+            input=original_input,
+            trigger=Trigger.RERUN,
+            source=item.execution_id,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+def redrive_execution(tenant: TenantContext, execution_id: str) -> ExecutionItem:
+    """Restarts a failed standard execution from the step that failed (Step Functions' RedriveExecution)."""
+    item = find_execution(tenant, execution_id, consistent=True)
+    if ExecutionStatus(item.status) not in ENDED_BADLY:
+        raise Conflict(f"Execution {execution_id} is {item.status}; only a failed, timed-out or aborted one redrives")
+    if resolve_run_target(tenant, item.workflow_id, int(item.version)).mode != "standard":
+        raise Conflict("Express executions can't be redriven; re-run it instead")
+    try:
+        stepfunctions_client().redrive_execution(executionArn=item.execution_arn)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code == "ExecutionNotRedrivable":
+            raise Conflict(error.response["Error"].get("Message", "Step Functions can't redrive it")) from error
+        raise
+    except NotImplementedError as error:  # the local emulation (moto) has no RedriveExecution
+        raise RedriveUnavailable("The local emulation can't redrive executions; re-run it instead") from error
+    # The redriven execution runs again: it holds a running slot until its next status change ends it.
+    RunningExecutions(tenant).counter().update(actions=[RunningCounterItem.running.add(1)])
+    return item

@@ -1,0 +1,42 @@
+"""Large payloads travel by reference: over the limits they go to the payloads bucket, keyed by tenant.
+
+Two limits: Step Functions takes at most 256 KB of input, and a DynamoDB item at most 400 KB, which the record's
+input, output, error and cause share — so the record keeps a payload inline only up to 64 KB.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.aws.clients import s3_client
+from shared.settings import get_settings
+from shared.store.tenant_scoped import TenantContext
+
+STATE_MACHINE_INPUT_LIMIT = 256 * 1024
+RECORD_INLINE_LIMIT = 64 * 1024
+REFERENCE_KEY = "payload_ref"
+
+
+def encode_payload(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def payload_key(tenant: TenantContext, execution_id: str, kind: str) -> str:
+    return f"tenants/{tenant.tenant_id}/executions/{execution_id}/{kind}.json"
+
+
+def store_payload(key: str, data: bytes) -> None:
+    s3_client().put_object(
+        Bucket=get_settings().require("bucket_payloads"), Key=key, Body=data, ContentType="application/json"
+    )
+
+
+def load_payload(key: str) -> Any:
+    body = s3_client().get_object(Bucket=get_settings().require("bucket_payloads"), Key=key)["Body"].read()
+    return json.loads(body)
+
+
+def state_machine_reference(key: str, size: int) -> dict[str, Any]:
+    """What a state machine receives instead of an input over 256 KB: where to read it."""
+    return {REFERENCE_KEY: {"bucket": get_settings().require("bucket_payloads"), "key": key, "bytes": size}}

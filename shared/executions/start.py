@@ -1,0 +1,242 @@
+"""Starting an execution, the one path for every trigger: quotas, idempotency, the record, then Step Functions.
+
+One DynamoDB transaction records the start: the idempotency key (if any), the record, a running slot under the
+concurrent quota and one unit of the monthly quota. Idempotency is this conditional put, not Powertools'
+idempotency utility: that utility keeps its own table keyed outside the tenant's partitions and caches a handler's
+response, where this needs a 409 for a reused key with another body, the execution id recorded atomically with the
+execution it names, and no quota spent by a replay (the whole transaction is cancelled). A start costs one round
+trip for that, plus the live-version lookup; the tenant's tier and status are cached for a few seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from shared.auth.errors import QuotaExceeded, TenantInactive
+from shared.aws.clients import stepfunctions_client
+from shared.executions.model import ExecutionStatus, Trigger
+from shared.executions.naming import ExecutionName, execution_arn, new_execution_id
+from shared.executions.payloads import (
+    RECORD_INLINE_LIMIT,
+    STATE_MACHINE_INPUT_LIMIT,
+    encode_payload,
+    payload_key,
+    state_machine_reference,
+    store_payload,
+)
+from shared.executions.targets import RunTarget, resolve_run_target
+from shared.problems import Conflict, NotFound, ServiceUnavailable
+from shared.store.executions import (
+    ExecutionItem,
+    Executions,
+    IdempotencyItem,
+    IdempotencyKeys,
+    RunningCounterItem,
+    RunningExecutions,
+)
+from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords, Usage, UsageItem
+from shared.store.tenant_scoped import TenantContext
+from shared.tenancy.quotas import month_key
+from shared.tenancy.tiers import tier_limits
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# A suspension or tier change reaches running containers within this many seconds.
+TENANT_STANDING_SECONDS = 10.0
+_TENANT_STANDING: dict[str, tuple[float, str, str]] = {}
+_CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+class IdempotencyKeyReused(Conflict):
+    slug = "idempotency-key-reused"
+    title = "The Idempotency-Key was used with a different request"
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    workflow_id: str
+    input: Any
+    trigger: Trigger
+    version: int | None = None
+    source: str | None = None
+    idempotency_key: str | None = None
+
+
+def request_fingerprint(request: StartRequest) -> str:
+    canonical = json.dumps(
+        {"workflow_id": request.workflow_id, "version": request.version, "input": request.input},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def start_execution(tenant: TenantContext, request: StartRequest, *, now: datetime | None = None) -> ExecutionItem:
+    """Starts the workflow (or returns the execution an earlier request with the same Idempotency-Key started)."""
+    return start_or_replay(tenant, request, now=now)[0]
+
+
+def start_or_replay(
+    tenant: TenantContext, request: StartRequest, *, now: datetime | None = None
+) -> tuple[ExecutionItem, bool]:
+    """(the execution, True if this call started it; False if an earlier request with the same key did)."""
+    moment = now or datetime.now(UTC)
+    fingerprint = request_fingerprint(request) if request.idempotency_key else None
+    target = resolve_run_target(tenant, request.workflow_id, request.version)
+    tier = _active_tier(tenant, moment)
+    execution_id = new_execution_id(moment.timestamp())
+    name = ExecutionName(tenant.tenant_id, execution_id)
+    record = Executions(tenant).new(
+        execution_id,
+        execution_id=execution_id,
+        workflow_id=target.workflow_id,
+        version=target.version,
+        trigger=request.trigger.value,
+        source=request.source,
+        status=ExecutionStatus.RUNNING.value,
+        started_at=moment,
+        execution_arn=execution_arn(target.state_machine_arn, name),
+        error_workflow_id=target.error_workflow_id,
+    )
+    state_machine_input = _place_input(tenant, record, request.input)
+    if not _record_start(tenant, record, request, fingerprint, tier, moment):
+        # An earlier request with this key recorded its execution: it is this request's answer (or a 409).
+        assert request.idempotency_key and fingerprint
+        earlier = _earlier_start(tenant, request.idempotency_key, fingerprint, moment)
+        if earlier is None:
+            raise Conflict(f"Idempotency-Key {request.idempotency_key!r} is being used concurrently; retry")
+        return earlier, False
+    _start_state_machine(tenant, record, target, name, state_machine_input)
+    return record, True
+
+
+def _earlier_start(tenant: TenantContext, key: str, fingerprint: str, moment: datetime) -> ExecutionItem | None:
+    remembered = IdempotencyKeys(tenant).get(key, consistent=True)
+    if remembered is None or remembered.expires_at <= moment.timestamp():
+        return None
+    if remembered.request_hash != fingerprint:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key {key!r} started execution {remembered.execution_id} with another body in the last 24 h"
+        )
+    earlier = Executions(tenant).get(remembered.execution_id, consistent=True)
+    if earlier is None:
+        raise NotFound(f"Execution {remembered.execution_id} of Idempotency-Key {key!r} no longer exists")
+    return earlier
+
+
+def _active_tier(tenant: TenantContext, moment: datetime) -> str:
+    cached = _TENANT_STANDING.get(tenant.tenant_id)
+    if cached is None or cached[0] < moment.timestamp():
+        record = TenantRecords(tenant).get(TENANT_RECORD_KEY)
+        if record is None:
+            raise NotFound(f"No tenant with id {tenant.tenant_id!r}")
+        cached = (moment.timestamp() + TENANT_STANDING_SECONDS, str(record.status), str(record.tier))
+        _TENANT_STANDING[tenant.tenant_id] = cached
+    _, status, tier = cached
+    if status != "active":
+        raise TenantInactive(f"The tenant is {status}; executions can't start")
+    return tier
+
+
+def _place_input(tenant: TenantContext, record: ExecutionItem, value: Any) -> str:
+    """Keeps the input inline in the record when small, else in S3; returns what the state machine receives."""
+    data = encode_payload(value)
+    if len(data) <= RECORD_INLINE_LIMIT:
+        record.input = value
+        return data.decode()
+    key = payload_key(tenant, record.execution_id, "input")
+    store_payload(key, data)
+    record.input_ref = key
+    if len(data) <= STATE_MACHINE_INPUT_LIMIT:
+        return data.decode()
+    return json.dumps(state_machine_reference(key, len(data)))
+
+
+def _record_start(
+    tenant: TenantContext,
+    record: ExecutionItem,
+    request: StartRequest,
+    fingerprint: str | None,
+    tier: str,
+    moment: datetime,
+) -> bool:
+    """The start transaction; False when an earlier request recorded the same idempotency key."""
+    limits = tier_limits(tier)
+    counter = RunningExecutions(tenant).counter()
+    usage = Usage(tenant).new(month_key(moment))
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            if request.idempotency_key and fingerprint:
+                remembered = IdempotencyKeys(tenant).new(
+                    request.idempotency_key,
+                    request_hash=fingerprint,
+                    execution_id=record.execution_id,
+                    expires_at=int((moment + IDEMPOTENCY_WINDOW).timestamp()),
+                )
+                transaction.save(
+                    remembered,
+                    condition=IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.expires_at <= moment.timestamp()),
+                )
+            transaction.save(record, condition=ExecutionItem.pk.does_not_exist())
+            transaction.update(
+                counter,
+                actions=[RunningCounterItem.running.add(1)],
+                condition=RunningCounterItem.running.does_not_exist()
+                | (RunningCounterItem.running < limits.concurrent_executions),
+            )
+            transaction.update(
+                usage,
+                actions=[UsageItem.executions.add(1)],
+                condition=UsageItem.executions.does_not_exist() | (UsageItem.executions < limits.monthly_executions),
+            )
+    except TransactWriteError as error:
+        reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
+        if _CONDITION_FAILED not in reasons:
+            raise
+        if request.idempotency_key and reasons[0] == _CONDITION_FAILED:
+            return False
+        if reasons[-1] == _CONDITION_FAILED:
+            raise QuotaExceeded(
+                f"The monthly execution quota of the {tier} tier ({limits.monthly_executions}) is used up",
+                quota="monthly_executions",
+                limit=limits.monthly_executions,
+            ) from error
+        raise QuotaExceeded(
+            f"The tenant already runs {limits.concurrent_executions} executions, its tier's concurrent limit",
+            quota="concurrent_executions",
+            limit=limits.concurrent_executions,
+        ) from error
+    return True
+
+
+def _start_state_machine(
+    tenant: TenantContext, record: ExecutionItem, target: RunTarget, name: ExecutionName, state_input: str
+) -> None:
+    try:
+        stepfunctions_client().start_execution(stateMachineArn=target.version_arn, name=str(name), input=state_input)
+    except ClientError as error:
+        record.status = ExecutionStatus.FAILED.value
+        record.error = "States.StartFailed"
+        record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
+        record.stopped_at = datetime.now(UTC)
+        record.save()
+        release_running_slot(tenant)
+        raise ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}") from error
+
+
+def release_running_slot(tenant: TenantContext) -> None:
+    """Gives back the running slot of an execution that ended; never below zero."""
+    counter = RunningExecutions(tenant).counter()
+    try:
+        counter.update(actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise

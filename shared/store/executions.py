@@ -1,0 +1,109 @@
+"""Execution records, idempotency keys and running-execution counters in the executions table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.expressions.condition import Condition
+
+from shared.executions.naming import execution_id_ceiling, execution_id_floor
+from shared.settings import get_settings
+from shared.store.cursors import decode_cursor, encode_cursor
+from shared.store.tenant_scoped import MAX_PAGE_SIZE, Page, TenantScopedItem, TenantScopedRepository
+
+_TABLE = get_settings().table_executions or "unset-table-executions"
+RUNNING_COUNTER_KEY = "COUNT"
+
+
+class ExecutionItem(TenantScopedItem):
+    """One execution from any trigger; `sk` is the execution id, which sorts by start time."""
+
+    class Meta:
+        table_name = _TABLE
+
+    execution_id = UnicodeAttribute()
+    workflow_id = UnicodeAttribute()
+    version = NumberAttribute()
+    trigger = UnicodeAttribute()
+    # What fired it: the webhook or schedule id, or the execution re-run or failed (rerun, error workflow).
+    source = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    started_at = UTCDateTimeAttribute()
+    stopped_at = UTCDateTimeAttribute(null=True)
+    duration_ms = NumberAttribute(null=True)
+    execution_arn = UnicodeAttribute()
+    # A payload is inline when small and otherwise an S3 key in the payloads bucket.
+    input = JSONAttribute(null=True)
+    input_ref = UnicodeAttribute(null=True)
+    output = JSONAttribute(null=True)
+    output_ref = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    cause = UnicodeAttribute(null=True)
+    failed_node = UnicodeAttribute(null=True)
+    error_workflow_id = UnicodeAttribute(null=True)
+    redrive_count = NumberAttribute(default=0)
+    # Bumped by every applied status change, so that watchers (SSE) see each change once and in order.
+    revision = NumberAttribute(default=0)
+
+
+class IdempotencyItem(TenantScopedItem):
+    """An `Idempotency-Key` of a start request: the body it came with and the execution it started."""
+
+    class Meta:
+        table_name = _TABLE
+
+    request_hash = UnicodeAttribute()
+    execution_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class RunningCounterItem(TenantScopedItem):
+    """How many of a tenant's executions are running: the concurrent-executions quota."""
+
+    class Meta:
+        table_name = _TABLE
+
+    running = NumberAttribute(default=0)
+
+
+class Executions(TenantScopedRepository[ExecutionItem]):
+    model = ExecutionItem
+    collection = "EXEC"
+
+    def search(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        started_after: datetime | None = None,
+        started_before: datetime | None = None,
+        filters: Condition | None = None,
+    ) -> Page[ExecutionItem]:
+        """Newest first within the time range (a key condition); other filters are applied by DynamoDB."""
+        low = execution_id_floor(started_after) if started_after else "0"
+        high = execution_id_ceiling(started_before) if started_before else "g"
+        results = ExecutionItem.query(
+            self.partition,
+            range_key_condition=ExecutionItem.sk.between(low, high),
+            filter_condition=filters,
+            limit=max(1, min(limit, MAX_PAGE_SIZE)),
+            last_evaluated_key=decode_cursor(self.partition, cursor) if cursor else None,
+            scan_index_forward=False,
+        )
+        items = list(results)
+        next_key = results.last_evaluated_key
+        return Page(items, encode_cursor(self.partition, next_key) if next_key else None)
+
+
+class IdempotencyKeys(TenantScopedRepository[IdempotencyItem]):
+    model = IdempotencyItem
+    collection = "IDEMPOTENCY"
+
+
+class RunningExecutions(TenantScopedRepository[RunningCounterItem]):
+    model = RunningCounterItem
+    collection = "RUNNING"
+
+    def counter(self) -> RunningCounterItem:
+        return self.new(RUNNING_COUNTER_KEY)

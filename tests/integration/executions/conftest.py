@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.integration.tenancy.conftest import TenantWorld, api, make_tenant
+
+__all__ = ["api"]
+
+
+@pytest.fixture
+def alpha(api: TestClient, issuer, admin_headers) -> TenantWorld:
+    return make_tenant(api, issuer, admin_headers, "alpha", tier="basic")
+
+
+@pytest.fixture
+def bravo(api: TestClient, issuer, admin_headers) -> TenantWorld:
+    return make_tenant(api, issuer, admin_headers, "bravo", tier="basic")
+
+
+@pytest.fixture
+def status_watcher(emulated_aws):
+    """Delivers status-change events to the execution_events function, as EventBridge does in the cloud."""
+    from shared.local.emulation import LOCAL_PREFIX
+    from shared.local.execution_watcher import ExecutionStatusWatcher
+
+    watcher = ExecutionStatusWatcher(emulated_aws, LOCAL_PREFIX)
+    watcher.start()
+    yield watcher
+    watcher.stop()

@@ -1,0 +1,79 @@
+"""Status changes reach the record through the execution_events function; failures start the error workflow."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from shared.auth.principal import Role
+from shared.store.executions import RunningExecutions
+from shared.store.tenant_scoped import TenantContext
+from tests.helpers import wait_until
+from tests.integration.executions.support import create_and_publish, failing_workflow, transform_workflow
+from tests.integration.tenancy.conftest import TenantWorld
+
+
+def run_to_end(api: TestClient, world: TenantWorld, workflow_id: str, run_input: Any) -> dict[str, Any]:
+    started = api.post(
+        f"/v1/workflows/{workflow_id}/executions", headers=world.headers[Role.EDITOR], json={"input": run_input}
+    )
+    assert started.status_code == 202, started.text
+    path = f"/v1/executions/{started.json()['execution_id']}"
+    ended: dict[str, Any] = wait_until(
+        lambda: api.get(path, headers=world.headers[Role.VIEWER]).json(), lambda record: record["status"] != "RUNNING"
+    )
+    return ended
+
+
+def running_count(world: TenantWorld) -> int:
+    counter = RunningExecutions(TenantContext(world.tenant_id)).get("COUNT", consistent=True)
+    return int(counter.running) if counter else 0
+
+
+def test_a_success_records_output_stop_time_and_duration_and_frees_the_slot(api, alpha, status_watcher, capsys) -> None:
+    greet = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("{'hello': $states.input.name}"))
+
+    ended = run_to_end(api, alpha, greet, {"name": "Ada"})
+
+    assert ended["status"] == "SUCCEEDED" and ended["output"] == {"hello": "Ada"}
+    assert ended["stopped_at"] is not None and ended["duration_ms"] >= 0 and ended["revision"] >= 1
+    assert running_count(alpha) == 0
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    ended_metrics = [m for m in emitted if "ExecutionsEnded" in m and m.get("workflow_id") == greet]
+    assert ended_metrics and ended_metrics[0]["tenant_id"] == alpha.tenant_id
+    failures = ended_metrics[0]["ExecutionsFailed"]
+    assert (failures if isinstance(failures, list) else [failures]) == [0]
+    assert "ExecutionDuration" in ended_metrics[0]
+
+
+def test_a_failure_records_error_cause_and_failed_node(api, alpha, status_watcher) -> None:
+    failing = create_and_publish(api, alpha.headers[Role.OWNER], failing_workflow())
+
+    ended = run_to_end(api, alpha, failing, {"a": 1})
+
+    assert ended["status"] == "FAILED"
+    assert (ended["error"], ended["cause"], ended["failed_node"]) == (
+        "Boom",
+        "the explode node always fails",
+        "explode",
+    )
+    assert running_count(alpha) == 0
+
+
+def test_a_failed_workflow_starts_its_error_workflow_with_the_failure_once(api, alpha, status_watcher) -> None:
+    owner = alpha.headers[Role.OWNER]
+    on_error = create_and_publish(api, owner, transform_workflow("{'alert': $states.input.failed_node}"))
+    failing = create_and_publish(api, owner, failing_workflow(error_workflow_id=on_error))
+
+    failed = run_to_end(api, alpha, failing, {})
+
+    def error_runs() -> list[dict[str, Any]]:
+        page = api.get("/v1/executions", params={"trigger": "error_workflow"}, headers=alpha.headers[Role.VIEWER])
+        return list(page.json()["items"])
+
+    runs = wait_until(error_runs, lambda items: bool(items) and items[0]["status"] == "SUCCEEDED")
+    assert len(runs) == 1 and runs[0]["source"] == failed["execution_id"] and runs[0]["workflow_id"] == on_error
+    detail = api.get(f"/v1/executions/{runs[0]['execution_id']}", headers=alpha.headers[Role.VIEWER]).json()
+    assert detail["input"]["error"] == "Boom" and detail["output"] == {"alert": "explode"}
