@@ -12,6 +12,7 @@ from shared.resources import (
     PLATFORM_TABLE,
     SMOKE_STATE_MACHINE,
     TENANCY_TABLE,
+    TRIGGERS_TABLE,
     WORKFLOW_STATE_MACHINES,
     WORKFLOWS_TABLE,
     BucketSpec,
@@ -209,6 +210,29 @@ CATALOG: tuple[FunctionSpec, ...] = (
         grants=(
             *AUTHENTICATED,
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+        ),
+    ),
+    FunctionSpec(
+        name="webhooks",
+        description="Webhook endpoints of workflows and the public, signature-verified delivery URL",
+        memory_mb=512,
+        timeout_seconds=29,
+        routes=(
+            HttpRoute("POST", "/v1/hooks"),
+            HttpRoute("GET", "/v1/hooks"),
+            HttpRoute("GET", "/v1/hooks/{hook_id}"),
+            HttpRoute("DELETE", "/v1/hooks/{hook_id}"),
+            HttpRoute("POST", "/v1/hooks/{hook_id}/rotate-secret"),
+            HttpRoute("POST", "/v1/hooks/{hook_id}"),
+        ),
+        grants=(
+            *AUTHENTICATED,
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOWS_TABLE, Access.READ),
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            # Large inputs, and (through the bucket's key grant) KMS for the endpoints' secrets.
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
         ),

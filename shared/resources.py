@@ -124,6 +124,8 @@ WORKFLOWS_TABLE = TableSpec(key="workflows", env_var="FORGE_TABLE_WORKFLOWS")
 APPROVALS_QUEUE = QueueSpec(key="approvals", env_var="FORGE_QUEUE_APPROVALS")
 # Execution records, idempotency keys and the running-executions counter of each tenant (`TENANT#<id>#...` keys).
 EXECUTIONS_TABLE = TableSpec(key="executions", env_var="FORGE_TABLE_EXECUTIONS", ttl_attribute="expires_at")
+# Webhook endpoints (secrets KMS-encrypted) and schedules of each tenant's workflows.
+TRIGGERS_TABLE = TableSpec(key="triggers", env_var="FORGE_TABLE_TRIGGERS", ttl_attribute="expires_at")
 WORKFLOW_STATE_MACHINES = WorkflowStateMachinesSpec(
     key="wf", env_var="FORGE_WORKFLOW_STATE_MACHINES", invokes_functions=("node_http",), sends_to=(APPROVALS_QUEUE,)
 )
@@ -134,7 +136,14 @@ SMOKE_STATE_MACHINE = StateMachineSpec(
     invokes_functions=("smoke_echo",),
 )
 
-TABLES: tuple[TableSpec, ...] = (PLATFORM_TABLE, TENANCY_TABLE, AUDIT_TABLE, WORKFLOWS_TABLE, EXECUTIONS_TABLE)
+TABLES: tuple[TableSpec, ...] = (
+    PLATFORM_TABLE,
+    TENANCY_TABLE,
+    AUDIT_TABLE,
+    WORKFLOWS_TABLE,
+    EXECUTIONS_TABLE,
+    TRIGGERS_TABLE,
+)
 BUCKETS: tuple[BucketSpec, ...] = (PAYLOADS_BUCKET,)
 QUEUES: tuple[QueueSpec, ...] = (APPROVALS_QUEUE,)
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (SMOKE_STATE_MACHINE,)

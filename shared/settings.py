@@ -20,6 +20,12 @@ class PlatformSettings(BaseSettings):
     table_workflows: str | None = None
     workflow_state_machines: str | None = None
     table_executions: str | None = None
+    table_triggers: str | None = None
+    # The platform's KMS key (infra/constructs/platform_key.py names it `alias/<prefix>`): encrypts webhook secrets.
+    platform_key_alias: str = "alias/nexus-forge-local"
+    # `forge dev` only: an AES-GCM key (base64) kept in .forge/, used instead of KMS, whose emulated keys can't be
+    # saved across restarts. Never set in the cloud.
+    local_envelope_key: SecretStr | None = None
     # JWT bearer tokens: the OIDC issuer (Cognito in the cloud, `forge dev`'s local issuer locally).
     auth_issuer: str = "nexus-forge-local"
     auth_audience: str = "nexus-forge-api"

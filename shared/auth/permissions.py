@@ -78,6 +78,12 @@ PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/v1/executions/{execution_id}/cancel"): members(Role.EDITOR),
     ("POST", "/v1/executions/{execution_id}/rerun"): members(Role.EDITOR),
     ("POST", "/v1/executions/{execution_id}/redrive"): members(Role.EDITOR),
+    # webhook endpoints (deliveries to /v1/hooks/{hook_id} are public, above)
+    ("POST", "/v1/hooks"): members(Role.EDITOR),
+    ("GET", "/v1/hooks"): members(Role.VIEWER),
+    ("GET", "/v1/hooks/{hook_id}"): members(Role.VIEWER),
+    ("DELETE", "/v1/hooks/{hook_id}"): members(Role.EDITOR),
+    ("POST", "/v1/hooks/{hook_id}/rotate-secret"): members(Role.ADMIN),
     # workflows
     ("GET", "/v1/workflow-schema"): PUBLIC,
     ("POST", "/v1/workflows/validate"): members(Role.EDITOR),

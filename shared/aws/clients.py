@@ -28,3 +28,8 @@ def stepfunctions_client() -> SFNClient:
 def s3_client() -> S3Client:
     client: S3Client = _client("s3")
     return client
+
+
+def kms_client() -> Any:
+    """Untyped: the KMS stubs are not among the dev dependencies for two calls (Encrypt, Decrypt)."""
+    return _client("kms")

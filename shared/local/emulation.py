@@ -160,6 +160,7 @@ class ResourceProvisioner:
         for queue in QUEUES:
             self.client("sqs").create_queue(QueueName=queue.physical_name(LOCAL_PREFIX))
         self._provision_state_machines()
+        self._provision_key()
 
     def _provision_tables(self) -> None:
         dynamodb = self.client("dynamodb")
@@ -196,6 +197,14 @@ class ResourceProvisioner:
             name = bucket.physical_name(LOCAL_PREFIX, LOCAL_ACCOUNT, LOCAL_REGION)
             if name not in existing:
                 s3.create_bucket(Bucket=name)
+
+    def _provision_key(self) -> None:
+        """The platform key (webhook secrets are encrypted with it), under the alias the settings name."""
+        kms = self.client("kms")
+        alias = f"alias/{LOCAL_PREFIX}"
+        if not any(entry["AliasName"] == alias for entry in kms.list_aliases()["Aliases"]):
+            key_id = kms.create_key(Description=f"{LOCAL_PREFIX}: webhook secrets")["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName=alias, TargetKeyId=key_id)
 
     def _provision_state_machines(self) -> None:
         sfn = self.client("stepfunctions")

@@ -50,6 +50,17 @@ def banner(options: LocalPlatformOptions, started_in: float) -> str:
     )
 
 
+def use_local_envelope_key(state_dir: Path) -> None:
+    """Webhook secrets: a key kept in the state dir stands in for KMS (see shared/triggers/secret_box.py)."""
+    envelope_key = state_dir / "envelope.key"
+    if not envelope_key.exists():
+        from shared.triggers.secret_box import new_envelope_key
+
+        envelope_key.write_text(new_envelope_key())
+        envelope_key.chmod(0o600)
+    os.environ["FORGE_LOCAL_ENVELOPE_KEY"] = envelope_key.read_text().strip()
+
+
 def run_local_platform(options: LocalPlatformOptions) -> None:
     started = time.monotonic()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -66,6 +77,7 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     # Bearer tokens are verified against the local issuer's JWKS, as against Cognito's in the cloud.
     os.environ["FORGE_AUTH_JWKS_URL"] = issuer.jwks_url
 
+    use_local_envelope_key(options.state_dir)
     aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
     aws.start()
     from shared.local.emulation import LOCAL_PREFIX

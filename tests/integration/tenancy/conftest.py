@@ -40,8 +40,9 @@ class TenantWorld:
     spare_member: str
     workflow_id: str
     identifiers: set[str] = field(default_factory=set)
-    # Set by `add_execution`: an execution of the workflow.
+    # Set by `add_execution_and_hook`: an execution of the workflow and a webhook endpoint bound to it.
     execution_id: str = ""
+    hook_id: str = ""
 
 
 def make_tenant(
@@ -81,11 +82,14 @@ def make_tenant(
     )
 
 
-def add_execution(api: TestClient, world: TenantWorld) -> None:
-    """Publishes the tenant's workflow and starts it once."""
+def add_execution_and_hook(api: TestClient, world: TenantWorld) -> None:
+    """Publishes the tenant's workflow, starts it once and binds a webhook endpoint to it."""
     owner = world.headers[Role.OWNER]
     assert api.post(f"/v1/workflows/{world.workflow_id}/publish", headers=owner, json={}).status_code == 201
     started = api.post(f"/v1/workflows/{world.workflow_id}/executions", headers=owner, json={"input": {}})
     assert started.status_code == 202, started.text
+    hook = api.post("/v1/hooks", headers=owner, json={"workflow_id": world.workflow_id, "name": "matrix"})
+    assert hook.status_code == 201, hook.text
     world.execution_id = started.json()["execution_id"]
-    world.identifiers.add(world.execution_id)
+    world.hook_id = hook.json()["hook_id"]
+    world.identifiers |= {world.execution_id, world.hook_id}

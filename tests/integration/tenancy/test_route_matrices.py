@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 from shared.auth.permissions import OPTIONAL_ROUTES, PERMISSIONS, route_policy
 from shared.auth.principal import Role
 from shared.local.api import catalog_routers
-from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, add_execution, make_tenant
+from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, add_execution_and_hook, make_tenant
 
 # Path parameters that name something a tenant owns, and how to find tenant B's value of it.
 TENANT_OWNED_PARAMETERS = {
@@ -19,6 +19,7 @@ TENANT_OWNED_PARAMETERS = {
     "subject": lambda world: world.spare_member,
     "workflow_id": lambda world: world.workflow_id,
     "execution_id": lambda world: world.execution_id,
+    "hook_id": lambda world: world.hook_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
 PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1"}
@@ -35,6 +36,7 @@ SAMPLE_BODIES = {
     ("POST", "/v1/workflows/import"): {"workflow": SAMPLE_WORKFLOW},
     ("POST", "/v1/workflows/{workflow_id}/rollback"): {"version": 1},
     ("POST", "/v1/workflows/{workflow_id}/executions"): {"input": {}},
+    ("POST", "/v1/hooks"): {"workflow_id": "no-such-workflow", "name": "matrix"},
 }
 
 
@@ -77,7 +79,7 @@ def _path(template: str, world: TenantWorld) -> str:
 def tenants(api, issuer, admin_headers) -> tuple[TenantWorld, TenantWorld]:
     alpha, bravo = make_tenant(api, issuer, admin_headers, "alpha"), make_tenant(api, issuer, admin_headers, "bravo")
     for world in (alpha, bravo):
-        add_execution(api, world)
+        add_execution_and_hook(api, world)
     return alpha, bravo
 
 

@@ -1,0 +1,241 @@
+"""Webhook endpoints bound to a workflow, and deliveries: verify the signature, then start exactly once per id.
+
+The endpoint id carries its tenant (`wh_<tenant>_<random>`), so the public delivery route reads the endpoint from
+the tenant's own partition without an index. A delivery's `webhook-id` (GitHub: `X-GitHub-Delivery`) becomes the
+idempotency key of the start, kept 24 h — well past the 5-minute signature tolerance, after which a replay is
+refused as stale anyway — so a repeated delivery returns the first one's execution and starts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shared.executions.model import ENDED, ExecutionStatus, Trigger
+from shared.executions.queries import execution_of, find_execution
+from shared.executions.start import StartRequest, start_or_replay
+from shared.problems import NotFound, ProblemError
+from shared.store.executions import ExecutionItem
+from shared.store.tenant_scoped import Page, TenantContext
+from shared.store.triggers import HookItem, Hooks
+from shared.store.workflows import Workflows
+from shared.triggers.secret_box import decrypt_secret, encrypt_secret
+from shared.triggers.webhook_signatures import (
+    InvalidWebhookSignature,
+    new_webhook_secret,
+    verify_github_webhook,
+    verify_standard_webhook,
+)
+
+_HOOK_ID = re.compile(r"^wh_(?P<tenant>[a-z0-9]{8,40})_[0-9a-f]{20}$")
+_SYNC_POLL_SECONDS = 0.05
+
+
+class HookScheme(StrEnum):
+    STANDARD = "standard"
+    GITHUB = "github"
+
+
+class ResponseMode(StrEnum):
+    ASYNC = "async"
+    SYNC = "sync"
+
+
+class HookCreate(BaseModel):
+    workflow_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    scheme: HookScheme = Field(default=HookScheme.STANDARD, description="standard: Standard Webhooks; github: SHA-256")
+    response_mode: ResponseMode = Field(
+        default=ResponseMode.ASYNC, description="sync: the workflow's output is the HTTP response"
+    )
+    response_timeout_seconds: int = Field(default=10, ge=1, le=25, description="How long sync mode waits")
+
+
+class Hook(BaseModel):
+    hook_id: str
+    url: str = Field(description="Where deliveries are POSTed (relative to the API's base URL)")
+    workflow_id: str
+    name: str
+    scheme: HookScheme
+    response_mode: ResponseMode
+    response_timeout_seconds: int
+    active_secrets: int
+    created_at: datetime
+
+
+class HookWithSecret(Hook):
+    secret: str = Field(description="Shown once: sign deliveries with it")
+
+
+class HookPage(BaseModel):
+    items: list[Hook]
+    next_cursor: str | None = None
+
+
+class SecretRotation(BaseModel):
+    overlap_seconds: int = Field(
+        default=86_400, ge=0, le=7 * 86_400, description="How long the current secret stays valid beside the new one"
+    )
+
+
+class DeliveryAccepted(BaseModel):
+    execution_id: str
+    status: ExecutionStatus
+    replayed: bool = Field(description="True when this webhook id was delivered before: nothing new was started")
+
+
+class WorkflowRunFailed(ProblemError):
+    status = 502
+    slug = "workflow-run-failed"
+    title = "The workflow behind this webhook failed"
+
+
+def hook_path(hook_id: str) -> str:
+    return f"/v1/hooks/{hook_id}"
+
+
+def _to_model(item: HookItem, now: float | None = None) -> Hook:
+    return Hook(
+        hook_id=item.hook_id,
+        url=hook_path(item.hook_id),
+        workflow_id=item.workflow_id,
+        name=item.name,
+        scheme=HookScheme(item.scheme),
+        response_mode=ResponseMode(item.response_mode),
+        response_timeout_seconds=int(item.response_timeout_seconds),
+        active_secrets=len(_active_entries(item, now or time.time())),
+        created_at=item.created_at,
+    )
+
+
+def _active_entries(item: HookItem, now: float) -> list[dict[str, Any]]:
+    return [entry for entry in item.secrets if entry.get("expires_at") is None or entry["expires_at"] > now]
+
+
+def create_hook(tenant: TenantContext, request: HookCreate, created_by: str) -> HookWithSecret:
+    if Workflows(tenant).get(request.workflow_id) is None:
+        raise NotFound(f"No workflow {request.workflow_id!r}")
+    hook_id = f"wh_{tenant.tenant_id}_{secrets.token_hex(10)}"
+    secret = new_webhook_secret()
+    now = datetime.now(UTC)
+    item = Hooks(tenant).new(
+        hook_id,
+        hook_id=hook_id,
+        workflow_id=request.workflow_id,
+        name=request.name,
+        scheme=request.scheme.value,
+        response_mode=request.response_mode.value,
+        response_timeout_seconds=request.response_timeout_seconds,
+        secrets=[_secret_entry(secret, tenant, hook_id, now.timestamp())],
+        created_at=now,
+        created_by=created_by,
+    )
+    Hooks(tenant).create(item)
+    return HookWithSecret(**_to_model(item).model_dump(), secret=secret)
+
+
+def _secret_entry(secret: str, tenant: TenantContext, hook_id: str, now: float) -> dict[str, Any]:
+    return {"ciphertext": encrypt_secret(secret, tenant.tenant_id, hook_id), "created_at": int(now), "expires_at": None}
+
+
+def find_hook(tenant: TenantContext, hook_id: str) -> HookItem:
+    item = Hooks(tenant).get(hook_id) if _HOOK_ID.match(hook_id) else None
+    if item is None:
+        raise NotFound(f"No webhook endpoint {hook_id!r}")
+    return item
+
+
+def get_hook(tenant: TenantContext, hook_id: str) -> Hook:
+    return _to_model(find_hook(tenant, hook_id))
+
+
+def list_hooks(tenant: TenantContext, *, limit: int, cursor: str | None) -> HookPage:
+    page: Page[HookItem] = Hooks(tenant).page(limit=limit, cursor=cursor)
+    return HookPage(items=[_to_model(item) for item in page.items], next_cursor=page.next_cursor)
+
+
+def delete_hook(tenant: TenantContext, hook_id: str) -> None:
+    Hooks(tenant).delete(find_hook(tenant, hook_id))
+
+
+def rotate_secret(tenant: TenantContext, hook_id: str, rotation: SecretRotation) -> HookWithSecret:
+    """A new secret, valid at once; the current ones stay valid for `overlap_seconds`, then stop verifying."""
+    item = find_hook(tenant, hook_id)
+    now = time.time()
+    kept = []
+    for entry in _active_entries(item, now):
+        ends = now + rotation.overlap_seconds
+        kept.append({**entry, "expires_at": min(entry["expires_at"] or ends, ends)})
+    secret = new_webhook_secret()
+    item.secrets = [_secret_entry(secret, tenant, hook_id, now), *kept]
+    Hooks(tenant).save(item)
+    return HookWithSecret(**_to_model(item, now).model_dump(), secret=secret)
+
+
+def receive_delivery(
+    hook_id: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None
+) -> tuple[HookItem, ExecutionItem, bool]:
+    """Verifies the delivery and starts the workflow once per delivery id: (endpoint, execution, started now)."""
+    match = _HOOK_ID.match(hook_id)
+    if match is None:
+        raise NotFound(f"No webhook endpoint {hook_id!r}")
+    tenant = TenantContext(match["tenant"])
+    hook = find_hook(tenant, hook_id)
+    moment = time.time() if now is None else now
+    active = [decrypt_secret(entry["ciphertext"], tenant.tenant_id, hook_id) for entry in _active_entries(hook, moment)]
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if hook.scheme == HookScheme.GITHUB.value:
+        verify_github_webhook(active, lowered, body)
+        delivery_id = lowered.get("x-github-delivery", "")
+        if not delivery_id:
+            raise InvalidWebhookSignature("Missing header: X-GitHub-Delivery (each delivery runs once per id)")
+    else:
+        delivery_id = verify_standard_webhook(active, lowered, body, moment).message_id
+    item, started = start_or_replay(
+        tenant,
+        StartRequest(
+            workflow_id=hook.workflow_id,
+            input={"body": _body_value(body), "webhook": {"hook_id": hook_id, "delivery_id": delivery_id}},
+            trigger=Trigger.WEBHOOK,
+            source=hook_id,
+            idempotency_key=f"webhook:{hook_id}:{delivery_id}",
+        ),
+        now=datetime.fromtimestamp(moment, UTC),
+    )
+    return hook, item, started
+
+
+def _body_value(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode(errors="replace")
+
+
+def wait_for_output(hook: HookItem, execution: ExecutionItem) -> tuple[bool, Any]:
+    """Sync mode: (True, output) once the execution succeeds within the endpoint's timeout; (False, None) if not
+    ended by then; a failed execution is a 502 problem naming it."""
+    tenant = TenantContext(hook.pk.split("#")[1])
+    deadline = time.monotonic() + int(hook.response_timeout_seconds)
+    record = execution
+    while ExecutionStatus(record.status) not in ENDED:
+        if time.monotonic() >= deadline:
+            return False, None
+        time.sleep(_SYNC_POLL_SECONDS)
+        record = find_execution(tenant, execution.execution_id, consistent=True)
+    if record.status != ExecutionStatus.SUCCEEDED.value:
+        raise WorkflowRunFailed(
+            f"Execution {record.execution_id} ended {record.status}: {record.error or ''} {record.cause or ''}".strip(),
+            execution_id=record.execution_id,
+        )
+    return True, execution_of(record).output
