@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
 
 from infra.platform_app import CDK_JSON, build_app
+from infra.stacks.regional import RegionalStack
 
 pytestmark = pytest.mark.infra
 
@@ -44,3 +46,16 @@ def single_region_app(tmp_path_factory: pytest.TempPathFactory) -> App:
 @pytest.fixture(scope="session")
 def three_region_app(tmp_path_factory: pytest.TempPathFactory) -> App:
     return synthesize(THREE_REGIONS, tmp_path_factory.mktemp("cdk-three"))
+
+
+@pytest.fixture(scope="session")
+def stack(single_region_app: App) -> RegionalStack:
+    """The one regional stack of the single-region configuration."""
+    (only,) = stacks_of(single_region_app).values()
+    assert isinstance(only, RegionalStack)
+    return only
+
+
+@pytest.fixture(scope="session")
+def template(stack: RegionalStack) -> Template:
+    return Template.from_stack(stack)

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from infra.grants import UnsupportedGrant, grant_policy
@@ -14,21 +13,8 @@ from infra.names import ResourceNames
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, Access, FunctionSpec, Grant
 from shared.resources import PAYLOADS_BUCKET, PLATFORM_TABLE, SMOKE_STATE_MACHINE
-from tests.infra.conftest import stacks_of
 
 pytestmark = pytest.mark.infra
-
-
-@pytest.fixture(scope="module")
-def stack(single_region_app: App) -> RegionalStack:
-    (only,) = stacks_of(single_region_app).values()
-    assert isinstance(only, RegionalStack)
-    return only
-
-
-@pytest.fixture(scope="module")
-def template(stack: RegionalStack) -> Template:
-    return Template.from_stack(stack)
 
 
 def _pairs(actions: object, resources: object) -> set[tuple[str, str]]:

@@ -6,30 +6,17 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
 from infra.names import ResourceNames
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, FunctionSpec, function_physical_name, resource_environment
 from shared.resources import SMOKE_STATE_MACHINE, TABLES, TableSpec, function_arn_placeholder
-from tests.infra.conftest import stacks_of
 
 pytestmark = pytest.mark.infra
 
 PREFIX = "nexus-forge-test"
-
-
-@pytest.fixture(scope="module")
-def stack(single_region_app: App) -> RegionalStack:
-    (only,) = stacks_of(single_region_app).values()
-    assert isinstance(only, RegionalStack)
-    return only
-
-
-@pytest.fixture(scope="module")
-def template(stack: RegionalStack) -> Template:
-    return Template.from_stack(stack)
 
 
 def _logical_id(stack: Stack, construct: Any) -> str:

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from infra.constructs.usage_plans import REQUESTS_PER_EXECUTION, monthly_request_quota, usage_plan_name
 from infra.stacks.regional import RegionalStack
 from shared.tenancy.tiers import TIERS, TierLimits
-from tests.infra.conftest import stacks_of
 
 pytestmark = pytest.mark.infra
 
 PREFIX = "nexus-forge-test"
-
-
-@pytest.fixture(scope="module")
-def stack(single_region_app: App) -> RegionalStack:
-    (only,) = stacks_of(single_region_app).values()
-    assert isinstance(only, RegionalStack)
-    return only
-
-
-@pytest.fixture(scope="module")
-def template(stack: RegionalStack) -> Template:
-    return Template.from_stack(stack)
 
 
 def test_there_is_one_plan_per_tier(template: Template):
