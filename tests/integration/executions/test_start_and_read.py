@@ -33,9 +33,9 @@ def start(api: TestClient, world: TenantWorld, workflow_id: str, body: dict[str,
     )
 
 
-def state_machine_execution(execution_arn: str) -> dict[str, Any]:
+def state_machine_execution(execution_arn: str) -> Any:
     sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
-    described: dict[str, Any] = wait_until(
+    described = wait_until(
         lambda: sfn.describe_execution(executionArn=execution_arn),
         lambda execution: execution["status"] in FINISHED,
         interval=0.05,
