@@ -206,6 +206,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("POST", "/v1/executions/{execution_id}/cancel"),
             HttpRoute("POST", "/v1/executions/{execution_id}/rerun"),
             HttpRoute("POST", "/v1/executions/{execution_id}/redrive"),
+            HttpRoute("GET", "/v1/executions/{execution_id}/events"),
         ),
         grants=(
             *AUTHENTICATED,

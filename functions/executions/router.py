@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import StreamingResponse
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.executions.control import cancel_execution, redrive_execution, rerun_execution
+from shared.executions.live import execution_event_stream
 from shared.executions.model import (
     Execution,
     ExecutionHistory,
@@ -130,3 +132,22 @@ def post_rerun(
 )
 def post_redrive(execution_id: str, tenant: CurrentTenant) -> ExecutionSummary:
     return summary_of(redrive_execution(tenant, execution_id))
+
+
+@router.get(
+    "/v1/executions/{execution_id}/events",
+    response_class=StreamingResponse,
+    summary="Server-Sent Events: each status change (`status`) and step change (`step`) until the end (`end`)",
+    responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream"}},
+)
+def stream_execution_events(
+    execution_id: str,
+    tenant: CurrentTenant,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+) -> StreamingResponse:
+    find_execution(tenant, execution_id)
+    return StreamingResponse(
+        execution_event_stream(tenant, execution_id, last_event_id=last_event_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -78,6 +78,7 @@ PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/v1/executions/{execution_id}/cancel"): members(Role.EDITOR),
     ("POST", "/v1/executions/{execution_id}/rerun"): members(Role.EDITOR),
     ("POST", "/v1/executions/{execution_id}/redrive"): members(Role.EDITOR),
+    ("GET", "/v1/executions/{execution_id}/events"): members(Role.VIEWER),
     # webhook endpoints (deliveries to /v1/hooks/{hook_id} are public, above)
     ("POST", "/v1/hooks"): members(Role.EDITOR),
     ("GET", "/v1/hooks"): members(Role.VIEWER),

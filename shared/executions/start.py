@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -118,6 +119,12 @@ def start_or_replay(
     return record, True
 
 
+@cache
+def _transactions_connection() -> Connection:
+    """One per container: building a connection builds a botocore client (about 0.1 s)."""
+    return Connection()
+
+
 def _earlier_start(tenant: TenantContext, key: str, fingerprint: str, moment: datetime) -> ExecutionItem | None:
     remembered = IdempotencyKeys(tenant).get(key, consistent=True)
     if remembered is None or remembered.expires_at <= moment.timestamp():
@@ -173,7 +180,7 @@ def _record_start(
     counter = RunningExecutions(tenant).counter()
     usage = Usage(tenant).new(month_key(moment))
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=_transactions_connection()) as transaction:
             if request.idempotency_key and fingerprint:
                 remembered = IdempotencyKeys(tenant).new(
                     request.idempotency_key,

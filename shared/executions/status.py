@@ -19,7 +19,7 @@ from shared.executions.model import ENDED, ENDED_BADLY, ExecutionStatus, Trigger
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import RECORD_INLINE_LIMIT, payload_key, store_payload
 from shared.executions.queries import failed_node
-from shared.store.executions import ExecutionItem, Executions
+from shared.store.executions import ExecutionItem, Executions, StatusTransition
 from shared.store.tenant_scoped import TenantContext
 
 _OPEN = [ExecutionStatus.RUNNING.value, ExecutionStatus.PENDING_REDRIVE.value]
@@ -40,7 +40,13 @@ def apply_status_change(detail: dict[str, Any]) -> AppliedChange | None:
     tenant = TenantContext(name.tenant_id)
     status = ExecutionStatus(detail["status"])
     record = Executions(tenant).new(name.execution_id)
-    actions: list[Any] = [ExecutionItem.status.set(status.value), ExecutionItem.revision.add(1)]
+    changed_at = _moment(detail.get("stopDate" if status in ENDED else "startDate")) or datetime.now(UTC)
+    transition = StatusTransition(status=status.value, at=changed_at)  # type: ignore[no-untyped-call]
+    actions: list[Any] = [
+        ExecutionItem.status.set(status.value),
+        ExecutionItem.revision.add(1),
+        ExecutionItem.transitions.set(ExecutionItem.transitions.append([transition])),
+    ]
     redrives = int(detail.get("redriveCount") or 0)
     if status in ENDED:
         actions += _ending_actions(tenant, name, status, detail)

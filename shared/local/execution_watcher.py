@@ -21,6 +21,7 @@ from shared.resources import WORKFLOW_STATE_MACHINES
 logger = logging.getLogger("nexus_forge.local")
 DETAIL_TYPE = "Step Functions Execution Status Change"
 STATUS_FUNCTION = "execution_events"
+_NOT_ENDED = {"stopDate": None, "output": None, "error": None, "cause": None}
 
 
 class ExecutionStatusWatcher:
@@ -56,13 +57,20 @@ class ExecutionStatusWatcher:
             status = execution.exec_status.value if execution.exec_status is not None else None
             if status is None or self._seen.get(execution.exec_arn) == status:
                 continue
+            described = execution.to_describe_output()
+            if execution.exec_arn not in self._seen and status != "RUNNING":
+                # Step Functions reports RUNNING before any end, even when the end came between two rounds.
+                delivered += self._deliver({**described, "status": "RUNNING", **_NOT_ENDED})
             self._seen[execution.exec_arn] = status
-            event = status_change_event(execution.to_describe_output(), self.runtime.account, self.runtime.region)
-            result = self.runtime.invoke(self.function_name, json.dumps(event).encode())
-            if result.get("FunctionError"):
-                logger.warning("execution_events failed: %s", result["Payload"].read()[:500])
-            delivered += 1
+            delivered += self._deliver(described)
         return delivered
+
+    def _deliver(self, described: dict[str, Any]) -> int:
+        event = status_change_event(described, self.runtime.account, self.runtime.region)
+        result = self.runtime.invoke(self.function_name, json.dumps(event).encode())
+        if result.get("FunctionError"):
+            logger.warning("execution_events failed: %s", result["Payload"].read()[:500])
+        return 1
 
     def _executions(self) -> list[Any]:
         from moto.stepfunctions.responses import get_backend

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.expressions.condition import Condition
 
 from shared.executions.naming import execution_id_ceiling, execution_id_floor
@@ -14,6 +21,11 @@ from shared.store.tenant_scoped import MAX_PAGE_SIZE, Page, TenantScopedItem, Te
 
 _TABLE = get_settings().table_executions or "unset-table-executions"
 RUNNING_COUNTER_KEY = "COUNT"
+
+
+class StatusTransition(MapAttribute[str, object]):
+    status = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
 
 
 class ExecutionItem(TenantScopedItem):
@@ -43,8 +55,9 @@ class ExecutionItem(TenantScopedItem):
     failed_node = UnicodeAttribute(null=True)
     error_workflow_id = UnicodeAttribute(null=True)
     redrive_count = NumberAttribute(default=0)
-    # Bumped by every applied status change, so that watchers (SSE) see each change once and in order.
+    # Bumped by every applied status change; `transitions` lists them in order (what the SSE stream replays).
     revision = NumberAttribute(default=0)
+    transitions = ListAttribute(of=StatusTransition, default=list)
 
 
 class IdempotencyItem(TenantScopedItem):

@@ -1,0 +1,48 @@
+"""The SSE stream of an execution: every status change in order, the steps, and a resumable reconnect."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from shared.auth.principal import Role
+from tests.integration.executions.support import create_and_publish, waiting_workflow
+
+
+def read_stream(api: TestClient, path: str, headers: dict[str, str]) -> list[tuple[str, str | None, dict[str, Any]]]:
+    events: list[tuple[str, str | None, dict[str, Any]]] = []
+    with api.stream("GET", path, headers=headers) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for block in response.read().decode().split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+            if "event" in fields:
+                events.append((fields["event"], fields.get("id"), json.loads(fields["data"])))
+    return events
+
+
+def test_the_stream_sees_every_status_change_in_order_and_each_step(api, alpha, status_watcher) -> None:
+    slow = create_and_publish(api, alpha.headers[Role.OWNER], waiting_workflow(1))
+    started = api.post(f"/v1/workflows/{slow}/executions", headers=alpha.headers[Role.EDITOR], json={"input": {}})
+    path = f"/v1/executions/{started.json()['execution_id']}/events"
+    viewer = alpha.headers[Role.VIEWER]
+
+    events = read_stream(api, path, viewer)
+
+    statuses = [(event_id, data["status"]) for kind, event_id, data in events if kind == "status"]
+    assert statuses == [("t0", "RUNNING"), ("t1", "SUCCEEDED")]
+    finished_steps = {data["node_id"] for kind, _, data in events if kind == "step" and data["status"] == "SUCCEEDED"}
+    assert finished_steps == {"start", "pause"}
+    assert events[-1][0] == "end" and events[-1][2]["status"] == "SUCCEEDED"
+
+    resumed = read_stream(api, path, {**viewer, "Last-Event-ID": "t0"})
+    assert [data["status"] for kind, _, data in resumed if kind == "status"] == ["SUCCEEDED"]
+
+
+def test_another_tenants_stream_is_not_found(api, alpha, bravo) -> None:
+    slow = create_and_publish(api, bravo.headers[Role.OWNER], waiting_workflow(1))
+    theirs = api.post(f"/v1/workflows/{slow}/executions", headers=bravo.headers[Role.EDITOR], json={"input": {}})
+    refused = api.get(f"/v1/executions/{theirs.json()['execution_id']}/events", headers=alpha.headers[Role.VIEWER])
+    assert refused.status_code == 404
