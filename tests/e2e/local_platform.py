@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ class LocalPlatform:
     aws_port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
     output: str = ""
+    _lines: list[str] = field(default_factory=list)
+    _reader: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -58,10 +61,14 @@ class LocalPlatform:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        # Drain the output as it comes: a full pipe would block the platform at its next print.
+        self._reader = threading.Thread(target=self._collect_output, args=(self.process,), daemon=True)
+        self._reader.start()
         deadline = started + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"forge dev exited with {self.process.returncode}:\n{self.process.stdout.read()}")  # type: ignore[union-attr]
+                self._reader.join(timeout=5)
+                raise RuntimeError(f"forge dev exited with {self.process.returncode}:\n{''.join(self._lines)}")
             try:
                 if httpx.get(f"{self.url}/v1/health", timeout=1.0).status_code == 200:
                     return time.monotonic() - started
@@ -71,16 +78,24 @@ class LocalPlatform:
         self.stop()
         raise RuntimeError(f"forge dev was not healthy within {timeout} s:\n{self.output}")
 
+    def _collect_output(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self._lines.append(line)
+
     def stop(self) -> int:
         if self.process is None:
             return 0
         self.process.send_signal(signal.SIGINT)
         try:
-            out, _ = self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            out, _ = self.process.communicate()
-        self.output += out
+            self.process.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+        self.output += "".join(self._lines)
+        self._lines = []
         code = self.process.returncode
         self.process = None
         return code
