@@ -34,6 +34,8 @@ class PlatformSettings(BaseSettings):
     # Signs pagination cursors so that a cursor only works for the tenant (and list) it was issued to.
     cursor_secret: SecretStr = SecretStr("local-development-cursor-secret")
     max_request_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
+    # How long one Server-Sent Events stream of an execution stays open before the client reconnects.
+    live_stream_seconds: float = Field(default=300.0, gt=0)
 
     def require(self, name: str) -> str:
         """A resource name this feature cannot run without; a missing one is a deployment error."""

@@ -20,6 +20,8 @@ from shared.settings import get_settings
 os.environ.update(local_environment("http://unused"))
 # In-process tests intercept AWS calls with moto's botocore stubber, which only sees the real endpoints.
 os.environ.pop("AWS_ENDPOINT_URL")
+# A stream of a running execution would hold a request for minutes; tests read streams of short executions.
+os.environ["FORGE_LIVE_STREAM_SECONDS"] = "8"
 
 
 @pytest.fixture

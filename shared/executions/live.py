@@ -19,11 +19,11 @@ from botocore.exceptions import ClientError
 from shared.aws.clients import stepfunctions_client
 from shared.executions.model import ENDED, ExecutionStatus, ExecutionStep
 from shared.executions.queries import find_execution, steps_of
+from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
 
 POLL_SECONDS = 0.25
-STREAM_SECONDS = 600.0
 
 
 def sse(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
@@ -44,11 +44,11 @@ def execution_event_stream(
     *,
     last_event_id: str | None = None,
     poll_seconds: float = POLL_SECONDS,
-    stream_seconds: float = STREAM_SECONDS,
+    stream_seconds: float | None = None,
 ) -> Iterator[str]:
     sent = transitions_sent_before(last_event_id)
     step_states: dict[int, str] = {}
-    deadline = time.monotonic() + stream_seconds
+    deadline = time.monotonic() + (stream_seconds or get_settings().live_stream_seconds)
     while True:
         record = find_execution(tenant, execution_id, consistent=True)
         for position, transition in enumerate(record.transitions[sent:], start=sent):
