@@ -8,10 +8,10 @@ from shared.aws.clients import stepfunctions_client
 from shared.executions.model import ENDED_BADLY, ExecutionStatus, Trigger
 from shared.executions.payloads import load_payload
 from shared.executions.queries import find_execution
-from shared.executions.start import StartRequest, start_execution
+from shared.executions.start import StartRequest, start_execution, take_running_slot
 from shared.executions.targets import resolve_run_target
 from shared.problems import Conflict, ProblemError
-from shared.store.executions import ExecutionItem, RunningCounterItem, RunningExecutions
+from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
 
 
@@ -70,6 +70,6 @@ def redrive_execution(tenant: TenantContext, execution_id: str) -> ExecutionItem
         raise
     except NotImplementedError as error:  # the local emulation (moto) has no RedriveExecution
         raise RedriveUnavailable("The local emulation can't redrive executions; re-run it instead") from error
-    # The redriven execution runs again: it holds a running slot until its next status change ends it.
-    RunningExecutions(tenant).counter().update(actions=[RunningCounterItem.running.add(1)])
+    # The redriven execution runs again: it holds its running slots until its next status change ends it.
+    take_running_slot(tenant, str(item.workflow_id) if item.workflow_slot else None)
     return item

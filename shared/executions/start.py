@@ -1,11 +1,13 @@
 """Starting an execution, the one path for every trigger: quotas, idempotency, the record, then Step Functions.
 
 One DynamoDB transaction records the start: the idempotency key (if any), the record, a running slot under the
-concurrent quota and one unit of the monthly quota. Idempotency is this conditional put, not Powertools'
-idempotency utility: that utility keeps its own table keyed outside the tenant's partitions and caches a handler's
-response, where this needs a 409 for a reused key with another body, the execution id recorded atomically with the
-execution it names, and no quota spent by a replay (the whole transaction is cancelled). A start costs one round
-trip for that, plus the live-version lookup; the tenant's tier and status are cached for a few seconds.
+concurrent quota (and one under the workflow's `max_concurrency`, when it has one) and one unit of the monthly
+quota (the tenancy feature's `monthly_execution_unit`, the update `consume_monthly_execution` applies alone).
+Idempotency is this conditional put, not Powertools' idempotency utility: that utility keeps its own table keyed
+outside the tenant's partitions and caches a handler's response, where this needs a 409 for a reused key with
+another body, the execution id recorded atomically with the execution it names, and no quota spent by a replay (the
+whole transaction is cancelled). A start costs one round trip for that, plus the live-version lookup; the tenant's
+tier and status are cached for a few seconds.
 """
 
 from __future__ import annotations
@@ -44,9 +46,9 @@ from shared.store.executions import (
     RunningCounterItem,
     RunningExecutions,
 )
-from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords, Usage, UsageItem
+from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
-from shared.tenancy.quotas import month_key
+from shared.tenancy.quotas import monthly_execution_unit
 from shared.tenancy.tiers import tier_limits
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -108,7 +110,7 @@ def start_or_replay(
         error_workflow_id=target.error_workflow_id,
     )
     state_machine_input = _place_input(tenant, record, request.input)
-    if not _record_start(tenant, record, request, fingerprint, tier, moment):
+    if not _record_start(tenant, record, request, fingerprint, tier, moment, target.max_concurrency):
         # An earlier request with this key recorded its execution: it is this request's answer (or a 409).
         assert request.idempotency_key and fingerprint
         earlier = _earlier_start(tenant, request.idempotency_key, fingerprint, moment)
@@ -174,11 +176,14 @@ def _record_start(
     fingerprint: str | None,
     tier: str,
     moment: datetime,
+    max_concurrency: int | None = None,
 ) -> bool:
     """The start transaction; False when an earlier request recorded the same idempotency key."""
     limits = tier_limits(tier)
-    counter = RunningExecutions(tenant).counter()
-    usage = Usage(tenant).new(month_key(moment))
+    running = RunningExecutions(tenant)
+    monthly = monthly_execution_unit(tenant, tier, now=moment)
+    # Which problem each transaction item's failed condition means, in the order the items are written.
+    refusals: list[Exception | None] = []
     try:
         with TransactWrite(connection=_transactions_connection()) as transaction:
             if request.idempotency_key and fingerprint:
@@ -192,35 +197,51 @@ def _record_start(
                     remembered,
                     condition=IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.expires_at <= moment.timestamp()),
                 )
+                refusals.append(None)
+            if max_concurrency is not None:
+                record.workflow_slot = True
             transaction.save(record, condition=ExecutionItem.pk.does_not_exist())
+            refusals.append(Conflict(f"Execution {record.execution_id} already exists"))
             transaction.update(
-                counter,
+                running.counter(),
                 actions=[RunningCounterItem.running.add(1)],
                 condition=RunningCounterItem.running.does_not_exist()
                 | (RunningCounterItem.running < limits.concurrent_executions),
             )
-            transaction.update(
-                usage,
-                actions=[UsageItem.executions.add(1)],
-                condition=UsageItem.executions.does_not_exist() | (UsageItem.executions < limits.monthly_executions),
+            refusals.append(
+                QuotaExceeded(
+                    f"The tenant already runs {limits.concurrent_executions} executions, its tier's concurrent limit",
+                    quota="concurrent_executions",
+                    limit=limits.concurrent_executions,
+                )
             )
+            if max_concurrency is not None:
+                transaction.update(
+                    running.workflow_counter(record.workflow_id),
+                    actions=[RunningCounterItem.running.add(1)],
+                    condition=RunningCounterItem.running.does_not_exist()
+                    | (RunningCounterItem.running < max_concurrency),
+                )
+                refusals.append(
+                    QuotaExceeded(
+                        f"Workflow {record.workflow_id} already runs {max_concurrency} executions, "
+                        "its settings' max_concurrency",
+                        quota="workflow_max_concurrency",
+                        limit=max_concurrency,
+                    )
+                )
+            transaction.update(monthly.counter, actions=monthly.actions, condition=monthly.condition)
+            refusals.append(monthly.exceeded())
     except TransactWriteError as error:
         reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
         if _CONDITION_FAILED not in reasons:
             raise
         if request.idempotency_key and reasons[0] == _CONDITION_FAILED:
             return False
-        if reasons[-1] == _CONDITION_FAILED:
-            raise QuotaExceeded(
-                f"The monthly execution quota of the {tier} tier ({limits.monthly_executions}) is used up",
-                quota="monthly_executions",
-                limit=limits.monthly_executions,
-            ) from error
-        raise QuotaExceeded(
-            f"The tenant already runs {limits.concurrent_executions} executions, its tier's concurrent limit",
-            quota="concurrent_executions",
-            limit=limits.concurrent_executions,
-        ) from error
+        for reason, refusal in zip(reasons, refusals, strict=False):
+            if reason == _CONDITION_FAILED and refusal is not None:
+                raise refusal from error
+        raise
     return True
 
 
@@ -235,15 +256,47 @@ def _start_state_machine(
         record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
         record.stopped_at = datetime.now(UTC)
         record.save()
-        release_running_slot(tenant)
+        release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
         raise ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}") from error
 
 
-def release_running_slot(tenant: TenantContext) -> None:
-    """Gives back the running slot of an execution that ended; never below zero."""
-    counter = RunningExecutions(tenant).counter()
+def release_running_slot(tenant: TenantContext, workflow_id: str | None = None) -> None:
+    """Gives back the running slot of an execution that ended (and its workflow's slot, when it took one of the
+    workflow's `max_concurrency`: pass `workflow_id`); never below zero. One round trip either way."""
+    running = RunningExecutions(tenant)
+    if workflow_id is None:
+        release_one(running.counter())
+        return
+    counters = [running.counter(), running.workflow_counter(workflow_id)]
+    try:
+        with TransactWrite(connection=_transactions_connection()) as transaction:
+            for counter in counters:
+                transaction.update(
+                    counter, actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0
+                )
+    except TransactWriteError as error:
+        reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
+        if _CONDITION_FAILED not in reasons:
+            raise
+        # A counter already at zero (a repaired drift): give back the others one by one.
+        for counter, reason in zip(counters, reasons, strict=False):
+            if reason != _CONDITION_FAILED:
+                release_one(counter)
+
+
+def release_one(counter: RunningCounterItem) -> None:
     try:
         counter.update(actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0)
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
+
+
+def take_running_slot(tenant: TenantContext, workflow_id: str | None = None) -> None:
+    """A redriven execution runs again: it holds its running slots (unconditionally, as Step Functions already
+    accepted it) until its next end gives them back."""
+    running = RunningExecutions(tenant)
+    counters = [running.counter()] + ([running.workflow_counter(workflow_id)] if workflow_id else [])
+    with TransactWrite(connection=_transactions_connection()) as transaction:
+        for counter in counters:
+            transaction.update(counter, actions=[RunningCounterItem.running.add(1)])

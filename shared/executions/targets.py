@@ -25,6 +25,8 @@ class RunTarget:
     version_arn: str
     mode: Literal["standard", "express"]
     error_workflow_id: str | None
+    # At most this many executions of the workflow run at once (the version's `settings.max_concurrency`).
+    max_concurrency: int | None = None
 
 
 def resolve_run_target(tenant: TenantContext, workflow_id: str, version: int | None = None) -> RunTarget:
@@ -50,4 +52,5 @@ def _published_version(tenant: TenantContext, workflow_id: str, version: int) ->
         version_arn=version_arn,
         mode="express" if settings.get("mode") == "express" else "standard",
         error_workflow_id=settings.get("error_workflow_id"),
+        max_concurrency=int(settings["max_concurrency"]) if settings.get("max_concurrency") else None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     MapAttribute,
@@ -55,6 +56,8 @@ class ExecutionItem(TenantScopedItem):
     failed_node = UnicodeAttribute(null=True)
     error_workflow_id = UnicodeAttribute(null=True)
     redrive_count = NumberAttribute(default=0)
+    # True when the start took a slot of the workflow's `max_concurrency`: its end gives that slot back too.
+    workflow_slot = BooleanAttribute(null=True)
     # Bumped by every applied status change; `transitions` lists them in order (what the SSE stream replays).
     revision = NumberAttribute(default=0)
     transitions = ListAttribute(of=StatusTransition, default=list)
@@ -72,7 +75,8 @@ class IdempotencyItem(TenantScopedItem):
 
 
 class RunningCounterItem(TenantScopedItem):
-    """How many of a tenant's executions are running: the concurrent-executions quota."""
+    """How many of a tenant's executions are running (the concurrent-executions quota), or of one of its workflows
+    that has a `max_concurrency`."""
 
     class Meta:
         table_name = _TABLE
@@ -120,3 +124,6 @@ class RunningExecutions(TenantScopedRepository[RunningCounterItem]):
 
     def counter(self) -> RunningCounterItem:
         return self.new(RUNNING_COUNTER_KEY)
+
+    def workflow_counter(self, workflow_id: str) -> RunningCounterItem:
+        return self.new(f"WORKFLOW#{workflow_id}")

@@ -31,11 +31,12 @@ def failing_workflow(**settings: Any) -> dict[str, Any]:
     }
 
 
-def waiting_workflow(seconds: int) -> dict[str, Any]:
+def waiting_workflow(seconds: int, **settings: Any) -> dict[str, Any]:
     return {
         "name": "waiting",
         "nodes": [node("start", "manual"), node("pause", "wait", seconds=seconds)],
         "edges": chain("start", "pause"),
+        "settings": settings,
     }
 
 

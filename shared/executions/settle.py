@@ -1,0 +1,56 @@
+"""What follows an applied status change, wherever it came from (an EventBridge event, or the result of a
+synchronous express start, which emits no event): running slots back, EMF metrics per tenant and workflow, and the
+error workflow of a failure."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared.executions.model import ExecutionStatus, Trigger
+from shared.executions.start import StartRequest, release_running_slot, start_execution
+from shared.executions.status import AppliedChange, error_workflow_input, needs_error_workflow
+from shared.problems import ProblemError
+from shared.store.executions import ExecutionItem
+from shared.store.tenant_scoped import TenantContext
+
+# The EMF metrics (namespace NexusForge, dimensions tenant_id and workflow_id) the dashboard and alarms read.
+STARTED = "ExecutionsStarted"
+ENDED = "ExecutionsEnded"
+FAILED = "ExecutionsFailed"
+DURATION = "ExecutionDuration"
+
+
+def settle_change(change: AppliedChange, metrics: Metrics, logger: Logger) -> None:
+    record = change.record
+    metrics.add_dimension("tenant_id", change.tenant.tenant_id)
+    metrics.add_dimension("workflow_id", str(record.workflow_id))
+    status = ExecutionStatus(record.status)
+    if status is ExecutionStatus.RUNNING and int(record.revision) == 1:
+        metrics.add_metric(name=STARTED, unit=MetricUnit.Count, value=1)
+    if change.ended:
+        release_running_slot(change.tenant, str(record.workflow_id) if record.workflow_slot else None)
+        metrics.add_metric(name=ENDED, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=FAILED, unit=MetricUnit.Count, value=0 if status is ExecutionStatus.SUCCEEDED else 1)
+        if record.duration_ms is not None:
+            metrics.add_metric(name=DURATION, unit=MetricUnit.Milliseconds, value=float(record.duration_ms))
+    if needs_error_workflow(change):
+        _start_error_workflow(change.tenant, record, logger)
+
+
+def _start_error_workflow(tenant: TenantContext, record: ExecutionItem, logger: Logger) -> None:
+    try:
+        started = start_execution(
+            tenant,
+            StartRequest(
+                workflow_id=str(record.error_workflow_id),
+                input=error_workflow_input(record),
+                trigger=Trigger.ERROR_WORKFLOW,
+                source=str(record.execution_id),
+                # A redelivered event finds the error workflow already started.
+                idempotency_key=f"error-workflow:{record.execution_id}",
+            ),
+        )
+        logger.info("error workflow started", extra={"error_execution_id": started.execution_id})
+    except ProblemError as error:
+        logger.warning("error workflow not started", extra={"reason": str(error)})
