@@ -8,6 +8,8 @@ literals: moto quotes them without escaping, which breaks on `"`.
 Service integrations: moto passes a task's `Arguments` to boto3 as written (`StateMachineArn`), where Step Functions
 maps them onto the API's member names (`stateMachineArn`) and the answer back (`ExecutionArn`, `Output`); without
 that, `states:startExecution` fails.
+
+SendTaskFailure: moto's API handler drops the `cause`, which Step Functions records with the error; it is passed on.
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ def _sfn_cased_response(self: Any, response: Any, *args: Any, **kwargs: Any) -> 
         response.update({key[:1].upper() + key[1:]: value for key, value in plain.items()})
 
 
+def _send_task_failure_with_cause(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+    )
+    return EmptyResult()
+
+
 def install_stepfunctions_runtime() -> None:
     """Idempotent; call before moto executes a state machine."""
     global _installed
@@ -70,6 +81,7 @@ def install_stepfunctions_runtime() -> None:
     )
     from moto.stepfunctions.parser.asl.eval import states, variable_store
     from moto.stepfunctions.parser.asl.jsonata import jsonata
+    from moto.stepfunctions.responses import StepFunctionResponse
 
     from shared.local.stepfunctions_versions import install_version_starts
 
@@ -78,6 +90,7 @@ def install_stepfunctions_runtime() -> None:
     jsonata._eval_jsonata = evaluate_jsonata
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]
     StateTaskServiceSfn._normalise_response = _sfn_cased_response  # type: ignore[method-assign]
+    StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]
     for module in (jsonata, states, variable_store):
         module.encode_jsonata_variable_declarations = encode_variable_declarations  # type: ignore[attr-defined]
     _installed = True
