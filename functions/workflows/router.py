@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.auth.principal import Principal
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
-from shared.store.tenant_scoped import TenantContext
+from shared.store.context import TenantContext
 from shared.workflows.diff import WorkflowDiff
 from shared.workflows.schema import workflow_json_schema
 from shared.workflows.service import (

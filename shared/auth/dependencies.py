@@ -15,7 +15,7 @@ from shared.auth.errors import Forbidden
 from shared.auth.permissions import route_policy
 from shared.auth.principal import Principal
 from shared.problems import NotFound
-from shared.store.tenant_scoped import TenantContext
+from shared.store.context import TenantContext
 
 TENANT_PATH_PARAMETER = "tenant_id"
 

@@ -1,11 +1,15 @@
-"""The only place boto3 clients are built; `AWS_ENDPOINT_URL` points them at the local emulation."""
+"""The only place boto3 clients are built; `AWS_ENDPOINT_URL` points them at the local emulation.
+
+boto3 itself is imported with the first client: botocore (which PynamoDB brings anyway) is enough to import the
+modules that use these clients, and boto3's session, resource and transfer machinery adds about 60 ms to a cold
+start that many invocations (reads from DynamoDB, successful status changes) never need.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
@@ -17,6 +21,8 @@ _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect
 
 @cache
 def _client(service: str) -> Any:
+    import boto3
+
     return boto3.client(service, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from shared.store.tenant_scoped import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shared.store.context import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")]
 PageCursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]

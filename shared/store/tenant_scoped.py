@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -11,27 +10,12 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+# Re-exported: TenantContext and the page sizes live in the light `shared.store.context`; many modules name them here.
+from shared.store.context import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE
+from shared.store.context import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from shared.store.context import TenantContext as TenantContext
+from shared.store.context import tenant_partition as tenant_partition
 from shared.store.cursors import decode_cursor, encode_cursor
-
-_TENANT_ID_PATTERN = re.compile(r"^[a-z0-9]{8,40}$")
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-
-
-@dataclass(frozen=True)
-class TenantContext:
-    """The tenant a request acts for; repositories take it and nothing else decides whose data they touch."""
-
-    tenant_id: str
-
-    def __post_init__(self) -> None:
-        if not _TENANT_ID_PATTERN.match(self.tenant_id):
-            raise ValueError(f"not a tenant id: {self.tenant_id!r}")
-
-
-def tenant_partition(tenant_id: str, collection: str = "") -> str:
-    """The partition key of one of a tenant's collections: `TENANT#<id>` or `TENANT#<id>#<collection>`."""
-    return f"TENANT#{tenant_id}" + (f"#{collection}" if collection else "")
 
 
 class TenantScopedItem(Model):
