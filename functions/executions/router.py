@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.executions.control import cancel_execution, redrive_execution, rerun_execution
@@ -41,6 +41,7 @@ IdempotencyKey = Annotated[
     status_code=202,
     response_model=ExecutionSummary,
     summary="Start an execution of a published workflow (its live version unless `version` is given)",
+    responses={200: {"model": Execution, "description": "wait=true: the express execution ended; its output"}},
 )
 def post_execution(
     workflow_id: str,
@@ -48,7 +49,16 @@ def post_execution(
     tenant: CurrentTenant,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> ExecutionSummary:
+    wait: Annotated[
+        bool,
+        Query(
+            description="Express workflows only: run synchronously (at most 25 s) and answer 200 with the output; "
+            "outputs over 64 KB by reference"
+        ),
+    ] = False,
+) -> ExecutionSummary | JSONResponse:
+    if wait:  # the synchronous path's imports, only where it is used
+        from shared.executions.express import SYNC_WAIT_SECONDS, sync_answer
     item = start_execution(
         tenant,
         StartRequest(
@@ -57,9 +67,13 @@ def post_execution(
             version=request.version,
             trigger=Trigger.MANUAL,
             idempotency_key=idempotency_key,
+            wait_seconds=SYNC_WAIT_SECONDS if wait else None,
         ),
     )
-    response.headers["Location"] = f"/v1/executions/{item.execution_id}"
+    location = {"Location": f"/v1/executions/{item.execution_id}"}
+    if wait:
+        return JSONResponse(sync_answer(item).model_dump(mode="json"), headers=location)
+    response.headers.update(location)
     return summary_of(item)
 
 

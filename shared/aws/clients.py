@@ -31,6 +31,24 @@ def stepfunctions_client() -> SFNClient:
     return client
 
 
+@cache
+def stepfunctions_sync_client(read_timeout_seconds: float) -> SFNClient:
+    """For StartSyncExecution, which answers when the execution ends: a read timeout past the caller's bound, no
+    retries (a retry would start another execution), and the `sync-` host prefix only on AWS's own endpoints."""
+    import os
+
+    import boto3
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 1},
+        connect_timeout=3,
+        read_timeout=read_timeout_seconds,
+        inject_host_prefix="AWS_ENDPOINT_URL" not in os.environ,
+    )
+    client: SFNClient = boto3.client("stepfunctions", config=config)
+    return client
+
+
 def s3_client() -> S3Client:
     client: S3Client = _client("s3")
     return client

@@ -8,17 +8,11 @@ from shared.aws.clients import stepfunctions_client
 from shared.executions.model import ENDED_BADLY, ExecutionStatus, Trigger
 from shared.executions.payloads import load_payload
 from shared.executions.queries import find_execution
-from shared.executions.start import StartRequest, start_execution, take_running_slot
+from shared.executions.start import StartRequest, release_running_slot, start_execution, take_running_slot
 from shared.executions.targets import resolve_run_target
-from shared.problems import Conflict, ProblemError
+from shared.problems import Conflict
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
-
-
-class RedriveUnavailable(ProblemError):
-    status = 501
-    slug = "redrive-unavailable"
-    title = "Redrive is not available here"
 
 
 def cancel_execution(tenant: TenantContext, execution_id: str, requested_by: str) -> ExecutionItem:
@@ -61,15 +55,18 @@ def redrive_execution(tenant: TenantContext, execution_id: str) -> ExecutionItem
         raise Conflict(f"Execution {execution_id} is {item.status}; only a failed, timed-out or aborted one redrives")
     if resolve_run_target(tenant, item.workflow_id, int(item.version)).mode != "standard":
         raise Conflict("Express executions can't be redriven; re-run it instead")
+    # The redriven execution runs again: it holds its running slots until its next status change ends it. They are
+    # taken first, so that an end that comes back at once finds them to give back.
+    workflow_slot = str(item.workflow_id) if item.workflow_slot else None
+    take_running_slot(tenant, workflow_slot)
     try:
         stepfunctions_client().redrive_execution(executionArn=item.execution_arn)
     except ClientError as error:
+        release_running_slot(tenant, workflow_slot)
         code = error.response["Error"]["Code"]
         if code == "ExecutionNotRedrivable":
             raise Conflict(error.response["Error"].get("Message", "Step Functions can't redrive it")) from error
+        if code == "ExecutionDoesNotExist":
+            raise Conflict(f"Execution {execution_id} no longer exists in Step Functions (workflow deleted)") from error
         raise
-    except NotImplementedError as error:  # the local emulation (moto) has no RedriveExecution
-        raise RedriveUnavailable("The local emulation can't redrive executions; re-run it instead") from error
-    # The redriven execution runs again: it holds its running slots until its next status change ends it.
-    take_running_slot(tenant, str(item.workflow_id) if item.workflow_slot else None)
     return item

@@ -37,7 +37,7 @@ from shared.executions.payloads import (
     store_payload,
 )
 from shared.executions.targets import RunTarget, resolve_run_target
-from shared.problems import Conflict, NotFound, ServiceUnavailable
+from shared.problems import Conflict, NotFound, ProblemError, ServiceUnavailable
 from shared.store.executions import (
     ExecutionItem,
     Executions,
@@ -58,6 +58,12 @@ _TENANT_STANDING: dict[str, tuple[float, str, str]] = {}
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
 
+class WaitNeedsExpress(ProblemError):
+    status = 422
+    slug = "wait-needs-express"
+    title = "Only express workflows run synchronously"
+
+
 class IdempotencyKeyReused(Conflict):
     slug = "idempotency-key-reused"
     title = "The Idempotency-Key was used with a different request"
@@ -71,6 +77,9 @@ class StartRequest:
     version: int | None = None
     source: str | None = None
     idempotency_key: str | None = None
+    # Express workflows only: start with StartSyncExecution and wait at most this long for the end (the record
+    # then holds the end, which express workflows report in no event).
+    wait_seconds: float | None = None
 
 
 def request_fingerprint(request: StartRequest) -> str:
@@ -94,6 +103,11 @@ def start_or_replay(
     moment = now or datetime.now(UTC)
     fingerprint = request_fingerprint(request) if request.idempotency_key else None
     target = resolve_run_target(tenant, request.workflow_id, request.version)
+    if request.wait_seconds is not None and target.mode != "express":
+        raise WaitNeedsExpress(
+            f"Workflow {request.workflow_id} version {target.version} is a standard workflow: only express workflows "
+            "run synchronously (wait=true); start it without wait and follow /v1/executions/{id}/events"
+        )
     tier = _active_tier(tenant, moment)
     execution_id = new_execution_id(moment.timestamp())
     name = ExecutionName(tenant.tenant_id, execution_id)
@@ -117,6 +131,10 @@ def start_or_replay(
         if earlier is None:
             raise Conflict(f"Idempotency-Key {request.idempotency_key!r} is being used concurrently; retry")
         return earlier, False
+    if request.wait_seconds is not None:
+        from shared.executions.express import run_synchronously  # only the synchronous path needs it
+
+        return run_synchronously(tenant, record, target, name, state_machine_input, request.wait_seconds), True
     _start_state_machine(tenant, record, target, name, state_machine_input)
     return record, True
 
@@ -251,13 +269,18 @@ def _start_state_machine(
     try:
         stepfunctions_client().start_execution(stateMachineArn=target.version_arn, name=str(name), input=state_input)
     except ClientError as error:
-        record.status = ExecutionStatus.FAILED.value
-        record.error = "States.StartFailed"
-        record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
-        record.stopped_at = datetime.now(UTC)
-        record.save()
-        release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
-        raise ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}") from error
+        raise record_start_failure(tenant, record, error) from error
+
+
+def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: ClientError) -> ServiceUnavailable:
+    """Step Functions refused the start: the record ends FAILED and its slots are given back; the problem to raise."""
+    record.status = ExecutionStatus.FAILED.value
+    record.error = "States.StartFailed"
+    record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
+    record.stopped_at = datetime.now(UTC)
+    record.save()
+    release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
+    return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")
 
 
 def release_running_slot(tenant: TenantContext, workflow_id: str | None = None) -> None:

@@ -23,6 +23,13 @@ from shared.store.executions import ExecutionItem, Executions, StatusTransition
 from shared.store.tenant_scoped import TenantContext
 
 _OPEN = [ExecutionStatus.RUNNING.value, ExecutionStatus.PENDING_REDRIVE.value]
+_ENDING_ATTRIBUTES = (
+    ExecutionItem.stopped_at,
+    ExecutionItem.duration_ms,
+    ExecutionItem.error,
+    ExecutionItem.cause,
+    ExecutionItem.failed_node,
+)
 
 
 @dataclass(frozen=True)
@@ -32,8 +39,11 @@ class AppliedChange:
     ended: bool
 
 
-def apply_status_change(detail: dict[str, Any]) -> AppliedChange | None:
-    """Updates the record; None when the execution is not the platform's or the event is stale or repeated."""
+def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> AppliedChange | None:
+    """Updates the record; None when the execution is not the platform's or the event is stale or repeated.
+
+    `history=False` for an express execution's end: Step Functions keeps no history of those to find the failed node.
+    """
     name = ExecutionName.parse(str(detail.get("name", "")))
     if name is None:
         return None
@@ -49,9 +59,15 @@ def apply_status_change(detail: dict[str, Any]) -> AppliedChange | None:
     ]
     redrives = int(detail.get("redriveCount") or 0)
     if status in ENDED:
-        actions += _ending_actions(tenant, name, status, detail)
+        actions += _ending_actions(tenant, name, status, detail, history=history)
+    elif redrives:
+        # A redrive runs the execution again: the end it had is no longer its end.
+        actions += [attribute.remove() for attribute in _ENDING_ATTRIBUTES]
+    # An open record takes the changes of its current run (not a late event of a run before a redrive); an ended
+    # one only those of a later redrive.
+    current_run = ExecutionItem.redrive_count.does_not_exist() | (ExecutionItem.redrive_count <= redrives)
     condition = ExecutionItem.pk.exists() & (
-        ExecutionItem.status.is_in(*_OPEN) | (ExecutionItem.redrive_count < redrives)
+        (ExecutionItem.status.is_in(*_OPEN) & current_run) | (ExecutionItem.redrive_count < redrives)
     )
     if redrives:
         actions.append(ExecutionItem.redrive_count.set(redrives))
@@ -65,7 +81,7 @@ def apply_status_change(detail: dict[str, Any]) -> AppliedChange | None:
 
 
 def _ending_actions(
-    tenant: TenantContext, name: ExecutionName, status: ExecutionStatus, detail: dict[str, Any]
+    tenant: TenantContext, name: ExecutionName, status: ExecutionStatus, detail: dict[str, Any], *, history: bool
 ) -> list[Any]:
     started = _moment(detail.get("startDate"))
     stopped = _moment(detail.get("stopDate")) or datetime.now(UTC)
@@ -84,7 +100,7 @@ def _ending_actions(
         for attribute, field in ((ExecutionItem.error, "error"), (ExecutionItem.cause, "cause")):
             if detail.get(field):
                 actions.append(attribute.set(str(detail[field])[:32_768]))
-        node = _failed_node(str(detail.get("executionArn", "")))
+        node = _failed_node(str(detail.get("executionArn", ""))) if history else None
         if node:
             actions.append(ExecutionItem.failed_node.set(node))
     return actions

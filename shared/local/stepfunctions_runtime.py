@@ -83,9 +83,11 @@ def install_stepfunctions_runtime() -> None:
     from moto.stepfunctions.parser.asl.jsonata import jsonata
     from moto.stepfunctions.responses import StepFunctionResponse
 
+    from shared.local.stepfunctions_control import install_stepfunctions_control
     from shared.local.stepfunctions_versions import install_version_starts
 
     install_version_starts()
+    install_stepfunctions_control()
 
     jsonata._eval_jsonata = evaluate_jsonata
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]

@@ -14,6 +14,10 @@ from tests.integration.executions.support import (
     waiting_workflow,
 )
 from tests.integration.executions.test_status_updates import run_to_end, running_count
+from tests.workflows.cases import chain, node
+from tests.workflows.fixtures import echo_server
+
+__all__ = ["echo_server"]
 
 
 def read(api, world, execution_id: str) -> dict[str, Any]:
@@ -53,15 +57,76 @@ def test_rerun_starts_the_same_version_with_the_same_input(api, alpha, status_wa
     assert ended["output"] == {"v": 1, "name": "Ada"} and ended["version"] == 1
 
 
-def test_redrive_refuses_a_running_execution_and_says_the_emulation_cannot_redrive(api, alpha, status_watcher) -> None:
+def fetching_workflow(url: str) -> dict[str, Any]:
+    return {
+        "name": "fetching",
+        "nodes": [
+            node("start", "manual"),
+            node("prepare", "transform", expression="{'name': $states.input.name, 'prepared': $millis()}"),
+            node("call", "http_request", method="POST", url=url, body={"name": "{% $states.input.name %}"}),
+            node("shape", "transform", expression="{'status': $states.input.status, 'echo': $states.input.body.body}"),
+        ],
+        "edges": chain("start", "prepare", "call", "shape"),
+    }
+
+
+def test_redrive_runs_a_failed_execution_again_from_the_failed_step(
+    api, alpha, admin_headers, echo_server, status_watcher
+) -> None:
+    editor = alpha.headers[Role.EDITOR]
+    fetching = create_and_publish(api, alpha.headers[Role.OWNER], fetching_workflow(f"{echo_server}/hook"))
+    # The tenant does not allow requests to 127.0.0.1 yet: the call step fails (the SSRF guard blocks it).
+    failed = run_to_end(api, alpha, fetching, {"name": "Ada"})
+    assert (failed["status"], failed["error"], failed["failed_node"]) == ("FAILED", "HttpRequestBlocked", "call")
+    history = api.get(f"/v1/executions/{failed['execution_id']}/history", headers=editor).json()["steps"]
+    prepared = next(step["output"] for step in history if step["node_id"] == "prepare")
+    allowed = api.patch(
+        f"/v1/tenants/{alpha.tenant_id}",
+        headers=admin_headers,
+        json={"settings": {"http_allowed_hosts": ["127.0.0.1"]}},
+    )
+    assert allowed.status_code == 200, allowed.text
+
+    redriven = api.post(f"/v1/executions/{failed['execution_id']}/redrive", headers=editor)
+
+    assert redriven.status_code == 202, redriven.text
+    ended = wait_until(
+        lambda: read(api, alpha, failed["execution_id"]),
+        lambda record: record["status"] == "SUCCEEDED",
+    )
+    assert ended["output"] == {"status": 200, "echo": {"name": "Ada"}} and ended["redrive_count"] == 1
+    assert ended["error"] is None and ended["failed_node"] is None and ended["stopped_at"] is not None
+    steps = api.get(f"/v1/executions/{failed['execution_id']}/history", headers=editor).json()["steps"]
+    # The steps before the failure ran once: the redrive entered the failed step with the input it had then.
+    assert [(step["node_id"], step["status"]) for step in steps] == [
+        ("start", "SUCCEEDED"),
+        ("prepare", "SUCCEEDED"),
+        ("call", "FAILED"),
+        ("call", "SUCCEEDED"),
+        ("shape", "SUCCEEDED"),
+    ]
+    assert steps[3]["input"] == prepared
+    assert wait_until(lambda: running_count(alpha), lambda running: running == 0) == 0
+    # Only a failed, timed-out or aborted execution redrives.
+    assert api.post(f"/v1/executions/{failed['execution_id']}/redrive", headers=editor).status_code == 409
+
+
+def test_redrive_refuses_running_succeeded_and_express_executions(api, alpha, status_watcher) -> None:
     owner, editor = alpha.headers[Role.OWNER], alpha.headers[Role.EDITOR]
     slow = create_and_publish(api, owner, waiting_workflow(60))
     running = api.post(f"/v1/workflows/{slow}/executions", headers=editor, json={"input": {}}).json()
-    failing = create_and_publish(api, owner, failing_workflow())
-    failed = run_to_end(api, alpha, failing, {})
+    greet = create_and_publish(api, owner, transform_workflow("$states.input"))
+    succeeded = run_to_end(api, alpha, greet, {})
+    express = create_and_publish(api, owner, failing_workflow(mode="express"))
+    failed_express = api.post(
+        f"/v1/workflows/{express}/executions", params={"wait": "true"}, headers=editor, json={"input": {}}
+    ).json()
+    assert failed_express["status"] == "FAILED"
 
-    assert api.post(f"/v1/executions/{running['execution_id']}/redrive", headers=editor).status_code == 409
-    # moto has no RedriveExecution: locally the route says so instead of pretending (in the cloud it redrives).
-    refused = api.post(f"/v1/executions/{failed['execution_id']}/redrive", headers=editor)
-    assert refused.status_code == 501, refused.text
-    assert refused.json()["type"].endswith("/redrive-unavailable")
+    for execution in (running, succeeded, failed_express):
+        refused = api.post(f"/v1/executions/{execution['execution_id']}/redrive", headers=editor)
+        assert refused.status_code == 409, refused.text
+    assert (
+        api.post(f"/v1/executions/{running['execution_id']}/redrive", headers=alpha.headers[Role.VIEWER]).status_code
+        == 403
+    )

@@ -15,7 +15,7 @@ from tests.integration.executions.support import create_and_publish, transform_w
 from tests.integration.tenancy.conftest import TenantWorld
 
 
-def start(api, world: TenantWorld, workflow_id: str):  # type: ignore[no-untyped-def]
+def start(api, world: TenantWorld, workflow_id: str):
     return api.post(f"/v1/workflows/{workflow_id}/executions", headers=world.headers[Role.EDITOR], json={"input": {}})
 
 

@@ -1,0 +1,112 @@
+"""Synchronous express executions (`?wait=true`): StartSyncExecution, bounded, and the record updated from its result.
+
+Express workflows emit no "Step Functions Execution Status Change" events, so nothing else would tell the record
+how the execution ended: the result of StartSyncExecution is applied here as the same two status changes an event
+would bring (RUNNING, then the end), through the same conditional updates, and followed by the same slots, metrics
+and error workflow as the execution_events function's. The bound is the HTTP request's: an execution still running
+when it passes keeps its record RUNNING (see docs/executions.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+from shared.aws.clients import s3_client, stepfunctions_sync_client
+from shared.executions.model import Execution, ExecutionStatus
+from shared.executions.naming import ExecutionName
+from shared.executions.payloads import state_machine_reference
+from shared.executions.queries import find_execution, summary_of
+from shared.executions.settle import settle_change
+from shared.executions.start import record_start_failure
+from shared.executions.status import apply_status_change
+from shared.executions.targets import RunTarget
+from shared.observability import logger, metrics
+from shared.problems import ProblemError
+from shared.settings import get_settings
+from shared.store.executions import ExecutionItem
+from shared.store.tenant_scoped import TenantContext
+
+# API Gateway ends an integration after 29 s: the default wait leaves room to record the end and answer.
+SYNC_WAIT_SECONDS = 25.0
+# How much longer than the wait the client reads before giving up on the answer.
+_READ_MARGIN_SECONDS = 2.0
+
+
+class SyncWaitExceeded(ProblemError):
+    status = 504
+    slug = "sync-wait-exceeded"
+    title = "The execution did not end within the wait"
+
+
+def run_synchronously(
+    tenant: TenantContext,
+    record: ExecutionItem,
+    target: RunTarget,
+    name: ExecutionName,
+    state_input: str,
+    wait_seconds: float,
+) -> ExecutionItem:
+    """Runs the recorded execution with StartSyncExecution; the record as its end left it."""
+    client = stepfunctions_sync_client(wait_seconds + _READ_MARGIN_SECONDS)
+    try:
+        result: dict[str, Any] = dict(
+            client.start_sync_execution(stateMachineArn=target.version_arn, name=str(name), input=state_input)
+        )
+    except ClientError as error:
+        raise record_start_failure(tenant, record, error) from error
+    except ReadTimeoutError as error:
+        raise SyncWaitExceeded(
+            f"Execution {record.execution_id} was still running after {wait_seconds:g} s; express executions report "
+            "no end, so its record stays RUNNING (start without wait=true, or make the workflow standard)",
+            execution_id=record.execution_id,
+        ) from error
+    for detail in _status_changes(record, result):
+        change = apply_status_change(detail, history=False)
+        if change is not None:
+            settle_change(change, metrics, logger)
+    metrics.flush_metrics()
+    return find_execution(tenant, record.execution_id, consistent=True)
+
+
+def _status_changes(record: ExecutionItem, result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The two events a standard execution would have sent: RUNNING, then its end."""
+    started = _epoch_milliseconds(result.get("startDate")) or int(record.started_at.timestamp() * 1000)
+    common = {
+        "executionArn": result.get("executionArn", record.execution_arn),
+        "stateMachineArn": result.get("stateMachineArn"),
+        "name": result.get("name"),
+        "startDate": started,
+        "input": result.get("input"),
+    }
+    # StartSyncExecution's statuses are SUCCEEDED, FAILED and TIMED_OUT, which are also execution statuses.
+    ended = {
+        **common,
+        "status": ExecutionStatus(str(result["status"])).value,
+        "stopDate": _epoch_milliseconds(result.get("stopDate")),
+        "output": result.get("output"),
+        "error": result.get("error"),
+        "cause": result.get("cause"),
+    }
+    return [{**common, "status": ExecutionStatus.RUNNING.value}, ended]
+
+
+def _epoch_milliseconds(moment: Any) -> int | None:
+    return int(moment.timestamp() * 1000) if moment is not None else None
+
+
+def sync_answer(item: ExecutionItem) -> Execution:
+    """The ended execution as the wait=true answer: payloads kept in S3 (over 64 KB) are returned by reference,
+    `{"payload_ref": {"bucket", "key", "bytes"}}`, as a state machine receives a large input; GET
+    /v1/executions/{id} returns them inline."""
+    return Execution(
+        **summary_of(item).model_dump(),
+        input=_reference(item.input_ref) if item.input_ref else item.input,
+        output=_reference(item.output_ref) if item.output_ref else item.output,
+    )
+
+
+def _reference(key: str) -> dict[str, Any]:
+    size = s3_client().head_object(Bucket=get_settings().require("bucket_payloads"), Key=key)["ContentLength"]
+    return state_machine_reference(key, size)
