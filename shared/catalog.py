@@ -185,8 +185,6 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/workflows/{workflow_id}/diff"),
             HttpRoute("POST", "/v1/workflows/{workflow_id}/rollback"),
             HttpRoute("GET", "/v1/workflows/{workflow_id}/export"),
-            HttpRoute("POST", "/v1/workflows/{workflow_id}/runs"),
-            HttpRoute("GET", "/v1/workflows/{workflow_id}/runs/{run_id}"),
         ),
         grants=(
             *AUTHENTICATED,

@@ -1,4 +1,4 @@
-"""Workflows: drafts, validation, publishing, versions, diff, rollback, export/import and (for now) runs."""
+"""Workflows: drafts, validation, publishing, versions, diff, rollback, export/import (runs: the executions API)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from shared.workflows.schema import workflow_json_schema
 from shared.workflows.service import (
     PublishRequest,
     RollbackRequest,
-    Run,
-    RunRequest,
     TenantWorkflows,
     ValidationReport,
     VersionDetail,
@@ -166,20 +164,3 @@ def rollback_workflow(
 )
 def export_workflow(workflow_id: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> WorkflowExport:
     return _workflows(tenant, principal).export(workflow_id)
-
-
-@router.post(
-    "/v1/workflows/{workflow_id}/runs", status_code=202, response_model=Run, summary="Run the live version (minimal)"
-)
-def start_run(
-    workflow_id: str,
-    tenant: CurrentTenant,
-    principal: CurrentPrincipal,
-    request: Annotated[RunRequest | None, Body()] = None,
-) -> Run:
-    return _workflows(tenant, principal).start_run(workflow_id, request or RunRequest())
-
-
-@router.get("/v1/workflows/{workflow_id}/runs/{run_id}", response_model=Run, summary="Read a run")
-def read_run(workflow_id: str, run_id: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> Run:
-    return _workflows(tenant, principal).get_run(workflow_id, run_id)

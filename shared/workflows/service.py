@@ -1,4 +1,6 @@
-"""Workflows of a tenant: drafts, validation, publishing to Step Functions, versions, rollback, export/import, runs.
+"""Workflows of a tenant: drafts, validation, publishing to Step Functions, versions, rollback, export/import.
+
+Running a published workflow is the executions feature's (shared/executions/start.py): records, quotas, triggers.
 
 Nothing reaches AWS or the table before the workflow validated; every lookup goes through the tenant's repository,
 so another tenant's workflow simply does not exist here.
@@ -12,7 +14,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from shared.aws.clients import stepfunctions_client
@@ -95,21 +96,6 @@ class RollbackRequest(BaseModel):
 class WorkflowExport(BaseModel):
     format: Literal["nexus-forge.workflow/v1"] = "nexus-forge.workflow/v1"
     workflow: dict[str, Any]
-
-
-class RunRequest(BaseModel):
-    input: Any = Field(default_factory=dict)
-
-
-class Run(BaseModel):
-    run_id: str
-    workflow_id: str
-    status: str
-    output: Any = None
-    error: str | None = None
-    cause: str | None = None
-    started_at: datetime
-    stopped_at: datetime | None = None
 
 
 @cache
@@ -286,39 +272,6 @@ class TenantWorkflows:
         self.workflows.save(item)
         return _to_summary(item)
 
-    # -- runs (the executions feature takes these over) ---------------------------------------------------------
-
-    def start_run(self, workflow_id: str, request: RunRequest) -> Run:
-        item = self._get(workflow_id)
-        if item.live_version is None:
-            raise Conflict("The workflow has no published version to run; publish it first")
-        run_id = uuid.uuid4().hex
-        stepfunctions_client().start_execution(
-            stateMachineArn=placement().alias_arn(workflow_id), name=run_id, input=json.dumps(request.input)
-        )
-        return self.get_run(workflow_id, run_id)
-
-    def get_run(self, workflow_id: str, run_id: str) -> Run:
-        self._get(workflow_id)
-        execution_arn = _execution_arn(placement().state_machine_name(workflow_id), run_id)
-        try:
-            execution = stepfunctions_client().describe_execution(executionArn=execution_arn)
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("ExecutionDoesNotExist", "InvalidArn"):
-                raise NotFound(f"No run {run_id!r} of workflow {workflow_id!r}") from error
-            raise
-        output = execution.get("output")
-        return Run(
-            run_id=run_id,
-            workflow_id=workflow_id,
-            status=execution["status"],
-            output=json.loads(output) if output else None,
-            error=execution.get("error"),
-            cause=execution.get("cause"),
-            started_at=execution["startDate"],
-            stopped_at=execution.get("stopDate"),
-        )
-
     # -- helpers ------------------------------------------------------------------------------------------------
 
     def _get(self, workflow_id: str) -> WorkflowItem:
@@ -391,11 +344,6 @@ def _count_states(scope: dict[str, Any]) -> int:
         for inner in [*state.get("Branches", []), *([state["ItemProcessor"]] if "ItemProcessor" in state else [])]:
             total += _count_states(inner)
     return total
-
-
-def _execution_arn(state_machine_name: str, run_id: str) -> str:
-    where = placement()
-    return f"arn:aws:states:{where.region}:{where.account}:execution:{state_machine_name}:{run_id}"
 
 
 def _to_summary(item: WorkflowItem) -> WorkflowSummary:

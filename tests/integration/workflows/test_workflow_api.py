@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,8 +16,15 @@ from tests.workflows.cases import chain, node
 
 
 @pytest.fixture
-def api(emulated_aws, issuer) -> TestClient:
-    return TestClient(create_platform_api(issuer), raise_server_exceptions=False)
+def api(emulated_aws, issuer) -> Iterator[TestClient]:
+    """The platform's API, with the status-change events (as forge dev delivers them) that end execution records."""
+    from shared.local.emulation import LOCAL_PREFIX
+    from shared.local.execution_watcher import ExecutionStatusWatcher
+
+    watcher = ExecutionStatusWatcher(emulated_aws, LOCAL_PREFIX)
+    watcher.start()
+    yield TestClient(create_platform_api(issuer), raise_server_exceptions=False)
+    watcher.stop()
 
 
 def tenant_headers(api: TestClient, issuer: LocalIssuer, admin_headers: dict[str, str], slug: str) -> dict[str, str]:
@@ -40,12 +48,13 @@ def greeting(text: str, name: str = "greeter") -> dict[str, Any]:
 
 
 def run_to_end(api: TestClient, headers: dict[str, str], workflow_id: str, run_input: Any = None) -> dict[str, Any]:
-    started = api.post(f"/v1/workflows/{workflow_id}/runs", headers=headers, json={"input": run_input or {}})
+    """Runs the live version through the executions API and waits for the record's end."""
+    started = api.post(f"/v1/workflows/{workflow_id}/executions", headers=headers, json={"input": run_input or {}})
     assert started.status_code == 202, started.text
-    run_id = started.json()["run_id"]
+    execution_id = started.json()["execution_id"]
     finished: dict[str, Any] = wait_until(
-        lambda: api.get(f"/v1/workflows/{workflow_id}/runs/{run_id}", headers=headers).json(),
-        lambda run: run["status"] != "RUNNING",
+        lambda: api.get(f"/v1/executions/{execution_id}", headers=headers).json(),
+        lambda execution: execution["status"] != "RUNNING",
     )
     return finished
 
@@ -135,13 +144,16 @@ def test_delete_refuses_while_executions_run_unless_forced(api: TestClient, owne
     }
     workflow_id = api.post("/v1/workflows", headers=owner, json=slow).json()["id"]
     assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).status_code == 201
-    run_id = api.post(f"/v1/workflows/{workflow_id}/runs", headers=owner, json={"input": {}}).json()["run_id"]
+    started = api.post(f"/v1/workflows/{workflow_id}/executions", headers=owner, json={"input": {}})
+    execution_id = started.json()["execution_id"]
 
     refused = api.delete(f"/v1/workflows/{workflow_id}", headers=owner)
     assert refused.status_code == 409 and refused.json()["running_executions"] == 1
     assert api.delete(f"/v1/workflows/{workflow_id}", headers=owner, params={"force": "true"}).status_code == 204
     assert api.get(f"/v1/workflows/{workflow_id}", headers=owner).status_code == 404
-    assert api.get(f"/v1/workflows/{workflow_id}/runs/{run_id}", headers=owner).status_code == 404
+    # The record stays (the tenant's history); Step Functions' step history went with the state machine.
+    assert api.get(f"/v1/executions/{execution_id}", headers=owner).status_code == 200
+    assert api.get(f"/v1/executions/{execution_id}/history", headers=owner).status_code == 410
 
 
 def test_delete_of_an_idle_published_workflow_removes_it(api: TestClient, owner: dict[str, str]) -> None:
@@ -161,7 +173,7 @@ def test_a_tenant_cannot_touch_or_reference_another_tenants_workflow(
 
     assert api.get(f"/v1/workflows/{workflow_id}", headers=other).status_code == 404
     assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=other).status_code == 404
-    assert api.post(f"/v1/workflows/{workflow_id}/runs", headers=other, json={}).status_code == 404
+    assert api.post(f"/v1/workflows/{workflow_id}/executions", headers=other, json={}).status_code == 404
     assert api.delete(f"/v1/workflows/{workflow_id}", headers=other).status_code == 404
     assert api.get("/v1/workflows", headers=other).json()["items"] == []
 
