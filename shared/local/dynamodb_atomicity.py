@@ -1,17 +1,28 @@
-"""DynamoDB's per-item atomicity, for the emulation: moto checks a condition and then writes, and snapshots whole
-tables for a transaction, without a lock. Concurrent requests (`forge dev` serves them on threads) could then both
-pass the same condition — two executions for one idempotency key — or fail copying a table another thread is
-changing. One lock around moto's item operations makes each one atomic, as DynamoDB is.
+"""DynamoDB's per-item and transactional atomicity, for the emulation.
+
+moto checks a condition and then writes, without a lock: concurrent requests (`forge dev` serves them on threads)
+could both pass the same condition — two executions for one idempotency key. One lock around moto's item operations
+makes each one atomic, as DynamoDB is. Reads take the same lock in the request handler, so the answer is built from
+an item no update is changing in place at the same moment.
+
+moto also backs up every table a transaction touches (a deep copy of the whole table, items and all) to roll back a
+cancelled transaction; with tables that grow under load that copy was most of the emulation's time, under the lock.
+`TransactWriteItems` here runs moto's own per-item checks and writes in the same order, and on cancellation puts back
+only the items the transaction touched — what DynamoDB guarantees: all or nothing, every condition checked against the
+state before the transaction.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from collections.abc import Callable
 from typing import Any
 
-_OPERATIONS = ("put_item", "get_item", "query", "scan", "update_item", "delete_item", "transact_write_items")
+_OPERATIONS = ("put_item", "get_item", "query", "scan", "update_item", "delete_item")
+# Handler actions that read items: their answer is converted from moto's live items while the lock is held.
+_READ_ACTIONS = ("get_item", "query", "scan", "batch_get_item", "transact_get_items")
 _lock = threading.RLock()
 _installed = False
 
@@ -22,9 +33,13 @@ def install_dynamodb_atomicity() -> None:
     if _installed:
         return
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     for name in _OPERATIONS:
         setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend.transact_write_items = _serialised(transact_write_items)  # type: ignore[method-assign]
+    for name in _READ_ACTIONS:
+        setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
     _installed = True
 
 
@@ -35,3 +50,129 @@ def _serialised(operation: Callable[..., Any]) -> Callable[..., Any]:
             return operation(*args, **kwargs)
 
     return run
+
+
+class _TouchedItems:
+    """The items a transaction is about to change, as they were before it, to put back if it is cancelled."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self._before: dict[tuple[str, Any, Any], tuple[Any, Any, Any, Any]] = {}
+
+    def remember(self, table_name: str, key: dict[str, Any]) -> None:
+        table = self.backend.tables.get(table_name)
+        if table is None:
+            return  # moto reports the missing table for this operation; nothing of it can change
+        try:
+            hash_value, range_value = self.backend.get_keys_value(table, key)
+        except Exception:  # noqa: BLE001 - an invalid key fails its operation in moto's own code, changing nothing
+            return
+        marker = (table_name, hash_value, range_value)
+        if marker not in self._before:
+            current = table.get_item(hash_value, range_value)
+            # Updates change moto's item in place: keep a copy of what it was.
+            self._before[marker] = (table, hash_value, range_value, copy.deepcopy(current))
+
+    def restore(self) -> None:
+        for table, hash_value, range_value, before in self._before.values():
+            if before is None:
+                table.delete_item(hash_value, range_value)
+            elif range_value is not None:
+                table.items[hash_value][range_value] = before
+            else:
+                table.items[hash_value] = before
+
+
+def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    """moto's `DynamoDBBackend.transact_write_items`, rolling back the touched items instead of whole tables."""
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    touched = _TouchedItems(self)
+    target_items: set[tuple[str, str]] = set()
+    errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+    for item in transact_items:
+        if len(list(item.keys())) > 1:
+            raise TransactWriteSingleOpException
+        try:
+            op_type, op = next(iter(item.items()))
+            _apply(self, op_type, op, touched, target_items)
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            touched.restore()
+            raise
+        except ConditionalCheckFailed as error:
+            errors.append(("ConditionalCheckFailed", str(error.message), getattr(error, "returned_item", None)))
+        except Exception as error:  # noqa: BLE001 - reported as this operation's cancellation reason, as moto does
+            errors.append((type(error).__name__, str(error), None))
+
+    if any(code is not None for code, _, _ in errors):
+        touched.restore()
+        raise TransactionCanceledException(errors)
+
+
+def _apply(
+    backend: Any, op_type: str, op: dict[str, Any], touched: _TouchedItems, target_items: set[tuple[str, str]]
+) -> None:
+    """One operation of a transaction, as moto runs it: the condition against the current item, then the write."""
+    from moto.dynamodb.exceptions import MultipleTransactionsException
+
+    if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+        raise ValueError("Unsupported transaction operation")
+    table_name = op["TableName"]
+    condition_expression = op.get("ConditionExpression")
+    names = op.get("ExpressionAttributeNames")
+    values = op.get("ExpressionAttributeValues")
+    if op_type == "Put":
+        table = backend.get_table(table_name)
+        key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+        if table.range_key_attr is not None:
+            key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    else:
+        key = op["Key"]
+    unique = (str(table_name), str(dict(sorted(key.items()))))
+    if unique in target_items:  # one operation per item in a transaction
+        raise MultipleTransactionsException()
+    target_items.add(unique)
+    touched.remember(table_name, key)
+
+    _check_condition(backend, table_name, key, op)
+    conditions = {
+        "condition_expression": condition_expression,
+        "expression_attribute_names": names,
+        "expression_attribute_values": values,
+    }
+    if op_type == "Put":
+        backend.put_item(table_name, op["Item"], **conditions)
+    elif op_type == "Delete":
+        backend.delete_item(table_name, key, **conditions)
+    elif op_type == "Update":
+        backend.update_item(table_name, key, update_expression=op["UpdateExpression"], **conditions)
+
+
+def _check_condition(backend: Any, table_name: str, key: dict[str, Any], op: dict[str, Any]) -> None:
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import ConditionalCheckFailed
+
+    condition_expression = op.get("ConditionExpression")
+    if condition_expression is None:
+        return
+    current = backend.get_item(table_name, key)
+    condition = get_filter_expression(
+        condition_expression, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    )
+    if not condition.expr(current):
+        returned = None
+        if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+            returned = current.to_json()["Attributes"]
+        failed = ConditionalCheckFailed(item=returned)
+        failed.returned_item = returned  # type: ignore[attr-defined]
+        raise failed

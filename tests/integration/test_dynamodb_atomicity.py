@@ -1,0 +1,136 @@
+"""The emulation's DynamoDB: transactions are all or nothing, conditions hold under concurrency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
+
+TABLE = "atomicity"
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Any]:
+    install_dynamodb_atomicity()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName=TABLE,
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in ("pk", "sk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield client
+
+
+def _key(pk: str, sk: str = "item") -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _items(client: Any) -> dict[str, dict[str, Any]]:
+    return {item["pk"]["S"]: item for item in client.scan(TableName=TABLE, ConsistentRead=True)["Items"]}
+
+
+def _add(pk: str, amount: int = 1) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": TABLE,
+            "Key": _key(pk),
+            "UpdateExpression": "ADD n :amount",
+            "ExpressionAttributeValues": {":amount": {"N": str(amount)}},
+        }
+    }
+
+
+def test_a_cancelled_transaction_puts_back_every_item_it_touched(dynamodb: Any) -> None:
+    dynamodb.put_item(TableName=TABLE, Item={**_key("counter"), "n": {"N": "5"}})
+    dynamodb.put_item(TableName=TABLE, Item={**_key("doomed"), "v": {"S": "kept"}})
+    dynamodb.put_item(TableName=TABLE, Item={**_key("guard"), "open": {"BOOL": False}})
+    before = _items(dynamodb)
+
+    with pytest.raises(ClientError) as raised:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                _add("counter"),  # changes moto's item in place before the guard fails
+                {"Put": {"TableName": TABLE, "Item": {**_key("new"), "v": {"S": "x"}}}},
+                {"Delete": {"TableName": TABLE, "Key": _key("doomed")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": _key("guard"),
+                        "ConditionExpression": "#open = :yes",
+                        "ExpressionAttributeNames": {"#open": "open"},
+                        "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+                    }
+                },
+            ]
+        )
+
+    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    reasons = [reason["Code"] for reason in raised.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "None", "ConditionalCheckFailed"]
+    assert _items(dynamodb) == before
+
+
+def test_an_invalid_operation_after_a_write_leaves_nothing_written(dynamodb: Any) -> None:
+    dynamodb.put_item(TableName=TABLE, Item={**_key("counter"), "n": {"N": "1"}})
+    dynamodb.put_item(TableName=TABLE, Item={**_key("text"), "n": {"S": "not a number"}})
+    before = _items(dynamodb)
+
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=[_add("counter"), _add("text")])
+
+    assert _items(dynamodb) == before
+
+
+def test_a_committed_transaction_writes_every_item(dynamodb: Any) -> None:
+    dynamodb.put_item(TableName=TABLE, Item={**_key("counter"), "n": {"N": "1"}})
+
+    dynamodb.transact_write_items(
+        TransactItems=[_add("counter", 2), {"Put": {"TableName": TABLE, "Item": {**_key("new"), "v": {"S": "x"}}}}]
+    )
+
+    items = _items(dynamodb)
+    assert items["counter"]["n"] == {"N": "3"}
+    assert items["new"]["v"] == {"S": "x"}
+
+
+def test_concurrent_transactions_for_one_key_start_exactly_one_and_lose_no_counts(dynamodb: Any) -> None:
+    def claim(attempt: int) -> bool:
+        try:
+            dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": TABLE,
+                            "Item": {**_key("claim"), "by": {"N": str(attempt)}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    _add("claims"),
+                ]
+            )
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "TransactionCanceledException"
+            return False
+        return True
+
+    def count(attempt: int) -> None:
+        dynamodb.transact_write_items(TransactItems=[_add("total"), _add(f"own-{attempt}")])
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        claimed = list(pool.map(claim, range(64)))
+        list(pool.map(count, range(64)))
+
+    items = _items(dynamodb)
+    assert claimed.count(True) == 1
+    assert items["claims"]["n"] == {"N": "1"}
+    assert items["total"]["n"] == {"N": "64"}
+    assert sum(1 for pk in items if pk.startswith("own-")) == 64
