@@ -50,6 +50,15 @@ _WORKFLOW_MACHINES_MANAGE = (
     "states:TagResource",
 )
 _WORKFLOW_EXECUTIONS = ("states:DescribeExecution", "states:StopExecution")
+# START: what starting a run and following it takes; RUN adds what the executions API does to runs.
+_WORKFLOW_STARTS = {
+    Access.START: ("states:StartExecution",),
+    Access.RUN: ("states:StartExecution", "states:StartSyncExecution"),
+}
+_WORKFLOW_RUNS = {
+    Access.START: ("states:GetExecutionHistory",),
+    Access.RUN: ("states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"),
+}
 
 _READ_WRITE = {Access.READ: (True, False), Access.WRITE: (False, True), Access.READ_WRITE: (True, True)}
 
@@ -88,6 +97,8 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
                 GrantPolicy(("states:DescribeExecution",), (names.execution_arns(resource),)),
             ]
         case WorkflowStateMachinesSpec():
+            if access in _WORKFLOW_STARTS:
+                return _run_workflow_machines(resource, access, names)
             if access is not Access.MANAGE:
                 raise UnsupportedGrant(f"{access.value!r} access is not defined for WorkflowStateMachinesSpec")
             return _manage_workflow_machines(resource, names)
@@ -105,4 +116,14 @@ def _manage_workflow_machines(machines: WorkflowStateMachinesSpec, names: Resour
         GrantPolicy(_WORKFLOW_MACHINES_MANAGE, (f"{arn_prefix}-*",)),
         GrantPolicy(_WORKFLOW_EXECUTIONS, (names.execution_arns(machines),)),
         GrantPolicy(("iam:PassRole",), (execution_role,)),
+    ]
+
+
+def _run_workflow_machines(
+    machines: WorkflowStateMachinesSpec, access: Access, names: ResourceNames
+) -> list[GrantPolicy]:
+    """Starting any workflow machine (its versions and aliases too), and acting on the executions of them all."""
+    return [
+        GrantPolicy(_WORKFLOW_STARTS[access], (f"{names.workflow_arn_prefix(machines)}-*",)),
+        GrantPolicy(_WORKFLOW_RUNS[access], (names.execution_arns(machines),)),
     ]

@@ -30,6 +30,8 @@ class Access(StrEnum):
     WRITE = "write"
     READ_WRITE = "read_write"
     START = "start"
+    # Workflow state machines: start (also synchronously), read the history of, stop and redrive their executions.
+    RUN = "run"
     # Create, update, version, alias, delete, start and stop the workflow state machines, and pass their role.
     MANAGE = "manage"
 
@@ -196,6 +198,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
         name="executions",
         description="Executions of workflows: start (quotas, Idempotency-Key), read, list, per-step history",
         memory_mb=512,
+        # A synchronous express start waits up to 25 s, within API Gateway's 29.
+        timeout_seconds=29,
         routes=(
             HttpRoute("POST", "/v1/workflows/{workflow_id}/executions"),
             HttpRoute("GET", "/v1/executions"),
@@ -208,9 +212,10 @@ CATALOG: tuple[FunctionSpec, ...] = (
         ),
         grants=(
             *AUTHENTICATED,
+            Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
-            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.RUN),
         ),
     ),
     FunctionSpec(
@@ -246,7 +251,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
-            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            # Error workflows start; a failure's node is read from the execution's history.
+            Grant(WORKFLOW_STATE_MACHINES, Access.START),
         ),
     ),
     FunctionSpec(

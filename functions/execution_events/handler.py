@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.aws.eventbridge import EventBridgeEvent
 from shared.executions.settle import settle_change
 from shared.executions.status import apply_status_change
 
@@ -17,9 +17,8 @@ metrics = Metrics()
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@event_source(data_class=EventBridgeEvent)
-def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    change = apply_status_change(dict(event.detail))
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    change = apply_status_change(EventBridgeEvent.model_validate(event).detail)
     if change is None:
         return {"applied": False}
     record = change.record

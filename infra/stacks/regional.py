@@ -11,6 +11,7 @@ from infra.constants import OUTPUT_ALARM_TOPIC_ARN, OUTPUT_API_ID, OUTPUT_API_UR
 from infra.constructs.api_domain import ApiDomain
 from infra.constructs.catalog_functions import CatalogFunctions
 from infra.constructs.cursor_secret import CursorSecret
+from infra.constructs.execution_dashboard import ExecutionDashboard
 from infra.constructs.execution_events import ExecutionEvents
 from infra.constructs.global_tables import GlobalTables
 from infra.constructs.identity_reference import UserPoolReference
@@ -83,6 +84,7 @@ class RegionalStack(Stack):
         self.api = self._build_api()
         self.events = self._build_execution_events()
         self.observability = self._build_observability()
+        self.execution_dashboard = self._build_execution_dashboard()
         self._build_outputs()
 
     def _build_tables(self) -> GlobalTables | None:
@@ -166,8 +168,22 @@ class RegionalStack(Stack):
             "ExecutionEvents",
             prefix=self.prefix,
             state_machine_arns=[machine.state_machine_arn for machine in self.state_machines.state_machines.values()],
+            workflow_machine_arn_prefix=self.names.workflow_arn_prefix(WORKFLOW_STATE_MACHINES),
+            status_function=self.functions.functions["execution_events"],
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
+        )
+
+    def _build_execution_dashboard(self) -> ExecutionDashboard:
+        return ExecutionDashboard(
+            self,
+            "ExecutionDashboard",
+            prefix=self.prefix,
+            stage=self.config.environment,
+            topic=self.observability.topic,
+            status_function=self.functions.functions["execution_events"],
+            executions_function=self.functions.functions["executions"],
+            status_rule=self.events.workflow_rule,
         )
 
     def _build_observability(self) -> Observability:
