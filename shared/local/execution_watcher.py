@@ -1,16 +1,26 @@
 """The local stand-in for EventBridge's Step Functions status-change events.
 
 In the cloud an EventBridge rule delivers "Step Functions Execution Status Change" events to the execution_events
-function. Locally this watcher polls the emulation's executions of workflow state machines and, on each status
+function. Locally this watcher follows the emulation's executions of workflow state machines and, on each status
 change, invokes the same function through the local Lambda runtime with an event of the same shape.
+
+moto's executor tells the watcher when an execution starts and when it ends (hooks on its execution start and its
+worker's termination), so a change is seen at once without walking every execution ever run; a slower sweep over all
+executions catches what no hook reports (a redrive's restart). Events are delivered by a pool of workers, each
+execution always by the same one, so one execution's events arrive in order while many executions' events are
+applied at the same time, as EventBridge invokes the function concurrently.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
+import time
 import uuid
+import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,48 +32,140 @@ logger = logging.getLogger("nexus_forge.local")
 DETAIL_TYPE = "Step Functions Execution Status Change"
 STATUS_FUNCTION = "execution_events"
 _NOT_ENDED = {"stopDate": None, "output": None, "error": None, "cause": None}
+DEFAULT_WORKERS = 8
+# Executions reported by a hook are looked at at once; the sweep over every execution runs this often.
+SWEEP_SECONDS = 0.5
+
+_listeners: list[Callable[[Any], None]] = []
+_hooks_installed = False
+_hooks_lock = threading.Lock()
+
+
+def _install_execution_hooks() -> None:
+    """Idempotent: moto's executions report their start and their end to the registered listeners."""
+    global _hooks_installed
+    with _hooks_lock:
+        if _hooks_installed:
+            return
+        from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+
+        start = Execution.start
+        terminated = BaseExecutionWorkerCommunication.terminated
+
+        def start_and_report(self: Any) -> None:
+            start(self)
+            _report(self)
+
+        def terminated_and_report(self: Any) -> None:
+            terminated(self)
+            _report(self.execution)
+
+        Execution.start = start_and_report  # type: ignore[method-assign]
+        BaseExecutionWorkerCommunication.terminated = terminated_and_report  # type: ignore[method-assign]
+        _hooks_installed = True
+
+
+def _report(execution: Any) -> None:
+    for listener in list(_listeners):
+        try:
+            listener(execution)
+        except Exception:  # a watcher's failure must not fail the execution that reported to it
+            logger.exception("execution status listener failed")
 
 
 class ExecutionStatusWatcher:
-    def __init__(self, runtime: LocalLambdaRuntime, prefix: str, interval: float = 0.05) -> None:
+    def __init__(
+        self,
+        runtime: LocalLambdaRuntime,
+        prefix: str,
+        interval: float = SWEEP_SECONDS,
+        workers: int = DEFAULT_WORKERS,
+    ) -> None:
         self.runtime = runtime
         self.function_name = function_physical_name(prefix, STATUS_FUNCTION)
         self.machine_prefix = WORKFLOW_STATE_MACHINES.physical_name(prefix) + "-"
         self.interval = interval
-        self._seen: dict[str, str] = {}
+        # Execution ARN → (status, redrive count) last delivered.
+        self._seen: dict[str, tuple[str, int]] = {}
+        self._reported: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._queues: list[queue.SimpleQueue[dict[str, Any] | None]] = [queue.SimpleQueue() for _ in range(workers)]
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="execution-status-watcher", daemon=True)
-        self._thread.start()
+        _install_execution_hooks()
+        _listeners.append(self._reported.put)
+        self._threads = [threading.Thread(target=self._run, name="execution-status-watcher", daemon=True)]
+        self._threads += [
+            threading.Thread(target=self._deliver_from, args=(pending,), name=f"execution-status-{index}", daemon=True)
+            for index, pending in enumerate(self._queues)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
+        if self._reported.put in _listeners:
+            _listeners.remove(self._reported.put)
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._reported.put(None)
+        for pending in self._queues:
+            pending.put(None)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        next_sweep = 0.0
+        while not self._stop.is_set():
             try:
-                self.poll_once()
+                reported = self._reported.get(timeout=max(0.0, next_sweep - time.monotonic()))
+            except queue.Empty:
+                reported = None
+            try:
+                if reported is not None:
+                    self._look_at(reported)
+                if time.monotonic() >= next_sweep:
+                    self.poll_once()
+                    next_sweep = time.monotonic() + self.interval
             except Exception:
                 logger.exception("execution status watcher round failed")
 
     def poll_once(self) -> int:
-        """Delivers one event per status change seen since the last round; returns how many it delivered."""
-        delivered = 0
-        for execution in self._executions():
-            status = execution.exec_status.value if execution.exec_status is not None else None
-            if status is None or self._seen.get(execution.exec_arn) == status:
-                continue
-            described = execution.to_describe_output()
-            if execution.exec_arn not in self._seen and status != "RUNNING":
-                # Step Functions reports RUNNING before any end, even when the end came between two rounds.
-                delivered += self._deliver({**described, "status": "RUNNING", **_NOT_ENDED})
-            self._seen[execution.exec_arn] = status
-            delivered += self._deliver(described)
-        return delivered
+        """Queues one event per status change of any workflow execution since it was last looked at; returns how
+        many it queued."""
+        return sum(self._look_at(execution) for execution in self._executions())
+
+    def _look_at(self, execution: Any) -> int:
+        """Queues the events of a change of this execution not delivered yet (RUNNING first, as Step Functions
+        reports it before any end, even one that came before the watcher looked); returns how many."""
+        if not _machine_name(execution.exec_arn).startswith(self.machine_prefix):
+            return 0
+        status = execution.exec_status.value if execution.exec_status is not None else None
+        if status is None:
+            return 0
+        redrives = int(getattr(execution, "redrive_count", 0) or 0)
+        seen = self._seen.get(execution.exec_arn)
+        if seen == (status, redrives):
+            return 0
+        described = dict(execution.to_describe_output())
+        described.setdefault("redriveCount", redrives)
+        self._seen[execution.exec_arn] = (status, redrives)
+        queued = 0
+        if status != "RUNNING" and (seen is None or seen[1] != redrives):
+            self._queue({**described, "status": "RUNNING", **_NOT_ENDED})
+            queued += 1
+        self._queue(described)
+        return queued + 1
+
+    def _queue(self, described: dict[str, Any]) -> None:
+        shard = zlib.crc32(str(described["executionArn"]).encode()) % len(self._queues)
+        self._queues[shard].put(described)
+
+    def _deliver_from(self, pending: queue.SimpleQueue[dict[str, Any] | None]) -> None:
+        while (described := pending.get()) is not None:
+            try:
+                self._deliver(described)
+            except Exception:
+                logger.exception("execution status delivery failed")
 
     def _deliver(self, described: dict[str, Any]) -> int:
         event = status_change_event(described, self.runtime.account, self.runtime.region)
@@ -82,6 +184,12 @@ class ExecutionStatusWatcher:
             if machine.name.startswith(self.machine_prefix)
             for execution in list(machine.executions)
         ]
+
+
+def _machine_name(execution_arn: str) -> str:
+    """`arn:aws:states:<region>:<account>:execution:<state machine>:<name>` → the state machine's name."""
+    parts = execution_arn.split(":")
+    return parts[6] if len(parts) > 7 else ""
 
 
 def status_change_event(described: dict[str, Any], account: str, region: str) -> dict[str, Any]:

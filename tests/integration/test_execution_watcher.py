@@ -1,0 +1,122 @@
+"""The local stand-in for EventBridge's status-change events: every change of every workflow execution, in order per
+execution, exactly once, from a pool of workers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import boto3
+import pytest
+
+from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, LOCAL_ROLE_ARN
+from shared.local.execution_watcher import ExecutionStatusWatcher
+from shared.local.lambda_runtime import LocalLambdaRuntime
+from shared.resources import WORKFLOW_STATE_MACHINES
+from tests.helpers import wait_until
+
+WORKFLOW_MACHINE = f"{WORKFLOW_STATE_MACHINES.physical_name(LOCAL_PREFIX)}-watched"
+OTHER_MACHINE = f"{LOCAL_PREFIX}-not-a-workflow"
+PASS = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+
+
+class RecordingRuntime(LocalLambdaRuntime):
+    """Records the events the watcher invokes the status function with, in the order each arrives."""
+
+    def __init__(self) -> None:
+        super().__init__(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
+        self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.threads: set[str] = set()
+        self._lock = threading.Lock()
+
+    def invoke(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse") -> dict[str, Any]:
+        detail = json.loads(payload)["detail"]
+        with self._lock:
+            self.events[detail["executionArn"]].append(detail)
+            self.threads.add(threading.current_thread().name)
+        return {"StatusCode": 200}
+
+
+@pytest.fixture
+def recorded(emulated_aws: LocalLambdaRuntime) -> Iterator[RecordingRuntime]:
+    runtime = RecordingRuntime()
+    watcher = ExecutionStatusWatcher(runtime, LOCAL_PREFIX, workers=4)
+    watcher.start()
+    yield runtime
+    watcher.stop()
+
+
+def _machine(name: str) -> str:
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    arn: str = sfn.create_state_machine(name=name, definition=PASS, roleArn=LOCAL_ROLE_ARN)["stateMachineArn"]
+    return arn
+
+
+def test_each_workflow_execution_reports_running_then_its_end_once_and_in_order(recorded: RecordingRuntime) -> None:
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    workflow, other = _machine(WORKFLOW_MACHINE), _machine(OTHER_MACHINE)
+    started = [
+        sfn.start_execution(stateMachineArn=workflow, name=f"run-{index}", input="{}")["executionArn"]
+        for index in range(24)
+    ]
+    ignored = sfn.start_execution(stateMachineArn=other, name="ignored", input="{}")["executionArn"]
+
+    wait_until(lambda: sum(len(recorded.events[arn]) for arn in started), lambda count: count >= 2 * len(started))
+
+    for arn in started:
+        assert [event["status"] for event in recorded.events[arn]] == ["RUNNING", "SUCCEEDED"]
+        assert recorded.events[arn][1]["output"] == "{}" and recorded.events[arn][1]["stopDate"] is not None
+    assert ignored not in recorded.events
+    assert len(recorded.threads) > 1  # delivered by the pool, not one thread
+
+
+@dataclass
+class FakeExecution:
+    """What the watcher reads of one of moto's executions."""
+
+    exec_arn: str
+    exec_status: Enum
+    redrive_count: int = 0
+
+    def to_describe_output(self) -> dict[str, Any]:
+        return {
+            "executionArn": self.exec_arn,
+            "stateMachineArn": self.exec_arn.rsplit(":", 1)[0].replace(":execution:", ":stateMachine:"),
+            "name": self.exec_arn.rsplit(":", 1)[1],
+            "status": self.exec_status,
+            "startDate": datetime(2026, 1, 1, tzinfo=UTC),
+            "stopDate": None if self.exec_status.value == "RUNNING" else datetime(2026, 1, 1, 0, 1, tzinfo=UTC),
+        }
+
+
+Status = Enum("Status", {"RUNNING": "RUNNING", "FAILED": "FAILED"})
+
+
+def test_an_end_seen_late_and_a_redrive_each_report_running_first() -> None:
+    runtime = RecordingRuntime()
+    watcher = ExecutionStatusWatcher(runtime, LOCAL_PREFIX, workers=2)
+    arn = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:execution:{WORKFLOW_MACHINE}:late"
+    execution = FakeExecution(arn, Status.FAILED)
+
+    assert watcher._look_at(execution) == 2  # ended before the watcher looked: RUNNING, then FAILED
+    assert watcher._look_at(execution) == 0  # nothing new
+    execution.redrive_count = 1  # redriven and failed again between two looks
+    assert watcher._look_at(execution) == 2
+    execution.redrive_count, execution.exec_status = 2, Status.RUNNING
+    assert watcher._look_at(execution) == 1
+
+    watcher.start()
+    watcher.stop()  # delivers what was queued before stopping
+    assert [(event["status"], event["redriveCount"]) for event in runtime.events[arn]] == [
+        ("RUNNING", 0),
+        ("FAILED", 0),
+        ("RUNNING", 1),
+        ("FAILED", 1),
+        ("RUNNING", 2),
+    ]
