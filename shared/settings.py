@@ -21,6 +21,13 @@ class PlatformSettings(BaseSettings):
     workflow_state_machines: str | None = None
     table_executions: str | None = None
     table_triggers: str | None = None
+    # The role whose sessions reach only one tenant's partitions (shared/auth/tenant_credentials.py); unset: tenant
+    # data is read with the function's own credentials (platform-level functions).
+    tenant_data_role_arn: str | None = None
+    # API Gateway usage plans per tier are named `<prefix>-<tier>`, tenants' gateway keys `<prefix>-tenant-<id>`
+    # (shared/tenancy/gateway_keys.py), in each of `usage_plan_regions` (empty: this region). Unset: no usage plans.
+    usage_plan_prefix: str | None = None
+    usage_plan_regions: list[str] = Field(default_factory=list)
     # The platform's KMS key (infra/constructs/platform_key.py names it `alias/<prefix>`): encrypts webhook secrets.
     platform_key_alias: str = "alias/nexus-forge-local"
     # `forge dev` only: an AES-GCM key (base64) kept in .forge/, used instead of KMS, whose emulated keys can't be

@@ -1,16 +1,29 @@
-"""EventBridge: Step Functions status changes of the platform's state machines, and the Scheduler group."""
+"""EventBridge: Step Functions status changes of the platform's state machines, and the Scheduler group.
+
+Every status change (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE) of a workflow state machine
+(`<prefix>-wf-*`, any version or alias) goes to the execution_events function, which updates the execution record.
+Failures of the platform's own state machines are also kept in a log group. Express workflows send no status-change
+events at all (docs/executions.md: their synchronous starts record the end from StartSyncExecution's answer).
+"""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change"
 ENDED_BADLY = ["FAILED", "TIMED_OUT", "ABORTED"]
+EVERY_STATUS = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]
+# EventBridge retries a failed delivery with backoff for up to a day; the function's own retries and dead-letter
+# queue cover failures inside it.
+DELIVERY_RETRIES = 185
+DELIVERY_MAX_AGE = Duration.hours(24)
 
 
 class ExecutionEvents(Construct):
@@ -21,6 +34,8 @@ class ExecutionEvents(Construct):
         *,
         prefix: str,
         state_machine_arns: list[str],
+        workflow_machine_arn_prefix: str,
+        status_function: lambda_.IFunction,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -33,6 +48,7 @@ class ExecutionEvents(Construct):
             removal_policy=removal_policy,
         )
         self.rule = self._build_rule(prefix, state_machine_arns)
+        self.workflow_rule = self._build_workflow_rule(prefix, workflow_machine_arn_prefix, status_function)
         self._allow_eventbridge_to_write()
         self.schedule_group = scheduler.CfnScheduleGroup(self, "ScheduleGroup", name=prefix)
 
@@ -48,6 +64,28 @@ class ExecutionEvents(Construct):
                 "detail": {"stateMachineArn": state_machine_arns, "status": ENDED_BADLY},
             },
             targets=[events.CfnRule.TargetProperty(id="StatusChangeLog", arn=self.log_group.log_group_arn)],
+        )
+
+    def _build_workflow_rule(
+        self, prefix: str, workflow_machine_arn_prefix: str, status_function: lambda_.IFunction
+    ) -> events.Rule:
+        return events.Rule(
+            self,
+            "WorkflowStatusRule",
+            rule_name=f"{prefix}-workflow-status",
+            description="Every status change of a tenant workflow's execution, to the execution_events function",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=[STATUS_CHANGE_DETAIL_TYPE],
+                detail={
+                    # The machine's own ARN, also for executions of its versions and aliases.
+                    "stateMachineArn": events.Match.prefix(f"{workflow_machine_arn_prefix}-"),
+                    "status": EVERY_STATUS,
+                },
+            ),
+            targets=[
+                targets.LambdaFunction(status_function, retry_attempts=DELIVERY_RETRIES, max_event_age=DELIVERY_MAX_AGE)
+            ],
         )
 
     def _allow_eventbridge_to_write(self) -> None:

@@ -57,3 +57,16 @@ def s3_client() -> S3Client:
 def kms_client() -> Any:
     """Untyped: the KMS stubs are not among the dev dependencies for two calls (Encrypt, Decrypt)."""
     return _client("kms")
+
+
+def sts_client() -> Any:
+    """Untyped: the STS stubs are not among the dev dependencies for one call (AssumeRole)."""
+    return _client("sts")
+
+
+@cache
+def apigateway_client(region: str | None = None) -> Any:
+    """Untyped (the stubs are not among the dev dependencies); `region`: another region's API, else this one's."""
+    import boto3
+
+    return boto3.client("apigateway", region_name=region, config=_CLIENT_CONFIG)

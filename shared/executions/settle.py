@@ -11,10 +11,12 @@ from shared.executions.model import ExecutionStatus, Trigger
 from shared.executions.start import StartRequest, release_running_slot, start_execution
 from shared.executions.status import AppliedChange, error_workflow_input, needs_error_workflow
 from shared.problems import ProblemError
+from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
 
-# The EMF metrics (namespace NexusForge, dimensions tenant_id and workflow_id) the dashboard and alarms read.
+# The EMF metrics the dashboard and alarms read (infra/constructs/execution_dashboard.py), in namespace NexusForge
+# with three dimension sets: (tenant_id, workflow_id) per workflow, (tenant_id) per tenant, (stage) platform-wide.
 STARTED = "ExecutionsStarted"
 ENDED = "ExecutionsEnded"
 FAILED = "ExecutionsFailed"
@@ -25,6 +27,8 @@ def settle_change(change: AppliedChange, metrics: Metrics, logger: Logger) -> No
     record = change.record
     metrics.add_dimension("tenant_id", change.tenant.tenant_id)
     metrics.add_dimension("workflow_id", str(record.workflow_id))
+    metrics.add_dimensions(tenant_id=change.tenant.tenant_id)
+    metrics.add_dimensions(stage=get_settings().stage)
     status = ExecutionStatus(record.status)
     if status is ExecutionStatus.RUNNING and int(record.revision) == 1:
         metrics.add_metric(name=STARTED, unit=MetricUnit.Count, value=1)

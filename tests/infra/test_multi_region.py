@@ -124,7 +124,7 @@ def test_paging_alarms_notify_the_alarm_topic(templates: dict[str, Template], re
     assert expected <= names
     assert all(alarm["Properties"]["AlarmActions"] for alarm in alarms.values())
     template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "oncall@example.com"})
-    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 2)  # the platform's and the executions'
 
 
 def test_api_has_waf_access_logs_and_throttling(templates: dict[str, Template]):

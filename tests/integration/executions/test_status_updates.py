@@ -46,6 +46,10 @@ def test_a_success_records_output_stop_time_and_duration_and_frees_the_slot(api,
     failures = ended_metrics[0]["ExecutionsFailed"]
     assert (failures if isinstance(failures, list) else [failures]) == [0]
     assert "ExecutionDuration" in ended_metrics[0]
+    # Per workflow, per tenant and platform-wide: what the executions dashboard and its alarms read.
+    (directive,) = ended_metrics[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["tenant_id", "workflow_id"], ["tenant_id"], ["stage"]]
+    assert directive["Namespace"] == "NexusForge" and ended_metrics[0]["stage"] == "local"
 
 
 def test_a_failure_records_error_cause_and_failed_node(api, alpha, status_watcher) -> None:

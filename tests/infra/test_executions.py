@@ -1,0 +1,195 @@
+"""Executions in the cloud: status events of every workflow execution reach execution_events; the executions and
+execution_events roles may do exactly what their code calls; the executions dashboard and its alarms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra.constructs.execution_events import EVERY_STATUS
+from infra.stacks.regional import RegionalStack
+from shared.resources import WORKFLOWS_TABLE
+
+pytestmark = pytest.mark.infra
+
+PREFIX = "nexus-forge-test"
+
+
+def _logical_id(stack: RegionalStack, construct: Any) -> str:
+    return str(stack.resolve(construct.node.default_child.logical_id))
+
+
+def _state_actions(stack: RegionalStack, template: Template, function: str) -> dict[str, set[str]]:
+    """The role's `states:` actions, each with the resources (rendered) it is allowed on."""
+    role = stack.functions.functions[function].role
+    policies = template.find_resources("AWS::IAM::Role")[_logical_id(stack, role)]["Properties"]["Policies"]
+    allowed: dict[str, set[str]] = {}
+    for policy in policies:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for action in actions:
+                if action.startswith("states:"):
+                    allowed.setdefault(action, set()).update(json.dumps(r, sort_keys=True) for r in resources)
+    return allowed
+
+
+def test_every_status_change_of_a_workflow_machine_goes_to_execution_events(
+    stack: RegionalStack, template: Template
+) -> None:
+    status_function = _logical_id(stack, stack.functions.functions["execution_events"])
+    rules = template.find_resources("AWS::Events::Rule", {"Properties": {"Name": f"{PREFIX}-workflow-status"}}).values()
+    (rule,) = rules
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.states"]
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert (
+        sorted(pattern["detail"]["status"])
+        == sorted(EVERY_STATUS)
+        == sorted(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"])
+    )
+    (machine_arn,) = pattern["detail"]["stateMachineArn"]
+    prefix = json.dumps(machine_arn["prefix"])
+    assert f":stateMachine:{PREFIX}-wf-" in prefix
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [status_function, "Arn"]}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+    # EventBridge may invoke the function, from this rule only.
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {
+            "Action": "lambda:InvokeFunction",
+            "Principal": "events.amazonaws.com",
+            "FunctionName": {"Fn::GetAtt": [status_function, "Arn"]},
+            "SourceArn": {"Fn::GetAtt": [_logical_id(stack, stack.events.workflow_rule), "Arn"]},
+        },
+    )
+
+
+def test_failures_of_the_platform_machines_are_still_logged(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "Name": f"{PREFIX}-execution-status",
+            "EventPattern": Match.object_like(
+                {"detail": Match.object_like({"status": ["FAILED", "TIMED_OUT", "ABORTED"]})}
+            ),
+        },
+    )
+
+
+def test_the_executions_role_may_do_what_its_routes_call_and_nothing_more(
+    stack: RegionalStack, template: Template
+) -> None:
+    allowed = _state_actions(stack, template, "executions")
+
+    # start, ?wait=true, history and live events, cancel, redrive
+    assert set(allowed) == {
+        "states:StartExecution",
+        "states:StartSyncExecution",
+        "states:GetExecutionHistory",
+        "states:StopExecution",
+        "states:RedriveExecution",
+    }
+    machines = allowed["states:StartExecution"]
+    assert allowed["states:StartSyncExecution"] == machines and len(machines) == 1
+    assert f":stateMachine:{PREFIX}-wf-*" in next(iter(machines))
+    executions = allowed["states:GetExecutionHistory"]
+    assert allowed["states:StopExecution"] == allowed["states:RedriveExecution"] == executions
+    assert f":execution:{PREFIX}-wf-*:*" in next(iter(executions))
+    # It reads the workflows table (which version to run); it never manages state machines.
+    workflows_table = stack.names.name(WORKFLOWS_TABLE)
+    environment = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"FunctionName": f"{PREFIX}-executions"}}
+    )
+    (function,) = environment.values()
+    assert function["Properties"]["Environment"]["Variables"]["FORGE_TABLE_WORKFLOWS"] == workflows_table
+    assert function["Properties"]["Timeout"] == 29
+
+
+def test_the_execution_events_role_starts_error_workflows_and_reads_histories(
+    stack: RegionalStack, template: Template
+) -> None:
+    allowed = _state_actions(stack, template, "execution_events")
+
+    assert set(allowed) == {"states:StartExecution", "states:GetExecutionHistory"}
+    assert f":execution:{PREFIX}-wf-*:*" in next(iter(allowed["states:GetExecutionHistory"]))
+
+
+def _alarm(template: Template, name: str) -> dict[str, Any]:
+    (alarm,) = template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"AlarmName": f"{PREFIX}-{name}"}}
+    ).values()
+    properties: dict[str, Any] = alarm["Properties"]
+    return properties
+
+
+def _alarms_the_topic(stack: RegionalStack, properties: dict[str, Any]) -> bool:
+    topic = _logical_id(stack, stack.observability.topic)
+    return bool(properties["AlarmActions"] == [{"Ref": topic}])
+
+
+def test_the_failure_rate_and_failed_count_alarms_read_the_platform_wide_emf_metrics(
+    stack: RegionalStack, template: Template
+) -> None:
+    rate = _alarm(template, "executions-failure-rate")
+    queries = {query["Id"]: query for query in rate["Metrics"]}
+    (expression,) = [query for query in rate["Metrics"] if "Expression" in query]
+    assert expression["Expression"] == "IF(ended >= 10, 100 * failed / ended, 0)"
+    for metric_id, name in (("ended", "ExecutionsEnded"), ("failed", "ExecutionsFailed")):
+        stat = queries[metric_id]["MetricStat"]
+        assert stat["Metric"]["Namespace"] == "NexusForge" and stat["Metric"]["MetricName"] == name
+        assert stat["Metric"]["Dimensions"] == [{"Name": "stage", "Value": "test"}] and stat["Stat"] == "Sum"
+    assert rate["Threshold"] == 20 and rate["EvaluationPeriods"] == 2 and _alarms_the_topic(stack, rate)
+
+    failed = _alarm(template, "executions-failed")
+    assert (failed["Namespace"], failed["MetricName"], failed["Statistic"]) == ("NexusForge", "ExecutionsFailed", "Sum")
+    assert failed["Dimensions"] == [{"Name": "stage", "Value": "test"}] and failed["Threshold"] == 25
+    assert _alarms_the_topic(stack, failed)
+
+
+def test_the_worst_tenant_throttles_and_undelivered_status_events_alarm(
+    stack: RegionalStack, template: Template
+) -> None:
+    tenant = _alarm(template, "tenant-executions-failed")
+    (query,) = tenant["Metrics"]
+    assert query["Expression"] == (
+        'SELECT SUM(ExecutionsFailed) FROM SCHEMA("NexusForge", tenant_id) GROUP BY tenant_id '
+        "ORDER BY SUM() DESC LIMIT 1"
+    )
+    throttled = _alarm(template, "executions-start-throttled")
+    assert (throttled["Namespace"], throttled["MetricName"]) == ("AWS/States", "ThrottledEvents")
+    assert throttled["Dimensions"] == [{"Name": "APIName", "Value": "StartExecution"}]
+    undelivered = _alarm(template, "execution-status-undelivered")
+    assert (undelivered["Namespace"], undelivered["MetricName"]) == ("AWS/Events", "FailedInvocations")
+    assert undelivered["Dimensions"] == [
+        {"Name": "RuleName", "Value": {"Ref": _logical_id(stack, stack.events.workflow_rule)}}
+    ]
+    for alarm in (tenant, throttled, undelivered):
+        assert _alarms_the_topic(stack, alarm)
+    # execution_events' errors and throttles alarm like every catalog function's (infra/constructs/observability.py).
+    assert _alarm(template, "execution_events-errors")["MetricName"] == "Errors"
+    assert _alarm(template, "execution_events-throttles")["MetricName"] == "Throttles"
+
+
+def test_the_dashboard_shows_executions_per_tenant_and_per_workflow(template: Template) -> None:
+    (dashboard,) = template.find_resources(
+        "AWS::CloudWatch::Dashboard", {"Properties": {"DashboardName": f"{PREFIX}-executions"}}
+    ).values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for title in (
+        "Executions: started, ended, failed",
+        "Executions: failure rate (%)",
+        "Executions: duration (ms)",
+        "Executions per tenant, top 10",
+        "Failures per tenant, top 10",
+        "Executions per workflow, top 10",
+        "Failures per workflow, top 10",
+        "Slowest workflows: average duration (ms), top 10",
+        "Status events: undelivered, errors, throttles",
+    ):
+        assert title in body, title
+    assert "GROUP BY tenant_id, workflow_id" in body and "p99" in body
