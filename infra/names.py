@@ -14,20 +14,32 @@ from shared.resources import (
     BucketSpec,
     QueueSpec,
     StateMachineSpec,
+    TableScope,
     TableSpec,
     WorkflowStateMachinesSpec,
 )
 
 
 class ResourceNames:
-    """Names are deterministic, so a function's environment and policy never wait on the resource itself."""
+    """Names are deterministic, so a function's environment and policy never wait on the resource itself.
 
-    def __init__(self, stack: Stack, prefix: str) -> None:
+    `platform_prefix`: the platform's own prefix, when this stack is a silo (whose prefix is its own): platform-scope
+    tables are the platform's, in the same account and region, and the silo owns only its tenant-data tables.
+    """
+
+    def __init__(self, stack: Stack, prefix: str, platform_prefix: str | None = None) -> None:
         self.stack = stack
         self.prefix = prefix
+        self.platform_prefix = platform_prefix or prefix
+
+    def owns(self, table: TableSpec) -> bool:
+        """Whether this stack's own tables include `table` (a silo uses the platform's platform-scope tables)."""
+        return table.scope is TableScope.TENANT_DATA or self.platform_prefix == self.prefix
 
     def name(self, resource: Resource) -> str:
         match resource:
+            case TableSpec() if not self.owns(resource):
+                return resource.physical_name(self.platform_prefix)
             case TableSpec() | QueueSpec() | StateMachineSpec() | WorkflowStateMachinesSpec():
                 return resource.physical_name(self.prefix)
             case BucketSpec():

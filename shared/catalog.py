@@ -59,10 +59,26 @@ class FunctionSpec:
     routes: tuple[HttpRoute, ...] = ()
     grants: tuple[Grant, ...] = ()
     environment: dict[str, str] = field(default_factory=dict)
+    # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
+    gateway_authorizer: bool = False
+    # Whether the function's tenant routes read and write the caller's tenant data with credentials scoped to that
+    # tenant (shared/auth/tenant_credentials.py: a tenant-data role, infra/constructs/tenant_data_roles.py). False
+    # for platform-level functions, which act across tenants with their own role.
+    scoped_tenant_data: bool = True
 
     @property
     def is_http(self) -> bool:
         return bool(self.routes)
+
+    @property
+    def uses_tenant_sessions(self) -> bool:
+        """An HTTP function with tables and tenant routes: it gets a tenant-data role to assume per tenant."""
+        return self.is_http and self.scoped_tenant_data and any(isinstance(g.resource, TableSpec) for g in self.grants)
+
+    @property
+    def authenticates(self) -> bool:
+        """Verifies callers' credentials, so it gets the identity settings (issuer, JWKS, cursor secret)."""
+        return self.is_http or self.gateway_authorizer
 
     @property
     def handler_module(self) -> str:
@@ -108,6 +124,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(SMOKE_STATE_MACHINE, Access.START),
         ),
+        scoped_tenant_data=False,
     ),
     FunctionSpec(
         name="tenants",
@@ -124,6 +141,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("POST", "/v1/tenants/{tenant_id}/purge"),
         ),
         grants=(Grant(TENANCY_TABLE, Access.READ_WRITE), Grant(AUDIT_TABLE, Access.READ_WRITE)),
+        scoped_tenant_data=False,
     ),
     FunctionSpec(
         name="members",
@@ -158,6 +176,14 @@ CATALOG: tuple[FunctionSpec, ...] = (
         memory_mb=512,
         routes=(HttpRoute("GET", "/v1/audit-events"),),
         grants=(Grant(TENANCY_TABLE, Access.READ_WRITE), Grant(AUDIT_TABLE, Access.READ_WRITE)),
+    ),
+    FunctionSpec(
+        name="authorizer",
+        description="API Gateway's authorizer: the usage plan key (the caller's tenant's tier) that meters a request",
+        memory_mb=512,
+        timeout_seconds=5,
+        grants=(Grant(TENANCY_TABLE, Access.READ),),
+        gateway_authorizer=True,
     ),
     FunctionSpec(
         name="smoke_echo",

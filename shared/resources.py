@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,15 @@ class IndexSpec:
     sort_key: str | None = None
 
 
+class TableScope(StrEnum):
+    """Whose table it is. PLATFORM: one per platform (the regional stacks' global tables), which a silo's functions
+    use too: the tenant registry, members, API keys and rate buckets, the audit log. TENANT_DATA: tenants' own
+    items, which a silo stack keeps in tables of its own."""
+
+    PLATFORM = "platform"
+    TENANT_DATA = "tenant_data"
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """A DynamoDB table with `pk`/`sk` string keys."""
@@ -28,6 +38,7 @@ class TableSpec:
     ttl_attribute: str | None = None
     global_indexes: tuple[IndexSpec, ...] = ()
     stream: bool = False
+    scope: TableScope = TableScope.TENANT_DATA
 
     def key_attributes(self) -> list[str]:
         names = ["pk", "sk"]
@@ -108,15 +119,19 @@ def function_arn_placeholder(function_name: str) -> str:
     return "".join(part.capitalize() for part in function_name.split("_")) + "FunctionArn"
 
 
-PLATFORM_TABLE = TableSpec(key="platform", env_var="FORGE_TABLE_PLATFORM", ttl_attribute="expires_at")
+PLATFORM_TABLE = TableSpec(
+    key="platform", env_var="FORGE_TABLE_PLATFORM", ttl_attribute="expires_at", scope=TableScope.PLATFORM
+)
 # Tenants, members, API keys, rate-limit buckets and usage counters; tenant data under `TENANT#<id>#...` keys.
 TENANCY_TABLE = TableSpec(
     key="tenancy",
     env_var="FORGE_TABLE_TENANCY",
     global_indexes=(IndexSpec(name="tenants_by_creation", partition_key="gsi1pk", sort_key="gsi1sk"),),
+    scope=TableScope.PLATFORM,
 )
-# Append-only: the audit repository only ever puts new items.
-AUDIT_TABLE = TableSpec(key="audit", env_var="FORGE_TABLE_AUDIT")
+# Append-only: the audit repository only ever puts new items. Platform-wide, silo tenants included: one log per
+# tenant holds both the platform admins' actions on it and its members' (and a purge removes it whole).
+AUDIT_TABLE = TableSpec(key="audit", env_var="FORGE_TABLE_AUDIT", scope=TableScope.PLATFORM)
 PAYLOADS_BUCKET = BucketSpec(key="payloads", env_var="FORGE_BUCKET_PAYLOADS")
 # Workflow definitions, versions (with their compiled ASL) and the state of each workflow's state machine.
 WORKFLOWS_TABLE = TableSpec(key="workflows", env_var="FORGE_TABLE_WORKFLOWS")

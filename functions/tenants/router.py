@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from shared.auth.dependencies import CurrentPrincipal
+from shared.http.audit_middleware import AUDIT_TARGET_STATE, AUDIT_TENANT_STATE
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 from shared.tenancy.tenants import (
     Tenant,
@@ -24,8 +25,12 @@ router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
 
 
 @router.post("", status_code=201, response_model=Tenant, summary="Create a tenant and its first owner")
-def post_tenant(request: TenantCreate) -> Tenant:
-    return create_tenant(request)
+def post_tenant(body: TenantCreate, request: Request) -> Tenant:
+    tenant = create_tenant(body)
+    # Audited in the new tenant's log: the path names no tenant yet.
+    setattr(request.state, AUDIT_TENANT_STATE, tenant.tenant_id)
+    setattr(request.state, AUDIT_TARGET_STATE, f"{request.url.path}/{tenant.tenant_id}")
+    return tenant
 
 
 @router.get("", response_model=TenantPage, summary="List every tenant")

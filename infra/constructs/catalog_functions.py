@@ -107,7 +107,7 @@ class CatalogFunctions(Construct):
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:
         environment = resource_environment(spec, self._names.environment_values())
         environment[STAGE_ENV_VAR] = self._stage
-        if spec.is_http:
+        if spec.authenticates:
             environment |= self._http_environment
         return environment
 

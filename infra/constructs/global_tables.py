@@ -28,7 +28,10 @@ class GlobalTables(Construct):
         self._names = names
         self._replica_regions = replica_regions
         self._retain = retain
-        self.tables: dict[str, dynamodb.TableV2] = {spec.key: self._build_table(spec) for spec in TABLES}
+        # A silo builds only its tenant-data tables; its platform-scope tables are the platform's.
+        self.tables: dict[str, dynamodb.TableV2] = {
+            spec.key: self._build_table(spec) for spec in TABLES if names.owns(spec)
+        }
 
     def _build_table(self, spec: TableSpec) -> dynamodb.TableV2:
         return dynamodb.TableV2(

@@ -9,6 +9,8 @@ from aws_cdk import aws_logs as logs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from infra.constructs.gateway_authorizer import GatewayAuthorizer
+from shared.auth.permissions import route_policy
 from shared.catalog import CATALOG, FunctionSpec
 
 _APPLICATION_AUTH = (
@@ -32,9 +34,11 @@ class RestApi(Construct):
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
         account_logging_role: bool = True,
+        authorizer_function: lambda_.IFunction | None = None,
     ) -> None:
         """`account_logging_role`: whether this API sets the region's (one) API Gateway logging role; a silo
-        stack leaves it to the platform's stack in the same region."""
+        stack leaves it to the platform's stack in the same region. `authorizer_function`: the catalog's gateway
+        authorizer; with it every non-public route requires a usage plan key, which the authorizer names."""
         super().__init__(scope, construct_id)
         self.access_logs = logs.LogGroup(
             self,
@@ -49,6 +53,7 @@ class RestApi(Construct):
             rest_api_name=f"{prefix}-api",
             description="Nexus Forge HTTP API: one Lambda function per feature",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
+            api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER if authorizer_function else None,
             cloud_watch_role=account_logging_role,
             cloud_watch_role_removal_policy=removal_policy if account_logging_role else None,
             deploy_options=apigateway.StageOptions(
@@ -72,6 +77,11 @@ class RestApi(Construct):
                 metrics_enabled=True,
             ),
         )
+        self.authorizer = (
+            GatewayAuthorizer(self, "Metering", api=self.api, handler=authorizer_function).authorizer
+            if authorizer_function
+            else None
+        )
         for spec in CATALOG:
             self._build_routes(spec, targets[spec.name])
         self._acknowledge_findings()
@@ -82,7 +92,14 @@ class RestApi(Construct):
         integration = apigateway.LambdaIntegration(target, allow_test_invoke=False)
         for route in spec.routes:
             resource = self.api.root.resource_for_path(route.path.lstrip("/"))
-            resource.add_method(route.method, integration)
+            policy = route_policy(route.method, route.path)
+            metered = self.authorizer is not None and policy is not None and not policy.public
+            resource.add_method(
+                route.method,
+                integration,
+                authorizer=self.authorizer if metered else None,
+                api_key_required=metered,
+            )
 
     def _acknowledge_findings(self) -> None:
         NagSuppressions.add_resource_suppressions(

@@ -22,6 +22,8 @@ from infra.constructs.platform_key import PlatformKey
 from infra.constructs.platform_queues import PlatformQueues
 from infra.constructs.platform_state_machines import PlatformStateMachines
 from infra.constructs.rest_api import RestApi
+from infra.constructs.tenant_data_roles import TenantDataRoles
+from infra.constructs.tenant_gateway_keys import TenantGatewayKeys
 from infra.constructs.usage_plans import TierUsagePlans
 from infra.constructs.user_pool import PlatformUserPool
 from infra.constructs.web_firewall import WebFirewall
@@ -55,7 +57,8 @@ class RegionalStack(Stack):
         # A silo owns its tables (not replicated) and its workflow execution role, like the primary does.
         self.owns_resources = self.is_primary or silo_tenant is not None
         self.prefix = config.silo_prefix(silo_tenant) if silo_tenant else config.prefix
-        self.names = ResourceNames(self, self.prefix)
+        # A silo's platform-scope tables (tenant registry, API keys, audit) are the platform's, by name.
+        self.names = ResourceNames(self, self.prefix, platform_prefix=config.prefix)
         self.removal_policy = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         self.log_retention = LOG_RETENTION[config.log_retention_days]
         self.key = PlatformKey(self, "PlatformKey", prefix=self.prefix, removal_policy=self.removal_policy).key
@@ -80,6 +83,9 @@ class RegionalStack(Stack):
             removal_policy=self.removal_policy,
         )
         self.functions = self._build_functions()
+        self.tenant_data_roles = TenantDataRoles(
+            self, "TenantData", names=self.names, functions=self.functions.functions
+        )
         self.state_machines = self._build_state_machines()
         self.api = self._build_api()
         self.events = self._build_execution_events()
@@ -141,9 +147,23 @@ class RegionalStack(Stack):
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
             account_logging_role=self.silo_tenant is None,
+            authorizer_function=self.functions.functions["authorizer"],
         )
         self.usage_plans = TierUsagePlans(
-            self, "UsagePlans", prefix=self.prefix, stage=api.api.deployment_stage, tiers=self._served_tiers()
+            self,
+            "UsagePlans",
+            prefix=self.prefix,
+            stage=api.api.deployment_stage,
+            tiers=self._served_tiers(),
+            silo_tenant=self.silo_tenant,
+        )
+        self.gateway_keys = TenantGatewayKeys(
+            self,
+            "GatewayKeys",
+            prefix=self.prefix,
+            regions=self.config.regions,
+            authorizer=self.functions.functions["authorizer"],
+            manager=None if self.silo_tenant else self.functions.functions["tenants"],
         )
         WebFirewall(
             self,
@@ -197,7 +217,7 @@ class RegionalStack(Stack):
             functions=self.functions.functions,
             dead_letter_queues=self.functions.dead_letter_queues | self.queues.dead_letter_queues,
             state_machines=self.state_machines.state_machines,
-            table_names=[self.names.name(table) for table in TABLES],
+            table_names=[self.names.name(table) for table in TABLES if self.names.owns(table)],
             replica_regions=()
             if self.silo_tenant
             else tuple(region for region in self.config.regions if region != self.region),

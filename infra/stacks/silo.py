@@ -9,9 +9,10 @@ from infra.stacks.regional import RegionalStack
 
 
 class SiloStack(RegionalStack):
-    """In the primary region: its own key, tables (not replicated), buckets, queues, every catalog function, state
-    machines, API (with the silo tiers' usage plan), firewall and alarms; identity and the cursor secret are the
-    platform's."""
+    """In the primary region: its own key, tenant-data tables (not replicated), buckets, queues, every catalog
+    function, state machines, API (with the silo tiers' usage plan and the tenant's gateway key in it), firewall and
+    alarms. Identity, the cursor secret and the platform-scope tables (tenant registry, members, API keys, audit log:
+    `TableScope.PLATFORM`) are the platform's, reached by name in the same account and region."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: ForgeConfig, tenant_id: str, account: str | None

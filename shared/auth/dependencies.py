@@ -31,11 +31,13 @@ def authorize(request: Request, response: Response) -> Principal | None:
         return None
 
     from shared.auth.authenticate import API_KEY_HEADER, authenticate
-    from shared.tenancy.rate_limit import consume_request_token
+    from shared.tenancy.rate_limit import consume_platform_admin_token, consume_request_token
 
     principal = authenticate(request.headers.get("authorization"), request.headers.get(API_KEY_HEADER))
     request.state.principal = principal
-    if principal.tenant_id is not None:
+    if principal.tenant_id is None:
+        response.headers.update(consume_platform_admin_token(principal.subject).headers())
+    else:
         decision = consume_request_token(TenantContext(principal.tenant_id))
         response.headers.update(decision.headers())
         path_tenant = request.path_params.get(TENANT_PATH_PARAMETER)
@@ -58,7 +60,10 @@ def current_tenant(principal: Annotated[Principal, Depends(current_principal)]) 
     """The tenant whose data the request may touch; platform admins have none."""
     if principal.tenant_id is None:
         raise Forbidden("Platform admins act outside tenants; use a member's credentials for tenant data")
-    return TenantContext(principal.tenant_id)
+    from shared.auth.tenant_credentials import scoped_tenant
+
+    # In the cloud (and under `forge dev`) the repositories get credentials that reach only this tenant's items.
+    return scoped_tenant(TenantContext(principal.tenant_id))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -9,6 +9,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger("nexus_forge.audit")
 
 STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# What a route may set on `request.state` when the path does not say which tenant and resource it changed.
+AUDIT_TENANT_STATE = "audit_tenant_id"
+AUDIT_TARGET_STATE = "audit_target"
 
 
 class AuditMiddleware:
@@ -41,7 +44,8 @@ def _record(scope: Scope, status: int) -> None:
     if principal is None:
         return
     path_params = scope.get("path_params", {})
-    tenant_id = principal.tenant_id or path_params.get("tenant_id")
+    # A platform admin acts on the tenant in the path, or on the one the route names (a tenant it just created).
+    tenant_id = principal.tenant_id or path_params.get("tenant_id") or state.get(AUDIT_TENANT_STATE)
     if tenant_id is None:
         return
     route = scope.get("route")
@@ -50,7 +54,7 @@ def _record(scope: Scope, status: int) -> None:
         principal,
         tenant_id=tenant_id,
         action=f"{scope['method']} {getattr(route, 'path', scope['path'])}",
-        target=scope["path"],
+        target=state.get(AUDIT_TARGET_STATE) or scope["path"],
         status_code=status,
         request_id=state.get("correlation_id", ""),
         source_ip=client[0] if client else None,

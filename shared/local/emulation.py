@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -23,6 +24,10 @@ LOCAL_ACCOUNT = "123456789012"
 LOCAL_REGION = "us-east-1"
 LOCAL_PREFIX = "nexus-forge-local"
 LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
+# The role tenant data is read and written with (shared/auth/tenant_credentials.py): moto's STS issues its sessions
+# as AWS would, though moto does not evaluate their session policies.
+LOCAL_TENANT_DATA_ROLE_NAME = f"{LOCAL_PREFIX}-tenant-data"
+LOCAL_TENANT_DATA_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{LOCAL_TENANT_DATA_ROLE_NAME}"
 # Services whose whole state is kept across restarts; queues (moto's hold locks, which do not pickle) and state
 # machines are provisioned again from their definitions.
 PERSISTED_SERVICES = ("dynamodb", "s3")
@@ -63,6 +68,9 @@ def local_environment(endpoint_url: str) -> dict[str, str]:
         "AWS_REGION": LOCAL_REGION,
         "AWS_ENDPOINT_URL": endpoint_url,
         "FORGE_STAGE": "local",
+        "FORGE_TENANT_DATA_ROLE_ARN": LOCAL_TENANT_DATA_ROLE_ARN,
+        # Tenants' gateway keys are kept in step with their tiers' usage plans in the emulated API Gateway too.
+        "FORGE_USAGE_PLAN_PREFIX": LOCAL_PREFIX,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_DEV": "false",
     }
@@ -161,6 +169,8 @@ class ResourceProvisioner:
             self.client("sqs").create_queue(QueueName=queue.physical_name(LOCAL_PREFIX))
         self._provision_state_machines()
         self._provision_key()
+        self._provision_tenant_data_role()
+        self._provision_usage_plans()
 
     def _provision_tables(self) -> None:
         dynamodb = self.client("dynamodb")
@@ -205,6 +215,38 @@ class ResourceProvisioner:
         if not any(entry["AliasName"] == alias for entry in kms.list_aliases()["Aliases"]):
             key_id = kms.create_key(Description=f"{LOCAL_PREFIX}: webhook secrets")["KeyMetadata"]["KeyId"]
             kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+
+    def _provision_usage_plans(self) -> None:
+        """The tiers' usage plans (the CDK app's infra/constructs/usage_plans.py), for the tenants' gateway keys."""
+        from shared.tenancy.gateway_keys import forget_usage_plans, usage_plan_name
+        from shared.tenancy.tiers import TIERS
+
+        forget_usage_plans()
+        apigateway = self.client("apigateway")
+        existing = {plan["name"] for plan in apigateway.get_usage_plans().get("items", [])}
+        for limits in TIERS.values():
+            name = usage_plan_name(LOCAL_PREFIX, limits.tier)
+            if name not in existing:
+                apigateway.create_usage_plan(
+                    name=name,
+                    throttle={"rateLimit": limits.requests_per_second, "burstLimit": limits.burst},
+                )
+
+    def _provision_tenant_data_role(self) -> None:
+        iam = self.client("iam")
+        if any(role["RoleName"] == LOCAL_TENANT_DATA_ROLE_NAME for role in iam.list_roles()["Roles"]):
+            return
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{LOCAL_ACCOUNT}:root"},
+                    "Action": ["sts:AssumeRole", "sts:TagSession"],
+                }
+            ],
+        }
+        iam.create_role(RoleName=LOCAL_TENANT_DATA_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
 
     def _provision_state_machines(self) -> None:
         sfn = self.client("stepfunctions")

@@ -105,6 +105,22 @@ class RateBucketItem(TenantScopedItem):
     tenant_status = UnicodeAttribute()
 
 
+class PlatformRateBucketItem(Model):
+    """A platform admin's GCRA bucket (same fields as RateBucketItem), outside every tenant partition."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    tat = NumberAttribute()
+    gate = NumberAttribute()
+    interval = NumberAttribute()
+    reset_gate_offset = NumberAttribute()
+    burst = NumberAttribute()
+    tenant_status = UnicodeAttribute()
+
+
 class UsageItem(TenantScopedItem):
     class Meta:
         table_name = _TABLE
@@ -139,6 +155,14 @@ class Usage(TenantScopedRepository[UsageItem]):
 
 # Every collection of a tenant in this table, besides its record: what a purge removes.
 TENANT_COLLECTIONS: tuple[type[TenantScopedRepository[Any]], ...] = (Members, ApiKeys, RateBuckets, Usage)
+
+
+PLATFORM_BUCKETS_PARTITION = "PLATFORM#RATE"
+
+
+def platform_admin_bucket(subject: str) -> PlatformRateBucketItem:
+    """The key of one platform admin's bucket (the item may not exist yet: the limiter creates it)."""
+    return PlatformRateBucketItem(PLATFORM_BUCKETS_PARTITION, f"ADMIN#{subject}")
 
 
 def slug_key(slug: str) -> str:

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.connection import TableConnection
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 # Re-exported: TenantContext and the page sizes live in the light `shared.store.context`; many modules name them here.
@@ -16,6 +18,7 @@ from shared.store.context import MAX_PAGE_SIZE as MAX_PAGE_SIZE
 from shared.store.context import TenantContext as TenantContext
 from shared.store.context import tenant_partition as tenant_partition
 from shared.store.cursors import decode_cursor, encode_cursor
+from shared.store.scoped_connections import TenantConnections, active_connections, connections_for, signed_for
 
 
 class TenantScopedItem(Model):
@@ -23,6 +26,34 @@ class TenantScopedItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    # The tenant session an item was read or made with (its repository's); its own writes are signed with it.
+    _tenant_connections: TenantConnections | None = None
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """The function's own connection, or the tenant session's inside `signed_for` (the credentials hook)."""
+        connection = super()._get_connection()
+        scoped = active_connections()
+        return connection if scoped is None else scoped.table(connection)
+
+    def save(self, condition: Condition | None = None, *, add_version_condition: bool = True) -> dict[str, Any]:
+        with signed_for(self._tenant_connections):
+            return super().save(condition, add_version_condition=add_version_condition)
+
+    def update(
+        self, actions: list[Action], condition: Condition | None = None, *, add_version_condition: bool = True
+    ) -> Any:
+        with signed_for(self._tenant_connections):
+            return super().update(actions, condition, add_version_condition=add_version_condition)
+
+    def delete(self, condition: Condition | None = None, *, add_version_condition: bool = True) -> Any:
+        with signed_for(self._tenant_connections):
+            return super().delete(condition, add_version_condition=add_version_condition)
+
+    def refresh(self, consistent_read: bool = False) -> None:
+        with signed_for(self._tenant_connections):
+            super().refresh(consistent_read)
 
 
 ItemT = TypeVar("ItemT", bound=TenantScopedItem)
@@ -47,16 +78,21 @@ class TenantScopedRepository(Generic[ItemT]):
     def __init__(self, tenant: TenantContext) -> None:
         self.tenant = tenant
         self.partition = tenant_partition(tenant.tenant_id, self.collection)
+        # Scoped credentials when the tenant context carries them (a request's tenant), else the function's own.
+        self.connections = connections_for(tenant)
 
     def new(self, sort_key: str, **attributes: Any) -> ItemT:
         item: ItemT = self.model(self.partition, sort_key, **attributes)  # type: ignore[assignment]
+        item._tenant_connections = self.connections
         return item
 
     def get(self, sort_key: str, *, consistent: bool = False) -> ItemT | None:
         try:
-            item: ItemT = self.model.get(self.partition, sort_key, consistent_read=consistent)  # type: ignore[assignment]
+            with signed_for(self.connections):
+                item: ItemT = self.model.get(self.partition, sort_key, consistent_read=consistent)  # type: ignore[assignment]
         except DoesNotExist:
             return None
+        item._tenant_connections = self.connections
         return item
 
     def create(self, item: ItemT) -> None:
@@ -76,19 +112,24 @@ class TenantScopedRepository(Generic[ItemT]):
         self, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None, newest_first: bool = False
     ) -> Page[ItemT]:
         last_key = decode_cursor(self.partition, cursor) if cursor else None
-        results = self.model.query(
-            self.partition,
-            limit=max(1, min(limit, MAX_PAGE_SIZE)),
-            last_evaluated_key=last_key,
-            scan_index_forward=not newest_first,
-        )
-        items: list[ItemT] = list(results)  # type: ignore[arg-type]
+        with signed_for(self.connections):
+            results = self.model.query(
+                self.partition,
+                limit=max(1, min(limit, MAX_PAGE_SIZE)),
+                last_evaluated_key=last_key,
+                scan_index_forward=not newest_first,
+            )
+            items: list[ItemT] = list(results)  # type: ignore[arg-type]
+        for item in items:
+            item._tenant_connections = self.connections
         next_key = results.last_evaluated_key
         return Page(items, encode_cursor(self.partition, next_key) if next_key else None)
 
     def all_keys(self) -> list[tuple[str, str]]:
-        return [(item.pk, item.sk) for item in self.model.query(self.partition)]
+        with signed_for(self.connections):
+            return [(item.pk, item.sk) for item in self.model.query(self.partition)]
 
     def _check(self, item: ItemT) -> None:
         if item.pk != self.partition:
             raise CrossTenantAccess(f"{type(self).__name__} of tenant {self.tenant.tenant_id} got an item of {item.pk}")
+        item._tenant_connections = self.connections

@@ -29,10 +29,13 @@ from shared.store.tenancy import (
     slug_key,
 )
 from shared.store.tenant_scoped import TenantContext
-from shared.tenancy.rate_limit import new_bucket, set_bucket_limits
+from shared.tenancy.gateway_keys import delete_tenant_key, enable_tenant_key, move_tenant_key, provision_tenant_key
+from shared.tenancy.rate_limit import new_bucket, rescale_bucket, set_bucket_status
 from shared.tenancy.tiers import Deployment, Tier, tier_limits
 
 PURGE_GRACE = timedelta(days=30)
+# A tier change races the tenant's own requests for its bucket: read, rescale, write conditionally, this many times.
+RESCALE_ATTEMPTS = 8
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d$"
 
@@ -133,6 +136,8 @@ def create_tenant(request: TenantCreate) -> Tenant:
         updated_at=now,
     )
     bucket = new_bucket(tenant, tier_limits(request.tier), TenantStatus.ACTIVE.value)
+    # The gateway key first: a tenant that exists is always metered by its tier's usage plan.
+    provision_tenant_key(tenant.tenant_id, request.tier)
     try:
         with TransactWrite(connection=Connection()) as transaction:
             transaction.save(
@@ -142,6 +147,7 @@ def create_tenant(request: TenantCreate) -> Tenant:
             transaction.save(owner, condition=MemberItem.pk.does_not_exist())
             transaction.save(bucket)
     except TransactWriteError as error:
+        delete_tenant_key(tenant.tenant_id)
         if find_slug(request.slug) is not None:
             raise Conflict(f"The slug {request.slug!r} is taken") from error
         raise
@@ -160,21 +166,41 @@ def list_tenants(*, limit: int, cursor: str | None) -> TenantPage:
 def update_tenant(tenant_id: str, update: TenantUpdate, principal: Principal) -> Tenant:
     if not principal.is_platform_admin and (update.tier is not None or update.home_region is not None):
         raise Forbidden("Only platform admins change a tenant's tier or home region")
-    item = _record(tenant_id)
-    if item.status == TenantStatus.DELETED:
-        raise Conflict("The tenant is deleted")
-    if update.display_name is not None:
-        item.display_name = update.display_name
-    if update.settings is not None:
-        item.settings = update.settings
-    if update.home_region is not None:
-        item.home_region = update.home_region
-    if update.tier is not None and update.tier != item.tier:
+    for _ in range(RESCALE_ATTEMPTS):
+        item = _record(tenant_id)
+        if item.status == TenantStatus.DELETED:
+            raise Conflict("The tenant is deleted")
+        if update.display_name is not None:
+            item.display_name = update.display_name
+        if update.settings is not None:
+            item.settings = update.settings
+        if update.home_region is not None:
+            item.home_region = update.home_region
+        item.updated_at = datetime.now(UTC)
+        if update.tier is None or update.tier == item.tier:
+            item.save()
+            return _to_model(item)
+        old_tier = Tier(item.tier)
         item.tier = update.tier.value
-        set_bucket_limits(TenantContext(tenant_id), tier_limits(update.tier), item.status)
-    item.updated_at = datetime.now(UTC)
-    item.save()
-    return _to_model(item)
+        if _save_with_rescaled_bucket(item, update.tier):
+            move_tenant_key(tenant_id, old_tier, update.tier)
+            return _to_model(item)
+    raise Conflict("The tenant's rate-limit bucket kept changing during the tier change; try again")
+
+
+def _save_with_rescaled_bucket(item: TenantItem, tier: Tier) -> bool:
+    """The tier and the bucket's capacity and refill change together or not at all; False: the bucket moved."""
+    rescale = rescale_bucket(TenantContext(item.tenant_id), tier_limits(tier))
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.save(item)
+            transaction.update(rescale.bucket, actions=rescale.actions, condition=rescale.condition)
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        if any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons):
+            return False
+        raise
+    return True
 
 
 def set_tenant_status(tenant_id: str, status: TenantStatus) -> Tenant:
@@ -187,8 +213,9 @@ def set_tenant_status(tenant_id: str, status: TenantStatus) -> Tenant:
     if status == TenantStatus.DELETED:
         item.deleted_at = now
         item.purge_after = now + PURGE_GRACE
-    set_bucket_limits(TenantContext(tenant_id), tier_limits(item.tier), status.value)
+    set_bucket_status(TenantContext(tenant_id), status.value)
     item.save()
+    enable_tenant_key(tenant_id, status == TenantStatus.ACTIVE)
     return _to_model(item)
 
 
@@ -202,6 +229,7 @@ def purge_tenant(tenant_id: str) -> None:
         repository = repository_class(tenant)
         for child in repository.model.query(repository.partition):
             child.delete()
+    delete_tenant_key(tenant_id)
     slug = find_slug(item.slug)
     if slug is not None and slug.tenant_id == tenant_id:
         slug.delete()

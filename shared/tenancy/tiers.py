@@ -68,5 +68,17 @@ TIERS: dict[Tier, TierLimits] = {
 }
 
 
+@dataclass(frozen=True)
+class RateLimits:
+    """A request rate outside the tier table."""
+
+    requests_per_second: int
+    burst: int
+
+
+# Each platform admin's own bucket: generous for people and scripts, a stop for a runaway loop with admin rights.
+PLATFORM_ADMIN_RATE = RateLimits(requests_per_second=25, burst=100)
+
+
 def tier_limits(tier: Tier | str) -> TierLimits:
     return TIERS[Tier(tier)]

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.infra
 
 PRIMARY, *REPLICAS = THREE_REGIONS["regions"]
 PREFIX = "nexus-forge-prod"
-HTTP_FUNCTIONS = [spec for spec in CATALOG if spec.is_http]
+HTTP_FUNCTIONS = [spec for spec in CATALOG if spec.authenticates]
 AUTH_VARIABLES = {"FORGE_AUTH_ISSUER", "FORGE_AUTH_AUDIENCE", "FORGE_AUTH_JWKS_URL", "FORGE_CURSOR_SECRET"}
 
 
@@ -183,5 +183,5 @@ def test_http_functions_get_the_cursor_secret_at_deploy_time_never_the_local_def
 @pytest.mark.parametrize("region", THREE_REGIONS["regions"])
 def test_event_functions_are_told_nothing_about_identity(templates: dict[str, Template], region: str):
     for spec in CATALOG:
-        if not spec.is_http:
+        if not spec.authenticates:
             assert not AUTH_VARIABLES & set(_function_environment(templates[region], PREFIX, spec.name))

@@ -9,6 +9,8 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
+from infra.constructs import tenant_gateway_keys as gateway_keys_env
+from infra.constructs.tenant_data_roles import TENANT_DATA_ROLE_ENV_VAR
 from infra.names import ResourceNames
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, FunctionSpec, function_physical_name, resource_environment
@@ -26,10 +28,17 @@ def _logical_id(stack: Stack, construct: Any) -> str:
 @pytest.mark.parametrize("spec", CATALOG, ids=lambda spec: spec.name)
 def test_every_catalog_function_exists_with_its_settings(stack: RegionalStack, template: Template, spec: FunctionSpec):
     environment = resource_environment(spec, ResourceNames(stack, PREFIX).environment_values())
-    if spec.is_http:
+    if spec.authenticates:
         # The issuer and the cursor secret: tests/infra/test_identity.py.
         assert stack.user_pool is not None
         environment |= stack.user_pool.environment | stack.cursor_secret.environment
+    # The tenant-data role and the usage plans: tests/infra/test_tenant_data_roles.py and test_usage_plans.py.
+    if spec.uses_tenant_sessions:
+        environment[TENANT_DATA_ROLE_ENV_VAR] = stack.tenant_data_roles.roles[spec.name].role_arn
+    if spec.name in ("tenants", "authorizer"):
+        environment[gateway_keys_env.PREFIX_ENV_VAR] = PREFIX
+    if spec.name == "tenants":
+        environment[gateway_keys_env.REGIONS_ENV_VAR] = json.dumps([stack.region])
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {

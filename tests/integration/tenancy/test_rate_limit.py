@@ -15,7 +15,7 @@ from shared.store.tenant_scoped import TenantContext
 from shared.tenancy import rate_limit
 from shared.tenancy.quotas import consume_monthly_execution
 from shared.tenancy.rate_limit import consume_request_token
-from shared.tenancy.tiers import Tier, tier_limits
+from shared.tenancy.tiers import PLATFORM_ADMIN_RATE, Tier, tier_limits
 from tests.integration.tenancy.conftest import make_tenant
 
 
@@ -97,3 +97,106 @@ def test_the_monthly_execution_quota_stops_at_the_tier_limit(emulated_aws, monke
     with pytest.raises(QuotaExceeded) as refused:
         consume_monthly_execution(tenant, Tier.BASIC)
     assert refused.value.extensions["quota"] == "monthly_executions"
+
+
+def _spend_until_refused(api, headers: dict[str, str], limit: int) -> list[int]:
+    statuses = []
+    for _ in range(limit + 10):
+        statuses.append(api.get("/v1/me", headers=headers).status_code)
+        if statuses[-1] == 429:
+            break
+    return statuses
+
+
+def test_platform_admins_have_a_bucket_of_their_own(api, issuer, admin_headers, monkeypatch) -> None:
+    frozen = rate_limit._now_micros()
+    monkeypatch.setattr(rate_limit, "_now_micros", lambda: frozen)
+    statuses = []
+    last = None
+    for _ in range(PLATFORM_ADMIN_RATE.burst + 10):
+        last = api.get("/v1/tenants", headers=admin_headers)
+        statuses.append(last.status_code)
+        if last.status_code == 429:
+            break
+    assert last is not None and last.status_code == 429, statuses
+    assert statuses.count(200) == PLATFORM_ADMIN_RATE.burst
+    assert last.json()["title"] == "Too many requests"
+    assert int(last.headers["retry-after"]) >= 1
+    assert last.headers["ratelimit-limit"] == str(PLATFORM_ADMIN_RATE.burst)
+    # Each admin has a bucket: another admin is not held back by the first one's burst.
+    other = {"authorization": f"Bearer {issuer.mint('other-admin@example.com', platform_admin=True)}"}
+    admitted = api.get("/v1/tenants", headers=other)
+    assert admitted.status_code == 200
+    assert int(admitted.headers["ratelimit-remaining"]) == PLATFORM_ADMIN_RATE.burst - 1
+
+
+def test_a_tier_upgrade_rescales_a_spent_bucket_to_the_new_tiers_capacity(
+    api, issuer, admin_headers, monkeypatch
+) -> None:
+    world = make_tenant(api, issuer, admin_headers, "upgrader", tier="basic")
+    frozen = rate_limit._now_micros()
+    monkeypatch.setattr(rate_limit, "_now_micros", lambda: frozen)
+    basic, professional = tier_limits(Tier.BASIC), tier_limits(Tier.PROFESSIONAL)
+    key = {"x-api-key": world.api_key}
+    assert _spend_until_refused(api, key, basic.burst)[-1] == 429
+
+    upgraded = api.patch(f"/v1/tenants/{world.tenant_id}", headers=admin_headers, json={"tier": "professional"})
+    assert upgraded.status_code == 200, upgraded.text
+    admitted = api.get("/v1/me", headers=key)
+    assert admitted.status_code == 200
+    # The basic burst stays spent, at the professional tier's capacity: the rest of the larger burst is there.
+    assert admitted.headers["ratelimit-limit"] == str(professional.burst)
+    assert int(admitted.headers["ratelimit-remaining"]) == professional.burst - basic.burst - 1
+    statuses = _spend_until_refused(api, key, professional.burst)
+    assert statuses[-1] == 429 and statuses.count(200) == professional.burst - basic.burst - 1
+
+
+def test_a_tier_downgrade_rescales_the_bucket_so_no_old_burst_is_left(api, issuer, admin_headers, monkeypatch) -> None:
+    world = make_tenant(api, issuer, admin_headers, "downgrader", tier="enterprise")
+    frozen = rate_limit._now_micros()
+    monkeypatch.setattr(rate_limit, "_now_micros", lambda: frozen)
+    basic = tier_limits(Tier.BASIC)
+    key = {"x-api-key": world.api_key}
+    for _ in range(basic.burst + 5):
+        assert api.get("/v1/me", headers=key).status_code == 200
+
+    downgraded = api.patch(f"/v1/tenants/{world.tenant_id}", headers=admin_headers, json={"tier": "basic"})
+    assert downgraded.status_code == 200, downgraded.text
+    refused = api.get("/v1/me", headers=key)
+    assert refused.status_code == 429
+    assert refused.headers["ratelimit-limit"] == str(basic.burst)
+    # The rescaled bucket refills at the basic tier's rate: one request's interval later, one more is admitted.
+    monkeypatch.setattr(rate_limit, "_now_micros", lambda: frozen + 1_000_000 // basic.requests_per_second)
+    assert api.get("/v1/me", headers=key).status_code == 200
+    assert api.get("/v1/me", headers=key).status_code == 429
+
+
+def test_a_tier_change_racing_requests_is_applied_to_the_bucket_as_it_is_then(emulated_aws, monkeypatch) -> None:
+    """The rescale is conditional on the bucket it read: a request admitted in between makes it read again."""
+    from shared.auth.principal import AuthMethod, Principal
+    from shared.tenancy import tenants
+
+    created = tenants.create_tenant(
+        tenants.TenantCreate(slug="racer", display_name="Racer", owner=tenants.TenantOwner(subject="racer-owner"))
+    )
+    tenant = TenantContext(created.tenant_id)
+    frozen = rate_limit._now_micros()
+    monkeypatch.setattr(rate_limit, "_now_micros", lambda: frozen)
+    consume_request_token(tenant)
+    original = rate_limit.rescale_bucket
+    raced = []
+
+    def rescale_then_race(context, limits):
+        rescale = original(context, limits)
+        if not raced:
+            raced.append(consume_request_token(tenant))  # admitted after the read, before the write
+        return rescale
+
+    monkeypatch.setattr(tenants, "rescale_bucket", rescale_then_race)
+    admin = Principal(subject="admin", method=AuthMethod.JWT, is_platform_admin=True)
+    updated = tenants.update_tenant(created.tenant_id, tenants.TenantUpdate(tier=Tier.PROFESSIONAL), admin)
+    assert updated.tier is Tier.PROFESSIONAL and raced
+    decision = consume_request_token(tenant)
+    # Both earlier requests count against the new capacity: 2 spent, this one the third.
+    assert decision.limit == tier_limits(Tier.PROFESSIONAL).burst
+    assert decision.remaining == tier_limits(Tier.PROFESSIONAL).burst - 3

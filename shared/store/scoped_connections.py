@@ -1,0 +1,89 @@
+"""PynamoDB connections signed with one tenant's scoped credentials (shared/auth/tenant_credentials.py).
+
+One botocore client per tenant session, shared by every table the tenant's repositories touch and kept as long as
+the session is cached; `signed_for` makes the models of shared/store/tenant_scoped.py use it for the calls made
+inside it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from weakref import WeakKeyDictionary
+
+from pynamodb.connection import Connection, TableConnection
+
+from shared.auth.tenant_credentials import TenantCredentials
+from shared.store.context import TenantContext
+
+
+class TenantConnections:
+    """The table connections of one tenant session."""
+
+    def __init__(self, credentials: TenantCredentials) -> None:
+        self.credentials = credentials
+        self._connection: Connection | None = None
+        self._tables: dict[str, TableConnection] = {}
+        self._lock = threading.Lock()
+
+    def table(self, default: TableConnection) -> TableConnection:
+        """The model's table connection (`default`: the function's own), signed with the tenant's credentials."""
+        table = self._tables.get(default.table_name)
+        if table is not None:
+            return table
+        with self._lock:
+            table = self._tables.get(default.table_name)
+            if table is None:
+                table = self._build(default)
+                self._tables[default.table_name] = table
+            return table
+
+    def _build(self, default: TableConnection) -> TableConnection:
+        credentials = self.credentials
+        meta_table = default.get_meta_table()
+        if self._connection is None:
+            self._connection = Connection(
+                region=default.connection.region,
+                host=default.connection.host,
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
+                aws_session_token=credentials.session_token,
+            )
+        table = TableConnection(default.table_name, region=default.connection.region, host=default.connection.host)
+        # Every table of the session goes through one connection, so one botocore client serves them all.
+        table.connection = self._connection
+        self._connection.add_meta_table(meta_table)
+        return table
+
+
+_active: ContextVar[TenantConnections | None] = ContextVar("tenant_connections", default=None)
+_by_credentials: WeakKeyDictionary[TenantCredentials, TenantConnections] = WeakKeyDictionary()
+_by_credentials_lock = threading.Lock()
+
+
+def connections_for(tenant: TenantContext) -> TenantConnections | None:
+    """The scoped connections of a tenant context, or None for the function's own credentials."""
+    credentials: TenantCredentials | None = getattr(tenant, "credentials", None)
+    if credentials is None:
+        return None
+    connections = _by_credentials.get(credentials)
+    if connections is None:
+        with _by_credentials_lock:
+            connections = _by_credentials.setdefault(credentials, TenantConnections(credentials))
+    return connections
+
+
+def active_connections() -> TenantConnections | None:
+    return _active.get()
+
+
+@contextmanager
+def signed_for(connections: TenantConnections | None) -> Iterator[None]:
+    """DynamoDB calls of tenant-scoped models inside use these connections (None: the function's own)."""
+    token = _active.set(connections)
+    try:
+        yield
+    finally:
+        _active.reset(token)
