@@ -8,7 +8,14 @@ from aws_cdk import aws_iam as iam
 
 from infra.names import ResourceNames
 from shared.catalog import Access, Grant
-from shared.resources import BucketSpec, QueueSpec, StateMachineSpec, TableSpec, WorkflowStateMachinesSpec
+from shared.resources import (
+    BucketSpec,
+    QueueSpec,
+    ScheduleGroupsSpec,
+    StateMachineSpec,
+    TableSpec,
+    WorkflowStateMachinesSpec,
+)
 
 
 class UnsupportedGrant(ValueError):
@@ -50,6 +57,13 @@ _WORKFLOW_MACHINES_MANAGE = (
     "states:TagResource",
 )
 _WORKFLOW_EXECUTIONS = ("states:DescribeExecution", "states:StopExecution")
+_SCHEDULE_GROUPS_MANAGE = ("scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup")
+_SCHEDULES_MANAGE = (
+    "scheduler:GetSchedule",
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+)
 # START: what starting a run and following it takes; RUN adds what the executions API does to runs.
 _WORKFLOW_STARTS = {
     Access.START: ("states:StartExecution",),
@@ -89,19 +103,15 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
                 GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
             ]
         case StateMachineSpec():
-            if access is not Access.START:
-                raise UnsupportedGrant(f"{access.value!r} access is not defined for StateMachineSpec")
-            # Starting a run includes following it: the caller reads the execution it started.
-            return [
-                GrantPolicy(("states:StartExecution",), (names.arn(resource),)),
-                GrantPolicy(("states:DescribeExecution",), (names.execution_arns(resource),)),
-            ]
+            return _start_machine(resource, access, names)
         case WorkflowStateMachinesSpec():
             if access in _WORKFLOW_STARTS:
                 return _run_workflow_machines(resource, access, names)
             if access is not Access.MANAGE:
                 raise UnsupportedGrant(f"{access.value!r} access is not defined for WorkflowStateMachinesSpec")
             return _manage_workflow_machines(resource, names)
+        case ScheduleGroupsSpec():
+            return _manage_schedule_groups(resource, access, names)
     raise UnsupportedGrant(f"unknown resource kind {type(resource).__name__} in a catalog grant")
 
 
@@ -126,4 +136,33 @@ def _run_workflow_machines(
     return [
         GrantPolicy(_WORKFLOW_STARTS[access], (f"{names.workflow_arn_prefix(machines)}-*",)),
         GrantPolicy(_WORKFLOW_RUNS[access], (names.execution_arns(machines),)),
+    ]
+
+
+def _start_machine(machine: StateMachineSpec, access: Access, names: ResourceNames) -> list[GrantPolicy]:
+    if access is not Access.START:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for StateMachineSpec")
+    # Starting a run includes following it: the caller reads the execution it started.
+    return [
+        GrantPolicy(("states:StartExecution",), (names.arn(machine),)),
+        GrantPolicy(("states:DescribeExecution",), (names.execution_arns(machine),)),
+    ]
+
+
+def _manage_schedule_groups(groups: ScheduleGroupsSpec, access: Access, names: ResourceNames) -> list[GrantPolicy]:
+    """The tenants' groups `<prefix>-<key>-*` and their schedules, and passing the role the schedules invoke with."""
+    if access is not Access.MANAGE:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for ScheduleGroupsSpec")
+    stack = names.stack
+    group_base = names.name(groups)
+    invoke_role = stack.format_arn(
+        service="iam", region="", resource="role", resource_name=groups.invoke_role_name(names.prefix)
+    )
+    return [
+        GrantPolicy(_SCHEDULE_GROUPS_MANAGE, (f"{names.arn(groups)}-*",)),
+        GrantPolicy(
+            _SCHEDULES_MANAGE,
+            (stack.format_arn(service="scheduler", resource="schedule", resource_name=f"{group_base}-*/*"),),
+        ),
+        GrantPolicy(("iam:PassRole",), (invoke_role,)),
     ]

@@ -8,11 +8,13 @@ from shared.catalog import Resource
 from shared.resources import (
     BUCKETS,
     QUEUES,
+    SCHEDULE_GROUPS,
     STATE_MACHINES,
     TABLES,
     WORKFLOW_STATE_MACHINES,
     BucketSpec,
     QueueSpec,
+    ScheduleGroupsSpec,
     StateMachineSpec,
     TableScope,
     TableSpec,
@@ -42,6 +44,8 @@ class ResourceNames:
                 return resource.physical_name(self.platform_prefix)
             case TableSpec() | QueueSpec() | StateMachineSpec() | WorkflowStateMachinesSpec():
                 return resource.physical_name(self.prefix)
+            case ScheduleGroupsSpec():
+                return resource.physical_name(self.prefix)
             case BucketSpec():
                 return resource.physical_name(self.prefix, self.stack.account, self.stack.region)
         raise TypeError(f"unknown resource kind {type(resource).__name__}")
@@ -56,6 +60,8 @@ class ResourceNames:
                 return self._format("states", "stateMachine", self.name(resource), ArnFormat.COLON_RESOURCE_NAME)
             case WorkflowStateMachinesSpec():
                 return self.workflow_arn_prefix(resource)
+            case ScheduleGroupsSpec():
+                return resource.arn_prefix(self.prefix, self.stack.account, self.stack.region, self.stack.partition)
             case BucketSpec():
                 return self.stack.format_arn(
                     service="s3",
@@ -85,4 +91,5 @@ class ResourceNames:
         values = {spec.env_var: self.name(spec) for spec in named}
         values |= {machine.env_var: self.arn(machine) for machine in STATE_MACHINES}
         values[WORKFLOW_STATE_MACHINES.env_var] = self.workflow_arn_prefix(WORKFLOW_STATE_MACHINES)
+        values[SCHEDULE_GROUPS.env_var] = self.arn(SCHEDULE_GROUPS)
         return values

@@ -10,6 +10,7 @@ from shared.resources import (
     EXECUTIONS_TABLE,
     PAYLOADS_BUCKET,
     PLATFORM_TABLE,
+    SCHEDULE_GROUPS,
     SMOKE_STATE_MACHINE,
     TENANCY_TABLE,
     TRIGGERS_TABLE,
@@ -17,12 +18,13 @@ from shared.resources import (
     WORKFLOWS_TABLE,
     BucketSpec,
     QueueSpec,
+    ScheduleGroupsSpec,
     StateMachineSpec,
     TableSpec,
     WorkflowStateMachinesSpec,
 )
 
-Resource = TableSpec | BucketSpec | QueueSpec | StateMachineSpec | WorkflowStateMachinesSpec
+Resource = TableSpec | BucketSpec | QueueSpec | StateMachineSpec | WorkflowStateMachinesSpec | ScheduleGroupsSpec
 
 
 class Access(StrEnum):
@@ -32,7 +34,8 @@ class Access(StrEnum):
     START = "start"
     # Workflow state machines: start (also synchronously), read the history of, stop and redrive their executions.
     RUN = "run"
-    # Create, update, version, alias, delete, start and stop the workflow state machines, and pass their role.
+    # Create, update, version, alias, delete, start and stop the workflow state machines, and pass their role;
+    # for schedule groups: create groups, create, read, update and delete schedules, and pass their invoke role.
     MANAGE = "manage"
 
 
@@ -263,6 +266,39 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
             # Large inputs, and (through the bucket's key grant) KMS for the endpoints' secrets.
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+        ),
+    ),
+    FunctionSpec(
+        name="schedules",
+        description="Schedules of workflows (cron or rate in a time zone) kept in EventBridge Scheduler",
+        memory_mb=512,
+        routes=(
+            HttpRoute("POST", "/v1/schedules"),
+            HttpRoute("GET", "/v1/schedules"),
+            HttpRoute("GET", "/v1/schedules/{schedule_id}"),
+            HttpRoute("PATCH", "/v1/schedules/{schedule_id}"),
+            HttpRoute("DELETE", "/v1/schedules/{schedule_id}"),
+            HttpRoute("GET", "/v1/schedules/{schedule_id}/failures"),
+        ),
+        grants=(
+            *AUTHENTICATED,
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOWS_TABLE, Access.READ),
+            Grant(SCHEDULE_GROUPS, Access.MANAGE),
+        ),
+    ),
+    FunctionSpec(
+        name="schedule_fire",
+        description="EventBridge Scheduler's target: starts a schedule's workflow once per slot, records failures",
+        memory_mb=256,
+        timeout_seconds=30,
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ_WRITE),
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOWS_TABLE, Access.READ),
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
         ),

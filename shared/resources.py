@@ -115,6 +115,27 @@ class WorkflowStateMachinesSpec:
         return f"{self.physical_name(prefix)}-execution"
 
 
+@dataclass(frozen=True)
+class ScheduleGroupsSpec:
+    """EventBridge Scheduler groups created at run time, one per tenant, named `<prefix>-<key>-<tenant id>`. Every
+    schedule in them invokes the catalog function `target_function` through the role `<prefix>-<key>-invoke`.
+    The environment variable holds the ARN prefix `arn:aws:scheduler:<region>:<account>:schedule-group/<prefix>-<key>`.
+    """
+
+    key: str
+    env_var: str
+    target_function: str
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.key}"
+
+    def arn_prefix(self, prefix: str, account: str, region: str, partition: str = "aws") -> str:
+        return f"arn:{partition}:scheduler:{region}:{account}:schedule-group/{self.physical_name(prefix)}"
+
+    def invoke_role_name(self, prefix: str) -> str:
+        return f"{self.physical_name(prefix)}-invoke"
+
+
 def function_arn_placeholder(function_name: str) -> str:
     return "".join(part.capitalize() for part in function_name.split("_")) + "FunctionArn"
 
@@ -144,6 +165,8 @@ TRIGGERS_TABLE = TableSpec(key="triggers", env_var="FORGE_TABLE_TRIGGERS", ttl_a
 WORKFLOW_STATE_MACHINES = WorkflowStateMachinesSpec(
     key="wf", env_var="FORGE_WORKFLOW_STATE_MACHINES", invokes_functions=("node_http",), sends_to=(APPROVALS_QUEUE,)
 )
+# One Scheduler group per tenant; every schedule fires the schedule_fire function.
+SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")
 SMOKE_STATE_MACHINE = StateMachineSpec(
     key="smoke",
     env_var="FORGE_STATE_MACHINE_SMOKE",

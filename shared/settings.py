@@ -21,6 +21,8 @@ class PlatformSettings(BaseSettings):
     workflow_state_machines: str | None = None
     table_executions: str | None = None
     table_triggers: str | None = None
+    # The ARN prefix of the tenants' EventBridge Scheduler groups (shared/resources.py's SCHEDULE_GROUPS).
+    schedule_groups: str | None = None
     # The role whose sessions reach only one tenant's partitions (shared/auth/tenant_credentials.py); unset: tenant
     # data is read with the function's own credentials (platform-level functions).
     tenant_data_role_arn: str | None = None

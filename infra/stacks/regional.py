@@ -22,6 +22,8 @@ from infra.constructs.platform_key import PlatformKey
 from infra.constructs.platform_queues import PlatformQueues
 from infra.constructs.platform_state_machines import PlatformStateMachines
 from infra.constructs.rest_api import RestApi
+from infra.constructs.schedule_alarm import ScheduleFailureAlarm
+from infra.constructs.schedule_invoke_role import ScheduleInvokeRole
 from infra.constructs.tenant_data_roles import TenantDataRoles
 from infra.constructs.tenant_gateway_keys import TenantGatewayKeys
 from infra.constructs.usage_plans import TierUsagePlans
@@ -29,7 +31,7 @@ from infra.constructs.user_pool import PlatformUserPool
 from infra.constructs.web_firewall import WebFirewall
 from infra.constructs.workflow_execution_role import WorkflowExecutionRole
 from infra.names import ResourceNames
-from shared.resources import TABLES, WORKFLOW_STATE_MACHINES
+from shared.resources import SCHEDULE_GROUPS, TABLES, WORKFLOW_STATE_MACHINES
 from shared.tenancy.tiers import TIERS, Deployment, TierLimits
 
 
@@ -69,6 +71,7 @@ class RegionalStack(Stack):
         self.queues = PlatformQueues(self, "Queues", names=self.names, key=self.key, removal_policy=self.removal_policy)
         if self.owns_resources:
             WorkflowExecutionRole(self, "WorkflowExecution", prefix=self.prefix, machines=WORKFLOW_STATE_MACHINES)
+            ScheduleInvokeRole(self, "ScheduleInvoke", prefix=self.prefix, groups=SCHEDULE_GROUPS)
         self.user_pool = (
             PlatformUserPool(self, "Identity", prefix=config.prefix, retain=config.retain_data)
             if (self.is_primary)
@@ -90,6 +93,13 @@ class RegionalStack(Stack):
         self.api = self._build_api()
         self.events = self._build_execution_events()
         self.observability = self._build_observability()
+        ScheduleFailureAlarm(
+            self,
+            "ScheduleFailures",
+            prefix=self.prefix,
+            fire_function=SCHEDULE_GROUPS.target_function,
+            topic=self.observability.topic,
+        )
         self.execution_dashboard = self._build_execution_dashboard()
         self._build_outputs()
 

@@ -85,6 +85,13 @@ PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
     ("GET", "/v1/hooks/{hook_id}"): members(Role.VIEWER),
     ("DELETE", "/v1/hooks/{hook_id}"): members(Role.EDITOR),
     ("POST", "/v1/hooks/{hook_id}/rotate-secret"): members(Role.ADMIN),
+    # schedules
+    ("POST", "/v1/schedules"): members(Role.EDITOR),
+    ("GET", "/v1/schedules"): members(Role.VIEWER),
+    ("GET", "/v1/schedules/{schedule_id}"): members(Role.VIEWER),
+    ("PATCH", "/v1/schedules/{schedule_id}"): members(Role.EDITOR),
+    ("DELETE", "/v1/schedules/{schedule_id}"): members(Role.EDITOR),
+    ("GET", "/v1/schedules/{schedule_id}/failures"): members(Role.VIEWER),
     # workflows
     ("GET", "/v1/workflow-schema"): PUBLIC,
     ("POST", "/v1/workflows/validate"): members(Role.EDITOR),

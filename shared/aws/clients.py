@@ -70,3 +70,16 @@ def apigateway_client(region: str | None = None) -> Any:
     import boto3
 
     return boto3.client("apigateway", region_name=region, config=_CLIENT_CONFIG)
+
+
+def scheduler_client(region: str | None = None) -> Any:
+    """EventBridge Scheduler (untyped: its stubs are not among the dev dependencies); `region`: another region's,
+    for a schedule that was created there."""
+    return _client("scheduler") if region is None else _regional_client("scheduler", region)
+
+
+@cache
+def _regional_client(service: str, region: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=region, config=_CLIENT_CONFIG)  # type: ignore[call-overload]

@@ -66,7 +66,10 @@ def run_synchronously(
         change = apply_status_change(detail, history=False)
         if change is not None:
             settle_change(change, metrics, logger)
-    metrics.flush_metrics()
+            # One EMF document per change, as the events function writes one per event.
+            if metrics.metric_set:
+                metrics.flush_metrics()
+            metrics.clear_metrics()
     return find_execution(tenant, record.execution_id, consistent=True)
 
 

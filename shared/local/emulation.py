@@ -16,7 +16,7 @@ import boto3
 
 from shared.catalog import CATALOG, function_physical_name, resource_environment
 from shared.local.lambda_runtime import LocalLambdaRuntime
-from shared.resources import BUCKETS, QUEUES, STATE_MACHINES, TABLES, WORKFLOW_STATE_MACHINES
+from shared.resources import BUCKETS, QUEUES, SCHEDULE_GROUPS, STATE_MACHINES, TABLES, WORKFLOW_STATE_MACHINES
 
 logger = logging.getLogger("nexus_forge.local")
 
@@ -29,8 +29,8 @@ LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
 LOCAL_TENANT_DATA_ROLE_NAME = f"{LOCAL_PREFIX}-tenant-data"
 LOCAL_TENANT_DATA_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{LOCAL_TENANT_DATA_ROLE_NAME}"
 # Services whose whole state is kept across restarts; queues (moto's hold locks, which do not pickle) and state
-# machines are provisioned again from their definitions.
-PERSISTED_SERVICES = ("dynamodb", "s3")
+# machines are provisioned again from their definitions. Scheduler's schedules are tenants' data, like the tables.
+PERSISTED_SERVICES = ("dynamodb", "s3", "scheduler")
 SNAPSHOT_FILE = "aws-state.pickle"
 
 
@@ -52,6 +52,7 @@ def physical_names(
     names |= {bucket.env_var: bucket.physical_name(prefix, account, region) for bucket in BUCKETS}
     names |= {queue.env_var: queue.physical_name(prefix) for queue in QUEUES}
     names[WORKFLOW_STATE_MACHINES.env_var] = WORKFLOW_STATE_MACHINES.arn_prefix(prefix, account, region)
+    names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region)
     names |= {
         machine.env_var: f"arn:aws:states:{region}:{account}:stateMachine:{machine.physical_name(prefix)}"
         for machine in STATE_MACHINES

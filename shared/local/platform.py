@@ -86,6 +86,11 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     # EventBridge's status-change events, locally: the same function gets the same event shape.
     status_watcher = ExecutionStatusWatcher(aws.lambda_runtime, LOCAL_PREFIX)
     status_watcher.start()
+    from shared.local.scheduler import LocalScheduler
+
+    # EventBridge Scheduler, locally: each schedule's target gets the same input at the same slots.
+    scheduler = LocalScheduler(aws.lambda_runtime, LOCAL_PREFIX)
+    scheduler.start()
 
     import uvicorn
 
@@ -123,5 +128,6 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
         pass
     finally:
         stop_snapshots.set()
+        scheduler.stop()
         status_watcher.stop()
         aws.stop()

@@ -11,7 +11,7 @@ from pynamodb.attributes import (
 )
 
 from shared.settings import get_settings
-from shared.store.tenant_scoped import TenantScopedItem, TenantScopedRepository
+from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository, tenant_partition
 
 _TABLE = get_settings().table_triggers or "unset-table-triggers"
 
@@ -38,3 +38,59 @@ class HookItem(TenantScopedItem):
 class Hooks(TenantScopedRepository[HookItem]):
     model = HookItem
     collection = "HOOK"
+
+
+class ScheduleItem(TenantScopedItem):
+    """A schedule of a workflow; its EventBridge Scheduler schedule is `<group>/<schedule_id>` in `region`."""
+
+    class Meta:
+        table_name = _TABLE
+
+    schedule_id = UnicodeAttribute()
+    workflow_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    expression = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    start_date = UTCDateTimeAttribute(null=True)
+    end_date = UTCDateTimeAttribute(null=True)
+    # Where a rate schedule's slots count from: the StartDate Scheduler was last given (the start date, or the time
+    # of that write when the start date is absent or long past).
+    rate_anchor = UTCDateTimeAttribute()
+    enabled = BooleanAttribute(default=True)
+    input = JSONAttribute(null=True)
+    region = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    revision = NumberAttribute(default=1)
+
+
+class Schedules(TenantScopedRepository[ScheduleItem]):
+    model = ScheduleItem
+    collection = "SCHEDULE"
+
+
+class ScheduleFailureItem(TenantScopedItem):
+    """A slot of a schedule that could not start its workflow; keyed by the slot, so a retried slot is one item."""
+
+    class Meta:
+        table_name = _TABLE
+
+    scheduled_time = UTCDateTimeAttribute()
+    workflow_id = UnicodeAttribute()
+    problem = UnicodeAttribute()
+    detail = UnicodeAttribute()
+    attempts = NumberAttribute(default=1)
+    recorded_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()
+
+
+class ScheduleFailures(TenantScopedRepository[ScheduleFailureItem]):
+    """The failed slots of one schedule, in their own partition of the tenant, oldest first."""
+
+    model = ScheduleFailureItem
+    collection = "SCHEDFAIL"
+
+    def __init__(self, tenant: TenantContext, schedule_id: str) -> None:
+        super().__init__(tenant)
+        self.partition = tenant_partition(tenant.tenant_id, f"{self.collection}#{schedule_id}")

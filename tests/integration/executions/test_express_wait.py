@@ -3,6 +3,7 @@ result — no status watcher runs here, as no status-change event exists for exp
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -47,7 +48,14 @@ def test_an_express_workflow_answers_with_its_output_and_its_record_ends(api, al
     assert record["status"] == "SUCCEEDED" and record["output"] == {"hello": "Ada"} and record["revision"] == 2
     # Both slots are back without any status event, and the metrics were emitted like the events function's.
     assert running_count(alpha) == 0 and workflow_running(alpha, express) == 0
-    assert '"ExecutionsEnded"' in capsys.readouterr().out
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (ended,) = [document for document in emitted if "ExecutionsEnded" in document]
+    assert ended["workflow_id"] == express and ended["ExecutionsFailed"] == [0.0]
+    assert ended["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [
+        ["tenant_id", "workflow_id"],
+        ["tenant_id"],
+        ["stage"],
+    ]
     assert start_and_wait(api, alpha, express, {"name": "Bo"}).json()["output"] == {"hello": "Bo"}
 
 

@@ -43,6 +43,8 @@ class TenantWorld:
     # Set by `add_execution_and_hook`: an execution of the workflow and a webhook endpoint bound to it.
     execution_id: str = ""
     hook_id: str = ""
+    # Set by `add_execution_and_hook` too: a schedule of the workflow.
+    schedule_id: str = ""
 
 
 def make_tenant(
@@ -83,7 +85,7 @@ def make_tenant(
 
 
 def add_execution_and_hook(api: TestClient, world: TenantWorld) -> None:
-    """Publishes the tenant's workflow, starts it once and binds a webhook endpoint to it."""
+    """Publishes the tenant's workflow, starts it once and binds a webhook endpoint and a schedule to it."""
     owner = world.headers[Role.OWNER]
     assert api.post(f"/v1/workflows/{world.workflow_id}/publish", headers=owner, json={}).status_code == 201
     started = api.post(f"/v1/workflows/{world.workflow_id}/executions", headers=owner, json={"input": {}})
@@ -93,3 +95,11 @@ def add_execution_and_hook(api: TestClient, world: TenantWorld) -> None:
     world.execution_id = started.json()["execution_id"]
     world.hook_id = hook.json()["hook_id"]
     world.identifiers |= {world.execution_id, world.hook_id}
+    schedule = api.post(
+        "/v1/schedules",
+        headers=owner,
+        json={"workflow_id": world.workflow_id, "name": "matrix", "expression": "rate(1 hour)"},
+    )
+    assert schedule.status_code == 201, schedule.text
+    world.schedule_id = schedule.json()["schedule_id"]
+    world.identifiers.add(world.schedule_id)
