@@ -1,4 +1,4 @@
-"""API Gateway's Lambda authorizer: picks the usage plan key that meters the request (shared/auth/gateway_authorizer)."""
+"""API Gateway's Lambda authorizer: the usage plan key that meters a request (shared/auth/gateway_authorizer.py)."""
 
 from typing import Any
 

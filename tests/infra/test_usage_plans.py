@@ -36,7 +36,7 @@ def _function(template: Template, name: str) -> dict[str, Any]:
     (function,) = template.find_resources(
         "AWS::Lambda::Function", {"Properties": {"FunctionName": function_physical_name(PREFIX, name)}}
     ).values()
-    return function
+    return dict(function)
 
 
 def test_there_is_one_plan_per_tier_and_one_each_for_platform_admins_and_anonymous_callers(template: Template):

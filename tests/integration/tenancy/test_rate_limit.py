@@ -184,7 +184,7 @@ def test_a_tier_change_racing_requests_is_applied_to_the_bucket_as_it_is_then(em
     monkeypatch.setattr(rate_limit, "_now_micros", lambda: frozen)
     consume_request_token(tenant)
     original = rate_limit.rescale_bucket
-    raced = []
+    raced: list[object] = []
 
     def rescale_then_race(context, limits):
         rescale = original(context, limits)
