@@ -361,3 +361,24 @@ def test_schedules_of_another_tenant_are_not_found(api, world, workflow_id, issu
     refused = create(api, other, workflow_id=workflow_id, expression="rate(1 hour)")
     assert refused.status_code == 404
     assert scheduler_schedule(world, schedule["schedule_id"])["State"] == "ENABLED"
+
+
+def test_start_and_end_dates_bound_the_slots(api, world, workflow_id, emulated_aws) -> None:
+    clock = Clock(datetime.now(UTC))
+    scheduler = local_scheduler(emulated_aws, clock)
+    start = (clock.now + timedelta(minutes=2)).replace(microsecond=0)
+    created(
+        api,
+        world,
+        workflow_id=workflow_id,
+        expression="rate(5 minutes)",
+        start_date=start.isoformat(),
+        end_date=(start + timedelta(minutes=12)).isoformat(),
+    )
+    scheduler.tick()
+
+    clock.run(scheduler, clock.now + timedelta(hours=1), step=timedelta(minutes=1))
+
+    # Counted from the start date, none after the end date.
+    expected = [start + timedelta(minutes=minutes) for minutes in (0, 5, 10)]
+    assert slot_times(api, world) == [moment.strftime("%Y-%m-%dT%H:%M:%SZ") for moment in expected]
