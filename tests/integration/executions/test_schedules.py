@@ -212,6 +212,15 @@ def test_a_schedule_of_an_unknown_workflow_is_a_404(api, world) -> None:
     assert refused.json()["type"].endswith("/not-found")
 
 
+def redeliver(runtime: LocalLambdaRuntime, world: TenantWorld, schedule_id: str, scheduled_time: str) -> Any:
+    """A slot delivered again, as Scheduler retries: the target input written to Scheduler, with the slot's time."""
+    target = scheduler_schedule(world, schedule_id)["Target"]
+    rendered = target["Input"].replace("<aws.scheduler.scheduled-time>", scheduled_time)
+    result = runtime.invoke(target["Arn"], rendered.encode())
+    assert "FunctionError" not in result
+    return json.loads(result["Payload"].read())
+
+
 def local_scheduler(runtime: LocalLambdaRuntime, clock: Callable[[], datetime]) -> LocalScheduler:
     return LocalScheduler(runtime, LOCAL_PREFIX, clock=clock)
 
@@ -233,18 +242,8 @@ def test_a_rate_schedule_fires_once_per_slot_over_a_simulated_hour(api, world, w
     assert {e["source"] for e in scheduled_executions(api, world)} == {schedule["schedule_id"]}
     # The same slot again: the local scheduler has it behind it, and a redelivery starts nothing either.
     assert scheduler.tick() == 0
-    redelivered = emulated_aws.invoke(
-        FIRE_FUNCTION,
-        json.dumps(
-            {
-                "tenant_id": world.tenant_id,
-                "schedule_id": schedule["schedule_id"],
-                "workflow_id": workflow_id,
-                "scheduled_time": times[0],
-            }
-        ).encode(),
-    )
-    assert json.loads(redelivered["Payload"].read())["result"] == "already_started"
+    redelivered = redeliver(emulated_aws, world, schedule["schedule_id"], times[0])
+    assert redelivered["result"] == "already_started"
     assert len(scheduled_executions(api, world)) == 12
 
 
@@ -309,19 +308,8 @@ def test_a_schedule_whose_workflow_was_deleted_records_failed_slots_and_alerts(
     assert len(errors) == 2 and {getattr(record, "schedule_id", None) for record in errors} == {schedule["schedule_id"]}
 
     # A redelivered failed slot is still one failure, attempted twice.
-    redelivered = emulated_aws.invoke(
-        FIRE_FUNCTION,
-        json.dumps(
-            {
-                "tenant_id": world.tenant_id,
-                "schedule_id": schedule["schedule_id"],
-                "workflow_id": workflow_id,
-                "scheduled_time": failures[0]["scheduled_time"],
-            }
-        ).encode(),
-    )
-    assert "FunctionError" not in redelivered
-    assert json.loads(redelivered["Payload"].read())["result"] == "failed"
+    redelivered = redeliver(emulated_aws, world, schedule["schedule_id"], failures[0]["scheduled_time"])
+    assert redelivered["result"] == "failed"
     again = api.get(f"/v1/schedules/{schedule['schedule_id']}/failures", headers=world.headers[Role.VIEWER]).json()
     assert [failure["attempts"] for failure in again["items"]] == [2, 1]
 
@@ -334,18 +322,8 @@ def test_a_disabled_schedule_fires_nothing(api, world, workflow_id, emulated_aws
 
     assert clock.run(scheduler, clock.now + timedelta(minutes=30), step=timedelta(minutes=5)) == 0
     # A slot Scheduler took just before the schedule was disabled is skipped by the fire function.
-    late = emulated_aws.invoke(
-        FIRE_FUNCTION,
-        json.dumps(
-            {
-                "tenant_id": world.tenant_id,
-                "schedule_id": schedule["schedule_id"],
-                "workflow_id": workflow_id,
-                "scheduled_time": "2026-01-01T00:00:00Z",
-            }
-        ).encode(),
-    )
-    assert json.loads(late["Payload"].read())["result"] == "skipped"
+    late = redeliver(emulated_aws, world, schedule["schedule_id"], "2026-01-01T00:00:00Z")
+    assert late["result"] == "skipped"
     assert scheduled_executions(api, world) == []
 
 
