@@ -10,6 +10,7 @@ from infra.names import ResourceNames
 from shared.catalog import Access, Grant
 from shared.resources import (
     BucketSpec,
+    KeySpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -102,6 +103,8 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
                 GrantPolicy(_pick(access, _QUEUE_READ, _QUEUE_WRITE, grant), (names.arn(resource),)),
                 GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
             ]
+        case KeySpec():
+            return [GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,))]
         case StateMachineSpec():
             return _start_machine(resource, access, names)
         case WorkflowStateMachinesSpec():

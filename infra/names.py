@@ -7,12 +7,14 @@ from aws_cdk import ArnFormat, Stack
 from shared.catalog import Resource
 from shared.resources import (
     BUCKETS,
+    PLATFORM_KEY,
     QUEUES,
     SCHEDULE_GROUPS,
     STATE_MACHINES,
     TABLES,
     WORKFLOW_STATE_MACHINES,
     BucketSpec,
+    KeySpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -42,7 +44,7 @@ class ResourceNames:
         match resource:
             case TableSpec() if not self.owns(resource):
                 return resource.physical_name(self.platform_prefix)
-            case TableSpec() | QueueSpec() | StateMachineSpec() | WorkflowStateMachinesSpec():
+            case TableSpec() | QueueSpec() | StateMachineSpec() | WorkflowStateMachinesSpec() | KeySpec():
                 return resource.physical_name(self.prefix)
             case ScheduleGroupsSpec():
                 return resource.physical_name(self.prefix)
@@ -92,4 +94,5 @@ class ResourceNames:
         values |= {machine.env_var: self.arn(machine) for machine in STATE_MACHINES}
         values[WORKFLOW_STATE_MACHINES.env_var] = self.workflow_arn_prefix(WORKFLOW_STATE_MACHINES)
         values[SCHEDULE_GROUPS.env_var] = self.arn(SCHEDULE_GROUPS)
+        values[PLATFORM_KEY.env_var] = self.name(PLATFORM_KEY)
         return values

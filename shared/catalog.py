@@ -9,6 +9,7 @@ from shared.resources import (
     AUDIT_TABLE,
     EXECUTIONS_TABLE,
     PAYLOADS_BUCKET,
+    PLATFORM_KEY,
     PLATFORM_TABLE,
     SCHEDULE_GROUPS,
     SMOKE_STATE_MACHINE,
@@ -17,6 +18,7 @@ from shared.resources import (
     WORKFLOW_STATE_MACHINES,
     WORKFLOWS_TABLE,
     BucketSpec,
+    KeySpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -24,7 +26,9 @@ from shared.resources import (
     WorkflowStateMachinesSpec,
 )
 
-Resource = TableSpec | BucketSpec | QueueSpec | StateMachineSpec | WorkflowStateMachinesSpec | ScheduleGroupsSpec
+Resource = (
+    TableSpec | BucketSpec | QueueSpec | StateMachineSpec | WorkflowStateMachinesSpec | ScheduleGroupsSpec | KeySpec
+)
 
 
 class Access(StrEnum):
@@ -318,11 +322,31 @@ CATALOG: tuple[FunctionSpec, ...] = (
         ),
     ),
     FunctionSpec(
+        name="credentials",
+        description="Tenant credentials for http_request nodes: create, list, read metadata, rotate, delete",
+        memory_mb=512,
+        routes=(
+            HttpRoute("POST", "/v1/credentials"),
+            HttpRoute("GET", "/v1/credentials"),
+            HttpRoute("GET", "/v1/credentials/{credential_name}"),
+            HttpRoute("PUT", "/v1/credentials/{credential_name}"),
+            HttpRoute("DELETE", "/v1/credentials/{credential_name}"),
+        ),
+        # Secrets are encrypted here and never decrypted: the key grant is encrypt-only in effect (WRITE includes
+        # Decrypt in the mapping, which nothing in this function calls).
+        grants=(*AUTHENTICATED, Grant(WORKFLOWS_TABLE, Access.READ_WRITE), Grant(PLATFORM_KEY, Access.WRITE)),
+    ),
+    FunctionSpec(
         name="node_http",
         description="The HTTP request of a workflow's http_request node: timeouts, size limit, SSRF guard",
         memory_mb=256,
         timeout_seconds=70,
-        grants=(Grant(TENANCY_TABLE, Access.READ),),
+        # The tenant's settings (allowed hosts) and its credentials, decrypted with the platform key.
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ),
+            Grant(WORKFLOWS_TABLE, Access.READ),
+            Grant(PLATFORM_KEY, Access.READ),
+        ),
     ),
 )
 

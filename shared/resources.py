@@ -60,6 +60,17 @@ class BucketSpec:
 
 
 @dataclass(frozen=True)
+class KeySpec:
+    """The platform's KMS key, which encrypts tenants' secrets; functions are told its alias `alias/<prefix>`."""
+
+    key: str
+    env_var: str
+
+    def physical_name(self, prefix: str) -> str:
+        return f"alias/{prefix}"
+
+
+@dataclass(frozen=True)
 class QueueSpec:
     key: str
     env_var: str
@@ -153,8 +164,11 @@ TENANCY_TABLE = TableSpec(
 # Append-only: the audit repository only ever puts new items. Platform-wide, silo tenants included: one log per
 # tenant holds both the platform admins' actions on it and its members' (and a purge removes it whole).
 AUDIT_TABLE = TableSpec(key="audit", env_var="FORGE_TABLE_AUDIT", scope=TableScope.PLATFORM)
+# The KMS key of infra/constructs/platform_key.py (the emulation creates one under the same alias).
+PLATFORM_KEY = KeySpec(key="platform-key", env_var="FORGE_PLATFORM_KEY_ALIAS")
 PAYLOADS_BUCKET = BucketSpec(key="payloads", env_var="FORGE_BUCKET_PAYLOADS")
-# Workflow definitions, versions (with their compiled ASL) and the state of each workflow's state machine.
+# Workflow definitions, versions (with their compiled ASL), the state of each workflow's state machine, and the
+# tenant credentials `http_request` nodes name (secrets KMS-encrypted).
 WORKFLOWS_TABLE = TableSpec(key="workflows", env_var="FORGE_TABLE_WORKFLOWS")
 # Approval requests with their task tokens, sent by `approval` nodes; the executions feature consumes them.
 APPROVALS_QUEUE = QueueSpec(key="approvals", env_var="FORGE_QUEUE_APPROVALS")

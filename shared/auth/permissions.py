@@ -92,6 +92,12 @@ PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
     ("PATCH", "/v1/schedules/{schedule_id}"): members(Role.EDITOR),
     ("DELETE", "/v1/schedules/{schedule_id}"): members(Role.EDITOR),
     ("GET", "/v1/schedules/{schedule_id}/failures"): members(Role.VIEWER),
+    # credentials of http_request nodes: admins manage the secrets; editors, who build workflows, see the names
+    ("POST", "/v1/credentials"): members(Role.ADMIN),
+    ("GET", "/v1/credentials"): members(Role.EDITOR),
+    ("GET", "/v1/credentials/{credential_name}"): members(Role.EDITOR),
+    ("PUT", "/v1/credentials/{credential_name}"): members(Role.ADMIN),
+    ("DELETE", "/v1/credentials/{credential_name}"): members(Role.ADMIN),
     # workflows
     ("GET", "/v1/workflow-schema"): PUBLIC,
     ("POST", "/v1/workflows/validate"): members(Role.EDITOR),

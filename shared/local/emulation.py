@@ -16,7 +16,15 @@ import boto3
 
 from shared.catalog import CATALOG, function_physical_name, resource_environment
 from shared.local.lambda_runtime import LocalLambdaRuntime
-from shared.resources import BUCKETS, QUEUES, SCHEDULE_GROUPS, STATE_MACHINES, TABLES, WORKFLOW_STATE_MACHINES
+from shared.resources import (
+    BUCKETS,
+    PLATFORM_KEY,
+    QUEUES,
+    SCHEDULE_GROUPS,
+    STATE_MACHINES,
+    TABLES,
+    WORKFLOW_STATE_MACHINES,
+)
 
 logger = logging.getLogger("nexus_forge.local")
 
@@ -52,6 +60,7 @@ def physical_names(
     names |= {bucket.env_var: bucket.physical_name(prefix, account, region) for bucket in BUCKETS}
     names |= {queue.env_var: queue.physical_name(prefix) for queue in QUEUES}
     names[WORKFLOW_STATE_MACHINES.env_var] = WORKFLOW_STATE_MACHINES.arn_prefix(prefix, account, region)
+    names[PLATFORM_KEY.env_var] = PLATFORM_KEY.physical_name(prefix)
     names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region)
     names |= {
         machine.env_var: f"arn:aws:states:{region}:{account}:stateMachine:{machine.physical_name(prefix)}"

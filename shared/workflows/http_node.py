@@ -13,7 +13,7 @@ import json
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -76,12 +76,20 @@ class HttpNodeEvent(BaseModel):
     request: HttpRequest
 
 
+# A credential's name → the headers it sets, or None when the tenant has no such credential.
+CredentialResolver = Callable[[str], Mapping[str, str] | None]
+
+
+def _no_credentials(name: str) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class TenantHttpPolicy:
-    """What a tenant's settings allow: hosts exempt from the address check, and named credentials (header → value)."""
+    """What one tenant allows: hosts exempt from the address check, and its own credentials by name."""
 
     allowed_hosts: frozenset[str] = frozenset()
-    credentials: dict[str, dict[str, str]] | None = None
+    credentials: CredentialResolver = _no_credentials
 
 
 Resolver = Callable[[str, int], Iterable[str]]
@@ -143,7 +151,7 @@ def make_request(event: HttpNodeEvent, policy: TenantHttpPolicy, resolve: Resolv
         raise HttpRequestBlocked(f"not an http(s) URL: {request.url!r}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = checked_address(parts.hostname, port, policy, resolve)
-    headers = {"user-agent": "nexus-forge-http-node/1", **request.headers, **_credential_headers(request, policy)}
+    headers = _with_credential({"user-agent": "nexus-forge-http-node/1", **request.headers}, request, policy)
     body: bytes | None = None
     if request.body is not None:
         body = request.body.encode() if isinstance(request.body, str) else json.dumps(request.body).encode()
@@ -174,13 +182,16 @@ def make_request(event: HttpNodeEvent, policy: TenantHttpPolicy, resolve: Resolv
     return result
 
 
-def _credential_headers(request: HttpRequest, policy: TenantHttpPolicy) -> dict[str, str]:
+def _with_credential(headers: dict[str, str], request: HttpRequest, policy: TenantHttpPolicy) -> dict[str, str]:
+    """The request's headers with the referenced credential's applied; a credential header replaces a request
+    header of the same name in any case, so the request is never sent with both."""
     if request.credential is None:
-        return {}
-    found = (policy.credentials or {}).get(request.credential)
+        return headers
+    found = policy.credentials(request.credential)
     if found is None:
         raise CredentialNotFound(f"the tenant has no credential named {request.credential!r}")
-    return found
+    replaced = {name.lower() for name in found}
+    return {**{name: value for name, value in headers.items() if name.lower() not in replaced}, **found}
 
 
 def _read_limited(response: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
@@ -209,11 +220,17 @@ def _decode(content: bytes, content_type: str, response_format: str) -> Any:
 
 
 def load_tenant_http_policy(tenant_id: str) -> TenantHttpPolicy:
-    """The tenant's `http_allowed_hosts` setting; credentials by reference are not stored yet, so none resolve."""
+    """The tenant's `http_allowed_hosts` setting, and its credentials: a name resolves in this tenant's partition
+    only, and is decrypted only when a request names it."""
+    from shared.credentials.secrets import credential_headers
     from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
     from shared.store.tenant_scoped import TenantContext
 
-    item = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY)
+    tenant = TenantContext(tenant_id)
+    item = TenantRecords(tenant).get(TENANT_RECORD_KEY)
     settings: dict[str, Any] = item.settings if item is not None else {}
     hosts = settings.get("http_allowed_hosts", [])
-    return TenantHttpPolicy(allowed_hosts=frozenset(str(host).lower() for host in hosts if isinstance(host, str)))
+    return TenantHttpPolicy(
+        allowed_hosts=frozenset(str(host).lower() for host in hosts if isinstance(host, str)),
+        credentials=lambda name: credential_headers(tenant, name),
+    )

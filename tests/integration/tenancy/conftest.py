@@ -30,7 +30,7 @@ SAMPLE_WORKFLOW = {
 
 @dataclass
 class TenantWorld:
-    """A tenant with a member of every role, an API key and a spare member to act on."""
+    """A tenant with a member of every role, an API key, a spare member to act on, a workflow and a credential."""
 
     tenant_id: str
     slug: str
@@ -39,6 +39,7 @@ class TenantWorld:
     api_key: str
     spare_member: str
     workflow_id: str
+    credential_name: str
     identifiers: set[str] = field(default_factory=set)
     # Set by `add_execution_and_hook`: an execution of the workflow and a webhook endpoint bound to it.
     execution_id: str = ""
@@ -72,6 +73,13 @@ def make_tenant(
     workflow = api.post("/v1/workflows", headers=headers[Role.OWNER], json=SAMPLE_WORKFLOW)
     assert workflow.status_code == 201, workflow.text
     workflow_id = workflow.json()["id"]
+    credential_name, credential_secret = f"{slug}-token", f"{slug}-credential-secret-value"
+    credential = api.post(
+        "/v1/credentials",
+        headers=headers[Role.OWNER],
+        json={"name": credential_name, "secret": {"kind": "bearer", "token": credential_secret}},
+    )
+    assert credential.status_code == 201, credential.text
     return TenantWorld(
         tenant_id=tenant_id,
         slug=slug,
@@ -80,7 +88,16 @@ def make_tenant(
         api_key=body["api_key"],
         spare_member=spare,
         workflow_id=workflow_id,
-        identifiers={tenant_id, slug, body["key_id"], spare, workflow_id, *(f"{slug}-{role}" for role in Role)},
+        credential_name=credential_name,
+        identifiers={
+            tenant_id,
+            slug,
+            body["key_id"],
+            spare,
+            workflow_id,
+            credential_secret,
+            *(f"{slug}-{role}" for role in Role),
+        },
     )
 
 

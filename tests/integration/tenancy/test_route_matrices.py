@@ -20,6 +20,7 @@ TENANT_OWNED_PARAMETERS = {
     "workflow_id": lambda world: world.workflow_id,
     "execution_id": lambda world: world.execution_id,
     "hook_id": lambda world: world.hook_id,
+    "credential_name": lambda world: world.credential_name,
     "schedule_id": lambda world: world.schedule_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
@@ -38,6 +39,8 @@ SAMPLE_BODIES = {
     ("POST", "/v1/workflows/{workflow_id}/rollback"): {"version": 1},
     ("POST", "/v1/workflows/{workflow_id}/executions"): {"input": {}},
     ("POST", "/v1/hooks"): {"workflow_id": "no-such-workflow", "name": "matrix"},
+    ("POST", "/v1/credentials"): {"name": "matrix", "secret": {"kind": "bearer", "token": "matrix-token"}},
+    ("PUT", "/v1/credentials/{credential_name}"): {"secret": {"kind": "basic", "username": "m", "password": "p"}},
     ("POST", "/v1/schedules"): {"workflow_id": "no-such-workflow", "name": "matrix", "expression": "rate(1 hour)"},
     ("PATCH", "/v1/schedules/{schedule_id}"): {"enabled": False},
 }

@@ -24,7 +24,8 @@ from shared.workflows.http_node import (
     make_request,
 )
 
-ALLOW_LOOPBACK = TenantHttpPolicy(allowed_hosts=frozenset({"127.0.0.1"}), credentials={"api": {"x-api-key": "s3cret"}})
+CREDENTIALS = {"api": {"x-api-key": "s3cret"}}
+ALLOW_LOOPBACK = TenantHttpPolicy(allowed_hosts=frozenset({"127.0.0.1"}), credentials=CREDENTIALS.get)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -88,6 +89,11 @@ def test_an_allowed_host_is_called_with_the_referenced_credential(server: str) -
     result = make_request(event(server + "/hello", query={"q": "1"}, credential="api"), ALLOW_LOOPBACK)
     assert result["status"] == 200
     assert result["body"]["path"] == "/hello?q=1" and result["body"]["key"] == "s3cret"
+
+
+def test_a_credential_header_replaces_a_request_header_of_the_same_name(server: str) -> None:
+    result = make_request(event(server + "/", headers={"X-Api-Key": "from-the-node"}, credential="api"), ALLOW_LOOPBACK)
+    assert result["body"]["key"] == "s3cret"
 
 
 def test_an_unknown_credential_fails_the_node(server: str) -> None:
