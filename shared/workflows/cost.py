@@ -8,10 +8,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-# us-east-1 list prices from https://aws.amazon.com/step-functions/pricing/ and https://aws.amazon.com/lambda/pricing/
-# (x86, first tier), unchanged since 2020 and recorded here on 2026-11-22; re-check them when regions or tiers matter.
+# us-east-1 (US East, N. Virginia) list prices, first pricing tier, free tiers left out. Checked on 2026-11-22 against
+# https://aws.amazon.com/step-functions/pricing/ — Standard: $0.0250 per 1,000 state transitions (its per-region table);
+#   Express: $1.00 per 1M requests, duration $0.00001667 per GB-second in the first tier (billed in 100 ms and 64 MB
+#   steps; the AWS Step Functions workshop's "$0.0000001042 per 100 ms at 64 MB" is the same price);
+# https://aws.amazon.com/lambda/pricing/ — $0.20 per 1M requests, x86 duration $0.0000166667 per GB-second for the
+#   first 6 billion GB-seconds a month.
+# Every figure matched what was here before the check; none changed.
 PRICES_RECORDED_ON = "2026-11-22"
-PRICE_SOURCE = "https://aws.amazon.com/step-functions/pricing/, https://aws.amazon.com/lambda/pricing/ (us-east-1)"
+PRICE_SOURCE = (
+    "https://aws.amazon.com/step-functions/pricing/ and https://aws.amazon.com/lambda/pricing/ "
+    "(us-east-1, first tier, x86, without free tiers; checked 2026-11-22)"
+)
 STANDARD_USD_PER_TRANSITION = 0.025 / 1_000
 EXPRESS_USD_PER_REQUEST = 1.00 / 1_000_000
 EXPRESS_USD_PER_GB_SECOND = 0.00001667

@@ -1,0 +1,43 @@
+"""The cost estimate prices paths with the recorded us-east-1 prices, worked out here by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.workflows.cost import PRICE_SOURCE, PRICES_RECORDED_ON, estimate_cost
+
+LAMBDA = "arn:aws:states:::lambda:invoke"
+
+
+def test_two_pass_states_cost_two_transitions_or_one_express_request() -> None:
+    estimate = estimate_cost(
+        {"StartAt": "a", "States": {"a": {"Type": "Pass", "Next": "b"}, "b": {"Type": "Pass", "End": True}}}
+    )
+    assert estimate.shortest == estimate.longest
+    # Standard: 2 transitions x $0.025 / 1,000 = $0.00005 per execution.
+    assert estimate.longest.standard_usd_per_million_executions == pytest.approx(50.00)
+    # Express: $1.00 per 1M requests + 2 states x 0.1 s x 64 MB x $0.00001667 per GB-second.
+    assert estimate.longest.express_usd_per_million_executions == pytest.approx(1.00 + 0.21, abs=0.005)
+
+
+def test_a_choice_prices_its_shortest_and_longest_path_with_lambda_invocations() -> None:
+    estimate = estimate_cost(
+        {
+            "StartAt": "pick",
+            "States": {
+                "pick": {"Type": "Choice", "Choices": [{"Condition": "{% true %}", "Next": "call"}], "Default": "done"},
+                "call": {"Type": "Task", "Resource": LAMBDA, "Next": "done"},
+                "done": {"Type": "Succeed"},
+            },
+        }
+    )
+    assert (estimate.shortest.state_transitions, estimate.shortest.lambda_invocations) == (2, 0)
+    assert (estimate.longest.state_transitions, estimate.longest.lambda_invocations) == (3, 1)
+    # One invocation: $0.20 / 1M requests + 0.2 s x 256 MB x $0.0000166667 per GB-second = $1.03 per 1M.
+    assert estimate.longest.standard_usd_per_million_executions == pytest.approx(75.00 + 1.03, abs=0.005)
+    assert estimate.shortest.standard_usd_per_million_executions == pytest.approx(50.00)
+
+
+def test_the_estimate_names_its_source_and_the_day_the_prices_were_checked() -> None:
+    assert "aws.amazon.com/step-functions/pricing" in PRICE_SOURCE and "aws.amazon.com/lambda/pricing" in PRICE_SOURCE
+    assert PRICES_RECORDED_ON == "2026-11-22"
