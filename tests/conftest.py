@@ -14,6 +14,7 @@ from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
 from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
 from shared.local.issuer import LocalIssuer
 from shared.local.lambda_runtime import LocalLambdaRuntime
+from shared.local.stepfunctions_performance import install_stepfunctions_performance
 from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
 from shared.settings import get_settings
 
@@ -30,6 +31,7 @@ def emulated_aws() -> Iterator[LocalLambdaRuntime]:
     from shared.aws import clients
 
     install_stepfunctions_runtime()
+    install_stepfunctions_performance()
     install_dynamodb_atomicity()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         clients._client.cache_clear()

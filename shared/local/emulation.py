@@ -114,10 +114,12 @@ class LocalAws:
         from moto.server import ThreadedMotoServer
 
         from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
+        from shared.local.stepfunctions_performance import install_stepfunctions_performance
         from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
 
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         install_stepfunctions_runtime()
+        install_stepfunctions_performance()
         install_dynamodb_atomicity()
         self._restore_snapshot()
         self._server = ThreadedMotoServer(ip_address=self.endpoints.host, port=self.endpoints.port, verbose=False)

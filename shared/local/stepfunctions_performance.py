@@ -1,0 +1,71 @@
+"""What moto's Step Functions executor does per execution that it need not, for `forge dev` under load.
+
+- JSONPath: moto's `ResultPath` and path extraction call `jsonpath_ng.parse` for every state they evaluate, and that
+  builds a new PLY parser (its tables) each time: 6% of forge dev's time under webhook load. Parsed paths are
+  immutable expression trees, so each distinct path is parsed once and the tree reused.
+- Threads: every execution appends its worker threads to a module-level list (`TMP_THREADS`) that nothing ever reads
+  or empties, so it grew by two `Thread` objects per execution for the life of the process. Here it keeps only the
+  threads still running.
+
+The executor still runs every state of the real definition; only repeated work and dead references are gone.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import threading
+from typing import Any
+
+_JSONPATH_MODULES = (
+    "moto.stepfunctions.parser.asl.component.common.path.result_path",
+    "moto.stepfunctions.parser.asl.utils.json_path",
+)
+_THREAD_LIST_MODULES = (
+    "moto.stepfunctions.parser.utils",
+    "moto.stepfunctions.parser.backend.execution_worker",
+    "moto.stepfunctions.parser.asl.component.program.program",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.inline_iteration_component",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker",
+    "moto.stepfunctions.parser.asl.component.test_state.program.test_state_program",
+)
+PARSED_PATHS = 4096
+_installed = False
+
+
+class LiveThreads(list[threading.Thread]):
+    """A thread list that forgets finished threads as new ones are added."""
+
+    prune_at = 64
+
+    def append(self, thread: threading.Thread) -> None:
+        if len(self) >= self.prune_at:
+            self[:] = [running for running in self if running.is_alive()]
+            # Prune again only once as many threads as are running now have been added.
+            self.prune_at = max(64, 2 * len(self))
+        super().append(thread)
+
+
+def install_stepfunctions_performance() -> None:
+    """Idempotent; call before moto executes a state machine."""
+    global _installed
+    if _installed:
+        return
+    for name in _JSONPATH_MODULES:
+        module = importlib.import_module(name)
+        module.parse = _cached(module.parse)  # type: ignore[attr-defined]
+    live = LiveThreads()
+    for name in _THREAD_LIST_MODULES:
+        module = importlib.import_module(name)
+        live.extend(thread for thread in getattr(module, "TMP_THREADS", []) if thread.is_alive())
+        setattr(module, "TMP_THREADS", live)  # noqa: B010 - moto's modules are untyped here
+    _installed = True
+
+
+def _cached(parse: Any) -> Any:
+    @functools.lru_cache(maxsize=PARSED_PATHS)
+    def parse_once(path: str) -> Any:
+        return parse(path)
+
+    return parse_once
