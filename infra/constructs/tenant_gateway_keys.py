@@ -17,13 +17,15 @@ REGIONS_ENV_VAR = "FORGE_USAGE_PLAN_REGIONS"
 
 
 def key_management_statements(partition: str, regions: Sequence[str]) -> list[iam.PolicyStatement]:
-    """Find, create, enable/disable and delete API keys; list plans; add and remove a key in a plan."""
+    """Find, create, enable/disable and delete API keys; list plans; find, add and remove a key in a plan."""
 
     def arns(path: str) -> list[str]:
         return [f"arn:{partition}:apigateway:{region}::{path}" for region in regions]
 
     return [
-        iam.PolicyStatement(actions=["apigateway:GET"], resources=arns("/apikeys") + arns("/usageplans")),
+        iam.PolicyStatement(
+            actions=["apigateway:GET"], resources=arns("/apikeys") + arns("/usageplans") + arns("/usageplans/*/keys/*")
+        ),
         iam.PolicyStatement(actions=["apigateway:POST"], resources=arns("/apikeys") + arns("/usageplans/*/keys")),
         iam.PolicyStatement(actions=["apigateway:PATCH", "apigateway:DELETE"], resources=arns("/apikeys/*")),
         iam.PolicyStatement(actions=["apigateway:DELETE"], resources=arns("/usageplans/*/keys/*")),

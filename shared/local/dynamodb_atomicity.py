@@ -17,7 +17,8 @@ from __future__ import annotations
 import copy
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _OPERATIONS = ("put_item", "get_item", "query", "scan", "update_item", "delete_item")
@@ -41,6 +42,13 @@ def install_dynamodb_atomicity() -> None:
     for name in _READ_ACTIONS:
         setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
     _installed = True
+
+
+@contextmanager
+def item_operations_paused() -> Iterator[None]:
+    """No DynamoDB item operation runs inside (a consistent copy of the tables, e.g. the local snapshot)."""
+    with _lock:
+        yield
 
 
 def _serialised(operation: Callable[..., Any]) -> Callable[..., Any]:

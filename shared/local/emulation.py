@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import pickle
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,11 @@ LOCAL_TENANT_DATA_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{LOCAL_TENANT_D
 # machines are provisioned again from their definitions. Scheduler's schedules are tenants' data, like the tables.
 PERSISTED_SERVICES = ("dynamodb", "s3", "scheduler")
 SNAPSHOT_FILE = "aws-state.pickle"
+# A snapshot that takes t seconds is followed by at least SNAPSHOT_SHARE * t seconds without one.
+SNAPSHOT_SHARE = 20
+# Reads: requests that change nothing a snapshot keeps (DynamoDB's JSON protocol names them in X-Amz-Target).
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READ_ACTIONS = ("Get", "Query", "Scan", "BatchGet", "TransactGet", "Describe", "List")
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,41 @@ def local_environment(endpoint_url: str) -> dict[str, str]:
     return environment
 
 
+class EmulationChanges:
+    """Counts the requests to the emulation that may change its state, so an unchanged state is not saved again."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self.generation = 0
+        self._installed = False
+
+    def install(self) -> None:
+        """Idempotent: every request the moto server answers passes through `seen`."""
+        if self._installed:
+            return
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+        serve = DomainDispatcherApplication.__call__
+
+        def serve_and_count(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
+            self.seen(environ)
+            return serve(app, environ, start_response)
+
+        DomainDispatcherApplication.__call__ = serve_and_count  # type: ignore[method-assign,assignment]
+        self._installed = True
+
+    def seen(self, environ: dict[str, Any]) -> None:
+        if environ.get("REQUEST_METHOD", "GET") in _READ_METHODS:
+            return
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if target.rpartition(".")[2].startswith(_READ_ACTIONS):
+            return
+        self.generation = next(self._counter)
+
+
+changes = EmulationChanges()
+
+
 class LocalAws:
     """Starts moto in this process, restores saved state, provisions resources, runs Lambda invokes in-process."""
 
@@ -102,6 +144,8 @@ class LocalAws:
         self.lambda_runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         self._server: Any = None
         self._snapshot_lock = threading.Lock()
+        self._saved_generation = -1
+        self.last_snapshot_seconds = 0.0
 
     @property
     def snapshot_path(self) -> Path:
@@ -122,6 +166,7 @@ class LocalAws:
         install_stepfunctions_performance()
         install_dynamodb_atomicity()
         self._restore_snapshot()
+        changes.install()
         self._server = ThreadedMotoServer(ip_address=self.endpoints.host, port=self.endpoints.port, verbose=False)
         self._server.start()
         self.lambda_runtime.install()
@@ -140,15 +185,36 @@ class LocalAws:
         ResourceProvisioner(self.client, self.lambda_runtime).provision()
 
     def save_snapshot(self) -> None:
+        """Writes the persisted services' state to the state dir (atomically: a new file replaces the old one)."""
         from moto.backends import get_backend
+
+        from shared.local.dynamodb_atomicity import item_operations_paused
 
         with self._snapshot_lock:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            state = {service: dict(get_backend(service)) for service in PERSISTED_SERVICES}  # type: ignore[call-overload]
+            started = time.monotonic()
+            generation = changes.generation
+            # Pickled in memory while no DynamoDB item operation runs, so the tables are copied as one consistent
+            # state and no writer changes a dictionary under the pickler; the file is written after.
+            with item_operations_paused():
+                state = {service: dict(get_backend(service)) for service in PERSISTED_SERVICES}  # type: ignore[call-overload]
+                data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
             temporary = self.snapshot_path.with_suffix(".tmp")
-            with temporary.open("wb") as handle:
-                pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary.write_bytes(data)
             temporary.replace(self.snapshot_path)
+            self._saved_generation = generation
+            self.last_snapshot_seconds = time.monotonic() - started
+
+    def save_snapshot_if_changed(self) -> bool:
+        """Saves only when a write reached the emulation since the last save; True if it saved."""
+        if changes.generation == self._saved_generation:
+            return False
+        self.save_snapshot()
+        return True
+
+    def next_snapshot_delay(self, interval: float) -> float:
+        """`interval`, or longer when saving takes long: snapshots take at most 1/SNAPSHOT_SHARE of the time."""
+        return max(interval, self.last_snapshot_seconds * SNAPSHOT_SHARE)
 
     def _restore_snapshot(self) -> None:
         if not self.snapshot_path.exists():

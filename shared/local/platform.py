@@ -104,9 +104,10 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     stop_snapshots = threading.Event()
 
     def snapshot_periodically() -> None:
-        while not stop_snapshots.wait(SNAPSHOT_INTERVAL_SECONDS):
+        # Only after a change, and less often as saving takes longer (large tables).
+        while not stop_snapshots.wait(aws.next_snapshot_delay(SNAPSHOT_INTERVAL_SECONDS)):
             try:
-                aws.save_snapshot()
+                aws.save_snapshot_if_changed()
             except RuntimeError as error:  # a backend changed while it was being copied; the next round saves it
                 logging.getLogger("nexus_forge.local").debug("snapshot skipped: %s", error)
 

@@ -99,13 +99,7 @@ def provision_tenant_key(tenant_id: str, tier: Tier) -> None:
     prefix, regions = configuration
     for region in regions:
         client = _client(region)
-        key = _find_key(client, prefix, tenant_id) or client.create_api_key(
-            name=tenant_key_name(prefix, tenant_id),
-            value=tenant_key_value(prefix, tenant_id),
-            enabled=True,
-            description=f"Nexus Forge tenant {tenant_id}: meters its requests against its tier's usage plan",
-        )
-        _join_plan(client, prefix, region, key["id"], tier)
+        _join_plan(client, prefix, region, _ensure_key(client, prefix, tenant_id), tier)
 
 
 def move_tenant_key(tenant_id: str, old_tier: Tier, new_tier: Tier) -> None:
@@ -116,13 +110,24 @@ def move_tenant_key(tenant_id: str, old_tier: Tier, new_tier: Tier) -> None:
     prefix, regions = configuration
     for region in regions:
         client = _client(region)
-        key = _find_key(client, prefix, tenant_id)
-        if key is None:
-            provision_tenant_key(tenant_id, new_tier)
-            continue
+        key_id = _ensure_key(client, prefix, tenant_id)
+        old_plan = _plan_id(prefix, region, old_tier)
+        # Only a key that is in the old plan leaves it (NotFoundException: it is not, e.g. it was just created).
         with suppress(client.exceptions.NotFoundException):
-            client.delete_usage_plan_key(usagePlanId=_plan_id(prefix, region, old_tier), keyId=key["id"])
-        _join_plan(client, prefix, region, key["id"], new_tier)
+            client.get_usage_plan_key(usagePlanId=old_plan, keyId=key_id)
+            client.delete_usage_plan_key(usagePlanId=old_plan, keyId=key_id)
+        _join_plan(client, prefix, region, key_id, new_tier)
+
+
+def _ensure_key(client: Any, prefix: str, tenant_id: str) -> str:
+    key = _find_key(client, prefix, tenant_id) or client.create_api_key(
+        name=tenant_key_name(prefix, tenant_id),
+        value=tenant_key_value(prefix, tenant_id),
+        enabled=True,
+        description=f"Nexus Forge tenant {tenant_id}: meters its requests against its tier's usage plan",
+    )
+    key_id: str = key["id"]
+    return key_id
 
 
 def enable_tenant_key(tenant_id: str, enabled: bool) -> None:

@@ -182,6 +182,7 @@ def test_the_tenants_function_may_manage_api_keys_and_plan_keys_and_nothing_else
     assert granted == {
         ("apigateway:GET", arn("/apikeys")),
         ("apigateway:GET", arn("/usageplans")),
+        ("apigateway:GET", arn("/usageplans/*/keys/*")),
         ("apigateway:POST", arn("/apikeys")),
         ("apigateway:POST", arn("/usageplans/*/keys")),
         ("apigateway:PATCH", arn("/apikeys/*")),

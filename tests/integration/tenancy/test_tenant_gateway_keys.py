@@ -84,7 +84,9 @@ def test_a_refused_tenant_leaves_no_gateway_key(api, admin_headers) -> None:
     assert len(_apigateway().get_api_keys()["items"]) == before
 
 
-def test_without_usage_plans_tenants_get_no_gateway_key(api, admin_headers, monkeypatch) -> None:
+def test_without_usage_plans_tenants_get_no_gateway_key_and_a_tier_change_makes_up_for_it(
+    api, admin_headers, monkeypatch
+) -> None:
     from shared.settings import get_settings
 
     monkeypatch.delenv("FORGE_USAGE_PLAN_PREFIX")
@@ -95,6 +97,11 @@ def test_without_usage_plans_tenants_get_no_gateway_key(api, admin_headers, monk
         monkeypatch.undo()
         get_settings.cache_clear()
     assert _tenant_key(tenant_id) is None
+    # Plans deployed later: the next tier change gives the tenant its key, in the new tier's plan.
+    assert api.patch(f"/v1/tenants/{tenant_id}", headers=admin_headers, json={"tier": "professional"}).is_success
+    key = _tenant_key(tenant_id)
+    assert key is not None
+    assert _plans_of(key["id"]) == [gateway_keys.usage_plan_name(LOCAL_PREFIX, Tier.PROFESSIONAL)]
 
 
 @pytest.fixture
