@@ -89,6 +89,40 @@ class _Route:
         self.path = path
 
 
+def _tenant_sessions(calls: DynamoDbCalls, tenant_id: str) -> None:
+    """`current_tenant`'s scoped credentials (shared/auth/tenant_credentials.py): a tenant's first request in a
+    container (sts:AssumeRole, then a botocore client for its session) and every later one (a cache lookup), next
+    to the same read with the function's own credentials."""
+    from shared.auth.tenant_credentials import forget_tenant_credentials, scoped_tenant
+    from shared.store.context import TenantContext
+    from shared.store.tenancy import Members
+
+    def timed(action: Any) -> float:
+        before_seconds = calls.seconds
+        started = time.perf_counter()
+        action()
+        return (time.perf_counter() - started - (calls.seconds - before_seconds)) * 1000
+
+    assume, first_read, scoped, unscoped = [], [], [], []
+    for _ in range(10):
+        forget_tenant_credentials()
+        session: list[TenantContext] = []
+        assume.append(timed(lambda: session.append(scoped_tenant(TenantContext(tenant_id)))))  # noqa: B023
+        first_read.append(timed(lambda: Members(session[0]).get("bench-owner")))  # noqa: B023
+        scoped += [
+            timed(lambda: Members(scoped_tenant(TenantContext(tenant_id))).get("bench-owner"))
+            for _ in range(SAMPLES_PER_ROUTE)
+        ]
+        unscoped += [
+            timed(lambda: Members(TenantContext(tenant_id)).get("bench-owner")) for _ in range(SAMPLES_PER_ROUTE)
+        ]
+    print("\ntenant-scoped credentials (p50, excluding DynamoDB I/O):")
+    print(f"  a tenant's first request in a container: AssumeRole {statistics.median(assume):.2f} ms (emulated STS)")
+    print(f"    + its first read (a botocore client for the session) {statistics.median(first_read):.2f} ms")
+    print(f"  later requests: credentials + one GetItem {statistics.median(scoped):.3f} ms")
+    print(f"  the same GetItem with the function's own credentials {statistics.median(unscoped):.3f} ms")
+
+
 def main() -> None:
     calls = DynamoDbCalls()
     with _emulated_platform(calls) as issuer:
@@ -136,6 +170,7 @@ def main() -> None:
                     f"{method + ' ' + template:<58}{label:<12}{statistics.median(samples):>8.2f}{quantiles[98]:>8.2f}"
                     f"{statistics.median(round_trips):>16.0f}"
                 )
+        _tenant_sessions(calls, tenant_id)
         p50 = statistics.median(overall)
         time_verdict = "ok" if p50 <= TARGET_P50_MS else "OVER TARGET"
         trips_verdict = "ok" if worst_round_trips <= TARGET_ROUND_TRIPS else "OVER TARGET"
