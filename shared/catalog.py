@@ -355,6 +355,11 @@ def function_physical_name(prefix: str, name: str) -> str:
     return f"{prefix}-{name.replace('_', '-')}"
 
 
+def dead_letter_queue_name(function_physical_name: str) -> str:
+    """The queue of a function's failed asynchronous invocations (and of schedule slots Scheduler gave up on)."""
+    return f"{function_physical_name}-dlq"
+
+
 CATALOG_BY_NAME: dict[str, FunctionSpec] = {spec.name: spec for spec in CATALOG}
 
 

@@ -17,7 +17,13 @@ from infra.constants import HTTP_ALIAS_NAME, POWERTOOLS_LAYER_ACCOUNT, POWERTOOL
 from infra.grants import grant_policy
 from infra.names import ResourceNames
 from infra.packaging import dependency_layer_code, function_code
-from shared.catalog import CATALOG, FunctionSpec, function_physical_name, resource_environment
+from shared.catalog import (
+    CATALOG,
+    FunctionSpec,
+    dead_letter_queue_name,
+    function_physical_name,
+    resource_environment,
+)
 
 
 class CatalogFunctions(Construct):
@@ -161,7 +167,7 @@ class CatalogFunctions(Construct):
         queue = sqs.Queue(
             self,
             f"{construct_id}DeadLetters",
-            queue_name=f"{physical_name}-dlq",
+            queue_name=dead_letter_queue_name(physical_name),
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self._key,
             enforce_ssl=True,

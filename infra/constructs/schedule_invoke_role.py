@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from shared.catalog import function_physical_name
+from shared.catalog import dead_letter_queue_name, function_physical_name
 from shared.resources import ScheduleGroupsSpec
 
 
@@ -17,8 +17,9 @@ class ScheduleInvokeRole(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         target = function_physical_name(prefix, groups.target_function)
-        # Each region's schedules invoke that region's function.
+        # Each region's schedules invoke that region's function, and dead-letter to that region's queue.
         function_arn = f"arn:{stack.partition}:lambda:*:{stack.account}:function:{target}"
+        dead_letters = f"arn:{stack.partition}:sqs:*:{stack.account}:{dead_letter_queue_name(target)}"
         self.role = iam.Role(
             self,
             "Role",
@@ -32,7 +33,14 @@ class ScheduleInvokeRole(Construct):
                     statements=[
                         iam.PolicyStatement(
                             actions=["lambda:InvokeFunction"], resources=[function_arn, f"{function_arn}:*"]
-                        )
+                        ),
+                        iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters]),
+                        # The dead-letter queue is encrypted with the region's platform key.
+                        iam.PolicyStatement(
+                            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                            resources=[f"arn:{stack.partition}:kms:*:{stack.account}:key/*"],
+                            conditions={"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}},
+                        ),
                     ]
                 )
             },
@@ -42,8 +50,9 @@ class ScheduleInvokeRole(Construct):
             [
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
-                    reason="One function name in every configured region (the role is global, the function "
-                    "regional), with its versions and aliases",
+                    reason="One function and its dead-letter queue in every configured region (the role is "
+                    "global, they are regional), the function's versions and aliases, and the regions' platform keys "
+                    "only through SQS",
                 )
             ],
             apply_to_children=True,

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, field_validator
 
 from shared.aws.clients import scheduler_client
-from shared.catalog import function_physical_name
+from shared.catalog import dead_letter_queue_name, function_physical_name
 from shared.problems import InvalidParam, NotFound, ServiceUnavailable, ValidationFailed
 from shared.resources import SCHEDULE_GROUPS
 from shared.settings import get_settings
@@ -182,9 +182,17 @@ class SchedulerPlacement:
         return self.base_name.removesuffix(f"-{SCHEDULE_GROUPS.key}")
 
     @property
+    def target_name(self) -> str:
+        return function_physical_name(self.prefix, SCHEDULE_GROUPS.target_function)
+
+    @property
     def target_arn(self) -> str:
-        name = function_physical_name(self.prefix, SCHEDULE_GROUPS.target_function)
-        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{name}"
+        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.target_name}"
+
+    @property
+    def dead_letter_arn(self) -> str:
+        """Slots Scheduler could not deliver land in the target function's own dead-letter queue (alarmed)."""
+        return f"arn:{self.partition}:sqs:{self.region}:{self.account}:{dead_letter_queue_name(self.target_name)}"
 
     @property
     def role_arn(self) -> str:
@@ -381,6 +389,7 @@ def _write_to_scheduler(
             "RoleArn": placement.role_arn,
             "Input": fire_payload(tenant, item.schedule_id, item.workflow_id),
             "RetryPolicy": TARGET_RETRY_POLICY,
+            "DeadLetterConfig": {"Arn": placement.dead_letter_arn},
         },
     }
     # A start already reached is left out: Scheduler refuses one further back than five minutes. A rate schedule

@@ -52,16 +52,20 @@ def invoke_role(template: Template, prefix: str = PREFIX) -> dict[str, Any]:
     return properties
 
 
-def test_scheduler_alone_assumes_the_invoke_role_which_may_only_invoke_the_fire_function(template: Template):
+def test_scheduler_alone_assumes_the_invoke_role_which_may_only_invoke_the_fire_function_and_dead_letter(
+    template: Template,
+):
     role = invoke_role(template)
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
     (policy,) = role["Policies"]
-    (statement,) = policy["PolicyDocument"]["Statement"]
-    assert statement["Action"] == "lambda:InvokeFunction"
+    invoke, send, encrypt = policy["PolicyDocument"]["Statement"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
     fire = function_physical_name(PREFIX, SCHEDULE_GROUPS.target_function)
-    assert [rendered(resource).split(":", 6)[6] for resource in statement["Resource"]] == [fire, f"{fire}:*"]
+    assert [rendered(resource).split(":", 6)[6] for resource in invoke["Resource"]] == [fire, f"{fire}:*"]
+    assert (send["Action"], rendered(send["Resource"]).split(":", 5)[5]) == ("sqs:SendMessage", f"{fire}-dlq")
+    assert encrypt["Condition"] == {"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}}
 
 
 def test_the_names_the_schedules_function_derives_are_the_stacks_role_and_fire_function(
@@ -80,6 +84,10 @@ def test_the_names_the_schedules_function_derives_are_the_stacks_role_and_fire_f
         placement.target_arn.rsplit(":", 1)[1] == function_of(template, SCHEDULE_GROUPS.target_function)["FunctionName"]
     )
     assert placement.role_arn.rsplit("/", 1)[1] == invoke_role(template)["RoleName"]
+    queues = template.find_resources(
+        "AWS::SQS::Queue", {"Properties": {"QueueName": placement.dead_letter_arn.rsplit(":", 1)[1]}}
+    )
+    assert len(queues) == 1
     assert placement.base_name == f"{PREFIX}-{SCHEDULE_GROUPS.key}"
     assert (placement.account, placement.region) == (ACCOUNT, "us-east-1")
 

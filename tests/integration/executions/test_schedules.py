@@ -102,6 +102,8 @@ def test_a_schedule_is_written_to_scheduler_in_the_tenants_group_with_the_fire_t
     assert written["State"] == "ENABLED"
     assert written["Target"]["Arn"].endswith(f":function:{FIRE_FUNCTION}")
     assert written["Target"]["RoleArn"].endswith(f":role/{SCHEDULE_GROUPS.invoke_role_name(LOCAL_PREFIX)}")
+    assert written["Target"]["DeadLetterConfig"]["Arn"].endswith(f":{FIRE_FUNCTION}-dlq")
+    assert written["Target"]["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600  # the idempotency key's life
     assert json.loads(written["Target"]["Input"]) == {
         "tenant_id": world.tenant_id,
         "schedule_id": schedule["schedule_id"],
