@@ -362,3 +362,25 @@ def test_start_and_end_dates_bound_the_slots(api, world, workflow_id, emulated_a
     # Counted from the start date, none after the end date.
     expected = [start + timedelta(minutes=minutes) for minutes in (0, 5, 10)]
     assert slot_times(api, world) == [moment.strftime("%Y-%m-%dT%H:%M:%SZ") for moment in expected]
+
+
+def test_slots_beyond_the_concurrent_quota_are_failures_of_the_schedule(
+    api, issuer, admin_headers, emulated_aws
+) -> None:
+    basic = make_tenant(api, issuer, admin_headers, "quota", tier="basic")
+    workflow_id = create_and_publish(api, basic.headers[Role.OWNER], transform_workflow("{'ok': true}"))
+    schedule = created(api, basic, workflow_id=workflow_id, expression="rate(1 minute)")
+    clock = Clock(datetime.now(UTC))
+    scheduler = local_scheduler(emulated_aws, clock)
+    scheduler.tick()
+
+    # No status watcher runs here, so every started execution keeps its slot of the basic tier's 10.
+    fired = clock.run(scheduler, clock.now + timedelta(minutes=15), step=timedelta(minutes=1))
+
+    assert fired == 15
+    assert len(scheduled_executions(api, basic)) == 10
+    path = f"/v1/schedules/{schedule['schedule_id']}/failures"
+    failures = api.get(path, headers=basic.headers[Role.VIEWER]).json()["items"]
+    assert len(failures) == 5
+    assert {failure["problem"].rsplit("/", 1)[1] for failure in failures} == {"quota-exceeded"}
+    assert all("concurrent" in failure["detail"] for failure in failures)
