@@ -58,6 +58,7 @@ _WORKFLOW_MACHINES_MANAGE = (
     "states:TagResource",
 )
 _WORKFLOW_EXECUTIONS = ("states:DescribeExecution", "states:StopExecution")
+_WORKFLOW_TASK_ANSWERS = ("states:SendTaskSuccess", "states:SendTaskFailure")
 _SCHEDULE_GROUPS_MANAGE = ("scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup")
 _SCHEDULES_MANAGE = (
     "scheduler:GetSchedule",
@@ -108,6 +109,9 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
         case StateMachineSpec():
             return _start_machine(resource, access, names)
         case WorkflowStateMachinesSpec():
+            if access is Access.ANSWER_TASKS:
+                # Task tokens are checked against the machine the task runs in: any workflow machine, any version.
+                return [GrantPolicy(_WORKFLOW_TASK_ANSWERS, (f"{names.workflow_arn_prefix(resource)}-*",))]
             if access in _WORKFLOW_STARTS:
                 return _run_workflow_machines(resource, access, names)
             if access is not Access.MANAGE:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shared.resources import (
+    APPROVALS_QUEUE,
     AUDIT_TABLE,
     EXECUTIONS_TABLE,
     PAYLOADS_BUCKET,
@@ -41,6 +42,8 @@ class Access(StrEnum):
     # Create, update, version, alias, delete, start and stop the workflow state machines, and pass their role;
     # for schedule groups: create groups, create, read, update and delete schedules, and pass their invoke role.
     MANAGE = "manage"
+    # Answer the callback tasks of the workflow state machines (SendTaskSuccess/SendTaskFailure).
+    ANSWER_TASKS = "answer_tasks"
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class FunctionSpec:
     routes: tuple[HttpRoute, ...] = ()
     grants: tuple[Grant, ...] = ()
     environment: dict[str, str] = field(default_factory=dict)
+    # A queue whose messages invoke the function in batches that may partly fail (`batchItemFailures`).
+    queue_source: QueueSpec | None = None
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
     gateway_authorizer: bool = False
     # Whether the function's tenant routes read and write the caller's tenant data with credentials scoped to that
@@ -335,6 +340,41 @@ CATALOG: tuple[FunctionSpec, ...] = (
         # Secrets are encrypted here and never decrypted: the key grant is encrypt-only in effect (WRITE includes
         # Decrypt in the mapping, which nothing in this function calls).
         grants=(*AUTHENTICATED, Grant(WORKFLOWS_TABLE, Access.READ_WRITE), Grant(PLATFORM_KEY, Access.WRITE)),
+    ),
+    FunctionSpec(
+        name="approvals",
+        description="Approvals of running workflows: list, read, approve or reject (resumes the execution)",
+        memory_mb=512,
+        routes=(
+            HttpRoute("GET", "/v1/approvals"),
+            HttpRoute("GET", "/v1/approvals/{approval_id}"),
+            HttpRoute("POST", "/v1/approvals/{approval_id}/approve"),
+            HttpRoute("POST", "/v1/approvals/{approval_id}/reject"),
+        ),
+        grants=(
+            *AUTHENTICATED,
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ),
+            # Decrypts the task tokens.
+            Grant(PLATFORM_KEY, Access.READ),
+            Grant(WORKFLOW_STATE_MACHINES, Access.ANSWER_TASKS),
+        ),
+    ),
+    FunctionSpec(
+        name="approvals_intake",
+        description="Approval requests of approval nodes (approvals queue) → pending approvals",
+        memory_mb=256,
+        # At most the queue's visibility timeout (30 s), as the event source mapping requires.
+        timeout_seconds=20,
+        queue_source=APPROVALS_QUEUE,
+        grants=(
+            Grant(APPROVALS_QUEUE, Access.READ),
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            # Large node inputs.
+            Grant(PAYLOADS_BUCKET, Access.WRITE),
+            # Encrypts the task tokens (WRITE includes Decrypt in the mapping, which nothing here calls).
+            Grant(PLATFORM_KEY, Access.WRITE),
+        ),
     ),
     FunctionSpec(
         name="node_http",

@@ -170,7 +170,7 @@ PAYLOADS_BUCKET = BucketSpec(key="payloads", env_var="FORGE_BUCKET_PAYLOADS")
 # Workflow definitions, versions (with their compiled ASL), the state of each workflow's state machine, and the
 # tenant credentials `http_request` nodes name (secrets KMS-encrypted).
 WORKFLOWS_TABLE = TableSpec(key="workflows", env_var="FORGE_TABLE_WORKFLOWS")
-# Approval requests with their task tokens, sent by `approval` nodes; the executions feature consumes them.
+# Approval requests with their task tokens, sent by `approval` nodes; the approvals_intake function records them.
 APPROVALS_QUEUE = QueueSpec(key="approvals", env_var="FORGE_QUEUE_APPROVALS")
 # Execution records, idempotency keys and the running-executions counter of each tenant (`TENANT#<id>#...` keys).
 EXECUTIONS_TABLE = TableSpec(key="executions", env_var="FORGE_TABLE_EXECUTIONS", ttl_attribute="expires_at")

@@ -24,6 +24,9 @@ from shared.catalog import (
     function_physical_name,
     resource_environment,
 )
+from shared.resources import QueueSpec
+
+QUEUE_BATCH_SIZE = 10
 
 
 class CatalogFunctions(Construct):
@@ -102,12 +105,25 @@ class CatalogFunctions(Construct):
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.is_http else None,
         )
         self._acknowledge_findings(function, role)
+        if spec.queue_source is not None:
+            self._build_queue_source(construct_id, function, spec.queue_source)
         self.functions[spec.name] = function
         self.dead_letter_queues[spec.name] = dead_letter_queue
         self.invocation_targets[spec.name] = (
             lambda_.Alias(self, f"{construct_id}Alias", alias_name=HTTP_ALIAS_NAME, version=function.current_version)
             if spec.is_http
             else function
+        )
+
+    def _build_queue_source(self, construct_id: str, function: lambda_.Function, queue: QueueSpec) -> None:
+        """Batches of the queue's messages; those the function reports failed stay for a retry, then the DLQ."""
+        lambda_.EventSourceMapping(
+            self,
+            f"{construct_id}QueueSource",
+            target=function,
+            event_source_arn=self._names.arn(queue),
+            batch_size=QUEUE_BATCH_SIZE,
+            report_batch_item_failures=True,
         )
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:

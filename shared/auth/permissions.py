@@ -79,6 +79,11 @@ PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/v1/executions/{execution_id}/rerun"): members(Role.EDITOR),
     ("POST", "/v1/executions/{execution_id}/redrive"): members(Role.EDITOR),
     ("GET", "/v1/executions/{execution_id}/events"): members(Role.VIEWER),
+    # approvals: answering also requires being one of the approval's approvers, if it names any
+    ("GET", "/v1/approvals"): members(Role.VIEWER),
+    ("GET", "/v1/approvals/{approval_id}"): members(Role.VIEWER),
+    ("POST", "/v1/approvals/{approval_id}/approve"): members(Role.EDITOR),
+    ("POST", "/v1/approvals/{approval_id}/reject"): members(Role.EDITOR),
     # webhook endpoints (deliveries to /v1/hooks/{hook_id} are public, above)
     ("POST", "/v1/hooks"): members(Role.EDITOR),
     ("GET", "/v1/hooks"): members(Role.VIEWER),

@@ -86,6 +86,11 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     # EventBridge's status-change events, locally: the same function gets the same event shape.
     status_watcher = ExecutionStatusWatcher(aws.lambda_runtime, LOCAL_PREFIX)
     status_watcher.start()
+    from shared.local.approvals_poller import ApprovalsQueuePoller
+
+    # The approvals queue's event source mapping, locally: the same function gets the same SQS batches.
+    approvals_poller = ApprovalsQueuePoller(aws.lambda_runtime, LOCAL_PREFIX)
+    approvals_poller.start()
     from shared.local.scheduler import LocalScheduler
 
     # EventBridge Scheduler, locally: each schedule's target gets the same input at the same slots.
@@ -131,4 +136,5 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
         stop_snapshots.set()
         scheduler.stop()
         status_watcher.stop()
+        approvals_poller.stop()
         aws.stop()

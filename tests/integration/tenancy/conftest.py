@@ -44,6 +44,8 @@ class TenantWorld:
     # Set by `add_execution_and_hook`: an execution of the workflow and a webhook endpoint bound to it.
     execution_id: str = ""
     hook_id: str = ""
+    # Set by tests.integration.approvals.support.add_pending_approval: a pending approval of another workflow.
+    approval_id: str = ""
     # Set by `add_execution_and_hook` too: a schedule of the workflow.
     schedule_id: str = ""
 

@@ -10,6 +10,9 @@ from fastapi.routing import APIRoute
 from shared.auth.permissions import OPTIONAL_ROUTES, PERMISSIONS, route_policy
 from shared.auth.principal import Role
 from shared.local.api import catalog_routers
+from shared.local.approvals_poller import ApprovalsQueuePoller
+from shared.local.emulation import LOCAL_PREFIX
+from tests.integration.approvals.support import add_pending_approval
 from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, add_execution_and_hook, make_tenant
 
 # Path parameters that name something a tenant owns, and how to find tenant B's value of it.
@@ -20,6 +23,7 @@ TENANT_OWNED_PARAMETERS = {
     "workflow_id": lambda world: world.workflow_id,
     "execution_id": lambda world: world.execution_id,
     "hook_id": lambda world: world.hook_id,
+    "approval_id": lambda world: world.approval_id,
     "credential_name": lambda world: world.credential_name,
     "schedule_id": lambda world: world.schedule_id,
 }
@@ -82,10 +86,12 @@ def _path(template: str, world: TenantWorld) -> str:
 
 
 @pytest.fixture
-def tenants(api, issuer, admin_headers) -> tuple[TenantWorld, TenantWorld]:
+def tenants(api, issuer, admin_headers, emulated_aws) -> tuple[TenantWorld, TenantWorld]:
     alpha, bravo = make_tenant(api, issuer, admin_headers, "alpha"), make_tenant(api, issuer, admin_headers, "bravo")
+    poller = ApprovalsQueuePoller(emulated_aws, LOCAL_PREFIX)
     for world in (alpha, bravo):
         add_execution_and_hook(api, world)
+        add_pending_approval(api, world, poller)
     return alpha, bravo
 
 

@@ -1,0 +1,57 @@
+"""Approval requests of `approval` nodes, in the executions table next to the executions that wait for them."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.expressions.condition import Condition
+
+from shared.settings import get_settings
+from shared.store.cursors import decode_cursor, encode_cursor
+from shared.store.tenant_scoped import MAX_PAGE_SIZE, Page, TenantScopedItem, TenantScopedRepository
+
+_TABLE = get_settings().table_executions or "unset-table-executions"
+
+
+class ApprovalItem(TenantScopedItem):
+    """One pending or answered approval; `sk` is the approval id, which sorts by the time it was requested."""
+
+    class Meta:
+        table_name = _TABLE
+
+    approval_id = UnicodeAttribute()
+    workflow_id = UnicodeAttribute()
+    execution_id = UnicodeAttribute()
+    execution_arn = UnicodeAttribute()
+    node_id = UnicodeAttribute()
+    message = UnicodeAttribute()
+    approvers: ListAttribute[str] = ListAttribute(default=list)
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    # Not `expires_at`: that name is the table's TTL attribute, and an approval is kept after it expires.
+    expires_at = UTCDateTimeAttribute(attr_name="approval_expires_at")
+    # The task token, encrypted (shared/triggers/secret_box.py); never leaves the data layer in the clear.
+    task_token = UnicodeAttribute()
+    # The node's input: inline when small, otherwise an S3 key in the payloads bucket.
+    input = JSONAttribute(null=True)
+    input_ref = UnicodeAttribute(null=True)
+    answered_by = UnicodeAttribute(null=True)
+    answered_at = UTCDateTimeAttribute(null=True)
+    comment = UnicodeAttribute(null=True)
+
+
+class Approvals(TenantScopedRepository[ApprovalItem]):
+    model = ApprovalItem
+    collection = "APPROVAL"
+
+    def search(self, *, limit: int, cursor: str | None, filters: Condition | None = None) -> Page[ApprovalItem]:
+        """Newest first; `filters` are applied by DynamoDB after the key condition."""
+        results = ApprovalItem.query(
+            self.partition,
+            filter_condition=filters,
+            limit=max(1, min(limit, MAX_PAGE_SIZE)),
+            last_evaluated_key=decode_cursor(self.partition, cursor) if cursor else None,
+            scan_index_forward=False,
+        )
+        items = list(results)
+        next_key = results.last_evaluated_key
+        return Page(items, encode_cursor(self.partition, next_key) if next_key else None)
