@@ -5,6 +5,8 @@ Each delivery uses the endpoint's synchronous mode, so its latency is the whole 
 status change reaching the record (the local watcher stands in for EventBridge), and the answer. One in ten
 deliveries repeats an earlier webhook id, as a sender's retry would; each unique id must start exactly one
 execution.
+
+`BENCH_WEBHOOK_DELIVERIES` overrides the deliveries per concurrency level, e.g. `1:20,8:100,32:400` for a quick run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 DELIVERIES = {1: 100, 8: 400, 32: 2000}
+DELIVERIES_VARIABLE = "BENCH_WEBHOOK_DELIVERIES"
 DUPLICATE_EVERY = 10
 _SYNC_TIMEOUT = {"response_timeout_seconds": 25}
 TARGET_EXECUTIONS_PER_SECOND = 150
@@ -34,6 +37,14 @@ WORKFLOW = {
     ],
     "edges": [{"from": "start", "to": "shape"}],
 }
+
+
+def _deliveries() -> dict[int, int]:
+    configured = os.environ.get(DELIVERIES_VARIABLE, "").strip()
+    if not configured:
+        return DELIVERIES
+    levels = (level.split(":", 1) for level in configured.split(","))
+    return {int(concurrency): int(count) for concurrency, count in levels}
 
 
 def _signed(secret: str, message_id: str, body: bytes) -> dict[str, str]:
@@ -60,11 +71,17 @@ def _delivery_ids(count: int) -> list[str]:
     return ids
 
 
-def _peak_rss_mib(pid: int) -> float:
+def _peak_rss_mib(pid: int, field: str = "VmHWM") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far: what a delivery costs, whatever else the machine runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _all_executions(client: Any, headers: dict[str, str], source: str) -> list[dict[str, Any]]:
@@ -103,16 +120,18 @@ def _throughput() -> None:
             client.post(f"/v1/workflows/{workflow_id}/publish", headers=owner, json={})
             print(
                 f"{'concurrency':>11}{'deliveries':>11}{'unique':>8}{'exec/s':>8}{'p50 ms':>8}{'p99 ms':>8}"
-                f"{'lost':>6}{'dup':>5}"
+                f"{'lost':>6}{'dup':>5}{'late':>6}{'cpu ms/exec':>13}{'rss MiB':>9}"
             )
-            for concurrency, count in DELIVERIES.items():
-                _run_level(client, platform.url, owner, workflow_id, concurrency, count)
+            for concurrency, count in _deliveries().items():
+                _run_level(client, platform, owner, workflow_id, concurrency, count)
             print(f"peak memory of forge dev (VmHWM): {_peak_rss_mib(platform.process.pid):.0f} MiB")  # type: ignore[union-attr]
         finally:
             platform.stop()
 
 
-def _run_level(client: Any, url: str, owner: dict[str, str], workflow_id: str, concurrency: int, count: int) -> None:
+def _run_level(
+    client: Any, platform: Any, owner: dict[str, str], workflow_id: str, concurrency: int, count: int
+) -> None:
     import httpx
 
     hook = client.post(
@@ -130,7 +149,7 @@ def _run_level(client: Any, url: str, owner: dict[str, str], workflow_id: str, c
 
     def deliver(message_id: str) -> tuple[str, int, float]:
         if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=url, timeout=60.0)
+            local.client = httpx.Client(base_url=platform.url, timeout=60.0)
         body = json.dumps({"id": message_id}).encode()
         started = time.perf_counter()
         try:
@@ -141,10 +160,12 @@ def _run_level(client: Any, url: str, owner: dict[str, str], workflow_id: str, c
             status = 0  # counted as refused; the execution, if any, is still found by listing
         return message_id, status, (time.perf_counter() - started) * 1000
 
+    cpu_before = _cpu_seconds(platform.process.pid)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         results = list(pool.map(deliver, ids))
     elapsed = time.perf_counter() - started
+    cpu = _cpu_seconds(platform.process.pid) - cpu_before
     unique = set(ids)
     in_time = {message_id for message_id, status, _ in results if status == 200}
     executions = _all_executions(client, owner, hook["hook_id"])
@@ -155,7 +176,8 @@ def _run_level(client: Any, url: str, owner: dict[str, str], workflow_id: str, c
     duplicated = max(0, len(executions) - len(unique))
     print(
         f"{concurrency:>11}{len(ids):>11}{len(unique):>8}{len(unique) / elapsed:>8.1f}"
-        f"{statistics.median(latencies):>8.0f}{p99:>8.0f}{lost:>6}{duplicated:>5}{len(unique - in_time):>9}"
+        f"{statistics.median(latencies):>8.0f}{p99:>8.0f}{lost:>6}{duplicated:>5}{len(unique - in_time):>6}"
+        f"{cpu * 1000 / len(unique):>13.1f}{_peak_rss_mib(platform.process.pid, 'VmRSS'):>9.0f}"
     )
 
 
