@@ -8,6 +8,7 @@ failed request leaves at worst a schedule without a record, whose slots the fire
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ START_DATE_GRACE = timedelta(minutes=5)
 # A slot Scheduler could not deliver within an hour is dropped: well inside the 24 h its idempotency key is kept.
 TARGET_RETRY_POLICY = {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 20}
 _SCHEDULE_ID_LENGTH = 20
+_GROUP_NAME_LIMIT = 64
 _REQUIRED_FIELDS = frozenset({"name", "expression", "timezone", "enabled"})
 
 
@@ -175,7 +177,12 @@ class SchedulerPlacement:
         return replace(self, region=region)
 
     def group_name(self, tenant: TenantContext) -> str:
-        return f"{self.base_name}-{tenant.tenant_id}"
+        """`<prefix>-sched-<tenant id>`; where a long environment name or a silo's prefix would make that longer
+        than Scheduler's 64 characters, a 20-character digest of the tenant id stands in for it."""
+        name = f"{self.base_name}-{tenant.tenant_id}"
+        if len(name) <= _GROUP_NAME_LIMIT:
+            return name
+        return f"{self.base_name}-{hashlib.blake2b(tenant.tenant_id.encode(), digest_size=10).hexdigest()}"
 
     @property
     def prefix(self) -> str:
