@@ -109,17 +109,21 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
         case StateMachineSpec():
             return _start_machine(resource, access, names)
         case WorkflowStateMachinesSpec():
-            if access is Access.ANSWER_TASKS:
-                # Task tokens are checked against the machine the task runs in: any workflow machine, any version.
-                return [GrantPolicy(_WORKFLOW_TASK_ANSWERS, (f"{names.workflow_arn_prefix(resource)}-*",))]
-            if access in _WORKFLOW_STARTS:
-                return _run_workflow_machines(resource, access, names)
-            if access is not Access.MANAGE:
-                raise UnsupportedGrant(f"{access.value!r} access is not defined for WorkflowStateMachinesSpec")
-            return _manage_workflow_machines(resource, names)
+            return _workflow_machines(resource, access, names)
         case ScheduleGroupsSpec():
             return _manage_schedule_groups(resource, access, names)
     raise UnsupportedGrant(f"unknown resource kind {type(resource).__name__} in a catalog grant")
+
+
+def _workflow_machines(machines: WorkflowStateMachinesSpec, access: Access, names: ResourceNames) -> list[GrantPolicy]:
+    if access is Access.ANSWER_TASKS:
+        # Task tokens are checked against the machine the task runs in: any workflow machine, any version.
+        return [GrantPolicy(_WORKFLOW_TASK_ANSWERS, (f"{names.workflow_arn_prefix(machines)}-*",))]
+    if access in _WORKFLOW_STARTS:
+        return _run_workflow_machines(machines, access, names)
+    if access is not Access.MANAGE:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for WorkflowStateMachinesSpec")
+    return _manage_workflow_machines(machines, names)
 
 
 def _manage_workflow_machines(machines: WorkflowStateMachinesSpec, names: ResourceNames) -> list[GrantPolicy]:
