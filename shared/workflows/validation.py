@@ -72,11 +72,15 @@ def _finding_from_error(error: Any, prefix: str = "") -> Finding:
 
 @lru_cache(maxsize=4096)
 def jsonata_error(text: str) -> str | None:
-    """Why a JSONata expression does not parse, or None when it does."""
+    """Why a JSONata expression does not parse, or None when it does.
+
+    Only parses: `Jsonata(text)` would also build an evaluation environment for every expression, which a syntax
+    check never uses. The parser is the one `Jsonata` itself uses (one per thread). Cached by text, so a workflow
+    that repeats an expression, or is validated again in the same container, parses it once."""
     if "%}" in text:
         return "an expression can't contain `%}`"
     try:
-        Jsonata(text)
+        Jsonata.get_parser().parse(text)
     except JException as error:
         return f"JSONata does not parse: {error}"
     except (RecursionError, ValueError, TypeError, IndexError, AttributeError) as error:
