@@ -17,6 +17,8 @@ from tests.integration.approvals.support import approval_workflow, start_and_wai
 from tests.integration.approvals.test_intake import invoke_intake, sqs_record
 from tests.integration.executions.support import create_and_publish
 
+EXECUTION_ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:execution:nexus-forge-local-wf-w"
+
 
 def ended(api, headers: dict[str, str], execution_id: str) -> dict[str, Any]:
     record: dict[str, Any] = wait_until(
@@ -178,3 +180,27 @@ def test_an_approval_no_execution_waits_for_any_more_is_withdrawn(api, alpha, em
     assert api.get(f"/v1/approvals/{pending['approval_id']}", headers=alpha.headers[Role.EDITOR]).json()["status"] == (
         "withdrawn"
     )
+
+
+def test_the_list_pages_newest_first_with_a_cursor_only_its_tenant_can_use(api, alpha, bravo, emulated_aws) -> None:
+    now_ms = int(time.time() * 1000)
+    for n in range(3):
+        request = {
+            "task_token": f"token-{n}",
+            "tenant_id": alpha.tenant_id,
+            "workflow_id": "w",
+            "node_id": "sign_off",
+            "execution_id": f"{EXECUTION_ARN_PREFIX}:{alpha.tenant_id}_0192f3a4b5c6d7e8f9a0b1{n}",
+            "message": f"request {n}",
+            "expires_in_seconds": 3600,
+        }
+        invoke_intake(emulated_aws, sqs_record(f"m-{n}", request, sent_ms=now_ms + n))
+    viewer = alpha.headers[Role.VIEWER]
+
+    first = api.get("/v1/approvals?limit=2", headers=viewer).json()
+    second = api.get(f"/v1/approvals?limit=2&cursor={first['next_cursor']}", headers=viewer).json()
+    stolen = api.get(f"/v1/approvals?limit=2&cursor={first['next_cursor']}", headers=bravo.headers[Role.VIEWER])
+
+    assert [item["message"] for item in first["items"] + second["items"]] == ["request 2", "request 1", "request 0"]
+    assert second["next_cursor"] is None
+    assert stolen.status_code == 400 and stolen.json()["type"].endswith("/invalid-cursor")
