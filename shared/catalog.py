@@ -276,7 +276,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
             # Large inputs, and (through the bucket's key grant) KMS for the endpoints' secrets.
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
-            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.START),
         ),
     ),
     FunctionSpec(
@@ -309,7 +309,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
-            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.START),
         ),
     ),
     FunctionSpec(
