@@ -6,8 +6,7 @@ from pynamodb.attributes import JSONAttribute, ListAttribute, UnicodeAttribute, 
 from pynamodb.expressions.condition import Condition
 
 from shared.settings import get_settings
-from shared.store.cursors import decode_cursor, encode_cursor
-from shared.store.tenant_scoped import MAX_PAGE_SIZE, Page, TenantScopedItem, TenantScopedRepository
+from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
 
 _TABLE = get_settings().table_executions or "unset-table-executions"
 
@@ -45,13 +44,4 @@ class Approvals(TenantScopedRepository[ApprovalItem]):
 
     def search(self, *, limit: int, cursor: str | None, filters: Condition | None = None) -> Page[ApprovalItem]:
         """Newest first; `filters` are applied by DynamoDB after the key condition."""
-        results = ApprovalItem.query(
-            self.partition,
-            filter_condition=filters,
-            limit=max(1, min(limit, MAX_PAGE_SIZE)),
-            last_evaluated_key=decode_cursor(self.partition, cursor) if cursor else None,
-            scan_index_forward=False,
-        )
-        items = list(results)
-        next_key = results.last_evaluated_key
-        return Page(items, encode_cursor(self.partition, next_key) if next_key else None)
+        return self.page(limit=limit, cursor=cursor, newest_first=True, filters=filters)

@@ -17,8 +17,7 @@ from pynamodb.expressions.condition import Condition
 
 from shared.executions.naming import execution_id_ceiling, execution_id_floor
 from shared.settings import get_settings
-from shared.store.cursors import decode_cursor, encode_cursor
-from shared.store.tenant_scoped import MAX_PAGE_SIZE, Page, TenantScopedItem, TenantScopedRepository
+from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
 
 _TABLE = get_settings().table_executions or "unset-table-executions"
 RUNNING_COUNTER_KEY = "COUNT"
@@ -100,17 +99,13 @@ class Executions(TenantScopedRepository[ExecutionItem]):
         """Newest first within the time range (a key condition); other filters are applied by DynamoDB."""
         low = execution_id_floor(started_after) if started_after else "0"
         high = execution_id_ceiling(started_before) if started_before else "g"
-        results = ExecutionItem.query(
-            self.partition,
-            range_key_condition=ExecutionItem.sk.between(low, high),
-            filter_condition=filters,
-            limit=max(1, min(limit, MAX_PAGE_SIZE)),
-            last_evaluated_key=decode_cursor(self.partition, cursor) if cursor else None,
-            scan_index_forward=False,
+        return self.page(
+            limit=limit,
+            cursor=cursor,
+            newest_first=True,
+            sort_key_condition=ExecutionItem.sk.between(low, high),
+            filters=filters,
         )
-        items = list(results)
-        next_key = results.last_evaluated_key
-        return Page(items, encode_cursor(self.partition, next_key) if next_key else None)
 
 
 class IdempotencyKeys(TenantScopedRepository[IdempotencyItem]):

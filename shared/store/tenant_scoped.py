@@ -109,12 +109,21 @@ class TenantScopedRepository(Generic[ItemT]):
         item.delete()
 
     def page(
-        self, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None, newest_first: bool = False
+        self,
+        *,
+        limit: int = DEFAULT_PAGE_SIZE,
+        cursor: str | None = None,
+        newest_first: bool = False,
+        sort_key_condition: Condition | None = None,
+        filters: Condition | None = None,
     ) -> Page[ItemT]:
+        """One page of this partition; `filters` are applied by DynamoDB after the key condition."""
         last_key = decode_cursor(self.partition, cursor) if cursor else None
         with signed_for(self.connections):
             results = self.model.query(
                 self.partition,
+                range_key_condition=sort_key_condition,
+                filter_condition=filters,
                 limit=max(1, min(limit, MAX_PAGE_SIZE)),
                 last_evaluated_key=last_key,
                 scan_index_forward=not newest_first,
