@@ -41,10 +41,13 @@ def install_dynamodb_atomicity() -> None:
     DynamoDBBackend.transact_write_items = _serialised(transact_write_items)  # type: ignore[method-assign]
     for name in _READ_ACTIONS:
         setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
-    # The same emulated DynamoDB answers item operations without moto's generic serializer.
+    # The same emulated DynamoDB answers item operations without moto's generic serializer and parses each update
+    # expression once.
+    from shared.local.dynamodb_expressions import install_dynamodb_expressions
     from shared.local.dynamodb_responses import install_dynamodb_responses
 
     install_dynamodb_responses()
+    install_dynamodb_expressions()
     _installed = True
 
 

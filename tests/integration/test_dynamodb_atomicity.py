@@ -134,3 +134,17 @@ def test_concurrent_transactions_for_one_key_start_exactly_one_and_lose_no_count
     assert items["claims"]["n"] == {"N": "1"}
     assert items["total"]["n"] == {"N": "64"}
     assert sum(1 for pk in items if pk.startswith("own-")) == 64
+
+
+def test_updates_with_the_same_expression_apply_their_own_values(dynamodb: Any) -> None:
+    for pk, amount in (("first", 2), ("second", 5), ("first", 3)):
+        dynamodb.update_item(
+            TableName=TABLE,
+            Key=_key(pk),
+            UpdateExpression="ADD n :amount SET label = :label",
+            ExpressionAttributeValues={":amount": {"N": str(amount)}, ":label": {"S": f"{pk}-{amount}"}},
+        )
+
+    items = _items(dynamodb)
+    assert (items["first"]["n"], items["first"]["label"]) == ({"N": "5"}, {"S": "first-3"})
+    assert (items["second"]["n"], items["second"]["label"]) == ({"N": "5"}, {"S": "second-5"})
