@@ -26,6 +26,11 @@ def user_pool_parameter_names(prefix: str) -> tuple[str, str]:
     return f"/{prefix}/auth/user-pool-id", f"/{prefix}/auth/client-id"
 
 
+def platform_key_parameter_name(prefix: str) -> str:
+    """The SSM parameter (in the primary region) holding the ARN of the multi-Region platform key."""
+    return f"/{prefix}/kms/platform-key-arn"
+
+
 def cursor_secret_name(prefix: str) -> str:
     """The Secrets Manager secret signing pagination cursors; one secret, replicated to every region."""
     return f"{prefix}/cursor-secret"

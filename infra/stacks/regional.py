@@ -63,7 +63,14 @@ class RegionalStack(Stack):
         self.names = ResourceNames(self, self.prefix, platform_prefix=config.prefix)
         self.removal_policy = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         self.log_retention = LOG_RETENTION[config.log_retention_days]
-        self.key = PlatformKey(self, "PlatformKey", prefix=self.prefix, removal_policy=self.removal_policy).key
+        self.key = PlatformKey(
+            self,
+            "PlatformKey",
+            prefix=self.prefix,
+            removal_policy=self.removal_policy,
+            primary_region=config.primary_region,
+            multi_region=silo_tenant is None and bool(config.replica_regions),
+        ).key
         self.tables = self._build_tables()
         self.buckets = PlatformBuckets(
             self, "Buckets", names=self.names, key=self.key, removal_policy=self.removal_policy
@@ -93,6 +100,7 @@ class RegionalStack(Stack):
         self.api = self._build_api()
         self.events = self._build_execution_events()
         self.observability = self._build_observability()
+        self.execution_dashboard = self._build_execution_dashboard()
         ScheduleFailureAlarm(
             self,
             "ScheduleFailures",
@@ -100,7 +108,6 @@ class RegionalStack(Stack):
             fire_function=SCHEDULE_GROUPS.target_function,
             topic=self.observability.topic,
         )
-        self.execution_dashboard = self._build_execution_dashboard()
         self._build_outputs()
 
     def _build_tables(self) -> GlobalTables | None:

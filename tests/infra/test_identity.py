@@ -9,7 +9,12 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
-from infra.constants import PLATFORM_ADMIN_GROUP, cursor_secret_name, user_pool_parameter_names
+from infra.constants import (
+    PLATFORM_ADMIN_GROUP,
+    cursor_secret_name,
+    platform_key_parameter_name,
+    user_pool_parameter_names,
+)
 from infra.stacks.regional import RegionalStack
 from infra.stacks.silo import SiloStack
 from shared.catalog import CATALOG, function_physical_name
@@ -145,7 +150,10 @@ def test_other_regions_trust_the_primary_regions_pool_read_from_its_parameters(
 ):
     readers = templates[region].find_resources("Custom::AWS")
     calls = [json.loads(reader["Properties"]["Create"]) for reader in readers.values()]
-    assert sorted(call["parameters"]["Name"] for call in calls) == sorted(user_pool_parameter_names(PREFIX))
+    # The pool's two ids, and the platform key's ARN (tests/infra/test_multi_region.py).
+    assert sorted(call["parameters"]["Name"] for call in calls) == sorted(
+        [*user_pool_parameter_names(PREFIX), platform_key_parameter_name(PREFIX)]
+    )
     assert {call["region"] for call in calls} == {PRIMARY}
     for spec in HTTP_FUNCTIONS:
         environment = _function_environment(templates[region], PREFIX, spec.name)

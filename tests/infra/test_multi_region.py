@@ -109,7 +109,11 @@ def test_buckets_are_encrypted_versioned_private_and_tls_only(templates: dict[st
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
         )
-    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    # A replica key shares its primary's key material, and so its rotation.
+    key_type = "AWS::KMS::Key" if region == PRIMARY else "AWS::KMS::ReplicaKey"
+    template.resource_count_is(key_type, 1)
+    if region == PRIMARY:
+        template.has_resource_properties(key_type, {"EnableKeyRotation": True})
 
 
 @pytest.mark.parametrize("region", THREE_REGIONS["regions"])
@@ -164,3 +168,23 @@ def test_each_region_has_a_health_check_and_a_latency_record(templates: dict[str
                 "HealthCheckId": Match.any_value(),
             },
         )
+
+
+def test_the_platform_key_is_one_multi_region_key_so_sealed_secrets_open_in_every_region(
+    templates: dict[str, Template],
+):
+    primary = templates[PRIMARY]
+    primary.has_resource_properties("AWS::KMS::Key", {"MultiRegion": True, "EnableKeyRotation": True})
+    primary.has_resource_properties("AWS::KMS::Alias", {"AliasName": f"alias/{PREFIX}"})
+    primary.has_resource_properties(
+        "AWS::SSM::Parameter", {"Name": f"/{PREFIX}/kms/platform-key-arn", "Value": Match.any_value()}
+    )
+    primary.resource_count_is("AWS::KMS::ReplicaKey", 0)
+    for region in REPLICAS:
+        replica = templates[region]
+        replica.resource_count_is("AWS::KMS::Key", 0)
+        replica.resource_count_is("AWS::KMS::ReplicaKey", 1)
+        # The same alias everywhere: the app seals with FORGE_PLATFORM_KEY_ALIAS in whichever region serves it.
+        replica.has_resource_properties("AWS::KMS::Alias", {"AliasName": f"alias/{PREFIX}"})
+        (key,) = replica.find_resources("AWS::KMS::ReplicaKey").values()
+        assert key["Properties"]["PrimaryKeyArn"]["Fn::GetAtt"][1] == "Parameter.Value"
