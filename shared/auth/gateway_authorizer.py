@@ -28,9 +28,7 @@ def authorize_gateway_request(event: dict[str, Any]) -> dict[str, Any]:
     except Unauthenticated:
         principal = None
     prefix = get_settings().require("usage_plan_prefix")
-    key = usage_identifier_key(
-        prefix, principal.tenant_id if principal else None, authenticated=principal is not None
-    )
+    key = usage_identifier_key(prefix, principal.tenant_id if principal else None, authenticated=principal is not None)
     return {
         "principalId": principal.subject if principal else ANONYMOUS_PRINCIPAL,
         "policyDocument": {
