@@ -15,6 +15,8 @@ AUTH_ISSUER_ENV_VAR = "FORGE_AUTH_ISSUER"
 AUTH_AUDIENCE_ENV_VAR = "FORGE_AUTH_AUDIENCE"
 AUTH_JWKS_URL_ENV_VAR = "FORGE_AUTH_JWKS_URL"
 CURSOR_SECRET_ENV_VAR = "FORGE_CURSOR_SECRET"  # noqa: S105 - a variable name, not a secret
+# Mangum buffers each response in Lambda: event streams end after each batch (shared/executions/live.py).
+HTTP_BUFFERED_ENVIRONMENT = {"FORGE_HTTP_BUFFERED": "true"}
 # The Cognito group of platform admins (shared/settings.py's auth_platform_admin_group) and the custom attributes
 # the app reads as `custom:tenant_id` and `custom:role` (shared/auth/tokens.py).
 PLATFORM_ADMIN_GROUP = "platform-admins"

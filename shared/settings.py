@@ -45,6 +45,8 @@ class PlatformSettings(BaseSettings):
     max_request_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
     # How long one Server-Sent Events stream of an execution stays open before the client reconnects.
     live_stream_seconds: float = Field(default=300.0, gt=0)
+    # Set for the cloud's HTTP functions: Mangum buffers a response, so an event stream ends after each batch.
+    http_buffered: bool = False
 
     def require(self, name: str) -> str:
         """A resource name this feature cannot run without; a missing one is a deployment error."""

@@ -7,7 +7,7 @@ from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from infra.config import ForgeConfig
-from infra.constants import OUTPUT_ALARM_TOPIC_ARN, OUTPUT_API_ID, OUTPUT_API_URL
+from infra.constants import HTTP_BUFFERED_ENVIRONMENT, OUTPUT_ALARM_TOPIC_ARN, OUTPUT_API_ID, OUTPUT_API_URL
 from infra.constructs.api_domain import ApiDomain
 from infra.constructs.catalog_functions import CatalogFunctions
 from infra.constructs.cursor_secret import CursorSecret
@@ -134,7 +134,7 @@ class RegionalStack(Stack):
             self,
             "Functions",
             names=self.names,
-            http_environment=self._auth_environment() | self.cursor_secret.environment,
+            http_environment=self._auth_environment() | self.cursor_secret.environment | HTTP_BUFFERED_ENVIRONMENT,
             stage=self.config.environment,
             key=self.key,
             powertools_layer_version=self.config.powertools_layer_version,

@@ -1,10 +1,15 @@
 """Live execution events as Server-Sent Events: every status change (from the record's transition log, in order)
-and every step change (from Step Functions' history), until the execution ends or the stream's time is up.
+and every step change (folded from Step Functions' history, an append-only log), until the execution ends or the
+stream's time is up.
 
-The stream polls: the record with a consistent read, the history when the record or the clock says something
-moved. A client that reconnects sends `Last-Event-ID` and gets the status changes after it (steps are re-sent).
-In the cloud this route runs in a Lambda with response streaming (API Gateway REST response streaming), so one
-stream lasts up to the function's timeout and the client reconnects after it.
+The stream polls: the record with a consistent read, then the history. Each event's id is the position in both
+logs, `<status changes sent>-<history events seen>`; a client that reconnects with `Last-Event-ID` gets exactly
+what came after it (a step event carries the id only when its batch is complete, so a broken batch is sent again).
+
+In the cloud the API's Lambda functions answer through Mangum, which buffers a response: a stream that stayed
+open would reach the client only when it ended. There (`FORGE_HTTP_BUFFERED`) a stream ends after its first batch
+of events and tells the client to reconnect at once (`retry`), so EventSource clients follow the execution with a
+poll interval of delay and nothing lost; `forge dev` streams one response for the whole execution.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.aws.clients import stepfunctions_client
-from shared.executions.model import ENDED, ExecutionStatus, ExecutionStep
+from shared.executions.model import ENDED, ExecutionStatus
 from shared.executions.queries import find_execution, steps_of
 from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
 
 POLL_SECONDS = 0.25
+RECONNECT_MILLISECONDS = 250
 
 
 def sse(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
@@ -31,11 +37,12 @@ def sse(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def transitions_sent_before(last_event_id: str | None) -> int:
-    """How many status changes the client saw, from the `Last-Event-ID` it reconnects with (`t<n>`)."""
-    if last_event_id and last_event_id.startswith("t") and last_event_id[1:].isdigit():
-        return int(last_event_id[1:]) + 1
-    return 0
+def resume_position(last_event_id: str | None) -> tuple[int, int]:
+    """(status changes sent, history events seen) from the `Last-Event-ID` a client reconnects with."""
+    sent, _, seen = (last_event_id or "").partition("-")
+    if sent.isdigit() and seen.isdigit():
+        return int(sent), int(seen)
+    return 0, 0
 
 
 def execution_event_stream(
@@ -46,32 +53,46 @@ def execution_event_stream(
     poll_seconds: float = POLL_SECONDS,
     stream_seconds: float | None = None,
 ) -> Iterator[str]:
-    sent = transitions_sent_before(last_event_id)
-    step_states: dict[int, str] = {}
-    deadline = time.monotonic() + (stream_seconds or get_settings().live_stream_seconds)
+    settings = get_settings()
+    sent, seen = resume_position(last_event_id)
+    deadline = time.monotonic() + (stream_seconds or settings.live_stream_seconds)
+    if settings.http_buffered:
+        yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
+    record = find_execution(tenant, execution_id, consistent=True)
+    history = _history(record)
+    step_states = {position: step.status.value for position, step in enumerate(steps_of(history[:seen]))}
     while True:
-        record = find_execution(tenant, execution_id, consistent=True)
+        batch: list[str] = []
         for position, transition in enumerate(record.transitions[sent:], start=sent):
             change = {"execution_id": execution_id, "status": transition.status, "at": transition.at.isoformat()}
-            yield sse("status", change, f"t{position}")
+            batch.append(sse("status", change, f"{position + 1}-{seen}"))
             sent = position + 1
-        for position, step in enumerate(_steps(record)):
+        changed = []
+        for position, step in enumerate(steps_of(history)):
             if step_states.get(position) != step.status.value:
                 step_states[position] = step.status.value
-                yield sse("step", step.model_dump(mode="json"))
+                changed.append(step)
+        seen = len(history)
+        for number, step in enumerate(changed, start=1):
+            batch.append(
+                sse("step", step.model_dump(mode="json"), f"{sent}-{seen}" if number == len(changed) else None)
+            )
+        yield from batch
         if ExecutionStatus(record.status) in ENDED and sent == len(record.transitions):
-            yield sse("end", {"execution_id": execution_id, "status": record.status})
+            yield sse("end", {"execution_id": execution_id, "status": record.status}, f"{sent}-{seen}")
             return
-        if time.monotonic() >= deadline:
+        if (batch and settings.http_buffered) or time.monotonic() >= deadline:
             return
         time.sleep(poll_seconds)
+        record = find_execution(tenant, execution_id, consistent=True)
+        history = _history(record)
 
 
-def _steps(record: ExecutionItem) -> list[ExecutionStep]:
+def _history(record: ExecutionItem) -> list[dict[str, Any]]:
+    pages = stepfunctions_client().get_paginator("get_execution_history")
     try:
-        events = stepfunctions_client().get_execution_history(executionArn=record.execution_arn, maxResults=1000)
+        return [dict(event) for page in pages.paginate(executionArn=record.execution_arn) for event in page["events"]]
     except ClientError as error:
         if error.response["Error"]["Code"] == "ExecutionDoesNotExist":
             return []
         raise
-    return steps_of([dict(event) for event in events["events"]])

@@ -12,6 +12,7 @@ from aws_cdk.assertions import Match, Template
 from infra.constructs.execution_events import EVERY_STATUS
 from infra.stacks.regional import RegionalStack
 from shared.resources import WORKFLOWS_TABLE
+from shared.settings import PlatformSettings
 
 pytestmark = pytest.mark.infra
 
@@ -193,3 +194,13 @@ def test_the_dashboard_shows_executions_per_tenant_and_per_workflow(template: Te
     ):
         assert title in body, title
     assert "GROUP BY tenant_id, workflow_id" in body and "p99" in body
+
+
+def test_the_executions_function_knows_its_responses_are_buffered(stack: RegionalStack, template: Template) -> None:
+    """Mangum buffers a Lambda's response, so the live event stream ends after each batch (shared/executions/live)."""
+    function = template.find_resources("AWS::Lambda::Function")[
+        _logical_id(stack, stack.functions.functions["executions"])
+    ]
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["FORGE_HTTP_BUFFERED"] == "true"
+    assert PlatformSettings(http_buffered=variables["FORGE_HTTP_BUFFERED"]).http_buffered is True
