@@ -30,6 +30,7 @@ from shared.store.tenant_scoped import TenantContext
 
 POLL_SECONDS = 0.25
 RECONNECT_MILLISECONDS = 250
+BUFFERED_STREAM_SECONDS = 20.0
 
 
 def sse(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
@@ -55,7 +56,9 @@ def execution_event_stream(
 ) -> Iterator[str]:
     settings = get_settings()
     sent, seen = resume_position(last_event_id)
-    deadline = time.monotonic() + (stream_seconds or settings.live_stream_seconds)
+    seconds = stream_seconds or settings.live_stream_seconds
+    # A buffered answer must come back within the function's (and API Gateway's) 29 s.
+    deadline = time.monotonic() + (min(seconds, BUFFERED_STREAM_SECONDS) if settings.http_buffered else seconds)
     if settings.http_buffered:
         yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
     record = find_execution(tenant, execution_id, consistent=True)
