@@ -1,0 +1,251 @@
+"""Validation parses JSONata with jsonatapy (Rust, fast); the local runtime evaluates it with jsonata-python.
+
+Both must accept and reject the same expressions, or a workflow could validate and then fail to parse when it runs
+(or be refused for an expression that would run). The corpus is every expression of the golden graphs and of the
+workflow tests, Step Functions-style `{% … %}` templates and known-invalid expressions; an upgrade of either
+parser that answers one of them differently fails here. The few places where they are known to differ are pinned
+below, so a fix (or a new difference) in either shows up too.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonatapy
+import pytest
+from jsonata import Jsonata  # type: ignore[import-untyped]
+from jsonata.jexception import JException  # type: ignore[import-untyped]
+
+from shared.resources import PROJECT_ROOT
+from shared.workflows.jsonata_syntax import reference_syntax_error
+from shared.workflows.nodes.base import find_templates
+from shared.workflows.validation import jsonata_error
+from tests.workflows.generators import EXPRESSIONS
+
+TESTS = PROJECT_ROOT / "tests"
+GOLDEN_DIR = TESTS / "unit" / "workflows" / "golden"
+# Files whose string literals hold workflow expressions: node parameters and hand-written ASL.
+EXPRESSION_SOURCES = (
+    *sorted((TESTS / "workflows").glob("*.py")),
+    *sorted((TESTS / "integration" / "workflows").glob("*.py")),
+    TESTS / "unit" / "workflows" / "test_validation.py",
+)
+EXPRESSION_PARAMS = {"expression", "condition", "items", "input", "output"}
+
+STEP_FUNCTIONS_STYLE = (
+    "$states.input",
+    "$states.input.value + 1",
+    "$states.result.Payload",
+    "$states.context.Execution.Id",
+    "$states.context.Map.Item.Value",
+    "$states.errorOutput",
+    '{"input": $states.input, "error": $states.errorOutput}',
+    "{'step': 7, 'value': $states.input.value + 1}",
+    "$states.input.items[price > 100].name",
+    "$count($states.input.items) > 0 and $states.input.enabled",
+    "$states.input.tier in ['gold', 'silver']",
+    "$states.input.total ? $states.input.total : 0",
+    "$sum($states.input.orders.(price * quantity))",
+    "$states.input.name & ' <' & $states.input.email & '>'",
+    "$string($states.input.id) & '-' & $uppercase($states.input.code)",
+    "$map($states.input.items, function($item, $i) { {'n': $i, 'v': $item} })",
+    "$filter($states.input.items, function($v) { $v.ok })",
+    "$reduce([1, 2, 3], function($acc, $v) { $acc + $v }, 0)",
+    "($total := $sum($states.input.values); {'total': $total, 'mean': $total / $count($states.input.values)})",
+    "$states.input.orders^(>date)[0]",
+    "$states.input.items{type: $sum(amount)}",
+    "$states.input.items#$i[$i < 3]",
+    "$states.input.`odd key`",
+    "$states.input ~> $keys()",
+    "$states.input.tags[$contains($, /^prio/i)]",
+    "$exists($states.input.missing) = false",
+    "$now()",
+    "$millis() - $toMillis($states.input.since)",
+    "[1..5]",
+    "$partition := function($xs) { $xs[$ % 2 = 0] }; $partition([1, 2, 3])",
+    "-$states.input.delta",
+    "$states.input.a != null or $states.input.b >= 2.5e3",
+    "$$.input",
+    "%",
+    "[1..2, 4]",
+    "[1, 2..3]",
+    "$states.input.[1..3]",
+    "[$states.input.first..$states.input.last]",
+    "{'range': [1 + 1..5]}",
+    "'a..b' & \"c..d\" & `e..f`",
+    "$match($states.input, /a..b/)",
+    "/* a..b := c */ $states.input",
+    "($a := 1; $b := $a + 1; $b)",
+    "''",
+    "null",
+    "true",
+    "*",
+    "**",
+)
+
+INVALID = (
+    "",
+    "   ",
+    "(1 + 2",
+    "$sum(1, 2",
+    "$states.input.",
+    "$states.input +",
+    "$states.input ~> ",
+    "'unterminated",
+    '"unterminated',
+    "`unterminated",
+    "[1, 2",
+    "{'a': 1",
+    "{'a' 1}",
+    "$states.input[",
+    "1 +* 2",
+    "1 ** 2",
+    "$states.input.a !== 1",
+    "$states.input.a <> 1",
+    "$states.input.a === 1",
+    "$x := 1; $x",
+    "@$x",
+    "#$i",
+    "/unterminated",
+    "function($a) { $a",
+    "$states.input ? : 1",
+    "1 2 3",
+    "{% $states.input %}",
+    "$states.input)",
+    "]",
+    "$states.input.a.b..c",
+    "9" * 400,
+    "1e999",
+    "(" * 2000,
+    "1..2",
+    "$states.input.a..b",
+    "$states.input.a .. 3",
+    "$states.input.items[1..2]",
+    "[(1..2)]",
+    "[1..2..3]",
+    "total := 1",
+    "$states.input := 1",
+    "$a.b := 1",
+    "$a.$b := 1",
+)
+
+# What jsonatapy's own parser answers differently from jsonata-python, which follows the reference implementation
+# (jsonata-js) here, as (expression, jsonatapy accepts). It accepts a misplaced range and a binding to something that
+# is not a $variable (refused only at evaluation); validation's scan (shared/workflows/jsonata_syntax.py) refuses
+# those. It refuses calling a literal and `#` after one, which parse in the reference (and fail when they run).
+JSONATAPY_DIFFERENCES = (
+    ("1..2", True),
+    ("$states.input.a..b", True),
+    ("[1..2..3]", True),
+    ("total := 2.5", True),
+    ("$a.b := 1", True),
+    ("1 ( )", False),
+    ('"t" # $$', False),
+)
+
+
+def _golden_expressions() -> Iterator[str]:
+    for path in sorted(GOLDEN_DIR.glob("*.json")):
+        for _pointer, text in find_templates(json.loads(path.read_text())):
+            yield text
+
+
+def _source_expressions(path: Path) -> Iterator[str]:
+    for item in ast.walk(ast.parse(path.read_text())):
+        value: Any = None
+        if isinstance(item, ast.keyword) and item.arg in EXPRESSION_PARAMS:
+            value = item.value
+        elif isinstance(item, ast.Dict):
+            for key, entry in zip(item.keys, item.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in EXPRESSION_PARAMS:
+                    yield from _constant(entry)
+        elif isinstance(item, ast.Constant) and isinstance(item.value, str):
+            yield from (text for _pointer, text in find_templates(item.value))
+        if value is not None:
+            yield from _constant(value)
+
+
+def _constant(value: ast.expr) -> Iterator[str]:
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        yield value.value
+
+
+def _corpus() -> list[str]:
+    found = {*_golden_expressions(), *EXPRESSIONS, *STEP_FUNCTIONS_STYLE, *INVALID}
+    for path in EXPRESSION_SOURCES:
+        found.update(_source_expressions(path))
+    return sorted(found)
+
+
+CORPUS = _corpus()
+
+
+def _jsonatapy_accepts(text: str) -> bool:
+    try:
+        jsonatapy.compile(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _jsonata_python_accepts(text: str) -> bool:
+    try:
+        Jsonata.get_parser().parse(text)
+    except (JException, RecursionError, ValueError, TypeError, IndexError, AttributeError):
+        return False
+    return True
+
+
+def test_the_corpus_holds_the_workflow_expressions_and_both_kinds() -> None:
+    accepted = [text for text in CORPUS if _jsonata_python_accepts(text)]
+    assert len(accepted) >= 60, "the golden graphs and workflow tests should contribute their expressions"
+    assert len(CORPUS) - len(accepted) >= len(INVALID)
+    assert len(set(_golden_expressions())) >= 20
+
+
+@pytest.mark.parametrize("text", CORPUS, ids=lambda text: text[:60])
+def test_validation_and_the_local_runtime_accept_and_reject_the_same_expressions(text: str) -> None:
+    jsonata_error.cache_clear()
+    assert (jsonata_error(text) is None) == _jsonata_python_accepts(text)
+
+
+@pytest.mark.parametrize("text", CORPUS, ids=lambda text: text[:60])
+def test_jsonatapy_agrees_with_jsonata_python_outside_its_known_differences(text: str) -> None:
+    if text in dict(JSONATAPY_DIFFERENCES) or reference_syntax_error(text):
+        return
+    assert _jsonatapy_accepts(text) == _jsonata_python_accepts(text)
+
+
+@pytest.mark.parametrize("text", INVALID, ids=lambda text: text[:60])
+def test_known_invalid_expressions_are_refused_by_validation(text: str) -> None:
+    assert jsonata_error(text) is not None
+
+
+@pytest.mark.parametrize(("text", "jsonatapy_accepts"), JSONATAPY_DIFFERENCES)
+def test_the_known_differences_of_jsonatapy_are_pinned(text: str, jsonatapy_accepts: bool) -> None:
+    """When an upgrade of jsonatapy changes one of these, the scan (or this list) can shrink."""
+    assert _jsonatapy_accepts(text) is jsonatapy_accepts
+    assert _jsonata_python_accepts(text) is not jsonatapy_accepts
+
+
+def test_validation_says_what_is_wrong_in_the_reference_wording() -> None:
+    jsonata_error.cache_clear()
+    assert jsonata_error("$states.input.value + 1") is None
+    assert jsonata_error("(1 + 2") == "JSONata does not parse: S0203: Expected `)` before end of expression"
+    assert jsonata_error("{'a': 1") == "JSONata does not parse: S0203: Expected `}` before end of expression"
+    assert jsonata_error("$states.input.") == "JSONata does not parse: S0207: Unexpected end of expression"
+    assert jsonata_error("'abc") == (
+        "JSONata does not parse: S0101: String literal must be terminated by a matching quote"
+    )
+    assert jsonata_error("(" * 2000) is not None
+    assert jsonata_error("$x %} {% $y") == "an expression can't contain `%}`"
+    assert jsonata_error("$states.input.a..b") == (
+        "JSONata does not parse: a range `..` belongs directly inside an array constructor, e.g. [1..5]"
+    )
+    assert jsonata_error("total := 1") == (
+        "JSONata does not parse: the left side of `:=` must be a variable name (start with $)"
+    )
