@@ -7,7 +7,7 @@ own states; the walker knows only the shapes (`Structure`), never the node types
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,22 +37,30 @@ class GraphIndex:
         self.graph = graph
         self.nodes: dict[str, Node] = {node.id: node for node in graph.nodes}
         self.positions = {node.id: position for position, node in enumerate(graph.nodes)}
+        self.types: dict[str, NodeType[Any]] = {node.id: NODE_TYPES[node.type] for node in graph.nodes}
         self.params = params
-        self.targets: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.targets: dict[str, dict[str, list[str]]] = {}
         for edge in graph.edges:
-            self.targets[edge.source][edge.port].append(edge.target)
+            self.targets.setdefault(edge.source, {}).setdefault(edge.port, []).append(edge.target)
 
     def node_type(self, node_id: str) -> NodeType[Any]:
-        return NODE_TYPES[self.nodes[node_id].type]
+        return self.types[node_id]
+
+    def outgoing(self, node_id: str) -> dict[str, list[str]]:
+        """The targets of each port of a node that has edges out; {} for one that has none."""
+        return self.targets.get(node_id, _NO_TARGETS)
 
     def pointer(self, node_id: str) -> str:
         return f"/nodes/{self.positions[node_id]}"
 
     def is_join(self, node_id: str) -> bool:
-        return self.node_type(node_id).structure == "join"
+        return self.types[node_id].structure == "join"
 
     def trigger(self) -> str:
-        return next(node_id for node_id in self.nodes if self.node_type(node_id).structure == "trigger")
+        return next(node_id for node_id, node_type in self.types.items() if node_type.structure == "trigger")
+
+
+_NO_TARGETS: dict[str, list[str]] = {}
 
 
 @dataclass
@@ -96,13 +104,13 @@ class _Walker:
         node = self.index.nodes[node_id]
         node_type = self.index.node_type(node_id)
         wiring = Wiring(node=node, target=self.target, next_by_port={})
-        outgoing = dict(self.index.targets[node_id])
+        outgoing = dict(self.index.outgoing(node_id))
         if node_type.structure == "fork":
             outgoing.pop(DEFAULT_PORT, None)
             join_id = self._fork(node_id, wiring)
             if join_id is None:
                 return []
-            outgoing.update(self.index.targets[join_id])
+            outgoing.update(self.index.outgoing(join_id))
         elif node_type.structure == "loop":
             outgoing.pop(BODY_PORT, None)
             self._loop(node_id, wiring)
@@ -123,7 +131,7 @@ class _Walker:
         return following
 
     def _fork(self, node_id: str, wiring: Wiring) -> str | None:
-        starts = self.index.targets[node_id].get(DEFAULT_PORT, [])
+        starts = self.index.outgoing(node_id).get(DEFAULT_PORT, [])
         pointer = self.index.pointer(node_id)
         if not starts:
             self.findings.append(Finding(pointer, f"parallel {node_id!r} has no branches: connect its `out` port"))
@@ -159,7 +167,7 @@ class _Walker:
         return {"StartAt": name, "States": {name: {"Type": "Pass", "End": True}}}
 
     def _loop(self, node_id: str, wiring: Wiring) -> None:
-        starts = self.index.targets[node_id].get(BODY_PORT, [])
+        starts = self.index.outgoing(node_id).get(BODY_PORT, [])
         if not starts:
             self.findings.append(Finding(self.index.pointer(node_id), f"loop {node_id!r} has no body: connect `body`"))
             return

@@ -135,6 +135,10 @@ class _GraphChecker:
         self.params: dict[str, BaseModel] = {}
         self.findings: list[Finding] = []
         self.positions: dict[str, int] = {}
+        # Of the nodes whose type is known, by id; triggers in document order.
+        self.types: dict[str, NodeType[Any]] = {}
+        self.triggers: list[str] = []
+        self._ports_of: dict[str, tuple[str, ...]] = {}
 
     def check(self) -> list[Finding]:
         for position, node in enumerate(self.graph.nodes):
@@ -156,6 +160,9 @@ class _GraphChecker:
         if node_type is None:
             self._add(f"{pointer}/type", f"unknown node type {node.type!r}; known: {', '.join(sorted(NODE_TYPES))}")
             return
+        self.types[node.id] = node_type
+        if node_type.structure == "trigger":
+            self.triggers.append(node.id)
         try:
             params = node_type.params_model.model_validate(node.params)
         except ValidationError as error:
@@ -182,14 +189,21 @@ class _GraphChecker:
             yield "/type", f"a {node.type} node waits for another process, which express workflows can't; use standard"
 
     def _ports(self, node_id: str) -> tuple[str, ...]:
-        node = self.graph.nodes[self.positions[node_id]]
-        ports = NODE_TYPES[node.type].ports(self.params[node_id])
-        return (*ports, ERROR_PORT) if node.on_error == "error_output" else ports
+        ports = self._ports_of.get(node_id)
+        if ports is None:
+            ports = self.types[node_id].ports(self.params[node_id])
+            if self.graph.nodes[self.positions[node_id]].on_error == "error_output":
+                ports = (*ports, ERROR_PORT)
+            self._ports_of[node_id] = ports
+        return ports
 
-    def _check_edges(self) -> list[tuple[int, str, str]]:
-        """Checks every edge; returns those between existing nodes as (position, source, target)."""
-        linked: list[tuple[int, str, str]] = []
-        used_ports: dict[tuple[str, str], int] = {}
+    def _check_edges(self) -> list[int]:
+        """Checks every edge; returns the positions of those between existing nodes.
+
+        Positions and string keys rather than tuples: a 5,000-node graph has 6,000 edges, and every tuple is one
+        more object for the cyclic garbage collector to track."""
+        linked: list[int] = []
+        used_ports: dict[str, int] = {}  # "node/port" (neither may contain a slash) → the first edge leaving it
         for position, edge in enumerate(self.graph.edges):
             pointer = f"/edges/{position}"
             ends_known = True
@@ -199,45 +213,46 @@ class _GraphChecker:
                     ends_known = False
             if not ends_known:
                 continue
-            linked.append((position, edge.source, edge.target))
+            linked.append(position)
             if edge.source not in self.params or edge.target not in self.params:
                 continue
             ports = self._ports(edge.source)
-            source_type = NODE_TYPES[self.graph.nodes[self.positions[edge.source]].type]
             if edge.port not in ports:
                 known = ", ".join(ports) or "none"
                 self._add(f"{pointer}/port", f"node {edge.source!r} has no port {edge.port!r} (ports: {known})")
                 continue
-            if _is_trigger(self.graph.nodes[self.positions[edge.target]]):
+            if self.types[edge.target].structure == "trigger":
                 self._add(f"{pointer}/to", f"{edge.target!r} is a trigger: nothing can lead into it")
                 continue
-            fans_out = source_type.structure == "fork" and edge.port != ERROR_PORT
-            earlier = used_ports.setdefault((edge.source, edge.port), position)
+            fans_out = self.types[edge.source].structure == "fork" and edge.port != ERROR_PORT
+            earlier = used_ports.setdefault(f"{edge.source}/{edge.port}", position)
             if earlier != position and not fans_out:
                 self._add(pointer, f"port {edge.port!r} of {edge.source!r} already leads to /edges/{earlier}")
         return linked
 
-    def _check_shape(self, edges: list[tuple[int, str, str]]) -> None:
-        nodes = [self.graph.nodes[position] for position in self.positions.values()]
-        triggers = [node.id for node in nodes if _is_trigger(node)]
+    def _check_shape(self, linked: list[int]) -> None:
+        triggers = self.triggers
         if not triggers:
             self._add("/nodes", "a workflow needs exactly one trigger node (manual, webhook or schedule); it has none")
             return
         for extra in triggers[1:]:
             self._add(f"/nodes/{self.positions[extra]}/type", f"a workflow has one trigger; {triggers[0]!r} is first")
-        successors: dict[str, list[tuple[int, str]]] = {node_id: [] for node_id in self.positions}
-        for position, source, target in edges:
-            successors[source].append((position, target))
-        for position in _back_edges(triggers[0], successors, self.positions):
-            edge = self.graph.edges[position]
+        edges = self.graph.edges
+        successors: dict[str, list[int]] = {node_id: [] for node_id in self.positions}
+        for position in linked:
+            successors[edges[position].source].append(position)
+        targets = [edge.target for edge in edges]
+        back, reached = _depth_first(triggers[0], successors, targets, self.positions)
+        for position in back:
+            edge = edges[position]
             self._add(
                 f"/edges/{position}",
                 f"the edge {edge.source!r} → {edge.target!r} closes a cycle; repeat work with a loop node",
             )
-        reached = _reachable(triggers[0], successors)
-        for node in nodes:
-            if node.id not in reached and node.id not in triggers[1:]:
-                self._add(f"/nodes/{self.positions[node.id]}", f"node {node.id!r} can't be reached from the trigger")
+        reached.update(triggers[1:])
+        for node_id, position in self.positions.items():
+            if node_id not in reached:
+                self._add(f"/nodes/{position}", f"node {node_id!r} can't be reached from the trigger")
 
     def _check_settings(self) -> None:
         settings = self.graph.settings
@@ -245,26 +260,15 @@ class _GraphChecker:
             self._add("/settings/timeout_seconds", f"express workflows run at most {EXPRESS_MAX_SECONDS} seconds")
 
 
-def _is_trigger(node: Node) -> bool:
-    node_type = NODE_TYPES.get(node.type)
-    return node_type is not None and node_type.structure == "trigger"
-
-
-def _reachable(start: str, successors: dict[str, list[tuple[int, str]]]) -> set[str]:
-    reached = {start}
-    pending = [start]
-    while pending:
-        for _position, target in successors[pending.pop()]:
-            if target not in reached:
-                reached.add(target)
-                pending.append(target)
-    return reached
-
-
-def _back_edges(start: str, successors: dict[str, list[tuple[int, str]]], order: Mapping[str, int]) -> list[int]:
-    """Edges that close a cycle, found by an iterative depth-first search from every node."""
+def _depth_first(
+    start: str, successors: dict[str, list[int]], targets: list[str], order: Mapping[str, int]
+) -> tuple[list[int], set[str]]:
+    """(edges that close a cycle, nodes reached from `start`), by one iterative depth-first search from `start`
+    and then from every node not reached yet. `successors` holds edge positions; `targets[position]` is where one
+    leads."""
     state: dict[str, int] = {}  # 1: on the current path, 2: finished
     back: list[int] = []
+    reached: set[str] = set()
     for root in [start, *order]:
         if root in state:
             continue
@@ -272,7 +276,8 @@ def _back_edges(start: str, successors: dict[str, list[tuple[int, str]]], order:
         stack = [(root, iter(successors[root]))]
         while stack:
             node_id, children = stack[-1]
-            for position, target in children:
+            for position in children:
+                target = targets[position]
                 if state.get(target) == 1:
                     back.append(position)
                 elif target not in state:
@@ -282,4 +287,6 @@ def _back_edges(start: str, successors: dict[str, list[tuple[int, str]]], order:
             else:
                 state[node_id] = 2
                 stack.pop()
-    return sorted(back)
+        if root == start:
+            reached = set(state)
+    return sorted(back), reached

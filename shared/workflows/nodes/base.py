@@ -38,17 +38,23 @@ def template_expression(value: object) -> str | None:
 
 
 def find_templates(value: object, pointer: str = "") -> Iterator[tuple[str, str]]:
-    """Every `{% … %}` string inside a parameter value, with its JSON pointer."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from find_templates(item, f"{pointer}/{_escape(str(key))}")
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            yield from find_templates(item, f"{pointer}/{position}")
-    else:
+    """Every `{% … %}` string inside a parameter value, with its JSON pointer.
+
+    Walks parsed parameters in place (a model's fields by name, as `model_dump` would name them) rather than
+    dumping a copy of every node's parameters first."""
+    if isinstance(value, str):
         body = template_expression(value)
         if body is not None:
             yield pointer, body
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from find_templates(item, f"{pointer}/{_escape(str(key))}")
+    elif isinstance(value, list | tuple):
+        for position, item in enumerate(value):
+            yield from find_templates(item, f"{pointer}/{position}")
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from find_templates(getattr(value, name), f"{pointer}/{_escape(name)}")
 
 
 def _escape(token: str) -> str:
@@ -112,7 +118,7 @@ class NodeType(Generic[P]):
 
     def expressions(self, params: P) -> Iterator[tuple[str, str]]:
         """(pointer inside params, JSONata text) of every expression; by default the `{% … %}` values."""
-        yield from find_templates(params.model_dump(mode="json"))
+        yield from find_templates(params)
 
     def references(self, params: P, target: CompileTarget) -> Iterator[tuple[str, str]]:
         """(pointer inside params, reason) for everything the parameters name that the tenant may not use."""

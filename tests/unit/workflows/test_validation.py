@@ -143,3 +143,17 @@ def test_findings_become_one_422_problem() -> None:
     with pytest.raises(ValidationFailed) as raised:
         result.raise_for_findings()
     assert [param.name for param in raised.value.invalid_params] == ["/nodes/0/type", "/nodes"]
+
+
+def test_templates_anywhere_in_parameters_are_parsed_and_named_by_pointer() -> None:
+    call = node(
+        "call",
+        "http_request",
+        url="{% 'https://example.com/' & $states.input.id %}",
+        headers={"X-Trace/Id": "{% $states.input.trace + %}"},
+        body={"items": ["literal", "{% $states.input.items[ %}"], "ok": "{% $states.input %}"},
+    )
+    found = findings([START, call], chain("start", "call"))
+    assert "does not parse" in found["/nodes/1/params/headers/X-Trace~1Id"]
+    assert "does not parse" in found["/nodes/1/params/body/items/1"]
+    assert not any(pointer.startswith(("/nodes/1/params/url", "/nodes/1/params/body/ok")) for pointer in found)
