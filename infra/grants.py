@@ -35,6 +35,8 @@ class GrantPolicy:
 # No Scan: tenant data is only ever read by key (tenancy isolation relies on it).
 _TABLE_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
 _TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+# PURGE: a tenant's items, partition by partition (a Query and BatchWriteItem deletes; still no Scan).
+_TABLE_PURGE = ("dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
 _BUCKET_READ = ("s3:GetObject",)
 _BUCKET_WRITE = ("s3:PutObject",)
 _QUEUE_READ = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes")
@@ -59,6 +61,8 @@ _WORKFLOW_MACHINES_MANAGE = (
 )
 _WORKFLOW_EXECUTIONS = ("states:DescribeExecution", "states:StopExecution")
 _WORKFLOW_TASK_ANSWERS = ("states:SendTaskSuccess", "states:SendTaskFailure")
+# PURGE: stop a workflow machine's running executions, then delete it (with its versions and aliases).
+_WORKFLOW_MACHINES_PURGE = ("states:ListExecutions", "states:DeleteStateMachine")
 _SCHEDULE_GROUPS_MANAGE = ("scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup")
 _SCHEDULES_MANAGE = (
     "scheduler:GetSchedule",
@@ -92,9 +96,16 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
     match resource:
         case TableSpec():
             table_arn = names.arn(resource)
+            if access is Access.PURGE:
+                return [GrantPolicy(_TABLE_PURGE, (table_arn,))]
             return [GrantPolicy(_pick(access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
         case BucketSpec():
             objects = f"{names.arn(resource)}/*"
+            if access is Access.PURGE:
+                return [
+                    GrantPolicy(("s3:ListBucket",), (names.arn(resource),)),
+                    GrantPolicy(("s3:DeleteObject",), (objects,)),
+                ]
             return [
                 GrantPolicy(_pick(access, _BUCKET_READ, _BUCKET_WRITE, grant), (objects,)),
                 GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
@@ -121,6 +132,11 @@ def _workflow_machines(machines: WorkflowStateMachinesSpec, access: Access, name
         return [GrantPolicy(_WORKFLOW_TASK_ANSWERS, (f"{names.workflow_arn_prefix(machines)}-*",))]
     if access in _WORKFLOW_STARTS:
         return _run_workflow_machines(machines, access, names)
+    if access is Access.PURGE:
+        return [
+            GrantPolicy(_WORKFLOW_MACHINES_PURGE, (f"{names.workflow_arn_prefix(machines)}-*",)),
+            GrantPolicy(("states:StopExecution",), (names.execution_arns(machines),)),
+        ]
     if access is not Access.MANAGE:
         raise UnsupportedGrant(f"{access.value!r} access is not defined for WorkflowStateMachinesSpec")
     return _manage_workflow_machines(machines, names)
@@ -161,7 +177,12 @@ def _start_machine(machine: StateMachineSpec, access: Access, names: ResourceNam
 
 
 def _manage_schedule_groups(groups: ScheduleGroupsSpec, access: Access, names: ResourceNames) -> list[GrantPolicy]:
-    """The tenants' groups `<prefix>-<key>-*` and their schedules, and passing the role the schedules invoke with."""
+    """The tenants' groups `<prefix>-<key>-*` and their schedules, and passing the role the schedules invoke with;
+    PURGE: deleting the groups (which deletes their schedules)."""
+    if access is Access.PURGE:
+        return [
+            GrantPolicy(("scheduler:GetScheduleGroup", "scheduler:DeleteScheduleGroup"), (f"{names.arn(groups)}-*",))
+        ]
     if access is not Access.MANAGE:
         raise UnsupportedGrant(f"{access.value!r} access is not defined for ScheduleGroupsSpec")
     stack = names.stack

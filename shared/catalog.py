@@ -44,6 +44,9 @@ class Access(StrEnum):
     MANAGE = "manage"
     # Answer the callback tasks of the workflow state machines (SendTaskSuccess/SendTaskFailure).
     ANSWER_TASKS = "answer_tasks"
+    # Remove a purged tenant's data (shared/tenancy/purge.py): tables: query and delete items; the bucket: list and
+    # delete objects; workflow state machines: stop their executions and delete them; schedule groups: delete them.
+    PURGE = "purge"
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,18 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("POST", "/v1/tenants/{tenant_id}/resume"),
             HttpRoute("POST", "/v1/tenants/{tenant_id}/purge"),
         ),
-        grants=(Grant(TENANCY_TABLE, Access.READ_WRITE), Grant(AUDIT_TABLE, Access.READ_WRITE)),
+        # A purge works within API Gateway's 29 s for 20 s (shared/tenancy/purge.py), then is called again.
+        timeout_seconds=29,
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ_WRITE),
+            Grant(AUDIT_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOWS_TABLE, Access.PURGE),
+            Grant(EXECUTIONS_TABLE, Access.PURGE),
+            Grant(TRIGGERS_TABLE, Access.PURGE),
+            Grant(PAYLOADS_BUCKET, Access.PURGE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.PURGE),
+            Grant(SCHEDULE_GROUPS, Access.PURGE),
+        ),
         scoped_tenant_data=False,
     ),
     FunctionSpec(

@@ -22,8 +22,13 @@ def encode_payload(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
+def tenant_payload_prefix(tenant: TenantContext) -> str:
+    """Every payload of a tenant is under this prefix (what its purge removes)."""
+    return f"tenants/{tenant.tenant_id}/"
+
+
 def payload_key(tenant: TenantContext, execution_id: str, kind: str) -> str:
-    return f"tenants/{tenant.tenant_id}/executions/{execution_id}/{kind}.json"
+    return f"{tenant_payload_prefix(tenant)}executions/{execution_id}/{kind}.json"
 
 
 def store_payload(key: str, data: bytes) -> None:

@@ -12,6 +12,8 @@ STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # What a route may set on `request.state` when the path does not say which tenant and resource it changed.
 AUDIT_TENANT_STATE = "audit_tenant_id"
 AUDIT_TARGET_STATE = "audit_target"
+# Set (True) by a route whose event belongs in the platform's log rather than the tenant's (a tenant's purge).
+AUDIT_PLATFORM_STATE = "audit_platform"
 
 
 class AuditMiddleware:
@@ -58,4 +60,5 @@ def _record(scope: Scope, status: int) -> None:
         status_code=status,
         request_id=state.get("correlation_id", ""),
         source_ip=client[0] if client else None,
+        platform=bool(state.get(AUDIT_PLATFORM_STATE)),
     )

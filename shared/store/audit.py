@@ -1,8 +1,10 @@
-"""Audit events: append-only, one partition per tenant, newest first."""
+"""Audit events: append-only, one partition per tenant, newest first; platform admins' actions that outlive a
+tenant's partitions (its purge) in one platform partition."""
 
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
 
 from shared.settings import get_settings
 from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
@@ -34,3 +36,27 @@ class AuditEvents(TenantScopedRepository[AuditEventItem]):
 
     def newest_first(self, *, limit: int, cursor: str | None) -> Page[AuditEventItem]:
         return self.page(limit=limit, cursor=cursor, newest_first=True)
+
+
+PLATFORM_AUDIT_PARTITION = "PLATFORM#AUDIT"
+
+
+class PlatformAuditEventItem(Model):
+    """A platform admin's action recorded outside every tenant partition (the purge of a tenant removes its log):
+    sort key `<occurred_at ISO>#<event id>`, the tenant acted on in `tenant_id`."""
+
+    class Meta:
+        table_name = get_settings().table_audit or "unset-table-audit"
+
+    pk = UnicodeAttribute(hash_key=True, default=PLATFORM_AUDIT_PARTITION)
+    sk = UnicodeAttribute(range_key=True)
+    event_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actor_method = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    status_code = NumberAttribute()
+    occurred_at = UTCDateTimeAttribute()
+    request_id = UnicodeAttribute()
+    source_ip = UnicodeAttribute(null=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -153,11 +151,27 @@ class Usage(TenantScopedRepository[UsageItem]):
     collection = "USAGE"
 
 
-# Every collection of a tenant in this table, besides its record: what a purge removes.
-TENANT_COLLECTIONS: tuple[type[TenantScopedRepository[Any]], ...] = (Members, ApiKeys, RateBuckets, Usage)
-
-
 PLATFORM_BUCKETS_PARTITION = "PLATFORM#RATE"
+PURGED_TENANTS_PARTITION = "PLATFORM#PURGED"
+
+
+class PurgedTenantItem(Model):
+    """That a tenant was purged, outside its (removed) partitions: a repeated purge finds it done, not unknown."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True, default=PURGED_TENANTS_PARTITION)
+    sk = UnicodeAttribute(range_key=True)
+    slug = UnicodeAttribute()
+    purged_at = UTCDateTimeAttribute()
+
+
+def find_purged(tenant_id: str) -> PurgedTenantItem | None:
+    try:
+        return PurgedTenantItem.get(PURGED_TENANTS_PARTITION, tenant_id, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def platform_admin_bucket(subject: str) -> PlatformRateBucketItem:

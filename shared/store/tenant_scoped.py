@@ -58,6 +58,9 @@ class TenantScopedItem(Model):
 
 ItemT = TypeVar("ItemT", bound=TenantScopedItem)
 
+# Every repository class defined so far (shared.store.registry imports every store module, so all of them).
+REPOSITORIES: list[type[TenantScopedRepository[Any]]] = []
+
 
 @dataclass(frozen=True)
 class Page(Generic[ItemT]):
@@ -70,10 +73,24 @@ class CrossTenantAccess(RuntimeError):
 
 
 class TenantScopedRepository(Generic[ItemT]):
-    """One collection of one tenant. Subclasses name the model and the collection; keys are never built elsewhere."""
+    """One collection of one tenant. Subclasses name the model and the collection; keys are never built elsewhere.
+
+    A collection with `parent` set has one partition per item of the parent collection (`<collection>#<its sort
+    key>`, see `child_partition`), e.g. the versions of each workflow. Every subclass is listed in `REPOSITORIES`:
+    the purge of a tenant (shared/tenancy/purge.py) enumerates the tenant's partitions from it."""
 
     model: ClassVar[type[TenantScopedItem]]
     collection: ClassVar[str]
+    parent: ClassVar[type[TenantScopedRepository[Any]] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        REPOSITORIES.append(cls)
+
+    @classmethod
+    def child_partition(cls, tenant: TenantContext, parent_key: str) -> str:
+        """The partition of this (child) collection that belongs to the parent collection's item `parent_key`."""
+        return tenant_partition(tenant.tenant_id, f"{cls.collection}#{parent_key}")
 
     def __init__(self, tenant: TenantContext) -> None:
         self.tenant = tenant

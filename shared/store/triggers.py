@@ -11,7 +11,7 @@ from pynamodb.attributes import (
 )
 
 from shared.settings import get_settings
-from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository, tenant_partition
+from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository
 
 _TABLE = get_settings().table_triggers or "unset-table-triggers"
 
@@ -90,7 +90,8 @@ class ScheduleFailures(TenantScopedRepository[ScheduleFailureItem]):
 
     model = ScheduleFailureItem
     collection = "SCHEDFAIL"
+    parent = Schedules
 
     def __init__(self, tenant: TenantContext, schedule_id: str) -> None:
         super().__init__(tenant)
-        self.partition = tenant_partition(tenant.tenant_id, f"{self.collection}#{schedule_id}")
+        self.partition = self.child_partition(tenant, schedule_id)

@@ -13,7 +13,7 @@ from typing import Any
 from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shared.settings import get_settings
-from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository, tenant_partition
+from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository
 
 _TABLE = get_settings().table_workflows or "unset-table-workflows"
 
@@ -75,10 +75,11 @@ class WorkflowVersions(TenantScopedRepository[WorkflowVersionItem]):
 
     model = WorkflowVersionItem
     collection = "WFVERSION"
+    parent = Workflows
 
     def __init__(self, tenant: TenantContext, workflow_id: str) -> None:
         super().__init__(tenant)
-        self.partition = tenant_partition(tenant.tenant_id, f"{self.collection}#{workflow_id}")
+        self.partition = self.child_partition(tenant, workflow_id)
 
     def get_version(self, version: int) -> WorkflowVersionItem | None:
         return self.get(version_key(version))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from shared.auth.principal import Principal
-from shared.store.audit import AuditEventItem, AuditEvents
+from shared.store.audit import AuditEventItem, AuditEvents, PlatformAuditEventItem
 from shared.store.tenant_scoped import TenantContext
 
 
@@ -39,9 +39,26 @@ def record_audit_event(
     status_code: int,
     request_id: str,
     source_ip: str | None,
+    platform: bool = False,
 ) -> None:
+    """`platform`: into the platform's log, outside the tenant's partitions (an action that removes them)."""
     occurred_at = datetime.now(UTC)
     event_id = uuid.uuid4().hex
+    if platform:
+        PlatformAuditEventItem(
+            sk=f"{occurred_at.isoformat()}#{event_id}",
+            event_id=event_id,
+            tenant_id=tenant_id,
+            actor=principal.subject,
+            actor_method=principal.method.value,
+            action=action,
+            target=target,
+            status_code=status_code,
+            occurred_at=occurred_at,
+            request_id=request_id,
+            source_ip=source_ip,
+        ).save(condition=PlatformAuditEventItem.sk.does_not_exist())
+        return
     events = AuditEvents(TenantContext(tenant_id))
     events.append(
         events.new(

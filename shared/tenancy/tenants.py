@@ -15,9 +15,7 @@ from pynamodb.transactions import TransactWrite
 from shared.auth.errors import Forbidden
 from shared.auth.principal import Principal, Role
 from shared.problems import Conflict, NotFound
-from shared.store.audit import AuditEvents
 from shared.store.tenancy import (
-    TENANT_COLLECTIONS,
     TENANT_RECORD_KEY,
     MemberItem,
     Members,
@@ -44,6 +42,8 @@ class TenantStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     DELETED = "deleted"
+    # Being purged (shared/tenancy/purge.py): its data is going; a repeated purge call continues.
+    PURGING = "purging"
 
 
 class TenantOwner(BaseModel):
@@ -168,8 +168,8 @@ def update_tenant(tenant_id: str, update: TenantUpdate, principal: Principal) ->
         raise Forbidden("Only platform admins change a tenant's tier or home region")
     for _ in range(RESCALE_ATTEMPTS):
         item = _record(tenant_id)
-        if item.status == TenantStatus.DELETED:
-            raise Conflict("The tenant is deleted")
+        if item.status in (TenantStatus.DELETED, TenantStatus.PURGING):
+            raise Conflict(f"The tenant is {item.status}")
         if update.display_name is not None:
             item.display_name = update.display_name
         if update.settings is not None:
@@ -205,8 +205,8 @@ def _save_with_rescaled_bucket(item: TenantItem, tier: Tier) -> bool:
 
 def set_tenant_status(tenant_id: str, status: TenantStatus) -> Tenant:
     item = _record(tenant_id)
-    if item.status == TenantStatus.DELETED:
-        raise Conflict("The tenant is deleted; it can only be purged")
+    if item.status in (TenantStatus.DELETED, TenantStatus.PURGING):
+        raise Conflict(f"The tenant is {item.status}; it can only be purged")
     now = datetime.now(UTC)
     item.status = status.value
     item.updated_at = now
@@ -217,20 +217,3 @@ def set_tenant_status(tenant_id: str, status: TenantStatus) -> Tenant:
     item.save()
     enable_tenant_key(tenant_id, status == TenantStatus.ACTIVE)
     return _to_model(item)
-
-
-def purge_tenant(tenant_id: str) -> None:
-    """Removes every item of a deleted tenant: its record, slug, members, keys, buckets, usage and audit log."""
-    item = _record(tenant_id)
-    if item.status != TenantStatus.DELETED:
-        raise Conflict("Delete the tenant before purging it")
-    tenant = TenantContext(tenant_id)
-    for repository_class in (*TENANT_COLLECTIONS, AuditEvents):
-        repository = repository_class(tenant)
-        for child in repository.model.query(repository.partition):
-            child.delete()
-    delete_tenant_key(tenant_id)
-    slug = find_slug(item.slug)
-    if slug is not None and slug.tenant_id == tenant_id:
-        slug.delete()
-    item.delete()

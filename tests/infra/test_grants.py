@@ -12,7 +12,16 @@ from infra.grants import UnsupportedGrant, grant_policy
 from infra.names import ResourceNames
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, Access, FunctionSpec, Grant
-from shared.resources import PAYLOADS_BUCKET, PLATFORM_TABLE, SMOKE_STATE_MACHINE
+from shared.resources import (
+    APPROVALS_QUEUE,
+    EXECUTIONS_TABLE,
+    PAYLOADS_BUCKET,
+    PLATFORM_KEY,
+    PLATFORM_TABLE,
+    SCHEDULE_GROUPS,
+    SMOKE_STATE_MACHINE,
+    WORKFLOW_STATE_MACHINES,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -75,5 +84,46 @@ class TopicSpec:
     ids=["unknown resource kind", "write on a state machine", "start on a bucket", "start on a table"],
 )
 def test_a_grant_the_mapping_does_not_know_is_refused(stack: RegionalStack, grant: Grant):
+    with pytest.raises(UnsupportedGrant):
+        grant_policy(grant, ResourceNames(stack, "p"), "key")
+
+
+def _resolved(stack: RegionalStack, grant: Grant) -> list[tuple[tuple[str, ...], list[str]]]:
+    rules = grant_policy(grant, ResourceNames(stack, "nexus-forge-test"), "key")
+    return [(rule.actions, [json.dumps(stack.resolve(resource)) for resource in rule.resources]) for rule in rules]
+
+
+def test_a_purge_grant_on_a_table_queries_and_deletes_and_never_scans_or_writes(stack: RegionalStack):
+    ((actions, resources),) = _resolved(stack, Grant(EXECUTIONS_TABLE, Access.PURGE))
+    assert actions == ("dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+    assert len(resources) == 1 and "nexus-forge-test-executions" in resources[0] and "index" not in resources[0]
+
+
+def test_a_purge_grant_on_the_bucket_lists_it_and_deletes_its_objects_without_the_key(stack: RegionalStack):
+    (list_actions, bucket), (delete_actions, objects) = _resolved(stack, Grant(PAYLOADS_BUCKET, Access.PURGE))
+    assert (list_actions, delete_actions) == (("s3:ListBucket",), ("s3:DeleteObject",))
+    assert "nexus-forge-test-payloads" in bucket[0] and "/*" not in bucket[0]
+    assert objects[0].endswith('-us-east-1/*"]]}')
+
+
+def test_a_purge_grant_on_the_workflow_machines_stops_their_runs_and_deletes_them(stack: RegionalStack):
+    (machine_actions, machines), (run_actions, runs) = _resolved(stack, Grant(WORKFLOW_STATE_MACHINES, Access.PURGE))
+    assert machine_actions == ("states:ListExecutions", "states:DeleteStateMachine")
+    assert ":stateMachine:nexus-forge-test-wf-*" in machines[0]
+    assert run_actions == ("states:StopExecution",) and ":execution:nexus-forge-test-wf-*:*" in runs[0]
+
+
+def test_a_purge_grant_on_the_schedule_groups_deletes_only_groups(stack: RegionalStack):
+    ((actions, groups),) = _resolved(stack, Grant(SCHEDULE_GROUPS, Access.PURGE))
+    assert actions == ("scheduler:GetScheduleGroup", "scheduler:DeleteScheduleGroup")
+    assert ":schedule-group/nexus-forge-test-sched-*" in groups[0]
+
+
+@pytest.mark.parametrize(
+    "grant",
+    [Grant(SMOKE_STATE_MACHINE, Access.PURGE), Grant(APPROVALS_QUEUE, Access.PURGE), Grant(PLATFORM_KEY, Access.PURGE)],
+    ids=["smoke machine", "queue", "key"],
+)
+def test_purge_is_refused_where_it_is_not_defined(stack: RegionalStack, grant: Grant):
     with pytest.raises(UnsupportedGrant):
         grant_policy(grant, ResourceNames(stack, "p"), "key")

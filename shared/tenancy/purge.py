@@ -1,0 +1,252 @@
+"""The purge of a deleted tenant: everything it left anywhere in the platform, in steps that are safe to repeat.
+
+What goes, in this order:
+
+1. its workflows' state machines (running executions stopped first; DeleteStateMachine takes the machine's versions
+   and aliases with it), found from its workflow items, so those stay until their machines are gone;
+2. its EventBridge Scheduler group in every region one of its schedules lives in (DeleteScheduleGroup deletes the
+   group's schedules), found from its schedule items, so those stay until the groups are gone;
+3. its payloads in the payloads bucket (everything under `tenants/<id>/`);
+4. its API Gateway key;
+5. every item of every one of its partitions in every table of shared/resources.py's TABLES: the partitions are
+   derived from the registry of tenant-scoped repositories (shared/store/registry.py), a child collection's
+   (workflow versions, schedule failures) from its parent's items, children first; a Query per partition and
+   BatchWriteItem deletes, never a Scan;
+6. a platform-level record that the tenant was purged, its slug, and last its tenant record.
+
+The tenant record says `purging` from the first call until the last step, so a purge that failed or ran out of
+its time budget is simply called again and continues where the previous one stopped: every step removes what is
+left and treats what is already gone as done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.aws.clients import s3_client, scheduler_client, stepfunctions_client
+from shared.executions.payloads import tenant_payload_prefix
+from shared.problems import Conflict, NotFound
+from shared.resources import TABLES
+from shared.settings import get_settings
+from shared.store.context import tenant_partition
+from shared.store.registry import all_repositories, table_of
+from shared.store.tenancy import (
+    TENANT_RECORD_KEY,
+    PurgedTenantItem,
+    TenantItem,
+    TenantRecords,
+    find_purged,
+    find_slug,
+)
+from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository
+from shared.store.triggers import Schedules
+from shared.store.workflows import Workflows
+from shared.tenancy.gateway_keys import delete_tenant_key
+
+# Within the tenants function's 29 s (API Gateway's limit): what is left after this waits for the next call.
+PURGE_BUDGET_SECONDS = 20.0
+# Items read and deleted per round in one partition (BatchWriteItem sends them 25 at a time).
+DELETE_PAGE = 500
+# DeleteObjects takes at most 1,000 keys.
+S3_DELETE_BATCH = 1000
+
+Repository = type[TenantScopedRepository[Any]]
+
+
+class OutOfTime(Exception):
+    """The purge's time budget is spent; the tenant stays `purging` and the next call continues."""
+
+
+class Budget:
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._deadline = clock() + seconds
+
+    def check(self) -> None:
+        if self._clock() >= self._deadline:
+            raise OutOfTime
+
+
+def start_purge(tenant_id: str) -> TenantItem | None:
+    """Marks a deleted tenant `purging` (a purging one stays so); None: the tenant was purged already."""
+    from shared.tenancy.tenants import TenantStatus
+
+    item = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY, consistent=True)
+    if item is None:
+        if find_purged(tenant_id) is not None:
+            return None
+        raise NotFound(f"No tenant with id {tenant_id!r}")
+    if item.status not in (TenantStatus.DELETED, TenantStatus.PURGING):
+        raise Conflict("Delete the tenant before purging it")
+    if item.status == TenantStatus.DELETED:
+        item.status = TenantStatus.PURGING.value
+        item.updated_at = datetime.now(UTC)
+        item.save(condition=TenantItem.status == TenantStatus.DELETED.value)
+    return item
+
+
+def purge_tenant(
+    tenant_id: str, *, budget_seconds: float = PURGE_BUDGET_SECONDS, clock: Callable[[], float] = time.monotonic
+) -> bool:
+    """Purges a deleted (or purging) tenant; True: nothing of it is left, False: the budget ran out first."""
+    item = start_purge(tenant_id)
+    if item is None:
+        return True
+    tenant = TenantContext(tenant_id)
+    budget = Budget(budget_seconds, clock)
+    try:
+        delete_state_machines(tenant, budget)
+        delete_schedule_groups(tenant)
+        delete_payloads(tenant, budget)
+        budget.check()
+        delete_tenant_key(tenant_id)
+        delete_partitions(tenant, budget)
+    except OutOfTime:
+        return False
+    PurgedTenantItem(sk=tenant_id, slug=item.slug, purged_at=datetime.now(UTC)).save()
+    slug = find_slug(item.slug)
+    if slug is not None and slug.tenant_id == tenant_id:
+        slug.delete()
+    item.delete()
+    return True
+
+
+# -- Step Functions -------------------------------------------------------------------------------------------------
+
+
+def delete_state_machines(tenant: TenantContext, budget: Budget) -> None:
+    """Each of the tenant's workflows' machines, named after the workflow whether or not its item has the ARN yet."""
+    arn_prefix = get_settings().workflow_state_machines
+    if not arn_prefix:
+        return
+    from shared.workflows.placement import WorkflowPlacement
+
+    placement = WorkflowPlacement.from_arn_prefix(arn_prefix)
+    for sort_key in _sort_keys(Workflows.model, tenant_partition(tenant.tenant_id, Workflows.collection)):
+        budget.check()
+        _delete_state_machine(placement.state_machine_arn(sort_key))
+
+
+def _delete_state_machine(state_machine_arn: str) -> None:
+    """As deleting a workflow with force does: stop its running executions, then delete it (versions, aliases)."""
+    sfn = stepfunctions_client()
+    try:
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
+        running = [execution["executionArn"] for page in pages for execution in page["executions"]]
+    except sfn.exceptions.StateMachineDoesNotExist:
+        return
+    for execution_arn in running:
+        with contextlib.suppress(sfn.exceptions.ExecutionDoesNotExist):
+            sfn.stop_execution(executionArn=execution_arn, error="TenantPurged", cause="the tenant was purged")
+    with contextlib.suppress(sfn.exceptions.StateMachineDoesNotExist):
+        sfn.delete_state_machine(stateMachineArn=state_machine_arn)
+
+
+# -- EventBridge Scheduler ------------------------------------------------------------------------------------------
+
+
+def delete_schedule_groups(tenant: TenantContext) -> None:
+    """The tenant's group in this region and in every region one of its schedules was created in."""
+    if not get_settings().schedule_groups:
+        return
+    from shared.triggers.workflow_schedules import SchedulerPlacement
+
+    home = SchedulerPlacement.from_settings()
+    partition = tenant_partition(tenant.tenant_id, Schedules.collection)
+    regions = {home.region} | {schedule.region for schedule in Schedules.model.query(partition, consistent_read=True)}
+    for region in sorted(regions):
+        client = scheduler_client(None if region == home.region else region)
+        name = home.in_region(region).group_name(tenant)
+        try:
+            # Looked up first: a group that is gone (a repeated purge, a tenant without schedules) is done.
+            client.get_schedule_group(Name=name)
+            client.delete_schedule_group(Name=name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+
+
+# -- S3 -------------------------------------------------------------------------------------------------------------
+
+
+def delete_payloads(tenant: TenantContext, budget: Budget) -> None:
+    bucket = get_settings().bucket_payloads
+    if not bucket:
+        return
+    s3 = s3_client()
+    while True:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=tenant_payload_prefix(tenant), MaxKeys=S3_DELETE_BATCH)
+        keys = [{"Key": entry["Key"]} for entry in listed.get("Contents", [])]
+        if not keys:
+            return
+        budget.check()
+        answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})  # type: ignore[typeddict-item]
+        if answer.get("Errors"):
+            first = answer["Errors"][0]
+            raise RuntimeError(f"S3 refused to delete {first.get('Key')}: {first.get('Code')} {first.get('Message')}")
+
+
+# -- DynamoDB -------------------------------------------------------------------------------------------------------
+
+
+def tenant_repositories() -> list[Repository]:
+    """The data layer's repositories, each collection's children before it (their partitions come from its items),
+    the tenant record's last; every one in a table of TABLES."""
+    settings = get_settings()
+    tables = {getattr(settings, spec.env_var.removeprefix("FORGE_").lower()) for spec in TABLES} - {None}
+    repositories = [
+        repository for repository in all_repositories() if repository.__module__.startswith("shared.store.")
+    ]
+    for repository in repositories:
+        if table_of(repository) not in tables:
+            raise RuntimeError(f"{repository.__name__} keeps items in {table_of(repository)!r}, not a table of TABLES")
+    return sorted(repositories, key=lambda repository: (repository is TenantRecords, -_depth(repository)))
+
+
+def delete_partitions(tenant: TenantContext, budget: Budget) -> None:
+    """Every item of the tenant in every table, but its record (the purge's last step)."""
+    for repository in tenant_repositories():
+        if repository is TenantRecords:
+            continue
+        for partition in list(partitions_of(repository, tenant)):
+            delete_partition(repository.model, partition, budget)
+
+
+def partitions_of(repository: Repository, tenant: TenantContext) -> Iterator[str]:
+    if repository.parent is None:
+        yield tenant_partition(tenant.tenant_id, repository.collection)
+        return
+    parent = repository.parent
+    for parent_partition in partitions_of(parent, tenant):
+        for parent_key in _sort_keys(parent.model, parent_partition):
+            yield repository.child_partition(tenant, parent_key)
+
+
+def delete_partition(model: type[TenantScopedItem], partition: str, budget: Budget) -> None:
+    """Rounds of a Query and BatchWriteItem deletes. Only a round with something to delete spends the budget, so a
+    call gets further than the last however many partitions are empty already."""
+    while True:
+        items = list(model.query(partition, attributes_to_get=["pk", "sk"], limit=DELETE_PAGE, consistent_read=True))
+        if not items:
+            return
+        budget.check()
+        with model.batch_write() as batch:
+            for item in items:
+                batch.delete(item)
+
+
+def _sort_keys(model: type[TenantScopedItem], partition: str) -> list[str]:
+    return [item.sk for item in model.query(partition, attributes_to_get=["pk", "sk"], consistent_read=True)]
+
+
+def _depth(repository: Repository) -> int:
+    depth = 0
+    while repository.parent is not None:
+        repository, depth = repository.parent, depth + 1
+    return depth

@@ -1,0 +1,219 @@
+"""The purge of a deleted tenant leaves nothing of it in any table, the payloads bucket, Step Functions or Scheduler,
+touches no other tenant, can be repeated, and finishes when retried after a failure or an exhausted time budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.auth.principal import Role
+from shared.local.approvals_poller import ApprovalsQueuePoller
+from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
+from shared.resources import TABLES
+from shared.settings import get_settings
+from shared.store.audit import PLATFORM_AUDIT_PARTITION
+from shared.tenancy import purge
+from tests.integration.approvals.support import add_pending_approval
+from tests.integration.executions.support import create_and_publish, waiting_workflow
+from tests.integration.tenancy.conftest import TenantWorld, add_execution_and_hook, make_tenant
+
+LARGE_INPUT = {"blob": "x" * (300 * 1024)}
+COLLECTIONS = (
+    *("MEMBER", "APIKEY", "RATE", "AUDIT"),
+    *("WORKFLOW", "WFVERSION", "CREDENTIAL"),
+    *("EXEC", "IDEMPOTENCY", "RUNNING", "APPROVAL"),
+    *("HOOK", "SCHEDULE"),
+)
+
+
+def _client(service: str) -> Any:
+    return boto3.client(service, region_name=LOCAL_REGION)  # type: ignore[call-overload]
+
+
+def _table_names() -> list[str]:
+    settings = get_settings()
+    return [getattr(settings, spec.env_var.removeprefix("FORGE_").lower()) for spec in TABLES]
+
+
+def tenant_items(tenant_id: str) -> list[tuple[str, str, str]]:
+    """Every item of the tenant in every table (a Scan: the test may, the purge does not)."""
+    dynamodb = _client("dynamodb")
+    found = []
+    for table in _table_names():
+        for page in dynamodb.get_paginator("scan").paginate(
+            TableName=table,
+            FilterExpression="begins_with(pk, :tenant)",
+            ExpressionAttributeValues={":tenant": {"S": f"TENANT#{tenant_id}"}},
+        ):
+            found += [(table, item["pk"]["S"], item["sk"]["S"]) for item in page["Items"]]
+    return found
+
+
+def payload_objects(tenant_id: str) -> list[str]:
+    listed = _client("s3").list_objects_v2(Bucket=get_settings().bucket_payloads, Prefix=f"tenants/{tenant_id}/")
+    return [entry["Key"] for entry in listed.get("Contents", [])]
+
+
+def state_machines_of(tenant_id: str) -> list[str]:
+    sfn = _client("stepfunctions")
+    machines = [machine["stateMachineArn"] for machine in sfn.list_state_machines()["stateMachines"]]
+    return [
+        arn
+        for arn in machines
+        if {"key": "nexus-forge:tenant", "value": tenant_id} in sfn.list_tags_for_resource(resourceArn=arn)["tags"]
+    ]
+
+
+def schedule_groups_of(tenant_id: str) -> list[str]:
+    groups = _client("scheduler").list_schedule_groups()["ScheduleGroups"]
+    return [group["Name"] for group in groups if group["Name"].endswith(tenant_id)]
+
+
+def schedules_of(tenant_id: str) -> list[str]:
+    return [
+        schedule["Name"]
+        for schedule in _client("scheduler").list_schedules()["Schedules"]
+        if schedule["GroupName"].endswith(tenant_id)
+    ]
+
+
+def platform_audit_events(tenant_id: str) -> list[dict[str, Any]]:
+    items = _client("dynamodb").query(
+        TableName=get_settings().table_audit,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": PLATFORM_AUDIT_PARTITION}},
+    )["Items"]
+    return [item for item in items if item["tenant_id"]["S"] == tenant_id]
+
+
+def populate(api: TestClient, world: TenantWorld, poller: ApprovalsQueuePoller) -> None:
+    """Beyond make_tenant's members, key, workflow and credential: a published workflow with an execution, a webhook
+    and a schedule; an execution with a >256 KB input (its payload in S3); a running execution; a pending approval."""
+    owner = world.headers[Role.OWNER]
+    add_execution_and_hook(api, world)
+    large = api.post(
+        f"/v1/workflows/{world.workflow_id}/executions",
+        headers={**owner, "idempotency-key": f"{world.slug}-large"},
+        json={"input": LARGE_INPUT},
+    )
+    assert large.status_code == 202, large.text
+    waiting = create_and_publish(api, owner, waiting_workflow(3_600))
+    running = api.post(f"/v1/workflows/{waiting}/executions", headers=owner, json={"input": {}})
+    assert running.status_code == 202, running.text
+    add_pending_approval(api, world, poller)
+
+
+@pytest.fixture
+def poller(emulated_aws) -> ApprovalsQueuePoller:
+    return ApprovalsQueuePoller(emulated_aws, LOCAL_PREFIX)
+
+
+@pytest.fixture
+def two_tenants(api, issuer, admin_headers, poller) -> tuple[TenantWorld, TenantWorld]:
+    doomed = make_tenant(api, issuer, admin_headers, "doomed")
+    kept = make_tenant(api, issuer, admin_headers, "kept")
+    for world in (doomed, kept):
+        populate(api, world, poller)
+    return doomed, kept
+
+
+def everything_of(tenant_id: str) -> dict[str, list[Any]]:
+    return {
+        "items": tenant_items(tenant_id),
+        "payloads": payload_objects(tenant_id),
+        "state machines": state_machines_of(tenant_id),
+        "schedule groups": schedule_groups_of(tenant_id),
+        "schedules": schedules_of(tenant_id),
+    }
+
+
+def test_a_purge_leaves_nothing_of_the_tenant_and_nothing_of_another_is_touched(
+    api, admin_headers, two_tenants
+) -> None:
+    doomed, kept = two_tenants
+    before = everything_of(doomed.tenant_id)
+    # What the tenant has everywhere before: the test would prove nothing if it had nothing.
+    assert all(before.values()), before
+    collections = {pk.split("#")[2] for _, pk, _ in before["items"] if pk.count("#") >= 2}
+    assert collections >= set(COLLECTIONS), collections
+    kept_before = everything_of(kept.tenant_id)
+
+    path = f"/v1/tenants/{doomed.tenant_id}"
+    assert api.delete(path, headers=admin_headers).json()["status"] == "deleted"
+    purged = api.post(f"{path}/purge", headers=admin_headers)
+    assert purged.status_code == 204, purged.text
+
+    assert everything_of(doomed.tenant_id) == {key: [] for key in before}
+    assert everything_of(kept.tenant_id) == kept_before
+    assert api.get(path, headers=admin_headers).status_code == 404
+    # Who purged which tenant is kept, outside the purged partitions.
+    (event,) = platform_audit_events(doomed.tenant_id)
+    assert event["action"]["S"] == "POST /v1/tenants/{tenant_id}/purge"
+    assert event["actor"]["S"] == "platform-admin@example.com"
+
+    # Twice is fine: a purged tenant is done, not unknown; an unknown one is.
+    assert api.post(f"{path}/purge", headers=admin_headers).status_code == 204
+    assert everything_of(doomed.tenant_id) == {key: [] for key in before}
+    assert api.post("/v1/tenants/0123456789abcdef/purge", headers=admin_headers).status_code == 404
+    # The other tenant still works.
+    assert api.get("/v1/workflows", headers=kept.headers[Role.OWNER]).json()["items"]
+
+
+def test_a_purge_that_fails_halfway_finishes_when_called_again(
+    api, admin_headers, two_tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doomed, kept = two_tenants
+    kept_before = everything_of(kept.tenant_id)
+    path = f"/v1/tenants/{doomed.tenant_id}"
+    assert api.delete(path, headers=admin_headers).status_code == 200
+
+    real_delete_partition = purge.delete_partition
+    calls = {"n": 0}
+
+    def failing_after_three(model: Any, partition: str, budget: purge.Budget) -> None:
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise RuntimeError("injected: DynamoDB went away")
+        real_delete_partition(model, partition, budget)
+
+    monkeypatch.setattr(purge, "delete_partition", failing_after_three)
+    failed = api.post(f"{path}/purge", headers=admin_headers)
+    assert failed.status_code == 500
+    # Halfway: the machines, groups and payloads are gone, some partitions too, the record says `purging`.
+    assert api.get(path, headers=admin_headers).json()["status"] == "purging"
+    halfway = everything_of(doomed.tenant_id)
+    assert halfway["items"] and not halfway["state machines"] and not halfway["payloads"]
+    assert api.delete(path, headers=admin_headers).status_code == 409
+
+    monkeypatch.setattr(purge, "delete_partition", real_delete_partition)
+    assert api.post(f"{path}/purge", headers=admin_headers).status_code == 204
+    assert everything_of(doomed.tenant_id) == {key: [] for key in halfway}
+    assert everything_of(kept.tenant_id) == kept_before
+
+
+def test_a_purge_out_of_time_answers_202_purging_and_the_next_call_continues(
+    api, admin_headers, two_tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doomed, _ = two_tenants
+    path = f"/v1/tenants/{doomed.tenant_id}"
+    assert api.delete(path, headers=admin_headers).status_code == 200
+    # A clock that moves 1 s a reading against a 10 s budget: each call gets a few steps done, never all.
+    ticks = iter(range(1_000_000))
+    real_purge = purge.purge_tenant
+    monkeypatch.setattr(
+        purge,
+        "purge_tenant",
+        lambda tenant_id: real_purge(tenant_id, budget_seconds=10, clock=lambda: float(next(ticks))),
+    )
+    answers = []
+    for _ in range(100):
+        answer = api.post(f"{path}/purge", headers=admin_headers)
+        answers.append(answer.status_code)
+        if answer.status_code == 204:
+            break
+        assert answer.status_code == 202 and answer.json()["status"] == "purging", answer.text
+    assert answers[0] == 202 and answers[-1] == 204
+    assert not any(everything_of(doomed.tenant_id).values())
