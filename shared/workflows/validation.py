@@ -55,7 +55,8 @@ def validate_graph(graph: WorkflowGraph, target: CompileTarget) -> ValidationRes
         return ValidationResult(graph, None, findings)
     definition, findings = compile_graph(GraphIndex(graph, checker.params), target)
     if not findings:
-        size = len(json.dumps(definition, separators=(",", ":")).encode())
+        # json.dumps escapes non-ASCII (ensure_ascii), as publishing sends it, so its length is its size in bytes.
+        size = len(json.dumps(definition, separators=(",", ":")))
         if size >= MAX_DEFINITION_BYTES:
             findings.append(Finding("/nodes", f"the compiled definition is {size} bytes; Step Functions takes < 1 MB"))
     return ValidationResult(graph, None if findings else definition, findings)
