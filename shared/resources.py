@@ -125,6 +125,11 @@ class WorkflowStateMachinesSpec:
     def execution_role_name(self, prefix: str) -> str:
         return f"{self.physical_name(prefix)}-execution"
 
+    def express_log_group_name(self, prefix: str) -> str:
+        """The log group of the express machines' execution events (Step Functions reports their ends only there):
+        the CDK app creates it and subscribes the execution_events function to it."""
+        return f"/aws/vendedlogs/states/{self.physical_name(prefix)}-express"
+
 
 @dataclass(frozen=True)
 class ScheduleGroupsSpec:

@@ -1,4 +1,8 @@
-"""Step Functions status changes (EventBridge) → the execution record, the running slot, metrics, error workflow."""
+"""Step Functions status changes → the execution record, the running slot, metrics, error workflow.
+
+Two sources: EventBridge's "Step Functions Execution Status Change" events (standard workflows), and the
+CloudWatch Logs subscription of the express workflows' log group (a batch of their execution log events).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.aws.cloudwatch_logs import is_logs_subscription_event, log_messages
 from shared.aws.eventbridge import EventBridgeEvent
 from shared.executions.settle import settle_change
-from shared.executions.status import apply_status_change
+from shared.executions.status import apply_status_change, status_changes_from_logs
 
 logger = Logger()
 metrics = Metrics()
@@ -18,6 +23,8 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_logs_subscription_event(event):
+        return _logged_changes(status_changes_from_logs(log_messages(event)))
     change = apply_status_change(EventBridgeEvent.model_validate(event).detail)
     if change is None:
         return {"applied": False}
@@ -25,3 +32,22 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
     settle_change(change, metrics, logger)
     return {"applied": True, "status": record.status}
+
+
+def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
+    """Applies a batch's changes in order; an express execution keeps no history to find its failed node in."""
+    applied: list[str] = []
+    for detail in details:
+        change = apply_status_change(detail, history=False)
+        if change is None:
+            continue
+        record = change.record
+        logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
+        settle_change(change, metrics, logger)
+        # One EMF document per change: the dimensions are the change's tenant and workflow.
+        if metrics.metric_set:
+            metrics.flush_metrics()
+        metrics.clear_metrics()
+        applied.append(f"{record.sk}:{record.status}")
+    logger.remove_keys(["tenant_id", "workflow_id", "execution_id"])
+    return {"applied": applied, "changes": len(details)}

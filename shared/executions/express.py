@@ -1,10 +1,11 @@
 """Synchronous express executions (`?wait=true`): StartSyncExecution, bounded, and the record updated from its result.
 
-Express workflows emit no "Step Functions Execution Status Change" events, so nothing else would tell the record
-how the execution ended: the result of StartSyncExecution is applied here as the same two status changes an event
-would bring (RUNNING, then the end), through the same conditional updates, and followed by the same slots, metrics
-and error workflow as the execution_events function's. The bound is the HTTP request's: an execution still running
-when it passes keeps its record RUNNING (see docs/executions.md).
+Express workflows emit no "Step Functions Execution Status Change" events; their execution log events reach the
+execution_events function later (CloudWatch Logs delivers them in seconds), so the answer does not wait for them:
+the result of StartSyncExecution is applied here as the same two status changes an event would bring (RUNNING, then
+the end), through the same conditional updates, and followed by the same slots, metrics and error workflow as the
+execution_events function's; the log events find them applied. The bound is the HTTP request's: an execution still
+running when it passes ends its record from the logs (see docs/executions.md).
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def run_synchronously(
         raise record_start_failure(tenant, record, error) from error
     except ReadTimeoutError as error:
         raise SyncWaitExceeded(
-            f"Execution {record.execution_id} was still running after {wait_seconds:g} s; express executions report "
-            "no end, so its record stays RUNNING (start without wait=true, or make the workflow standard)",
+            f"Execution {record.execution_id} was still running after {wait_seconds:g} s; its record takes the end "
+            "from the execution's logs (GET /v1/executions/{id})",
             execution_id=record.execution_id,
         ) from error
     for detail in _status_changes(record, result):

@@ -41,6 +41,12 @@ class WorkflowPlacement:
         return f"arn:aws:iam::{self.account}:role/{WORKFLOW_STATE_MACHINES.execution_role_name(self.prefix)}"
 
     @property
+    def express_log_group_arn(self) -> str:
+        """Where express machines log their execution events (`:*`, the form a LoggingConfiguration takes)."""
+        name = WORKFLOW_STATE_MACHINES.express_log_group_name(self.prefix)
+        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}:*"
+
+    @property
     def http_function_arn(self) -> str:
         name = function_physical_name(self.prefix, "node_http")
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"

@@ -37,7 +37,7 @@ from shared.workflows.placement import LIVE_ALIAS, WorkflowPlacement
 from shared.workflows.validation import ValidationResult, validate_workflow
 
 if TYPE_CHECKING:
-    from mypy_boto3_stepfunctions.type_defs import RoutingConfigurationListItemTypeDef
+    from mypy_boto3_stepfunctions.type_defs import LoggingConfigurationTypeDef, RoutingConfigurationListItemTypeDef
 
 
 class WorkflowSummary(BaseModel):
@@ -292,23 +292,29 @@ class TenantWorkflows:
         """Creates or updates the workflow's state machine and publishes a version: (machine ARN, version ARN)."""
         sfn = stepfunctions_client()
         body = json.dumps(definition, separators=(",", ":"))
+        express = (document.get("settings") or {}).get("mode", "standard") == "express"
+        logging = _logging(express=express)
         if item.state_machine_arn is None:
-            mode = (document.get("settings") or {}).get("mode", "standard")
             created = sfn.create_state_machine(
                 name=placement().state_machine_name(item.workflow_id),
                 definition=body,
                 roleArn=placement().execution_role_arn,
-                type="EXPRESS" if mode == "express" else "STANDARD",
+                type="EXPRESS" if express else "STANDARD",
                 publish=True,
                 versionDescription=description,
                 tags=[
                     {"key": "nexus-forge:tenant", "value": self.tenant.tenant_id},
                     {"key": "nexus-forge:workflow", "value": item.workflow_id},
                 ],
+                loggingConfiguration=logging,
             )
             return created["stateMachineArn"], created["stateMachineVersionArn"]
         updated = sfn.update_state_machine(
-            stateMachineArn=item.state_machine_arn, definition=body, publish=True, versionDescription=description
+            stateMachineArn=item.state_machine_arn,
+            definition=body,
+            publish=True,
+            versionDescription=description,
+            loggingConfiguration=logging,
         )
         return item.state_machine_arn, updated["stateMachineVersionArn"]
 
@@ -330,6 +336,19 @@ class TenantWorkflows:
             for page in pages.paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
             for execution in page["executions"]
         ]
+
+
+def _logging(*, express: bool) -> LoggingConfigurationTypeDef:
+    """Express machines send no status-change events: they log every event (ExecutionStarted and ExecutionSucceeded
+    are logged only at ALL) with its data (the output) to the log group execution_events is subscribed to
+    (docs/executions.md). Standard machines report through EventBridge and log nothing."""
+    if not express:
+        return {"level": "OFF"}
+    return {
+        "level": "ALL",
+        "includeExecutionData": True,
+        "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": placement().express_log_group_arn}}],
+    }
 
 
 def _document(result: ValidationResult) -> dict[str, Any]:

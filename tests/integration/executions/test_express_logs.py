@@ -1,0 +1,226 @@
+"""Express executions started without `wait=true` end through their CloudWatch Logs: the express machine logs its
+execution events to the log group the execution_events function is subscribed to, and the function applies them
+as it applies EventBridge's status changes (no status watcher runs here: in the cloud nothing else reports them).
+
+The log events are built from the emulated execution's own description, in the shape Step Functions logs them,
+and delivered as CloudWatch Logs delivers a subscription batch (gzip, base64, `awslogs.data`)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import boto3
+from fastapi.testclient import TestClient
+
+from functions.execution_events.handler import handler
+from shared.auth.principal import Role
+from shared.aws.cloudwatch_logs import encode_logs_data
+from shared.executions.queries import find_execution
+from shared.local.emulation import LOCAL_REGION
+from shared.local.lambda_runtime import LocalLambdaContext
+from shared.store.tenant_scoped import TenantContext
+from shared.workflows.service import placement
+from tests.helpers import wait_until
+from tests.integration.executions.support import create_and_publish, failing_workflow, transform_workflow
+from tests.integration.executions.test_quotas import workflow_running
+from tests.integration.executions.test_status_updates import running_count
+from tests.integration.tenancy.conftest import TenantWorld
+
+CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
+
+
+def start(api: TestClient, world: TenantWorld, workflow_id: str, run_input: Any) -> str:
+    started = api.post(
+        f"/v1/workflows/{workflow_id}/executions", headers=world.headers[Role.EDITOR], json={"input": run_input}
+    )
+    assert started.status_code == 202, started.text
+    execution_id: str = started.json()["execution_id"]
+    return execution_id
+
+
+def ended_in_emulation(world: TenantWorld, execution_id: str) -> dict[str, Any]:
+    """The emulated run's description once it ended; its record is still RUNNING (nothing reported the end)."""
+    arn = find_execution(TenantContext(world.tenant_id), execution_id, consistent=True).execution_arn
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    described: dict[str, Any] = wait_until(
+        lambda: dict(sfn.describe_execution(executionArn=arn)), lambda found: found["status"] != "RUNNING"
+    )
+    return described
+
+
+def express_arn(described: dict[str, Any]) -> str:
+    """The ARN Step Functions gives an express execution: `...:express:<machine>:<name>:<run id>`."""
+    machine = described["stateMachineArn"].split(":")[6]
+    region, account = described["stateMachineArn"].split(":")[3:5]
+    return f"arn:aws:states:{region}:{account}:express:{machine}:{described['name']}:{uuid.uuid4()}"
+
+
+def log_events(described: dict[str, Any], arn: str) -> dict[str, list[dict[str, Any]]]:
+    """Step Functions' log events (level ALL, with execution data) for the run, by type."""
+    started = int(described["startDate"].timestamp() * 1000)
+    stopped = int(described["stopDate"].timestamp() * 1000)
+
+    def event(number: int, event_type: str, at: int, details: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(number),
+            "type": event_type,
+            "details": details,
+            "previous_event_id": str(number - 1),
+            "event_timestamp": str(at),
+            "execution_arn": arn,
+            "redrive_count": "0",
+        }
+
+    end_type = {"SUCCEEDED": "ExecutionSucceeded", "FAILED": "ExecutionFailed"}[described["status"]]
+    end_details: dict[str, Any] = (
+        {"output": described["output"], "outputDetails": {"truncated": False}}
+        if described["status"] == "SUCCEEDED"
+        else {"error": described["error"], "cause": described["cause"]}
+    )
+    return {
+        "ExecutionStarted": [
+            event(
+                1,
+                "ExecutionStarted",
+                started,
+                {"input": described["input"], "inputDetails": {"truncated": False}, "roleArn": "arn:aws:iam::1:role/x"},
+            )
+        ],
+        # A state's event: the subscription filter passes only execution events, but one that got through is
+        # ignored.
+        "PassStateEntered": [event(2, "PassStateEntered", started, {"name": "shape", "input": "{}"})],
+        end_type: [event(3, end_type, stopped, end_details)],
+    }
+
+
+def delivery(*events: dict[str, Any]) -> dict[str, Any]:
+    """A CloudWatch Logs subscription batch of these log events, as the execution_events function receives it."""
+    return encode_logs_data(
+        {
+            "messageType": "DATA_MESSAGE",
+            "owner": "123456789012",
+            "logGroup": f"/aws/vendedlogs/states/{placement().prefix}-wf-express",
+            "logStream": "states/express/2026-11-22/abc",
+            "subscriptionFilters": ["nexus-forge-local-express-execution-events"],
+            "logEvents": [
+                {"id": str(index), "timestamp": int(event["event_timestamp"]), "message": json.dumps(event)}
+                for index, event in enumerate(events)
+            ],
+        }
+    )
+
+
+def read(api: TestClient, world: TenantWorld, execution_id: str) -> dict[str, Any]:
+    record: dict[str, Any] = api.get(f"/v1/executions/{execution_id}", headers=world.headers[Role.VIEWER]).json()
+    return record
+
+
+def test_an_express_machine_logs_its_execution_events_to_the_subscribed_log_group(api, alpha) -> None:
+    express = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("$states.input", mode="express"))
+    machine = boto3.client("stepfunctions", region_name=LOCAL_REGION).describe_state_machine(
+        stateMachineArn=placement().state_machine_arn(express)
+    )
+
+    logging = machine["loggingConfiguration"]
+    assert machine["type"] == "EXPRESS" and logging["level"] == "ALL" and logging["includeExecutionData"] is True
+    (destination,) = logging["destinations"]
+    assert destination["cloudWatchLogsLogGroup"]["logGroupArn"] == placement().express_log_group_arn
+    assert placement().express_log_group_arn.endswith(
+        f":log-group:/aws/vendedlogs/states/{placement().prefix}-wf-express:*"
+    )
+
+
+def test_a_standard_machine_logs_nothing(api, alpha) -> None:
+    standard = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("$states.input"))
+    machine = boto3.client("stepfunctions", region_name=LOCAL_REGION).describe_state_machine(
+        stateMachineArn=placement().state_machine_arn(standard)
+    )
+
+    assert machine["type"] == "STANDARD" and machine["loggingConfiguration"]["level"] == "OFF"
+
+
+def test_an_asynchronous_express_success_ends_its_record_from_the_logs_once(api, alpha, capsys) -> None:
+    express = create_and_publish(
+        api,
+        alpha.headers[Role.OWNER],
+        transform_workflow("{'hello': $states.input.name}", mode="express", max_concurrency=1),
+    )
+    execution_id = start(api, alpha, express, {"name": "Ada"})
+    described = ended_in_emulation(alpha, execution_id)
+    assert read(api, alpha, execution_id)["status"] == "RUNNING"
+    assert running_count(alpha) == 1 and workflow_running(alpha, express) == 1
+    arn = express_arn(described)
+    events = log_events(described, arn)
+
+    # The start alone (a batch that ended before the execution did), then a batch with the state and the end.
+    started = handler(delivery(*events["ExecutionStarted"]), CONTEXT)
+    ended = handler(delivery(*events["PassStateEntered"], *events["ExecutionSucceeded"]), CONTEXT)
+
+    assert started == {"applied": [f"{execution_id}:RUNNING"], "changes": 1}
+    assert ended == {"applied": [f"{execution_id}:SUCCEEDED"], "changes": 1}
+    record = read(api, alpha, execution_id)
+    assert record["status"] == "SUCCEEDED" and record["output"] == {"hello": "Ada"}
+    assert record["stopped_at"] is not None and record["duration_ms"] >= 0 and record["revision"] == 2
+    assert running_count(alpha) == 0 and workflow_running(alpha, express) == 0
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (ended_metrics,) = [document for document in emitted if "ExecutionsEnded" in document]
+    assert ended_metrics["workflow_id"] == express and ended_metrics["tenant_id"] == alpha.tenant_id
+
+    # Redelivered (CloudWatch Logs delivers at least once), and a start delivered after the end: nothing changes,
+    # and the slots are not given back twice.
+    again = handler(delivery(*events["ExecutionStarted"], *events["ExecutionSucceeded"]), CONTEXT)
+    late_start = handler(delivery(*events["ExecutionStarted"]), CONTEXT)
+
+    assert again == {"applied": [], "changes": 2} and late_start == {"applied": [], "changes": 1}
+    assert read(api, alpha, execution_id) == record
+    assert running_count(alpha) == 0 and workflow_running(alpha, express) == 0
+
+
+def test_an_asynchronous_express_failure_records_the_error_from_the_logs(api, alpha) -> None:
+    express = create_and_publish(api, alpha.headers[Role.OWNER], failing_workflow(mode="express"))
+    execution_id = start(api, alpha, express, {})
+    described = ended_in_emulation(alpha, execution_id)
+    events = log_events(described, express_arn(described))
+
+    # One batch with the start and the end: the duration is measured from the logged start.
+    result = handler(delivery(*events["ExecutionStarted"], *events["ExecutionFailed"]), CONTEXT)
+
+    assert result == {"applied": [f"{execution_id}:RUNNING", f"{execution_id}:FAILED"], "changes": 2}
+    record = read(api, alpha, execution_id)
+    assert (record["status"], record["error"], record["cause"]) == ("FAILED", "Boom", "the explode node always fails")
+    expected_ms = int(events["ExecutionFailed"][0]["event_timestamp"]) - int(
+        events["ExecutionStarted"][0]["event_timestamp"]
+    )
+    assert record["output"] is None and record["duration_ms"] == expected_ms
+    assert running_count(alpha) == 0
+
+
+def test_a_repeated_start_is_applied_once(api, alpha) -> None:
+    express = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("$states.input", mode="express"))
+    execution_id = start(api, alpha, express, {"a": 1})
+    described = ended_in_emulation(alpha, execution_id)
+    events = log_events(described, express_arn(described))
+
+    first = handler(delivery(*events["ExecutionStarted"]), CONTEXT)
+    second = handler(delivery(*events["ExecutionStarted"]), CONTEXT)
+
+    assert first["applied"] == [f"{execution_id}:RUNNING"] and second["applied"] == []
+    record = find_execution(TenantContext(alpha.tenant_id), execution_id, consistent=True)
+    assert record.revision == 1 and [t.status for t in record.transitions] == ["RUNNING"]
+    assert running_count(alpha) == 1
+
+
+def test_log_events_of_executions_the_platform_did_not_start_change_nothing(api, alpha) -> None:
+    foreign = {
+        "id": "3",
+        "type": "ExecutionSucceeded",
+        "details": {"output": "{}", "outputDetails": {"truncated": False}},
+        "event_timestamp": "1795000000000",
+        "execution_arn": f"arn:aws:states:{LOCAL_REGION}:123456789012:express:other:not-ours:{uuid.uuid4()}",
+    }
+
+    result = handler(delivery(foreign), CONTEXT)
+
+    assert result == {"applied": [], "changes": 0}
