@@ -3,7 +3,7 @@
 Every status change (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE) of a workflow state machine
 (`<prefix>-wf-*`, any version or alias) goes to the execution_events function, which updates the execution record.
 Failures of the platform's own state machines are also kept in a log group. Express workflows send no status-change
-events at all (docs/executions.md: their synchronous starts record the end from StartSyncExecution's answer).
+events at all: their machines log to CloudWatch Logs instead (express_execution_logs.py, docs/executions.md).
 """
 
 from __future__ import annotations

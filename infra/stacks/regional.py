@@ -13,6 +13,7 @@ from infra.constructs.catalog_functions import CatalogFunctions
 from infra.constructs.cursor_secret import CursorSecret
 from infra.constructs.execution_dashboard import ExecutionDashboard
 from infra.constructs.execution_events import ExecutionEvents
+from infra.constructs.express_execution_logs import ExpressExecutionLogs
 from infra.constructs.global_tables import GlobalTables
 from infra.constructs.identity_reference import UserPoolReference
 from infra.constructs.log_retention import LOG_RETENTION
@@ -99,6 +100,15 @@ class RegionalStack(Stack):
         self.state_machines = self._build_state_machines()
         self.api = self._build_api()
         self.events = self._build_execution_events()
+        self.express_logs = ExpressExecutionLogs(
+            self,
+            "ExpressExecutionLogs",
+            prefix=self.prefix,
+            status_function=self.functions.functions["execution_events"],
+            workflows_function=self.functions.functions["workflows"],
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
+        )
         self.observability = self._build_observability()
         self.execution_dashboard = self._build_execution_dashboard()
         ScheduleFailureAlarm(
