@@ -96,7 +96,7 @@ def jsonata_error(text: str) -> str | None:
     """Why a JSONata expression does not parse, or None when it does.
 
     Parses with jsonatapy (a compiled Rust implementation, ~3 µs for a small expression where the pure-Python
-    jsonata-python takes ~130 µs), plus a scan for the two shapes it accepts and the reference parser refuses
+    jsonata-python takes ~130 µs), plus a scan for what it accepts and the reference parser refuses
     (`reference_syntax_error`); tests/unit/workflows/test_jsonata_parsers.py holds this check and jsonata-python,
     which the local runtime evaluates with, to the same accept/reject answers over a corpus. jsonatapy is imported
     on first use, so a handler that imports this module and never validates doesn't load it. Cached by text, so a
@@ -113,7 +113,7 @@ def jsonata_error(text: str) -> str | None:
         return f"JSONata does not parse: {_readable(str(error))}"
     except (RecursionError, OverflowError) as error:
         return f"JSONata does not parse: {type(error).__name__}"
-    if ".." in text or ":=" in text:
+    if ".." in text or ":=" in text or "/" in text:
         reason = reference_syntax_error(text)
         if reason:
             return f"JSONata does not parse: {reason}"

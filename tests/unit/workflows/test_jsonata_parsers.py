@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,11 @@ STEP_FUNCTIONS_STYLE = (
     "{'range': [1 + 1..5]}",
     "'a..b' & \"c..d\" & `e..f`",
     "$match($states.input, /a..b/)",
+    "$match($states.input, /^[a-z]+(\\/[a-z]+)*$/im)",
+    '$replace($states.input.text, /\\s+/, " ")',
+    "$split($states.input.path, '/')",
+    "$states.input.total / 2 / $count($states.input.items)",
+    "/a/ and true",
     "/* a..b := c */ $states.input",
     "($a := 1; $b := $a + 1; $b)",
     "''",
@@ -131,18 +137,27 @@ INVALID = (
     "$states.input := 1",
     "$a.b := 1",
     "$a.$b := 1",
+    "$match($states.input, /a**/)",
+    "$match($states.input, /a(/)",
+    "$match($states.input, /[/)",
+    "$match($states.input, /a/g)",
+    "$match($states.input, /a/ b)",
 )
 
 # What jsonatapy's own parser answers differently from jsonata-python, which follows the reference implementation
-# (jsonata-js) here, as (expression, jsonatapy accepts). It accepts a misplaced range and a binding to something that
-# is not a $variable (refused only at evaluation); validation's scan (shared/workflows/jsonata_syntax.py) refuses
-# those. It refuses calling a literal and `#` after one, which parse in the reference (and fail when they run).
+# (jsonata-js) here, as (expression, jsonatapy accepts). It accepts a misplaced range, a binding to something that is
+# not a $variable (refused only at evaluation) and regular expressions that do not compile or end wrongly;
+# validation's scan (shared/workflows/jsonata_syntax.py) refuses those. It refuses calling a literal and `#` after
+# one, which parse in the reference (and fail when they run).
 JSONATAPY_DIFFERENCES = (
     ("1..2", True),
     ("$states.input.a..b", True),
     ("[1..2..3]", True),
     ("total := 2.5", True),
     ("$a.b := 1", True),
+    ("$match($states.input, /a**/)", True),  # regular expressions compile only when it evaluates
+    ("$match($states.input, /a(/)", True),
+    ("$match($states.input, /a/g)", True),
     ("1 ( )", False),
     ('"t" # $$', False),
 )
@@ -195,7 +210,7 @@ def _jsonatapy_accepts(text: str) -> bool:
 def _jsonata_python_accepts(text: str) -> bool:
     try:
         Jsonata.get_parser().parse(text)
-    except (JException, RecursionError, ValueError, TypeError, IndexError, AttributeError):
+    except (JException, re.error, RecursionError, ValueError, TypeError, IndexError, AttributeError):
         return False
     return True
 
@@ -245,6 +260,12 @@ def test_validation_says_what_is_wrong_in_the_reference_wording() -> None:
     assert jsonata_error("$x %} {% $y") == "an expression can't contain `%}`"
     assert jsonata_error("$states.input.a..b") == (
         "JSONata does not parse: a range `..` belongs directly inside an array constructor, e.g. [1..5]"
+    )
+    assert jsonata_error("$match($states.input, /a**/)") == (
+        "JSONata does not parse: the regular expression /a**/ does not compile: multiple repeat at position 2"
+    )
+    assert jsonata_error("$match($states.input, /a/g)") == (
+        "JSONata does not parse: a regular expression takes only the flags i and m"
     )
     assert jsonata_error("total := 1") == (
         "JSONata does not parse: the left side of `:=` must be a variable name (start with $)"
