@@ -67,14 +67,19 @@ def delete_tenant(tenant_id: str) -> Tenant:
     "/{tenant_id}/purge",
     status_code=204,
     summary="Remove everything of a deleted tenant; 202: not finished within this call, call again to continue",
-    responses={202: {"model": Tenant, "description": "The tenant, `purging`: call again to continue the purge"}},
+    responses={
+        202: {
+            "model": Tenant,
+            "description": "The tenant, `purging`: out of time, or another call is purging it; call again to continue",
+        }
+    },
 )
 def post_purge(tenant_id: str, request: Request) -> Response:
     # Imported here: the purge reaches every store module and three AWS services the other routes never need.
-    from shared.tenancy.purge import purge_tenant
+    from shared.tenancy.purge import PurgeResult, purge_tenant
 
     # Audited in the platform's log: the tenant's own log is among what the purge removes.
     setattr(request.state, AUDIT_PLATFORM_STATE, True)
-    if purge_tenant(tenant_id):
+    if purge_tenant(tenant_id) is PurgeResult.DONE:
         return Response(status_code=204)
     return JSONResponse(status_code=202, content=get_tenant(tenant_id).model_dump(mode="json"))

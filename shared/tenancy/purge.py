@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pynamodb.exceptions import UpdateError
 
 from shared.aws.clients import s3_client, scheduler_client, stepfunctions_client
 from shared.executions.payloads import tenant_payload_prefix
@@ -51,6 +54,9 @@ from shared.tenancy.gateway_keys import delete_tenant_key
 
 # Within the tenants function's 29 s (API Gateway's limit): what is left after this waits for the next call.
 PURGE_BUDGET_SECONDS = 20.0
+# One call purges a tenant at a time; a call that died without giving its lease back holds it this long at most
+# (past the function's timeout).
+PURGE_LEASE = timedelta(seconds=45)
 # Items read and deleted per round in one partition (BatchWriteItem sends them 25 at a time).
 DELETE_PAGE = 500
 # DeleteObjects takes at most 1,000 keys.
@@ -73,31 +79,67 @@ class Budget:
             raise OutOfTime
 
 
-def start_purge(tenant_id: str) -> TenantItem | None:
-    """Marks a deleted tenant `purging` (a purging one stays so); None: the tenant was purged already."""
+class PurgeResult(StrEnum):
+    DONE = "done"
+    # The time budget ran out: the next call continues.
+    MORE = "more"
+    # Another call is purging the tenant right now (it holds the lease): the next call continues if it is still due.
+    BUSY = "busy"
+
+
+def start_purge(tenant_id: str, lease: str) -> TenantItem | PurgeResult:
+    """Marks a deleted tenant `purging` and takes the purge's lease on it: the tenant record, or DONE (the tenant
+    was purged already) or BUSY (another call holds an unexpired lease)."""
     from shared.tenancy.tenants import TenantStatus
 
     item = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY, consistent=True)
     if item is None:
         if find_purged(tenant_id) is not None:
-            return None
+            return PurgeResult.DONE
         raise NotFound(f"No tenant with id {tenant_id!r}")
     if item.status not in (TenantStatus.DELETED, TenantStatus.PURGING):
         raise Conflict("Delete the tenant before purging it")
-    if item.status == TenantStatus.DELETED:
-        item.status = TenantStatus.PURGING.value
-        item.updated_at = datetime.now(UTC)
-        item.save(condition=TenantItem.status == TenantStatus.DELETED.value)
+    now = datetime.now(UTC)
+    free = TenantItem.purge_lease_until.does_not_exist() | (TenantItem.purge_lease_until < now)
+    try:
+        item.update(
+            actions=[
+                TenantItem.status.set(TenantStatus.PURGING.value),
+                TenantItem.updated_at.set(now),
+                TenantItem.purge_lease.set(lease),
+                TenantItem.purge_lease_until.set(now + PURGE_LEASE),
+            ],
+            condition=TenantItem.status.is_in(TenantStatus.DELETED.value, TenantStatus.PURGING.value) & free,
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        current = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY, consistent=True)
+        if current is None:
+            return PurgeResult.DONE
+        if current.status == TenantStatus.PURGING:
+            return PurgeResult.BUSY
+        raise Conflict("Delete the tenant before purging it") from error
     return item
+
+
+def _release(item: TenantItem, lease: str) -> None:
+    """Gives the lease back (a failed or unfinished call), so the next call need not wait for it to expire."""
+    with contextlib.suppress(UpdateError):
+        item.update(
+            actions=[TenantItem.purge_lease.remove(), TenantItem.purge_lease_until.remove()],
+            condition=TenantItem.purge_lease == lease,
+        )
 
 
 def purge_tenant(
     tenant_id: str, *, budget_seconds: float = PURGE_BUDGET_SECONDS, clock: Callable[[], float] = time.monotonic
-) -> bool:
-    """Purges a deleted (or purging) tenant; True: nothing of it is left, False: the budget ran out first."""
-    item = start_purge(tenant_id)
-    if item is None:
-        return True
+) -> PurgeResult:
+    """Purges a deleted (or purging) tenant as far as its time budget goes; DONE: nothing of it is left."""
+    lease = uuid.uuid4().hex
+    item = start_purge(tenant_id, lease)
+    if isinstance(item, PurgeResult):
+        return item
     tenant = TenantContext(tenant_id)
     budget = Budget(budget_seconds, clock)
     try:
@@ -108,13 +150,17 @@ def purge_tenant(
         delete_tenant_key(tenant_id)
         delete_partitions(tenant, budget)
     except OutOfTime:
-        return False
+        _release(item, lease)
+        return PurgeResult.MORE
+    except Exception:
+        _release(item, lease)
+        raise
     PurgedTenantItem(sk=tenant_id, slug=item.slug, purged_at=datetime.now(UTC)).save()
     slug = find_slug(item.slug)
     if slug is not None and slug.tenant_id == tenant_id:
         slug.delete()
     item.delete()
-    return True
+    return PurgeResult.DONE
 
 
 # -- Step Functions -------------------------------------------------------------------------------------------------

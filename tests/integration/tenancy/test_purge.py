@@ -3,6 +3,8 @@ touches no other tenant, can be repeated, and finishes when retried after a fail
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -15,6 +17,8 @@ from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.resources import TABLES
 from shared.settings import get_settings
 from shared.store.audit import PLATFORM_AUDIT_PARTITION
+from shared.store.context import TenantContext
+from shared.store.tenancy import TENANT_RECORD_KEY, TenantItem, TenantRecords
 from shared.tenancy import purge
 from tests.integration.approvals.support import add_pending_approval
 from tests.integration.executions.support import create_and_publish, waiting_workflow
@@ -216,4 +220,43 @@ def test_a_purge_out_of_time_answers_202_purging_and_the_next_call_continues(
             break
         assert answer.status_code == 202 and answer.json()["status"] == "purging", answer.text
     assert answers[0] == 202 and answers[-1] == 204
+    assert not any(everything_of(doomed.tenant_id).values())
+
+
+def test_two_purges_at_once_both_finish_and_leave_nothing(api, admin_headers, two_tenants) -> None:
+    doomed, kept = two_tenants
+    kept_before = everything_of(kept.tenant_id)
+    path = f"/v1/tenants/{doomed.tenant_id}"
+    assert api.delete(path, headers=admin_headers).status_code == 200
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: api.post(f"{path}/purge", headers=admin_headers).status_code, range(2)))
+    # One takes the lease and purges; the other finds it done, or busy (202, purging): it is not purged twice at once.
+    assert sorted(answers) in ([202, 204], [204, 204])
+    assert api.post(f"{path}/purge", headers=admin_headers).status_code == 204
+    assert not any(everything_of(doomed.tenant_id).values())
+    assert everything_of(kept.tenant_id) == kept_before
+
+
+def test_a_lease_left_by_a_call_that_died_blocks_the_purge_only_until_it_expires(
+    api, admin_headers, two_tenants
+) -> None:
+    doomed, _ = two_tenants
+    path = f"/v1/tenants/{doomed.tenant_id}"
+    assert api.delete(path, headers=admin_headers).status_code == 200
+    record = TenantRecords(TenantContext(doomed.tenant_id)).get(TENANT_RECORD_KEY, consistent=True)
+    assert record is not None
+    now = datetime.now(UTC)
+    # What a call that died after starting leaves: the tenant purging, its lease held for a while.
+    record.update(
+        actions=[
+            TenantItem.status.set("purging"),
+            TenantItem.purge_lease.set("died"),
+            TenantItem.purge_lease_until.set(now + timedelta(hours=1)),
+        ]
+    )
+    busy = api.post(f"{path}/purge", headers=admin_headers)
+    assert busy.status_code == 202 and busy.json()["status"] == "purging"
+    assert everything_of(doomed.tenant_id)["state machines"]  # nothing was done meanwhile
+    record.update(actions=[TenantItem.purge_lease_until.set(now - timedelta(hours=1))])
+    assert api.post(f"{path}/purge", headers=admin_headers).status_code == 204
     assert not any(everything_of(doomed.tenant_id).values())
