@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
+from infra.constants import HTTP_BUFFERED_ENVIRONMENT
 from infra.constructs import tenant_gateway_keys as gateway_keys_env
 from infra.constructs.tenant_data_roles import TENANT_DATA_ROLE_ENV_VAR
 from infra.names import ResourceNames
@@ -29,9 +30,9 @@ def _logical_id(stack: Stack, construct: Any) -> str:
 def test_every_catalog_function_exists_with_its_settings(stack: RegionalStack, template: Template, spec: FunctionSpec):
     environment = resource_environment(spec, ResourceNames(stack, PREFIX).environment_values())
     if spec.authenticates:
-        # The issuer and the cursor secret: tests/infra/test_identity.py.
+        # The issuer and the cursor secret: tests/infra/test_identity.py; buffered streams: test_executions.py.
         assert stack.user_pool is not None
-        environment |= stack.user_pool.environment | stack.cursor_secret.environment
+        environment |= stack.user_pool.environment | stack.cursor_secret.environment | HTTP_BUFFERED_ENVIRONMENT
     # The tenant-data role and the usage plans: tests/infra/test_tenant_data_roles.py and test_usage_plans.py.
     if spec.uses_tenant_sessions:
         environment[TENANT_DATA_ROLE_ENV_VAR] = stack.tenant_data_roles.roles[spec.name].role_arn
