@@ -70,61 +70,29 @@ def _finding_from_error(error: Any, prefix: str = "") -> Finding:
     return Finding(_pointer(error["loc"], prefix), error["msg"])
 
 
-# jsonatapy names tokens where the reference implementation shows the symbol itself.
-_TOKEN_SYMBOLS = {
-    "LeftParen": "`(`",
-    "RightParen": "`)`",
-    "LeftBracket": "`[`",
-    "RightBracket": "`]`",
-    "LeftBrace": "`{`",
-    "RightBrace": "`}`",
-    "Colon": "`:`",
-    "Semicolon": "`;`",
-    "Comma": "`,`",
-    "Equal": "`=`",
-    "GreaterThan": "`>`",
-    "LessThan": "`<`",
-    "StarStar": "`**`",
-    "At": "`@`",
-    "Hash": "`#`",
-}
-_TOKEN_NAME = re.compile(r"\b(" + "|".join(_TOKEN_SYMBOLS) + r")\b")
-
-
 @lru_cache(maxsize=4096)
 def jsonata_error(text: str) -> str | None:
     """Why a JSONata expression does not parse, or None when it does.
 
-    Parses with jsonatapy (a compiled Rust implementation, ~3 µs for a small expression where the pure-Python
-    jsonata-python takes ~130 µs), plus a scan for what it accepts and the reference parser refuses
-    (`reference_syntax_error`); tests/unit/workflows/test_jsonata_parsers.py holds this check and jsonata-python,
-    which the local runtime evaluates with, to the same accept/reject answers over a corpus. jsonatapy is imported
-    on first use, so a handler that imports this module and never validates doesn't load it. Cached by text, so a
-    workflow that repeats an expression, or is validated again in the same container, parses it once."""
+    Only parses: `Jsonata(text)` would also build an evaluation environment for every expression, which a syntax
+    check never uses. The parser is the one `Jsonata` itself uses (one per thread), the one the local runtime
+    evaluates with. Cached by text, so a workflow that repeats an expression, or is validated again in the same
+    container, parses it once. (jsonatapy, a Rust parser 25x faster, crashed the process in threads with the
+    default 8 MB stack, as FastAPI's worker threads have; see the session note of 2026-11-22.)"""
     if "%}" in text:
         return "an expression can't contain `%}`"
-    import jsonatapy  # here, not at the top: only validation parses JSONata
-
-    from shared.workflows.jsonata_syntax import reference_syntax_error
+    from jsonata import Jsonata  # type: ignore[import-untyped]  # here: only validation parses JSONata
+    from jsonata.jexception import JException  # type: ignore[import-untyped]
 
     try:
-        jsonatapy.compile(text)
-    except ValueError as error:
-        return f"JSONata does not parse: {_readable(str(error))}"
-    except (RecursionError, OverflowError) as error:
+        Jsonata.get_parser().parse(text)
+    except JException as error:
+        return f"JSONata does not parse: {error}"
+    except re.error as error:
+        return f"JSONata does not parse: a regular expression does not compile ({error})"
+    except (RecursionError, ValueError, TypeError, IndexError, AttributeError) as error:
         return f"JSONata does not parse: {type(error).__name__}"
-    if ".." in text or ":=" in text or "/" in text:
-        reason = reference_syntax_error(text)
-        if reason:
-            return f"JSONata does not parse: {reason}"
     return None
-
-
-def _readable(message: str) -> str:
-    """jsonatapy's message without its `Parse error:` prefixes, with token names shown as their symbols."""
-    for prefix in ("Parse error: ", "Invalid syntax: "):
-        message = message.removeprefix(prefix)
-    return _TOKEN_NAME.sub(lambda match: _TOKEN_SYMBOLS[match.group(1)], message)
 
 
 class _GraphChecker:
