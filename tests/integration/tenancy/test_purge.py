@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth.principal import Role
+from shared.aws.clients import stepfunctions_client
 from shared.local.approvals_poller import ApprovalsQueuePoller
 from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.resources import TABLES
@@ -68,6 +69,15 @@ def state_machines_of(tenant_id: str) -> list[str]:
         arn
         for arn in machines
         if {"key": "nexus-forge:tenant", "value": tenant_id} in sfn.list_tags_for_resource(resourceArn=arn)["tags"]
+    ]
+
+
+def running_executions_of(tenant_id: str) -> list[str]:
+    sfn = _client("stepfunctions")
+    return [
+        execution["executionArn"]
+        for machine in state_machines_of(tenant_id)
+        for execution in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]
     ]
 
 
@@ -145,10 +155,25 @@ def test_a_purge_leaves_nothing_of_the_tenant_and_nothing_of_another_is_touched(
     assert collections >= set(COLLECTIONS), collections
     kept_before = everything_of(kept.tenant_id)
 
+    running = running_executions_of(doomed.tenant_id)
+    assert len(running) >= 2  # the waiting workflow's and the one waiting for its approval
+    stopped: list[str] = []
+    sfn = stepfunctions_client()
+
+    def record_stop(params: dict[str, Any], **_: Any) -> None:
+        stopped.append(params["executionArn"])
+
+    sfn.meta.events.register("provide-client-params.sfn.StopExecution", record_stop)
+
     path = f"/v1/tenants/{doomed.tenant_id}"
     assert api.delete(path, headers=admin_headers).json()["status"] == "deleted"
-    purged = api.post(f"{path}/purge", headers=admin_headers)
+    try:
+        purged = api.post(f"{path}/purge", headers=admin_headers)
+    finally:
+        sfn.meta.events.unregister("provide-client-params.sfn.StopExecution", record_stop)
     assert purged.status_code == 204, purged.text
+    # Its running executions were stopped before their machines were deleted.
+    assert sorted(stopped) == sorted(running)
 
     assert everything_of(doomed.tenant_id) == {key: [] for key in before}
     assert everything_of(kept.tenant_id) == kept_before
