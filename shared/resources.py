@@ -167,7 +167,8 @@ TENANCY_TABLE = TableSpec(
     scope=TableScope.PLATFORM,
 )
 # Append-only: the audit repository only ever puts new items. Platform-wide, silo tenants included: one log per
-# tenant holds both the platform admins' actions on it and its members' (and a purge removes it whole).
+# tenant holds both the platform admins' actions on it and its members' (and a purge removes it whole); platform
+# admins' actions that outlive a tenant (its purge) go to the platform partition `PLATFORM#AUDIT` instead.
 AUDIT_TABLE = TableSpec(key="audit", env_var="FORGE_TABLE_AUDIT", scope=TableScope.PLATFORM)
 # The KMS key of infra/constructs/platform_key.py (the emulation creates one under the same alias).
 PLATFORM_KEY = KeySpec(key="platform-key", env_var="FORGE_PLATFORM_KEY_ALIAS")
