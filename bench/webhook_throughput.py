@@ -221,7 +221,7 @@ def _round_trips() -> None:
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         runtime.install()
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
-        from shared.executions.start import release_running_slot
+        from shared.executions.running_slots import release_running_slot
         from shared.executions.status import apply_status_change
         from shared.local.api import create_platform_api
         from shared.local.execution_watcher import status_change_event

@@ -11,17 +11,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.executions.control import cancel_execution, redrive_execution, rerun_execution
 from shared.executions.live import execution_event_stream
-from shared.executions.model import (
-    Execution,
-    ExecutionHistory,
-    ExecutionPage,
-    ExecutionStatus,
-    ExecutionSummary,
-    StartExecutionRequest,
-    Trigger,
-)
+from shared.executions.model import Execution, ExecutionHistory, ExecutionPage, ExecutionSummary, StartExecutionRequest
 from shared.executions.queries import execution_history, execution_of, find_execution, list_executions, summary_of
 from shared.executions.start import StartRequest, start_execution
+from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 
 router = APIRouter(tags=["executions"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
-from shared.executions.model import ExecutionStatus
+from shared.executions.statuses import ExecutionStatus
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 from shared.triggers.webhooks import (
     DeliveryAccepted,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from shared.aws.clients import stepfunctions_client
-from shared.executions.model import ENDED_BADLY, ExecutionStatus, Trigger
 from shared.executions.payloads import load_payload
 from shared.executions.queries import find_execution
-from shared.executions.start import StartRequest, release_running_slot, start_execution, take_running_slot
+from shared.executions.running_slots import release_running_slot, take_running_slot
+from shared.executions.start import StartRequest, start_execution
+from shared.executions.statuses import ENDED_BADLY, ExecutionStatus, Trigger
 from shared.executions.targets import resolve_run_target
 from shared.problems import Conflict
 from shared.store.executions import ExecutionItem

@@ -15,13 +15,14 @@ from typing import Any
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from shared.aws.clients import s3_client, stepfunctions_sync_client
-from shared.executions.model import Execution, ExecutionStatus
+from shared.executions.model import Execution
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import state_machine_reference
 from shared.executions.queries import find_execution, summary_of
 from shared.executions.settle import settle_change
 from shared.executions.start import record_start_failure
 from shared.executions.status import apply_status_change
+from shared.executions.statuses import ExecutionStatus
 from shared.executions.targets import RunTarget
 from shared.observability import logger, metrics
 from shared.problems import ProblemError

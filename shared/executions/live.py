@@ -22,8 +22,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.aws.clients import stepfunctions_client
-from shared.executions.model import ENDED, ExecutionStatus
 from shared.executions.queries import find_execution, steps_of
+from shared.executions.statuses import ENDED, ExecutionStatus
 from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext

@@ -8,27 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-
-class Trigger(StrEnum):
-    MANUAL = "manual"
-    WEBHOOK = "webhook"
-    SCHEDULE = "schedule"
-    RERUN = "rerun"
-    REDRIVE = "redrive"
-    ERROR_WORKFLOW = "error_workflow"
-
-
-class ExecutionStatus(StrEnum):
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    TIMED_OUT = "TIMED_OUT"
-    ABORTED = "ABORTED"
-    PENDING_REDRIVE = "PENDING_REDRIVE"
-
-
-ENDED_BADLY = frozenset({ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT, ExecutionStatus.ABORTED})
-ENDED = ENDED_BADLY | {ExecutionStatus.SUCCEEDED}
+from shared.executions.statuses import ExecutionStatus, Trigger
 
 
 class StartExecutionRequest(BaseModel):

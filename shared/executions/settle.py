@@ -7,9 +7,9 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.executions.model import ExecutionStatus, Trigger
-from shared.executions.start import StartRequest, release_running_slot, start_execution
+from shared.executions.running_slots import release_running_slot
 from shared.executions.status import AppliedChange, error_workflow_input, needs_error_workflow
+from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.problems import ProblemError
 from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
@@ -43,6 +43,11 @@ def settle_change(change: AppliedChange, metrics: Metrics, logger: Logger) -> No
 
 
 def _start_error_workflow(tenant: TenantContext, record: ExecutionItem, logger: Logger) -> None:
+    # Imported here: only a failure with an error workflow starts an execution, and loading the start path (payload
+    # store, quotas, tiers, targets) at import would cost every cold start of execution_events about 15 ms. The
+    # first error workflow of a container pays it (bench/cold_start.py, first invocation).
+    from shared.executions.start import StartRequest, start_execution
+
     try:
         started = start_execution(
             tenant,

@@ -16,17 +16,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.auth.errors import QuotaExceeded, TenantInactive
 from shared.aws.clients import stepfunctions_client
-from shared.executions.model import ExecutionStatus, Trigger
 from shared.executions.naming import ExecutionName, execution_arn, new_execution_id
 from shared.executions.payloads import (
     RECORD_INLINE_LIMIT,
@@ -36,6 +33,8 @@ from shared.executions.payloads import (
     state_machine_reference,
     store_payload,
 )
+from shared.executions.running_slots import CONDITION_FAILED, release_running_slot, transactions_connection
+from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.executions.targets import RunTarget, resolve_run_target
 from shared.problems import Conflict, NotFound, ProblemError, ServiceUnavailable
 from shared.store.executions import (
@@ -55,7 +54,6 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A suspension or tier change reaches running containers within this many seconds.
 TENANT_STANDING_SECONDS = 10.0
 _TENANT_STANDING: dict[str, tuple[float, str, str]] = {}
-_CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 class WaitNeedsExpress(ProblemError):
@@ -139,12 +137,6 @@ def start_or_replay(
     return record, True
 
 
-@cache
-def _transactions_connection() -> Connection:
-    """One per container: building a connection builds a botocore client (about 0.1 s)."""
-    return Connection()
-
-
 def _earlier_start(tenant: TenantContext, key: str, fingerprint: str, moment: datetime) -> ExecutionItem | None:
     remembered = IdempotencyKeys(tenant).get(key, consistent=True)
     if remembered is None or remembered.expires_at <= moment.timestamp():
@@ -203,7 +195,7 @@ def _record_start(
     # Which problem each transaction item's failed condition means, in the order the items are written.
     refusals: list[Exception | None] = []
     try:
-        with TransactWrite(connection=_transactions_connection()) as transaction:
+        with TransactWrite(connection=transactions_connection()) as transaction:
             if request.idempotency_key and fingerprint:
                 remembered = IdempotencyKeys(tenant).new(
                     request.idempotency_key,
@@ -252,12 +244,12 @@ def _record_start(
             refusals.append(monthly.exceeded())
     except TransactWriteError as error:
         reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
-        if _CONDITION_FAILED not in reasons:
+        if CONDITION_FAILED not in reasons:
             raise
-        if request.idempotency_key and reasons[0] == _CONDITION_FAILED:
+        if request.idempotency_key and reasons[0] == CONDITION_FAILED:
             return False
         for reason, refusal in zip(reasons, refusals, strict=False):
-            if reason == _CONDITION_FAILED and refusal is not None:
+            if reason == CONDITION_FAILED and refusal is not None:
                 raise refusal from error
         raise
     return True
@@ -281,45 +273,3 @@ def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: Cl
     record.save()
     release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
     return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")
-
-
-def release_running_slot(tenant: TenantContext, workflow_id: str | None = None) -> None:
-    """Gives back the running slot of an execution that ended (and its workflow's slot, when it took one of the
-    workflow's `max_concurrency`: pass `workflow_id`); never below zero. One round trip either way."""
-    running = RunningExecutions(tenant)
-    if workflow_id is None:
-        release_one(running.counter())
-        return
-    counters = [running.counter(), running.workflow_counter(workflow_id)]
-    try:
-        with TransactWrite(connection=_transactions_connection()) as transaction:
-            for counter in counters:
-                transaction.update(
-                    counter, actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0
-                )
-    except TransactWriteError as error:
-        reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
-        if _CONDITION_FAILED not in reasons:
-            raise
-        # A counter already at zero (a repaired drift): give back the others one by one.
-        for counter, reason in zip(counters, reasons, strict=False):
-            if reason != _CONDITION_FAILED:
-                release_one(counter)
-
-
-def release_one(counter: RunningCounterItem) -> None:
-    try:
-        counter.update(actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-
-
-def take_running_slot(tenant: TenantContext, workflow_id: str | None = None) -> None:
-    """A redriven execution runs again: it holds its running slots (unconditionally, as Step Functions already
-    accepted it) until its next end gives them back."""
-    running = RunningExecutions(tenant)
-    counters = [running.counter()] + ([running.workflow_counter(workflow_id)] if workflow_id else [])
-    with TransactWrite(connection=_transactions_connection()) as transaction:
-        for counter in counters:
-            transaction.update(counter, actions=[RunningCounterItem.running.add(1)])

@@ -21,10 +21,10 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from shared.aws.clients import stepfunctions_client
-from shared.executions.model import ENDED, ENDED_BADLY, ExecutionStatus, Trigger
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import RECORD_INLINE_LIMIT, payload_key, store_payload
 from shared.executions.queries import failed_node
+from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus, Trigger
 from shared.store.executions import ExecutionItem, Executions, StatusTransition
 from shared.store.tenant_scoped import TenantContext
 

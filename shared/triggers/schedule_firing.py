@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from shared.executions.model import Trigger
 from shared.executions.start import StartRequest, start_or_replay
+from shared.executions.statuses import Trigger
 from shared.problems import Conflict, ProblemError
 from shared.store.tenant_scoped import TenantContext
 from shared.store.triggers import ScheduleFailureItem, ScheduleFailures, ScheduleItem, Schedules

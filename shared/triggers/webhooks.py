@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shared.executions.model import ENDED, ExecutionStatus, Trigger
 from shared.executions.queries import execution_of, find_execution
 from shared.executions.start import StartRequest, start_or_replay
+from shared.executions.statuses import ENDED, ExecutionStatus, Trigger
 from shared.problems import NotFound, ProblemError
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import Page, TenantContext

@@ -1,0 +1,65 @@
+"""The running slots of the concurrent-execution quotas: the tenant's counter and, for a workflow with a
+`max_concurrency`, the workflow's. Starting an execution takes them in its own transaction (shared/executions/start.py);
+an execution's end gives them back (shared/executions/settle.py), a redrive takes them again (control.py). Kept apart
+from start.py so that settling a status change does not load what starting an execution needs."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from shared.store.executions import RunningCounterItem, RunningExecutions
+from shared.store.tenant_scoped import TenantContext
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+@cache
+def transactions_connection() -> Connection:
+    """One per container: building a connection builds a botocore client (about 0.1 s)."""
+    return Connection()
+
+
+def release_running_slot(tenant: TenantContext, workflow_id: str | None = None) -> None:
+    """Gives back the running slot of an execution that ended (and its workflow's slot, when it took one of the
+    workflow's `max_concurrency`: pass `workflow_id`); never below zero. One round trip either way."""
+    running = RunningExecutions(tenant)
+    if workflow_id is None:
+        release_one(running.counter())
+        return
+    counters = [running.counter(), running.workflow_counter(workflow_id)]
+    try:
+        with TransactWrite(connection=transactions_connection()) as transaction:
+            for counter in counters:
+                transaction.update(
+                    counter, actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0
+                )
+    except TransactWriteError as error:
+        reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
+        if CONDITION_FAILED not in reasons:
+            raise
+        # A counter already at zero (a repaired drift): give back the others one by one.
+        for counter, reason in zip(counters, reasons, strict=False):
+            if reason != CONDITION_FAILED:
+                release_one(counter)
+
+
+def release_one(counter: RunningCounterItem) -> None:
+    try:
+        counter.update(actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def take_running_slot(tenant: TenantContext, workflow_id: str | None = None) -> None:
+    """A redriven execution runs again: it holds its running slots (unconditionally, as Step Functions already
+    accepted it) until its next end gives them back."""
+    running = RunningExecutions(tenant)
+    counters = [running.counter()] + ([running.workflow_counter(workflow_id)] if workflow_id else [])
+    with TransactWrite(connection=transactions_connection()) as transaction:
+        for counter in counters:
+            transaction.update(counter, actions=[RunningCounterItem.running.add(1)])
