@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from shared.auth.api_key_secrets import looks_like_api_key, parse_api_key, secret_matches
 from shared.auth.errors import InvalidCredentials, Unauthenticated
 from shared.auth.principal import AuthMethod, Principal, Role, lower_role
-from shared.auth.tokens import jwt_verifier
 from shared.store.tenancy import ApiKeys, Members
 from shared.store.tenant_scoped import TenantContext
 
@@ -49,6 +48,10 @@ def authenticate_api_key(credential: str) -> Principal:
 
 
 def authenticate_bearer_token(token: str) -> Principal:
+    # Imported with the first bearer token: PyJWT and cryptography cost about 110 ms of a cold start that requests
+    # with an API key (the gateway authorizer's usual case) never need (bench/cold_start.py, first invocation).
+    from shared.auth.tokens import jwt_verifier
+
     principal = jwt_verifier().verify(token)
     if principal.is_platform_admin:
         return principal
