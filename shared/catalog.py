@@ -422,5 +422,8 @@ def resource_environment(spec: FunctionSpec, physical_names: dict[str, str]) -> 
     environment = {grant.resource.env_var: physical_names[grant.resource.env_var] for grant in spec.grants}
     environment["POWERTOOLS_SERVICE_NAME"] = spec.service_name
     environment["POWERTOOLS_METRICS_NAMESPACE"] = "NexusForge"
+    # We use no pydantic plugins: without this, the first model of a cold start scans every installed
+    # distribution's entry points for some (pydantic's documented switch).
+    environment["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     environment.update(spec.environment)
     return environment
