@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -44,36 +45,25 @@ def record_audit_event(
     """`platform`: into the platform's log, outside the tenant's partitions (an action that removes them)."""
     occurred_at = datetime.now(UTC)
     event_id = uuid.uuid4().hex
+    sort_key = f"{occurred_at.isoformat()}#{event_id}"
+    fields: dict[str, Any] = {
+        "event_id": event_id,
+        "actor": principal.subject,
+        "actor_method": principal.method.value,
+        "action": action,
+        "target": target,
+        "status_code": status_code,
+        "occurred_at": occurred_at,
+        "request_id": request_id,
+        "source_ip": source_ip,
+    }
     if platform:
-        PlatformAuditEventItem(
-            sk=f"{occurred_at.isoformat()}#{event_id}",
-            event_id=event_id,
-            tenant_id=tenant_id,
-            actor=principal.subject,
-            actor_method=principal.method.value,
-            action=action,
-            target=target,
-            status_code=status_code,
-            occurred_at=occurred_at,
-            request_id=request_id,
-            source_ip=source_ip,
-        ).save(condition=PlatformAuditEventItem.sk.does_not_exist())
+        PlatformAuditEventItem(sk=sort_key, tenant_id=tenant_id, **fields).save(
+            condition=PlatformAuditEventItem.sk.does_not_exist()
+        )
         return
     events = AuditEvents(TenantContext(tenant_id))
-    events.append(
-        events.new(
-            f"{occurred_at.isoformat()}#{event_id}",
-            event_id=event_id,
-            actor=principal.subject,
-            actor_method=principal.method.value,
-            action=action,
-            target=target,
-            status_code=status_code,
-            occurred_at=occurred_at,
-            request_id=request_id,
-            source_ip=source_ip,
-        )
-    )
+    events.append(events.new(sort_key, **fields))
 
 
 def _to_model(tenant_id: str, item: AuditEventItem) -> AuditEvent:
