@@ -13,6 +13,7 @@ deleted by the purge. `FORGE_USAGE_PLAN_PREFIX` unset: the deployment has no usa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import suppress
 from functools import cache
 from typing import Any
@@ -54,6 +55,17 @@ def _configuration() -> tuple[str, tuple[str | None, ...]] | None:
     return settings.usage_plan_prefix, regions
 
 
+def _regional_clients() -> Iterator[tuple[Any, str, str | None]]:
+    """(API Gateway client, usage plan prefix, region) for each region whose plans meter tenants; none locally
+    without usage plans configured."""
+    configuration = _configuration()
+    if configuration is None:
+        return
+    prefix, regions = configuration
+    for region in regions:
+        yield _client(region), prefix, region
+
+
 def _client(region: str | None) -> Any:
     from shared.aws.clients import apigateway_client
 
@@ -93,23 +105,13 @@ def _find_key(client: Any, prefix: str, tenant_id: str) -> dict[str, Any] | None
 
 def provision_tenant_key(tenant_id: str, tier: Tier) -> None:
     """Creates the tenant's key in every region (or finds it, when retried) and puts it in its tier's plan."""
-    configuration = _configuration()
-    if configuration is None:
-        return
-    prefix, regions = configuration
-    for region in regions:
-        client = _client(region)
+    for client, prefix, region in _regional_clients():
         _join_plan(client, prefix, region, _ensure_key(client, prefix, tenant_id), tier)
 
 
 def move_tenant_key(tenant_id: str, old_tier: Tier, new_tier: Tier) -> None:
     """A tier change: the key leaves the old tier's plan and joins the new one's (a key is in one plan per stage)."""
-    configuration = _configuration()
-    if configuration is None:
-        return
-    prefix, regions = configuration
-    for region in regions:
-        client = _client(region)
+    for client, prefix, region in _regional_clients():
         key_id = _ensure_key(client, prefix, tenant_id)
         old_plan = _plan_id(prefix, region, old_tier)
         # Only a key that is in the old plan leaves it (NotFoundException: it is not, e.g. it was just created).
@@ -132,12 +134,7 @@ def _ensure_key(client: Any, prefix: str, tenant_id: str) -> str:
 
 def enable_tenant_key(tenant_id: str, enabled: bool) -> None:
     """A suspended or deleted tenant's key is disabled: the gateway refuses its requests before any function runs."""
-    configuration = _configuration()
-    if configuration is None:
-        return
-    prefix, regions = configuration
-    for region in regions:
-        client = _client(region)
+    for client, prefix, _region in _regional_clients():
         key = _find_key(client, prefix, tenant_id)
         if key is not None:
             client.update_api_key(
@@ -147,12 +144,7 @@ def enable_tenant_key(tenant_id: str, enabled: bool) -> None:
 
 def delete_tenant_key(tenant_id: str) -> None:
     """The purge: the key goes, and with it its usage plan associations."""
-    configuration = _configuration()
-    if configuration is None:
-        return
-    prefix, regions = configuration
-    for region in regions:
-        client = _client(region)
+    for client, prefix, _region in _regional_clients():
         key = _find_key(client, prefix, tenant_id)
         if key is not None:
             client.delete_api_key(apiKey=key["id"])
