@@ -1,4 +1,4 @@
-"""EventBridge: Step Functions status changes of the platform's state machines, and the Scheduler group.
+"""EventBridge: Step Functions status changes of the platform's state machines.
 
 Every status change (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE) of a workflow state machine
 (`<prefix>-wf-*`, any version or alias) goes to the execution_events function, which updates the execution record.
@@ -14,7 +14,6 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change"
@@ -50,7 +49,6 @@ class ExecutionEvents(Construct):
         self.rule = self._build_rule(prefix, state_machine_arns)
         self.workflow_rule = self._build_workflow_rule(prefix, workflow_machine_arn_prefix, status_function)
         self._allow_eventbridge_to_write()
-        self.schedule_group = scheduler.CfnScheduleGroup(self, "ScheduleGroup", name=prefix)
 
     def _build_rule(self, prefix: str, state_machine_arns: list[str]) -> events.CfnRule:
         return events.CfnRule(
