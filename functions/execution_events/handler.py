@@ -20,7 +20,8 @@ logger = Logger()
 metrics = Metrics()
 
 
-@logger.inject_lambda_context
+# EventBridge status changes: the execution they are about (a Logs batch carries several).
+@logger.inject_lambda_context(correlation_id_path="detail.executionArn")
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_logs_subscription_event(event):

@@ -17,7 +17,7 @@ metrics = Metrics()
 FAILED_METRIC = "ScheduleSlotsFailed"
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="schedule_id")
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     payload = FirePayload.model_validate(event)
