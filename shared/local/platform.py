@@ -54,7 +54,7 @@ def use_local_envelope_key(state_dir: Path) -> None:
     """Webhook secrets: a key kept in the state dir stands in for KMS (see shared/triggers/secret_box.py)."""
     envelope_key = state_dir / "envelope.key"
     if not envelope_key.exists():
-        from shared.triggers.secret_box import new_envelope_key
+        from shared.crypto.secret_box import new_envelope_key
 
         envelope_key.write_text(new_envelope_key())
         envelope_key.chmod(0o600)

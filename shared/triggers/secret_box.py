@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from shared.crypto.secret_box import new_envelope_key, open_sealed, seal
-
-__all__ = ["decrypt_secret", "encrypt_secret", "new_envelope_key"]
+from shared.crypto.secret_box import open_sealed, seal
 
 
 def _context(tenant_id: str, hook_id: str) -> dict[str, str]:
