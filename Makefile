@@ -81,12 +81,11 @@ lock: | $(UV)
 		--generate-hashes --quiet -o requirements.lock
 	$(MAKE) --no-print-directory layer-lock
 
-# The Lambda dependency layer's pins: Python 3.13 on x86_64, without what the runtime or Powertools' layer provides.
-# The layer holds pyproject's runtime dependencies for Lambda's Python 3.13, less what the runtime and the
-# Powertools managed layer already provide.
+# The Lambda dependency layer's pins: pyproject's runtime dependencies for Lambda's Python 3.13 on x86_64 (Amazon
+# Linux 2023, so manylinux_2_28 wheels), less what the runtime and the Powertools managed layer already provide.
 LAYER_PROVIDED := boto3 botocore s3transfer jmespath urllib3 python-dateutil six aws-lambda-powertools aws-xray-sdk wrapt
 layer-lock: | $(UV)
-	$(UV) pip compile pyproject.toml --python-version 3.13 --python-platform x86_64-manylinux2014 \
+	$(UV) pip compile pyproject.toml --python-version 3.13 --python-platform x86_64-manylinux_2_28 \
 		--generate-hashes --quiet $(foreach p,$(LAYER_PROVIDED),--no-emit-package $(p)) \
 		-o layers/requirements.txt
 

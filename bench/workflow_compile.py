@@ -2,9 +2,9 @@
 
 Targets: ≤ 50 ms for 1,000 nodes; near-linear growth (5,000 nodes ≤ 6x the 1,000-node time).
 Every node's JSONata expression is distinct, so the parse cache does not flatter the numbers: the report says how
-many distinct expressions each size parses and what that costs apart from the rest (validation parses with
-jsonata-python, 50 to 150 µs an expression, which keeps the 1,000-node target out of reach while ~600 of its nodes
-carry a distinct expression; jsonatapy, a Rust parser at a few µs, crashed in threads and was taken out).
+many distinct expressions each size parses and what that costs apart from the rest (validation parses with jlens,
+5 to 15 µs an expression; jsonata-python, which it replaced, took 130 to 150 µs and kept the 1,000-node target out
+of reach). Peak memory is what Python allocates (tracemalloc); jlens's own parse trees, freed at once, are not in it.
 
 Times are the process's CPU time, best of REPEATS: the machine that runs this is often shared, and CPU time is what
 a busy neighbour disturbs least (the wall time of the best run is printed beside it). The GC column is the time

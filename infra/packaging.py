@@ -24,7 +24,7 @@ LAYER_REQUIREMENTS = LAYERS_DIR / "requirements.txt"
 LAYER_BUILD_DIR = LAYERS_DIR / "build"
 # Local-only code (the moto emulation, `forge dev`) never ships to Lambda.
 EXCLUDED_SHARED_PACKAGES = ("local",)
-LAMBDA_PLATFORM = ("--python-platform", "x86_64-manylinux2014", "--python-version", "3.13")
+LAMBDA_PLATFORM = ("--python-platform", "x86_64-manylinux_2_28", "--python-version", "3.13")
 # Required by the CDK API but never used: local bundling always succeeds or raises.
 UNUSED_BUNDLING_IMAGE = DockerImage.from_registry("nexus-forge-local-bundling-only")
 

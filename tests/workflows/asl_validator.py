@@ -1,4 +1,5 @@
-"""The independent ASL validator (npm `asl-validator`), installed once into the git-ignored .build/node."""
+"""The independent ASL validator (npm `asl-validator`) and the reference JSONata (npm `jsonata`, which Step Functions'
+JSONata follows), installed once into the git-ignored .build/node."""
 
 from __future__ import annotations
 
@@ -15,24 +16,54 @@ from shared.resources import PROJECT_ROOT
 
 NODE_PREFIX = PROJECT_ROOT / ".build" / "node"
 CLI = NODE_PREFIX / "node_modules" / ".bin" / "asl-validator"
-PACKAGE = "asl-validator@4"
+REFERENCE_JSONATA = NODE_PREFIX / "node_modules" / "jsonata"
+PACKAGES = ("asl-validator@4", "jsonata@2")
+# Reads a JSON list of expressions on stdin, writes for each the reference parser's error message or null.
+_REFERENCE_PARSE = """
+const jsonata = require(process.argv[1]);
+const texts = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const errors = texts.map((text) => { try { jsonata(text); return null; } catch (error) { return error.message; } });
+process.stdout.write(JSON.stringify(errors));
+"""
 _install_lock = threading.Lock()
 
 
 @cache
-def asl_validator_cli() -> Path:
+def _installed() -> None:
     with _install_lock:
-        if not CLI.exists():
+        if not (CLI.exists() and REFERENCE_JSONATA.exists()):
             npm = shutil.which("npm")
             if npm is None:
                 raise RuntimeError("npm is needed to install asl-validator (Node.js is a prerequisite of `make test`)")
             NODE_PREFIX.mkdir(parents=True, exist_ok=True)
             subprocess.run(
-                [npm, "install", "--prefix", str(NODE_PREFIX), PACKAGE, "--no-audit", "--no-fund", "--silent"],
+                [npm, "install", "--prefix", str(NODE_PREFIX), *PACKAGES, "--no-audit", "--no-fund", "--silent"],
                 check=True,
                 timeout=300,
             )
+
+
+def asl_validator_cli() -> Path:
+    _installed()
     return CLI
+
+
+def reference_jsonata_errors(texts: list[str]) -> list[str | None]:
+    """For each expression, the reference JSONata parser's error message, or None when it parses."""
+    _installed()
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("Node.js is a prerequisite of `make test`")
+    completed = subprocess.run(
+        [node, "-e", _REFERENCE_PARSE, str(REFERENCE_JSONATA)],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    errors: list[str | None] = json.loads(completed.stdout)
+    return errors
 
 
 def asl_validator_problems(definitions: list[dict[str, Any]]) -> str | None:

@@ -1,8 +1,9 @@
-"""Validation parses JSONata with the parser the local runtime evaluates with (jsonata-python).
+"""Validation accepts the JSONata the reference accepts, and what the local runtime (jsonata-python) evaluates.
 
-The corpus is every expression of the golden graphs and of the workflow tests, Step Functions-style `{% … %}`
-templates and known-invalid expressions: validation must accept exactly what the parser accepts, and say why not
-in the parser's own words, never raise (a parser error that escaped would be a 500 instead of a 422).
+Validation parses with jlens. The corpus is every expression of the golden graphs and of the workflow tests, Step
+Functions-style `{% … %}` templates and known-invalid expressions: validation must accept exactly what the reference
+JSONata (jsonata-js 2, run by Node.js) accepts, and what jsonata-python accepts but for its known faults, and say
+why not in the parser's words, never raise (a parser error that escaped would be a 500 instead of a 422).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from jsonata.jexception import JException  # type: ignore[import-untyped]
 from shared.resources import PROJECT_ROOT
 from shared.workflows.nodes.base import find_templates
 from shared.workflows.validation import jsonata_error
+from tests.workflows.asl_validator import reference_jsonata_errors
 from tests.workflows.generators import EXPRESSIONS
 
 TESTS = PROJECT_ROOT / "tests"
@@ -81,6 +83,7 @@ STEP_FUNCTIONS_STYLE = (
     "$states.input.total / 2 / $count($states.input.items)",
     "/a/ and true",
     "/* a..b := c */ $states.input",
+    "$states.input /* a trailing comment */",
     "($a := 1; $b := $a + 1; $b)",
     "''",
     "null",
@@ -138,7 +141,13 @@ INVALID = (
     "$match($states.input, /[/)",
     "$match($states.input, /a/g)",
     "$match($states.input, /a/ b)",
+    "$match($states.input, /[a-z/ ) '\\x'$states.input/)",
 )
+# What jsonata-python refuses though the reference parses it: a comment at the very end (IndexError in its lexer).
+# Validation follows the reference; such an expression fails the execution locally, not in the cloud.
+LOCAL_RUNTIME_FAULTS = {"$states.input /* a trailing comment */"}
+# Ours, not JSONata's: `%}` would close the `{% … %}` template early.
+TEMPLATE_CLOSERS = {text for text in INVALID if "%}" in text}
 
 
 def _golden_expressions() -> Iterator[str]:
@@ -192,10 +201,24 @@ def test_the_corpus_holds_the_workflow_expressions_and_both_kinds() -> None:
     assert len(set(_golden_expressions())) >= 20
 
 
+@pytest.fixture(scope="module")
+def reference_errors() -> dict[str, str | None]:
+    return dict(zip(CORPUS, reference_jsonata_errors(CORPUS), strict=True))
+
+
 @pytest.mark.parametrize("text", CORPUS, ids=lambda text: text[:60])
-def test_validation_and_the_local_runtime_accept_and_reject_the_same_expressions(text: str) -> None:
+def test_validation_accepts_and_refuses_what_the_reference_does(
+    text: str, reference_errors: dict[str, str | None]
+) -> None:
     jsonata_error.cache_clear()
-    assert (jsonata_error(text) is None) == _jsonata_python_accepts(text)
+    expected = reference_errors[text] is None and text not in TEMPLATE_CLOSERS
+    assert (jsonata_error(text) is None) == expected, reference_errors[text]
+
+
+@pytest.mark.parametrize("text", CORPUS, ids=lambda text: text[:60])
+def test_validation_accepts_what_the_local_runtime_evaluates(text: str) -> None:
+    jsonata_error.cache_clear()
+    assert (jsonata_error(text) is None) == (_jsonata_python_accepts(text) or text in LOCAL_RUNTIME_FAULTS)
 
 
 @pytest.mark.parametrize("text", INVALID, ids=lambda text: text[:60])
@@ -206,11 +229,13 @@ def test_known_invalid_expressions_are_refused_by_validation(text: str) -> None:
 def test_validation_says_what_is_wrong_in_the_reference_wording() -> None:
     jsonata_error.cache_clear()
     assert jsonata_error("$states.input.value + 1") is None
-    assert jsonata_error("(1 + 2") == "JSONata does not parse: Expected ) before end of expression"
-    assert jsonata_error("{'a': 1") == "JSONata does not parse: Expected } before end of expression"
+    assert jsonata_error("(1 + 2") == 'JSONata does not parse: Expected ")" before end of expression'
+    assert jsonata_error("{'a': 1") == 'JSONata does not parse: Expected "}" before end of expression'
     assert jsonata_error("$states.input.") == "JSONata does not parse: Unexpected end of expression"
     assert jsonata_error("'abc") == ("JSONata does not parse: String literal must be terminated by a matching quote")
-    assert jsonata_error("(" * 2000) is not None
+    assert jsonata_error("(" * 2000) == (
+        "JSONata does not parse: The expression is nested too deeply (the limit is 1000 levels)"
+    )
     assert jsonata_error("$x %} {% $y") == "an expression can't contain `%}`"
     assert jsonata_error("$match($states.input, /a**/)") == (
         "JSONata does not parse: a regular expression does not compile (multiple repeat at position 2)"
