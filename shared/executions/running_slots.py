@@ -5,22 +5,20 @@ from start.py so that settling a status change does not load what starting an ex
 
 from __future__ import annotations
 
-from functools import cache
-
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from shared.store.executions import RunningCounterItem, RunningExecutions
+from shared.store.scoped_connections import own_connections
 from shared.store.tenant_scoped import TenantContext
 
 CONDITION_FAILED = "ConditionalCheckFailed"
 
 
-@cache
 def transactions_connection() -> Connection:
-    """One per container: building a connection builds a botocore client (about 0.1 s)."""
-    return Connection()
+    """The function's own connection, whose one botocore client every table's calls share."""
+    return own_connections().connection()
 
 
 def release_running_slot(tenant: TenantContext, workflow_id: str | None = None) -> None:

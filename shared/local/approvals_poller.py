@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import boto3
@@ -37,6 +38,12 @@ class ApprovalsQueuePoller:
     def queue_arn(self) -> str:
         return f"arn:aws:sqs:{self.runtime.region}:{self.runtime.account}:{self.queue_name}"
 
+    @cached_property
+    def _queue(self) -> tuple[Any, str]:
+        """(SQS client, queue URL), made once: a client per long poll cost more CPU than the polls themselves."""
+        sqs = boto3.client("sqs", region_name=self.runtime.region)
+        return sqs, sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="approvals-queue-poller", daemon=True)
         self._thread.start()
@@ -56,8 +63,7 @@ class ApprovalsQueuePoller:
 
     def poll_once(self, wait_seconds: int | None = None) -> int:
         """Delivers one batch, if any arrives within the wait; returns how many messages were processed."""
-        sqs = boto3.client("sqs", region_name=self.runtime.region)
-        queue_url = sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+        sqs, queue_url = self._queue
         messages = sqs.receive_message(
             QueueUrl=queue_url,
             MaxNumberOfMessages=BATCH_SIZE,

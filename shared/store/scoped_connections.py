@@ -1,8 +1,11 @@
-"""PynamoDB connections signed with one tenant's scoped credentials (shared/auth/tenant_credentials.py).
+"""PynamoDB connections: the function's own, and those signed with one tenant's scoped credentials
+(shared/auth/tenant_credentials.py).
 
-One botocore client per tenant session, shared by every table the tenant's repositories touch and kept as long as
-the session is cached; `signed_for` makes the models of shared/store/tenant_scoped.py use it for the calls made
-inside it.
+One botocore client per set of credentials, shared by every table the repositories touch: the function's own for
+the life of the process, a tenant session's as long as the session is cached. `signed_for` makes the models of
+shared/store/tenant_scoped.py use a tenant's for the calls made inside it. (PynamoDB alone gives each model its own
+client, each parsing botocore's service data again, and lets concurrent first calls each build one: under
+`forge dev`'s threads a burst of requests built a hundred clients.)
 """
 
 from __future__ import annotations
@@ -30,17 +33,22 @@ def _shared_loader() -> Any:
 
 
 class _SessionConnection(Connection):
-    """A PynamoDB connection signed with a tenant session's credentials, whose botocore sessions share the loader."""
+    """A PynamoDB connection whose botocore sessions share the loader and whose client is built once, signed with a
+    tenant session's credentials or (None) the function's own."""
 
-    def __init__(self, credentials: TenantCredentials, region: str | None, host: str | None) -> None:
-        super().__init__(
-            region=region,
-            host=host,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
+    def __init__(self, credentials: TenantCredentials | None, region: str | None, host: str | None) -> None:
+        keys = (
+            {}
+            if credentials is None
+            else {
+                "aws_access_key_id": credentials.access_key_id,
+                "aws_secret_access_key": credentials.secret_access_key,
+                "aws_session_token": credentials.session_token,
+            }
         )
+        super().__init__(region=region, host=host, **keys)
         self._credentials = credentials
+        self._client_lock = threading.Lock()
 
     @property
     def session(self) -> Session:
@@ -49,16 +57,26 @@ class _SessionConnection(Connection):
             credentials = self._credentials
             session = get_session()
             session.register_component("data_loader", _shared_loader())
-            session.set_credentials(credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
+            if credentials is not None:
+                session.set_credentials(
+                    credentials.access_key_id, credentials.secret_access_key, credentials.session_token
+                )
             local.session = session
         current: Session = local.session
         return current
 
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            with self._client_lock:
+                return super().client
+        return super().client
+
 
 class TenantConnections:
-    """The table connections of one tenant session."""
+    """The table connections of one set of credentials: a tenant session's, or (None) the function's own."""
 
-    def __init__(self, credentials: TenantCredentials) -> None:
+    def __init__(self, credentials: TenantCredentials | None) -> None:
         self.credentials = credentials
         self._connection: Connection | None = None
         self._tables: dict[str, TableConnection] = {}
@@ -76,11 +94,17 @@ class TenantConnections:
                 self._tables[default.table_name] = table
             return table
 
+    def connection(self, region: str | None = None, host: str | None = None) -> Connection:
+        """The one connection every table of these credentials goes through (e.g. for transactions)."""
+        with self._lock:
+            if self._connection is None:
+                self._connection = _SessionConnection(self.credentials, region, host)
+            return self._connection
+
     def _build(self, default: TableConnection) -> TableConnection:
-        credentials = self.credentials
         meta_table = default.get_meta_table()
         if self._connection is None:
-            self._connection = _SessionConnection(credentials, default.connection.region, default.connection.host)
+            self._connection = _SessionConnection(self.credentials, default.connection.region, default.connection.host)
         table = TableConnection(default.table_name, region=default.connection.region, host=default.connection.host)
         # Every table of the session goes through one connection, so one botocore client serves them all.
         table.connection = self._connection
@@ -91,6 +115,12 @@ class TenantConnections:
 _active: ContextVar[TenantConnections | None] = ContextVar("tenant_connections", default=None)
 _by_credentials: WeakKeyDictionary[TenantCredentials, TenantConnections] = WeakKeyDictionary()
 _by_credentials_lock = threading.Lock()
+
+
+@cache
+def own_connections() -> TenantConnections:
+    """The function's own credentials' connections, one per process."""
+    return TenantConnections(None)
 
 
 def connections_for(tenant: TenantContext) -> TenantConnections | None:

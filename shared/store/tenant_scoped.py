@@ -18,7 +18,13 @@ from shared.store.context import MAX_PAGE_SIZE as MAX_PAGE_SIZE
 from shared.store.context import TenantContext as TenantContext
 from shared.store.context import tenant_partition as tenant_partition
 from shared.store.cursors import decode_cursor, encode_cursor
-from shared.store.scoped_connections import TenantConnections, active_connections, connections_for, signed_for
+from shared.store.scoped_connections import (
+    TenantConnections,
+    active_connections,
+    connections_for,
+    own_connections,
+    signed_for,
+)
 
 
 class TenantScopedItem(Model):
@@ -33,9 +39,8 @@ class TenantScopedItem(Model):
     @classmethod
     def _get_connection(cls) -> TableConnection:
         """The function's own connection, or the tenant session's inside `signed_for` (the credentials hook)."""
-        connection = super()._get_connection()
         scoped = active_connections()
-        return connection if scoped is None else scoped.table(connection)
+        return (own_connections() if scoped is None else scoped).table(super()._get_connection())
 
     def save(self, condition: Condition | None = None, *, add_version_condition: bool = True) -> dict[str, Any]:
         with signed_for(self._tenant_connections):
@@ -150,6 +155,14 @@ class TenantScopedRepository(Generic[ItemT]):
             item._tenant_connections = self.connections
         next_key = results.last_evaluated_key
         return Page(items, encode_cursor(self.partition, next_key) if next_key else None)
+
+    def all_matching(self, filters: Condition) -> list[ItemT]:
+        """Every item of this partition that passes `filters` (applied by DynamoDB), all pages read."""
+        with signed_for(self.connections):
+            items: list[ItemT] = list(self.model.query(self.partition, filter_condition=filters))  # type: ignore[arg-type]
+        for item in items:
+            item._tenant_connections = self.connections
+        return items
 
     def all_keys(self) -> list[tuple[str, str]]:
         with signed_for(self.connections):

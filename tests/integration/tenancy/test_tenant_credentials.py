@@ -28,7 +28,7 @@ from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_TENANT_DATA_ROLE_ARN
 from shared.local.issuer import LocalIssuer
 from shared.settings import get_settings
 from shared.store.context import TenantContext
-from shared.store.tenancy import ApiKeyItem, MemberItem, RateBucketItem, TenantItem
+from shared.store.scoped_connections import own_connections
 from tests.integration.tenancy.conftest import bearer
 
 # The credentials moto's mock gives the process, i.e. the function's own.
@@ -64,9 +64,8 @@ def signed_calls() -> Iterator[SignedCalls]:
     calls = SignedCalls()
     BUILTIN_HANDLERS.append(("before-call.dynamodb", calls))
     forget_tenant_credentials()
-    # The models' own connections may predate the hook (built by an earlier test): built again, they see it.
-    for model in (ApiKeyItem, MemberItem, RateBucketItem, TenantItem):
-        model._connection = None
+    # The function's own connection may predate the hook (built by an earlier test): built again, it sees it.
+    own_connections.cache_clear()
     yield calls
     BUILTIN_HANDLERS.remove(("before-call.dynamodb", calls))
     forget_tenant_credentials()
