@@ -37,16 +37,13 @@ class _SessionConnection(Connection):
     tenant session's credentials or (None) the function's own."""
 
     def __init__(self, credentials: TenantCredentials | None, region: str | None, host: str | None) -> None:
-        keys = (
-            {}
-            if credentials is None
-            else {
-                "aws_access_key_id": credentials.access_key_id,
-                "aws_secret_access_key": credentials.secret_access_key,
-                "aws_session_token": credentials.session_token,
-            }
+        super().__init__(
+            region=region,
+            host=host,
+            aws_access_key_id=credentials.access_key_id if credentials else None,
+            aws_secret_access_key=credentials.secret_access_key if credentials else None,
+            aws_session_token=credentials.session_token if credentials else None,
         )
-        super().__init__(region=region, host=host, **keys)
         self._credentials = credentials
         self._client_lock = threading.Lock()
 
