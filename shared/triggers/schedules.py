@@ -49,7 +49,10 @@ class Schedule:
             raise InvalidSchedule(f"unknown IANA time zone {self.timezone!r}") from error
 
     def _kind(self) -> str:
-        if _RATE.match(self.expression):
+        rate = _RATE.match(self.expression)
+        if rate:
+            if int(rate.group(1)) < 1:
+                raise InvalidSchedule("a rate must be at least 1")
             return "rate"
         if _AT.match(self.expression):
             return "at"
@@ -72,8 +75,6 @@ class Schedule:
         match = _RATE.match(self.expression)
         assert match is not None
         period = timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")])
-        if period.total_seconds() <= 0:
-            raise InvalidSchedule("a rate must be at least 1")
         anchor = (self.start or after).astimezone(UTC)
         moment = anchor if after < anchor else anchor + period * ((after - anchor) // period + 1)
         while True:
@@ -107,6 +108,24 @@ class Schedule:
                 continue
             seen.add(moment)
             yield moment
+
+
+def checked_expression(expression: str) -> str:
+    """The expression, if Scheduler would take it; else a ValueError saying why (for pydantic validators)."""
+    try:
+        Schedule(expression)
+    except InvalidSchedule as error:
+        raise ValueError(str(error)) from None
+    return expression
+
+
+def checked_zone(timezone: str) -> str:
+    """The IANA time zone, if known; else a ValueError saying so (for pydantic validators)."""
+    try:
+        Schedule("rate(1 hour)", timezone=timezone)
+    except InvalidSchedule as error:
+        raise ValueError(str(error)) from None
+    return timezone
 
 
 def _to_five_fields(aws_cron: str) -> tuple[str, set[int] | None]:
