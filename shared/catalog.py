@@ -244,6 +244,9 @@ CATALOG: tuple[FunctionSpec, ...] = (
             *AUTHENTICATED,
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
             Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            # A schedule trigger node keeps the workflow's trigger schedule; a deleted workflow's triggers go with it.
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(SCHEDULE_GROUPS, Access.MANAGE),
         ),
     ),
     FunctionSpec(

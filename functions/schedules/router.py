@@ -23,6 +23,10 @@ from shared.triggers.workflow_schedules import (
 
 router = APIRouter(tags=["schedules"])
 
+_TRIGGER_OWNED: dict[int | str, dict[str, str]] = {
+    409: {"description": "A workflow's trigger schedule (managed_by: workflow): publish the workflow to change it"},
+}
+
 
 @router.post("/v1/schedules", status_code=201, response_model=WorkflowSchedule, summary="Schedule a workflow")
 def post_schedule(request: ScheduleCreate, tenant: CurrentTenant, principal: CurrentPrincipal) -> WorkflowSchedule:
@@ -47,12 +51,13 @@ def read_schedule(schedule_id: str, tenant: CurrentTenant) -> WorkflowScheduleDe
     "/v1/schedules/{schedule_id}",
     response_model=WorkflowSchedule,
     summary='Change a schedule (only the fields sent), e.g. `{"enabled": false}` to pause it',
+    responses=_TRIGGER_OWNED,
 )
 def patch_schedule(schedule_id: str, update: ScheduleUpdate, tenant: CurrentTenant) -> WorkflowSchedule:
     return update_schedule(tenant, schedule_id, update)
 
 
-@router.delete("/v1/schedules/{schedule_id}", status_code=204, summary="Delete a schedule")
+@router.delete("/v1/schedules/{schedule_id}", status_code=204, summary="Delete a schedule", responses=_TRIGGER_OWNED)
 def remove_schedule(schedule_id: str, tenant: CurrentTenant) -> Response:
     delete_schedule(tenant, schedule_id)
     return Response(status_code=204)

@@ -86,7 +86,11 @@ def update_workflow(
     return _workflows(tenant, principal).update(workflow_id, document, expected)
 
 
-@router.delete("/v1/workflows/{workflow_id}", status_code=204, summary="Delete a workflow and its state machine")
+@router.delete(
+    "/v1/workflows/{workflow_id}",
+    status_code=204,
+    summary="Delete a workflow: its state machine, its schedules and its webhook endpoints",
+)
 def delete_workflow(
     workflow_id: str,
     tenant: CurrentTenant,
@@ -106,7 +110,7 @@ def validate_saved(workflow_id: str, tenant: CurrentTenant, principal: CurrentPr
     "/v1/workflows/{workflow_id}/publish",
     status_code=201,
     response_model=VersionDetail,
-    summary="Freeze the draft as the next version, deploy it and make it live",
+    summary="Freeze the draft as the next version, deploy it and make it live (a `schedule` trigger: its schedule)",
 )
 def publish_workflow(
     workflow_id: str,

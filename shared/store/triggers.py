@@ -39,6 +39,9 @@ class Hooks(TenantScopedRepository[HookItem]):
     model = HookItem
     collection = "HOOK"
 
+    def of_workflow(self, workflow_id: str) -> list[HookItem]:
+        return self.all_matching(HookItem.workflow_id == workflow_id)
+
 
 class ScheduleItem(TenantScopedItem):
     """A schedule of a workflow; its EventBridge Scheduler schedule is `<group>/<schedule_id>` in `region`."""
@@ -63,11 +66,18 @@ class ScheduleItem(TenantScopedItem):
     updated_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute()
     revision = NumberAttribute(default=1)
+    # "workflow" for the schedule a workflow's `schedule` trigger node keeps (its published version's expression);
+    # absent for schedules made through the schedules API.
+    managed_by = UnicodeAttribute(null=True)
+    workflow_version = NumberAttribute(null=True)
 
 
 class Schedules(TenantScopedRepository[ScheduleItem]):
     model = ScheduleItem
     collection = "SCHEDULE"
+
+    def of_workflow(self, workflow_id: str) -> list[ScheduleItem]:
+        return self.all_matching(ScheduleItem.workflow_id == workflow_id)
 
 
 class ScheduleFailureItem(TenantScopedItem):

@@ -4,6 +4,11 @@ Scheduler holds the timing (expression, time zone, start and end dates, state) a
 function with a fixed payload; the record holds what the API shows and what a slot starts (workflow, input). Each
 tenant has its own schedule group, created with its first schedule. Scheduler is written before the record, so a
 failed request leaves at worst a schedule without a record, whose slots the fire function skips.
+
+A workflow whose live version starts with a `schedule` trigger node has one more: its trigger schedule, named after
+the workflow (`sch_wf_<workflow id>`), so that every publish and rollback converges on the same one. Publishing
+keeps it (put_trigger_schedule, remove_trigger_schedule); the schedules API lists it but refuses to change or
+delete it. Deleting a workflow deletes all of its schedules (delete_workflow_schedules).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from itertools import islice
 from typing import Any
 
@@ -20,14 +26,14 @@ from pydantic import BaseModel, Field, field_validator
 
 from shared.aws.clients import scheduler_client
 from shared.catalog import dead_letter_queue_name, function_physical_name
-from shared.problems import InvalidParam, NotFound, ServiceUnavailable, ValidationFailed
+from shared.problems import Conflict, InvalidParam, NotFound, ServiceUnavailable, ValidationFailed
 from shared.resources import SCHEDULE_GROUPS
 from shared.settings import get_settings
 from shared.store.tenant_scoped import Page, TenantContext
 from shared.store.triggers import ScheduleFailures, ScheduleItem, Schedules
 from shared.store.workflows import Workflows
 from shared.triggers.schedule_slots import ScheduleFailure, failure_of, fire_payload
-from shared.triggers.schedules import InvalidSchedule, Schedule
+from shared.triggers.schedules import InvalidSchedule, Schedule, checked_expression, checked_zone
 
 NEXT_FIRE_TIMES = 5
 RECENT_FAILURES = 5
@@ -38,6 +44,14 @@ TARGET_RETRY_POLICY = {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts":
 _SCHEDULE_ID_LENGTH = 20
 _GROUP_NAME_LIMIT = 64
 _REQUIRED_FIELDS = frozenset({"name", "expression", "timezone", "enabled"})
+_TRIGGER_SCHEDULE_PREFIX = "sch_wf_"
+
+
+class ScheduleManager(StrEnum):
+    """Who changes a schedule: the caller through this API, or the workflow's `schedule` trigger node."""
+
+    API = "api"
+    WORKFLOW = "workflow"
 
 
 class ScheduleCreate(BaseModel):
@@ -60,12 +74,12 @@ class ScheduleCreate(BaseModel):
     @field_validator("expression")
     @classmethod
     def _known_expression(cls, value: str) -> str:
-        return _checked_expression(value)
+        return checked_expression(value)
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        return _checked_zone(value)
+        return checked_zone(value)
 
     @field_validator("start_date", "end_date")
     @classmethod
@@ -87,12 +101,12 @@ class ScheduleUpdate(BaseModel):
     @field_validator("expression")
     @classmethod
     def _known_expression(cls, value: str | None) -> str | None:
-        return None if value is None else _checked_expression(value)
+        return None if value is None else checked_expression(value)
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        return None if value is None else _checked_zone(value)
+        return None if value is None else checked_zone(value)
 
     @field_validator("start_date", "end_date")
     @classmethod
@@ -114,6 +128,13 @@ class WorkflowSchedule(BaseModel):
     created_at: datetime
     updated_at: datetime
     revision: int
+    managed_by: ScheduleManager = Field(
+        description="workflow: the workflow's `schedule` trigger node keeps this schedule (change the node and publish "
+        "the workflow; this API refuses to change or delete it); api: made through this API"
+    )
+    workflow_version: int | None = Field(
+        description="For a workflow's trigger schedule, the live version whose trigger node it follows; else null"
+    )
 
 
 class WorkflowScheduleDetail(WorkflowSchedule):
@@ -128,27 +149,6 @@ class SchedulePage(BaseModel):
 class ScheduleFailurePage(BaseModel):
     items: list[ScheduleFailure]
     next_cursor: str | None = None
-
-
-def _checked_expression(value: str) -> str:
-    try:
-        Schedule(value)
-    except InvalidSchedule as error:
-        raise ValueError(str(error)) from None
-    if value.startswith("rate("):
-        try:
-            next(Schedule(value).fire_times(datetime.now(UTC)))
-        except InvalidSchedule as error:
-            raise ValueError(str(error)) from None
-    return value
-
-
-def _checked_zone(value: str) -> str:
-    try:
-        Schedule("rate(1 hour)", timezone=value)
-    except InvalidSchedule as error:
-        raise ValueError(str(error)) from None
-    return value
 
 
 def _checked_offset(value: datetime | None) -> datetime | None:
@@ -239,11 +239,17 @@ def _to_model(item: ScheduleItem, now: datetime | None = None) -> WorkflowSchedu
         created_at=item.created_at,
         updated_at=item.updated_at,
         revision=int(item.revision),
+        managed_by=ScheduleManager(item.managed_by or ScheduleManager.API),
+        workflow_version=None if item.workflow_version is None else int(item.workflow_version),
     )
 
 
 def _invalid(field: str, reason: str) -> ValidationFailed:
-    return ValidationFailed([InvalidParam(name=f"/body/{field}", reason=reason)], detail=reason)
+    return _invalid_at(f"/body/{field}", reason)
+
+
+def _invalid_at(pointer: str, reason: str) -> ValidationFailed:
+    return ValidationFailed([InvalidParam(name=pointer, reason=reason)], detail=reason)
 
 
 def _check_dates(item: ScheduleItem, changed: set[str], now: datetime) -> None:
@@ -321,7 +327,7 @@ def list_failures(tenant: TenantContext, schedule_id: str, *, limit: int, cursor
 def update_schedule(
     tenant: TenantContext, schedule_id: str, update: ScheduleUpdate, *, now: datetime | None = None
 ) -> WorkflowSchedule:
-    item = find_schedule(tenant, schedule_id)
+    item = _api_managed(find_schedule(tenant, schedule_id), "changed")
     moment = now or datetime.now(UTC)
     changed = update.model_fields_set
     for field in sorted(changed):
@@ -338,14 +344,125 @@ def update_schedule(
 
 
 def delete_schedule(tenant: TenantContext, schedule_id: str) -> None:
-    item = find_schedule(tenant, schedule_id)
-    placement = _placement(item)
+    _delete(tenant, _api_managed(find_schedule(tenant, schedule_id), "deleted"))
+
+
+def _api_managed(item: ScheduleItem, verb: str) -> ScheduleItem:
+    if item.managed_by == ScheduleManager.WORKFLOW:
+        raise Conflict(
+            f"Schedule {item.schedule_id} is the schedule trigger of workflow {item.workflow_id}: it can't be {verb} "
+            "here; change the workflow's schedule node and publish it (a version with another trigger removes it)",
+            managed_by=ScheduleManager.WORKFLOW.value,
+            workflow_id=item.workflow_id,
+        )
+    return item
+
+
+def _delete(tenant: TenantContext, item: ScheduleItem) -> None:
+    """Scheduler first, then the record: a failure in between leaves the record, so a retry finds it again."""
+    _delete_from_scheduler(_placement(item), tenant, item.schedule_id)
+    Schedules(tenant).delete(item)
+
+
+def _delete_from_scheduler(placement: SchedulerPlacement, tenant: TenantContext, schedule_id: str) -> None:
     try:
-        _scheduler(placement).delete_schedule(Name=item.schedule_id, GroupName=placement.group_name(tenant))
+        _scheduler(placement).delete_schedule(Name=schedule_id, GroupName=placement.group_name(tenant))
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFoundException":
             raise _unavailable(error) from error
-    Schedules(tenant).delete(item)
+
+
+# -- a workflow's own schedules -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriggerSchedule:
+    """What a published version's `schedule` trigger node asks for; `pointer` names its params in the document."""
+
+    workflow_id: str
+    workflow_version: int
+    name: str
+    expression: str
+    timezone: str
+    pointer: str
+
+
+def trigger_schedule_id(workflow_id: str) -> str:
+    """The one trigger schedule of a workflow: its record's key and its Scheduler name (at most 64 characters)."""
+    return f"{_TRIGGER_SCHEDULE_PREFIX}{workflow_id}"
+
+
+def put_trigger_schedule(
+    tenant: TenantContext, trigger: TriggerSchedule, actor: str, *, now: datetime | None = None
+) -> WorkflowSchedule:
+    """Creates the workflow's trigger schedule or brings it to the trigger's expression and time zone, bound to the
+    trigger's version. Scheduler is written only where it differs (a rate schedule's slots keep their rhythm across
+    publishes of the same expression), and before the record; a Scheduler refusal is a 422 naming the node's
+    expression. Repeated and concurrent calls converge on the one schedule the workflow's id names."""
+    moment = now or datetime.now(UTC)
+    schedule_id = trigger_schedule_id(trigger.workflow_id)
+    repository = Schedules(tenant)
+    item = repository.get(schedule_id, consistent=True)
+    if item is None:
+        item = repository.new(
+            schedule_id,
+            schedule_id=schedule_id,
+            workflow_id=trigger.workflow_id,
+            rate_anchor=moment,
+            enabled=True,
+            input={},
+            region=SchedulerPlacement.from_settings().region,
+            created_at=moment,
+            created_by=actor,
+            revision=0,
+            managed_by=ScheduleManager.WORKFLOW.value,
+        )
+    item.name = trigger.name[:200]
+    item.expression = trigger.expression
+    item.timezone = trigger.timezone
+    item.workflow_version = trigger.workflow_version
+    item.updated_at = moment
+    item.revision = int(item.revision) + 1
+    placement = _placement(item)
+    written = _read_from_scheduler(placement, tenant, schedule_id)
+    if written is None:
+        _ensure_group(placement, tenant)
+    if written is None or _timing(written) != (item.expression, item.timezone, "ENABLED"):
+        _write_to_scheduler(
+            placement,
+            tenant,
+            item,
+            moment,
+            create=written is None,
+            upsert=True,
+            expression_pointer=f"{trigger.pointer}/expression",
+        )
+    elif written.get("StartDate") is not None:
+        item.rate_anchor = written["StartDate"]
+    repository.save(item)
+    return _to_model(item, moment)
+
+
+def _timing(written: Any) -> tuple[str, str, str]:
+    return written["ScheduleExpression"], written.get("ScheduleExpressionTimezone", "UTC"), written["State"]
+
+
+def remove_trigger_schedule(tenant: TenantContext, workflow_id: str) -> None:
+    """Deletes the workflow's trigger schedule, if it has one: from Scheduler by its name even where our record is
+    missing (a write that failed after Scheduler took it), then the record."""
+    item = Schedules(tenant).get(trigger_schedule_id(workflow_id), consistent=True)
+    if item is not None:
+        _delete(tenant, item)
+        return
+    _delete_from_scheduler(SchedulerPlacement.from_settings(), tenant, trigger_schedule_id(workflow_id))
+
+
+def delete_workflow_schedules(tenant: TenantContext, workflow_id: str) -> None:
+    """Every schedule of the workflow, its trigger schedule and those made through the API, each from Scheduler
+    first; what a failure leaves is found again by the next call."""
+    remove_trigger_schedule(tenant, workflow_id)
+    for item in Schedules(tenant).of_workflow(workflow_id):
+        _delete(tenant, item)
 
 
 def _placement(item: ScheduleItem) -> SchedulerPlacement:
@@ -379,10 +496,29 @@ def _ensure_group(placement: SchedulerPlacement, tenant: TenantContext) -> None:
             raise _unavailable(error) from error
 
 
+def _read_from_scheduler(placement: SchedulerPlacement, tenant: TenantContext, schedule_id: str) -> Any:
+    """The Scheduler schedule (GetSchedule's answer), or None where it (or the tenant's group) does not exist."""
+    try:
+        return _scheduler(placement).get_schedule(Name=schedule_id, GroupName=placement.group_name(tenant))
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise _unavailable(error) from error
+
+
 def _write_to_scheduler(
-    placement: SchedulerPlacement, tenant: TenantContext, item: ScheduleItem, now: datetime, *, create: bool
+    placement: SchedulerPlacement,
+    tenant: TenantContext,
+    item: ScheduleItem,
+    now: datetime,
+    *,
+    create: bool,
+    upsert: bool = False,
+    expression_pointer: str = "/body/expression",
 ) -> None:
-    """Create or replace (UpdateSchedule replaces every field) the Scheduler schedule of the record."""
+    """Create or replace (UpdateSchedule replaces every field) the Scheduler schedule of the record. With `upsert`,
+    a create that finds the schedule there (a concurrent request made it) updates it, and an update that finds it
+    gone creates it."""
     parameters: dict[str, Any] = {
         "Name": item.schedule_id,
         "GroupName": placement.group_name(tenant),
@@ -410,10 +546,19 @@ def _write_to_scheduler(
     if item.end_date is not None:
         parameters["EndDate"] = item.end_date
     scheduler = _scheduler(placement)
-    try:
-        (scheduler.create_schedule if create else scheduler.update_schedule)(**parameters)
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code == "ValidationException":
-            raise _invalid("expression", error.response["Error"].get("Message", "")) from error
-        raise _unavailable(error) from error
+    calls = [scheduler.create_schedule, scheduler.update_schedule]
+    if not create:
+        calls.reverse()
+    if not upsert:
+        calls = calls[:1]
+    for attempt, call in enumerate(calls, start=1):
+        try:
+            call(**parameters)
+            return
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if attempt < len(calls) and code in ("ConflictException", "ResourceNotFoundException"):
+                continue
+            if code == "ValidationException":
+                raise _invalid_at(expression_pointer, error.response["Error"].get("Message", "")) from error
+            raise _unavailable(error) from error

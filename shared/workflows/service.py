@@ -4,6 +4,12 @@ Running a published workflow is the executions feature's (shared/executions/star
 
 Nothing reaches AWS or the table before the workflow validated; every lookup goes through the tenant's repository,
 so another tenant's workflow simply does not exist here.
+
+A version whose trigger node is `schedule` has the workflow's trigger schedule follow it: publishing or rolling back
+to it creates or updates that schedule, to another trigger deletes it. It is written first, so a schedule Scheduler
+refuses is a 422 with nothing else changed; a later failure leaves it ahead of the live version until the request
+is retried. Deleting a workflow deletes its triggers first (schedules, webhook endpoints) and its own item last, so
+nothing starts it while it goes and a retried delete finds it and finishes.
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field, ValidationError
 
 from shared.aws.clients import stepfunctions_client
-from shared.problems import Conflict, NotFound
+from shared.problems import Conflict, InvalidParam, NotFound, ValidationFailed
 from shared.settings import get_settings
 from shared.store.tenant_scoped import TenantContext
+from shared.store.triggers import Hooks
 from shared.store.workflows import (
     WorkflowItem,
     Workflows,
@@ -29,10 +37,17 @@ from shared.store.workflows import (
     unpack,
     version_key,
 )
+from shared.triggers.workflow_schedules import (
+    TriggerSchedule,
+    delete_workflow_schedules,
+    put_trigger_schedule,
+    remove_trigger_schedule,
+)
 from shared.workflows.compiler import Finding
 from shared.workflows.cost import CostEstimate, estimate_cost
 from shared.workflows.diff import WorkflowDiff, diff_workflows
 from shared.workflows.nodes.base import CompileTarget
+from shared.workflows.nodes.schedule import NODE_TYPE as SCHEDULE_TRIGGER
 from shared.workflows.placement import LIVE_ALIAS, WorkflowPlacement
 from shared.workflows.validation import ValidationResult, validate_workflow
 
@@ -188,17 +203,21 @@ class TenantWorkflows:
 
     def delete(self, workflow_id: str, force: bool) -> None:
         item = self._get(workflow_id)
+        running = self._running_executions(item.state_machine_arn) if item.state_machine_arn else []
+        if running and not force:
+            raise Conflict(
+                f"{len(running)} execution(s) of this workflow are running; wait, or delete with ?force=true",
+                running_executions=len(running),
+            )
+        delete_workflow_schedules(self.tenant, workflow_id)
+        hooks = Hooks(self.tenant)
+        for hook in hooks.of_workflow(workflow_id):
+            hooks.delete(hook)
         if item.state_machine_arn:
-            running = self._running_executions(item.state_machine_arn)
-            if running and not force:
-                raise Conflict(
-                    f"{len(running)} execution(s) of this workflow are running; wait, or delete with ?force=true",
-                    running_executions=len(running),
-                )
             sfn = stepfunctions_client()
             for execution_arn in running:
                 sfn.stop_execution(executionArn=execution_arn, error="WorkflowDeleted", cause="deleted with force")
-            sfn.delete_state_machine(stateMachineArn=item.state_machine_arn)
+            sfn.delete_state_machine(stateMachineArn=item.state_machine_arn)  # a machine already gone is no error
         versions = WorkflowVersions(self.tenant, workflow_id)
         for _pk, sort_key in versions.all_keys():
             version = versions.get(sort_key)
@@ -220,6 +239,7 @@ class TenantWorkflows:
         definition = self.check(document, workflow_id).definition
         assert definition is not None
         version = int(item.latest_version) + 1
+        self._follow_trigger(item, document, version)
         state_machine_arn, version_arn = self._deploy(item, definition, document, f"v{version}")
         self._point_live_alias(workflow_id, version_arn, exists=item.live_version is not None)
         published = WorkflowVersions(self.tenant, workflow_id).new(
@@ -266,6 +286,7 @@ class TenantWorkflows:
     def rollback(self, workflow_id: str, request: RollbackRequest) -> WorkflowSummary:
         item = self._get(workflow_id)
         target = self._get_version(workflow_id, request.version)
+        self._follow_trigger(item, unpack(target.definition), request.version)
         self._point_live_alias(workflow_id, target.state_machine_version_arn, exists=True)
         item.live_version = request.version
         item.updated_at = datetime.now(UTC)
@@ -273,6 +294,14 @@ class TenantWorkflows:
         return _to_summary(item)
 
     # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _follow_trigger(self, item: WorkflowItem, document: dict[str, Any], version: int) -> None:
+        """The trigger schedule as the version about to go live asks: kept for a schedule trigger, else deleted."""
+        trigger = _schedule_trigger(document, item, version)
+        if trigger is None:
+            remove_trigger_schedule(self.tenant, item.workflow_id)
+        else:
+            put_trigger_schedule(self.tenant, trigger, self.actor)
 
     def _get(self, workflow_id: str) -> WorkflowItem:
         item = self.workflows.get(workflow_id, consistent=True)
@@ -330,12 +359,44 @@ class TenantWorkflows:
 
     @staticmethod
     def _running_executions(state_machine_arn: str) -> list[str]:
+        """The running executions; none once the machine is gone (a delete that failed after deleting it)."""
         pages = stepfunctions_client().get_paginator("list_executions")
-        return [
-            execution["executionArn"]
-            for page in pages.paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
-            for execution in page["executions"]
-        ]
+        try:
+            return [
+                execution["executionArn"]
+                for page in pages.paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
+                for execution in page["executions"]
+            ]
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "StateMachineDoesNotExist":
+                return []
+            raise
+
+
+def _schedule_trigger(document: dict[str, Any], item: WorkflowItem, version: int) -> TriggerSchedule | None:
+    """The schedule its `schedule` trigger node asks for (None for another trigger). The params are checked again:
+    a version published before a check existed may be rolled back to; what Scheduler would refuse is a 422."""
+    for position, node in enumerate(document.get("nodes") or []):
+        if node.get("type") != SCHEDULE_TRIGGER.type:
+            continue
+        pointer = f"/nodes/{position}/params"
+        try:
+            params = SCHEDULE_TRIGGER.params_model.model_validate(node.get("params") or {})
+        except ValidationError as error:
+            invalid = [
+                InvalidParam(name="/".join([pointer, *map(str, problem["loc"])]), reason=problem["msg"])
+                for problem in error.errors()
+            ]
+            raise ValidationFailed(invalid, detail=f"Version {version}'s schedule trigger can't be scheduled") from None
+        return TriggerSchedule(
+            workflow_id=item.workflow_id,
+            workflow_version=version,
+            name=item.name,
+            expression=params.expression,
+            timezone=params.timezone,
+            pointer=pointer,
+        )
+    return None
 
 
 def _logging(*, express: bool) -> LoggingConfigurationTypeDef:

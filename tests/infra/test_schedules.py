@@ -1,5 +1,5 @@
-"""Schedules in the cloud: the role Scheduler invokes the fire function with, what the schedules function may do
-in Scheduler, the names it derives matching what the stack creates, and the alarm on failed slots."""
+"""Schedules in the cloud: the role Scheduler invokes the fire function with, what the schedules and workflows
+functions may do in Scheduler, the names it derives matching what the stack creates, and the alarm on failed slots."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from functions.schedule_fire.handler import FAILED_METRIC
 from infra.stacks.regional import RegionalStack
 from infra.stacks.silo import SiloStack
 from shared.catalog import function_physical_name
-from shared.resources import SCHEDULE_GROUPS
+from shared.resources import SCHEDULE_GROUPS, WORKFLOW_STATE_MACHINES
 from shared.settings import get_settings
 from shared.triggers.workflow_schedules import SchedulerPlacement
 from tests.infra.conftest import THREE_REGIONS, stacks_of
@@ -92,10 +92,12 @@ def test_the_names_the_schedules_function_derives_are_the_stacks_role_and_fire_f
     assert (placement.account, placement.region) == (ACCOUNT, "us-east-1")
 
 
-def test_the_schedules_function_manages_only_the_tenant_groups_and_passes_only_the_invoke_role(
-    stack: RegionalStack, template: Template
+# The workflows function keeps a workflow's trigger schedule (its `schedule` node) and deletes a workflow's schedules.
+@pytest.mark.parametrize("function", ["schedules", "workflows"])
+def test_the_function_manages_only_the_tenant_groups_and_passes_only_the_invoke_role(
+    stack: RegionalStack, template: Template, function: str
 ):
-    role = stack.functions.functions["schedules"].role
+    role = stack.functions.functions[function].role
     assert role is not None
     role_id = stack.resolve(role.node.default_child.logical_id)  # type: ignore[union-attr]
     (document,) = (
@@ -119,6 +121,12 @@ def test_the_schedules_function_manages_only_the_tenant_groups_and_passes_only_t
         ("scheduler:UpdateSchedule", f"schedule/{groups}/*"),
         ("scheduler:DeleteSchedule", f"schedule/{groups}/*"),
         ("iam:PassRole", f"role/{SCHEDULE_GROUPS.invoke_role_name(PREFIX)}"),
+        # The workflows function passes its state machines' role too (WORKFLOW_STATE_MACHINES, Access.MANAGE).
+        *(
+            [("iam:PassRole", f"role/{WORKFLOW_STATE_MACHINES.execution_role_name(PREFIX)}")]
+            if function == "workflows"
+            else []
+        ),
     }
 
 

@@ -1,11 +1,20 @@
-"""Workflows for the execution tests, created and published through the workflows API."""
+"""Workflows for the execution tests, created and published through the workflows API; the schedules' helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+import boto3
 from fastapi.testclient import TestClient
 
+from shared.auth.principal import Role
+from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
+from shared.local.lambda_runtime import LocalLambdaRuntime
+from shared.local.scheduler import LocalScheduler
+from shared.resources import SCHEDULE_GROUPS
+from tests.integration.tenancy.conftest import TenantWorld
 from tests.workflows.cases import chain, node
 
 
@@ -58,3 +67,39 @@ def publish(api: TestClient, headers: dict[str, str], workflow_id: str, document
     assert published.status_code == 201, published.text
     version: int = published.json()["version"]
     return version
+
+
+class Clock:
+    """The local scheduler's now, moved by the test."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def run(self, scheduler: LocalScheduler, until: datetime, step: timedelta) -> int:
+        fired = 0
+        while self.now < until:
+            self.now = min(self.now + step, until)
+            fired += scheduler.tick()
+        return fired
+
+
+def local_scheduler(runtime: LocalLambdaRuntime, clock: Callable[[], datetime]) -> LocalScheduler:
+    return LocalScheduler(runtime, LOCAL_PREFIX, clock=clock)
+
+
+def scheduled_executions(api: TestClient, world: TenantWorld) -> list[dict[str, Any]]:
+    page = api.get("/v1/executions", params={"trigger": "schedule", "limit": 200}, headers=world.headers[Role.VIEWER])
+    assert page.status_code == 200, page.text
+    items: list[dict[str, Any]] = page.json()["items"]
+    return items
+
+
+def scheduler_schedule(world: TenantWorld, schedule_id: str) -> dict[str, Any]:
+    """The schedule as the emulation's EventBridge Scheduler holds it (ResourceNotFoundException when absent)."""
+    client = boto3.client("scheduler", region_name=LOCAL_REGION)
+    group = f"{SCHEDULE_GROUPS.physical_name(LOCAL_PREFIX)}-{world.tenant_id}"
+    described: dict[str, Any] = client.get_schedule(Name=schedule_id, GroupName=group)
+    return described

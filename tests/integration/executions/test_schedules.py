@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,9 +18,15 @@ from shared.auth.principal import Role
 from shared.catalog import function_physical_name
 from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.local.lambda_runtime import LocalLambdaRuntime
-from shared.local.scheduler import LocalScheduler
 from shared.resources import SCHEDULE_GROUPS
-from tests.integration.executions.support import create_and_publish, transform_workflow
+from tests.integration.executions.support import (
+    Clock,
+    create_and_publish,
+    local_scheduler,
+    scheduled_executions,
+    scheduler_schedule,
+    transform_workflow,
+)
 from tests.integration.tenancy.conftest import TenantWorld, make_tenant
 
 FIRE_FUNCTION = function_physical_name(LOCAL_PREFIX, SCHEDULE_GROUPS.target_function)
@@ -40,23 +45,6 @@ def workflow_id(api: TestClient, world: TenantWorld) -> str:
     )
 
 
-class Clock:
-    """The local scheduler's now, moved by the test."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def run(self, scheduler: LocalScheduler, until: datetime, step: timedelta) -> int:
-        fired = 0
-        while self.now < until:
-            self.now = min(self.now + step, until)
-            fired += scheduler.tick()
-        return fired
-
-
 def create(api: TestClient, world: TenantWorld, **fields: Any) -> Any:
     return api.post("/v1/schedules", headers=world.headers[Role.EDITOR], json={"name": "nightly", **fields})
 
@@ -68,26 +56,12 @@ def created(api: TestClient, world: TenantWorld, **fields: Any) -> dict[str, Any
     return body
 
 
-def scheduled_executions(api: TestClient, world: TenantWorld) -> list[dict[str, Any]]:
-    page = api.get("/v1/executions", params={"trigger": "schedule", "limit": 200}, headers=world.headers[Role.VIEWER])
-    assert page.status_code == 200, page.text
-    items: list[dict[str, Any]] = page.json()["items"]
-    return items
-
-
 def slot_times(api: TestClient, world: TenantWorld) -> list[str]:
     times = []
     for summary in scheduled_executions(api, world):
         record = api.get(f"/v1/executions/{summary['execution_id']}", headers=world.headers[Role.VIEWER]).json()
         times.append(record["input"]["schedule"]["scheduled_time"])
     return sorted(times)
-
-
-def scheduler_schedule(world: TenantWorld, schedule_id: str) -> dict[str, Any]:
-    client = boto3.client("scheduler", region_name=LOCAL_REGION)
-    group = f"{SCHEDULE_GROUPS.physical_name(LOCAL_PREFIX)}-{world.tenant_id}"
-    described: dict[str, Any] = client.get_schedule(Name=schedule_id, GroupName=group)
-    return described
 
 
 def test_a_schedule_is_written_to_scheduler_in_the_tenants_group_with_the_fire_target(api, world, workflow_id) -> None:
@@ -223,10 +197,6 @@ def redeliver(runtime: LocalLambdaRuntime, world: TenantWorld, schedule_id: str,
     return json.loads(result["Payload"].read())
 
 
-def local_scheduler(runtime: LocalLambdaRuntime, clock: Callable[[], datetime]) -> LocalScheduler:
-    return LocalScheduler(runtime, LOCAL_PREFIX, clock=clock)
-
-
 def test_a_rate_schedule_fires_once_per_slot_over_a_simulated_hour(api, world, workflow_id, emulated_aws) -> None:
     clock = Clock(datetime.now(UTC))
     scheduler = local_scheduler(emulated_aws, clock)
@@ -279,15 +249,17 @@ def test_a_cron_schedule_fires_at_local_times_across_a_dst_change(
     assert slot_times(api, world) == expected
 
 
-def test_a_schedule_whose_workflow_was_deleted_records_failed_slots_and_alerts(
-    api, world, workflow_id, emulated_aws, capsys, caplog
+def test_a_schedule_whose_workflow_is_not_published_records_failed_slots_and_alerts(
+    api, world, emulated_aws, capsys, caplog
 ) -> None:
+    # (A deleted workflow takes its schedules with it: see test_trigger_schedules.py.)
+    draft = api.post("/v1/workflows", headers=world.headers[Role.OWNER], json=transform_workflow("{'ok': true}"))
+    assert draft.status_code == 201, draft.text
+    workflow_id = draft.json()["id"]
     schedule = created(api, world, workflow_id=workflow_id, expression="rate(5 minutes)")
     clock = Clock(datetime.now(UTC))
     scheduler = local_scheduler(emulated_aws, clock)
     scheduler.tick()
-    deleted = api.delete(f"/v1/workflows/{workflow_id}", headers=world.headers[Role.OWNER])
-    assert deleted.status_code == 204, deleted.text
     capsys.readouterr()
     caplog.clear()
 
