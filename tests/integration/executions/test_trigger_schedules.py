@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from shared.auth.principal import Role
 from shared.aws.clients import scheduler_client
 from shared.store.context import TenantContext
+from shared.store.triggers import Schedules
 from shared.store.workflows import WorkflowVersions, pack, unpack
 from tests.integration.executions.support import (
     Clock,
@@ -160,6 +161,46 @@ def test_publishing_and_rolling_back_keep_one_trigger_schedule_bound_to_the_live
     assert trigger_schedule(api, world, workflow_id)["expression"] == "cron(0 9 ? * MON-FRI *)"
     assert scheduler_schedule(world, schedule_id)["ScheduleExpressionTimezone"] == "Europe/Paris"
     assert rollback(api, world, workflow_id, 4).status_code == 200
+    assert schedules(api, world) == []
+
+
+def test_publishes_converge_on_the_one_trigger_schedule_whatever_an_earlier_failure_left(api, world) -> None:
+    workflow_id = create_workflow(api, world, ticking("rate(5 minutes)"))
+    publish(api, world.headers[Role.EDITOR], workflow_id)
+    schedule_id = trigger_schedule(api, world, workflow_id)["schedule_id"]
+    records = Schedules(TenantContext(world.tenant_id))
+
+    def lose_the_record() -> None:
+        """What a publish leaves that failed after writing Scheduler and before writing our record."""
+        record = records.get(schedule_id)
+        assert record is not None
+        records.delete(record)
+
+    # Scheduler has the schedule without our record: the next publish updates it and writes the record.
+    lose_the_record()
+    publish(api, world.headers[Role.EDITOR], workflow_id, ticking("rate(10 minutes)"))
+    converged = trigger_schedule(api, world, workflow_id)
+    assert (converged["schedule_id"], converged["expression"], converged["workflow_version"]) == (
+        schedule_id,
+        "rate(10 minutes)",
+        2,
+    )
+    assert scheduler_schedule(world, schedule_id)["ScheduleExpression"] == "rate(10 minutes)"
+
+    # Another request creates it between this one's read and its create: the create becomes an update.
+    with (
+        scheduler_calls("GetSchedule", refuse_with="ResourceNotFoundException"),
+        scheduler_calls("CreateSchedule", "UpdateSchedule") as writes,
+    ):
+        publish(api, world.headers[Role.EDITOR], workflow_id, ticking("rate(15 minutes)"))
+    assert writes == ["CreateSchedule", "UpdateSchedule"]
+    assert [item["schedule_id"] for item in schedules(api, world)] == [schedule_id]
+    assert scheduler_schedule(world, schedule_id)["ScheduleExpression"] == "rate(15 minutes)"
+
+    # Another trigger removes it from Scheduler even where our record is missing.
+    lose_the_record()
+    publish(api, world.headers[Role.EDITOR], workflow_id, ticking(None))
+    assert_not_in_scheduler(world, schedule_id)
     assert schedules(api, world) == []
 
 
