@@ -124,10 +124,11 @@ class EmulationChanges:
         self._installed = True
 
     def seen(self, environ: dict[str, Any]) -> None:
-        if environ.get("REQUEST_METHOD", "GET") in _READ_METHODS:
-            return
-        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-        if target.rpartition(".")[2].startswith(_READ_ACTIONS):
+        self.request(environ.get("REQUEST_METHOD", "GET"), str(environ.get("HTTP_X_AMZ_TARGET", "")))
+
+    def request(self, method: str, target: str) -> None:
+        """A request reached the emulation: `method` is HTTP's, `target` the X-Amz-Target header, if any."""
+        if method in _READ_METHODS or target.rpartition(".")[2].startswith(_READ_ACTIONS):
             return
         self.generation = next(self._counter)
 
@@ -154,6 +155,9 @@ class LocalAws:
     def start(self) -> None:
         os.environ.update(local_environment(self.endpoints.url))
         os.environ["MOTO_PORT"] = str(self.endpoints.port)
+        from shared.local.inprocess_dispatch import install_inprocess_dispatch
+
+        install_inprocess_dispatch(self.endpoints.url, LOCAL_REGION, changes.request)
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 

@@ -36,7 +36,10 @@ from shared.triggers.webhook_signatures import (
 )
 
 _HOOK_ID = re.compile(r"^wh_(?P<tenant>[a-z0-9]{8,40})_[0-9a-f]{20}$")
-_SYNC_POLL_SECONDS = 0.05
+# Sync mode polls the execution's record: soon at first (most runs are short), then less often, each read costing.
+_SYNC_POLL_FIRST_SECONDS = 0.05
+_SYNC_POLL_GROWTH = 1.5
+_SYNC_POLL_MAX_SECONDS = 0.5
 
 
 class HookScheme(StrEnum):
@@ -228,10 +231,12 @@ def wait_for_output(hook: HookItem, execution: ExecutionItem) -> tuple[bool, Any
     tenant = TenantContext(hook.pk.split("#")[1])
     deadline = time.monotonic() + int(hook.response_timeout_seconds)
     record = execution
+    delay = _SYNC_POLL_FIRST_SECONDS
     while ExecutionStatus(record.status) not in ENDED:
         if time.monotonic() >= deadline:
             return False, None
-        time.sleep(_SYNC_POLL_SECONDS)
+        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * _SYNC_POLL_GROWTH, _SYNC_POLL_MAX_SECONDS)
         record = find_execution(tenant, execution.execution_id, consistent=True)
     if record.status != ExecutionStatus.SUCCEEDED.value:
         raise WorkflowRunFailed(

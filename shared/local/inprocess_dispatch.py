@@ -1,0 +1,61 @@
+"""In `forge dev`, this process's own DynamoDB and Step Functions calls reach moto without the loopback socket.
+
+The API, the handlers and the state machines' executor all run inside `forge dev`, beside moto's server. Their
+boto3 calls to the local endpoint are handed to moto's backends in-process, the way moto's own in-process mode
+(`mock_aws`) serves them: the same botocore serialisation and parsing, the same moto response classes and backends
+the server would reach. What is skipped is the HTTP in between: a TCP connection and a server thread per request,
+since moto's server closes every connection, and the server's routing of each request to its service (together
+about a third of forge dev's CPU under webhook load). Other processes (tests, the AWS CLI) still use the port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+# botocore's service id (as in its event names) → the endpoint prefix moto routes on.
+SERVICES = {"dynamodb": "dynamodb", "sfn": "states"}
+
+
+class InProcessDispatch:
+    """A botocore `before-send` handler: answers requests for `endpoint_url` from moto's backends."""
+
+    def __init__(self, endpoint_url: str, region: str, on_request: Callable[[str, str], None]) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.hosts = {service: f"https://{prefix}.{region}.amazonaws.com" for service, prefix in SERVICES.items()}
+        # (HTTP method, X-Amz-Target) of each request, as the server's requests are reported.
+        self.on_request = on_request
+
+    def __call__(self, request: Any, event_name: str, **_: Any) -> Any:
+        host = self.hosts.get(event_name.split(".")[1])
+        if host is None or not request.url.startswith(self.endpoint_url):
+            return None
+        from botocore.awsrequest import AWSResponse
+        from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
+
+        request.url = host + request.url[len(self.endpoint_url) :]
+        self.on_request(request.method, str(request.headers.get("X-Amz-Target", "")))
+        answered = BotocoreStubber().process_request(request)
+        if answered is None:
+            raise RuntimeError(f"the emulation has no route for {request.method} {request.url}")
+        status, headers, body = answered
+        return AWSResponse(request.url, status, headers, MockRawResponse(body))  # type: ignore[arg-type]
+
+
+_installed: list[InProcessDispatch] = []
+
+
+def install_inprocess_dispatch(endpoint_url: str, region: str, on_request: Callable[[str, str], None]) -> None:
+    """boto3's default session and every botocore session made after this (PynamoDB's) dispatch in-process.
+    Installed again (another emulation in the same process), the one handler serves the new endpoint."""
+    import boto3
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    dispatch = InProcessDispatch(endpoint_url, region, on_request)
+    if _installed:
+        _installed[0].__dict__.update(dispatch.__dict__)
+        return
+    _installed.append(dispatch)
+    BUILTIN_HANDLERS.append(("before-send", dispatch))
+    if boto3.DEFAULT_SESSION is not None:
+        boto3.DEFAULT_SESSION.events.register("before-send", dispatch)
