@@ -122,16 +122,30 @@ def _throughput() -> None:
                 f"{'concurrency':>11}{'deliveries':>11}{'unique':>8}{'exec/s':>8}{'p50 ms':>8}{'p99 ms':>8}"
                 f"{'lost':>6}{'dup':>5}{'late':>6}{'cpu ms/exec':>13}{'rss MiB':>9}"
             )
-            for concurrency, count in _deliveries().items():
+            levels = [
                 _run_level(client, platform, owner, workflow_id, concurrency, count)
+                for concurrency, count in _deliveries().items()
+            ]
+            _report_ceiling(*levels[-1])
             print(f"peak memory of forge dev (VmHWM): {_peak_rss_mib(platform.process.pid):.0f} MiB")  # type: ignore[union-attr]
         finally:
             platform.stop()
 
 
+def _report_ceiling(executions_per_second: float, cpu_ms_per_execution: float) -> None:
+    """What the CPU an execution costs allows: forge dev runs its Python in one process, one thread at a time."""
+    one_process = 1000 / cpu_ms_per_execution
+    every_core = one_process * (os.cpu_count() or 1)
+    print(
+        f"at the highest concurrency: {executions_per_second:.1f} exec/s (target ≥ {TARGET_EXECUTIONS_PER_SECOND});"
+        f" {cpu_ms_per_execution:.1f} ms CPU an execution allows at most {one_process:.0f} exec/s in one process,"
+        f" {every_core:.0f} exec/s with all {os.cpu_count()} cores busy"
+    )
+
+
 def _run_level(
     client: Any, platform: Any, owner: dict[str, str], workflow_id: str, concurrency: int, count: int
-) -> None:
+) -> tuple[float, float]:
     import httpx
 
     hook = client.post(
@@ -179,6 +193,7 @@ def _run_level(
         f"{statistics.median(latencies):>8.0f}{p99:>8.0f}{lost:>6}{duplicated:>5}{len(unique - in_time):>6}"
         f"{cpu * 1000 / len(unique):>13.1f}{_peak_rss_mib(platform.process.pid, 'VmRSS'):>9.0f}"
     )
+    return len(unique) / elapsed, cpu * 1000 / len(unique)
 
 
 class _DynamoDbCalls:
