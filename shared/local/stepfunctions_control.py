@@ -1,4 +1,5 @@
-"""Two Step Functions APIs moto's executor lacks, added to the emulation as real API actions.
+"""Two Step Functions APIs moto's executor lacks, added to the emulation as real API actions, and a stop that reaches
+a task waiting for its token.
 
 `StartSyncExecution` (express state machines only): starts the execution in moto's executor like `StartExecution`
 (so versions and aliases run what they name), waits for its end and answers with the StartSyncExecution shape:
@@ -12,6 +13,12 @@ ARN and start date; `redriveCount` and `redriveDate` appear in DescribeExecution
 A state that failed inside a Parallel or Map is re-run as its whole top-level Parallel or Map state: Step Functions
 re-runs only the unsuccessful branches or iterations, which moto's executor can't resume (it keeps no per-branch
 results). The 14-day redrive window is not checked.
+
+`StopExecution` of an execution whose task waits for its token (`.waitForTaskToken`, e.g. an approval): moto marks
+the execution stopped but the waiting task keeps waiting, so the execution stayed RUNNING until the token was
+answered or timed out. Step Functions aborts it at once; here the stop also wakes every task of the execution that
+waits for a token, and the error the woken task raises no longer turns the stopped execution into a failed one: it
+ends ABORTED.
 """
 
 from __future__ import annotations
@@ -67,14 +74,40 @@ def install_stepfunctions_control() -> None:
         described.update(_redrive_fields(self))
         return described
 
+    stop = Execution.stop
+
+    def stop_and_wake_token_waits(self: Any, *args: Any, **kwargs: Any) -> None:
+        stop(self, *args, **kwargs)
+        worker = self.exec_worker
+        if worker is not None and worker.env is not None:
+            for endpoint in list(worker.env.callback_pool_manager._pool.values()):
+                endpoint.interrupt_all()
+
+    _keep_stopped_programs_stopped()
     _answer_the_sync_endpoint()
     StepFunctionResponse.start_sync_execution = start_sync_execution_action  # type: ignore[attr-defined]
     StepFunctionResponse.redrive_execution = redrive_execution_action  # type: ignore[attr-defined]
     StepFunctionResponse.describe_execution = describe_execution_action  # type: ignore[method-assign]
     Execution.to_describe_output = to_describe_output  # type: ignore[method-assign]
+    Execution.stop = stop_and_wake_token_waits  # type: ignore[method-assign]
     StepFunctionsParserBackend.start_sync_execution = start_sync_execution  # type: ignore[attr-defined]
     StepFunctionsParserBackend.redrive_execution = redrive_execution  # type: ignore[attr-defined]
     _installed = True
+
+
+def _keep_stopped_programs_stopped() -> None:
+    """A program that was stopped stays stopped: an error or timeout raised while it unwinds doesn't replace it."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    for name in ("set_error", "set_timed_out"):
+        original = getattr(Environment, name)
+
+        def unless_stopped(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> None:
+            if not isinstance(self.program_state(), ProgramStopped):
+                _original(self, *args, **kwargs)
+
+        setattr(Environment, name, unless_stopped)
 
 
 def _answer_the_sync_endpoint() -> None:

@@ -204,3 +204,18 @@ def test_the_list_pages_newest_first_with_a_cursor_only_its_tenant_can_use(api, 
     assert [item["message"] for item in first["items"] + second["items"]] == ["request 2", "request 1", "request 0"]
     assert second["next_cursor"] is None
     assert stolen.status_code == 400 and stolen.json()["type"].endswith("/invalid-cursor")
+
+
+def test_cancelling_an_execution_that_waits_for_an_approval_aborts_it_and_withdraws_the_approval(
+    api, alpha, poller, status_watcher
+) -> None:
+    owner, editor = alpha.headers[Role.OWNER], alpha.headers[Role.EDITOR]
+    workflow_id = create_and_publish(api, owner, approval_workflow())
+    execution_id, pending = start_and_wait_for_approval(api, editor, poller, workflow_id, {"order": "A-9"})
+
+    cancelled = api.post(f"/v1/executions/{execution_id}/cancel", headers=editor)
+
+    assert cancelled.status_code == 202, cancelled.text
+    assert ended(api, editor, execution_id)["status"] == "ABORTED"
+    late = api.post(f"/v1/approvals/{pending['approval_id']}/approve", headers=editor)
+    assert late.status_code == 409 and late.json()["type"].endswith("/approval-withdrawn"), late.text
