@@ -42,6 +42,8 @@ class WorkflowItem(TenantScopedItem):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute()
+    # Epoch seconds until which a publish or rollback holds the workflow's versions (one at a time).
+    version_change_until = NumberAttribute(null=True)
 
 
 class WorkflowVersionItem(TenantScopedItem):

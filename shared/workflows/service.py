@@ -15,13 +15,17 @@ nothing starts it while it goes and a retried delete finds it and finishes.
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, ValidationError
+from pynamodb.exceptions import UpdateError
 
 from shared.aws.clients import stepfunctions_client
 from shared.problems import Conflict, InvalidParam, NotFound, ValidationFailed
@@ -194,11 +198,18 @@ class TenantWorkflows:
         if expected_revision is not None and expected_revision != item.revision:
             raise Conflict(f"The draft is at revision {item.revision}, not {expected_revision}; reload and retry")
         previous = item.revision
-        item.draft = pack(_document(result))
-        item.name = _document(result)["name"]
-        item.revision = previous + 1
-        item.updated_at = datetime.now(UTC)
-        self.workflows.save(item, condition=WorkflowItem.revision == previous)
+        document = _document(result)
+        # Only the draft's attributes: a publish or rollback finishing meanwhile keeps what it wrote.
+        with _conflict_unless_met(f"The draft changed while saving (it was at revision {previous}); reload and retry"):
+            item.update(
+                actions=[
+                    WorkflowItem.draft.set(pack(document)),
+                    WorkflowItem.name.set(document["name"]),
+                    WorkflowItem.revision.set(previous + 1),
+                    WorkflowItem.updated_at.set(datetime.now(UTC)),
+                ],
+                condition=WorkflowItem.revision == previous,
+            )
         return _to_workflow(item)
 
     def delete(self, workflow_id: str, force: bool) -> None:
@@ -238,6 +249,13 @@ class TenantWorkflows:
         document = unpack(item.draft)
         definition = self.check(document, workflow_id).definition
         assert definition is not None
+        with _version_change(item):
+            return self._publish(item, document, definition, request)
+
+    def _publish(
+        self, item: WorkflowItem, document: dict[str, Any], definition: dict[str, Any], request: PublishRequest
+    ) -> VersionDetail:
+        workflow_id = item.workflow_id
         version = int(item.latest_version) + 1
         self._follow_trigger(item, document, version)
         state_machine_arn, version_arn = self._deploy(item, definition, document, f"v{version}")
@@ -255,11 +273,15 @@ class TenantWorkflows:
             published_by=self.actor,
         )
         WorkflowVersions(self.tenant, workflow_id).create(published)
-        previous_version = item.latest_version
-        item.latest_version = version
-        item.live_version = version
-        item.state_machine_arn = state_machine_arn
-        self.workflows.save(item, condition=WorkflowItem.latest_version == previous_version)
+        item.update(
+            actions=[
+                WorkflowItem.latest_version.set(version),
+                WorkflowItem.live_version.set(version),
+                WorkflowItem.state_machine_arn.set(state_machine_arn),
+                WorkflowItem.version_change_until.remove(),
+            ],
+            condition=WorkflowItem.latest_version == version - 1,
+        )
         return _to_version_detail(published, live=True)
 
     def versions(self, workflow_id: str, limit: int, cursor: str | None) -> VersionList:
@@ -286,11 +308,16 @@ class TenantWorkflows:
     def rollback(self, workflow_id: str, request: RollbackRequest) -> WorkflowSummary:
         item = self._get(workflow_id)
         target = self._get_version(workflow_id, request.version)
-        self._follow_trigger(item, unpack(target.definition), request.version)
-        self._point_live_alias(workflow_id, target.state_machine_version_arn, exists=True)
-        item.live_version = request.version
-        item.updated_at = datetime.now(UTC)
-        self.workflows.save(item)
+        with _version_change(item):
+            self._follow_trigger(item, unpack(target.definition), request.version)
+            self._point_live_alias(workflow_id, target.state_machine_version_arn, exists=True)
+            item.update(
+                actions=[
+                    WorkflowItem.live_version.set(request.version),
+                    WorkflowItem.updated_at.set(datetime.now(UTC)),
+                    WorkflowItem.version_change_until.remove(),
+                ]
+            )
         return _to_summary(item)
 
     # -- helpers ------------------------------------------------------------------------------------------------
@@ -371,6 +398,42 @@ class TenantWorkflows:
             if error.response["Error"]["Code"] == "StateMachineDoesNotExist":
                 return []
             raise
+
+
+VERSION_CHANGE_LEASE_SECONDS = 60
+
+
+@contextmanager
+def _conflict_unless_met(detail: str) -> Iterator[None]:
+    """A write whose condition failed (someone else's write came first) is a 409 problem saying `detail`."""
+    try:
+        yield
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict(detail) from None
+        raise
+
+
+@contextmanager
+def _version_change(item: WorkflowItem) -> Iterator[None]:
+    """One publish or rollback of a workflow at a time, taken before anything reaches AWS: a lease on its item,
+    which the change's last write removes; a change that fails gives it back, one that dies lets it lapse."""
+    now = time.time()
+    until = now + VERSION_CHANGE_LEASE_SECONDS
+    with _conflict_unless_met("Another publish or rollback of this workflow is in progress; retry when it has ended"):
+        item.update(
+            actions=[WorkflowItem.version_change_until.set(until)],
+            condition=WorkflowItem.version_change_until.does_not_exist() | (WorkflowItem.version_change_until < now),
+        )
+    try:
+        yield
+    except BaseException:
+        with suppress(UpdateError):  # lapsed and taken by another change: not ours to give back
+            item.update(
+                actions=[WorkflowItem.version_change_until.remove()],
+                condition=WorkflowItem.version_change_until == until,
+            )
+        raise
 
 
 def _schedule_trigger(document: dict[str, Any], item: WorkflowItem, version: int) -> TriggerSchedule | None:

@@ -136,6 +136,76 @@ def test_an_invalid_workflow_is_a_422_listing_every_finding_and_nothing_is_store
     assert {param["name"] for param in malformed.json()["invalid-params"]} == {"/nodes", "/name"}
 
 
+@pytest.fixture
+def during_deploy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Actions to run in the middle of the next publish, between its lease and its last write (once each)."""
+    from shared.workflows.service import TenantWorkflows
+
+    pending: list[Any] = []
+    deploy = TenantWorkflows._deploy
+
+    def deploy_with_interruption(self: Any, *args: Any, **kwargs: Any) -> Any:
+        while pending:
+            pending.pop(0)()
+        return deploy(self, *args, **kwargs)
+
+    monkeypatch.setattr(TenantWorkflows, "_deploy", deploy_with_interruption)
+    return pending
+
+
+def test_a_publish_while_another_publishes_is_a_409_and_one_version_results(
+    api: TestClient, owner: dict[str, str], during_deploy: list[Any]
+) -> None:
+    workflow_id = api.post("/v1/workflows", headers=owner, json=greeting("hello")).json()["id"]
+    meanwhile: list[Any] = []
+    during_deploy.append(lambda: meanwhile.append(api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner)))
+
+    first = api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner)
+
+    assert first.status_code == 201 and first.json()["version"] == 1, first.text
+    (second,) = meanwhile
+    assert second.status_code == 409 and "in progress" in second.json()["detail"], second.text
+    versions = api.get(f"/v1/workflows/{workflow_id}/versions", headers=owner).json()["items"]
+    assert [(version["version"], version["live"]) for version in versions] == [(1, True)]
+    assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).json()["version"] == 2
+
+
+def test_a_draft_saved_while_a_version_is_published_keeps_both(
+    api: TestClient, owner: dict[str, str], during_deploy: list[Any]
+) -> None:
+    workflow_id = api.post("/v1/workflows", headers=owner, json=greeting("hello")).json()["id"]
+    meanwhile: list[Any] = []
+    during_deploy.append(
+        lambda: meanwhile.append(api.put(f"/v1/workflows/{workflow_id}", headers=owner, json=greeting("bonjour")))
+    )
+
+    published = api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner)
+
+    assert published.status_code == 201, published.text
+    assert meanwhile[0].status_code == 200, meanwhile[0].text
+    workflow = api.get(f"/v1/workflows/{workflow_id}", headers=owner).json()
+    assert workflow["revision"] == 2 and workflow["definition"]["nodes"][1]["params"]["expression"] == (
+        "{'said': 'bonjour'}"
+    )
+    assert workflow["latest_version"] == 1 and workflow["live_version"] == 1
+    assert run_to_end(api, owner, workflow_id)["output"] == {"said": "hello"}
+
+
+def test_a_publish_that_fails_lets_the_next_one_through(
+    api: TestClient, owner: dict[str, str], during_deploy: list[Any]
+) -> None:
+    workflow_id = api.post("/v1/workflows", headers=owner, json=greeting("hello")).json()["id"]
+
+    def fail() -> None:
+        raise RuntimeError("Step Functions went away")
+
+    during_deploy.append(fail)
+    assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).status_code == 500
+
+    retried = api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner)
+    assert retried.status_code == 201 and retried.json()["version"] == 1, retried.text
+
+
 def test_delete_refuses_while_executions_run_unless_forced(api: TestClient, owner: dict[str, str]) -> None:
     slow = {
         "name": "slow",
