@@ -21,9 +21,16 @@ class InProcessDispatch:
     """A botocore `before-send` handler: answers requests for `endpoint_url` from moto's backends."""
 
     def __init__(self, endpoint_url: str, region: str, on_request: Callable[[str, str], None]) -> None:
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        self._stubber = BotocoreStubber()
+        self.serve(endpoint_url, region, on_request)
+
+    def serve(self, endpoint_url: str, region: str, on_request: Callable[[str, str], None]) -> None:
+        """Answers for this endpoint from now on; `on_request` hears (HTTP method, X-Amz-Target) of each request,
+        as the server's requests are reported."""
         self.endpoint_url = endpoint_url.rstrip("/")
         self.hosts = {service: f"https://{prefix}.{region}.amazonaws.com" for service, prefix in SERVICES.items()}
-        # (HTTP method, X-Amz-Target) of each request, as the server's requests are reported.
         self.on_request = on_request
 
     def __call__(self, request: Any, event_name: str, **_: Any) -> Any:
@@ -31,11 +38,11 @@ class InProcessDispatch:
         if host is None or not request.url.startswith(self.endpoint_url):
             return None
         from botocore.awsrequest import AWSResponse
-        from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
+        from moto.core.botocore_stubber import MockRawResponse
 
         request.url = host + request.url[len(self.endpoint_url) :]
         self.on_request(request.method, str(request.headers.get("X-Amz-Target", "")))
-        answered = BotocoreStubber().process_request(request)
+        answered = self._stubber.process_request(request)
         if answered is None:
             raise RuntimeError(f"the emulation has no route for {request.method} {request.url}")
         status, headers, body = answered
@@ -51,10 +58,10 @@ def install_inprocess_dispatch(endpoint_url: str, region: str, on_request: Calla
     import boto3
     from botocore.handlers import BUILTIN_HANDLERS
 
-    dispatch = InProcessDispatch(endpoint_url, region, on_request)
     if _installed:
-        _installed[0].__dict__.update(dispatch.__dict__)
+        _installed[0].serve(endpoint_url, region, on_request)
         return
+    dispatch = InProcessDispatch(endpoint_url, region, on_request)
     _installed.append(dispatch)
     BUILTIN_HANDLERS.append(("before-send", dispatch))
     if boto3.DEFAULT_SESSION is not None:

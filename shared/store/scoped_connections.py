@@ -94,18 +94,21 @@ class TenantConnections:
     def connection(self, region: str | None = None, host: str | None = None) -> Connection:
         """The one connection every table of these credentials goes through (e.g. for transactions)."""
         with self._lock:
-            if self._connection is None:
-                self._connection = _SessionConnection(self.credentials, region, host)
-            return self._connection
+            return self._shared_connection(region, host)
+
+    def _shared_connection(self, region: str | None, host: str | None) -> Connection:
+        """Under `_lock`: the connection, made on first use."""
+        if self._connection is None:
+            self._connection = _SessionConnection(self.credentials, region, host)
+        return self._connection
 
     def _build(self, default: TableConnection) -> TableConnection:
-        meta_table = default.get_meta_table()
-        if self._connection is None:
-            self._connection = _SessionConnection(self.credentials, default.connection.region, default.connection.host)
-        table = TableConnection(default.table_name, region=default.connection.region, host=default.connection.host)
+        region, host = default.connection.region, default.connection.host
+        connection = self._shared_connection(region, host)
+        table = TableConnection(default.table_name, region=region, host=host)
         # Every table of the session goes through one connection, so one botocore client serves them all.
-        table.connection = self._connection
-        self._connection.add_meta_table(meta_table)
+        table.connection = connection
+        connection.add_meta_table(default.get_meta_table())
         return table
 
 
