@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -24,7 +26,14 @@ LAYER_REQUIREMENTS = LAYERS_DIR / "requirements.txt"
 LAYER_BUILD_DIR = LAYERS_DIR / "build"
 # Local-only code (the moto emulation, `forge dev`) never ships to Lambda.
 EXCLUDED_SHARED_PACKAGES = ("local",)
-LAMBDA_PLATFORM = ("--python-platform", "x86_64-manylinux_2_28", "--python-version", "3.13")
+# Lambda's Python. Bytecode is version-specific, so only an interpreter of this version can compile what it loads.
+RUNTIME_PYTHON_VERSION = "3.13"
+RUNTIME_CACHE_TAG = "cpython-" + RUNTIME_PYTHON_VERSION.replace(".", "")
+LAMBDA_PLATFORM = ("--python-platform", "x86_64-manylinux_2_28", "--python-version", RUNTIME_PYTHON_VERSION)
+# Unchecked-hash pyc: Lambda's code directories are read-only (a stale or missing pyc means compiling every module
+# on every cold start) and a zip's timestamps would invalidate timestamp-checked ones.
+BYTECODE_SCHEME = f"{RUNTIME_CACHE_TAG}-unchecked-hash"
+BYTECODE_CACHE_DIR = PROJECT_ROOT / ".build" / "bytecode" / BYTECODE_SCHEME
 # Required by the CDK API but never used: local bundling always succeeds or raises.
 UNUSED_BUNDLING_IMAGE = DockerImage.from_registry("nexus-forge-local-bundling-only")
 
@@ -53,11 +62,94 @@ def function_code_files(function_name: str) -> list[tuple[Path, Path]]:
 
 
 def _digest(files: list[tuple[Path, Path]]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(BYTECODE_SCHEME.encode())
     for source, target in files:
         digest.update(str(target).encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
+
+
+def _runtime_python_candidates() -> list[str]:
+    version = RUNTIME_PYTHON_VERSION
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    on_path = shutil.which(f"python{version}")
+    in_pyenv = sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+    return ([on_path] if on_path else []) + [str(path) for path in in_pyenv]
+
+
+@functools.cache
+def find_runtime_python() -> Path | None:
+    """An interpreter of Lambda's Python version (as `make test-py313` finds one: on PATH, then in pyenv), or None."""
+    probe = f"import sys; assert '%d.%d' % sys.version_info[:2] == {RUNTIME_PYTHON_VERSION!r}; print(sys.executable)"
+    for candidate in _runtime_python_candidates():
+        result = subprocess.run([candidate, "-c", probe], capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode == 0:
+            return Path(result.stdout.strip())
+    return None
+
+
+def runtime_python() -> Path:
+    """The interpreter that compiles what we ship; there is no fallback, as bytecode of another version is dead
+    weight and source alone costs every cold start its compilation."""
+    found = find_runtime_python()
+    if found is None:
+        version = RUNTIME_PYTHON_VERSION
+        raise BundlingError(
+            f"bundling compiles bytecode for Lambda's Python {version} and needs that interpreter: "
+            f"put a python{version} on PATH or install it with pyenv (`pyenv install {version}`)"
+        )
+    return found
+
+
+def bytecode_path(source: Path) -> Path:
+    """Where the runtime looks for a module's bytecode: __pycache__/<name>.cpython-313.pyc beside its source."""
+    return source.parent / "__pycache__" / f"{source.stem}.{RUNTIME_CACHE_TAG}.pyc"
+
+
+def compile_bytecode(root: Path) -> None:
+    """Compiles every .py under `root` into its __pycache__ with the runtime's Python, as unchecked-hash pyc that
+    name their source by its path under `root` (so the output does not depend on where it was built)."""
+    command = [str(runtime_python()), "-P", "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash"]
+    command += ["-s", str(root), str(root)]
+    # A fixed hash seed: set constants (`x in {"a", "b"}`) are marshalled in hash order.
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env={"PYTHONHASHSEED": "0"})  # noqa: S603
+    if result.returncode != 0:
+        raise BundlingError(f"compiling bytecode under {root} failed: {(result.stdout + result.stderr).strip()}")
+
+
+def _cached_bytecode(files: list[tuple[Path, Path]]) -> dict[Path, Path]:
+    """The bytecode of every .py (path in the package → cached pyc), from a cache keyed by path and content, so
+    shared/ is compiled once for all the functions and again only where it changed."""
+    cached = {
+        target: BYTECODE_CACHE_DIR / f"{_digest([(source, target)])}.pyc"
+        for source, target in files
+        if target.suffix == ".py"
+    }
+    missing = [(source, target) for source, target in files if target in cached and not cached[target].exists()]
+    if missing:
+        BYTECODE_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=BYTECODE_CACHE_DIR) as staging:
+            for source, target in missing:
+                (Path(staging) / target).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, Path(staging) / target)
+            compile_bytecode(Path(staging))
+            for _, target in missing:
+                os.replace(Path(staging) / bytecode_path(target), cached[target])
+    return cached
+
+
+def build_function_code(function_name: str, output_dir: Path) -> None:
+    """Lays out one function's package in `output_dir` as it ships: its files and their bytecode."""
+    handler = FUNCTIONS_DIR / function_name / "handler.py"
+    if not handler.exists():
+        raise BundlingError(f"catalog function {function_name!r} has no {handler.relative_to(PROJECT_ROOT)}")
+    files = function_code_files(function_name)
+    for source, target in files:
+        (output_dir / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, output_dir / target)
+    for target, bytecode in _cached_bytecode(files).items():
+        (output_dir / bytecode_path(target)).parent.mkdir(exist_ok=True)
+        shutil.copyfile(bytecode, output_dir / bytecode_path(target))
 
 
 @jsii.implements(ILocalBundling)
@@ -66,18 +158,13 @@ class _FunctionCodeBundler:
         self.function_name = function_name
 
     def try_bundle(self, output_dir: str, _options: Any) -> bool:
-        handler = FUNCTIONS_DIR / self.function_name / "handler.py"
-        if not handler.exists():
-            raise BundlingError(f"catalog function {self.function_name!r} has no {handler.relative_to(PROJECT_ROOT)}")
-        for source, target in function_code_files(self.function_name):
-            destination = Path(output_dir) / target
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination)
+        build_function_code(self.function_name, Path(output_dir))
         return True
 
 
 def function_code(function_name: str) -> lambda_.Code:
-    """functions/__init__.py + functions/<name>/ + shared/ (without shared/local/), hashed by content."""
+    """functions/__init__.py + functions/<name>/ + shared/ (without shared/local/) with their bytecode, hashed by
+    content."""
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
         asset_hash_type=AssetHashType.CUSTOM,
@@ -89,7 +176,7 @@ def function_code(function_name: str) -> lambda_.Code:
 
 
 def layer_requirements_hash() -> str:
-    return hashlib.sha256(LAYER_REQUIREMENTS.read_bytes()).hexdigest()[:16]
+    return hashlib.sha256(BYTECODE_SCHEME.encode() + LAYER_REQUIREMENTS.read_bytes()).hexdigest()[:16]
 
 
 def _uv() -> str:
@@ -100,11 +187,13 @@ def _uv() -> str:
 
 
 def build_dependency_layer() -> Path:
-    """Installs layers/requirements.txt for Lambda's Python 3.13 on x86_64 into layers/build/<hash>/python."""
+    """Installs layers/requirements.txt for Lambda's Python 3.13 on x86_64 into layers/build/<hash>/python, with
+    the bytecode of every module compiled by a Python 3.13."""
     build_dir = LAYER_BUILD_DIR / layer_requirements_hash()
     done_marker = build_dir / ".complete"
     if done_marker.exists():
         return build_dir
+    runtime_python()  # missing, it fails the build here rather than after the install
     shutil.rmtree(build_dir, ignore_errors=True)
     command = [
         _uv(),
@@ -128,6 +217,7 @@ def build_dependency_layer() -> Path:
         raise BundlingError(f"building the dependency layer failed: {result.stderr.strip().splitlines()[-1:]}")
     for cache in build_dir.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
+    compile_bytecode(build_dir / "python")
     done_marker.touch()
     return build_dir
 
@@ -140,7 +230,7 @@ class _DependencyLayerBundler:
 
 
 def dependency_layer_code() -> lambda_.Code:
-    """Our dependency layer, rebuilt only when layers/requirements.txt changes."""
+    """Our dependency layer, rebuilt only when layers/requirements.txt (or the bytecode's version) changes."""
     return lambda_.Code.from_asset(
         str(LAYERS_DIR),
         asset_hash_type=AssetHashType.CUSTOM,

@@ -1,0 +1,101 @@
+"""A function's bundle ships the bytecode Lambda's Python loads, so no cold start compiles our modules from source."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from infra import packaging
+from infra.packaging import (
+    RUNTIME_CACHE_TAG,
+    BundlingError,
+    build_function_code,
+    bytecode_path,
+    compile_bytecode,
+    find_runtime_python,
+)
+
+pytestmark = [
+    pytest.mark.infra,
+    pytest.mark.skipif(find_runtime_python() is None, reason="no Python 3.13 (Lambda's runtime) on PATH or in pyenv"),
+]
+
+# Run by the runtime's interpreter over a bundle: how each module's bytecode reads, and whether the import system
+# takes it (compiling from source is made to fail, so a pyc it rejected shows up as an error).
+_LOAD_EVERY_MODULE = """
+import importlib.machinery, importlib.util, json, pathlib, sys
+
+root = pathlib.Path(sys.argv[1])
+report = {}
+
+def refuse_to_compile(*_args, **_kwargs):
+    raise AssertionError("compiled from source")
+
+for source in sorted(root.rglob("*.py")):
+    name = ".".join(source.relative_to(root).with_suffix("").parts)
+    header = pathlib.Path(importlib.util.cache_from_source(str(source))).read_bytes()[:16]
+    loader = importlib.machinery.SourceFileLoader(name, str(source))
+    loader.source_to_code = refuse_to_compile
+    try:
+        loaded = "from bytecode" if loader.get_code(name).co_filename == str(source) else "with another file name"
+    except AssertionError as error:
+        loaded = str(error)
+    report[str(source.relative_to(root))] = {
+        "magic": header[:4] == importlib.util.MAGIC_NUMBER,
+        "flags": int.from_bytes(header[4:8], "little"),
+        "source_hash": header[8:16] == importlib.util.source_hash(source.read_bytes()),
+        "loaded": loaded,
+    }
+print(json.dumps(report))
+"""
+HASH_BASED_UNCHECKED = 0b01
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("authorizer-bundle")
+    build_function_code("authorizer", output)
+    return output
+
+
+def test_every_module_in_a_bundle_has_bytecode_for_the_runtimes_python(bundle: Path) -> None:
+    sources = sorted(bundle.rglob("*.py"))
+    without_bytecode = [str(source) for source in sources if not bytecode_path(source).is_file()]
+
+    assert len(sources) > 100
+    assert without_bytecode == []
+    assert all(path.name.endswith(f".{RUNTIME_CACHE_TAG}.pyc") for path in bundle.rglob("*.pyc"))
+
+
+def test_the_runtimes_python_loads_every_modules_bytecode_unchecked_without_compiling(bundle: Path) -> None:
+    python = find_runtime_python()
+    assert python is not None
+    result = subprocess.run(
+        [str(python), "-S", "-c", _LOAD_EVERY_MODULE, str(bundle)], capture_output=True, text=True, check=True
+    )
+    report = json.loads(result.stdout)
+
+    assert "functions/authorizer/handler.py" in report
+    as_shipped = {"magic": True, "flags": HASH_BASED_UNCHECKED, "source_hash": True, "loaded": "from bytecode"}
+    assert report == dict.fromkeys(report, as_shipped)
+
+
+def test_a_module_that_does_not_compile_fails_the_build_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("def broken(:\n")
+
+    with pytest.raises(BundlingError, match=r"broken\.py"):
+        compile_bytecode(tmp_path)
+
+
+def test_without_the_runtimes_python_compiling_fails_saying_what_it_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "module.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(packaging, "find_runtime_python", lambda: None)
+
+    with pytest.raises(BundlingError, match=r"needs that interpreter: put a python3\.13 on PATH"):
+        compile_bytecode(tmp_path)
+    assert not bytecode_path(tmp_path / "module.py").exists()
