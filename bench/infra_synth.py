@@ -12,7 +12,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from infra.packaging import build_dependency_layer, build_function_code
+from infra.bundles import build_dependency_layer, build_function_code
 from infra.platform_app import CDK_JSON
 from shared.catalog import CATALOG
 from shared.resources import PROJECT_ROOT

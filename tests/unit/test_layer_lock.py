@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 
+from infra.bundles import packages_provided_by_aws
 from shared.resources import PROJECT_ROOT
 
 
@@ -18,10 +19,7 @@ def _pinned_in_layer() -> set[str]:
 
 
 def _provided_by_runtime_or_powertools_layer() -> set[str]:
-    makefile = (PROJECT_ROOT / "Makefile").read_text()
-    match = re.search(r"^LAYER_PROVIDED := (.+)$", makefile, re.MULTILINE)
-    assert match, "Makefile names what the Lambda runtime and the Powertools layer provide"
-    return {_normalized(name) for name in match.group(1).split()}
+    return {_normalized(name) for name in packages_provided_by_aws()}
 
 
 def test_every_runtime_dependency_is_in_the_layer_or_provided() -> None:

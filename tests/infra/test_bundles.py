@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from infra import packaging
-from infra.packaging import (
+from infra import bundles
+from infra.bundles import (
     RUNTIME_CACHE_TAG,
     BundlingError,
     build_function_code,
@@ -94,7 +94,7 @@ def test_without_the_runtimes_python_compiling_fails_saying_what_it_needs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "module.py").write_text("VALUE = 1\n")
-    monkeypatch.setattr(packaging, "find_runtime_python", lambda: None)
+    monkeypatch.setattr(bundles, "find_runtime_python", lambda: None)
 
     with pytest.raises(BundlingError, match=r"needs that interpreter: put a python3\.13 on PATH"):
         compile_bytecode(tmp_path)
