@@ -90,4 +90,4 @@ layer-lock: | $(UV)
 		-o layers/requirements.txt
 
 clean:
-	rm -rf $(VENV) $(VENV313) $(TOOLS) cdk.out layers/build .forge
+	rm -rf $(VENV) $(VENV313) $(TOOLS) cdk.out layers/build .build .forge
