@@ -12,6 +12,7 @@ from infra import bundles
 from infra.bundles import (
     RUNTIME_CACHE_TAG,
     BundlingError,
+    build_dependency_layer,
     build_function_code,
     bytecode_path,
     compile_bytecode,
@@ -52,6 +53,7 @@ for source in sorted(root.rglob("*.py")):
 print(json.dumps(report))
 """
 HASH_BASED_UNCHECKED = 0b01
+AS_SHIPPED = {"magic": True, "flags": HASH_BASED_UNCHECKED, "source_hash": True, "loaded": "from bytecode"}
 
 
 @pytest.fixture(scope="module")
@@ -70,17 +72,43 @@ def test_every_module_in_a_bundle_has_bytecode_for_the_runtimes_python(bundle: P
     assert all(path.name.endswith(f".{RUNTIME_CACHE_TAG}.pyc") for path in bundle.rglob("*.pyc"))
 
 
-def test_the_runtimes_python_loads_every_modules_bytecode_unchecked_without_compiling(bundle: Path) -> None:
+def _bytecode_report(root: Path) -> dict[str, dict[str, object]]:
     python = find_runtime_python()
     assert python is not None
     result = subprocess.run(
-        [str(python), "-S", "-c", _LOAD_EVERY_MODULE, str(bundle)], capture_output=True, text=True, check=True
+        [str(python), "-S", "-c", _LOAD_EVERY_MODULE, str(root)], capture_output=True, text=True, check=True
     )
-    report = json.loads(result.stdout)
+    report: dict[str, dict[str, object]] = json.loads(result.stdout)
+    return report
+
+
+def test_the_runtimes_python_loads_every_modules_bytecode_unchecked_without_compiling(bundle: Path) -> None:
+    report = _bytecode_report(bundle)
 
     assert "functions/authorizer/handler.py" in report
-    as_shipped = {"magic": True, "flags": HASH_BASED_UNCHECKED, "source_hash": True, "loaded": "from bytecode"}
-    assert report == dict.fromkeys(report, as_shipped)
+    assert report == dict.fromkeys(report, AS_SHIPPED)
+
+
+def test_the_dependency_layer_ships_bytecode_for_the_runtimes_python_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands in for uv: installs one module, with bytecode of the development Python beside it.
+    fake_uv = tmp_path / "uv"
+    fake_uv.write_text(
+        "#!/bin/sh\n"
+        'while [ $# -gt 0 ]; do [ "$1" = --target ] && target=$2; shift; done\n'
+        'mkdir -p "$target/dependency/__pycache__"\n'
+        'echo "VALUE = 1" > "$target/dependency/__init__.py"\n'
+        'echo stale > "$target/dependency/__pycache__/__init__.cpython-311.pyc"\n'
+    )
+    fake_uv.chmod(0o755)
+    monkeypatch.setattr(bundles, "uv_executable", lambda: str(fake_uv))
+    monkeypatch.setattr(bundles, "LAYER_BUILD_DIR", tmp_path / "build")
+
+    layer = build_dependency_layer() / "python"
+
+    assert _bytecode_report(layer) == {"dependency/__init__.py": AS_SHIPPED}
+    assert [path.name for path in layer.rglob("*.pyc")] == [f"__init__.{RUNTIME_CACHE_TAG}.pyc"]
 
 
 def test_a_module_that_does_not_compile_fails_the_build_naming_it(tmp_path: Path) -> None:
