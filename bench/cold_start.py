@@ -188,11 +188,12 @@ class Layout:
         search_path += f"sys.path.append({str(self.provided)!r})\n"
         return [str(self.python), "-S", "-P", "-c", search_path + code]
 
-    def without_bytecode(self, directory: Path) -> Layout:
-        """The same layout with our package and layer as they shipped before: sources only."""
-        task, layer = directory / "task", directory / "layer"
+    def without_bytecode(self, task: Path, layer: Path) -> Layout:
+        """The same layout with our package and layer as they shipped before (sources only), copied to `task` and,
+        unless an earlier call did, to `layer`."""
         shutil.copytree(self.task, task, ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(self.layer, layer, ignore=shutil.ignore_patterns("__pycache__"))
+        if not layer.exists():
+            shutil.copytree(self.layer, layer, ignore=shutil.ignore_patterns("__pycache__"))
         return Layout(self.python, task, layer, self.provided)
 
 
@@ -250,13 +251,11 @@ def _files_under(*roots: Path) -> set[Path]:
     return {path for root in roots for path in root.rglob("*")}
 
 
-def _import_row(spec: FunctionSpec, layout: Layout, environment: dict[str, str]) -> str:
+def _import_row(spec: FunctionSpec, layout: Layout, environment: dict[str, str], work: Path) -> str:
     module = spec.handler_module
     shipped = _timed_in_child(layout, "", f"import {module}", environment, RUNS)
-    with tempfile.TemporaryDirectory() as directory:
-        before = _timed_in_child(
-            layout.without_bytecode(Path(directory)), "", f"import {module}", environment, RUNS_BEFORE
-        )
+    as_before = layout.without_bytecode(work / "before" / spec.name, work / "before" / "layer")
+    before = _timed_in_child(as_before, "", f"import {module}", environment, RUNS_BEFORE)
     kind = "http" if spec.is_http else "event"
     target = TARGET_SECONDS[kind]
     verdict = "ok" if shipped.wall <= target else "OVER TARGET"
@@ -280,17 +279,21 @@ def main() -> None:
         return
     version = subprocess.run([str(python), "-VV"], check=True, capture_output=True, text=True).stdout.split("\n")[0]
     print(f"interpreter: {python} ({version})")
+    with tempfile.TemporaryDirectory(prefix="cold-start-") as directory:
+        _report(python, Path(directory))
+
+
+def _report(python: Path, work: Path) -> None:
     layer, provided = build_dependency_layer() / "python", _provided_by_aws(python)
-    work = Path(tempfile.mkdtemp(prefix="cold-start-"))
     base = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "TZ": ":UTC", **local_environment("http://127.0.0.1:9")}
     issuer = LocalIssuer(work / "issuer")
     base["FORGE_AUTH_JWKS_URL"] = issuer.jwks_url
     base["BENCH_TOKEN"] = issuer.mint("platform-admin@bench", platform_admin=True)
     layouts: dict[str, Layout] = {}
     for spec in CATALOG:
-        build_function_code(spec.name, work / spec.name)
-        layouts[spec.name] = Layout(python, work / spec.name, layer, provided)
-    shipped_files = _files_under(work, layer, provided)
+        build_function_code(spec.name, work / "task" / spec.name)
+        layouts[spec.name] = Layout(python, work / "task" / spec.name, layer, provided)
+    shipped_files = _files_under(work / "task", layer, provided)
     load_before = os.getloadavg()[0]
     print(f"handler import per function from its bundle (medians of {RUNS}): as shipped (wall, CPU, modules the")
     print("import compiled from source), and from the same bundle and layer without their bytecode (as shipped before,")
@@ -298,14 +301,13 @@ def main() -> None:
     print(_row("function", "kind", "shipped", "CPU", "compiled", "before", "CPU", "target", "verdict"))
     for spec in CATALOG:
         layout = layouts[spec.name]
-        print(_import_row(spec, layout, _lambda_environment(base, spec.name, layout)), flush=True)
+        print(_import_row(spec, layout, _lambda_environment(base, spec.name, layout), work), flush=True)
     print("first invocation after the import, as shipped (in-process work only; no AWS calls are made):")
     for label, name, setup, timed in FIRST_INVOCATIONS:
         timing = _timed_in_child(layouts[name], setup, timed, _lambda_environment(base, name, layouts[name]), RUNS)
         compiled = f" ({timing.compiled} modules compiled from source)" if timing.compiled else ""
         print(f"  {label:<66}{timing.wall * 1000:>6.0f} ms{compiled}")
     load_after = os.getloadavg()[0]
-    written = sorted(str(path) for path in _files_under(work, layer, provided) - shipped_files)
+    written = sorted(str(path) for path in _files_under(work / "task", layer, provided) - shipped_files)
     print(f"files written into the layout during the runs: {len(written)} {written[:3] if written else ''}")
     print(f"load average: {load_before:.1f} before, {load_after:.1f} after (on a loaded machine trust the CPU column)")
-    shutil.rmtree(work)
