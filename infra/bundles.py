@@ -58,6 +58,7 @@ def function_code_files(function_name: str) -> list[tuple[Path, Path]]:
 
 
 def content_digest(files: list[tuple[Path, Path]]) -> str:
+    """The files' paths and contents under the bytecode scheme: a package's asset hash, a module's bytecode key."""
     digest = hashlib.sha256(BYTECODE_SCHEME.encode())
     for source, target in files:
         digest.update(str(target).encode())
