@@ -1,14 +1,14 @@
 """The request an `http_request` node makes: timeouts, a response size limit and a guard against SSRF.
 
-Every address a host resolves to must be public (no loopback, private, link-local — the instance metadata
-service —, multicast or reserved ranges) unless the tenant allows that host; the connection goes to the address
-that was checked, so a second DNS answer can't swap it. Redirects are returned, not followed.
+Every address a host resolves to must be public (no loopback, private, multicast or reserved ranges, nor an IPv6
+address carrying one: shared/ip_addresses.py) unless the tenant allows that host; link-local and metadata addresses
+are refused even then. The connection goes to the address that was checked, so a second DNS answer can't swap it.
+Redirects are returned, not followed.
 """
 
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import socket
 import ssl
@@ -19,6 +19,8 @@ from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.ip_addresses import canonical_host, is_metadata_address, is_metadata_host, is_public_address
 
 MAX_RESPONSE_BYTES = 250_000
 _READ_CHUNK = 65_536
@@ -103,19 +105,18 @@ def _resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback)
-
-
 def checked_address(host: str, port: int, policy: TenantHttpPolicy, resolve: Resolver = _resolve) -> str:
-    """The address to connect to; refuses a host any of whose addresses is not public, unless the tenant allows it."""
+    """The address to connect to; refuses a host any of whose addresses is not public, unless the tenant allows it.
+    Link-local and metadata hosts and addresses are refused whatever the tenant allows."""
+    if is_metadata_host(host):
+        raise HttpRequestBlocked(f"{host} is a cloud metadata host, which is never reachable")
     addresses = list(resolve(host, port))
     if not addresses:
         raise HttpConnectionError(f"{host} has no address")
-    if host.lower() not in policy.allowed_hosts:
+    metadata = [address for address in addresses if is_metadata_address(address)]
+    if metadata:
+        raise HttpRequestBlocked(f"{host} resolves to a link-local or metadata address ({metadata[0]})")
+    if canonical_host(host) not in policy.allowed_hosts:
         blocked = [address for address in addresses if not is_public_address(address)]
         if blocked:
             raise HttpRequestBlocked(
@@ -229,8 +230,10 @@ def load_tenant_http_policy(tenant_id: str) -> TenantHttpPolicy:
     tenant = TenantContext(tenant_id)
     item = TenantRecords(tenant).get(TENANT_RECORD_KEY)
     settings: dict[str, Any] = item.settings if item is not None else {}
-    hosts = settings.get("http_allowed_hosts", [])
+    hosts = settings.get("http_allowed_hosts") or []
+    if not isinstance(hosts, list):
+        hosts = []
     return TenantHttpPolicy(
-        allowed_hosts=frozenset(str(host).lower() for host in hosts if isinstance(host, str)),
+        allowed_hosts=frozenset(canonical_host(host) for host in hosts if isinstance(host, str)),
         credentials=lambda name: credential_headers(tenant, name),
     )
