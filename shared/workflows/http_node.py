@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.ip_addresses import canonical_host, is_metadata_address, is_metadata_host, is_public_address
+from shared.json_numbers import loads_finite
 
 MAX_RESPONSE_BYTES = 250_000
 _READ_CHUNK = 65_536
@@ -213,8 +214,8 @@ def _decode(content: bytes, content_type: str, response_format: str) -> Any:
     wants_json = response_format == "json" or (response_format == "auto" and "json" in content_type.lower())
     if wants_json and text:
         try:
-            return json.loads(text)
-        except json.JSONDecodeError:
+            return loads_finite(text)
+        except ValueError:
             if response_format == "json":
                 raise HttpConnectionError("the response is not JSON") from None
     return text

@@ -14,6 +14,7 @@ import pytest
 from shared.ip_addresses import is_public_address
 from shared.workflows.http_node import (
     CredentialNotFound,
+    HttpConnectionError,
     HttpNodeEvent,
     HttpRequestBlocked,
     HttpRequestTimeout,
@@ -35,6 +36,8 @@ class _Handler(BaseHTTPRequestHandler):
         status = 503 if self.path.startswith("/down") else 200
         size = 5000 if self.path.startswith("/big") else 0
         payload = json.dumps({"path": self.path, "key": self.headers.get("x-api-key"), "pad": "x" * size}).encode()
+        if self.path.startswith("/nan"):
+            payload = b'{"ratio": NaN, "big": 1e400}'
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))
@@ -148,3 +151,9 @@ def test_an_allowed_host_never_opens_link_local_or_metadata_addresses(host: str,
     policy = TenantHttpPolicy(allowed_hosts=frozenset({host}))
     with pytest.raises(HttpRequestBlocked):
         checked_address(host, 80, policy, lambda name, port: addresses)
+
+
+def test_a_json_response_with_numbers_json_does_not_have_is_text_or_an_error_never_null(server: str) -> None:
+    assert make_request(event(server + "/nan"), ALLOW_LOOPBACK)["body"] == '{"ratio": NaN, "big": 1e400}'
+    with pytest.raises(HttpConnectionError):
+        make_request(event(server + "/nan", response_format="json"), ALLOW_LOOPBACK)
