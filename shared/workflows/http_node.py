@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.header_rules import header_name_error, header_value_error
 from shared.ip_addresses import canonical_host, is_metadata_address, is_metadata_host, is_public_address
 from shared.json_numbers import loads_finite
 
@@ -33,6 +34,10 @@ class HttpNodeError(Exception):
 
 class HttpRequestBlocked(HttpNodeError):
     pass
+
+
+class HttpRequestInvalid(HttpNodeError):
+    """The request the node's parameters evaluated to can't be sent as is (a header with a line break, say)."""
 
 
 class HttpRequestTimeout(HttpNodeError):
@@ -154,6 +159,7 @@ def make_request(event: HttpNodeEvent, policy: TenantHttpPolicy, resolve: Resolv
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = checked_address(parts.hostname, port, policy, resolve)
     headers = _with_credential({"user-agent": "nexus-forge-http-node/1", **request.headers}, request, policy)
+    _check_headers(headers)
     body: bytes | None = None
     if request.body is not None:
         body = request.body.encode() if isinstance(request.body, str) else json.dumps(request.body).encode()
@@ -194,6 +200,13 @@ def _with_credential(headers: dict[str, str], request: HttpRequest, policy: Tena
         raise CredentialNotFound(f"the tenant has no credential named {request.credential!r}")
     replaced = {name.lower() for name in found}
     return {**{name: value for name, value in headers.items() if name.lower() not in replaced}, **found}
+
+
+def _check_headers(headers: dict[str, str]) -> None:
+    for name, value in headers.items():
+        reason = header_name_error(name) or header_value_error(name, value)
+        if reason is not None:
+            raise HttpRequestInvalid(reason)
 
 
 def _read_limited(response: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
