@@ -37,10 +37,10 @@ def read_api_key(key_id: str, tenant: CurrentTenant) -> ApiKey:
 
 
 @router.post("/{key_id}/rotate", response_model=ApiKeyWithSecret, summary="New secret; the old one stops at once")
-def post_rotate(key_id: str, tenant: CurrentTenant) -> ApiKeyWithSecret:
-    return rotate_api_key(tenant, key_id)
+def post_rotate(key_id: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> ApiKeyWithSecret:
+    return rotate_api_key(tenant, key_id, principal)
 
 
 @router.delete("/{key_id}", response_model=ApiKey, summary="Revoke an API key; it stops working at once")
-def delete_api_key(key_id: str, tenant: CurrentTenant) -> ApiKey:
-    return revoke_api_key(tenant, key_id)
+def delete_api_key(key_id: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> ApiKey:
+    return revoke_api_key(tenant, key_id, principal)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from shared.auth.dependencies import CurrentPrincipal
 from shared.http.audit_middleware import AUDIT_PLATFORM_STATE, AUDIT_TARGET_STATE, AUDIT_TENANT_STATE
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
+from shared.store.context import TENANT_ID_PATTERN
 from shared.tenancy.tenants import (
     Tenant,
     TenantCreate,
@@ -22,6 +25,8 @@ from shared.tenancy.tenants import (
 )
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+
+TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant's id")]
 
 
 @router.post("", status_code=201, response_model=Tenant, summary="Create a tenant and its first owner")
@@ -39,27 +44,27 @@ def get_tenants(limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None) -> 
 
 
 @router.get("/{tenant_id}", response_model=Tenant, summary="Read a tenant")
-def read_tenant(tenant_id: str) -> Tenant:
+def read_tenant(tenant_id: TenantId) -> Tenant:
     return get_tenant(tenant_id)
 
 
 @router.patch("/{tenant_id}", response_model=Tenant, summary="Update a tenant (tier and region: platform admins)")
-def patch_tenant(tenant_id: str, update: TenantUpdate, principal: CurrentPrincipal) -> Tenant:
+def patch_tenant(tenant_id: TenantId, update: TenantUpdate, principal: CurrentPrincipal) -> Tenant:
     return update_tenant(tenant_id, update, principal)
 
 
 @router.post("/{tenant_id}/suspend", response_model=Tenant, summary="Suspend a tenant: its callers get 403")
-def suspend_tenant(tenant_id: str) -> Tenant:
+def suspend_tenant(tenant_id: TenantId) -> Tenant:
     return set_tenant_status(tenant_id, TenantStatus.SUSPENDED)
 
 
 @router.post("/{tenant_id}/resume", response_model=Tenant, summary="Reactivate a suspended tenant")
-def resume_tenant(tenant_id: str) -> Tenant:
+def resume_tenant(tenant_id: TenantId) -> Tenant:
     return set_tenant_status(tenant_id, TenantStatus.ACTIVE)
 
 
 @router.delete("/{tenant_id}", response_model=Tenant, summary="Delete a tenant (soft: purge it later)")
-def delete_tenant(tenant_id: str) -> Tenant:
+def delete_tenant(tenant_id: TenantId) -> Tenant:
     return set_tenant_status(tenant_id, TenantStatus.DELETED)
 
 
@@ -74,7 +79,7 @@ def delete_tenant(tenant_id: str) -> Tenant:
         }
     },
 )
-def post_purge(tenant_id: str, request: Request) -> Response:
+def post_purge(tenant_id: TenantId, request: Request) -> Response:
     # Imported here: the purge reaches every store module and three AWS services the other routes never need.
     from shared.tenancy.purge import PurgeResult, purge_tenant
 

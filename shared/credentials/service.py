@@ -16,13 +16,13 @@ from pydantic import AfterValidator, BaseModel, Field, SecretStr, ValidatorFunct
 from pynamodb.exceptions import PutError
 
 from shared.credentials.secrets import seal_headers
+from shared.header_rules import HEADER_TOKEN, header_name_error, header_value_error
 from shared.problems import Conflict, NotFound
 from shared.store.credentials import CredentialItem, Credentials
 from shared.store.tenant_scoped import TenantContext
 
 # The `credential` parameter of an `http_request` node names credentials the same way.
 NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,128}$"
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
 # Set by the HTTP client from the request itself; a credential can't override them.
 _RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection", "te", "upgrade"})
 _MAX_VALUE_CHARS = 8_192
@@ -32,13 +32,16 @@ def _checked_value(value: SecretStr) -> SecretStr:
     text = value.get_secret_value()
     if not text or len(text) > _MAX_VALUE_CHARS:
         raise ValueError(f"must be 1 to {_MAX_VALUE_CHARS} characters")
-    if any(character in text for character in "\r\n\0"):
-        raise ValueError("must not contain line breaks or NUL")
+    if header_value_error("value", text) is not None:
+        raise ValueError("must not contain control characters (CR, LF, NUL or another) but a tab")
     return value
 
 
 def _checked_header_name(name: str) -> str:
-    if not _HEADER_NAME.match(name):
+    reason = header_name_error(name)
+    if reason is not None:
+        raise ValueError(reason)
+    if not HEADER_TOKEN.match(name):
         raise ValueError(f"{name!r} is not an HTTP header name")
     if name.lower() in _RESERVED_HEADERS:
         raise ValueError(f"{name!r} is set by the HTTP client, not by a credential")
@@ -63,7 +66,7 @@ class BasicAuth(BaseModel):
     """`Authorization: Basic <base64(username:password)>` (RFC 7617)."""
 
     kind: Literal["basic"]
-    username: str = Field(min_length=1, max_length=256, pattern=r"^[^:\r\n\x00]+$")
+    username: str = Field(min_length=1, max_length=256, pattern=r"^[^:\x00-\x1f\x7f]+$")
     password: SecretValue
 
     def headers(self) -> dict[str, str]:

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from pynamodb.expressions.condition import Condition
 
 from shared.aws.clients import stepfunctions_client
+from shared.executions.causes import public_cause
 from shared.executions.model import (
     Execution,
     ExecutionHistory,
@@ -48,7 +49,8 @@ def summary_of(item: ExecutionItem) -> ExecutionSummary:
         stopped_at=item.stopped_at,
         duration_ms=int(item.duration_ms) if item.duration_ms is not None else None,
         error=item.error,
-        cause=item.cause,
+        # Records made before causes were shaped at recording may still hold a trace.
+        cause=public_cause(item.cause),
         failed_node=item.failed_node,
         redrive_count=int(item.redrive_count or 0),
         revision=int(item.revision or 0),
@@ -146,7 +148,7 @@ def steps_of(events: list[dict[str, Any]]) -> list[ExecutionStep]:
         elif kind.endswith("Failed") and open_steps and not kind.startswith("Execution"):
             failure: dict[str, Any] = next((value for key, value in event.items() if key.endswith("EventDetails")), {})
             open_steps[-1].error = failure.get("error")
-            open_steps[-1].cause = failure.get("cause")
+            open_steps[-1].cause = public_cause(failure.get("cause"))
         elif kind.startswith("Execution") and kind != "ExecutionStarted":
             for step in open_steps:
                 step.status = StepStatus.FAILED

@@ -21,6 +21,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from shared.aws.clients import stepfunctions_client
+from shared.executions.causes import public_cause
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import RECORD_INLINE_LIMIT, payload_key, store_payload
 from shared.executions.queries import failed_node
@@ -117,9 +118,11 @@ def _ending_actions(
             store_payload(key, output_text.encode())
             actions.append(ExecutionItem.output_ref.set(key))
     if status in ENDED_BADLY:
-        for attribute, field in ((ExecutionItem.error, "error"), (ExecutionItem.cause, "cause")):
-            if detail.get(field):
-                actions.append(attribute.set(str(detail[field])[:32_768]))
+        if detail.get("error"):
+            actions.append(ExecutionItem.error.set(str(detail["error"])[:32_768]))
+        cause = public_cause(str(detail["cause"])) if detail.get("cause") else None
+        if cause:
+            actions.append(ExecutionItem.cause.set(cause[:32_768]))
         node = _failed_node(str(detail.get("executionArn", ""))) if history else None
         if node:
             actions.append(ExecutionItem.failed_node.set(node))

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.problem_handlers import problem_body
+from shared.json_numbers import non_json_numbers
 from shared.problems import PROBLEM_CONTENT_TYPE, problem_type
 
 logger = logging.getLogger("nexus_forge.http")
@@ -57,6 +58,7 @@ class _GuardedExchange:
         self.response_started = False
         self.body_too_large = False
         self.received = 0
+        self._replayed_body: list[Message] = []
 
     async def run(self) -> None:
         rejection = self._reject_before_reading()
@@ -64,6 +66,11 @@ class _GuardedExchange:
             await self._send_problem(rejection)
             return
         try:
+            if self._carries_json_body():
+                rejection = await self._check_json_numbers()
+                if rejection is not None:
+                    await self._send_problem(rejection)
+                    return
             await self.app(self.scope, self.receive, self.send_unless_too_large)
         except _BodyTooLarge:
             if not self.response_started:
@@ -75,6 +82,8 @@ class _GuardedExchange:
             await self._send_problem(_INTERNAL_ERROR)
 
     async def receive(self) -> Message:
+        if self._replayed_body:
+            return self._replayed_body.pop()
         message = await self._receive()
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
@@ -96,6 +105,36 @@ class _GuardedExchange:
             correlation = (CORRELATION_HEADER.encode(), self.correlation_id.encode())
             message["headers"] = [*message.get("headers", []), correlation]
         await self._send(message)
+
+    def _carries_json_body(self) -> bool:
+        return self.scope["method"] in _BODY_METHODS and _is_json_media_type(self.headers.get("content-type", ""))
+
+    async def _check_json_numbers(self) -> dict[str, Any] | None:
+        """Reads the whole body (within the limit) and refuses numbers JSON does not have; the route then reads the
+        same body from this exchange."""
+        chunks: list[bytes] = []
+        while True:
+            message = await self.receive()
+            if message["type"] != "http.request":
+                self._replayed_body.append(message)
+                return None
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        self._replayed_body.append({"type": "http.request", "body": body, "more_body": False})
+        invalid = non_json_numbers(body)
+        if not invalid:
+            return None
+        return {
+            "type": problem_type("validation-error"),
+            "title": "The request is not valid",
+            "status": 422,
+            "detail": "JSON has no NaN, Infinity or numbers beyond a double's range; send a finite number or a string",
+            "invalid-params": [
+                {"name": pointer, "reason": f"{literal} is not a JSON number"} for pointer, literal in invalid
+            ],
+        }
 
     def _reject_before_reading(self) -> dict[str, Any] | None:
         declared_length = self.headers.get("content-length")

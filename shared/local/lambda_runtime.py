@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ from botocore.response import StreamingBody
 from shared.catalog import CATALOG, FunctionSpec, function_physical_name
 
 _INVOKE_PATH_PREFIX = "/2015-03-31/functions/"
+logger = logging.getLogger("nexus_forge.local.lambda")
 
 
 @dataclass
@@ -112,12 +113,14 @@ class LocalLambdaRuntime:
     def _run(handler: Callable[[Any, Any], Any], event: Any, context: LocalLambdaContext) -> tuple[bytes, str | None]:
         try:
             return json.dumps(handler(event, context)).encode(), None
-        except Exception as error:  # noqa: BLE001 - reported to the caller as Lambda reports an unhandled error
+        except Exception as error:
+            # The trace goes to the log only: Step Functions makes the error payload the task's cause, which
+            # tenants read (shared/executions/causes.py).
+            logger.exception("%s failed", context.function_name, extra={"correlation_id": context.aws_request_id})
             report = {
                 "errorMessage": str(error),
                 "errorType": type(error).__name__,
                 "requestId": context.aws_request_id,
-                "stackTrace": traceback.format_exception(error),
             }
             return json.dumps(report).encode(), "Unhandled"
 

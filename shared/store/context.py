@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TENANT_ID_PATTERN = re.compile(r"^[a-z0-9]{8,40}$")
+TENANT_ID_PATTERN = r"^[a-z0-9]{8,40}$"
+_TENANT_ID_PATTERN = re.compile(TENANT_ID_PATTERN)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 

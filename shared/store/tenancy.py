@@ -197,7 +197,8 @@ def list_tenant_records(
     limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
 ) -> tuple[list[TenantItem], str | None]:
     """Every tenant, oldest first: the platform admin's view, through the `tenants_by_creation` index."""
-    last_key = decode_cursor(_TENANTS_LIST_SCOPE, cursor) if cursor else None
+    index_key = {"pk": None, "sk": None, "gsi1pk": TENANTS_INDEX_PARTITION, "gsi1sk": None}
+    last_key = decode_cursor(_TENANTS_LIST_SCOPE, cursor, index_key) if cursor else None
     results = TenantItem.tenants_by_creation.query(
         TENANTS_INDEX_PARTITION, limit=max(1, min(limit, MAX_PAGE_SIZE)), last_evaluated_key=last_key
     )

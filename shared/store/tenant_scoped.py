@@ -140,7 +140,7 @@ class TenantScopedRepository(Generic[ItemT]):
         filters: Condition | None = None,
     ) -> Page[ItemT]:
         """One page of this partition; `filters` are applied by DynamoDB after the key condition."""
-        last_key = decode_cursor(self.partition, cursor) if cursor else None
+        last_key = decode_cursor(self.partition, cursor, {"pk": self.partition, "sk": None}) if cursor else None
         with signed_for(self.connections):
             results = self.model.query(
                 self.partition,

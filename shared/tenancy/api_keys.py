@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from shared.auth.api_key_secrets import api_key_prefix, hash_secret, new_key_id, new_secret
-from shared.auth.errors import Forbidden
 from shared.auth.principal import Principal, Role
+from shared.auth.role_ceiling import require_within_caller_role
 from shared.problems import BadRequest, Conflict, NotFound
 from shared.store.tenancy import ApiKeyItem, ApiKeys
 from shared.store.tenant_scoped import TenantContext
@@ -68,8 +68,7 @@ def _key(tenant: TenantContext, key_id: str) -> ApiKeyItem:
 
 
 def create_api_key(tenant: TenantContext, request: ApiKeyCreate, principal: Principal) -> ApiKeyWithSecret:
-    if principal.role is None or not principal.role.at_least(request.role):
-        raise Forbidden(f"A {principal.role} cannot create a key with the {request.role} role")
+    require_within_caller_role(principal, request.role, "create an API key")
     now = datetime.now(UTC)
     expires_at = request.expires_at.astimezone(UTC) if request.expires_at else None
     if expires_at is not None and expires_at <= now:
@@ -99,9 +98,10 @@ def list_api_keys(tenant: TenantContext, *, limit: int, cursor: str | None) -> A
     return ApiKeyPage(items=[_to_model(tenant, item) for item in page.items], next_cursor=page.next_cursor)
 
 
-def rotate_api_key(tenant: TenantContext, key_id: str) -> ApiKeyWithSecret:
+def rotate_api_key(tenant: TenantContext, key_id: str, principal: Principal) -> ApiKeyWithSecret:
     """A new secret for the same key; the old secret stops working on the next request."""
     item = _key(tenant, key_id)
+    require_within_caller_role(principal, Role(item.role), "rotate an API key")
     if item.revoked_at is not None:
         raise Conflict("The key is revoked")
     secret = new_secret()
@@ -111,8 +111,9 @@ def rotate_api_key(tenant: TenantContext, key_id: str) -> ApiKeyWithSecret:
     return _with_secret(tenant, item, secret)
 
 
-def revoke_api_key(tenant: TenantContext, key_id: str) -> ApiKey:
+def revoke_api_key(tenant: TenantContext, key_id: str, principal: Principal) -> ApiKey:
     item = _key(tenant, key_id)
+    require_within_caller_role(principal, Role(item.role), "revoke an API key")
     if item.revoked_at is None:
         item.revoked_at = datetime.now(UTC)
         ApiKeys(tenant).save(item)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 from pynamodb.exceptions import PutError
 
-from shared.auth.errors import Forbidden
 from shared.auth.principal import Principal, Role
+from shared.auth.role_ceiling import require_within_caller_role
 from shared.problems import Conflict, NotFound
 from shared.store.tenancy import MemberItem, Members
 from shared.store.tenant_scoped import TenantContext
@@ -47,11 +47,6 @@ def _to_model(item: MemberItem) -> Member:
     )
 
 
-def _require_grantable(principal: Principal, role: Role) -> None:
-    if principal.role is None or not principal.role.at_least(role):
-        raise Forbidden(f"A {principal.role} cannot grant the {role} role")
-
-
 def _member(tenant: TenantContext, subject: str) -> MemberItem:
     item = Members(tenant).get(subject, consistent=True)
     if item is None:
@@ -60,7 +55,7 @@ def _member(tenant: TenantContext, subject: str) -> MemberItem:
 
 
 def add_member(tenant: TenantContext, request: MemberCreate, principal: Principal) -> Member:
-    _require_grantable(principal, request.role)
+    require_within_caller_role(principal, request.role, "add a member")
     now = datetime.now(UTC)
     members = Members(tenant)
     item = members.new(
@@ -97,8 +92,8 @@ def _keep_an_owner(tenant: TenantContext, item: MemberItem) -> None:
 
 def change_member_role(tenant: TenantContext, subject: str, update: MemberUpdate, principal: Principal) -> Member:
     item = _member(tenant, subject)
-    _require_grantable(principal, Role(item.role))
-    _require_grantable(principal, update.role)
+    require_within_caller_role(principal, Role(item.role), "change the role of a member")
+    require_within_caller_role(principal, update.role, "make a member")
     if update.role != Role.OWNER:
         _keep_an_owner(tenant, item)
     item.role = update.role.value
@@ -109,6 +104,6 @@ def change_member_role(tenant: TenantContext, subject: str, update: MemberUpdate
 
 def remove_member(tenant: TenantContext, subject: str, principal: Principal) -> None:
     item = _member(tenant, subject)
-    _require_grantable(principal, Role(item.role))
+    require_within_caller_role(principal, Role(item.role), "remove a member")
     _keep_an_owner(tenant, item)
     Members(tenant).delete(item)

@@ -29,6 +29,7 @@ from shared.store.tenancy import (
 from shared.store.tenant_scoped import TenantContext
 from shared.tenancy.gateway_keys import delete_tenant_key, enable_tenant_key, move_tenant_key, provision_tenant_key
 from shared.tenancy.rate_limit import new_bucket, rescale_bucket, set_bucket_status
+from shared.tenancy.tenant_settings import TenantSettings
 from shared.tenancy.tiers import Deployment, Tier, tier_limits
 
 PURGE_GRACE = timedelta(days=30)
@@ -56,13 +57,13 @@ class TenantCreate(BaseModel):
     display_name: str = Field(min_length=1, max_length=128)
     tier: Tier = Tier.BASIC
     home_region: str = Field(default="us-east-1", pattern=REGION_PATTERN)
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: TenantSettings = Field(default_factory=TenantSettings)
     owner: TenantOwner
 
 
 class TenantUpdate(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=128)
-    settings: dict[str, Any] | None = None
+    settings: TenantSettings | None = None
     tier: Tier | None = Field(default=None, description="Platform admins only")
     home_region: str | None = Field(default=None, pattern=REGION_PATTERN, description="Platform admins only")
 
@@ -122,7 +123,7 @@ def create_tenant(request: TenantCreate) -> Tenant:
         tier=request.tier.value,
         home_region=request.home_region,
         status=TenantStatus.ACTIVE.value,
-        settings=request.settings,
+        settings=request.settings.stored(),
         created_at=now,
         updated_at=now,
         gsi1sk=f"{now.isoformat()}#{tenant.tenant_id}",
@@ -173,7 +174,7 @@ def update_tenant(tenant_id: str, update: TenantUpdate, principal: Principal) ->
         if update.display_name is not None:
             item.display_name = update.display_name
         if update.settings is not None:
-            item.settings = update.settings
+            item.settings = update.settings.stored()
         if update.home_region is not None:
             item.home_region = update.home_region
         item.updated_at = datetime.now(UTC)

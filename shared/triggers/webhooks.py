@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from shared.executions.queries import execution_of, find_execution
 from shared.executions.start import StartRequest, start_or_replay
 from shared.executions.statuses import ENDED, ExecutionStatus, Trigger
-from shared.problems import NotFound, ProblemError
+from shared.problems import InvalidParam, NotFound, ProblemError, ValidationFailed
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import Page, TenantContext
 from shared.store.triggers import HookItem, Hooks
@@ -36,6 +36,11 @@ from shared.triggers.webhook_signatures import (
 )
 
 _HOOK_ID = re.compile(r"^wh_(?P<tenant>[a-z0-9]{8,40})_[0-9a-f]{20}$")
+# A delivery id becomes part of the start's idempotency key, a DynamoDB sort key (at most 1 KB); senders use short
+# ids (`msg_<ksuid>`, GitHub's GUIDs).
+MAX_DELIVERY_ID_CHARS = 256
+_DELIVERY_ID = re.compile(rf"^[\x21-\x7e]{{1,{MAX_DELIVERY_ID_CHARS}}}$")
+_DELIVERY_ID_HEADERS = ("webhook-id", "x-github-delivery")
 # Sync mode polls the execution's record: soon at first (most runs are short), then less often, each read costing.
 _SYNC_POLL_FIRST_SECONDS = 0.05
 _SYNC_POLL_GROWTH = 1.5
@@ -195,6 +200,7 @@ def receive_delivery(
     moment = time.time() if now is None else now
     active = [decrypt_secret(entry["ciphertext"], tenant.tenant_id, hook_id) for entry in _active_entries(hook, moment)]
     lowered = {name.lower(): value for name, value in headers.items()}
+    _check_delivery_ids(lowered)
     if hook.scheme == HookScheme.GITHUB.value:
         verify_github_webhook(active, lowered, body)
         delivery_id = lowered.get("x-github-delivery", "")
@@ -214,6 +220,17 @@ def receive_delivery(
         now=datetime.fromtimestamp(moment, UTC),
     )
     return hook, item, started
+
+
+def _check_delivery_ids(headers: Mapping[str, str]) -> None:
+    """A delivery id that could not be stored is a 422 naming its header, before anything is written."""
+    invalid = [
+        InvalidParam(name=f"/header/{name}", reason=f"must be 1 to {MAX_DELIVERY_ID_CHARS} visible ASCII characters")
+        for name in _DELIVERY_ID_HEADERS
+        if headers.get(name) and not _DELIVERY_ID.match(headers[name])
+    ]
+    if invalid:
+        raise ValidationFailed(invalid)
 
 
 def _body_value(body: bytes) -> Any:

@@ -14,15 +14,16 @@ delete it. Deleting a workflow deletes all of its schedules (delete_workflow_sch
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from itertools import islice
-from typing import Any
+from typing import Annotated, Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from shared.aws.clients import scheduler_client
 from shared.catalog import dead_letter_queue_name, function_physical_name
@@ -54,6 +55,20 @@ class ScheduleManager(StrEnum):
     WORKFLOW = "workflow"
 
 
+# Kept in the schedule's record, one DynamoDB item (at most 400 KB), and handed to every slot's execution.
+MAX_SCHEDULE_INPUT_BYTES = 65_536
+
+
+def _bounded_input(value: Any) -> Any:
+    size = len(json.dumps(value, separators=(",", ":")).encode())
+    if size > MAX_SCHEDULE_INPUT_BYTES:
+        raise ValueError(f"the input takes {size} bytes as JSON; a schedule keeps at most {MAX_SCHEDULE_INPUT_BYTES}")
+    return value
+
+
+ScheduleInput = Annotated[Any, AfterValidator(_bounded_input)]
+
+
 class ScheduleCreate(BaseModel):
     workflow_id: str = Field(min_length=1, max_length=64, description="Runs its live version at each slot")
     name: str = Field(min_length=1, max_length=200)
@@ -66,7 +81,7 @@ class ScheduleCreate(BaseModel):
     start_date: datetime | None = Field(default=None, description="No slot before it (with a UTC offset)")
     end_date: datetime | None = Field(default=None, description="No slot after it (with a UTC offset)")
     enabled: bool = True
-    input: Any = Field(
+    input: ScheduleInput = Field(
         default_factory=dict,
         description="Each execution's input is {input: this, schedule: {schedule_id, scheduled_time}}",
     )
@@ -96,7 +111,7 @@ class ScheduleUpdate(BaseModel):
     start_date: datetime | None = None
     end_date: datetime | None = None
     enabled: bool | None = None
-    input: Any = None
+    input: ScheduleInput = None
 
     @field_validator("expression")
     @classmethod

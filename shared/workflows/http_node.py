@@ -1,14 +1,14 @@
 """The request an `http_request` node makes: timeouts, a response size limit and a guard against SSRF.
 
-Every address a host resolves to must be public (no loopback, private, link-local — the instance metadata
-service —, multicast or reserved ranges) unless the tenant allows that host; the connection goes to the address
-that was checked, so a second DNS answer can't swap it. Redirects are returned, not followed.
+Every address a host resolves to must be public (no loopback, private, multicast or reserved ranges, nor an IPv6
+address carrying one: shared/ip_addresses.py) unless the tenant allows that host; link-local and metadata addresses
+are refused even then. The connection goes to the address that was checked, so a second DNS answer can't swap it.
+Redirects are returned, not followed.
 """
 
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import socket
 import ssl
@@ -20,6 +20,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.header_rules import header_name_error, header_value_error
+from shared.ip_addresses import canonical_host, is_metadata_address, is_metadata_host, is_public_address
+from shared.json_numbers import loads_finite
+
 MAX_RESPONSE_BYTES = 250_000
 _READ_CHUNK = 65_536
 
@@ -30,6 +34,10 @@ class HttpNodeError(Exception):
 
 class HttpRequestBlocked(HttpNodeError):
     pass
+
+
+class HttpRequestInvalid(HttpNodeError):
+    """The request the node's parameters evaluated to can't be sent as is (a header with a line break, say)."""
 
 
 class HttpRequestTimeout(HttpNodeError):
@@ -103,19 +111,18 @@ def _resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback)
-
-
 def checked_address(host: str, port: int, policy: TenantHttpPolicy, resolve: Resolver = _resolve) -> str:
-    """The address to connect to; refuses a host any of whose addresses is not public, unless the tenant allows it."""
+    """The address to connect to; refuses a host any of whose addresses is not public, unless the tenant allows it.
+    Link-local and metadata hosts and addresses are refused whatever the tenant allows."""
+    if is_metadata_host(host):
+        raise HttpRequestBlocked(f"{host} is a cloud metadata host, which is never reachable")
     addresses = list(resolve(host, port))
     if not addresses:
         raise HttpConnectionError(f"{host} has no address")
-    if host.lower() not in policy.allowed_hosts:
+    metadata = [address for address in addresses if is_metadata_address(address)]
+    if metadata:
+        raise HttpRequestBlocked(f"{host} resolves to a link-local or metadata address ({metadata[0]})")
+    if canonical_host(host) not in policy.allowed_hosts:
         blocked = [address for address in addresses if not is_public_address(address)]
         if blocked:
             raise HttpRequestBlocked(
@@ -152,6 +159,7 @@ def make_request(event: HttpNodeEvent, policy: TenantHttpPolicy, resolve: Resolv
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = checked_address(parts.hostname, port, policy, resolve)
     headers = _with_credential({"user-agent": "nexus-forge-http-node/1", **request.headers}, request, policy)
+    _check_headers(headers)
     body: bytes | None = None
     if request.body is not None:
         body = request.body.encode() if isinstance(request.body, str) else json.dumps(request.body).encode()
@@ -194,6 +202,13 @@ def _with_credential(headers: dict[str, str], request: HttpRequest, policy: Tena
     return {**{name: value for name, value in headers.items() if name.lower() not in replaced}, **found}
 
 
+def _check_headers(headers: dict[str, str]) -> None:
+    for name, value in headers.items():
+        reason = header_name_error(name) or header_value_error(name, value)
+        if reason is not None:
+            raise HttpRequestInvalid(reason)
+
+
 def _read_limited(response: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -212,8 +227,8 @@ def _decode(content: bytes, content_type: str, response_format: str) -> Any:
     wants_json = response_format == "json" or (response_format == "auto" and "json" in content_type.lower())
     if wants_json and text:
         try:
-            return json.loads(text)
-        except json.JSONDecodeError:
+            return loads_finite(text)
+        except ValueError:
             if response_format == "json":
                 raise HttpConnectionError("the response is not JSON") from None
     return text
@@ -229,8 +244,10 @@ def load_tenant_http_policy(tenant_id: str) -> TenantHttpPolicy:
     tenant = TenantContext(tenant_id)
     item = TenantRecords(tenant).get(TENANT_RECORD_KEY)
     settings: dict[str, Any] = item.settings if item is not None else {}
-    hosts = settings.get("http_allowed_hosts", [])
+    hosts = settings.get("http_allowed_hosts") or []
+    if not isinstance(hosts, list):
+        hosts = []
     return TenantHttpPolicy(
-        allowed_hosts=frozenset(str(host).lower() for host in hosts if isinstance(host, str)),
+        allowed_hosts=frozenset(canonical_host(host) for host in hosts if isinstance(host, str)),
         credentials=lambda name: credential_headers(tenant, name),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -91,3 +92,13 @@ def test_the_handler_sees_a_lambda_like_context(emulated_aws: LocalLambdaRuntime
     body = json.loads(response["Payload"].read())
     assert body["function_name"] == "nexus-forge-local-smoke-echo"
     assert len(body["request_id"]) == 36
+
+
+def test_a_handler_error_leaves_its_trace_in_the_log_not_in_the_cause(emulated_aws: LocalLambdaRuntime, caplog) -> None:
+    with caplog.at_level(logging.ERROR, logger="nexus_forge.local.lambda"):
+        described = _run_state_machine(_invoke_task("nexus-forge-local-smoke-echo"), {"name": ""})
+    cause = json.loads(described["cause"])
+    assert cause["errorType"] == "ValidationError" and "name" in cause["errorMessage"]
+    assert not [mark for mark in ("stackTrace", "/shared/", "/functions/") if mark in described["cause"]]
+    (logged,) = [record for record in caplog.records if record.name == "nexus_forge.local.lambda"]
+    assert logged.exc_info is not None and logged.correlation_id == cause["requestId"]

@@ -26,6 +26,11 @@ def create_thing(thing: Thing) -> Thing:
     return thing
 
 
+@router.put("/v1/echo")
+def echo(document: dict[str, Any]) -> dict[str, Any]:
+    return document
+
+
 @router.get("/v1/crash")
 def crash() -> None:
     raise RuntimeError("secret internals: password=hunter2")
@@ -110,3 +115,26 @@ def test_a_crash_is_a_500_problem_with_a_correlation_id_and_no_internals(client:
 def test_domain_errors_map_to_their_problem_type(client: TestClient) -> None:
     body = assert_problem(client.get("/v1/conflict"), 409, "conflict")
     assert body["detail"] == "The thing is already there"
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        (b'{"ratio": NaN}', "/body/ratio"),
+        (b'{"ratio": 1, "extra": [1, Infinity]}', "/body/extra/1"),
+        (b'{"ratio": -Infinity}', "/body/ratio"),
+        (b'{"ratio": 1e400}', "/body/ratio"),
+        (b'{"ratio": 1, "nested": {"deep": -1E999}}', "/body/nested/deep"),
+    ],
+)
+def test_numbers_json_does_not_have_are_a_422_naming_the_field(client: TestClient, body: bytes, pointer: str) -> None:
+    response = client.put("/v1/echo", content=body, headers={"content-type": "application/json"})
+    problem = assert_problem(response, 422, "validation-error")
+    assert [param["name"] for param in problem["invalid-params"]] == [pointer]
+
+
+def test_finite_numbers_and_lookalike_strings_pass(client: TestClient) -> None:
+    body = b'{"name": "NaN Infinity 1e400", "ratio": 1.5e300, "tiny": 1e-400}'
+    response = client.put("/v1/echo", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"name": "NaN Infinity 1e400", "ratio": 1.5e300, "tiny": 0.0}

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from shared.header_rules import header_name_error, header_value_error, normalised_header_name
 from shared.workflows.nodes.base import NodeParams, NodeType, States, Wiring, expression, template_expression
 
 # Headers that carry secrets: they must come from a credential reference, never sit in the definition.
@@ -31,9 +32,20 @@ class HttpRequestParams(NodeParams):
 
     @model_validator(mode="after")
     def _no_inline_secrets(self) -> HttpRequestParams:
-        inlined = sorted(name for name in self.headers if name.lower() in SECRET_HEADERS)
+        inlined = sorted(repr(name) for name in self.headers if normalised_header_name(name) in SECRET_HEADERS)
         if inlined:
             raise ValueError(f"header(s) {', '.join(inlined)} carry secrets: name a `credential` instead")
+        malformed = [
+            reason
+            for name, value in self.headers.items()
+            for reason in (
+                header_name_error(name),
+                None if template_expression(value) is not None else header_value_error(name, value),
+            )
+            if reason is not None
+        ]
+        if malformed:
+            raise ValueError("; ".join(malformed))
         if template_expression(self.url) is None and not self.url.lower().startswith(("http://", "https://")):
             raise ValueError("url must start with http:// or https:// (or be a `{% … %}` expression)")
         return self

@@ -149,6 +149,7 @@ def in_an_hour() -> str:
             {"expression": "rate(1 hour)", "start_date": "2030-01-02T00:00:00Z", "end_date": "2030-01-01T00:00:00Z"},
             "end_date",
         ),
+        ({"expression": "rate(1 hour)", "input": {"blob": "x" * 500_000}}, "input"),
     ],
 )
 def test_a_schedule_scheduler_would_refuse_is_a_422_naming_the_field(api, world, workflow_id, fields, field) -> None:
@@ -168,6 +169,7 @@ def test_a_schedule_scheduler_would_refuse_is_a_422_naming_the_field(api, world,
         ({"name": None}, "name"),
         ({"expression": None}, "expression"),
         ({"end_date": "2020-01-01T00:00:00Z"}, "end_date"),
+        ({"input": {"blob": "x" * 500_000}}, "input"),
     ],
 )
 def test_an_update_scheduler_would_refuse_is_a_422_and_changes_nothing(api, world, workflow_id, patch, field) -> None:

@@ -81,3 +81,19 @@ def test_a_failed_workflow_starts_its_error_workflow_with_the_failure_once(api, 
     assert len(runs) == 1 and runs[0]["source"] == failed["execution_id"] and runs[0]["workflow_id"] == on_error
     detail = api.get(f"/v1/executions/{runs[0]['execution_id']}", headers=alpha.headers[Role.VIEWER]).json()
     assert detail["input"]["error"] == "Boom" and detail["output"] == {"alert": "explode"}
+
+
+def test_a_node_function_error_reaches_tenants_as_its_type_and_message_only(api, alpha, status_watcher) -> None:
+    call = {"id": "call", "type": "http_request", "params": {"url": "http://169.254.169.254/latest/meta-data/"}}
+    start = {"id": "start", "type": "manual"}
+    document = {"name": "metadata", "nodes": [start, call], "edges": [{"from": "start", "to": "call"}]}
+    workflow = create_and_publish(api, alpha.headers[Role.OWNER], document)
+
+    ended = run_to_end(api, alpha, workflow, {})
+    history = api.get(f"/v1/executions/{ended['execution_id']}/history", headers=alpha.headers[Role.VIEWER])
+
+    assert (ended["status"], ended["error"], ended["failed_node"]) == ("FAILED", "HttpRequestBlocked", "call")
+    cause = json.loads(ended["cause"])
+    assert set(cause) == {"errorType", "errorMessage", "requestId"} and "metadata" in cause["errorMessage"]
+    for text in (json.dumps(ended), history.text):
+        assert not [mark for mark in ("stackTrace", "Traceback", "/shared/", "/functions/") if mark in text]

@@ -210,3 +210,26 @@ def test_each_delivery_id_starts_exactly_one_execution_under_concurrency(
     started = executions(api, world)
     assert len(started) == len(unique)
     assert {e["execution_id"] for e in started} == {next(iter(ids)) for ids in by_id.values()}
+
+
+@pytest.mark.parametrize(
+    ("header", "delivery_id"),
+    [("webhook-id", "m" * 5000), ("webhook-id", "msg with spaces"), ("x-github-delivery", "d" * 2000)],
+)
+def test_a_signed_delivery_with_an_id_that_cannot_be_kept_is_a_422_naming_the_header(
+    api, alpha, header: str, delivery_id: str
+) -> None:
+    scheme = "github" if header == "x-github-delivery" else "standard"
+    hook = make_hook(api, alpha, scheme=scheme)
+    body = b'{"order": 7}'
+    if scheme == "github":
+        headers = {"content-type": "application/json", "x-hub-signature-256": sign_github_webhook(hook["secret"], body)}
+        headers[header] = delivery_id
+    else:
+        headers = signed_headers(hook["secret"], body, message_id=delivery_id)
+
+    refused = api.post(hook["url"], content=body, headers=headers)
+
+    assert refused.status_code == 422, refused.text
+    assert [param["name"] for param in refused.json()["invalid-params"]] == [f"/header/{header}"]
+    assert executions(api, alpha) == []

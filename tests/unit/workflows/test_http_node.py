@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from shared.ip_addresses import is_public_address
 from shared.workflows.http_node import (
     CredentialNotFound,
+    HttpConnectionError,
     HttpNodeEvent,
     HttpRequestBlocked,
     HttpRequestTimeout,
@@ -20,7 +22,6 @@ from shared.workflows.http_node import (
     HttpStatusError,
     TenantHttpPolicy,
     checked_address,
-    is_public_address,
     make_request,
 )
 
@@ -35,6 +36,8 @@ class _Handler(BaseHTTPRequestHandler):
         status = 503 if self.path.startswith("/down") else 200
         size = 5000 if self.path.startswith("/big") else 0
         payload = json.dumps({"path": self.path, "key": self.headers.get("x-api-key"), "pad": "x" * size}).encode()
+        if self.path.startswith("/nan"):
+            payload = b'{"ratio": NaN, "big": 1e400}'
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))
@@ -73,11 +76,11 @@ def test_an_ipv4_mapped_private_address_is_not_public_but_a_public_one_is() -> N
 
 
 def test_a_host_resolving_to_any_private_address_is_blocked_unless_allowed() -> None:
-    resolve_to_metadata = lambda host, port: ["93.184.216.34", "169.254.169.254"]  # noqa: E731
+    resolve_to_private = lambda host, port: ["93.184.216.34", "10.0.0.5"]  # noqa: E731
     with pytest.raises(HttpRequestBlocked):
-        checked_address("rebind.example", 80, TenantHttpPolicy(), resolve_to_metadata)
+        checked_address("rebind.example", 80, TenantHttpPolicy(), resolve_to_private)
     allowed = TenantHttpPolicy(allowed_hosts=frozenset({"rebind.example"}))
-    assert checked_address("rebind.example", 80, allowed, resolve_to_metadata) == "93.184.216.34"
+    assert checked_address("rebind.example", 80, allowed, resolve_to_private) == "93.184.216.34"
 
 
 def test_loopback_is_refused_by_default(server: str) -> None:
@@ -108,3 +111,49 @@ def test_time_size_and_status_are_bounded(server: str) -> None:
         make_request(event(server + "/big", max_response_bytes=1000), ALLOW_LOOPBACK)
     with pytest.raises(HttpStatusError):
         make_request(event(server + "/down"), ALLOW_LOOPBACK)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254
+        "2002:a00:1::",  # 6to4 of 10.0.0.1
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b:1::808:808",  # local-use NAT64
+        "::ffff:169.254.169.254",  # IPv4-mapped
+        "::127.0.0.1",  # IPv4-compatible
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo whose client is 127.0.0.1
+        "100.100.100.200",  # Alibaba Cloud metadata
+    ],
+)
+def test_ipv6_transition_addresses_are_judged_by_the_ipv4_address_they_carry(address: str) -> None:
+    assert not is_public_address(address)
+
+
+@pytest.mark.parametrize("address", ["2002:808:808::1", "64:ff9b::808:808", "::ffff:8.8.8.8", "2606:4700::1111"])
+def test_transition_addresses_carrying_a_public_ipv4_address_are_public(address: str) -> None:
+    assert is_public_address(address)
+
+
+@pytest.mark.parametrize(
+    ("host", "addresses"),
+    [
+        ("metadata.google.internal", ["93.184.216.34"]),
+        ("rebind.example", ["169.254.169.254"]),
+        ("rebind.example", ["2002:a9fe:a9fe::"]),
+        ("rebind.example", ["fd00:ec2::254"]),
+        ("169.254.169.254", ["169.254.169.254"]),
+    ],
+)
+def test_an_allowed_host_never_opens_link_local_or_metadata_addresses(host: str, addresses: list[str]) -> None:
+    policy = TenantHttpPolicy(allowed_hosts=frozenset({host}))
+    with pytest.raises(HttpRequestBlocked):
+        checked_address(host, 80, policy, lambda name, port: addresses)
+
+
+def test_a_json_response_with_numbers_json_does_not_have_is_text_or_an_error_never_null(server: str) -> None:
+    assert make_request(event(server + "/nan"), ALLOW_LOOPBACK)["body"] == '{"ratio": NaN, "big": 1e400}'
+    with pytest.raises(HttpConnectionError):
+        make_request(event(server + "/nan", response_format="json"), ALLOW_LOOPBACK)
