@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared functions infra tests bench
+	$(BIN)/mypy shared devserver functions infra tests bench
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

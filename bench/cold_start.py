@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from devserver.emulation import local_environment, physical_names
+from devserver.issuer import LocalIssuer
 from shared.catalog import CATALOG, CATALOG_BY_NAME, resource_environment
-from shared.local.emulation import local_environment, physical_names
-from shared.local.issuer import LocalIssuer
 from shared.resources import PROJECT_ROOT
 
 RUNS = 5

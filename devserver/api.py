@@ -6,10 +6,10 @@ import importlib
 
 from fastapi import APIRouter, FastAPI
 
+from devserver.issuer import LocalIssuer
+from devserver.oidc import local_issuer_router
 from shared.catalog import CATALOG
 from shared.http.app import create_api
-from shared.local.issuer import LocalIssuer
-from shared.local.oidc import local_issuer_router
 
 
 def catalog_routers() -> list[APIRouter]:

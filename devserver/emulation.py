@@ -16,8 +16,8 @@ from typing import Any
 
 import boto3
 
+from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import CATALOG, function_physical_name, resource_environment
-from shared.local.lambda_runtime import LocalLambdaRuntime
 from shared.resources import (
     BUCKETS,
     PLATFORM_KEY,
@@ -34,7 +34,7 @@ LOCAL_ACCOUNT = "123456789012"
 LOCAL_REGION = "us-east-1"
 LOCAL_PREFIX = "nexus-forge-local"
 LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
-# The role tenant data is read and written with (shared/auth/tenant_credentials.py): moto's STS issues its sessions
+# The role tenant data is read and written with (shared/store/tenant_credentials.py): moto's STS issues its sessions
 # as AWS would, though moto does not evaluate their session policies.
 LOCAL_TENANT_DATA_ROLE_NAME = f"{LOCAL_PREFIX}-tenant-data"
 LOCAL_TENANT_DATA_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{LOCAL_TENANT_DATA_ROLE_NAME}"
@@ -155,15 +155,15 @@ class LocalAws:
     def start(self) -> None:
         os.environ.update(local_environment(self.endpoints.url))
         os.environ["MOTO_PORT"] = str(self.endpoints.port)
-        from shared.local.inprocess_dispatch import install_inprocess_dispatch
+        from devserver.inprocess_dispatch import install_inprocess_dispatch
 
         install_inprocess_dispatch(self.endpoints.url, LOCAL_REGION, changes.request)
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 
-        from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
-        from shared.local.stepfunctions_performance import install_stepfunctions_performance
-        from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
+        from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+        from devserver.stepfunctions_performance import install_stepfunctions_performance
+        from devserver.stepfunctions_runtime import install_stepfunctions_runtime
 
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         install_stepfunctions_runtime()
@@ -192,7 +192,7 @@ class LocalAws:
         """Writes the persisted services' state to the state dir (atomically: a new file replaces the old one)."""
         from moto.backends import get_backend
 
-        from shared.local.dynamodb_atomicity import item_operations_paused
+        from devserver.dynamodb_atomicity import item_operations_paused
 
         with self._snapshot_lock:
             self.state_dir.mkdir(parents=True, exist_ok=True)

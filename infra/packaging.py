@@ -22,8 +22,6 @@ SHARED_DIR = PROJECT_ROOT / "shared"
 LAYERS_DIR = PROJECT_ROOT / "layers"
 LAYER_REQUIREMENTS = LAYERS_DIR / "requirements.txt"
 LAYER_BUILD_DIR = LAYERS_DIR / "build"
-# Local-only code (the moto emulation, `forge dev`) never ships to Lambda.
-EXCLUDED_SHARED_PACKAGES = ("local",)
 LAMBDA_PLATFORM = ("--python-platform", "x86_64-manylinux_2_28", "--python-version", "3.13")
 # Required by the CDK API but never used: local bundling always succeeds or raises.
 UNUSED_BUNDLING_IMAGE = DockerImage.from_registry("nexus-forge-local-bundling-only")
@@ -43,12 +41,7 @@ def function_code_files(function_name: str) -> list[tuple[Path, Path]]:
     """(source, path inside the package) of every file in one function's package: its folder and shared/."""
     files = [(FUNCTIONS_DIR / "__init__.py", Path("functions/__init__.py"))]
     files += [(path, path.relative_to(PROJECT_ROOT)) for path in _source_files(FUNCTIONS_DIR / function_name)]
-    excluded = tuple(SHARED_DIR / name for name in EXCLUDED_SHARED_PACKAGES)
-    files += [
-        (path, path.relative_to(PROJECT_ROOT))
-        for path in _source_files(SHARED_DIR)
-        if not any(path.is_relative_to(directory) for directory in excluded)
-    ]
+    files += [(path, path.relative_to(PROJECT_ROOT)) for path in _source_files(SHARED_DIR)]
     return files
 
 
@@ -77,7 +70,7 @@ class _FunctionCodeBundler:
 
 
 def function_code(function_name: str) -> lambda_.Code:
-    """functions/__init__.py + functions/<name>/ + shared/ (without shared/local/), hashed by content."""
+    """functions/__init__.py + functions/<name>/ + shared/, hashed by content."""
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
         asset_hash_type=AssetHashType.CUSTOM,

@@ -44,8 +44,9 @@ class Access(StrEnum):
     MANAGE = "manage"
     # Answer the callback tasks of the workflow state machines (SendTaskSuccess/SendTaskFailure).
     ANSWER_TASKS = "answer_tasks"
-    # Remove a purged tenant's data (shared/tenancy/purge.py): tables: query and delete items; the bucket: list and
-    # delete objects; workflow state machines: stop their executions and delete them; schedule groups: delete them.
+    # Remove a purged tenant's data (shared/operations/tenant_purge.py): tables: query and delete items; the bucket:
+    # list and delete objects; workflow state machines: stop their executions and delete them; schedule groups:
+    # delete them.
     PURGE = "purge"
 
 
@@ -77,7 +78,7 @@ class FunctionSpec:
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
     gateway_authorizer: bool = False
     # Whether the function's tenant routes read and write the caller's tenant data with credentials scoped to that
-    # tenant (shared/auth/tenant_credentials.py: a tenant-data role, infra/constructs/tenant_data_roles.py). False
+    # tenant (shared/store/tenant_credentials.py: a tenant-data role, infra/constructs/tenant_data_roles.py). False
     # for platform-level functions, which act across tenants with their own role.
     scoped_tenant_data: bool = True
 
@@ -155,7 +156,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("POST", "/v1/tenants/{tenant_id}/resume"),
             HttpRoute("POST", "/v1/tenants/{tenant_id}/purge"),
         ),
-        # A purge works within API Gateway's 29 s for 20 s (shared/tenancy/purge.py), then is called again.
+        # A purge works within API Gateway's 29 s for 20 s (shared/operations/tenant_purge.py), then is called again.
         timeout_seconds=29,
         grants=(
             Grant(TENANCY_TABLE, Access.READ_WRITE),

@@ -23,7 +23,7 @@ class PlatformSettings(BaseSettings):
     table_triggers: str | None = None
     # The ARN prefix of the tenants' EventBridge Scheduler groups (shared/resources.py's SCHEDULE_GROUPS).
     schedule_groups: str | None = None
-    # The role whose sessions reach only one tenant's partitions (shared/auth/tenant_credentials.py); unset: tenant
+    # The role whose sessions reach only one tenant's partitions (shared/store/tenant_credentials.py); unset: tenant
     # data is read with the function's own credentials (platform-level functions).
     tenant_data_role_arn: str | None = None
     # API Gateway usage plans per tier are named `<prefix>-<tier>`, tenants' gateway keys `<prefix>-tenant-<id>`

@@ -8,8 +8,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.triggers.schedule_firing import FireResult, fire_schedule
-from shared.triggers.schedule_slots import FirePayload
+from shared.triggers.schedules.firing import FireResult, fire_schedule
+from shared.triggers.schedules.slots import FirePayload
 
 logger = Logger()
 metrics = Metrics()

@@ -201,7 +201,7 @@ def delete_schedule_groups(tenant: TenantContext) -> None:
     """The tenant's group in this region and in every region one of its schedules was created in."""
     if not get_settings().schedule_groups:
         return
-    from shared.triggers.workflow_schedules import SchedulerPlacement
+    from shared.triggers.schedules.service import SchedulerPlacement
 
     home = SchedulerPlacement.from_settings()
     partition = tenant_partition(tenant.tenant_id, Schedules.collection)

@@ -46,7 +46,7 @@ class TenantItem(TenantScopedItem):
     updated_at = UTCDateTimeAttribute()
     deleted_at = UTCDateTimeAttribute(null=True)
     purge_after = UTCDateTimeAttribute(null=True)
-    # Held by the call purging the tenant (shared/tenancy/purge.py): one call at a time.
+    # Held by the call purging the tenant (shared/operations/tenant_purge.py): one call at a time.
     purge_lease = UnicodeAttribute(null=True)
     purge_lease_until = UTCDateTimeAttribute(null=True)
     gsi1pk = UnicodeAttribute(default=TENANTS_INDEX_PARTITION)

@@ -16,7 +16,7 @@ from infra.stacks.silo import SiloStack
 from shared.catalog import function_physical_name
 from shared.resources import SCHEDULE_GROUPS, WORKFLOW_STATE_MACHINES
 from shared.settings import get_settings
-from shared.triggers.workflow_schedules import SchedulerPlacement
+from shared.triggers.schedules.service import SchedulerPlacement
 from tests.infra.conftest import THREE_REGIONS, stacks_of
 
 pytestmark = pytest.mark.infra

@@ -7,11 +7,11 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 
+from devserver.api import catalog_routers
+from devserver.approvals_poller import ApprovalsQueuePoller
+from devserver.emulation import LOCAL_PREFIX
 from shared.auth.permissions import OPTIONAL_ROUTES, PERMISSIONS, route_policy
 from shared.auth.principal import Role
-from shared.local.api import catalog_routers
-from shared.local.approvals_poller import ApprovalsQueuePoller
-from shared.local.emulation import LOCAL_PREFIX
 from tests.integration.approvals.support import add_pending_approval
 from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, add_execution_and_hook, make_tenant
 
