@@ -28,9 +28,11 @@ run: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest
 
+# Ruff, then the import contracts of pyproject's [tool.importlinter] (docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy shared devserver functions infra tests bench

@@ -1,4 +1,5 @@
-"""The purge of a deleted tenant: everything it left anywhere in the platform, in steps that are safe to repeat.
+"""The purge of a deleted tenant: everything it left anywhere in the platform, in steps that are safe to repeat. An
+operation above the features (shared/operations/): it reaches into each of them.
 
 What goes, in this order:
 
@@ -51,6 +52,9 @@ from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantSc
 from shared.store.triggers import Schedules
 from shared.store.workflows import Workflows
 from shared.tenancy.gateway_keys import delete_tenant_key
+from shared.tenancy.tenants import TenantStatus
+from shared.triggers.schedules.service import SchedulerPlacement
+from shared.workflows.placement import WorkflowPlacement
 
 # Within the tenants function's 29 s (API Gateway's limit): what is left after this waits for the next call.
 PURGE_BUDGET_SECONDS = 20.0
@@ -90,8 +94,6 @@ class PurgeResult(StrEnum):
 def start_purge(tenant_id: str, lease: str) -> TenantItem | PurgeResult:
     """Marks a deleted tenant `purging` and takes the purge's lease on it: the tenant record, or DONE (the tenant
     was purged already) or BUSY (another call holds an unexpired lease)."""
-    from shared.tenancy.tenants import TenantStatus
-
     item = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY, consistent=True)
     if item is None:
         if find_purged(tenant_id) is not None:
@@ -171,8 +173,6 @@ def delete_state_machines(tenant: TenantContext, budget: Budget) -> None:
     arn_prefix = get_settings().workflow_state_machines
     if not arn_prefix:
         return
-    from shared.workflows.placement import WorkflowPlacement
-
     placement = WorkflowPlacement.from_arn_prefix(arn_prefix)
     for sort_key in _sort_keys(Workflows.model, tenant_partition(tenant.tenant_id, Workflows.collection)):
         budget.check()
@@ -201,8 +201,6 @@ def delete_schedule_groups(tenant: TenantContext) -> None:
     """The tenant's group in this region and in every region one of its schedules was created in."""
     if not get_settings().schedule_groups:
         return
-    from shared.triggers.schedules.service import SchedulerPlacement
-
     home = SchedulerPlacement.from_settings()
     partition = tenant_partition(tenant.tenant_id, Schedules.collection)
     regions = {home.region} | {schedule.region for schedule in Schedules.model.query(partition, consistent_read=True)}

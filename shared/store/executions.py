@@ -15,8 +15,8 @@ from pynamodb.attributes import (
 )
 from pynamodb.expressions.condition import Condition
 
-from shared.executions.naming import execution_id_ceiling, execution_id_floor
 from shared.settings import get_settings
+from shared.store.execution_ids import execution_id_ceiling, execution_id_floor
 from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
 
 _TABLE = get_settings().table_executions or "unset-table-executions"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.store.context import TenantContext
+from shared.store.session_policy import tenant_session_policy
 
 SESSION_SECONDS = 3600
 # Credentials are replaced this long before they expire, so none expires during a request that started with it.
@@ -97,7 +98,6 @@ def _remember(credentials: TenantCredentials, now: float) -> None:
 
 def _assume(tenant: TenantContext, role_arn: str) -> TenantCredentials:
     from shared.aws.clients import sts_client
-    from shared.store.session_policy import tenant_session_policy
 
     policy = tenant_session_policy(tenant, tenant_table_arns(role_arn))
     response: dict[str, Any] = sts_client().assume_role(
