@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from devserver.issuer import LocalIssuer
 from devserver.oidc import local_issuer_router
-from shared.catalog import CATALOG
+from devserver.routers import catalog_routers
 from shared.http.app import create_api
-
-
-def catalog_routers() -> list[APIRouter]:
-    routers: list[APIRouter] = []
-    for spec in CATALOG:
-        if spec.is_http:
-            router = importlib.import_module(spec.router_module).router
-            if not isinstance(router, APIRouter):
-                raise TypeError(f"{spec.router_module}.router is not an APIRouter")
-            routers.append(router)
-    return routers
 
 
 def create_platform_api(local_issuer: LocalIssuer | None = None) -> FastAPI:
@@ -29,7 +16,3 @@ def create_platform_api(local_issuer: LocalIssuer | None = None) -> FastAPI:
     if local_issuer is not None:
         routers.append(local_issuer_router(local_issuer))
     return create_api(routers)
-
-
-def generate_openapi_document() -> dict[str, object]:
-    return create_api(catalog_routers()).openapi()

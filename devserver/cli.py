@@ -19,7 +19,7 @@ def _dev(arguments: argparse.Namespace) -> int:
 
 
 def _openapi(arguments: argparse.Namespace) -> int:
-    from devserver.api import generate_openapi_document
+    from devserver.routers import generate_openapi_document
     from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH, render_openapi_document
 
     rendered = render_openapi_document(generate_openapi_document())

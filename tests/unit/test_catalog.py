@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from devserver.api import generate_openapi_document
+from devserver.routers import generate_openapi_document
 from shared.catalog import CATALOG, function_physical_name
 from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH, render_openapi_document
 from shared.resources import PROJECT_ROOT, STATE_MACHINES

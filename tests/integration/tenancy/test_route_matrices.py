@@ -7,9 +7,9 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 
-from devserver.api import catalog_routers
 from devserver.approvals_poller import ApprovalsQueuePoller
 from devserver.emulation import LOCAL_PREFIX
+from devserver.routers import catalog_routers
 from shared.auth.permissions import OPTIONAL_ROUTES, PERMISSIONS, route_policy
 from shared.auth.principal import Role
 from tests.integration.approvals.support import add_pending_approval
