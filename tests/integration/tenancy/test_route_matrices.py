@@ -63,7 +63,7 @@ def api_routes() -> list[tuple[str, str]]:
 
 def test_every_route_is_in_the_permission_table_and_every_entry_is_a_route() -> None:
     routes = set(api_routes())
-    assert routes - set(PERMISSIONS) == set(), "add these routes to shared/auth/permissions.py"
+    assert routes - set(PERMISSIONS) == set(), "declare these routes and their policy in shared/catalog.py"
     assert set(PERMISSIONS) - routes - OPTIONAL_ROUTES == set(), "these permission entries match no route"
 
 
