@@ -20,12 +20,10 @@ from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import CATALOG, function_physical_name, resource_environment
 from shared.resources import (
     BUCKETS,
-    PLATFORM_KEY,
     QUEUES,
-    SCHEDULE_GROUPS,
     STATE_MACHINES,
     TABLES,
-    WORKFLOW_STATE_MACHINES,
+    resource_physical_names,
 )
 
 logger = logging.getLogger("nexus_forge.local")
@@ -62,18 +60,8 @@ class LocalEndpoints:
 def physical_names(
     prefix: str = LOCAL_PREFIX, account: str = LOCAL_ACCOUNT, region: str = LOCAL_REGION
 ) -> dict[str, str]:
-    """Environment variable → physical name (ARN for state machines) of every platform resource."""
-    names = {table.env_var: table.physical_name(prefix) for table in TABLES}
-    names |= {bucket.env_var: bucket.physical_name(prefix, account, region) for bucket in BUCKETS}
-    names |= {queue.env_var: queue.physical_name(prefix) for queue in QUEUES}
-    names[WORKFLOW_STATE_MACHINES.env_var] = WORKFLOW_STATE_MACHINES.arn_prefix(prefix, account, region)
-    names[PLATFORM_KEY.env_var] = PLATFORM_KEY.physical_name(prefix)
-    names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region)
-    names |= {
-        machine.env_var: f"arn:aws:states:{region}:{account}:stateMachine:{machine.physical_name(prefix)}"
-        for machine in STATE_MACHINES
-    }
-    return names
+    """Environment variable → physical name of every platform resource in the emulation."""
+    return resource_physical_names(prefix, account, region)
 
 
 def local_environment(endpoint_url: str) -> dict[str, str]:
