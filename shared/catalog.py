@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shared.access import PLATFORM_ADMIN, PUBLIC, Role, RoutePolicy, members
+from shared.metrics import NAMESPACE
 from shared.resources import (
     APPROVALS_QUEUE,
     AUDIT_TABLE,
@@ -432,7 +433,7 @@ def resource_environment(spec: FunctionSpec, physical_names: dict[str, str]) -> 
     """The environment variables naming the resources a function may touch, plus its own settings."""
     environment = {grant.resource.env_var: physical_names[grant.resource.env_var] for grant in spec.grants}
     environment["POWERTOOLS_SERVICE_NAME"] = spec.service_name
-    environment["POWERTOOLS_METRICS_NAMESPACE"] = "NexusForge"
+    environment["POWERTOOLS_METRICS_NAMESPACE"] = NAMESPACE
     # We use no pydantic plugins: without this, the first model of a cold start scans every installed
     # distribution's entry points for some (pydantic's documented switch).
     environment["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
