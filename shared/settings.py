@@ -12,6 +12,8 @@ class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORGE_", extra="ignore")
 
     stage: str = "local"
+    # The variables of shared/resources.py's specs (`FORGE_<field>`), validated here; the data layer reads a table's
+    # name by its spec (shared/store/tables.py), never by these fields.
     table_platform: str | None = None
     bucket_payloads: str | None = None
     state_machine_smoke: str | None = None

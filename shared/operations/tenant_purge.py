@@ -40,6 +40,7 @@ from shared.resources import TABLES
 from shared.settings import get_settings
 from shared.store.context import tenant_partition
 from shared.store.registry import all_repositories, table_of
+from shared.store.tables import table_name
 from shared.store.tenancy import (
     TENANT_RECORD_KEY,
     PurgedTenantItem,
@@ -242,8 +243,7 @@ def delete_payloads(tenant: TenantContext, budget: Budget) -> None:
 def tenant_repositories() -> list[Repository]:
     """The data layer's repositories, each collection's children before it (their partitions come from its items),
     the tenant record's last; every one in a table of TABLES."""
-    settings = get_settings()
-    tables = {getattr(settings, spec.env_var.removeprefix("FORGE_").lower()) for spec in TABLES} - {None}
+    tables = {table_name(spec) for spec in TABLES} - {None}
     repositories = [
         repository for repository in all_repositories() if repository.__module__.startswith("shared.store.")
     ]
