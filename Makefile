@@ -28,12 +28,14 @@ run: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest
 
+# Ruff, then the import contracts of pyproject's [tool.importlinter] (docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared functions infra tests bench
+	$(BIN)/mypy shared devserver functions infra tests bench
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

@@ -45,16 +45,16 @@ def _emulated_platform(calls: DynamoDbCalls) -> Iterator[Any]:
     BUILTIN_HANDLERS.append(("before-call.dynamodb", calls.before))
     BUILTIN_HANDLERS.append(("after-call.dynamodb", calls.after))
 
-    from shared.local.emulation import local_environment
+    from devserver.emulation import local_environment
 
     os.environ.update(local_environment("http://unused"))
     os.environ.pop("AWS_ENDPOINT_URL")
     import boto3
     from moto import mock_aws
 
-    from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner
-    from shared.local.issuer import LocalIssuer
-    from shared.local.lambda_runtime import LocalLambdaRuntime
+    from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner
+    from devserver.issuer import LocalIssuer
+    from devserver.lambda_runtime import LocalLambdaRuntime
 
     with tempfile.TemporaryDirectory() as state_dir, mock_aws():
         issuer = LocalIssuer(Path(state_dir))
@@ -90,12 +90,12 @@ class _Route:
 
 
 def _tenant_sessions(calls: DynamoDbCalls, tenant_id: str) -> None:
-    """`current_tenant`'s scoped credentials (shared/auth/tenant_credentials.py): a tenant's first request in a
+    """`current_tenant`'s scoped credentials (shared/store/tenant_credentials.py): a tenant's first request in a
     container (sts:AssumeRole, then a botocore client for its session) and every later one (a cache lookup), next
     to the same read with the function's own credentials."""
-    from shared.auth.tenant_credentials import forget_tenant_credentials, scoped_tenant
     from shared.store.context import TenantContext
     from shared.store.tenancy import Members
+    from shared.store.tenant_credentials import forget_tenant_credentials, scoped_tenant
 
     def timed(action: Any) -> float:
         before_seconds = calls.seconds
@@ -129,11 +129,11 @@ def main() -> None:
         from fastapi import Response
         from fastapi.testclient import TestClient
 
+        from devserver.api import create_platform_api
         from shared.auth.dependencies import authorize
         from shared.auth.errors import Forbidden
         from shared.auth.permissions import PERMISSIONS
         from shared.auth.principal import Role
-        from shared.local.api import create_platform_api
 
         api = TestClient(create_platform_api(issuer))
         admin = {"authorization": f"Bearer {issuer.mint('bench-admin', platform_admin=True)}"}

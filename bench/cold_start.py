@@ -34,6 +34,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from devserver.emulation import local_environment, physical_names
+from devserver.issuer import LocalIssuer
 from infra.bundles import (
     LAMBDA_PLATFORM,
     RUNTIME_PYTHON_VERSION,
@@ -44,8 +46,6 @@ from infra.bundles import (
     uv_executable,
 )
 from shared.catalog import CATALOG, CATALOG_BY_NAME, FunctionSpec, resource_environment
-from shared.local.emulation import local_environment, physical_names
-from shared.local.issuer import LocalIssuer
 from shared.resources import PROJECT_ROOT
 
 RUNS = 5

@@ -6,7 +6,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from tests.e2e.local_platform import LocalPlatform
+from devserver.subprocess_platform import LocalPlatform
 
 RUNS = 3
 TARGET_SECONDS = 6.0

@@ -99,9 +99,9 @@ def _all_executions(client: Any, headers: dict[str, str], source: str) -> list[d
 def _throughput() -> None:
     import httpx
 
+    from devserver.issuer import LocalIssuer
+    from devserver.subprocess_platform import LocalPlatform
     from shared.auth.principal import Role
-    from shared.local.issuer import LocalIssuer
-    from tests.e2e.local_platform import LocalPlatform
 
     with tempfile.TemporaryDirectory() as state_dir:
         platform = LocalPlatform(state_dir=Path(state_dir))
@@ -209,7 +209,7 @@ def _round_trips() -> None:
     from botocore.handlers import BUILTIN_HANDLERS
 
     BUILTIN_HANDLERS.append(("before-call.dynamodb", calls.before))
-    from shared.local.emulation import local_environment
+    from devserver.emulation import local_environment
 
     os.environ.update(local_environment("http://unused"))
     os.environ.pop("AWS_ENDPOINT_URL")
@@ -217,12 +217,12 @@ def _round_trips() -> None:
     from fastapi.testclient import TestClient
     from moto import mock_aws
 
+    from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+    from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner
+    from devserver.issuer import LocalIssuer
+    from devserver.lambda_runtime import LocalLambdaRuntime
+    from devserver.stepfunctions_runtime import install_stepfunctions_runtime
     from shared.auth.principal import Role
-    from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
-    from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner
-    from shared.local.issuer import LocalIssuer
-    from shared.local.lambda_runtime import LocalLambdaRuntime
-    from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
 
     install_stepfunctions_runtime()
     install_dynamodb_atomicity()
@@ -236,10 +236,10 @@ def _round_trips() -> None:
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         runtime.install()
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
+        from devserver.api import create_platform_api
+        from devserver.execution_watcher import status_change_event
         from shared.executions.running_slots import release_running_slot
         from shared.executions.status import apply_status_change
-        from shared.local.api import create_platform_api
-        from shared.local.execution_watcher import status_change_event
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))

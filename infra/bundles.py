@@ -22,8 +22,6 @@ SHARED_DIR = PROJECT_ROOT / "shared"
 LAYERS_DIR = PROJECT_ROOT / "layers"
 LAYER_REQUIREMENTS = LAYERS_DIR / "requirements.txt"
 LAYER_BUILD_DIR = LAYERS_DIR / "build"
-# Local-only code (the moto emulation, `forge dev`) never ships to Lambda.
-EXCLUDED_SHARED_PACKAGES = ("local",)
 # Lambda's Python. Bytecode is version-specific, so only an interpreter of this version can compile what it loads.
 RUNTIME_PYTHON_VERSION = "3.13"
 RUNTIME_CACHE_TAG = "cpython-" + RUNTIME_PYTHON_VERSION.replace(".", "")
@@ -48,12 +46,7 @@ def function_code_files(function_name: str) -> list[tuple[Path, Path]]:
     """(source, path inside the package) of every file in one function's package: its folder and shared/."""
     files = [(FUNCTIONS_DIR / "__init__.py", Path("functions/__init__.py"))]
     files += [(path, path.relative_to(PROJECT_ROOT)) for path in _source_files(FUNCTIONS_DIR / function_name)]
-    excluded = tuple(SHARED_DIR / name for name in EXCLUDED_SHARED_PACKAGES)
-    files += [
-        (path, path.relative_to(PROJECT_ROOT))
-        for path in _source_files(SHARED_DIR)
-        if not any(path.is_relative_to(directory) for directory in excluded)
-    ]
+    files += [(path, path.relative_to(PROJECT_ROOT)) for path in _source_files(SHARED_DIR)]
     return files
 
 

@@ -6,13 +6,6 @@ from aws_cdk import ArnFormat, Stack
 
 from shared.catalog import Resource
 from shared.resources import (
-    BUCKETS,
-    PLATFORM_KEY,
-    QUEUES,
-    SCHEDULE_GROUPS,
-    STATE_MACHINES,
-    TABLES,
-    WORKFLOW_STATE_MACHINES,
     BucketSpec,
     KeySpec,
     QueueSpec,
@@ -21,6 +14,7 @@ from shared.resources import (
     TableScope,
     TableSpec,
     WorkflowStateMachinesSpec,
+    resource_physical_names,
 )
 
 
@@ -89,10 +83,7 @@ class ResourceNames:
 
     def environment_values(self) -> dict[str, str]:
         """Environment variable → what a function is told: a name, or an ARN for state machines."""
-        named: tuple[TableSpec | BucketSpec | QueueSpec, ...] = (*TABLES, *BUCKETS, *QUEUES)
-        values = {spec.env_var: self.name(spec) for spec in named}
-        values |= {machine.env_var: self.arn(machine) for machine in STATE_MACHINES}
-        values[WORKFLOW_STATE_MACHINES.env_var] = self.workflow_arn_prefix(WORKFLOW_STATE_MACHINES)
-        values[SCHEDULE_GROUPS.env_var] = self.arn(SCHEDULE_GROUPS)
-        values[PLATFORM_KEY.env_var] = self.name(PLATFORM_KEY)
-        return values
+        stack = self.stack
+        return resource_physical_names(
+            self.prefix, stack.account, stack.region, stack.partition, platform_prefix=self.platform_prefix
+        )

@@ -35,8 +35,7 @@ class _FunctionCodeBundler:
 
 
 def function_code(function_name: str) -> lambda_.Code:
-    """functions/__init__.py + functions/<name>/ + shared/ (without shared/local/) with their bytecode, hashed by
-    content."""
+    """functions/__init__.py + functions/<name>/ + shared/ with their bytecode, hashed by content."""
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
         asset_hash_type=AssetHashType.CUSTOM,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from shared.access import PLATFORM_ADMIN, PUBLIC, Role, RoutePolicy, members
+from shared.metrics import NAMESPACE
 from shared.resources import (
     APPROVALS_QUEUE,
     AUDIT_TABLE,
@@ -44,8 +46,9 @@ class Access(StrEnum):
     MANAGE = "manage"
     # Answer the callback tasks of the workflow state machines (SendTaskSuccess/SendTaskFailure).
     ANSWER_TASKS = "answer_tasks"
-    # Remove a purged tenant's data (shared/tenancy/purge.py): tables: query and delete items; the bucket: list and
-    # delete objects; workflow state machines: stop their executions and delete them; schedule groups: delete them.
+    # Remove a purged tenant's data (shared/operations/tenant_purge.py): tables: query and delete items; the bucket:
+    # list and delete objects; workflow state machines: stop their executions and delete them; schedule groups:
+    # delete them.
     PURGE = "purge"
 
 
@@ -57,8 +60,11 @@ class Grant:
 
 @dataclass(frozen=True)
 class HttpRoute:
+    """A route of an HTTP function and who may call it (the permission table is read from these)."""
+
     method: str
     path: str
+    policy: RoutePolicy
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class FunctionSpec:
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
     gateway_authorizer: bool = False
     # Whether the function's tenant routes read and write the caller's tenant data with credentials scoped to that
-    # tenant (shared/auth/tenant_credentials.py: a tenant-data role, infra/constructs/tenant_data_roles.py). False
+    # tenant (shared/store/tenant_credentials.py: a tenant-data role, infra/constructs/tenant_data_roles.py). False
     # for platform-level functions, which act across tenants with their own role.
     scoped_tenant_data: bool = True
 
@@ -121,9 +127,9 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Health check and the OpenAPI document",
         memory_mb=512,
         routes=(
-            HttpRoute("GET", "/v1/health"),
-            HttpRoute("GET", "/openapi.json"),
-            HttpRoute("GET", "/docs"),
+            HttpRoute("GET", "/v1/health", PUBLIC),
+            HttpRoute("GET", "/openapi.json", PUBLIC),
+            HttpRoute("GET", "/docs", PUBLIC),
         ),
     ),
     FunctionSpec(
@@ -131,8 +137,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Starts and reads runs of the built-in smoke workflow",
         memory_mb=512,
         routes=(
-            HttpRoute("POST", "/v1/platform/smoke-runs"),
-            HttpRoute("GET", "/v1/platform/smoke-runs/{run_id}"),
+            HttpRoute("POST", "/v1/platform/smoke-runs", PLATFORM_ADMIN),
+            HttpRoute("GET", "/v1/platform/smoke-runs/{run_id}", PLATFORM_ADMIN),
         ),
         grants=(
             *AUTHENTICATED,
@@ -146,16 +152,16 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Tenants: create, read, update, suspend, delete and purge",
         memory_mb=512,
         routes=(
-            HttpRoute("POST", "/v1/tenants"),
-            HttpRoute("GET", "/v1/tenants"),
-            HttpRoute("GET", "/v1/tenants/{tenant_id}"),
-            HttpRoute("PATCH", "/v1/tenants/{tenant_id}"),
-            HttpRoute("DELETE", "/v1/tenants/{tenant_id}"),
-            HttpRoute("POST", "/v1/tenants/{tenant_id}/suspend"),
-            HttpRoute("POST", "/v1/tenants/{tenant_id}/resume"),
-            HttpRoute("POST", "/v1/tenants/{tenant_id}/purge"),
+            HttpRoute("POST", "/v1/tenants", PLATFORM_ADMIN),
+            HttpRoute("GET", "/v1/tenants", PLATFORM_ADMIN),
+            HttpRoute("GET", "/v1/tenants/{tenant_id}", members(Role.VIEWER, platform_admin=True)),
+            HttpRoute("PATCH", "/v1/tenants/{tenant_id}", members(Role.ADMIN, platform_admin=True)),
+            HttpRoute("DELETE", "/v1/tenants/{tenant_id}", PLATFORM_ADMIN),
+            HttpRoute("POST", "/v1/tenants/{tenant_id}/suspend", PLATFORM_ADMIN),
+            HttpRoute("POST", "/v1/tenants/{tenant_id}/resume", PLATFORM_ADMIN),
+            HttpRoute("POST", "/v1/tenants/{tenant_id}/purge", PLATFORM_ADMIN),
         ),
-        # A purge works within API Gateway's 29 s for 20 s (shared/tenancy/purge.py), then is called again.
+        # A purge works within API Gateway's 29 s for 20 s (shared/operations/tenant_purge.py), then is called again.
         timeout_seconds=29,
         grants=(
             Grant(TENANCY_TABLE, Access.READ_WRITE),
@@ -174,12 +180,12 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Members of a tenant and their roles; the caller's own identity",
         memory_mb=512,
         routes=(
-            HttpRoute("GET", "/v1/me"),
-            HttpRoute("GET", "/v1/members"),
-            HttpRoute("POST", "/v1/members"),
-            HttpRoute("GET", "/v1/members/{subject}"),
-            HttpRoute("PATCH", "/v1/members/{subject}"),
-            HttpRoute("DELETE", "/v1/members/{subject}"),
+            HttpRoute("GET", "/v1/me", members(Role.VIEWER, platform_admin=True)),
+            HttpRoute("GET", "/v1/members", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/members", members(Role.ADMIN)),
+            HttpRoute("GET", "/v1/members/{subject}", members(Role.VIEWER)),
+            HttpRoute("PATCH", "/v1/members/{subject}", members(Role.ADMIN)),
+            HttpRoute("DELETE", "/v1/members/{subject}", members(Role.ADMIN)),
         ),
         grants=AUTHENTICATED,
     ),
@@ -188,11 +194,11 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="API keys of a tenant: create, list, rotate, revoke",
         memory_mb=512,
         routes=(
-            HttpRoute("GET", "/v1/api-keys"),
-            HttpRoute("POST", "/v1/api-keys"),
-            HttpRoute("GET", "/v1/api-keys/{key_id}"),
-            HttpRoute("POST", "/v1/api-keys/{key_id}/rotate"),
-            HttpRoute("DELETE", "/v1/api-keys/{key_id}"),
+            HttpRoute("GET", "/v1/api-keys", members(Role.ADMIN)),
+            HttpRoute("POST", "/v1/api-keys", members(Role.ADMIN)),
+            HttpRoute("GET", "/v1/api-keys/{key_id}", members(Role.ADMIN)),
+            HttpRoute("POST", "/v1/api-keys/{key_id}/rotate", members(Role.ADMIN)),
+            HttpRoute("DELETE", "/v1/api-keys/{key_id}", members(Role.ADMIN)),
         ),
         grants=AUTHENTICATED,
     ),
@@ -200,7 +206,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
         name="audit",
         description="A tenant's audit log",
         memory_mb=512,
-        routes=(HttpRoute("GET", "/v1/audit-events"),),
+        routes=(HttpRoute("GET", "/v1/audit-events", members(Role.ADMIN)),),
         grants=(Grant(TENANCY_TABLE, Access.READ_WRITE), Grant(AUDIT_TABLE, Access.READ_WRITE)),
     ),
     FunctionSpec(
@@ -224,21 +230,21 @@ CATALOG: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_seconds=29,
         routes=(
-            HttpRoute("GET", "/v1/workflow-schema"),
-            HttpRoute("POST", "/v1/workflows/validate"),
-            HttpRoute("POST", "/v1/workflows"),
-            HttpRoute("GET", "/v1/workflows"),
-            HttpRoute("POST", "/v1/workflows/import"),
-            HttpRoute("GET", "/v1/workflows/{workflow_id}"),
-            HttpRoute("PUT", "/v1/workflows/{workflow_id}"),
-            HttpRoute("DELETE", "/v1/workflows/{workflow_id}"),
-            HttpRoute("POST", "/v1/workflows/{workflow_id}/validate"),
-            HttpRoute("POST", "/v1/workflows/{workflow_id}/publish"),
-            HttpRoute("GET", "/v1/workflows/{workflow_id}/versions"),
-            HttpRoute("GET", "/v1/workflows/{workflow_id}/versions/{version}"),
-            HttpRoute("GET", "/v1/workflows/{workflow_id}/diff"),
-            HttpRoute("POST", "/v1/workflows/{workflow_id}/rollback"),
-            HttpRoute("GET", "/v1/workflows/{workflow_id}/export"),
+            HttpRoute("GET", "/v1/workflow-schema", PUBLIC),
+            HttpRoute("POST", "/v1/workflows/validate", members(Role.EDITOR)),
+            HttpRoute("POST", "/v1/workflows", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/workflows", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/workflows/import", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}", members(Role.VIEWER)),
+            HttpRoute("PUT", "/v1/workflows/{workflow_id}", members(Role.EDITOR)),
+            HttpRoute("DELETE", "/v1/workflows/{workflow_id}", members(Role.ADMIN)),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/validate", members(Role.EDITOR)),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/publish", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/versions", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/versions/{version}", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/diff", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/rollback", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/export", members(Role.VIEWER)),
         ),
         grants=(
             *AUTHENTICATED,
@@ -256,14 +262,14 @@ CATALOG: tuple[FunctionSpec, ...] = (
         # A synchronous express start waits up to 25 s, within API Gateway's 29.
         timeout_seconds=29,
         routes=(
-            HttpRoute("POST", "/v1/workflows/{workflow_id}/executions"),
-            HttpRoute("GET", "/v1/executions"),
-            HttpRoute("GET", "/v1/executions/{execution_id}"),
-            HttpRoute("GET", "/v1/executions/{execution_id}/history"),
-            HttpRoute("POST", "/v1/executions/{execution_id}/cancel"),
-            HttpRoute("POST", "/v1/executions/{execution_id}/rerun"),
-            HttpRoute("POST", "/v1/executions/{execution_id}/redrive"),
-            HttpRoute("GET", "/v1/executions/{execution_id}/events"),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/executions", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/executions", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/executions/{execution_id}", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/executions/{execution_id}/history", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/executions/{execution_id}/cancel", members(Role.EDITOR)),
+            HttpRoute("POST", "/v1/executions/{execution_id}/rerun", members(Role.EDITOR)),
+            HttpRoute("POST", "/v1/executions/{execution_id}/redrive", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/executions/{execution_id}/events", members(Role.VIEWER)),
         ),
         grants=(
             *AUTHENTICATED,
@@ -279,12 +285,13 @@ CATALOG: tuple[FunctionSpec, ...] = (
         memory_mb=512,
         timeout_seconds=29,
         routes=(
-            HttpRoute("POST", "/v1/hooks"),
-            HttpRoute("GET", "/v1/hooks"),
-            HttpRoute("GET", "/v1/hooks/{hook_id}"),
-            HttpRoute("DELETE", "/v1/hooks/{hook_id}"),
-            HttpRoute("POST", "/v1/hooks/{hook_id}/rotate-secret"),
-            HttpRoute("POST", "/v1/hooks/{hook_id}"),
+            HttpRoute("POST", "/v1/hooks", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/hooks", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/hooks/{hook_id}", members(Role.VIEWER)),
+            HttpRoute("DELETE", "/v1/hooks/{hook_id}", members(Role.EDITOR)),
+            HttpRoute("POST", "/v1/hooks/{hook_id}/rotate-secret", members(Role.ADMIN)),
+            # Webhook deliveries authenticate with their signature, not a caller identity.
+            HttpRoute("POST", "/v1/hooks/{hook_id}", PUBLIC),
         ),
         grants=(
             *AUTHENTICATED,
@@ -301,12 +308,12 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Schedules of workflows (cron or rate in a time zone) kept in EventBridge Scheduler",
         memory_mb=512,
         routes=(
-            HttpRoute("POST", "/v1/schedules"),
-            HttpRoute("GET", "/v1/schedules"),
-            HttpRoute("GET", "/v1/schedules/{schedule_id}"),
-            HttpRoute("PATCH", "/v1/schedules/{schedule_id}"),
-            HttpRoute("DELETE", "/v1/schedules/{schedule_id}"),
-            HttpRoute("GET", "/v1/schedules/{schedule_id}/failures"),
+            HttpRoute("POST", "/v1/schedules", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/schedules", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/schedules/{schedule_id}", members(Role.VIEWER)),
+            HttpRoute("PATCH", "/v1/schedules/{schedule_id}", members(Role.EDITOR)),
+            HttpRoute("DELETE", "/v1/schedules/{schedule_id}", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/schedules/{schedule_id}/failures", members(Role.VIEWER)),
         ),
         grants=(
             *AUTHENTICATED,
@@ -348,11 +355,12 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Tenant credentials for http_request nodes: create, list, read metadata, rotate, delete",
         memory_mb=512,
         routes=(
-            HttpRoute("POST", "/v1/credentials"),
-            HttpRoute("GET", "/v1/credentials"),
-            HttpRoute("GET", "/v1/credentials/{credential_name}"),
-            HttpRoute("PUT", "/v1/credentials/{credential_name}"),
-            HttpRoute("DELETE", "/v1/credentials/{credential_name}"),
+            # Admins manage the secrets; editors, who build workflows, see the names.
+            HttpRoute("POST", "/v1/credentials", members(Role.ADMIN)),
+            HttpRoute("GET", "/v1/credentials", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/credentials/{credential_name}", members(Role.EDITOR)),
+            HttpRoute("PUT", "/v1/credentials/{credential_name}", members(Role.ADMIN)),
+            HttpRoute("DELETE", "/v1/credentials/{credential_name}", members(Role.ADMIN)),
         ),
         # Secrets are encrypted here and never decrypted: the key grant is encrypt-only in effect (WRITE includes
         # Decrypt in the mapping, which nothing in this function calls).
@@ -363,10 +371,11 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Approvals of running workflows: list, read, approve or reject (resumes the execution)",
         memory_mb=512,
         routes=(
-            HttpRoute("GET", "/v1/approvals"),
-            HttpRoute("GET", "/v1/approvals/{approval_id}"),
-            HttpRoute("POST", "/v1/approvals/{approval_id}/approve"),
-            HttpRoute("POST", "/v1/approvals/{approval_id}/reject"),
+            HttpRoute("GET", "/v1/approvals", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/approvals/{approval_id}", members(Role.VIEWER)),
+            # Answering also requires being one of the approval's approvers, if it names any.
+            HttpRoute("POST", "/v1/approvals/{approval_id}/approve", members(Role.EDITOR)),
+            HttpRoute("POST", "/v1/approvals/{approval_id}/reject", members(Role.EDITOR)),
         ),
         grants=(
             *AUTHENTICATED,
@@ -424,7 +433,7 @@ def resource_environment(spec: FunctionSpec, physical_names: dict[str, str]) -> 
     """The environment variables naming the resources a function may touch, plus its own settings."""
     environment = {grant.resource.env_var: physical_names[grant.resource.env_var] for grant in spec.grants}
     environment["POWERTOOLS_SERVICE_NAME"] = spec.service_name
-    environment["POWERTOOLS_METRICS_NAMESPACE"] = "NexusForge"
+    environment["POWERTOOLS_METRICS_NAMESPACE"] = NAMESPACE
     # We use no pydantic plugins: without this, the first model of a cold start scans every installed
     # distribution's entry points for some (pydantic's documented switch).
     environment["PYDANTIC_DISABLE_PLUGINS"] = "__all__"

@@ -1,8 +1,7 @@
 """Powertools logger and EMF metrics for event-driven functions, configured from the catalog's environment.
 
-Tracing: every function runs with X-Ray active tracing, which records each invocation without an SDK. Functions
-that call AWS services also import `shared.tracing` for subsegments; the X-Ray SDK costs about 0.4 s of cold start,
-so functions that call nothing do not.
+Tracing: every function runs with X-Ray active tracing, which records each invocation without an SDK (the X-Ray
+SDK, for subsegments, would cost about 0.4 s of cold start).
 """
 
 from __future__ import annotations

@@ -205,3 +205,27 @@ TABLES: tuple[TableSpec, ...] = (
 BUCKETS: tuple[BucketSpec, ...] = (PAYLOADS_BUCKET,)
 QUEUES: tuple[QueueSpec, ...] = (APPROVALS_QUEUE,)
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (SMOKE_STATE_MACHINE,)
+
+
+def resource_physical_names(
+    prefix: str, account: str, region: str, partition: str = "aws", *, platform_prefix: str | None = None
+) -> dict[str, str]:
+    """Environment variable → physical name (ARN for state machines, ARN prefix for the workflows' machines and the
+    schedule groups) of every platform resource: what the CDK app (infra/names.py) and the local runtime
+    (devserver/emulation.py) tell the functions. `platform_prefix`: a silo's platform-scope tables are the platform's.
+    """
+    own_tables = platform_prefix or prefix
+    names = {
+        table.env_var: table.physical_name(prefix if table.scope is TableScope.TENANT_DATA else own_tables)
+        for table in TABLES
+    }
+    names |= {bucket.env_var: bucket.physical_name(prefix, account, region) for bucket in BUCKETS}
+    names |= {queue.env_var: queue.physical_name(prefix) for queue in QUEUES}
+    names |= {
+        machine.env_var: f"arn:{partition}:states:{region}:{account}:stateMachine:{machine.physical_name(prefix)}"
+        for machine in STATE_MACHINES
+    }
+    names[WORKFLOW_STATE_MACHINES.env_var] = WORKFLOW_STATE_MACHINES.arn_prefix(prefix, account, region)
+    names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region, partition)
+    names[PLATFORM_KEY.env_var] = PLATFORM_KEY.physical_name(prefix)
+    return names

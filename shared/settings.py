@@ -12,6 +12,8 @@ class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORGE_", extra="ignore")
 
     stage: str = "local"
+    # The variables of shared/resources.py's specs (`FORGE_<field>`), validated here; the data layer reads a table's
+    # name by its spec (shared/store/tables.py), never by these fields.
     table_platform: str | None = None
     bucket_payloads: str | None = None
     state_machine_smoke: str | None = None
@@ -23,7 +25,7 @@ class PlatformSettings(BaseSettings):
     table_triggers: str | None = None
     # The ARN prefix of the tenants' EventBridge Scheduler groups (shared/resources.py's SCHEDULE_GROUPS).
     schedule_groups: str | None = None
-    # The role whose sessions reach only one tenant's partitions (shared/auth/tenant_credentials.py); unset: tenant
+    # The role whose sessions reach only one tenant's partitions (shared/store/tenant_credentials.py); unset: tenant
     # data is read with the function's own credentials (platform-level functions).
     tenant_data_role_arn: str | None = None
     # API Gateway usage plans per tier are named `<prefix>-<tier>`, tenants' gateway keys `<prefix>-tenant-<id>`

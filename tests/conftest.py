@@ -10,12 +10,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
-from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
-from shared.local.issuer import LocalIssuer
-from shared.local.lambda_runtime import LocalLambdaRuntime
-from shared.local.stepfunctions_performance import install_stepfunctions_performance
-from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
+from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
+from devserver.issuer import LocalIssuer
+from devserver.lambda_runtime import LocalLambdaRuntime
+from devserver.stepfunctions_performance import install_stepfunctions_performance
+from devserver.stepfunctions_runtime import install_stepfunctions_runtime
 from shared.settings import get_settings
 
 os.environ.update(local_environment("http://unused"))

@@ -8,13 +8,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.triggers.schedule_firing import FireResult, fire_schedule
-from shared.triggers.schedule_slots import FirePayload
+from shared.metrics import SCHEDULE_SLOTS_FAILED, SCHEDULE_SLOTS_STARTED
+from shared.triggers.schedules.firing import FireResult, fire_schedule
+from shared.triggers.schedules.slots import FirePayload
 
 logger = Logger()
 metrics = Metrics()
-# The alarm on failed slots (infra/constructs/schedule_alarm.py) reads this metric with the service dimension.
-FAILED_METRIC = "ScheduleSlotsFailed"
 
 
 @logger.inject_lambda_context(correlation_id_path="schedule_id")
@@ -29,14 +28,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "scheduled_time": payload.scheduled_time.isoformat(),
     }
     outcome = fire_schedule(payload)
-    metrics.add_metric(name=FAILED_METRIC, unit=MetricUnit.Count, value=int(outcome.result is FireResult.FAILED))
+    metrics.add_metric(
+        name=SCHEDULE_SLOTS_FAILED, unit=MetricUnit.Count, value=int(outcome.result is FireResult.FAILED)
+    )
     if outcome.result is FireResult.FAILED:
         logger.error(
             "schedule slot could not start its workflow",
             extra={**keys, "problem": outcome.problem, "detail": outcome.detail},
         )
     elif outcome.result is FireResult.STARTED:
-        metrics.add_metric(name="ScheduleSlotsStarted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=SCHEDULE_SLOTS_STARTED, unit=MetricUnit.Count, value=1)
         logger.info("schedule slot started", extra={**keys, "execution_id": outcome.execution_id})
     else:
         logger.info(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
-from shared.triggers.workflow_schedules import (
+from shared.triggers.schedules.service import (
     ScheduleCreate,
     ScheduleFailurePage,
     SchedulePage,

@@ -2,6 +2,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.metrics import SMOKE_GREETINGS
 from shared.observability import log_failures, logger, metrics
 from shared.platform.greeting import GreetingRequest, greet
 
@@ -12,5 +13,5 @@ from shared.platform.greeting import GreetingRequest, greet
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = GreetingRequest.model_validate(event)
     greeting = greet(request, function_name=context.function_name, request_id=context.aws_request_id)
-    metrics.add_metric(name="SmokeGreetings", unit="Count", value=1)
+    metrics.add_metric(name=SMOKE_GREETINGS, unit="Count", value=1)
     return greeting.model_dump(mode="json")

@@ -81,7 +81,7 @@ def delete_tenant(tenant_id: TenantId) -> Tenant:
 )
 def post_purge(tenant_id: TenantId, request: Request) -> Response:
     # Imported here: the purge reaches every store module and three AWS services the other routes never need.
-    from shared.tenancy.purge import PurgeResult, purge_tenant
+    from shared.operations.tenant_purge import PurgeResult, purge_tenant
 
     # Audited in the platform's log: the tenant's own log is among what the purge removes.
     setattr(request.state, AUDIT_PLATFORM_STATE, True)

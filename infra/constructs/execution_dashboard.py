@@ -1,10 +1,10 @@
 """Executions of tenants' workflows: a dashboard and alarms from the EMF metrics the platform emits.
 
-shared/executions/settle.py emits, in namespace NexusForge, ExecutionsStarted, ExecutionsEnded, ExecutionsFailed
-(0 or 1 per end) and ExecutionDuration (ms) with three dimension sets: (tenant_id, workflow_id), (tenant_id) and
-(stage). The platform-wide (stage) series feed the graphs and the alarms; per tenant and per workflow, tenants come
-and go, so those views are CloudWatch Metrics Insights queries (top 10) rather than a widget per tenant, and one
-alarm watches the tenant with the most failures. Alarms go to the platform's alarm topic.
+shared/executions/settle.py emits the execution metrics of shared/metrics.py (started, ended, failed: 0 or 1 per end,
+duration in ms) with three dimension sets: (tenant_id, workflow_id), (tenant_id) and (stage). The platform-wide
+(stage) series feed the graphs and the alarms; per tenant and per workflow, tenants come and go, so those views are
+CloudWatch Metrics Insights queries (top 10) rather than a widget per tenant, and one alarm watches the tenant with
+the most failures. Alarms go to the platform's alarm topic.
 
 The execution_events and executions functions' errors and throttles are graphed here; their alarms are the ones
 every catalog function has (infra/constructs/observability.py), not repeated.
@@ -20,7 +20,17 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-NAMESPACE = "NexusForge"
+from shared.metrics import (
+    EXECUTION_DURATION,
+    EXECUTIONS_ENDED,
+    EXECUTIONS_FAILED,
+    EXECUTIONS_STARTED,
+    NAMESPACE,
+    STAGE_DIMENSION,
+    TENANT_DIMENSION,
+    WORKFLOW_DIMENSION,
+)
+
 PERIOD = Duration.minutes(5)
 WIDGET_WIDTH = 12
 # Alarm thresholds, per 5 minutes.
@@ -60,7 +70,7 @@ class ExecutionDashboard(Construct):
         return cloudwatch.Metric(
             namespace=NAMESPACE,
             metric_name=name,
-            dimensions_map={"stage": self._stage},
+            dimensions_map={STAGE_DIMENSION: self._stage},
             period=PERIOD,
             statistic=statistic,
         )
@@ -100,9 +110,9 @@ class ExecutionDashboard(Construct):
 
     def _build_platform_view(self) -> None:
         started, ended, failed = (
-            self._platform("ExecutionsStarted"),
-            self._platform("ExecutionsEnded"),
-            self._platform("ExecutionsFailed"),
+            self._platform(EXECUTIONS_STARTED),
+            self._platform(EXECUTIONS_ENDED),
+            self._platform(EXECUTIONS_FAILED),
         )
         failure_rate = cloudwatch.MathExpression(
             # Below a few ends a single failure is no rate worth waking anyone for.
@@ -115,7 +125,7 @@ class ExecutionDashboard(Construct):
         self._graph("Executions: failure rate (%)", [failure_rate])
         self._graph(
             "Executions: duration (ms)",
-            [self._platform("ExecutionDuration", statistic) for statistic in ("p50", "p90", "p99")],
+            [self._platform(EXECUTION_DURATION, statistic) for statistic in ("p50", "p90", "p99")],
         )
         self._alarm(
             "executions-failure-rate",
@@ -133,18 +143,18 @@ class ExecutionDashboard(Construct):
         )
 
     def _build_tenant_and_workflow_views(self) -> None:
-        tenant, workflow = ("tenant_id",), ("tenant_id", "workflow_id")
+        tenant, workflow = (TENANT_DIMENSION,), (TENANT_DIMENSION, WORKFLOW_DIMENSION)
         for title, function, metric, dimensions in (
-            ("Executions per tenant", "SUM", "ExecutionsEnded", tenant),
-            ("Failures per tenant", "SUM", "ExecutionsFailed", tenant),
-            ("Executions per workflow", "SUM", "ExecutionsEnded", workflow),
-            ("Failures per workflow", "SUM", "ExecutionsFailed", workflow),
-            ("Slowest workflows: average duration (ms)", "AVG", "ExecutionDuration", workflow),
+            ("Executions per tenant", "SUM", EXECUTIONS_ENDED, tenant),
+            ("Failures per tenant", "SUM", EXECUTIONS_FAILED, tenant),
+            ("Executions per workflow", "SUM", EXECUTIONS_ENDED, workflow),
+            ("Failures per workflow", "SUM", EXECUTIONS_FAILED, workflow),
+            ("Slowest workflows: average duration (ms)", "AVG", EXECUTION_DURATION, workflow),
         ):
             query = metrics_insights(function, metric, dimensions, TOP)
             self._graph(f"{title}, top {TOP}", [self._insights(metric, query)])
         worst_tenant = self._insights(
-            "failures of the tenant with the most", metrics_insights("SUM", "ExecutionsFailed", tenant, 1)
+            "failures of the tenant with the most", metrics_insights("SUM", EXECUTIONS_FAILED, tenant, 1)
         )
         self._alarm(
             "tenant-executions-failed",

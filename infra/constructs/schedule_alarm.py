@@ -9,10 +9,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from shared.catalog import CATALOG_BY_NAME
-
-# functions/schedule_fire/handler.py emits it (EMF, Powertools' namespace and service dimension).
-FAILED_SLOTS_METRIC = "ScheduleSlotsFailed"
-METRICS_NAMESPACE = "NexusForge"
+from shared.metrics import NAMESPACE, SCHEDULE_SLOTS_FAILED, SERVICE_DIMENSION
 
 
 class ScheduleFailureAlarm(Construct):
@@ -21,9 +18,9 @@ class ScheduleFailureAlarm(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         failed = cloudwatch.Metric(
-            namespace=METRICS_NAMESPACE,
-            metric_name=FAILED_SLOTS_METRIC,
-            dimensions_map={"service": CATALOG_BY_NAME[fire_function].service_name},
+            namespace=NAMESPACE,
+            metric_name=SCHEDULE_SLOTS_FAILED,
+            dimensions_map={SERVICE_DIMENSION: CATALOG_BY_NAME[fire_function].service_name},
             period=Duration.minutes(5),
             statistic="Sum",
         )

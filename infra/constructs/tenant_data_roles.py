@@ -2,7 +2,7 @@
 
 The role holds the function's own table grants (from the catalog, through infra/grants.py), only on tenant
 partitions (`dynamodb:LeadingKeys` like `TENANT#*`), and trusts only that function's role, with session tags. At
-run time shared/auth/tenant_credentials.py assumes it with shared/auth/session_policy.py's policy, so a request's
+run time shared/store/tenant_credentials.py assumes it with shared/store/session_policy.py's policy, so a request's
 credentials reach one tenant's items and no more than its function may: the effective permissions are the
 intersection of the role's and the session policy's. The function is told the role by FORGE_TENANT_DATA_ROLE_ARN.
 """

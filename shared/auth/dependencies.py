@@ -60,7 +60,7 @@ def current_tenant(principal: Annotated[Principal, Depends(current_principal)]) 
     """The tenant whose data the request may touch; platform admins have none."""
     if principal.tenant_id is None:
         raise Forbidden("Platform admins act outside tenants; use a member's credentials for tenant data")
-    from shared.auth.tenant_credentials import scoped_tenant
+    from shared.store.tenant_credentials import scoped_tenant
 
     # In the cloud (and under `forge dev`) the repositories get credentials that reach only this tenant's items.
     return scoped_tenant(TenantContext(principal.tenant_id))

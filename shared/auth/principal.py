@@ -5,22 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Role(StrEnum):
-    OWNER = "owner"
-    ADMIN = "admin"
-    EDITOR = "editor"
-    VIEWER = "viewer"
-
-    @property
-    def rank(self) -> int:
-        return _RANKS[self]
-
-    def at_least(self, other: Role) -> bool:
-        return self.rank >= other.rank
-
-
-_RANKS = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2, Role.OWNER: 3}
+# Re-exported: the roles are declared with the route policies that name them.
+from shared.access import Role as Role
 
 
 def lower_role(first: Role, second: Role) -> Role:

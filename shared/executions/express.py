@@ -3,9 +3,9 @@
 Express workflows emit no "Step Functions Execution Status Change" events; their execution log events reach the
 execution_events function later (CloudWatch Logs delivers them in seconds), so the answer does not wait for them:
 the result of StartSyncExecution is applied here as the same two status changes an event would bring (RUNNING, then
-the end), through the same conditional updates, and followed by the same slots, metrics and error workflow as the
-execution_events function's; the log events find them applied. The bound is the HTTP request's: an execution still
-running when it passes ends its record from the logs (see docs/executions.md).
+the end), through the same conditional updates, and followed by the same slots and metrics as the execution_events
+function's (and, started by the caller, the same error workflow); the log events find them applied. The bound is the
+HTTP request's: an execution still running when it passes ends its record from the logs (see docs/executions.md).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from shared.executions.naming import ExecutionName
 from shared.executions.payloads import state_machine_reference
 from shared.executions.queries import find_execution, summary_of
 from shared.executions.settle import settle_change
-from shared.executions.start import record_start_failure
-from shared.executions.status import apply_status_change
+from shared.executions.start_failure import record_start_failure
+from shared.executions.status import AppliedChange, apply_status_change
 from shared.executions.statuses import ExecutionStatus
 from shared.executions.targets import RunTarget
-from shared.observability import logger, metrics
+from shared.observability import metrics
 from shared.problems import ProblemError
 from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
@@ -49,8 +49,9 @@ def run_synchronously(
     name: ExecutionName,
     state_input: str,
     wait_seconds: float,
-) -> ExecutionItem:
-    """Runs the recorded execution with StartSyncExecution; the record as its end left it."""
+) -> tuple[ExecutionItem, list[AppliedChange]]:
+    """Runs the recorded execution with StartSyncExecution: the record as its end left it, and the changes applied
+    (settled here; an error workflow is the caller's to start)."""
     client = stepfunctions_sync_client(wait_seconds + _READ_MARGIN_SECONDS)
     try:
         result: dict[str, Any] = dict(
@@ -64,15 +65,17 @@ def run_synchronously(
             "from the execution's logs (GET /v1/executions/{id})",
             execution_id=record.execution_id,
         ) from error
+    applied: list[AppliedChange] = []
     for detail in _status_changes(record, result):
         change = apply_status_change(detail, history=False)
         if change is not None:
-            settle_change(change, metrics, logger)
+            settle_change(change, metrics)
             # One EMF document per change, as the events function writes one per event.
             if metrics.metric_set:
                 metrics.flush_metrics()
             metrics.clear_metrics()
-    return find_execution(tenant, record.execution_id, consistent=True)
+            applied.append(change)
+    return find_execution(tenant, record.execution_id, consistent=True), applied
 
 
 def _status_changes(record: ExecutionItem, result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,36 +1,12 @@
-"""Execution ids and the Step Functions execution name that carries the tenant, so a status event needs no lookup."""
+"""The Step Functions execution name that carries the tenant, so a status event needs no lookup (the ids it carries:
+shared/store/execution_ids.py)."""
 
 from __future__ import annotations
 
 import re
-import secrets
-import time
 from dataclasses import dataclass
-from datetime import datetime
 
-# 11 hex digits of milliseconds since the epoch, then 48 random bits: ids sort by start time.
-_EXECUTION_ID = re.compile(r"^[0-9a-f]{23}$")
 _EXECUTION_NAME = re.compile(r"^(?P<tenant>[a-z0-9]{8,40})_(?P<execution>[0-9a-f]{23})$")
-_RANDOM_BITS = 48
-
-
-def new_execution_id(now: float | None = None) -> str:
-    milliseconds = int((time.time() if now is None else now) * 1000)
-    return f"{milliseconds:011x}{secrets.randbits(_RANDOM_BITS):012x}"
-
-
-def is_execution_id(value: str) -> bool:
-    return bool(_EXECUTION_ID.match(value))
-
-
-def execution_id_floor(moment: datetime) -> str:
-    """The smallest execution id started at or after `moment`."""
-    return f"{int(moment.timestamp() * 1000):011x}" + "0" * 12
-
-
-def execution_id_ceiling(moment: datetime) -> str:
-    """The largest execution id started at or before `moment`."""
-    return f"{int(moment.timestamp() * 1000):011x}" + "f" * 12
 
 
 @dataclass(frozen=True)

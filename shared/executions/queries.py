@@ -19,10 +19,10 @@ from shared.executions.model import (
     ExecutionSummary,
     StepStatus,
 )
-from shared.executions.naming import is_execution_id
 from shared.executions.payloads import load_payload
 from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.problems import NotFound, ProblemError
+from shared.store.execution_ids import is_execution_id
 from shared.store.executions import ExecutionItem, Executions
 from shared.store.tenant_scoped import TenantContext
 

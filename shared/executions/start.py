@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import TransactWriteError
@@ -24,7 +24,8 @@ from pynamodb.transactions import TransactWrite
 
 from shared.auth.errors import QuotaExceeded, TenantInactive
 from shared.aws.clients import stepfunctions_client
-from shared.executions.naming import ExecutionName, execution_arn, new_execution_id
+from shared.executions.error_workflows import error_workflow_input, needs_error_workflow
+from shared.executions.naming import ExecutionName, execution_arn
 from shared.executions.payloads import (
     RECORD_INLINE_LIMIT,
     STATE_MACHINE_INPUT_LIMIT,
@@ -33,10 +34,12 @@ from shared.executions.payloads import (
     state_machine_reference,
     store_payload,
 )
-from shared.executions.running_slots import CONDITION_FAILED, release_running_slot, transactions_connection
+from shared.executions.running_slots import CONDITION_FAILED, transactions_connection
+from shared.executions.start_failure import record_start_failure
 from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.executions.targets import RunTarget, resolve_run_target
-from shared.problems import Conflict, NotFound, ProblemError, ServiceUnavailable
+from shared.problems import Conflict, NotFound, ProblemError
+from shared.store.execution_ids import new_execution_id
 from shared.store.executions import (
     ExecutionItem,
     Executions,
@@ -54,6 +57,11 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A suspension or tier change reaches running containers within this many seconds.
 TENANT_STANDING_SECONDS = 10.0
 _TENANT_STANDING: dict[str, tuple[float, str, str]] = {}
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
+
+    from shared.executions.status import AppliedChange
 
 
 class WaitNeedsExpress(ProblemError):
@@ -130,9 +138,14 @@ def start_or_replay(
             raise Conflict(f"Idempotency-Key {request.idempotency_key!r} is being used concurrently; retry")
         return earlier, False
     if request.wait_seconds is not None:
-        from shared.executions.express import run_synchronously  # only the synchronous path needs it
+        # Only the synchronous path needs them.
+        from shared.executions.express import run_synchronously
+        from shared.observability import logger
 
-        return run_synchronously(tenant, record, target, name, state_machine_input, request.wait_seconds), True
+        ended, changes = run_synchronously(tenant, record, target, name, state_machine_input, request.wait_seconds)
+        for change in changes:
+            start_error_workflow(change, logger)
+        return ended, True
     _start_state_machine(tenant, record, target, name, state_machine_input)
     return record, True
 
@@ -264,12 +277,23 @@ def _start_state_machine(
         raise record_start_failure(tenant, record, error) from error
 
 
-def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: ClientError) -> ServiceUnavailable:
-    """Step Functions refused the start: the record ends FAILED and its slots are given back; the problem to raise."""
-    record.status = ExecutionStatus.FAILED.value
-    record.error = "States.StartFailed"
-    record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
-    record.stopped_at = datetime.now(UTC)
-    record.save()
-    release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
-    return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")
+def start_error_workflow(change: AppliedChange, logger: Logger) -> None:
+    """Starts the error workflow of an execution that this change ended badly, if it names one."""
+    if not needs_error_workflow(change):
+        return
+    record = change.record
+    try:
+        started = start_execution(
+            change.tenant,
+            StartRequest(
+                workflow_id=str(record.error_workflow_id),
+                input=error_workflow_input(record),
+                trigger=Trigger.ERROR_WORKFLOW,
+                source=str(record.execution_id),
+                # A redelivered event finds the error workflow already started.
+                idempotency_key=f"error-workflow:{record.execution_id}",
+            ),
+        )
+        logger.info("error workflow started", extra={"error_execution_id": started.execution_id})
+    except ProblemError as error:
+        logger.warning("error workflow not started", extra={"reason": str(error)})

@@ -25,7 +25,7 @@ from shared.executions.causes import public_cause
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import RECORD_INLINE_LIMIT, payload_key, store_payload
 from shared.executions.queries import failed_node
-from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus, Trigger
+from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus
 from shared.store.executions import ExecutionItem, Executions, StatusTransition
 from shared.store.tenant_scoped import TenantContext
 
@@ -199,29 +199,3 @@ def _moment(epoch_milliseconds: Any) -> datetime | None:
     if epoch_milliseconds in (None, ""):
         return None
     return datetime.fromtimestamp(int(epoch_milliseconds) / 1000, UTC)
-
-
-def error_workflow_input(record: ExecutionItem) -> dict[str, Any]:
-    """What an error workflow receives about the execution that failed."""
-    return {
-        "execution_id": record.execution_id,
-        "workflow_id": record.workflow_id,
-        "version": int(record.version),
-        "status": record.status,
-        "error": record.error,
-        "cause": record.cause,
-        "failed_node": record.failed_node,
-        "started_at": record.started_at.isoformat(),
-        "stopped_at": record.stopped_at.isoformat() if record.stopped_at else None,
-    }
-
-
-def needs_error_workflow(change: AppliedChange) -> bool:
-    record = change.record
-    return (
-        change.ended
-        and ExecutionStatus(record.status) in ENDED_BADLY
-        and bool(record.error_workflow_id)
-        # An error workflow's own failure does not start another one: no loops.
-        and record.trigger != Trigger.ERROR_WORKFLOW.value
-    )

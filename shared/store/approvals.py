@@ -5,10 +5,11 @@ from __future__ import annotations
 from pynamodb.attributes import JSONAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
 
-from shared.settings import get_settings
+from shared.resources import EXECUTIONS_TABLE
+from shared.store.tables import model_table_name
 from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
 
-_TABLE = get_settings().table_executions or "unset-table-executions"
+_TABLE = model_table_name(EXECUTIONS_TABLE)
 
 
 class ApprovalItem(TenantScopedItem):

@@ -6,13 +6,14 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from shared.settings import get_settings
+from shared.resources import AUDIT_TABLE
+from shared.store.tables import model_table_name
 from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
 
 
 class AuditEventItem(TenantScopedItem):
     class Meta:
-        table_name = get_settings().table_audit or "unset-table-audit"
+        table_name = model_table_name(AUDIT_TABLE)
 
     event_id = UnicodeAttribute()
     actor = UnicodeAttribute()
@@ -46,7 +47,7 @@ class PlatformAuditEventItem(Model):
     sort key `<occurred_at ISO>#<event id>`, the tenant acted on in `tenant_id`."""
 
     class Meta:
-        table_name = get_settings().table_audit or "unset-table-audit"
+        table_name = model_table_name(AUDIT_TABLE)
 
     pk = UnicodeAttribute(hash_key=True, default=PLATFORM_AUDIT_PARTITION)
     sk = UnicodeAttribute(range_key=True)

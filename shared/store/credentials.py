@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.settings import get_settings
+from shared.resources import WORKFLOWS_TABLE
+from shared.store.tables import model_table_name
 from shared.store.tenant_scoped import TenantScopedItem, TenantScopedRepository
 
-_TABLE = get_settings().table_workflows or "unset-table-workflows"
+_TABLE = model_table_name(WORKFLOWS_TABLE)
 
 
 class CredentialItem(TenantScopedItem):

@@ -15,11 +15,12 @@ from pynamodb.attributes import (
 )
 from pynamodb.expressions.condition import Condition
 
-from shared.executions.naming import execution_id_ceiling, execution_id_floor
-from shared.settings import get_settings
+from shared.resources import EXECUTIONS_TABLE
+from shared.store.execution_ids import execution_id_ceiling, execution_id_floor
+from shared.store.tables import model_table_name
 from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
 
-_TABLE = get_settings().table_executions or "unset-table-executions"
+_TABLE = model_table_name(EXECUTIONS_TABLE)
 RUNNING_COUNTER_KEY = "COUNT"
 
 

@@ -1,5 +1,5 @@
 """PynamoDB connections: the function's own, and those signed with one tenant's scoped credentials
-(shared/auth/tenant_credentials.py).
+(shared/store/tenant_credentials.py).
 
 One botocore client per set of credentials, shared by every table the repositories touch: the function's own for
 the life of the process, a tenant session's as long as the session is cached. `signed_for` makes the models of
@@ -21,8 +21,8 @@ from weakref import WeakKeyDictionary
 from botocore.session import Session, get_session
 from pynamodb.connection import Connection, TableConnection
 
-from shared.auth.tenant_credentials import TenantCredentials
 from shared.store.context import TenantContext
+from shared.store.tenant_credentials import TenantCredentials
 
 
 @cache

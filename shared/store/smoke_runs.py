@@ -8,14 +8,15 @@ from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttr
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from shared.settings import get_settings
+from shared.resources import PLATFORM_TABLE
+from shared.store.tables import model_table_name
 
 SMOKE_PARTITION = "PLATFORM#SMOKE"
 
 
 class SmokeRunItem(Model):
     class Meta:
-        table_name = get_settings().table_platform or "unset-table-platform"
+        table_name = model_table_name(PLATFORM_TABLE)
 
     pk = UnicodeAttribute(hash_key=True, default=SMOKE_PARTITION)
     sk = UnicodeAttribute(range_key=True)

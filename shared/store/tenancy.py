@@ -7,8 +7,9 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from shared.settings import get_settings
+from shared.resources import TENANCY_TABLE
 from shared.store.cursors import decode_cursor, encode_cursor
+from shared.store.tables import model_table_name
 from shared.store.tenant_scoped import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -16,7 +17,7 @@ from shared.store.tenant_scoped import (
     TenantScopedRepository,
 )
 
-_TABLE = get_settings().table_tenancy or "unset-table-tenancy"
+_TABLE = model_table_name(TENANCY_TABLE)
 TENANT_RECORD_KEY = "TENANT"
 TENANTS_INDEX_PARTITION = "TENANTS"
 _TENANTS_LIST_SCOPE = "platform:tenants"
@@ -46,7 +47,7 @@ class TenantItem(TenantScopedItem):
     updated_at = UTCDateTimeAttribute()
     deleted_at = UTCDateTimeAttribute(null=True)
     purge_after = UTCDateTimeAttribute(null=True)
-    # Held by the call purging the tenant (shared/tenancy/purge.py): one call at a time.
+    # Held by the call purging the tenant (shared/operations/tenant_purge.py): one call at a time.
     purge_lease = UnicodeAttribute(null=True)
     purge_lease_until = UTCDateTimeAttribute(null=True)
     gsi1pk = UnicodeAttribute(default=TENANTS_INDEX_PARTITION)

@@ -82,7 +82,7 @@ class TenantScopedRepository(Generic[ItemT]):
 
     A collection with `parent` set has one partition per item of the parent collection (`<collection>#<its sort
     key>`, see `child_partition`), e.g. the versions of each workflow. Every subclass is listed in `REPOSITORIES`:
-    the purge of a tenant (shared/tenancy/purge.py) enumerates the tenant's partitions from it."""
+    the purge of a tenant (shared/operations/tenant_purge.py) enumerates the tenant's partitions from it."""
 
     model: ClassVar[type[TenantScopedItem]]
     collection: ClassVar[str]

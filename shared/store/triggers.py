@@ -10,10 +10,11 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from shared.settings import get_settings
+from shared.resources import TRIGGERS_TABLE
+from shared.store.tables import model_table_name
 from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository
 
-_TABLE = get_settings().table_triggers or "unset-table-triggers"
+_TABLE = model_table_name(TRIGGERS_TABLE)
 
 
 class HookItem(TenantScopedItem):

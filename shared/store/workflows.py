@@ -12,10 +12,11 @@ from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.settings import get_settings
+from shared.resources import WORKFLOWS_TABLE
+from shared.store.tables import model_table_name
 from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantScopedRepository
 
-_TABLE = get_settings().table_workflows or "unset-table-workflows"
+_TABLE = model_table_name(WORKFLOWS_TABLE)
 
 
 def pack(document: Any) -> bytes:

@@ -43,7 +43,7 @@ class TenantStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     DELETED = "deleted"
-    # Being purged (shared/tenancy/purge.py): its data is going; a repeated purge call continues.
+    # Being purged (shared/operations/tenant_purge.py): its data is going; a repeated purge call continues.
     PURGING = "purging"
 
 

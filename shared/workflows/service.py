@@ -41,7 +41,7 @@ from shared.store.workflows import (
     unpack,
     version_key,
 )
-from shared.triggers.workflow_schedules import (
+from shared.triggers.schedules.service import (
     TriggerSchedule,
     delete_workflow_schedules,
     put_trigger_schedule,

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from devserver.issuer import LocalIssuer
+from devserver.subprocess_platform import LocalPlatform
 from shared.auth.principal import Role
-from shared.local.issuer import LocalIssuer
-from tests.e2e.local_platform import LocalPlatform
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.e2e

@@ -10,9 +10,9 @@ import boto3
 import httpx
 import pytest
 
+from devserver.issuer import LocalIssuer
+from devserver.subprocess_platform import LocalPlatform
 from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH
-from shared.local.issuer import LocalIssuer
-from tests.e2e.local_platform import LocalPlatform
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.e2e

@@ -10,13 +10,13 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
-from functions.schedule_fire.handler import FAILED_METRIC
 from infra.stacks.regional import RegionalStack
 from infra.stacks.silo import SiloStack
 from shared.catalog import function_physical_name
+from shared.metrics import SCHEDULE_SLOTS_FAILED as FAILED_METRIC
 from shared.resources import SCHEDULE_GROUPS, WORKFLOW_STATE_MACHINES
 from shared.settings import get_settings
-from shared.triggers.workflow_schedules import SchedulerPlacement
+from shared.triggers.schedules.service import SchedulerPlacement
 from tests.infra.conftest import THREE_REGIONS, stacks_of
 
 pytestmark = pytest.mark.infra

@@ -1,4 +1,4 @@
-"""Tenant-data roles: what a function assumes per tenant (shared/auth/tenant_credentials.py), and who may."""
+"""Tenant-data roles: what a function assumes per tenant (shared/store/tenant_credentials.py), and who may."""
 
 from __future__ import annotations
 

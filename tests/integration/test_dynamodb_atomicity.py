@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
+from devserver.dynamodb_atomicity import install_dynamodb_atomicity
 
 TABLE = "atomicity"
 

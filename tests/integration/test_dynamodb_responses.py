@@ -12,8 +12,8 @@ from moto import mock_aws
 from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
 
-from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
-from shared.local.dynamodb_responses import ITEM_OPERATIONS
+from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+from devserver.dynamodb_responses import ITEM_OPERATIONS
 
 TABLE = "answers"
 ITEM: dict[str, Any] = {

@@ -15,9 +15,9 @@ from typing import Any
 import boto3
 import pytest
 
-from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, LOCAL_ROLE_ARN
-from shared.local.execution_watcher import ExecutionStatusWatcher
-from shared.local.lambda_runtime import LocalLambdaRuntime
+from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, LOCAL_ROLE_ARN
+from devserver.execution_watcher import ExecutionStatusWatcher
+from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.resources import WORKFLOW_STATE_MACHINES
 from tests.helpers import wait_until
 

@@ -10,9 +10,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from shared.local.emulation import LOCAL_REGION, LOCAL_ROLE_ARN, EmulationChanges
-from shared.local.inprocess_dispatch import install_inprocess_dispatch
-from tests.e2e.local_platform import free_port
+from devserver.emulation import LOCAL_REGION, LOCAL_ROLE_ARN, EmulationChanges
+from devserver.inprocess_dispatch import install_inprocess_dispatch
+from devserver.subprocess_platform import free_port
 
 PASS = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 

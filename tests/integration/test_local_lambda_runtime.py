@@ -11,8 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from shared.local.emulation import LOCAL_REGION, LOCAL_ROLE_ARN
-from shared.local.lambda_runtime import LocalLambdaRuntime
+from devserver.emulation import LOCAL_REGION, LOCAL_ROLE_ARN
+from devserver.lambda_runtime import LocalLambdaRuntime
 from tests.helpers import wait_until
 
 

@@ -7,8 +7,8 @@ import json
 
 from fastapi.testclient import TestClient
 
-from shared.local.api import create_platform_api
-from shared.local.lambda_runtime import LocalLambdaRuntime
+from devserver.api import create_platform_api
+from devserver.lambda_runtime import LocalLambdaRuntime
 from tests.helpers import wait_until
 
 
@@ -64,9 +64,9 @@ def _api_gateway_event(method: str, path: str, body: dict | None = None, headers
 def test_the_http_lambda_handlers_serve_their_own_routes(
     emulated_aws: LocalLambdaRuntime, admin_headers: dict[str, str]
 ) -> None:
+    from devserver.lambda_runtime import LocalLambdaContext
     from functions.platform_meta.handler import handler as meta_handler
     from functions.platform_smoke.handler import handler as smoke_handler
-    from shared.local.lambda_runtime import LocalLambdaContext
 
     lambda_context = LocalLambdaContext("nexus-forge-local-platform-meta", "arn:aws:lambda:::function:x", 512, 10)
     health = meta_handler(_api_gateway_event("GET", "/v1/health"), lambda_context)

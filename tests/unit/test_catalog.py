@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
+from devserver.routers import generate_openapi_document
 from shared.catalog import CATALOG, function_physical_name
 from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH, render_openapi_document
-from shared.local.api import generate_openapi_document
 from shared.resources import PROJECT_ROOT, STATE_MACHINES
 
 
@@ -58,7 +58,7 @@ def test_no_handler_imports_the_local_emulation() -> None:
     probe = (
         f"import importlib, sys; [importlib.import_module(m) for m in {modules.split()!r}]; "
         "print(sorted(m for m in sys.modules "
-        "if m.split('.')[0] in ('moto', 'uvicorn') or m.startswith('shared.local')))"
+        "if m.split('.')[0] in ('moto', 'uvicorn') or m.startswith('devserver')))"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
     assert result.stdout.strip().splitlines()[-1] == "[]"

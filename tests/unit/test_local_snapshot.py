@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.local.emulation import EmulationChanges, LocalAws, LocalEndpoints, changes
+from devserver.emulation import EmulationChanges, LocalAws, LocalEndpoints, changes
 
 
 def test_reads_leave_the_generation_and_writes_advance_it() -> None:

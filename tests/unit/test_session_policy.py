@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from shared.auth.session_policy import MAX_SESSION_POLICY_CHARS, tenant_session_policy
 from shared.resources import TABLES
+from shared.store.session_policy import MAX_SESSION_POLICY_CHARS, tenant_session_policy
 from shared.store.tenant_scoped import TenantContext
 
 

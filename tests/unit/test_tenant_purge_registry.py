@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from shared.operations.tenant_purge import tenant_repositories
 from shared.resources import TABLES
 from shared.settings import get_settings
 from shared.store.context import TenantContext
@@ -12,7 +13,6 @@ from shared.store.tenancy import TenantRecords
 from shared.store.tenant_scoped import REPOSITORIES, TenantScopedItem, TenantScopedRepository
 from shared.store.triggers import ScheduleFailures, Schedules
 from shared.store.workflows import Workflows, WorkflowVersions
-from shared.tenancy.purge import tenant_repositories
 
 TENANT = TenantContext("0123456789abcdef")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from shared.local.emulation import LOCAL_PREFIX, physical_names
+from devserver.emulation import LOCAL_PREFIX, physical_names
 from shared.resources import WORKFLOW_STATE_MACHINES
 from shared.workflows.nodes.base import CompileTarget
 from shared.workflows.placement import WorkflowPlacement

@@ -1,7 +1,7 @@
 """`schedule`: the workflow starts on a cron or rate schedule in a time zone.
 
 Publishing a version that starts with this node keeps the workflow's trigger schedule in EventBridge Scheduler
-(shared/triggers/workflow_schedules.py); the parameters are checked as Scheduler reads them, so a draft it would
+(shared/triggers/schedules/service.py); the parameters are checked as Scheduler reads them, so a draft it would
 refuse is a finding here, before anything is published.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from shared.triggers.schedules import checked_expression, checked_zone
+from shared.triggers.schedules.expressions import checked_expression, checked_zone
 from shared.workflows.nodes.base import NodeParams, NodeType, States, Wiring
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.local.approvals_poller import ApprovalsQueuePoller
-from shared.local.emulation import LOCAL_PREFIX
-from shared.local.lambda_runtime import LocalLambdaRuntime
+from devserver.approvals_poller import ApprovalsQueuePoller
+from devserver.emulation import LOCAL_PREFIX
+from devserver.lambda_runtime import LocalLambdaRuntime
 from tests.integration.executions.conftest import alpha, bravo, status_watcher
 from tests.integration.tenancy.conftest import api
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from devserver.approvals_poller import ApprovalsQueuePoller
 from shared.auth.principal import Role
-from shared.local.approvals_poller import ApprovalsQueuePoller
 from tests.helpers import wait_until
 from tests.integration.tenancy.conftest import TenantWorld
 from tests.workflows.cases import chain, node

@@ -7,10 +7,10 @@ from typing import Any
 
 import boto3
 
+from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.approvals.intake import token_context
 from shared.catalog import function_physical_name
 from shared.crypto.secret_box import open_sealed
-from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.resources import APPROVALS_QUEUE
 from shared.store.approvals import Approvals
 from shared.store.tenant_scoped import TenantContext

@@ -21,8 +21,8 @@ def bravo(api: TestClient, issuer, admin_headers) -> TenantWorld:
 @pytest.fixture
 def status_watcher(emulated_aws):
     """Delivers status-change events to the execution_events function, as EventBridge does in the cloud."""
-    from shared.local.emulation import LOCAL_PREFIX
-    from shared.local.execution_watcher import ExecutionStatusWatcher
+    from devserver.emulation import LOCAL_PREFIX
+    from devserver.execution_watcher import ExecutionStatusWatcher
 
     watcher = ExecutionStatusWatcher(emulated_aws, LOCAL_PREFIX)
     watcher.start()

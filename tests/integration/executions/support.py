@@ -9,10 +9,10 @@ from typing import Any
 import boto3
 from fastapi.testclient import TestClient
 
+from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
+from devserver.lambda_runtime import LocalLambdaRuntime
+from devserver.scheduler import LocalScheduler
 from shared.auth.principal import Role
-from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
-from shared.local.lambda_runtime import LocalLambdaRuntime
-from shared.local.scheduler import LocalScheduler
 from shared.resources import SCHEDULE_GROUPS
 from tests.integration.tenancy.conftest import TenantWorld
 from tests.workflows.cases import chain, node

@@ -14,12 +14,12 @@ from typing import Any
 import boto3
 from fastapi.testclient import TestClient
 
+from devserver.emulation import LOCAL_REGION
+from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
 from shared.aws.cloudwatch_logs import encode_logs_data
 from shared.executions.queries import find_execution
-from shared.local.emulation import LOCAL_REGION
-from shared.local.lambda_runtime import LocalLambdaContext
 from shared.store.tenant_scoped import TenantContext
 from shared.workflows.service import placement
 from tests.helpers import wait_until

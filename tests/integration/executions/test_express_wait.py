@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
+from devserver.emulation import LOCAL_REGION
 from shared.auth.principal import Role
-from shared.local.emulation import LOCAL_REGION
 from tests.integration.executions.support import create_and_publish, failing_workflow, transform_workflow
 from tests.integration.executions.test_quotas import monthly_count, workflow_running
 from tests.integration.executions.test_status_updates import running_count

@@ -14,10 +14,10 @@ import boto3
 import pytest
 from fastapi.testclient import TestClient
 
+from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
+from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.auth.principal import Role
 from shared.catalog import function_physical_name
-from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
-from shared.local.lambda_runtime import LocalLambdaRuntime
 from shared.resources import SCHEDULE_GROUPS
 from tests.integration.executions.support import (
     Clock,

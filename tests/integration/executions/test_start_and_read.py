@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 from fastapi.testclient import TestClient
 
+from devserver.emulation import LOCAL_REGION
 from shared.auth.principal import Role
-from shared.local.emulation import LOCAL_REGION
 from shared.store.tenancy import Usage
 from shared.store.tenant_scoped import TenantContext
 from shared.tenancy.quotas import month_key

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi.testclient import TestClient
 
+from devserver.api import create_platform_api
+from devserver.issuer import LocalIssuer
 from shared.auth.principal import Role
-from shared.local.api import create_platform_api
-from shared.local.issuer import LocalIssuer
 
 
 @pytest.fixture

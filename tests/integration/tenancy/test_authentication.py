@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from devserver.issuer import LocalIssuer
 from shared.auth.principal import Role
-from shared.local.issuer import LocalIssuer
 from tests.integration.tenancy.conftest import bearer, make_tenant
 
 

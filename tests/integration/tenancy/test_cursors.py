@@ -12,8 +12,8 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 
+from devserver.routers import catalog_routers
 from shared.auth.principal import Role
-from shared.local.api import catalog_routers
 from shared.settings import get_settings
 from shared.store.context import TenantContext
 from shared.store.cursors import MAX_CURSOR_CHARS, encode_cursor

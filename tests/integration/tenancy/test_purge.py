@@ -11,16 +11,16 @@ import boto3
 import pytest
 from fastapi.testclient import TestClient
 
+from devserver.approvals_poller import ApprovalsQueuePoller
+from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.auth.principal import Role
 from shared.aws.clients import stepfunctions_client
-from shared.local.approvals_poller import ApprovalsQueuePoller
-from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
+from shared.operations import tenant_purge as purge
 from shared.resources import TABLES
 from shared.settings import get_settings
 from shared.store.audit import PLATFORM_AUDIT_PARTITION
 from shared.store.context import TenantContext
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantItem, TenantRecords
-from shared.tenancy import purge
 from tests.integration.approvals.support import add_pending_approval
 from tests.integration.executions.support import create_and_publish, waiting_workflow
 from tests.integration.tenancy.conftest import TenantWorld, add_execution_and_hook, make_tenant

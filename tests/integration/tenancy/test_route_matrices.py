@@ -7,11 +7,11 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 
+from devserver.approvals_poller import ApprovalsQueuePoller
+from devserver.emulation import LOCAL_PREFIX
+from devserver.routers import catalog_routers
 from shared.auth.permissions import OPTIONAL_ROUTES, PERMISSIONS, route_policy
 from shared.auth.principal import Role
-from shared.local.api import catalog_routers
-from shared.local.approvals_poller import ApprovalsQueuePoller
-from shared.local.emulation import LOCAL_PREFIX
 from tests.integration.approvals.support import add_pending_approval
 from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, add_execution_and_hook, make_tenant
 
@@ -63,7 +63,7 @@ def api_routes() -> list[tuple[str, str]]:
 
 def test_every_route_is_in_the_permission_table_and_every_entry_is_a_route() -> None:
     routes = set(api_routes())
-    assert routes - set(PERMISSIONS) == set(), "add these routes to shared/auth/permissions.py"
+    assert routes - set(PERMISSIONS) == set(), "declare these routes and their policy in shared/catalog.py"
     assert set(PERMISSIONS) - routes - OPTIONAL_ROUTES == set(), "these permission entries match no route"
 
 

@@ -20,15 +20,15 @@ from botocore.handlers import BUILTIN_HANDLERS
 from fastapi.testclient import TestClient
 from moto.sts.models import sts_backends
 
-from shared.auth import tenant_credentials
+from devserver.emulation import LOCAL_ACCOUNT, LOCAL_TENANT_DATA_ROLE_ARN
+from devserver.issuer import LocalIssuer
 from shared.auth.principal import Role
-from shared.auth.session_policy import tenant_session_policy
-from shared.auth.tenant_credentials import forget_tenant_credentials, tenant_table_arns
-from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_TENANT_DATA_ROLE_ARN
-from shared.local.issuer import LocalIssuer
 from shared.settings import get_settings
+from shared.store import tenant_credentials
 from shared.store.context import TenantContext
 from shared.store.scoped_connections import own_connections
+from shared.store.session_policy import tenant_session_policy
+from shared.store.tenant_credentials import forget_tenant_credentials, tenant_table_arns
 from tests.integration.tenancy.conftest import bearer
 
 # The credentials moto's mock gives the process, i.e. the function's own.

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
+from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.auth.gateway_authorizer import ANONYMOUS_PRINCIPAL, authorize_gateway_request
 from shared.auth.principal import Role
-from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.tenancy import gateway_keys
 from shared.tenancy.tiers import Tier
 from tests.integration.tenancy.conftest import bearer

@@ -15,11 +15,11 @@ import pytest
 from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
 
+from devserver.api import create_platform_api
+from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION, physical_names
+from devserver.execution_watcher import ExecutionStatusWatcher
 from shared.auth.principal import Role
 from shared.credentials.secrets import credential_headers
-from shared.local.api import create_platform_api
-from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION, physical_names
-from shared.local.execution_watcher import ExecutionStatusWatcher
 from shared.resources import WORKFLOWS_TABLE
 from shared.store.credentials import Credentials
 from shared.store.tenant_scoped import TenantContext

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from shared.local.api import create_platform_api
+from devserver.api import create_platform_api
 from tests.integration.workflows.test_workflow_api import tenant_headers
 from tests.workflows.generators import broken_workflows, valid_workflows
 from tests.workflows.support import run, validate

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.local.emulation import LOCAL_PREFIX
-from shared.local.stepfunctions_runtime import evaluate_jsonata
+from devserver.emulation import LOCAL_PREFIX
+from devserver.stepfunctions_runtime import evaluate_jsonata
 from tests.workflows.support import PLACEMENT, run
 
 SMOKE_ECHO_ARN = f"arn:aws:lambda:{PLACEMENT.region}:{PLACEMENT.account}:function:{LOCAL_PREFIX}-smoke-echo"

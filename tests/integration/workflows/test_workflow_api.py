@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from devserver.api import create_platform_api
+from devserver.issuer import LocalIssuer
 from shared.auth.principal import Role
-from shared.local.api import create_platform_api
-from shared.local.issuer import LocalIssuer
 from tests.helpers import wait_until
 from tests.workflows.cases import chain, node
 
@@ -18,8 +18,8 @@ from tests.workflows.cases import chain, node
 @pytest.fixture
 def api(emulated_aws, issuer) -> Iterator[TestClient]:
     """The platform's API, with the status-change events (as forge dev delivers them) that end execution records."""
-    from shared.local.emulation import LOCAL_PREFIX
-    from shared.local.execution_watcher import ExecutionStatusWatcher
+    from devserver.emulation import LOCAL_PREFIX
+    from devserver.execution_watcher import ExecutionStatusWatcher
 
     watcher = ExecutionStatusWatcher(emulated_aws, LOCAL_PREFIX)
     watcher.start()

@@ -7,7 +7,7 @@ from itertools import islice, pairwise
 
 import pytest
 
-from shared.triggers.schedules import InvalidSchedule, Schedule
+from shared.triggers.schedules.expressions import InvalidSchedule, Schedule
 
 
 def _take(schedule: Schedule, after: datetime, count: int) -> list[datetime]:

@@ -16,16 +16,14 @@ from typing import Any
 
 import boto3
 
+from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import CATALOG, function_physical_name, resource_environment
-from shared.local.lambda_runtime import LocalLambdaRuntime
 from shared.resources import (
     BUCKETS,
-    PLATFORM_KEY,
     QUEUES,
-    SCHEDULE_GROUPS,
     STATE_MACHINES,
     TABLES,
-    WORKFLOW_STATE_MACHINES,
+    resource_physical_names,
 )
 
 logger = logging.getLogger("nexus_forge.local")
@@ -34,7 +32,7 @@ LOCAL_ACCOUNT = "123456789012"
 LOCAL_REGION = "us-east-1"
 LOCAL_PREFIX = "nexus-forge-local"
 LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
-# The role tenant data is read and written with (shared/auth/tenant_credentials.py): moto's STS issues its sessions
+# The role tenant data is read and written with (shared/store/tenant_credentials.py): moto's STS issues its sessions
 # as AWS would, though moto does not evaluate their session policies.
 LOCAL_TENANT_DATA_ROLE_NAME = f"{LOCAL_PREFIX}-tenant-data"
 LOCAL_TENANT_DATA_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{LOCAL_TENANT_DATA_ROLE_NAME}"
@@ -62,18 +60,8 @@ class LocalEndpoints:
 def physical_names(
     prefix: str = LOCAL_PREFIX, account: str = LOCAL_ACCOUNT, region: str = LOCAL_REGION
 ) -> dict[str, str]:
-    """Environment variable → physical name (ARN for state machines) of every platform resource."""
-    names = {table.env_var: table.physical_name(prefix) for table in TABLES}
-    names |= {bucket.env_var: bucket.physical_name(prefix, account, region) for bucket in BUCKETS}
-    names |= {queue.env_var: queue.physical_name(prefix) for queue in QUEUES}
-    names[WORKFLOW_STATE_MACHINES.env_var] = WORKFLOW_STATE_MACHINES.arn_prefix(prefix, account, region)
-    names[PLATFORM_KEY.env_var] = PLATFORM_KEY.physical_name(prefix)
-    names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region)
-    names |= {
-        machine.env_var: f"arn:aws:states:{region}:{account}:stateMachine:{machine.physical_name(prefix)}"
-        for machine in STATE_MACHINES
-    }
-    return names
+    """Environment variable → physical name of every platform resource in the emulation."""
+    return resource_physical_names(prefix, account, region)
 
 
 def local_environment(endpoint_url: str) -> dict[str, str]:
@@ -155,15 +143,15 @@ class LocalAws:
     def start(self) -> None:
         os.environ.update(local_environment(self.endpoints.url))
         os.environ["MOTO_PORT"] = str(self.endpoints.port)
-        from shared.local.inprocess_dispatch import install_inprocess_dispatch
+        from devserver.inprocess_dispatch import install_inprocess_dispatch
 
         install_inprocess_dispatch(self.endpoints.url, LOCAL_REGION, changes.request)
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 
-        from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
-        from shared.local.stepfunctions_performance import install_stepfunctions_performance
-        from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
+        from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+        from devserver.stepfunctions_performance import install_stepfunctions_performance
+        from devserver.stepfunctions_runtime import install_stepfunctions_runtime
 
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         install_stepfunctions_runtime()
@@ -192,7 +180,7 @@ class LocalAws:
         """Writes the persisted services' state to the state dir (atomically: a new file replaces the old one)."""
         from moto.backends import get_backend
 
-        from shared.local.dynamodb_atomicity import item_operations_paused
+        from devserver.dynamodb_atomicity import item_operations_paused
 
         with self._snapshot_lock:
             self.state_dir.mkdir(parents=True, exist_ok=True)

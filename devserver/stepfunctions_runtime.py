@@ -83,8 +83,8 @@ def install_stepfunctions_runtime() -> None:
     from moto.stepfunctions.parser.asl.jsonata import jsonata
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    from shared.local.stepfunctions_control import install_stepfunctions_control
-    from shared.local.stepfunctions_versions import install_version_starts
+    from devserver.stepfunctions_control import install_stepfunctions_control
+    from devserver.stepfunctions_versions import install_version_starts
 
     install_version_starts()
     install_stepfunctions_control()

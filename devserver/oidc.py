@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from shared.local.issuer import LocalIssuer
+from devserver.issuer import LocalIssuer
 
 
 def local_issuer_router(issuer: LocalIssuer) -> APIRouter:

@@ -20,7 +20,7 @@ from shared.executions.statuses import Trigger
 from shared.problems import Conflict, ProblemError
 from shared.store.tenant_scoped import TenantContext
 from shared.store.triggers import ScheduleFailureItem, ScheduleFailures, ScheduleItem, Schedules
-from shared.triggers.schedule_slots import FirePayload, slot_key
+from shared.triggers.schedules.slots import FirePayload, slot_key
 
 FAILURES_KEPT = timedelta(days=30)
 

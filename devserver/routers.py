@@ -1,15 +1,14 @@
-"""The whole HTTP API in one application: every HTTP function's router from the catalog."""
+"""The catalog's HTTP routers, loaded from functions/ by name, and the OpenAPI document they make: no emulation, no
+local issuer (what `forge openapi` writes and the tests diff)."""
 
 from __future__ import annotations
 
 import importlib
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
 from shared.catalog import CATALOG
 from shared.http.app import create_api
-from shared.local.issuer import LocalIssuer
-from shared.local.oidc import local_issuer_router
 
 
 def catalog_routers() -> list[APIRouter]:
@@ -21,14 +20,6 @@ def catalog_routers() -> list[APIRouter]:
                 raise TypeError(f"{spec.router_module}.router is not an APIRouter")
             routers.append(router)
     return routers
-
-
-def create_platform_api(local_issuer: LocalIssuer | None = None) -> FastAPI:
-    """Every catalog router; with `local_issuer`, also its OIDC discovery and JWKS (what `forge dev` serves)."""
-    routers = catalog_routers()
-    if local_issuer is not None:
-        routers.append(local_issuer_router(local_issuer))
-    return create_api(routers)
 
 
 def generate_openapi_document() -> dict[str, object]:

@@ -16,8 +16,8 @@ from typing import Any
 
 import boto3
 
+from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import function_physical_name
-from shared.local.lambda_runtime import LocalLambdaRuntime
 from shared.resources import APPROVALS_QUEUE
 
 logger = logging.getLogger("nexus_forge.local")

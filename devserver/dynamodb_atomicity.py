@@ -43,8 +43,8 @@ def install_dynamodb_atomicity() -> None:
         setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
     # The same emulated DynamoDB answers item operations without moto's generic serializer and parses each update
     # expression once.
-    from shared.local.dynamodb_expressions import install_dynamodb_expressions
-    from shared.local.dynamodb_responses import install_dynamodb_responses
+    from devserver.dynamodb_expressions import install_dynamodb_expressions
+    from devserver.dynamodb_responses import install_dynamodb_responses
 
     install_dynamodb_responses()
     install_dynamodb_expressions()

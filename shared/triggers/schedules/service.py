@@ -33,8 +33,8 @@ from shared.settings import get_settings
 from shared.store.tenant_scoped import Page, TenantContext
 from shared.store.triggers import ScheduleFailures, ScheduleItem, Schedules
 from shared.store.workflows import Workflows
-from shared.triggers.schedule_slots import ScheduleFailure, failure_of, fire_payload
-from shared.triggers.schedules import InvalidSchedule, Schedule, checked_expression, checked_zone
+from shared.triggers.schedules.expressions import InvalidSchedule, Schedule, checked_expression, checked_zone
+from shared.triggers.schedules.slots import ScheduleFailure, failure_of, fire_payload
 
 NEXT_FIRE_TIMES = 5
 RECENT_FAILURES = 5

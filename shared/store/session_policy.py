@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.store.tenant_scoped import TenantContext, tenant_partition
+from shared.store.context import TenantContext, tenant_partition
 
 MAX_SESSION_POLICY_CHARS = 2048
 

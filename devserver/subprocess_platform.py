@@ -48,7 +48,7 @@ class LocalPlatform:
         """Starts the platform and waits for a healthy /v1/health; returns the seconds that took."""
         environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "FORGE_"))}
         started = time.monotonic()
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 (our own forge, beside this interpreter)
             [
                 str(FORGE),
                 "dev",

@@ -69,8 +69,8 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
         shutil.rmtree(options.state_dir)
     options.state_dir.mkdir(parents=True, exist_ok=True)
 
-    from shared.local.emulation import LocalAws, LocalEndpoints
-    from shared.local.issuer import LocalIssuer
+    from devserver.emulation import LocalAws, LocalEndpoints
+    from devserver.issuer import LocalIssuer
 
     issuer = LocalIssuer(options.state_dir)
     issuer.private_key()
@@ -80,18 +80,18 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     use_local_envelope_key(options.state_dir)
     aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
     aws.start()
-    from shared.local.emulation import LOCAL_PREFIX
-    from shared.local.execution_watcher import ExecutionStatusWatcher
+    from devserver.emulation import LOCAL_PREFIX
+    from devserver.execution_watcher import ExecutionStatusWatcher
 
     # EventBridge's status-change events, locally: the same function gets the same event shape.
     status_watcher = ExecutionStatusWatcher(aws.lambda_runtime, LOCAL_PREFIX)
     status_watcher.start()
-    from shared.local.approvals_poller import ApprovalsQueuePoller
+    from devserver.approvals_poller import ApprovalsQueuePoller
 
     # The approvals queue's event source mapping, locally: the same function gets the same SQS batches.
     approvals_poller = ApprovalsQueuePoller(aws.lambda_runtime, LOCAL_PREFIX)
     approvals_poller.start()
-    from shared.local.scheduler import LocalScheduler
+    from devserver.scheduler import LocalScheduler
 
     # EventBridge Scheduler, locally: each schedule's target gets the same input at the same slots.
     scheduler = LocalScheduler(aws.lambda_runtime, LOCAL_PREFIX)
@@ -99,7 +99,7 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
 
     import uvicorn
 
-    from shared.local.api import create_platform_api
+    from devserver.api import create_platform_api
 
     server = uvicorn.Server(
         uvicorn.Config(

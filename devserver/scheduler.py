@@ -2,9 +2,9 @@
 
 In the cloud, Scheduler invokes each schedule's target with its input, the context attributes filled in. Locally
 this thread reads the same schedules from the emulation's Scheduler (what the schedules API wrote: expression,
-time zone, dates, state, target and input), computes their slots with shared/triggers/schedules.py and invokes the
-same target with the same input through the local Lambda runtime. Its clock is injectable, so tests can run an
-hour of slots at once.
+time zone, dates, state, target and input), computes their slots with shared/triggers/schedules/expressions.py
+and invokes the same target with the same input through the local Lambda runtime. Its clock is injectable, so tests
+can run an hour of slots at once.
 
 A schedule's slots count from when this scheduler first sees it (a restarted `forge dev` fires no slot it missed
 while stopped); a rate schedule without a start date counts its periods from the moment Scheduler took it.
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.local.lambda_runtime import LocalLambdaRuntime
+from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.resources import SCHEDULE_GROUPS
-from shared.triggers.schedule_slots import SCHEDULED_TIME_ATTRIBUTE, slot_key
-from shared.triggers.schedules import InvalidSchedule, Schedule
+from shared.triggers.schedules.expressions import InvalidSchedule, Schedule
+from shared.triggers.schedules.slots import SCHEDULED_TIME_ATTRIBUTE, slot_key
 
 logger = logging.getLogger("nexus_forge.local")
 SCHEDULE_ARN = "<aws.scheduler.schedule-arn>"

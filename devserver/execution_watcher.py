@@ -24,8 +24,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import function_physical_name
-from shared.local.lambda_runtime import LocalLambdaRuntime
 from shared.resources import WORKFLOW_STATE_MACHINES
 
 logger = logging.getLogger("nexus_forge.local")

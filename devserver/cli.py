@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def _dev(arguments: argparse.Namespace) -> int:
-    from shared.local.platform import LocalPlatformOptions, run_local_platform
+    from devserver.platform import LocalPlatformOptions, run_local_platform
 
     run_local_platform(
         LocalPlatformOptions(
@@ -19,8 +19,8 @@ def _dev(arguments: argparse.Namespace) -> int:
 
 
 def _openapi(arguments: argparse.Namespace) -> int:
+    from devserver.routers import generate_openapi_document
     from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH, render_openapi_document
-    from shared.local.api import generate_openapi_document
 
     rendered = render_openapi_document(generate_openapi_document())
     if arguments.check:
@@ -35,8 +35,8 @@ def _openapi(arguments: argparse.Namespace) -> int:
 
 
 def _token(arguments: argparse.Namespace) -> int:
+    from devserver.issuer import LocalIssuer
     from shared.auth.principal import Role
-    from shared.local.issuer import LocalIssuer
 
     if arguments.platform_admin == bool(arguments.tenant):
         print("forge token: give either --platform-admin or --tenant (with --role)", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Credentials confined to one tenant's partitions, for the tenant data a request touches.
 
 When `FORGE_TENANT_DATA_ROLE_ARN` is set (the CDK sets it for every function with tenant data; `forge dev` for
-the emulation), `scoped_tenant` assumes that role with the tenant's session policy (shared/auth/session_policy.py:
+the emulation), `scoped_tenant` assumes that role with the tenant's session policy (shared/store/session_policy.py:
 `dynamodb:LeadingKeys` on `TENANT#<id>`, no Scan) and the repositories of shared/store/tenant_scoped.py sign their
 calls for that tenant with the result. Credentials are cached per tenant until shortly before they expire, so a
 warm container pays one `sts:AssumeRole` per tenant per `SESSION_SECONDS - REFRESH_MARGIN_SECONDS`, and a request
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.store.context import TenantContext
+from shared.store.session_policy import tenant_session_policy
 
 SESSION_SECONDS = 3600
 # Credentials are replaced this long before they expire, so none expires during a request that started with it.
@@ -96,7 +97,6 @@ def _remember(credentials: TenantCredentials, now: float) -> None:
 
 
 def _assume(tenant: TenantContext, role_arn: str) -> TenantCredentials:
-    from shared.auth.session_policy import tenant_session_policy
     from shared.aws.clients import sts_client
 
     policy = tenant_session_policy(tenant, tenant_table_arns(role_arn))

@@ -1,4 +1,5 @@
-"""The purge of a deleted tenant: everything it left anywhere in the platform, in steps that are safe to repeat.
+"""The purge of a deleted tenant: everything it left anywhere in the platform, in steps that are safe to repeat. An
+operation above the features (shared/operations/): it reaches into each of them.
 
 What goes, in this order:
 
@@ -39,6 +40,7 @@ from shared.resources import TABLES
 from shared.settings import get_settings
 from shared.store.context import tenant_partition
 from shared.store.registry import all_repositories, table_of
+from shared.store.tables import table_name
 from shared.store.tenancy import (
     TENANT_RECORD_KEY,
     PurgedTenantItem,
@@ -51,6 +53,9 @@ from shared.store.tenant_scoped import TenantContext, TenantScopedItem, TenantSc
 from shared.store.triggers import Schedules
 from shared.store.workflows import Workflows
 from shared.tenancy.gateway_keys import delete_tenant_key
+from shared.tenancy.tenants import TenantStatus
+from shared.triggers.schedules.service import SchedulerPlacement
+from shared.workflows.placement import WorkflowPlacement
 
 # Within the tenants function's 29 s (API Gateway's limit): what is left after this waits for the next call.
 PURGE_BUDGET_SECONDS = 20.0
@@ -90,8 +95,6 @@ class PurgeResult(StrEnum):
 def start_purge(tenant_id: str, lease: str) -> TenantItem | PurgeResult:
     """Marks a deleted tenant `purging` and takes the purge's lease on it: the tenant record, or DONE (the tenant
     was purged already) or BUSY (another call holds an unexpired lease)."""
-    from shared.tenancy.tenants import TenantStatus
-
     item = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY, consistent=True)
     if item is None:
         if find_purged(tenant_id) is not None:
@@ -171,8 +174,6 @@ def delete_state_machines(tenant: TenantContext, budget: Budget) -> None:
     arn_prefix = get_settings().workflow_state_machines
     if not arn_prefix:
         return
-    from shared.workflows.placement import WorkflowPlacement
-
     placement = WorkflowPlacement.from_arn_prefix(arn_prefix)
     for sort_key in _sort_keys(Workflows.model, tenant_partition(tenant.tenant_id, Workflows.collection)):
         budget.check()
@@ -201,8 +202,6 @@ def delete_schedule_groups(tenant: TenantContext) -> None:
     """The tenant's group in this region and in every region one of its schedules was created in."""
     if not get_settings().schedule_groups:
         return
-    from shared.triggers.workflow_schedules import SchedulerPlacement
-
     home = SchedulerPlacement.from_settings()
     partition = tenant_partition(tenant.tenant_id, Schedules.collection)
     regions = {home.region} | {schedule.region for schedule in Schedules.model.query(partition, consistent_read=True)}
@@ -244,8 +243,7 @@ def delete_payloads(tenant: TenantContext, budget: Budget) -> None:
 def tenant_repositories() -> list[Repository]:
     """The data layer's repositories, each collection's children before it (their partitions come from its items),
     the tenant record's last; every one in a table of TABLES."""
-    settings = get_settings()
-    tables = {getattr(settings, spec.env_var.removeprefix("FORGE_").lower()) for spec in TABLES} - {None}
+    tables = {table_name(spec) for spec in TABLES} - {None}
     repositories = [
         repository for repository in all_repositories() if repository.__module__.startswith("shared.store.")
     ]

@@ -1,0 +1,18 @@
+"""The whole HTTP API in one application: every HTTP function's router from the catalog."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from devserver.issuer import LocalIssuer
+from devserver.oidc import local_issuer_router
+from devserver.routers import catalog_routers
+from shared.http.app import create_api
+
+
+def create_platform_api(local_issuer: LocalIssuer | None = None) -> FastAPI:
+    """Every catalog router; with `local_issuer`, also its OIDC discovery and JWKS (what `forge dev` serves)."""
+    routers = catalog_routers()
+    if local_issuer is not None:
+        routers.append(local_issuer_router(local_issuer))
+    return create_api(routers)
