@@ -21,6 +21,11 @@ class Thing(BaseModel):
     size: int = Field(ge=0)
 
 
+@router.get("/v1/things")
+def list_things() -> list[Thing]:
+    return []
+
+
 @router.post("/v1/things")
 def create_thing(thing: Thing) -> Thing:
     return thing
@@ -73,6 +78,13 @@ def test_unknown_route_is_a_404_problem(client: TestClient) -> None:
 
 def test_wrong_method_is_a_405_problem(client: TestClient) -> None:
     assert_problem(client.delete("/v1/things"), 405, "method-not-allowed")
+
+
+def test_a_405_allows_every_method_of_the_path_not_only_one_route(client: TestClient) -> None:
+    response = client.put("/v1/things", json={"name": "x", "size": 1})
+    body = assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET, POST"
+    assert body["detail"] == "PUT is not allowed on /v1/things; allowed: GET, POST"
 
 
 def test_body_over_the_lambda_limit_is_a_413_problem(client: TestClient) -> None:
