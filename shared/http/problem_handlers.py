@@ -101,14 +101,22 @@ async def _on_request_validation_error(request: Request, exc: Exception) -> JSON
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at the request's path: each FastAPI route has its own, and the router's
-    405 names only the first route that matched the path (RFC 9110 wants them all in `Allow`)."""
-    methods: set[str] = set()
+    """Every method the resource at the request's path serves. FastAPI has a route per method, and the router's 405
+    names only the first route that matched the path (RFC 9110 wants them all in `Allow`). Where a fixed path and a
+    template both match (`/v1/workflows/import`, `/v1/workflows/{workflow_id}`), the fixed one is the resource, as
+    in the OpenAPI document."""
+    methods_by_template: dict[str, set[str]] = {}
     for route in iter_route_contexts(request.app.routes):
         match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(route.methods or ())
-    return sorted(methods)
+        if match is not Match.NONE and route.methods:
+            methods_by_template.setdefault(route.path_format or "", set()).update(route.methods)
+    fewest_parameters = min((template.count("{") for template in methods_by_template), default=0)
+    return sorted(
+        method
+        for template, methods in methods_by_template.items()
+        if template.count("{") == fewest_parameters
+        for method in methods
+    )
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:

@@ -31,6 +31,16 @@ def create_thing(thing: Thing) -> Thing:
     return thing
 
 
+@router.post("/v1/things/bulk")
+def create_things(things: list[Thing]) -> list[Thing]:
+    return things
+
+
+@router.get("/v1/things/{name}")
+def read_thing(name: str) -> Thing:
+    return Thing(name=name, size=0)
+
+
 @router.get("/v1/crash")
 def crash() -> None:
     raise RuntimeError("secret internals: password=hunter2")
@@ -85,6 +95,12 @@ def test_a_405_allows_every_method_of_the_path_not_only_one_route(client: TestCl
     body = assert_problem(response, 405, "method-not-allowed")
     assert response.headers["allow"] == "GET, POST"
     assert body["detail"] == "PUT is not allowed on /v1/things; allowed: GET, POST"
+
+
+def test_a_405_on_a_fixed_path_allows_its_methods_not_those_of_a_template_it_also_matches(client: TestClient) -> None:
+    response = client.put("/v1/things/bulk", json=[])
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "POST"
 
 
 def test_body_over_the_lambda_limit_is_a_413_problem(client: TestClient) -> None:
