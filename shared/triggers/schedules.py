@@ -18,6 +18,11 @@ from cronsim import CronSim, CronSimError
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+# The shapes above as one pattern, and Scheduler's length limits, for the API's models (and so its document).
+EXPRESSION_PATTERN = "|".join(pattern.pattern for pattern in (_RATE, _CRON, _AT))
+EXPRESSION_MAX_LENGTH = 256
+ZONE_PATTERN = r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"
+ZONE_MAX_LENGTH = 50
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 

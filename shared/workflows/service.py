@@ -29,6 +29,7 @@ from pynamodb.exceptions import UpdateError
 
 from shared.aws.clients import stepfunctions_client
 from shared.problems import Conflict, InvalidParam, NotFound, ValidationFailed
+from shared.request_types import PositiveJsonInt
 from shared.settings import get_settings
 from shared.store.tenant_scoped import TenantContext
 from shared.store.triggers import Hooks
@@ -109,7 +110,7 @@ class PublishRequest(BaseModel):
 
 
 class RollbackRequest(BaseModel):
-    version: int = Field(ge=1)
+    version: PositiveJsonInt
 
 
 class WorkflowExport(BaseModel):
