@@ -38,9 +38,16 @@ def _workflows(tenant: TenantContext, principal: Principal) -> TenantWorkflows:
     return TenantWorkflows(tenant, principal.subject)
 
 
-@router.get("/v1/workflow-schema", summary="The JSON Schema of a workflow document, with every node type's params")
+JSON_SCHEMA_CONTENT_TYPE = "application/schema+json"
+
+
+@router.get(
+    "/v1/workflow-schema",
+    summary="The JSON Schema of a workflow document, with every node type's params",
+    responses={200: {"content": {JSON_SCHEMA_CONTENT_TYPE: {"schema": {"type": "object"}}}}},
+)
 def read_workflow_schema() -> JSONResponse:
-    return JSONResponse(workflow_json_schema(), media_type="application/schema+json")
+    return JSONResponse(workflow_json_schema(), media_type=JSON_SCHEMA_CONTENT_TYPE)
 
 
 @router.post("/v1/workflows/validate", response_model=ValidationReport, summary="Validate an unsaved workflow")
