@@ -59,7 +59,12 @@ class Schedule:
             if int(rate.group(1)) < 1:
                 raise InvalidSchedule("a rate must be at least 1")
             return "rate"
-        if _AT.match(self.expression):
+        at = _AT.match(self.expression)
+        if at:
+            try:
+                datetime.fromisoformat(at.group(1))
+            except ValueError as error:
+                raise InvalidSchedule(f"{at.group(1)} is not a date and time: {error}") from None
             return "at"
         cron = _CRON.match(self.expression)
         if cron:
