@@ -147,8 +147,8 @@ class TenantWorkflows:
 
     def check(self, document: dict[str, Any], workflow_id: str) -> ValidationResult:
         result = validate_workflow(document, self.target(workflow_id))
-        error_workflow = (document.get("settings") or {}).get("error_workflow_id")
-        if result.graph is not None and error_workflow and self._subworkflow_arn(str(error_workflow), None) is None:
+        error_workflow = result.graph.settings.error_workflow_id if result.graph is not None else None
+        if error_workflow and self._subworkflow_arn(error_workflow, None) is None:
             result.findings.append(
                 Finding("/settings/error_workflow_id", f"no published workflow {error_workflow!r} in this tenant")
             )
