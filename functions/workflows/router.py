@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.auth.principal import Principal
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 from shared.store.context import TenantContext
 from shared.workflows.diff import WorkflowDiff
-from shared.workflows.schema import workflow_json_schema
+from shared.workflows.schema import workflow_document_outline, workflow_json_schema
 from shared.workflows.service import (
     PublishRequest,
     RollbackRequest,
@@ -30,6 +31,7 @@ router = APIRouter(tags=["workflows"])
 
 WorkflowDocument = Annotated[
     dict[str, Any],
+    WithJsonSchema(workflow_document_outline()),
     Body(description="A workflow document (name, description, nodes, edges, settings); schema: /v1/workflow-schema"),
 ]
 

@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 from pynamodb.exceptions import UpdateError
 
 from shared.aws.clients import stepfunctions_client
@@ -54,6 +54,7 @@ from shared.workflows.diff import WorkflowDiff, diff_workflows
 from shared.workflows.nodes.base import CompileTarget
 from shared.workflows.nodes.schedule import NODE_TYPE as SCHEDULE_TRIGGER
 from shared.workflows.placement import LIVE_ALIAS, WorkflowPlacement
+from shared.workflows.schema import workflow_document_outline
 from shared.workflows.validation import ValidationResult, validate_workflow
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class RollbackRequest(BaseModel):
 
 class WorkflowExport(BaseModel):
     format: Literal["nexus-forge.workflow/v1"] = "nexus-forge.workflow/v1"
-    workflow: dict[str, Any]
+    workflow: Annotated[dict[str, Any], WithJsonSchema(workflow_document_outline())]
 
 
 @cache
