@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -16,6 +15,7 @@ from shared.executions.queries import execution_history, execution_of, find_exec
 from shared.executions.start import StartRequest, start_execution
 from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
+from shared.request_types import Rfc3339DateTime
 
 router = APIRouter(tags=["executions"])
 
@@ -78,8 +78,8 @@ def get_executions(
     workflow_id: Annotated[str | None, Query(max_length=64)] = None,
     status: ExecutionStatus | None = None,
     trigger: Trigger | None = None,
-    started_after: Annotated[datetime | None, Query(description="ISO 8601 with a UTC offset")] = None,
-    started_before: Annotated[datetime | None, Query(description="ISO 8601 with a UTC offset")] = None,
+    started_after: Annotated[Rfc3339DateTime | None, Query(description="RFC 3339 date-time with an offset")] = None,
+    started_before: Annotated[Rfc3339DateTime | None, Query(description="RFC 3339 date-time with an offset")] = None,
 ) -> ExecutionPage:
     return list_executions(
         tenant,

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.auth.principal import Principal
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 from shared.store.context import TenantContext
 from shared.workflows.diff import WorkflowDiff
-from shared.workflows.schema import workflow_json_schema
+from shared.workflows.schema import workflow_document_outline, workflow_json_schema
 from shared.workflows.service import (
     PublishRequest,
     RollbackRequest,
@@ -30,6 +31,7 @@ router = APIRouter(tags=["workflows"])
 
 WorkflowDocument = Annotated[
     dict[str, Any],
+    WithJsonSchema(workflow_document_outline()),
     Body(description="A workflow document (name, description, nodes, edges, settings); schema: /v1/workflow-schema"),
 ]
 
@@ -38,9 +40,16 @@ def _workflows(tenant: TenantContext, principal: Principal) -> TenantWorkflows:
     return TenantWorkflows(tenant, principal.subject)
 
 
-@router.get("/v1/workflow-schema", summary="The JSON Schema of a workflow document, with every node type's params")
+JSON_SCHEMA_CONTENT_TYPE = "application/schema+json"
+
+
+@router.get(
+    "/v1/workflow-schema",
+    summary="The JSON Schema of a workflow document, with every node type's params",
+    responses={200: {"content": {JSON_SCHEMA_CONTENT_TYPE: {"schema": {"type": "object"}}}}},
+)
 def read_workflow_schema() -> JSONResponse:
-    return JSONResponse(workflow_json_schema(), media_type="application/schema+json")
+    return JSONResponse(workflow_json_schema(), media_type=JSON_SCHEMA_CONTENT_TYPE)
 
 
 @router.post("/v1/workflows/validate", response_model=ValidationReport, summary="Validate an unsaved workflow")

@@ -17,8 +17,12 @@ def _context(tenant: TenantContext, name: str, version: int) -> dict[str, str]:
     return {"tenant_id": tenant.tenant_id, "credential": name, "version": str(version)}
 
 
+def sealed_text(headers: dict[str, str]) -> str:
+    return json.dumps(headers, sort_keys=True)
+
+
 def seal_headers(tenant: TenantContext, name: str, version: int, headers: dict[str, str]) -> str:
-    return seal(json.dumps(headers, sort_keys=True), _context(tenant, name, version))
+    return seal(sealed_text(headers), _context(tenant, name, version))
 
 
 def open_headers(tenant: TenantContext, item: CredentialItem) -> dict[str, str]:

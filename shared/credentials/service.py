@@ -10,12 +10,21 @@ from __future__ import annotations
 import base64
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, SecretStr, ValidatorFunctionWrapHandler, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    field_validator,
+)
 from pynamodb.exceptions import PutError
 
-from shared.credentials.secrets import seal_headers
+from shared.credentials.secrets import seal_headers, sealed_text
+from shared.crypto.secret_box import SEALABLE_BYTES
 from shared.header_rules import HEADER_TOKEN, header_name_error, header_value_error
 from shared.problems import Conflict, NotFound
 from shared.store.credentials import CredentialItem, Credentials
@@ -25,7 +34,26 @@ from shared.store.tenant_scoped import TenantContext
 NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,128}$"
 # Set by the HTTP client from the request itself; a credential can't override them.
 _RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection", "te", "upgrade"})
-_MAX_VALUE_CHARS = 8_192
+_MAX_VALUE_CHARS = SEALABLE_BYTES
+
+
+def _any_case(name: str) -> str:
+    return "".join(f"[{character.upper()}{character}]" if character.isalpha() else character for character in name)
+
+
+# What the two checks below accept, as the document says it (a JSON Schema pattern has no case-insensitive flag).
+_HEADER_NAME_SCHEMA = {
+    "type": "string",
+    "pattern": f"^(?!(?:{'|'.join(sorted(map(_any_case, _RESERVED_HEADERS)))})$)" + HEADER_TOKEN.pattern[1:],
+}
+_SECRET_VALUE_SCHEMA = {
+    "type": "string",
+    "format": "password",
+    "writeOnly": True,
+    "minLength": 1,
+    "maxLength": _MAX_VALUE_CHARS,
+    "pattern": "^[^\\x00-\\x08\\x0a-\\x1f\\x7f]+$",
+}
 
 
 def _checked_value(value: SecretStr) -> SecretStr:
@@ -48,8 +76,15 @@ def _checked_header_name(name: str) -> str:
     return name.lower()
 
 
-SecretValue = Annotated[SecretStr, AfterValidator(_checked_value)]
-HeaderName = Annotated[str, AfterValidator(_checked_header_name)]
+def _header_names_as_property_names(schema: dict[str, Any]) -> None:
+    # Pydantic states the key type as patternProperties, which leaves other keys free; the server refuses them.
+    ((_, value_schema),) = schema.pop("patternProperties").items()
+    schema["propertyNames"] = _HEADER_NAME_SCHEMA
+    schema["additionalProperties"] = value_schema
+
+
+SecretValue = Annotated[SecretStr, AfterValidator(_checked_value), WithJsonSchema(_SECRET_VALUE_SCHEMA)]
+HeaderName = Annotated[str, AfterValidator(_checked_header_name), WithJsonSchema(_HEADER_NAME_SCHEMA)]
 
 
 class BearerToken(BaseModel):
@@ -89,7 +124,9 @@ class CustomHeaders(BaseModel):
     """Several headers; their names are shown in the metadata, their values are secret."""
 
     kind: Literal["custom_headers"]
-    headers_: dict[HeaderName, SecretValue] = Field(alias="headers", min_length=1, max_length=20)
+    headers_: dict[HeaderName, SecretValue] = Field(
+        alias="headers", min_length=1, max_length=20, json_schema_extra=_header_names_as_property_names
+    )
 
     @field_validator("headers_", mode="wrap")
     @classmethod
@@ -103,7 +140,17 @@ class CustomHeaders(BaseModel):
         return {name: value.get_secret_value() for name, value in self.headers_.items()}
 
 
-CredentialSecret = Annotated[BearerToken | BasicAuth | ApiKeyHeader | CustomHeaders, Field(discriminator="kind")]
+AnySecret = BearerToken | BasicAuth | ApiKeyHeader | CustomHeaders
+
+
+def _sealable(secret: AnySecret) -> AnySecret:
+    size = len(sealed_text(secret.headers()).encode())
+    if size > SEALABLE_BYTES:
+        raise ValueError(f"its headers take {size} bytes sealed together; at most {SEALABLE_BYTES} bytes")
+    return secret
+
+
+CredentialSecret = Annotated[AnySecret, Field(discriminator="kind"), AfterValidator(_sealable)]
 
 
 class CredentialCreate(BaseModel):

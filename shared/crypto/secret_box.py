@@ -20,6 +20,8 @@ from shared.settings import get_settings
 _KMS_PREFIX = "kms:"
 _LOCAL_PREFIX = "local:"
 _NONCE_BYTES = 12
+# KMS Encrypt takes at most this much plaintext; `seal` promises no more, whichever key seals.
+SEALABLE_BYTES = 4_096
 
 Context = Mapping[str, str]
 

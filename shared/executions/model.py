@@ -9,11 +9,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from shared.executions.statuses import ExecutionStatus, Trigger
+from shared.request_types import PositiveJsonInt
 
 
 class StartExecutionRequest(BaseModel):
     input: Any = Field(default_factory=dict, description="The execution's input; over 256 KB it travels via S3")
-    version: int | None = Field(default=None, ge=1, description="A published version; the live version if absent")
+    version: PositiveJsonInt | None = Field(default=None, description="A published version; the live version if absent")
 
 
 class ExecutionSummary(BaseModel):

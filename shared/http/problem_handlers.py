@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -98,19 +100,43 @@ async def _on_request_validation_error(request: Request, exc: Exception) -> JSON
     return await _on_problem_error(request, ValidationFailed(params))
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the resource at the request's path serves. FastAPI has a route per method, and the router's 405
+    names only the first route that matched the path (RFC 9110 wants them all in `Allow`). Where a fixed path and a
+    template both match (`/v1/workflows/import`, `/v1/workflows/{workflow_id}`), the fixed one is the resource, as
+    in the OpenAPI document."""
+    methods_by_template: dict[str, set[str]] = {}
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE and route.methods:
+            methods_by_template.setdefault(route.path_format or "", set()).update(route.methods)
+    fewest_parameters = min((template.count("{") for template in methods_by_template), default=0)
+    return sorted(
+        method
+        for template, methods in methods_by_template.items()
+        if template.count("{") == fewest_parameters
+        for method in methods
+    )
+
+
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug, title = _HTTP_STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers) if exc.headers else {}
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.method} {request.url.path}"
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request))
+        headers["Allow"] = allow
+        detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allow}"
     return problem_response(
         request,
         status=exc.status_code,
         type_uri=problem_type(slug),
         title=title,
         detail=detail,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 

@@ -10,6 +10,7 @@ from shared.auth.api_key_secrets import api_key_prefix, hash_secret, new_key_id,
 from shared.auth.principal import Principal, Role
 from shared.auth.role_ceiling import require_within_caller_role
 from shared.problems import BadRequest, Conflict, NotFound
+from shared.request_types import Rfc3339DateTime
 from shared.store.tenancy import ApiKeyItem, ApiKeys
 from shared.store.tenant_scoped import TenantContext
 
@@ -17,7 +18,9 @@ from shared.store.tenant_scoped import TenantContext
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     role: Role = Role.VIEWER
-    expires_at: datetime | None = Field(default=None, description="When the key stops working (UTC); none = never")
+    expires_at: Rfc3339DateTime | None = Field(
+        default=None, description="When the key stops working (in the future); none = never"
+    )
 
 
 class ApiKey(BaseModel):

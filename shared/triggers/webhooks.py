@@ -23,6 +23,7 @@ from shared.executions.queries import execution_of, find_execution
 from shared.executions.start import StartRequest, start_or_replay
 from shared.executions.statuses import ENDED, ExecutionStatus, Trigger
 from shared.problems import InvalidParam, NotFound, ProblemError, ValidationFailed
+from shared.request_types import JsonInt
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import Page, TenantContext
 from shared.store.triggers import HookItem, Hooks
@@ -64,7 +65,7 @@ class HookCreate(BaseModel):
     response_mode: ResponseMode = Field(
         default=ResponseMode.ASYNC, description="sync: the workflow's output is the HTTP response"
     )
-    response_timeout_seconds: int = Field(default=10, ge=1, le=25, description="How long sync mode waits")
+    response_timeout_seconds: JsonInt = Field(default=10, ge=1, le=25, description="How long sync mode waits")
 
 
 class Hook(BaseModel):
@@ -89,7 +90,7 @@ class HookPage(BaseModel):
 
 
 class SecretRotation(BaseModel):
-    overlap_seconds: int = Field(
+    overlap_seconds: JsonInt = Field(
         default=86_400, ge=0, le=7 * 86_400, description="How long the current secret stays valid beside the new one"
     )
 

@@ -35,6 +35,31 @@ def workflow_json_schema() -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
 
 
+def workflow_document_outline() -> dict[str, Any]:
+    """The workflow schema with its few shared definitions written in place and each node's `params` left an object,
+    for the OpenAPI document: what a request body must look like, while the validator checks each node's params and
+    the graph (and names the place of every finding). Read from the committed schema: building it takes ~30 ms, too
+    much for a router's import."""
+    schema = json.loads(SCHEMA_PATH.read_text())
+    definitions = schema.pop("$defs")
+    definitions["Node"].pop("allOf")
+    outline: dict[str, Any] = _in_place(
+        {key: value for key, value in schema.items() if key not in ("$schema", "$id")}, definitions
+    )
+    return outline
+
+
+def _in_place(schema: Any, definitions: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        reference = schema.get("$ref")
+        if isinstance(reference, str):
+            return _in_place(definitions[reference.removeprefix("#/$defs/")], definitions)
+        return {key: _in_place(value, definitions) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_in_place(item, definitions) for item in schema]
+    return schema
+
+
 def render_schema() -> str:
     return json.dumps(workflow_json_schema(), indent=2, sort_keys=True) + "\n"
 

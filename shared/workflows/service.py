@@ -21,14 +21,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 from pynamodb.exceptions import UpdateError
 
 from shared.aws.clients import stepfunctions_client
 from shared.problems import Conflict, InvalidParam, NotFound, ValidationFailed
+from shared.request_types import PositiveJsonInt
 from shared.settings import get_settings
 from shared.store.tenant_scoped import TenantContext
 from shared.store.triggers import Hooks
@@ -53,6 +54,7 @@ from shared.workflows.diff import WorkflowDiff, diff_workflows
 from shared.workflows.nodes.base import CompileTarget
 from shared.workflows.nodes.schedule import NODE_TYPE as SCHEDULE_TRIGGER
 from shared.workflows.placement import LIVE_ALIAS, WorkflowPlacement
+from shared.workflows.schema import workflow_document_outline
 from shared.workflows.validation import ValidationResult, validate_workflow
 
 if TYPE_CHECKING:
@@ -109,12 +111,12 @@ class PublishRequest(BaseModel):
 
 
 class RollbackRequest(BaseModel):
-    version: int = Field(ge=1)
+    version: PositiveJsonInt
 
 
 class WorkflowExport(BaseModel):
     format: Literal["nexus-forge.workflow/v1"] = "nexus-forge.workflow/v1"
-    workflow: dict[str, Any]
+    workflow: Annotated[dict[str, Any], WithJsonSchema(workflow_document_outline())]
 
 
 @cache
@@ -146,8 +148,8 @@ class TenantWorkflows:
 
     def check(self, document: dict[str, Any], workflow_id: str) -> ValidationResult:
         result = validate_workflow(document, self.target(workflow_id))
-        error_workflow = (document.get("settings") or {}).get("error_workflow_id")
-        if result.graph is not None and error_workflow and self._subworkflow_arn(str(error_workflow), None) is None:
+        error_workflow = result.graph.settings.error_workflow_id if result.graph is not None else None
+        if error_workflow and self._subworkflow_arn(error_workflow, None) is None:
             result.findings.append(
                 Finding("/settings/error_workflow_id", f"no published workflow {error_workflow!r} in this tenant")
             )

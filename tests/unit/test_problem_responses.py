@@ -21,6 +21,11 @@ class Thing(BaseModel):
     size: int = Field(ge=0)
 
 
+@router.get("/v1/things")
+def list_things() -> list[Thing]:
+    return []
+
+
 @router.post("/v1/things")
 def create_thing(thing: Thing) -> Thing:
     return thing
@@ -29,6 +34,16 @@ def create_thing(thing: Thing) -> Thing:
 @router.put("/v1/echo")
 def echo(document: dict[str, Any]) -> dict[str, Any]:
     return document
+
+
+@router.post("/v1/things/bulk")
+def create_things(things: list[Thing]) -> list[Thing]:
+    return things
+
+
+@router.get("/v1/things/{name}")
+def read_thing(name: str) -> Thing:
+    return Thing(name=name, size=0)
 
 
 @router.get("/v1/crash")
@@ -78,6 +93,19 @@ def test_unknown_route_is_a_404_problem(client: TestClient) -> None:
 
 def test_wrong_method_is_a_405_problem(client: TestClient) -> None:
     assert_problem(client.delete("/v1/things"), 405, "method-not-allowed")
+
+
+def test_a_405_allows_every_method_of_the_path_not_only_one_route(client: TestClient) -> None:
+    response = client.put("/v1/things", json={"name": "x", "size": 1})
+    body = assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET, POST"
+    assert body["detail"] == "PUT is not allowed on /v1/things; allowed: GET, POST"
+
+
+def test_a_405_on_a_fixed_path_allows_its_methods_not_those_of_a_template_it_also_matches(client: TestClient) -> None:
+    response = client.put("/v1/things/bulk", json=[])
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "POST"
 
 
 def test_body_over_the_lambda_limit_is_a_413_problem(client: TestClient) -> None:

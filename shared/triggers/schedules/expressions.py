@@ -18,6 +18,11 @@ from cronsim import CronSim, CronSimError
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+# The shapes above as one pattern, and Scheduler's length limits, for the API's models (and so its document).
+EXPRESSION_PATTERN = "|".join(pattern.pattern for pattern in (_RATE, _CRON, _AT))
+EXPRESSION_MAX_LENGTH = 256
+ZONE_PATTERN = r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"
+ZONE_MAX_LENGTH = 50
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 
@@ -54,7 +59,12 @@ class Schedule:
             if int(rate.group(1)) < 1:
                 raise InvalidSchedule("a rate must be at least 1")
             return "rate"
-        if _AT.match(self.expression):
+        at = _AT.match(self.expression)
+        if at:
+            try:
+                datetime.fromisoformat(at.group(1))
+            except ValueError as error:
+                raise InvalidSchedule(f"{at.group(1)} is not a date and time: {error}") from None
             return "at"
         cron = _CRON.match(self.expression)
         if cron:

@@ -23,17 +23,27 @@ from itertools import islice
 from typing import Annotated, Any
 
 from botocore.exceptions import ClientError
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, field_validator
 
 from shared.aws.clients import scheduler_client
 from shared.catalog import dead_letter_queue_name, function_physical_name
 from shared.problems import Conflict, InvalidParam, NotFound, ServiceUnavailable, ValidationFailed
+from shared.request_types import Rfc3339DateTime
 from shared.resources import SCHEDULE_GROUPS
 from shared.settings import get_settings
 from shared.store.tenant_scoped import Page, TenantContext
 from shared.store.triggers import ScheduleFailures, ScheduleItem, Schedules
 from shared.store.workflows import Workflows
-from shared.triggers.schedules.expressions import InvalidSchedule, Schedule, checked_expression, checked_zone
+from shared.triggers.schedules.expressions import (
+    EXPRESSION_MAX_LENGTH,
+    EXPRESSION_PATTERN,
+    ZONE_MAX_LENGTH,
+    ZONE_PATTERN,
+    InvalidSchedule,
+    Schedule,
+    checked_expression,
+    checked_zone,
+)
 from shared.triggers.schedules.slots import ScheduleFailure, failure_of, fire_payload
 
 NEXT_FIRE_TIMES = 5
@@ -73,14 +83,22 @@ class ScheduleCreate(BaseModel):
     workflow_id: str = Field(min_length=1, max_length=64, description="Runs its live version at each slot")
     name: str = Field(min_length=1, max_length=200)
     expression: str = Field(
+        pattern=EXPRESSION_PATTERN,
+        max_length=EXPRESSION_MAX_LENGTH,
         description="rate(N minutes|hours|days), cron(minutes hours day-of-month month day-of-week year) or "
         "at(yyyy-mm-ddThh:mm:ss), as EventBridge Scheduler reads them",
         examples=["rate(5 minutes)", "cron(30 9 ? * MON-FRI *)"],
     )
-    timezone: str = Field(default="UTC", description="IANA time zone of cron and at expressions", examples=["UTC"])
-    start_date: datetime | None = Field(default=None, description="No slot before it (with a UTC offset)")
-    end_date: datetime | None = Field(default=None, description="No slot after it (with a UTC offset)")
-    enabled: bool = True
+    timezone: str = Field(
+        default="UTC",
+        pattern=ZONE_PATTERN,
+        max_length=ZONE_MAX_LENGTH,
+        description="IANA time zone of cron and at expressions",
+        examples=["UTC"],
+    )
+    start_date: Rfc3339DateTime | None = Field(default=None, description="No slot before it (with a UTC offset)")
+    end_date: Rfc3339DateTime | None = Field(default=None, description="No slot after it (with a UTC offset)")
+    enabled: StrictBool = True
     input: ScheduleInput = Field(
         default_factory=dict,
         description="Each execution's input is {input: this, schedule: {schedule_id, scheduled_time}}",
@@ -96,21 +114,16 @@ class ScheduleCreate(BaseModel):
     def _known_zone(cls, value: str) -> str:
         return checked_zone(value)
 
-    @field_validator("start_date", "end_date")
-    @classmethod
-    def _with_offset(cls, value: datetime | None) -> datetime | None:
-        return _checked_offset(value)
-
 
 class ScheduleUpdate(BaseModel):
     """Only the fields sent change; the workflow of a schedule is fixed (create another schedule instead)."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    expression: str | None = None
-    timezone: str | None = None
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-    enabled: bool | None = None
+    expression: str | None = Field(default=None, pattern=EXPRESSION_PATTERN, max_length=EXPRESSION_MAX_LENGTH)
+    timezone: str | None = Field(default=None, pattern=ZONE_PATTERN, max_length=ZONE_MAX_LENGTH)
+    start_date: Rfc3339DateTime | None = None
+    end_date: Rfc3339DateTime | None = None
+    enabled: StrictBool | None = None
     input: ScheduleInput = None
 
     @field_validator("expression")
@@ -122,11 +135,6 @@ class ScheduleUpdate(BaseModel):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         return None if value is None else checked_zone(value)
-
-    @field_validator("start_date", "end_date")
-    @classmethod
-    def _with_offset(cls, value: datetime | None) -> datetime | None:
-        return _checked_offset(value)
 
 
 class WorkflowSchedule(BaseModel):
@@ -164,12 +172,6 @@ class SchedulePage(BaseModel):
 class ScheduleFailurePage(BaseModel):
     items: list[ScheduleFailure]
     next_cursor: str | None = None
-
-
-def _checked_offset(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("give the date with a UTC offset, e.g. 2026-01-01T09:00:00Z")
-    return value
 
 
 @dataclass(frozen=True)

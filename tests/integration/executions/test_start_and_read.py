@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import boto3
+import pytest
 from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_REGION
@@ -172,6 +173,26 @@ def test_list_filters_by_workflow_status_trigger_and_time_and_pages_with_cursors
     assert before_all["items"] == []
     since = api.get("/v1/executions", params={"started_after": broken["started_at"]}, headers=viewer).json()["items"]
     assert broken["execution_id"] in [item["execution_id"] for item in since]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("started_before", "0.5"),
+        ("started_before", "1700000000"),
+        ("started_after", "2026-01-31"),
+        ("started_after", "2026-01-31T09:00:00"),
+        ("started_after", "yesterday"),
+    ],
+)
+def test_time_filters_take_only_rfc_3339_date_times_with_an_offset(api, alpha, parameter, value) -> None:
+    response = api.get("/v1/executions", params={parameter: value}, headers=alpha.headers[Role.VIEWER])
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    (invalid,) = response.json()["invalid-params"]
+    assert invalid["name"] == f"/query/{parameter}"
+    assert "RFC 3339" in invalid["reason"]
 
 
 def test_history_lists_each_step_with_status_input_output_and_the_failure(api, alpha) -> None:

@@ -170,6 +170,23 @@ def test_an_editor_lists_credentials_but_cannot_create_or_rotate_them(api: TestC
     assert api.delete("/v1/credentials/github", headers=editor).status_code == 403
 
 
+def test_a_secret_too_large_to_seal_is_a_422_naming_it_not_a_500(api: TestClient, issuer, admin_headers) -> None:
+    _, owner = _tenant(api, issuer, admin_headers, "acme")
+    # Each value is within its own limit; together they are more than KMS encrypts in one call (4 KB).
+    headers = {f"x-part-{index}": "v" * 1_000 for index in range(5)}
+    oversized = {"kind": "custom_headers", "headers": headers}
+
+    created = api.post("/v1/credentials", headers=owner, json={"name": "big", "secret": oversized})
+    assert api.post("/v1/credentials", headers=owner, json={"name": "big", "secret": _bearer(TOKEN)}).is_success
+    rotated = api.put("/v1/credentials/big", headers=owner, json={"secret": oversized})
+
+    for response in (created, rotated):
+        assert response.status_code == 422, response.text
+        (invalid,) = response.json()["invalid-params"]
+        assert invalid["name"] == "/body/secret"
+        assert "4096 bytes" in invalid["reason"]
+
+
 def test_a_published_workflow_calls_a_local_server_with_the_credential(
     api: TestClient, issuer, admin_headers, recorder: tuple[str, list[dict[str, str]]]
 ) -> None:

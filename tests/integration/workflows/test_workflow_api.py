@@ -263,6 +263,17 @@ def test_a_tenant_cannot_touch_or_reference_another_tenants_workflow(
     assert run_to_end(api, owner, parent_id)["output"] == {"said": "mine"}
 
 
+@pytest.mark.parametrize("settings", [[None, None], "express", 7])
+def test_settings_that_are_not_an_object_are_a_422_naming_them(
+    api: TestClient, owner: dict[str, str], settings: Any
+) -> None:
+    document = {"name": "odd", "nodes": [node("start", "manual")], "settings": settings}
+    for path in ("/v1/workflows", "/v1/workflows/validate"):
+        response = api.post(path, headers=owner, json=document)
+        assert response.status_code == 422, response.text
+        assert [param["name"] for param in response.json()["invalid-params"]] == ["/settings"]
+
+
 def test_the_workflow_schema_is_served_without_credentials(api: TestClient) -> None:
     response = api.get("/v1/workflow-schema")
     assert response.status_code == 200

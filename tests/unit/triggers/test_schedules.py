@@ -84,6 +84,9 @@ def test_at_fires_once_in_its_zone() -> None:
         ("cron(0 25 * * ? *)", "UTC", "not valid"),
         ("cron(0 9 ? * 8 *)", "UTC", "outside 1-7"),
         ("rate(5 minutes)", "Mars/Olympus", "time zone"),
+        ("at(2026-13-01T09:00:00)", "UTC", "not a date and time"),
+        ("at(2026-02-30T09:00:00)", "UTC", "not a date and time"),
+        ("at(2026-01-01T24:00:00)", "UTC", "not a date and time"),
     ],
 )
 def test_invalid_schedules_say_what_is_wrong(expression: str, timezone: str, reason: str) -> None:
