@@ -84,10 +84,12 @@ def install_stepfunctions_runtime() -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
 
     from shared.local.stepfunctions_control import install_stepfunctions_control
+    from shared.local.stepfunctions_map import install_bounded_map
     from shared.local.stepfunctions_versions import install_version_starts
 
     install_version_starts()
     install_stepfunctions_control()
+    install_bounded_map()
 
     jsonata._eval_jsonata = evaluate_jsonata
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]
