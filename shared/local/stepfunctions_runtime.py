@@ -1,9 +1,8 @@
 """What moto's Step Functions executor lacks for compiled workflows, supplied when the emulation starts.
 
-JSONata: moto parses JSONata states but leaves evaluation unset. It composes each expression as
-`($states := {...}; $var := ...; <expression>)` and hands the text to one module-level function pointer; this
-sets that pointer to the pure-Python jsonata-python evaluator. It also encodes string variables as JSON string
-literals: moto quotes them without escaping, which breaks on `"`.
+JSONata: moto parses JSONata states but leaves evaluation unset; shared/local/stepfunctions_expressions.py evaluates
+them with jsonata-python, bounded. Here string variables are also encoded as JSON string literals: moto quotes them
+without escaping, which breaks on `"`.
 
 Service integrations: moto passes a task's `Arguments` to boto3 as written (`StateMachineArn`), where Step Functions
 maps them onto the API's member names (`stateMachineArn`) and the answer back (`ExecutionArn`, `Output`); without
@@ -18,18 +17,6 @@ import json
 from typing import Any
 
 _installed = False
-
-
-def evaluate_jsonata(expression: str) -> Any:
-    from jsonata import Jsonata  # type: ignore[import-untyped]
-    from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
-
-    try:
-        result = Jsonata(expression).evaluate(None)
-    except Exception as error:  # every evaluation failure is a JSONata error of the state
-        raise JSONataException("UNKNOWN", str(error)) from error
-    # A JSON round trip turns jsonata-python's sequences into plain lists, as the JVM bridge's mapper does.
-    return json.loads(json.dumps(result)) if result is not None else None
 
 
 def encode_variable_declarations(bindings: dict[str, Any]) -> str:
@@ -84,14 +71,15 @@ def install_stepfunctions_runtime() -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
 
     from shared.local.stepfunctions_control import install_stepfunctions_control
+    from shared.local.stepfunctions_expressions import install_bounded_expressions
     from shared.local.stepfunctions_map import install_bounded_map
     from shared.local.stepfunctions_versions import install_version_starts
 
     install_version_starts()
     install_stepfunctions_control()
     install_bounded_map()
+    install_bounded_expressions()
 
-    jsonata._eval_jsonata = evaluate_jsonata
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]
     StateTaskServiceSfn._normalise_response = _sfn_cased_response  # type: ignore[method-assign]
     StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from shared.local.emulation import LOCAL_PREFIX
-from shared.local.stepfunctions_runtime import evaluate_jsonata
+from shared.local.stepfunctions_expressions import evaluate_jsonata
 from tests.workflows.support import PLACEMENT, run
 
 SMOKE_ECHO_ARN = f"arn:aws:lambda:{PLACEMENT.region}:{PLACEMENT.account}:function:{LOCAL_PREFIX}-smoke-echo"
