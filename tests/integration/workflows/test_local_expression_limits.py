@@ -53,6 +53,7 @@ def evaluations(emulated_aws: object, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
     seen = Evaluations()
     evaluate = jsonata._eval_jsonata
+    assert evaluate is not None
 
     def observed(expression: str) -> Any:
         seen.started.set()
