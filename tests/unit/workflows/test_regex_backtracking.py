@@ -1,0 +1,68 @@
+"""Regular expressions whose repetitions can match the same text in more than one way are found; the common
+unambiguous forms (a separator between runs, bounded repetitions, possessive and atomic groups) are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.workflows.regex_backtracking import can_backtrack_catastrophically
+
+CATASTROPHIC = (
+    r"(a+)+$",
+    r"(a*)*",
+    r"(a+)*?",
+    r"(a+){2,}",
+    r"(x+x+)+y",
+    r"(\w+\s?)+$",
+    r"(\s*\w+)*$",
+    r"(.*,)+",
+    r"(\d+\.\d+)+",
+    r"(\w+\.\w*)+",
+    r"(a+ba+)+",
+    r"((ab)*c*)+",
+    r"(a+|b)+",
+    r"(a?a?)+",
+    r"(a|aa)+",
+    r"(a|a)*",
+    r"(a|b|ab)*",
+    r"(ab|a.)+",
+    r"(?i:A+)+",
+    r"^(([a-z])+.)+[A-Z]([a-z])+$",
+    r"(?=(a+)+$)",
+)
+UNAMBIGUOUS = (
+    r"^[a-z]+(\/[a-z]+)*$",
+    r"(\w+\.)+",
+    r"(\w+[.-])*\w+@\w+",
+    r"(\s*,\s*\w+)+",
+    r"(ab+)+",
+    r"(a|ab)+",
+    r"(get|gets)+",
+    r"(cat|car)+",
+    r"(a?)+",
+    r"(a{2})+",
+    r"(a+){3}",
+    r"(\d{1,3}\.){3}\d{1,3}",
+    r"(a++)+",
+    r"(?>a+)+",
+    r"(\w+\b\s*)+",
+    r"[a-z]{2,}",
+    r"(\w+)\s(\w+)",
+    r"^prio",
+    r"\s+",
+)
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_an_ambiguous_repetition_is_found(pattern: str) -> None:
+    assert can_backtrack_catastrophically(pattern)
+
+
+@pytest.mark.parametrize("pattern", UNAMBIGUOUS)
+def test_an_unambiguous_pattern_passes(pattern: str) -> None:
+    assert not can_backtrack_catastrophically(pattern)
+
+
+def test_the_case_insensitive_flag_makes_letters_of_either_case_overlap() -> None:
+    assert not can_backtrack_catastrophically(r"(a+A+)+")
+    assert can_backtrack_catastrophically(r"(a+A+)+", case_insensitive=True)
