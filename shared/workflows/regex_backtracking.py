@@ -39,6 +39,17 @@ _CATEGORY_PATTERNS = {
     sre.CATEGORY_NOT_WORD: r"\W",
 }
 _ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
+# Comparisons of character sets one pattern may take: the check is quadratic in a repeated group's parts at worst.
+WORK_BUDGET = 200_000
+AMBIGUOUS = (
+    "can take exponential time: a repeated part of it can match the same text in more than one way, as in (a+)+, "
+    "(a|aa)+ or (\\w+\\s?)+; make each repetition match one way (e.g. a+ for (a+)+)"
+)
+TOO_LARGE = "is too large or too deeply nested to check for catastrophic backtracking; simplify its repeated groups"
+
+
+class _TooLarge(Exception):
+    """The pattern needs more work than WORK_BUDGET to check."""
 
 
 @dataclass(frozen=True)
@@ -52,12 +63,17 @@ class _Part:
     variable: bool
 
 
-def can_backtrack_catastrophically(pattern: str, case_insensitive: bool = False) -> bool:
-    """True when `pattern` (a Python-compatible regular expression that compiles) has an ambiguous repetition."""
-    parsed = sre.parse(pattern, re.IGNORECASE if case_insensitive else 0)
-    folded = case_insensitive or bool(parsed.state.flags & re.IGNORECASE) or "(?i" in pattern
-    analysis = _Analysis(parsed.state, folded)
-    return any(analysis.ambiguous_repeat(item) for item in _walk(list(parsed)))
+def backtracking_hazard(pattern: str, case_insensitive: bool = False) -> str | None:
+    """Why `pattern` (a regular expression that compiles in Python) may take exponential time, or None."""
+    try:
+        parsed = sre.parse(pattern, re.IGNORECASE if case_insensitive else 0)
+        folded = case_insensitive or bool(parsed.state.flags & re.IGNORECASE) or "(?i" in pattern
+        analysis = _Analysis(parsed.state, folded)
+        if any(analysis.ambiguous_repeat(item) for item in _walk(list(parsed))):
+            return AMBIGUOUS
+    except (_TooLarge, RecursionError):
+        return TOO_LARGE
+    return None
 
 
 def _walk(items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
@@ -88,6 +104,7 @@ class _Analysis:
     def __init__(self, state: Any, folded: bool) -> None:
         self.state = state
         self.folded = folded
+        self.work = 0
 
     def ambiguous_repeat(self, item: tuple[Any, Any]) -> bool:
         op, argument = item
@@ -103,40 +120,58 @@ class _Analysis:
         op, argument = item
         if op is not sre.BRANCH:
             return False
-        alternatives = [list(alternative) for alternative in argument[1]]
-        for position, first in enumerate(alternatives):
-            for second in alternatives[position + 1 :]:
-                both_empty = self._width(first)[0] == 0 and self._width(second)[0] == 0
-                if both_empty or self._first_chars(first) & self._first_chars(second):
+        alternatives = [
+            (self._width(list(alternative))[0] == 0, self._first_chars(list(alternative)))
+            for alternative in argument[1]
+        ]
+        for position, (first_empty, first_chars) in enumerate(alternatives):
+            for second_empty, second_chars in alternatives[position + 1 :]:
+                self._spend(1)
+                if (first_empty and second_empty) or not first_chars.isdisjoint(second_chars):
                     return True
         return False
 
     def _runs_can_shift(self, parts: list[_Part]) -> bool:
-        """Two variable parts (or one and its next repetition) can share characters with nothing to part them."""
+        """Two variable parts (or one and its next repetition) can share characters with nothing to part them.
+
+        From each variable part, the parts that follow (round to itself) are read once: each mandatory part between
+        is kept as the characters of the first part it can take; a later variable part is separated from the first
+        when one kept set has none of its characters. A part that takes none of the first part's characters
+        separates it from everything after it."""
         count = len(parts)
         for start, first in enumerate(parts):
             if not first.variable:
                 continue
+            kept: set[frozenset[str]] = set()
+            widest = first.high
             for step in range(1, count + 1):
-                second = parts[(start + step) % count]
-                if not second.variable:
-                    continue
-                shared = first.chars & second.chars
-                if not shared:
-                    continue
-                between = [parts[(start + offset) % count] for offset in range(1, step)]
-                if any(self._separates(part, shared) for part in between):
-                    continue
-                if step == count and first.high + sum(part.high for part in between) < 2:
-                    continue  # `(a?)+`: one character a repetition, taken one way
-                return True
+                part = parts[(start + step) % count]
+                self._spend(len(kept) + 1)
+                if part.variable and not any(chars.isdisjoint(part.chars) for chars in kept):
+                    shares = not first.chars.isdisjoint(part.chars)
+                    # `(a?)+`: one character a repetition, taken one way.
+                    if shares and (step < count or widest >= 2):
+                        return True
+                separating = self._separating(part, first.chars)
+                if separating is not None:
+                    if not separating:
+                        break
+                    kept.add(separating)
+                widest = min(widest + part.high, UNBOUNDED)
         return False
 
-    def _separates(self, part: _Part, shared: frozenset[str]) -> bool:
+    def _separating(self, part: _Part, chars: frozenset[str]) -> frozenset[str] | None:
+        """Of `chars`, those that `part` can stand between two runs with (empty: it parts every run), or None when
+        it parts none (it can match nothing)."""
         op, argument = part.item
         if op is sre.AT and argument is sre.AT_BOUNDARY:
-            return shared <= _category(sre.CATEGORY_WORD)
-        return part.low > 0 and not part.chars & shared
+            return chars - _category(sre.CATEGORY_WORD)
+        return part.chars & chars if part.low > 0 else None
+
+    def _spend(self, work: int) -> None:
+        self.work += work
+        if self.work > WORK_BUDGET:
+            raise _TooLarge
 
     def _part(self, item: tuple[Any, Any]) -> _Part:
         low, high = self._width([item])

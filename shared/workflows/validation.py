@@ -19,6 +19,7 @@ from shared.workflows.nodes.base import CompileTarget, NodeType
 
 MAX_DEFINITION_BYTES = 1_048_576
 EXPRESS_MAX_SECONDS = 300
+SHOWN_PATTERN_CHARS = 80
 
 
 @dataclass
@@ -96,15 +97,13 @@ def regex_backtracking_error(text: str) -> str | None:
     runtime's) on a text that almost matches. None when there is none."""
     if "/" not in text:
         return None
-    from shared.workflows.regex_backtracking import can_backtrack_catastrophically
+    from shared.workflows.regex_backtracking import backtracking_hazard
 
     for pattern, case_insensitive in _regex_literals(text)[1]:
-        if can_backtrack_catastrophically(pattern, case_insensitive):
-            return (
-                f"the regular expression /{pattern}/ can take exponential time: a repeated part of it can match the "
-                "same text in more than one way, as in (a+)+, (a|aa)+ or (\\w+\\s?)+; make each repetition match "
-                "one way (e.g. a+ for (a+)+)"
-            )
+        hazard = backtracking_hazard(pattern, case_insensitive)
+        if hazard:
+            shown = pattern if len(pattern) <= SHOWN_PATTERN_CHARS else pattern[:SHOWN_PATTERN_CHARS] + "…"
+            return f"the regular expression /{shown}/ {hazard}"
     return None
 
 
@@ -118,9 +117,8 @@ def _regex_literals(text: str) -> tuple[str | None, tuple[tuple[str, bool], ...]
     literals: list[tuple[str, bool]] = []
 
     def compile_and_keep(pattern: str, flags: Any) -> Any:
-        compiled = default_regex_engine(pattern, flags)
         literals.append((pattern, bool(flags.case_insensitive)))
-        return compiled
+        return default_regex_engine(pattern, flags)
 
     try:
         Jsonata.get_parser().parse(text, compile_and_keep)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.workflows.regex_backtracking import can_backtrack_catastrophically
+from shared.workflows import regex_backtracking
+from shared.workflows.regex_backtracking import AMBIGUOUS, TOO_LARGE, backtracking_hazard
 
 CATASTROPHIC = (
     r"(a+)+$",
@@ -55,14 +56,33 @@ UNAMBIGUOUS = (
 
 @pytest.mark.parametrize("pattern", CATASTROPHIC)
 def test_an_ambiguous_repetition_is_found(pattern: str) -> None:
-    assert can_backtrack_catastrophically(pattern)
+    assert backtracking_hazard(pattern) == AMBIGUOUS
 
 
 @pytest.mark.parametrize("pattern", UNAMBIGUOUS)
 def test_an_unambiguous_pattern_passes(pattern: str) -> None:
-    assert not can_backtrack_catastrophically(pattern)
+    assert backtracking_hazard(pattern) is None
 
 
 def test_the_case_insensitive_flag_makes_letters_of_either_case_overlap() -> None:
-    assert not can_backtrack_catastrophically(r"(a+A+)+")
-    assert can_backtrack_catastrophically(r"(a+A+)+", case_insensitive=True)
+    assert backtracking_hazard(r"(a+A+)+") is None
+    assert backtracking_hazard(r"(a+A+)+", case_insensitive=True) == AMBIGUOUS
+
+
+def test_a_long_repeated_group_is_checked_in_one_pass_over_its_parts() -> None:
+    separated = "(" + r"\d?-" * 2_500 + ")+"
+
+    assert backtracking_hazard(separated) is None
+    assert backtracking_hazard(separated[:-2] + r"\d+)+") == AMBIGUOUS
+
+
+def test_a_pattern_that_needs_more_work_than_the_budget_is_refused_as_too_large(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(regex_backtracking, "WORK_BUDGET", 100)
+
+    assert backtracking_hazard("(" + r"\d?-" * 200 + ")+") == TOO_LARGE
+
+
+def test_a_pattern_nested_too_deeply_to_parse_is_refused_as_too_large() -> None:
+    assert backtracking_hazard("(" * 5_000 + "a" + ")" * 5_000) == TOO_LARGE
