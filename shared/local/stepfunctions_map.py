@@ -4,6 +4,9 @@ moto's executor starts one worker thread per item when `MaxConcurrency` is 0 (un
 otherwise: a loop node over 20,000 items grew forge dev from 17 to about 970 threads before it failed with "can't
 start new thread". Step Functions runs at most 40 iterations of an inline Map at a time, whatever `MaxConcurrency`
 asks for; here a Map starts at most that many workers, never more than it has items, and they share its items.
+Nested loops multiply that (40 iterations, each running a Map of 40: 1,600 threads), so all Maps of the process share
+`SHARED_MAP_WORKERS` workers beyond the first of each: a Map always has one (so none waits on another for a thread),
+and more while the shared ones last.
 
 Each worker also took its next item by calling itself again, one Python frame per item it ran: a worker that ran
 more than about 10,000 items died of a RecursionError and its execution stayed RUNNING for ever. It now takes them in a
@@ -14,10 +17,33 @@ so a running iteration costs one thread, not two.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 INLINE_MAP_CONCURRENCY = 40
+SHARED_MAP_WORKERS = 160
 _installed = False
+
+
+class WorkerSlots:
+    """A count of worker threads that Maps take and give back."""
+
+    def __init__(self, total: int) -> None:
+        self.free = total
+        self._lock = threading.Lock()
+
+    def take(self, wanted: int) -> int:
+        with self._lock:
+            taken = max(0, min(wanted, self.free))
+            self.free -= taken
+            return taken
+
+    def give_back(self, count: int) -> None:
+        with self._lock:
+            self.free += count
+
+
+shared_workers = WorkerSlots(SHARED_MAP_WORKERS)
 
 
 def map_workers(max_concurrency: int, items: int) -> int:
@@ -42,10 +68,14 @@ def install_bounded_map() -> None:
 
     def eval_with_bounded_workers(self: Any, env: Any) -> None:
         eval_input = env.stack[-1]
-        workers = map_workers(eval_input.max_concurrency, len(eval_input.input_items))
+        wanted = map_workers(eval_input.max_concurrency, len(eval_input.input_items))
+        extra = shared_workers.take(wanted - 1)
         # moto reads 0 as one worker per item; an empty Map starts none either way.
-        eval_input.max_concurrency = workers
-        eval_body(self, env)
+        eval_input.max_concurrency = min(wanted, 1 + extra)
+        try:
+            eval_body(self, env)
+        finally:
+            shared_workers.give_back(extra)
 
     program_eval = Program.eval
 

@@ -10,29 +10,37 @@ from typing import Any
 
 import pytest
 
-from shared.local.stepfunctions_map import INLINE_MAP_CONCURRENCY
+from shared.local import stepfunctions_map
+from shared.local.stepfunctions_map import INLINE_MAP_CONCURRENCY, WorkerSlots
 from tests.integration.workflows.test_local_jsonata import machine
 from tests.workflows.support import run
 
 
+def map_state(max_concurrency: int, items: str, body: dict[str, Any], output: str) -> dict[str, Any]:
+    return {
+        "Type": "Map",
+        "Items": items,
+        "MaxConcurrency": max_concurrency,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, **body},
+        "Output": output,
+        "End": True,
+    }
+
+
+KEEP = {"StartAt": "keep", "States": {"keep": {"Type": "Pass", "End": True}}}
+COUNT_AND_LAST = "{% {'count': $count($states.result), 'last': $states.result[-1]} %}"
+
+
 def map_over_items(max_concurrency: int) -> dict[str, Any]:
-    return machine(
-        {
-            "each": {
-                "Type": "Map",
-                "Items": "{% $states.input.items %}",
-                "MaxConcurrency": max_concurrency,
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "INLINE"},
-                    "StartAt": "keep",
-                    "States": {"keep": {"Type": "Pass", "End": True}},
-                },
-                "Output": "{% {'count': $count($states.result), 'last': $states.result[-1]} %}",
-                "End": True,
-            }
-        },
-        "each",
+    return machine({"each": map_state(max_concurrency, "{% $states.input.items %}", KEEP, COUNT_AND_LAST)}, "each")
+
+
+def map_of_maps(outer_items: int, inner_items: int) -> dict[str, Any]:
+    inner = map_state(0, f"{{% [1..{inner_items}] %}}", KEEP, "{% $count($states.result) %}")
+    outer = map_state(
+        0, f"{{% [1..{outer_items}] %}}", {"StartAt": "inner", "States": {"inner": inner}}, COUNT_AND_LAST
     )
+    return machine({"outer": outer}, "outer")
 
 
 @pytest.fixture
@@ -84,3 +92,21 @@ def test_a_map_runs_more_items_on_one_worker_than_python_has_frames(
 
     assert execution["status"] == "SUCCEEDED", execution
     assert json.loads(execution["output"]) == {"count": len(items), "last": items[-1]}
+
+
+def test_nested_maps_share_their_workers_beyond_one_each(
+    emulated_aws: object, threads_during_iterations: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = 8
+    monkeypatch.setattr(stepfunctions_map, "shared_workers", WorkerSlots(shared))
+    outer_items, inner_items = 6, 200
+    threads_before = threading.active_count()
+
+    execution = run(map_of_maps(outer_items, inner_items), {}, timeout=120)
+
+    assert execution["status"] == "SUCCEEDED", execution
+    assert json.loads(execution["output"]) == {"count": outer_items, "last": inner_items}
+    assert len(threads_during_iterations) == outer_items * (1 + inner_items)
+    maps = 1 + outer_items
+    # The execution's worker, each Map state's own thread, one worker per Map and the shared ones.
+    assert max(threads_during_iterations) <= threads_before + 1 + maps + maps + shared
