@@ -20,6 +20,11 @@ match, so every request to forge dev waited for it, twice as long for each chara
 
 A failed evaluation fails its state with `States.QueryEvaluationError`, as Step Functions reports an expression that
 fails, and an `EvaluationFailed` event; its cause says why (for a limit, which limit).
+
+`$states` (the state's input, result and context) is bound to the evaluation by value: moto wrote it into the
+expression's text as a JSON literal, which jsonata-python parsed and built again for every evaluation, in time
+quadratic in an array's length (5 s for 20,000 numbers), so a large input would have run into the time limit.
+Variables are still declared in the text, as JSON literals: moto quoted strings without escaping, which broke on `"`.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class ExpressionLimits:
 LIMITS = ExpressionLimits()
 # The environment (execution, branch or iteration frame) of the state whose expression is being evaluated.
 _environment: contextvars.ContextVar[Any] = contextvars.ContextVar("jsonata_environment", default=None)
+# What that state's expression binds by value (`states`), gathered as moto composes it.
+_bindings: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("jsonata_bindings", default=None)
 _installed = False
 
 
@@ -153,7 +160,7 @@ def evaluate_jsonata(expression: str) -> Any:
         compiled = Jsonata(expression, bounds.compile_regex)
         compiled.environment.set_evaluate_entry_callback(bounds.enter)
         compiled.environment.set_evaluate_exit_callback(bounds.leave)
-        result = compiled.evaluate(None)
+        result = compiled.evaluate(None, _bindings.get() or None)
     except Exception as error:  # every evaluation failure is a JSONata error of the state
         # jsonata-python may wrap what a callback raised; the bounds know whether they ended it.
         if bounds.stopped:
@@ -165,6 +172,26 @@ def evaluate_jsonata(expression: str) -> Any:
     return json.loads(json.dumps(result)) if result is not None else None
 
 
+def encode_variable_declarations(bindings: dict[str, Any]) -> str:
+    """`$name:=<JSON literal>;` for each binding, as moto composes declarations, with strings escaped."""
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    return "".join(f"{name}:={to_json_str(value, separators=(',', ':'))};" for name, value in bindings.items())
+
+
+def bind_states(bindings: dict[str, Any]) -> str:
+    """moto's `$states` declaration: bound by value while a state's expression is evaluated (declared otherwise)."""
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    bound = _bindings.get()
+    if bound is None:
+        return encode_variable_declarations(bindings)
+    for name, value in bindings.items():
+        # A copy, as the literal was: an evaluation must not change the execution's own data.
+        bound[name.removeprefix("$")] = json.loads(to_json_str(value))
+    return ""
+
+
 def install_bounded_expressions() -> None:
     """Idempotent; part of the local Step Functions runtime."""
     global _installed
@@ -174,8 +201,10 @@ def install_bounded_expressions() -> None:
         StringJSONata,
         StringVariableSample,
     )
+    from moto.stepfunctions.parser.asl.eval import states
     from moto.stepfunctions.parser.asl.jsonata import jsonata
 
+    states.encode_jsonata_variable_declarations = bind_states  # type: ignore[attr-defined]
     for component in (StringJSONata, StringVariableSample):
         component._eval_body = _failing_as_query_evaluation_error(component._eval_body)  # type: ignore[method-assign,assignment]
     jsonata._eval_jsonata = evaluate_jsonata
@@ -187,6 +216,7 @@ def _failing_as_query_evaluation_error(eval_body: Callable[[Any, Any], None]) ->
         from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
 
         token = _environment.set(env)
+        bindings = _bindings.set({})
         try:
             eval_body(self, env)
         except ExpressionLimitExceeded as exceeded:
@@ -194,6 +224,7 @@ def _failing_as_query_evaluation_error(eval_body: Callable[[Any, Any], None]) ->
         except JSONataException as failed:
             raise _query_evaluation_failure(env, self.expression, str(failed.details)) from failed
         finally:
+            _bindings.reset(bindings)
             _environment.reset(token)
 
     return eval_body_bounded

@@ -1,8 +1,7 @@
 """What moto's Step Functions executor lacks for compiled workflows, supplied when the emulation starts.
 
 JSONata: moto parses JSONata states but leaves evaluation unset; shared/local/stepfunctions_expressions.py evaluates
-them with jsonata-python, bounded. Here string variables are also encoded as JSON string literals: moto quotes them
-without escaping, which breaks on `"`.
+them with jsonata-python, bounded.
 
 Service integrations: moto passes a task's `Arguments` to boto3 as written (`StateMachineArn`), where Step Functions
 maps them onto the API's member names (`stateMachineArn`) and the answer back (`ExecutionArn`, `Output`); without
@@ -17,12 +16,6 @@ import json
 from typing import Any
 
 _installed = False
-
-
-def encode_variable_declarations(bindings: dict[str, Any]) -> str:
-    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
-
-    return "".join(f"{name}:={to_json_str(value, separators=(',', ':'))};" for name, value in bindings.items())
 
 
 def _normalise_start_execution(self: Any, parameters: dict[str, Any], *args: Any, **kwargs: Any) -> None:
@@ -66,12 +59,12 @@ def install_stepfunctions_runtime() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
         StateTaskServiceSfn,
     )
-    from moto.stepfunctions.parser.asl.eval import states, variable_store
+    from moto.stepfunctions.parser.asl.eval import variable_store
     from moto.stepfunctions.parser.asl.jsonata import jsonata
     from moto.stepfunctions.responses import StepFunctionResponse
 
     from shared.local.stepfunctions_control import install_stepfunctions_control
-    from shared.local.stepfunctions_expressions import install_bounded_expressions
+    from shared.local.stepfunctions_expressions import encode_variable_declarations, install_bounded_expressions
     from shared.local.stepfunctions_map import install_bounded_map
     from shared.local.stepfunctions_versions import install_version_starts
 
@@ -83,6 +76,6 @@ def install_stepfunctions_runtime() -> None:
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]
     StateTaskServiceSfn._normalise_response = _sfn_cased_response  # type: ignore[method-assign]
     StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]
-    for module in (jsonata, states, variable_store):
+    for module in (jsonata, variable_store):
         module.encode_jsonata_variable_declarations = encode_variable_declarations  # type: ignore[attr-defined]
     _installed = True

@@ -3,6 +3,7 @@ naming the limit, a stop ends its work, and while it runs the platform answers o
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,6 +96,21 @@ def test_a_recursion_too_deep_fails_its_state_at_the_depth_limit(
 
     assert (execution["status"], execution["error"]) == ("FAILED", "States.QueryEvaluationError")
     assert "nested deeper than the limit of 300 levels" in execution["cause"]
+
+
+def test_a_large_input_counts_for_little_of_an_expression_s_time(
+    emulated_aws: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Written into the expression's text, these 20,000 items took jsonata-python about 5 s to parse and build.
+    limited(monkeypatch, ExpressionLimits(seconds=2))
+    items = list(range(20_000))
+
+    execution = run(
+        transforming("{'count': $count($states.input.items), 'last': $states.input.items[-1]}"), {"items": items}
+    )
+
+    assert execution["status"] == "SUCCEEDED", execution
+    assert json.loads(execution["output"]) == {"count": 20_000, "last": 19_999}
 
 
 def test_the_platform_answers_while_an_expression_runs_and_a_stop_ends_its_work(
