@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -144,6 +145,10 @@ class BoundedPattern:
             self._exceeded()
 
     def sub(self, replacement: Any, string: str, count: int = 0) -> str:
+        if isinstance(replacement, str):
+            # jsonata-python reads re's wording of a group past the last ("$10" with one group is $1 and a 0); re
+            # checks the replacement before it matches, so an empty text costs no backtracking.
+            re.compile(self.pattern.pattern, self.pattern.flags & (re.IGNORECASE | re.MULTILINE)).sub(replacement, "")
         return str(self._bounded(self.pattern.sub, replacement, string, count))
 
     def split(self, string: str, maxsplit: int = 0) -> list[str]:
