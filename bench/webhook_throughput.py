@@ -97,39 +97,22 @@ def _all_executions(client: Any, headers: dict[str, str], source: str) -> list[d
 
 
 def _throughput() -> None:
-    import httpx
+    from bench._local_tenant import local_tenant
 
-    from devserver.issuer import LocalIssuer
-    from devserver.subprocess_platform import LocalPlatform
-    from shared.auth.principal import Role
-
-    with tempfile.TemporaryDirectory() as state_dir:
-        platform = LocalPlatform(state_dir=Path(state_dir))
-        platform.start()
-        try:
-            issuer = LocalIssuer(Path(state_dir))
-            admin = {"authorization": f"Bearer {issuer.mint('bench-admin', platform_admin=True)}"}
-            client = httpx.Client(base_url=platform.url, timeout=60.0)
-            tenant = client.post(
-                "/v1/tenants",
-                headers=admin,
-                json={"slug": "bench", "display_name": "Bench", "tier": "enterprise", "owner": {"subject": "o"}},
-            ).json()["tenant_id"]
-            owner = {"authorization": f"Bearer {issuer.mint('o', tenant_id=tenant, role=Role.OWNER)}"}
-            workflow_id = client.post("/v1/workflows", headers=owner, json=WORKFLOW).json()["id"]
-            client.post(f"/v1/workflows/{workflow_id}/publish", headers=owner, json={})
-            print(
-                f"{'concurrency':>11}{'deliveries':>11}{'unique':>8}{'exec/s':>8}{'p50 ms':>8}{'p99 ms':>8}"
-                f"{'lost':>6}{'dup':>5}{'late':>6}{'cpu ms/exec':>13}{'rss MiB':>9}"
-            )
-            levels = [
-                _run_level(client, platform, owner, workflow_id, concurrency, count)
-                for concurrency, count in _deliveries().items()
-            ]
-            _report_ceiling(*levels[-1])
-            print(f"peak memory of forge dev (VmHWM): {_peak_rss_mib(platform.process.pid):.0f} MiB")  # type: ignore[union-attr]
-        finally:
-            platform.stop()
+    with local_tenant() as tenant:
+        client, platform, owner = tenant.client, tenant.platform, tenant.owner
+        workflow_id = client.post("/v1/workflows", headers=owner, json=WORKFLOW).json()["id"]
+        client.post(f"/v1/workflows/{workflow_id}/publish", headers=owner, json={})
+        print(
+            f"{'concurrency':>11}{'deliveries':>11}{'unique':>8}{'exec/s':>8}{'p50 ms':>8}{'p99 ms':>8}"
+            f"{'lost':>6}{'dup':>5}{'late':>6}{'cpu ms/exec':>13}{'rss MiB':>9}"
+        )
+        levels = [
+            _run_level(client, platform, owner, workflow_id, concurrency, count)
+            for concurrency, count in _deliveries().items()
+        ]
+        _report_ceiling(*levels[-1])
+        print(f"peak memory of forge dev (VmHWM): {_peak_rss_mib(platform.process.pid):.0f} MiB")
 
 
 def _report_ceiling(executions_per_second: float, cpu_ms_per_execution: float) -> None:
@@ -222,7 +205,6 @@ def _round_trips() -> None:
     from devserver.issuer import LocalIssuer
     from devserver.lambda_runtime import LocalLambdaRuntime
     from devserver.stepfunctions_runtime import install_stepfunctions_runtime
-    from shared.auth.principal import Role
 
     install_stepfunctions_runtime()
     install_dynamodb_atomicity()
@@ -236,6 +218,7 @@ def _round_trips() -> None:
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         runtime.install()
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
+        from bench._local_tenant import tenant_owner
         from devserver.api import create_platform_api
         from devserver.execution_watcher import status_change_event
         from shared.executions.running_slots import release_running_slot
@@ -243,13 +226,7 @@ def _round_trips() -> None:
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))
-        admin = {"authorization": f"Bearer {issuer.mint('bench-admin', platform_admin=True)}"}
-        tenant = api.post(
-            "/v1/tenants",
-            headers=admin,
-            json={"slug": "trips", "display_name": "Trips", "tier": "enterprise", "owner": {"subject": "o"}},
-        ).json()["tenant_id"]
-        owner = {"authorization": f"Bearer {issuer.mint('o', tenant_id=tenant, role=Role.OWNER)}"}
+        owner = tenant_owner(api, issuer, "trips")
         workflow_id = api.post("/v1/workflows", headers=owner, json=WORKFLOW).json()["id"]
         api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner, json={})
         hook = api.post("/v1/hooks", headers=owner, json={"workflow_id": workflow_id, "name": "trips"}).json()

@@ -1,9 +1,7 @@
 """What moto's Step Functions executor lacks for compiled workflows, supplied when the emulation starts.
 
-JSONata: moto parses JSONata states but leaves evaluation unset. It composes each expression as
-`($states := {...}; $var := ...; <expression>)` and hands the text to one module-level function pointer; this
-sets that pointer to the pure-Python jsonata-python evaluator. It also encodes string variables as JSON string
-literals: moto quotes them without escaping, which breaks on `"`.
+JSONata: moto parses JSONata states but leaves evaluation unset; devserver/stepfunctions_expressions.py evaluates
+them with jsonata-python, bounded.
 
 Service integrations: moto passes a task's `Arguments` to boto3 as written (`StateMachineArn`), where Step Functions
 maps them onto the API's member names (`stateMachineArn`) and the answer back (`ExecutionArn`, `Output`); without
@@ -18,24 +16,6 @@ import json
 from typing import Any
 
 _installed = False
-
-
-def evaluate_jsonata(expression: str) -> Any:
-    from jsonata import Jsonata  # type: ignore[import-untyped]
-    from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
-
-    try:
-        result = Jsonata(expression).evaluate(None)
-    except Exception as error:  # every evaluation failure is a JSONata error of the state
-        raise JSONataException("UNKNOWN", str(error)) from error
-    # A JSON round trip turns jsonata-python's sequences into plain lists, as the JVM bridge's mapper does.
-    return json.loads(json.dumps(result)) if result is not None else None
-
-
-def encode_variable_declarations(bindings: dict[str, Any]) -> str:
-    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
-
-    return "".join(f"{name}:={to_json_str(value, separators=(',', ':'))};" for name, value in bindings.items())
 
 
 def _normalise_start_execution(self: Any, parameters: dict[str, Any], *args: Any, **kwargs: Any) -> None:
@@ -79,20 +59,23 @@ def install_stepfunctions_runtime() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
         StateTaskServiceSfn,
     )
-    from moto.stepfunctions.parser.asl.eval import states, variable_store
+    from moto.stepfunctions.parser.asl.eval import variable_store
     from moto.stepfunctions.parser.asl.jsonata import jsonata
     from moto.stepfunctions.responses import StepFunctionResponse
 
     from devserver.stepfunctions_control import install_stepfunctions_control
+    from devserver.stepfunctions_expressions import encode_variable_declarations, install_bounded_expressions
+    from devserver.stepfunctions_map import install_bounded_map
     from devserver.stepfunctions_versions import install_version_starts
 
     install_version_starts()
     install_stepfunctions_control()
+    install_bounded_map()
+    install_bounded_expressions()
 
-    jsonata._eval_jsonata = evaluate_jsonata
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]
     StateTaskServiceSfn._normalise_response = _sfn_cased_response  # type: ignore[method-assign]
     StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]
-    for module in (jsonata, states, variable_store):
+    for module in (jsonata, variable_store):
         module.encode_jsonata_variable_declarations = encode_variable_declarations  # type: ignore[attr-defined]
     _installed = True

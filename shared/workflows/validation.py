@@ -19,6 +19,7 @@ from shared.workflows.nodes.base import CompileTarget, NodeType
 
 MAX_DEFINITION_BYTES = 1_048_576
 EXPRESS_MAX_SECONDS = 300
+SHOWN_PATTERN_CHARS = 80
 
 
 @dataclass
@@ -87,20 +88,45 @@ def jsonata_error(text: str) -> str | None:
         Expression(text)
     except JlensError as error:
         return f"JSONata does not parse: {error}"
-    return _regex_error(text) if "/" in text else None
+    return _regex_literals(text)[0] if "/" in text else None
 
 
-def _regex_error(text: str) -> str | None:
-    """Why a regular expression literal in `text` (which jlens parsed) does not compile, or None."""
+def regex_backtracking_error(text: str) -> str | None:
+    """Why a regular expression literal in `text` (which parses) is refused: one whose repetitions can match the same
+    text in more than one way takes exponential time in a backtracking engine (Step Functions' JSONata, and the local
+    runtime's) on a text that almost matches. None when there is none."""
+    if "/" not in text:
+        return None
+    from shared.workflows.regex_backtracking import backtracking_hazard
+
+    for pattern, case_insensitive in _regex_literals(text)[1]:
+        hazard = backtracking_hazard(pattern, case_insensitive)
+        if hazard:
+            shown = pattern if len(pattern) <= SHOWN_PATTERN_CHARS else pattern[:SHOWN_PATTERN_CHARS] + "…"
+            return f"the regular expression /{shown}/ {hazard}"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _regex_literals(text: str) -> tuple[str | None, tuple[tuple[str, bool], ...]]:
+    """(why a regular expression literal in `text`, which jlens parsed, does not compile, or None; every literal as
+    (pattern, case-insensitive))."""
     from jsonata import Jsonata  # type: ignore[import-untyped]  # only text with a `/` comes here
+    from jsonata.regex_engine import default_regex_engine  # type: ignore[import-untyped]
+
+    literals: list[tuple[str, bool]] = []
+
+    def compile_and_keep(pattern: str, flags: Any) -> Any:
+        literals.append((pattern, bool(flags.case_insensitive)))
+        return default_regex_engine(pattern, flags)
 
     try:
-        Jsonata.get_parser().parse(text)
+        Jsonata.get_parser().parse(text, compile_and_keep)
     except re.error as error:
-        return f"JSONata does not parse: a regular expression does not compile ({error})"
+        return f"JSONata does not parse: a regular expression does not compile ({error})", ()
     except Exception:  # noqa: BLE001 - jlens decides the syntax; jsonata-python is asked about regular expressions only
-        return None
-    return None
+        return None, tuple(literals)
+    return None, tuple(literals)
 
 
 class _GraphChecker:
@@ -148,7 +174,7 @@ class _GraphChecker:
         self.params[node.id] = params
         self.findings += [Finding(pointer + where, why) for where, why in self._node_capabilities(node, node_type)]
         for where, text in node_type.expressions(params):
-            reason = jsonata_error(text)
+            reason = jsonata_error(text) or regex_backtracking_error(text)
             if reason:
                 self._add(f"{pointer}/params{where}", reason)
         for where, reason in node_type.references(params, self.target):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from devserver.emulation import LOCAL_PREFIX
-from devserver.stepfunctions_runtime import evaluate_jsonata
+from devserver.stepfunctions_expressions import evaluate_jsonata
 from tests.workflows.support import PLACEMENT, run
 
 SMOKE_ECHO_ARN = f"arn:aws:lambda:{PLACEMENT.region}:{PLACEMENT.account}:function:{LOCAL_PREFIX}-smoke-echo"
@@ -139,3 +141,20 @@ def test_an_expression_that_fails_fails_the_execution_with_a_jsonata_error(emula
 def test_the_evaluator_returns_plain_json() -> None:
     assert evaluate_jsonata('($states := {"input": {"a": [1, 2, 3]}}; $states.input.a[$ > 1])') == [2, 3]
     assert evaluate_jsonata("$states.input.missing") is None
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('$replace("abc", /(b)/, "[$1]")', "a[b]c"),
+        # A group past the last one: JSONata reads "$10" as group 1 and a 0.
+        ('$replace("abc", /(b)/, "[$10]")', "a[b0]c"),
+        ('$replace("aBcB", /b/i, function($m) { $lowercase($m.match) })', "abcb"),
+        ('$replace("aaa", /a/, "b", 2)', "bba"),
+        ('$split("a1b22c", /\\d+/)', ["a", "b", "c"]),
+        ('$match("ab12cd34", /\\d+/).match', ["12", "34"]),
+        ('$contains("first\\nsecond", /^second$/m)', True),
+    ],
+)
+def test_regular_expressions_behave_as_jsonata_defines(expression: str, expected: Any) -> None:
+    assert evaluate_jsonata(expression) == expected

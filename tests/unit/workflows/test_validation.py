@@ -157,3 +157,32 @@ def test_templates_anywhere_in_parameters_are_parsed_and_named_by_pointer() -> N
     assert "does not parse" in found["/nodes/1/params/headers/X-Trace~1Id"]
     assert "does not parse" in found["/nodes/1/params/body/items/1"]
     assert not any(pointer.startswith(("/nodes/1/params/url", "/nodes/1/params/body/ok")) for pointer in found)
+
+
+@pytest.mark.parametrize(
+    ("expression", "pattern"),
+    [
+        ("$match($states.input.text, /(a+)+$/)", "/(a+)+$/"),
+        ("$replace($states.input.text, /(\\w+\\s?)+$/, '')", "/(\\w+\\s?)+$/"),
+        ("$states.input.tags[$contains($, /^(a|aa)+$/i)]", "/^(a|aa)+$/"),
+    ],
+)
+def test_a_regular_expression_that_can_backtrack_catastrophically_is_refused_at_its_node(
+    expression: str, pattern: str
+) -> None:
+    found = findings([START, node("shape", "transform", expression=expression)], chain("start", "shape"))
+
+    assert list(found) == ["/nodes/1/params/expression"]
+    assert found["/nodes/1/params/expression"].startswith(f"the regular expression {pattern} can take exponential")
+
+
+def test_a_regular_expression_with_a_separator_between_its_runs_is_accepted() -> None:
+    result = validate(
+        {
+            "name": "paths",
+            "nodes": [START, node("shape", "transform", expression="$match($states.input, /^[a-z]+(\\/[a-z]+)*$/)")],
+            "edges": chain("start", "shape"),
+        }
+    )
+
+    assert result.findings == []
