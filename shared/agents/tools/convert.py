@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from shared.agents.tools.canonical import (
     CanonicalTool,
     DroppedFeature,
+    ToolConversionError,
     ToolFormat,
     ToolNotRepresentable,
     source_pointer,
@@ -85,3 +88,37 @@ def convert_tool(document: dict[str, Any], source: ToolFormatName, target: ToolF
         DroppedFeature(source_pointer(feature.pointer, pointers), feature.reason) for feature in dropped_writing
     ]
     return ConvertedTool(tool=converted, dropped=dropped)
+
+
+class ToolConversionRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    source: ToolFormatName = Field(alias="from", description="The format `tool` is in")
+    target: ToolFormatName = Field(alias="to", description="The format to convert it to")
+    tool: dict[str, Any] = Field(description="One tool description in the `from` format")
+
+
+class DroppedToolFeature(BaseModel):
+    pointer: str = Field(description="JSON pointer into the tool that was sent")
+    reason: str
+
+
+class ToolConversionResult(BaseModel):
+    format: ToolFormatName
+    tool: dict[str, Any] = Field(description="The tool in the `to` format")
+    dropped: list[DroppedToolFeature] = Field(
+        description="What the `from` tool held that the `to` format cannot, and was left out (docs/tools.md)"
+    )
+
+
+REQUEST_TOOL_POINTER = "/body/tool"
+
+
+def convert_tool_request(request: ToolConversionRequest) -> ToolConversionResult:
+    """A 422 names the fields of the request's tool (`/body/tool/...`) that are invalid or cannot be represented."""
+    try:
+        converted = convert_tool(request.tool, request.source, request.target)
+    except ToolConversionError as error:
+        raise error.under(REQUEST_TOOL_POINTER) from None
+    dropped = [DroppedToolFeature(pointer=feature.pointer, reason=feature.reason) for feature in converted.dropped]
+    return ToolConversionResult(format=request.target, tool=converted.tool, dropped=dropped)
