@@ -394,6 +394,15 @@ CATALOG: tuple[FunctionSpec, ...] = (
         ),
     ),
     FunctionSpec(
+        name="tools",
+        description="Tool descriptions converted between MCP's shape and every agent framework's format",
+        memory_mb=512,
+        routes=(HttpRoute("POST", "/v1/tools/convert"),),
+        grants=AUTHENTICATED,
+        # Converts what the request carries; it reads and writes no tenant data.
+        scoped_tenant_data=False,
+    ),
+    FunctionSpec(
         name="node_http",
         description="The HTTP request of a workflow's http_request node: timeouts, size limit, SSRF guard",
         memory_mb=256,
