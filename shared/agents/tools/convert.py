@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +15,7 @@ from shared.agents.tools.canonical import (
     ToolNotRepresentable,
     source_pointer,
 )
+from shared.agents.tools.format_names import ToolFormatName
 from shared.agents.tools.formats.anthropic import ANTHROPIC
 from shared.agents.tools.formats.autogen import AUTOGEN
 from shared.agents.tools.formats.bedrock import BEDROCK
@@ -24,19 +24,6 @@ from shared.agents.tools.formats.langchain import LANGCHAIN
 from shared.agents.tools.formats.mcp import MCP
 from shared.agents.tools.formats.openai import OPENAI_CHAT, OPENAI_RESPONSES
 from shared.agents.tools.formats.semantic_kernel import SEMANTIC_KERNEL
-
-
-class ToolFormatName(StrEnum):
-    MCP = "mcp"
-    OPENAI_CHAT = "openai_chat"
-    OPENAI_RESPONSES = "openai_responses"
-    ANTHROPIC = "anthropic"
-    BEDROCK = "bedrock"
-    LANGCHAIN = "langchain"
-    AUTOGEN = "autogen"
-    CREWAI = "crewai"
-    SEMANTIC_KERNEL = "semantic_kernel"
-
 
 TOOL_FORMATS: dict[ToolFormatName, ToolFormat] = {
     ToolFormatName(tool_format.name): tool_format

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from fastapi.testclient import TestClient
-
-from shared.auth.principal import Role
-from shared.local.api import create_platform_api
-from shared.local.issuer import LocalIssuer
-
 CONVERT = "/v1/tools/convert"
 WEATHER_PARAMETERS = {
     "type": "object",
@@ -27,29 +20,10 @@ OPENAI_WEATHER = {
 }
 
 
-@pytest.fixture
-def api(emulated_aws, issuer) -> TestClient:
-    return TestClient(create_platform_api(issuer), raise_server_exceptions=False)
-
-
-@pytest.fixture
-def viewer(api: TestClient, issuer: LocalIssuer, admin_headers: dict[str, str]) -> dict[str, str]:
-    """A viewer of a fresh tenant: the least a member can be."""
-    created = api.post(
-        "/v1/tenants",
-        headers=admin_headers,
-        json={"slug": "toolsmith", "display_name": "Toolsmith", "tier": "basic", "owner": {"subject": "owner"}},
+def test_a_viewer_converts_an_openai_tool_to_bedrock_and_is_told_what_was_dropped(api, members) -> None:
+    response = api.post(
+        CONVERT, headers=members.viewer, json={"from": "openai_chat", "to": "bedrock", "tool": OPENAI_WEATHER}
     )
-    assert created.status_code == 201, created.text
-    tenant_id = created.json()["tenant_id"]
-    owner = {"authorization": f"Bearer {issuer.mint('owner', tenant_id=tenant_id, role=Role.OWNER)}"}
-    added = api.post("/v1/members", headers=owner, json={"subject": "reader", "role": "viewer"})
-    assert added.status_code == 201, added.text
-    return {"authorization": f"Bearer {issuer.mint('reader', tenant_id=tenant_id, role=Role.VIEWER)}"}
-
-
-def test_a_viewer_converts_an_openai_tool_to_bedrock_and_is_told_what_was_dropped(api, viewer) -> None:
-    response = api.post(CONVERT, headers=viewer, json={"from": "openai_chat", "to": "bedrock", "tool": OPENAI_WEATHER})
 
     assert response.status_code == 200, response.text
     assert response.json() == {
@@ -70,10 +44,10 @@ def test_a_viewer_converts_an_openai_tool_to_bedrock_and_is_told_what_was_droppe
     }
 
 
-def test_a_name_the_target_cannot_hold_is_a_422_naming_it(api, viewer) -> None:
+def test_a_name_the_target_cannot_hold_is_a_422_naming_it(api, members) -> None:
     crew_tool = {"name": "Search the web", "description": "Searches.", "args_schema": {"type": "object"}}
 
-    response = api.post(CONVERT, headers=viewer, json={"from": "crewai", "to": "anthropic", "tool": crew_tool})
+    response = api.post(CONVERT, headers=members.viewer, json={"from": "crewai", "to": "anthropic", "tool": crew_tool})
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -83,13 +57,15 @@ def test_a_name_the_target_cannot_hold_is_a_422_naming_it(api, viewer) -> None:
     assert "^[a-zA-Z0-9_-]{1,64}$" in problem["invalid-params"][0]["reason"]
 
 
-def test_keywords_semantic_kernel_cannot_hold_are_each_named(api, viewer) -> None:
+def test_keywords_semantic_kernel_cannot_hold_are_each_named(api, members) -> None:
     mcp_tool = {
         "name": "weather.get",
         "inputSchema": {"type": "object", "properties": {"place-name": {"type": "string"}}, "allOf": []},
     }
 
-    response = api.post(CONVERT, headers=viewer, json={"from": "mcp", "to": "semantic_kernel", "tool": mcp_tool})
+    response = api.post(
+        CONVERT, headers=members.viewer, json={"from": "mcp", "to": "semantic_kernel", "tool": mcp_tool}
+    )
 
     assert response.status_code == 422
     assert sorted(param["name"] for param in response.json()["invalid-params"]) == [
@@ -99,18 +75,18 @@ def test_keywords_semantic_kernel_cannot_hold_are_each_named(api, viewer) -> Non
     ]
 
 
-def test_a_tool_that_is_not_valid_in_its_own_format_is_a_422_with_a_pointer(api, viewer) -> None:
+def test_a_tool_that_is_not_valid_in_its_own_format_is_a_422_with_a_pointer(api, members) -> None:
     bedrock_tool = {"toolSpec": {"name": "f", "inputSchema": {"json": {"type": "array"}}}}
 
-    response = api.post(CONVERT, headers=viewer, json={"from": "bedrock", "to": "mcp", "tool": bedrock_tool})
+    response = api.post(CONVERT, headers=members.viewer, json={"from": "bedrock", "to": "mcp", "tool": bedrock_tool})
 
     assert response.status_code == 422
     assert response.json()["type"].endswith("/validation-error")
     assert [param["name"] for param in response.json()["invalid-params"]] == ["/body/tool/toolSpec/inputSchema/json"]
 
 
-def test_an_unknown_format_is_a_422_naming_the_field(api, viewer) -> None:
-    response = api.post(CONVERT, headers=viewer, json={"from": "gemini", "to": "mcp", "tool": {}})
+def test_an_unknown_format_is_a_422_naming_the_field(api, members) -> None:
+    response = api.post(CONVERT, headers=members.viewer, json={"from": "gemini", "to": "mcp", "tool": {}})
 
     assert response.status_code == 422
     assert [param["name"] for param in response.json()["invalid-params"]] == ["/body/from"]

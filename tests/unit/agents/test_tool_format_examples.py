@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from shared.agents.tools.canonical import ToolDocumentInvalid, ToolNotRepresentable
-from shared.agents.tools.convert import ToolFormatName, convert_tool
+from shared.agents.tools.convert import convert_tool
+from shared.agents.tools.format_names import ToolFormatName
 
 WEATHER_PARAMETERS = {
     "type": "object",

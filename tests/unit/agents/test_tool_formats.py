@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.agents.tools.canonical import CanonicalTool, ToolNotRepresentable
-from shared.agents.tools.convert import ToolFormatName, read_tool, write_tool
+from shared.agents.tools.convert import read_tool, write_tool
+from shared.agents.tools.format_names import ToolFormatName
 
 PROVIDER_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 SK_QUALIFIED_NAME = re.compile(r"(?:[0-9A-Za-z_]+-)?[0-9A-Za-z_]+")
