@@ -26,7 +26,7 @@ ANNOTATION_KEYWORDS = frozenset({"title", "description", "$schema", "$id", "$com
 
 
 def empty_object_schema() -> dict[str, Any]:
-    """What a format that leaves its parameters out means: a tool without arguments."""
+    """An object schema that names no property (and forbids none): what a format without parameters means."""
     return {"type": "object", "properties": {}}
 
 
