@@ -239,6 +239,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/workflows/{workflow_id}/diff"),
             HttpRoute("POST", "/v1/workflows/{workflow_id}/rollback"),
             HttpRoute("GET", "/v1/workflows/{workflow_id}/export"),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/tool"),
         ),
         grants=(
             *AUTHENTICATED,

@@ -119,6 +119,7 @@ PERMISSIONS: dict[tuple[str, str], RoutePolicy] = {
     ("GET", "/v1/workflows/{workflow_id}/diff"): members(Role.VIEWER),
     ("POST", "/v1/workflows/{workflow_id}/rollback"): members(Role.EDITOR),
     ("GET", "/v1/workflows/{workflow_id}/export"): members(Role.VIEWER),
+    ("GET", "/v1/workflows/{workflow_id}/tool"): members(Role.VIEWER),
     # tool descriptions: a conversion touches no data
     ("POST", "/v1/tools/convert"): members(Role.VIEWER),
 }
