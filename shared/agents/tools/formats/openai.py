@@ -47,13 +47,13 @@ CHAT_POINTERS = {
 RESPONSES_POINTERS = {"name": "/name", "description": "/description", "inputSchema": "/parameters"}
 
 
-def _function_fields(tool: CanonicalTool, format_label: str) -> tuple[dict[str, Any], Conversion]:
+def _function_fields(tool: CanonicalTool, format_label: str) -> dict[str, Any]:
     refuse_unless(name_refusals(tool.name, PROVIDER_TOOL_NAME, format_label))
     fields: dict[str, Any] = {"name": tool.name}
     if tool.description is not None:
         fields["description"] = tool.description
     fields["parameters"] = tool.input_schema
-    return fields, Conversion(tool=None, dropped=only_mcp_features(tool, format_label))
+    return fields
 
 
 def read_chat(document: dict[str, Any]) -> Conversion:
@@ -63,9 +63,9 @@ def read_chat(document: dict[str, Any]) -> Conversion:
 
 
 def write_chat(tool: CanonicalTool) -> Conversion:
-    fields, conversion = _function_fields(tool, "OpenAI Chat Completions")
-    conversion.tool = {"type": "function", "function": fields}
-    return conversion
+    label = "OpenAI Chat Completions"
+    written = {"type": "function", "function": _function_fields(tool, label)}
+    return Conversion(tool=written, dropped=only_mcp_features(tool, label))
 
 
 def read_responses(document: dict[str, Any]) -> Conversion:
@@ -77,10 +77,10 @@ def read_responses(document: dict[str, Any]) -> Conversion:
 
 
 def write_responses(tool: CanonicalTool) -> Conversion:
-    fields, conversion = _function_fields(tool, "OpenAI Responses")
+    label = "OpenAI Responses"
     # The Responses API requires `strict`; strict mode would also require every property and no extra ones.
-    conversion.tool = {"type": "function", **fields, "strict": False}
-    return conversion
+    written = {"type": "function", **_function_fields(tool, label), "strict": False}
+    return Conversion(tool=written, dropped=only_mcp_features(tool, label))
 
 
 OPENAI_CHAT = ToolFormat(
