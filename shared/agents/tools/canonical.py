@@ -19,9 +19,9 @@ TOOL_NAME_MAX_LENGTH = 128
 
 
 class ToolAnnotations(BaseModel):
-    """MCP's behaviour hints of a tool (no framework format holds them)."""
+    """MCP's behaviour hints of a tool (no framework format holds them); hints of a later MCP revision are kept."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
 
     # MCP's own (camelCase) field names, so a tool reads and dumps as MCP writes it.
     title: str | None = None
