@@ -115,24 +115,20 @@ def json_pointer(*parts: str | int) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
 
 
-def invalid_document(error: ValidationError, prefix: str = "") -> ToolDocumentInvalid:
+def invalid_document(error: ValidationError, field_pointers: dict[str, str] | None = None) -> ToolDocumentInvalid:
+    """Each failure named where the caller wrote it (`field_pointers`: where a format keeps the canonical fields)."""
     params = [
-        InvalidParam(name=prefix + json_pointer(*(str(part) for part in issue["loc"])), reason=issue["msg"])
+        InvalidParam(name=source_pointer(json_pointer(*issue["loc"]), field_pointers or {}), reason=issue["msg"])
         for issue in error.errors()
     ]
     return ToolDocumentInvalid(params)
 
 
 def canonical_tool(document: dict[str, Any], field_pointers: dict[str, str] | None = None) -> CanonicalTool:
-    """Validates a canonical tool; a failure names the field where the source format kept it."""
     try:
         return CanonicalTool.model_validate(document)
     except ValidationError as error:
-        params = []
-        for issue in error.errors():
-            pointer = json_pointer(*(str(part) for part in issue["loc"]))
-            params.append(InvalidParam(name=source_pointer(pointer, field_pointers or {}), reason=issue["msg"]))
-        raise ToolDocumentInvalid(params) from None
+        raise invalid_document(error, field_pointers) from None
 
 
 def source_pointer(canonical_pointer: str, field_pointers: dict[str, str]) -> str:
