@@ -245,6 +245,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/workflows/{workflow_id}/diff", members(Role.VIEWER)),
             HttpRoute("POST", "/v1/workflows/{workflow_id}/rollback", members(Role.EDITOR)),
             HttpRoute("GET", "/v1/workflows/{workflow_id}/export", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/workflows/{workflow_id}/tool", members(Role.VIEWER)),
         ),
         grants=(
             *AUTHENTICATED,
@@ -401,6 +402,15 @@ CATALOG: tuple[FunctionSpec, ...] = (
             # Encrypts the task tokens (WRITE includes Decrypt in the mapping, which nothing here calls).
             Grant(PLATFORM_KEY, Access.WRITE),
         ),
+    ),
+    FunctionSpec(
+        name="tools",
+        description="Tool descriptions converted between MCP's shape and every agent framework's format",
+        memory_mb=512,
+        routes=(HttpRoute("POST", "/v1/tools/convert", members(Role.VIEWER)),),
+        grants=AUTHENTICATED,
+        # Converts what the request carries; it reads and writes no tenant data.
+        scoped_tenant_data=False,
     ),
     FunctionSpec(
         name="node_http",

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
+from shared.agents.tools.format_names import ToolFormatName
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.auth.principal import Principal
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
@@ -177,3 +178,17 @@ def rollback_workflow(
 )
 def export_workflow(workflow_id: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> WorkflowExport:
     return _workflows(tenant, principal).export(workflow_id)
+
+
+@router.get(
+    "/v1/workflows/{workflow_id}/tool",
+    summary="The draft as a tool description in a framework's format: a safe name from the workflow's name, its "
+    "description, and an input schema that takes any object (the execution's input)",
+)
+def export_workflow_as_tool(
+    workflow_id: str,
+    tenant: CurrentTenant,
+    principal: CurrentPrincipal,
+    tool_format: Annotated[ToolFormatName, Query(alias="format", description="The tool format")] = ToolFormatName.MCP,
+) -> dict[str, Any]:
+    return _workflows(tenant, principal).as_tool(workflow_id, tool_format)

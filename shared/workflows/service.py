@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 from pynamodb.exceptions import UpdateError
 
+from shared.agents.tools.format_names import ToolFormatName
 from shared.aws.clients import stepfunctions_client
 from shared.problems import Conflict, InvalidParam, NotFound, ValidationFailed
 from shared.request_types import PositiveJsonInt
@@ -240,6 +241,16 @@ class TenantWorkflows:
 
     def export(self, workflow_id: str) -> WorkflowExport:
         return WorkflowExport(workflow=unpack(self._get(workflow_id).draft))
+
+    def as_tool(self, workflow_id: str, tool_format: ToolFormatName) -> dict[str, Any]:
+        """The draft as a tool description in `tool_format`; every format holds all of it (docs/tools.md)."""
+        # The converters' models cost this function's cold start about 40 ms; only this route needs them.
+        from shared.agents.tools.convert import write_tool
+        from shared.agents.tools.workflow_tool import workflow_tool
+
+        tool, dropped = write_tool(workflow_tool(unpack(self._get(workflow_id).draft)), tool_format)
+        assert dropped == []
+        return tool
 
     def import_workflow(self, exported: WorkflowExport) -> Workflow:
         return self.create(exported.workflow)

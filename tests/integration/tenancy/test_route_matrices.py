@@ -47,6 +47,11 @@ SAMPLE_BODIES = {
     ("PUT", "/v1/credentials/{credential_name}"): {"secret": {"kind": "basic", "username": "m", "password": "p"}},
     ("POST", "/v1/schedules"): {"workflow_id": "no-such-workflow", "name": "matrix", "expression": "rate(1 hour)"},
     ("PATCH", "/v1/schedules/{schedule_id}"): {"enabled": False},
+    ("POST", "/v1/tools/convert"): {
+        "from": "mcp",
+        "to": "openai_chat",
+        "tool": {"name": "m", "inputSchema": {"type": "object"}},
+    },
 }
 
 
