@@ -44,6 +44,7 @@ from shared.store.executions import (
     IdempotencyKeys,
     RunningCounterItem,
     RunningExecutions,
+    running_shard,
 )
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
@@ -117,6 +118,7 @@ def start_or_replay(
         trigger=request.trigger.value,
         source=request.source,
         status=ExecutionStatus.RUNNING.value,
+        running_shard=running_shard(execution_id),
         started_at=moment,
         execution_arn=execution_arn(target.state_machine_arn, name),
         error_workflow_id=target.error_workflow_id,
@@ -270,6 +272,7 @@ def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: Cl
     record.error = "States.StartFailed"
     record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
     record.stopped_at = datetime.now(UTC)
+    record.running_shard = None
     record.save()
     release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
     return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")

@@ -34,6 +34,7 @@ from shared.resources import (
     STATE_MACHINES,
     TABLES,
     WORKFLOW_STATE_MACHINES,
+    TableSpec,
 )
 
 logger = logging.getLogger("nexus_forge.local")
@@ -301,8 +302,6 @@ class ResourceProvisioner:
         existing = set(dynamodb.list_tables()["TableNames"])
         for table in TABLES:
             name = table.physical_name(LOCAL_PREFIX)
-            if name in existing:
-                continue
             indexes = [
                 {
                     "IndexName": index.name,
@@ -312,6 +311,9 @@ class ResourceProvisioner:
                 }
                 for index in table.global_indexes
             ]
+            if name in existing:
+                self._add_missing_indexes(dynamodb, table, indexes)
+                continue
             dynamodb.create_table(
                 TableName=name,
                 AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in table.key_attributes()],
@@ -323,6 +325,22 @@ class ResourceProvisioner:
                 dynamodb.update_time_to_live(
                     TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
                 )
+
+    @staticmethod
+    def _add_missing_indexes(dynamodb: Any, table: TableSpec, indexes: list[dict[str, Any]]) -> None:
+        """A table kept from before an index was defined gets it (state dirs outlive code changes)."""
+        name = table.physical_name(LOCAL_PREFIX)
+        present = {
+            index["IndexName"]
+            for index in dynamodb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
+        }
+        missing = [index for index in indexes if index["IndexName"] not in present]
+        if missing:
+            dynamodb.update_table(
+                TableName=name,
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in table.key_attributes()],
+                GlobalSecondaryIndexUpdates=[{"Create": index} for index in missing],
+            )
 
     def _provision_buckets(self) -> None:
         s3 = self.client("s3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -11,9 +12,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.local.emulation import LocalAws
 
 LOOPBACK = "127.0.0.1"
 SNAPSHOT_INTERVAL_SECONDS = 5.0
+RESTART_CAUSE = "the local platform restarted while this execution ran"
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,25 @@ def use_local_envelope_key(state_dir: Path) -> None:
     os.environ["FORGE_LOCAL_ENVELOPE_KEY"] = envelope_key.read_text().strip()
 
 
+def settle_executions_lost_in_restart(aws: LocalAws) -> None:
+    """The reconciliation the cloud runs on a schedule (the execution_reconcile function), over every running
+    record: the emulation keeps no execution across a restart, so each ends ABORTED and gives its slot back."""
+    from shared.catalog import function_physical_name
+    from shared.local.emulation import LOCAL_PREFIX
+
+    request = {"running_longer_than_seconds": 0, "lost_cause": RESTART_CAUSE}
+    result = aws.lambda_runtime.invoke(
+        function_physical_name(LOCAL_PREFIX, "execution_reconcile"), json.dumps(request).encode()
+    )
+    answer = json.loads(result["Payload"].read())
+    if result.get("FunctionError"):
+        raise RuntimeError(f"settling the executions of the last run failed: {answer}")
+    if answer["settled"]:
+        logging.getLogger("nexus_forge.local").info(
+            "%d execution(s) running when the platform stopped ended ABORTED", len(answer["settled"])
+        )
+
+
 def run_local_platform(options: LocalPlatformOptions) -> None:
     started = time.monotonic()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -81,6 +106,10 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
     aws.start()
     from shared.local.emulation import LOCAL_PREFIX
+
+    # Executions do not survive a restart: their records end now, before anything starts a new one.
+    settle_executions_lost_in_restart(aws)
+    aws.save_snapshot()
     from shared.local.execution_watcher import ExecutionStatusWatcher
 
     # EventBridge's status-change events, locally: the same function gets the same event shape.
