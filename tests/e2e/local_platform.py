@@ -92,6 +92,17 @@ class LocalPlatform:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        return self._collect_exit()
+
+    def kill(self) -> int:
+        """kill -9: the platform gets no chance to save anything."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+        return self._collect_exit()
+
+    def _collect_exit(self) -> int:
+        assert self.process is not None
         if self._reader is not None:
             self._reader.join(timeout=5)
         self.output += "".join(self._lines)
