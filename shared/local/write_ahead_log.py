@@ -13,7 +13,8 @@ commits, none when it is cancelled.
 
 Appended with one `write` per record to an unbuffered file and not fsync'd: when the request is answered, the record
 is in the kernel, which a crash of the process does not lose; a crash of the machine (power loss) can, as it can lose
-any file written since the last sync. An fsync per write would add a disk flush to every acknowledged write.
+any file written since the last sync. An fsync per record took 4.3 ms here against 1.4 µs for the write alone, and
+a webhook's execution writes about ten records: it would cost more than the execution's whole CPU time.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ class WriteAheadLog:
             self._descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             return self.segment
 
+    @property
+    def is_open(self) -> bool:
+        return self._descriptor is not None
+
     def close(self) -> None:
         with self._lock:
             if self._descriptor is not None:
@@ -74,9 +79,10 @@ class WriteAheadLog:
         if self._descriptor is None:
             return
         data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        framed = memoryview(_LENGTH.pack(len(data)) + data)
         with self._lock:
-            if self._descriptor is not None:
-                os.write(self._descriptor, _LENGTH.pack(len(data)) + data)
+            while self._descriptor is not None and framed:
+                framed = framed[os.write(self._descriptor, framed) :]
 
     def records(self, from_segment: int) -> Iterator[tuple[Any, ...]]:
         """The records of the segments numbered `from_segment` or higher, in order. A segment's last record cut short
@@ -112,24 +118,29 @@ class WriteAheadLog:
 def install_write_ahead_log(log: WriteAheadLog) -> None:
     """Every later change to DynamoDB items, S3 objects, Step Functions state machines and Scheduler is appended to
     `log`. Installed again (another emulation in the same process), the hooks append to the new log."""
-    _current_log[0] = log
+    global _log, _hooks_installed
+    _log = log
     if _hooks_installed:
         return
     _record_dynamodb()
     _record_s3()
     _record_stepfunctions()
     _record_scheduler()
-    _hooks_installed.append(True)
+    _hooks_installed = True
 
 
-_current_log: list[WriteAheadLog | None] = [None]
-_hooks_installed: list[bool] = []
+_log: WriteAheadLog | None = None
+_hooks_installed = False
 
 
 def _append(record: tuple[Any, ...]) -> None:
-    log = _current_log[0]
-    if log is not None:
-        log.append(record)
+    if _log is not None:
+        _log.append(record)
+
+
+def _logging() -> bool:
+    """Whether a log takes records (after-images are not taken for nothing)."""
+    return _log is not None and _log.is_open
 
 
 def _record_dynamodb() -> None:
@@ -145,7 +156,7 @@ def _record_dynamodb() -> None:
                 pending = getattr(_transaction, "keys", None)
                 if pending is not None:
                     pending.append((table_name, attributes))
-                else:
+                elif _logging():
                     _append(_item_image(self, table_name, attributes))
                 return result
 
@@ -161,7 +172,7 @@ def _record_dynamodb() -> None:
             _transaction.keys = []
             try:
                 result = transact(self, *args, **kwargs)
-                for table_name, attributes in _transaction.keys:
+                for table_name, attributes in _transaction.keys if _logging() else []:
                     _append(_item_image(self, table_name, attributes))
                 return result
             finally:
@@ -190,7 +201,7 @@ def _record_s3() -> None:
         def run(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
                 result = operation(self, *args, **kwargs)
-                for bucket_name, key_name in keys(*args, **kwargs):
+                for bucket_name, key_name in keys(*args, **kwargs) if _logging() else []:
                     bucket = self.buckets.get(bucket_name)
                     if bucket is not None:
                         versions = list(bucket.keys.getlist(key_name, []))
@@ -235,7 +246,8 @@ def _record_stepfunctions() -> None:
         def run(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
                 result = operation(self, *args, **kwargs)
-                _append(machine_image(self, machine_arn(result, *args, **kwargs)))
+                if _logging():
+                    _append(machine_image(self, machine_arn(result, *args, **kwargs)))
                 return result
 
         setattr(StepFunctionsParserBackend, name, run)
@@ -287,7 +299,8 @@ def _record_scheduler() -> None:
         def run(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
                 result = operation(self, *args, **kwargs)
-                _append(("scheduler", self.account_id, self.region_name, self.schedule_groups, self.tagger))
+                if _logging():
+                    _append(("scheduler", self.account_id, self.region_name, self.schedule_groups, self.tagger))
                 return result
 
         setattr(EventBridgeSchedulerBackend, name, run)
