@@ -14,6 +14,7 @@ record, before it serves a request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,7 +63,7 @@ def reconcile_running_executions(
     running_longer_than: timedelta = DEFAULT_RUNNING_LONGER_THAN,
     lost_cause: str = LOST_CAUSE,
     now: datetime | None = None,
-    time_left: Any = None,
+    time_left: Callable[[], float] | None = None,
 ) -> Reconciliation:
     """Settles every record RUNNING since before `running_longer_than` ago whose execution is not running.
     `time_left()` (seconds) stops the pass early when it falls under a minute; the next pass goes on."""

@@ -78,12 +78,12 @@ def settle_executions_lost_in_restart(aws: LocalAws) -> None:
         function_physical_name(LOCAL_PREFIX, "execution_reconcile"), json.dumps(request).encode()
     )
     answer = json.loads(result["Payload"].read())
+    log = logging.getLogger("nexus_forge.local")
     if result.get("FunctionError"):
-        raise RuntimeError(f"settling the executions of the last run failed: {answer}")
-    if answer["settled"]:
-        logging.getLogger("nexus_forge.local").info(
-            "%d execution(s) running when the platform stopped ended ABORTED", len(answer["settled"])
-        )
+        # The platform still starts; the records it could not settle say RUNNING until the next start settles them.
+        log.error("settling the executions of the last run failed: %s", answer)
+    elif answer["settled"]:
+        log.info("%d execution(s) running when the platform stopped ended ABORTED", len(answer["settled"]))
 
 
 def run_local_platform(options: LocalPlatformOptions) -> None:
