@@ -32,7 +32,10 @@ from shared.executions.statuses import ExecutionStatus
 from shared.store.executions import ExecutionItem, running_records_started_before
 
 LOST_ERROR = "States.ExecutionLost"
-LOST_CAUSE = "Step Functions has no such execution: it never started, or its history has expired"
+LOST_CAUSE = (
+    "Step Functions has no such execution: it never started, its history has expired, "
+    "or it ran as an express execution whose end was not reported"
+)
 # Longer than any start takes between its record and StartExecution (the API's 29 s), so no start is caught midway.
 DEFAULT_RUNNING_LONGER_THAN = timedelta(minutes=15)
 _STILL_OPEN = (ExecutionStatus.RUNNING.value, ExecutionStatus.PENDING_REDRIVE.value)

@@ -14,9 +14,19 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from shared.local.dynamodb_atomicity import install_dynamodb_atomicity
-from shared.local.emulation import LOCAL_PREFIX, LOCAL_REGION, LOCAL_ROLE_ARN, LocalAws, LocalEndpoints
+from shared.local.emulation import (
+    LOCAL_ACCOUNT,
+    LOCAL_PREFIX,
+    LOCAL_REGION,
+    LOCAL_ROLE_ARN,
+    LocalAws,
+    LocalEndpoints,
+    ResourceProvisioner,
+)
+from shared.local.lambda_runtime import LocalLambdaRuntime
 from shared.local.stepfunctions_runtime import install_stepfunctions_runtime
 from shared.local.write_ahead_log import WriteAheadLog, install_write_ahead_log, replay, service_backends
+from shared.resources import EXECUTIONS_TABLE
 
 TABLE = f"{LOCAL_PREFIX}-durability"
 BUCKET = f"{LOCAL_PREFIX}-durability-bucket"
@@ -156,3 +166,27 @@ def test_a_record_cut_short_by_the_crash_ends_the_log(tmp_path: Path) -> None:
     segment.write_bytes(segment.read_bytes()[:-3])
 
     assert list(log.records(0)) == [("first",)]
+
+
+def test_a_table_kept_from_before_an_index_existed_gets_the_index(tmp_path: Path) -> None:
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        name = EXECUTIONS_TABLE.physical_name(LOCAL_PREFIX)
+        client("dynamodb").create_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in ("pk", "sk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
+
+        ResourceProvisioner(client, runtime).provision()
+
+        indexes = client("dynamodb").describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+        assert [index["IndexName"] for index in indexes] == ["running_by_start"]
+        found = client("dynamodb").query(
+            TableName=name,
+            IndexName="running_by_start",
+            KeyConditionExpression="running_shard = :shard",
+            ExpressionAttributeValues={":shard": {"S": "RUNNING#0"}},
+        )
+        assert found["Items"] == []
