@@ -120,11 +120,14 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     # The approvals queue's event source mapping, locally: the same function gets the same SQS batches.
     approvals_poller = ApprovalsQueuePoller(aws.lambda_runtime, LOCAL_PREFIX)
     approvals_poller.start()
-    from shared.local.scheduler import LocalScheduler
+    from shared.local.scheduler import CatalogRuleScheduler, LocalScheduler
 
     # EventBridge Scheduler, locally: each schedule's target gets the same input at the same slots.
     scheduler = LocalScheduler(aws.lambda_runtime, LOCAL_PREFIX)
     scheduler.start()
+    # The catalog's scheduled functions (EventBridge schedule rules in the cloud), e.g. execution_reconcile.
+    catalog_rules = CatalogRuleScheduler(aws.lambda_runtime, LOCAL_PREFIX)
+    catalog_rules.start()
 
     import uvicorn
 
@@ -163,6 +166,7 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
         pass
     finally:
         stop_snapshots.set()
+        catalog_rules.stop()
         scheduler.stop()
         status_watcher.stop()
         approvals_poller.stop()

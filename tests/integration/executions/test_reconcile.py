@@ -9,16 +9,19 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from shared.approvals.model import ApprovalStatus
 from shared.auth.principal import Role
 from shared.executions.reconcile import LOST_CAUSE, LOST_ERROR
 from shared.local.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION
 from shared.local.lambda_runtime import LocalLambdaRuntime
+from shared.local.scheduler import CatalogRuleScheduler
 from shared.store.approvals import Approvals
 from shared.store.tenant_scoped import TenantContext
 from shared.tenancy.tiers import tier_limits
 from tests.helpers import wait_until
-from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
+from tests.integration.executions.support import Clock, create_and_publish, transform_workflow, waiting_workflow
 from tests.integration.tenancy.conftest import TenantWorld
 
 RECONCILE = f"{LOCAL_PREFIX}-execution-reconcile"
@@ -137,3 +140,16 @@ def _pending_approval(world: TenantWorld, execution_id: str) -> Any:
     )
     approvals.create(item)
     return item
+
+
+def test_forge_dev_invokes_the_reconciliation_on_its_catalog_schedule(
+    emulated_aws: LocalLambdaRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock(datetime.now(UTC))
+    rules = CatalogRuleScheduler(emulated_aws, LOCAL_PREFIX, clock=clock)
+    assert rules.tick() == 0  # first sight: the slots start now
+
+    fired = clock.run(rules, clock.now + timedelta(hours=1), step=timedelta(minutes=5))
+
+    assert fired == 4  # rate(15 minutes)
+    assert "failed" not in caplog.text
