@@ -191,77 +191,73 @@ def _item_image(backend: Any, table_name: str, attributes: dict[str, Any]) -> tu
     return ("dynamodb", backend.account_id, backend.region_name, table_name, hash_value, range_value, item)
 
 
+def _record_after(owner: type, name: str, lock: Any, images: Callable[..., list[tuple[Any, ...]]]) -> None:
+    """`owner.name` appends the after-images `images(backend, result, *arguments)` of what it changed, taken under
+    `lock` with the change."""
+    operation = getattr(owner, name)
+
+    @functools.wraps(operation)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            result = operation(self, *args, **kwargs)
+            for record in images(self, result, *args, **kwargs) if _logging() else []:
+                _append(record)
+            return result
+
+    setattr(owner, name, run)
+
+
 def _record_s3() -> None:
     from moto.s3.models import S3Backend
 
+    def objects(backend: Any, bucket_name: str, key_names: list[str]) -> list[tuple[Any, ...]]:
+        bucket = backend.buckets.get(bucket_name)
+        if bucket is None:
+            return []
+        return [
+            ("s3", backend.account_id, backend.region_name, bucket_name, key, list(bucket.keys.getlist(key, [])))
+            for key in key_names
+        ]
+
+    def named(backend: Any, _: Any, bucket_name: str, key_name: str, *__: Any, **___: Any) -> list[tuple[Any, ...]]:
+        return objects(backend, bucket_name, [key_name])
+
+    def listed(backend: Any, _: Any, bucket_name: str, entries: list[dict[str, Any]], *__: Any, **___: Any) -> Any:
+        return objects(backend, bucket_name, [str(entry["Key"]) for entry in entries])
+
+    def copied(backend: Any, _: Any, __: Any, bucket_name: str, key_name: str, *___: Any, **____: Any) -> Any:
+        return objects(backend, bucket_name, [key_name])
+
     lock = threading.RLock()
-
-    def recorded(operation: Callable[..., Any], keys: Callable[..., list[tuple[str, str]]]) -> Callable[..., Any]:
-        @functools.wraps(operation)
-        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                result = operation(self, *args, **kwargs)
-                for bucket_name, key_name in keys(*args, **kwargs) if _logging() else []:
-                    bucket = self.buckets.get(bucket_name)
-                    if bucket is not None:
-                        versions = list(bucket.keys.getlist(key_name, []))
-                        _append(("s3", self.account_id, self.region_name, bucket_name, key_name, versions))
-                return result
-
-        return run
-
-    def named(bucket_name: str, key_name: str, *_: Any, **__: Any) -> list[tuple[str, str]]:
-        return [(bucket_name, key_name)]
-
-    def listed(bucket_name: str, objects: list[dict[str, Any]], *_: Any, **__: Any) -> list[tuple[str, str]]:
-        return [(bucket_name, str(entry["Key"])) for entry in objects]
-
-    def copied(src_key: Any, bucket_name: str, key_name: str, *_: Any, **__: Any) -> list[tuple[str, str]]:
-        return [(bucket_name, key_name)]
-
-    S3Backend.put_object = recorded(S3Backend.put_object, named)  # type: ignore[method-assign]
-    S3Backend.delete_object = recorded(S3Backend.delete_object, named)  # type: ignore[method-assign]
-    S3Backend.delete_objects = recorded(S3Backend.delete_objects, listed)  # type: ignore[method-assign]
-    S3Backend.copy_object = recorded(S3Backend.copy_object, copied)  # type: ignore[method-assign]
+    for name, images in (("put_object", named), ("delete_object", named), ("delete_objects", listed)):
+        _record_after(S3Backend, name, lock, images)
+    _record_after(S3Backend, "copy_object", lock, copied)
 
 
 def _record_stepfunctions() -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+    def of_result(backend: Any, result: Any, *_: Any, **__: Any) -> list[tuple[Any, ...]]:
+        return [machine_image(backend, str(getattr(result, "statemachine_arn", None) or result.arn))]
+
+    def of_argument(backend: Any, _: Any, arn: str, *__: Any, **___: Any) -> list[tuple[Any, ...]]:
+        return [machine_image(backend, arn)]
+
+    def of_alias(backend: Any, _: Any, arn: str, *__: Any, **___: Any) -> list[tuple[Any, ...]]:
+        return [machine_image(backend, arn.rsplit(":", 1)[0])]
+
     lock = threading.RLock()
-
-    def machine_of_result(result: Any, *_: Any, **__: Any) -> str:
-        return str(getattr(result, "statemachine_arn", None) or result.arn)
-
-    def machine_of_argument(result: Any, arn: str, *_: Any, **__: Any) -> str:
-        return arn
-
-    def machine_of_alias(result: Any, arn: str, *_: Any, **__: Any) -> str:
-        return arn.rsplit(":", 1)[0]
-
-    def recorded(name: str, machine_arn: Callable[..., str]) -> None:
-        operation = getattr(StepFunctionsParserBackend, name)
-
-        @functools.wraps(operation)
-        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                result = operation(self, *args, **kwargs)
-                if _logging():
-                    _append(machine_image(self, machine_arn(result, *args, **kwargs)))
-                return result
-
-        setattr(StepFunctionsParserBackend, name, run)
-
-    for name in (
+    changes = (
         "create_state_machine",
         "update_state_machine",
         "create_state_machine_alias",
         "update_state_machine_alias",
-    ):
-        recorded(name, machine_of_result)
+    )
+    for name in changes:
+        _record_after(StepFunctionsParserBackend, name, lock, of_result)
     for name in ("delete_state_machine", "tag_resource", "untag_resource"):
-        recorded(name, machine_of_argument)
-    recorded("delete_state_machine_alias", machine_of_alias)
+        _record_after(StepFunctionsParserBackend, name, lock, of_argument)
+    _record_after(StepFunctionsParserBackend, "delete_state_machine_alias", lock, of_alias)
 
 
 def machine_image(backend: Any, arn: str) -> tuple[Any, ...]:
@@ -290,21 +286,10 @@ def portable_machine(machine: Any) -> Any:
 def _record_scheduler() -> None:
     from moto.scheduler.models import EventBridgeSchedulerBackend
 
+    def account(backend: Any, *_: Any, **__: Any) -> list[tuple[Any, ...]]:
+        return [("scheduler", backend.account_id, backend.region_name, backend.schedule_groups, backend.tagger)]
+
     lock = threading.RLock()
-
-    def recorded(name: str) -> None:
-        operation = getattr(EventBridgeSchedulerBackend, name)
-
-        @functools.wraps(operation)
-        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                result = operation(self, *args, **kwargs)
-                if _logging():
-                    _append(("scheduler", self.account_id, self.region_name, self.schedule_groups, self.tagger))
-                return result
-
-        setattr(EventBridgeSchedulerBackend, name, run)
-
     for name in (
         "create_schedule",
         "update_schedule",
@@ -314,7 +299,7 @@ def _record_scheduler() -> None:
         "tag_resource",
         "untag_resource",
     ):
-        recorded(name)
+        _record_after(EventBridgeSchedulerBackend, name, lock, account)
 
 
 # -- replaying ----------------------------------------------------------------------------------------------------

@@ -110,3 +110,20 @@ class LocalPlatform:
         code = self.process.returncode
         self.process = None
         return code
+
+
+def tenant_owner(platform: LocalPlatform, slug: str, tier: str = "basic") -> httpx.Client:
+    """A client of a new tenant's owner (subject `ada`), created by a platform admin of the platform's issuer."""
+    from shared.auth.principal import Role
+    from shared.local.issuer import LocalIssuer
+
+    issuer = LocalIssuer(platform.state_dir)
+    admin = {"authorization": f"Bearer {issuer.mint('e2e-admin', platform_admin=True)}"}
+    tenant = httpx.post(
+        f"{platform.url}/v1/tenants",
+        headers=admin,
+        json={"slug": slug, "display_name": slug.title(), "tier": tier, "owner": {"subject": "ada"}},
+    )
+    assert tenant.status_code == 201, tenant.text
+    token = issuer.mint("ada", tenant_id=tenant.json()["tenant_id"], role=Role.OWNER)
+    return httpx.Client(base_url=platform.url, headers={"authorization": f"Bearer {token}"}, timeout=30.0)

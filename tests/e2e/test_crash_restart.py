@@ -13,11 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.auth.principal import Role
-from shared.local.issuer import LocalIssuer
 from shared.tenancy.tiers import tier_limits
 from shared.triggers.webhook_signatures import sign_standard_webhook
-from tests.e2e.local_platform import LocalPlatform
+from tests.e2e.local_platform import LocalPlatform, tenant_owner
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -110,16 +108,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 @pytest.fixture(scope="module")
 def owner(platform: LocalPlatform) -> httpx.Client:
-    issuer = LocalIssuer(platform.state_dir)
-    admin = {"authorization": f"Bearer {issuer.mint('e2e-admin', platform_admin=True)}"}
-    tenant = httpx.post(
-        f"{platform.url}/v1/tenants",
-        headers=admin,
-        json={"slug": "crash", "display_name": "Crash", "tier": "basic", "owner": {"subject": "ada"}},
-    )
-    assert tenant.status_code == 201, tenant.text
-    token = issuer.mint("ada", tenant_id=tenant.json()["tenant_id"], role=Role.OWNER)
-    return httpx.Client(base_url=platform.url, headers={"authorization": f"Bearer {token}"}, timeout=30.0)
+    return tenant_owner(platform, "crash")
 
 
 @pytest.fixture(scope="module")
