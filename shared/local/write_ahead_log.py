@@ -14,7 +14,8 @@ commits, none when it is cancelled.
 Appended with one `write` per record to an unbuffered file and not fsync'd: when the request is answered, the record
 is in the kernel, which a crash of the process does not lose; a crash of the machine (power loss) can, as it can lose
 any file written since the last sync. An fsync per record took 4.3 ms here against 1.4 µs for the write alone, and
-a webhook's execution writes about ten records: it would cost more than the execution's whole CPU time.
+a webhook delivery and its execution write about seven records: it would cost about as much as the execution's
+whole CPU time.
 """
 
 from __future__ import annotations
