@@ -17,12 +17,21 @@ from typing import Any
 import boto3
 
 from devserver.lambda_runtime import LocalLambdaRuntime
+from devserver.write_ahead_log import (
+    WriteAheadLog,
+    install_write_ahead_log,
+    portable_machine,
+    replay,
+    restore_machine,
+    service_backends,
+)
 from shared.catalog import CATALOG, function_physical_name, resource_environment
 from shared.resources import (
     BUCKETS,
     QUEUES,
     STATE_MACHINES,
     TABLES,
+    TableSpec,
     resource_physical_names,
 )
 
@@ -36,10 +45,14 @@ LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
 # as AWS would, though moto does not evaluate their session policies.
 LOCAL_TENANT_DATA_ROLE_NAME = f"{LOCAL_PREFIX}-tenant-data"
 LOCAL_TENANT_DATA_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{LOCAL_TENANT_DATA_ROLE_NAME}"
-# Services whose whole state is kept across restarts; queues (moto's hold locks, which do not pickle) and state
-# machines are provisioned again from their definitions. Scheduler's schedules are tenants' data, like the tables.
+# Services whose whole state is kept across restarts; queues (moto's hold locks, which do not pickle) are provisioned
+# again from their definitions. Scheduler's schedules are tenants' data, like the tables. Step Functions' state
+# machines (definitions, versions, aliases, tags) are kept too, without their executions: one running at a
+# restart ends as Step Functions reports a lost one (shared/operations/execution_reconcile.py).
 PERSISTED_SERVICES = ("dynamodb", "s3", "scheduler")
 SNAPSHOT_FILE = "aws-state.pickle"
+# The write-ahead log of changes since the last snapshot (devserver/write_ahead_log.py).
+LOG_DIRECTORY = "wal"
 # A snapshot that takes t seconds is followed by at least SNAPSHOT_SHARE * t seconds without one.
 SNAPSHOT_SHARE = 20
 # Reads: requests that change nothing a snapshot keeps (DynamoDB's JSON protocol names them in X-Amz-Target).
@@ -135,6 +148,7 @@ class LocalAws:
         self._snapshot_lock = threading.Lock()
         self._saved_generation = -1
         self.last_snapshot_seconds = 0.0
+        self.log = WriteAheadLog(state_dir / LOG_DIRECTORY)
 
     @property
     def snapshot_path(self) -> Path:
@@ -157,7 +171,13 @@ class LocalAws:
         install_stepfunctions_runtime()
         install_stepfunctions_performance()
         install_dynamodb_atomicity()
-        self._restore_snapshot()
+        log_from = self._restore_snapshot()
+        replayed = replay(self.log.records(log_from))
+        if replayed:
+            logger.info("replayed %d changes logged after the last snapshot", replayed)
+        # After the atomicity hooks: a transaction's changes are logged when it commits.
+        install_write_ahead_log(self.log)
+        self.log.start_segment()
         changes.install()
         self._server = ThreadedMotoServer(ip_address=self.endpoints.host, port=self.endpoints.port, verbose=False)
         self._server.start()
@@ -166,6 +186,7 @@ class LocalAws:
 
     def stop(self) -> None:
         self.save_snapshot()
+        self.log.close()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -186,14 +207,18 @@ class LocalAws:
             self.state_dir.mkdir(parents=True, exist_ok=True)
             started = time.monotonic()
             generation = changes.generation
+            # Changes logged from here on are replayed over this snapshot; those logged before are in it.
+            log_from = self.log.start_segment()
             # Pickled in memory while no DynamoDB item operation runs, so the tables are copied as one consistent
             # state and no writer changes a dictionary under the pickler; the file is written after.
             with item_operations_paused():
                 state = {service: dict(get_backend(service)) for service in PERSISTED_SERVICES}  # type: ignore[call-overload]
-                data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+                snapshot = {"services": state, "state_machines": _kept_state_machines(), "log_from": log_from}
+                data = pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL)
             temporary = self.snapshot_path.with_suffix(".tmp")
             temporary.write_bytes(data)
             temporary.replace(self.snapshot_path)
+            self.log.discard_before(log_from)
             self._saved_generation = generation
             self.last_snapshot_seconds = time.monotonic() - started
 
@@ -208,21 +233,39 @@ class LocalAws:
         """`interval`, or longer when saving takes long: snapshots take at most 1/SNAPSHOT_SHARE of the time."""
         return max(interval, self.last_snapshot_seconds * SNAPSHOT_SHARE)
 
-    def _restore_snapshot(self) -> None:
+    def _restore_snapshot(self) -> int:
+        """Puts the saved state back; returns the first log segment to replay over it."""
         if not self.snapshot_path.exists():
-            return
+            return 0
         from moto.backends import get_backend
 
         try:
             with self.snapshot_path.open("rb") as handle:
-                state: dict[str, dict[str, Any]] = pickle.load(handle)  # noqa: S301 - our own file under .forge/
+                snapshot: dict[str, Any] = pickle.load(handle)  # noqa: S301 - our own file under .forge/
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ModuleNotFoundError) as error:
             logger.warning("ignoring unreadable local state %s: %s", self.snapshot_path, error)
-            return
-        for service, accounts in state.items():
-            backend_dict = get_backend(service)  # type: ignore[call-overload]
+            return 0
+        if "services" not in snapshot:  # saved before the write-ahead log: the services' state alone
+            snapshot = {"services": snapshot, "state_machines": [], "log_from": 0}
+        for service, accounts in snapshot["services"].items():
+            backend_dict = get_backend(service)
             for account_id, account_backends in accounts.items():
                 backend_dict[account_id] = account_backends
+        machines = service_backends("stepfunctions")
+        for account_id, region, arn, machine, tags in snapshot["state_machines"]:
+            restore_machine(machines[account_id][region], arn, machine, tags)
+        return int(snapshot["log_from"])
+
+
+def _kept_state_machines() -> list[tuple[str, str, str, Any, list[dict[str, str]]]]:
+    """Every emulated state machine as a snapshot keeps it: (account, region, ARN, machine, tags)."""
+    kept = []
+    for account_id, regions in list(service_backends("stepfunctions").items()):
+        for region, backend in list(regions.items()):
+            for machine in list(backend.state_machines):
+                tags = backend.tagger.list_tags_for_resource(machine.arn)["tags"]
+                kept.append((account_id, region, machine.arn, portable_machine(machine), tags))
+    return kept
 
 
 class ResourceProvisioner:
@@ -247,8 +290,6 @@ class ResourceProvisioner:
         existing = set(dynamodb.list_tables()["TableNames"])
         for table in TABLES:
             name = table.physical_name(LOCAL_PREFIX)
-            if name in existing:
-                continue
             indexes = [
                 {
                     "IndexName": index.name,
@@ -258,6 +299,9 @@ class ResourceProvisioner:
                 }
                 for index in table.global_indexes
             ]
+            if name in existing:
+                self._add_missing_indexes(dynamodb, table, indexes)
+                continue
             dynamodb.create_table(
                 TableName=name,
                 AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in table.key_attributes()],
@@ -269,6 +313,22 @@ class ResourceProvisioner:
                 dynamodb.update_time_to_live(
                     TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
                 )
+
+    @staticmethod
+    def _add_missing_indexes(dynamodb: Any, table: TableSpec, indexes: list[dict[str, Any]]) -> None:
+        """A table kept from before an index was defined gets it (state dirs outlive code changes)."""
+        name = table.physical_name(LOCAL_PREFIX)
+        present = {
+            index["IndexName"]
+            for index in dynamodb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
+        }
+        missing = [index for index in indexes if index["IndexName"] not in present]
+        if missing:
+            dynamodb.update_table(
+                TableName=name,
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in table.key_attributes()],
+                GlobalSecondaryIndexUpdates=[{"Create": index} for index in missing],
+            )
 
     def _provision_buckets(self) -> None:
         s3 = self.client("s3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -11,9 +12,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from devserver.emulation import LocalAws
 
 LOOPBACK = "127.0.0.1"
 SNAPSHOT_INTERVAL_SECONDS = 5.0
+RESTART_CAUSE = "the local platform restarted while this execution ran"
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,25 @@ def use_local_envelope_key(state_dir: Path) -> None:
     os.environ["FORGE_LOCAL_ENVELOPE_KEY"] = envelope_key.read_text().strip()
 
 
+def settle_executions_lost_in_restart(aws: LocalAws) -> None:
+    """The reconciliation the cloud runs on a schedule (the execution_reconcile function), over every running
+    record: the emulation keeps no execution across a restart, so each ends ABORTED and gives its slot back."""
+    from devserver.emulation import LOCAL_PREFIX
+    from shared.catalog import function_physical_name
+
+    request = {"running_longer_than_seconds": 0, "lost_cause": RESTART_CAUSE}
+    result = aws.lambda_runtime.invoke(
+        function_physical_name(LOCAL_PREFIX, "execution_reconcile"), json.dumps(request).encode()
+    )
+    answer = json.loads(result["Payload"].read())
+    log = logging.getLogger("nexus_forge.local")
+    if result.get("FunctionError"):
+        # The platform still starts; the records it could not settle say RUNNING until the next start settles them.
+        log.error("settling the executions of the last run failed: %s", answer)
+    elif answer["settled"]:
+        log.info("%d execution(s) running when the platform stopped ended ABORTED", len(answer["settled"]))
+
+
 def run_local_platform(options: LocalPlatformOptions) -> None:
     started = time.monotonic()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -81,6 +106,10 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
     aws.start()
     from devserver.emulation import LOCAL_PREFIX
+
+    # Executions do not survive a restart: their records end now, before anything starts a new one.
+    settle_executions_lost_in_restart(aws)
+    aws.save_snapshot()
     from devserver.execution_watcher import ExecutionStatusWatcher
 
     # EventBridge's status-change events, locally: the same function gets the same event shape.
@@ -91,11 +120,14 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     # The approvals queue's event source mapping, locally: the same function gets the same SQS batches.
     approvals_poller = ApprovalsQueuePoller(aws.lambda_runtime, LOCAL_PREFIX)
     approvals_poller.start()
-    from devserver.scheduler import LocalScheduler
+    from devserver.scheduler import CatalogRuleScheduler, LocalScheduler
 
     # EventBridge Scheduler, locally: each schedule's target gets the same input at the same slots.
     scheduler = LocalScheduler(aws.lambda_runtime, LOCAL_PREFIX)
     scheduler.start()
+    # The catalog's scheduled functions (EventBridge schedule rules in the cloud), e.g. execution_reconcile.
+    catalog_rules = CatalogRuleScheduler(aws.lambda_runtime, LOCAL_PREFIX)
+    catalog_rules.start()
 
     import uvicorn
 
@@ -134,6 +166,7 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
         pass
     finally:
         stop_snapshots.set()
+        catalog_rules.stop()
         scheduler.stop()
         status_watcher.stop()
         approvals_poller.stop()

@@ -8,6 +8,8 @@ can run an hour of slots at once.
 
 A schedule's slots count from when this scheduler first sees it (a restarted `forge dev` fires no slot it missed
 while stopped); a rate schedule without a start date counts its periods from the moment Scheduler took it.
+
+`CatalogRuleScheduler` does the same for the EventBridge rules that invoke catalog functions on a schedule.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devserver.lambda_runtime import LocalLambdaRuntime
+from shared.catalog import CATALOG, function_physical_name
 from shared.resources import SCHEDULE_GROUPS
 from shared.triggers.schedules.expressions import InvalidSchedule, Schedule
 from shared.triggers.schedules.slots import SCHEDULED_TIME_ATTRIBUTE, slot_key
@@ -166,3 +169,45 @@ def _moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromtimestamp(float(value), UTC)
+
+
+class CatalogRuleScheduler(LocalScheduler):
+    """The local stand-in for the EventBridge rules that invoke catalog functions on a schedule (`FunctionSpec.
+    schedule`, e.g. execution_reconcile): each such function gets EventBridge's "Scheduled Event" at its slots,
+    counted from this scheduler's first tick."""
+
+    def __init__(self, runtime: LocalLambdaRuntime, prefix: str, **options: Any) -> None:
+        super().__init__(runtime, prefix, **options)
+        self._scheduled = {
+            function_physical_name(prefix, spec.name): spec.schedule for spec in CATALOG if spec.schedule is not None
+        }
+        # The first tick (rate slots count from it) and the time up to which slots have been fired.
+        self._started: datetime | None = None
+        self._fired_until: datetime | None = None
+
+    def due_slots(self, now: datetime) -> list[DueSlot]:
+        """The slots in (last tick, now] of every scheduled catalog function; none at the first tick."""
+        self._started = self._started or now
+        since = self._fired_until or now
+        self._fired_until = max(since, now)
+        due: list[DueSlot] = []
+        for function, expression in self._scheduled.items():
+            rule_arn = f"arn:aws:events:{self.runtime.region}:{self.runtime.account}:rule/{function}-schedule"
+            for moment in Schedule(expression, start=self._started).fire_times(since):
+                if moment > now:
+                    break
+                due.append(DueSlot(rule_arn, function, json.dumps(self._scheduled_event(rule_arn, moment)), moment))
+        return due
+
+    def _scheduled_event(self, rule_arn: str, moment: datetime) -> dict[str, Any]:
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self.runtime.account,
+            "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.runtime.region,
+            "resources": [rule_arn],
+            "detail": {},
+        }

@@ -92,6 +92,17 @@ class LocalPlatform:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        return self._collect_exit()
+
+    def kill(self) -> int:
+        """kill -9: the platform gets no chance to save anything."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+        return self._collect_exit()
+
+    def _collect_exit(self) -> int:
+        assert self.process is not None
         if self._reader is not None:
             self._reader.join(timeout=5)
         self.output += "".join(self._lines)
@@ -99,3 +110,20 @@ class LocalPlatform:
         code = self.process.returncode
         self.process = None
         return code
+
+
+def tenant_owner(platform: LocalPlatform, slug: str, tier: str = "basic") -> httpx.Client:
+    """A client of a new tenant's owner (subject `ada`), created by a platform admin of the platform's issuer."""
+    from devserver.issuer import LocalIssuer
+    from shared.auth.principal import Role
+
+    issuer = LocalIssuer(platform.state_dir)
+    admin = {"authorization": f"Bearer {issuer.mint('e2e-admin', platform_admin=True)}"}
+    tenant = httpx.post(
+        f"{platform.url}/v1/tenants",
+        headers=admin,
+        json={"slug": slug, "display_name": slug.title(), "tier": tier, "owner": {"subject": "ada"}},
+    )
+    assert tenant.status_code == 201, tenant.text
+    token = issuer.mint("ada", tenant_id=tenant.json()["tenant_id"], role=Role.OWNER)
+    return httpx.Client(base_url=platform.url, headers={"authorization": f"Bearer {token}"}, timeout=30.0)

@@ -70,14 +70,17 @@ _SCHEDULES_MANAGE = (
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
 )
-# START: what starting a run and following it takes; RUN adds what the executions API does to runs.
+# START: what starting a run and following it takes; RUN adds what the executions API does to runs; SETTLE reads a
+# run's status and history and starts error workflows.
 _WORKFLOW_STARTS = {
     Access.START: ("states:StartExecution",),
     Access.RUN: ("states:StartExecution", "states:StartSyncExecution"),
+    Access.SETTLE: ("states:StartExecution",),
 }
 _WORKFLOW_RUNS = {
     Access.START: ("states:GetExecutionHistory",),
     Access.RUN: ("states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"),
+    Access.SETTLE: ("states:DescribeExecution", "states:GetExecutionHistory"),
 }
 
 _READ_WRITE = {Access.READ: (True, False), Access.WRITE: (False, True), Access.READ_WRITE: (True, True)}

@@ -46,6 +46,8 @@ class Access(StrEnum):
     MANAGE = "manage"
     # Answer the callback tasks of the workflow state machines (SendTaskSuccess/SendTaskFailure).
     ANSWER_TASKS = "answer_tasks"
+    # Workflow state machines: read their executions' status and history, and start error workflows.
+    SETTLE = "settle"
     # Remove a purged tenant's data (shared/operations/tenant_purge.py): tables: query and delete items; the bucket:
     # list and delete objects; workflow state machines: stop their executions and delete them; schedule groups:
     # delete them.
@@ -80,6 +82,8 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
     # A queue whose messages invoke the function in batches that may partly fail (`batchItemFailures`).
     queue_source: QueueSpec | None = None
+    # An EventBridge rule invokes the function on this schedule expression (`rate(...)` or `cron(...)`).
+    schedule: str | None = None
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
     gateway_authorizer: bool = False
     # Whether the function's tenant routes read and write the caller's tenant data with credentials scoped to that
@@ -349,6 +353,21 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             # Error workflows start; a failure's node is read from the execution's history.
             Grant(WORKFLOW_STATE_MACHINES, Access.START),
+        ),
+    ),
+    FunctionSpec(
+        name="execution_reconcile",
+        description="Running execution records whose executions ended or are gone, settled against Step Functions",
+        memory_mb=256,
+        # A pass stops a minute before its timeout and the next one goes on (shared/operations/execution_reconcile.py).
+        timeout_seconds=300,
+        schedule="rate(15 minutes)",
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOWS_TABLE, Access.READ),
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.SETTLE),
         ),
     ),
     FunctionSpec(

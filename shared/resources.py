@@ -179,7 +179,14 @@ WORKFLOWS_TABLE = TableSpec(key="workflows", env_var="FORGE_TABLE_WORKFLOWS")
 # Approval requests with their task tokens, sent by `approval` nodes; the approvals_intake function records them.
 APPROVALS_QUEUE = QueueSpec(key="approvals", env_var="FORGE_QUEUE_APPROVALS")
 # Execution records, idempotency keys and the running-executions counter of each tenant (`TENANT#<id>#...` keys).
-EXECUTIONS_TABLE = TableSpec(key="executions", env_var="FORGE_TABLE_EXECUTIONS", ttl_attribute="expires_at")
+# `running_by_start`: the records of running executions of every tenant, oldest first (a sparse index: a record
+# carries `running_shard` only while it runs), for the reconciliation against Step Functions' own status.
+EXECUTIONS_TABLE = TableSpec(
+    key="executions",
+    env_var="FORGE_TABLE_EXECUTIONS",
+    ttl_attribute="expires_at",
+    global_indexes=(IndexSpec(name="running_by_start", partition_key="running_shard", sort_key="sk"),),
+)
 # Webhook endpoints (secrets KMS-encrypted) and schedules of each tenant's workflows.
 TRIGGERS_TABLE = TableSpec(key="triggers", env_var="FORGE_TABLE_TRIGGERS", ttl_attribute="expires_at")
 WORKFLOW_STATE_MACHINES = WorkflowStateMachinesSpec(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -107,6 +109,14 @@ class CatalogFunctions(Construct):
         self._acknowledge_findings(function, role)
         if spec.queue_source is not None:
             self._build_queue_source(construct_id, function, spec.queue_source)
+        if spec.schedule is not None:
+            events.Rule(
+                self,
+                f"{construct_id}Schedule",
+                description=f"Invokes {physical_name} on its schedule",
+                schedule=events.Schedule.expression(spec.schedule),
+                targets=[targets.LambdaFunction(function, dead_letter_queue=dead_letter_queue)],
+            )
         self.functions[spec.name] = function
         self.dead_letter_queues[spec.name] = dead_letter_queue
         self.invocation_targets[spec.name] = (

@@ -214,6 +214,17 @@ def _resume_execution(tenant: TenantContext, item: ApprovalItem, decision: Decis
         raise
 
 
+def withdraw_pending_approvals(tenant: TenantContext, execution_id: str, *, since: datetime) -> int:
+    """An execution that ended no longer waits for its pending approvals: they are withdrawn (answering one is a
+    409, as when its task is gone), or expired when their time is up. Returns how many."""
+    now = utc_now()
+    pending = Approvals(tenant).of_execution(execution_id, ApprovalStatus.PENDING.value, since)
+    for item in pending:
+        ended = ApprovalStatus.EXPIRED if now >= item.expires_at else ApprovalStatus.WITHDRAWN
+        _settle(item, ended, expected=ApprovalStatus.PENDING)
+    return len(pending)
+
+
 def _settle(
     item: ApprovalItem, status: ApprovalStatus, *, expected: ApprovalStatus, clear_answer: bool = False
 ) -> None:

@@ -47,6 +47,7 @@ from shared.store.executions import (
     IdempotencyKeys,
     RunningCounterItem,
     RunningExecutions,
+    running_shard,
 )
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
@@ -125,6 +126,7 @@ def start_or_replay(
         trigger=request.trigger.value,
         source=request.source,
         status=ExecutionStatus.RUNNING.value,
+        running_shard=running_shard(execution_id),
         started_at=moment,
         execution_arn=execution_arn(target.state_machine_arn, name),
         error_workflow_id=target.error_workflow_id,

@@ -19,6 +19,7 @@ def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: Cl
     record.error = "States.StartFailed"
     record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
     record.stopped_at = datetime.now(UTC)
+    record.running_shard = None
     record.save()
     release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
     return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")

@@ -26,7 +26,7 @@ from shared.executions.naming import ExecutionName
 from shared.executions.payloads import RECORD_INLINE_LIMIT, payload_key, store_payload
 from shared.executions.queries import failed_node
 from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus
-from shared.store.executions import ExecutionItem, Executions, StatusTransition
+from shared.store.executions import ExecutionItem, Executions, StatusTransition, running_shard
 from shared.store.tenant_scoped import TenantContext
 
 _OPEN = [ExecutionStatus.RUNNING.value, ExecutionStatus.PENDING_REDRIVE.value]
@@ -77,9 +77,11 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
     redrives = int(detail.get("redriveCount") or 0)
     if status in ENDED:
         actions += _ending_actions(tenant, name, status, detail, history=history)
+        actions.append(ExecutionItem.running_shard.remove())
     elif redrives:
         # A redrive runs the execution again: the end it had is no longer its end.
         actions += [attribute.remove() for attribute in _ENDING_ATTRIBUTES]
+        actions.append(ExecutionItem.running_shard.set(running_shard(name.execution_id)))
     # An open record takes the changes of its current run (not a late event of a run before a redrive); an ended
     # one only those of a later redrive.
     current_run = ExecutionItem.redrive_count.does_not_exist() | (ExecutionItem.redrive_count <= redrives)

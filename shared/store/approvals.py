@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import JSONAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
 
 from shared.resources import EXECUTIONS_TABLE
+from shared.store.execution_ids import execution_id_floor
 from shared.store.tables import model_table_name
 from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepository
 
@@ -46,3 +49,11 @@ class Approvals(TenantScopedRepository[ApprovalItem]):
     def search(self, *, limit: int, cursor: str | None, filters: Condition | None = None) -> Page[ApprovalItem]:
         """Newest first; `filters` are applied by DynamoDB after the key condition."""
         return self.page(limit=limit, cursor=cursor, newest_first=True, filters=filters)
+
+    def of_execution(self, execution_id: str, status: str, since: datetime) -> list[ApprovalItem]:
+        """The approvals in `status` that an execution started at `since` requested (approval ids sort by the time
+        they were requested, so the read starts there)."""
+        return self.all_matching(
+            (ApprovalItem.execution_id == execution_id) & (ApprovalItem.status == status),
+            sort_key_condition=ApprovalItem.sk >= execution_id_floor(since),
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
 from datetime import datetime
 
 from pynamodb.attributes import (
@@ -14,6 +16,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from shared.resources import EXECUTIONS_TABLE
 from shared.store.execution_ids import execution_id_ceiling, execution_id_floor
@@ -22,6 +25,25 @@ from shared.store.tenant_scoped import Page, TenantScopedItem, TenantScopedRepos
 
 _TABLE = model_table_name(EXECUTIONS_TABLE)
 RUNNING_COUNTER_KEY = "COUNT"
+# Running records spread over this many partitions of the `running_by_start` index, so that starts and ends of many
+# executions do not all write one partition of it.
+RUNNING_SHARDS = 16
+
+
+def running_shard(execution_id: str) -> str:
+    """The `running_by_start` partition of a running execution's record."""
+    return f"RUNNING#{zlib.crc32(execution_id.encode()) % RUNNING_SHARDS}"
+
+
+class RunningByStart(GlobalSecondaryIndex["ExecutionItem"]):  # type: ignore[no-untyped-call]
+    """Every tenant's running execution records, by start (the execution id sorts by start time)."""
+
+    class Meta:
+        index_name = "running_by_start"
+        projection = AllProjection()
+
+    running_shard = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
 
 
 class StatusTransition(MapAttribute[str, object]):
@@ -61,6 +83,17 @@ class ExecutionItem(TenantScopedItem):
     # Bumped by every applied status change; `transitions` lists them in order (what the SSE stream replays).
     revision = NumberAttribute(default=0)
     transitions = ListAttribute(of=StatusTransition, default=list)
+    # Set while the execution runs (`running_shard`), so the record is in the `running_by_start` index.
+    running_shard = UnicodeAttribute(null=True)
+    running_by_start = RunningByStart()
+
+
+def running_records_started_before(moment: datetime) -> Iterator[ExecutionItem]:
+    """The records of every tenant that say their execution runs and started before `moment`, oldest first within
+    each shard of the index. Not tenant-scoped: for the platform's own reconciliation."""
+    ceiling = execution_id_ceiling(moment)
+    for shard in range(RUNNING_SHARDS):
+        yield from ExecutionItem.running_by_start.query(f"RUNNING#{shard}", ExecutionItem.sk <= ceiling)
 
 
 class IdempotencyItem(TenantScopedItem):

@@ -156,10 +156,12 @@ class TenantScopedRepository(Generic[ItemT]):
         next_key = results.last_evaluated_key
         return Page(items, encode_cursor(self.partition, next_key) if next_key else None)
 
-    def all_matching(self, filters: Condition) -> list[ItemT]:
-        """Every item of this partition that passes `filters` (applied by DynamoDB), all pages read."""
+    def all_matching(self, filters: Condition, sort_key_condition: Condition | None = None) -> list[ItemT]:
+        """Every item of this partition (within `sort_key_condition`) that passes `filters` (applied by DynamoDB),
+        all pages read."""
         with signed_for(self.connections):
-            items: list[ItemT] = list(self.model.query(self.partition, filter_condition=filters))  # type: ignore[arg-type]
+            results = self.model.query(self.partition, range_key_condition=sort_key_condition, filter_condition=filters)
+            items: list[ItemT] = list(results)  # type: ignore[arg-type]
         for item in items:
             item._tenant_connections = self.connections
         return items

@@ -62,6 +62,15 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions.type_defs import LoggingConfigurationTypeDef, RoutingConfigurationListItemTypeDef
 
 
+class StateMachineMissing(Conflict):
+    slug = "state-machine-missing"
+    title = "The workflow's state machine no longer exists"
+
+
+# What Step Functions answers for a state machine, version or alias that is gone.
+_MISSING = ("StateMachineDoesNotExist", "ResourceNotFound")
+
+
 class WorkflowSummary(BaseModel):
     id: str
     name: str
@@ -271,8 +280,9 @@ class TenantWorkflows:
         workflow_id = item.workflow_id
         version = int(item.latest_version) + 1
         self._follow_trigger(item, document, version)
-        state_machine_arn, version_arn = self._deploy(item, definition, document, f"v{version}")
-        self._point_live_alias(workflow_id, version_arn, exists=item.live_version is not None)
+        with _state_machine_present(item):
+            state_machine_arn, version_arn = self._deploy(item, definition, document, f"v{version}")
+            self._point_live_alias(workflow_id, version_arn, exists=item.live_version is not None)
         published = WorkflowVersions(self.tenant, workflow_id).new(
             version_key(version),
             workflow_id=workflow_id,
@@ -323,7 +333,8 @@ class TenantWorkflows:
         target = self._get_version(workflow_id, request.version)
         with _version_change(item):
             self._follow_trigger(item, unpack(target.definition), request.version)
-            self._point_live_alias(workflow_id, target.state_machine_version_arn, exists=True)
+            with _state_machine_present(item):
+                self._point_live_alias(workflow_id, target.state_machine_version_arn, exists=True)
             item.update(
                 actions=[
                     WorkflowItem.live_version.set(request.version),
@@ -447,6 +458,21 @@ def _version_change(item: WorkflowItem) -> Iterator[None]:
                 condition=WorkflowItem.version_change_until == until,
             )
         raise
+
+
+@contextmanager
+def _state_machine_present(item: WorkflowItem) -> Iterator[None]:
+    """Step Functions no longer has the machine (or the version or alias) the workflow's records name: deleted
+    outside the platform, or a local state dir that lost it. A 409 saying so and how to carry on, not a 500."""
+    try:
+        yield
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in _MISSING:
+            raise
+        raise StateMachineMissing(
+            f"Step Functions no longer has the state machine of workflow {item.workflow_id} "
+            f"({error.response['Error'].get('Message', '')}); export the workflow and import it as a new one"
+        ) from error
 
 
 def _schedule_trigger(document: dict[str, Any], item: WorkflowItem, version: int) -> TriggerSchedule | None:

@@ -9,9 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devserver.issuer import LocalIssuer
-from devserver.subprocess_platform import LocalPlatform
-from shared.auth.principal import Role
+from devserver.subprocess_platform import LocalPlatform, tenant_owner
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -40,16 +38,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 @pytest.fixture(scope="module")
 def owner(platform: LocalPlatform) -> httpx.Client:
-    issuer = LocalIssuer(platform.state_dir)
-    admin = {"authorization": f"Bearer {issuer.mint('e2e-admin', platform_admin=True)}"}
-    tenant = httpx.post(
-        f"{platform.url}/v1/tenants",
-        headers=admin,
-        json={"slug": "refunds", "display_name": "Refunds", "tier": "basic", "owner": {"subject": "ada"}},
-    )
-    assert tenant.status_code == 201, tenant.text
-    token = issuer.mint("ada", tenant_id=tenant.json()["tenant_id"], role=Role.OWNER)
-    return httpx.Client(base_url=platform.url, headers={"authorization": f"Bearer {token}"}, timeout=10.0)
+    return tenant_owner(platform, "refunds")
 
 
 def start_refund(owner: httpx.Client, amount: int) -> tuple[str, dict[str, Any]]:

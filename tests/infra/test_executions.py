@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra.constructs.execution_events import EVERY_STATUS
 from infra.stacks.regional import RegionalStack
-from shared.resources import WORKFLOWS_TABLE
+from shared.resources import EXECUTIONS_TABLE, WORKFLOWS_TABLE
 from shared.settings import PlatformSettings
 
 pytestmark = pytest.mark.infra
@@ -204,3 +204,35 @@ def test_the_executions_function_knows_its_responses_are_buffered(stack: Regiona
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables["FORGE_HTTP_BUFFERED"] == "true"
     assert PlatformSettings(http_buffered=variables["FORGE_HTTP_BUFFERED"]).http_buffered is True
+
+
+def test_running_records_are_reconciled_against_step_functions_on_a_schedule(
+    stack: RegionalStack, template: Template
+) -> None:
+    reconcile = _logical_id(stack, stack.functions.functions["execution_reconcile"])
+    scheduled = [
+        rule["Properties"]
+        for rule in template.find_resources("AWS::Events::Rule").values()
+        if "ScheduleExpression" in rule["Properties"]
+    ]
+    (rule,) = [rule for rule in scheduled if rule["Targets"][0]["Arn"] == {"Fn::GetAtt": [reconcile, "Arn"]}]
+    assert rule["ScheduleExpression"] == "rate(15 minutes)" and rule["State"] == "ENABLED"
+    assert "DeadLetterConfig" in rule["Targets"][0]
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {"Action": "lambda:InvokeFunction", "FunctionName": {"Fn::GetAtt": [reconcile, "Arn"]}},
+    )
+    # It reads each record's execution, its history (the failed node) and starts error workflows; nothing more.
+    allowed = _state_actions(stack, template, "execution_reconcile")
+    assert set(allowed) == {"states:DescribeExecution", "states:GetExecutionHistory", "states:StartExecution"}
+    assert f":execution:{PREFIX}-wf-*:*" in next(iter(allowed["states:DescribeExecution"]))
+    # The running records of every tenant are found through the executions table's sparse index.
+    executions_table = stack.names.name(EXECUTIONS_TABLE)
+    (table,) = template.find_resources("AWS::DynamoDB::GlobalTable", {"Properties": {"TableName": executions_table}})
+    indexes = template.find_resources("AWS::DynamoDB::GlobalTable")[table]["Properties"]["GlobalSecondaryIndexes"]
+    assert [(index["IndexName"], index["KeySchema"]) for index in indexes] == [
+        (
+            "running_by_start",
+            [{"AttributeName": "running_shard", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        )
+    ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from fastapi.testclient import TestClient
 
 from devserver.api import create_platform_api
+from devserver.emulation import LOCAL_REGION
 from devserver.issuer import LocalIssuer
 from shared.auth.principal import Role
 from tests.helpers import wait_until
@@ -278,3 +280,21 @@ def test_the_workflow_schema_is_served_without_credentials(api: TestClient) -> N
     response = api.get("/v1/workflow-schema")
     assert response.status_code == 200
     assert response.json()["$id"] == "https://nexus-forge.dev/schemas/workflow/v1"
+
+
+def test_publish_and_rollback_of_a_workflow_whose_state_machine_is_gone_are_a_409_saying_so(
+    api: TestClient, owner: dict[str, str]
+) -> None:
+    workflow_id = api.post("/v1/workflows", headers=owner, json=greeting("hello")).json()["id"]
+    assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).status_code == 201
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    (machine,) = [entry for entry in sfn.list_state_machines()["stateMachines"] if entry["name"].endswith(workflow_id)]
+    sfn.delete_state_machine(stateMachineArn=machine["stateMachineArn"])
+
+    for path, body in (("publish", {}), ("rollback", {"version": 1})):
+        refused = api.post(f"/v1/workflows/{workflow_id}/{path}", headers=owner, json=body)
+
+        assert refused.status_code == 409, refused.text
+        problem = refused.json()
+        assert problem["type"].endswith("/problems/state-machine-missing")
+        assert workflow_id in problem["detail"] and "import" in problem["detail"]

@@ -1,0 +1,155 @@
+"""Records that say RUNNING after their executions ended or were lost are settled against Step Functions' status
+(the execution_reconcile function): the record ends, the running slot is free, a pending approval is withdrawn.
+
+No status watcher runs here, so every status event is lost, as an event can be in the cloud."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION
+from devserver.lambda_runtime import LocalLambdaRuntime
+from devserver.scheduler import CatalogRuleScheduler
+from shared.approvals.model import ApprovalStatus
+from shared.auth.principal import Role
+from shared.operations.execution_reconcile import LOST_CAUSE, LOST_ERROR
+from shared.store.approvals import Approvals
+from shared.store.tenant_scoped import TenantContext
+from shared.tenancy.tiers import tier_limits
+from tests.helpers import wait_until
+from tests.integration.executions.support import Clock, create_and_publish, transform_workflow, waiting_workflow
+from tests.integration.tenancy.conftest import TenantWorld
+
+RECONCILE = f"{LOCAL_PREFIX}-execution-reconcile"
+
+
+def start(api: Any, world: TenantWorld, workflow_id: str) -> Any:
+    return api.post(f"/v1/workflows/{workflow_id}/executions", headers=world.headers[Role.EDITOR], json={"input": {}})
+
+
+def record(api: Any, world: TenantWorld, execution_id: str) -> dict[str, Any]:
+    read = api.get(f"/v1/executions/{execution_id}", headers=world.headers[Role.VIEWER])
+    assert read.status_code == 200, read.text
+    found: dict[str, Any] = read.json()
+    return found
+
+
+def reconcile(runtime: LocalLambdaRuntime, event: dict[str, Any]) -> dict[str, Any]:
+    result = runtime.invoke(RECONCILE, json.dumps(event).encode())
+    answer: dict[str, Any] = json.loads(result["Payload"].read())
+    assert not result.get("FunctionError"), answer
+    return answer
+
+
+def lose_running_executions() -> None:
+    """What a restart of forge dev does to its executions: Step Functions no longer knows any of them."""
+    from moto.stepfunctions.responses import get_backend
+
+    backend: Any = get_backend(LOCAL_ACCOUNT, LOCAL_REGION)
+    for machine in backend.state_machines:
+        for execution in list(machine.executions):
+            if execution.exec_status.value == "RUNNING":
+                backend.stop_execution(execution.exec_arn)
+        machine.executions.clear()
+
+
+def test_an_execution_whose_end_was_not_reported_ends_as_step_functions_reports_it(
+    api, alpha, emulated_aws: LocalLambdaRuntime
+) -> None:
+    greet = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("{'hello': 'world'}"))
+    execution_id = start(api, alpha, greet).json()["execution_id"]
+    wait_until(lambda: _moto_status(execution_id), lambda status: status == "SUCCEEDED")
+    assert record(api, alpha, execution_id)["status"] == "RUNNING"
+
+    # The schedule's event: records running for longer than the default bound only.
+    assert reconcile(emulated_aws, {"detail-type": "Scheduled Event"})["settled"] == {}
+    answer = reconcile(emulated_aws, {"running_longer_than_seconds": 0})
+
+    assert answer["settled"] == {execution_id: "SUCCEEDED"}
+    settled = record(api, alpha, execution_id)
+    assert settled["status"] == "SUCCEEDED" and settled["output"] == {"hello": "world"}
+
+
+def test_lost_executions_end_aborted_free_their_slots_and_withdraw_their_approvals(
+    api, alpha, emulated_aws: LocalLambdaRuntime
+) -> None:
+    waiting = create_and_publish(api, alpha.headers[Role.OWNER], waiting_workflow(600))
+    limit = tier_limits("basic").concurrent_executions
+    lost = [start(api, alpha, waiting).json()["execution_id"] for _ in range(limit)]
+    approval = _pending_approval(alpha, lost[0])
+    lose_running_executions()
+    assert start(api, alpha, waiting).status_code == 429
+
+    answer = reconcile(emulated_aws, {"running_longer_than_seconds": 0, "lost_cause": "the emulation restarted"})
+
+    assert answer["settled"] == dict.fromkeys(lost, "ABORTED")
+    for execution_id in lost:
+        ended = record(api, alpha, execution_id)
+        assert (ended["status"], ended["error"], ended["cause"]) == ("ABORTED", LOST_ERROR, "the emulation restarted")
+    assert approval.status == ApprovalStatus.PENDING.value
+    approval.refresh(consistent_read=True)
+    assert approval.status == ApprovalStatus.WITHDRAWN.value
+    assert start(api, alpha, waiting).status_code == 202
+
+
+def test_running_executions_and_young_records_are_left_alone(api, alpha, emulated_aws: LocalLambdaRuntime) -> None:
+    waiting = create_and_publish(api, alpha.headers[Role.OWNER], waiting_workflow(600))
+    running = start(api, alpha, waiting).json()["execution_id"]
+
+    assert reconcile(emulated_aws, {"running_longer_than_seconds": 0})["settled"] == {}
+    lose_running_executions()
+    assert reconcile(emulated_aws, {})["settled"] == {}  # younger than the default bound: maybe still starting
+
+    assert record(api, alpha, running)["status"] == "RUNNING"
+    answer = reconcile(emulated_aws, {"running_longer_than_seconds": 0})
+    assert answer["settled"] == {running: "ABORTED"}
+    assert record(api, alpha, running)["cause"] == LOST_CAUSE
+
+
+def _moto_status(execution_id: str) -> str | None:
+    from moto.stepfunctions.responses import get_backend
+
+    backend: Any = get_backend(LOCAL_ACCOUNT, LOCAL_REGION)
+    for machine in backend.state_machines:
+        for execution in machine.executions:
+            if execution.exec_arn.endswith(execution_id):
+                return str(execution.exec_status.value)
+    return None
+
+
+def _pending_approval(world: TenantWorld, execution_id: str) -> Any:
+    """An approval the execution requested (as the approvals_intake function records one)."""
+    approvals = Approvals(TenantContext(world.tenant_id))
+    now = datetime.now(UTC)
+    item = approvals.new(
+        "f" * 23,
+        approval_id="f" * 23,
+        workflow_id="w",
+        execution_id=execution_id,
+        execution_arn="arn",
+        node_id="sign_off",
+        message="ship it?",
+        status=ApprovalStatus.PENDING.value,
+        created_at=now,
+        expires_at=now + timedelta(hours=1),
+        task_token="sealed",
+    )
+    approvals.create(item)
+    return item
+
+
+def test_forge_dev_invokes_the_reconciliation_on_its_catalog_schedule(
+    emulated_aws: LocalLambdaRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock(datetime.now(UTC))
+    rules = CatalogRuleScheduler(emulated_aws, LOCAL_PREFIX, clock=clock)
+    assert rules.tick() == 0  # first sight: the slots start now
+
+    fired = clock.run(rules, clock.now + timedelta(hours=1), step=timedelta(minutes=5))
+
+    assert fired == 4  # rate(15 minutes)
+    assert "failed" not in caplog.text
