@@ -61,6 +61,8 @@ SEMANTIC_REFUSALS = (
     ("POST", "/v1/workflows/import", "a workflow's graph and expressions: the validator's findings"),
     ("PUT", "/v1/workflows/{workflow_id}", "a workflow's graph and expressions: the validator's findings"),
     ("POST", "/v1/workflows/{workflow_id}/executions", "wait=true runs only express workflows"),
+    ("PATCH", "/v1/tenants/{tenant_id}", "allowed hosts: real host names or addresses, never link-local or metadata"),
+    ("POST", "/v1/tools/convert", "the tool must be valid in the format its sibling field `from` names"),
 )
 
 
