@@ -20,7 +20,7 @@ from shared.operations.execution_reconcile import LOST_CAUSE, LOST_ERROR
 from shared.store.approvals import Approvals
 from shared.store.tenant_scoped import TenantContext
 from shared.tenancy.tiers import tier_limits
-from tests.helpers import wait_until
+from tests.helpers import wait_until, within_rate_limit
 from tests.integration.executions.support import Clock, create_and_publish, transform_workflow, waiting_workflow
 from tests.integration.tenancy.conftest import TenantWorld
 
@@ -28,11 +28,15 @@ RECONCILE = f"{LOCAL_PREFIX}-execution-reconcile"
 
 
 def start(api: Any, world: TenantWorld, workflow_id: str) -> Any:
-    return api.post(f"/v1/workflows/{workflow_id}/executions", headers=world.headers[Role.EDITOR], json={"input": {}})
+    return within_rate_limit(
+        lambda: api.post(
+            f"/v1/workflows/{workflow_id}/executions", headers=world.headers[Role.EDITOR], json={"input": {}}
+        )
+    )
 
 
 def record(api: Any, world: TenantWorld, execution_id: str) -> dict[str, Any]:
-    read = api.get(f"/v1/executions/{execution_id}", headers=world.headers[Role.VIEWER])
+    read = within_rate_limit(lambda: api.get(f"/v1/executions/{execution_id}", headers=world.headers[Role.VIEWER]))
     assert read.status_code == 200, read.text
     found: dict[str, Any] = read.json()
     return found
