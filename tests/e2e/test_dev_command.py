@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devserver.subprocess_platform import LocalPlatform
+from devserver.subprocess_platform import LocalPlatform, tenant_owner
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -60,3 +61,19 @@ def test_ctrl_c_while_starting_stops_cleanly(tmp_path: Path) -> None:
     assert platform.stop() == 0
     assert platform.output.rstrip().endswith("forge dev: stopped")
     assert "Traceback" not in platform.output
+
+
+def test_each_request_is_one_log_line_without_credentials_or_query_string(tmp_path: Path) -> None:
+    platform = LocalPlatform(state_dir=tmp_path)
+    platform.start()
+    with tenant_owner(platform, "logged") as owner:
+        tenant_id = owner.get("/v1/me").json()["tenant_id"]
+        assert owner.get("/v1/workflows", params={"limit": "7"}).status_code == 200
+        token = owner.headers["authorization"].removeprefix("Bearer ")
+    platform.stop()
+
+    listed = [line for line in platform.output.splitlines() if "GET /v1/workflows" in line]
+    assert len(listed) == 1
+    assert re.search(rf"GET /v1/workflows 200 \d+\.\d ms tenant={tenant_id}$", listed[0])
+    assert token not in platform.output
+    assert "limit=7" not in platform.output
