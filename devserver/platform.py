@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,6 +139,7 @@ def serve_local_platform(
     os.environ["FORGE_AUTH_JWKS_URL"] = issuer.jwks_url
 
     use_local_envelope_key(options.state_dir)
+    os.environ["FORGE_LOCAL_STARTED_AT"] = datetime.now(UTC).isoformat()
     aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
     aws.start(aws_listener)
     # Only once the saved state is fully restored: saving a half-restored one would lose the rest.
