@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from devserver.issuer import LocalIssuer
 from devserver.oidc import local_issuer_router
+from devserver.request_log import RequestLogMiddleware
 from devserver.routers import catalog_routers
 from shared.http.app import create_api
 
@@ -15,4 +16,6 @@ def create_platform_api(local_issuer: LocalIssuer | None = None) -> FastAPI:
     routers = catalog_routers()
     if local_issuer is not None:
         routers.append(local_issuer_router(local_issuer))
-    return create_api(routers)
+    app = create_api(routers)
+    app.add_middleware(RequestLogMiddleware)  # outermost: it sees every answer, the guard's refusals included
+    return app

@@ -8,13 +8,22 @@ from pathlib import Path
 
 
 def _dev(arguments: argparse.Namespace) -> int:
-    from devserver.platform import LocalPlatformOptions, run_local_platform
+    from devserver.ports import PortUnavailable
 
-    run_local_platform(
-        LocalPlatformOptions(
-            port=arguments.port, aws_port=arguments.aws_port, state_dir=arguments.state_dir, reset=arguments.reset
+    try:
+        from devserver.platform import LocalPlatformOptions, run_local_platform
+
+        run_local_platform(
+            LocalPlatformOptions(
+                port=arguments.port, aws_port=arguments.aws_port, state_dir=arguments.state_dir, reset=arguments.reset
+            )
         )
-    )
+    except PortUnavailable as error:
+        print(f"forge dev: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stopping is what was asked, so it is a success
+        pass
+    print("forge dev: stopped", flush=True)
     return 0
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import pickle
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -154,14 +155,16 @@ class LocalAws:
     def snapshot_path(self) -> Path:
         return self.state_dir / SNAPSHOT_FILE
 
-    def start(self) -> None:
+    def start(self, listener: socket.socket) -> None:
+        """Serves on `listener`, a socket bound to the emulation's port (devserver/ports.py)."""
         os.environ.update(local_environment(self.endpoints.url))
         os.environ["MOTO_PORT"] = str(self.endpoints.port)
         from devserver.inprocess_dispatch import install_inprocess_dispatch
 
         install_inprocess_dispatch(self.endpoints.url, LOCAL_REGION, changes.request)
         from moto.core.config import default_user_config
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
 
         from devserver.dynamodb_atomicity import install_dynamodb_atomicity
         from devserver.stepfunctions_performance import install_stepfunctions_performance
@@ -179,8 +182,19 @@ class LocalAws:
         install_write_ahead_log(self.log)
         self.log.start_segment()
         changes.install()
-        self._server = ThreadedMotoServer(ip_address=self.endpoints.host, port=self.endpoints.port, verbose=False)
-        self._server.start()
+        listener.listen()
+        # What moto's ThreadedMotoServer does, but on a socket already bound: werkzeug's own bind ends its thread
+        # with sys.exit when the port is taken, and the platform would wait for it forever.
+        self._server = make_server(
+            self.endpoints.host,
+            self.endpoints.port,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+            fd=listener.fileno(),
+        )
+        listener.close()  # the server serves on its own duplicate of it
+        threading.Thread(target=self._server.serve_forever, name="aws-emulation", daemon=True).start()
         self.lambda_runtime.install()
         self.provision()
 
@@ -188,7 +202,8 @@ class LocalAws:
         self.save_snapshot()
         self.log.close()
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
 
     def client(self, service: str) -> Any:

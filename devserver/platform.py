@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
+
+from devserver.ports import LOOPBACK, PortUnavailable, ServedPort, bind_port
 
 if TYPE_CHECKING:
     from devserver.emulation import LocalAws
 
-LOOPBACK = "127.0.0.1"
 SNAPSHOT_INTERVAL_SECONDS = 5.0
 RESTART_CAUSE = "the local platform restarted while this execution ran"
 
@@ -87,6 +90,39 @@ def settle_executions_lost_in_restart(aws: LocalAws) -> None:
 
 
 def run_local_platform(options: LocalPlatformOptions) -> None:
+    """Serves until Ctrl-C or SIGTERM, which end it with KeyboardInterrupt once everything started has stopped and
+    the state is saved. Raises PortUnavailable, before anything starts, when a port is taken."""
+    listeners = bind_ports(options)
+    # SIGTERM stops the platform as Ctrl-C does, wherever starting it has got to.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    running = contextlib.ExitStack()
+    try:
+        for listener in listeners:
+            running.callback(listener.close)
+        serve_local_platform(options, *listeners, running)
+    finally:
+        # Stopping saves the state: a second Ctrl-C must not cut that short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        running.close()
+
+
+def bind_ports(options: LocalPlatformOptions) -> tuple[socket.socket, socket.socket]:
+    api = bind_port(ServedPort(options.port, "the API", "--port"))
+    try:
+        return api, bind_port(ServedPort(options.aws_port, "the AWS emulation", "--aws-port"))
+    except PortUnavailable:
+        api.close()
+        raise
+
+
+def serve_local_platform(
+    options: LocalPlatformOptions,
+    api_listener: socket.socket,
+    aws_listener: socket.socket,
+    running: contextlib.ExitStack,
+) -> None:
+    """Starts each part and registers its stop on `running`; the emulation's stop saves the state."""
     started = time.monotonic()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -103,8 +139,11 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     os.environ["FORGE_AUTH_JWKS_URL"] = issuer.jwks_url
 
     use_local_envelope_key(options.state_dir)
+    os.environ["FORGE_LOCAL_STARTED_AT"] = datetime.now(UTC).isoformat()
     aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
-    aws.start()
+    aws.start(aws_listener)
+    # Only once the saved state is fully restored: saving a half-restored one would lose the rest.
+    running.callback(aws.stop)
     from devserver.emulation import LOCAL_PREFIX
 
     # Executions do not survive a restart: their records end now, before anything starts a new one.
@@ -115,19 +154,23 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
     # EventBridge's status-change events, locally: the same function gets the same event shape.
     status_watcher = ExecutionStatusWatcher(aws.lambda_runtime, LOCAL_PREFIX)
     status_watcher.start()
+    running.callback(status_watcher.stop)
     from devserver.approvals_poller import ApprovalsQueuePoller
 
     # The approvals queue's event source mapping, locally: the same function gets the same SQS batches.
     approvals_poller = ApprovalsQueuePoller(aws.lambda_runtime, LOCAL_PREFIX)
     approvals_poller.start()
+    running.callback(approvals_poller.stop)
     from devserver.scheduler import CatalogRuleScheduler, LocalScheduler
 
     # EventBridge Scheduler, locally: each schedule's target gets the same input at the same slots.
     scheduler = LocalScheduler(aws.lambda_runtime, LOCAL_PREFIX)
     scheduler.start()
+    running.callback(scheduler.stop)
     # The catalog's scheduled functions (EventBridge schedule rules in the cloud), e.g. execution_reconcile.
     catalog_rules = CatalogRuleScheduler(aws.lambda_runtime, LOCAL_PREFIX)
     catalog_rules.start()
+    running.callback(catalog_rules.stop)
 
     import uvicorn
 
@@ -139,6 +182,7 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
         )
     )
     stop_snapshots = threading.Event()
+    running.callback(stop_snapshots.set)
 
     def snapshot_periodically() -> None:
         # Only after a change, and less often as saving takes longer (large tables).
@@ -154,20 +198,7 @@ def run_local_platform(options: LocalPlatformOptions) -> None:
         if server.started:
             print(banner(options, time.monotonic() - started), flush=True)
 
-    def request_exit(signum: int, frame: FrameType | None) -> None:
-        server.should_exit = True
-
     threading.Thread(target=snapshot_periodically, daemon=True).start()
     threading.Thread(target=announce_when_ready, daemon=True).start()
-    signal.signal(signal.SIGTERM, request_exit)
-    try:
-        server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a graceful shutdown; stopping is what was asked
-        pass
-    finally:
-        stop_snapshots.set()
-        catalog_rules.stop()
-        scheduler.stop()
-        status_watcher.stop()
-        approvals_poller.stop()
-        aws.stop()
+    # uvicorn catches Ctrl-C and SIGTERM itself, shuts down gracefully, then raises them again: KeyboardInterrupt.
+    server.run(sockets=[api_listener])

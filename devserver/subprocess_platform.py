@@ -44,10 +44,9 @@ class LocalPlatform:
     def aws_url(self) -> str:
         return f"http://127.0.0.1:{self.aws_port}"
 
-    def start(self, *extra_args: str, timeout: float = 60.0) -> float:
-        """Starts the platform and waits for a healthy /v1/health; returns the seconds that took."""
+    def launch(self, *extra_args: str) -> None:
+        """Starts `forge dev` without waiting for it."""
         environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "FORGE_"))}
-        started = time.monotonic()
         self.process = subprocess.Popen(  # noqa: S603 (our own forge, beside this interpreter)
             [
                 str(FORGE),
@@ -64,9 +63,16 @@ class LocalPlatform:
         # Drain the output as it comes: a full pipe would block the platform at its next print.
         self._reader = threading.Thread(target=self._collect_output, args=(self.process,), daemon=True)
         self._reader.start()
+
+    def start(self, *extra_args: str, timeout: float = 60.0) -> float:
+        """Starts the platform and waits for a healthy /v1/health; returns the seconds that took."""
+        started = time.monotonic()
+        self.launch(*extra_args)
+        assert self.process is not None
         deadline = started + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                assert self._reader is not None
                 self._reader.join(timeout=5)
                 raise RuntimeError(f"forge dev exited with {self.process.returncode}:\n{''.join(self._lines)}")
             try:
@@ -78,15 +84,29 @@ class LocalPlatform:
         self.stop()
         raise RuntimeError(f"forge dev was not healthy within {timeout} s:\n{self.output}")
 
+    def output_so_far(self) -> str:
+        return self.output + "".join(self._lines)
+
+    def wait_for_exit(self, timeout: float) -> int:
+        """The exit code of a platform expected to stop by itself; kills it after `timeout` seconds (then -9)."""
+        assert self.process is not None
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return self._collect_exit()
+
     def _collect_output(self, process: subprocess.Popen[str]) -> None:
         assert process.stdout is not None
         for line in process.stdout:
             self._lines.append(line)
 
-    def stop(self) -> int:
+    def stop(self, signum: signal.Signals = signal.SIGINT) -> int:
+        """Ctrl-C, or `signum`; returns the exit code."""
         if self.process is None:
             return 0
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(signum)
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from pydantic import Field, SecretStr
@@ -37,6 +38,9 @@ class PlatformSettings(BaseSettings):
     # `forge dev` only: an AES-GCM key (base64) kept in .forge/, used instead of KMS, whose emulated keys can't be
     # saved across restarts. Never set in the cloud.
     local_envelope_key: SecretStr | None = None
+    # `forge dev` only: when the platform last started. Its emulation keeps no execution across a restart, so an
+    # execution started before has no step history there.
+    local_started_at: datetime | None = None
     # JWT bearer tokens: the OIDC issuer (Cognito in the cloud, `forge dev`'s local issuer locally).
     auth_issuer: str = "nexus-forge-local"
     auth_audience: str = "nexus-forge-api"

@@ -24,6 +24,10 @@ GROUP_CLAIMS = ("cognito:groups", "groups")
 SigningKeyResolver = Callable[[str], Any]
 
 
+class UnknownSigningKey(jwt.InvalidSignatureError):
+    """The token names a key (`kid`) the issuer's key set does not have."""
+
+
 class JwtVerifier:
     def __init__(self, issuer: str, audience: str, signing_key: SigningKeyResolver, platform_admin_group: str) -> None:
         self.issuer = issuer
@@ -54,6 +58,11 @@ class JwtVerifier:
             raise InvalidCredentials("The bearer token comes from an unknown issuer") from error
         except jwt.MissingRequiredClaimError as error:
             raise InvalidCredentials(f"The bearer token lacks the {error.claim!r} claim") from error
+        except UnknownSigningKey as error:
+            raise InvalidCredentials(
+                "The bearer token's signature does not verify: it is signed by a key this platform no longer has"
+                " (minted before `forge dev --reset`, or by another issuer); get a new token"
+            ) from error
         except jwt.InvalidSignatureError as error:
             raise InvalidCredentials("The bearer token's signature does not verify") from error
         except (jwt.PyJWTError, ValueError) as error:
@@ -97,9 +106,18 @@ def _signing_key_resolver(jwks_url: str) -> SigningKeyResolver:
             for key in key_set.keys:
                 if key.key_id == kid:
                     return key.key
-            raise jwt.InvalidSignatureError("The token is signed with a key the issuer does not publish")
+            raise UnknownSigningKey(f"no key {kid!r} in the issuer's key set")
 
         return from_file
     # Caches the key set; an unknown `kid` refetches it, so the issuer's key rotation needs no restart.
     client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
-    return lambda token: client.get_signing_key_from_jwt(token).key
+
+    def from_jwks(token: str) -> Any:
+        try:
+            return client.get_signing_key_from_jwt(token).key
+        except jwt.PyJWKClientConnectionError:
+            raise
+        except jwt.PyJWKClientError as error:  # no key of the token's `kid`, even after refetching the key set
+            raise UnknownSigningKey(str(error)) from error
+
+    return from_jwks

@@ -22,6 +22,7 @@ from shared.executions.model import (
 from shared.executions.payloads import load_payload
 from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.problems import NotFound, ProblemError
+from shared.settings import get_settings
 from shared.store.execution_ids import is_execution_id
 from shared.store.executions import ExecutionItem, Executions
 from shared.store.tenant_scoped import TenantContext
@@ -110,10 +111,18 @@ def execution_history(tenant: TenantContext, execution_id: str) -> ExecutionHist
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise
-        raise HistoryGone(
-            "Step Functions no longer has this execution's history: its workflow was deleted or 90 days passed"
-        ) from error
+        raise HistoryGone(_why_history_is_gone(item)) from error
     return ExecutionHistory(execution_id=execution_id, status=ExecutionStatus(item.status), steps=steps_of(events))
+
+
+def _why_history_is_gone(item: ExecutionItem) -> str:
+    local_started_at = get_settings().local_started_at
+    if local_started_at is not None and item.started_at < local_started_at:
+        return (
+            "forge dev keeps no step history across a restart and this execution ran before the last one;"
+            " its record (status, input, output) is kept"
+        )
+    return "Step Functions no longer has this execution's history: its workflow was deleted or 90 days passed"
 
 
 def steps_of(events: list[dict[str, Any]]) -> list[ExecutionStep]:

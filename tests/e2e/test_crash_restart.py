@@ -210,3 +210,15 @@ def test_a_graceful_restart_keeps_published_workflows_too(
     platform.start()
 
     assert ended(owner, start(owner, before_the_kill.quick))["status"] == "SUCCEEDED"
+
+
+def test_the_step_history_of_an_execution_before_the_restart_is_gone_and_says_why(
+    owner: httpx.Client, before_the_kill: BeforeTheKill
+) -> None:
+    history = owner.get(f"/v1/executions/{before_the_kill.running}/history")
+
+    assert history.status_code == 410
+    assert history.json()["detail"] == (
+        "forge dev keeps no step history across a restart and this execution ran before the last one;"
+        " its record (status, input, output) is kept"
+    )

@@ -119,7 +119,8 @@ def test_a_restart_keeps_state_and_reset_starts_empty(tmp_path: Path) -> None:
     assert platform.stop() == 0
 
     platform.start()
-    after_restart = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}", headers=_admin(platform))
+    before_reset = _admin(platform)
+    after_restart = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}", headers=before_reset)
     assert after_restart.status_code == 200
     assert after_restart.json() == run
     assert platform.stop() == 0
@@ -127,4 +128,8 @@ def test_a_restart_keeps_state_and_reset_starts_empty(tmp_path: Path) -> None:
     platform.start("--reset")
     after_reset = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}", headers=_admin(platform))
     assert after_reset.status_code == 404
+    # The local issuer's key is new: a token of the old one says why it no longer works.
+    old_token = httpx.get(f"{platform.url}/v1/platform/smoke-runs/{run['run_id']}", headers=before_reset)
+    assert old_token.status_code == 401
+    assert "minted before `forge dev --reset`" in old_token.json()["detail"]
     assert platform.stop() == 0

@@ -101,6 +101,7 @@ def test_jwt_failures_are_401_with_a_clear_detail(api, issuer, world, tmp_path) 
     wrong_key = stranger.mint(f"{world.slug}-owner", tenant_id=world.tenant_id, role=Role.OWNER)
     cases = {
         "signature": (wrong_key, "signature does not verify"),
+        "another key": (wrong_key, "signed by a key this platform no longer has (minted before `forge dev --reset`"),
         "audience": (_claims_token(issuer, world, aud="someone-else"), "The bearer token is not for this API"),
         "expired": (_claims_token(issuer, world, exp=1_600_000_000), "The bearer token has expired"),
         "not yet": (_claims_token(issuer, world, nbf=4_000_000_000), "The bearer token is not valid yet (nbf)"),
