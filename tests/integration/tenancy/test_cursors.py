@@ -1,5 +1,6 @@
 """Pagination cursors on every list route: one that does not verify, or that a known secret signed around a key of
-another list or tenant, is a 400 naming `cursor` (422 when it has not even a cursor's documented shape), never a 500 and never another tenant's page."""
+another list or tenant, is a 400 naming `cursor` (422 when it has not even a cursor's documented shape), never a
+500 and never another tenant's page."""
 
 from __future__ import annotations
 
