@@ -266,9 +266,12 @@ def _import_row(spec: FunctionSpec, layout: Layout, environment: dict[str, str],
     return _row(spec.name, kind, *columns, verdict)
 
 
+_NAME_WIDTH = max(len(spec.name) for spec in CATALOG) + 2
+
+
 def _row(name: str, kind: str, *columns: str) -> str:
     *measured, verdict = columns
-    return f"{name:<18}{kind:<7}" + "".join(f"{column:>9}" for column in measured) + f"  {verdict}"
+    return f"{name:<{_NAME_WIDTH}}{kind:<7}" + "".join(f"{column:>9}" for column in measured) + f"  {verdict}"
 
 
 def main() -> None:
