@@ -48,6 +48,17 @@ def name_refusals(name: str, pattern: re.Pattern[str], format_label: str) -> lis
     return [InvalidParam(name="/name", reason=f"{format_label} tool names must match ^{pattern.pattern}$")]
 
 
+def provider_tool_fields(tool: CanonicalTool, format_label: str, schema_key: str, schema: Any) -> dict[str, Any]:
+    """The name (refused unless a provider's name rule takes it), the description when there is one and the input
+    schema as `schema` under `schema_key`: the fields of the model providers' tool shapes."""
+    refuse_unless(name_refusals(tool.name, PROVIDER_TOOL_NAME, format_label))
+    fields: dict[str, Any] = {"name": tool.name}
+    if tool.description is not None:
+        fields["description"] = tool.description
+    fields[schema_key] = schema
+    return fields
+
+
 def only_mcp_features(
     tool: CanonicalTool, format_label: str, *, keeps_output_schema: bool = False
 ) -> list[DroppedFeature]:

@@ -8,12 +8,10 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.agents.tools.canonical import CanonicalTool, Conversion, DroppedFeature, ToolFormat, canonical_tool
 from shared.agents.tools.rules import (
-    PROVIDER_TOOL_NAME,
     canonical_document,
-    name_refusals,
     only_mcp_features,
     parse_format,
-    refuse_unless,
+    provider_tool_fields,
     strict_dropped,
 )
 
@@ -42,11 +40,7 @@ def read(document: dict[str, Any]) -> Conversion:
 
 
 def write(tool: CanonicalTool) -> Conversion:
-    refuse_unless(name_refusals(tool.name, PROVIDER_TOOL_NAME, FORMAT_LABEL))
-    written: dict[str, Any] = {"name": tool.name}
-    if tool.description is not None:
-        written["description"] = tool.description
-    written["input_schema"] = tool.input_schema
+    written = provider_tool_fields(tool, FORMAT_LABEL, "input_schema", tool.input_schema)
     return Conversion(tool=written, dropped=only_mcp_features(tool, FORMAT_LABEL))
 
 

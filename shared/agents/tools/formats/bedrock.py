@@ -8,12 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.agents.tools.canonical import CanonicalTool, Conversion, ToolFormat, canonical_tool
 from shared.agents.tools.rules import (
-    PROVIDER_TOOL_NAME,
     canonical_document,
-    name_refusals,
     only_mcp_features,
     parse_format,
-    refuse_unless,
+    provider_tool_fields,
     strict_dropped,
 )
 
@@ -53,11 +51,7 @@ def read(document: dict[str, Any]) -> Conversion:
 
 
 def write(tool: CanonicalTool) -> Conversion:
-    refuse_unless(name_refusals(tool.name, PROVIDER_TOOL_NAME, FORMAT_LABEL))
-    spec: dict[str, Any] = {"name": tool.name}
-    if tool.description is not None:
-        spec["description"] = tool.description
-    spec["inputSchema"] = {"json": tool.input_schema}
+    spec = provider_tool_fields(tool, FORMAT_LABEL, "inputSchema", {"json": tool.input_schema})
     return Conversion(tool={"toolSpec": spec}, dropped=only_mcp_features(tool, FORMAT_LABEL))
 
 

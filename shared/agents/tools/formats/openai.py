@@ -9,12 +9,10 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.agents.tools.canonical import CanonicalTool, Conversion, ToolFormat, canonical_tool
 from shared.agents.tools.rules import (
-    PROVIDER_TOOL_NAME,
     canonical_document,
-    name_refusals,
     only_mcp_features,
     parse_format,
-    refuse_unless,
+    provider_tool_fields,
     strict_dropped,
 )
 
@@ -47,15 +45,6 @@ CHAT_POINTERS = {
 RESPONSES_POINTERS = {"name": "/name", "description": "/description", "inputSchema": "/parameters"}
 
 
-def _function_fields(tool: CanonicalTool, format_label: str) -> dict[str, Any]:
-    refuse_unless(name_refusals(tool.name, PROVIDER_TOOL_NAME, format_label))
-    fields: dict[str, Any] = {"name": tool.name}
-    if tool.description is not None:
-        fields["description"] = tool.description
-    fields["parameters"] = tool.input_schema
-    return fields
-
-
 def read_chat(document: dict[str, Any]) -> Conversion:
     function = parse_format(_ChatTool, document).function
     tool = canonical_tool(canonical_document(function.name, function.description, function.parameters), CHAT_POINTERS)
@@ -64,7 +53,7 @@ def read_chat(document: dict[str, Any]) -> Conversion:
 
 def write_chat(tool: CanonicalTool) -> Conversion:
     label = "OpenAI Chat Completions"
-    written = {"type": "function", "function": _function_fields(tool, label)}
+    written = {"type": "function", "function": provider_tool_fields(tool, label, "parameters", tool.input_schema)}
     return Conversion(tool=written, dropped=only_mcp_features(tool, label))
 
 
@@ -79,7 +68,11 @@ def read_responses(document: dict[str, Any]) -> Conversion:
 def write_responses(tool: CanonicalTool) -> Conversion:
     label = "OpenAI Responses"
     # The Responses API requires `strict`; strict mode would also require every property and no extra ones.
-    written = {"type": "function", **_function_fields(tool, label), "strict": False}
+    written = {
+        "type": "function",
+        **provider_tool_fields(tool, label, "parameters", tool.input_schema),
+        "strict": False,
+    }
     return Conversion(tool=written, dropped=only_mcp_features(tool, label))
 
 
