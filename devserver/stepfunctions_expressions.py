@@ -25,6 +25,9 @@ fails, and an `EvaluationFailed` event; its cause says why (for a limit, which l
 expression's text as a JSON literal, which jsonata-python parsed and built again for every evaluation, in time
 quadratic in an array's length (5 s for 20,000 numbers), so a large input would have run into the time limit.
 Variables are still declared in the text, as JSON literals: moto quoted strings without escaping, which broke on `"`.
+
+`$parse` deserialises a JSON string as Step Functions documents it (invalid JSON fails the evaluation); moto
+declared it as `$eval`, which evaluated any text as an expression.
 """
 
 from __future__ import annotations
@@ -165,6 +168,7 @@ def evaluate_jsonata(expression: str) -> Any:
         compiled = Jsonata(expression, bounds.compile_regex)
         compiled.environment.set_evaluate_entry_callback(bounds.enter)
         compiled.environment.set_evaluate_exit_callback(bounds.leave)
+        compiled.register_lambda("parse", parse_json)
         result = compiled.evaluate(None, _bindings.get() or None)
     except Exception as error:  # every evaluation failure is a JSONata error of the state
         # jsonata-python may wrap what a callback raised; the bounds know whether they ended it.
@@ -175,6 +179,15 @@ def evaluate_jsonata(expression: str) -> Any:
         raise JSONataException("UNKNOWN", str(error)) from error
     # A JSON round trip turns jsonata-python's sequences into plain lists, as the JVM bridge's mapper does.
     return json.loads(json.dumps(result)) if result is not None else None
+
+
+def parse_json(text: str) -> Any:
+    """Step Functions' `$parse`: JSON only, without the `NaN` and `Infinity` that JSON does not have."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def encode_variable_declarations(bindings: dict[str, Any]) -> str:
@@ -206,6 +219,7 @@ def install_bounded_expressions() -> None:
         StringJSONata,
         StringVariableSample,
     )
+    from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as intrinsic_functions
     from moto.stepfunctions.parser.asl.eval import states
     from moto.stepfunctions.parser.asl.jsonata import jsonata
 
@@ -213,6 +227,8 @@ def install_bounded_expressions() -> None:
     for component in (StringJSONata, StringVariableSample):
         component._eval_body = _failing_as_query_evaluation_error(component._eval_body)  # type: ignore[method-assign,assignment]
     jsonata._eval_jsonata = evaluate_jsonata
+    # Its declaration would hide `parse_json`, which each evaluation registers.
+    intrinsic_functions._DECLARATION_BY_VARIABLE_REFERENCE.pop("$parse", None)
     _installed = True
 
 

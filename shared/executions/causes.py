@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-_LAMBDA_ERROR_FIELDS = ("errorType", "errorMessage", "requestId")
+LAMBDA_ERROR_FIELDS = ("errorType", "errorMessage", "requestId")
 _PYTHON_TRACEBACK = "Traceback (most recent call last):"
 
 
@@ -30,4 +30,4 @@ def public_cause(cause: str | None) -> str | None:
         return cause
     if not isinstance(payload, dict) or "stackTrace" not in payload:
         return cause
-    return json.dumps({field: payload[field] for field in _LAMBDA_ERROR_FIELDS if field in payload})
+    return json.dumps({field: payload[field] for field in LAMBDA_ERROR_FIELDS if field in payload})

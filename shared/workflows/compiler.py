@@ -13,13 +13,32 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.executions.causes import LAMBDA_ERROR_FIELDS
 from shared.workflows.model import DEFAULT_PORT, ERROR_PORT, Node, WorkflowGraph
 from shared.workflows.nodes import NODE_TYPES
 from shared.workflows.nodes.base import CompileTarget, NodeType, State, States, Wiring, expression
 from shared.workflows.nodes.loop import BODY_PORT
 
 QUERY_LANGUAGE = "JSONata"
-CONTINUE_OUTPUT = expression('{"input": $states.input, "error": $states.errorOutput}')
+
+# `\x5c` is a backslash: JSONata's lexer would read `\\(` as an escaped bracket and miss the regex's end.
+_JSON_STRING = r'"(?:[^"\x5c\u0000-\u001f]|\x5c(?:["\x5c\/bfnrt]|u[0-9a-fA-F]{4}))*"'
+_JSON_MEMBER = rf"{_JSON_STRING}\s*:\s*(?:{_JSON_STRING}|\[\s*(?:{_JSON_STRING}(?:\s*,\s*{_JSON_STRING})*)?\s*\])"
+# A Lambda error's Cause is the runtime's JSON payload (strings and a list of strings); only a Cause of that shape
+# is parsed, so `$parse` never fails on another one, which passes unchanged.
+_LAMBDA_ERROR_PAYLOAD = rf"/^\{{\s*{_JSON_MEMBER}(?:\s*,\s*{_JSON_MEMBER})*\s*\}}$/"
+_FIELDS_KEPT = "[" + ", ".join(f'"{field}"' for field in LAMBDA_ERROR_FIELDS) + "]"
+# The caught error as the next node receives it: a Lambda error's stack trace stripped from its Cause, as the
+# execution's recorded cause is (`shared/executions/causes.py`).
+ERROR_OUTPUT_BODY = (
+    '{"Error": $states.errorOutput.Error, "Cause": '
+    '$type($states.errorOutput.Cause) = "string" and $contains($states.errorOutput.Cause, \'"stackTrace"\') '
+    f"and $contains($states.errorOutput.Cause, {_LAMBDA_ERROR_PAYLOAD}) "
+    f"? $string($sift($parse($states.errorOutput.Cause), function($value, $key) {{ $key in {_FIELDS_KEPT} }})) "
+    ": $states.errorOutput.Cause}"
+)
+ERROR_OUTPUT = expression(ERROR_OUTPUT_BODY)
+CONTINUE_OUTPUT = expression(f'{{"input": $states.input, "error": {ERROR_OUTPUT_BODY}}}')
 
 
 @dataclass(frozen=True)
@@ -204,7 +223,7 @@ class _Walker:
                 {
                     "ErrorEquals": ["States.ALL"],
                     "Next": wiring.next_state(ERROR_PORT),
-                    "Output": expression("$states.errorOutput"),
+                    "Output": ERROR_OUTPUT,
                 }
             ]
         if node.timeout_seconds is not None:

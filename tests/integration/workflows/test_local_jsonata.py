@@ -158,3 +158,10 @@ def test_the_evaluator_returns_plain_json() -> None:
 )
 def test_regular_expressions_behave_as_jsonata_defines(expression: str, expected: Any) -> None:
     assert evaluate_jsonata(expression) == expected
+
+
+def test_parse_deserialises_json_and_fails_on_anything_else_as_step_functions_documents(emulated_aws: object) -> None:
+    parsed = machine({"parse": {"Type": "Pass", "Output": "{% $parse($states.input.text) %}", "End": True}}, "parse")
+    assert output_of(parsed, {"text": '{"a": [1, "x"], "b": null}'}) == {"a": [1, "x"], "b": None}
+    for not_json in ["1 + 1", "$states.input", "NaN", "{'a': 1}"]:
+        assert run(parsed, {"text": not_json})["status"] == "FAILED", not_json
