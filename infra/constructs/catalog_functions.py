@@ -1,8 +1,8 @@
-"""One Lambda function per catalog entry, each with its own least-privilege role, log group and DLQ."""
+"""One Lambda function per catalog entry of a domain, each with its own least-privilege role, log group and DLQ."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
@@ -20,7 +20,6 @@ from infra.grants import grant_policy
 from infra.names import ResourceNames
 from infra.packaging import dependency_layer_code, function_code
 from shared.catalog import (
-    CATALOG,
     FunctionSpec,
     dead_letter_queue_name,
     function_physical_name,
@@ -31,6 +30,17 @@ from shared.resources import QueueSpec
 QUEUE_BATCH_SIZE = 10
 
 
+def invocation_arn(scope: Construct, prefix: str, spec: FunctionSpec) -> str:
+    """What API Gateway invokes, by name: an HTTP function's SnapStart alias, any other function itself."""
+    name = function_physical_name(prefix, spec.name)
+    return Stack.of(scope).format_arn(
+        service="lambda",
+        resource="function",
+        resource_name=f"{name}:{HTTP_ALIAS_NAME}" if spec.is_http else name,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
 class CatalogFunctions(Construct):
     def __init__(
         self,
@@ -38,6 +48,7 @@ class CatalogFunctions(Construct):
         construct_id: str,
         *,
         names: ResourceNames,
+        specs: Sequence[FunctionSpec],
         stage: str,
         key: kms.IKey,
         powertools_layer_version: int,
@@ -58,7 +69,7 @@ class CatalogFunctions(Construct):
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         # HTTP functions are invoked through their SnapStart alias; event functions directly.
         self.invocation_targets: dict[str, lambda_.IFunction] = {}
-        for spec in CATALOG:
+        for spec in specs:
             self._build_function(spec)
 
     def _build_powertools_layer(self, version: int) -> lambda_.ILayerVersion:

@@ -15,11 +15,10 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_events as events
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.constructs.observability import lambda_metric
 from shared.metrics import (
     EXECUTION_DURATION,
     EXECUTIONS_ENDED,
@@ -50,9 +49,9 @@ class ExecutionDashboard(Construct):
         prefix: str,
         stage: str,
         topic: sns.ITopic,
-        status_function: lambda_.IFunction,
-        executions_function: lambda_.IFunction,
-        status_rule: events.IRule,
+        status_function_name: str,
+        executions_function_name: str,
+        status_rule_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self._prefix = prefix
@@ -62,7 +61,7 @@ class ExecutionDashboard(Construct):
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{prefix}-executions")
         self._build_platform_view()
         self._build_tenant_and_workflow_views()
-        self._build_pipeline(status_function, executions_function, status_rule)
+        self._build_pipeline(status_function_name, executions_function_name, status_rule_name)
 
     # -- metrics ------------------------------------------------------------------------------------------------
 
@@ -164,9 +163,7 @@ class ExecutionDashboard(Construct):
             "failures per tenant names it)",
         )
 
-    def _build_pipeline(
-        self, status_function: lambda_.IFunction, executions_function: lambda_.IFunction, status_rule: events.IRule
-    ) -> None:
+    def _build_pipeline(self, status_function: str, executions_function: str, status_rule: str) -> None:
         """What keeps records right: starts not throttled, status events delivered and applied."""
         start_throttles = cloudwatch.Metric(
             namespace="AWS/States",
@@ -178,19 +175,19 @@ class ExecutionDashboard(Construct):
         undelivered = cloudwatch.Metric(
             namespace="AWS/Events",
             metric_name="FailedInvocations",
-            dimensions_map={"RuleName": status_rule.rule_name},
+            dimensions_map={"RuleName": status_rule},
             period=PERIOD,
             statistic="Sum",
         )
-        status_errors = status_function.metric_errors(period=PERIOD, statistic="Sum")
-        status_throttles = status_function.metric_throttles(period=PERIOD, statistic="Sum")
+        status_errors = lambda_metric(status_function, "Errors", "Sum")
+        status_throttles = lambda_metric(status_function, "Throttles", "Sum")
         self._graph("Step Functions: throttled StartExecution calls", [start_throttles])
         self._graph("Status events: undelivered, errors, throttles", [undelivered, status_errors, status_throttles])
         self._graph(
             "executions API: errors, throttles",
             [
-                executions_function.metric_errors(period=PERIOD, statistic="Sum"),
-                executions_function.metric_throttles(period=PERIOD, statistic="Sum"),
+                lambda_metric(executions_function, "Errors", "Sum"),
+                lambda_metric(executions_function, "Throttles", "Sum"),
             ],
         )
         self._alarm(

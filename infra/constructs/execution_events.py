@@ -25,6 +25,10 @@ DELIVERY_RETRIES = 185
 DELIVERY_MAX_AGE = Duration.hours(24)
 
 
+def workflow_status_rule_name(prefix: str) -> str:
+    return f"{prefix}-workflow-status"
+
+
 class ExecutionEvents(Construct):
     def __init__(
         self,
@@ -70,7 +74,7 @@ class ExecutionEvents(Construct):
         return events.Rule(
             self,
             "WorkflowStatusRule",
-            rule_name=f"{prefix}-workflow-status",
+            rule_name=workflow_status_rule_name(prefix),
             description="Every status change of a tenant workflow's execution, to the execution_events function",
             event_pattern=events.EventPattern(
                 source=["aws.states"],

@@ -1,17 +1,19 @@
-"""A dashboard of what matters and alarms on what pages, to one SNS topic."""
+"""A dashboard of what matters and alarms on what pages, to one SNS topic.
+
+The functions, queues and state machines watched are deployed in other domains (infra/stacks/domains.py): they are
+named here, as CloudWatch names them, rather than referenced, so this template takes no parameter per function."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 PERIOD = Duration.minutes(5)
@@ -28,12 +30,14 @@ class Observability(Construct):
         key: kms.IKey,
         alarm_email: str | None,
         api: apigateway.RestApi,
-        functions: dict[str, lambda_.Function],
-        dead_letter_queues: dict[str, sqs.Queue],
-        state_machines: dict[str, sfn.StateMachine],
+        functions: Mapping[str, str],
+        dead_letter_queues: Mapping[str, str],
+        state_machines: Mapping[str, str],
         table_names: list[str],
         replica_regions: tuple[str, ...],
     ) -> None:
+        """`functions`: catalog name → function name; `dead_letter_queues`: what dead-letters → queue name;
+        `state_machines`: key → state machine ARN."""
         super().__init__(scope, construct_id)
         self._prefix = prefix
         self.topic = sns.Topic(self, "AlarmTopic", topic_name=f"{prefix}-alarms", master_key=key, enforce_ssl=True)
@@ -76,19 +80,19 @@ class Observability(Construct):
         self._graph("API latency p90", [api.metric_latency(period=PERIOD, statistic="p90")])
         self._alarm("api-5xx", server_errors, 5, "The API answered 5xx five times or more in 5 minutes")
 
-    def _build_functions(self, functions: dict[str, lambda_.Function]) -> None:
-        for name, function in functions.items():
-            errors = function.metric_errors(period=PERIOD, statistic="Sum")
-            throttles = function.metric_throttles(period=PERIOD, statistic="Sum")
+    def _build_functions(self, functions: Mapping[str, str]) -> None:
+        for name, function_name in functions.items():
+            errors = lambda_metric(function_name, "Errors", "Sum")
+            throttles = lambda_metric(function_name, "Throttles", "Sum")
             self._graph(f"{name}: errors, throttles", [errors, throttles])
-            self._graph(f"{name}: duration p90", [function.metric_duration(period=PERIOD, statistic="p90")])
+            self._graph(f"{name}: duration p90", [lambda_metric(function_name, "Duration", "p90")])
             self._alarm(f"{name}-errors", errors, 1, f"{name} raised errors")
             self._alarm(f"{name}-throttles", throttles, 1, f"{name} was throttled")
         # Lambda publishes no init-duration metric; its REPORT log lines carry it.
         self.dashboard.add_widgets(
             cloudwatch.LogQueryWidget(
                 title="Lambda init duration (cold starts)",
-                log_group_names=[function.log_group.log_group_name for function in functions.values()],
+                log_group_names=[f"/aws/lambda/{function_name}" for function_name in functions.values()],
                 query_lines=[
                     'filter @type = "REPORT" and ispresent(@initDuration)',
                     "stats count() as cold_starts, pct(@initDuration, 90) as p90_ms by bin(5m)",
@@ -97,17 +101,25 @@ class Observability(Construct):
             )
         )
 
-    def _build_state_machines(self, state_machines: dict[str, sfn.StateMachine]) -> None:
-        for key, machine in state_machines.items():
-            failed = machine.metric_failed(period=PERIOD, statistic="Sum")
-            timed_out = machine.metric_timed_out(period=PERIOD, statistic="Sum")
-            self._graph(f"state machine {key}", [machine.metric_started(period=PERIOD), failed, timed_out])
+    def _build_state_machines(self, state_machines: Mapping[str, str]) -> None:
+        for key, machine_arn in state_machines.items():
+            failed = _state_machine_metric(machine_arn, "ExecutionsFailed")
+            timed_out = _state_machine_metric(machine_arn, "ExecutionsTimedOut")
+            started = _state_machine_metric(machine_arn, "ExecutionsStarted")
+            self._graph(f"state machine {key}", [started, failed, timed_out])
             self._alarm(f"{key}-failed", failed, 1, f"A run of the {key} state machine failed")
             self._alarm(f"{key}-timed-out", timed_out, 1, f"A run of the {key} state machine timed out")
 
-    def _build_dead_letter_queues(self, queues: dict[str, sqs.Queue]) -> None:
+    def _build_dead_letter_queues(self, queues: Mapping[str, str]) -> None:
         depths = {
-            name: queue.metric_approximate_number_of_messages_visible(period=PERIOD) for name, queue in queues.items()
+            name: cloudwatch.Metric(
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions_map={"QueueName": queue_name},
+                period=PERIOD,
+                statistic="Maximum",
+            )
+            for name, queue_name in queues.items()
         }
         self._graph("dead-letter queue depth", list(depths.values()))
         for name, depth in depths.items():
@@ -145,6 +157,26 @@ def _table_metric(table_name: str, metric_name: str) -> cloudwatch.Metric:
         namespace="AWS/DynamoDB",
         metric_name=metric_name,
         dimensions_map={"TableName": table_name},
+        period=PERIOD,
+        statistic="Sum",
+    )
+
+
+def lambda_metric(function_name: str, metric_name: str, statistic: str) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace="AWS/Lambda",
+        metric_name=metric_name,
+        dimensions_map={"FunctionName": function_name},
+        period=PERIOD,
+        statistic=statistic,
+    )
+
+
+def _state_machine_metric(machine_arn: str, metric_name: str) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace="AWS/States",
+        metric_name=metric_name,
+        dimensions_map={"StateMachineArn": machine_arn},
         period=PERIOD,
         statistic="Sum",
     )

@@ -14,6 +14,10 @@ from shared.resources import QUEUES, QueueSpec
 MAX_RECEIVES = 5
 
 
+def queue_dead_letter_name(queue_name: str) -> str:
+    return f"{queue_name}-dlq"
+
+
 class PlatformQueues(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *, names: ResourceNames, key: kms.IKey, removal_policy: RemovalPolicy
@@ -40,7 +44,9 @@ class PlatformQueues(Construct):
     def _build_queue(self, spec: QueueSpec) -> sqs.Queue:
         construct_id = spec.key.capitalize()
         name = self._names.name(spec)
-        dead_letters = self._queue(f"{construct_id}DeadLetters", f"{name}-dlq", retention_period=Duration.days(14))
+        dead_letters = self._queue(
+            f"{construct_id}DeadLetters", queue_dead_letter_name(name), retention_period=Duration.days(14)
+        )
         NagSuppressions.add_resource_suppressions(
             dead_letters,
             [NagPackSuppression(id="AwsSolutions-SQS3", reason="This queue is itself a dead-letter queue")],

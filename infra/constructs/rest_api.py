@@ -1,6 +1,11 @@
-"""The regional REST API: every catalog HttpRoute to its function's alias, with access logs and throttling."""
+"""The regional REST API: every catalog HttpRoute to its function's alias, with access logs and throttling.
+
+The functions are deployed in another domain (infra/stacks/domains.py): the API reaches them by their ARNs, derived
+from their names, and holds the permissions that let API Gateway invoke them."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aws_cdk import Aws, Names, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
@@ -29,18 +34,25 @@ class RestApi(Construct):
         *,
         prefix: str,
         stage: str,
-        targets: dict[str, lambda_.IFunction],
+        targets: Mapping[str, str],
         rate_limit: float,
         burst_limit: int,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
         account_logging_role: bool = True,
-        authorizer_function: lambda_.IFunction | None = None,
+        authorizer: str | None = None,
     ) -> None:
         """`account_logging_role`: whether this API sets the region's (one) API Gateway logging role; a silo
-        stack leaves it to the platform's stack in the same region. `authorizer_function`: the catalog's gateway
-        authorizer; with it every non-public route requires a usage plan key, which the authorizer names."""
+        stack leaves it to the platform's stack in the same region. `targets`: the ARN API Gateway invokes for each
+        function that serves the API, by catalog name. `authorizer`: the catalog's gateway authorizer, one of them;
+        with it every non-public route requires a usage plan key, which the authorizer names."""
         super().__init__(scope, construct_id)
+        self.targets = {
+            name: lambda_.Function.from_function_attributes(
+                self, f"Target{name}", function_arn=arn, same_environment=True
+            )
+            for name, arn in targets.items()
+        }
         self.access_logs = logs.LogGroup(
             self,
             "AccessLogs",
@@ -54,7 +66,7 @@ class RestApi(Construct):
             rest_api_name=f"{prefix}-api",
             description="Nexus Forge HTTP API: one Lambda function per feature",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
-            api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER if authorizer_function else None,
+            api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER if authorizer else None,
             cloud_watch_role=account_logging_role,
             cloud_watch_role_removal_policy=removal_policy if account_logging_role else None,
             deploy_options=apigateway.StageOptions(
@@ -79,17 +91,16 @@ class RestApi(Construct):
             ),
         )
         self.authorizer = (
-            GatewayAuthorizer(self, "Metering", api=self.api, handler=authorizer_function).authorizer
-            if authorizer_function
+            GatewayAuthorizer(self, "Metering", api=self.api, handler=self.targets[authorizer]).authorizer
+            if authorizer
             else None
         )
         for spec in CATALOG:
-            self._build_routes(spec, targets[spec.name])
+            if spec.routes:
+                self._build_routes(spec, self.targets[spec.name])
         self._acknowledge_findings()
 
     def _build_routes(self, spec: FunctionSpec, target: lambda_.IFunction) -> None:
-        if not spec.routes:
-            return
         # One invoke permission per function for this API, not one per route as LambdaIntegration adds: 71 routes
         # took 71 of the stack's 500 resources.
         target.add_permission(

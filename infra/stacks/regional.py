@@ -1,18 +1,25 @@
 """One regional stack per configured region, same code everywhere; the primary region's also owns the tables and
-the user pool. A silo stack is the same stack for one enterprise tenant: its own tables, functions and API."""
+the user pool. A silo stack is the same stack for one enterprise tenant: its own tables, functions and API.
+
+The stack is a parent of one nested stack per domain (infra/stacks/domains.py), each its own template, so that no
+template nears CloudFormation's 500 resources as features add functions and routes. The domains reach each other by
+the deterministic names of infra/names.py, not by references; the few references CDK passes between them (the
+platform key's ARN, the alarm topic's, a role or function that two domains wire together) are nested stack
+parameters the parent fills, updated with the stack in one deployment: no exports, no deadly embrace."""
 
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.config import ForgeConfig
 from infra.constants import HTTP_BUFFERED_ENVIRONMENT, OUTPUT_ALARM_TOPIC_ARN, OUTPUT_API_ID, OUTPUT_API_URL
 from infra.constructs.api_domain import ApiDomain
-from infra.constructs.catalog_functions import CatalogFunctions
+from infra.constructs.catalog_functions import CatalogFunctions, invocation_arn
 from infra.constructs.cursor_secret import CursorSecret
 from infra.constructs.execution_dashboard import ExecutionDashboard
-from infra.constructs.execution_events import ExecutionEvents
+from infra.constructs.execution_events import ExecutionEvents, workflow_status_rule_name
 from infra.constructs.express_execution_logs import ExpressExecutionLogs
 from infra.constructs.global_tables import GlobalTables
 from infra.constructs.identity_reference import UserPoolReference
@@ -20,7 +27,7 @@ from infra.constructs.log_retention import LOG_RETENTION
 from infra.constructs.observability import Observability
 from infra.constructs.platform_buckets import PlatformBuckets
 from infra.constructs.platform_key import PlatformKey
-from infra.constructs.platform_queues import PlatformQueues
+from infra.constructs.platform_queues import PlatformQueues, queue_dead_letter_name
 from infra.constructs.platform_state_machines import PlatformStateMachines
 from infra.constructs.rest_api import RestApi
 from infra.constructs.schedule_alarm import ScheduleFailureAlarm
@@ -32,7 +39,9 @@ from infra.constructs.user_pool import PlatformUserPool
 from infra.constructs.web_firewall import WebFirewall
 from infra.constructs.workflow_execution_role import WorkflowExecutionRole
 from infra.names import ResourceNames
-from shared.resources import SCHEDULE_GROUPS, TABLES, WORKFLOW_STATE_MACHINES
+from infra.stacks.domains import Domain, DomainStack, function_domain
+from shared.catalog import CATALOG, dead_letter_queue_name, function_physical_name
+from shared.resources import QUEUES, SCHEDULE_GROUPS, STATE_MACHINES, TABLES, WORKFLOW_STATE_MACHINES
 from shared.tenancy.tiers import TIERS, Deployment, TierLimits
 
 
@@ -64,87 +73,90 @@ class RegionalStack(Stack):
         self.names = ResourceNames(self, self.prefix, platform_prefix=config.prefix)
         self.removal_policy = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         self.log_retention = LOG_RETENTION[config.log_retention_days]
+        self.domains = {domain: DomainStack(self, domain) for domain in Domain}
+        self._build_data(self.domains[Domain.DATA])
+        self._build_http_functions(self.domains[Domain.HTTP_FUNCTIONS])
+        self.api = self._build_api(self.domains[Domain.API])
+        # The API invokes the HTTP functions' aliases by name: they must exist first.
+        self.domains[Domain.API].add_dependency(self.domains[Domain.HTTP_FUNCTIONS])
+        self._build_workflows_runtime(self.domains[Domain.WORKFLOWS_RUNTIME])
+        self._build_observability(self.domains[Domain.OBSERVABILITY])
+        self._build_outputs()
+
+    def _build_data(self, scope: DomainStack) -> None:
         self.key = PlatformKey(
-            self,
+            scope,
             "PlatformKey",
             prefix=self.prefix,
             removal_policy=self.removal_policy,
-            primary_region=config.primary_region,
-            multi_region=silo_tenant is None and bool(config.replica_regions),
+            primary_region=self.config.primary_region,
+            multi_region=self.silo_tenant is None and bool(self.config.replica_regions),
         ).key
-        self.tables = self._build_tables()
-        self.buckets = PlatformBuckets(
-            self, "Buckets", names=self.names, key=self.key, removal_policy=self.removal_policy
-        )
-        self.queues = PlatformQueues(self, "Queues", names=self.names, key=self.key, removal_policy=self.removal_policy)
-        if self.owns_resources:
-            WorkflowExecutionRole(self, "WorkflowExecution", prefix=self.prefix, machines=WORKFLOW_STATE_MACHINES)
-            ScheduleInvokeRole(self, "ScheduleInvoke", prefix=self.prefix, groups=SCHEDULE_GROUPS)
-        self.user_pool = (
-            PlatformUserPool(self, "Identity", prefix=config.prefix, retain=config.retain_data)
-            if (self.is_primary)
+        self.tables = (
+            GlobalTables(
+                scope,
+                "Tables",
+                names=self.names,
+                replica_regions=self.config.replica_regions if self.is_primary else (),
+                retain=self.config.retain_data,
+            )
+            if self.owns_resources
             else None
         )
+        self.buckets = PlatformBuckets(
+            scope, "Buckets", names=self.names, key=self.key, removal_policy=self.removal_policy
+        )
+        self.queues = PlatformQueues(
+            scope, "Queues", names=self.names, key=self.key, removal_policy=self.removal_policy
+        )
+
+    def _build_http_functions(self, scope: DomainStack) -> None:
+        self.user_pool = (
+            PlatformUserPool(scope, "Identity", prefix=self.config.prefix, retain=self.config.retain_data)
+            if self.is_primary
+            else None
+        )
+        auth_environment = (
+            self.user_pool.environment
+            if self.user_pool
+            else UserPoolReference(
+                scope, "Identity", prefix=self.config.prefix, primary_region=self.config.primary_region
+            ).environment
+        )
         self.cursor_secret = CursorSecret(
-            self,
+            scope,
             "CursorSecret",
-            prefix=config.prefix,
+            prefix=self.config.prefix,
             owner=self.is_primary,
-            replica_regions=config.replica_regions,
+            replica_regions=self.config.replica_regions,
             removal_policy=self.removal_policy,
         )
-        self.functions = self._build_functions()
+        self.http_functions = self._catalog_functions(
+            scope, "Functions", auth_environment | self.cursor_secret.environment | HTTP_BUFFERED_ENVIRONMENT
+        )
         self.tenant_data_roles = TenantDataRoles(
-            self, "TenantData", names=self.names, functions=self.functions.functions
+            scope, "TenantData", names=self.names, functions=self.http_functions.functions
         )
-        self.state_machines = self._build_state_machines()
-        self.api = self._build_api()
-        self.events = self._build_execution_events()
-        self.express_logs = ExpressExecutionLogs(
-            self,
-            "ExpressExecutionLogs",
+        self.gateway_keys = TenantGatewayKeys(
+            scope,
+            "GatewayKeys",
             prefix=self.prefix,
-            status_function=self.functions.functions["execution_events"],
-            workflows_function=self.functions.functions["workflows"],
-            log_retention=self.log_retention,
-            removal_policy=self.removal_policy,
-        )
-        self.observability = self._build_observability()
-        self.execution_dashboard = self._build_execution_dashboard()
-        ScheduleFailureAlarm(
-            self,
-            "ScheduleFailures",
-            prefix=self.prefix,
-            fire_function=SCHEDULE_GROUPS.target_function,
-            topic=self.observability.topic,
-        )
-        self._build_outputs()
-
-    def _build_tables(self) -> GlobalTables | None:
-        if not self.owns_resources:
-            return None
-        return GlobalTables(
-            self,
-            "Tables",
-            names=self.names,
-            replica_regions=self.config.replica_regions if self.is_primary else (),
-            retain=self.config.retain_data,
+            regions=self.config.regions,
+            authorizer=self.http_functions.functions["authorizer"],
+            manager=None if self.silo_tenant else self.http_functions.functions["tenants"],
         )
 
-    def _auth_environment(self) -> dict[str, str]:
-        if self.user_pool:
-            return self.user_pool.environment
-        reference = UserPoolReference(
-            self, "Identity", prefix=self.config.prefix, primary_region=self.config.primary_region
-        )
-        return reference.environment
-
-    def _build_functions(self) -> CatalogFunctions:
+    def _catalog_functions(
+        self, scope: DomainStack, construct_id: str, http_environment: dict[str, str]
+    ) -> CatalogFunctions:
+        """The catalog's functions that belong to the domain (a construct id unique across domains: the tests'
+        merged templates key resources by logical id)."""
         return CatalogFunctions(
-            self,
-            "Functions",
+            scope,
+            construct_id,
             names=self.names,
-            http_environment=self._auth_environment() | self.cursor_secret.environment | HTTP_BUFFERED_ENVIRONMENT,
+            specs=[spec for spec in CATALOG if function_domain(spec) is scope.domain],
+            http_environment=http_environment,
             stage=self.config.environment,
             key=self.key,
             powertools_layer_version=self.config.powertools_layer_version,
@@ -152,55 +164,41 @@ class RegionalStack(Stack):
             removal_policy=self.removal_policy,
         )
 
-    def _build_state_machines(self) -> PlatformStateMachines:
-        return PlatformStateMachines(
-            self,
-            "StateMachines",
-            names=self.names,
-            functions=self.functions.functions,
-            log_retention=self.log_retention,
-            removal_policy=self.removal_policy,
-        )
-
-    def _build_api(self) -> RestApi:
+    def _build_api(self, scope: DomainStack) -> RestApi:
         api = RestApi(
-            self,
+            scope,
             "Http",
             prefix=self.prefix,
             stage=self.config.environment,
-            targets=self.functions.invocation_targets,
+            targets={
+                spec.name: invocation_arn(scope, self.prefix, spec)
+                for spec in CATALOG
+                if function_domain(spec) is Domain.HTTP_FUNCTIONS
+            },
             rate_limit=self.config.api_rate_limit,
             burst_limit=self.config.api_burst_limit,
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
             account_logging_role=self.silo_tenant is None,
-            authorizer_function=self.functions.functions["authorizer"],
+            authorizer="authorizer",
         )
         self.usage_plans = TierUsagePlans(
-            self,
+            scope,
             "UsagePlans",
             prefix=self.prefix,
             stage=api.api.deployment_stage,
             tiers=self._served_tiers(),
             silo_tenant=self.silo_tenant,
         )
-        self.gateway_keys = TenantGatewayKeys(
-            self,
-            "GatewayKeys",
-            prefix=self.prefix,
-            regions=self.config.regions,
-            authorizer=self.functions.functions["authorizer"],
-            manager=None if self.silo_tenant else self.functions.functions["tenants"],
-        )
         WebFirewall(
-            self,
+            scope,
             "Firewall",
             prefix=self.prefix,
             stage_arn=api.api.deployment_stage.stage_arn,
             rate_limit_per_5_minutes=self.config.waf_rate_limit_per_5_minutes,
         )
         if self.config.domain and not self.silo_tenant:
-            ApiDomain(self, "ApiDomain", domain=self.config.domain, region=self.region, api=api.api)
+            ApiDomain(scope, "ApiDomain", domain=self.config.domain, region=self.region, api=api.api)
         return api
 
     def _served_tiers(self) -> list[TierLimits]:
@@ -209,46 +207,80 @@ class RegionalStack(Stack):
             return [limits for limits in TIERS.values() if limits.deployment is Deployment.SILO]
         return list(TIERS.values())
 
-    def _build_execution_events(self) -> ExecutionEvents:
-        return ExecutionEvents(
-            self,
+    def _build_workflows_runtime(self, scope: DomainStack) -> None:
+        if self.owns_resources:
+            WorkflowExecutionRole(scope, "WorkflowExecution", prefix=self.prefix, machines=WORKFLOW_STATE_MACHINES)
+            ScheduleInvokeRole(scope, "ScheduleInvoke", prefix=self.prefix, groups=SCHEDULE_GROUPS)
+        self.runtime_functions = self._catalog_functions(scope, "RuntimeFunctions", {})
+        self.state_machines = PlatformStateMachines(
+            scope,
+            "StateMachines",
+            names=self.names,
+            functions=self.runtime_functions.functions,
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
+        )
+        status_function = self.runtime_functions.functions["execution_events"]
+        self.events = ExecutionEvents(
+            scope,
             "ExecutionEvents",
             prefix=self.prefix,
             state_machine_arns=[machine.state_machine_arn for machine in self.state_machines.state_machines.values()],
             workflow_machine_arn_prefix=self.names.workflow_arn_prefix(WORKFLOW_STATE_MACHINES),
-            status_function=self.functions.functions["execution_events"],
+            status_function=status_function,
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
+        )
+        self.express_logs = ExpressExecutionLogs(
+            scope,
+            "ExpressExecutionLogs",
+            prefix=self.prefix,
+            status_function=status_function,
+            workflows_function=self.http_functions.functions["workflows"],
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
         )
 
-    def _build_execution_dashboard(self) -> ExecutionDashboard:
-        return ExecutionDashboard(
-            self,
-            "ExecutionDashboard",
-            prefix=self.prefix,
-            stage=self.config.environment,
-            topic=self.observability.topic,
-            status_function=self.functions.functions["execution_events"],
-            executions_function=self.functions.functions["executions"],
-            status_rule=self.events.workflow_rule,
-        )
-
-    def _build_observability(self) -> Observability:
-        return Observability(
-            self,
+    def _build_observability(self, scope: DomainStack) -> None:
+        function_names = {spec.name: function_physical_name(self.prefix, spec.name) for spec in CATALOG}
+        self.observability = Observability(
+            scope,
             "Observability",
             prefix=self.prefix,
             key=self.key,
             alarm_email=self.config.alarm_email,
             api=self.api.api,
-            functions=self.functions.functions,
-            dead_letter_queues=self.functions.dead_letter_queues | self.queues.dead_letter_queues,
-            state_machines=self.state_machines.state_machines,
+            functions=function_names,
+            dead_letter_queues={name: dead_letter_queue_name(function) for name, function in function_names.items()}
+            | {spec.key: queue_dead_letter_name(self.names.name(spec)) for spec in QUEUES},
+            state_machines={spec.key: self.names.arn(spec) for spec in STATE_MACHINES},
             table_names=[self.names.name(table) for table in TABLES if self.names.owns(table)],
             replica_regions=()
             if self.silo_tenant
             else tuple(region for region in self.config.regions if region != self.region),
         )
+        self.execution_dashboard = ExecutionDashboard(
+            scope,
+            "ExecutionDashboard",
+            prefix=self.prefix,
+            stage=self.config.environment,
+            topic=self.observability.topic,
+            status_function_name=function_names["execution_events"],
+            executions_function_name=function_names["executions"],
+            status_rule_name=workflow_status_rule_name(self.prefix),
+        )
+        ScheduleFailureAlarm(
+            scope,
+            "ScheduleFailures",
+            prefix=self.prefix,
+            fire_function=SCHEDULE_GROUPS.target_function,
+            topic=self.observability.topic,
+        )
+
+    @property
+    def functions(self) -> dict[str, lambda_.Function]:
+        """Every catalog function by name, whichever domain it is deployed in."""
+        return self.http_functions.functions | self.runtime_functions.functions
 
     def _build_outputs(self) -> None:
         CfnOutput(self, OUTPUT_API_URL, value=self.api.api.url, description="The regional API endpoint")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, NestedStack, Stack
 from aws_cdk.assertions import Template
 
 from infra.platform_app import CDK_JSON, build_app
@@ -38,6 +38,36 @@ def stacks_of(app: App) -> dict[str, Stack]:
     return {child.stack_name: child for child in app.node.children if isinstance(child, Stack)}
 
 
+def nested_stacks_of(stack: Stack) -> list[NestedStack]:
+    """The domains of a regional stack (infra/stacks/domains.py), each deployed from its own template."""
+    return [child for child in stack.node.children if isinstance(child, NestedStack)]
+
+
+def templates_of(app: App) -> dict[str, Template]:
+    """Every template a deploy creates stacks from: top-level stacks and their nested stacks, by construct path."""
+    templates = {}
+    for stack in stacks_of(app).values():
+        for each in (stack, *nested_stacks_of(stack)):
+            templates[each.node.path] = Template.from_stack(each)
+    return templates
+
+
+def template_of(stack: Stack) -> Template:
+    """One template with the resources, outputs and conditions of a stack and its nested stacks, for assertions on
+    what the stack deploys wherever its domains put it (logical ids are unique across them)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for each in (stack, *nested_stacks_of(stack)):
+        for section, entries in Template.from_stack(each).to_json().items():
+            if not isinstance(entries, dict):
+                continue
+            target = merged.setdefault(section, {})
+            # A singleton (the AwsCustomResource provider) is the same resource in each domain that uses it.
+            clashes = {key for key in target.keys() & entries.keys() if target[key] != entries[key]}
+            assert section == "Parameters" or not clashes, f"{section} {clashes} in two templates of {stack.node.path}"
+            target |= entries
+    return Template.from_json(merged)
+
+
 @pytest.fixture(scope="session")
 def single_region_app(tmp_path_factory: pytest.TempPathFactory) -> App:
     return synthesize(SINGLE_REGION, tmp_path_factory.mktemp("cdk-single"))
@@ -58,4 +88,4 @@ def stack(single_region_app: App) -> RegionalStack:
 
 @pytest.fixture(scope="session")
 def template(stack: RegionalStack) -> Template:
-    return Template.from_stack(stack)
+    return template_of(stack)

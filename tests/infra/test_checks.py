@@ -1,4 +1,4 @@
-"""cdk-nag AwsSolutions and cfn-lint on every synthesized stack: zero unacknowledged findings."""
+"""cdk-nag AwsSolutions and cfn-lint on every synthesized stack and nested stack: zero unacknowledged findings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Annotations, Match
 
-from tests.infra.conftest import stacks_of
+from tests.infra.conftest import nested_stacks_of, stacks_of
 
 pytestmark = pytest.mark.infra
 
@@ -37,7 +37,9 @@ def test_cdk_nag_finds_nothing_unacknowledged(app: App):
 
 def test_cfn_lint_is_clean_on_every_template(app: App):
     outdir = Path(app.outdir)
-    templates = [outdir / stack.template_file for stack in stacks_of(app).values()]
+    templates = [
+        outdir / each.template_file for stack in stacks_of(app).values() for each in (stack, *nested_stacks_of(stack))
+    ]
     result = subprocess.run(
         [str(CFN_LINT), *map(str, templates), "--ignore-checks", CFN_LINT_IGNORED],
         capture_output=True,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from infra.stacks.regional import RegionalStack
@@ -28,7 +29,7 @@ def _function(template: Template, name: str) -> Mapping[str, Any]:
 
 
 def _granted(stack: RegionalStack, template: Template, name: str) -> list[tuple[set[str], str]]:
-    role = stack.functions.functions[name].role
+    role = stack.functions[name].role
     assert role is not None
     role_id = stack.resolve(role.node.default_child.logical_id)  # type: ignore[union-attr]
     (document,) = (
@@ -47,7 +48,8 @@ def _granted(stack: RegionalStack, template: Template, name: str) -> list[tuple[
 
 
 def _kms_actions(stack: RegionalStack, template: Template, name: str) -> set[str]:
-    key_arn = json.dumps(stack.resolve(stack.key.key_arn))
+    # As the function's own template sees the key's ARN: a parameter of the function's domain.
+    key_arn = json.dumps(Stack.of(stack.functions[name]).resolve(stack.key.key_arn))
     return {
         action
         for actions, resource in _granted(stack, template, name)

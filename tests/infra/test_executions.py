@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from infra.constructs.execution_events import EVERY_STATUS
+from infra.constructs.execution_events import EVERY_STATUS, workflow_status_rule_name
 from infra.stacks.regional import RegionalStack
 from shared.resources import EXECUTIONS_TABLE, WORKFLOWS_TABLE
 from shared.settings import PlatformSettings
@@ -25,7 +25,7 @@ def _logical_id(stack: RegionalStack, construct: Any) -> str:
 
 def _state_actions(stack: RegionalStack, template: Template, function: str) -> dict[str, set[str]]:
     """The role's `states:` actions, each with the resources (rendered) it is allowed on."""
-    role = stack.functions.functions[function].role
+    role = stack.functions[function].role
     policies = template.find_resources("AWS::IAM::Role")[_logical_id(stack, role)]["Properties"]["Policies"]
     allowed: dict[str, set[str]] = {}
     for policy in policies:
@@ -41,7 +41,7 @@ def _state_actions(stack: RegionalStack, template: Template, function: str) -> d
 def test_every_status_change_of_a_workflow_machine_goes_to_execution_events(
     stack: RegionalStack, template: Template
 ) -> None:
-    status_function = _logical_id(stack, stack.functions.functions["execution_events"])
+    status_function = _logical_id(stack, stack.functions["execution_events"])
     rules = template.find_resources("AWS::Events::Rule", {"Properties": {"Name": f"{PREFIX}-workflow-status"}}).values()
     (rule,) = rules
     pattern = rule["Properties"]["EventPattern"]
@@ -166,9 +166,7 @@ def test_the_worst_tenant_throttles_and_undelivered_status_events_alarm(
     assert throttled["Dimensions"] == [{"Name": "APIName", "Value": "StartExecution"}]
     undelivered = _alarm(template, "execution-status-undelivered")
     assert (undelivered["Namespace"], undelivered["MetricName"]) == ("AWS/Events", "FailedInvocations")
-    assert undelivered["Dimensions"] == [
-        {"Name": "RuleName", "Value": {"Ref": _logical_id(stack, stack.events.workflow_rule)}}
-    ]
+    assert undelivered["Dimensions"] == [{"Name": "RuleName", "Value": workflow_status_rule_name(PREFIX)}]
     for alarm in (tenant, throttled, undelivered):
         assert _alarms_the_topic(stack, alarm)
     # execution_events' errors and throttles alarm like every catalog function's (infra/constructs/observability.py).
@@ -198,9 +196,7 @@ def test_the_dashboard_shows_executions_per_tenant_and_per_workflow(template: Te
 
 def test_the_executions_function_knows_its_responses_are_buffered(stack: RegionalStack, template: Template) -> None:
     """Mangum buffers a Lambda's response, so the live event stream ends after each batch (shared/executions/live)."""
-    function = template.find_resources("AWS::Lambda::Function")[
-        _logical_id(stack, stack.functions.functions["executions"])
-    ]
+    function = template.find_resources("AWS::Lambda::Function")[_logical_id(stack, stack.functions["executions"])]
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables["FORGE_HTTP_BUFFERED"] == "true"
     assert PlatformSettings(http_buffered=variables["FORGE_HTTP_BUFFERED"]).http_buffered is True
@@ -209,7 +205,7 @@ def test_the_executions_function_knows_its_responses_are_buffered(stack: Regiona
 def test_running_records_are_reconciled_against_step_functions_on_a_schedule(
     stack: RegionalStack, template: Template
 ) -> None:
-    reconcile = _logical_id(stack, stack.functions.functions["execution_reconcile"])
+    reconcile = _logical_id(stack, stack.functions["execution_reconcile"])
     scheduled = [
         rule["Properties"]
         for rule in template.find_resources("AWS::Events::Rule").values()

@@ -20,7 +20,7 @@ from infra.stacks.silo import SiloStack
 from shared.catalog import CATALOG, function_physical_name
 from shared.settings import PlatformSettings
 from shared.store.cursors import _LOCAL_DEFAULT_SECRET
-from tests.infra.conftest import THREE_REGIONS, stacks_of
+from tests.infra.conftest import THREE_REGIONS, stacks_of, template_of
 
 pytestmark = pytest.mark.infra
 
@@ -41,7 +41,7 @@ def regional(three_region_app: App) -> dict[str, RegionalStack]:
 
 @pytest.fixture(scope="module")
 def templates(regional: dict[str, RegionalStack]) -> dict[str, Template]:
-    return {region: Template.from_stack(stack) for region, stack in regional.items()}
+    return {region: template_of(stack) for region, stack in regional.items()}
 
 
 def _logical_id(stack: Stack, construct: Any) -> str:

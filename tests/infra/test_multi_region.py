@@ -11,7 +11,7 @@ from infra.stacks.regional import RegionalStack
 from infra.stacks.silo import SiloStack
 from shared.catalog import CATALOG, function_physical_name
 from shared.resources import BUCKETS, TABLES
-from tests.infra.conftest import THREE_REGIONS, stacks_of
+from tests.infra.conftest import THREE_REGIONS, stacks_of, template_of
 
 pytestmark = pytest.mark.infra
 
@@ -23,7 +23,7 @@ PREFIX = "nexus-forge-prod"
 def templates(three_region_app: App) -> dict[str, Template]:
     stacks = stacks_of(three_region_app).values()
     return {
-        ("global" if isinstance(stack, GlobalEntryStack) else stack.region): Template.from_stack(stack)
+        ("global" if isinstance(stack, GlobalEntryStack) else stack.region): template_of(stack)
         for stack in stacks
         if not isinstance(stack, SiloStack)  # tests/infra/test_silo.py
     }

@@ -26,7 +26,7 @@ def test_the_approvals_queue_feeds_the_approvals_intake_function() -> None:
 def test_a_queue_fed_function_has_one_mapping_with_partial_batch_failures(
     stack: RegionalStack, template: Template, spec
 ) -> None:
-    function = stack.functions.functions[spec.name]
+    function = stack.functions[spec.name]
     assert spec.queue_source is not None
     mappings = template.find_resources(
         "AWS::Lambda::EventSourceMapping",

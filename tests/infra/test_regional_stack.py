@@ -9,10 +9,11 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
-from infra.constants import HTTP_BUFFERED_ENVIRONMENT
+from infra.constants import HTTP_ALIAS_NAME, HTTP_BUFFERED_ENVIRONMENT
 from infra.constructs import tenant_gateway_keys as gateway_keys_env
 from infra.constructs.tenant_data_roles import TENANT_DATA_ROLE_ENV_VAR
 from infra.names import ResourceNames
+from infra.stacks.domains import function_domain
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, FunctionSpec, function_physical_name, resource_environment
 from shared.resources import SMOKE_STATE_MACHINE, TABLES, TableSpec, function_arn_placeholder
@@ -66,11 +67,12 @@ def test_functions_run_with_the_powertools_layer_and_our_dependency_layer(templa
         layers = json.dumps(function["Properties"]["Layers"])
         assert "AWSLambdaPowertoolsPythonV3-python313-x86_64" in layers
         assert "DependencyLayer" in layers
-    template.resource_count_is("AWS::Lambda::LayerVersion", 1)
+    # One dependency layer per domain that deploys functions (infra/stacks/domains.py).
+    template.resource_count_is("AWS::Lambda::LayerVersion", len({function_domain(spec) for spec in CATALOG}))
 
 
 def test_the_smoke_state_machine_invokes_the_smoke_echo_function(stack: RegionalStack, template: Template):
-    smoke_echo = stack.functions.functions["smoke_echo"]
+    smoke_echo = stack.functions["smoke_echo"]
     machine = template.find_resources(
         "AWS::StepFunctions::StateMachine",
         {"Properties": {"StateMachineName": SMOKE_STATE_MACHINE.physical_name(PREFIX)}},
@@ -137,7 +139,23 @@ def test_every_catalog_route_reaches_its_function(stack: RegionalStack, template
         if "Ref" in method["Properties"]["ResourceId"]
     }
     for spec in CATALOG:
-        target_id = _logical_id(stack, stack.functions.invocation_targets[spec.name])
+        target_id = f"function:{function_physical_name(stack.prefix, spec.name)}:{HTTP_ALIAS_NAME}"
         for route in spec.routes:
             assert (route.method, route.path) in routed, f"{route.method} {route.path} is not routed"
             assert target_id in routed[(route.method, route.path)], f"{route.path} does not reach {spec.name}"
+
+
+def test_the_alias_the_api_invokes_by_name_is_the_one_the_functions_domain_publishes(template: Template):
+    """The API's domain names each HTTP function's alias (`<function>:live`) rather than referencing it."""
+    function_ids = {
+        properties["Properties"]["FunctionName"]: logical_id
+        for logical_id, properties in template.find_resources("AWS::Lambda::Function").items()
+    }
+    aliases = {
+        (alias["Properties"]["FunctionName"]["Ref"], alias["Properties"]["Name"])
+        for alias in template.find_resources("AWS::Lambda::Alias").values()
+    }
+    for spec in CATALOG:
+        if spec.is_http:
+            function_id = function_ids[function_physical_name("nexus-forge-test", spec.name)]
+            assert (function_id, HTTP_ALIAS_NAME) in aliases, spec.name

@@ -17,7 +17,7 @@ from shared.metrics import SCHEDULE_SLOTS_FAILED as FAILED_METRIC
 from shared.resources import SCHEDULE_GROUPS, WORKFLOW_STATE_MACHINES
 from shared.settings import get_settings
 from shared.triggers.schedules.service import SchedulerPlacement
-from tests.infra.conftest import THREE_REGIONS, stacks_of
+from tests.infra.conftest import THREE_REGIONS, stacks_of, template_of
 
 pytestmark = pytest.mark.infra
 
@@ -97,7 +97,7 @@ def test_the_names_the_schedules_function_derives_are_the_stacks_role_and_fire_f
 def test_the_function_manages_only_the_tenant_groups_and_passes_only_the_invoke_role(
     stack: RegionalStack, template: Template, function: str
 ):
-    role = stack.functions.functions[function].role
+    role = stack.functions[function].role
     assert role is not None
     role_id = stack.resolve(role.node.default_child.logical_id)  # type: ignore[union-attr]
     (document,) = (
@@ -150,7 +150,7 @@ def test_the_invoke_role_is_created_once_per_account_by_the_stacks_that_own_reso
     owners = []
     for stack in stacks:
         if isinstance(stack, RegionalStack):
-            roles = Template.from_stack(stack).find_resources("AWS::IAM::Role")
+            roles = template_of(stack).find_resources("AWS::IAM::Role")
             names = [role["Properties"].get("RoleName", "") for role in roles.values()]
             owners += [(type(stack).__name__, stack.region) for name in names if name.endswith("-sched-invoke")]
     primary = str(next(iter(THREE_REGIONS["regions"])))

@@ -18,7 +18,7 @@ from shared.resources import TABLES, TableScope
 from shared.tenancy.gateway_keys import tenant_key_value, usage_identifier_key
 from shared.tenancy.placement import TenantPlacement
 from shared.tenancy.tiers import TIERS, Deployment, Tier
-from tests.infra.conftest import SILO_TENANT, THREE_REGIONS, stacks_of
+from tests.infra.conftest import SILO_TENANT, THREE_REGIONS, stacks_of, template_of
 
 pytestmark = pytest.mark.infra
 
@@ -35,7 +35,7 @@ def silo(three_region_app: App) -> SiloStack:
 
 @pytest.fixture(scope="module")
 def template(silo: SiloStack) -> Template:
-    return Template.from_stack(silo)
+    return template_of(silo)
 
 
 def test_the_silo_stack_is_where_the_routing_layer_looks_for_the_tenant(silo: SiloStack):

@@ -57,7 +57,7 @@ def test_the_role_trusts_only_its_functions_role_with_session_tags(
 ):
     role = stack.tenant_data_roles.roles[spec.name]
     resource = template.to_json()["Resources"][_logical_id(stack, role)]
-    function_role = _logical_id(stack, stack.functions.functions[spec.name].role)
+    function_role = _logical_id(stack, stack.functions[spec.name].role)
     assert resource["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {
             "Action": ["sts:AssumeRole", "sts:TagSession"],
@@ -102,7 +102,7 @@ def _as_list(value: Any) -> list[Any]:
 def test_the_function_may_assume_and_tag_its_tenant_data_role_and_no_other(
     stack: RegionalStack, template: Template, spec: FunctionSpec
 ):
-    function_role = _logical_id(stack, stack.functions.functions[spec.name].role)
+    function_role = _logical_id(stack, stack.functions[spec.name].role)
     tenant_role = _logical_id(stack, stack.tenant_data_roles.roles[spec.name])
     policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": function_role}]}})
     assumes = [
