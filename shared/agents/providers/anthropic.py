@@ -22,7 +22,7 @@ from shared.agents.providers.contract import (
     ToolResultContent,
     ToolSpec,
 )
-from shared.agents.providers.transport import error_message, post_json
+from shared.agents.providers.transport import error_message, post_json, required_key
 
 NAME = "anthropic"
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
@@ -168,14 +168,13 @@ class AnthropicProvider:
     name = NAME
 
     def converse(self, request: ModelTurnRequest, call: ProviderCall) -> ModelTurn:
-        if not call.api_key:
-            raise ProviderError(f"{NAME} needs an API key (the node's credential)", provider=NAME)
+        key = required_key(NAME, call)
         answer = post_json(
             NAME,
             f"{(call.base_url or ANTHROPIC_BASE_URL).rstrip('/')}/v1/messages",
             anthropic_request(request),
             call,
-            headers={"x-api-key": call.api_key, "anthropic-version": API_VERSION},
+            headers={"x-api-key": key, "anthropic-version": API_VERSION},
             context_too_long=anthropic_context_too_long,
             throttled_statuses=THROTTLED_STATUSES,
         )

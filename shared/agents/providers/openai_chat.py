@@ -26,7 +26,7 @@ from shared.agents.providers.contract import (
     ToolSpec,
 )
 from shared.agents.providers.converse_blocks import tool_arguments, tool_output_with_status
-from shared.agents.providers.transport import ContextTooLongRule, error_message, post_json
+from shared.agents.providers.transport import ContextTooLongRule, error_message, post_json, required_key
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OUTPUT_SCHEMA_NAME = "answer"
@@ -227,9 +227,8 @@ class ChatCompletionsProvider:
             raise ProviderError(
                 f"{self.name} needs a base URL (the server's OpenAI-compatible API, such as .../v1)", provider=self.name
             )
-        if self.key_required and not call.api_key:
-            raise ProviderError(f"{self.name} needs an API key (the node's credential)", provider=self.name)
-        headers = {"authorization": f"Bearer {call.api_key}"} if call.api_key else {}
+        key = required_key(self.name, call) if self.key_required else call.api_key
+        headers = {"authorization": f"Bearer {key}"} if key else {}
         answer = post_json(
             self.name,
             f"{base_url.rstrip('/')}/chat/completions",

@@ -23,7 +23,7 @@ from shared.agents.providers.contract import (
 )
 from shared.agents.providers.converse_blocks import tool_arguments, tool_output_with_status
 from shared.agents.providers.openai_chat import OPENAI_BASE_URL, OUTPUT_SCHEMA_NAME, json_text, openai_context_too_long
-from shared.agents.providers.transport import post_json
+from shared.agents.providers.transport import post_json, required_key
 
 NAME = "openai_responses"
 
@@ -184,14 +184,13 @@ class ResponsesProvider:
     name = NAME
 
     def converse(self, request: ModelTurnRequest, call: ProviderCall) -> ModelTurn:
-        if not call.api_key:
-            raise ProviderError(f"{NAME} needs an API key (the node's credential)", provider=NAME)
+        key = required_key(NAME, call)
         answer = post_json(
             NAME,
             f"{(call.base_url or OPENAI_BASE_URL).rstrip('/')}/responses",
             responses_request(request),
             call,
-            headers={"authorization": f"Bearer {call.api_key}"},
+            headers={"authorization": f"Bearer {key}"},
             context_too_long=openai_context_too_long,
         )
         return responses_model_turn(answer)

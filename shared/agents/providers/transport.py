@@ -53,6 +53,12 @@ def _client() -> httpx.Client:
     return httpx.Client(trust_env=False, follow_redirects=False)
 
 
+def required_key(provider: str, call: ProviderCall) -> str:
+    if not call.api_key:
+        raise ProviderError(f"{provider} needs an API key (the node's credential)", provider=provider)
+    return call.api_key
+
+
 def redacted(text: str, secret: str | None) -> str:
     return text.replace(secret, _REDACTED) if secret else text
 
