@@ -4,6 +4,7 @@ provider is tested over the real wire (its headers, paths and JSON), never with 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -36,7 +37,7 @@ class Reply:
 
 
 class ModelServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[RecordedRequest] = []
         self.replies: deque[Reply] = deque()
         server = self
@@ -73,11 +74,14 @@ class ModelServer:
 
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._http.daemon_threads = True
+        if tls is not None:
+            self._http.socket = tls.wrap_socket(self._http.socket, server_side=True)
+        self._scheme = "https" if tls is not None else "http"
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._http.server_address[1]}"
+        return f"{self._scheme}://127.0.0.1:{self._http.server_address[1]}"
 
     def reply(self, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
         self.replies.append(Reply(body, status, headers or {}))
@@ -92,11 +96,17 @@ class ModelServer:
             base_url=self.url + path, api_key=api_key, allowed_hosts=frozenset({"127.0.0.1"}), **options
         )
 
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
 
 @pytest.fixture
 def model_server() -> Iterator[ModelServer]:
     server = ModelServer()
-    server._thread.start()
+    server.start()
     yield server
-    server._http.shutdown()
-    server._http.server_close()
+    server.stop()

@@ -3,11 +3,20 @@ key that never reaches an exception (shown through openai_chat, the simplest of 
 
 from __future__ import annotations
 
+import datetime
 import socket
+import ssl
 import threading
 import traceback
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from shared.agents.providers import transport
 from shared.agents.providers.contract import ModelTurnRequest, ProviderCall, ProviderError, ProviderFailure
@@ -66,6 +75,72 @@ def test_the_connection_goes_to_the_checked_address_with_the_urls_host(
 
     assert turn.text == "Hello!"
     assert model_server.last.headers["host"] == f"models.internal:{port}"
+
+
+def _certificate(subject: str, issuer: str, key, signer, *, authority: bool) -> x509.Certificate:
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=authority, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False)
+    )
+    if authority:
+        usage = x509.KeyUsage(True, False, False, False, False, True, True, False, False)
+        builder = builder.add_extension(usage, critical=True)
+    else:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    return builder.sign(signer, hashes.SHA256())
+
+
+@pytest.fixture
+def tls_model_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelServer]:
+    """A model server with a certificate for models.internal only, from an authority the client trusts."""
+    authority_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    authority = _certificate("Test CA", "Test CA", authority_key, authority_key, authority=True)
+    server_certificate = _certificate("models.internal", "Test CA", server_key, authority_key, authority=False)
+    (tmp_path / "ca.pem").write_bytes(authority.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "server.pem").write_bytes(
+        server_certificate.public_bytes(serialization.Encoding.PEM)
+        + server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(tmp_path / "server.pem")
+    client = httpx.Client(verify=ssl.create_default_context(cafile=tmp_path / "ca.pem"), trust_env=False)
+    monkeypatch.setattr(transport, "_client", lambda: client)
+    monkeypatch.setattr(transport, "_resolve", lambda host, port: ["127.0.0.1"])
+    server = ModelServer(tls)
+    server.start()
+    yield server
+    server.stop()
+    client.close()
+
+
+def test_over_tls_the_pinned_connection_verifies_the_urls_host(tls_model_server: ModelServer) -> None:
+    port = tls_model_server.url.rsplit(":", 1)[1]
+    tls_model_server.reply(HELLO)
+    allowed = frozenset({"models.internal", "elsewhere.internal"})
+
+    turn = PROVIDER.converse(
+        REQUEST, ProviderCall(base_url=f"https://models.internal:{port}/v1", api_key=API_KEY, allowed_hosts=allowed)
+    )
+    with pytest.raises(ProviderError, match="certificate"):
+        PROVIDER.converse(
+            REQUEST,
+            ProviderCall(base_url=f"https://elsewhere.internal:{port}/v1", api_key=API_KEY, allowed_hosts=allowed),
+        )
+
+    assert turn.text == "Hello!"
+    assert [request.headers["host"] for request in tls_model_server.requests] == [f"models.internal:{port}"]
 
 
 def test_a_redirect_is_not_followed(model_server: ModelServer) -> None:
