@@ -21,6 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from shared.agents.providers import transport
 from shared.agents.providers.contract import ModelTurnRequest, ProviderCall, ProviderError, ProviderFailure
 from shared.agents.providers.openai_chat import PROVIDER
+from shared.agents.providers.registry import ProviderName, provider
 from tests.unit.agents.providers.conftest import API_KEY, ModelServer, Reply
 
 REQUEST = ModelTurnRequest(model_id="gpt-4o-mini", messages=[{"role": "user", "content": [{"text": "Hi"}]}])
@@ -179,25 +180,28 @@ def _failure(make_call) -> ProviderFailure:
     return raised.value
 
 
-@pytest.mark.parametrize(
-    ("reply", "expected"),
-    [
-        (Reply({"error": {"message": f"Incorrect API key provided: {API_KEY}."}}, 400), "HTTP 400: Incorrect API key"),
-        (Reply({"error": {"message": f"Incorrect API key provided: {API_KEY}."}}, 401), "refused the credential"),
-        (Reply(f"<html>bad gateway for {API_KEY}</html>".encode(), 502), "HTTP 502"),
-    ],
-)
+ECHOED_KEY_REPLIES = [
+    (Reply({"error": {"message": f"Incorrect API key provided: {API_KEY}."}}, 400), "HTTP 400: Incorrect API key"),
+    (Reply({"error": {"message": f"Incorrect API key provided: {API_KEY}."}}, 401), "refused the credential"),
+    (Reply(f"<html>bad gateway for {API_KEY}</html>".encode(), 502), "HTTP 502"),
+]
+
+
+@pytest.mark.parametrize("name", ["openai_chat", "openai_responses", "anthropic", "openai_compatible"])
+@pytest.mark.parametrize(("reply", "expected"), ECHOED_KEY_REPLIES)
 def test_the_key_is_in_no_exception_even_when_the_provider_echoes_it(
-    model_server: ModelServer, reply: Reply, expected: str
+    model_server: ModelServer, name: ProviderName, reply: Reply, expected: str
 ) -> None:
     model_server.replies.append(reply)
 
-    failure = _failure(lambda: model_server.call("/v1"))
+    with pytest.raises(ProviderFailure) as raised:
+        provider(name).converse(REQUEST, model_server.call("" if name == "anthropic" else "/v1"))
 
-    assert model_server.last.headers["authorization"] == f"Bearer {API_KEY}"
-    assert expected in str(failure)
-    assert API_KEY not in "".join(traceback.format_exception(failure))
-    assert all(API_KEY not in repr(argument) for argument in failure.args)
+    sent_headers = model_server.last.headers
+    assert API_KEY in (sent_headers.get("authorization", "") + sent_headers.get("x-api-key", ""))
+    assert expected in str(raised.value)
+    assert API_KEY not in "".join(traceback.format_exception(raised.value))
+    assert all(API_KEY not in repr(argument) for argument in raised.value.args)
 
 
 def test_the_key_is_in_no_exception_when_the_server_is_unreachable() -> None:
