@@ -3,7 +3,8 @@
 The host must resolve to public addresses only, unless the tenant allows it (`ProviderCall.allowed_hosts`, as the
 http_request node's `http_allowed_hosts`); the connection goes to the address that was checked, with the TLS server
 name and Host header of the URL, so a second DNS answer can't swap it. Redirects are not followed. The API key
-reaches the provider only in the auth header the provider module passes; every message raised here has it removed.
+reaches the provider only in the auth header the provider module passes, over https (plain http only to a host the
+tenant allows, a server on its own network); every message raised here has it removed.
 httpx is imported with the first request (its import is most of what a provider module costs: docs/agents.md).
 """
 
@@ -23,7 +24,7 @@ from shared.agents.providers.contract import (
     ProviderFailure,
     ProviderThrottled,
 )
-from shared.ip_addresses import address_refusal
+from shared.ip_addresses import address_refusal, canonical_host
 
 if TYPE_CHECKING:
     import httpx
@@ -119,6 +120,11 @@ def _post_json(
     refusal = address_refusal(host, addresses, call.allowed_hosts)
     if refusal is not None:
         raise ProviderError(f"{provider}: {refusal}", provider=provider)
+    if parts.scheme == "http" and call.api_key and canonical_host(host) not in call.allowed_hosts:
+        raise ProviderError(
+            f"{provider}: a key goes over https, or over http only to a host the tenant allows ({host} is not)",
+            provider=provider,
+        )
     address = addresses[0]
     pinned = parts._replace(netloc=f"[{address}]:{port}" if ":" in address else f"{address}:{port}").geturl()
     host_header = f"[{host}]" if ":" in host else host

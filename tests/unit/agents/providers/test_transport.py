@@ -55,6 +55,23 @@ def test_metadata_addresses_are_refused_even_when_allowed(base_url: str) -> None
         PROVIDER.converse(REQUEST, ProviderCall(base_url=base_url, api_key=API_KEY, allowed_hosts=allowed))
 
 
+def test_a_key_is_not_sent_over_plain_http_to_a_host_the_tenant_does_not_allow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolved: list[str] = []
+
+    def resolve_publicly(host: str, port: int) -> list[str]:
+        resolved.append(host)
+        return ["93.184.215.14"]
+
+    monkeypatch.setattr(transport, "_resolve", resolve_publicly)
+
+    with pytest.raises(ProviderError, match=r"a key goes over https, .* \(models\.example is not\)"):
+        PROVIDER.converse(REQUEST, ProviderCall(base_url="http://models.example/v1", api_key=API_KEY))
+
+    assert resolved == ["models.example"]
+
+
 def test_a_base_url_that_is_not_http_is_refused() -> None:
     with pytest.raises(ProviderError, match="not an http"):
         PROVIDER.converse(REQUEST, ProviderCall(base_url="file:///etc/passwd", api_key=API_KEY))
