@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +134,8 @@ def assistant_message(provider: str, item: dict[str, Any]) -> Message:
         content.append(
             {
                 "toolUse": {
-                    "toolUseId": str(call.get("id", "")),
+                    # Some compatible servers leave the id out; the loop pairs each result with its call by id.
+                    "toolUseId": str(call.get("id") or f"call_{uuid.uuid4().hex[:24]}"),
                     "name": name,
                     "input": tool_arguments(provider, name, arguments if isinstance(arguments, str) else ""),
                 }

@@ -3,6 +3,7 @@ key optional, `max_tokens`, and each server's own words for a context overflow."
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -118,3 +119,17 @@ def test_an_unknown_model_is_a_provider_error_with_the_servers_words(model_serve
 
     with pytest.raises(ProviderError, match='HTTP 404: model "llama9" not found'):
         PROVIDER.converse(REQUEST, model_server.call("/v1", api_key=None))
+
+
+def test_tool_calls_a_server_left_without_ids_get_distinct_ones(model_server: ModelServer) -> None:
+    answer = copy.deepcopy(OLLAMA_TOOL_CALL)
+    call = answer["choices"][0]["message"]["tool_calls"][0]
+    del call["id"]
+    answer["choices"][0]["message"]["tool_calls"] = [call, copy.deepcopy(call)]
+    model_server.reply(answer)
+
+    turn = PROVIDER.converse(REQUEST, model_server.call("/v1", api_key=None))
+
+    ids = [tool_use["toolUseId"] for tool_use in turn.tool_uses]
+    assert len(set(ids)) == 2
+    assert all(ids)
