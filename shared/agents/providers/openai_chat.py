@@ -95,24 +95,25 @@ def converse_messages(provider: str, wire: list[dict[str, Any]]) -> tuple[str | 
         elif role == "assistant":
             messages.append(assistant_message(provider, item))
         else:
-            block: ContentBlock
-            blocks: list[ContentBlock] = []
-            if role == "tool":
-                block = {
-                    "toolResult": {
-                        "toolUseId": str(item.get("tool_call_id", "")),
-                        "content": [{"text": "".join(_texts(item.get("content")))}],
-                        "status": "success",
-                    }
-                }
-                blocks.append(block)
-            else:
-                blocks.extend({"text": text} for text in _texts(item.get("content")))
+            blocks = _user_blocks(item)
             if messages and messages[-1]["role"] == "user":
                 messages[-1]["content"].extend(blocks)
             else:
                 messages.append({"role": "user", "content": blocks})
     return ("\n".join(system) if system else None), messages
+
+
+def _user_blocks(item: dict[str, Any]) -> list[ContentBlock]:
+    if item.get("role") != "tool":
+        return [{"text": text} for text in _texts(item.get("content"))]
+    result: ContentBlock = {
+        "toolResult": {
+            "toolUseId": str(item.get("tool_call_id", "")),
+            "content": [{"text": "".join(_texts(item.get("content")))}],
+            "status": "success",
+        }
+    }
+    return [result]
 
 
 def _texts(content: Any) -> list[str]:
