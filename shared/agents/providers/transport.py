@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -47,11 +48,20 @@ def _resolve(host: str, port: int) -> list[str]:
 
 
 @cache
-def _client() -> httpx.Client:
+def _tls_context() -> ssl.SSLContext:
     import httpx
 
-    # trust_env=False: no proxy or .netrc credentials from the environment reach a tenant's provider.
-    return httpx.Client(trust_env=False, follow_redirects=False)
+    return httpx.create_ssl_context(trust_env=False)
+
+
+@lru_cache(maxsize=64)
+def _client(host: str) -> httpx.Client:
+    """One client per host name: a kept-alive connection, made to a pinned address and verified for one host's
+    certificate, is never reused for another host at that address. trust_env=False: no proxy or .netrc
+    credentials from the environment reach a tenant's provider."""
+    import httpx
+
+    return httpx.Client(verify=_tls_context(), trust_env=False, follow_redirects=False)
 
 
 def required_key(provider: str, call: ProviderCall) -> str:
@@ -137,7 +147,7 @@ def _post_json(
     extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
     timeout = httpx.Timeout(call.timeout_seconds, connect=min(CONNECT_TIMEOUT_SECONDS, call.timeout_seconds))
     try:
-        with _client().stream(
+        with _client(host).stream(
             "POST",
             pinned,
             content=json.dumps(body).encode(),

@@ -11,7 +11,6 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -133,17 +132,19 @@ def tls_model_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     )
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(tmp_path / "server.pem")
-    client = httpx.Client(verify=ssl.create_default_context(cafile=tmp_path / "ca.pem"), trust_env=False)
-    monkeypatch.setattr(transport, "_client", lambda: client)
+    monkeypatch.setattr(transport, "_tls_context", lambda: ssl.create_default_context(cafile=tmp_path / "ca.pem"))
+    transport._client.cache_clear()
     monkeypatch.setattr(transport, "_resolve", lambda host, port: ["127.0.0.1"])
     server = ModelServer(tls)
     server.start()
     yield server
     server.stop()
-    client.close()
+    transport._client.cache_clear()
 
 
-def test_over_tls_the_pinned_connection_verifies_the_urls_host(tls_model_server: ModelServer) -> None:
+def test_over_tls_the_pinned_connection_verifies_the_urls_host_and_serves_no_other(
+    tls_model_server: ModelServer,
+) -> None:
     port = tls_model_server.url.rsplit(":", 1)[1]
     tls_model_server.reply(HELLO)
     allowed = frozenset({"models.internal", "elsewhere.internal"})
