@@ -97,7 +97,7 @@ def _malformed(reason: str) -> ProviderError:
     return ProviderError(f"{NAME}: the endpoint's answer does not follow the contract: {reason}", provider=NAME)
 
 
-def failure(endpoint: str, error: ClientError) -> ProviderFailure:
+def endpoint_failure(endpoint: str, error: ClientError) -> ProviderFailure:
     code = str(error.response.get("Error", {}).get("Code", ""))
     if code in _THROTTLED_CODES:
         return ProviderThrottled(f"{NAME}: endpoint {endpoint} is throttling requests ({code})", provider=NAME)
@@ -136,7 +136,7 @@ class SageMakerProvider:
             )
             content = response["Body"].read()
         except ClientError as error:
-            raise failure(request.model_id, error) from None
+            raise endpoint_failure(request.model_id, error) from None
         except BotoCoreError as error:
             raise ProviderError(
                 f"{NAME}: InvokeEndpoint on {request.model_id} failed: {error}", provider=NAME

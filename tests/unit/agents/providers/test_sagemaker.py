@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from devserver.sagemaker_runtime import ECHO_ENDPOINT, LocalEndpointFailure, LocalSageMakerEndpoints, echo_endpoint
 from shared.agents.providers.contract import (
@@ -20,7 +21,7 @@ from shared.agents.providers.contract import (
     ProviderFailure,
     ProviderThrottled,
 )
-from shared.agents.providers.sagemaker import PROVIDER
+from shared.agents.providers.sagemaker import PROVIDER, endpoint_failure
 from shared.aws import clients
 
 CALL = ProviderCall(region="us-east-1")
@@ -164,3 +165,21 @@ def test_an_answer_outside_the_contract_is_a_provider_error(endpoints: LocalSage
 
     with pytest.raises(ProviderError, match="does not follow the contract"):
         PROVIDER.converse(ModelTurnRequest(model_id="invoice-classifier", messages=CONVERSATION[:1]), CALL)
+
+
+@pytest.mark.parametrize(
+    ("code", "raised"),
+    [
+        ("ThrottlingException", ProviderThrottled),
+        ("ModelNotReadyException", ProviderThrottled),
+        ("ServiceUnavailable", ProviderError),
+        ("InternalFailure", ProviderError),
+    ],
+)
+def test_sagemakers_own_errors_map_to_node_errors(code: str, raised: type) -> None:
+    error = ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, "InvokeEndpoint")
+
+    failure = endpoint_failure("invoice-classifier", error)
+
+    assert type(failure) is raised
+    assert "invoice-classifier" in str(failure)
