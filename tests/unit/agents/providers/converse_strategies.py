@@ -3,14 +3,18 @@ message's tool results before its text, an assistant's text before its tool uses
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from hypothesis import strategies as st
 
 from shared.agents.providers.contract import ContentBlock, Message
 
-ids = st.from_regex(r"[A-Za-z0-9_-]{1,24}", fullmatch=True)
-tool_names = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,30}", fullmatch=True)
+_NAME_CHARACTERS = string.ascii_letters + string.digits + "_-"
+ids = st.text(alphabet=_NAME_CHARACTERS, min_size=1, max_size=24)
+tool_names = st.builds(
+    str.__add__, st.sampled_from(string.ascii_letters), st.text(alphabet=_NAME_CHARACTERS, max_size=30)
+)
 texts = st.text(min_size=1, max_size=40)
 json_values = st.recursive(
     st.none()
@@ -49,19 +53,25 @@ def tool_results(*, one_text_block: bool, with_errors: bool) -> st.SearchStrateg
     )
 
 
+def _text_block(text: str) -> ContentBlock:
+    return {"text": text}
+
+
+text_blocks = texts.map(_text_block)
+
+
+def _message(role: str, first: st.SearchStrategy[ContentBlock], then: st.SearchStrategy[ContentBlock]) -> Any:
+    """A message of `first` blocks and then `then` blocks, at least one block in all."""
+    return st.one_of(
+        st.builds(list.__add__, st.lists(first, min_size=1, max_size=3), st.lists(then, max_size=3)),
+        st.builds(list.__add__, st.just([]), st.lists(then, min_size=1, max_size=3)),
+    ).map(lambda content: {"role": role, "content": content})
+
+
 def conversations(results: st.SearchStrategy[ContentBlock]) -> st.SearchStrategy[list[Message]]:
-    user = st.builds(
-        lambda found, said: {"role": "user", "content": found + said},
-        st.lists(results, max_size=3),
-        st.lists(texts.map(lambda text: {"text": text}), max_size=2),
-    ).filter(lambda message: bool(message["content"]))
-    assistant = st.builds(
-        lambda said, calls: {"role": "assistant", "content": said + calls},
-        st.lists(texts.map(lambda text: {"text": text}), max_size=2),
-        st.lists(tool_uses, max_size=3),
-    ).filter(lambda message: bool(message["content"]))
-    return st.lists(st.tuples(user, assistant), min_size=1, max_size=3).flatmap(
-        lambda pairs: st.booleans().map(
-            lambda end_with_user: [message for pair in pairs for message in pair][: len(pairs) * 2 - end_with_user]
-        )
+    pairs = st.tuples(_message("user", results, text_blocks), _message("assistant", text_blocks, tool_uses))
+    return st.builds(
+        lambda turns, end_with_user: [message for pair in turns for message in pair][: len(turns) * 2 - end_with_user],
+        st.lists(pairs, min_size=1, max_size=3),
+        st.booleans(),
     )

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 
 from shared.agents.providers.anthropic import PROVIDER, anthropic_messages, converse_messages
 from shared.agents.providers.contract import (
@@ -208,6 +208,7 @@ def test_documented_errors_map_to_node_errors(
     assert API_KEY not in str(failure.value)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conversations(tool_results(one_text_block=False, with_errors=True)))
 def test_converse_messages_round_trip_through_anthropic_messages(messages: list[Message]) -> None:
     assert converse_messages(anthropic_messages(messages)) == messages

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 
 from shared.agents.providers.contract import (
     ContextTooLong,
@@ -223,6 +223,7 @@ def test_openai_without_a_key_is_refused_before_any_request(model_server: ModelS
     assert model_server.requests == []
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conversations(tool_results(one_text_block=True, with_errors=False)))
 def test_converse_messages_round_trip_through_chat_messages(messages: list[Message]) -> None:
     system, back = converse_messages("openai_chat", chat_messages("Be brief.", messages))

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 
 from shared.agents.providers.contract import ContextTooLong, Message, ModelTurnRequest, ProviderThrottled
 from shared.agents.providers.openai_responses import PROVIDER, converse_messages, input_items
@@ -190,6 +190,7 @@ def test_context_length_exceeded_and_429_map_to_their_node_errors(model_server: 
         PROVIDER.converse(request, model_server.call("/v1"))
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conversations(tool_results(one_text_block=True, with_errors=False)))
 def test_converse_messages_round_trip_through_input_items(messages: list[Message]) -> None:
     assert converse_messages("openai_responses", input_items(messages)) == messages
