@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -103,4 +104,21 @@ def allowed_host_error(entry: str) -> str | None:
     ip = _parse(host)
     if ip.is_unspecified or ip.is_multicast:
         return f"{entry!r} is not an address a request can be sent to"
+    return None
+
+
+def address_refusal(host: str, addresses: Sequence[str], allowed_hosts: frozenset[str]) -> str | None:
+    """Why a request to `host`, which resolved to `addresses`, is refused, or None: every address must be public
+    unless the host is in `allowed_hosts` (canonical form); link-local and metadata ones never pass."""
+    if is_metadata_host(host):
+        return f"{host} is a cloud metadata host, which is never reachable"
+    if not addresses:
+        return f"{host} has no address"
+    metadata = [address for address in addresses if is_metadata_address(address)]
+    if metadata:
+        return f"{host} resolves to a link-local or metadata address ({metadata[0]})"
+    if canonical_host(host) not in allowed_hosts:
+        blocked = [address for address in addresses if not is_public_address(address)]
+        if blocked:
+            return f"{host} resolves to a non-public address ({blocked[0]}); a tenant admin can allow this host"
     return None

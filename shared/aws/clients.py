@@ -83,3 +83,15 @@ def _regional_client(service: str, region: str) -> Any:
     import boto3
 
     return boto3.client(service, region_name=region, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+
+
+@cache
+def sagemaker_runtime_client(region: str | None, read_timeout_seconds: float) -> Any:
+    """InvokeEndpoint (untyped: its stubs are not among the dev dependencies): a read timeout of the caller's turn,
+    one attempt (a throttled or failed turn is the workflow's Retry to repeat, as a named node error)."""
+    import boto3
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3, read_timeout=read_timeout_seconds
+    )
+    return boto3.client("sagemaker-runtime", region_name=region, config=config)

@@ -76,6 +76,10 @@ class ProviderCall:
     base_url: str | None = None
     api_key: str | None = None
     region: str | None = None
+    # Hosts the SSRF guard lets reach private or loopback addresses: the tenant's `http_allowed_hosts`, as for the
+    # http_request node (127.0.0.1 for a model server beside `forge dev`).
+    allowed_hosts: frozenset[str] = frozenset()
+    timeout_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
