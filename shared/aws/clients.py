@@ -83,3 +83,13 @@ def _regional_client(service: str, region: str) -> Any:
     import boto3
 
     return boto3.client(service, region_name=region, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+
+
+@cache
+def bedrock_runtime_client(region: str | None = None) -> Any:
+    """Untyped (the stubs are not among the dev dependencies). One attempt: a throttled turn fails as
+    `Agent.Throttled`, which the workflow's Retry sees and paces; a turn may take minutes to generate."""
+    import boto3
+
+    config = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=300)
+    return boto3.client("bedrock-runtime", region_name=region, config=config)

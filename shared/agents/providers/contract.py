@@ -70,12 +70,21 @@ class ModelTurnRequest:
 
 
 @dataclass(frozen=True)
+class Guardrail:
+    """An Amazon Bedrock guardrail applied to a turn (the bedrock provider only)."""
+
+    identifier: str
+    version: str
+
+
+@dataclass(frozen=True)
 class ProviderCall:
     """Where and as whom a provider is reached: a base URL for self-hosted servers, a key from the credential."""
 
     base_url: str | None = None
     api_key: str | None = None
     region: str | None = None
+    guardrail: Guardrail | None = None
 
 
 @dataclass(frozen=True)
