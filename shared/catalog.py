@@ -443,6 +443,21 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PLATFORM_KEY, Access.READ),
         ),
     ),
+    FunctionSpec(
+        name="node_agent",
+        description="A workflow's agent node: one model turn, the built-in tools, the tenant check of workflow tools",
+        memory_mb=512,
+        # A model turn may generate for minutes.
+        timeout_seconds=300,
+        grants=(
+            # The tenant's credentials (provider keys, and tool credentials to redact from tool results), decrypted
+            # with the platform key; its workflows, which workflow tools must belong to.
+            Grant(WORKFLOWS_TABLE, Access.READ),
+            Grant(PLATFORM_KEY, Access.READ),
+            # Conversations past 64 KiB travel by reference; agents' memory.
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+        ),
+    ),
 )
 
 

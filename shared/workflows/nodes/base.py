@@ -119,6 +119,10 @@ class NodeType(Generic[P]):
     def ports(self, params: P) -> tuple[str, ...]:
         return (DEFAULT_PORT,)
 
+    def standard_only_for(self, params: P) -> bool:
+        """Whether these parameters need a standard workflow; by default, whether the type always does."""
+        return self.standard_only
+
     def expressions(self, params: P) -> Iterator[tuple[str, str]]:
         """(pointer inside params, JSONata text) of every expression; by default the `{% … %}` values."""
         yield from find_templates(params)
