@@ -44,8 +44,6 @@ class AgentConfig(BaseModel):
     max_tokens: int
     temperature: float | None = None
     memory_window: int | None = None
-    # Credentials the agent's tools send: their values are redacted from tool results before a model sees them.
-    tool_credentials: list[str] = Field(default_factory=list)
 
 
 class ToolOutcome(BaseModel):

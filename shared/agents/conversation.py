@@ -16,7 +16,6 @@ from shared.store.tenant_scoped import TenantContext
 CONVERSATION_INLINE_LIMIT = 64 * 1024
 MAX_PARALLEL_TOOL_CALLS = 8
 TOOL_RESULT_MAX_CHARS = 16_000
-REDACTED = "[redacted]"
 
 
 def execution_name(execution_id: str) -> str:
@@ -42,33 +41,6 @@ def unpack(tenant: TenantContext, packed: Any) -> list[Message]:
         return loaded
     messages: list[Message] = packed
     return messages
-
-
-def redact(value: Any, secrets: list[str]) -> Any:
-    """`value` with every occurrence of a secret replaced, in strings, keys and nested values."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {redact(key, secrets): redact(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redact(item, secrets) for item in value]
-    return value
-
-
-def secret_values(headers: dict[str, str]) -> list[str]:
-    """A credential's header values, and the token of an `Authorization: <scheme> <token>` value, longest first."""
-    found: set[str] = set()
-    for value in headers.values():
-        if len(value) >= 4:
-            found.add(value)
-        _, _, token = value.partition(" ")
-        if token and len(token) >= 4:
-            found.add(token)
-    return sorted(found, key=len, reverse=True)
 
 
 def result_block(tool_use_id: str, status: str, result: Any) -> ContentBlock:

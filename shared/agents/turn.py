@@ -21,9 +21,7 @@ from shared.agents.config import AgentConfig, ToolOutcome, TurnEvent
 from shared.agents.conversation import (
     MAX_PARALLEL_TOOL_CALLS,
     pack,
-    redact,
     result_block,
-    secret_values,
     unpack,
 )
 from shared.agents.errors import AgentInvalidOutput, AgentProviderError, node_error
@@ -76,7 +74,7 @@ def run_turn(
     else:
         messages = unpack(tenant, state["conversation"])
         if state.get("status") == "tool_calls":
-            messages.append(_results_message(tenant, config, state, credentials))
+            messages.append(_results_message(state))
     call = _provider_call(tenant, config, credentials)
     request = ModelTurnRequest(
         model_id=config.model.model_id,
@@ -111,6 +109,7 @@ def run_turn(
         "asked_for": [use["name"] for use in uses],
     }
     state["pending"], state["refused"] = [], []
+    state["asked"] = [use["toolUseId"] for use in uses]
     if uses:
         if state["turns"] >= config.max_turns:
             state["status"] = "max_turns"
@@ -168,42 +167,32 @@ def _dispatchable(config: AgentConfig, uses: list[ToolUse]) -> tuple[list[dict[s
     return pending, refused
 
 
-def _results_message(
-    tenant: TenantContext, config: AgentConfig, state: dict[str, Any], credentials: CredentialHeaders
-) -> Message:
-    secrets = _secrets(
-        tenant, [*config.tool_credentials, *([config.credential] if config.credential else [])], credentials
-    )
+def _results_message(state: dict[str, Any]) -> Message:
+    """The tool calls' results as data, never instructions: they can't change the tools, the limits or the tenant,
+    which are compiled. node_http takes a tool credential's values out of a response before it comes back."""
     outcomes = [ToolOutcome.model_validate(item) for item in state.pop("tool_results", None) or []]
     arguments = {call["toolUseId"]: call["input"] for call in state.get("pending", [])}
-    blocks: list[ContentBlock] = []
+    answered: list[tuple[str, ContentBlock, dict[str, Any]]] = []
     for outcome in outcomes:
-        result = redact(outcome.result, secrets)
-        blocks.append(result_block(outcome.toolUseId, outcome.status, result))
-        state["tool_calls"].append(
-            {
-                "turn": state["turns"],
-                "name": outcome.name,
-                "arguments": arguments.get(outcome.toolUseId),
-                "status": outcome.status,
-                "result_bytes": outcome.bytes,
-            }
-        )
+        summary = {
+            "turn": state["turns"],
+            "name": outcome.name,
+            "arguments": arguments.get(outcome.toolUseId),
+            "status": outcome.status,
+            "result_bytes": outcome.bytes,
+        }
+        block = result_block(outcome.toolUseId, outcome.status, outcome.result)
+        answered.append((outcome.toolUseId, block, summary))
     for refused in state.get("refused", []):
-        blocks.append(result_block(refused["toolUseId"], "error", {"error": refused["reason"]}))
-        state["tool_calls"].append(
-            {"turn": state["turns"], "name": refused["name"], "arguments": refused["input"], "status": "refused"}
-        )
+        block = result_block(refused["toolUseId"], "error", {"error": refused["reason"]})
+        summary = {"turn": state["turns"], "name": refused["name"], "arguments": refused["input"], "status": "refused"}
+        answered.append((refused["toolUseId"], block, summary))
+    # In the order the model asked, whichever ran and whichever was refused.
+    order = {use_id: position for position, use_id in enumerate(state.get("asked", []))}
+    answered.sort(key=lambda item: order.get(item[0], len(order)))
+    state["tool_calls"] += [summary for _, _, summary in answered]
+    blocks = [block for _, block, _ in answered]
     return {"role": "user", "content": blocks}
-
-
-def _secrets(tenant: TenantContext, names: list[str], credentials: CredentialHeaders) -> list[str]:
-    found: list[str] = []
-    for name in dict.fromkeys(names):
-        headers = credentials(tenant, name)
-        if headers:
-            found += secret_values(headers)
-    return sorted(set(found), key=len, reverse=True)
 
 
 def _provider_call(tenant: TenantContext, config: AgentConfig, credentials: CredentialHeaders) -> ProviderCall:

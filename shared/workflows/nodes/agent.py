@@ -169,6 +169,8 @@ class HttpTool(_Tool):
             "node_id": wiring.node.id,
             "execution_id": expression("$states.context.Execution.Id"),
             "request": request,
+            # What a tool returns goes to the model: never the credential it was called with.
+            "redact_credential": True,
         }
         arguments = {"FunctionName": HTTP_REQUEST.function_arn(wiring), "Payload": payload}
         result = "{'status': $states.result.Payload.status, 'body': $states.result.Payload.body}"
@@ -395,13 +397,6 @@ class AgentNode(NodeType[AgentParams]):
             "max_tokens": params.max_tokens,
             "temperature": params.temperature,
             "memory_window": params.memory.window if params.memory else None,
-            "tool_credentials": sorted(
-                {
-                    tool.request.credential
-                    for tool in params.tools
-                    if isinstance(tool, HttpTool) and tool.request.credential
-                }
-            ),
         }
 
 
