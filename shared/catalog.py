@@ -90,6 +90,8 @@ class FunctionSpec:
     # tenant (shared/store/tenant_credentials.py: a tenant-data role, infra/constructs/tenant_data_roles.py). False
     # for platform-level functions, which act across tenants with their own role.
     scoped_tenant_data: bool = True
+    # Calls models: the Amazon Bedrock models the deployment configures and the platform's SageMaker endpoints.
+    invokes_models: bool = False
 
     @property
     def is_http(self) -> bool:
@@ -457,6 +459,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             # Conversations past 64 KiB travel by reference; agents' memory.
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
         ),
+        invokes_models=True,
     ),
 )
 
