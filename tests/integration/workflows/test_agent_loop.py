@@ -17,13 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from shared.agents.conversation import CONVERSATION_INLINE_LIMIT
-from shared.credentials.service import CredentialCreate, create_credential
-from shared.executions.queries import steps_of
-from shared.store.tenant_scoped import TenantContext
-from shared.store.workflows import Workflows
-from shared.workflows.nodes.base import CompileTarget
-from tests.scripted_converse import (
+from devserver.scripted_converse import (
     ConverseError,
     answer,
     assistant_turns,
@@ -31,6 +25,12 @@ from tests.scripted_converse import (
     tool_calls,
     tool_results,
 )
+from shared.agents.conversation import CONVERSATION_INLINE_LIMIT
+from shared.credentials.service import CredentialCreate, create_credential
+from shared.executions.queries import steps_of
+from shared.store.tenant_scoped import TenantContext
+from shared.store.workflows import Workflows
+from shared.workflows.nodes.base import CompileTarget
 from tests.workflows.cases import CHILD_WORKFLOW_ID, START, TENANT_ID, chain, node
 from tests.workflows.fixtures import WorkflowRuntime
 from tests.workflows.support import PLACEMENT, create_state_machine, golden_target, start, validate, wait_for_end
@@ -99,9 +99,7 @@ def scripted(*turns: dict[str, Any] | ConverseError) -> Any:
     return lambda body: turns[min(assistant_turns(body), len(turns) - 1)]
 
 
-def test_the_model_chooses_tools_called_in_parallel_and_reads_their_results(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_model_chooses_tools_called_in_parallel_and_reads_their_results(workflow_runtime: WorkflowRuntime) -> None:
     lookup = {
         "kind": "http",
         "name": "lookup",
@@ -114,7 +112,7 @@ def test_the_model_chooses_tools_called_in_parallel_and_reads_their_results(
         ("c2", "current_time", {"timezone": "Europe/Paris"}),
         ("c3", "lookup", {"q": "answer"}),
     )
-    with scripted_model(scripted(first, answer("42, at the time asked")), monkeypatch) as model:
+    with scripted_model(scripted(first, answer("42, at the time asked"))) as model:
         execution, events = run_agent(
             agent_workflow(prompt="{% $states.input.question %}", tools=[CALCULATOR, CLOCK, lookup]),
             {"question": "What is six times seven?"},
@@ -145,12 +143,10 @@ def test_the_model_chooses_tools_called_in_parallel_and_reads_their_results(
     assert calls["calculator"]["status"] == "success" and calls["calculator"]["bytes"] > 0
 
 
-def test_a_failing_tool_is_caught_and_its_error_given_to_the_model(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failing_tool_is_caught_and_its_error_given_to_the_model(workflow_runtime: WorkflowRuntime) -> None:
     metadata = {"kind": "http", "name": "metadata", "request": {"method": "POST", "url": "http://169.254.169.254/"}}
     first = tool_calls(("m1", "metadata", {}), ("c1", "calculator", {"expression": "1 + 1"}))
-    with scripted_model(scripted(first, answer("the metadata service is unreachable")), monkeypatch) as model:
+    with scripted_model(scripted(first, answer("the metadata service is unreachable"))) as model:
         execution, _ = run_agent(agent_workflow(prompt="Read the metadata", tools=[metadata, CALCULATOR]))
     result = output(execution)
     assert [(call["name"], call["status"]) for call in result["tool_calls"]] == [
@@ -162,23 +158,19 @@ def test_a_failing_tool_is_caught_and_its_error_given_to_the_model(
     assert failed["content"][0]["json"]["error"] == "HttpRequestBlocked"
 
 
-def test_the_turn_limit_fails_the_node_with_agent_max_turns(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_turn_limit_fails_the_node_with_agent_max_turns(workflow_runtime: WorkflowRuntime) -> None:
     always = tool_calls(("c", "calculator", {"expression": "1"}))
-    with scripted_model(lambda body: always, monkeypatch) as model:
+    with scripted_model(lambda body: always) as model:
         execution, _ = run_agent(agent_workflow(prompt="Loop", tools=[CALCULATOR], max_turns=3))
     assert execution["status"] == "FAILED"
     assert execution["error"] == "Agent.MaxTurns"
     assert len(model.requests) == 3
 
 
-def test_the_node_error_is_routed_by_on_error(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_node_error_is_routed_by_on_error(workflow_runtime: WorkflowRuntime) -> None:
     document = agent_workflow(prompt="Loop", tools=[CALCULATOR], max_turns=1)
     document["nodes"][1]["on_error"] = "continue"
-    with scripted_model(lambda body: tool_calls(("c", "calculator", {"expression": "1"})), monkeypatch):
+    with scripted_model(lambda body: tool_calls(("c", "calculator", {"expression": "1"}))):
         execution, _ = run_agent(document)
     assert output(execution)["error"]["Error"] == "Agent.MaxTurns"
 
@@ -190,11 +182,9 @@ SCHEMA = {
 }
 
 
-def test_an_invalid_answer_gets_one_repair_turn(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_invalid_answer_gets_one_repair_turn(workflow_runtime: WorkflowRuntime) -> None:
     turns = (answer('{"city": "Paris"}'), answer('```json\n{"city": "Paris", "population": 2100000}\n```'))
-    with scripted_model(scripted(*turns), monkeypatch) as model:
+    with scripted_model(scripted(*turns)) as model:
         execution, _ = run_agent(agent_workflow(prompt="Largest French city?", output_schema=SCHEMA))
     result = output(execution)
     assert result["answer"] == {"city": "Paris", "population": 2100000}
@@ -205,22 +195,20 @@ def test_an_invalid_answer_gets_one_repair_turn(
 
 
 def test_an_answer_still_invalid_after_the_repair_fails_with_agent_invalid_output(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
+    workflow_runtime: WorkflowRuntime,
 ) -> None:
-    with scripted_model(lambda body: answer("Paris, I think"), monkeypatch) as model:
+    with scripted_model(lambda body: answer("Paris, I think")) as model:
         execution, _ = run_agent(agent_workflow(prompt="Largest French city?", output_schema=SCHEMA))
     assert execution["status"] == "FAILED"
     assert execution["error"] == "Agent.InvalidOutput"
     assert len(model.requests) == 2
 
 
-def test_memory_carries_a_conversation_across_executions_with_the_same_key(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_memory_carries_a_conversation_across_executions_with_the_same_key(workflow_runtime: WorkflowRuntime) -> None:
     document = agent_workflow(
         prompt="{% $states.input.say %}", memory={"conversation_key": "'user-' & $states.input.user", "window": 5}
     )
-    with scripted_model(lambda body: answer(f"reply {len(body['messages'])}"), monkeypatch) as model:
+    with scripted_model(lambda body: answer(f"reply {len(body['messages'])}")) as model:
         output(run_agent(document, {"user": "ada", "say": "My name is Ada."})[0])
         output(run_agent(document, {"user": "grace", "say": "Who am I?"})[0])
         output(run_agent(document, {"user": "ada", "say": "What is my name?"})[0])
@@ -252,26 +240,22 @@ def _publish_child(tenant_id: str) -> None:
 CHILD_TOOL = {"kind": "workflow", "name": "child", "workflow_id": CHILD_WORKFLOW_ID}
 
 
-def test_a_workflow_tool_runs_the_tenants_workflow_as_a_child_execution(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_workflow_tool_runs_the_tenants_workflow_as_a_child_execution(workflow_runtime: WorkflowRuntime) -> None:
     _publish_child(TENANT_ID)
-    with scripted_model(scripted(tool_calls(("w1", "child", {"n": 5})), answer("done")), monkeypatch) as model:
+    with scripted_model(scripted(tool_calls(("w1", "child", {"n": 5})), answer("done"))) as model:
         execution, _ = run_agent(agent_workflow(prompt="Run the child", tools=[CHILD_TOOL]))
     assert output(execution)["tool_calls"][0]["status"] == "success"
     assert tool_results(model.requests[1].body)["w1"]["content"] == [{"json": {"child_saw": 5}}]
 
 
-def test_another_tenants_workflow_is_refused_at_validation_and_at_run_time(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_another_tenants_workflow_is_refused_at_validation_and_at_run_time(workflow_runtime: WorkflowRuntime) -> None:
     refused = validate(agent_workflow(prompt="Run it", tools=[{**CHILD_TOOL, "workflow_id": "not_ours"}]))
     assert [(finding.pointer, finding.reason) for finding in refused.findings] == [
         ("/nodes/1/params/tools/0/workflow_id", "no workflow 'not_ours' with a live version exists in this tenant")
     ]
     # A definition that names another tenant's workflow anyway (the child is published in tenant0002 only):
     _publish_child("tenant0002")
-    with scripted_model(scripted(tool_calls(("w1", "child", {"n": 5})), answer("refused")), monkeypatch) as model:
+    with scripted_model(scripted(tool_calls(("w1", "child", {"n": 5})), answer("refused"))) as model:
         execution, _ = run_agent(agent_workflow(prompt="Run the child", tools=[CHILD_TOOL]))
     assert output(execution)["tool_calls"][0]["status"] == "error"
     result = tool_results(model.requests[1].body)["w1"]
@@ -282,7 +266,7 @@ def test_another_tenants_workflow_is_refused_at_validation_and_at_run_time(
 
 
 def test_secrets_reach_no_model_request_and_injected_tool_output_adds_no_tool(
-    workflow_runtime: WorkflowRuntime, header_echo: str, monkeypatch: pytest.MonkeyPatch
+    workflow_runtime: WorkflowRuntime, header_echo: str
 ) -> None:
     create_credential(
         TenantContext(TENANT_ID),
@@ -295,7 +279,7 @@ def test_secrets_reach_no_model_request_and_injected_tool_output_adds_no_tool(
         tool_calls(("d1", "drop_tables", {}), ("c1", "calculator", {"expression": "2 + 2"})),
         answer("finished"),
     )
-    with scripted_model(scripted(*turns), monkeypatch) as model:
+    with scripted_model(scripted(*turns)) as model:
         execution, events = run_agent(agent_workflow(prompt="Call the echo", tools=[echo, CALCULATOR]))
     result = output(execution)
     assert [(call["name"], call["status"]) for call in result["tool_calls"]] == [
@@ -312,12 +296,10 @@ def test_secrets_reach_no_model_request_and_injected_tool_output_adds_no_tool(
     assert SECRET not in json.dumps([step.model_dump(mode="json") for step in steps_of(events)])
 
 
-def test_a_conversation_past_the_inline_limit_travels_by_reference(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_conversation_past_the_inline_limit_travels_by_reference(workflow_runtime: WorkflowRuntime) -> None:
     padding = "x" * 15_000
     turns = [tool_calls((f"c{n}", "calculator", {"expression": f"'{padding}'"})) for n in range(6)]
-    with scripted_model(scripted(*turns, answer("long")), monkeypatch) as model:
+    with scripted_model(scripted(*turns, answer("long"))) as model:
         execution, _ = run_agent(agent_workflow(prompt="Pad", tools=[CALCULATOR], max_turns=10))
     assert output(execution)["turns"] == 7
     assert len(json.dumps(model.requests[-1].body["messages"])) > CONVERSATION_INLINE_LIMIT
@@ -327,10 +309,8 @@ def test_a_conversation_past_the_inline_limit_travels_by_reference(
     assert any(key.endswith("/agent-assistant-conversation.json") for key in keys)
 
 
-def test_a_throttled_model_fails_the_node_with_agent_throttled(
-    workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with scripted_model(lambda body: ConverseError(429, "ThrottlingException", "slow down"), monkeypatch):
+def test_a_throttled_model_fails_the_node_with_agent_throttled(workflow_runtime: WorkflowRuntime) -> None:
+    with scripted_model(lambda body: ConverseError(429, "ThrottlingException", "slow down")):
         execution, _ = run_agent(agent_workflow(prompt="Hi"))
     assert execution["status"] == "FAILED"
     assert execution["error"] == "Agent.Throttled"

@@ -8,7 +8,7 @@ import threading
 import boto3
 import pytest
 
-from tests.scripted_converse import assistant_turns, scripted_model
+from devserver.scripted_converse import assistant_turns, scripted_model
 from tests.workflows.cases import GOLDEN_CASES, GoldenCase
 from tests.workflows.fixtures import WorkflowRuntime
 from tests.workflows.support import PLACEMENT, compile_case, create_state_machine, start, wait_for_end
@@ -27,15 +27,13 @@ def _answer_approvals(queue_url: str, stop: threading.Event) -> None:
 
 
 @pytest.mark.parametrize("case", GOLDEN_CASES, ids=lambda case: case.name)
-def test_the_golden_workflow_runs_to_its_outcome(
-    case: GoldenCase, workflow_runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_golden_workflow_runs_to_its_outcome(case: GoldenCase, workflow_runtime: WorkflowRuntime) -> None:
     run_input = {**case.input, "base_url": workflow_runtime.base_url} if case.name == "http_request" else case.input
     stop = threading.Event()
     responder = threading.Thread(target=_answer_approvals, args=(workflow_runtime.approvals_queue_url, stop))
     responder.start()
     try:
-        with scripted_model(lambda body: case.model_turns[assistant_turns(body)], monkeypatch):
+        with scripted_model(lambda body: case.model_turns[assistant_turns(body)]):
             execution = wait_for_end(start(create_state_machine(compile_case(case)), run_input))
     finally:
         stop.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from devserver.scripted_converse import ConverseError, answer, scripted_model, tool_calls
 from shared.agents.providers.contract import (
     ContextTooLong,
     Guardrail,
@@ -13,7 +14,6 @@ from shared.agents.providers.contract import (
     ProviderThrottled,
 )
 from shared.agents.providers.registry import provider
-from tests.scripted_converse import ConverseError, answer, scripted_model, tool_calls
 
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 REQUEST = ModelTurnRequest(
@@ -27,8 +27,8 @@ REQUEST = ModelTurnRequest(
 )
 
 
-def test_a_turn_sends_the_conversation_tools_schema_and_guardrail(monkeypatch: pytest.MonkeyPatch) -> None:
-    with scripted_model(lambda body: tool_calls(("t1", "lookup", {"place": "Louvre"})), monkeypatch) as model:
+def test_a_turn_sends_the_conversation_tools_schema_and_guardrail() -> None:
+    with scripted_model(lambda body: tool_calls(("t1", "lookup", {"place": "Louvre"}))) as model:
         turn = provider("bedrock").converse(REQUEST, ProviderCall(region="eu-west-1", guardrail=Guardrail("gr1", "2")))
     sent = model.requests[0]
     assert sent.model_id == REQUEST.model_id
@@ -45,8 +45,8 @@ def test_a_turn_sends_the_conversation_tools_schema_and_guardrail(monkeypatch: p
     assert turn.usage == {"input_tokens": 20, "output_tokens": 8}
 
 
-def test_a_final_answer_is_read_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    with scripted_model(lambda body: answer("Paris", 7, 1), monkeypatch):
+def test_a_final_answer_is_read_as_text() -> None:
+    with scripted_model(lambda body: answer("Paris", 7, 1)):
         turn = provider("bedrock").converse(REQUEST, ProviderCall())
     assert (turn.text, turn.stop_reason, turn.usage) == ("Paris", "end_turn", {"input_tokens": 7, "output_tokens": 1})
 
@@ -64,10 +64,8 @@ def test_a_final_answer_is_read_as_text(monkeypatch: pytest.MonkeyPatch) -> None
         (ConverseError(424, "ModelErrorException", "The model failed"), ProviderError, "Agent.ProviderError"),
     ],
 )
-def test_errors_map_to_stable_node_errors(
-    failure: ConverseError, expected: type[Exception], error: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with scripted_model(lambda body: failure, monkeypatch), pytest.raises(expected) as raised:
+def test_errors_map_to_stable_node_errors(failure: ConverseError, expected: type[Exception], error: str) -> None:
+    with scripted_model(lambda body: failure), pytest.raises(expected) as raised:
         provider("bedrock").converse(REQUEST, ProviderCall())
     assert raised.value.error == error  # type: ignore[attr-defined]
     assert raised.value.provider == "bedrock"  # type: ignore[attr-defined]

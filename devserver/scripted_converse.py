@@ -1,13 +1,15 @@
-"""A scripted model on 127.0.0.1 speaking Amazon Bedrock Converse's REST protocol (POST /model/{modelId}/converse).
+"""A scripted model on 127.0.0.1 speaking Amazon Bedrock Converse's REST protocol (POST /model/{modelId}/converse),
+for the tests and benchmarks that need a model choosing tools deterministically.
 
-A test gives it a function from the request body to the response (a Converse answer, or a `ConverseError`); the
-bedrock-runtime client reaches it through `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`. Every request is kept, headers
-included, so tests can say what a model was sent.
+It is given a function from the request body to the response (a Converse answer, or a `ConverseError`); the
+bedrock-runtime client reaches it through `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` while `scripted_model` is open. Every
+request is kept, headers included, so a test can say what a model was sent.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-import pytest
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def scripted_model(script: Script, monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedModel]:
+def scripted_model(script: Script) -> Iterator[ScriptedModel]:
     from shared.aws.clients import bedrock_runtime_client
 
     holder = ScriptedModel(url="", script=script)
@@ -123,11 +125,16 @@ def scripted_model(script: Script, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     holder.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", holder.url)
+    earlier = os.environ.get(ENDPOINT_VARIABLE)
+    os.environ[ENDPOINT_VARIABLE] = holder.url
     bedrock_runtime_client.cache_clear()
     try:
         yield holder
     finally:
         server.shutdown()
         server.server_close()
+        if earlier is None:
+            os.environ.pop(ENDPOINT_VARIABLE, None)
+        else:
+            os.environ[ENDPOINT_VARIABLE] = earlier
         bedrock_runtime_client.cache_clear()
