@@ -78,7 +78,7 @@ def run_turn(
     call = _provider_call(tenant, config, credentials)
     request = ModelTurnRequest(
         model_id=config.model.model_id,
-        messages=messages,
+        messages=list(messages),
         system=state.get("system") or None,
         tools=cast(list[ToolSpec], config.tools),
         max_tokens=config.max_tokens,
