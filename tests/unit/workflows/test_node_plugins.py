@@ -54,3 +54,25 @@ def test_a_new_node_type_compiles_with_its_function_without_touching_the_compile
     state = result.definition["States"]["hi"]
     assert state["Arguments"]["FunctionName"] == PLACEMENT.function_arn("smoke_echo")
     assert state["Arguments"]["FunctionName"].endswith(":function:nexus-forge-local-smoke-echo")
+
+
+def _function_names(value: object) -> set[str]:
+    if isinstance(value, dict):
+        found = {value["FunctionName"]} if isinstance(value.get("FunctionName"), str) else set()
+        return found.union(*(_function_names(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_function_names(item) for item in value))
+    return set()
+
+
+def test_the_workflow_role_may_invoke_every_function_a_compiled_node_names() -> None:
+    from shared.resources import WORKFLOW_STATE_MACHINES
+    from tests.workflows.cases import GOLDEN_CASES
+    from tests.workflows.support import compile_case
+
+    http_tool = {"kind": "http", "name": "call", "request": {"url": "https://api.example.com/"}}
+    agent = node("agent", "agent", model={"model_id": "m"}, prompt="hi", tools=[http_tool])
+    with_http_tool = validate({"name": "w", "nodes": [START, agent], "edges": chain("start", "agent")}).definition
+    named = _function_names([compile_case(case) for case in GOLDEN_CASES] + [with_http_tool])
+    allowed = {PLACEMENT.function_arn(name) for name in WORKFLOW_STATE_MACHINES.invokes_functions}
+    assert named == allowed
