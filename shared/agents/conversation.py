@@ -1,7 +1,8 @@
 """The conversation between turns: inline in the loop's state, or by reference once it outgrows a share of it.
 
 Step Functions passes at most 256 KiB between states; the loop state also carries up to MAX_PARALLEL_TOOL_CALLS
-results of at most TOOL_RESULT_MAX_CHARS each, so the conversation goes to the payloads bucket past 64 KiB.
+results of at most TOOL_RESULT_MAX_CHARS each, so the conversation goes to the payloads bucket past 64 KiB. The
+payload store (S3, the data layer) is imported only then: node_agent's cold start stays without them.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ import json
 from typing import Any
 
 from shared.agents.providers.contract import ContentBlock, Message
-from shared.executions.payloads import REFERENCE_KEY, encode_payload, load_payload, payload_key, store_payload
-from shared.store.tenant_scoped import TenantContext
+from shared.store.context import TenantContext
 
 CONVERSATION_INLINE_LIMIT = 64 * 1024
 MAX_PARALLEL_TOOL_CALLS = 8
@@ -24,16 +24,20 @@ def execution_name(execution_id: str) -> str:
 
 
 def pack(tenant: TenantContext, execution_id: str, node_id: str, messages: list[Message]) -> Any:
-    data = encode_payload(messages)
+    data = json.dumps(messages, separators=(",", ":")).encode()
     if len(data) <= CONVERSATION_INLINE_LIMIT:
         return messages
+    from shared.executions.payloads import REFERENCE_KEY, payload_key, store_payload
+
     key = payload_key(tenant, execution_name(execution_id), f"agent-{node_id}-conversation")
     store_payload(key, data)
     return {REFERENCE_KEY: {"key": key, "bytes": len(data)}}
 
 
 def unpack(tenant: TenantContext, packed: Any) -> list[Message]:
-    if isinstance(packed, dict) and REFERENCE_KEY in packed:
+    if isinstance(packed, dict):
+        from shared.executions.payloads import REFERENCE_KEY, load_payload
+
         key = str(packed[REFERENCE_KEY]["key"])
         if not key.startswith(f"tenants/{tenant.tenant_id}/"):
             raise ValueError("the conversation reference is not this tenant's")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from shared.agents.errors import AgentToolRefused
-from shared.store.tenant_scoped import TenantContext
-from shared.store.workflows import Workflows, WorkflowVersions
+from shared.store.context import TenantContext
 
 
 class WorkflowToolEvent(BaseModel):
@@ -20,6 +19,8 @@ class WorkflowToolEvent(BaseModel):
 
 
 def workflow_tool_target(event: WorkflowToolEvent) -> dict[str, str]:
+    from shared.store.workflows import Workflows, WorkflowVersions
+
     tenant = TenantContext(event.tenant_id)
     item = Workflows(tenant).get(event.tool_workflow_id)
     if item is None:

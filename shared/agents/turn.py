@@ -25,7 +25,6 @@ from shared.agents.conversation import (
     unpack,
 )
 from shared.agents.errors import AgentInvalidOutput, AgentProviderError, node_error
-from shared.agents.memory import as_messages, load_exchanges, save_exchange
 from shared.agents.providers.contract import (
     ContentBlock,
     Guardrail,
@@ -38,7 +37,7 @@ from shared.agents.providers.contract import (
     ToolUse,
 )
 from shared.agents.providers.registry import ProviderName, provider
-from shared.store.tenant_scoped import TenantContext
+from shared.store.context import TenantContext
 
 # One repair turn: the model is told why its answer failed the schema, once; then the node fails.
 MAX_REPAIRS = 1
@@ -144,6 +143,8 @@ def _begin(tenant: TenantContext, config: AgentConfig, begin: dict[str, Any]) ->
 def _first_messages(tenant: TenantContext, config: AgentConfig, state: dict[str, Any]) -> list[Message]:
     messages: list[Message] = []
     if state["conversation_key"] and config.memory_window:
+        from shared.agents.memory import as_messages, load_exchanges
+
         messages += as_messages(load_exchanges(tenant, state["conversation_key"]), config.memory_window)
     messages.append({"role": "user", "content": [{"text": state["prompt"]}]})
     return messages
@@ -247,6 +248,8 @@ def _finish(
             raise AgentInvalidOutput(f"the final answer does not match output_schema: {reason}")
     if state.get("conversation_key") and config.memory_window:
         stored = text if isinstance(answer, str) else json.dumps(answer)
+        from shared.agents.memory import load_exchanges, save_exchange
+
         # Read again rather than carried through the loop: another execution may have added to it meanwhile.
         earlier = load_exchanges(tenant, state["conversation_key"])
         save_exchange(tenant, state["conversation_key"], config.memory_window, earlier, state["prompt"], stored)
