@@ -336,3 +336,16 @@ def test_bad_parameters_are_named_by_pointer() -> None:
     )
     unknown = validate(agent_workflow(prompt="Hi", model={"provider": "nobody", "model_id": "m"}))
     assert unknown.findings[0].pointer == "/nodes/1/params/model/provider"
+
+
+def test_an_http_tool_can_take_its_arguments_as_the_query(workflow_runtime: WorkflowRuntime) -> None:
+    search = {
+        "kind": "http",
+        "name": "search",
+        "request": {"method": "GET", "url": f"{workflow_runtime.base_url}/search", "query": {"source": "agent"}},
+        "arguments_as": "query",
+    }
+    with scripted_model(scripted(tool_calls(("s1", "search", {"q": "ada", "page": 2})), answer("found"))) as model:
+        output(run_agent(agent_workflow(prompt="Search", tools=[search]))[0])
+    echoed = tool_results(model.requests[1].body)["s1"]["content"][0]["json"]["body"]
+    assert echoed["path"] == "/search?source=agent&q=ada&page=2"
