@@ -32,7 +32,7 @@ TARGET_GROWTH = 6.0
 TARGET = CompileTarget(
     tenant_id="tenantbench",
     workflow_id="bench",
-    http_function_arn="arn:aws:lambda:us-east-1:123456789012:function:bench-node-http",
+    function_arn=lambda name: f"arn:aws:lambda:us-east-1:123456789012:function:bench-{name.replace('_', '-')}",
     approvals_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/bench-approvals",
     subworkflow_arn=lambda workflow_id, version: None,
 )

@@ -16,6 +16,10 @@ DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\
 
 
 SILO_SHORT_ID_LENGTH = 8
+BEDROCK_MODEL_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:bedrock:([a-z]{2}(-[a-z]+)+-\d|\*):(\d{12})?:"
+    r"(foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model)/[^\s]+$"
+)
 
 
 def silo_short_id(tenant_id: str) -> str:
@@ -69,6 +73,11 @@ class ForgeConfig(_Strict):
     silo_tenants: tuple[str, ...] = Field(
         default=(), description="Enterprise tenants (ids) each given a dedicated stack in the primary region"
     )
+    agent_model_arns: tuple[str, ...] = Field(
+        default=(),
+        description="The Amazon Bedrock models (foundation models, inference profiles) agent nodes may invoke; "
+        "none: agents reach no Bedrock model",
+    )
 
     @field_validator("regions")
     @classmethod
@@ -102,6 +111,17 @@ class ForgeConfig(_Strict):
                 f"two silo tenants share their first {SILO_SHORT_ID_LENGTH} characters, which name their resources"
             )
         return tenant_ids
+
+    @field_validator("agent_model_arns")
+    @classmethod
+    def _bedrock_model_arns(cls, arns: tuple[str, ...]) -> tuple[str, ...]:
+        for arn in arns:
+            if not BEDROCK_MODEL_ARN.match(arn):
+                raise ValueError(
+                    f"{arn!r} is not a Bedrock model ARN (arn:aws:bedrock:<region>:<account or empty>:"
+                    "foundation-model/<id>, inference-profile/<id>, ...)"
+                )
+        return arns
 
     def silo_prefix(self, tenant_id: str) -> str:
         """Physical names of a silo's resources: short enough for a bucket name (63 characters with account, region)."""

@@ -90,6 +90,8 @@ class FunctionSpec:
     # tenant (shared/store/tenant_credentials.py: a tenant-data role, infra/constructs/tenant_data_roles.py). False
     # for platform-level functions, which act across tenants with their own role.
     scoped_tenant_data: bool = True
+    # Calls models: the Amazon Bedrock models the deployment configures and the platform's SageMaker endpoints.
+    invokes_models: bool = False
 
     @property
     def is_http(self) -> bool:
@@ -442,6 +444,22 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(PLATFORM_KEY, Access.READ),
         ),
+    ),
+    FunctionSpec(
+        name="node_agent",
+        description="A workflow's agent node: one model turn, the built-in tools, the tenant check of workflow tools",
+        memory_mb=512,
+        # A model turn may generate for minutes.
+        timeout_seconds=300,
+        grants=(
+            # The tenant's credentials (provider keys, and tool credentials to redact from tool results), decrypted
+            # with the platform key; its workflows, which workflow tools must belong to.
+            Grant(WORKFLOWS_TABLE, Access.READ),
+            Grant(PLATFORM_KEY, Access.READ),
+            # Conversations past 64 KiB travel by reference; agents' memory.
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+        ),
+        invokes_models=True,
     ),
 )
 

@@ -190,7 +190,10 @@ EXECUTIONS_TABLE = TableSpec(
 # Webhook endpoints (secrets KMS-encrypted) and schedules of each tenant's workflows.
 TRIGGERS_TABLE = TableSpec(key="triggers", env_var="FORGE_TABLE_TRIGGERS", ttl_attribute="expires_at")
 WORKFLOW_STATE_MACHINES = WorkflowStateMachinesSpec(
-    key="wf", env_var="FORGE_WORKFLOW_STATE_MACHINES", invokes_functions=("node_http",), sends_to=(APPROVALS_QUEUE,)
+    key="wf",
+    env_var="FORGE_WORKFLOW_STATE_MACHINES",
+    invokes_functions=("node_http", "node_agent"),
+    sends_to=(APPROVALS_QUEUE,),
 )
 # One Scheduler group per tenant; every schedule fires the schedule_fire function.
 SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")

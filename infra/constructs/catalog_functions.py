@@ -55,9 +55,12 @@ class CatalogFunctions(Construct):
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
         http_environment: Mapping[str, str] | None = None,
+        model_arns: Sequence[str] = (),
     ) -> None:
-        """`http_environment`: what every HTTP function is told besides its resources (issuer, cursor secret)."""
+        """`http_environment`: what every HTTP function is told besides its resources (issuer, cursor secret);
+        `model_arns`: the Bedrock models the functions that invoke models may call."""
         super().__init__(scope, construct_id)
+        self._model_arns = tuple(model_arns)
         self._names = names
         self._http_environment = dict(http_environment or {})
         self._stage = stage
@@ -167,6 +170,8 @@ class CatalogFunctions(Construct):
         ]
         for grant in spec.grants:
             statements += [policy.statement() for policy in grant_policy(grant, self._names, self._key.key_arn)]
+        if spec.invokes_models:
+            statements += self._model_statements()
         role = iam.Role(
             self,
             f"{construct_id}Role",
@@ -175,6 +180,17 @@ class CatalogFunctions(Construct):
             inline_policies={"catalog-grants": iam.PolicyDocument(statements=statements)},
         )
         return role
+
+    def _model_statements(self) -> list[iam.PolicyStatement]:
+        """Converse is authorised as bedrock:InvokeModel (IAM has no Converse action), on the configured models only;
+        SageMaker: the platform's own endpoints (named with its prefix)."""
+        endpoints = Stack.of(self).format_arn(
+            service="sagemaker", resource="endpoint", resource_name=f"{self._names.prefix}-*"
+        )
+        statements = [iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoints])]
+        if self._model_arns:
+            statements.append(iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=list(self._model_arns)))
+        return statements
 
     @staticmethod
     def _acknowledge_findings(function: lambda_.Function, role: iam.Role) -> None:

@@ -162,6 +162,7 @@ class RegionalStack(Stack):
             powertools_layer_version=self.config.powertools_layer_version,
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
+            model_arns=self.config.agent_model_arns,
         )
 
     def _build_api(self, scope: DomainStack) -> RestApi:

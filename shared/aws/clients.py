@@ -95,3 +95,13 @@ def sagemaker_runtime_client(region: str | None, read_timeout_seconds: float) ->
         retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3, read_timeout=read_timeout_seconds
     )
     return boto3.client("sagemaker-runtime", region_name=region, config=config)
+
+
+@cache
+def bedrock_runtime_client(region: str | None = None) -> Any:
+    """Untyped (the stubs are not among the dev dependencies). One attempt: a throttled turn fails as
+    `Agent.Throttled`, which the workflow's Retry sees and paces; a turn may take minutes to generate."""
+    import boto3
+
+    config = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=300)
+    return boto3.client("bedrock-runtime", region_name=region, config=config)

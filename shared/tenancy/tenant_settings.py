@@ -49,3 +49,15 @@ class TenantSettings(BaseModel):
     def stored(self) -> dict[str, object]:
         """What the tenant record keeps: the keys the request set, as given (allowed hosts in canonical form)."""
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+def tenant_allowed_hosts(tenant_id: str) -> frozenset[str]:
+    """The tenant's stored `http_allowed_hosts` in canonical form: the http_request node and model providers' guard."""
+    from shared.store.context import TenantContext
+    from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
+
+    item = TenantRecords(TenantContext(tenant_id)).get(TENANT_RECORD_KEY)
+    hosts = (item.settings if item is not None else {}).get("http_allowed_hosts") or []
+    if not isinstance(hosts, list):
+        return frozenset()
+    return frozenset(canonical_host(host) for host in hosts if isinstance(host, str))

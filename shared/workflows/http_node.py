@@ -3,7 +3,8 @@
 Every address a host resolves to must be public (no loopback, private, multicast or reserved ranges, nor an IPv6
 address carrying one: shared/ip_addresses.py) unless the tenant allows that host; link-local and metadata addresses
 are refused even then. The connection goes to the address that was checked, so a second DNS answer can't swap it.
-Redirects are returned, not followed.
+Redirects are returned, not followed. For an agent's tool (`redact_credential`), the credential's values are taken
+out of the response: an API that echoes its request's headers would otherwise hand the secret to the model.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.credentials.redaction import redact, secret_values
 from shared.header_rules import header_name_error, header_value_error
 from shared.ip_addresses import canonical_host, is_metadata_address, is_metadata_host, is_public_address
 from shared.json_numbers import loads_finite
@@ -82,6 +84,7 @@ class HttpNodeEvent(BaseModel):
     node_id: str
     execution_id: str | None = None
     request: HttpRequest
+    redact_credential: bool = False
 
 
 # A credential's name → the headers it sets, or None when the tenant has no such credential.
@@ -158,7 +161,8 @@ def make_request(event: HttpNodeEvent, policy: TenantHttpPolicy, resolve: Resolv
         raise HttpRequestBlocked(f"not an http(s) URL: {request.url!r}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = checked_address(parts.hostname, port, policy, resolve)
-    headers = _with_credential({"user-agent": "nexus-forge-http-node/1", **request.headers}, request, policy)
+    secrets: list[str] = []
+    headers = _with_credential({"user-agent": "nexus-forge-http-node/1", **request.headers}, request, policy, secrets)
     _check_headers(headers)
     body: bytes | None = None
     if request.body is not None:
@@ -180,24 +184,31 @@ def make_request(event: HttpNodeEvent, policy: TenantHttpPolicy, resolve: Resolv
         raise HttpConnectionError(f"request to {parts.hostname} failed: {error}") from error
     finally:
         connection.close()
-    result = {
-        "status": response.status,
-        "headers": {name.lower(): value for name, value in response.getheaders()},
-        "body": _decode(content, response.getheader("content-type", ""), request.response_format),
-    }
+    result: dict[str, Any] = redact(
+        {
+            "status": response.status,
+            "headers": {name.lower(): value for name, value in response.getheaders()},
+            "body": _decode(content, response.getheader("content-type", ""), request.response_format),
+        },
+        secrets if event.redact_credential else [],
+    )
     if response.status >= 400:
         raise HttpStatusError(json.dumps({"status": response.status, "body": result["body"]})[:32_000])
     return result
 
 
-def _with_credential(headers: dict[str, str], request: HttpRequest, policy: TenantHttpPolicy) -> dict[str, str]:
+def _with_credential(
+    headers: dict[str, str], request: HttpRequest, policy: TenantHttpPolicy, secrets: list[str]
+) -> dict[str, str]:
     """The request's headers with the referenced credential's applied; a credential header replaces a request
-    header of the same name in any case, so the request is never sent with both."""
+    header of the same name in any case, so the request is never sent with both. The credential's values are added
+    to `secrets`, to be taken out of the response."""
     if request.credential is None:
         return headers
     found = policy.credentials(request.credential)
     if found is None:
         raise CredentialNotFound(f"the tenant has no credential named {request.credential!r}")
+    secrets += secret_values(dict(found))
     replaced = {name.lower() for name in found}
     return {**{name: value for name, value in headers.items() if name.lower() not in replaced}, **found}
 
@@ -238,16 +249,11 @@ def load_tenant_http_policy(tenant_id: str) -> TenantHttpPolicy:
     """The tenant's `http_allowed_hosts` setting, and its credentials: a name resolves in this tenant's partition
     only, and is decrypted only when a request names it."""
     from shared.credentials.secrets import credential_headers
-    from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
     from shared.store.tenant_scoped import TenantContext
+    from shared.tenancy.tenant_settings import tenant_allowed_hosts
 
     tenant = TenantContext(tenant_id)
-    item = TenantRecords(tenant).get(TENANT_RECORD_KEY)
-    settings: dict[str, Any] = item.settings if item is not None else {}
-    hosts = settings.get("http_allowed_hosts") or []
-    if not isinstance(hosts, list):
-        hosts = []
     return TenantHttpPolicy(
-        allowed_hosts=frozenset(canonical_host(host) for host in hosts if isinstance(host, str)),
+        allowed_hosts=tenant_allowed_hosts(tenant_id),
         credentials=lambda name: credential_headers(tenant, name),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.catalog import function_physical_name
+from shared.catalog import CATALOG_BY_NAME, function_physical_name
 from shared.resources import APPROVALS_QUEUE, WORKFLOW_STATE_MACHINES
 from shared.workflows.nodes.base import CompileTarget
 
@@ -46,10 +46,11 @@ class WorkflowPlacement:
         name = WORKFLOW_STATE_MACHINES.express_log_group_name(self.prefix)
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}:*"
 
-    @property
-    def http_function_arn(self) -> str:
-        name = function_physical_name(self.prefix, "node_http")
-        return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
+    def function_arn(self, name: str) -> str:
+        """The ARN of the catalog function `name` in this deployment."""
+        if name not in CATALOG_BY_NAME:
+            raise KeyError(f"no function {name!r} in the catalog")
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{function_physical_name(self.prefix, name)}"
 
     @property
     def approvals_queue_url(self) -> str:
@@ -61,7 +62,7 @@ class WorkflowPlacement:
         return CompileTarget(
             tenant_id=tenant_id,
             workflow_id=workflow_id,
-            http_function_arn=self.http_function_arn,
+            function_arn=self.function_arn,
             approvals_queue_url=self.approvals_queue_url,
             subworkflow_arn=subworkflow_arn,
         )

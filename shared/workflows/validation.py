@@ -172,7 +172,8 @@ class _GraphChecker:
             self.findings += [_finding_from_error(item, f"{pointer}/params") for item in error.errors()]
             return
         self.params[node.id] = params
-        self.findings += [Finding(pointer + where, why) for where, why in self._node_capabilities(node, node_type)]
+        capabilities = self._node_capabilities(node, node_type, params)
+        self.findings += [Finding(pointer + where, why) for where, why in capabilities]
         for where, text in node_type.expressions(params):
             reason = jsonata_error(text) or regex_backtracking_error(text)
             if reason:
@@ -180,7 +181,7 @@ class _GraphChecker:
         for where, reason in node_type.references(params, self.target):
             self._add(f"{pointer}/params{where}", reason)
 
-    def _node_capabilities(self, node: Node, node_type: NodeType[Any]) -> Iterator[tuple[str, str]]:
+    def _node_capabilities(self, node: Node, node_type: NodeType[Any], params: BaseModel) -> Iterator[tuple[str, str]]:
         if not node_type.handles_errors:
             if node.retry is not None:
                 yield "/retry", f"a {node.type} node can't fail, so it takes no retry policy"
@@ -188,7 +189,7 @@ class _GraphChecker:
                 yield "/on_error", f"a {node.type} node can't fail, so on_error must be `stop`"
         if node.timeout_seconds is not None and not node_type.supports_timeout:
             yield "/timeout_seconds", f"a {node.type} node takes no timeout"
-        if node_type.standard_only and self.graph.settings.mode == "express":
+        if self.graph.settings.mode == "express" and node_type.standard_only_for(params):
             yield "/type", f"a {node.type} node waits for another process, which express workflows can't; use standard"
 
     def _ports(self, node_id: str) -> tuple[str, ...]:

@@ -15,7 +15,8 @@ from infra.stacks.regional import RegionalStack
 
 pytestmark = pytest.mark.infra
 
-SINGLE_REGION = {"environment": "test", "regions": ["us-east-1"]}
+HAIKU_ARN = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+SINGLE_REGION = {"environment": "test", "regions": ["us-east-1"], "agent_model_arns": [HAIKU_ARN]}
 # An enterprise tenant with a dedicated (silo) stack; its id is what shared/tenancy/tenants.py generates.
 SILO_TENANT = "5f0c2b9e8d7a4c1e9b3f6a2d4e8c0b1a"
 THREE_REGIONS = {

@@ -24,6 +24,8 @@ class GoldenCase:
     status: str = "SUCCEEDED"
     error: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    # The scripted model's answers (Bedrock Converse responses), one per model turn in order.
+    model_turns: tuple[dict[str, Any], ...] = ()
 
     def document(self) -> dict[str, Any]:
         return copy.deepcopy({"name": self.name, "nodes": self.nodes, "edges": self.edges, "settings": self.settings})
@@ -166,6 +168,61 @@ GOLDEN_CASES: tuple[GoldenCase, ...] = (
         chain("start", "run_child"),
         input={"n": 4},
         output={"child_saw": 4},
+    ),
+    GoldenCase(
+        "agent",
+        [
+            START,
+            node(
+                "assistant",
+                "agent",
+                model={"provider": "bedrock", "model_id": "anthropic.claude-3-haiku-20240307-v1:0"},
+                system="You answer with numbers.",
+                prompt="{% 'What is ' & $states.input.question & '?' %}",
+                tools=[
+                    {"kind": "builtin", "name": "calculator"},
+                    {"kind": "workflow", "name": "child_tool", "workflow_id": CHILD_WORKFLOW_ID},
+                ],
+                max_turns=4,
+            ),
+        ],
+        chain("start", "assistant"),
+        input={"question": "(2 + 3) * 4"},
+        model_turns=(
+            {
+                "output": {
+                    "message": {
+                        "role": "assistant",
+                        "content": [
+                            {"toolUse": {"toolUseId": "c1", "name": "calculator", "input": {"expression": "(2+3)*4"}}}
+                        ],
+                    }
+                },
+                "stopReason": "tool_use",
+                "usage": {"inputTokens": 30, "outputTokens": 9, "totalTokens": 39},
+                "metrics": {"latencyMs": 1},
+            },
+            {
+                "output": {"message": {"role": "assistant", "content": [{"text": "20"}]}},
+                "stopReason": "end_turn",
+                "usage": {"inputTokens": 50, "outputTokens": 2, "totalTokens": 52},
+                "metrics": {"latencyMs": 1},
+            },
+        ),
+        output={
+            "answer": "20",
+            "turns": 2,
+            "usage": {"input_tokens": 80, "output_tokens": 11},
+            "tool_calls": [
+                {
+                    "turn": 1,
+                    "name": "calculator",
+                    "arguments": {"expression": "(2+3)*4"},
+                    "status": "success",
+                    "result_bytes": 35,
+                }
+            ],
+        },
     ),
     GoldenCase(
         "approval",

@@ -70,6 +70,14 @@ class ModelTurnRequest:
 
 
 @dataclass(frozen=True)
+class Guardrail:
+    """An Amazon Bedrock guardrail applied to a turn (the bedrock provider only)."""
+
+    identifier: str
+    version: str
+
+
+@dataclass(frozen=True)
 class ProviderCall:
     """Where and as whom a provider is reached: a base URL for self-hosted servers, a key from the credential."""
 
@@ -80,6 +88,7 @@ class ProviderCall:
     # http_request node (127.0.0.1 for a model server beside `forge dev`).
     allowed_hosts: frozenset[str] = frozenset()
     timeout_seconds: float = 60.0
+    guardrail: Guardrail | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The platform's own SageMaker endpoints, through `sagemaker-runtime` InvokeEndpoint (the model id is the endpoint
 name; IAM signs the call, no key).
 
-The endpoint contract (docs/agents.md), JSON both ways (`application/json`):
+The endpoint contract (docs/agent-providers.md), JSON both ways (`application/json`):
 
     request   {"system": str | null, "messages": [Converse message], "tools": [{"name", "description",
                "inputSchema"}], "max_tokens": int, "temperature": float | null, "output_schema": object | null}

@@ -5,7 +5,7 @@ http_request node's `http_allowed_hosts`); the connection goes to the address th
 name and Host header of the URL, so a second DNS answer can't swap it. Redirects are not followed. The API key
 reaches the provider only in the auth header the provider module passes, over https (plain http only to a host the
 tenant allows, a server on its own network); every message raised here has it removed.
-httpx is imported with the first request (its import is most of what a provider module costs: docs/agents.md).
+httpx is imported with the first request (its import is most of what a provider module costs: docs/agent-providers.md).
 """
 
 from __future__ import annotations

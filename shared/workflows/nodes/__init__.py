@@ -20,6 +20,7 @@ NODE_MODULES = (
     "wait",
     "http_request",
     "subworkflow",
+    "agent",
     "approval",
     "notify",
     "emit_event",

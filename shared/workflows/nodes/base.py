@@ -67,7 +67,8 @@ class CompileTarget:
 
     tenant_id: str
     workflow_id: str
-    http_function_arn: str
+    # A catalog function's name (what a node type declares in `function`) → the ARN its Task states invoke.
+    function_arn: Callable[[str], str]
     approvals_queue_url: str
     # (workflow id, version or None for the live alias) → ARN to start, or None when the tenant has no such version.
     subworkflow_arn: Callable[[str, int | None], str | None]
@@ -112,9 +113,15 @@ class NodeType(Generic[P]):
     supports_timeout: ClassVar[bool] = False
     # Express workflows can't wait for callbacks or run `.sync` integrations.
     standard_only: ClassVar[bool] = False
+    # The catalog function (shared/catalog.py) the node's Task states invoke, if any.
+    function: ClassVar[str | None] = None
 
     def ports(self, params: P) -> tuple[str, ...]:
         return (DEFAULT_PORT,)
+
+    def standard_only_for(self, params: P) -> bool:
+        """Whether these parameters need a standard workflow; by default, whether the type always does."""
+        return self.standard_only
 
     def expressions(self, params: P) -> Iterator[tuple[str, str]]:
         """(pointer inside params, JSONata text) of every expression; by default the `{% … %}` values."""
@@ -126,3 +133,9 @@ class NodeType(Generic[P]):
 
     def emit(self, params: P, wiring: Wiring) -> States:
         raise NotImplementedError
+
+    def function_arn(self, wiring: Wiring) -> str:
+        """The ARN of the catalog function this node type declares."""
+        if self.function is None:
+            raise TypeError(f"node type {self.type!r} declares no function")
+        return wiring.target.function_arn(self.function)

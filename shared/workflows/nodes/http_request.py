@@ -57,6 +57,7 @@ class HttpRequestNode(NodeType[HttpRequestParams]):
     params_model = HttpRequestParams
     handles_errors = True
     supports_timeout = True
+    function = "node_http"
 
     def emit(self, params: HttpRequestParams, wiring: Wiring) -> States:
         request = params.model_dump(mode="json", exclude_none=True)
@@ -70,7 +71,7 @@ class HttpRequestNode(NodeType[HttpRequestParams]):
         state = {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
-            "Arguments": {"FunctionName": wiring.target.http_function_arn, "Payload": payload},
+            "Arguments": {"FunctionName": self.function_arn(wiring), "Payload": payload},
             "Output": expression("$states.result.Payload"),
         }
         return {wiring.node.id: {**state, **wiring.error_handling, **wiring.transition()}}

@@ -8,6 +8,7 @@ import threading
 import boto3
 import pytest
 
+from devserver.scripted_converse import assistant_turns, scripted_model
 from tests.workflows.cases import GOLDEN_CASES, GoldenCase
 from tests.workflows.fixtures import WorkflowRuntime
 from tests.workflows.support import PLACEMENT, compile_case, create_state_machine, start, wait_for_end
@@ -32,7 +33,8 @@ def test_the_golden_workflow_runs_to_its_outcome(case: GoldenCase, workflow_runt
     responder = threading.Thread(target=_answer_approvals, args=(workflow_runtime.approvals_queue_url, stop))
     responder.start()
     try:
-        execution = wait_for_end(start(create_state_machine(compile_case(case)), run_input))
+        with scripted_model(lambda body: case.model_turns[assistant_turns(body)]):
+            execution = wait_for_end(start(create_state_machine(compile_case(case)), run_input))
     finally:
         stop.set()
         responder.join()

@@ -157,3 +157,10 @@ def test_a_json_response_with_numbers_json_does_not_have_is_text_or_an_error_nev
     assert make_request(event(server + "/nan"), ALLOW_LOOPBACK)["body"] == '{"ratio": NaN, "big": 1e400}'
     with pytest.raises(HttpConnectionError):
         make_request(event(server + "/nan", response_format="json"), ALLOW_LOOPBACK)
+
+
+def test_an_agent_tools_request_gets_its_credential_back_redacted(server: str) -> None:
+    request = event(server + "/echo", credential="api").model_copy(update={"redact_credential": True})
+    result = make_request(request, ALLOW_LOOPBACK)
+    assert result["body"]["key"] == "[redacted]"
+    assert "s3cret" not in json.dumps(result)

@@ -1,5 +1,5 @@
 """Each provider module is found by its registry name, and importing it loads neither httpx nor boto3: node_agent's
-cold start pays for them only with its first model turn (docs/agents.md has the measured cost)."""
+cold start pays for them only with its first model turn (docs/agent-providers.md has the measured cost)."""
 
 from __future__ import annotations
 
