@@ -179,7 +179,7 @@ class RegionalStack(Stack):
             burst_limit=self.config.api_burst_limit,
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
-            account_logging_role=self.silo_tenant is None,
+            account_logging_role=self.config.api_gateway_account_role and self.silo_tenant is None,
             authorizer="authorizer",
         )
         self.usage_plans = TierUsagePlans(
