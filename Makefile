@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 AWS_PORT ?= 4566
 
-.PHONY: install run test test-py313 lint typecheck unit integration infra e2e synth deploy bench openapi lock layer-lock clean
+.PHONY: install run test test-py313 lint typecheck unit integration infra e2e synth deploy destroy bench openapi lock layer-lock clean
 
 install: $(STAMP)
 
@@ -65,12 +65,25 @@ test-py313: | $(UV)
 	$(VENV313)/bin/python --version; \
 	$(VENV313)/bin/pytest tests/unit tests/integration
 
+# The CDK CLI runs the app (cdk.json's `app`) and prints its warnings and errors. CONFIG=path/to/forge.json: the
+# platform's configuration (docs/deploy.md) instead of cdk.json's `forge` context; CDK_ARGS: more arguments for the
+# cdk command, e.g. `make deploy CONFIG=prod.json CDK_ARGS='--require-approval never'`.
+CDK := npx --yes aws-cdk@2
+CONFIG ?=
+CDK_ARGS ?=
+CDK_CONFIG = $(if $(CONFIG),--context forge_config_file=$(abspath $(CONFIG)))
+
+# Offline (no AWS credentials); templates in cdk.out/.
 synth: $(STAMP)
-	$(BIN)/python infra/app.py
+	$(CDK) synth --quiet $(CDK_CONFIG) $(CDK_ARGS)
 
 # Needs AWS credentials and a bootstrapped account: see docs/deploy.md.
 deploy: $(STAMP)
-	npx --yes aws-cdk@2 deploy --all
+	$(CDK) deploy --all $(CDK_CONFIG) $(CDK_ARGS)
+
+# Every stack of the configuration; what `removal` retains stays (docs/deploy.md, Tear down).
+destroy: $(STAMP)
+	$(CDK) destroy --all $(CDK_CONFIG) $(CDK_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH)

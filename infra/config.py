@@ -70,6 +70,11 @@ class ForgeConfig(_Strict):
     api_burst_limit: int = Field(default=200, gt=0)
     waf_rate_limit_per_5_minutes: int = Field(default=2000, ge=10)
     powertools_layer_version: int = Field(default=27, gt=0)
+    api_gateway_account_role: bool = Field(
+        default=False,
+        description="Set API Gateway's account-wide CloudWatch Logs role in each configured region (the platform's "
+        "regional stacks create it and keep it on destroy); leave false where the account already has one",
+    )
     silo_tenants: tuple[str, ...] = Field(
         default=(), description="Enterprise tenants (ids) each given a dedicated stack in the primary region"
     )

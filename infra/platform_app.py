@@ -62,13 +62,13 @@ def build_stacks(app: App, config: ForgeConfig, account: str | None) -> dict[str
     primary = stacks[config.primary_region]
     for region in config.replica_regions:
         # The primary stack creates this region's table replica; deploy it first.
-        stacks[region].add_dependency(primary)
+        stacks[region].add_stack_dependency(primary)
     for tenant_id in config.silo_tenants:
         silo = SiloStack(app, silo_stack_id(config, tenant_id), config=config, tenant_id=tenant_id, account=account)
-        silo.add_dependency(primary)
+        silo.add_stack_dependency(primary)
     if config.domain:
         entry = GlobalEntryStack(app, global_stack_id(config), config=config, domain=config.domain, account=account)
         for stack in stacks.values():
             # Each region's `<region>.<domain>` record must exist before its health check and latency record.
-            entry.add_dependency(stack)
+            entry.add_stack_dependency(stack)
     return stacks

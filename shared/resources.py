@@ -195,6 +195,17 @@ WORKFLOW_STATE_MACHINES = WorkflowStateMachinesSpec(
     invokes_functions=("node_http", "node_agent"),
     sends_to=(APPROVALS_QUEUE,),
 )
+# The SNS topics and EventBridge buses tenants' notify and emit_event nodes may target: the platform's, named
+# `forge-<tenant id>-…` (created for a tenant by the platform). The workflow execution role, which every tenant's
+# machines share, reaches only `forge-*` in its account (never the platform's own `nexus-forge-…` topics, nor the
+# default bus); validation holds each tenant to its own prefix.
+TENANT_TARGETS_PREFIX = "forge-"
+
+
+def tenant_targets_prefix(tenant_id: str) -> str:
+    return f"{TENANT_TARGETS_PREFIX}{tenant_id}-"
+
+
 # One Scheduler group per tenant; every schedule fires the schedule_fire function.
 SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")
 SMOKE_STATE_MACHINE = StateMachineSpec(

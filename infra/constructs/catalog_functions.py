@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -138,6 +138,11 @@ class CatalogFunctions(Construct):
             if spec.is_http
             else function
         )
+        if spec.is_http:
+            # The alias publishes the version SnapStart snapshots; CDK warns whenever SnapStart is on.
+            Annotations.of(function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish", "published by the function's live alias"
+            )
 
     def _build_queue_source(self, construct_id: str, function: lambda_.Function, queue: QueueSpec) -> None:
         """Batches of the queue's messages; those the function reports failed stay for a retry, then the DLQ."""

@@ -1,4 +1,5 @@
-"""The platform's S3 buckets from shared/resources.py: KMS-encrypted, versioned, TLS-only, private, with lifecycle."""
+"""The platform's S3 buckets from shared/resources.py: KMS-encrypted, versioned, TLS-only, private, with lifecycle;
+emptied before they are deleted when the configuration's `removal` is `destroy`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class PlatformBuckets(Construct):
         self._names = names
         self._key = key
         self._removal_policy = removal_policy
+        # A bucket is deleted only empty: with `removal: destroy` a custom resource deletes every object version and
+        # delete marker first, so a destroy completes.
+        self._auto_delete = removal_policy is RemovalPolicy.DESTROY
         self.access_logs = self._build_access_log_bucket()
         self.buckets: dict[str, s3.Bucket] = {spec.key: self._build_bucket(spec) for spec in BUCKETS}
 
@@ -37,6 +41,7 @@ class PlatformBuckets(Construct):
                 s3.LifecycleRule(expiration=Duration.days(90), noncurrent_version_expiration=Duration.days(7))
             ],
             removal_policy=self._removal_policy,
+            auto_delete_objects=self._auto_delete,
         )
         NagSuppressions.add_resource_suppressions(
             bucket,
@@ -64,4 +69,5 @@ class PlatformBuckets(Construct):
                 )
             ],
             removal_policy=self._removal_policy,
+            auto_delete_objects=self._auto_delete,
         )

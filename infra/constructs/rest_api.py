@@ -39,13 +39,14 @@ class RestApi(Construct):
         burst_limit: int,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
-        account_logging_role: bool = True,
+        account_logging_role: bool = False,
         authorizer: str | None = None,
     ) -> None:
-        """`account_logging_role`: whether this API sets the region's (one) API Gateway logging role; a silo
-        stack leaves it to the platform's stack in the same region. `targets`: the ARN API Gateway invokes for each
-        function that serves the API, by catalog name. `authorizer`: the catalog's gateway authorizer, one of them;
-        with it every non-public route requires a usage plan key, which the authorizer names."""
+        """`account_logging_role`: whether this API sets the account's (one per region) API Gateway logging role,
+        which the stage's logs need: opt-in (config `api_gateway_account_role`), never from a silo stack.
+        `targets`: the ARN API Gateway invokes for each function that serves the API, by catalog name.
+        `authorizer`: the catalog's gateway authorizer, one of them; with it every non-public route requires a usage
+        plan key, which the authorizer names."""
         super().__init__(scope, construct_id)
         self.targets = {
             name: lambda_.Function.from_function_attributes(
@@ -68,7 +69,8 @@ class RestApi(Construct):
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER if authorizer else None,
             cloud_watch_role=account_logging_role,
-            cloud_watch_role_removal_policy=removal_policy if account_logging_role else None,
+            # Other APIs of the account and region log through it too: a destroy must not unset it.
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN if account_logging_role else None,
             deploy_options=apigateway.StageOptions(
                 stage_name=stage,
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_logs),

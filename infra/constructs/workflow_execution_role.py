@@ -8,7 +8,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from shared.catalog import function_physical_name
-from shared.resources import WorkflowStateMachinesSpec
+from shared.resources import TENANT_TARGETS_PREFIX, WorkflowStateMachinesSpec
 
 # Step Functions' managed rule for `.sync` integrations.
 SYNC_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
@@ -35,8 +35,8 @@ class WorkflowExecutionRole(Construct):
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
                     reason="Workflow machines are created at run time in every configured region, so their ARNs "
-                    "end in `<prefix>-<key>-*`; SNS topics and the default event bus are chosen by tenants' "
-                    "nodes; X-Ray and log delivery take no resource ARN",
+                    "end in `<prefix>-<key>-*`; tenants' topics and buses are created per tenant, named "
+                    "`forge-<tenant id>-*`; X-Ray and log delivery take no resource ARN",
                 )
             ],
             apply_to_children=True,
@@ -70,10 +70,15 @@ class WorkflowExecutionRole(Construct):
                 actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                 resources=[self._arn("events", "rule", SYNC_RULE, "/")],
             ),
+            # Tenants' notify and emit_event nodes: tenants' own topics and buses only (validation holds each
+            # tenant to its own prefix), never the platform's alarm topic or the default bus.
             iam.PolicyStatement(
-                actions=["events:PutEvents"], resources=[self._arn("events", "event-bus", "default", "/")]
+                actions=["events:PutEvents"],
+                resources=[self._arn("events", "event-bus", f"{TENANT_TARGETS_PREFIX}*", "/")],
             ),
-            iam.PolicyStatement(actions=["sns:Publish"], resources=[self._arn("sns", "", "*", "")]),
+            iam.PolicyStatement(
+                actions=["sns:Publish"], resources=[self._arn("sns", "", f"{TENANT_TARGETS_PREFIX}*", "")]
+            ),
             iam.PolicyStatement(
                 actions=[
                     "xray:PutTraceSegments",

@@ -78,7 +78,7 @@ class RegionalStack(Stack):
         self._build_http_functions(self.domains[Domain.HTTP_FUNCTIONS])
         self.api = self._build_api(self.domains[Domain.API])
         # The API invokes the HTTP functions' aliases by name: they must exist first.
-        self.domains[Domain.API].add_dependency(self.domains[Domain.HTTP_FUNCTIONS])
+        self.domains[Domain.API].add_stack_dependency(self.domains[Domain.HTTP_FUNCTIONS])
         self._build_workflows_runtime(self.domains[Domain.WORKFLOWS_RUNTIME])
         self._build_observability(self.domains[Domain.OBSERVABILITY])
         self._build_outputs()
@@ -180,7 +180,7 @@ class RegionalStack(Stack):
             burst_limit=self.config.api_burst_limit,
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
-            account_logging_role=self.silo_tenant is None,
+            account_logging_role=self.config.api_gateway_account_role and self.silo_tenant is None,
             authorizer="authorizer",
         )
         self.usage_plans = TierUsagePlans(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,12 @@ HAIKU_ARN = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haik
 SINGLE_REGION = {"environment": "test", "regions": ["us-east-1"], "agent_model_arns": [HAIKU_ARN]}
 # An enterprise tenant with a dedicated (silo) stack; its id is what shared/tenancy/tenants.py generates.
 SILO_TENANT = "5f0c2b9e8d7a4c1e9b3f6a2d4e8c0b1a"
-THREE_REGIONS = {
+THREE_REGIONS: dict[str, Any] = {
     "environment": "prod",
     "regions": ["us-east-1", "eu-west-1", "ap-southeast-2"],
     "domain": {"name": "api.forge.example.com", "hosted_zone_id": "Z0123456789ABC", "hosted_zone_name": "example.com"},
     "alarm_email": "oncall@example.com",
+    "api_gateway_account_role": True,
     "silo_tenants": [SILO_TENANT],
 }
 
@@ -51,6 +53,19 @@ def templates_of(app: App) -> dict[str, Template]:
         for each in (stack, *nested_stacks_of(stack)):
             templates[each.node.path] = Template.from_stack(each)
     return templates
+
+
+# CDK's own function that empties buckets before a destroy (`removal: destroy`), beside the catalog's functions.
+BUCKET_EMPTYING_PROVIDER = "CustomS3AutoDeleteObjectsCustomResourceProviderHandler"
+
+
+def functions_of(template: Template) -> dict[str, Mapping[str, Any]]:
+    """The template's catalog functions: every function but CDK's bucket-emptying provider."""
+    return {
+        logical_id: function
+        for logical_id, function in template.find_resources("AWS::Lambda::Function").items()
+        if not logical_id.startswith(BUCKET_EMPTYING_PROVIDER)
+    }
 
 
 def template_of(stack: Stack) -> Template:

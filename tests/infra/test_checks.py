@@ -35,6 +35,15 @@ def test_cdk_nag_finds_nothing_unacknowledged(app: App):
     assert findings == []
 
 
+def test_cdk_warns_about_nothing_make_synth_would_print(app: App):
+    warnings = [
+        f"{name} {message.id}: {str(message.entry.data)[:160]}"
+        for name, stack in stacks_of(app).items()
+        for message in Annotations.from_stack(stack).find_warning("*", Match.any_value())
+    ]
+    assert warnings == []
+
+
 def test_cfn_lint_is_clean_on_every_template(app: App):
     outdir = Path(app.outdir)
     templates = [

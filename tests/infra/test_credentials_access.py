@@ -13,6 +13,7 @@ from aws_cdk.assertions import Template
 
 from infra.stacks.regional import RegionalStack
 from shared.resources import PLATFORM_KEY, WORKFLOWS_TABLE
+from tests.infra.conftest import functions_of
 
 pytestmark = pytest.mark.infra
 
@@ -22,7 +23,7 @@ PREFIX = "nexus-forge-test"
 def _function(template: Template, name: str) -> Mapping[str, Any]:
     (function,) = (
         resource
-        for resource in template.find_resources("AWS::Lambda::Function").values()
+        for resource in functions_of(template).values()
         if resource["Properties"]["FunctionName"] == f"{PREFIX}-{name.replace('_', '-')}"
     )
     return function

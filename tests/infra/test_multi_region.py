@@ -188,3 +188,20 @@ def test_the_platform_key_is_one_multi_region_key_so_sealed_secrets_open_in_ever
         replica.has_resource_properties("AWS::KMS::Alias", {"AliasName": f"alias/{PREFIX}"})
         (key,) = replica.find_resources("AWS::KMS::ReplicaKey").values()
         assert key["Properties"]["PrimaryKeyArn"]["Fn::GetAtt"][1] == "Parameter.Value"
+
+
+def test_api_gateways_account_role_is_set_once_per_region_only_when_asked_and_kept_on_destroy(
+    three_region_app: App, template: Template
+) -> None:
+    template.resource_count_is("AWS::ApiGateway::Account", 0)
+    for stack in stacks_of(three_region_app).values():
+        if isinstance(stack, RegionalStack):
+            accounts = template_of(stack).find_resources("AWS::ApiGateway::Account")
+            expected = 0 if isinstance(stack, SiloStack) else 1
+            assert len(accounts) == expected, stack.stack_name
+            assert all(account["DeletionPolicy"] == "Retain" for account in accounts.values())
+
+
+def test_with_removal_retain_buckets_are_kept_with_their_objects(templates: dict[str, Template]) -> None:
+    for template in templates.values():
+        template.resource_count_is("Custom::S3AutoDeleteObjects", 0)

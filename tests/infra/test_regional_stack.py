@@ -17,6 +17,7 @@ from infra.stacks.domains import function_domain
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, FunctionSpec, function_physical_name, resource_environment
 from shared.resources import SMOKE_STATE_MACHINE, TABLES, TableSpec, function_arn_placeholder
+from tests.infra.conftest import functions_of
 
 pytestmark = pytest.mark.infra
 
@@ -56,14 +57,12 @@ def test_every_catalog_function_exists_with_its_settings(stack: RegionalStack, t
 
 
 def test_there_is_no_function_outside_the_catalog(template: Template):
-    names = {
-        resource["Properties"]["FunctionName"] for resource in template.find_resources("AWS::Lambda::Function").values()
-    }
+    names = {resource["Properties"]["FunctionName"] for resource in functions_of(template).values()}
     assert names == {function_physical_name(PREFIX, spec.name) for spec in CATALOG}
 
 
 def test_functions_run_with_the_powertools_layer_and_our_dependency_layer(template: Template):
-    for function in template.find_resources("AWS::Lambda::Function").values():
+    for function in functions_of(template).values():
         layers = json.dumps(function["Properties"]["Layers"])
         assert "AWSLambdaPowertoolsPythonV3-python313-x86_64" in layers
         assert "DependencyLayer" in layers
@@ -149,7 +148,7 @@ def test_the_alias_the_api_invokes_by_name_is_the_one_the_functions_domain_publi
     """The API's domain names each HTTP function's alias (`<function>:live`) rather than referencing it."""
     function_ids = {
         properties["Properties"]["FunctionName"]: logical_id
-        for logical_id, properties in template.find_resources("AWS::Lambda::Function").items()
+        for logical_id, properties in functions_of(template).items()
     }
     aliases = {
         (alias["Properties"]["FunctionName"]["Ref"], alias["Properties"]["Name"])
@@ -159,3 +158,13 @@ def test_the_alias_the_api_invokes_by_name_is_the_one_the_functions_domain_publi
         if spec.is_http:
             function_id = function_ids[function_physical_name("nexus-forge-test", spec.name)]
             assert (function_id, HTTP_ALIAS_NAME) in aliases, spec.name
+
+
+def test_with_removal_destroy_every_bucket_is_emptied_of_all_versions_before_it_is_deleted(template: Template):
+    buckets = template.find_resources("AWS::S3::Bucket")
+    emptied = {
+        resource["Properties"]["BucketName"]["Ref"]
+        for resource in template.find_resources("Custom::S3AutoDeleteObjects").values()
+    }
+    assert emptied == set(buckets)
+    assert all(bucket["DeletionPolicy"] == "Delete" for bucket in buckets.values())

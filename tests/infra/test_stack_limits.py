@@ -63,3 +63,11 @@ def test_api_gateway_may_invoke_each_routed_function_once_for_the_whole_api(
     )
     targets = [stack.api.targets[name] for name in routed]
     assert invoked == sorted(str(Stack.of(target).resolve(target.function_arn)) for target in targets)
+
+
+def test_the_api_deploys_after_the_functions_it_invokes_by_name(stack: RegionalStack) -> None:
+    parent = Template.from_stack(stack).to_json()["Resources"]
+    api = stack.domains[Domain.API].nested_stack_resource
+    functions = stack.domains[Domain.HTTP_FUNCTIONS].nested_stack_resource
+    assert api is not None and functions is not None
+    assert stack.resolve(functions.logical_id) in parent[stack.resolve(api.logical_id)]["DependsOn"]

@@ -10,7 +10,9 @@ from typing import Any
 TENANT_ID = "tenant0001"
 WORKFLOW_ID = "golden"
 CHILD_WORKFLOW_ID = "child"
-TOPIC_NAME = "golden-notifications"
+# The tenant's own topic and bus: notify and emit_event target nothing else (shared/resources.py).
+TOPIC_NAME = f"forge-{TENANT_ID}-notifications"
+EVENT_BUS_NAME = f"forge-{TENANT_ID}-events"
 TOPIC_ARN = f"arn:aws:sns:us-east-1:123456789012:{TOPIC_NAME}"
 
 
@@ -248,7 +250,13 @@ GOLDEN_CASES: tuple[GoldenCase, ...] = (
         "emit_event",
         [
             START,
-            node("announce", "emit_event", detail_type="order.placed", detail={"order": "{% $states.input.order %}"}),
+            node(
+                "announce",
+                "emit_event",
+                detail_type="order.placed",
+                detail={"order": "{% $states.input.order %}"},
+                event_bus=EVENT_BUS_NAME,
+            ),
         ],
         chain("start", "announce"),
         input={"order": "A-2"},

@@ -15,7 +15,7 @@ import pytest
 from shared.resources import APPROVALS_QUEUE
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantItem, TenantRecords
 from shared.store.tenant_scoped import TenantContext
-from tests.workflows.cases import CHILD_WORKFLOW_ID, TENANT_ID, TOPIC_NAME, chain, node
+from tests.workflows.cases import CHILD_WORKFLOW_ID, EVENT_BUS_NAME, TENANT_ID, TOPIC_NAME, chain, node
 from tests.workflows.support import PLACEMENT, create_state_machine, validate
 
 
@@ -75,6 +75,7 @@ def echo_server() -> Iterator[str]:
 def workflow_runtime(emulated_aws: object, echo_server: str) -> WorkflowRuntime:
     save_tenant(TENANT_ID, {"http_allowed_hosts": ["127.0.0.1"]})
     boto3.client("sns", region_name=PLACEMENT.region).create_topic(Name=TOPIC_NAME)
+    boto3.client("events", region_name=PLACEMENT.region).create_event_bus(Name=EVENT_BUS_NAME)
     child = validate(
         {
             "name": "child",

@@ -298,3 +298,22 @@ def test_publish_and_rollback_of_a_workflow_whose_state_machine_is_gone_are_a_40
         problem = refused.json()
         assert problem["type"].endswith("/problems/state-machine-missing")
         assert workflow_id in problem["detail"] and "import" in problem["detail"]
+
+
+def test_notify_and_emit_event_naming_the_platforms_topic_or_the_default_bus_are_a_422_naming_the_field(
+    api: TestClient, owner: dict[str, str]
+) -> None:
+    document = {
+        "name": "reach-out",
+        "nodes": [
+            node("start", "manual"),
+            node("page", "notify", topic_arn="arn:aws:sns:us-east-1:123456789012:nexus-forge-local-alarms"),
+            node("shout", "emit_event", detail_type="x", event_bus="default"),
+        ],
+        "edges": chain("start", "page", "shout"),
+    }
+    response = api.post("/v1/workflows/validate", headers=owner, json=document)
+    assert response.status_code == 422
+    reasons = {param["name"]: param["reason"] for param in response.json()["invalid-params"]}
+    assert set(reasons) == {"/nodes/1/params/topic_arn", "/nodes/2/params/event_bus"}
+    assert all("the tenant's own" in reason for reason in reasons.values())

@@ -186,3 +186,33 @@ def test_a_regular_expression_with_a_separator_between_its_runs_is_accepted() ->
     )
 
     assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        # The platform's own alarm topic, and another tenant's topic.
+        ({"topic_arn": "arn:aws:sns:us-east-1:123456789012:nexus-forge-prod-alarms"}, "topic_arn"),
+        ({"topic_arn": "arn:aws:sns:us-east-1:123456789012:forge-tenant0002-alerts"}, "topic_arn"),
+        # The default bus, another tenant's bus by ARN, and an ARN that names no bus.
+        ({"detail_type": "x", "event_bus": "default"}, "event_bus"),
+        (
+            {"detail_type": "x", "event_bus": "arn:aws:events:us-east-1:123456789012:event-bus/forge-tenant0002-e"},
+            "event_bus",
+        ),
+        (
+            {"detail_type": "x", "event_bus": "arn:aws:events:us-east-1:123456789012:rule/forge-tenant0001-e"},
+            "event_bus",
+        ),
+    ],
+)
+def test_notify_and_emit_event_target_only_the_tenants_own_topics_and_buses(params: dict[str, Any], field: str) -> None:
+    node_type = "notify" if "topic_arn" in params else "emit_event"
+    found = findings([START, node("out", node_type, **params)], chain("start", "out"))
+    assert "forge-tenant0001-" in found[f"/nodes/1/params/{field}"]
+
+
+def test_the_tenants_own_bus_is_accepted_by_name_or_arn() -> None:
+    bus = "arn:aws:events:us-east-1:123456789012:event-bus/forge-tenant0001-orders"
+    document = {"name": "ok", "nodes": [START, node("out", "emit_event", detail_type="x", event_bus=bus)]}
+    assert validate({**document, "edges": chain("start", "out")}).findings == []

@@ -1,0 +1,57 @@
+"""The role every tenant's workflow machines share may publish and put events only where tenants' notify and
+emit_event nodes may: the tenants' own `forge-<tenant id>-*` topics and buses, never the platform's."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from shared.resources import WORKFLOW_STATE_MACHINES, tenant_targets_prefix
+from tests.infra.test_schedules import ACCOUNT, PREFIX, rendered
+
+pytestmark = pytest.mark.infra
+
+ALARM_TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:{PREFIX}-alarms"
+DEFAULT_BUS = f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default"
+TENANT_TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:{tenant_targets_prefix('tenant0001')}alerts"
+TENANT_BUS = f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/{tenant_targets_prefix('tenant0001')}orders"
+
+
+def _allowed(template: Template, action: str) -> list[str]:
+    """The resources the execution role's statements allow `action` on, as IAM patterns."""
+    (role,) = template.find_resources(
+        "AWS::IAM::Role", {"Properties": {"RoleName": WORKFLOW_STATE_MACHINES.execution_role_name(PREFIX)}}
+    ).values()
+    patterns = []
+    for policy in role["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if statement["Effect"] == "Allow" and action in actions:
+                resources: list[Any] = (
+                    statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                )
+                patterns += [rendered(resource) for resource in resources]
+    return patterns
+
+
+def _allows(patterns: list[str], arn: str) -> bool:
+    # IAM's `*` matches any run of characters, colons included, as fnmatch's does.
+    return any(fnmatchcase(arn, pattern) for pattern in patterns)
+
+
+def test_notify_publishes_to_tenants_topics_only_never_the_alarm_topic(template: Template) -> None:
+    patterns = _allowed(template, "sns:Publish")
+    assert patterns == [f"arn:aws:sns:*:{ACCOUNT}:forge-*"]
+    assert _allows(patterns, TENANT_TOPIC)
+    assert not _allows(patterns, ALARM_TOPIC)
+    assert not _allows(patterns, f"arn:aws:sns:us-east-1:999988887777:{tenant_targets_prefix('tenant0001')}x")
+
+
+def test_emit_event_puts_on_tenants_buses_only_never_the_default_bus(template: Template) -> None:
+    patterns = _allowed(template, "events:PutEvents")
+    assert patterns == [f"arn:aws:events:*:{ACCOUNT}:event-bus/forge-*"]
+    assert _allows(patterns, TENANT_BUS)
+    assert not _allows(patterns, DEFAULT_BUS)
