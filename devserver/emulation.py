@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.write_ahead_log import (
     WriteAheadLog,
@@ -145,6 +146,7 @@ class LocalAws:
         self.state_dir = state_dir
         self.endpoints = endpoints
         self.lambda_runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
+        self.bedrock_runtime = LocalBedrockRuntime()
         self._server: Any = None
         self._snapshot_lock = threading.Lock()
         self._saved_generation = -1
@@ -196,6 +198,7 @@ class LocalAws:
         listener.close()  # the server serves on its own duplicate of it
         threading.Thread(target=self._server.serve_forever, name="aws-emulation", daemon=True).start()
         self.lambda_runtime.install()
+        self.bedrock_runtime.install()
         self.provision()
 
     def stop(self) -> None:
