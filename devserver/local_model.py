@@ -12,6 +12,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,17 +56,22 @@ class LocalModel:
 
     def chat(self, request: dict[str, Any], json_schema: dict[str, Any] | None = None) -> dict[str, Any]:
         """llama.cpp's response, or its `error` object for a request it refuses; with `json_schema`, the reply is
-        decoded as compact JSON valid against it. ValueError: a schema llama.cpp cannot constrain decoding to."""
+        decoded as compact JSON valid against it (llama.cpp decodes unconstrained if the schema does not compile)."""
         with self._lock:
-            server = self._loaded()
-            if json_schema is not None:
-                import xllamacpp
-
-                layout = {**COMPACT_JSON, **json_schema.get("x-guidance", {})}
-                grammar = xllamacpp.json_schema_to_grammar({**json_schema, "x-guidance": layout})
-                request = {**request, "grammar": grammar}
-            answer: dict[str, Any] = server.handle_chat_completions(request)
+            answer: dict[str, Any] = self._loaded().handle_chat_completions(_constrained(request, json_schema))
             return answer
+
+    def stream(
+        self,
+        request: dict[str, Any],
+        on_chunk: Callable[[dict[str, Any]], None],
+        json_schema: dict[str, Any] | None = None,
+    ) -> None:
+        """As `chat`, the answer handed to `on_chunk` as Chat Completions chunks while it is generated; the last
+        one carries the usage."""
+        streamed = {**request, "stream": True, "stream_options": {"include_usage": True}}
+        with self._lock:
+            self._loaded().handle_chat_completions(_constrained(streamed, json_schema), on_chunk)
 
     def _loaded(self) -> Any:
         if self._server is None:
@@ -96,6 +102,15 @@ class LocalModel:
         params.ui = False
         params.verbosity = 0
         return params
+
+
+def _constrained(request: dict[str, Any], json_schema: dict[str, Any] | None) -> dict[str, Any]:
+    if json_schema is None:
+        return request
+    import xllamacpp
+
+    layout = {**COMPACT_JSON, **json_schema.get("x-guidance", {})}
+    return {**request, "grammar": xllamacpp.json_schema_to_grammar({**json_schema, "x-guidance": layout})}
 
 
 # Bedrock model id → the model. Ids start with `local.`, which no Bedrock model id does.
