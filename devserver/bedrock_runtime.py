@@ -1,8 +1,9 @@
-"""Answers Bedrock Runtime `Converse` calls for `local.*` model ids in-process, as Bedrock would over the wire.
+"""Answers Bedrock Runtime `Converse` and `ConverseStream` calls for `local.*` model ids in-process, as Bedrock
+would over the wire.
 
 The hook turns the serialised request back into Converse's JSON, asks the local model (devserver/local_model.py)
-through llama.cpp's Chat Completions interface, writes Converse's JSON response or error, and lets botocore's own
-parser read it: callers get exactly what boto3 returns for Bedrock, modelled exceptions included.
+through llama.cpp's Chat Completions interface, writes Bedrock's JSON response, event stream or error, and lets
+botocore's own parser read it: callers get exactly what boto3 returns for Bedrock, modelled exceptions included.
 
 Structured output: `additionalModelRequestFields.response_format = {"type": "json_schema", "json_schema":
 {"name": …, "schema": …}}` constrains decoding to the schema. Tools are described in the system prompt and a
@@ -12,12 +13,19 @@ constrained to a call. The 135M-parameter model picks tools and arguments poorly
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import queue
 import re
 import secrets
+import struct
+import threading
 import time
 import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -30,7 +38,7 @@ from devserver.local_model import LOCAL_MODELS, LocalModel, LocalModelUnavailabl
 LOCAL_MODEL_PREFIX = "local."
 DEFAULT_MAX_TOKENS = 512
 _HOOK_ID = "nexus-forge-local-bedrock-converse"
-_MODEL_PATH = re.compile(r"^/model/(?P<model_id>[^/]+)/converse$")
+_MODEL_PATH = re.compile(r"^/model/(?P<model_id>[^/]+)/converse(-stream)?$")
 _FINISH_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 _ALTERNATIVES = (
     "For another model, point the agent's `model` at an OpenAI-compatible server on this machine (provider "
@@ -71,35 +79,120 @@ def local_model(model_id: str) -> LocalModel:
     )
 
 
+@dataclass(frozen=True)
+class _Turn:
+    """A Converse request checked and turned into the local model's Chat Completions request."""
+
+    model_id: str
+    model: LocalModel
+    chat: dict[str, Any]
+    schema: dict[str, Any] | None
+    tools: dict[str, dict[str, Any]]
+    started: float
+
+    @classmethod
+    def of(cls, model_id: str, request: dict[str, Any]) -> _Turn:
+        model = local_model(model_id)
+        tools = _tools(request.get("toolConfig"))
+        return cls(
+            model_id=model_id,
+            model=model,
+            chat={"messages": _chat_messages(request, tools), **_inference(request.get("inferenceConfig") or {})},
+            schema=_output_schema(request.get("additionalModelRequestFields"), request.get("toolConfig"), tools),
+            tools=tools,
+            started=time.monotonic(),
+        )
+
+    def answer(self) -> dict[str, Any]:
+        try:
+            answer = self.model.chat(self.chat, self.schema)
+        except LocalModelUnavailable as error:
+            raise self._not_ready(error) from error
+        if "error" in answer:
+            raise _refusal(answer["error"])
+        choice = answer["choices"][0]
+        return self.reply(choice["message"].get("content") or "", choice.get("finish_reason"), answer.get("usage", {}))
+
+    def chunks(self) -> Iterator[dict[str, Any]]:
+        """The answer's Chat Completions chunks as they are generated; a refusal before the first one."""
+        generated: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+        def generate() -> None:
+            try:
+                self.model.stream(self.chat, generated.put, self.schema)
+            except LocalModelUnavailable as error:
+                generated.put({"error": {"message": str(error), "type": "unavailable"}})
+            finally:
+                generated.put(None)
+
+        threading.Thread(target=generate, name="local-model-stream", daemon=True).start()
+        first = generated.get()
+        if first is None:
+            return iter(())
+        if "error" in first:
+            error = first["error"]
+            raise self._not_ready(error["message"]) if error.get("type") == "unavailable" else _refusal(error)
+        return itertools.chain([first], iter(generated.get, None))
+
+    def reply(self, text: str, finish_reason: str | None, usage: dict[str, Any]) -> dict[str, Any]:
+        """Converse's response body for the model's whole reply."""
+        tool_use = _tool_use(text, self.tools) if self.tools else None
+        stop_reason = "tool_use" if tool_use else _FINISH_REASONS.get(finish_reason or "stop", "end_turn")
+        content = [{"toolUse": tool_use} if tool_use else {"text": text}]
+        return {
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": stop_reason,
+            "usage": {
+                "inputTokens": usage.get("prompt_tokens", 0),
+                "outputTokens": usage.get("completion_tokens", 0),
+                "totalTokens": usage.get("total_tokens", 0),
+            },
+            "metrics": {"latencyMs": round((time.monotonic() - self.started) * 1000)},
+        }
+
+    def _not_ready(self, error: object) -> ConverseRefused:
+        return ConverseRefused("ModelNotReadyException", 429, f"{self.model_id} cannot run: {error}")
+
+
 def converse(model_id: str, request: dict[str, Any]) -> dict[str, Any]:
     """Converse's response body for `request` (Converse's request body), from the local model."""
-    model = local_model(model_id)
-    started = time.monotonic()
-    tools = _tools(request.get("toolConfig"))
-    chat = {"messages": _chat_messages(request, tools), **_inference(request.get("inferenceConfig") or {})}
-    schema = _output_schema(request.get("additionalModelRequestFields"), request.get("toolConfig"), tools)
-    try:
-        answer = model.chat(chat, schema)
-    except LocalModelUnavailable as error:
-        raise ConverseRefused("ModelNotReadyException", 429, f"{model_id} cannot run: {error}") from error
-    if "error" in answer:
-        raise _refusal(answer["error"])
-    choice = answer["choices"][0]
-    text = choice["message"].get("content") or ""
-    tool_use = _tool_use(text, tools) if tools else None
-    stop_reason = "tool_use" if tool_use else _FINISH_REASONS.get(choice.get("finish_reason") or "stop", "end_turn")
-    usage = answer.get("usage", {})
-    content = [{"toolUse": tool_use} if tool_use else {"text": text}]
-    return {
-        "output": {"message": {"role": "assistant", "content": content}},
-        "stopReason": stop_reason,
-        "usage": {
-            "inputTokens": usage.get("prompt_tokens", 0),
-            "outputTokens": usage.get("completion_tokens", 0),
-            "totalTokens": usage.get("total_tokens", 0),
-        },
-        "metrics": {"latencyMs": round((time.monotonic() - started) * 1000)},
-    }
+    return _Turn.of(model_id, request).answer()
+
+
+def converse_stream(model_id: str, request: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """ConverseStream's events (type, payload) for `request`; a refusal is raised before the first. Text streams
+    as it is generated; with tools, the reply is read whole first, as it may be a tool call."""
+    turn = _Turn.of(model_id, request)
+    chunks = turn.chunks()
+    return _stream_events(turn, chunks)
+
+
+def _stream_events(turn: _Turn, chunks: Iterator[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield "messageStart", {"role": "assistant"}
+    text: list[str] = []
+    finish_reason: str | None = None
+    usage: dict[str, Any] = {}
+    for chunk in chunks:
+        usage = chunk.get("usage") or usage
+        for choice in chunk.get("choices", []):
+            finish_reason = choice.get("finish_reason") or finish_reason
+            delta = choice.get("delta", {}).get("content")
+            if delta:
+                text.append(delta)
+                if not turn.tools:
+                    yield "contentBlockDelta", {"delta": {"text": delta}, "contentBlockIndex": 0}
+    reply = turn.reply("".join(text), finish_reason, usage)
+    block = reply["output"]["message"]["content"][0]
+    if "toolUse" in block:
+        use = block["toolUse"]
+        start = {"toolUse": {"toolUseId": use["toolUseId"], "name": use["name"]}}
+        yield "contentBlockStart", {"start": start, "contentBlockIndex": 0}
+        yield "contentBlockDelta", {"delta": {"toolUse": {"input": json.dumps(use["input"])}}, "contentBlockIndex": 0}
+    elif turn.tools and block["text"]:
+        yield "contentBlockDelta", {"delta": {"text": block["text"]}, "contentBlockIndex": 0}
+    yield "contentBlockStop", {"contentBlockIndex": 0}
+    yield "messageStop", {"stopReason": reply["stopReason"]}
+    yield "metadata", {"usage": reply["usage"], "metrics": reply["metrics"]}
 
 
 def _refusal(error: dict[str, Any]) -> ConverseRefused:
@@ -252,45 +345,79 @@ def _tool_use(text: str, tools: dict[str, dict[str, Any]]) -> dict[str, Any] | N
 
 
 class LocalBedrockRuntime:
-    """A botocore `before-call.bedrock-runtime.Converse` hook: answers the call instead of sending it.
+    """A botocore `before-call` hook for Bedrock Runtime's `Converse` and `ConverseStream`: answers the call instead
+    of sending it.
 
     It answers every call for a `local.*` model, and calls for other models sent to the emulation (or to AWS, which
     the emulation stands in for); one sent to another endpoint (a test's scripted Bedrock on loopback) goes there.
     """
 
-    def before_converse(
-        self, model: Any, params: dict[str, Any], **_: Any
-    ) -> tuple[AWSResponse, dict[str, Any]] | None:
+    def before_call(self, model: Any, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         matched = _MODEL_PATH.match(params["url_path"].split("?", 1)[0])
         model_id = unquote(matched["model_id"]) if matched else ""
         url = params.get("url", "")
         if not model_id.startswith(LOCAL_MODEL_PREFIX) and not _sent_to_emulation(url):
             return None
-        status, body = self.answer(model_id, params.get("body") or b"{}")
-        headers = {"content-type": "application/json", "x-amzn-requestid": str(uuid.uuid4())}
-        if status >= 300:
-            headers["x-amzn-errortype"] = body.pop("__type")
-        parsed = create_parser("rest-json").parse(
-            {"status_code": status, "headers": HTTPHeaders.from_dict(headers), "body": json.dumps(body).encode()},
-            model.output_shape,
-        )
-        return AWSResponse(url, status, HTTPHeaders.from_dict(headers), None), parsed
-
-    @staticmethod
-    def answer(model_id: str, body: bytes | str) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, JSON body) of Bedrock's answer to a Converse request."""
+        headers = {"x-amzn-requestid": str(uuid.uuid4())}
+        body: Any
         try:
-            return 200, converse(model_id, json.loads(body))
+            request = json.loads(params.get("body") or b"{}")
+            if model.name == "ConverseStream":
+                status, body = 200, _EventStreamBody(converse_stream(model_id, request))
+                headers["content-type"] = "application/vnd.amazon.eventstream"
+            else:
+                status, body = 200, json.dumps(converse(model_id, request)).encode()
+                headers["content-type"] = "application/json"
         except ConverseRefused as refused:
-            return refused.status, {"__type": refused.code, "message": str(refused)}
+            status, body = refused.status, json.dumps({"message": str(refused)}).encode()
+            headers.update({"content-type": "application/json", "x-amzn-errortype": refused.code})
+        response = {
+            "status_code": status,
+            "headers": HTTPHeaders.from_dict(headers),
+            "body": body,
+            "context": {"operation_name": model.name},
+        }
+        parsed = create_parser("rest-json").parse(response, model.output_shape)
+        return AWSResponse(url, status, HTTPHeaders.from_dict(headers), None), parsed
 
     def install(self, session: boto3.Session | None = None) -> None:
         target = session or boto3._get_default_session()
-        target.events.register(
-            "before-call.bedrock-runtime.Converse",
-            self.before_converse,  # type: ignore[arg-type]
-            unique_id=_HOOK_ID,
+        for operation in ("Converse", "ConverseStream"):
+            target.events.register(
+                f"before-call.bedrock-runtime.{operation}",
+                self.before_call,  # type: ignore[arg-type]
+                unique_id=f"{_HOOK_ID}-{operation}",
+            )
+
+
+class _EventStreamBody:
+    """The raw body botocore's EventStream reads: AWS event stream messages, encoded as they are generated."""
+
+    def __init__(self, events: Iterator[tuple[str, dict[str, Any]]]) -> None:
+        self._events = events
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        for event_type, payload in self._events:
+            yield _event_message(event_type, payload)
+
+    def close(self) -> None:
+        """Nothing to release: generation ends at maxTokens even when nobody reads."""
+
+
+def _event_message(event_type: str, payload: dict[str, Any]) -> bytes:
+    """One message of the AWS event stream encoding: prelude with CRC, string headers, JSON payload, CRC."""
+    headers = b"".join(
+        struct.pack(">B", len(name)) + name + b"\x07" + struct.pack(">H", len(value)) + value
+        for name, value in (
+            (b":event-type", event_type.encode()),
+            (b":content-type", b"application/json"),
+            (b":message-type", b"event"),
         )
+    )
+    data = json.dumps(payload).encode()
+    prelude = struct.pack(">II", 12 + len(headers) + len(data) + 4, len(headers))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + data
+    return message + struct.pack(">I", zlib.crc32(message))
 
 
 def _sent_to_emulation(url: str) -> bool:

@@ -126,6 +126,35 @@ def test_a_tool_result_is_read_back(bedrock) -> None:
     assert response["usage"]["inputTokens"] > 0
 
 
+def test_a_streamed_answer_arrives_as_converse_stream_events(bedrock) -> None:
+    response = bedrock.converse_stream(
+        modelId=MODEL_ID, messages=_ask("Say hello."), inferenceConfig={"maxTokens": 16, "temperature": 0}
+    )
+    events = list(response["stream"])
+    assert events[0] == {"messageStart": {"role": "assistant"}}
+    deltas = [event["contentBlockDelta"]["delta"]["text"] for event in events if "contentBlockDelta" in event]
+    assert len(deltas) > 1
+    assert "".join(deltas).strip()
+    assert events[-3] == {"contentBlockStop": {"contentBlockIndex": 0}}
+    assert events[-2]["messageStop"]["stopReason"] in {"end_turn", "max_tokens"}
+    assert 0 < events[-1]["metadata"]["usage"]["outputTokens"] <= 16
+
+
+def test_a_streamed_tool_call_arrives_whole_with_its_input_as_json(bedrock) -> None:
+    response = bedrock.converse_stream(
+        modelId=MODEL_ID,
+        messages=_ask("What is the weather in Paris?"),
+        inferenceConfig={"maxTokens": 32, "temperature": 0},
+        toolConfig={"tools": [WEATHER_TOOL], "toolChoice": {"any": {}}},
+    )
+    events = list(response["stream"])
+    start = next(event["contentBlockStart"]["start"]["toolUse"] for event in events if "contentBlockStart" in event)
+    assert start["name"] == "get_weather"
+    (delta,) = [event["contentBlockDelta"]["delta"]["toolUse"] for event in events if "contentBlockDelta" in event]
+    jsonschema.validate(json.loads(delta["input"]), WEATHER_TOOL["toolSpec"]["inputSchema"]["json"])
+    assert events[-2] == {"messageStop": {"stopReason": "tool_use"}}
+
+
 @pytest.mark.parametrize(
     ("model_id", "error"),
     [("local.no-such-model", "ValidationException"), ("amazon.nova-lite-v1:0", "AccessDeniedException")],
@@ -138,6 +167,8 @@ def test_a_model_the_local_platform_does_not_serve_is_refused_as_bedrock_would(s
     assert MODEL_ID in message
     assert "openai_compatible" in message
     assert "Ollama" in message
+    with pytest.raises(getattr(bedrock.exceptions, error)):
+        bedrock.converse_stream(modelId=model_id, messages=_ask("Hello?"))
 
 
 @pytest.mark.parametrize(
