@@ -6,6 +6,7 @@ Prompts are short and answers capped at a few dozen tokens: each call takes abou
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -124,6 +125,22 @@ def test_a_tool_result_is_read_back(bedrock) -> None:
     )
     assert response["stopReason"] in {"end_turn", "max_tokens", "tool_use"}
     assert response["usage"]["inputTokens"] > 0
+
+
+def test_calls_at_the_same_time_each_get_their_own_answer(bedrock) -> None:
+    """Executions run agents concurrently; the model answers one call at a time and none is lost or mixed up."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        responses = list(
+            pool.map(
+                lambda limit: bedrock.converse(
+                    modelId=MODEL_ID,
+                    messages=_ask("Tell me a story."),
+                    inferenceConfig={"maxTokens": limit, "temperature": 0},
+                ),
+                (2, 3, 4),
+            )
+        )
+    assert [response["usage"]["outputTokens"] for response in responses] == [2, 3, 4]
 
 
 def test_a_streamed_answer_arrives_as_converse_stream_events(bedrock) -> None:
