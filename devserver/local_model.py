@@ -2,7 +2,8 @@
 
 A model is loaded once per process, on its first request, and answers one request at a time. It reads nothing from
 the network: its weights come from an installed package, and llama.cpp's own HTTP listener, which xllamacpp always
-opens, is bound to 127.0.0.1 on a free port and refuses every request without a key made up here and never shown.
+opens, is bound to 127.0.0.1 on a free port and refuses every request but its health check without a key made up
+here and never shown.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class LocalModel:
         self.load_seconds: float | None = None
         self._server: Any = None
         self._lock = threading.Lock()
+
+    @property
+    def listener_url(self) -> str | None:
+        """Where llama.cpp's own HTTP listener is bound, once the model is loaded."""
+        return str(self._server.listening_address) if self._server is not None else None
 
     def chat(self, request: dict[str, Any], json_schema: dict[str, Any] | None = None) -> dict[str, Any]:
         """llama.cpp's response, or its `error` object for a request it refuses; with `json_schema`, the reply is

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
+import httpx
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 from botocore.config import Config
@@ -17,6 +19,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.emulation import LOCAL_REGION
+from devserver.local_model import LOCAL_MODELS
 
 MODEL_ID = "local.smollm2-135m-instruct"
 SENTIMENT = {
@@ -214,3 +217,13 @@ def test_another_model_sent_to_another_endpoint_is_not_answered_locally(session)
     )
     with pytest.raises(EndpointConnectionError):
         elsewhere.converse(modelId="amazon.nova-lite-v1:0", messages=_ask("Hello?"))
+
+
+def test_the_models_own_listener_is_on_loopback_and_refuses_requests_without_its_key(bedrock) -> None:
+    bedrock.converse(modelId=MODEL_ID, messages=_ask("Hi."), inferenceConfig={"maxTokens": 1})
+    listener = LOCAL_MODELS[MODEL_ID].listener_url
+    assert listener is not None
+    assert urlsplit(listener).hostname == "127.0.0.1"
+    for path in ("/v1/models", "/v1/chat/completions", "/completion"):
+        refused = httpx.post(listener + path, json={"prompt": "Hi.", "messages": [{"role": "user", "content": "Hi."}]})
+        assert refused.status_code == 401, path
