@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
 from devserver.write_ahead_log import (
@@ -147,6 +148,7 @@ class LocalAws:
         self.endpoints = endpoints
         self.lambda_runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         self.sagemaker_endpoints = LocalSageMakerEndpoints(LOCAL_ACCOUNT)
+        self.bedrock_runtime = LocalBedrockRuntime()
         self._server: Any = None
         self._snapshot_lock = threading.Lock()
         self._saved_generation = -1
@@ -199,6 +201,7 @@ class LocalAws:
         threading.Thread(target=self._server.serve_forever, name="aws-emulation", daemon=True).start()
         self.lambda_runtime.install()
         self.sagemaker_endpoints.install()
+        self.bedrock_runtime.install()
         self.provision()
 
     def stop(self) -> None:

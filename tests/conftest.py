@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.dynamodb_atomicity import install_dynamodb_atomicity
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
 from devserver.issuer import LocalIssuer
@@ -27,7 +28,8 @@ os.environ["FORGE_LIVE_STREAM_SECONDS"] = "8"
 
 @pytest.fixture
 def emulated_aws() -> Iterator[LocalLambdaRuntime]:
-    """The platform's resources in moto, state machines really executing, Lambda invokes run in-process."""
+    """The platform's resources in moto, state machines really executing, Lambda invokes run in-process, Bedrock
+    Converse answered by the local model (loaded on its first call)."""
     from shared.aws import clients
 
     install_stepfunctions_runtime()
@@ -37,6 +39,7 @@ def emulated_aws() -> Iterator[LocalLambdaRuntime]:
         clients._client.cache_clear()
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         runtime.install()
+        LocalBedrockRuntime().install()
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
         yield runtime
     clients._client.cache_clear()
