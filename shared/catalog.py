@@ -134,6 +134,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/health", PUBLIC),
             HttpRoute("GET", "/openapi.json", PUBLIC),
             HttpRoute("GET", "/docs", PUBLIC),
+            HttpRoute("GET", "/docs/{asset}", PUBLIC),
         ),
     ),
     FunctionSpec(
