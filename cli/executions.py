@@ -123,7 +123,7 @@ def execution_logs(execution_id: str, follow: bool) -> None:
 def cancel_execution(execution_id: str) -> None:
     """Stop a running execution."""
     summary = invocation().client().post(f"/v1/executions/{execution_id}/cancel")
-    emit(summary, lambda s: f"{s['execution_id']} {s['status']}", quiet=summary["status"])
+    emit(summary, lambda s: f"{s['execution_id']}: stop requested (`forge executions wait` sees it end)")
 
 
 @executions.command("rerun")
