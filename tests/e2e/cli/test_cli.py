@@ -19,7 +19,7 @@ from devserver.subprocess_platform import FORGE, LocalPlatform
 
 pytestmark = pytest.mark.e2e
 
-GREETING = {
+GREETING: dict[str, Any] = {
     "name": "greeting",
     "nodes": [
         {"id": "start", "type": "manual"},
