@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from contextlib import nullcontext
 from typing import Any
 
@@ -14,6 +15,7 @@ from rich.markup import escape
 from cli.app import ForgeCommand, ForgeGroup, console, emit, invocation, json_argument, table
 from cli.workflows import resolve_workflow
 
+WAIT_POLL_SECONDS = 1.0
 ENDED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 EXECUTION_COLUMNS = ["execution_id", "workflow_id", "version", "trigger", "status", "started_at", "duration_ms"]
 STEP_COLUMNS = ["node_id", "status", "attempts", "duration_ms", "error"]
@@ -75,21 +77,28 @@ def executions() -> None:
 @click.option("--status", type=click.Choice(sorted({*ENDED, "RUNNING", "PENDING_REDRIVE"})))
 @click.option("--trigger", type=click.Choice(["manual", "webhook", "schedule", "rerun", "redrive", "error_workflow"]))
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
-def list_executions(workflow: str | None, status: str | None, trigger: str | None, limit: int) -> None:
-    """The newest executions first."""
-    page = (
-        invocation()
-        .client()
-        .get(
-            "/v1/executions",
-            workflow_id=resolve_workflow(workflow) if workflow else None,
-            status=status,
-            trigger=trigger,
-            limit=limit,
-        )
-    )
-    items = page["items"]
+@click.option("--wait", "wait_seconds", type=float, help="Wait up to this many seconds for one to start.")
+def list_executions(
+    workflow: str | None, status: str | None, trigger: str | None, limit: int, wait_seconds: float | None
+) -> None:
+    """The newest executions first; with --wait, exit 1 when none started in time."""
+    query = {
+        "workflow_id": resolve_workflow(workflow) if workflow else None,
+        "status": status,
+        "trigger": trigger,
+        "limit": limit,
+    }
+    client = invocation().client()
+    deadline = time.monotonic() + (wait_seconds or 0)
+    people = not invocation().as_json and not invocation().quiet
+    with console.status("waiting for an execution to start…") if people and wait_seconds else nullcontext():
+        items = client.get("/v1/executions", **query)["items"]
+        while not items and time.monotonic() < deadline:
+            time.sleep(WAIT_POLL_SECONDS)
+            items = client.get("/v1/executions", **query)["items"]
     emit(items, lambda rows: table(rows, EXECUTION_COLUMNS), quiet="\n".join(i["execution_id"] for i in items))
+    if wait_seconds and not items:
+        raise SystemExit(1)
 
 
 @executions.command("get")

@@ -23,6 +23,14 @@ def list_hooks() -> None:
     emit(items, lambda rows: table(rows, ["hook_id", "name", "workflow_id", "scheme", "url"]))
 
 
+@hooks.command("get")
+@click.argument("hook")
+def get_hook(hook: str) -> None:
+    """An endpoint (HOOK: id or name); `-q` prints its URL's path."""
+    found = invocation().client().get(f"/v1/hooks/{_hook_id(hook)}")
+    emit(found, quiet=found["url"])
+
+
 @hooks.command("create")
 @click.argument("workflow")
 @click.option("--name", required=True)
@@ -63,6 +71,9 @@ def send_delivery(hook: str, body_value: str, secret: str, scheme: str, message_
                 "webhook-signature": sign_standard_webhook(secret, delivery_id, timestamp, body),
             }
         )
-    hook_id = next((h["hook_id"] for h in all_pages("/v1/hooks") if hook in (h["hook_id"], h["name"])), hook)
-    answer = invocation().client().request("POST", f"/v1/hooks/{hook_id}", content=body, headers=headers)
+    answer = invocation().client().request("POST", f"/v1/hooks/{_hook_id(hook)}", content=body, headers=headers)
     emit(answer, quiet=(answer or {}).get("execution_id"))
+
+
+def _hook_id(hook: str) -> str:
+    return next((str(h["hook_id"]) for h in all_pages("/v1/hooks") if hook in (h["hook_id"], h["name"])), hook)

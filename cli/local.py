@@ -17,8 +17,9 @@ state_dir_option = click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_STATE_DIR,
+    envvar="FORGE_STATE_DIR",
     show_default=True,
-    help="Where `forge dev` keeps its state.",
+    help="Where `forge dev` keeps its state (or FORGE_STATE_DIR).",
 )
 
 

@@ -26,8 +26,9 @@ LOCAL_URL = "http://127.0.0.1:8000"
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_STATE_DIR,
+    envvar="FORGE_STATE_DIR",
     show_default=True,
-    help="--local: where `forge dev` keeps its state.",
+    help="--local: where `forge dev` keeps its state (or FORGE_STATE_DIR).",
 )
 @click.option("--with-token", is_flag=True, help="Read the token or API key from standard input.")
 def login(
