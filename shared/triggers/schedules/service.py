@@ -445,7 +445,7 @@ def put_trigger_schedule(
     written = _read_from_scheduler(placement, tenant, schedule_id)
     if written is None:
         _ensure_group(placement, tenant)
-    state = "ENABLED" if item.enabled else "DISABLED"  # a paused trigger schedule stays paused across publishes
+    state = "ENABLED" if item.enabled else "DISABLED"  # a paused one is not rewritten: a rate keeps its rhythm
     if written is None or _timing(written) != (item.expression, item.timezone, state):
         _write_to_scheduler(
             placement,
