@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared devserver functions infra tests bench
+	$(BIN)/mypy shared devserver functions infra tests bench cli
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
@@ -92,7 +92,7 @@ openapi: $(STAMP)
 	$(BIN)/forge openapi
 
 lock: | $(UV)
-	$(UV) pip compile pyproject.toml --extra local --extra infra --extra dev --python-version 3.11 \
+	$(UV) pip compile pyproject.toml --extra local --extra cli --extra infra --extra dev --python-version 3.11 \
 		--generate-hashes --quiet -o requirements.lock
 	$(MAKE) --no-print-directory layer-lock
 

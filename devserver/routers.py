@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from shared.catalog import CATALOG
 from shared.http.app import create_api
+from shared.http.openapi_document import with_security_and_examples
 
 
 def catalog_routers() -> list[APIRouter]:
@@ -23,4 +24,4 @@ def catalog_routers() -> list[APIRouter]:
 
 
 def generate_openapi_document() -> dict[str, object]:
-    return create_api(catalog_routers()).openapi()
+    return with_security_and_examples(create_api(catalog_routers()).openapi())

@@ -136,6 +136,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/health", PUBLIC),
             HttpRoute("GET", "/openapi.json", PUBLIC),
             HttpRoute("GET", "/docs", PUBLIC),
+            HttpRoute("GET", "/docs/{asset}", PUBLIC),
         ),
     ),
     FunctionSpec(
@@ -321,6 +322,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("PATCH", "/v1/schedules/{schedule_id}", members(Role.EDITOR)),
             HttpRoute("DELETE", "/v1/schedules/{schedule_id}", members(Role.EDITOR)),
             HttpRoute("GET", "/v1/schedules/{schedule_id}/failures", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/schedule/pause", members(Role.EDITOR)),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/schedule/resume", members(Role.EDITOR)),
         ),
         grants=(
             *AUTHENTICATED,

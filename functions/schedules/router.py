@@ -18,6 +18,7 @@ from shared.triggers.schedules.service import (
     get_schedule,
     list_failures,
     list_schedules,
+    set_trigger_schedule_enabled,
     update_schedule,
 )
 
@@ -72,3 +73,21 @@ def get_failures(
     schedule_id: str, tenant: CurrentTenant, limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None
 ) -> ScheduleFailurePage:
     return list_failures(tenant, schedule_id, limit=limit, cursor=cursor)
+
+
+@router.post(
+    "/v1/workflows/{workflow_id}/schedule/pause",
+    response_model=WorkflowSchedule,
+    summary="Pause the workflow's own trigger schedule (its schedule node's); publishing again keeps it paused",
+)
+def pause_trigger_schedule(workflow_id: str, tenant: CurrentTenant) -> WorkflowSchedule:
+    return set_trigger_schedule_enabled(tenant, workflow_id, enabled=False)
+
+
+@router.post(
+    "/v1/workflows/{workflow_id}/schedule/resume",
+    response_model=WorkflowSchedule,
+    summary="Resume the workflow's own trigger schedule",
+)
+def resume_trigger_schedule(workflow_id: str, tenant: CurrentTenant) -> WorkflowSchedule:
+    return set_trigger_schedule_enabled(tenant, workflow_id, enabled=True)

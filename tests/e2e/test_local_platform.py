@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,20 @@ def test_openapi_document_and_docs(platform: LocalPlatform) -> None:
     assert docs.status_code == 200
     assert "swagger-ui" in docs.text
     assert "/openapi.json" in docs.text
+
+
+def test_docs_are_served_by_the_platform_and_name_no_other_host(platform: LocalPlatform) -> None:
+    page = httpx.get(f"{platform.url}/docs")
+    assert page.status_code == 200
+    assert re.findall(r"(?:https?:)?//[^\s'\"<>]+", page.text) == [], "the page loads something from another host"
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert set(assets) == {"/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/favicon.png"}
+    for asset in assets:
+        served = httpx.get(f"{platform.url}{asset}")
+        assert served.status_code == 200 and len(served.content) > 1000, asset
+    bundle = httpx.get(f"{platform.url}/docs/swagger-ui-bundle.js")
+    assert bundle.headers["content-type"].startswith("text/javascript") and "SwaggerUIBundle" in bundle.text
+    assert httpx.get(f"{platform.url}/docs/other.js").status_code in (404, 422)
 
 
 @pytest.mark.parametrize(

@@ -368,7 +368,8 @@ def _api_managed(item: ScheduleItem, verb: str) -> ScheduleItem:
     if item.managed_by == ScheduleManager.WORKFLOW:
         raise Conflict(
             f"Schedule {item.schedule_id} is the schedule trigger of workflow {item.workflow_id}: it can't be {verb} "
-            "here; change the workflow's schedule node and publish it (a version with another trigger removes it)",
+            "here; change the workflow's schedule node and publish it (a version with another trigger removes it), "
+            f"or pause it with POST /v1/workflows/{item.workflow_id}/schedule/pause",
             managed_by=ScheduleManager.WORKFLOW.value,
             workflow_id=item.workflow_id,
         )
@@ -444,7 +445,8 @@ def put_trigger_schedule(
     written = _read_from_scheduler(placement, tenant, schedule_id)
     if written is None:
         _ensure_group(placement, tenant)
-    if written is None or _timing(written) != (item.expression, item.timezone, "ENABLED"):
+    state = "ENABLED" if item.enabled else "DISABLED"  # a paused one is not rewritten: a rate keeps its rhythm
+    if written is None or _timing(written) != (item.expression, item.timezone, state):
         _write_to_scheduler(
             placement,
             tenant,
@@ -457,6 +459,24 @@ def put_trigger_schedule(
     elif written.get("StartDate") is not None:
         item.rate_anchor = written["StartDate"]
     repository.save(item)
+    return _to_model(item, moment)
+
+
+def set_trigger_schedule_enabled(
+    tenant: TenantContext, workflow_id: str, *, enabled: bool, now: datetime | None = None
+) -> WorkflowSchedule:
+    """Pauses or resumes a workflow's own trigger schedule, the one change the workflow leaves to its users."""
+    item = Schedules(tenant).get(trigger_schedule_id(workflow_id), consistent=True)
+    if item is None:
+        raise NotFound(
+            f"Workflow {workflow_id!r} has no trigger schedule: its live version does not start with a schedule node"
+        )
+    moment = now or datetime.now(UTC)
+    item.enabled = enabled
+    item.updated_at = moment
+    item.revision = int(item.revision) + 1
+    _write_to_scheduler(_placement(item), tenant, item, moment, create=False)
+    Schedules(tenant).save(item)
     return _to_model(item, moment)
 
 

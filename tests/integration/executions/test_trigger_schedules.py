@@ -233,6 +233,39 @@ def test_the_schedules_api_lists_the_trigger_schedule_but_refuses_to_change_or_d
     assert api.delete(f"/v1/schedules/{made.json()['schedule_id']}", headers=world.headers[Role.EDITOR]).is_success
 
 
+def test_the_workflow_pauses_and_resumes_its_trigger_schedule_and_a_publish_keeps_it_paused(
+    api, world, emulated_aws
+) -> None:
+    workflow_id = create_workflow(api, world, ticking("rate(5 minutes)"))
+    publish(api, world.headers[Role.EDITOR], workflow_id)
+    schedule_id = trigger_schedule(api, world, workflow_id)["schedule_id"]
+
+    paused = api.post(f"/v1/workflows/{workflow_id}/schedule/pause", headers=world.headers[Role.EDITOR])
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["enabled"] is False and paused.json()["schedule_id"] == schedule_id
+    assert scheduler_schedule(world, schedule_id)["State"] == "DISABLED"
+    publish(api, world.headers[Role.EDITOR], workflow_id)
+    assert scheduler_schedule(world, schedule_id)["State"] == "DISABLED"
+    clock = Clock(datetime.now(UTC))
+    scheduler = local_scheduler(emulated_aws, clock)
+    assert scheduler.tick() == 0
+    assert clock.run(scheduler, clock.now + timedelta(minutes=15), step=timedelta(minutes=1)) == 0
+
+    resumed = api.post(f"/v1/workflows/{workflow_id}/schedule/resume", headers=world.headers[Role.EDITOR])
+    assert resumed.status_code == 200 and resumed.json()["enabled"] is True
+    assert scheduler_schedule(world, schedule_id)["State"] == "ENABLED"
+    viewer = api.post(f"/v1/workflows/{workflow_id}/schedule/pause", headers=world.headers[Role.VIEWER])
+    assert viewer.status_code == 403
+
+
+def test_a_workflow_without_a_trigger_schedule_has_none_to_pause(api, world) -> None:
+    workflow_id = create_workflow(api, world, ticking(None))
+    publish(api, world.headers[Role.EDITOR], workflow_id)
+    missing = api.post(f"/v1/workflows/{workflow_id}/schedule/pause", headers=world.headers[Role.EDITOR])
+    assert missing.status_code == 404
+    assert "no trigger schedule" in missing.json()["detail"]
+
+
 def test_the_local_scheduler_fires_the_trigger_schedule_with_the_live_version(api, world, emulated_aws) -> None:
     workflow_id = create_workflow(api, world, ticking("rate(5 minutes)"))
     publish(api, world.headers[Role.EDITOR], workflow_id)

@@ -28,7 +28,7 @@ TENANT_OWNED_PARAMETERS = {
     "schedule_id": lambda world: world.schedule_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
-PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1"}
+PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1", "asset": "swagger-ui.css"}
 SAMPLE_BODIES = {
     ("POST", "/v1/tenants"): {"slug": "matrix-made", "display_name": "M", "owner": {"subject": "m"}},
     ("PATCH", "/v1/tenants/{tenant_id}"): {"display_name": "Renamed"},
