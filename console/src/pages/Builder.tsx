@@ -80,9 +80,10 @@ function BuilderCanvas() {
         const drawn = toFlow(definition);
         const placed = definition.nodes.every((node) => node.position) ? drawn.nodes : await autoLayout(drawn.nodes, drawn.edges);
         setCanvas({ nodes: placed, edges: drawn.edges });
+        setTimeout(() => void flow.fitView({ maxZoom: 1 }));
       })
       .catch(setLoadError);
-  }, [workflowId]);
+  }, [workflowId, flow]);
 
   const document = useMemo(() => toWorkflow({ name }, canvas.nodes, canvas.edges), [name, canvas]);
 
@@ -151,8 +152,10 @@ function BuilderCanvas() {
         next.edges = canvas.edges.filter((edge) => !removed.includes(edge.source) && !removed.includes(edge.target));
         commit(next);
       } else setCanvas(next);
-      const selection = changes.find((change) => change.type === "select");
-      if (selection && selection.type === "select") setSelectedId(selection.selected ? selection.id : null);
+      const selections = changes.filter((change) => change.type === "select");
+      const chosen = selections.find((change) => change.selected);
+      if (chosen) setSelectedId(chosen.id);
+      else if (selections.length) setSelectedId(null);
     },
     [canvas, commit],
   );
@@ -222,7 +225,7 @@ function BuilderCanvas() {
 
   async function layout() {
     commit({ ...canvas, nodes: await autoLayout(canvas.nodes, canvas.edges) });
-    requestAnimationFrame(() => flow.fitView());
+    setTimeout(() => void flow.fitView({ maxZoom: 1 }));
   }
 
   async function save(): Promise<string> {
@@ -278,6 +281,7 @@ function BuilderCanvas() {
     const drawn = toFlow(imported);
     setName(imported.name);
     commit({ nodes: await autoLayout(drawn.nodes, drawn.edges), edges: drawn.edges });
+    setTimeout(() => void flow.fitView({ maxZoom: 1 }));
   }
 
   const shownNodes = useMemo(
@@ -357,7 +361,7 @@ function BuilderCanvas() {
             nodesDraggable={canEdit}
             nodesConnectable={canEdit}
             deleteKeyCode={canEdit ? ["Backspace", "Delete"] : null}
-            fitView
+            defaultViewport={{ x: 0, y: 0, zoom: 1 }}
             onlyRenderVisibleElements
           >
             <Background />

@@ -128,6 +128,7 @@ export default function ExecutionView() {
                 nodesConnectable={false}
                 onNodeClick={(_, node) => setChosen(node.id)}
                 fitView
+                fitViewOptions={{ maxZoom: 1 }}
               >
                 <Background />
                 <Controls />
