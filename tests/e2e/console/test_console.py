@@ -47,9 +47,12 @@ def test_build_a_workflow_fix_its_problem_publish_and_watch_it_run(page: Any, te
     drag_to_canvas(page, "succeed", 600, 60)
     for node_id in ("manual_1", "transform_1", "transform_2", "succeed_1"):
         page.get_by_test_id(f"node-{node_id}").wait_for()
-    # A trigger takes nothing in: dragging into it is refused while dragging, and no edge appears.
-    connect(page, "transform_1", "transform_2")
     connect(page, "manual_1", "transform_1")
+    connect(page, "transform_1", "transform_2")
+    # A connection the server would refuse is refused while dragging, with the reason, and no edge appears.
+    connect(page, "transform_2", "transform_1")
+    page.get_by_text("Connection refused: transform_2 → transform_1 would close a cycle").wait_for()
+    assert page.locator(".react-flow__edge").count() == 2
     connect(page, "transform_2", "succeed_1")
     assert page.locator(".react-flow__edge").count() == 3
 
