@@ -1,17 +1,22 @@
-import ELK from "elkjs/lib/elk.bundled.js";
-
 import type { Edge } from "@xyflow/react";
+import type { ELK as Elk } from "elkjs/lib/elk-api";
 
 import type { ForgeNode } from "./mapping";
 
 export const NODE_WIDTH = 180;
 export const NODE_HEIGHT = 64;
 
-const elk = new ELK();
+let elk: Promise<Elk> | undefined;
+
+// elkjs is most of the canvas's weight: loaded only when something needs laying out, not to open a saved workflow.
+function loadElk(): Promise<Elk> {
+  elk ??= import("elkjs/lib/elk.bundled.js").then(({ default: ELK }) => new ELK());
+  return elk;
+}
 
 /** The nodes placed left to right in layers by elkjs, edges routed between them. */
 export async function autoLayout(nodes: ForgeNode[], edges: Edge[]): Promise<ForgeNode[]> {
-  const laidOut = await elk.layout({
+  const laidOut = await (await loadElk()).layout({
     id: "root",
     layoutOptions: {
       "elk.algorithm": "layered",

@@ -83,13 +83,16 @@ function BuilderCanvas() {
         setTimeout(() => void flow.fitView({ maxZoom: 1 }));
       })
       .catch(setLoadError);
-  }, [workflowId, flow]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [workflowId]);
 
   const document = useMemo(() => toWorkflow({ name }, canvas.nodes, canvas.edges), [name, canvas]);
+  // Selecting or measuring a node changes the canvas, not the document: only a real change is validated again.
+  const documentText = useMemo(() => JSON.stringify(document), [document]);
 
   // Validation on every change, through the server: its findings pinned to nodes and fields.
   useEffect(() => {
-    if (canvas.nodes.length === 0) return;
+    if (document.nodes.length === 0) return;
     const round = ++validation.current;
     setValidity("checking");
     const timer = setTimeout(async () => {
@@ -107,7 +110,8 @@ function BuilderCanvas() {
       }
     }, VALIDATE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [document, canvas.nodes.length]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [documentText]);
 
   const commit = useCallback(
     (next: Canvas) => {
