@@ -20,6 +20,7 @@ import { api, ProblemError, unwrap } from "../api/client";
 import { loadSession, roleAtLeast } from "../api/session";
 import { ProblemView, useAction, useLoad } from "../components/common";
 import { fieldsOf, formatFieldValue, nodeParamSchemas, parseFieldInput, type JsonSchema } from "../forms/schema";
+import { copySelection, pasteCopies, type Copied } from "../graph/clipboard";
 import { autoLayout } from "../graph/layout";
 import { edgeId, pinFindings, toFlow, toWorkflow, type ForgeNode, type PinnedFindings } from "../graph/mapping";
 import { nodeTypes } from "../graph/NodeView";
@@ -68,6 +69,7 @@ function BuilderCanvas() {
   const [actionError, busy, run] = useAction();
   const [loadError, setLoadError] = useState<unknown>();
   const validation = useRef(0);
+  const clipboard = useRef<Copied | null>(null);
 
   useEffect(() => {
     if (workflowId === "new") return;
@@ -136,17 +138,25 @@ function BuilderCanvas() {
     setFuture(future.slice(1));
   }, [future, canvas]);
 
+  // Keyboard shortcuts, outside form fields: Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo, Ctrl+C / Ctrl+V nodes.
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
-      if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
+      if (!(event.ctrlKey || event.metaKey)) return;
       if ((event.target as HTMLElement).closest("input, textarea, select")) return;
+      const key = event.key.toLowerCase();
+      if (key === "z" && !event.shiftKey) undo();
+      else if (key === "y" || (key === "z" && event.shiftKey)) redo();
+      else if (key === "c") clipboard.current = copySelection(canvas.nodes, canvas.edges);
+      else if (key === "v" && clipboard.current?.nodes.length && canEdit) {
+        const pasted = pasteCopies(clipboard.current, canvas.nodes);
+        const deselected = canvas.nodes.map((node) => (node.selected ? { ...node, selected: false } : node));
+        commit({ nodes: [...deselected, ...pasted.nodes], edges: [...canvas.edges, ...pasted.edges] });
+      } else return;
       event.preventDefault();
-      if (event.shiftKey) redo();
-      else undo();
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [undo, redo]);
+  }, [undo, redo, canvas, commit, canEdit]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<ForgeNode>[]) => {

@@ -55,6 +55,16 @@ def test_build_a_workflow_fix_its_problem_publish_and_watch_it_run(page: Any, te
     assert page.locator(".react-flow__edge").count() == 2
     connect(page, "transform_2", "succeed_1")
     assert page.locator(".react-flow__edge").count() == 3
+    page.keyboard.press("Control+z")
+    assert page.locator(".react-flow__edge").count() == 2
+    page.keyboard.press("Control+Shift+z")
+    assert page.locator(".react-flow__edge").count() == 3
+    page.get_by_test_id("node-succeed_1").click()
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    page.get_by_test_id("node-succeed_2").wait_for()
+    page.keyboard.press("Control+z")
+    page.get_by_test_id("node-succeed_2").wait_for(state="detached")
 
     # Both transforms lack their expression: the server's findings land on those nodes and nowhere else.
     page.get_by_test_id("validity").filter(has_text="Has problems").wait_for()
