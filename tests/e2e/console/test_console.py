@@ -186,3 +186,21 @@ def test_a_viewer_sees_actions_its_role_may_not_use_disabled(page: Any, tenant: 
     page.get_by_role("link", name="Webhooks").click()
     page.get_by_role("heading", name="Webhooks").wait_for()
     assert page.get_by_role("button", name="Create webhook").count() == 0
+
+
+def test_every_page_draws_without_serious_accessibility_violations(page: Any, tenant: Tenant) -> None:
+    page.goto("/sign-in")
+    page.get_by_role("heading", name="Sign in to Nexus Forge").wait_for()
+    snapshot(page, "sign-in")
+    sign_in(page, tenant)
+    for link, heading in (
+        ("Executions", "Executions"),
+        ("Schedules", "Schedules"),
+        ("Credentials", "Credentials"),
+        ("API keys", "API keys"),
+        ("Members", "Members"),
+    ):
+        page.get_by_role("link", name=link, exact=True).click()
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+        page.get_by_text("Loading…").wait_for(state="detached")
+        snapshot(page, link.lower().replace(" ", "-"))
