@@ -28,6 +28,7 @@ import { CATEGORIES, categoryOf, connectionProblem, newNodeId, type WorkflowDocu
 
 const NODE_MIME = "application/x-forge-node";
 const VALIDATE_DELAY_MS = 250;
+const AUTOSAVE_DELAY_MS = 1500;
 
 interface Canvas {
   nodes: ForgeNode[];
@@ -55,7 +56,12 @@ function BuilderCanvas() {
   const schema = useLoad(loadWorkflowSchema);
   const paramSchemas = useMemo(() => (schema.data ? nodeParamSchemas(schema.data) : new Map()), [schema.data]);
   const [name, setName] = useState("untitled");
-  const [revision, setRevision] = useState<number | null>(null);
+  // What the canvas does not draw (description, settings) goes back unchanged with every save.
+  const [meta, setMeta] = useState<Pick<WorkflowDocument, "description" | "settings">>({});
+  // The revision the next save is based on, and the document last saved: refs, as saves run one after another.
+  const revision = useRef<number | null>(null);
+  const savedText = useRef<string | null>(null);
+  const saves = useRef<Promise<unknown>>(Promise.resolve());
   const [liveVersion, setLiveVersion] = useState<number | null>(null);
   const [canvas, setCanvas] = useState<Canvas>({ nodes: [], edges: [] });
   const [past, setPast] = useState<Canvas[]>([]);
@@ -77,10 +83,12 @@ function BuilderCanvas() {
       .then(async (workflow) => {
         const definition = workflow.definition as unknown as WorkflowDocument;
         setName(definition.name ?? workflow.name);
-        setRevision(workflow.revision);
+        setMeta({ description: definition.description, settings: definition.settings });
+        revision.current = workflow.revision;
         setLiveVersion(workflow.live_version ?? null);
         const drawn = toFlow(definition);
         const placed = definition.nodes.every((node) => node.position) ? drawn.nodes : await autoLayout(drawn.nodes, drawn.edges);
+        savedText.current = JSON.stringify(toWorkflow({ ...definition, name: definition.name ?? workflow.name }, placed, drawn.edges));
         setCanvas({ nodes: placed, edges: drawn.edges });
         setTimeout(() => void flow.fitView({ maxZoom: 1 }));
       })
@@ -88,7 +96,7 @@ function BuilderCanvas() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [workflowId]);
 
-  const document = useMemo(() => toWorkflow({ name }, canvas.nodes, canvas.edges), [name, canvas]);
+  const document = useMemo(() => toWorkflow({ ...meta, name }, canvas.nodes, canvas.edges), [meta, name, canvas]);
   // Selecting or measuring a node changes the canvas, not the document: only a real change is validated again.
   const documentText = useMemo(() => JSON.stringify(document), [document]);
 
@@ -242,22 +250,42 @@ function BuilderCanvas() {
     setTimeout(() => void flow.fitView({ maxZoom: 1 }));
   }
 
-  async function save(): Promise<string> {
+  function save(): Promise<string> {
+    const next = saves.current.then(() => saveNow(document));
+    saves.current = next.catch(() => undefined);
+    return next;
+  }
+
+  async function saveNow(saving: WorkflowDocument): Promise<string> {
+    const text = JSON.stringify(saving);
     if (workflowId === "new") {
-      const created = await unwrap(api.POST("/v1/workflows", { body: document as never }));
-      setRevision(created.revision);
+      const created = await unwrap(api.POST("/v1/workflows", { body: saving as never }));
+      revision.current = created.revision;
       navigate(`/workflows/${created.id}`, { replace: true });
       return created.id;
     }
+    if (text === savedText.current) return workflowId;
+    const expected = revision.current;
     const updated = await unwrap(
       api.PUT("/v1/workflows/{workflow_id}", {
-        params: { path: { workflow_id: workflowId }, header: revision === null ? {} : { "if-match": String(revision) } },
-        body: document as never,
+        params: { path: { workflow_id: workflowId }, header: expected === null ? {} : { "if-match": String(expected) } },
+        body: saving as never,
       }),
     );
-    setRevision(updated.revision);
+    revision.current = updated.revision;
+    savedText.current = text;
     return updated.id;
   }
+
+  // Draft autosave: a saved workflow's draft follows every change, a moment after the last one.
+  useEffect(() => {
+    if (workflowId === "new" || !canEdit || savedText.current === null || documentText === savedText.current) return;
+    const timer = setTimeout(() => {
+      void run(save).then((ok) => ok && setMessage("Draft saved automatically."));
+    }, AUTOSAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [documentText]);
 
   async function publish() {
     const id = await save();
@@ -294,6 +322,7 @@ function BuilderCanvas() {
     const imported = JSON.parse(await file.text()) as WorkflowDocument;
     const drawn = toFlow(imported);
     setName(imported.name);
+    setMeta({ description: imported.description, settings: imported.settings });
     commit({ nodes: await autoLayout(drawn.nodes, drawn.edges), edges: drawn.edges });
     setTimeout(() => void flow.fitView({ maxZoom: 1 }));
   }

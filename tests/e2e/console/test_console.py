@@ -84,6 +84,11 @@ def test_build_a_workflow_fix_its_problem_publish_and_watch_it_run(page: Any, te
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("Published version 1: it is live.").wait_for()
     snapshot(page, "builder-published")
+    # The draft follows each change by itself once saved; the live version stays the published one.
+    workflow_id = page.url.rsplit("/", 1)[1]
+    page.get_by_label("Name", exact=True).first.fill("greeting-v2")
+    page.get_by_text("Draft saved automatically.").wait_for()
+    assert tenant.owner.get(f"/v1/workflows/{workflow_id}").json()["definition"]["name"] == "greeting-v2"
     page.get_by_role("button", name="Run").click()
 
     page.wait_for_url(re.compile(r"/executions/"))
