@@ -209,3 +209,26 @@ def test_every_page_draws_without_serious_accessibility_violations(page: Any, te
         page.get_by_role("heading", name=heading, exact=True).wait_for()
         page.get_by_text("Loading…").wait_for(state="detached")
         snapshot(page, link.lower().replace(" ", "-"))
+
+
+def test_editing_a_workflow_keeps_what_the_canvas_does_not_draw(page: Any, tenant: Tenant) -> None:
+    created = tenant.owner.post(
+        "/v1/workflows",
+        json={
+            "name": "nightly",
+            "description": "runs every night",
+            "settings": {"timeout_seconds": 600},
+            "nodes": [{"id": "start", "type": "manual"}, {"id": "done", "type": "succeed"}],
+            "edges": [{"from": "start", "to": "done"}],
+        },
+    )
+    workflow_id = created.json()["id"]
+    sign_in(page, tenant)
+    page.get_by_role("link", name="nightly").click()
+    page.get_by_test_id("node-done").wait_for()
+    page.get_by_label("Name", exact=True).first.fill("nightly-report")
+    page.get_by_text("Draft saved automatically.").wait_for()
+    definition = tenant.owner.get(f"/v1/workflows/{workflow_id}").json()["definition"]
+    assert definition["name"] == "nightly-report"
+    assert definition["description"] == "runs every night"
+    assert definition["settings"]["timeout_seconds"] == 600
