@@ -185,7 +185,6 @@ def test_a_new_webhook_shows_its_secret_once(page: Any, tenant: Tenant) -> None:
 
 
 def test_a_viewer_sees_actions_its_role_may_not_use_disabled(page: Any, tenant: Tenant) -> None:
-    tenant.owner.post("/v1/members", json={"subject": "ada-viewer", "role": "viewer"})
     sign_in(page, tenant, role="viewer")
     assert page.get_by_role("link", name="New workflow").count() == 0
     page.get_by_role("link", name="Webhooks").click()
