@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 AWS_PORT ?= 4566
 
-.PHONY: install run test test-py313 lint typecheck unit integration infra e2e synth deploy destroy bench openapi lock layer-lock clean
+.PHONY: install run test test-py313 lint typecheck unit integration infra e2e synth deploy destroy bench openapi lock layer-lock clean \
+	console console-check browser
 
 install: $(STAMP)
 
@@ -22,11 +23,11 @@ $(STAMP): requirements.lock pyproject.toml | $(UV)
 	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) console
 	$(BIN)/forge dev --port $(PORT) --aws-port $(AWS_PORT)
 
-test: lint typecheck
-	$(BIN)/pytest
+test: lint typecheck console-check browser
+	FORGE_CONSOLE_E2E_REQUIRED=1 CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
 # Ruff, then the import contracts of pyproject's [tool.importlinter] (docs/architecture.md).
 lint: $(STAMP)
@@ -46,8 +47,33 @@ integration: $(STAMP)
 infra: $(STAMP)
 	$(BIN)/pytest tests/infra
 
-e2e: $(STAMP)
-	$(BIN)/pytest tests/e2e
+e2e: $(STAMP) console browser
+	FORGE_CONSOLE_E2E_REQUIRED=1 CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e
+
+# The web console (console/): npm installs exactly its lock file; the build is redone only when a source changed.
+CONSOLE_SOURCES := $(shell find console/src console/public -type f 2>/dev/null) \
+	console/index.html console/vite.config.ts console/tsconfig.json console/package.json
+console: console/dist/index.html
+
+console/node_modules/.package-lock.json: console/package-lock.json
+	@command -v npm >/dev/null || { echo "make: the console needs Node.js 20+ with npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+
+console/dist/index.html: $(CONSOLE_SOURCES) console/node_modules/.package-lock.json
+	cd console && npm run --silent build -- --logLevel warn
+
+# The API types are those of the committed OpenAPI document; TypeScript, then the Vitest unit tests.
+console-check: console
+	cd console && npm run --silent api:check && npm run --silent typecheck && npm test --silent
+
+# The console's browser tests drive Debian's chromium: installed here as root, else named for the person to install.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
+		|| { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }; \
+	else echo "make: the console's browser tests need the 'chromium' package (Debian: sudo apt-get install chromium), or CHROMIUM=/path/to/chromium"; exit 1; fi
 
 # Unit and integration tests on Python 3.13, the Lambda runtime, in their own venv from the same lock. Needs a
 # python3.13 on PATH or in pyenv; skipped (not failed) without one, so `make test` never needs it.
@@ -105,4 +131,4 @@ layer-lock: | $(UV)
 		-o layers/requirements.txt
 
 clean:
-	rm -rf $(VENV) $(VENV313) $(TOOLS) cdk.out layers/build .build .forge
+	rm -rf $(VENV) $(VENV313) $(TOOLS) cdk.out layers/build .build .forge console/node_modules console/dist

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
+from devserver.console import ConsoleServer
 from devserver.issuer import LocalIssuer
 from devserver.oidc import local_issuer_router
 from devserver.request_log import RequestLogMiddleware
@@ -19,3 +21,8 @@ def create_platform_api(local_issuer: LocalIssuer | None = None) -> FastAPI:
     app = create_api(routers)
     app.add_middleware(RequestLogMiddleware)  # outermost: it sees every answer, the guard's refusals included
     return app
+
+
+def create_local_server(local_issuer: LocalIssuer) -> ASGIApp:
+    """What `forge dev` serves: the API, its local issuer, and the web console with its local sign-in at `/`."""
+    return ConsoleServer(create_platform_api(local_issuer), local_issuer)

@@ -174,11 +174,11 @@ def serve_local_platform(
 
     import uvicorn
 
-    from devserver.api import create_platform_api
+    from devserver.api import create_local_server
 
     server = uvicorn.Server(
         uvicorn.Config(
-            create_platform_api(issuer), host=LOOPBACK, port=options.port, log_level="warning", access_log=False
+            create_local_server(issuer), host=LOOPBACK, port=options.port, log_level="warning", access_log=False
         )
     )
     stop_snapshots = threading.Event()
