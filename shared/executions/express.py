@@ -14,7 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from shared.aws.clients import s3_client, stepfunctions_sync_client
+from shared.aws import stepfunctions
+from shared.aws.clients import s3_client
 from shared.executions.model import Execution
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import state_machine_reference
@@ -52,10 +53,9 @@ def run_synchronously(
 ) -> tuple[ExecutionItem, list[AppliedChange]]:
     """Runs the recorded execution with StartSyncExecution: the record as its end left it, and the changes applied
     (settled here; an error workflow is the caller's to start)."""
-    client = stepfunctions_sync_client(wait_seconds + _READ_MARGIN_SECONDS)
     try:
-        result: dict[str, Any] = dict(
-            client.start_sync_execution(stateMachineArn=target.version_arn, name=str(name), input=state_input)
+        result = stepfunctions.start_sync_execution(
+            target.version_arn, str(name), state_input, wait_seconds + _READ_MARGIN_SECONDS
         )
     except ClientError as error:
         raise record_start_failure(tenant, record, error) from error

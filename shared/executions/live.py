@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.executions.queries import find_execution, steps_of
 from shared.executions.statuses import ENDED, ExecutionStatus
 from shared.settings import get_settings
@@ -92,9 +92,8 @@ def execution_event_stream(
 
 
 def _history(record: ExecutionItem) -> list[dict[str, Any]]:
-    pages = stepfunctions_client().get_paginator("get_execution_history")
     try:
-        return [dict(event) for page in pages.paginate(executionArn=record.execution_arn) for event in page["events"]]
+        return stepfunctions.execution_history(record.execution_arn)
     except ClientError as error:
         if error.response["Error"]["Code"] == "ExecutionDoesNotExist":
             return []

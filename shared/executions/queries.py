@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.expressions.condition import Condition
 
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.executions.causes import public_cause
 from shared.executions.model import (
     Execution,
@@ -103,11 +103,8 @@ def list_executions(
 def execution_history(tenant: TenantContext, execution_id: str) -> ExecutionHistory:
     """Per-step history from Step Functions' execution history (kept 90 days there)."""
     item = find_execution(tenant, execution_id)
-    events: list[dict[str, Any]] = []
-    paginator = stepfunctions_client().get_paginator("get_execution_history")
     try:
-        for page in paginator.paginate(executionArn=item.execution_arn, includeExecutionData=True):
-            events.extend(page["events"])  # type: ignore[arg-type]
+        events = stepfunctions.execution_history(item.execution_arn)
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise

@@ -23,7 +23,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.auth.errors import QuotaExceeded, TenantInactive
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.executions.error_workflows import error_workflow_input, needs_error_workflow
 from shared.executions.naming import ExecutionName, execution_arn
 from shared.executions.payloads import (
@@ -274,7 +274,7 @@ def _start_state_machine(
     tenant: TenantContext, record: ExecutionItem, target: RunTarget, name: ExecutionName, state_input: str
 ) -> None:
     try:
-        stepfunctions_client().start_execution(stateMachineArn=target.version_arn, name=str(name), input=state_input)
+        stepfunctions.start_execution(target.version_arn, str(name), state_input)
     except ClientError as error:
         raise record_start_failure(tenant, record, error) from error
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.executions.causes import public_cause
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import RECORD_INLINE_LIMIT, payload_key, store_payload
@@ -193,8 +193,7 @@ def _execution_name(execution_arn: str) -> str:
 def _failed_node(execution_arn: str) -> str | None:
     if not execution_arn:
         return None
-    events = stepfunctions_client().get_execution_history(executionArn=execution_arn, reverseOrder=False)["events"]
-    return failed_node([dict(event) for event in events])
+    return failed_node(stepfunctions.first_history_events(execution_arn))
 
 
 def _moment(epoch_milliseconds: Any) -> datetime | None:

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.approvals.service import withdraw_pending_approvals
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.executions.error_workflows import needs_error_workflow
 from shared.executions.naming import ExecutionName
 from shared.executions.settle import settle_change
@@ -130,7 +130,7 @@ def _step_functions_view(record: ExecutionItem, lost_cause: str, now: datetime) 
         "startDate": _epoch_milliseconds(record.started_at),
     }
     try:
-        described = stepfunctions_client().describe_execution(executionArn=arn)
+        described = stepfunctions.describe_execution(arn)
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise

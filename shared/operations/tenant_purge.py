@@ -33,7 +33,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from shared.aws.clients import s3_client, scheduler_client, stepfunctions_client
+from shared.aws import stepfunctions
+from shared.aws.clients import s3_client, scheduler_client
 from shared.executions.payloads import tenant_payload_prefix
 from shared.problems import Conflict, NotFound
 from shared.resources import TABLES
@@ -182,17 +183,27 @@ def delete_state_machines(tenant: TenantContext, budget: Budget) -> None:
 
 def _delete_state_machine(state_machine_arn: str) -> None:
     """As deleting a workflow with force does: stop its running executions, then delete it (versions, aliases)."""
-    sfn = stepfunctions_client()
     try:
-        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
-        running = [execution["executionArn"] for page in pages for execution in page["executions"]]
-    except sfn.exceptions.StateMachineDoesNotExist:
+        running = stepfunctions.running_executions(state_machine_arn)
+    except ClientError as error:
+        if _code(error) != "StateMachineDoesNotExist":
+            raise
         return
     for execution_arn in running:
-        with contextlib.suppress(sfn.exceptions.ExecutionDoesNotExist):
-            sfn.stop_execution(executionArn=execution_arn, error="TenantPurged", cause="the tenant was purged")
-    with contextlib.suppress(sfn.exceptions.StateMachineDoesNotExist):
-        sfn.delete_state_machine(stateMachineArn=state_machine_arn)
+        try:
+            stepfunctions.stop_execution(execution_arn, error="TenantPurged", cause="the tenant was purged")
+        except ClientError as error:
+            if _code(error) != "ExecutionDoesNotExist":
+                raise
+    try:
+        stepfunctions.delete_state_machine(state_machine_arn)
+    except ClientError as error:
+        if _code(error) != "StateMachineDoesNotExist":
+            raise
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response["Error"]["Code"])
 
 
 # -- EventBridge Scheduler ------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 from pynamodb.exceptions import UpdateError
 
 from shared.agents.tools.format_names import ToolFormatName
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.problems import Conflict, InvalidParam, NotFound, ValidationFailed
 from shared.request_types import PositiveJsonInt
 from shared.settings import get_settings
@@ -59,7 +59,7 @@ from shared.workflows.schema import workflow_document_outline
 from shared.workflows.validation import ValidationResult, validate_workflow
 
 if TYPE_CHECKING:
-    from mypy_boto3_stepfunctions.type_defs import LoggingConfigurationTypeDef, RoutingConfigurationListItemTypeDef
+    from mypy_boto3_stepfunctions.type_defs import LoggingConfigurationTypeDef
 
 
 class StateMachineMissing(Conflict):
@@ -237,10 +237,9 @@ class TenantWorkflows:
         for hook in hooks.of_workflow(workflow_id):
             hooks.delete(hook)
         if item.state_machine_arn:
-            sfn = stepfunctions_client()
             for execution_arn in running:
-                sfn.stop_execution(executionArn=execution_arn, error="WorkflowDeleted", cause="deleted with force")
-            sfn.delete_state_machine(stateMachineArn=item.state_machine_arn)  # a machine already gone is no error
+                stepfunctions.stop_execution(execution_arn, error="WorkflowDeleted", cause="deleted with force")
+            stepfunctions.delete_state_machine(item.state_machine_arn)
         versions = WorkflowVersions(self.tenant, workflow_id)
         for _pk, sort_key in versions.all_keys():
             version = versions.get(sort_key)
@@ -370,54 +369,35 @@ class TenantWorkflows:
         self, item: WorkflowItem, definition: dict[str, Any], document: dict[str, Any], description: str
     ) -> tuple[str, str]:
         """Creates or updates the workflow's state machine and publishes a version: (machine ARN, version ARN)."""
-        sfn = stepfunctions_client()
         body = json.dumps(definition, separators=(",", ":"))
         express = (document.get("settings") or {}).get("mode", "standard") == "express"
         logging = _logging(express=express)
         if item.state_machine_arn is None:
-            created = sfn.create_state_machine(
+            return stepfunctions.create_state_machine(
                 name=placement().state_machine_name(item.workflow_id),
                 definition=body,
-                roleArn=placement().execution_role_arn,
-                type="EXPRESS" if express else "STANDARD",
-                publish=True,
-                versionDescription=description,
-                tags=[
-                    {"key": "nexus-forge:tenant", "value": self.tenant.tenant_id},
-                    {"key": "nexus-forge:workflow", "value": item.workflow_id},
-                ],
-                loggingConfiguration=logging,
+                role_arn=placement().execution_role_arn,
+                express=express,
+                version_description=description,
+                tags={"nexus-forge:tenant": self.tenant.tenant_id, "nexus-forge:workflow": item.workflow_id},
+                logging=logging,
             )
-            return created["stateMachineArn"], created["stateMachineVersionArn"]
-        updated = sfn.update_state_machine(
-            stateMachineArn=item.state_machine_arn,
-            definition=body,
-            publish=True,
-            versionDescription=description,
-            loggingConfiguration=logging,
+        version_arn = stepfunctions.update_state_machine(
+            item.state_machine_arn, definition=body, version_description=description, logging=logging
         )
-        return item.state_machine_arn, updated["stateMachineVersionArn"]
+        return item.state_machine_arn, version_arn
 
     def _point_live_alias(self, workflow_id: str, version_arn: str, *, exists: bool) -> None:
-        sfn = stepfunctions_client()
-        routing: list[RoutingConfigurationListItemTypeDef] = [{"stateMachineVersionArn": version_arn, "weight": 100}]
         if exists:
-            sfn.update_state_machine_alias(
-                stateMachineAliasArn=placement().alias_arn(workflow_id), routingConfiguration=routing
-            )
+            stepfunctions.update_alias(placement().alias_arn(workflow_id), version_arn)
         else:
-            sfn.create_state_machine_alias(name=LIVE_ALIAS, routingConfiguration=routing)
+            stepfunctions.create_alias(LIVE_ALIAS, version_arn)
 
     @staticmethod
     def _running_executions(state_machine_arn: str) -> list[str]:
         """The running executions; none once the machine is gone (a delete that failed after deleting it)."""
-        pages = stepfunctions_client().get_paginator("list_executions")
         try:
-            return [
-                execution["executionArn"]
-                for page in pages.paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
-                for execution in page["executions"]
-            ]
+            return stepfunctions.running_executions(state_machine_arn)
         except ClientError as error:
             if error.response["Error"]["Code"] == "StateMachineDoesNotExist":
                 return []
