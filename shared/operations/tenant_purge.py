@@ -33,8 +33,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from shared.aws import stepfunctions
-from shared.aws.clients import s3_client, scheduler_client
+from shared.aws import scheduler, stepfunctions
+from shared.aws.clients import s3_client
 from shared.executions.payloads import tenant_payload_prefix
 from shared.problems import Conflict, NotFound
 from shared.resources import TABLES
@@ -55,7 +55,7 @@ from shared.store.triggers import Schedules
 from shared.store.workflows import Workflows
 from shared.tenancy.gateway_keys import delete_tenant_key
 from shared.tenancy.tenants import TenantStatus
-from shared.triggers.schedules.service import SchedulerPlacement
+from shared.triggers.schedules.placement import SchedulerPlacement
 from shared.workflows.placement import WorkflowPlacement
 
 # Within the tenants function's 29 s (API Gateway's limit): what is left after this waits for the next call.
@@ -217,12 +217,12 @@ def delete_schedule_groups(tenant: TenantContext) -> None:
     partition = tenant_partition(tenant.tenant_id, Schedules.collection)
     regions = {home.region} | {schedule.region for schedule in Schedules.model.query(partition, consistent_read=True)}
     for region in sorted(regions):
-        client = scheduler_client(None if region == home.region else region)
+        elsewhere = None if region == home.region else region
         name = home.in_region(region).group_name(tenant)
         try:
             # Looked up first: a group that is gone (a repeated purge, a tenant without schedules) is done.
-            client.get_schedule_group(Name=name)
-            client.delete_schedule_group(Name=name)
+            scheduler.get_schedule_group(name, region=elsewhere)
+            scheduler.delete_schedule_group(name, region=elsewhere)
         except ClientError as error:
             if error.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
