@@ -6,7 +6,7 @@ from botocore.exceptions import ClientError
 
 from shared.aws import stepfunctions
 from shared.executions.payloads import load_payload
-from shared.executions.queries import find_execution
+from shared.executions.record import find_execution
 from shared.executions.running_slots import release_running_slot, take_running_slot
 from shared.executions.start import StartRequest, start_execution
 from shared.executions.statuses import ENDED_BADLY, ExecutionStatus, Trigger

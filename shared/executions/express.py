@@ -16,13 +16,11 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from shared.aws import stepfunctions
 from shared.aws.clients import s3_client
-from shared.executions.model import Execution
+from shared.executions.model import Execution, summary_of
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import state_machine_reference
-from shared.executions.queries import find_execution, summary_of
+from shared.executions.record import AppliedChange, apply_status_change, find_execution, record_start_failure
 from shared.executions.settle import settle_change
-from shared.executions.start_failure import record_start_failure
-from shared.executions.status import AppliedChange, apply_status_change
 from shared.executions.statuses import ExecutionStatus
 from shared.executions.targets import RunTarget
 from shared.observability import metrics

@@ -22,8 +22,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.aws import stepfunctions
-from shared.executions.queries import find_execution, steps_of
+from shared.executions.record import find_execution
 from shared.executions.statuses import ENDED, ExecutionStatus
+from shared.executions.steps import steps_of
 from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext

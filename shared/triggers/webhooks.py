@@ -19,7 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shared.executions.queries import execution_of, find_execution
+from shared.executions.model import execution_of
+from shared.executions.record import find_execution
 from shared.executions.start import StartRequest, start_or_replay
 from shared.executions.statuses import ENDED, ExecutionStatus, Trigger
 from shared.problems import InvalidParam, NotFound, ProblemError, ValidationFailed

@@ -19,7 +19,7 @@ from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
 from shared.aws.cloudwatch_logs import encode_logs_data
-from shared.executions.queries import find_execution
+from shared.executions.record import find_execution
 from shared.store.tenant_scoped import TenantContext
 from shared.workflows.service import placement
 from tests.helpers import wait_until
