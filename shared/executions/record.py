@@ -22,7 +22,14 @@ from pynamodb.exceptions import UpdateError
 from shared.aws import stepfunctions
 from shared.executions.causes import public_cause
 from shared.executions.naming import ExecutionName
-from shared.executions.payloads import RECORD_INLINE_LIMIT, payload_key, store_payload
+from shared.executions.payloads import (
+    RECORD_INLINE_LIMIT,
+    STATE_MACHINE_INPUT_LIMIT,
+    encode_payload,
+    payload_key,
+    state_machine_reference,
+    store_payload,
+)
 from shared.executions.running_slots import release_running_slot
 from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus, Trigger
 from shared.problems import NotFound, ServiceUnavailable
@@ -50,9 +57,11 @@ def new_record(
     source: str | None,
     execution_arn: str,
     error_workflow_id: str | None,
+    workflow_slot: bool,
     started_at: datetime,
 ) -> ExecutionItem:
-    """The RUNNING record of an execution about to start (not yet written: the start's transaction saves it)."""
+    """The RUNNING record of an execution about to start (not yet written: the start's transaction saves it).
+    `workflow_slot`: the start takes a running slot of the workflow's `max_concurrency`, which its end gives back."""
     return Executions(tenant).new(
         execution_id,
         execution_id=execution_id,
@@ -65,7 +74,22 @@ def new_record(
         started_at=started_at,
         execution_arn=execution_arn,
         error_workflow_id=error_workflow_id,
+        workflow_slot=True if workflow_slot else None,
     )
+
+
+def place_input(tenant: TenantContext, record: ExecutionItem, value: Any) -> str:
+    """Keeps the input inline in the record when small, else in S3; returns what the state machine receives."""
+    data = encode_payload(value)
+    if len(data) <= RECORD_INLINE_LIMIT:
+        record.input = value
+        return data.decode()
+    key = payload_key(tenant, record.execution_id, "input")
+    store_payload(key, data)
+    record.input_ref = key
+    if len(data) <= STATE_MACHINE_INPUT_LIMIT:
+        return data.decode()
+    return json.dumps(state_machine_reference(key, len(data)))
 
 
 def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: ClientError) -> ServiceUnavailable:

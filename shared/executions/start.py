@@ -25,15 +25,7 @@ from pynamodb.transactions import TransactWrite
 from shared.auth.errors import QuotaExceeded, TenantInactive
 from shared.aws import stepfunctions
 from shared.executions.naming import ExecutionName, execution_arn
-from shared.executions.payloads import (
-    RECORD_INLINE_LIMIT,
-    STATE_MACHINE_INPUT_LIMIT,
-    encode_payload,
-    payload_key,
-    state_machine_reference,
-    store_payload,
-)
-from shared.executions.record import AppliedChange, new_record, record_start_failure
+from shared.executions.record import AppliedChange, new_record, place_input, record_start_failure
 from shared.executions.running_slots import CONDITION_FAILED, transactions_connection
 from shared.executions.statuses import Trigger
 from shared.executions.targets import RunTarget, resolve_run_target
@@ -133,9 +125,10 @@ def _start(
         source=request.source,
         execution_arn=execution_arn(target.state_machine_arn, name),
         error_workflow_id=target.error_workflow_id,
+        workflow_slot=target.max_concurrency is not None,
         started_at=moment,
     )
-    state_machine_input = _place_input(tenant, record, request.input)
+    state_machine_input = place_input(tenant, record, request.input)
     if not _record_start(tenant, record, request, fingerprint, tier, moment, target.max_concurrency):
         # An earlier request with this key recorded its execution: it is this request's answer (or a 409).
         assert request.idempotency_key and fingerprint
@@ -181,20 +174,6 @@ def _active_tier(tenant: TenantContext, moment: datetime) -> str:
     return tier
 
 
-def _place_input(tenant: TenantContext, record: ExecutionItem, value: Any) -> str:
-    """Keeps the input inline in the record when small, else in S3; returns what the state machine receives."""
-    data = encode_payload(value)
-    if len(data) <= RECORD_INLINE_LIMIT:
-        record.input = value
-        return data.decode()
-    key = payload_key(tenant, record.execution_id, "input")
-    store_payload(key, data)
-    record.input_ref = key
-    if len(data) <= STATE_MACHINE_INPUT_LIMIT:
-        return data.decode()
-    return json.dumps(state_machine_reference(key, len(data)))
-
-
 def _record_start(
     tenant: TenantContext,
     record: ExecutionItem,
@@ -224,8 +203,6 @@ def _record_start(
                     condition=IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.expires_at <= moment.timestamp()),
                 )
                 refusals.append(None)
-            if max_concurrency is not None:
-                record.workflow_slot = True
             transaction.save(record, condition=ExecutionItem.pk.does_not_exist())
             refusals.append(Conflict(f"Execution {record.execution_id} already exists"))
             transaction.update(
