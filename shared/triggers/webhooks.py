@@ -29,7 +29,7 @@ from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import Page, TenantContext
 from shared.store.triggers import HookItem, Hooks
 from shared.store.workflows import Workflows
-from shared.triggers.secret_box import decrypt_secret, encrypt_secret
+from shared.triggers.webhook_secrets import decrypt_secret, encrypt_secret
 from shared.triggers.webhook_signatures import (
     InvalidWebhookSignature,
     new_webhook_secret,
