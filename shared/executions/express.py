@@ -14,8 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from shared.aws import stepfunctions
-from shared.aws.clients import s3_client
+from shared.aws import s3, stepfunctions
 from shared.executions.model import Execution, summary_of
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import state_machine_reference
@@ -114,5 +113,5 @@ def sync_answer(item: ExecutionItem) -> Execution:
 
 
 def _reference(key: str) -> dict[str, Any]:
-    size = s3_client().head_object(Bucket=get_settings().require("bucket_payloads"), Key=key)["ContentLength"]
+    size = s3.object_size(get_settings().require("bucket_payloads"), key)
     return state_machine_reference(key, size)

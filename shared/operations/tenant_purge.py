@@ -33,8 +33,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from shared.aws import scheduler, stepfunctions
-from shared.aws.clients import s3_client
+from shared.aws import s3, scheduler, stepfunctions
 from shared.executions.payloads import tenant_payload_prefix
 from shared.problems import Conflict, NotFound
 from shared.resources import TABLES
@@ -235,16 +234,14 @@ def delete_payloads(tenant: TenantContext, budget: Budget) -> None:
     bucket = get_settings().bucket_payloads
     if not bucket:
         return
-    s3 = s3_client()
     while True:
-        listed = s3.list_objects_v2(Bucket=bucket, Prefix=tenant_payload_prefix(tenant), MaxKeys=S3_DELETE_BATCH)
-        keys = [{"Key": entry["Key"]} for entry in listed.get("Contents", [])]
+        keys = s3.first_keys(bucket, tenant_payload_prefix(tenant), S3_DELETE_BATCH)
         if not keys:
             return
         budget.check()
-        answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})  # type: ignore[typeddict-item]
-        if answer.get("Errors"):
-            first = answer["Errors"][0]
+        errors = s3.delete_keys(bucket, keys)
+        if errors:
+            first = errors[0]
             raise RuntimeError(f"S3 refused to delete {first.get('Key')}: {first.get('Code')} {first.get('Message')}")
 
 

@@ -1,6 +1,6 @@
 """The domain calls AWS through the gateways of shared/aws/ (one module per service), never a boto3 client itself.
 
-Step Functions, EventBridge Scheduler and KMS are called only through their gateways; the clients module is read
+Step Functions, EventBridge Scheduler, KMS and S3 are called only through their gateways; the clients module is read
 directly only by the modules named here, each for a service that has no gateway yet.
 """
 
@@ -10,9 +10,6 @@ import grimp
 
 # Module → the service it still calls on a client of shared/aws/clients.py.
 CLIENTS_READ_DIRECTLY = {
-    "shared.executions.payloads": "S3",
-    "shared.executions.express": "S3",
-    "shared.operations.tenant_purge": "S3",
     "shared.store.tenant_credentials": "STS",
     "shared.tenancy.gateway_keys": "API Gateway",
 }
