@@ -221,8 +221,8 @@ def _round_trips() -> None:
         from bench._local_tenant import tenant_owner
         from devserver.api import create_platform_api
         from devserver.execution_watcher import status_change_event
+        from shared.executions.record import apply_status_change
         from shared.executions.running_slots import release_running_slot
-        from shared.executions.status import apply_status_change
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))

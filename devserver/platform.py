@@ -60,7 +60,7 @@ def banner(options: LocalPlatformOptions, started_in: float) -> str:
 
 
 def use_local_envelope_key(state_dir: Path) -> None:
-    """Webhook secrets: a key kept in the state dir stands in for KMS (see shared/triggers/secret_box.py)."""
+    """Webhook secrets: a key kept in the state dir stands in for KMS (see shared/crypto/secret_box.py)."""
     envelope_key = state_dir / "envelope.key"
     if not envelope_key.exists():
         from shared.crypto.secret_box import new_envelope_key

@@ -13,9 +13,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.cloudwatch_logs import is_logs_subscription_event, log_messages
 from shared.aws.eventbridge import EventBridgeEvent
-from shared.executions.error_workflows import needs_error_workflow
+from shared.executions.error_workflows import start_error_workflow
+from shared.executions.log_events import status_changes_from_logs
+from shared.executions.record import apply_status_change
 from shared.executions.settle import settle_change
-from shared.executions.status import AppliedChange, apply_status_change, status_changes_from_logs
 
 logger = Logger()
 metrics = Metrics()
@@ -33,7 +34,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     record = change.record
     logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
     settle_change(change, metrics)
-    _start_error_workflow(change)
+    start_error_workflow(change, logger)
     return {"applied": True, "status": record.status}
 
 
@@ -47,7 +48,7 @@ def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
         record = change.record
         logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
         settle_change(change, metrics)
-        _start_error_workflow(change)
+        start_error_workflow(change, logger)
         # One EMF document per change: the dimensions are the change's tenant and workflow.
         if metrics.metric_set:
             metrics.flush_metrics()
@@ -55,14 +56,3 @@ def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
         applied.append(f"{record.sk}:{record.status}")
     logger.remove_keys(["tenant_id", "workflow_id", "execution_id"])
     return {"applied": applied, "changes": len(details)}
-
-
-def _start_error_workflow(change: AppliedChange) -> None:
-    if not needs_error_workflow(change):
-        return
-    # Imported here: only a failure with an error workflow starts an execution, and loading the start path (payload
-    # store, quotas, tiers, targets) at import would cost every cold start about 15 ms. The first error workflow of a
-    # container pays it (bench/cold_start.py, first invocation).
-    from shared.executions.start import start_error_workflow
-
-    start_error_workflow(change, logger)

@@ -10,12 +10,22 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.executions.control import cancel_execution, redrive_execution, rerun_execution
 from shared.executions.live import execution_event_stream
-from shared.executions.model import Execution, ExecutionHistory, ExecutionPage, ExecutionSummary, StartExecutionRequest
-from shared.executions.queries import execution_history, execution_of, find_execution, list_executions, summary_of
+from shared.executions.model import (
+    Execution,
+    ExecutionHistory,
+    ExecutionPage,
+    ExecutionSummary,
+    StartExecutionRequest,
+    execution_of,
+    summary_of,
+)
+from shared.executions.queries import execution_history, list_executions
+from shared.executions.record import find_execution
 from shared.executions.start import StartRequest, start_execution
 from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 from shared.request_types import Rfc3339DateTime
+from shared.store.tenant_scoped import TenantContext
 
 router = APIRouter(tags=["executions"])
 
@@ -50,24 +60,33 @@ def post_execution(
         ),
     ] = False,
 ) -> ExecutionSummary | JSONResponse:
-    if wait:  # the synchronous path's imports, only where it is used
-        from shared.executions.express import SYNC_WAIT_SECONDS, sync_answer
-    item = start_execution(
-        tenant,
-        StartRequest(
-            workflow_id=workflow_id,
-            input=request.input,
-            version=request.version,
-            trigger=Trigger.MANUAL,
-            idempotency_key=idempotency_key,
-            wait_seconds=SYNC_WAIT_SECONDS if wait else None,
-        ),
+    start = StartRequest(
+        workflow_id=workflow_id,
+        input=request.input,
+        version=request.version,
+        trigger=Trigger.MANUAL,
+        idempotency_key=idempotency_key,
     )
-    location = {"Location": f"/v1/executions/{item.execution_id}"}
     if wait:
-        return JSONResponse(sync_answer(item).model_dump(mode="json"), headers=location)
-    response.headers.update(location)
+        return _run_synchronously(tenant, start)
+    item = start_execution(tenant, start)
+    response.headers.update({"Location": f"/v1/executions/{item.execution_id}"})
     return summary_of(item)
+
+
+def _run_synchronously(tenant: TenantContext, start: StartRequest) -> JSONResponse:
+    # The synchronous path's imports, only where it is used.
+    from shared.executions.error_workflows import start_error_workflow
+    from shared.executions.express import SYNC_WAIT_SECONDS, sync_answer
+    from shared.executions.start import start_synchronously
+    from shared.observability import logger
+
+    item, changes = start_synchronously(tenant, start, SYNC_WAIT_SECONDS)
+    for change in changes:
+        start_error_workflow(change, logger)
+    return JSONResponse(
+        sync_answer(item).model_dump(mode="json"), headers={"Location": f"/v1/executions/{item.execution_id}"}
+    )
 
 
 @router.get("/v1/executions", response_model=ExecutionPage, summary="List executions, newest first")

@@ -6,13 +6,15 @@ from fastapi import APIRouter, Response
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
-from shared.triggers.schedules.service import (
+from shared.triggers.schedules.api import (
     ScheduleCreate,
     ScheduleFailurePage,
     SchedulePage,
     ScheduleUpdate,
     WorkflowSchedule,
     WorkflowScheduleDetail,
+)
+from shared.triggers.schedules.service import (
     create_schedule,
     delete_schedule,
     get_schedule,

@@ -13,12 +13,9 @@ from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.auth.principal import Principal
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 from shared.store.context import TenantContext
-from shared.workflows.diff import WorkflowDiff
-from shared.workflows.schema import workflow_document_outline, workflow_json_schema
-from shared.workflows.service import (
+from shared.workflows.api import (
     PublishRequest,
     RollbackRequest,
-    TenantWorkflows,
     ValidationReport,
     VersionDetail,
     VersionList,
@@ -27,6 +24,9 @@ from shared.workflows.service import (
     WorkflowPage,
     WorkflowSummary,
 )
+from shared.workflows.diff import WorkflowDiff
+from shared.workflows.schema import workflow_document_outline, workflow_json_schema
+from shared.workflows.service import TenantWorkflows
 
 router = APIRouter(tags=["workflows"])
 

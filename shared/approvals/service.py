@@ -30,7 +30,7 @@ from shared.approvals.model import (
     is_approval_id,
 )
 from shared.auth.principal import Principal, Role
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.crypto.secret_box import open_sealed
 from shared.executions.payloads import load_payload
 from shared.problems import Conflict, NotFound, ProblemError
@@ -192,13 +192,12 @@ def _resume_execution(tenant: TenantContext, item: ApprovalItem, decision: Decis
         "comment": item.comment,
     }
     token = open_sealed(item.task_token, token_context(tenant.tenant_id, item.approval_id))
-    client = stepfunctions_client()
     try:
         if decision is Decision.APPROVED:
             output = {"approval": answer, "input": _input_of(item)}
-            client.send_task_success(taskToken=token, output=json.dumps(output, separators=(",", ":")))
+            stepfunctions.send_task_success(token, json.dumps(output, separators=(",", ":")))
         else:
-            client.send_task_failure(taskToken=token, error=REJECTED_ERROR, cause=json.dumps(answer))
+            stepfunctions.send_task_failure(token, error=REJECTED_ERROR, cause=json.dumps(answer))
     except ClientError as error:
         code = error.response["Error"]["Code"]
         if code == "TaskTimedOut":

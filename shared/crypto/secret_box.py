@@ -40,11 +40,9 @@ def seal(plaintext: str, context: Context) -> str:
         key = base64.b64decode(settings.local_envelope_key.get_secret_value())
         sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), _associated_data(context))
         return _LOCAL_PREFIX + base64.b64encode(nonce + sealed).decode()
-    from shared.aws.clients import kms_client
+    from shared.aws import kms
 
-    blob = kms_client().encrypt(
-        KeyId=settings.platform_key_alias, Plaintext=plaintext.encode(), EncryptionContext=dict(context)
-    )["CiphertextBlob"]
+    blob = kms.encrypt(settings.platform_key_alias, plaintext.encode(), context)
     return _KMS_PREFIX + base64.b64encode(blob).decode()
 
 
@@ -66,10 +64,9 @@ def _open(token: str, context: tuple[tuple[str, str], ...]) -> str:
         key = base64.b64decode(envelope_key.get_secret_value())
         opened = AESGCM(key).decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], _associated_data(dict(context)))
         return opened.decode()
-    from shared.aws.clients import kms_client
+    from shared.aws import kms
 
-    blob = base64.b64decode(token.removeprefix(_KMS_PREFIX))
-    return bytes(kms_client().decrypt(CiphertextBlob=blob, EncryptionContext=dict(context))["Plaintext"]).decode()
+    return kms.decrypt(base64.b64decode(token.removeprefix(_KMS_PREFIX)), dict(context)).decode()
 
 
 def new_envelope_key() -> str:

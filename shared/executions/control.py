@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.executions.payloads import load_payload
-from shared.executions.queries import find_execution
+from shared.executions.record import find_execution
 from shared.executions.running_slots import release_running_slot, take_running_slot
 from shared.executions.start import StartRequest, start_execution
 from shared.executions.statuses import ENDED_BADLY, ExecutionStatus, Trigger
@@ -22,9 +22,7 @@ def cancel_execution(tenant: TenantContext, execution_id: str, requested_by: str
     if item.status != ExecutionStatus.RUNNING.value:
         raise Conflict(f"Execution {execution_id} is {item.status}; only a running execution can be cancelled")
     try:
-        stepfunctions_client().stop_execution(
-            executionArn=item.execution_arn, error="Cancelled", cause=f"Cancelled by {requested_by}"
-        )
+        stepfunctions.stop_execution(item.execution_arn, error="Cancelled", cause=f"Cancelled by {requested_by}")
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise
@@ -61,7 +59,7 @@ def redrive_execution(tenant: TenantContext, execution_id: str) -> ExecutionItem
     workflow_slot = str(item.workflow_id) if item.workflow_slot else None
     take_running_slot(tenant, workflow_slot)
     try:
-        stepfunctions_client().redrive_execution(executionArn=item.execution_arn)
+        stepfunctions.redrive_execution(item.execution_arn)
     except ClientError as error:
         release_running_slot(tenant, workflow_slot)
         code = error.response["Error"]["Code"]

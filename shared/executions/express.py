@@ -14,14 +14,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from shared.aws.clients import s3_client, stepfunctions_sync_client
-from shared.executions.model import Execution
+from shared.aws import s3, stepfunctions
+from shared.executions.model import Execution, summary_of
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import state_machine_reference
-from shared.executions.queries import find_execution, summary_of
+from shared.executions.record import AppliedChange, apply_status_change, find_execution, record_start_failure
 from shared.executions.settle import settle_change
-from shared.executions.start_failure import record_start_failure
-from shared.executions.status import AppliedChange, apply_status_change
 from shared.executions.statuses import ExecutionStatus
 from shared.executions.targets import RunTarget
 from shared.observability import metrics
@@ -52,10 +50,9 @@ def run_synchronously(
 ) -> tuple[ExecutionItem, list[AppliedChange]]:
     """Runs the recorded execution with StartSyncExecution: the record as its end left it, and the changes applied
     (settled here; an error workflow is the caller's to start)."""
-    client = stepfunctions_sync_client(wait_seconds + _READ_MARGIN_SECONDS)
     try:
-        result: dict[str, Any] = dict(
-            client.start_sync_execution(stateMachineArn=target.version_arn, name=str(name), input=state_input)
+        result = stepfunctions.start_sync_execution(
+            target.version_arn, str(name), state_input, wait_seconds + _READ_MARGIN_SECONDS
         )
     except ClientError as error:
         raise record_start_failure(tenant, record, error) from error
@@ -116,5 +113,5 @@ def sync_answer(item: ExecutionItem) -> Execution:
 
 
 def _reference(key: str) -> dict[str, Any]:
-    size = s3_client().head_object(Bucket=get_settings().require("bucket_payloads"), Key=key)["ContentLength"]
+    size = s3.object_size(get_settings().require("bucket_payloads"), key)
     return state_machine_reference(key, size)

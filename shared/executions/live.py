@@ -21,9 +21,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.aws.clients import stepfunctions_client
-from shared.executions.queries import find_execution, steps_of
+from shared.aws import stepfunctions
+from shared.executions.record import find_execution
 from shared.executions.statuses import ENDED, ExecutionStatus
+from shared.executions.steps import steps_of
 from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
@@ -92,9 +93,8 @@ def execution_event_stream(
 
 
 def _history(record: ExecutionItem) -> list[dict[str, Any]]:
-    pages = stepfunctions_client().get_paginator("get_execution_history")
     try:
-        return [dict(event) for page in pages.paginate(executionArn=record.execution_arn) for event in page["events"]]
+        return stepfunctions.execution_history(record.execution_arn)
     except ClientError as error:
         if error.response["Error"]["Code"] == "ExecutionDoesNotExist":
             return []

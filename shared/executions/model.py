@@ -1,4 +1,5 @@
-"""What the API says about executions: triggers, statuses, records, pages and per-step history."""
+"""What the API says about executions: triggers, statuses, records, pages and per-step history, and how a record
+reads as the API shows it (summary_of, execution_of)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shared.executions.causes import public_cause
+from shared.executions.payloads import load_payload
 from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.request_types import PositiveJsonInt
+from shared.store.executions import ExecutionItem
 
 
 class StartExecutionRequest(BaseModel):
@@ -70,3 +74,31 @@ class ExecutionHistory(BaseModel):
     execution_id: str
     status: ExecutionStatus
     steps: list[ExecutionStep]
+
+
+def summary_of(item: ExecutionItem) -> ExecutionSummary:
+    return ExecutionSummary(
+        execution_id=item.execution_id,
+        workflow_id=item.workflow_id,
+        version=int(item.version),
+        trigger=Trigger(item.trigger),
+        source=item.source,
+        status=ExecutionStatus(item.status),
+        started_at=item.started_at,
+        stopped_at=item.stopped_at,
+        duration_ms=int(item.duration_ms) if item.duration_ms is not None else None,
+        error=item.error,
+        # Records made before causes were shaped at recording may still hold a trace.
+        cause=public_cause(item.cause),
+        failed_node=item.failed_node,
+        redrive_count=int(item.redrive_count or 0),
+        revision=int(item.revision or 0),
+    )
+
+
+def execution_of(item: ExecutionItem) -> Execution:
+    return Execution(
+        **summary_of(item).model_dump(),
+        input=load_payload(item.input_ref) if item.input_ref else item.input,
+        output=load_payload(item.output_ref) if item.output_ref else item.output,
+    )

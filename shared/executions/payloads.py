@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.aws.clients import s3_client
+from shared.aws import s3
 from shared.settings import get_settings
 from shared.store.tenant_scoped import TenantContext
 
@@ -32,14 +32,11 @@ def payload_key(tenant: TenantContext, execution_id: str, kind: str) -> str:
 
 
 def store_payload(key: str, data: bytes) -> None:
-    s3_client().put_object(
-        Bucket=get_settings().require("bucket_payloads"), Key=key, Body=data, ContentType="application/json"
-    )
+    s3.put_json(get_settings().require("bucket_payloads"), key, data)
 
 
 def load_payload(key: str) -> Any:
-    body = s3_client().get_object(Bucket=get_settings().require("bucket_payloads"), Key=key)["Body"].read()
-    return json.loads(body)
+    return json.loads(s3.get_bytes(get_settings().require("bucket_payloads"), key))
 
 
 def state_machine_reference(key: str, size: int) -> dict[str, Any]:

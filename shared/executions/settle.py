@@ -1,14 +1,14 @@
 """What follows an applied status change, wherever it came from (an EventBridge event, or the result of a
 synchronous express start, which emits no event): running slots back, EMF metrics per tenant and workflow. The error
-workflow of a failure is started by the caller (shared/executions/start.py's start_error_workflow)."""
+workflow of a failure is started by the caller (shared/executions/error_workflows.py's start_error_workflow)."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared.executions.record import AppliedChange
 from shared.executions.running_slots import release_running_slot
-from shared.executions.status import AppliedChange
 from shared.executions.statuses import ExecutionStatus
 from shared.metrics import (
     EXECUTION_DURATION,

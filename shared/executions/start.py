@@ -16,27 +16,18 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.auth.errors import QuotaExceeded, TenantInactive
-from shared.aws.clients import stepfunctions_client
-from shared.executions.error_workflows import error_workflow_input, needs_error_workflow
+from shared.aws import stepfunctions
 from shared.executions.naming import ExecutionName, execution_arn
-from shared.executions.payloads import (
-    RECORD_INLINE_LIMIT,
-    STATE_MACHINE_INPUT_LIMIT,
-    encode_payload,
-    payload_key,
-    state_machine_reference,
-    store_payload,
-)
+from shared.executions.record import AppliedChange, new_record, place_input, record_start_failure
 from shared.executions.running_slots import CONDITION_FAILED, transactions_connection
-from shared.executions.start_failure import record_start_failure
-from shared.executions.statuses import ExecutionStatus, Trigger
+from shared.executions.statuses import Trigger
 from shared.executions.targets import RunTarget, resolve_run_target
 from shared.problems import Conflict, NotFound, ProblemError
 from shared.store.execution_ids import new_execution_id
@@ -47,7 +38,6 @@ from shared.store.executions import (
     IdempotencyKeys,
     RunningCounterItem,
     RunningExecutions,
-    running_shard,
 )
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
@@ -58,11 +48,6 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A suspension or tier change reaches running containers within this many seconds.
 TENANT_STANDING_SECONDS = 10.0
 _TENANT_STANDING: dict[str, tuple[float, str, str]] = {}
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools import Logger
-
-    from shared.executions.status import AppliedChange
 
 
 class WaitNeedsExpress(ProblemError):
@@ -84,9 +69,6 @@ class StartRequest:
     version: int | None = None
     source: str | None = None
     idempotency_key: str | None = None
-    # Express workflows only: start with StartSyncExecution and wait at most this long for the end (the record
-    # then holds the end, which express workflows report in no event).
-    wait_seconds: float | None = None
 
 
 def request_fingerprint(request: StartRequest) -> str:
@@ -107,10 +89,26 @@ def start_or_replay(
     tenant: TenantContext, request: StartRequest, *, now: datetime | None = None
 ) -> tuple[ExecutionItem, bool]:
     """(the execution, True if this call started it; False if an earlier request with the same key did)."""
-    moment = now or datetime.now(UTC)
+    record, started, _ = _start(tenant, request, now or datetime.now(UTC), wait_seconds=None)
+    return record, started
+
+
+def start_synchronously(
+    tenant: TenantContext, request: StartRequest, wait_seconds: float
+) -> tuple[ExecutionItem, list[AppliedChange]]:
+    """Express workflows only: starts with StartSyncExecution and waits at most `wait_seconds` for the end (the
+    record then holds the end, which express workflows report in no event). The record, and the status changes the
+    run applied, whose error workflows are the caller's to start (none for a replay of an earlier request)."""
+    record, _, changes = _start(tenant, request, datetime.now(UTC), wait_seconds=wait_seconds)
+    return record, changes
+
+
+def _start(
+    tenant: TenantContext, request: StartRequest, moment: datetime, *, wait_seconds: float | None
+) -> tuple[ExecutionItem, bool, list[AppliedChange]]:
     fingerprint = request_fingerprint(request) if request.idempotency_key else None
     target = resolve_run_target(tenant, request.workflow_id, request.version)
-    if request.wait_seconds is not None and target.mode != "express":
+    if wait_seconds is not None and target.mode != "express":
         raise WaitNeedsExpress(
             f"Workflow {request.workflow_id} version {target.version} is a standard workflow: only express workflows "
             "run synchronously (wait=true); start it without wait and follow /v1/executions/{id}/events"
@@ -118,38 +116,34 @@ def start_or_replay(
     tier = _active_tier(tenant, moment)
     execution_id = new_execution_id(moment.timestamp())
     name = ExecutionName(tenant.tenant_id, execution_id)
-    record = Executions(tenant).new(
+    record = new_record(
+        tenant,
         execution_id,
-        execution_id=execution_id,
         workflow_id=target.workflow_id,
         version=target.version,
-        trigger=request.trigger.value,
+        trigger=request.trigger,
         source=request.source,
-        status=ExecutionStatus.RUNNING.value,
-        running_shard=running_shard(execution_id),
-        started_at=moment,
         execution_arn=execution_arn(target.state_machine_arn, name),
         error_workflow_id=target.error_workflow_id,
+        workflow_slot=target.max_concurrency is not None,
+        started_at=moment,
     )
-    state_machine_input = _place_input(tenant, record, request.input)
+    state_machine_input = place_input(tenant, record, request.input)
     if not _record_start(tenant, record, request, fingerprint, tier, moment, target.max_concurrency):
         # An earlier request with this key recorded its execution: it is this request's answer (or a 409).
         assert request.idempotency_key and fingerprint
         earlier = _earlier_start(tenant, request.idempotency_key, fingerprint, moment)
         if earlier is None:
             raise Conflict(f"Idempotency-Key {request.idempotency_key!r} is being used concurrently; retry")
-        return earlier, False
-    if request.wait_seconds is not None:
-        # Only the synchronous path needs them.
+        return earlier, False, []
+    if wait_seconds is not None:
+        # Only the synchronous path needs it.
         from shared.executions.express import run_synchronously
-        from shared.observability import logger
 
-        ended, changes = run_synchronously(tenant, record, target, name, state_machine_input, request.wait_seconds)
-        for change in changes:
-            start_error_workflow(change, logger)
-        return ended, True
+        ended, changes = run_synchronously(tenant, record, target, name, state_machine_input, wait_seconds)
+        return ended, True, changes
     _start_state_machine(tenant, record, target, name, state_machine_input)
-    return record, True
+    return record, True, []
 
 
 def _earlier_start(tenant: TenantContext, key: str, fingerprint: str, moment: datetime) -> ExecutionItem | None:
@@ -178,20 +172,6 @@ def _active_tier(tenant: TenantContext, moment: datetime) -> str:
     if status != "active":
         raise TenantInactive(f"The tenant is {status}; executions can't start")
     return tier
-
-
-def _place_input(tenant: TenantContext, record: ExecutionItem, value: Any) -> str:
-    """Keeps the input inline in the record when small, else in S3; returns what the state machine receives."""
-    data = encode_payload(value)
-    if len(data) <= RECORD_INLINE_LIMIT:
-        record.input = value
-        return data.decode()
-    key = payload_key(tenant, record.execution_id, "input")
-    store_payload(key, data)
-    record.input_ref = key
-    if len(data) <= STATE_MACHINE_INPUT_LIMIT:
-        return data.decode()
-    return json.dumps(state_machine_reference(key, len(data)))
 
 
 def _record_start(
@@ -223,8 +203,6 @@ def _record_start(
                     condition=IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.expires_at <= moment.timestamp()),
                 )
                 refusals.append(None)
-            if max_concurrency is not None:
-                record.workflow_slot = True
             transaction.save(record, condition=ExecutionItem.pk.does_not_exist())
             refusals.append(Conflict(f"Execution {record.execution_id} already exists"))
             transaction.update(
@@ -274,28 +252,6 @@ def _start_state_machine(
     tenant: TenantContext, record: ExecutionItem, target: RunTarget, name: ExecutionName, state_input: str
 ) -> None:
     try:
-        stepfunctions_client().start_execution(stateMachineArn=target.version_arn, name=str(name), input=state_input)
+        stepfunctions.start_execution(target.version_arn, str(name), state_input)
     except ClientError as error:
         raise record_start_failure(tenant, record, error) from error
-
-
-def start_error_workflow(change: AppliedChange, logger: Logger) -> None:
-    """Starts the error workflow of an execution that this change ended badly, if it names one."""
-    if not needs_error_workflow(change):
-        return
-    record = change.record
-    try:
-        started = start_execution(
-            change.tenant,
-            StartRequest(
-                workflow_id=str(record.error_workflow_id),
-                input=error_workflow_input(record),
-                trigger=Trigger.ERROR_WORKFLOW,
-                source=str(record.execution_id),
-                # A redelivered event finds the error workflow already started.
-                idempotency_key=f"error-workflow:{record.execution_id}",
-            ),
-        )
-        logger.info("error workflow started", extra={"error_execution_id": started.execution_id})
-    except ProblemError as error:
-        logger.warning("error workflow not started", extra={"reason": str(error)})

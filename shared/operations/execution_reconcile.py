@@ -24,11 +24,11 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.approvals.service import withdraw_pending_approvals
-from shared.aws.clients import stepfunctions_client
-from shared.executions.error_workflows import needs_error_workflow
+from shared.aws import stepfunctions
+from shared.executions.error_workflows import start_error_workflow
 from shared.executions.naming import ExecutionName
+from shared.executions.record import apply_status_change
 from shared.executions.settle import settle_change
-from shared.executions.status import apply_status_change
 from shared.executions.statuses import ExecutionStatus
 from shared.store.executions import ExecutionItem, running_records_started_before
 
@@ -95,11 +95,7 @@ def reconcile_record(
     if change is None:  # its own status event came first
         return None
     settle_change(change, metrics)
-    if needs_error_workflow(change):
-        # Imported here, as execution_events does: the start path costs every cold start about 15 ms.
-        from shared.executions.start import start_error_workflow
-
-        start_error_workflow(change, logger)
+    start_error_workflow(change, logger)
     # One EMF document per change: the dimensions are the change's tenant and workflow.
     if metrics.metric_set:
         metrics.flush_metrics()
@@ -130,7 +126,7 @@ def _step_functions_view(record: ExecutionItem, lost_cause: str, now: datetime) 
         "startDate": _epoch_milliseconds(record.started_at),
     }
     try:
-        described = stepfunctions_client().describe_execution(executionArn=arn)
+        described = stepfunctions.describe_execution(arn)
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise

@@ -33,7 +33,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from shared.aws.clients import s3_client, scheduler_client, stepfunctions_client
+from shared.aws import s3, scheduler, stepfunctions
 from shared.executions.payloads import tenant_payload_prefix
 from shared.problems import Conflict, NotFound
 from shared.resources import TABLES
@@ -54,7 +54,7 @@ from shared.store.triggers import Schedules
 from shared.store.workflows import Workflows
 from shared.tenancy.gateway_keys import delete_tenant_key
 from shared.tenancy.tenants import TenantStatus
-from shared.triggers.schedules.service import SchedulerPlacement
+from shared.triggers.schedules.placement import SchedulerPlacement
 from shared.workflows.placement import WorkflowPlacement
 
 # Within the tenants function's 29 s (API Gateway's limit): what is left after this waits for the next call.
@@ -182,17 +182,27 @@ def delete_state_machines(tenant: TenantContext, budget: Budget) -> None:
 
 def _delete_state_machine(state_machine_arn: str) -> None:
     """As deleting a workflow with force does: stop its running executions, then delete it (versions, aliases)."""
-    sfn = stepfunctions_client()
     try:
-        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
-        running = [execution["executionArn"] for page in pages for execution in page["executions"]]
-    except sfn.exceptions.StateMachineDoesNotExist:
+        running = stepfunctions.running_executions(state_machine_arn)
+    except ClientError as error:
+        if _code(error) != "StateMachineDoesNotExist":
+            raise
         return
     for execution_arn in running:
-        with contextlib.suppress(sfn.exceptions.ExecutionDoesNotExist):
-            sfn.stop_execution(executionArn=execution_arn, error="TenantPurged", cause="the tenant was purged")
-    with contextlib.suppress(sfn.exceptions.StateMachineDoesNotExist):
-        sfn.delete_state_machine(stateMachineArn=state_machine_arn)
+        try:
+            stepfunctions.stop_execution(execution_arn, error="TenantPurged", cause="the tenant was purged")
+        except ClientError as error:
+            if _code(error) != "ExecutionDoesNotExist":
+                raise
+    try:
+        stepfunctions.delete_state_machine(state_machine_arn)
+    except ClientError as error:
+        if _code(error) != "StateMachineDoesNotExist":
+            raise
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response["Error"]["Code"])
 
 
 # -- EventBridge Scheduler ------------------------------------------------------------------------------------------
@@ -206,12 +216,12 @@ def delete_schedule_groups(tenant: TenantContext) -> None:
     partition = tenant_partition(tenant.tenant_id, Schedules.collection)
     regions = {home.region} | {schedule.region for schedule in Schedules.model.query(partition, consistent_read=True)}
     for region in sorted(regions):
-        client = scheduler_client(None if region == home.region else region)
+        elsewhere = None if region == home.region else region
         name = home.in_region(region).group_name(tenant)
         try:
             # Looked up first: a group that is gone (a repeated purge, a tenant without schedules) is done.
-            client.get_schedule_group(Name=name)
-            client.delete_schedule_group(Name=name)
+            scheduler.get_schedule_group(name, region=elsewhere)
+            scheduler.delete_schedule_group(name, region=elsewhere)
         except ClientError as error:
             if error.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
@@ -224,16 +234,14 @@ def delete_payloads(tenant: TenantContext, budget: Budget) -> None:
     bucket = get_settings().bucket_payloads
     if not bucket:
         return
-    s3 = s3_client()
     while True:
-        listed = s3.list_objects_v2(Bucket=bucket, Prefix=tenant_payload_prefix(tenant), MaxKeys=S3_DELETE_BATCH)
-        keys = [{"Key": entry["Key"]} for entry in listed.get("Contents", [])]
+        keys = s3.first_keys(bucket, tenant_payload_prefix(tenant), S3_DELETE_BATCH)
         if not keys:
             return
         budget.check()
-        answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})  # type: ignore[typeddict-item]
-        if answer.get("Errors"):
-            first = answer["Errors"][0]
+        errors = s3.delete_keys(bucket, keys)
+        if errors:
+            first = errors[0]
             raise RuntimeError(f"S3 refused to delete {first.get('Key')}: {first.get('Code')} {first.get('Message')}")
 
 

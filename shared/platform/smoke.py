@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.problems import NotFound
 from shared.settings import get_settings
 from shared.store import smoke_runs
@@ -48,10 +48,8 @@ def _to_model(item: smoke_runs.SmokeRunItem) -> SmokeRun:
 def start_smoke_run(request: SmokeRunRequest) -> SmokeRun:
     run_id = uuid.uuid4().hex
     run_input = request.model_dump()
-    response = stepfunctions_client().start_execution(
-        stateMachineArn=get_settings().require("state_machine_smoke"),
-        name=run_id,
-        input=json.dumps(run_input),
+    response = stepfunctions.start_execution(
+        get_settings().require("state_machine_smoke"), run_id, json.dumps(run_input)
     )
     item = smoke_runs.save_new_run(run_id, response["executionArn"], run_input, response["startDate"])
     return _to_model(item)
@@ -67,7 +65,7 @@ def get_smoke_run(run_id: str) -> SmokeRun:
 
 
 def _refresh_from_execution(item: smoke_runs.SmokeRunItem) -> None:
-    execution = stepfunctions_client().describe_execution(executionArn=item.execution_arn)
+    execution = stepfunctions.describe_execution(item.execution_arn)
     if execution["status"] == "RUNNING":
         return
     output = json.loads(execution["output"]) if execution.get("output") else None

@@ -32,7 +32,7 @@ class ApprovalItem(TenantScopedItem):
     created_at = UTCDateTimeAttribute()
     # Not `expires_at`: that name is the table's TTL attribute, and an approval is kept after it expires.
     expires_at = UTCDateTimeAttribute(attr_name="approval_expires_at")
-    # The task token, encrypted (shared/triggers/secret_box.py); never leaves the data layer in the clear.
+    # The task token, encrypted (shared/crypto/secret_box.py); never leaves the data layer in the clear.
     task_token = UnicodeAttribute()
     # The node's input: inline when small, otherwise an S3 key in the payloads bucket.
     input = JSONAttribute(null=True)

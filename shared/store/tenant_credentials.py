@@ -21,8 +21,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.resources import TABLES
 from shared.store.context import TenantContext
 from shared.store.session_policy import tenant_session_policy
+from shared.store.tables import table_name
 
 SESSION_SECONDS = 3600
 # Credentials are replaced this long before they expire, so none expires during a request that started with it.
@@ -119,12 +121,9 @@ def _assume(tenant: TenantContext, role_arn: str) -> TenantCredentials:
 
 def tenant_table_arns(role_arn: str) -> list[str]:
     """Every table this function was told about, in the role's account and partition and the function's region."""
-    from shared.settings import get_settings
-
     partition, account = _arn_partition_and_account(role_arn)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
-    settings = get_settings()
-    names = [getattr(settings, name) for name in type(settings).model_fields if name.startswith("table_")]
+    names = [table_name(spec) for spec in TABLES]
     return [f"arn:{partition}:dynamodb:{region}:{account}:table/{name}" for name in names if name]
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shared.executions.queries import execution_of, find_execution
+from shared.executions.model import execution_of
+from shared.executions.record import find_execution
 from shared.executions.start import StartRequest, start_or_replay
 from shared.executions.statuses import ENDED, ExecutionStatus, Trigger
 from shared.problems import InvalidParam, NotFound, ProblemError, ValidationFailed
@@ -28,7 +29,7 @@ from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import Page, TenantContext
 from shared.store.triggers import HookItem, Hooks
 from shared.store.workflows import Workflows
-from shared.triggers.secret_box import decrypt_secret, encrypt_secret
+from shared.triggers.webhook_secrets import decrypt_secret, encrypt_secret
 from shared.triggers.webhook_signatures import (
     InvalidWebhookSignature,
     new_webhook_secret,

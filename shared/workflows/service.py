@@ -1,6 +1,8 @@
 """Workflows of a tenant: drafts, validation, publishing to Step Functions, versions, rollback, export/import.
 
 Running a published workflow is the executions feature's (shared/executions/start.py): records, quotas, triggers.
+What the API reads and answers is in api.py, the workflow's state machine in Step Functions in state_machines.py:
+this module holds the rules between them.
 
 Nothing reaches AWS or the table before the workflow validated; every lookup goes through the tenant's repository,
 so another tenant's workflow simply does not exist here.
@@ -20,18 +22,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any
 
-from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
+from pydantic import ValidationError
 from pynamodb.exceptions import UpdateError
 
 from shared.agents.tools.format_names import ToolFormatName
-from shared.aws.clients import stepfunctions_client
 from shared.problems import Conflict, InvalidParam, NotFound, ValidationFailed
-from shared.request_types import PositiveJsonInt
-from shared.settings import get_settings
 from shared.store.tenant_scoped import TenantContext
 from shared.store.triggers import Hooks
 from shared.store.workflows import (
@@ -49,89 +46,35 @@ from shared.triggers.schedules.service import (
     put_trigger_schedule,
     remove_trigger_schedule,
 )
+from shared.workflows.api import (
+    PublishRequest,
+    RollbackRequest,
+    ValidationReport,
+    VersionDetail,
+    VersionList,
+    Workflow,
+    WorkflowExport,
+    WorkflowPage,
+    WorkflowSummary,
+    summary_of,
+    version_detail_of,
+    version_summary_of,
+    workflow_of,
+)
 from shared.workflows.compiler import Finding
-from shared.workflows.cost import CostEstimate, estimate_cost
+from shared.workflows.cost import estimate_cost
 from shared.workflows.diff import WorkflowDiff, diff_workflows
 from shared.workflows.nodes.base import CompileTarget
 from shared.workflows.nodes.schedule import NODE_TYPE as SCHEDULE_TRIGGER
-from shared.workflows.placement import LIVE_ALIAS, WorkflowPlacement
-from shared.workflows.schema import workflow_document_outline
+from shared.workflows.state_machines import (
+    delete_state_machine,
+    deploy,
+    placement,
+    point_live_alias,
+    running_executions,
+    state_machine_present,
+)
 from shared.workflows.validation import ValidationResult, validate_workflow
-
-if TYPE_CHECKING:
-    from mypy_boto3_stepfunctions.type_defs import LoggingConfigurationTypeDef, RoutingConfigurationListItemTypeDef
-
-
-class StateMachineMissing(Conflict):
-    slug = "state-machine-missing"
-    title = "The workflow's state machine no longer exists"
-
-
-# What Step Functions answers for a state machine, version or alias that is gone.
-_MISSING = ("StateMachineDoesNotExist", "ResourceNotFound")
-
-
-class WorkflowSummary(BaseModel):
-    id: str
-    name: str
-    revision: int = Field(description="Increases with every saved change of the draft")
-    latest_version: int | None
-    live_version: int | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class Workflow(WorkflowSummary):
-    definition: dict[str, Any] = Field(description="The draft: name, description, nodes, edges, settings")
-
-
-class WorkflowPage(BaseModel):
-    items: list[WorkflowSummary]
-    next_cursor: str | None
-
-
-class ValidationReport(BaseModel):
-    valid: Literal[True] = True
-    states: int
-    definition_bytes: int
-    cost: CostEstimate
-
-
-class VersionSummary(BaseModel):
-    version: int
-    live: bool
-    note: str | None
-    published_at: datetime
-    published_by: str
-    cost: CostEstimate
-
-
-class VersionDetail(VersionSummary):
-    definition: dict[str, Any]
-    asl: dict[str, Any]
-
-
-class VersionList(BaseModel):
-    items: list[VersionSummary]
-    next_cursor: str | None
-
-
-class PublishRequest(BaseModel):
-    note: str | None = Field(default=None, max_length=500)
-
-
-class RollbackRequest(BaseModel):
-    version: PositiveJsonInt
-
-
-class WorkflowExport(BaseModel):
-    format: Literal["nexus-forge.workflow/v1"] = "nexus-forge.workflow/v1"
-    workflow: Annotated[dict[str, Any], WithJsonSchema(workflow_document_outline())]
-
-
-@cache
-def placement() -> WorkflowPlacement:
-    return WorkflowPlacement.from_arn_prefix(get_settings().require("workflow_state_machines"))
 
 
 class TenantWorkflows:
@@ -195,14 +138,14 @@ class TenantWorkflows:
             created_by=self.actor,
         )
         self.workflows.create(item)
-        return _to_workflow(item)
+        return workflow_of(item)
 
     def get(self, workflow_id: str) -> Workflow:
-        return _to_workflow(self._get(workflow_id))
+        return workflow_of(self._get(workflow_id))
 
     def list_page(self, limit: int, cursor: str | None) -> WorkflowPage:
         page = self.workflows.page(limit=limit, cursor=cursor)
-        return WorkflowPage(items=[_to_summary(item) for item in page.items], next_cursor=page.next_cursor)
+        return WorkflowPage(items=[summary_of(item) for item in page.items], next_cursor=page.next_cursor)
 
     def update(self, workflow_id: str, document: dict[str, Any], expected_revision: int | None) -> Workflow:
         item = self._get(workflow_id)
@@ -222,11 +165,11 @@ class TenantWorkflows:
                 ],
                 condition=WorkflowItem.revision == previous,
             )
-        return _to_workflow(item)
+        return workflow_of(item)
 
     def delete(self, workflow_id: str, force: bool) -> None:
         item = self._get(workflow_id)
-        running = self._running_executions(item.state_machine_arn) if item.state_machine_arn else []
+        running = running_executions(item.state_machine_arn) if item.state_machine_arn else []
         if running and not force:
             raise Conflict(
                 f"{len(running)} execution(s) of this workflow are running; wait, or delete with ?force=true",
@@ -237,10 +180,7 @@ class TenantWorkflows:
         for hook in hooks.of_workflow(workflow_id):
             hooks.delete(hook)
         if item.state_machine_arn:
-            sfn = stepfunctions_client()
-            for execution_arn in running:
-                sfn.stop_execution(executionArn=execution_arn, error="WorkflowDeleted", cause="deleted with force")
-            sfn.delete_state_machine(stateMachineArn=item.state_machine_arn)  # a machine already gone is no error
+            delete_state_machine(item.state_machine_arn, stopping=running)
         versions = WorkflowVersions(self.tenant, workflow_id)
         for _pk, sort_key in versions.all_keys():
             version = versions.get(sort_key)
@@ -280,9 +220,9 @@ class TenantWorkflows:
         workflow_id = item.workflow_id
         version = int(item.latest_version) + 1
         self._follow_trigger(item, document, version)
-        with _state_machine_present(item):
-            state_machine_arn, version_arn = self._deploy(item, definition, document, f"v{version}")
-            self._point_live_alias(workflow_id, version_arn, exists=item.live_version is not None)
+        with state_machine_present(item):
+            state_machine_arn, version_arn = deploy(self.tenant, item, definition, document, f"v{version}")
+            point_live_alias(workflow_id, version_arn, exists=item.live_version is not None)
         published = WorkflowVersions(self.tenant, workflow_id).new(
             version_key(version),
             workflow_id=workflow_id,
@@ -305,19 +245,19 @@ class TenantWorkflows:
             ],
             condition=WorkflowItem.latest_version == version - 1,
         )
-        return _to_version_detail(published, live=True)
+        return version_detail_of(published, live=True)
 
     def versions(self, workflow_id: str, limit: int, cursor: str | None) -> VersionList:
         item = self._get(workflow_id)
         page = WorkflowVersions(self.tenant, workflow_id).page(limit=limit, cursor=cursor, newest_first=True)
         return VersionList(
-            items=[_to_version_summary(version, version.version == item.live_version) for version in page.items],
+            items=[version_summary_of(version, version.version == item.live_version) for version in page.items],
             next_cursor=page.next_cursor,
         )
 
     def version(self, workflow_id: str, version: int) -> VersionDetail:
         item = self._get(workflow_id)
-        return _to_version_detail(self._get_version(workflow_id, version), live=version == item.live_version)
+        return version_detail_of(self._get_version(workflow_id, version), live=version == item.live_version)
 
     def diff(self, workflow_id: str, before: int | None, after: int | None) -> WorkflowDiff:
         """From a version (the live one when None) to another version (the draft when None)."""
@@ -333,8 +273,8 @@ class TenantWorkflows:
         target = self._get_version(workflow_id, request.version)
         with _version_change(item):
             self._follow_trigger(item, unpack(target.definition), request.version)
-            with _state_machine_present(item):
-                self._point_live_alias(workflow_id, target.state_machine_version_arn, exists=True)
+            with state_machine_present(item):
+                point_live_alias(workflow_id, target.state_machine_version_arn, exists=True)
             item.update(
                 actions=[
                     WorkflowItem.live_version.set(request.version),
@@ -342,7 +282,7 @@ class TenantWorkflows:
                     WorkflowItem.version_change_until.remove(),
                 ]
             )
-        return _to_summary(item)
+        return summary_of(item)
 
     # -- helpers ------------------------------------------------------------------------------------------------
 
@@ -365,63 +305,6 @@ class TenantWorkflows:
         if found is None:
             raise NotFound(f"Workflow {workflow_id!r} has no version {version}")
         return found
-
-    def _deploy(
-        self, item: WorkflowItem, definition: dict[str, Any], document: dict[str, Any], description: str
-    ) -> tuple[str, str]:
-        """Creates or updates the workflow's state machine and publishes a version: (machine ARN, version ARN)."""
-        sfn = stepfunctions_client()
-        body = json.dumps(definition, separators=(",", ":"))
-        express = (document.get("settings") or {}).get("mode", "standard") == "express"
-        logging = _logging(express=express)
-        if item.state_machine_arn is None:
-            created = sfn.create_state_machine(
-                name=placement().state_machine_name(item.workflow_id),
-                definition=body,
-                roleArn=placement().execution_role_arn,
-                type="EXPRESS" if express else "STANDARD",
-                publish=True,
-                versionDescription=description,
-                tags=[
-                    {"key": "nexus-forge:tenant", "value": self.tenant.tenant_id},
-                    {"key": "nexus-forge:workflow", "value": item.workflow_id},
-                ],
-                loggingConfiguration=logging,
-            )
-            return created["stateMachineArn"], created["stateMachineVersionArn"]
-        updated = sfn.update_state_machine(
-            stateMachineArn=item.state_machine_arn,
-            definition=body,
-            publish=True,
-            versionDescription=description,
-            loggingConfiguration=logging,
-        )
-        return item.state_machine_arn, updated["stateMachineVersionArn"]
-
-    def _point_live_alias(self, workflow_id: str, version_arn: str, *, exists: bool) -> None:
-        sfn = stepfunctions_client()
-        routing: list[RoutingConfigurationListItemTypeDef] = [{"stateMachineVersionArn": version_arn, "weight": 100}]
-        if exists:
-            sfn.update_state_machine_alias(
-                stateMachineAliasArn=placement().alias_arn(workflow_id), routingConfiguration=routing
-            )
-        else:
-            sfn.create_state_machine_alias(name=LIVE_ALIAS, routingConfiguration=routing)
-
-    @staticmethod
-    def _running_executions(state_machine_arn: str) -> list[str]:
-        """The running executions; none once the machine is gone (a delete that failed after deleting it)."""
-        pages = stepfunctions_client().get_paginator("list_executions")
-        try:
-            return [
-                execution["executionArn"]
-                for page in pages.paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
-                for execution in page["executions"]
-            ]
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "StateMachineDoesNotExist":
-                return []
-            raise
 
 
 VERSION_CHANGE_LEASE_SECONDS = 60
@@ -460,21 +343,6 @@ def _version_change(item: WorkflowItem) -> Iterator[None]:
         raise
 
 
-@contextmanager
-def _state_machine_present(item: WorkflowItem) -> Iterator[None]:
-    """Step Functions no longer has the machine (or the version or alias) the workflow's records name: deleted
-    outside the platform, or a local state dir that lost it. A 409 saying so and how to carry on, not a 500."""
-    try:
-        yield
-    except ClientError as error:
-        if error.response["Error"]["Code"] not in _MISSING:
-            raise
-        raise StateMachineMissing(
-            f"Step Functions no longer has the state machine of workflow {item.workflow_id} "
-            f"({error.response['Error'].get('Message', '')}); export the workflow and import it as a new one"
-        ) from error
-
-
 def _schedule_trigger(document: dict[str, Any], item: WorkflowItem, version: int) -> TriggerSchedule | None:
     """The schedule its `schedule` trigger node asks for (None for another trigger). The params are checked again:
     a version published before a check existed may be rolled back to; what Scheduler would refuse is a 422."""
@@ -501,19 +369,6 @@ def _schedule_trigger(document: dict[str, Any], item: WorkflowItem, version: int
     return None
 
 
-def _logging(*, express: bool) -> LoggingConfigurationTypeDef:
-    """Express machines send no status-change events: they log every event (ExecutionStarted and ExecutionSucceeded
-    are logged only at ALL) with its data (the output) to the log group execution_events is subscribed to
-    (docs/executions.md). Standard machines report through EventBridge and log nothing."""
-    if not express:
-        return {"level": "OFF"}
-    return {
-        "level": "ALL",
-        "includeExecutionData": True,
-        "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": placement().express_log_group_arn}}],
-    }
-
-
 def _document(result: ValidationResult) -> dict[str, Any]:
     assert result.graph is not None
     return result.graph.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -526,36 +381,3 @@ def _count_states(scope: dict[str, Any]) -> int:
         for inner in [*state.get("Branches", []), *([state["ItemProcessor"]] if "ItemProcessor" in state else [])]:
             total += _count_states(inner)
     return total
-
-
-def _to_summary(item: WorkflowItem) -> WorkflowSummary:
-    return WorkflowSummary(
-        id=item.workflow_id,
-        name=item.name,
-        revision=item.revision,
-        latest_version=item.latest_version or None,
-        live_version=item.live_version,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
-
-
-def _to_workflow(item: WorkflowItem) -> Workflow:
-    return Workflow(**_to_summary(item).model_dump(), definition=unpack(item.draft))
-
-
-def _to_version_summary(item: WorkflowVersionItem, live: bool) -> VersionSummary:
-    return VersionSummary(
-        version=item.version,
-        live=live,
-        note=item.note,
-        published_at=item.published_at,
-        published_by=item.published_by,
-        cost=CostEstimate.model_validate(item.cost),
-    )
-
-
-def _to_version_detail(item: WorkflowVersionItem, live: bool) -> VersionDetail:
-    return VersionDetail(
-        **_to_version_summary(item, live).model_dump(), definition=unpack(item.definition), asl=unpack(item.asl)
-    )

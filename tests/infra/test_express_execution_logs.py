@@ -12,7 +12,7 @@ from aws_cdk.assertions import Template
 
 from infra.constructs.express_execution_logs import EXECUTION_EVENT_TYPES
 from infra.stacks.regional import RegionalStack
-from shared.executions.status import LOG_EVENT_STATUSES
+from shared.executions.log_events import LOG_EVENT_STATUSES
 from shared.resources import WORKFLOW_STATE_MACHINES
 from shared.workflows.placement import WorkflowPlacement
 from tests.infra.test_schedules import ACCOUNT, PREFIX, function_of, rendered

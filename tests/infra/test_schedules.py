@@ -16,7 +16,7 @@ from shared.catalog import function_physical_name
 from shared.metrics import SCHEDULE_SLOTS_FAILED as FAILED_METRIC
 from shared.resources import SCHEDULE_GROUPS, WORKFLOW_STATE_MACHINES
 from shared.settings import get_settings
-from shared.triggers.schedules.service import SchedulerPlacement
+from shared.triggers.schedules.placement import SchedulerPlacement
 from tests.infra.conftest import THREE_REGIONS, stacks_of, template_of
 
 pytestmark = pytest.mark.infra

@@ -9,42 +9,38 @@ A workflow whose live version starts with a `schedule` trigger node has one more
 the workflow (`sch_wf_<workflow id>`), so that every publish and rollback converges on the same one. Publishing
 keeps it (put_trigger_schedule, remove_trigger_schedule); the schedules API lists it but refuses to change or
 delete it. Deleting a workflow deletes all of its schedules (delete_workflow_schedules).
+
+What the API reads and answers is in api.py, where a tenant's schedules live in placement.py, and the Scheduler
+calls in shared/aws/scheduler.py: this module holds the rules between them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from itertools import islice
-from typing import Annotated, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import AfterValidator, BaseModel, Field, StrictBool, field_validator
 
-from shared.aws.clients import scheduler_client
-from shared.catalog import dead_letter_queue_name, function_physical_name
+from shared.aws import scheduler
 from shared.problems import Conflict, InvalidParam, NotFound, ServiceUnavailable, ValidationFailed
-from shared.request_types import Rfc3339DateTime
-from shared.resources import SCHEDULE_GROUPS
-from shared.settings import get_settings
 from shared.store.tenant_scoped import Page, TenantContext
 from shared.store.triggers import ScheduleFailures, ScheduleItem, Schedules
 from shared.store.workflows import Workflows
-from shared.triggers.schedules.expressions import (
-    EXPRESSION_MAX_LENGTH,
-    EXPRESSION_PATTERN,
-    ZONE_MAX_LENGTH,
-    ZONE_PATTERN,
-    InvalidSchedule,
-    Schedule,
-    checked_expression,
-    checked_zone,
+from shared.triggers.schedules.api import (
+    ScheduleCreate,
+    ScheduleFailurePage,
+    ScheduleManager,
+    SchedulePage,
+    ScheduleUpdate,
+    WorkflowSchedule,
+    WorkflowScheduleDetail,
 )
-from shared.triggers.schedules.slots import ScheduleFailure, failure_of, fire_payload
+from shared.triggers.schedules.expressions import InvalidSchedule, Schedule
+from shared.triggers.schedules.placement import SchedulerPlacement
+from shared.triggers.schedules.slots import failure_of, fire_payload
 
 NEXT_FIRE_TIMES = 5
 RECENT_FAILURES = 5
@@ -53,174 +49,8 @@ START_DATE_GRACE = timedelta(minutes=5)
 # A slot Scheduler could not deliver within an hour is dropped: well inside the 24 h its idempotency key is kept.
 TARGET_RETRY_POLICY = {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 20}
 _SCHEDULE_ID_LENGTH = 20
-_GROUP_NAME_LIMIT = 64
 _REQUIRED_FIELDS = frozenset({"name", "expression", "timezone", "enabled"})
 _TRIGGER_SCHEDULE_PREFIX = "sch_wf_"
-
-
-class ScheduleManager(StrEnum):
-    """Who changes a schedule: the caller through this API, or the workflow's `schedule` trigger node."""
-
-    API = "api"
-    WORKFLOW = "workflow"
-
-
-# Kept in the schedule's record, one DynamoDB item (at most 400 KB), and handed to every slot's execution.
-MAX_SCHEDULE_INPUT_BYTES = 65_536
-
-
-def _bounded_input(value: Any) -> Any:
-    size = len(json.dumps(value, separators=(",", ":")).encode())
-    if size > MAX_SCHEDULE_INPUT_BYTES:
-        raise ValueError(f"the input takes {size} bytes as JSON; a schedule keeps at most {MAX_SCHEDULE_INPUT_BYTES}")
-    return value
-
-
-ScheduleInput = Annotated[Any, AfterValidator(_bounded_input)]
-
-
-class ScheduleCreate(BaseModel):
-    workflow_id: str = Field(min_length=1, max_length=64, description="Runs its live version at each slot")
-    name: str = Field(min_length=1, max_length=200)
-    expression: str = Field(
-        pattern=EXPRESSION_PATTERN,
-        max_length=EXPRESSION_MAX_LENGTH,
-        description="rate(N minutes|hours|days), cron(minutes hours day-of-month month day-of-week year) or "
-        "at(yyyy-mm-ddThh:mm:ss), as EventBridge Scheduler reads them",
-        examples=["rate(5 minutes)", "cron(30 9 ? * MON-FRI *)"],
-    )
-    timezone: str = Field(
-        default="UTC",
-        pattern=ZONE_PATTERN,
-        max_length=ZONE_MAX_LENGTH,
-        description="IANA time zone of cron and at expressions",
-        examples=["UTC"],
-    )
-    start_date: Rfc3339DateTime | None = Field(default=None, description="No slot before it (with a UTC offset)")
-    end_date: Rfc3339DateTime | None = Field(default=None, description="No slot after it (with a UTC offset)")
-    enabled: StrictBool = True
-    input: ScheduleInput = Field(
-        default_factory=dict,
-        description="Each execution's input is {input: this, schedule: {schedule_id, scheduled_time}}",
-    )
-
-    @field_validator("expression")
-    @classmethod
-    def _known_expression(cls, value: str) -> str:
-        return checked_expression(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        return checked_zone(value)
-
-
-class ScheduleUpdate(BaseModel):
-    """Only the fields sent change; the workflow of a schedule is fixed (create another schedule instead)."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    expression: str | None = Field(default=None, pattern=EXPRESSION_PATTERN, max_length=EXPRESSION_MAX_LENGTH)
-    timezone: str | None = Field(default=None, pattern=ZONE_PATTERN, max_length=ZONE_MAX_LENGTH)
-    start_date: Rfc3339DateTime | None = None
-    end_date: Rfc3339DateTime | None = None
-    enabled: StrictBool | None = None
-    input: ScheduleInput = None
-
-    @field_validator("expression")
-    @classmethod
-    def _known_expression(cls, value: str | None) -> str | None:
-        return None if value is None else checked_expression(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return None if value is None else checked_zone(value)
-
-
-class WorkflowSchedule(BaseModel):
-    schedule_id: str
-    workflow_id: str
-    name: str
-    expression: str
-    timezone: str
-    start_date: datetime | None
-    end_date: datetime | None
-    enabled: bool
-    input: Any
-    next_fire_times: list[datetime] = Field(description="The next slots (UTC); none while disabled")
-    created_at: datetime
-    updated_at: datetime
-    revision: int
-    managed_by: ScheduleManager = Field(
-        description="workflow: the workflow's `schedule` trigger node keeps this schedule (change the node and publish "
-        "the workflow; this API refuses to change or delete it); api: made through this API"
-    )
-    workflow_version: int | None = Field(
-        description="For a workflow's trigger schedule, the live version whose trigger node it follows; else null"
-    )
-
-
-class WorkflowScheduleDetail(WorkflowSchedule):
-    recent_failures: list[ScheduleFailure] = Field(description="The newest slots that could not start the workflow")
-
-
-class SchedulePage(BaseModel):
-    items: list[WorkflowSchedule]
-    next_cursor: str | None = None
-
-
-class ScheduleFailurePage(BaseModel):
-    items: list[ScheduleFailure]
-    next_cursor: str | None = None
-
-
-@dataclass(frozen=True)
-class SchedulerPlacement:
-    """Where a tenant's schedules live in EventBridge Scheduler and what they invoke, from FORGE_SCHEDULE_GROUPS."""
-
-    partition: str
-    region: str
-    account: str
-    base_name: str
-
-    @classmethod
-    def from_settings(cls) -> SchedulerPlacement:
-        arn_prefix = get_settings().require("schedule_groups")
-        _, partition, _, region, account, resource = arn_prefix.split(":", 5)
-        return cls(partition, region, account, resource.split("/", 1)[1])
-
-    def in_region(self, region: str) -> SchedulerPlacement:
-        """The same names in another region: where a schedule created by that region's API lives."""
-        return replace(self, region=region)
-
-    def group_name(self, tenant: TenantContext) -> str:
-        """`<prefix>-sched-<tenant id>`; where a long environment name or a silo's prefix would make that longer
-        than Scheduler's 64 characters, a 20-character digest of the tenant id stands in for it."""
-        name = f"{self.base_name}-{tenant.tenant_id}"
-        if len(name) <= _GROUP_NAME_LIMIT:
-            return name
-        return f"{self.base_name}-{hashlib.blake2b(tenant.tenant_id.encode(), digest_size=10).hexdigest()}"
-
-    @property
-    def prefix(self) -> str:
-        return self.base_name.removesuffix(f"-{SCHEDULE_GROUPS.key}")
-
-    @property
-    def target_name(self) -> str:
-        return function_physical_name(self.prefix, SCHEDULE_GROUPS.target_function)
-
-    @property
-    def target_arn(self) -> str:
-        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.target_name}"
-
-    @property
-    def dead_letter_arn(self) -> str:
-        """Slots Scheduler could not deliver land in the target function's own dead-letter queue (alarmed)."""
-        return f"arn:{self.partition}:sqs:{self.region}:{self.account}:{dead_letter_queue_name(self.target_name)}"
-
-    @property
-    def role_arn(self) -> str:
-        return f"arn:{self.partition}:iam::{self.account}:role/{SCHEDULE_GROUPS.invoke_role_name(self.prefix)}"
 
 
 def _engine(item: ScheduleItem) -> Schedule:
@@ -384,7 +214,7 @@ def _delete(tenant: TenantContext, item: ScheduleItem) -> None:
 
 def _delete_from_scheduler(placement: SchedulerPlacement, tenant: TenantContext, schedule_id: str) -> None:
     try:
-        _scheduler(placement).delete_schedule(Name=schedule_id, GroupName=placement.group_name(tenant))
+        scheduler.delete_schedule(schedule_id, placement.group_name(tenant), region=_region(placement))
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFoundException":
             raise _unavailable(error) from error
@@ -507,9 +337,10 @@ def _placement(item: ScheduleItem) -> SchedulerPlacement:
     return SchedulerPlacement.from_settings().in_region(item.region)
 
 
-def _scheduler(placement: SchedulerPlacement) -> Any:
+def _region(placement: SchedulerPlacement) -> str | None:
+    """The region of Scheduler's calls: None for this function's own."""
     home = SchedulerPlacement.from_settings().region
-    return scheduler_client(None if placement.region == home else placement.region)
+    return None if placement.region == home else placement.region
 
 
 def _unavailable(error: ClientError) -> ServiceUnavailable:
@@ -518,16 +349,16 @@ def _unavailable(error: ClientError) -> ServiceUnavailable:
 
 def _ensure_group(placement: SchedulerPlacement, tenant: TenantContext) -> None:
     """The tenant's schedule group, created with its first schedule."""
-    scheduler = _scheduler(placement)
     name = placement.group_name(tenant)
+    region = _region(placement)
     try:
-        scheduler.get_schedule_group(Name=name)
+        scheduler.get_schedule_group(name, region=region)
         return
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFoundException":
             raise _unavailable(error) from error
     try:
-        scheduler.create_schedule_group(Name=name)
+        scheduler.create_schedule_group(name, region=region)
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConflictException":  # created by a concurrent request
             raise _unavailable(error) from error
@@ -536,7 +367,7 @@ def _ensure_group(placement: SchedulerPlacement, tenant: TenantContext) -> None:
 def _read_from_scheduler(placement: SchedulerPlacement, tenant: TenantContext, schedule_id: str) -> Any:
     """The Scheduler schedule (GetSchedule's answer), or None where it (or the tenant's group) does not exist."""
     try:
-        return _scheduler(placement).get_schedule(Name=schedule_id, GroupName=placement.group_name(tenant))
+        return scheduler.get_schedule(schedule_id, placement.group_name(tenant), region=_region(placement))
     except ClientError as error:
         if error.response["Error"]["Code"] == "ResourceNotFoundException":
             return None
@@ -582,7 +413,6 @@ def _write_to_scheduler(
     item.rate_anchor = start or now
     if item.end_date is not None:
         parameters["EndDate"] = item.end_date
-    scheduler = _scheduler(placement)
     calls = [scheduler.create_schedule, scheduler.update_schedule]
     if not create:
         calls.reverse()
@@ -590,7 +420,7 @@ def _write_to_scheduler(
         calls = calls[:1]
     for attempt, call in enumerate(calls, start=1):
         try:
-            call(**parameters)
+            call(parameters, region=_region(placement))
             return
         except ClientError as error:
             code = error.response["Error"]["Code"]

@@ -19,9 +19,9 @@ from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
 from shared.aws.cloudwatch_logs import encode_logs_data
-from shared.executions.queries import find_execution
+from shared.executions.record import find_execution
 from shared.store.tenant_scoped import TenantContext
-from shared.workflows.service import placement
+from shared.workflows.state_machines import placement
 from tests.helpers import wait_until
 from tests.integration.executions.support import create_and_publish, failing_workflow, transform_workflow
 from tests.integration.executions.test_quotas import workflow_running

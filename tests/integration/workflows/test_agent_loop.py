@@ -27,7 +27,7 @@ from devserver.scripted_converse import (
 )
 from shared.agents.conversation import CONVERSATION_INLINE_LIMIT
 from shared.credentials.service import CredentialCreate, create_credential
-from shared.executions.queries import steps_of
+from shared.executions.steps import steps_of
 from shared.store.tenant_scoped import TenantContext
 from shared.store.workflows import Workflows
 from shared.workflows.nodes.base import CompileTarget

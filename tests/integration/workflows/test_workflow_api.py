@@ -141,17 +141,17 @@ def test_an_invalid_workflow_is_a_422_listing_every_finding_and_nothing_is_store
 @pytest.fixture
 def during_deploy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Actions to run in the middle of the next publish, between its lease and its last write (once each)."""
-    from shared.workflows.service import TenantWorkflows
+    from shared.workflows import service
+    from shared.workflows.state_machines import deploy
 
     pending: list[Any] = []
-    deploy = TenantWorkflows._deploy
 
-    def deploy_with_interruption(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def deploy_with_interruption(*args: Any, **kwargs: Any) -> Any:
         while pending:
             pending.pop(0)()
-        return deploy(self, *args, **kwargs)
+        return deploy(*args, **kwargs)
 
-    monkeypatch.setattr(TenantWorkflows, "_deploy", deploy_with_interruption)
+    monkeypatch.setattr(service, "deploy", deploy_with_interruption)
     return pending
 
 

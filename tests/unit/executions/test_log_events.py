@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from shared.aws.cloudwatch_logs import decode_logs_data, encode_logs_data, is_logs_subscription_event, log_messages
-from shared.executions.status import status_changes_from_logs
+from shared.executions.log_events import status_changes_from_logs
 
 TENANT = "5f0c2b9e8d7a4c1e9b3f6a2d4e8c0b1a"
 EXECUTION = "19aa0f3c2d1e0123456789a"

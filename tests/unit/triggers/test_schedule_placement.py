@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.store.context import TenantContext
-from shared.triggers.schedules.service import SchedulerPlacement
+from shared.triggers.schedules.placement import SchedulerPlacement
 
 TENANT = TenantContext("5f0c2b9e8d7a4c1e9b3f6a2d4e8c0b1a")
 

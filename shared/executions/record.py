@@ -1,31 +1,39 @@
-"""Applying a "Step Functions Execution Status Change" event to the execution record.
+"""The execution record's one owner: what a start records, a start Step Functions refused, a status change, and
+reading a record back. Every write to an execution's record goes through here (the start's transaction saves the
+record `new_record` made); what the API shows of a record is shared/executions/model.py's.
 
-The execution's name carries the tenant and the record's key, so a change costs one conditional update, plus one
-more to give back the running slot when the execution ends. Stale and repeated events fail the condition and
-change nothing: a record only leaves RUNNING (or PENDING_REDRIVE) once, unless a redrive starts it again, and takes
-the RUNNING of a run once.
-
-Express machines send no status-change events; they log their execution events to CloudWatch Logs, whose
-subscription delivers them to the same function. `status_changes_from_logs` turns those log events into changes of
-the same shape, applied by the same `apply_status_change`.
+A status change is a "Step Functions Execution Status Change" event's `detail` (or one of the same shape: an express
+execution's log events, a synchronous express start's answer, a reconciliation). The execution's name carries the
+tenant and the record's key, so a change costs one conditional update, plus one more to give back the running slot
+when the execution ends. Stale and repeated changes fail the condition and change nothing: a record only leaves
+RUNNING (or PENDING_REDRIVE) once, unless a redrive starts it again, and takes the RUNNING of a run once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from shared.aws.clients import stepfunctions_client
+from shared.aws import stepfunctions
 from shared.executions.causes import public_cause
 from shared.executions.naming import ExecutionName
-from shared.executions.payloads import RECORD_INLINE_LIMIT, payload_key, store_payload
-from shared.executions.queries import failed_node
-from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus
+from shared.executions.payloads import (
+    RECORD_INLINE_LIMIT,
+    STATE_MACHINE_INPUT_LIMIT,
+    encode_payload,
+    payload_key,
+    state_machine_reference,
+    store_payload,
+)
+from shared.executions.running_slots import release_running_slot
+from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus, Trigger
+from shared.problems import NotFound, ServiceUnavailable
+from shared.store.execution_ids import is_execution_id
 from shared.store.executions import ExecutionItem, Executions, StatusTransition, running_shard
 from shared.store.tenant_scoped import TenantContext
 
@@ -39,14 +47,68 @@ _ENDING_ATTRIBUTES = (
 )
 
 
-# Step Functions' execution-level log events (what an express machine logs at level ALL) and the status of each.
-LOG_EVENT_STATUSES = {
-    "ExecutionStarted": ExecutionStatus.RUNNING,
-    "ExecutionSucceeded": ExecutionStatus.SUCCEEDED,
-    "ExecutionFailed": ExecutionStatus.FAILED,
-    "ExecutionTimedOut": ExecutionStatus.TIMED_OUT,
-    "ExecutionAborted": ExecutionStatus.ABORTED,
-}
+def new_record(
+    tenant: TenantContext,
+    execution_id: str,
+    *,
+    workflow_id: str,
+    version: int,
+    trigger: Trigger,
+    source: str | None,
+    execution_arn: str,
+    error_workflow_id: str | None,
+    workflow_slot: bool,
+    started_at: datetime,
+) -> ExecutionItem:
+    """The RUNNING record of an execution about to start (not yet written: the start's transaction saves it).
+    `workflow_slot`: the start takes a running slot of the workflow's `max_concurrency`, which its end gives back."""
+    return Executions(tenant).new(
+        execution_id,
+        execution_id=execution_id,
+        workflow_id=workflow_id,
+        version=version,
+        trigger=trigger.value,
+        source=source,
+        status=ExecutionStatus.RUNNING.value,
+        running_shard=running_shard(execution_id),
+        started_at=started_at,
+        execution_arn=execution_arn,
+        error_workflow_id=error_workflow_id,
+        workflow_slot=True if workflow_slot else None,
+    )
+
+
+def place_input(tenant: TenantContext, record: ExecutionItem, value: Any) -> str:
+    """Keeps the input inline in the record when small, else in S3; returns what the state machine receives."""
+    data = encode_payload(value)
+    if len(data) <= RECORD_INLINE_LIMIT:
+        record.input = value
+        return data.decode()
+    key = payload_key(tenant, record.execution_id, "input")
+    store_payload(key, data)
+    record.input_ref = key
+    if len(data) <= STATE_MACHINE_INPUT_LIMIT:
+        return data.decode()
+    return json.dumps(state_machine_reference(key, len(data)))
+
+
+def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: ClientError) -> ServiceUnavailable:
+    """Step Functions refused the start: the record ends FAILED and its slots are given back; the problem to raise."""
+    record.status = ExecutionStatus.FAILED.value
+    record.error = "States.StartFailed"
+    record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
+    record.stopped_at = datetime.now(UTC)
+    record.running_shard = None
+    record.save()
+    release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
+    return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")
+
+
+def find_execution(tenant: TenantContext, execution_id: str, *, consistent: bool = False) -> ExecutionItem:
+    item = Executions(tenant).get(execution_id, consistent=consistent) if is_execution_id(execution_id) else None
+    if item is None:
+        raise NotFound(f"No execution with id {execution_id!r}")
+    return item
 
 
 @dataclass(frozen=True)
@@ -131,70 +193,13 @@ def _ending_actions(
     return actions
 
 
-def status_changes_from_logs(messages: Iterable[str]) -> list[dict[str, Any]]:
-    """The status changes (an EventBridge event's `detail`, in order) that the execution log events of express
-    machines report; other log events (states', or not JSON) report none.
-
-    A log event names the execution by its ARN (`arn:aws:states:<region>:<account>:express:<machine>:<name>:<id>`),
-    whose name carries the tenant and the record as for a standard execution. An end takes its start time from the
-    start of the same execution in the batch, or else from the execution id (which begins with the start time). An
-    output the log truncated (over 248 KB escaped) is not recorded.
-    """
-    logged = [event for event in map(_log_event, messages) if event is not None]
-    starts = {
-        str(event["execution_arn"]): event["event_timestamp"] for event in logged if event["type"] == "ExecutionStarted"
-    }
-    changes: list[dict[str, Any]] = []
-    for event in logged:
-        arn = str(event["execution_arn"])
-        name = ExecutionName.parse(_execution_name(arn))
-        if name is None:
-            continue
-        status = LOG_EVENT_STATUSES[str(event["type"])]
-        details = event.get("details") or {}
-        change: dict[str, Any] = {
-            "executionArn": arn,
-            "name": str(name),
-            "status": status.value,
-            "redriveCount": int(event.get("redrive_count") or 0),
-        }
-        if status is ExecutionStatus.RUNNING:
-            change["startDate"] = int(event["event_timestamp"])
-        else:
-            change["startDate"] = int(starts.get(arn) or int(name.execution_id[:11], 16))
-            change["stopDate"] = int(event["event_timestamp"])
-            truncated = bool((details.get("outputDetails") or {}).get("truncated"))
-            if status is ExecutionStatus.SUCCEEDED and details.get("output") is not None and not truncated:
-                change["output"] = details["output"]
-            change |= {field: details[field] for field in ("error", "cause") if details.get(field)}
-        changes.append(change)
-    return changes
-
-
-def _log_event(message: str) -> dict[str, Any] | None:
-    try:
-        event = json.loads(message)
-    except ValueError:
-        return None
-    if not isinstance(event, dict) or event.get("type") not in LOG_EVENT_STATUSES:
-        return None
-    if not event.get("execution_arn") or not str(event.get("event_timestamp", "")).isdigit():
-        return None
-    return event
-
-
-def _execution_name(execution_arn: str) -> str:
-    """The name in an execution's ARN: `...:execution:<machine>:<name>` (standard) or
-    `...:express:<machine>:<name>:<id>` (express)."""
-    parts = execution_arn.split(":")
-    return parts[7] if len(parts) >= 8 and parts[5] in ("execution", "express") else ""
-
-
 def _failed_node(execution_arn: str) -> str | None:
     if not execution_arn:
         return None
-    events = stepfunctions_client().get_execution_history(executionArn=execution_arn, reverseOrder=False)["events"]
-    return failed_node([dict(event) for event in events])
+    # Imported here: the steps are the API's models, which starting an execution (schedule_fire) does not load.
+    from shared.executions.steps import failed_node
+
+    return failed_node(stepfunctions.first_history_events(execution_arn))
 
 
 def _moment(epoch_milliseconds: Any) -> datetime | None:

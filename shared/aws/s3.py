@@ -1,0 +1,33 @@
+"""The S3 calls of execution payloads and tenant purges, one function each; S3's refusals arrive as botocore's
+ClientError with its error code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.aws.clients import s3_client
+
+
+def put_json(bucket: str, key: str, data: bytes) -> None:
+    s3_client().put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/json")
+
+
+def get_bytes(bucket: str, key: str) -> bytes:
+    return s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def object_size(bucket: str, key: str) -> int:
+    return int(s3_client().head_object(Bucket=bucket, Key=key)["ContentLength"])
+
+
+def first_keys(bucket: str, prefix: str, limit: int) -> list[str]:
+    """Up to `limit` keys under the prefix, in key order."""
+    listed = s3_client().list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=limit)
+    return [entry["Key"] for entry in listed.get("Contents", [])]
+
+
+def delete_keys(bucket: str, keys: list[str]) -> list[dict[str, Any]]:
+    """Deletes the objects (at most 1,000); the errors S3 reports for some of them (Key, Code, Message)."""
+    objects: Any = [{"Key": key} for key in keys]
+    answer = s3_client().delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+    return [dict(error) for error in answer.get("Errors", [])]
