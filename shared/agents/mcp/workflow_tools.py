@@ -70,9 +70,7 @@ def exposed_workflow_tools(tenant: TenantContext) -> list[WorkflowTool]:
     return found
 
 
-def run_workflow_tool(
-    tenant: TenantContext, workflow_id: str, arguments: dict[str, Any], *, standard_wait: float = STANDARD_WAIT_SECONDS
-) -> ToolOutcome:
+def run_workflow_tool(tenant: TenantContext, workflow_id: str, arguments: dict[str, Any]) -> ToolOutcome:
     """Runs the workflow with the arguments as its input; what stops it from starting is an error outcome."""
     try:
         express = resolve_run_target(tenant, workflow_id).mode == "express"
@@ -91,7 +89,7 @@ def run_workflow_tool(
             return _still_running(str(execution_id))
         return ToolOutcome({"error": error.title, "detail": error.detail}, True)
     if not express:
-        item = _followed(tenant, item, standard_wait)
+        item = _followed(tenant, item, STANDARD_WAIT_SECONDS)
     return _outcome(item)
 
 

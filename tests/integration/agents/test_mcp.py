@@ -14,11 +14,17 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 
+from shared.agents.mcp import workflow_tools
 from shared.agents.mcp.client import call_tool, server_tools
 from shared.auth.principal import Role
 from tests.integration.agents.mcp_support import HeaderRecorder, serving
 from tests.integration.executions.conftest import status_watcher
-from tests.integration.executions.support import create_and_publish, failing_workflow, transform_workflow
+from tests.integration.executions.support import (
+    create_and_publish,
+    failing_workflow,
+    transform_workflow,
+    waiting_workflow,
+)
 from tests.integration.tenancy.conftest import TenantWorld, make_tenant
 
 __all__ = ["status_watcher"]
@@ -78,6 +84,22 @@ def test_the_official_client_lists_and_calls_the_tenants_exposed_workflows(api, 
     assert exploded.is_error and exploded.structured_content["error"] == "Boom"
     runs = api.get("/v1/executions", params={"trigger": "mcp"}, headers=owner).json()["items"]
     assert sorted(run["status"] for run in runs) == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
+
+
+def test_a_standard_workflow_still_running_after_the_wait_answers_its_execution_id(
+    api, alpha, status_watcher, monkeypatch
+) -> None:
+    monkeypatch.setattr(workflow_tools, "STANDARD_WAIT_SECONDS", 0.5)
+    create_and_publish(api, alpha.headers[Role.OWNER], exposed(waiting_workflow(60), "Slow"))
+
+    with serving(api.app) as url:
+        answered = through_mcp(url, alpha, lambda client: client.call_tool("Slow", {}))
+
+    assert not answered.is_error
+    execution_id = answered.structured_content["execution_id"]
+    assert answered.structured_content["status"] == "RUNNING"
+    record = api.get(f"/v1/executions/{execution_id}", headers=alpha.headers[Role.VIEWER]).json()
+    assert record["status"] == "RUNNING" and record["trigger"] == "mcp"
 
 
 def test_another_tenants_key_sees_none_of_its_tools_and_cannot_call_them(api, alpha, bravo) -> None:
