@@ -11,6 +11,7 @@ imports only when a request arrives.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ from shared.agents.mcp.workflow_tools import ToolOutcome, exposed_workflow_tools
 from shared.store.tenant_scoped import TenantContext
 
 SERVER_NAME = "nexus-forge"
+# The SDK logs the start and end of every request's session manager at INFO: two lines per request, saying nothing.
+logging.getLogger("mcp.server.streamable_http_manager").setLevel(logging.WARNING)
 
 
 @dataclass
