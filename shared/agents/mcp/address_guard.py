@@ -1,7 +1,8 @@
 """The SSRF guard of an MCP server's URL: the rules of the http_request node (shared/ip_addresses.py).
 
 A registered URL must be http(s) with a host that is not a metadata host nor a non-public address; at every
-connection the host's addresses are resolved and checked again, as the http_request node checks them. A host the
+connection the host's addresses are resolved and checked again, and the connection goes to the address that was
+checked (shared/agents/mcp/client.py), as the http_request node connects. A host the
 tenant lists in its `http_allowed_hosts` setting may be private or loopback (so `forge dev` reaches a server on
 127.0.0.1 once the tenant allows it); link-local and metadata addresses never are.
 """
@@ -58,20 +59,26 @@ def url_error(url: str, allowed_hosts: frozenset[str]) -> str | None:
 
 
 def check_connection(url: str, allowed_hosts: frozenset[str], resolve: Resolver = _resolve) -> None:
-    """Raises ServerAddressBlocked unless every address the URL's host resolves to may be reached now
-    (ServerHostUnresolved when it resolves to none)."""
+    """Raises ServerAddressBlocked unless the URL may be registered and its host resolves to addresses that may be
+    reached now (ServerHostUnresolved when it resolves to none)."""
     reason = url_error(url, allowed_hosts)
     if reason is not None:
         raise ServerAddressBlocked(reason)
     parts = urlsplit(url)
     assert parts.hostname is not None
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = list(resolve(parts.hostname, port))
+    checked_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allowed_hosts, resolve)
+
+
+def checked_address(host: str, port: int, allowed_hosts: frozenset[str], resolve: Resolver = _resolve) -> str:
+    """The address to connect to, every address of the host checked; raises ServerAddressBlocked or
+    ServerHostUnresolved."""
+    addresses = list(resolve(host, port))
     if not addresses:
-        raise ServerHostUnresolved(f"{parts.hostname} has no address")
-    reason = _address_error(parts.hostname, addresses, canonical_host(parts.hostname) in allowed_hosts)
+        raise ServerHostUnresolved(f"{host} has no address")
+    reason = _address_error(host, addresses, canonical_host(host) in allowed_hosts)
     if reason is not None:
         raise ServerAddressBlocked(reason)
+    return addresses[0]
 
 
 def _address_error(host: str, addresses: list[str], allowed: bool) -> str | None:

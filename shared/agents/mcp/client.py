@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from shared.agents.mcp.address_guard import ServerAddressBlocked, ServerHostUnresolved, check_connection
+from shared.agents.mcp.address_guard import (
+    ServerAddressBlocked,
+    ServerHostUnresolved,
+    check_connection,
+    checked_address,
+)
 from shared.agents.tools.canonical import CanonicalTool
 from shared.credentials.secrets import credential_headers
 from shared.ip_addresses import canonical_host
@@ -45,6 +50,7 @@ class ServerConnection:
 
     url: str
     headers: dict[str, str]
+    allowed_hosts: frozenset[str]
 
 
 def tenant_allowed_hosts(tenant: TenantContext) -> frozenset[str]:
@@ -57,8 +63,9 @@ def tenant_allowed_hosts(tenant: TenantContext) -> frozenset[str]:
 def open_connection(tenant: TenantContext, server: McpServerItem) -> ServerConnection:
     """Checks the server's addresses now and opens its credential; raises ServerAddressBlocked or
     McpServerUnreachable (a credential that no longer exists)."""
+    allowed_hosts = tenant_allowed_hosts(tenant)
     try:
-        check_connection(str(server.url), tenant_allowed_hosts(tenant))
+        check_connection(str(server.url), allowed_hosts)
     except ServerHostUnresolved as error:
         raise McpServerUnreachable(str(error)) from error
     headers: dict[str, str] = {}
@@ -67,7 +74,7 @@ def open_connection(tenant: TenantContext, server: McpServerItem) -> ServerConne
         if found is None:
             raise McpServerUnreachable(f"the tenant has no credential named {server.credential!r} any more")
         headers = found
-    return ServerConnection(str(server.url), headers)
+    return ServerConnection(str(server.url), headers, allowed_hosts)
 
 
 async def _list_tools(connection: ServerConnection) -> list[dict[str, Any]]:
@@ -95,11 +102,53 @@ async def _connected(connection: ServerConnection) -> AsyncIterator[Client]:
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
 
+    transport = _pinned_transport(connection.allowed_hosts)
     async with (
-        httpx2.AsyncClient(headers=connection.headers, timeout=SERVER_TIMEOUT_SECONDS) as http,
+        httpx2.AsyncClient(headers=connection.headers, timeout=SERVER_TIMEOUT_SECONDS, transport=transport) as http,
         Client(streamable_http_client(connection.url, http_client=http), mode="legacy") as client,
     ):
         yield client
+
+
+def _pinned_transport(allowed_hosts: frozenset[str]) -> Any:
+    """An HTTP transport whose every connection (a redirect's too) goes to an address the guard checked as it was
+    made, so a second DNS answer can't swap it; TLS still verifies the URL's host name. No proxy from the
+    environment."""
+    import ssl
+
+    import httpcore2
+    import httpx2
+
+    class GuardedBackend(httpcore2.AsyncNetworkBackend):
+        def __init__(self) -> None:
+            self._backend = httpcore2.AnyIOBackend()
+
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> httpcore2.AsyncNetworkStream:
+            try:
+                address = await anyio.to_thread.run_sync(checked_address, host, port, allowed_hosts)
+            except (ServerAddressBlocked, ServerHostUnresolved) as error:
+                raise httpcore2.ConnectError(str(error)) from error
+            return await self._backend.connect_tcp(
+                address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+            )
+
+        async def sleep(self, seconds: float) -> None:
+            await self._backend.sleep(seconds)
+
+    transport = httpx2.AsyncHTTPTransport(trust_env=False)
+    # httpx2 builds its connection pool without a way to name the network backend: this one is the default pool
+    # with the guarded backend.
+    transport._pool = httpcore2.AsyncConnectionPool(
+        ssl_context=ssl.create_default_context(), network_backend=GuardedBackend()
+    )
+    return transport
 
 
 def _run(call: Any, *args: Any) -> Any:

@@ -4,6 +4,7 @@ its tools and calls one through `call_tool`, behind the SSRF guard."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import anyio
@@ -12,6 +13,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 
 from shared.agents.mcp import workflow_tools
@@ -193,3 +195,33 @@ def test_a_host_that_resolves_to_loopback_is_refused_at_refresh(api, alpha) -> N
     assert refreshed.status_code == 422
     assert "non-public address" in refreshed.json()["detail"]
     assert call_tool(alpha.tenant_id, server_id, "anything", {})[1] is True
+
+
+def test_a_host_that_resolves_elsewhere_at_connection_is_refused_there(api, alpha, monkeypatch) -> None:
+    """DNS rebinding: the host passes the check with a public address, then answers loopback for the connection."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["93.184.215.14"])
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("rebind.example", b"rebind.example"):
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    unprotected = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    app = adder().streamable_http_app(json_response=True, stateless_http=True, transport_security=unprotected)
+    with serving(app) as url:
+        port = url.rsplit(":", 1)[1]
+        registered = api.post(
+            "/v1/mcp-servers",
+            headers=alpha.headers[Role.ADMIN],
+            json={"name": "rebinding", "url": f"http://rebind.example:{port}/mcp"},
+        )
+        assert registered.status_code == 201, registered.text
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        refreshed = api.post(
+            f"/v1/mcp-servers/{registered.json()['server_id']}/refresh", headers=alpha.headers[Role.EDITOR]
+        )
+
+    assert refreshed.status_code == 422, refreshed.text
+    assert "non-public address (127.0.0.1)" in refreshed.json()["detail"]
