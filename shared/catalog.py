@@ -437,6 +437,33 @@ CATALOG: tuple[FunctionSpec, ...] = (
         scoped_tenant_data=False,
     ),
     FunctionSpec(
+        name="mcp",
+        description="MCP both ways: the tenant's exposed workflows as an MCP server, and its registered MCP servers",
+        memory_mb=512,
+        # A tools/call of a standard workflow follows its execution for 20 s, within API Gateway's 29.
+        timeout_seconds=29,
+        routes=(
+            # A tools/call starts an execution, as POST /v1/workflows/{id}/executions does.
+            HttpRoute("POST", "/v1/mcp", members(Role.EDITOR)),
+            # Admins decide where the tenant's requests go and with which credential; editors use the servers.
+            HttpRoute("POST", "/v1/mcp-servers", members(Role.ADMIN)),
+            HttpRoute("GET", "/v1/mcp-servers", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/mcp-servers/{server_id}", members(Role.EDITOR)),
+            HttpRoute("DELETE", "/v1/mcp-servers/{server_id}", members(Role.ADMIN)),
+            HttpRoute("POST", "/v1/mcp-servers/{server_id}/refresh", members(Role.EDITOR)),
+        ),
+        grants=(
+            *AUTHENTICATED,
+            # Workflows and their versions, the MCP servers and the credentials they name (one table).
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.RUN),
+            # Opens the credentials a refresh authenticates with.
+            Grant(PLATFORM_KEY, Access.READ),
+        ),
+    ),
+    FunctionSpec(
         name="node_http",
         description="The HTTP request of a workflow's http_request node: timeouts, size limit, SSRF guard",
         memory_mb=256,

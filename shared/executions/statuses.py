@@ -14,6 +14,7 @@ class Trigger(StrEnum):
     RERUN = "rerun"
     REDRIVE = "redrive"
     ERROR_WORKFLOW = "error_workflow"
+    MCP = "mcp"
 
 
 class ExecutionStatus(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 # State names in Step Functions are at most 80 characters; ids leave room for the suffixes of generated states.
 NODE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
@@ -76,3 +76,7 @@ class WorkflowDefinition(WorkflowGraph):
 
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
+    expose_as_tool: StrictBool | None = Field(
+        default=None,
+        description="Published, the workflow is a tool of the tenant's MCP server (POST /v1/mcp, docs/mcp.md)",
+    )

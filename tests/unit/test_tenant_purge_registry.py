@@ -21,7 +21,7 @@ def test_every_store_module_registers_its_repositories() -> None:
     collections = {repository.collection for repository in all_repositories()}
     assert collections >= {
         "", "MEMBER", "APIKEY", "RATE", "USAGE", "AUDIT", "WORKFLOW", "WFVERSION", "CREDENTIAL",
-        "EXEC", "IDEMPOTENCY", "RUNNING", "APPROVAL", "HOOK", "SCHEDULE", "SCHEDFAIL",
+        "EXEC", "IDEMPOTENCY", "RUNNING", "APPROVAL", "HOOK", "SCHEDULE", "SCHEDFAIL", "MCPSERVER",
     }  # fmt: skip
 
 

@@ -369,6 +369,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/mcp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The tenant's MCP server (Streamable HTTP, stateless, JSON answers): tools/list lists its published workflows marked expose_as_tool, tools/call runs one as an execution with trigger mcp */
+        post: operations["post_mcp_v1_mcp_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mcp-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's MCP servers */
+        get: operations["get_mcp_servers_v1_mcp_servers_get"];
+        put?: never;
+        /** Register an MCP server (URL and, by name, the tenant credential it authenticates with) */
+        post: operations["post_mcp_server_v1_mcp_servers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mcp-servers/{server_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an MCP server and the tools its last refresh found */
+        get: operations["read_mcp_server_v1_mcp_servers__server_id__get"];
+        put?: never;
+        post?: never;
+        /** Remove an MCP server */
+        delete: operations["remove_mcp_server_v1_mcp_servers__server_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mcp-servers/{server_id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discover the server's tools now (official MCP client) and cache them with their schemas */
+        post: operations["post_mcp_server_refresh_v1_mcp_servers__server_id__refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -1523,6 +1593,109 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** McpError */
+        McpError: {
+            /** Code */
+            code: number;
+            /** Data */
+            data?: unknown;
+            /** Message */
+            message: string;
+        };
+        /**
+         * McpMessage
+         * @description A JSON-RPC request (with an `id`) or notification (without one).
+         */
+        McpMessage: {
+            /** Id */
+            id?: string | number;
+            /**
+             * Jsonrpc
+             * @constant
+             */
+            jsonrpc: "2.0";
+            /**
+             * Method
+             * @description e.g. initialize, tools/list, tools/call
+             */
+            method: string;
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * McpReply
+         * @description The JSON-RPC response: a `result` or an `error` (a protocol error; a failed tool is a result with isError).
+         */
+        McpReply: {
+            error?: components["schemas"]["McpError"] | null;
+            /** Id */
+            id?: string | number | null;
+            /**
+             * Jsonrpc
+             * @constant
+             */
+            jsonrpc: "2.0";
+            /** Result */
+            result?: {
+                [key: string]: unknown;
+            } | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** McpServer */
+        McpServer: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Credential
+             * @description The tenant credential it authenticates with, by name
+             */
+            credential: string | null;
+            /** Name */
+            name: string;
+            /** Refreshed At */
+            refreshed_at: string | null;
+            /** Server Id */
+            server_id: string;
+            /**
+             * Tools
+             * @description The tools (MCP tool descriptions) its last refresh found; null before the first refresh
+             */
+            tools: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Url */
+            url: string;
+        };
+        /** McpServerCreate */
+        McpServerCreate: {
+            /**
+             * Credential
+             * @description Name of a tenant credential whose headers authenticate each request to the server
+             */
+            credential?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Url
+             * @description The server's Streamable HTTP endpoint; a private or loopback host only if the tenant's http_allowed_hosts setting lists it, never a link-local or metadata one
+             */
+            url: string;
+        };
+        /** McpServerPage */
+        McpServerPage: {
+            /** Items */
+            items: components["schemas"]["McpServer"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Me */
         Me: {
             /** Is Platform Admin */
@@ -1945,7 +2118,7 @@ export interface components {
          * Trigger
          * @enum {string}
          */
-        Trigger: "manual" | "webhook" | "schedule" | "rerun" | "redrive" | "error_workflow";
+        Trigger: "manual" | "webhook" | "schedule" | "rerun" | "redrive" | "error_workflow" | "mcp";
         /** ValidationReport */
         ValidationReport: {
             cost: components["schemas"]["CostEstimate"];
@@ -2104,6 +2277,11 @@ export interface components {
                      */
                     to: string;
                 }[];
+                /**
+                 * Expose As Tool
+                 * @description Published, the workflow is a tool of the tenant's MCP server (POST /v1/mcp, docs/mcp.md)
+                 */
+                expose_as_tool?: boolean | null;
                 /** Name */
                 name: string;
                 /** Nodes */
@@ -3697,6 +3875,273 @@ export interface operations {
             };
         };
     };
+    post_mcp_v1_mcp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpMessage"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpReply"];
+                };
+            };
+            /** @description A notification, accepted (no body) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_mcp_servers_v1_mcp_servers_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_mcp_server_v1_mcp_servers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpServerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServer"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_mcp_server_v1_mcp_servers__server_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The server's id (^mcp_[0-9a-f]{20}$) */
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServer"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    remove_mcp_server_v1_mcp_servers__server_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The server's id (^mcp_[0-9a-f]{20}$) */
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_mcp_server_refresh_v1_mcp_servers__server_id__refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The server's id (^mcp_[0-9a-f]{20}$) */
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServer"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     read_me_v1_me_get: {
         parameters: {
             query?: never;
@@ -4936,6 +5381,11 @@ export interface operations {
                          */
                         to: string;
                     }[];
+                    /**
+                     * Expose As Tool
+                     * @description Published, the workflow is a tool of the tenant's MCP server (POST /v1/mcp, docs/mcp.md)
+                     */
+                    expose_as_tool?: boolean | null;
                     /** Name */
                     name: string;
                     /** Nodes */
@@ -5194,6 +5644,11 @@ export interface operations {
                          */
                         to: string;
                     }[];
+                    /**
+                     * Expose As Tool
+                     * @description Published, the workflow is a tool of the tenant's MCP server (POST /v1/mcp, docs/mcp.md)
+                     */
+                    expose_as_tool?: boolean | null;
                     /** Name */
                     name: string;
                     /** Nodes */
@@ -5427,6 +5882,11 @@ export interface operations {
                          */
                         to: string;
                     }[];
+                    /**
+                     * Expose As Tool
+                     * @description Published, the workflow is a tool of the tenant's MCP server (POST /v1/mcp, docs/mcp.md)
+                     */
+                    expose_as_tool?: boolean | null;
                     /** Name */
                     name: string;
                     /** Nodes */

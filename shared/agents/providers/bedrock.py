@@ -77,10 +77,10 @@ class BedrockProvider:
     def converse(self, request: ModelTurnRequest, call: ProviderCall) -> ModelTurn:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from shared.aws.clients import bedrock_runtime_client
+        from shared.aws.bedrock_runtime import converse
 
         try:
-            response = bedrock_runtime_client(call.region).converse(**converse_arguments(request, call))
+            response = converse(call.region, converse_arguments(request, call))
         except ClientError as error:
             raise _failure(error) from None
         except BotoCoreError as error:

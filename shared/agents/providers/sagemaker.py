@@ -35,7 +35,7 @@ from shared.agents.providers.contract import (
     StopReason,
 )
 from shared.agents.providers.transport import error_message
-from shared.aws.clients import sagemaker_runtime_client
+from shared.aws.sagemaker_runtime import invoke_endpoint
 
 NAME = "sagemaker"
 CONTENT_TYPE = "application/json"
@@ -126,15 +126,14 @@ class SageMakerProvider:
     name = NAME
 
     def converse(self, request: ModelTurnRequest, call: ProviderCall) -> ModelTurn:
-        client = sagemaker_runtime_client(call.region, call.timeout_seconds)
         try:
-            response = client.invoke_endpoint(
-                EndpointName=request.model_id,
-                ContentType=CONTENT_TYPE,
-                Accept=CONTENT_TYPE,
-                Body=json.dumps(endpoint_request(request)).encode(),
+            content = invoke_endpoint(
+                call.region,
+                call.timeout_seconds,
+                request.model_id,
+                CONTENT_TYPE,
+                json.dumps(endpoint_request(request)).encode(),
             )
-            content = response["Body"].read()
         except ClientError as error:
             raise endpoint_failure(request.model_id, error) from None
         except BotoCoreError as error:

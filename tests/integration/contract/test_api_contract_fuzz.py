@@ -45,6 +45,7 @@ SEMANTIC_REFUSALS = (
     ("GET", "/v1/credentials", "cursor: opaque, signed by the server"),
     ("GET", "/v1/executions", "cursor: opaque, signed by the server"),
     ("GET", "/v1/hooks", "cursor: opaque, signed by the server"),
+    ("GET", "/v1/mcp-servers", "cursor: opaque, signed by the server"),
     ("GET", "/v1/members", "cursor: opaque, signed by the server"),
     ("GET", "/v1/schedules", "cursor: opaque, signed by the server"),
     ("GET", "/v1/schedules/{schedule_id}/failures", "cursor: opaque, signed by the server"),
@@ -63,6 +64,8 @@ SEMANTIC_REFUSALS = (
     ("POST", "/v1/workflows/{workflow_id}/executions", "wait=true runs only express workflows"),
     ("PATCH", "/v1/tenants/{tenant_id}", "allowed hosts: real host names or addresses, never link-local or metadata"),
     ("POST", "/v1/tools/convert", "the tool must be valid in the format its sibling field `from` names"),
+    ("POST", "/v1/mcp-servers", "a URL the SSRF guard lets through, a credential the tenant has"),
+    ("POST", "/v1/mcp-servers/{server_id}/refresh", "the server must answer MCP at its URL"),
 )
 
 
@@ -84,6 +87,9 @@ def spare_targets(api: TestClient, world: TenantWorld) -> dict[tuple[str, str], 
         json={"workflow_id": world.workflow_id, "name": "spare", "expression": "rate(1 hour)"},
     ).json()
     key = api.post("/v1/api-keys", headers=owner, json={"name": "spare", "role": "viewer"}).json()
+    mcp_server = api.post(
+        "/v1/mcp-servers", headers=owner, json={"name": "spare", "url": "https://mcp.spare.invalid/mcp"}
+    ).json()
     assert api.post("/v1/members", headers=owner, json={"subject": "spare-2", "role": "viewer"}).is_success
     return {
         ("DELETE", "/v1/workflows/{workflow_id}"): {"path.workflow_id": workflow["id"]},
@@ -91,6 +97,7 @@ def spare_targets(api: TestClient, world: TenantWorld) -> dict[tuple[str, str], 
         ("DELETE", "/v1/hooks/{hook_id}"): {"path.hook_id": hook["hook_id"]},
         ("DELETE", "/v1/schedules/{schedule_id}"): {"path.schedule_id": schedule["schedule_id"]},
         ("DELETE", "/v1/api-keys/{key_id}"): {"path.key_id": key["key_id"]},
+        ("DELETE", "/v1/mcp-servers/{server_id}"): {"path.server_id": mcp_server["server_id"]},
         ("DELETE", "/v1/members/{subject}"): {"path.subject": "spare-2"},
     }
 
@@ -120,6 +127,7 @@ def contract_schema(api: TestClient, world: TenantWorld, *, real_ids: bool) -> A
         "key_id": world.key_id,
         "subject": world.spare_member,
         "tenant_id": world.tenant_id,
+        "server_id": world.mcp_server_id,
     }
     operations = [
         _operation(method, path, checks={"positive_data_acceptance": {"enabled": False}})

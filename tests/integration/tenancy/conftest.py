@@ -40,6 +40,7 @@ class TenantWorld:
     spare_member: str
     workflow_id: str
     credential_name: str
+    mcp_server_id: str
     identifiers: set[str] = field(default_factory=set)
     # Set by `add_execution_and_hook`: an execution of the workflow and a webhook endpoint bound to it.
     execution_id: str = ""
@@ -82,6 +83,14 @@ def make_tenant(
         json={"name": credential_name, "secret": {"kind": "bearer", "token": credential_secret}},
     )
     assert credential.status_code == 201, credential.text
+    # A host that never resolves (RFC 6761's .invalid): registered, but a refresh reaches nothing.
+    mcp_server = api.post(
+        "/v1/mcp-servers",
+        headers=headers[Role.OWNER],
+        json={"name": f"{slug} tools", "url": f"https://mcp.{slug}.invalid/mcp", "credential": credential_name},
+    )
+    assert mcp_server.status_code == 201, mcp_server.text
+    mcp_server_id = mcp_server.json()["server_id"]
     return TenantWorld(
         tenant_id=tenant_id,
         slug=slug,
@@ -91,7 +100,9 @@ def make_tenant(
         spare_member=spare,
         workflow_id=workflow_id,
         credential_name=credential_name,
+        mcp_server_id=mcp_server_id,
         identifiers={
+            mcp_server_id,
             tenant_id,
             slug,
             body["key_id"],

@@ -28,7 +28,7 @@ from tests.integration.tenancy.conftest import TenantWorld, add_execution_and_ho
 LARGE_INPUT = {"blob": "x" * (300 * 1024)}
 COLLECTIONS = (
     *("MEMBER", "APIKEY", "RATE", "AUDIT"),
-    *("WORKFLOW", "WFVERSION", "CREDENTIAL"),
+    *("WORKFLOW", "WFVERSION", "CREDENTIAL", "MCPSERVER"),
     *("EXEC", "IDEMPOTENCY", "RUNNING", "APPROVAL"),
     *("HOOK", "SCHEDULE"),
 )

@@ -26,6 +26,7 @@ TENANT_OWNED_PARAMETERS = {
     "approval_id": lambda world: world.approval_id,
     "credential_name": lambda world: world.credential_name,
     "schedule_id": lambda world: world.schedule_id,
+    "server_id": lambda world: world.mcp_server_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
 PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1", "asset": "swagger-ui.css"}
@@ -47,6 +48,8 @@ SAMPLE_BODIES = {
     ("PUT", "/v1/credentials/{credential_name}"): {"secret": {"kind": "basic", "username": "m", "password": "p"}},
     ("POST", "/v1/schedules"): {"workflow_id": "no-such-workflow", "name": "matrix", "expression": "rate(1 hour)"},
     ("PATCH", "/v1/schedules/{schedule_id}"): {"enabled": False},
+    ("POST", "/v1/mcp"): {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+    ("POST", "/v1/mcp-servers"): {"name": "matrix", "url": "https://mcp.matrix.invalid/mcp"},
     ("POST", "/v1/tools/convert"): {
         "from": "mcp",
         "to": "openai_chat",

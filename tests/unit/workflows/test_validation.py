@@ -26,6 +26,18 @@ def test_the_structure_is_checked_first_with_pointers_into_the_document() -> Non
     assert pointers == {"/name", "/nodes/0/id", "/nodes/0/extra", "/edges/0/to"}
 
 
+@pytest.mark.parametrize("flag", ["true", 1, "yes"])
+def test_expose_as_tool_is_a_json_boolean(flag: Any) -> None:
+    result = validate({"name": "case", "nodes": [START], "expose_as_tool": flag})
+    assert result.definition is None
+    assert [finding.pointer for finding in result.findings] == ["/expose_as_tool"]
+
+
+def test_expose_as_tool_is_kept_in_the_definition() -> None:
+    result = validate({"name": "case", "nodes": [START], "expose_as_tool": True})
+    assert result.graph is not None and result.graph.model_dump()["expose_as_tool"] is True
+
+
 def test_ids_types_params_and_edges_are_all_reported_together() -> None:
     found = findings(
         [
