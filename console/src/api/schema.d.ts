@@ -3884,6 +3884,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "id": 1,
+                 *       "jsonrpc": "2.0",
+                 *       "method": "tools/list",
+                 *       "params": {}
+                 *     }
+                 */
                 "application/json": components["schemas"]["McpMessage"];
             };
         };
@@ -3980,6 +3988,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "credential": "docs-mcp",
+                 *       "name": "docs",
+                 *       "url": "https://mcp.example.com/mcp"
+                 *     }
+                 */
                 "application/json": components["schemas"]["McpServerCreate"];
             };
         };

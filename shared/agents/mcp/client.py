@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,10 +25,9 @@ from shared.agents.mcp.address_guard import (
 )
 from shared.agents.tools.canonical import CanonicalTool
 from shared.credentials.secrets import credential_headers
-from shared.ip_addresses import canonical_host
 from shared.store.mcp_servers import McpServerItem, McpServers
-from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
+from shared.tenancy.tenant_settings import tenant_allowed_hosts
 
 if TYPE_CHECKING:
     from mcp import Client
@@ -53,17 +53,10 @@ class ServerConnection:
     allowed_hosts: frozenset[str]
 
 
-def tenant_allowed_hosts(tenant: TenantContext) -> frozenset[str]:
-    """The tenant's `http_allowed_hosts` setting: hosts its requests may reach at private or loopback addresses."""
-    record = TenantRecords(tenant).get(TENANT_RECORD_KEY)
-    hosts = (record.settings or {}).get("http_allowed_hosts") if record is not None else None
-    return frozenset(canonical_host(host) for host in hosts or [] if isinstance(host, str))
-
-
 def open_connection(tenant: TenantContext, server: McpServerItem) -> ServerConnection:
     """Checks the server's addresses now and opens its credential; raises ServerAddressBlocked or
     McpServerUnreachable (a credential that no longer exists)."""
-    allowed_hosts = tenant_allowed_hosts(tenant)
+    allowed_hosts = tenant_allowed_hosts(tenant.tenant_id)
     try:
         check_connection(str(server.url), allowed_hosts)
     except ServerHostUnresolved as error:
@@ -159,7 +152,10 @@ def _run(call: Any, *args: Any) -> Any:
             return await call(*args)
 
     try:
-        return anyio.run(bounded)
+        # On a thread of its own: the caller's thread keeps its event loop (Mangum's handlers need one on Lambda's
+        # main thread), and a caller already inside a running loop can call too.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(anyio.run, bounded).result()
     except TimeoutError as error:
         raise McpServerUnreachable(f"no answer within {SERVER_TIMEOUT_SECONDS:g} s") from error
     except Exception as error:

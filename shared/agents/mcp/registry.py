@@ -12,11 +12,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from shared.agents.mcp.address_guard import ServerAddressBlocked, url_error
-from shared.agents.mcp.client import McpServerUnreachable, discover_tools, tenant_allowed_hosts
+from shared.agents.mcp.client import McpServerUnreachable, discover_tools
 from shared.problems import InvalidParam, NotFound, ProblemError, ValidationFailed
 from shared.store.credentials import Credentials
 from shared.store.mcp_servers import McpServerItem, McpServers
 from shared.store.tenant_scoped import Page, TenantContext
+from shared.tenancy.tenant_settings import tenant_allowed_hosts
 
 SERVER_ID_PATTERN = r"^mcp_[0-9a-f]{20}$"
 _SERVER_ID = re.compile(SERVER_ID_PATTERN)
@@ -88,7 +89,7 @@ def _to_model(item: McpServerItem) -> McpServer:
 
 def register_server(tenant: TenantContext, request: McpServerCreate, created_by: str) -> McpServer:
     invalid: list[InvalidParam] = []
-    reason = url_error(request.url, tenant_allowed_hosts(tenant))
+    reason = url_error(request.url, tenant_allowed_hosts(tenant.tenant_id))
     if reason is not None:
         invalid.append(InvalidParam(name="/url", reason=reason))
     if request.credential is not None and Credentials(tenant).get(request.credential) is None:

@@ -5,6 +5,7 @@ its tools and calls one through `call_tool`, behind the SSRF guard."""
 from __future__ import annotations
 
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -55,8 +56,10 @@ async def _session(url: str, api_key: str, action: Any) -> Any:
 
 
 def through_mcp(url: str, world: TenantWorld, action: Any) -> Any:
-    """Runs `action(client)` with the official client connected as the tenant's API key (an editor's)."""
-    return anyio.run(_session, url, world.api_key, action)
+    """Runs `action(client)` with the official client connected as the tenant's API key (an editor's), on its own
+    thread: an event loop run on the main thread leaves it without one, which Mangum's handlers then need."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, _session, url, world.api_key, action).result()
 
 
 def test_the_official_client_lists_and_calls_the_tenants_exposed_workflows(api, alpha, status_watcher) -> None:
