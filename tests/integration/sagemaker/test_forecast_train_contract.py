@@ -8,7 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.integration.sagemaker.conftest import FORECAST_JOB, write_hourly_panel
+from devserver.workload_series import write_hourly_panel
+from tests.integration.sagemaker.conftest import FORECAST_JOB
 
 MASE_REGEX = r"validation:mase=([0-9.eE+-]+);"
 

@@ -18,8 +18,9 @@ from moto import mock_aws
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
 from devserver.sagemaker_training import LocalTrainingJobs
+from devserver.workload_series import write_hourly_panel
 from tests.helpers import wait_until
-from tests.integration.sagemaker.conftest import FORECAST_JOB, write_hourly_panel
+from tests.integration.sagemaker.conftest import FORECAST_JOB
 
 BUCKET = "nexus-forge-local-ml"
 METRICS = [
