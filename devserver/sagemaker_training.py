@@ -39,6 +39,8 @@ _UNIQUE_ID = "nexus-forge-local-training"
 # SageMaker's FailureReason is at most 1024 characters.
 _REASON_LIMIT = 1024
 _DEFAULT_MAX_RUNTIME = 86400
+# What SageMaker's framework containers read to find a script-mode job's code.
+_SCRIPT_MODE = frozenset({"sagemaker_program", "sagemaker_submit_directory"})
 
 
 class JobEnvironments:
@@ -93,6 +95,13 @@ class LocalTrainingJobs:
     def before_create(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         request = json.loads(params.get("body") or b"{}")
         name = request["TrainingJobName"]
+        missing = sorted(_SCRIPT_MODE - set(request.get("HyperParameters", {})))
+        if missing:
+            raise _client_error(
+                "ValidationException",
+                f"forge dev runs script-mode jobs only: HyperParameters lacks {', '.join(missing)}",
+                "CreateTrainingJob",
+            )
         now = datetime.now(UTC)
         job = {
             **request,
@@ -120,7 +129,7 @@ class LocalTrainingJobs:
         name = json.loads(params.get("body") or b"{}")["TrainingJobName"]
         with self._lock:
             job = self._jobs.get(name)
-            described = {key: value for key, value in job.items() if key != "Environment"} if job else None
+            described = dict(job) if job else None
         if described is None:
             raise _client_error("ValidationException", "Requested resource not found.", "DescribeTrainingJob")
         return _answer(params, described)
@@ -134,36 +143,28 @@ class LocalTrainingJobs:
             self._jobs[name].update(fields, LastModifiedTime=datetime.now(UTC))
 
     def _run(self, name: str) -> None:
+        try:
+            self._run_stages(name)
+        except subprocess.CalledProcessError as error:
+            stderr = (error.stderr or b"").decode(errors="replace")
+            self._fail(name, f"ClientError: the job's requirements.txt did not install: {stderr[-800:]}")
+        except Exception as error:  # noqa: BLE001 -- whatever stops a job ends it Failed, never InProgress for ever
+            self._fail(name, f"ClientError: {type(error).__name__}: {error}")
+
+    def _run_stages(self, name: str) -> None:
         job = self._jobs[name]
         directory = self.jobs_dir / name
-        try:
-            self._update(name, SecondaryStatus="Downloading", TrainingStartTime=datetime.now(UTC))
-            source, program = self._source(job, directory)
-            channels = self._download_channels(job, directory)
-            python = self.environments.python(_requirements(source))
-            self._update(name, SecondaryStatus="Training")
-            exit_code, printed = self._train(job, directory, source, program, channels, python)
-        except (ClientError, OSError, subprocess.SubprocessError, KeyError, ValueError) as error:
-            self._update(
-                name,
-                TrainingJobStatus="Failed",
-                SecondaryStatus="Failed",
-                FailureReason=f"ClientError: {error}"[:_REASON_LIMIT],
-                TrainingEndTime=datetime.now(UTC),
-            )
-            return
+        self._update(name, SecondaryStatus="Downloading", TrainingStartTime=datetime.now(UTC))
+        source, program = self._source(job, directory)
+        channels = self._download_channels(job, directory)
+        python = self.environments.python(_requirements(source))
+        self._update(name, SecondaryStatus="Training")
+        exit_code, printed = self._train(job, directory, source, program, channels, python)
         metrics = _final_metrics(job, printed)
         if exit_code != 0:
             failure = directory / "output" / "failure"
             reason = failure.read_text().strip() if failure.exists() else f"the script exited with {exit_code}"
-            self._update(
-                name,
-                TrainingJobStatus="Failed",
-                SecondaryStatus="Failed",
-                FailureReason=f"AlgorithmError: {reason}"[:_REASON_LIMIT],
-                FinalMetricDataList=metrics,
-                TrainingEndTime=datetime.now(UTC),
-            )
+            self._fail(name, f"AlgorithmError: {reason}", FinalMetricDataList=metrics)
             return
         self._update(name, SecondaryStatus="Uploading")
         artifact = self._upload_model(job, directory / "model")
@@ -174,6 +175,16 @@ class LocalTrainingJobs:
             ModelArtifacts={"S3ModelArtifacts": artifact},
             FinalMetricDataList=metrics,
             TrainingEndTime=datetime.now(UTC),
+        )
+
+    def _fail(self, name: str, reason: str, **fields: Any) -> None:
+        self._update(
+            name,
+            TrainingJobStatus="Failed",
+            SecondaryStatus="Failed",
+            FailureReason=reason[:_REASON_LIMIT],
+            TrainingEndTime=datetime.now(UTC),
+            **fields,
         )
 
     def _source(self, job: dict[str, Any], directory: Path) -> tuple[Path, str]:

@@ -157,3 +157,26 @@ def test_a_job_name_is_unique_and_an_unknown_one_is_not_found(sagemaker: Any) ->
         sagemaker.describe_training_job(TrainingJobName="no-such-job")
     assert unknown.value.response["Error"]["Code"] == "ValidationException"
     _statuses_until_done(sagemaker, name)
+
+
+def test_code_missing_from_s3_fails_the_job_as_a_client_error(sagemaker: Any) -> None:
+    name = _create(sagemaker, {"horizon": "24"}, f"s3://{BUCKET}/code/none/sourcedir.tar.gz")
+
+    _, described = _statuses_until_done(sagemaker, name)
+
+    assert described["TrainingJobStatus"] == "Failed"
+    assert described["FailureReason"].startswith("ClientError: NoSuchKey")
+
+
+def test_a_job_that_names_no_script_is_refused_at_creation(sagemaker: Any) -> None:
+    with pytest.raises(ClientError) as refused:
+        sagemaker.create_training_job(
+            TrainingJobName="no-script",
+            AlgorithmSpecification={"TrainingImage": "custom", "TrainingInputMode": "File"},
+            RoleArn=f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-sagemaker",
+            OutputDataConfig={"S3OutputPath": f"s3://{BUCKET}/models"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            StoppingCondition={"MaxRuntimeInSeconds": 600},
+        )
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "sagemaker_program, sagemaker_submit_directory" in refused.value.response["Error"]["Message"]
