@@ -1,4 +1,4 @@
-"""Forecast training job: per series, AutoETS, Theta or seasonal naive, chosen by rolling-origin cross-validation.
+"""Forecast training job: per series, AutoETS, AutoTheta or seasonal naive, chosen by rolling-origin cross-validation.
 
 The SageMaker training contract (sagemaker/README.md): every path and setting comes from the `SM_*` environment. The
 `train` channel holds CSV files with the header `series,timestamp,value`. Hyperparameters (strings, as SageMaker
@@ -28,7 +28,8 @@ import pandas as pd
 MIN_HORIZON, MAX_HORIZON = 24, 168
 MAX_FOLDS = 10
 MODEL_FILE = "model.json"
-SEASONAL_NAIVE, AUTO_ETS, THETA = "seasonal_naive", "auto_ets", "theta"
+SEASONAL_NAIVE, AUTO_ETS, AUTO_THETA = "seasonal_naive", "auto_ets", "auto_theta"
+THETAS = (1.0, 2.0, 3.0)
 
 
 class JobError(Exception):
@@ -126,22 +127,35 @@ def auto_ets(history: np.ndarray, settings: Settings) -> Forecast:
     return Forecast(frame["mean"].to_numpy(), frame["pi_lower"].to_numpy(), frame["pi_upper"].to_numpy())
 
 
-def theta(history: np.ndarray, settings: Settings) -> Forecast:
-    """statsmodels' Theta model, deseasonalized when its seasonality test finds a season."""
+def auto_theta(history: np.ndarray, settings: Settings) -> Forecast:
+    """statsmodels' Theta model (deseasonalized when its seasonality test finds a season), its theta among 1, 2 and 3
+    chosen by the error on the history's last `horizon` steps, forecast from a model fitted on all of it."""
+    chosen = 2.0  # the classic Theta method's, when the history is too short to choose
+    if len(history) >= 2 * settings.horizon + 2 * settings.season_length:
+        fitted = _theta_model(history[: -settings.horizon], settings)
+        actual = history[-settings.horizon :]
+        errors = {value: np.mean(np.abs(fitted.forecast(settings.horizon, theta=value) - actual)) for value in THETAS}
+        chosen = min(errors, key=lambda value: float(errors[value]))
+    fitted = _theta_model(history, settings)
+    mean = np.asarray(fitted.forecast(settings.horizon, theta=chosen))
+    bounds = np.asarray(fitted.prediction_intervals(settings.horizon, alpha=1 - settings.interval_level))
+    # The intervals are the SES component's, centred on the chosen theta's forecast.
+    centre = bounds.mean(axis=1)
+    return Forecast(mean, mean + bounds[:, 0] - centre, mean + bounds[:, 1] - centre)
+
+
+def _theta_model(history: np.ndarray, settings: Settings) -> Any:
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
     period = settings.season_length if len(history) >= 2 * settings.season_length else 1
     method = "multiplicative" if bool(np.all(history > 0)) else "additive"
-    fitted = ThetaModel(history, period=period, deseasonalize=period > 1, method=method).fit()
-    mean = np.asarray(fitted.forecast(settings.horizon))
-    bounds = np.asarray(fitted.prediction_intervals(settings.horizon, alpha=1 - settings.interval_level))
-    return Forecast(mean, bounds[:, 0], bounds[:, 1])
+    return ThetaModel(history, period=period, deseasonalize=period > 1, method=method).fit()
 
 
 CANDIDATES: dict[str, Callable[[np.ndarray, Settings], Forecast]] = {
     SEASONAL_NAIVE: seasonal_naive,
     AUTO_ETS: auto_ets,
-    THETA: theta,
+    AUTO_THETA: auto_theta,
 }
 
 

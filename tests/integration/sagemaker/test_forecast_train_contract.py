@@ -47,7 +47,7 @@ def test_a_trained_forecast_is_written_to_the_model_dir_with_its_metrics_printed
     model = json.loads((tmp_path / "model" / "model.json").read_text())
     assert set(model["series"]) == {"tenant-a", "tenant-b"}
     for entry in model["series"].values():
-        assert entry["model"] in {"seasonal_naive", "auto_ets", "theta"}
+        assert entry["model"] in {"seasonal_naive", "auto_ets", "auto_theta"}
         assert len(entry["forecast"]) == 48
         assert entry["forecast"][0]["timestamp"] == "2026-11-15T00:00:00+00:00"
         assert all(point["lower"] <= point["mean"] <= point["upper"] for point in entry["forecast"])
