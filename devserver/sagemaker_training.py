@@ -13,6 +13,7 @@ applies the job's MetricDefinitions to what the script printed, the last match o
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
@@ -44,7 +45,8 @@ _SCRIPT_MODE = frozenset({"sagemaker_program", "sagemaker_submit_directory"})
 
 
 class JobEnvironments:
-    """One venv per requirements file's content, built with pip on first use; a build is done once at a time."""
+    """One venv per requirements file's content, built with pip on first use, by one thread of one process at a time
+    (forge dev and a test run may share the folder)."""
 
     def __init__(self, root: Path = ENVIRONMENTS_DIR) -> None:
         self.root = root
@@ -56,7 +58,9 @@ class JobEnvironments:
         digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
         venv = self.root / digest
         ready = venv / ".installed"
-        with self._lock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock, (self.root / f"{digest}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             if not ready.exists():
                 shutil.rmtree(venv, ignore_errors=True)
                 python = venv / "bin" / "python"
