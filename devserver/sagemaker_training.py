@@ -42,6 +42,8 @@ _REASON_LIMIT = 1024
 _DEFAULT_MAX_RUNTIME = 86400
 # What SageMaker's framework containers read to find a script-mode job's code.
 _SCRIPT_MODE = frozenset({"sagemaker_program", "sagemaker_submit_directory"})
+# SageMaker's pattern for a training job's name (botocore checks only its length); the name is a folder here.
+_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 
 
 class JobEnvironments:
@@ -99,6 +101,13 @@ class LocalTrainingJobs:
     def before_create(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         request = json.loads(params.get("body") or b"{}")
         name = request["TrainingJobName"]
+        if not _JOB_NAME.fullmatch(name):
+            raise _client_error(
+                "ValidationException",
+                f"1 validation error detected: Value '{name}' at 'trainingJobName' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+                "CreateTrainingJob",
+            )
         missing = sorted(_SCRIPT_MODE - set(request.get("HyperParameters", {})))
         if missing:
             raise _client_error(
@@ -217,7 +226,9 @@ class LocalTrainingJobs:
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.netloc, Prefix=prefix):
                 for entry in page.get("Contents", []):
                     relative = entry["Key"][len(prefix) :].lstrip("/") or Path(entry["Key"]).name
-                    destination = target / relative
+                    destination = (target / relative).resolve()
+                    if not destination.is_relative_to(target.resolve()):
+                        raise ValueError(f"the key {entry['Key']} would be written outside its channel's folder")
                     destination.parent.mkdir(parents=True, exist_ok=True)
                     s3.download_file(location.netloc, entry["Key"], str(destination))
             channels[channel["ChannelName"]] = target

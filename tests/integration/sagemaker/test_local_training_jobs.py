@@ -180,3 +180,23 @@ def test_a_job_that_names_no_script_is_refused_at_creation(sagemaker: Any) -> No
         )
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "sagemaker_program, sagemaker_submit_directory" in refused.value.response["Error"]["Message"]
+
+
+def test_a_job_name_that_is_not_sagemakers_pattern_is_refused(sagemaker: Any) -> None:
+    with pytest.raises(ClientError) as refused:
+        _create(sagemaker, {"horizon": "24"}, name="../escape")
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "trainingJobName" in refused.value.response["Error"]["Message"]
+
+
+def test_a_channel_key_climbing_out_of_its_folder_fails_the_job(sagemaker: Any, tmp_path: Path) -> None:
+    boto3.client("s3", region_name=LOCAL_REGION).put_object(
+        Bucket=BUCKET, Key="series/hourly/../../../escaped.csv", Body=b"series,timestamp,value\n"
+    )
+    name = _create(sagemaker, {"horizon": "24"})
+
+    _, described = _statuses_until_done(sagemaker, name)
+
+    assert described["TrainingJobStatus"] == "Failed"
+    assert "outside its channel's folder" in described["FailureReason"]
+    assert not list(tmp_path.rglob("escaped.csv"))
