@@ -20,6 +20,7 @@ import boto3
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
+from devserver.sagemaker_training import LocalTrainingJobs
 from devserver.write_ahead_log import (
     WriteAheadLog,
     install_write_ahead_log,
@@ -201,6 +202,7 @@ class LocalAws:
         threading.Thread(target=self._server.serve_forever, name="aws-emulation", daemon=True).start()
         self.lambda_runtime.install()
         self.sagemaker_endpoints.install()
+        LocalTrainingJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
         self.bedrock_runtime.install()
         self.provision()
 

@@ -1,0 +1,337 @@
+"""Runs SageMaker training jobs in `forge dev` without Docker: CreateTrainingJob starts the job's own `train.py`.
+
+moto marks a training job Completed at once and runs nothing, so a botocore hook answers CreateTrainingJob and
+DescribeTrainingJob instead. A job is script mode as SageMaker's framework containers run it: the hyperparameters
+`sagemaker_program` (the script) and `sagemaker_submit_directory` (an `s3://` URI of a `sourcedir.tar.gz` in the
+emulated S3, or a local `file://` folder) name the code; its `requirements.txt` gives it a venv of its own, built on
+first use under `.forge/ml-envs/` and shared by every job with the same requirements. The job runs in a subprocess
+with the contract's directories under the state dir (`training-jobs/<name>/`), its channels copied from S3 and only
+`SM_*` variables set; it is InProgress until the script exits, then Completed with its model dir uploaded as
+`<S3OutputPath>/<name>/output/model.tar.gz`, or Failed with the failure file as FailureReason. FinalMetricDataList
+applies the job's MetricDefinitions to what the script printed, the last match of each winning, as SageMaker does.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import threading
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.exceptions import ClientError
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+ENVIRONMENTS_DIR = REPOSITORY / ".forge" / "ml-envs"
+_UNIQUE_ID = "nexus-forge-local-training"
+# SageMaker's FailureReason is at most 1024 characters.
+_REASON_LIMIT = 1024
+_DEFAULT_MAX_RUNTIME = 86400
+# What SageMaker's framework containers read to find a script-mode job's code.
+_SCRIPT_MODE = frozenset({"sagemaker_program", "sagemaker_submit_directory"})
+# SageMaker's pattern for a training job's name (botocore checks only its length); the name is a folder here.
+_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+
+
+class JobEnvironments:
+    """One venv per requirements file's content, built with pip on first use, by one thread of one process at a time
+    (forge dev and a test run may share the folder)."""
+
+    def __init__(self, root: Path = ENVIRONMENTS_DIR) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+
+    def python(self, requirements: Path | None) -> Path:
+        if requirements is None:
+            return Path(sys.executable)
+        digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+        venv = self.root / digest
+        ready = venv / ".installed"
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock, (self.root / f"{digest}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not ready.exists():
+                shutil.rmtree(venv, ignore_errors=True)
+                python = venv / "bin" / "python"
+                # The platform's own Python and pip, on a requirements file of the repository.
+                subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)  # noqa: S603
+                install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+                subprocess.run([*install, "-r", str(requirements)], check=True, capture_output=True)  # noqa: S603
+                ready.touch()
+        return venv / "bin" / "python"
+
+
+class LocalTrainingJobs:
+    """Training job name → its description; a botocore hook answers the SageMaker calls for them."""
+
+    def __init__(self, state_dir: Path, account: str, region: str, environments: JobEnvironments | None = None) -> None:
+        self.jobs_dir = state_dir / "training-jobs"
+        self.account = account
+        self.region = region
+        self.environments = environments or JobEnvironments()
+        self._jobs: dict[str, dict[str, Any]] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def install(self, session: boto3.Session | None = None) -> None:
+        target = session or boto3._get_default_session()
+        for operation, handler in (
+            ("CreateTrainingJob", self.before_create),
+            ("DescribeTrainingJob", self.before_describe),
+        ):
+            target.events.register(
+                f"before-call.sagemaker.{operation}",
+                handler,  # type: ignore[arg-type]
+                unique_id=f"{_UNIQUE_ID}-{operation}",
+            )
+
+    def before_create(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        request = json.loads(params.get("body") or b"{}")
+        name = request["TrainingJobName"]
+        if not _JOB_NAME.fullmatch(name):
+            raise _client_error(
+                "ValidationException",
+                f"1 validation error detected: Value '{name}' at 'trainingJobName' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+                "CreateTrainingJob",
+            )
+        missing = sorted(_SCRIPT_MODE - set(request.get("HyperParameters", {})))
+        if missing:
+            raise _client_error(
+                "ValidationException",
+                f"forge dev runs script-mode jobs only: HyperParameters lacks {', '.join(missing)}",
+                "CreateTrainingJob",
+            )
+        now = datetime.now(UTC)
+        job = {
+            **request,
+            "TrainingJobArn": f"arn:aws:sagemaker:{self.region}:{self.account}:training-job/{name.lower()}",
+            "TrainingJobStatus": "InProgress",
+            "SecondaryStatus": "Starting",
+            "CreationTime": now,
+            "LastModifiedTime": now,
+        }
+        with self._lock:
+            if name in self._jobs:
+                raise _client_error(
+                    "ResourceInUse",
+                    f"Training job names must be unique within an AWS account and region, and a "
+                    f"training job with this name already exists ({job['TrainingJobArn']})",
+                    "CreateTrainingJob",
+                )
+            self._jobs[name] = job
+            thread = threading.Thread(target=self._run, args=(name,), name=f"training-job-{name}", daemon=True)
+            self._threads[name] = thread
+        thread.start()
+        return _answer(params, {"TrainingJobArn": job["TrainingJobArn"]})
+
+    def before_describe(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        name = json.loads(params.get("body") or b"{}")["TrainingJobName"]
+        with self._lock:
+            job = self._jobs.get(name)
+            described = dict(job) if job else None
+        if described is None:
+            raise _client_error("ValidationException", "Requested resource not found.", "DescribeTrainingJob")
+        return _answer(params, described)
+
+    def wait(self, name: str, timeout: float | None = None) -> None:
+        """Until the job's process has ended and its status is final (for the benchmark and tests)."""
+        self._threads[name].join(timeout)
+
+    def _update(self, name: str, **fields: Any) -> None:
+        with self._lock:
+            self._jobs[name].update(fields, LastModifiedTime=datetime.now(UTC))
+
+    def _run(self, name: str) -> None:
+        try:
+            self._run_stages(name)
+        except subprocess.CalledProcessError as error:
+            stderr = (error.stderr or b"").decode(errors="replace")
+            self._fail(name, f"ClientError: the job's requirements.txt did not install: {stderr[-800:]}")
+        except Exception as error:  # noqa: BLE001 -- whatever stops a job ends it Failed, never InProgress for ever
+            self._fail(name, f"ClientError: {type(error).__name__}: {error}")
+
+    def _run_stages(self, name: str) -> None:
+        job = self._jobs[name]
+        directory = self.jobs_dir / name
+        self._update(name, SecondaryStatus="Downloading", TrainingStartTime=datetime.now(UTC))
+        source, program = self._source(job, directory)
+        channels = self._download_channels(job, directory)
+        python = self.environments.python(_requirements(source))
+        self._update(name, SecondaryStatus="Training")
+        exit_code, printed = self._train(job, directory, source, program, channels, python)
+        metrics = _final_metrics(job, printed)
+        if exit_code != 0:
+            failure = directory / "output" / "failure"
+            reason = failure.read_text().strip() if failure.exists() else f"the script exited with {exit_code}"
+            self._fail(name, f"AlgorithmError: {reason}", FinalMetricDataList=metrics)
+            return
+        self._update(name, SecondaryStatus="Uploading")
+        artifact = self._upload_model(job, directory / "model")
+        self._update(
+            name,
+            TrainingJobStatus="Completed",
+            SecondaryStatus="Completed",
+            ModelArtifacts={"S3ModelArtifacts": artifact},
+            FinalMetricDataList=metrics,
+            TrainingEndTime=datetime.now(UTC),
+        )
+
+    def _fail(self, name: str, reason: str, **fields: Any) -> None:
+        self._update(
+            name,
+            TrainingJobStatus="Failed",
+            SecondaryStatus="Failed",
+            FailureReason=reason[:_REASON_LIMIT],
+            TrainingEndTime=datetime.now(UTC),
+            **fields,
+        )
+
+    def _source(self, job: dict[str, Any], directory: Path) -> tuple[Path, str]:
+        hyperparameters = job.get("HyperParameters", {})
+        program = _decoded(hyperparameters["sagemaker_program"])
+        location = urlparse(_decoded(hyperparameters["sagemaker_submit_directory"]))
+        if location.scheme == "file":
+            return Path(location.path), program
+        code = directory / "code"
+        shutil.rmtree(code, ignore_errors=True)
+        code.mkdir(parents=True)
+        archive = _s3().get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
+        with tarfile.open(fileobj=io.BytesIO(archive)) as sources:
+            sources.extractall(code, filter="data")
+        return code, program
+
+    def _download_channels(self, job: dict[str, Any], directory: Path) -> dict[str, Path]:
+        channels = {}
+        s3 = _s3()
+        for channel in job.get("InputDataConfig", []):
+            target = directory / "input" / "data" / channel["ChannelName"]
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            location = urlparse(channel["DataSource"]["S3DataSource"]["S3Uri"])
+            prefix = location.path.lstrip("/")
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.netloc, Prefix=prefix):
+                for entry in page.get("Contents", []):
+                    relative = entry["Key"][len(prefix) :].lstrip("/") or Path(entry["Key"]).name
+                    destination = (target / relative).resolve()
+                    if not destination.is_relative_to(target.resolve()):
+                        raise ValueError(f"the key {entry['Key']} would be written outside its channel's folder")
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    s3.download_file(location.netloc, entry["Key"], str(destination))
+            channels[channel["ChannelName"]] = target
+        return channels
+
+    def _train(
+        self, job: dict[str, Any], directory: Path, source: Path, program: str, channels: dict[str, Path], python: Path
+    ) -> tuple[int, str]:
+        for folder in ("model", "output/data"):
+            shutil.rmtree(directory / folder, ignore_errors=True)
+            (directory / folder).mkdir(parents=True)
+        hyperparameters = {
+            key: _decoded(value)
+            for key, value in job.get("HyperParameters", {}).items()
+            if not key.startswith("sagemaker_")
+        }
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            **job.get("Environment", {}),
+            "SM_MODEL_DIR": str(directory / "model"),
+            "SM_OUTPUT_DIR": str(directory / "output"),
+            "SM_OUTPUT_DATA_DIR": str(directory / "output" / "data"),
+            "SM_INPUT_DIR": str(directory / "input"),
+            "SM_CHANNELS": json.dumps(sorted(channels)),
+            "SM_HPS": json.dumps(hyperparameters),
+            "SM_TRAINING_ENV": json.dumps({"job_name": job["TrainingJobName"], "hyperparameters": hyperparameters}),
+            **{f"SM_CHANNEL_{name.upper()}": str(path) for name, path in channels.items()},
+            **{f"SM_HP_{key.upper()}": str(value) for key, value in hyperparameters.items()},
+        }
+        max_runtime = job.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", _DEFAULT_MAX_RUNTIME)
+        with (directory / "output" / "train.log").open("w+") as log:
+            try:
+                completed = subprocess.run(  # noqa: S603 -- the job's own script with its own venv's Python
+                    [str(python), str(source / program)],
+                    cwd=source,
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    timeout=max_runtime,
+                    check=False,
+                )
+                exit_code = completed.returncode
+            except subprocess.TimeoutExpired:
+                (directory / "output" / "failure").write_text(f"MaxRuntimeInSeconds ({max_runtime}) exceeded")
+                exit_code = -1
+            log.seek(0)
+            return exit_code, log.read()
+
+    def _upload_model(self, job: dict[str, Any], model_dir: Path) -> str:
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w:gz") as model:
+            for path in sorted(model_dir.rglob("*")):
+                model.add(path, arcname=str(path.relative_to(model_dir)), recursive=False)
+        location = urlparse(job["OutputDataConfig"]["S3OutputPath"])
+        key = "/".join(
+            part for part in (location.path.strip("/"), job["TrainingJobName"], "output/model.tar.gz") if part
+        )
+        _s3().put_object(Bucket=location.netloc, Key=key, Body=archive.getvalue())
+        return f"s3://{location.netloc}/{key}"
+
+
+def _requirements(source: Path) -> Path | None:
+    requirements = source / "requirements.txt"
+    return requirements if requirements.exists() else None
+
+
+def _decoded(value: str) -> Any:
+    """A hyperparameter as the SageMaker training toolkit hands it to the script: JSON-decoded where it is JSON."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _final_metrics(job: dict[str, Any], printed: str) -> list[dict[str, Any]]:
+    metrics = []
+    now = datetime.now(UTC)
+    for definition in job.get("AlgorithmSpecification", {}).get("MetricDefinitions", []):
+        matches = re.findall(definition["Regex"], printed)
+        if matches:
+            last = matches[-1]
+            value = last[0] if isinstance(last, tuple) else last
+            metrics.append({"MetricName": definition["Name"], "Value": float(value), "Timestamp": now})
+    return metrics
+
+
+def _s3() -> Any:
+    return boto3.client("s3")
+
+
+def _answer(params: dict[str, Any], parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+    parsed = {**parsed, "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}}
+    return AWSResponse(params.get("url", ""), 200, HTTPHeaders(), None), parsed
+
+
+def _client_error(code: str, message: str, operation: str) -> ClientError:
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {
+            "HTTPStatusCode": 400,
+            "RequestId": str(uuid.uuid4()),
+            "HTTPHeaders": {},
+            "RetryAttempts": 0,
+        },
+    }
+    return ClientError(response, operation)
