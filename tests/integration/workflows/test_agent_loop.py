@@ -323,6 +323,14 @@ def test_an_agent_with_a_workflow_tool_needs_a_standard_workflow() -> None:
     assert validate(agent_workflow({"mode": "express"}, prompt="Hi", tools=[CALCULATOR])).valid
 
 
+def test_an_agent_workflow_has_a_cost_estimate() -> None:
+    from shared.workflows.cost import estimate_cost
+
+    compiled = validate(agent_workflow(prompt="Hi", tools=[CALCULATOR])).definition
+    assert compiled is not None
+    assert estimate_cost(compiled).longest.lambda_invocations > estimate_cost(compiled).shortest.lambda_invocations
+
+
 def test_bad_parameters_are_named_by_pointer() -> None:
     document = agent_workflow(
         prompt="Hi",
