@@ -4,7 +4,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.agents.builtins import run_builtin
 from shared.agents.config import TurnEvent
-from shared.agents.tool_targets import WorkflowToolEvent, workflow_tool_target
+from shared.agents.tool_targets import McpToolEvent, WorkflowToolEvent, run_mcp_tool, workflow_tool_target
 from shared.agents.turn import run_turn
 from shared.observability import log_failures, logger
 
@@ -17,4 +17,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return run_builtin(str(event["tool"]), event.get("input") or {})
     if action == "workflow_tool":
         return workflow_tool_target(WorkflowToolEvent.model_validate(event))
+    if action == "mcp_tool":
+        return run_mcp_tool(McpToolEvent.model_validate(event))
     return run_turn(TurnEvent.model_validate(event))

@@ -1,11 +1,14 @@
 """Run-time checks of the tools that name tenant resources: a workflow tool runs only a workflow of the node's own
-tenant, whatever the definition says (validation refused other tenants' workflows already; this refuses again)."""
+tenant, and an MCP tool only a cached tool of a server of that tenant, whatever the definition says (validation
+refused other tenants' workflows and servers already; this refuses again)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any
 
-from shared.agents.errors import AgentToolRefused
+from pydantic import BaseModel, Field
+
+from shared.agents.errors import AgentToolFailed, AgentToolRefused
 from shared.store.context import TenantContext
 
 
@@ -33,3 +36,21 @@ def workflow_tool_target(event: WorkflowToolEvent) -> dict[str, str]:
     if found is None or found.state_machine_version_arn != event.state_machine_arn:
         raise AgentToolRefused(f"workflow {event.tool_workflow_id!r} has no version {event.version}")
     return {"arn": found.state_machine_version_arn}
+
+
+class McpToolEvent(BaseModel):
+    tenant_id: str
+    server_id: str
+    tool: str
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+def run_mcp_tool(event: McpToolEvent) -> dict[str, Any]:
+    """The tool's result; an error result (from the server, or an unknown server or tool of this tenant) fails the
+    call with its text, which the loop gives the model as the call's error."""
+    from shared.agents.mcp.client import call_tool
+
+    result, is_error = call_tool(event.tenant_id, event.server_id, event.tool, event.input)
+    if is_error:
+        raise AgentToolFailed(result if isinstance(result, str) else str(result)[:2_000])
+    return {"result": result}

@@ -101,7 +101,8 @@ def _scope(scope: dict[str, Any]) -> tuple[_Span, _Span]:
     best: dict[str, tuple[_Span, _Span]] = {}
     for name in order:
         shortest, longest = _own(states[name])
-        after = [best[following] for following in _successors(states[name])]
+        # A successor not yet priced is a loop back (the agent's turns): a loop is priced as one pass.
+        after = [best[following] for following in _successors(states[name]) if following in best]
         if after:
             shortest = shortest + min((pair[0] for pair in after), key=lambda span: span.transitions)
             longest = longest + max((pair[1] for pair in after), key=lambda span: span.transitions)

@@ -10,8 +10,8 @@
 
 The agent's configuration (model, tools as the model sees them, limits) is compiled into the turn's arguments as
 one JSON string, so nothing in it is ever evaluated as an expression and nothing a model or tool says changes it.
-A tool kind is a class with its `spec` (what the model sees) and its `states` (what runs it); MCP tools join the
-`AgentTool` union as one more kind.
+A tool kind is a class with its `spec` (what the model sees) and its `states` (what runs it): builtin, http,
+workflow, and mcp (a tool of an MCP server the tenant registered, as its last refresh cached it).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import json
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.agents.builtins import BUILTINS
 from shared.agents.config import CREDENTIAL_NAME_PATTERN, TOOL_NAME_PATTERN, ModelChoice
 from shared.agents.conversation import MAX_PARALLEL_TOOL_CALLS, TOOL_RESULT_MAX_CHARS
 from shared.agents.errors import MAX_TURNS
 from shared.agents.providers.contract import ToolSpec
+from shared.agents.tools.canonical import CanonicalTool
 from shared.agents.tools.rules import empty_object_schema
 from shared.workflows.nodes.base import (
     CompileTarget,
@@ -69,7 +70,7 @@ class _Tool(BaseModel):
     name: str = Field(pattern=TOOL_NAME_PATTERN, description="What the model calls it; unique in the node")
     description: str | None = Field(default=None, max_length=4_000)
 
-    def spec(self) -> ToolSpec:
+    def spec(self, target: CompileTarget) -> ToolSpec:
         raise NotImplementedError
 
     def states(self, state: str, agent: AgentNode, wiring: Wiring, failed: str) -> States:
@@ -113,7 +114,7 @@ class BuiltinTool(_Tool):
     kind: Literal["builtin"]
     name: Literal["current_time", "calculator"]
 
-    def spec(self) -> ToolSpec:
+    def spec(self, target: CompileTarget) -> ToolSpec:
         spec = BUILTINS[self.name][0]
         return {**spec, "description": self.description or spec["description"]}
 
@@ -146,7 +147,7 @@ class HttpTool(_Tool):
             raise ValueError(reason)
         return schema
 
-    def spec(self) -> ToolSpec:
+    def spec(self, target: CompileTarget) -> ToolSpec:
         return {
             "name": self.name,
             "description": self.description or f"{self.request.method} request to {self.request.url}",
@@ -185,7 +186,7 @@ class WorkflowTool(_Tool):
     workflow_id: str = Field(min_length=1, max_length=64)
     version: int | None = Field(default=None, ge=1, description="A published version; none means its live version")
 
-    def spec(self) -> ToolSpec:
+    def spec(self, target: CompileTarget) -> ToolSpec:
         return {
             "name": self.name,
             "description": self.description or f"Runs the workflow {self.workflow_id!r} with the arguments as input",
@@ -226,8 +227,62 @@ class WorkflowTool(_Tool):
         return {state: checked, run_state: run}
 
 
-# Every kind of tool an agent may be given; an MCP server's tool is the next kind.
-AgentTool = Annotated[BuiltinTool | HttpTool | WorkflowTool, Field(discriminator="kind")]
+class McpTool(_Tool):
+    """A tool of an MCP server the tenant registered, as the server's last refresh cached it (its input schema is
+    the cached one), called by node_agent through the MCP client. Checked at validation and again at run time: the
+    server is looked up in the node's own tenant and the tool among its cached ones."""
+
+    kind: Literal["mcp"]
+    server_id: str = Field(min_length=1, max_length=64)
+    tool: str = Field(min_length=1, max_length=128, description="The tool's name on the server")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_as_on_the_server(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("tool"), str):
+            return {**data, "name": data["tool"]}
+        return data
+
+    def _server_tools(self, target: CompileTarget) -> list[CanonicalTool]:
+        # The MCP client's module (and the data layer) only when a definition has an MCP tool.
+        from shared.agents.mcp.client import server_tools
+
+        return server_tools(target.tenant_id, self.server_id)
+
+    def _cached(self, target: CompileTarget) -> CanonicalTool | None:
+        return next((tool for tool in self._server_tools(target) if tool.name == self.tool), None)
+
+    def spec(self, target: CompileTarget) -> ToolSpec:
+        cached = self._cached(target)
+        if cached is None:
+            raise ValueError(f"MCP tool {self.tool!r} is not resolvable; validate before compiling")
+        return {
+            "name": self.name,
+            "description": self.description or cached.description or f"The MCP tool {self.tool!r}",
+            "inputSchema": cached.input_schema,
+        }
+
+    def references(self, target: CompileTarget) -> Iterator[tuple[str, str]]:
+        tools = self._server_tools(target)
+        if not tools:
+            yield "/server_id", f"no MCP server {self.server_id!r} with refreshed tools exists in this tenant"
+        elif self.tool not in {tool.name for tool in tools}:
+            yield "/tool", f"MCP server {self.server_id!r} has no tool {self.tool!r} (as of its last refresh)"
+
+    def states(self, state: str, agent: AgentNode, wiring: Wiring, failed: str) -> States:
+        payload = {
+            "action": "mcp_tool",
+            "tenant_id": wiring.target.tenant_id,
+            "server_id": self.server_id,
+            "tool": self.tool,
+            "input": expression("$states.input.input"),
+        }
+        arguments = {"FunctionName": agent.function_arn(wiring), "Payload": payload}
+        return {state: _tool_task(arguments, "$states.result.Payload.result", failed)}
+
+
+# Every kind of tool an agent may be given.
+AgentTool = Annotated[BuiltinTool | HttpTool | WorkflowTool | McpTool, Field(discriminator="kind")]
 
 
 class Memory(BaseModel):
@@ -255,7 +310,7 @@ class AgentParams(NodeParams):
 
     @field_validator("tools")
     @classmethod
-    def _unique_names(cls, tools: list[BuiltinTool | HttpTool | WorkflowTool]) -> list[Any]:
+    def _unique_names(cls, tools: list[BuiltinTool | HttpTool | WorkflowTool | McpTool]) -> list[Any]:
         names = [tool.name for tool in tools]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
@@ -315,7 +370,7 @@ class AgentNode(NodeType[AgentParams]):
                     "workflow_id": wiring.target.workflow_id,
                     "node_id": node_id,
                     "execution_id": expression("$states.context.Execution.Id"),
-                    "agent": json.dumps(self._config(params), separators=(",", ":"), sort_keys=True),
+                    "agent": json.dumps(self._config(params, wiring.target), separators=(",", ":"), sort_keys=True),
                     "state": expression("$states.input"),
                 },
             },
@@ -387,11 +442,11 @@ class AgentNode(NodeType[AgentParams]):
         return {node_id: {**wrapper, **wiring.transition()}}
 
     @staticmethod
-    def _config(params: AgentParams) -> dict[str, Any]:
+    def _config(params: AgentParams, target: CompileTarget) -> dict[str, Any]:
         return {
             "model": params.model.model_dump(mode="json", exclude_none=True),
             "credential": params.credential,
-            "tools": [tool.spec() for tool in params.tools],
+            "tools": [tool.spec(target) for tool in params.tools],
             "output_schema": params.output_schema,
             "max_turns": params.max_turns,
             "max_tokens": params.max_tokens,

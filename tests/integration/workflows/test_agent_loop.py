@@ -31,6 +31,7 @@ from shared.executions.steps import steps_of
 from shared.store.tenant_scoped import TenantContext
 from shared.store.workflows import Workflows
 from shared.workflows.nodes.base import CompileTarget
+from tests.integration.agents.mcp_support import serving
 from tests.workflows.cases import CHILD_WORKFLOW_ID, START, TENANT_ID, chain, node
 from tests.workflows.fixtures import WorkflowRuntime
 from tests.workflows.support import PLACEMENT, create_state_machine, golden_target, start, validate, wait_for_end
@@ -322,12 +323,20 @@ def test_an_agent_with_a_workflow_tool_needs_a_standard_workflow() -> None:
     assert validate(agent_workflow({"mode": "express"}, prompt="Hi", tools=[CALCULATOR])).valid
 
 
+def test_an_agent_workflow_has_a_cost_estimate() -> None:
+    from shared.workflows.cost import estimate_cost
+
+    compiled = validate(agent_workflow(prompt="Hi", tools=[CALCULATOR])).definition
+    assert compiled is not None
+    assert estimate_cost(compiled).longest.lambda_invocations > estimate_cost(compiled).shortest.lambda_invocations
+
+
 def test_bad_parameters_are_named_by_pointer() -> None:
     document = agent_workflow(
         prompt="Hi",
         max_turns=51,
         output_schema={"type": "nope"},
-        tools=[CALCULATOR, {**CALCULATOR}, {"kind": "mcp", "name": "x"}],
+        tools=[CALCULATOR, {**CALCULATOR}, {"kind": "nope", "name": "x"}],
     )
     pointers = {finding.pointer for finding in validate(document).findings}
     assert {"/nodes/1/params/max_turns", "/nodes/1/params/output_schema", "/nodes/1/params/tools/2"} <= pointers
@@ -349,3 +358,83 @@ def test_an_http_tool_can_take_its_arguments_as_the_query(workflow_runtime: Work
         output(run_agent(agent_workflow(prompt="Search", tools=[search]))[0])
     echoed = tool_results(model.requests[1].body)["s1"]["content"][0]["json"]["body"]
     assert echoed["path"] == "/search?source=agent&q=ada&page=2"
+
+
+def adder_server() -> Any:
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("adder")
+
+    @server.tool()
+    def add(a: int, b: int) -> int:
+        """Adds two numbers."""
+        return a + b
+
+    return server.streamable_http_app(json_response=True, stateless_http=True)
+
+
+def registered_adder(tenant_id: str, url: str) -> str:
+    from shared.agents.mcp.registry import McpServerCreate, refresh_server, register_server
+
+    tenant = TenantContext(tenant_id)
+    server = register_server(tenant, McpServerCreate(name="adder", url=f"{url}/mcp"), created_by="test")
+    return refresh_server(tenant, server.server_id).server_id
+
+
+def test_the_model_calls_a_tool_of_a_registered_mcp_server(workflow_runtime: WorkflowRuntime) -> None:
+    with serving(adder_server()) as url:
+        server_id = registered_adder(TENANT_ID, url)
+        adder = {"kind": "mcp", "server_id": server_id, "tool": "add"}
+        first = tool_calls(("a1", "add", {"a": 2, "b": 40}), ("a2", "add", {"a": "two"}))
+        with scripted_model(scripted(first, answer("2 + 40 = 42"))) as model:
+            execution, events = run_agent(agent_workflow(prompt="Add 2 and 40", tools=[adder]))
+    result = output(execution)
+    assert result["answer"] == "2 + 40 = 42"
+    assert [(call["name"], call["status"]) for call in result["tool_calls"]] == [("add", "success"), ("add", "error")]
+    # The model saw the tool as the server's last refresh described it.
+    sent = model.requests[0].body["toolConfig"]["tools"][0]["toolSpec"]
+    assert sent["name"] == "add" and sent["description"] == "Adds two numbers."
+    assert set(sent["inputSchema"]["json"]["properties"]) == {"a", "b"}
+    results = tool_results(model.requests[1].body)
+    assert results["a1"]["content"] == [{"json": {"result": 42}}]
+    assert results["a2"]["status"] == "error"
+    assert results["a2"]["content"][0]["json"]["error"] == "Agent.ToolFailed"
+    calls = [step.output for step in steps_of(events) if re.fullmatch(r"assistant__tool\d+", step.state)]
+    assert sorted((call["name"], call["status"]) for call in calls) == [("add", "error"), ("add", "success")]
+
+
+def test_an_mcp_tool_must_be_a_cached_tool_of_the_tenants_own_server(workflow_runtime: WorkflowRuntime) -> None:
+    from tests.workflows.fixtures import save_tenant
+
+    save_tenant("tenantother", {"http_allowed_hosts": ["127.0.0.1"]})
+    with serving(adder_server()) as url:
+        own = registered_adder(TENANT_ID, url)
+        others = registered_adder("tenantother", url)
+
+    def pointers(tool: dict[str, Any]) -> list[tuple[str, str]]:
+        findings = validate(agent_workflow(prompt="Add", tools=[{"kind": "mcp", **tool}])).findings
+        return [(finding.pointer, finding.reason) for finding in findings]
+
+    assert pointers({"server_id": own, "tool": "add"}) == []
+    [(pointer, message)] = pointers({"server_id": own, "tool": "subtract"})
+    assert pointer == "/nodes/1/params/tools/0/tool" and "no tool 'subtract'" in message
+    for server_id in (others, "mcp_nobody"):
+        [(pointer, message)] = pointers({"server_id": server_id, "tool": "add"})
+        assert pointer == "/nodes/1/params/tools/0/server_id" and server_id in message
+
+
+def test_an_mcp_server_removed_after_validation_is_refused_at_run_time(workflow_runtime: WorkflowRuntime) -> None:
+    from shared.agents.mcp.registry import delete_server
+    from shared.workflows.validation import validate_workflow
+
+    with serving(adder_server()) as url:
+        server_id = registered_adder(TENANT_ID, url)
+        document = agent_workflow(prompt="Add", tools=[{"kind": "mcp", "server_id": server_id, "tool": "add"}])
+        compiled = validate_workflow(document, golden_target())
+        assert compiled.definition is not None, compiled.findings
+        delete_server(TenantContext(TENANT_ID), server_id)
+        with scripted_model(scripted(tool_calls(("a1", "add", {"a": 1, "b": 1})), answer("no adder"))) as model:
+            execution = wait_for_end(start(create_state_machine(compiled.definition), {}), timeout=60)
+    assert output(execution)["tool_calls"][0]["status"] == "error"
+    refused = tool_results(model.requests[1].body)["a1"]["content"][0]["json"]
+    assert refused["error"] == "Agent.ToolFailed" and f"No MCP server {server_id!r}" in refused["cause"]

@@ -38,6 +38,28 @@ def test_a_choice_prices_its_shortest_and_longest_path_with_lambda_invocations()
     assert estimate.shortest.standard_usd_per_million_executions == pytest.approx(50.00)
 
 
+def test_a_loop_back_is_priced_as_one_pass() -> None:
+    estimate = estimate_cost(
+        {
+            "StartAt": "begin",
+            "States": {
+                "begin": {"Type": "Pass", "Next": "turn"},
+                "turn": {"Type": "Task", "Resource": LAMBDA, "Next": "route"},
+                "route": {
+                    "Type": "Choice",
+                    "Choices": [{"Condition": "{% true %}", "Next": "tools"}],
+                    "Default": "done",
+                },
+                "tools": {"Type": "Task", "Resource": LAMBDA, "Next": "results"},
+                "results": {"Type": "Pass", "Next": "turn"},
+                "done": {"Type": "Succeed"},
+            },
+        }
+    )
+    assert (estimate.shortest.state_transitions, estimate.shortest.lambda_invocations) == (4, 1)
+    assert (estimate.longest.state_transitions, estimate.longest.lambda_invocations) == (5, 2)
+
+
 def test_the_estimate_names_its_source_and_the_day_the_prices_were_checked() -> None:
     assert "aws.amazon.com/step-functions/pricing" in PRICE_SOURCE and "aws.amazon.com/lambda/pricing" in PRICE_SOURCE
     assert PRICES_RECORDED_ON == "2026-11-22"
