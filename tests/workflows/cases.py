@@ -7,9 +7,19 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.agents.tools.canonical import CanonicalTool
+
 TENANT_ID = "tenant0001"
 WORKFLOW_ID = "golden"
 CHILD_WORKFLOW_ID = "child"
+GOLDEN_MCP_SERVER_ID = "mcp_golden"
+GOLDEN_MCP_TOOL = CanonicalTool.model_validate(
+    {
+        "name": "add",
+        "description": "Adds two numbers.",
+        "inputSchema": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}},
+    }
+)
 # The tenant's own topic and bus: notify and emit_event target nothing else (shared/resources.py).
 TOPIC_NAME = f"forge-{TENANT_ID}-notifications"
 EVENT_BUS_NAME = f"forge-{TENANT_ID}-events"
@@ -311,6 +321,24 @@ GOLDEN_CASES: tuple[GoldenCase, ...] = (
         chain("start", "call", "after"),
         input={},
         output={"went_on": True, "error": "HttpRequestBlocked"},
+    ),
+    GoldenCase(
+        "mcp_tool",
+        [
+            START,
+            node(
+                "add",
+                "mcp_tool",
+                server_id=GOLDEN_MCP_SERVER_ID,
+                tool="add",
+                arguments={"a": "{% $states.input.a %}", "b": 1},
+            ),
+        ],
+        chain("start", "add"),
+        input={"a": 1},
+        # Validation took the target's word for the server; at run time the tenant has no such server: refused.
+        status="FAILED",
+        error="Agent.ToolFailed",
     ),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -9,12 +10,20 @@ from typing import Any
 import boto3
 
 from devserver.emulation import LOCAL_PREFIX, physical_names
+from shared.agents.tools.canonical import CanonicalTool
 from shared.resources import WORKFLOW_STATE_MACHINES
 from shared.workflows.nodes.base import CompileTarget
 from shared.workflows.placement import WorkflowPlacement
 from shared.workflows.validation import ValidationResult, validate_workflow
 from tests.helpers import wait_until
-from tests.workflows.cases import CHILD_WORKFLOW_ID, TENANT_ID, WORKFLOW_ID, GoldenCase
+from tests.workflows.cases import (
+    CHILD_WORKFLOW_ID,
+    GOLDEN_MCP_SERVER_ID,
+    GOLDEN_MCP_TOOL,
+    TENANT_ID,
+    WORKFLOW_ID,
+    GoldenCase,
+)
 
 PLACEMENT = WorkflowPlacement.from_arn_prefix(physical_names(LOCAL_PREFIX)[WORKFLOW_STATE_MACHINES.env_var])
 CHILD_ARN = PLACEMENT.state_machine_arn(CHILD_WORKFLOW_ID)
@@ -25,8 +34,18 @@ def resolve_child(workflow_id: str, version: int | None) -> str | None:
     return CHILD_ARN if workflow_id == CHILD_WORKFLOW_ID else None
 
 
+def golden_mcp_tools(server_id: str) -> list[CanonicalTool]:
+    """The golden cases' MCP server (which no tenant registered: running its tool is refused), else the tenant's."""
+    if server_id == GOLDEN_MCP_SERVER_ID:
+        return [GOLDEN_MCP_TOOL]
+    from shared.agents.mcp.client import server_tools
+
+    return server_tools(TENANT_ID, server_id)
+
+
 def golden_target(workflow_id: str = WORKFLOW_ID) -> CompileTarget:
-    return PLACEMENT.compile_target(TENANT_ID, workflow_id, resolve_child)
+    target = PLACEMENT.compile_target(TENANT_ID, workflow_id, resolve_child)
+    return dataclasses.replace(target, mcp_server_tools=golden_mcp_tools)
 
 
 def validate(document: dict[str, Any], workflow_id: str = WORKFLOW_ID) -> ValidationResult:

@@ -19,6 +19,7 @@ NODE_MODULES = (
     "loop",
     "wait",
     "http_request",
+    "mcp_tool",
     "subworkflow",
     "agent",
     "approval",

@@ -243,14 +243,8 @@ class McpTool(_Tool):
             return {**data, "name": data["tool"]}
         return data
 
-    def _server_tools(self, target: CompileTarget) -> list[CanonicalTool]:
-        # The MCP client's module (and the data layer) only when a definition has an MCP tool.
-        from shared.agents.mcp.client import server_tools
-
-        return server_tools(target.tenant_id, self.server_id)
-
     def _cached(self, target: CompileTarget) -> CanonicalTool | None:
-        return next((tool for tool in self._server_tools(target) if tool.name == self.tool), None)
+        return next((tool for tool in target.mcp_tools(self.server_id) if tool.name == self.tool), None)
 
     def spec(self, target: CompileTarget) -> ToolSpec:
         cached = self._cached(target)
@@ -263,7 +257,7 @@ class McpTool(_Tool):
         }
 
     def references(self, target: CompileTarget) -> Iterator[tuple[str, str]]:
-        tools = self._server_tools(target)
+        tools = target.mcp_tools(self.server_id)
         if not tools:
             yield "/server_id", f"no MCP server {self.server_id!r} with refreshed tools exists in this tenant"
         elif self.tool not in {tool.name for tool in tools}:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.workflows.model import DEFAULT_PORT, Node
+
+if TYPE_CHECKING:
+    from shared.agents.tools.canonical import CanonicalTool
 
 State = dict[str, Any]
 States = dict[str, State]
@@ -72,6 +75,18 @@ class CompileTarget:
     approvals_queue_url: str
     # (workflow id, version or None for the live alias) → ARN to start, or None when the tenant has no such version.
     subworkflow_arn: Callable[[str, int | None], str | None]
+    # MCP server id → the tools its last refresh cached in this tenant (none: no such server); None reads the tenant's
+    # registered servers.
+    mcp_server_tools: Callable[[str], list[CanonicalTool]] | None = None
+
+    def mcp_tools(self, server_id: str) -> list[CanonicalTool]:
+        """The cached tools of the tenant's MCP server of that id, empty when the tenant has none."""
+        if self.mcp_server_tools is not None:
+            return self.mcp_server_tools(server_id)
+        # The MCP client's module (and the data layer) only when a definition names an MCP server.
+        from shared.agents.mcp.client import server_tools
+
+        return server_tools(self.tenant_id, server_id)
 
 
 @dataclass

@@ -438,3 +438,45 @@ def test_an_mcp_server_removed_after_validation_is_refused_at_run_time(workflow_
     assert output(execution)["tool_calls"][0]["status"] == "error"
     refused = tool_results(model.requests[1].body)["a1"]["content"][0]["json"]
     assert refused["error"] == "Agent.ToolFailed" and f"No MCP server {server_id!r}" in refused["cause"]
+
+
+def mcp_tool_workflow(server_id: str, tool: str, arguments: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    params = {"server_id": server_id, "tool": tool, "arguments": arguments, **extra}
+    return {"name": "mcp-tool", "nodes": [START, node("add", "mcp_tool", **params)], "edges": chain("start", "add")}
+
+
+def test_an_mcp_tool_node_calls_the_tool_with_arguments_from_its_input(workflow_runtime: WorkflowRuntime) -> None:
+    with serving(adder_server()) as url:
+        server_id = registered_adder(TENANT_ID, url)
+        arguments = {"a": "{% $states.input.a %}", "b": 40}
+        execution, _ = run_agent(mcp_tool_workflow(server_id, "add", arguments), run_input={"a": 2})
+    assert output(execution) == {"result": 42}  # the server's structured result of an int
+
+
+def test_an_mcp_tool_nodes_error_result_fails_it_with_a_name_on_error_can_catch(
+    workflow_runtime: WorkflowRuntime,
+) -> None:
+    with serving(adder_server()) as url:
+        server_id = registered_adder(TENANT_ID, url)
+        document = mcp_tool_workflow(server_id, "add", {"a": "two"})
+        document["nodes"][1]["on_error"] = "error_output"
+        document["nodes"].append(node("fallback", "transform", expression="{'recovered': $states.input.Error}"))
+        document["edges"].append({"from": "add", "port": "error", "to": "fallback"})
+        execution, _ = run_agent(document)
+    assert output(execution) == {"recovered": "Agent.ToolFailed"}
+
+
+def test_an_mcp_tool_node_names_only_a_cached_tool_of_the_tenants_own_server(workflow_runtime: WorkflowRuntime) -> None:
+    from tests.workflows.fixtures import save_tenant
+
+    save_tenant("tenantother", {"http_allowed_hosts": ["127.0.0.1"]})
+    with serving(adder_server()) as url:
+        own = registered_adder(TENANT_ID, url)
+        others = registered_adder("tenantother", url)
+
+    def pointers(server_id: str, tool: str) -> list[str]:
+        return [finding.pointer for finding in validate(mcp_tool_workflow(server_id, tool, {})).findings]
+
+    assert pointers(own, "add") == []
+    assert pointers(own, "subtract") == ["/nodes/1/params/tool"]
+    assert pointers(others, "add") == ["/nodes/1/params/server_id"]
