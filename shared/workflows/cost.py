@@ -35,6 +35,7 @@ EXECUTIONS = 1_000_000
 ASSUMPTIONS = (
     f"a loop runs its body {ASSUMED_LOOP_ITEMS} time(s); multiply the body's share by your item count",
     "error paths (Catch) and retries are not counted",
+    "a loop back to an earlier state (an agent's turns) runs once",
     f"express duration: {ASSUMED_SECONDS_PER_STATE} s per state at 64 MB",
     f"each Lambda invocation: {ASSUMED_LAMBDA_SECONDS} s at 256 MB",
 )
@@ -101,7 +102,8 @@ def _scope(scope: dict[str, Any]) -> tuple[_Span, _Span]:
     best: dict[str, tuple[_Span, _Span]] = {}
     for name in order:
         shortest, longest = _own(states[name])
-        after = [best[following] for following in _successors(states[name])]
+        # A successor not yet priced is a state this one loops back to (an agent's next turn): counted once.
+        after = [best[following] for following in _successors(states[name]) if following in best]
         if after:
             shortest = shortest + min((pair[0] for pair in after), key=lambda span: span.transitions)
             longest = longest + max((pair[1] for pair in after), key=lambda span: span.transitions)
