@@ -21,6 +21,7 @@ AgentProviderError = _named("Agent.ProviderError")
 AgentContextTooLong = _named("Agent.ContextTooLong")
 AgentInvalidOutput = _named("Agent.InvalidOutput")
 AgentToolRefused = _named("Agent.ToolRefused")
+AgentQuotaExceeded = _named("Agent.QuotaExceeded")
 # Raised by the compiled loop's Fail state, not by the function: named here so every agent error is in one place.
 MAX_TURNS = "Agent.MaxTurns"
 

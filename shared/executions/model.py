@@ -34,9 +34,15 @@ class ExecutionSummary(BaseModel):
     revision: int = 0
 
 
+class TokenUsage(BaseModel):
+    input_tokens: int
+    output_tokens: int
+
+
 class Execution(ExecutionSummary):
     input: Any = None
     output: Any = None
+    usage: TokenUsage | None = Field(default=None, description="Model tokens its agent nodes spent, every turn summed")
 
 
 class ExecutionPage(BaseModel):

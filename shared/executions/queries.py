@@ -18,6 +18,7 @@ from shared.executions.model import (
     ExecutionStep,
     ExecutionSummary,
     StepStatus,
+    TokenUsage,
 )
 from shared.executions.payloads import load_payload
 from shared.executions.statuses import ExecutionStatus, Trigger
@@ -63,7 +64,14 @@ def execution_of(item: ExecutionItem) -> Execution:
         **summary_of(item).model_dump(),
         input=load_payload(item.input_ref) if item.input_ref else item.input,
         output=load_payload(item.output_ref) if item.output_ref else item.output,
+        usage=agent_usage_of(item),
     )
+
+
+def agent_usage_of(item: ExecutionItem) -> TokenUsage | None:
+    if item.input_tokens is None and item.output_tokens is None:
+        return None
+    return TokenUsage(input_tokens=int(item.input_tokens or 0), output_tokens=int(item.output_tokens or 0))
 
 
 def find_execution(tenant: TenantContext, execution_id: str, *, consistent: bool = False) -> ExecutionItem:
