@@ -124,3 +124,29 @@ def test_a_turn_after_the_quota_is_spent_fails_the_node_with_agent_quota_exceede
     # Spent: the next agent execution is refused at start.
     refused = api.post(f"/v1/workflows/{uncaught}/executions", headers=alpha.headers[Role.EDITOR], json={})
     assert refused.status_code == 429 and refused.json()["type"].endswith("/agent-tokens-quota")
+
+
+def test_a_versions_cost_includes_its_agents_model_at_assumed_or_given_tokens(api, alpha: TenantWorld) -> None:
+    workflow_id = create_and_publish(api, alpha.headers[Role.OWNER], agent_workflow())
+    path = f"/v1/workflows/{workflow_id}/versions/1"
+
+    assumed = api.get(path, headers=alpha.headers[Role.VIEWER])
+    given = api.get(
+        path, headers=alpha.headers[Role.VIEWER], params={"assumed_input_tokens": 1000, "assumed_output_tokens": 0}
+    )
+    refused = api.get(path, headers=alpha.headers[Role.VIEWER], params={"assumed_input_tokens": -1})
+
+    assert assumed.status_code == 200 and given.status_code == 200, (assumed.text, given.text)
+    # Claude 3 Haiku on Bedrock: $0.25 per 1M input tokens, $1.25 per 1M output tokens.
+    assert assumed.json()["cost"]["models"] == [
+        {
+            "node_id": "assistant",
+            "provider": "bedrock",
+            "model_id": "anthropic.claude-3-haiku-20240307-v1:0",
+            "input_tokens": 2000,
+            "output_tokens": 500,
+            "usd_per_million_executions": 1125.0,
+        }
+    ]
+    assert given.json()["cost"]["model_usd_per_million_executions"] == 250.0
+    assert refused.status_code == 422 and "assumed_input_tokens" in refused.text
