@@ -184,7 +184,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="members",
-        description="Members of a tenant and their roles; the caller's own identity",
+        description="Members of a tenant and their roles; the caller's own identity; the tenant's usage of a month",
         memory_mb=512,
         routes=(
             HttpRoute("GET", "/v1/me", members(Role.VIEWER, platform_admin=True)),
@@ -193,6 +193,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/members/{subject}", members(Role.VIEWER)),
             HttpRoute("PATCH", "/v1/members/{subject}", members(Role.ADMIN)),
             HttpRoute("DELETE", "/v1/members/{subject}", members(Role.ADMIN)),
+            HttpRoute("GET", "/v1/usage", members(Role.VIEWER)),
         ),
         grants=AUTHENTICATED,
     ),
@@ -488,6 +489,9 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PLATFORM_KEY, Access.READ),
             # Conversations past 64 KiB travel by reference; agents' memory.
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+            # Each turn reads the month's token quota, adds its tokens to the month's usage and the execution's record.
+            Grant(TENANCY_TABLE, Access.READ_WRITE),
+            Grant(EXECUTIONS_TABLE, Access.WRITE),
         ),
         invokes_models=True,
     ),

@@ -1,8 +1,10 @@
-"""Members of the caller's tenant, and the caller's own identity."""
+"""Members of the caller's tenant, the caller's own identity, and the tenant's usage of a month."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
@@ -19,6 +21,7 @@ from shared.tenancy.members import (
     list_members,
     remove_member,
 )
+from shared.tenancy.usage import MONTH_PATTERN, UsageReport, month_usage
 
 router = APIRouter(tags=["members"])
 
@@ -66,3 +69,18 @@ def patch_member(subject: str, update: MemberUpdate, tenant: CurrentTenant, prin
 def delete_member(subject: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> Response:
     remove_member(tenant, subject, principal)
     return Response(status_code=204)
+
+
+@router.get(
+    "/v1/usage",
+    response_model=UsageReport,
+    summary="The tenant's executions and model tokens of a month, in all and by workflow, and its tier's quotas",
+)
+def read_usage(
+    tenant: CurrentTenant,
+    month: Annotated[
+        str | None,
+        Query(pattern=MONTH_PATTERN, description="A calendar month (UTC), YYYY-MM; the current one if absent"),
+    ] = None,
+) -> UsageReport:
+    return month_usage(tenant, month)

@@ -24,6 +24,7 @@ from shared.workflows.api import (
     WorkflowPage,
     WorkflowSummary,
 )
+from shared.workflows.cost import ASSUMED_INPUT_TOKENS, ASSUMED_OUTPUT_TOKENS, MAX_ASSUMED_TOKENS, AssumedTokens
 from shared.workflows.diff import WorkflowDiff
 from shared.workflows.schema import workflow_document_outline, workflow_json_schema
 from shared.workflows.service import TenantWorkflows
@@ -149,8 +150,25 @@ def list_versions(
     response_model=VersionDetail,
     summary="A published version with its compiled ASL and cost estimate",
 )
-def read_version(workflow_id: str, version: int, tenant: CurrentTenant, principal: CurrentPrincipal) -> VersionDetail:
-    return _workflows(tenant, principal).version(workflow_id, version)
+def read_version(
+    workflow_id: str,
+    version: int,
+    tenant: CurrentTenant,
+    principal: CurrentPrincipal,
+    assumed_input_tokens: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_ASSUMED_TOKENS, description=f"Per agent node and run (default {ASSUMED_INPUT_TOKENS})"),
+    ] = None,
+    assumed_output_tokens: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_ASSUMED_TOKENS, description=f"Per agent node and run (default {ASSUMED_OUTPUT_TOKENS})"),
+    ] = None,
+) -> VersionDetail:
+    tokens = AssumedTokens(
+        input_tokens=ASSUMED_INPUT_TOKENS if assumed_input_tokens is None else assumed_input_tokens,
+        output_tokens=ASSUMED_OUTPUT_TOKENS if assumed_output_tokens is None else assumed_output_tokens,
+    )
+    return _workflows(tenant, principal).version(workflow_id, version, tokens)
 
 
 @router.get("/v1/workflows/{workflow_id}/diff", response_model=WorkflowDiff, summary="What changed between versions")

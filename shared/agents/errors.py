@@ -23,6 +23,7 @@ AgentInvalidOutput = _named("Agent.InvalidOutput")
 AgentToolRefused = _named("Agent.ToolRefused")
 # An MCP tool that answered with an error, or could not be called (its message says which): the call's error result.
 AgentToolFailed = _named("Agent.ToolFailed")
+AgentQuotaExceeded = _named("Agent.QuotaExceeded")
 # Raised by the compiled loop's Fail state, not by the function: named here so every agent error is in one place.
 MAX_TURNS = "Agent.MaxTurns"
 

@@ -24,7 +24,7 @@ from shared.agents.conversation import (
     result_block,
     unpack,
 )
-from shared.agents.errors import AgentInvalidOutput, AgentProviderError, node_error
+from shared.agents.errors import AgentInvalidOutput, AgentProviderError, AgentQuotaExceeded, node_error
 from shared.agents.providers.contract import (
     ContentBlock,
     Guardrail,
@@ -85,12 +85,14 @@ def run_turn(
         temperature=config.temperature,
         output_schema=config.output_schema,
     )
+    _ensure_tokens_left(tenant)
     started = time.monotonic()
     try:
         turn = find_provider(config.model.provider).converse(request, call)
     except ProviderFailure as failure:
         raise node_error(failure) from None
     latency_ms = int((time.monotonic() - started) * 1000)
+    _record_tokens(tenant, event, turn.usage["input_tokens"], turn.usage["output_tokens"])
     messages.append(turn.message)
     state["turns"] += 1
     state["usage"] = {
@@ -122,6 +124,21 @@ def run_turn(
         [] if state["status"] == "final" else pack(tenant, event.execution_id, event.node_id, messages)
     )
     return state
+
+
+def _ensure_tokens_left(tenant: TenantContext) -> None:
+    from shared.tenancy.quotas import AgentTokensQuotaExceeded, ensure_agent_tokens_left
+
+    try:
+        ensure_agent_tokens_left(tenant)
+    except AgentTokensQuotaExceeded as exceeded:
+        raise AgentQuotaExceeded(str(exceeded)) from None
+
+
+def _record_tokens(tenant: TenantContext, event: TurnEvent, input_tokens: int, output_tokens: int) -> None:
+    from shared.executions.agent_usage import add_agent_tokens
+
+    add_agent_tokens(tenant, event.execution_id, event.workflow_id, input_tokens, output_tokens)
 
 
 def _begin(tenant: TenantContext, config: AgentConfig, begin: dict[str, Any]) -> dict[str, Any]:

@@ -38,9 +38,15 @@ class ExecutionSummary(BaseModel):
     revision: int = 0
 
 
+class TokenUsage(BaseModel):
+    input_tokens: int
+    output_tokens: int
+
+
 class Execution(ExecutionSummary):
     input: Any = None
     output: Any = None
+    usage: TokenUsage | None = Field(default=None, description="Model tokens its agent nodes spent, every turn summed")
 
 
 class ExecutionPage(BaseModel):
@@ -101,4 +107,11 @@ def execution_of(item: ExecutionItem) -> Execution:
         **summary_of(item).model_dump(),
         input=load_payload(item.input_ref) if item.input_ref else item.input,
         output=load_payload(item.output_ref) if item.output_ref else item.output,
+        usage=agent_usage_of(item),
     )
+
+
+def agent_usage_of(item: ExecutionItem) -> TokenUsage | None:
+    if item.input_tokens is None and item.output_tokens is None:
+        return None
+    return TokenUsage(input_tokens=int(item.input_tokens or 0), output_tokens=int(item.output_tokens or 0))

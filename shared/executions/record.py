@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
+from pynamodb.transactions import TransactWrite
 
 from shared.aws import stepfunctions
 from shared.executions.causes import public_cause
@@ -206,3 +207,20 @@ def _moment(epoch_milliseconds: Any) -> datetime | None:
     if epoch_milliseconds in (None, ""):
         return None
     return datetime.fromtimestamp(int(epoch_milliseconds) / 1000, UTC)
+
+
+def add_tokens_in(
+    transaction: TransactWrite, tenant: TenantContext, execution_arn: str, input_tokens: int, output_tokens: int
+) -> None:
+    """Adds an agent turn's tokens to its execution's record within the caller's transaction, when the platform
+    started that execution (a state machine run outside the platform, or another tenant's name, has no record here)."""
+    # A standard execution's ARN ends with its name; an express one's with the name and a run id.
+    names = (ExecutionName.parse(part) for part in reversed(execution_arn.split(":")[-2:]))
+    name = next((parsed for parsed in names if parsed is not None), None)
+    if name is None or name.tenant_id != tenant.tenant_id:
+        return
+    transaction.update(
+        Executions(tenant).new(name.execution_id),
+        actions=[ExecutionItem.input_tokens.add(input_tokens), ExecutionItem.output_tokens.add(output_tokens)],
+        condition=ExecutionItem.pk.exists(),
+    )

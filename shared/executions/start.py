@@ -41,7 +41,7 @@ from shared.store.executions import (
 )
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
-from shared.tenancy.quotas import monthly_execution_unit
+from shared.tenancy.quotas import ensure_agent_tokens_left, monthly_execution_unit, workflow_month_execution
 from shared.tenancy.tiers import tier_limits
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -114,6 +114,8 @@ def _start(
             "run synchronously (wait=true); start it without wait and follow /v1/executions/{id}/events"
         )
     tier = _active_tier(tenant, moment)
+    if target.runs_agents:
+        ensure_agent_tokens_left(tenant, tier_limits(tier).monthly_agent_tokens, now=moment)
     execution_id = new_execution_id(moment.timestamp())
     name = ExecutionName(tenant.tenant_id, execution_id)
     record = new_record(
@@ -235,6 +237,8 @@ def _record_start(
                 )
             transaction.update(monthly.counter, actions=monthly.actions, condition=monthly.condition)
             refusals.append(monthly.exceeded())
+            transaction.update(*workflow_month_execution(tenant, record.workflow_id, moment))
+            refusals.append(None)
     except TransactWriteError as error:
         reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
         if CONDITION_FAILED not in reasons:

@@ -27,6 +27,8 @@ class RunTarget:
     error_workflow_id: str | None
     # At most this many executions of the workflow run at once (the version's `settings.max_concurrency`).
     max_concurrency: int | None = None
+    # The version has an agent node: it starts only while the tenant has model tokens left this month.
+    runs_agents: bool = False
 
 
 def resolve_run_target(tenant: TenantContext, workflow_id: str, version: int | None = None) -> RunTarget:
@@ -43,7 +45,8 @@ def _published_version(tenant: TenantContext, workflow_id: str, version: int) ->
     published = WorkflowVersions(tenant, workflow_id).get_version(version)
     if published is None:
         raise NotFound(f"Workflow {workflow_id!r} has no published version {version}")
-    settings = (unpack(published.definition) or {}).get("settings") or {}
+    document = unpack(published.definition) or {}
+    settings = document.get("settings") or {}
     version_arn = str(published.state_machine_version_arn)
     return RunTarget(
         workflow_id=workflow_id,
@@ -53,4 +56,5 @@ def _published_version(tenant: TenantContext, workflow_id: str, version: int) ->
         mode="express" if settings.get("mode") == "express" else "standard",
         error_workflow_id=settings.get("error_workflow_id"),
         max_concurrency=int(settings["max_concurrency"]) if settings.get("max_concurrency") else None,
+        runs_agents=any(node.get("type") == "agent" for node in document.get("nodes") or []),
     )

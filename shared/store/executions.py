@@ -78,6 +78,9 @@ class ExecutionItem(TenantScopedItem):
     failed_node = UnicodeAttribute(null=True)
     error_workflow_id = UnicodeAttribute(null=True)
     redrive_count = NumberAttribute(default=0)
+    # Model tokens its agent nodes' turns spent, added by each turn.
+    input_tokens = NumberAttribute(null=True)
+    output_tokens = NumberAttribute(null=True)
     # True when the start took a slot of the workflow's `max_concurrency`: its end gives that slot back too.
     workflow_slot = BooleanAttribute(null=True)
     # Bumped by every applied status change; `transitions` lists them in order (what the SSE stream replays).

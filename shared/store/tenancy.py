@@ -124,10 +124,17 @@ class PlatformRateBucketItem(Model):
 
 
 class UsageItem(TenantScopedItem):
+    """A month's usage (`MONTH#<yyyy-mm>`) of the whole tenant, or of one workflow (`MONTH#<yyyy-mm>#WORKFLOW#<id>`)."""
+
     class Meta:
         table_name = _TABLE
 
     executions = NumberAttribute(default=0)
+    input_tokens = NumberAttribute(null=True)
+    output_tokens = NumberAttribute(null=True)
+    workflow_id = UnicodeAttribute(null=True)
+    # The tier's monthly token quota as the month's latest execution start found it (what a model turn checks).
+    agent_tokens_limit = NumberAttribute(null=True)
 
 
 class TenantRecords(TenantScopedRepository[TenantItem]):

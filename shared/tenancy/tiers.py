@@ -27,6 +27,8 @@ class TierLimits:
     requests_per_second: int
     burst: int
     monthly_executions: int
+    # Model tokens (input + output) the tenant's agents may spend in a calendar month (UTC).
+    monthly_agent_tokens: int
     concurrent_executions: int
     max_workflows: int
     storage_bytes: int
@@ -41,6 +43,7 @@ TIERS: dict[Tier, TierLimits] = {
         requests_per_second=10,
         burst=20,
         monthly_executions=10_000,
+        monthly_agent_tokens=2_000_000,
         concurrent_executions=10,
         max_workflows=25,
         storage_bytes=1 * _GIB,
@@ -51,6 +54,7 @@ TIERS: dict[Tier, TierLimits] = {
         requests_per_second=50,
         burst=100,
         monthly_executions=250_000,
+        monthly_agent_tokens=50_000_000,
         concurrent_executions=100,
         max_workflows=250,
         storage_bytes=25 * _GIB,
@@ -61,6 +65,7 @@ TIERS: dict[Tier, TierLimits] = {
         requests_per_second=250,
         burst=500,
         monthly_executions=5_000_000,
+        monthly_agent_tokens=1_000_000_000,
         concurrent_executions=1_000,
         max_workflows=2_500,
         storage_bytes=500 * _GIB,

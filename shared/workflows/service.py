@@ -62,7 +62,7 @@ from shared.workflows.api import (
     workflow_of,
 )
 from shared.workflows.compiler import Finding
-from shared.workflows.cost import estimate_cost
+from shared.workflows.cost import AssumedTokens, estimate_cost, with_model_costs
 from shared.workflows.diff import WorkflowDiff, diff_workflows
 from shared.workflows.nodes.base import CompileTarget
 from shared.workflows.nodes.schedule import NODE_TYPE as SCHEDULE_TRIGGER
@@ -116,7 +116,7 @@ class TenantWorkflows:
         return ValidationReport(
             states=_count_states(definition),
             definition_bytes=len(json.dumps(definition, separators=(",", ":")).encode()),
-            cost=estimate_cost(definition),
+            cost=estimate_cost(definition, document),
         )
 
     def validate_saved(self, workflow_id: str) -> ValidationReport:
@@ -229,7 +229,7 @@ class TenantWorkflows:
             version=version,
             definition=pack(document),
             asl=pack(definition),
-            cost=estimate_cost(definition).model_dump(mode="json"),
+            cost=estimate_cost(definition, document).model_dump(mode="json"),
             state_machine_version_arn=version_arn,
             note=request.note,
             published_at=datetime.now(UTC),
@@ -255,9 +255,12 @@ class TenantWorkflows:
             next_cursor=page.next_cursor,
         )
 
-    def version(self, workflow_id: str, version: int) -> VersionDetail:
+    def version(self, workflow_id: str, version: int, tokens: AssumedTokens | None = None) -> VersionDetail:
+        """The version; its agent nodes' model cost at `tokens` per node and execution (the defaults without)."""
         item = self._get(workflow_id)
-        return version_detail_of(self._get_version(workflow_id, version), live=version == item.live_version)
+        detail = version_detail_of(self._get_version(workflow_id, version), live=version == item.live_version)
+        detail.cost = with_model_costs(detail.cost, detail.definition, tokens or AssumedTokens())
+        return detail
 
     def diff(self, workflow_id: str, before: int | None, after: int | None) -> WorkflowDiff:
         """From a version (the live one when None) to another version (the draft when None)."""

@@ -686,6 +686,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's executions and model tokens of a month, in all and by workflow, and its tier's quotas */
+        get: operations["read_usage_v1_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflow-schema": {
         parameters: {
             query?: never;
@@ -1234,6 +1251,27 @@ export interface components {
             /** Assumptions */
             assumptions: string[];
             longest: components["schemas"]["PathCost"];
+            /**
+             * Model Price Source
+             * @default https://aws.amazon.com/bedrock/pricing/ (on-demand, us-east-1, standard tier; recorded 2026-12-05)
+             */
+            model_price_source?: string;
+            /**
+             * Model Prices Recorded On
+             * @default 2026-12-05
+             */
+            model_prices_recorded_on?: string;
+            /**
+             * Model Usd Per Million Executions
+             * @description The agent nodes' models together (those with a price), on top of either path
+             * @default 0
+             */
+            model_usd_per_million_executions?: number;
+            /**
+             * Models
+             * @description Each agent node's model tokens
+             */
+            models?: components["schemas"]["ModelCost"][];
             /** Price Source */
             price_source: string;
             /** Prices Recorded On */
@@ -1390,6 +1428,8 @@ export interface components {
             /** Stopped At */
             stopped_at?: string | null;
             trigger: components["schemas"]["Trigger"];
+            /** @description Model tokens its agent nodes spent, every turn summed */
+            usage?: components["schemas"]["TokenUsage"] | null;
             /** Version */
             version: number;
             /** Workflow Id */
@@ -1747,6 +1787,43 @@ export interface components {
         MemberUpdate: {
             role: components["schemas"]["Role"];
         };
+        /** ModelCost */
+        ModelCost: {
+            /**
+             * Input Tokens
+             * @description Assumed per execution, all turns together
+             */
+            input_tokens: number;
+            /** Model Id */
+            model_id: string;
+            /** Node Id */
+            node_id: string;
+            /**
+             * Output Tokens
+             * @description Assumed per execution, all turns together
+             */
+            output_tokens: number;
+            /** Provider */
+            provider: string;
+            /**
+             * Usd Per Million Executions
+             * @description None when the price table has no price for the model (another provider's, or a SageMaker endpoint)
+             */
+            usd_per_million_executions: number | null;
+        };
+        /** MonthQuotas */
+        MonthQuotas: {
+            /**
+             * Agent Tokens
+             * @description The tier's monthly model token quota (input and output tokens together)
+             */
+            agent_tokens: number;
+            /**
+             * Executions
+             * @description The tier's monthly execution quota
+             */
+            executions: number;
+        };
         /** NodeChange */
         NodeChange: {
             /** Fields */
@@ -2079,6 +2156,13 @@ export interface components {
          * @enum {string}
          */
         Tier: "basic" | "professional" | "enterprise";
+        /** TokenUsage */
+        TokenUsage: {
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+        };
         /** ToolConversionRequest */
         ToolConversionRequest: {
             /** @description The format `tool` is in */
@@ -2119,6 +2203,26 @@ export interface components {
          * @enum {string}
          */
         Trigger: "manual" | "webhook" | "schedule" | "rerun" | "redrive" | "error_workflow" | "mcp";
+        /** UsageReport */
+        UsageReport: {
+            /** Executions */
+            executions: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Month
+             * @description The calendar month (UTC), YYYY-MM
+             */
+            month: string;
+            /** Output Tokens */
+            output_tokens: number;
+            quotas: components["schemas"]["MonthQuotas"];
+            /**
+             * Workflows
+             * @description Each workflow that ran or spent tokens this month
+             */
+            workflows: components["schemas"]["WorkflowUsage"][];
+        };
         /** ValidationReport */
         ValidationReport: {
             cost: components["schemas"]["CostEstimate"];
@@ -2351,7 +2455,7 @@ export interface components {
                      * @description A node type of the catalog, e.g. transform
                      * @enum {string}
                      */
-                    type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                    type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                 }[];
                 /** WorkflowSettings */
                 settings?: {
@@ -2506,6 +2610,17 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** WorkflowUsage */
+        WorkflowUsage: {
+            /** Executions */
+            executions: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Workflow Id */
+            workflow_id: string;
         };
     };
     responses: never;
@@ -5254,6 +5369,49 @@ export interface operations {
             };
         };
     };
+    read_usage_v1_usage_get: {
+        parameters: {
+            query?: {
+                /** @description A calendar month (UTC), YYYY-MM; the current one if absent */
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     read_workflow_schema_v1_workflow_schema_get: {
         parameters: {
             query?: never;
@@ -5470,7 +5628,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {
@@ -5733,7 +5891,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {
@@ -5971,7 +6129,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {
@@ -6556,7 +6714,12 @@ export interface operations {
     };
     read_version_v1_workflows__workflow_id__versions__version__get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Per agent node and run (default 2000) */
+                assumed_input_tokens?: number | null;
+                /** @description Per agent node and run (default 500) */
+                assumed_output_tokens?: number | null;
+            };
             header?: never;
             path: {
                 workflow_id: string;

@@ -20,6 +20,13 @@ from shared.agents.turn import run_turn
 TOOLS = [{"name": "calculator", "description": "arithmetic", "inputSchema": {"type": "object", "properties": {}}}]
 
 
+@pytest.fixture(autouse=True)
+def _unmetered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No data layer here: the token quota and usage are the integration tests' (tests/integration/executions)."""
+    monkeypatch.setattr(turn_module, "_ensure_tokens_left", lambda tenant: None)
+    monkeypatch.setattr(turn_module, "_record_tokens", lambda tenant, event, input_tokens, output_tokens: None)
+
+
 class _Model:
     def __init__(self, *turns: ModelTurn) -> None:
         self.turns = list(turns)

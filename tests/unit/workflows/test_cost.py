@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.workflows.cost import PRICE_SOURCE, PRICES_RECORDED_ON, estimate_cost
+from shared.workflows.cost import PRICE_SOURCE, PRICES_RECORDED_ON, AssumedTokens, estimate_cost
 
 LAMBDA = "arn:aws:states:::lambda:invoke"
 
@@ -63,3 +63,60 @@ def test_a_loop_back_is_priced_as_one_pass() -> None:
 def test_the_estimate_names_its_source_and_the_day_the_prices_were_checked() -> None:
     assert "aws.amazon.com/step-functions/pricing" in PRICE_SOURCE and "aws.amazon.com/lambda/pricing" in PRICE_SOURCE
     assert PRICES_RECORDED_ON == "2026-11-22"
+
+
+def test_a_loop_back_to_an_earlier_state_is_priced_once() -> None:
+    estimate = estimate_cost(
+        {
+            "StartAt": "turn",
+            "States": {
+                "turn": {"Type": "Task", "Resource": LAMBDA, "Next": "next"},
+                "next": {"Type": "Choice", "Choices": [{"Condition": "{% true %}", "Next": "tools"}], "Default": "end"},
+                "tools": {"Type": "Pass", "Next": "turn"},
+                "end": {"Type": "Succeed"},
+            },
+        }
+    )
+    assert (estimate.shortest.state_transitions, estimate.shortest.lambda_invocations) == (3, 1)
+    assert (estimate.longest.state_transitions, estimate.longest.lambda_invocations) == (3, 1)
+    assert any("loop back" in assumption for assumption in estimate.assumptions)
+
+
+def _agents(*models: dict[str, str]) -> dict[str, object]:
+    nodes = [{"id": f"agent{index}", "type": "agent", "params": {"model": model}} for index, model in enumerate(models)]
+    return {"nodes": [{"id": "start", "type": "manual", "params": {}}, *nodes]}
+
+
+PASS = {"StartAt": "a", "States": {"a": {"Type": "Pass", "End": True}}}
+
+
+def test_agent_models_are_priced_at_the_assumed_tokens_per_execution() -> None:
+    haiku = {"provider": "bedrock", "model_id": "anthropic.claude-3-haiku-20240307-v1:0"}
+    local = {"provider": "bedrock", "model_id": "local.smollm2-135m-instruct"}
+    ollama = {"provider": "openai_compatible", "model_id": "llama3.2"}
+
+    estimate = estimate_cost(PASS, _agents(haiku, local, ollama))
+
+    # 2,000 input tokens x $0.25 and 500 output tokens x $1.25 per 1M tokens, a million times: $500 + $625.
+    assert [(model.node_id, model.usd_per_million_executions) for model in estimate.models] == [
+        ("agent0", pytest.approx(1125.00)),
+        ("agent1", 0.0),
+        ("agent2", None),
+    ]
+    assert estimate.model_usd_per_million_executions == pytest.approx(1125.00)
+    assert estimate.model_prices_recorded_on and "bedrock/pricing" in estimate.model_price_source
+    assert any("2000 input and 500 output tokens" in assumption for assumption in estimate.assumptions)
+
+
+def test_the_assumed_token_count_can_be_overridden() -> None:
+    haiku = {"provider": "bedrock", "model_id": "anthropic.claude-3-haiku-20240307-v1:0"}
+
+    estimate = estimate_cost(PASS, _agents(haiku), AssumedTokens(input_tokens=100, output_tokens=0))
+
+    assert estimate.models[0].input_tokens == 100 and estimate.models[0].output_tokens == 0
+    assert estimate.model_usd_per_million_executions == pytest.approx(25.00)
+
+
+def test_a_workflow_without_agents_has_no_model_cost() -> None:
+    estimate = estimate_cost(PASS, _agents())
+    assert estimate.models == [] and estimate.model_usd_per_million_executions == 0.0
