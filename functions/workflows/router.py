@@ -12,6 +12,7 @@ from shared.agents.tools.format_names import ToolFormatName
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.auth.principal import Principal
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
+from shared.http.preconditions import expected_revision
 from shared.store.context import TenantContext
 from shared.workflows.api import (
     PublishRequest,
@@ -93,8 +94,7 @@ def update_workflow(
     principal: CurrentPrincipal,
     if_match: Annotated[str | None, Header(description="The revision the change is based on")] = None,
 ) -> Workflow:
-    expected = int(if_match.strip('"')) if if_match and if_match.strip('"').isdigit() else None
-    return _workflows(tenant, principal).update(workflow_id, document, expected)
+    return _workflows(tenant, principal).update(workflow_id, document, expected_revision(if_match))
 
 
 @router.delete(

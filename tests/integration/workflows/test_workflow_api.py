@@ -86,6 +86,9 @@ def test_create_validate_publish_run_version_and_roll_back(api: TestClient, owne
     assert updated.status_code == 200 and updated.json()["revision"] == 2
     stale = api.put(f"/v1/workflows/{workflow_id}", headers={**owner, "if-match": "1"}, json=greeting("hallo"))
     assert stale.status_code == 409
+    not_a_revision = api.put(f"/v1/workflows/{workflow_id}", headers={**owner, "if-match": '"abc"'}, json=greeting("x"))
+    assert not_a_revision.status_code == 409 and "If-Match" in not_a_revision.json()["detail"]
+    assert api.get(f"/v1/workflows/{workflow_id}", headers=owner).json()["revision"] == 2
     assert api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner).json()["version"] == 2
     assert run_to_end(api, owner, workflow_id)["output"] == {"said": "bonjour"}
 
