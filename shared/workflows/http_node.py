@@ -3,8 +3,9 @@
 Every address a host resolves to must be public (no loopback, private, multicast or reserved ranges, nor an IPv6
 address carrying one: shared/ip_addresses.py) unless the tenant allows that host; link-local and metadata addresses
 are refused even then. The connection goes to the address that was checked, so a second DNS answer can't swap it.
-Redirects are returned, not followed. For an agent's tool (`redact_credential`), the credential's values are taken
-out of the response: an API that echoes its request's headers would otherwise hand the secret to the model.
+Redirects are returned, not followed. The credential's values are taken out of the response: an API that echoes its
+request's headers would otherwise put the secret into the execution's history (readable by every member) or, for an
+agent's tool, hand it to the model.
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ class HttpNodeEvent(BaseModel):
     node_id: str
     execution_id: str | None = None
     request: HttpRequest
-    redact_credential: bool = False
 
 
 # A credential's name → the headers it sets, or None when the tenant has no such credential.
@@ -190,7 +190,7 @@ def make_request(event: HttpNodeEvent, policy: TenantHttpPolicy, resolve: Resolv
             "headers": {name.lower(): value for name, value in response.getheaders()},
             "body": _decode(content, response.getheader("content-type", ""), request.response_format),
         },
-        secrets if event.redact_credential else [],
+        secrets,
     )
     if response.status >= 400:
         raise HttpStatusError(json.dumps({"status": response.status, "body": result["body"]})[:32_000])

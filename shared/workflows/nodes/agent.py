@@ -170,8 +170,6 @@ class HttpTool(_Tool):
             "node_id": wiring.node.id,
             "execution_id": expression("$states.context.Execution.Id"),
             "request": request,
-            # What a tool returns goes to the model: never the credential it was called with.
-            "redact_credential": True,
         }
         arguments = {"FunctionName": HTTP_REQUEST.function_arn(wiring), "Payload": payload}
         result = "{'status': $states.result.Payload.status, 'body': $states.result.Payload.body}"
