@@ -17,8 +17,10 @@ from typing import Any
 
 import boto3
 
+from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.lambda_runtime import LocalLambdaRuntime
+from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
 from devserver.sagemaker_training import LocalTrainingJobs
 from devserver.write_ahead_log import (
@@ -93,6 +95,7 @@ def local_environment(endpoint_url: str) -> dict[str, str]:
         "FORGE_TENANT_DATA_ROLE_ARN": LOCAL_TENANT_DATA_ROLE_ARN,
         # Tenants' gateway keys are kept in step with their tiers' usage plans in the emulated API Gateway too.
         "FORGE_USAGE_PLAN_PREFIX": LOCAL_PREFIX,
+        "FORGE_MARKETPLACE_EMBEDDING_MODEL": EMBEDDING_MODEL_ID,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_DEV": "false",
     }
@@ -150,6 +153,7 @@ class LocalAws:
         self.lambda_runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         self.sagemaker_endpoints = LocalSageMakerEndpoints(LOCAL_ACCOUNT)
         self.bedrock_runtime = LocalBedrockRuntime()
+        self.bedrock_embeddings = LocalBedrockEmbeddings()
         self._server: Any = None
         self._snapshot_lock = threading.Lock()
         self._saved_generation = -1
@@ -204,6 +208,7 @@ class LocalAws:
         self.sagemaker_endpoints.install()
         LocalTrainingJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
         self.bedrock_runtime.install()
+        self.bedrock_embeddings.install()
         self.provision()
 
     def stop(self) -> None:

@@ -53,6 +53,9 @@ class PlatformSettings(BaseSettings):
     live_stream_seconds: float = Field(default=300.0, gt=0)
     # Set for the cloud's HTTP functions: Mangum buffers a response, so an event stream ends after each batch.
     http_buffered: bool = False
+    # The Bedrock model that embeds marketplace listings and search queries (Cohere Embed's request and response
+    # bodies); `forge dev` answers `local.all-minilm-l6-v2` itself (devserver/bedrock_embeddings.py).
+    marketplace_embedding_model: str = "cohere.embed-english-v3"
 
     def require(self, name: str) -> str:
         """A resource name this feature cannot run without; a missing one is a deployment error."""

@@ -1,0 +1,1 @@
+"""The marketplace: items tenants publish and install (docs/marketplace.md)."""

@@ -1,0 +1,1 @@
+"""Marketplace search: full-text, faceted and semantic, behind one interface (docs/marketplace.md#search)."""

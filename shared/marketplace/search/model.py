@@ -1,0 +1,77 @@
+"""What the search index holds and answers: one document per item, queries with filters, hits with facets."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SearchMode(StrEnum):
+    keyword = "keyword"
+    semantic = "semantic"
+    # Both rankings fused, so an exact name still wins and a paraphrase still finds its item.
+    hybrid = "hybrid"
+
+
+class SearchDocument(BaseModel):
+    """An item as search sees it: its latest installable version's listing, and the signals that rank it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str
+    kind: str
+    namespace: str
+    name: str
+    title: str
+    description: str
+    categories: tuple[str, ...] = ()
+    verified: bool = False
+    licence: str = ""
+    rating: float | None = None
+    installs: int = 0
+
+    def text(self) -> str:
+        """The text that is embedded: what a person would read to decide."""
+        return f"{self.title}. {self.description}"
+
+
+FacetName = str
+
+
+class SearchFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str | None = None
+    category: str | None = None
+    namespace: str | None = None
+    verified: bool | None = None
+    licence: str | None = None
+    min_rating: Annotated[float | None, Field(ge=0, le=5)] = None
+
+
+class SearchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, Field(max_length=500)] = ""
+    filters: SearchFilters = SearchFilters()
+    mode: SearchMode = SearchMode.hybrid
+    limit: Annotated[int, Field(ge=1, le=50)] = 20
+    offset: Annotated[int, Field(ge=0, le=1_000)] = 0
+
+
+class SearchHit(BaseModel):
+    document: SearchDocument
+    score: float
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchResults(BaseModel):
+    hits: list[SearchHit]
+    total: int
+    facets: dict[FacetName, list[FacetValue]]
