@@ -12,6 +12,9 @@ import { Schedules } from "./pages/Schedules";
 import { Credentials } from "./pages/Credentials";
 import { ApiKeys } from "./pages/ApiKeys";
 import { Members } from "./pages/Members";
+import { Audit } from "./pages/Audit";
+import { Usage } from "./pages/Usage";
+import { Tenants } from "./pages/Tenants";
 import "./styles.css";
 
 // The canvas (React Flow, elkjs) loads only when a graph is opened: the first page stays small.
@@ -36,6 +39,9 @@ function App() {
             <Route path="/credentials" element={<Credentials />} />
             <Route path="/api-keys" element={<ApiKeys />} />
             <Route path="/members" element={<Members />} />
+            <Route path="/audit" element={<Audit />} />
+            <Route path="/usage" element={<Usage />} />
+            <Route path="/tenants" element={<Tenants />} />
             <Route path="*" element={<p>No such page.</p>} />
           </Route>
         </Routes>
