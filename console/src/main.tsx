@@ -3,7 +3,7 @@ import { createRoot } from "react-dom/client";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
 
 import { Layout } from "./pages/Layout";
-import { SignIn } from "./pages/SignIn";
+import { SignIn, SignInCallback } from "./pages/SignIn";
 import { Workflows } from "./pages/Workflows";
 import { Executions } from "./pages/Executions";
 import { Approvals } from "./pages/Approvals";
@@ -27,6 +27,7 @@ function App() {
       <Suspense fallback={<p className="muted">Loading…</p>}>
         <Routes>
           <Route path="/sign-in" element={<SignIn />} />
+          <Route path="/callback" element={<SignInCallback />} />
           <Route element={<Layout />}>
             <Route path="/" element={<Navigate to="/workflows" replace />} />
             <Route path="/workflows" element={<Workflows />} />
