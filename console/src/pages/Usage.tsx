@@ -9,12 +9,13 @@ function currentMonth(): string {
 
 function Meter({ label, used, limit }: { label: string; used: number; limit: number }) {
   const share = limit > 0 ? Math.min(used / limit, 1) : 0;
+  const id = `usage-${label.toLowerCase().replace(/ /g, "-")}`;
   return (
-    <div className="meter" data-testid={`usage-${label.toLowerCase().replace(/ /g, "-")}`}>
-      <label>
+    <div className="meter" data-testid={id}>
+      <p id={id}>
         {label}: <strong>{used.toLocaleString()}</strong> of {limit.toLocaleString()} ({Math.round(share * 100)}%)
-        <progress max={limit} value={Math.min(used, limit)} />
-      </label>
+      </p>
+      <progress aria-labelledby={id} max={limit} value={Math.min(used, limit)} />
     </div>
   );
 }
