@@ -15,11 +15,17 @@ import { Members } from "./pages/Members";
 import { Audit } from "./pages/Audit";
 import { Usage } from "./pages/Usage";
 import { Tenants } from "./pages/Tenants";
+import { loadSession } from "./api/session";
 import "./styles.css";
 
 // The canvas (React Flow, elkjs) loads only when a graph is opened: the first page stays small.
 const Builder = lazy(() => import("./pages/Builder"));
 const ExecutionView = lazy(() => import("./pages/ExecutionView"));
+
+// A platform admin stands outside tenants: its home is the tenants page.
+function Home() {
+  return <Navigate to={loadSession()?.platformAdmin ? "/tenants" : "/workflows"} replace />;
+}
 
 function App() {
   return (
@@ -29,7 +35,7 @@ function App() {
           <Route path="/sign-in" element={<SignIn />} />
           <Route path="/callback" element={<SignInCallback />} />
           <Route element={<Layout />}>
-            <Route path="/" element={<Navigate to="/workflows" replace />} />
+            <Route path="/" element={<Home />} />
             <Route path="/workflows" element={<Workflows />} />
             <Route path="/workflows/:workflowId" element={<Builder />} />
             <Route path="/executions" element={<Executions />} />

@@ -94,6 +94,8 @@ def test_a_platform_admin_creates_suspends_and_resumes_a_tenant(page: Any, tenan
     row.get_by_role("button", name="Change tier").click()
     row.get_by_role("button", name="Resume").click()
     row.get_by_test_id("tenant-status").filter(has_text="active").wait_for()
+    page.goto("/")
+    page.wait_for_url(re.compile(r"/tenants$"))
     admin = LocalIssuer(tenant.platform.state_dir).mint("root", platform_admin=True)
     acme = tenant.owner.get(
         f"/v1/tenants/{row.locator('code').inner_text()}", headers={"authorization": f"Bearer {admin}"}
