@@ -104,7 +104,7 @@ synth: $(STAMP)
 	$(CDK) synth --quiet $(CDK_CONFIG) $(CDK_ARGS)
 
 # Needs AWS credentials and a bootstrapped account: see docs/deploy.md.
-deploy: $(STAMP)
+deploy: $(STAMP) console
 	$(CDK) deploy --all $(CDK_CONFIG) $(CDK_ARGS)
 
 # Every stack of the configuration; what `removal` retains stays (docs/deploy.md, Tear down).

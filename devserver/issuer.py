@@ -19,6 +19,9 @@ from shared.settings import get_settings
 
 ISSUER_DIR = "local-issuer"
 DEFAULT_TOKEN_TTL_SECONDS = 12 * 3600
+# The OAuth 2.0 endpoints of Cognito's hosted UI, which forge dev answers too (devserver/oauth.py).
+AUTHORIZE_PATH = "/oauth2/authorize"
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 
 
 class LocalIssuer:
@@ -74,7 +77,11 @@ class LocalIssuer:
             "jwks_uri": f"{base_url.rstrip('/')}/.well-known/jwks.json",
             "id_token_signing_alg_values_supported": ["RS256"],
             "subject_types_supported": ["public"],
-            "response_types_supported": ["token"],
+            "authorization_endpoint": f"{base_url.rstrip('/')}{AUTHORIZE_PATH}",
+            "token_endpoint": f"{base_url.rstrip('/')}{TOKEN_PATH}",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "code_challenge_methods_supported": ["S256"],
         }
 
     def mint(

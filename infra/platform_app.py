@@ -6,11 +6,12 @@ import json
 import os
 from typing import Any
 
-from aws_cdk import App, Aspects
+from aws_cdk import App, Aspects, Environment, RemovalPolicy
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import ForgeConfig, read_config
 from infra.constants import CONFIG_CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY
+from infra.stacks.console import ConsoleHostingStack
 from infra.stacks.global_entry import GlobalEntryStack
 from infra.stacks.regional import RegionalStack
 from infra.stacks.silo import SiloStack
@@ -52,6 +53,10 @@ def global_stack_id(config: ForgeConfig) -> str:
     return f"NexusForge-{config.environment}-global"
 
 
+def console_stack_id(config: ForgeConfig) -> str:
+    return f"{stack_prefix(config)}-console"
+
+
 def build_stacks(app: App, config: ForgeConfig, account: str | None) -> dict[str, RegionalStack]:
     """Regional stacks by region; silo stacks are added to the app, each after the primary (identity, secret)."""
     stacks: dict[str, RegionalStack] = {}
@@ -71,4 +76,14 @@ def build_stacks(app: App, config: ForgeConfig, account: str | None) -> dict[str
         for stack in stacks.values():
             # Each region's `<region>.<domain>` record must exist before its health check and latency record.
             entry.add_stack_dependency(stack)
+        # The console reaches the API through the global domain, so it is hosted only with one (primary region).
+        console = ConsoleHostingStack(
+            app,
+            console_stack_id(config),
+            api_domain=config.domain.name,
+            prefix=config.prefix,
+            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+            env=Environment(account=account, region=config.primary_region),
+        )
+        console.add_stack_dependency(primary)  # the user pool's id parameter
     return stacks

@@ -6,6 +6,7 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
+from infra.stacks.console import ConsoleHostingStack
 from infra.stacks.global_entry import GlobalEntryStack
 from infra.stacks.regional import RegionalStack
 from infra.stacks.silo import SiloStack
@@ -25,12 +26,17 @@ def templates(three_region_app: App) -> dict[str, Template]:
     return {
         ("global" if isinstance(stack, GlobalEntryStack) else stack.region): template_of(stack)
         for stack in stacks
-        if not isinstance(stack, SiloStack)  # tests/infra/test_silo.py
+        # tests/infra/test_silo.py and tests/infra/test_console_hosting.py
+        if not isinstance(stack, SiloStack | ConsoleHostingStack)
     }
 
 
 def test_three_regional_stacks_and_one_global_stack(three_region_app: App):
-    stacks = [stack for stack in stacks_of(three_region_app).values() if not isinstance(stack, SiloStack)]
+    stacks = [
+        stack
+        for stack in stacks_of(three_region_app).values()
+        if not isinstance(stack, SiloStack | ConsoleHostingStack)
+    ]
     assert sorted(stack.region for stack in stacks if isinstance(stack, RegionalStack)) == sorted(
         THREE_REGIONS["regions"]
     )

@@ -11,7 +11,11 @@ const PAGES: [string, string][] = [
   ["/credentials", "Credentials"],
   ["/api-keys", "API keys"],
   ["/members", "Members"],
+  ["/audit", "Audit log"],
+  ["/usage", "Usage"],
 ];
+// A platform admin stands outside tenants: its pages are the platform's.
+const PLATFORM_PAGES: [string, string][] = [["/tenants", "Tenants"]];
 
 export function Layout() {
   const session = loadSession();
@@ -22,7 +26,7 @@ export function Layout() {
       <header>
         <span className="brand">Nexus Forge</span>
         <nav aria-label="Console">
-          {PAGES.map(([path, label]) => (
+          {(session.platformAdmin ? PLATFORM_PAGES : PAGES).map(([path, label]) => (
             <NavLink key={path} to={path}>
               {label}
             </NavLink>
