@@ -14,6 +14,7 @@ HTTP_ALIAS_NAME = "live"
 AUTH_ISSUER_ENV_VAR = "FORGE_AUTH_ISSUER"
 AUTH_AUDIENCE_ENV_VAR = "FORGE_AUTH_AUDIENCE"
 AUTH_JWKS_URL_ENV_VAR = "FORGE_AUTH_JWKS_URL"
+AUTH_EXTRA_AUDIENCES_ENV_VAR = "FORGE_AUTH_EXTRA_AUDIENCES_PARAMETER"
 CURSOR_SECRET_ENV_VAR = "FORGE_CURSOR_SECRET"  # noqa: S105 - a variable name, not a secret
 # Mangum buffers each response in Lambda: event streams end after each batch (shared/executions/live.py).
 HTTP_BUFFERED_ENVIRONMENT = {"FORGE_HTTP_BUFFERED": "true"}
@@ -26,6 +27,11 @@ TENANT_ATTRIBUTES = ("tenant_id", "role")
 def user_pool_parameter_names(prefix: str) -> tuple[str, str]:
     """The SSM parameters (in the primary region) holding the user pool id and the API's app client id."""
     return f"/{prefix}/auth/user-pool-id", f"/{prefix}/auth/client-id"
+
+
+def extra_audiences_parameter_name(prefix: str) -> str:
+    """The SSM parameter (in the primary region) listing further app clients the API accepts: the web console's."""
+    return f"/{prefix}/auth/extra-audiences"
 
 
 def platform_key_parameter_name(prefix: str) -> str:

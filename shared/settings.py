@@ -44,6 +44,10 @@ class PlatformSettings(BaseSettings):
     # JWT bearer tokens: the OIDC issuer (Cognito in the cloud, `forge dev`'s local issuer locally).
     auth_issuer: str = "nexus-forge-local"
     auth_audience: str = "nexus-forge-api"
+    # An SSM parameter (its ARN: it lives in the primary region) listing further app clients whose ID tokens this API
+    # accepts (the web console's, created after the API's stacks). Read only when a token's `aud` is not
+    # `auth_audience`, then cached for five minutes.
+    auth_extra_audiences_parameter: str | None = None
     auth_jwks_url: str | None = None
     auth_platform_admin_group: str = "platform-admins"
     # Signs pagination cursors so that a cursor only works for the tenant (and list) it was issued to.

@@ -15,7 +15,13 @@ from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.constants import HTTP_ALIAS_NAME, POWERTOOLS_LAYER_ACCOUNT, POWERTOOLS_LAYER_NAME, STAGE_ENV_VAR
+from infra.constants import (
+    AUTH_EXTRA_AUDIENCES_ENV_VAR,
+    HTTP_ALIAS_NAME,
+    POWERTOOLS_LAYER_ACCOUNT,
+    POWERTOOLS_LAYER_NAME,
+    STAGE_ENV_VAR,
+)
 from infra.grants import grant_policy
 from infra.names import ResourceNames
 from infra.packaging import dependency_layer_code, function_code
@@ -177,6 +183,9 @@ class CatalogFunctions(Construct):
             statements += [policy.statement() for policy in grant_policy(grant, self._names, self._key.key_arn)]
         if spec.invokes_models:
             statements += self._model_statements()
+        extra_audiences = self._http_environment.get(AUTH_EXTRA_AUDIENCES_ENV_VAR)
+        if spec.authenticates and extra_audiences:
+            statements.append(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[extra_audiences]))
         role = iam.Role(
             self,
             f"{construct_id}Role",

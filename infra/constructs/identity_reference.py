@@ -33,4 +33,4 @@ class UserPoolReference(Construct):
             client_id = PrimaryParameter(
                 self, "ClientId", parameter_name=client_parameter, primary_region=primary_region
             ).value
-        self.environment = auth_environment(primary_region, user_pool_id, client_id)
+        self.environment = auth_environment(primary_region, user_pool_id, client_id, prefix)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constants import (
     AUTH_AUDIENCE_ENV_VAR,
+    AUTH_EXTRA_AUDIENCES_ENV_VAR,
     AUTH_ISSUER_ENV_VAR,
     AUTH_JWKS_URL_ENV_VAR,
     PLATFORM_ADMIN_GROUP,
     TENANT_ATTRIBUTES,
+    extra_audiences_parameter_name,
     user_pool_parameter_names,
 )
 
@@ -21,13 +23,17 @@ def cognito_issuer(region: str, user_pool_id: str) -> str:
     return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
 
-def auth_environment(region: str, user_pool_id: str, client_id: str) -> dict[str, str]:
-    """What an HTTP function is told about the issuer: the app verifies ID tokens, whose `aud` is the client id."""
+def auth_environment(region: str, user_pool_id: str, client_id: str, prefix: str) -> dict[str, str]:
+    """What an HTTP function is told about the issuer: the app verifies ID tokens, whose `aud` is the API's client id
+    or one listed in the primary region's extra-audiences parameter (the console's client, created later)."""
     issuer = cognito_issuer(region, user_pool_id)
     return {
         AUTH_ISSUER_ENV_VAR: issuer,
         AUTH_AUDIENCE_ENV_VAR: client_id,
         AUTH_JWKS_URL_ENV_VAR: f"{issuer}/.well-known/jwks.json",
+        AUTH_EXTRA_AUDIENCES_ENV_VAR: (
+            f"arn:{Aws.PARTITION}:ssm:{region}:{Aws.ACCOUNT_ID}:parameter{extra_audiences_parameter_name(prefix)}"
+        ),
     }
 
 
@@ -88,7 +94,9 @@ class PlatformUserPool(Construct):
             description="Platform administrators: stand outside tenants, create and suspend them",
         )
         region = Stack.of(self).region
-        self.environment = auth_environment(region, self.user_pool.user_pool_id, self.client.user_pool_client_id)
+        self.environment = auth_environment(
+            region, self.user_pool.user_pool_id, self.client.user_pool_client_id, prefix
+        )
         pool_parameter, client_parameter = user_pool_parameter_names(prefix)
         ssm.StringParameter(
             self,

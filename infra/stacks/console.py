@@ -24,7 +24,7 @@ from aws_cdk import aws_ssm as ssm
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.constants import user_pool_parameter_names
+from infra.constants import extra_audiences_parameter_name, user_pool_parameter_names
 from shared.resources import PROJECT_ROOT
 
 INDEX = "index.html"
@@ -171,6 +171,14 @@ class ConsoleHostingStack(Stack):
             id_token_validity=Duration.hours(1),
             access_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(1),
+        )
+        # The API's functions accept this client's ID tokens once it is listed here (shared/auth/tokens.py).
+        ssm.StringParameter(
+            self,
+            "ConsoleAudience",
+            parameter_name=extra_audiences_parameter_name(prefix),
+            string_value=self.client.user_pool_client_id,
+            description="App clients besides the API's whose ID tokens the API accepts: the web console's",
         )
         hosted_ui = self.sign_in_domain.base_url()
         settings = {

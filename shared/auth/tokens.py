@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -28,24 +29,35 @@ class UnknownSigningKey(jwt.InvalidSignatureError):
     """The token names a key (`kid`) the issuer's key set does not have."""
 
 
+ExtraAudiences = Callable[[], tuple[str, ...]]
+# How long a read of the further audiences is trusted: a console client replaced by a redeploy works within this.
+EXTRA_AUDIENCES_SECONDS = 300.0
+
+
+def _no_extra_audiences() -> tuple[str, ...]:
+    return ()
+
+
 class JwtVerifier:
-    def __init__(self, issuer: str, audience: str, signing_key: SigningKeyResolver, platform_admin_group: str) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        signing_key: SigningKeyResolver,
+        platform_admin_group: str,
+        extra_audiences: ExtraAudiences = _no_extra_audiences,
+    ) -> None:
         self.issuer = issuer
         self.audience = audience
         self.signing_key = signing_key
         self.platform_admin_group = platform_admin_group
+        self._extra_audiences = extra_audiences
+        self._extra: tuple[str, ...] = ()
+        self._extra_read_at = -EXTRA_AUDIENCES_SECONDS
 
     def verify(self, token: str) -> Principal:
         try:
-            key = self.signing_key(token)
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=ALGORITHMS,
-                audience=self.audience,
-                issuer=self.issuer,
-                options={"require": ["exp", "iss", "aud", "sub"]},
-            )
+            claims = self._claims(token)
         except jwt.PyJWKClientConnectionError as error:
             raise ServiceUnavailable("The token issuer's key set cannot be fetched") from error
         except jwt.ExpiredSignatureError as error:
@@ -69,6 +81,34 @@ class JwtVerifier:
             raise InvalidCredentials(f"The bearer token is not a valid JWT: {error}") from error
         return self._principal(claims)
 
+    def _claims(self, token: str) -> dict[str, Any]:
+        key = self.signing_key(token)
+        try:
+            return self._decode(token, key, [self.audience])
+        except jwt.InvalidAudienceError:
+            extra = self._further_audiences()
+            if not extra:
+                raise
+            return self._decode(token, key, [self.audience, *extra])
+
+    def _decode(self, token: str, key: Any, audiences: list[str]) -> dict[str, Any]:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=ALGORITHMS,
+            audience=audiences,
+            issuer=self.issuer,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+        return claims
+
+    def _further_audiences(self) -> tuple[str, ...]:
+        now = time.monotonic()
+        if now - self._extra_read_at >= EXTRA_AUDIENCES_SECONDS:
+            self._extra = self._extra_audiences()
+            self._extra_read_at = now
+        return self._extra
+
     def _principal(self, claims: dict[str, Any]) -> Principal:
         subject = str(claims["sub"])
         groups: list[str] = next((claims[name] for name in GROUP_CLAIMS if name in claims), [])
@@ -88,12 +128,29 @@ def jwt_verifier() -> JwtVerifier:
     settings = get_settings()
     if not settings.auth_jwks_url:
         raise RuntimeError("FORGE_AUTH_JWKS_URL is not set: bearer tokens cannot be verified")
+    parameter = settings.auth_extra_audiences_parameter
     return JwtVerifier(
         issuer=settings.auth_issuer,
         audience=settings.auth_audience,
         signing_key=_signing_key_resolver(settings.auth_jwks_url),
         platform_admin_group=settings.auth_platform_admin_group,
+        extra_audiences=_audiences_in(parameter) if parameter else _no_extra_audiences,
     )
+
+
+def _audiences_in(parameter_arn: str) -> ExtraAudiences:
+    def read() -> tuple[str, ...]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from shared.aws.ssm import parameter_value
+
+        try:
+            listed = parameter_value(parameter_arn) or ""
+        except (BotoCoreError, ClientError) as error:
+            raise ServiceUnavailable("The list of the API's app clients cannot be read") from error
+        return tuple(value.strip() for value in listed.split(",") if value.strip())
+
+    return read
 
 
 def _signing_key_resolver(jwks_url: str) -> SigningKeyResolver:

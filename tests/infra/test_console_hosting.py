@@ -13,6 +13,7 @@ from aws_cdk import App, Environment
 from aws_cdk.assertions import Match, Template
 
 from devserver.console import SECURITY_HEADERS
+from infra.constants import extra_audiences_parameter_name
 from infra.platform_app import CDK_JSON
 from infra.stacks.console import CONTENT_SECURITY_POLICY, NOT_BUILT_PAGE, ConsoleHostingStack
 from tests.infra.conftest import stacks_of
@@ -186,3 +187,10 @@ def test_the_app_hosts_the_console_in_the_primary_region_only_with_a_domain(
     (console,) = consoles
     assert console.stack_name == "NexusForge-prod-console" and console.region == "us-east-1"
     assert not [stack for stack in stacks_of(single_region_app).values() if isinstance(stack, ConsoleHostingStack)]
+
+
+def test_the_consoles_client_is_listed_for_the_api_to_accept_its_tokens(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::SSM::Parameter",
+        {"Name": extra_audiences_parameter_name(PREFIX), "Value": {"Ref": Match.string_like_regexp("ConsoleClient")}},
+    )

@@ -12,6 +12,7 @@ from aws_cdk.assertions import Match, Template
 from infra.constants import (
     PLATFORM_ADMIN_GROUP,
     cursor_secret_name,
+    extra_audiences_parameter_name,
     platform_key_parameter_name,
     user_pool_parameter_names,
 )
@@ -193,3 +194,21 @@ def test_event_functions_are_told_nothing_about_identity(templates: dict[str, Te
     for spec in CATALOG:
         if not spec.authenticates:
             assert not AUTH_VARIABLES & set(_function_environment(templates[region], PREFIX, spec.name))
+
+
+@pytest.mark.parametrize("region", THREE_REGIONS["regions"])
+def test_http_functions_may_read_the_primarys_list_of_further_app_clients_and_nothing_else_of_ssm(
+    templates: dict[str, Template], region: str
+):
+    # The console's app client is created after these stacks; its id reaches the API through this one parameter.
+    suffix = f":ssm:{PRIMARY}:"
+    for spec in HTTP_FUNCTIONS:
+        arn = json.dumps(
+            _function_environment(templates[region], PREFIX, spec.name)["FORGE_AUTH_EXTRA_AUDIENCES_PARAMETER"]
+        )
+        assert suffix in arn and f"parameter{extra_audiences_parameter_name(PREFIX)}" in arn
+    for role in templates[region].find_resources("AWS::IAM::Role").values():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if "ssm:GetParameter" in json.dumps(statement["Action"]):
+                    assert f"parameter{extra_audiences_parameter_name(PREFIX)}" in json.dumps(statement["Resource"])

@@ -182,3 +182,30 @@ def test_state_changes_are_audited_and_only_the_tenant_sees_its_events(api, issu
     other_events = api.get("/v1/audit-events", headers=other.headers[Role.OWNER]).json()["items"]
     assert all(event["tenant_id"] == other.tenant_id for event in other_events)
     assert "PATCH /v1/tenants/{tenant_id}" not in {event["action"] for event in other_events}
+
+
+def test_a_token_of_the_web_consoles_app_client_is_accepted_once_the_parameter_lists_it(
+    api, issuer, world, monkeypatch
+) -> None:
+    # The console's Cognito app client is created after the API's stacks, so the API learns its id from an SSM
+    # parameter in the primary region, read when a token's audience is not the API's own client.
+    import boto3
+
+    from shared.auth.tokens import jwt_verifier
+    from shared.settings import get_settings
+
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    name = "/forge-test/auth/extra-audiences"
+    monkeypatch.setenv("FORGE_AUTH_EXTRA_AUDIENCES_PARAMETER", f"arn:aws:ssm:us-east-1:123456789012:parameter{name}")
+    get_settings.cache_clear()
+    jwt_verifier.cache_clear()
+    console_token = _claims_token(issuer, world, aud="console-client-id")
+    assert "not for this API" in _problem(api.get("/v1/members", headers=bearer(console_token)), 401)["detail"]
+
+    ssm.put_parameter(Name=name, Value="console-client-id", Type="StringList")
+    jwt_verifier.cache_clear()
+    assert api.get("/v1/members", headers=bearer(console_token)).status_code == 200
+    stranger = _claims_token(issuer, world, aud="someone-else")
+    assert "not for this API" in _problem(api.get("/v1/members", headers=bearer(stranger)), 401)["detail"]
+    get_settings.cache_clear()
+    jwt_verifier.cache_clear()
