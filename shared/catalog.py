@@ -403,6 +403,19 @@ CATALOG: tuple[FunctionSpec, ...] = (
         scoped_tenant_data=False,
     ),
     FunctionSpec(
+        name="marketplace_installs",
+        description="Marketplace installs: a verified version into the caller's tenant (a template: a draft workflow)",
+        memory_mb=512,
+        # Editors build workflows, and an install makes one.
+        routes=(HttpRoute("POST", "/v1/marketplace/installs", members(Role.EDITOR)),),
+        grants=(
+            *AUTHENTICATED,
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(PLATFORM_TABLE, Access.READ),
+            Grant(PAYLOADS_BUCKET, Access.READ),
+        ),
+    ),
+    FunctionSpec(
         name="credentials",
         description="Tenant credentials for http_request nodes: create, list, read metadata, rotate, delete",
         memory_mb=512,

@@ -79,4 +79,11 @@ REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/deprecation"): {
         "message": "Use 2.x: it names its credential"
     },
+    ("POST", "/v1/marketplace/installs"): {
+        "namespace": "acme",
+        "name": "greeting",
+        "version": "1.0.0",
+        "parameters": {},
+        "credentials": {"acme_api": "github"},
+    },
 }

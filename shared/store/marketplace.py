@@ -6,6 +6,7 @@ publishing tenant is an attribute, checked by shared/marketplace/publishing.py).
     MARKET#ITEM#<ns>/<name>    VERSION#<version>  manifest, artefact digests, signatures, scan report, yank/deprecation
 
 Both writes that must never replace a record (claiming a namespace, publishing a version) are conditional puts.
+A tenant's installs are tenant data: the workflows table, in the tenant's partition (`Installs`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribut
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from shared.resources import PLATFORM_TABLE
+from shared.resources import PLATFORM_TABLE, WORKFLOWS_TABLE
 from shared.store.tables import model_table_name
+from shared.store.tenant_scoped import TenantScopedItem, TenantScopedRepository
 
 _TABLE = model_table_name(PLATFORM_TABLE)
 NAMESPACE_SORT_KEY = "NAMESPACE"
@@ -114,3 +116,27 @@ def find_version(namespace: str, name: str, version: str) -> VersionItem | None:
 
 def item_versions(namespace: str, name: str, limit: int = 200) -> list[VersionItem]:
     return list(VersionItem.query(item_key(namespace, name), VersionItem.sk.startswith(VERSION_PREFIX), limit=limit))
+
+
+class InstallItem(TenantScopedItem):
+    """What one install added to the tenant: the item's version and the draft workflow it made."""
+
+    class Meta:
+        table_name = model_table_name(WORKFLOWS_TABLE)
+
+    install_id = UnicodeAttribute()
+    namespace = UnicodeAttribute()
+    name = UnicodeAttribute()
+    version = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    workflow_id = UnicodeAttribute(null=True)
+    missing_credentials = JSONAttribute(default=list)
+    installed_at = UTCDateTimeAttribute()
+    installed_by = UnicodeAttribute()
+
+
+class Installs(TenantScopedRepository[InstallItem]):
+    """The tenant's marketplace installs by id (the sort key), in the workflows table beside what they made."""
+
+    model = InstallItem
+    collection = "MKTINSTALL"
