@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 
 from devserver.api import create_platform_api
 from shared.aws import s3
+from shared.marketplace import scanning
 from shared.marketplace.connectors import connector_from_openapi
-from shared.marketplace.publishing import SignatureInvalid, VersionNotInstallable, verified_version
+from shared.marketplace.publishing import SignatureInvalid, VersionNotInstallable, rescan_approved, verified_version
 from shared.marketplace.scanning import MAX_ARTEFACT_BYTES
 from shared.marketplace.signing import generate_key_pair, sha256_digest, sign_payload, signed_payload
 from shared.settings import get_settings
@@ -240,3 +241,18 @@ def test_platform_admins_verify_a_namespace(
 
     assert verified.status_code == 200 and verified.json()["verified"]
     assert api.get("/v1/marketplace/items/acme/ping", headers=headers).json()["publisher_verified"]
+
+
+def test_a_rules_change_rescans_approved_versions_and_countersigns_them_again(
+    api: TestClient, publisher: tuple[dict[str, str], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers, private_pem = publisher
+    publish(api, headers, signed_upload(template(), {"README.md": b"# Ping\n"}, private_pem))
+    monkeypatch.setattr(scanning, "RULES_VERSION", "2099-01-01.1")
+
+    rescanned = rescan_approved("acme", "ping")
+
+    report = api.get("/v1/marketplace/items/acme/ping/versions/1.0.0/scan", headers=headers).json()
+    assert rescanned == 1 and report["rules_version"] == "2099-01-01.1" and report["status"] == "approved"
+    assert verified_version("acme", "ping", "1.0.0")[1] == {"README.md": b"# Ping\n"}
+    assert rescan_approved("acme", "ping") == 0
