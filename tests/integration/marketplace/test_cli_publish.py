@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -26,7 +27,8 @@ def test_a_connector_signed_and_published_with_the_cli_is_approved(
     api = TestClient(create_platform_api(issuer), raise_server_exceptions=False)
     headers = tenant_headers(api, issuer, admin_headers, "acme")
     client = ApiClient(Profile(base_url="http://testserver", credential="unused"))
-    client._http = TestClient(api.app, headers=headers)
+    # Starlette's TestClient is an httpx.Client that calls the app in-process.
+    client._http = cast(httpx.Client, TestClient(api.app, headers=headers))
     monkeypatch.setattr(cli_app.Invocation, "client", lambda self: client)
     runner = CliRunner()
     key, manifest, openapi, bundle = (tmp_path / name for name in ("acme.key", "m.json", "openapi.json", "b.json"))
