@@ -373,6 +373,15 @@ class ResourceProvisioner:
         if not any(entry["AliasName"] == alias for entry in kms.list_aliases()["Aliases"]):
             key_id = kms.create_key(Description=f"{LOCAL_PREFIX}: webhook secrets")["KeyMetadata"]["KeyId"]
             kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+        # The marketplace countersigns with an asymmetric key through the same KMS gateway as in the cloud.
+        signing_alias = f"alias/{LOCAL_PREFIX}-marketplace"
+        if not any(entry["AliasName"] == signing_alias for entry in kms.list_aliases()["Aliases"]):
+            signing_key = kms.create_key(
+                Description=f"{LOCAL_PREFIX}: marketplace countersignatures",
+                KeySpec="ECC_NIST_P256",
+                KeyUsage="SIGN_VERIFY",
+            )
+            kms.create_alias(AliasName=signing_alias, TargetKeyId=signing_key["KeyMetadata"]["KeyId"])
 
     def _provision_usage_plans(self) -> None:
         """The tiers' usage plans (the CDK app's infra/constructs/usage_plans.py), for the tenants' gateway keys."""

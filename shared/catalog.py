@@ -377,6 +377,45 @@ CATALOG: tuple[FunctionSpec, ...] = (
         ),
     ),
     FunctionSpec(
+        name="marketplace",
+        description="Marketplace: manifest schemas, publisher namespaces, signed and scanned item versions",
+        memory_mb=1024,
+        routes=(
+            HttpRoute("GET", "/v1/marketplace/schemas/{kind}", members(Role.VIEWER)),
+            # A tenant's admins publish for it; its members browse.
+            HttpRoute("PUT", "/v1/marketplace/namespaces/{namespace}", members(Role.ADMIN)),
+            HttpRoute("GET", "/v1/marketplace/namespaces/{namespace}", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/marketplace/namespaces/{namespace}/verification", PLATFORM_ADMIN),
+            HttpRoute("POST", "/v1/marketplace/items/{namespace}/{name}/versions", members(Role.ADMIN)),
+            HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}/versions", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}/versions/{version}", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/scan", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/yank", members(Role.ADMIN)),
+            HttpRoute(
+                "POST", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/deprecation", members(Role.ADMIN)
+            ),
+        ),
+        # The scan (OpenAPI validation, detect-secrets, the SPDX list) runs in the publishing request.
+        timeout_seconds=29,
+        grants=(*AUTHENTICATED, Grant(PLATFORM_TABLE, Access.READ_WRITE), Grant(PAYLOADS_BUCKET, Access.READ_WRITE)),
+        # Items are platform-wide (the platform table); ownership is checked by shared/marketplace/publishing.py.
+        scoped_tenant_data=False,
+    ),
+    FunctionSpec(
+        name="marketplace_installs",
+        description="Marketplace installs: a verified version into the caller's tenant (a template: a draft workflow)",
+        memory_mb=512,
+        # Editors build workflows, and an install makes one.
+        routes=(HttpRoute("POST", "/v1/marketplace/installs", members(Role.EDITOR)),),
+        grants=(
+            *AUTHENTICATED,
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(PLATFORM_TABLE, Access.READ),
+            Grant(PAYLOADS_BUCKET, Access.READ),
+        ),
+    ),
+    FunctionSpec(
         name="credentials",
         description="Tenant credentials for http_request nodes: create, list, read metadata, rotate, delete",
         memory_mb=512,

@@ -7,9 +7,12 @@ Link-local and cloud metadata addresses are never reachable, whatever a tenant's
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -107,18 +110,64 @@ def allowed_host_error(entry: str) -> str | None:
     return None
 
 
-def address_refusal(host: str, addresses: Sequence[str], allowed_hosts: frozenset[str]) -> str | None:
+class RefusalKind(enum.Enum):
+    METADATA = "metadata"  # a metadata host, or a link-local or metadata address: never reachable
+    NON_PUBLIC = "non_public"  # reachable only once the tenant allows the host
+    NO_ADDRESS = "no_address"  # the host resolved to nothing
+    NOT_A_URL = "not_a_url"  # not an http(s) URL with a plain host and no credentials
+
+
+@dataclass(frozen=True)
+class AddressRefusal:
+    kind: RefusalKind
+    message: str
+
+
+def address_refusal(host: str, addresses: Sequence[str], allowed_hosts: frozenset[str]) -> AddressRefusal | None:
     """Why a request to `host`, which resolved to `addresses`, is refused, or None: every address must be public
     unless the host is in `allowed_hosts` (canonical form); link-local and metadata ones never pass."""
     if is_metadata_host(host):
-        return f"{host} is a cloud metadata host, which is never reachable"
+        return AddressRefusal(RefusalKind.METADATA, f"{host} is a cloud metadata host, which is never reachable")
     if not addresses:
-        return f"{host} has no address"
+        return AddressRefusal(RefusalKind.NO_ADDRESS, f"{host} has no address")
     metadata = [address for address in addresses if is_metadata_address(address)]
     if metadata:
-        return f"{host} resolves to a link-local or metadata address ({metadata[0]})"
+        return AddressRefusal(
+            RefusalKind.METADATA,
+            f"{host} resolves to a link-local or metadata address ({metadata[0]}), which is never reachable",
+        )
     if canonical_host(host) not in allowed_hosts:
         blocked = [address for address in addresses if not is_public_address(address)]
         if blocked:
-            return f"{host} resolves to a non-public address ({blocked[0]}); a tenant admin can allow this host"
+            return AddressRefusal(
+                RefusalKind.NON_PUBLIC,
+                f"{host} resolves to a non-public address ({blocked[0]}); a tenant admin can allow this host in the "
+                "tenant's http_allowed_hosts setting",
+            )
     return None
+
+
+def url_refusal(url: str, allowed_hosts: frozenset[str]) -> AddressRefusal | None:
+    """Why `url` may never be requested, judged without resolving it, or None: an http(s) URL without credentials
+    whose host is a host name or an address that `address_refusal` lets through."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port outside 0-65535 raises here)
+    except ValueError as error:
+        return AddressRefusal(RefusalKind.NOT_A_URL, f"is not a URL: {error}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return AddressRefusal(RefusalKind.NOT_A_URL, "must be an http(s) URL with a host")
+    if parts.username or parts.password:
+        return AddressRefusal(RefusalKind.NOT_A_URL, "must not carry credentials: name a tenant credential instead")
+    host = canonical_host(parts.hostname)
+    if is_metadata_host(host):
+        return AddressRefusal(RefusalKind.METADATA, f"{host} is a cloud metadata host, which is never reachable")
+    try:
+        ip = _parse(host)
+    except ValueError:
+        if _HOST_NAME.match(host):
+            return None
+        return AddressRefusal(RefusalKind.NOT_A_URL, f"{host!r} is not a host name or an IP address")
+    if ip.is_unspecified or ip.is_multicast:
+        return AddressRefusal(RefusalKind.NOT_A_URL, f"{host} is not an address a request can be sent to")
+    return address_refusal(host, [host], allowed_hosts)

@@ -55,7 +55,7 @@ def s3_client() -> S3Client:
 
 
 def kms_client() -> Any:
-    """Untyped: the KMS stubs are not among the dev dependencies for two calls (Encrypt, Decrypt)."""
+    """Untyped: the KMS stubs are not among the dev dependencies for four calls (Encrypt, Decrypt, Sign, Verify)."""
     return _client("kms")
 
 

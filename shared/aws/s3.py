@@ -1,5 +1,5 @@
-"""The S3 calls of execution payloads and tenant purges, one function each; S3's refusals arrive as botocore's
-ClientError with its error code."""
+"""The S3 calls of execution payloads, marketplace artefacts and tenant purges, one function each; S3's refusals
+arrive as botocore's ClientError with its error code."""
 
 from __future__ import annotations
 
@@ -31,3 +31,7 @@ def delete_keys(bucket: str, keys: list[str]) -> list[dict[str, Any]]:
     objects: Any = [{"Key": key} for key in keys]
     answer = s3_client().delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
     return [dict(error) for error in answer.get("Errors", [])]
+
+
+def put_bytes(bucket: str, key: str, data: bytes) -> None:
+    s3_client().put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/octet-stream")

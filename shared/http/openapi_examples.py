@@ -59,4 +59,31 @@ REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
             "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
         },
     },
+    ("PUT", "/v1/marketplace/namespaces/{namespace}"): {
+        "public_key": "ed25519:e+TOZ1R1y2SPSURCw9ALu5nmbprtFqV93pxM5QLxYaA="
+    },
+    ("POST", "/v1/marketplace/items/{namespace}/{name}/versions"): {
+        "manifest": {
+            "kind": "workflow_template",
+            "namespace": "acme",
+            "name": "greeting",
+            "version": "1.0.0",
+            "title": "Greeting",
+            "description": "Greets whoever the input names",
+            "license": "Apache-2.0",
+            "workflow": _WORKFLOW,
+        },
+        "artefacts": {"README.md": "IyBHcmVldGluZwo="},
+        "signature": "<base64 Ed25519 signature from forge marketplace sign>",
+    },
+    ("POST", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/deprecation"): {
+        "message": "Use 2.x: it names its credential"
+    },
+    ("POST", "/v1/marketplace/installs"): {
+        "namespace": "acme",
+        "name": "greeting",
+        "version": "1.0.0",
+        "parameters": {},
+        "credentials": {"acme_api": "github"},
+    },
 }

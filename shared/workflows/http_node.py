@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.credentials.redaction import redact, secret_values
 from shared.header_rules import header_name_error, header_value_error
-from shared.ip_addresses import canonical_host, is_metadata_address, is_metadata_host, is_public_address
+from shared.ip_addresses import RefusalKind, address_refusal, is_metadata_host
 from shared.json_numbers import loads_finite
 
 MAX_RESPONSE_BYTES = 250_000
@@ -117,21 +117,13 @@ def _resolve(host: str, port: int) -> list[str]:
 def checked_address(host: str, port: int, policy: TenantHttpPolicy, resolve: Resolver = _resolve) -> str:
     """The address to connect to; refuses a host any of whose addresses is not public, unless the tenant allows it.
     Link-local and metadata hosts and addresses are refused whatever the tenant allows."""
-    if is_metadata_host(host):
-        raise HttpRequestBlocked(f"{host} is a cloud metadata host, which is never reachable")
-    addresses = list(resolve(host, port))
-    if not addresses:
-        raise HttpConnectionError(f"{host} has no address")
-    metadata = [address for address in addresses if is_metadata_address(address)]
-    if metadata:
-        raise HttpRequestBlocked(f"{host} resolves to a link-local or metadata address ({metadata[0]})")
-    if canonical_host(host) not in policy.allowed_hosts:
-        blocked = [address for address in addresses if not is_public_address(address)]
-        if blocked:
-            raise HttpRequestBlocked(
-                f"{host} resolves to a non-public address ({blocked[0]}); a tenant admin can allow this host"
-            )
-    return addresses[0]
+    addresses = [] if is_metadata_host(host) else list(resolve(host, port))
+    refusal = address_refusal(host, addresses, policy.allowed_hosts)
+    if refusal is None:
+        return addresses[0]
+    if refusal.kind is RefusalKind.NO_ADDRESS:
+        raise HttpConnectionError(refusal.message)
+    raise HttpRequestBlocked(refusal.message)
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):

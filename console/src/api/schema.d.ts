@@ -369,6 +369,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/marketplace/installs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Install a version (signatures and digests verified): a template becomes a draft workflow */
+        post: operations["post_install_v1_marketplace_installs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an item's listing (its latest approved version) */
+        get: operations["read_item_v1_marketplace_items__namespace___name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an item's versions */
+        get: operations["read_versions_v1_marketplace_items__namespace___name__versions_get"];
+        put?: never;
+        /** Publish a signed version (scanned at once; approved ones are countersigned) */
+        post: operations["post_version_v1_marketplace_items__namespace___name__versions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a version */
+        get: operations["read_version_v1_marketplace_items__namespace___name__versions__version__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/versions/{version}/deprecation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deprecate a version with a message */
+        post: operations["post_deprecation_v1_marketplace_items__namespace___name__versions__version__deprecation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/versions/{version}/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a version's scan report */
+        get: operations["read_scan_report_v1_marketplace_items__namespace___name__versions__version__scan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/versions/{version}/yank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Yank a version (no new installs) */
+        post: operations["post_yank_v1_marketplace_items__namespace___name__versions__version__yank_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/namespaces/{namespace}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a publisher namespace */
+        get: operations["read_namespace_v1_marketplace_namespaces__namespace__get"];
+        /** Reserve a namespace or replace its key */
+        put: operations["put_namespace_v1_marketplace_namespaces__namespace__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/namespaces/{namespace}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a namespace verified (admins) */
+        post: operations["post_namespace_verification_v1_marketplace_namespaces__namespace__verification_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/schemas/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema of a kind's manifest */
+        get: operations["read_schema_v1_marketplace_schemas__kind__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/mcp": {
         parameters: {
             query?: never;
@@ -1378,6 +1550,14 @@ export interface components {
          * @enum {string}
          */
         Deployment: "pool" | "bridge" | "silo";
+        /** Deprecation */
+        Deprecation: {
+            /**
+             * Message
+             * @description Why, and what to use instead
+             */
+            message: string;
+        };
         /** DroppedToolFeature */
         DroppedToolFeature: {
             /**
@@ -1623,6 +1803,54 @@ export interface components {
             /** Workflow Id */
             workflow_id: string;
         };
+        /** Install */
+        Install: {
+            /** Install Id */
+            install_id: string;
+            /**
+             * Installed At
+             * Format: date-time
+             */
+            installed_at: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Missing Credentials
+             * @description Credentials the tenant must create before a run succeeds
+             */
+            missing_credentials: string[];
+            /** Name */
+            name: string;
+            /** Namespace */
+            namespace: string;
+            /** Version */
+            version: string;
+            /** Workflow Id */
+            workflow_id: string | null;
+        };
+        /** InstallRequest */
+        InstallRequest: {
+            /**
+             * Credentials
+             * @description The item's credential name → the tenant's credential that stands for it (default: same name)
+             */
+            credentials?: {
+                [key: string]: string;
+            };
+            /** Name */
+            name: string;
+            /** Namespace */
+            namespace: string;
+            /**
+             * Parameters
+             * @description Template parameter values
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** Version */
+            version: string;
+        };
         /** InvalidParam */
         InvalidParam: {
             /**
@@ -1632,6 +1860,58 @@ export interface components {
             name: string;
             /** Reason */
             reason: string;
+        };
+        /** ItemVersion */
+        ItemVersion: {
+            /** Countersigned */
+            countersigned: boolean;
+            /** Deprecation */
+            deprecation: string | null;
+            /** Digests */
+            digests: {
+                [key: string]: string;
+            };
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Namespace */
+            namespace: string;
+            /**
+             * Published At
+             * Format: date-time
+             */
+            published_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+            /** Version */
+            version: string;
+            /** Yanked */
+            yanked: boolean;
+        };
+        /** ItemView */
+        ItemView: {
+            /** Categories */
+            categories: string[];
+            /** Description */
+            description: string;
+            /** Kind */
+            kind: string;
+            /** Latest Version */
+            latest_version: string;
+            /** License */
+            license: string;
+            /** Name */
+            name: string;
+            /** Namespace */
+            namespace: string;
+            /** Publisher Verified */
+            publisher_verified: boolean;
+            /** Title */
+            title: string;
         };
         /** McpError */
         McpError: {
@@ -1824,6 +2104,30 @@ export interface components {
              */
             executions: number;
         };
+        /** Namespace */
+        Namespace: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Namespace */
+            namespace: string;
+            /** Owned By Caller */
+            owned_by_caller: boolean;
+            /** Public Key */
+            public_key: string;
+            /** Verified */
+            verified: boolean;
+        };
+        /** NamespaceClaim */
+        NamespaceClaim: {
+            /**
+             * Public Key
+             * @description The publisher's Ed25519 public key, `ed25519:<base64 of 32 bytes>`
+             */
+            public_key: string;
+        };
         /** NodeChange */
         NodeChange: {
             /** Fields */
@@ -1880,6 +2184,27 @@ export interface components {
         RollbackRequest: {
             /** Version */
             version: number;
+        };
+        /** ScanFinding */
+        ScanFinding: {
+            /** Message */
+            message: string;
+            /** Pointer */
+            pointer: string;
+            /** Rule */
+            rule: string;
+        };
+        /** ScanReportView */
+        ScanReportView: {
+            /** Findings */
+            findings: components["schemas"]["ScanFinding"][];
+            /** Rules Version */
+            rules_version: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
         };
         /** ScheduleCreate */
         ScheduleCreate: {
@@ -2278,6 +2603,11 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** VersionPage */
+        VersionPage: {
+            /** Items */
+            items: components["schemas"]["ItemVersion"][];
+        };
         /** VersionSummary */
         VersionSummary: {
             cost: components["schemas"]["CostEstimate"];
@@ -2294,6 +2624,28 @@ export interface components {
             published_by: string;
             /** Version */
             version: number;
+        };
+        /** VersionUpload */
+        VersionUpload: {
+            /**
+             * Artefacts
+             * @description Artefact name → its bytes, base64
+             */
+            artefacts?: {
+                [key: string]: string;
+            };
+            /**
+             * Manifest
+             * @description The manifest (its kind's schema: GET /v1/marketplace/schemas/{kind})
+             */
+            manifest: {
+                [key: string]: unknown;
+            };
+            /**
+             * Signature
+             * @description Ed25519 signature (base64) of the canonical JSON of the manifest and the artefacts' digests
+             */
+            signature: string;
         };
         /** Workflow */
         Workflow: {
@@ -3966,6 +4318,598 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HookWithSecret"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_install_v1_marketplace_installs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "credentials": {
+                 *         "acme_api": "github"
+                 *       },
+                 *       "name": "greeting",
+                 *       "namespace": "acme",
+                 *       "parameters": {},
+                 *       "version": "1.0.0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InstallRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Install"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_item_v1_marketplace_items__namespace___name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_versions_v1_marketplace_items__namespace___name__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_version_v1_marketplace_items__namespace___name__versions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "artefacts": {
+                 *         "README.md": "IyBHcmVldGluZwo="
+                 *       },
+                 *       "manifest": {
+                 *         "description": "Greets whoever the input names",
+                 *         "kind": "workflow_template",
+                 *         "license": "Apache-2.0",
+                 *         "name": "greeting",
+                 *         "namespace": "acme",
+                 *         "title": "Greeting",
+                 *         "version": "1.0.0",
+                 *         "workflow": {
+                 *           "description": "Greets whoever the input names",
+                 *           "edges": [
+                 *             {
+                 *               "from": "start",
+                 *               "to": "greet"
+                 *             }
+                 *           ],
+                 *           "name": "greeting",
+                 *           "nodes": [
+                 *             {
+                 *               "id": "start",
+                 *               "type": "manual"
+                 *             },
+                 *             {
+                 *               "id": "greet",
+                 *               "params": {
+                 *                 "expression": "{'greeting': 'Hello ' & $states.input.name}"
+                 *               },
+                 *               "type": "transform"
+                 *             }
+                 *           ]
+                 *         }
+                 *       },
+                 *       "signature": "<base64 Ed25519 signature from forge marketplace sign>"
+                 *     }
+                 */
+                "application/json": components["schemas"]["VersionUpload"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemVersion"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_version_v1_marketplace_items__namespace___name__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemVersion"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_deprecation_v1_marketplace_items__namespace___name__versions__version__deprecation_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "message": "Use 2.x: it names its credential"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Deprecation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemVersion"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_scan_report_v1_marketplace_items__namespace___name__versions__version__scan_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanReportView"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_yank_v1_marketplace_items__namespace___name__versions__version__yank_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemVersion"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_namespace_v1_marketplace_namespaces__namespace__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Namespace"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    put_namespace_v1_marketplace_namespaces__namespace__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "public_key": "ed25519:e+TOZ1R1y2SPSURCw9ALu5nmbprtFqV93pxM5QLxYaA="
+                 *     }
+                 */
+                "application/json": components["schemas"]["NamespaceClaim"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Namespace"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_namespace_verification_v1_marketplace_namespaces__namespace__verification_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Namespace"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_schema_v1_marketplace_schemas__kind__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "workflow_template" | "agent" | "connector" | "mcp_server";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Client error */

@@ -9,12 +9,11 @@ tenant lists in its `http_allowed_hosts` setting may be private or loopback (so 
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from shared.ip_addresses import allowed_host_error, canonical_host, is_metadata_address, is_public_address
+from shared.ip_addresses import RefusalKind, address_refusal, url_refusal
 
 Resolver = Callable[[str, int], Iterable[str]]
 
@@ -37,25 +36,8 @@ def _resolve(host: str, port: int) -> list[str]:
 
 def url_error(url: str, allowed_hosts: frozenset[str]) -> str | None:
     """Why the URL can't be registered, or None; an address written in the URL is judged without resolving."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (a port outside 0-65535 raises here)
-    except ValueError as error:
-        return f"is not a URL: {error}"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an http(s) URL with a host"
-    if parts.username or parts.password:
-        return "must not carry credentials: name a tenant credential instead"
-    host = canonical_host(parts.hostname)
-    # A host name of DNS's letters, digits and hyphens (or an address); never a metadata host or address.
-    reason = allowed_host_error(host)
-    if reason is not None:
-        return reason
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    return _address_error(parts.hostname, [host], host in allowed_hosts)
+    refusal = url_refusal(url, allowed_hosts)
+    return None if refusal is None else refusal.message
 
 
 def check_connection(url: str, allowed_hosts: frozenset[str], resolve: Resolver = _resolve) -> None:
@@ -73,22 +55,9 @@ def checked_address(host: str, port: int, allowed_hosts: frozenset[str], resolve
     """The address to connect to, every address of the host checked; raises ServerAddressBlocked or
     ServerHostUnresolved."""
     addresses = list(resolve(host, port))
-    if not addresses:
-        raise ServerHostUnresolved(f"{host} has no address")
-    reason = _address_error(host, addresses, canonical_host(host) in allowed_hosts)
-    if reason is not None:
-        raise ServerAddressBlocked(reason)
-    return addresses[0]
-
-
-def _address_error(host: str, addresses: list[str], allowed: bool) -> str | None:
-    metadata = [address for address in addresses if is_metadata_address(address)]
-    if metadata:
-        return f"{host} resolves to a link-local or metadata address ({metadata[0]}), which is never reachable"
-    blocked = [address for address in addresses if not is_public_address(address)]
-    if blocked and not allowed:
-        return (
-            f"{host} resolves to a non-public address ({blocked[0]}); a tenant admin can allow this host in the "
-            "tenant's http_allowed_hosts setting"
-        )
-    return None
+    refusal = address_refusal(host, addresses, allowed_hosts)
+    if refusal is None:
+        return addresses[0]
+    if refusal.kind is RefusalKind.NO_ADDRESS:
+        raise ServerHostUnresolved(refusal.message)
+    raise ServerAddressBlocked(refusal.message)

@@ -129,7 +129,7 @@ def _post_json(
     addresses = _resolve(host, port)
     refusal = address_refusal(host, addresses, call.allowed_hosts)
     if refusal is not None:
-        raise ProviderError(f"{provider}: {refusal}", provider=provider)
+        raise ProviderError(f"{provider}: {refusal.message}", provider=provider)
     if parts.scheme == "http" and call.api_key and canonical_host(host) not in call.allowed_hosts:
         raise ProviderError(
             f"{provider}: a key goes over https, or over http only to a host the tenant allows ({host} is not)",

@@ -66,6 +66,8 @@ SEMANTIC_REFUSALS = (
     ("POST", "/v1/tools/convert", "the tool must be valid in the format its sibling field `from` names"),
     ("POST", "/v1/mcp-servers", "a URL the SSRF guard lets through, a credential the tenant has"),
     ("POST", "/v1/mcp-servers/{server_id}/refresh", "the server must answer MCP at its URL"),
+    ("PUT", "/v1/marketplace/namespaces/{namespace}", "an Ed25519 public key: ed25519:<base64 of 32 bytes>"),
+    ("POST", "/v1/marketplace/items/{namespace}/{name}/versions", "a reserved namespace, a manifest, its signature"),
 )
 
 

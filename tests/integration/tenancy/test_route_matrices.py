@@ -29,7 +29,16 @@ TENANT_OWNED_PARAMETERS = {
     "server_id": lambda world: world.mcp_server_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
-PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1", "asset": "swagger-ui.css"}
+# Marketplace namespaces and items are platform-wide listings: a tenant owns its namespace, but every tenant reads it
+# and another tenant's writes to it are 403 (tests/integration/marketplace/test_publishing_api.py).
+PLATFORM_PARAMETERS = {
+    "run_id": "no-such-run",
+    "version": "1",
+    "asset": "swagger-ui.css",
+    "kind": "workflow_template",
+    "namespace": "matrix",
+    "name": "no-such-item",
+}
 SAMPLE_BODIES = {
     ("POST", "/v1/tenants"): {"slug": "matrix-made", "display_name": "M", "owner": {"subject": "m"}},
     ("PATCH", "/v1/tenants/{tenant_id}"): {"display_name": "Renamed"},
@@ -50,6 +59,15 @@ SAMPLE_BODIES = {
     ("PATCH", "/v1/schedules/{schedule_id}"): {"enabled": False},
     ("POST", "/v1/mcp"): {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
     ("POST", "/v1/mcp-servers"): {"name": "matrix", "url": "https://mcp.matrix.invalid/mcp"},
+    ("PUT", "/v1/marketplace/namespaces/{namespace}"): {
+        "public_key": "ed25519:e+TOZ1R1y2SPSURCw9ALu5nmbprtFqV93pxM5QLxYaA="
+    },
+    ("POST", "/v1/marketplace/items/{namespace}/{name}/versions"): {
+        "manifest": {"kind": "agent", "namespace": "matrix", "name": "no-such-item", "version": "1.0.0"},
+        "signature": "bm90IGEgc2lnbmF0dXJl",
+    },
+    ("POST", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/deprecation"): {"message": "Use 2.x"},
+    ("POST", "/v1/marketplace/installs"): {"namespace": "matrix", "name": "no-such-item", "version": "1.0.0"},
     ("POST", "/v1/tools/convert"): {
         "from": "mcp",
         "to": "openai_chat",

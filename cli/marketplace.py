@@ -1,0 +1,114 @@
+"""`forge marketplace`: a publisher's key (made and kept on this machine), signing a version here, publishing it.
+
+The private key never leaves this machine: `sign` reads it to sign the canonical JSON of the manifest and the
+artefacts' SHA-256 digests (shared/marketplace/signing.py); `publish` sends the signed bundle only."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+from cli.app import ForgeGroup, emit, invocation
+from shared.marketplace.signing import generate_key_pair, sha256_digest, sign_payload, signed_payload
+
+UPLOAD_CHUNK_BYTES = 65_536
+
+
+@click.group(cls=ForgeGroup)
+def marketplace() -> None:
+    """Publish workflow templates, agents, connectors and MCP server listings (docs/marketplace.md)."""
+
+
+@marketplace.command("keygen")
+@click.argument("key_file", type=click.Path(dir_okay=False, path_type=Path))
+def keygen(key_file: Path) -> None:
+    """An Ed25519 key pair: the private key written to KEY_FILE (mode 0600, never sent), the public key printed for
+    `forge marketplace register`."""
+    if key_file.exists():
+        raise click.ClickException(f"{key_file} exists: a publisher key is never overwritten")
+    private_pem, public_key = generate_key_pair()
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as written:
+        written.write(private_pem)
+    emit({"public_key": public_key, "private_key_file": str(key_file)}, lambda _: public_key, quiet=public_key)
+
+
+@marketplace.command("register")
+@click.argument("namespace")
+@click.argument("public_key")
+def register(namespace: str, public_key: str) -> None:
+    """Reserve NAMESPACE for the tenant with PUBLIC_KEY (or replace the key of the tenant's own namespace)."""
+    answer = (
+        invocation().client().request("PUT", f"/v1/marketplace/namespaces/{namespace}", json={"public_key": public_key})
+    )
+    emit(answer, lambda a: f"{a['namespace']}: reserved, verified={a['verified']}", quiet=answer["namespace"])
+
+
+@marketplace.command("sign")
+@click.argument("manifest_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--artefact",
+    "artefact_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file shipped with the version, named by its file name (repeat for each).",
+)
+@click.option("--out", "bundle_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def sign(manifest_file: Path, key_file: Path, artefact_files: tuple[Path, ...], bundle_file: Path) -> None:
+    """Sign a version on this machine: BUNDLE holds the manifest, the artefacts and the signature."""
+    manifest = json.loads(manifest_file.read_text())
+    artefacts = {path.name: path.read_bytes() for path in artefact_files}
+    digests = {name: sha256_digest(data) for name, data in artefacts.items()}
+    bundle = {
+        "manifest": manifest,
+        "artefacts": {name: base64.b64encode(data).decode() for name, data in artefacts.items()},
+        "signature": sign_payload(key_file.read_bytes(), signed_payload(manifest, digests)),
+    }
+    bundle_file.write_text(json.dumps(bundle))
+    emit({"bundle": str(bundle_file), "digests": digests}, lambda _: f"signed {bundle_file}", quiet=str(bundle_file))
+
+
+@marketplace.command("publish")
+@click.argument("bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def publish(bundle_file: Path) -> None:
+    """Upload a signed bundle (with a progress bar); the answer says whether the scan approved it."""
+    body = bundle_file.read_bytes()
+    manifest: dict[str, Any] = json.loads(body)["manifest"]
+    path = f"/v1/marketplace/items/{manifest['namespace']}/{manifest['name']}/versions"
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), transient=True
+    ) as progress:
+        task = progress.add_task(f"uploading {bundle_file.name}", total=len(body))
+
+        def chunks() -> Iterator[bytes]:
+            for start in range(0, len(body), UPLOAD_CHUNK_BYTES):
+                chunk = body[start : start + UPLOAD_CHUNK_BYTES]
+                yield chunk
+                progress.advance(task, len(chunk))
+
+        answer = (
+            invocation()
+            .client()
+            .request(
+                "POST",
+                path,
+                content=chunks(),
+                headers={"content-type": "application/json", "content-length": str(len(body))},
+            )
+        )
+    emit(
+        answer,
+        lambda a: (
+            f"{a['namespace']}/{a['name']} {a['version']}: {a['status']}"
+            + ("" if a["status"] == "approved" else f" (its report: GET {path}/{a['version']}/scan)")
+        ),
+        quiet=answer["status"],
+    )

@@ -1,0 +1,98 @@
+"""The marketplace: manifest schemas, publisher namespaces, signed versions with their scan reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from shared.auth.dependencies import CurrentTenant
+from shared.marketplace.manifests import ItemKind, committed_schema
+from shared.marketplace.publishing import (
+    Deprecation,
+    ItemVersion,
+    ItemView,
+    Namespace,
+    NamespaceClaim,
+    ScanReportView,
+    VersionPage,
+    VersionUpload,
+    claim_namespace,
+    deprecate_version,
+    get_item,
+    get_namespace,
+    get_scan_report,
+    get_version,
+    list_versions,
+    publish_version,
+    verify_namespace,
+    yank_version,
+)
+
+router = APIRouter(prefix="/v1/marketplace", tags=["marketplace"])
+_ITEM = "/items/{namespace}/{name}"
+_VERSION = _ITEM + "/versions/{version}"
+
+
+@router.get("/schemas/{kind}", summary="The JSON Schema of a kind's manifest")
+def read_schema(kind: ItemKind) -> dict[str, Any]:
+    return committed_schema(kind)
+
+
+@router.put("/namespaces/{namespace}", response_model=Namespace, summary="Reserve a namespace or replace its key")
+def put_namespace(namespace: str, claim: NamespaceClaim, tenant: CurrentTenant) -> Namespace:
+    return claim_namespace(tenant, namespace, claim)
+
+
+@router.get("/namespaces/{namespace}", response_model=Namespace, summary="Read a publisher namespace")
+def read_namespace(namespace: str, tenant: CurrentTenant) -> Namespace:
+    return get_namespace(tenant, namespace)
+
+
+@router.post(
+    "/namespaces/{namespace}/verification", response_model=Namespace, summary="Mark a namespace verified (admins)"
+)
+def post_namespace_verification(namespace: str) -> Namespace:
+    return verify_namespace(namespace)
+
+
+@router.post(
+    _ITEM + "/versions",
+    status_code=201,
+    response_model=ItemVersion,
+    summary="Publish a signed version (scanned at once; approved ones are countersigned)",
+)
+def post_version(namespace: str, name: str, upload: VersionUpload, tenant: CurrentTenant) -> ItemVersion:
+    return publish_version(tenant, namespace, name, upload)
+
+
+@router.get(_ITEM, response_model=ItemView, summary="Read an item's listing (its latest approved version)")
+def read_item(namespace: str, name: str, tenant: CurrentTenant) -> ItemView:
+    return get_item(namespace, name)
+
+
+@router.get(_ITEM + "/versions", response_model=VersionPage, summary="List an item's versions")
+def read_versions(namespace: str, name: str, tenant: CurrentTenant) -> VersionPage:
+    return list_versions(namespace, name)
+
+
+@router.get(_VERSION, response_model=ItemVersion, summary="Read a version")
+def read_version(namespace: str, name: str, version: str, tenant: CurrentTenant) -> ItemVersion:
+    return get_version(namespace, name, version)
+
+
+@router.get(_VERSION + "/scan", response_model=ScanReportView, summary="Read a version's scan report")
+def read_scan_report(namespace: str, name: str, version: str, tenant: CurrentTenant) -> ScanReportView:
+    return get_scan_report(namespace, name, version)
+
+
+@router.post(_VERSION + "/yank", response_model=ItemVersion, summary="Yank a version (no new installs)")
+def post_yank(namespace: str, name: str, version: str, tenant: CurrentTenant) -> ItemVersion:
+    return yank_version(tenant, namespace, name, version)
+
+
+@router.post(_VERSION + "/deprecation", response_model=ItemVersion, summary="Deprecate a version with a message")
+def post_deprecation(
+    namespace: str, name: str, version: str, deprecation: Deprecation, tenant: CurrentTenant
+) -> ItemVersion:
+    return deprecate_version(tenant, namespace, name, version, deprecation)

@@ -1,0 +1,142 @@
+"""The marketplace's records in the platform table, outside every tenant partition (items are platform-wide; the
+publishing tenant is an attribute, checked by shared/marketplace/publishing.py).
+
+    MARKET#NS#<namespace>      NAMESPACE          who owns it, its publisher key, whether admins verified it
+    MARKET#ITEM#<ns>/<name>    ITEM               the latest approved version's listing (what search indexes)
+    MARKET#ITEM#<ns>/<name>    VERSION#<version>  manifest, artefact digests, signatures, scan report, yank/deprecation
+
+Both writes that must never replace a record (claiming a namespace, publishing a version) are conditional puts.
+A tenant's installs are tenant data: the workflows table, in the tenant's partition (`Installs`).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+from shared.resources import PLATFORM_TABLE, WORKFLOWS_TABLE
+from shared.store.tables import model_table_name
+from shared.store.tenant_scoped import TenantScopedItem, TenantScopedRepository
+
+_TABLE = model_table_name(PLATFORM_TABLE)
+NAMESPACE_SORT_KEY = "NAMESPACE"
+ITEM_SORT_KEY = "ITEM"
+VERSION_PREFIX = "VERSION#"
+
+
+def namespace_key(namespace: str) -> str:
+    return f"MARKET#NS#{namespace}"
+
+
+def item_key(namespace: str, name: str) -> str:
+    return f"MARKET#ITEM#{namespace}/{name}"
+
+
+class NamespaceItem(Model):
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=NAMESPACE_SORT_KEY)
+    namespace = UnicodeAttribute()
+    owner_tenant_id = UnicodeAttribute()
+    public_key = UnicodeAttribute()
+    verified = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    key_updated_at = UTCDateTimeAttribute()
+
+
+class ItemListingItem(Model):
+    """What search (a stream of this table) indexes, ratings and measured performance will hang off this key."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=ITEM_SORT_KEY)
+    namespace = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute()
+    license = UnicodeAttribute()
+    categories = JSONAttribute(default=list)
+    latest_version = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class VersionItem(Model):
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    namespace = UnicodeAttribute()
+    name = UnicodeAttribute()
+    version = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    manifest = JSONAttribute()
+    # Artefact name → "sha256:<hex>"; the artefacts themselves are in S3 under artefact_prefix.
+    digests = JSONAttribute()
+    artefact_prefix = UnicodeAttribute()
+    publisher_signature = UnicodeAttribute()
+    # The namespace's key when the version was published: a later key rotation does not unsign it.
+    publisher_key = UnicodeAttribute()
+    status = UnicodeAttribute()
+    report = JSONAttribute(null=True)
+    rules_version = UnicodeAttribute(null=True)
+    countersignature = UnicodeAttribute(null=True)
+    yanked = BooleanAttribute(default=False)
+    deprecation = UnicodeAttribute(null=True)
+    published_by_tenant = UnicodeAttribute()
+    published_at = UTCDateTimeAttribute()
+
+
+def find_namespace(namespace: str) -> NamespaceItem | None:
+    try:
+        return NamespaceItem.get(namespace_key(namespace), NAMESPACE_SORT_KEY)
+    except DoesNotExist:
+        return None
+
+
+def find_listing(namespace: str, name: str) -> ItemListingItem | None:
+    try:
+        return ItemListingItem.get(item_key(namespace, name), ITEM_SORT_KEY)
+    except DoesNotExist:
+        return None
+
+
+def find_version(namespace: str, name: str, version: str) -> VersionItem | None:
+    try:
+        return VersionItem.get(item_key(namespace, name), VERSION_PREFIX + version)
+    except DoesNotExist:
+        return None
+
+
+def item_versions(namespace: str, name: str, limit: int = 200) -> list[VersionItem]:
+    return list(VersionItem.query(item_key(namespace, name), VersionItem.sk.startswith(VERSION_PREFIX), limit=limit))
+
+
+class InstallItem(TenantScopedItem):
+    """What one install added to the tenant: the item's version and the draft workflow it made."""
+
+    class Meta:
+        table_name = model_table_name(WORKFLOWS_TABLE)
+
+    install_id = UnicodeAttribute()
+    namespace = UnicodeAttribute()
+    name = UnicodeAttribute()
+    version = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    workflow_id = UnicodeAttribute(null=True)
+    missing_credentials = JSONAttribute(default=list)
+    installed_at = UTCDateTimeAttribute()
+    installed_by = UnicodeAttribute()
+
+
+class Installs(TenantScopedRepository[InstallItem]):
+    """The tenant's marketplace installs by id (the sort key), in the workflows table beside what they made."""
+
+    model = InstallItem
+    collection = "MKTINSTALL"

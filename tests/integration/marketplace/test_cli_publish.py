@@ -1,0 +1,47 @@
+"""`forge marketplace register`, `sign` and `publish` against the in-process API: the bundle signed on the
+publisher's machine is uploaded in chunks (the progress bar's) and approved."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from cli import app as cli_app
+from cli.api import ApiClient
+from cli.config import Profile
+from cli.main import forge
+from devserver.api import create_platform_api
+from tests.integration.marketplace.test_publishing_api import OPENAPI, connector
+from tests.integration.workflows.test_workflow_api import tenant_headers
+
+
+def test_a_connector_signed_and_published_with_the_cli_is_approved(
+    emulated_aws: Any, issuer: Any, admin_headers: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = TestClient(create_platform_api(issuer), raise_server_exceptions=False)
+    headers = tenant_headers(api, issuer, admin_headers, "acme")
+    client = ApiClient(Profile(base_url="http://testserver", credential="unused"))
+    # Starlette's TestClient is an httpx.Client that calls the app in-process.
+    client._http = cast(httpx.Client, TestClient(api.app, headers=headers))
+    monkeypatch.setattr(cli_app.Invocation, "client", lambda self: client)
+    runner = CliRunner()
+    key, manifest, openapi, bundle = (tmp_path / name for name in ("acme.key", "m.json", "openapi.json", "b.json"))
+    manifest.write_text(json.dumps(connector()))
+    openapi.write_bytes(OPENAPI)
+
+    public_key = runner.invoke(forge, ["marketplace", "keygen", str(key), "-q"]).output.strip()
+    registered = runner.invoke(forge, ["marketplace", "register", "acme", public_key])
+    signed = runner.invoke(
+        forge,
+        ["marketplace", "sign", str(manifest), "--key", str(key), "--artefact", str(openapi), "--out", str(bundle)],
+    )
+    published = runner.invoke(forge, ["marketplace", "publish", str(bundle), "-q"])
+
+    assert registered.exit_code == 0 and signed.exit_code == 0, registered.output + signed.output
+    assert published.exit_code == 0 and published.output.strip() == "approved", published.output
