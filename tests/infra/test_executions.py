@@ -232,3 +232,12 @@ def test_running_records_are_reconciled_against_step_functions_on_a_schedule(
             [{"AttributeName": "running_shard", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         )
     ]
+
+
+def test_the_webhooks_role_starts_workflows_also_synchronously(stack: RegionalStack, template: Template) -> None:
+    allowed = _state_actions(stack, template, "webhooks")
+
+    # A sync-mode delivery runs an express workflow with StartSyncExecution; it never stops or redrives runs.
+    assert set(allowed) == {"states:StartExecution", "states:StartSyncExecution", "states:GetExecutionHistory"}
+    assert allowed["states:StartSyncExecution"] == allowed["states:StartExecution"]
+
