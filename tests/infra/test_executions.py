@@ -241,3 +241,13 @@ def test_the_webhooks_role_starts_workflows_also_synchronously(stack: RegionalSt
     assert set(allowed) == {"states:StartExecution", "states:StartSyncExecution", "states:GetExecutionHistory"}
     assert allowed["states:StartSyncExecution"] == allowed["states:StartExecution"]
 
+
+def test_the_cost_model_reads_each_functions_memory_as_deployed(template: Template) -> None:
+    from infra.cloud_cost import function_memory_mb
+    from shared.catalog import CATALOG, function_physical_name
+
+    memory = function_memory_mb([template.to_json()], PREFIX)
+
+    assert {name: memory[function_physical_name(PREFIX, name)] for name in ("webhooks", "execution_events")} == {
+        spec.name: spec.memory_mb for spec in CATALOG if spec.name in ("webhooks", "execution_events")
+    }
