@@ -26,6 +26,7 @@ from typing import Any
 
 from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import function_physical_name
+from shared.executions.end_signals import deliver_here
 from shared.resources import WORKFLOW_STATE_MACHINES
 
 logger = logging.getLogger("nexus_forge.local")
@@ -102,8 +103,11 @@ class ExecutionStatusWatcher:
         ]
         for thread in self._threads:
             thread.start()
+        # The status path now runs in this process: sync waits here are woken by it (shared/executions/end_signals.py).
+        deliver_here()
 
     def stop(self) -> None:
+        deliver_here(False)
         if self._reported.put in _listeners:
             _listeners.remove(self._reported.put)
         self._stop.set()

@@ -70,15 +70,17 @@ _SCHEDULES_MANAGE = (
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
 )
-# START: what starting a run and following it takes; RUN adds what the executions API does to runs; SETTLE reads a
-# run's status and history and starts error workflows.
+# START: what starting a run and following it takes; START_SYNC adds starting it synchronously; RUN adds what the
+# executions API does to runs; SETTLE reads a run's status and history and starts error workflows.
 _WORKFLOW_STARTS = {
     Access.START: ("states:StartExecution",),
+    Access.START_SYNC: ("states:StartExecution", "states:StartSyncExecution"),
     Access.RUN: ("states:StartExecution", "states:StartSyncExecution"),
     Access.SETTLE: ("states:StartExecution",),
 }
 _WORKFLOW_RUNS = {
     Access.START: ("states:GetExecutionHistory",),
+    Access.START_SYNC: ("states:GetExecutionHistory",),
     Access.RUN: ("states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"),
     Access.SETTLE: ("states:DescribeExecution", "states:GetExecutionHistory"),
 }

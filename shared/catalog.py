@@ -39,6 +39,8 @@ class Access(StrEnum):
     WRITE = "write"
     READ_WRITE = "read_write"
     START = "start"
+    # Workflow state machines: START, and starting synchronously (StartSyncExecution: sync webhook deliveries).
+    START_SYNC = "start_sync"
     # Workflow state machines: start (also synchronously), read the history of, stop and redrive their executions.
     RUN = "run"
     # Create, update, version, alias, delete, start and stop the workflow state machines, and pass their role;
@@ -309,7 +311,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
             # Large inputs, and (through the bucket's key grant) KMS for the endpoints' secrets.
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
-            Grant(WORKFLOW_STATE_MACHINES, Access.START),
+            # A sync-mode delivery runs an express workflow synchronously.
+            Grant(WORKFLOW_STATE_MACHINES, Access.START_SYNC),
         ),
     ),
     FunctionSpec(

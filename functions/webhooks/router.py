@@ -24,7 +24,7 @@ from shared.triggers.webhooks import (
     list_hooks,
     receive_delivery,
     rotate_secret,
-    wait_for_output,
+    sync_output,
 )
 
 router = APIRouter(tags=["webhooks"])
@@ -79,7 +79,7 @@ def post_delivery(hook_id: str, request: Request, body: Annotated[bytes, Depends
     )
     headers = {"Location": f"/v1/executions/{execution.execution_id}"}
     if hook.response_mode == ResponseMode.SYNC.value:
-        ended, output = wait_for_output(hook, execution)
+        ended, output = sync_output(execution)
         if ended:
             return JSONResponse(output, status_code=200, headers=headers)
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202, headers=headers)

@@ -3,9 +3,10 @@
 Express workflows emit no "Step Functions Execution Status Change" events; their execution log events reach the
 execution_events function later (CloudWatch Logs delivers them in seconds), so the answer does not wait for them:
 the result of StartSyncExecution is applied here as the same two status changes an event would bring (RUNNING, then
-the end), through the same conditional updates, and followed by the same slots and metrics as the execution_events
-function's (and, started by the caller, the same error workflow); the log events find them applied. The bound is the
-HTTP request's: an execution still running when it passes ends its record from the logs (see docs/executions.md).
+the end), in one conditional update when neither was applied yet (shared/executions/record.py's apply_run_result),
+and followed by the same slots and metrics as the execution_events function's (and, started by the caller, the same
+error workflow); the log events find them applied. The bound is the HTTP request's: an execution still running when
+it passes ends its record from the logs (see docs/executions.md).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from shared.aws import s3, stepfunctions
 from shared.executions.model import Execution, summary_of
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import state_machine_reference
-from shared.executions.record import AppliedChange, apply_status_change, find_execution, record_start_failure
+from shared.executions.record import AppliedChange, apply_run_result, find_execution, record_start_failure
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
 from shared.executions.targets import RunTarget
@@ -62,20 +63,19 @@ def run_synchronously(
             "from the execution's logs (GET /v1/executions/{id})",
             execution_id=record.execution_id,
         ) from error
-    applied: list[AppliedChange] = []
-    for detail in _status_changes(record, result):
-        change = apply_status_change(detail, history=False)
-        if change is not None:
-            settle_change(change, metrics)
-            # One EMF document per change, as the events function writes one per event.
-            if metrics.metric_set:
-                metrics.flush_metrics()
-            metrics.clear_metrics()
-            applied.append(change)
-    return find_execution(tenant, record.execution_id, consistent=True), applied
+    applied = apply_run_result(*_status_changes(record, result))
+    for change in applied:
+        settle_change(change, metrics)
+        # One EMF document per change, as the events function writes one per event.
+        if metrics.metric_set:
+            metrics.flush_metrics()
+        metrics.clear_metrics()
+    # The update that applied the end returned the whole record.
+    ended = next((change.record for change in applied if change.ended), None)
+    return ended or find_execution(tenant, record.execution_id, consistent=True), applied
 
 
-def _status_changes(record: ExecutionItem, result: dict[str, Any]) -> list[dict[str, Any]]:
+def _status_changes(record: ExecutionItem, result: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two events a standard execution would have sent: RUNNING, then its end."""
     started = _epoch_milliseconds(result.get("startDate")) or int(record.started_at.timestamp() * 1000)
     common = {
@@ -94,7 +94,7 @@ def _status_changes(record: ExecutionItem, result: dict[str, Any]) -> list[dict[
         "error": result.get("error"),
         "cause": result.get("cause"),
     }
-    return [{**common, "status": ExecutionStatus.RUNNING.value}, ended]
+    return {**common, "status": ExecutionStatus.RUNNING.value}, ended
 
 
 def _epoch_milliseconds(moment: Any) -> int | None:

@@ -117,6 +117,8 @@ class AppliedChange:
     tenant: TenantContext
     record: ExecutionItem
     ended: bool
+    # The change applied the first run's start (with the end, for a synchronous express run applied at once).
+    started: bool = False
 
 
 def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> AppliedChange | None:
@@ -163,7 +165,46 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
         if error.cause_response_code == "ConditionalCheckFailedException":
             return None
         raise
-    return AppliedChange(tenant, record, ended=status in ENDED)
+    started = status is ExecutionStatus.RUNNING and int(record.revision) == 1
+    return AppliedChange(tenant, record, ended=status in ENDED, started=started)
+
+
+def apply_run_result(running: dict[str, Any], ended: dict[str, Any]) -> list[AppliedChange]:
+    """A synchronous express run's two status changes (its start, then its end) in one update when neither was
+    applied yet, the usual case; otherwise each alone, as their events would be (the execution's log events may
+    have brought its start first). An express execution keeps no history to find the failed node in."""
+    name = ExecutionName.parse(str(ended.get("name", "")))
+    if name is None:
+        return []
+    tenant = TenantContext(name.tenant_id)
+    status = ExecutionStatus(ended["status"])
+    record = Executions(tenant).new(name.execution_id)
+    now = datetime.now(UTC)
+    transitions = [
+        StatusTransition(status=ExecutionStatus.RUNNING.value, at=_moment(running.get("startDate")) or now),  # type: ignore[no-untyped-call]
+        StatusTransition(status=status.value, at=_moment(ended.get("stopDate")) or now),  # type: ignore[no-untyped-call]
+    ]
+    actions: list[Any] = [
+        ExecutionItem.status.set(status.value),
+        ExecutionItem.revision.add(len(transitions)),
+        ExecutionItem.transitions.set(ExecutionItem.transitions.append(transitions)),
+        *_ending_actions(tenant, name, status, ended, history=False),
+        ExecutionItem.running_shard.remove(),
+    ]
+    condition = (
+        ExecutionItem.pk.exists()
+        & (ExecutionItem.status == ExecutionStatus.RUNNING.value)
+        & (ExecutionItem.revision == 0)
+        & (ExecutionItem.redrive_count.does_not_exist() | (ExecutionItem.redrive_count == 0))
+    )
+    try:
+        record.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        applied = (apply_status_change(detail, history=False) for detail in (running, ended))
+        return [change for change in applied if change is not None]
+    return [AppliedChange(tenant, record, ended=True, started=True)]
 
 
 def _ending_actions(

@@ -1,5 +1,6 @@
 """What follows an applied status change, wherever it came from (an EventBridge event, or the result of a
-synchronous express start, which emits no event): running slots back, EMF metrics per tenant and workflow. The error
+synchronous express start, which emits no event): running slots back, EMF metrics per tenant and workflow, the
+waiters of the end in this process woken (shared/executions/end_signals.py). The error
 workflow of a failure is started by the caller (shared/executions/error_workflows.py's start_error_workflow)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared.executions.end_signals import signal_end
 from shared.executions.record import AppliedChange
 from shared.executions.running_slots import release_running_slot
 from shared.executions.statuses import ExecutionStatus
@@ -30,10 +32,11 @@ def settle_change(change: AppliedChange, metrics: Metrics) -> None:
     metrics.add_dimensions(**{TENANT_DIMENSION: change.tenant.tenant_id})
     metrics.add_dimensions(**{STAGE_DIMENSION: get_settings().stage})
     status = ExecutionStatus(record.status)
-    if status is ExecutionStatus.RUNNING and int(record.revision) == 1:
+    if change.started:
         metrics.add_metric(name=EXECUTIONS_STARTED, unit=MetricUnit.Count, value=1)
     if change.ended:
         release_running_slot(change.tenant, str(record.workflow_id) if record.workflow_slot else None)
+        signal_end(change.tenant, record)
         metrics.add_metric(name=EXECUTIONS_ENDED, unit=MetricUnit.Count, value=1)
         metrics.add_metric(
             name=EXECUTIONS_FAILED, unit=MetricUnit.Count, value=0 if status is ExecutionStatus.SUCCEEDED else 1

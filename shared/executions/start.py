@@ -7,25 +7,34 @@ Idempotency is this conditional put, not Powertools' idempotency utility: that u
 outside the tenant's partitions and caches a handler's response, where this needs a 409 for a reused key with
 another body, the execution id recorded atomically with the execution it names, and no quota spent by a replay (the
 whole transaction is cancelled). A start costs one round trip for that, plus the live-version lookup; the tenant's
-tier and status are cached for a few seconds.
+tier and status are cached for a few seconds. A refused key comes back with the cancelled transaction, so a replay
+reads only the execution it names.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.auth.errors import QuotaExceeded, TenantInactive
 from shared.aws import stepfunctions
 from shared.executions.naming import ExecutionName, execution_arn
-from shared.executions.record import AppliedChange, new_record, place_input, record_start_failure
+from shared.executions.record import (
+    AppliedChange,
+    find_execution,
+    new_record,
+    place_input,
+    record_start_failure,
+)
 from shared.executions.running_slots import CONDITION_FAILED, transactions_connection
 from shared.executions.statuses import Trigger
 from shared.executions.targets import RunTarget, resolve_run_target
@@ -103,12 +112,47 @@ def start_synchronously(
     return record, changes
 
 
+@dataclass(frozen=True)
+class FollowedStart:
+    record: ExecutionItem
+    started: bool
+    # Applied by a synchronous express run: their error workflows are the caller's to start.
+    changes: list[AppliedChange]
+
+
+def start_and_follow(
+    tenant: TenantContext, request: StartRequest, wait_seconds: float, *, now: datetime | None = None
+) -> FollowedStart:
+    """Starts and waits at most `wait_seconds` for the end: an express workflow runs with StartSyncExecution (as
+    wait=true does), a standard one, or the execution an earlier request with the same key started, is waited for on
+    its status change (shared/executions/end_signals.py). The record then: ended, or still running past the wait."""
+    from shared.executions.end_signals import wait_for_end
+    from shared.executions.express import SyncWaitExceeded
+
+    deadline = time.monotonic() + wait_seconds
+    try:
+        record, started, changes = _start(
+            tenant, request, now or datetime.now(UTC), wait_seconds=wait_seconds, standard_waits=True
+        )
+    except SyncWaitExceeded as exceeded:
+        running = find_execution(tenant, str(exceeded.extensions["execution_id"]), consistent=True)
+        return FollowedStart(running, True, [])
+    return FollowedStart(wait_for_end(tenant, record, max(0.0, deadline - time.monotonic())), started, changes)
+
+
 def _start(
-    tenant: TenantContext, request: StartRequest, moment: datetime, *, wait_seconds: float | None
+    tenant: TenantContext,
+    request: StartRequest,
+    moment: datetime,
+    *,
+    wait_seconds: float | None,
+    standard_waits: bool = False,
 ) -> tuple[ExecutionItem, bool, list[AppliedChange]]:
+    """`wait_seconds`: an express workflow runs synchronously; a standard one is a 422, or, with `standard_waits`,
+    started as usual for the caller to wait on."""
     fingerprint = request_fingerprint(request) if request.idempotency_key else None
     target = resolve_run_target(tenant, request.workflow_id, request.version)
-    if wait_seconds is not None and target.mode != "express":
+    if wait_seconds is not None and target.mode != "express" and not standard_waits:
         raise WaitNeedsExpress(
             f"Workflow {request.workflow_id} version {target.version} is a standard workflow: only express workflows "
             "run synchronously (wait=true); start it without wait and follow /v1/executions/{id}/events"
@@ -131,14 +175,16 @@ def _start(
         started_at=moment,
     )
     state_machine_input = place_input(tenant, record, request.input)
-    if not _record_start(tenant, record, request, fingerprint, tier, moment, target.max_concurrency):
+    try:
+        _record_start(tenant, record, request, fingerprint, tier, moment, target.max_concurrency)
+    except _KeyTaken as taken:
         # An earlier request with this key recorded its execution: it is this request's answer (or a 409).
         assert request.idempotency_key and fingerprint
-        earlier = _earlier_start(tenant, request.idempotency_key, fingerprint, moment)
+        earlier = _earlier_start(tenant, request.idempotency_key, fingerprint, moment, taken.remembered)
         if earlier is None:
-            raise Conflict(f"Idempotency-Key {request.idempotency_key!r} is being used concurrently; retry")
+            raise Conflict(f"Idempotency-Key {request.idempotency_key!r} is being used concurrently; retry") from None
         return earlier, False, []
-    if wait_seconds is not None:
+    if wait_seconds is not None and target.mode == "express":
         # Only the synchronous path needs it.
         from shared.executions.express import run_synchronously
 
@@ -148,8 +194,19 @@ def _start(
     return record, True, []
 
 
-def _earlier_start(tenant: TenantContext, key: str, fingerprint: str, moment: datetime) -> ExecutionItem | None:
-    remembered = IdempotencyKeys(tenant).get(key, consistent=True)
+class _KeyTaken(Exception):
+    """The start's transaction found the idempotency key recorded by an earlier request (as it was then, if told)."""
+
+    def __init__(self, remembered: IdempotencyItem | None) -> None:
+        super().__init__("idempotency key taken")
+        self.remembered = remembered
+
+
+def _earlier_start(
+    tenant: TenantContext, key: str, fingerprint: str, moment: datetime, remembered: IdempotencyItem | None
+) -> ExecutionItem | None:
+    if remembered is None:
+        remembered = IdempotencyKeys(tenant).get(key, consistent=True)
     if remembered is None or remembered.expires_at <= moment.timestamp():
         return None
     if remembered.request_hash != fingerprint:
@@ -184,8 +241,9 @@ def _record_start(
     tier: str,
     moment: datetime,
     max_concurrency: int | None = None,
-) -> bool:
-    """The start transaction; False when an earlier request recorded the same idempotency key."""
+) -> None:
+    """The start transaction; _KeyTaken when an earlier request recorded the same idempotency key (with that key's
+    item, which the refused condition returns: a replay costs no read of it)."""
     limits = tier_limits(tier)
     running = RunningExecutions(tenant)
     monthly = monthly_execution_unit(tenant, tier, now=moment)
@@ -203,6 +261,7 @@ def _record_start(
                 transaction.save(
                     remembered,
                     condition=IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.expires_at <= moment.timestamp()),
+                    return_values=ALL_OLD,
                 )
                 refusals.append(None)
             transaction.save(record, condition=ExecutionItem.pk.does_not_exist())
@@ -244,12 +303,13 @@ def _record_start(
         if CONDITION_FAILED not in reasons:
             raise
         if request.idempotency_key and reasons[0] == CONDITION_FAILED:
-            return False
+            taken = (error.cancellation_reasons or [None])[0]
+            raw = taken.raw_item if taken is not None else None
+            raise _KeyTaken(IdempotencyItem.from_raw_data(raw) if raw else None) from error
         for reason, refusal in zip(reasons, refusals, strict=False):
             if reason == CONDITION_FAILED and refusal is not None:
                 raise refusal from error
         raise
-    return True
 
 
 def _start_state_machine(

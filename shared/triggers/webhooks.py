@@ -19,10 +19,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shared.executions.end_signals import has_ended
 from shared.executions.model import execution_of
-from shared.executions.record import find_execution
-from shared.executions.start import StartRequest, start_or_replay
-from shared.executions.statuses import ENDED, ExecutionStatus, Trigger
+from shared.executions.start import StartRequest, start_and_follow, start_or_replay
+from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.problems import InvalidParam, NotFound, ProblemError, ValidationFailed
 from shared.request_types import JsonInt
 from shared.store.executions import ExecutionItem
@@ -43,10 +43,6 @@ _HOOK_ID = re.compile(r"^wh_(?P<tenant>[a-z0-9]{8,40})_[0-9a-f]{20}$")
 MAX_DELIVERY_ID_CHARS = 256
 _DELIVERY_ID = re.compile(rf"^[\x21-\x7e]{{1,{MAX_DELIVERY_ID_CHARS}}}$")
 _DELIVERY_ID_HEADERS = ("webhook-id", "x-github-delivery")
-# Sync mode polls the execution's record: soon at first (most runs are short), then less often, each read costing.
-_SYNC_POLL_FIRST_SECONDS = 0.05
-_SYNC_POLL_GROWTH = 1.5
-_SYNC_POLL_MAX_SECONDS = 0.5
 
 
 class HookScheme(StrEnum):
@@ -193,7 +189,8 @@ def rotate_secret(tenant: TenantContext, hook_id: str, rotation: SecretRotation)
 def receive_delivery(
     hook_id: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None
 ) -> tuple[HookItem, ExecutionItem, bool]:
-    """Verifies the delivery and starts the workflow once per delivery id: (endpoint, execution, started now)."""
+    """Verifies the delivery and starts the workflow once per delivery id: (endpoint, execution, started now). In
+    sync mode the execution is followed to its end, at most the endpoint's timeout."""
     match = _HOOK_ID.match(hook_id)
     if match is None:
         raise NotFound(f"No webhook endpoint {hook_id!r}")
@@ -210,18 +207,31 @@ def receive_delivery(
             raise InvalidWebhookSignature("Missing header: X-GitHub-Delivery (each delivery runs once per id)")
     else:
         delivery_id = verify_standard_webhook(active, lowered, body, moment).message_id
-    item, started = start_or_replay(
-        tenant,
-        StartRequest(
-            workflow_id=hook.workflow_id,
-            input={"body": _body_value(body), "webhook": {"hook_id": hook_id, "delivery_id": delivery_id}},
-            trigger=Trigger.WEBHOOK,
-            source=hook_id,
-            idempotency_key=f"webhook:{hook_id}:{delivery_id}",
-        ),
-        now=datetime.fromtimestamp(moment, UTC),
+    request = StartRequest(
+        workflow_id=hook.workflow_id,
+        input={"body": _body_value(body), "webhook": {"hook_id": hook_id, "delivery_id": delivery_id}},
+        trigger=Trigger.WEBHOOK,
+        source=hook_id,
+        idempotency_key=f"webhook:{hook_id}:{delivery_id}",
     )
+    if hook.response_mode == ResponseMode.SYNC.value:
+        return hook, *_started_and_followed(tenant, request, int(hook.response_timeout_seconds), moment)
+    item, started = start_or_replay(tenant, request, now=datetime.fromtimestamp(moment, UTC))
     return hook, item, started
+
+
+def _started_and_followed(
+    tenant: TenantContext, request: StartRequest, wait_seconds: int, moment: float
+) -> tuple[ExecutionItem, bool]:
+    """Sync mode: an express workflow runs synchronously; a standard one is waited for on its status change."""
+    # Only sync mode needs them: an async delivery's function does not load them.
+    from shared.executions.error_workflows import start_error_workflow
+    from shared.observability import logger
+
+    followed = start_and_follow(tenant, request, wait_seconds, now=datetime.fromtimestamp(moment, UTC))
+    for change in followed.changes:
+        start_error_workflow(change, logger)
+    return followed.record, followed.started
 
 
 def _check_delivery_ids(headers: Mapping[str, str]) -> None:
@@ -244,22 +254,15 @@ def _body_value(body: bytes) -> Any:
         return body.decode(errors="replace")
 
 
-def wait_for_output(hook: HookItem, execution: ExecutionItem) -> tuple[bool, Any]:
-    """Sync mode: (True, output) once the execution succeeds within the endpoint's timeout; (False, None) if not
-    ended by then; a failed execution is a 502 problem naming it."""
-    tenant = TenantContext(hook.pk.split("#")[1])
-    deadline = time.monotonic() + int(hook.response_timeout_seconds)
-    record = execution
-    delay = _SYNC_POLL_FIRST_SECONDS
-    while ExecutionStatus(record.status) not in ENDED:
-        if time.monotonic() >= deadline:
-            return False, None
-        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-        delay = min(delay * _SYNC_POLL_GROWTH, _SYNC_POLL_MAX_SECONDS)
-        record = find_execution(tenant, execution.execution_id, consistent=True)
-    if record.status != ExecutionStatus.SUCCEEDED.value:
+def sync_output(execution: ExecutionItem) -> tuple[bool, Any]:
+    """Sync mode: (True, output) for an execution that succeeded; (False, None) for one still running after the
+    endpoint's timeout; a failed execution is a 502 problem naming it."""
+    if not has_ended(execution):
+        return False, None
+    if execution.status != ExecutionStatus.SUCCEEDED.value:
         raise WorkflowRunFailed(
-            f"Execution {record.execution_id} ended {record.status}: {record.error or ''} {record.cause or ''}".strip(),
-            execution_id=record.execution_id,
+            f"Execution {execution.execution_id} ended {execution.status}: {execution.error or ''} "
+            f"{execution.cause or ''}".strip(),
+            execution_id=execution.execution_id,
         )
-    return True, execution_of(record).output
+    return True, execution_of(execution).output

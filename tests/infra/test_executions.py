@@ -232,3 +232,22 @@ def test_running_records_are_reconciled_against_step_functions_on_a_schedule(
             [{"AttributeName": "running_shard", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         )
     ]
+
+
+def test_the_webhooks_role_starts_workflows_also_synchronously(stack: RegionalStack, template: Template) -> None:
+    allowed = _state_actions(stack, template, "webhooks")
+
+    # A sync-mode delivery runs an express workflow with StartSyncExecution; it never stops or redrives runs.
+    assert set(allowed) == {"states:StartExecution", "states:StartSyncExecution", "states:GetExecutionHistory"}
+    assert allowed["states:StartSyncExecution"] == allowed["states:StartExecution"]
+
+
+def test_the_cost_model_reads_each_functions_memory_as_deployed(template: Template) -> None:
+    from infra.cloud_cost import function_memory_mb
+    from shared.catalog import CATALOG, function_physical_name
+
+    memory = function_memory_mb([template.to_json()], PREFIX)
+
+    assert {name: memory[function_physical_name(PREFIX, name)] for name in ("webhooks", "execution_events")} == {
+        spec.name: spec.memory_mb for spec in CATALOG if spec.name in ("webhooks", "execution_events")
+    }

@@ -1,13 +1,13 @@
 """A tenant's published workflows marked `expose_as_tool`, as the tools its MCP server lists and runs.
 
 Each tool is the workflow's live version described as a tool (shared/agents/tools/workflow_tool.py); a call is an
-execution with trigger `mcp`: an express workflow runs synchronously, a standard one is started and followed until
-it ends or the wait is over, when the answer is the running execution's id (not an error: it goes on running).
+execution with trigger `mcp`: an express workflow runs synchronously, a standard one is started and waited for on its
+status change (shared/executions/end_signals.py) until it ends or the wait is over, when the answer is the running
+execution's id (not an error: it goes on running).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -16,20 +16,16 @@ from shared.agents.tools.canonical import CanonicalTool
 from shared.agents.tools.workflow_tool import workflow_tool
 from shared.executions.error_workflows import start_error_workflow
 from shared.executions.model import execution_of
-from shared.executions.record import find_execution
-from shared.executions.start import StartRequest, start_execution, start_synchronously
+from shared.executions.start import StartRequest, start_and_follow
 from shared.executions.statuses import ENDED, ExecutionStatus, Trigger
-from shared.executions.targets import resolve_run_target
 from shared.observability import logger
 from shared.problems import ProblemError
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
 from shared.store.workflows import WorkflowItem, Workflows, WorkflowVersions, unpack
 
-# A standard workflow's execution is followed this long, then answered with its id: within API Gateway's 29 s.
-STANDARD_WAIT_SECONDS = 20.0
-EXPRESS_WAIT_SECONDS = 20.0
-_POLL_SECONDS = 0.25
+# An execution is followed this long, then answered with its id: within API Gateway's 29 s.
+WAIT_SECONDS = 20.0
 _CACHED_VERSIONS = 512
 
 
@@ -75,31 +71,14 @@ def exposed_workflow_tools(tenant: TenantContext) -> list[WorkflowTool]:
 
 def run_workflow_tool(tenant: TenantContext, workflow_id: str, arguments: dict[str, Any]) -> ToolOutcome:
     """Runs the workflow with the arguments as its input; what stops it from starting is an error outcome."""
+    request = StartRequest(workflow_id=workflow_id, input=arguments, trigger=Trigger.MCP)
     try:
-        express = resolve_run_target(tenant, workflow_id).mode == "express"
-        request = StartRequest(workflow_id=workflow_id, input=arguments, trigger=Trigger.MCP)
-        if express:
-            item, changes = start_synchronously(tenant, request, EXPRESS_WAIT_SECONDS)
-            for change in changes:
-                start_error_workflow(change, logger)
-        else:
-            item = start_execution(tenant, request)
+        followed = start_and_follow(tenant, request, WAIT_SECONDS)
     except ProblemError as error:
-        execution_id = error.extensions.get("execution_id")
-        if execution_id:  # an express execution still running after the wait
-            return _still_running(str(execution_id))
         return ToolOutcome({"error": error.title, "detail": error.detail}, True)
-    if not express:
-        item = _followed(tenant, item, STANDARD_WAIT_SECONDS)
-    return _outcome(item)
-
-
-def _followed(tenant: TenantContext, item: ExecutionItem, wait_seconds: float) -> ExecutionItem:
-    deadline = time.monotonic() + wait_seconds
-    while ExecutionStatus(str(item.status)) not in ENDED and time.monotonic() < deadline:
-        time.sleep(_POLL_SECONDS)
-        item = find_execution(tenant, str(item.execution_id), consistent=True)
-    return item
+    for change in followed.changes:
+        start_error_workflow(change, logger)
+    return _outcome(followed.record)
 
 
 def _still_running(execution_id: str) -> ToolOutcome:

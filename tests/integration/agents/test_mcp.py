@@ -94,7 +94,7 @@ def test_the_official_client_lists_and_calls_the_tenants_exposed_workflows(api, 
 def test_a_standard_workflow_still_running_after_the_wait_answers_its_execution_id(
     api, alpha, status_watcher, monkeypatch
 ) -> None:
-    monkeypatch.setattr(workflow_tools, "STANDARD_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(workflow_tools, "WAIT_SECONDS", 0.5)
     create_and_publish(api, alpha.headers[Role.OWNER], exposed(waiting_workflow(60), "Slow"))
 
     with serving(api.app) as url:

@@ -1,0 +1,325 @@
+"""The cloud path measured: a signed webhook → express workflow (webhook → transform) → sync response.
+
+Synthesizes the CDK app (memory of each function as deployed), runs deliveries in-process against the emulation
+(warm, as a warm Lambda container runs them) and counts what each costs: DynamoDB round trips and request units,
+the webhooks function's own CPU (outside its AWS calls), what its log lines weigh, and the status path's share (the
+express log group's subscription delivers the run's ExecutionStarted and ExecutionSucceeded to execution_events,
+which finds them applied). Then prints (a) the p50 latency budget and (b) the cost per 1,000,000 executions with
+every line item, beside n8n Cloud's and Zapier's published prices (infra/cloud_cost.py holds the prices and the
+arithmetic).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from infra.cloud_cost import (
+    COMPETITOR_PRICES_RECORDED_ON,
+    COMPETITORS_USD_PER_EXECUTION,
+    EXECUTIONS,
+    PRICES_RECORDED_ON,
+    CapacityUnits,
+    Invocation,
+    MeasuredExecution,
+    function_memory_mb,
+    latency_budget,
+    line_items,
+)
+from shared.workflows.cost import PRICE_SOURCE
+
+TARGET_P50_MS = 150.0
+TARGET_USD_PER_MILLION = 10.0
+MEASURED_DELIVERIES = 20
+ENVIRONMENT = "bench"
+PREFIX = f"nexus-forge-{ENVIRONMENT}"
+WORKFLOW = {
+    "name": "cloud cost webhook",
+    "nodes": [
+        {"id": "start", "type": "webhook", "params": {"respond": "with_output"}},
+        {"id": "shape", "type": "transform", "params": {"expression": "{'ok': true, 'id': $states.input.body.id}"}},
+    ],
+    "edges": [{"from": "start", "to": "shape"}],
+    "settings": {"mode": "express"},
+}
+# Each event of an express run's log at level ALL with execution data carries about this much beside its data.
+_LOG_EVENT_BYTES = 300
+_KB = 1024
+
+
+def synthesized_memory() -> dict[str, int]:
+    """Each function's MemorySize in the synthesized templates (nested stacks included), by physical name."""
+    from infra.platform_app import CDK_JSON, build_app
+
+    forge = {"environment": ENVIRONMENT, "regions": ["us-east-1"]}
+    context = json.loads(CDK_JSON.read_text())["context"] | {"aws:cdk:bundling-stacks": [], "forge": forge}
+    with tempfile.TemporaryDirectory() as outdir:
+        build_app(context=context, outdir=outdir).synth()
+        templates = [json.loads(path.read_text()) for path in Path(outdir).glob("*.template.json")]
+    return function_memory_mb(templates, PREFIX)
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB bills it: attribute names plus values (numbers about half their digits)."""
+    return sum(len(name.encode()) + _value_bytes(value) for name, value in item.items())
+
+
+def _value_bytes(value: dict[str, Any]) -> int:
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(str(inner).encode())
+    if kind == "N":
+        return math.ceil(len(str(inner)) / 2) + 1
+    if kind == "B":
+        return len(inner)
+    if kind == "M":
+        return 3 + item_bytes(inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_bytes(each) for each in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(str(each)) for each in inner)
+    return 1
+
+
+class DynamoDbMeter:
+    """Round trips and request units of the DynamoDB calls made on one thread, and the CPU they took."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+        self.round_trips = 0
+        self.reads = 0.0
+        self.writes = 0.0
+        self.cpu_seconds = 0.0
+
+    def record(self, operation: str, request: dict[str, Any], answer: dict[str, Any] | None) -> None:
+        self.round_trips += 1
+        if operation == "GetItem":
+            size = item_bytes((answer or {}).get("Item", {}))
+            self.reads += max(1, math.ceil(size / (4 * _KB))) * (1.0 if request.get("ConsistentRead") else 0.5)
+        elif operation == "TransactWriteItems":
+            for entry in request["TransactItems"]:
+                put = entry.get("Put")
+                size = item_bytes(put["Item"]) if put else _KB
+                self.writes += 2 * max(1, math.ceil(size / _KB))
+        elif operation in ("UpdateItem", "PutItem", "DeleteItem"):
+            written = (answer or {}).get("Attributes") or request.get("Item") or {}
+            self.writes += max(1, math.ceil(item_bytes(written) / _KB))
+
+
+@contextlib.contextmanager
+def metered(meter: DynamoDbMeter) -> Iterator[None]:
+    from pynamodb.connection.base import Connection
+
+    make_call = Connection._make_api_call
+
+    def counting(self: Connection, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        if threading.get_ident() != meter.thread:
+            answer: dict[str, Any] = make_call(self, operation, request)
+            return answer
+        started = time.thread_time()
+        answered: dict[str, Any] | None = None
+        try:
+            answered = make_call(self, operation, request)
+            return answered
+        finally:
+            meter.cpu_seconds += time.thread_time() - started
+            meter.record(operation, request, answered)
+
+    Connection._make_api_call = counting  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        Connection._make_api_call = make_call  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def timed_sync_starts(spent: list[float]) -> Iterator[None]:
+    """The CPU this thread spends in StartSyncExecution (the emulated run included), to leave out of the handler's."""
+    from shared.aws import stepfunctions
+
+    start = stepfunctions.start_sync_execution
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return start(*args, **kwargs)
+        finally:
+            spent.append(time.thread_time() - started)
+
+    stepfunctions.start_sync_execution = timed
+    try:
+        yield
+    finally:
+        stepfunctions.start_sync_execution = start
+
+
+def measure() -> MeasuredExecution:
+    """Runs deliveries against the emulation in-process and returns one execution's median figures."""
+    from devserver.emulation import local_environment
+
+    os.environ.update(local_environment("http://unused"))
+    os.environ.pop("AWS_ENDPOINT_URL")
+    import boto3
+    from fastapi.testclient import TestClient
+    from moto import mock_aws
+
+    from bench.webhook_throughput import _signed
+    from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+    from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner
+    from devserver.issuer import LocalIssuer
+    from devserver.lambda_runtime import LocalLambdaRuntime
+    from devserver.stepfunctions_runtime import install_stepfunctions_runtime
+
+    install_stepfunctions_runtime()
+    install_dynamodb_atomicity()
+    with (
+        tempfile.TemporaryDirectory() as state_dir,
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+    ):
+        issuer = LocalIssuer(Path(state_dir))
+        issuer.private_key()
+        os.environ["FORGE_AUTH_JWKS_URL"] = issuer.jwks_url
+        runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
+        runtime.install()
+        ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
+        from bench._local_tenant import tenant_owner
+        from devserver.api import create_platform_api
+        from shared.executions.record import apply_status_change
+        from shared.triggers.webhooks import receive_delivery
+
+        api = TestClient(create_platform_api(issuer))
+        owner = tenant_owner(api, issuer, "cost")
+        workflow_id = api.post("/v1/workflows", headers=owner, json=WORKFLOW).json()["id"]
+        api.post(f"/v1/workflows/{workflow_id}/publish", headers=owner, json={})
+        hook = api.post(
+            "/v1/hooks", headers=owner, json={"workflow_id": workflow_id, "name": "cost", "response_mode": "sync"}
+        ).json()
+        states = _states_entered(boto3.client("stepfunctions", region_name=LOCAL_REGION), hook["hook_id"], workflow_id)
+
+        samples: list[dict[str, float]] = []
+        for attempt in range(3 + MEASURED_DELIVERIES):
+            body = json.dumps({"id": attempt}).encode()
+            headers = _signed(hook["secret"], f"msg_cost_{attempt}", body)
+            meter, printed = DynamoDbMeter(), io.StringIO()
+            sync_cpu: list[float] = []
+            with metered(meter), timed_sync_starts(sync_cpu), contextlib.redirect_stdout(printed):
+                started = time.thread_time()
+                _, record, _ = receive_delivery(hook["hook_id"], headers, body)
+                handler_cpu = time.thread_time() - started - meter.cpu_seconds - sum(sync_cpu)
+            # What the express log's subscription then brings: the run's start and end, found applied.
+            status_meter = DynamoDbMeter()
+            with metered(status_meter), contextlib.redirect_stdout(io.StringIO()):
+                status_started = time.thread_time()
+                for detail in _logged_changes(record):
+                    apply_status_change(detail, history=False)
+                status_cpu = time.thread_time() - status_started - status_meter.cpu_seconds
+            if attempt < 3:  # the first deliveries fill the container's caches
+                continue
+            payload = len(json.dumps(record.input)) + len(json.dumps(record.output))
+            samples.append(
+                {
+                    "round_trips": meter.round_trips,
+                    "reads": meter.reads + status_meter.reads,
+                    "writes": meter.writes + status_meter.writes,
+                    "cpu_ms": handler_cpu * 1000,
+                    "log_bytes": len(printed.getvalue().encode()),
+                    "status_trips": status_meter.round_trips,
+                    "status_cpu_ms": status_cpu * 1000,
+                    "express_log_bytes": (2 + 2 * states) * _LOG_EVENT_BYTES + payload * (1 + states),
+                }
+            )
+    median = {key: statistics.median(sample[key] for sample in samples) for key in samples[0]}
+    return _execution(median, states)
+
+
+def _states_entered(client: Any, hook_id: str, workflow_id: str) -> int:
+    """The states of the live version's compiled ASL (a straight path enters each once)."""
+    from shared.executions.targets import resolve_run_target
+    from shared.store.tenant_scoped import TenantContext
+
+    target = resolve_run_target(TenantContext(hook_id.split("_")[1]), workflow_id)
+    definition = json.loads(client.describe_state_machine(stateMachineArn=target.version_arn)["definition"])
+    return len(definition["States"])
+
+
+def _logged_changes(record: Any) -> list[dict[str, Any]]:
+    from shared.executions.naming import ExecutionName
+
+    name = str(ExecutionName(record.pk.split("#")[1], str(record.execution_id)))
+    started = int(record.started_at.timestamp() * 1000)
+    stopped = int(record.stopped_at.timestamp() * 1000)
+    common = {"name": name, "executionArn": record.execution_arn, "startDate": started}
+    return [
+        {**common, "status": "RUNNING"},
+        {**common, "status": "SUCCEEDED", "stopDate": stopped, "output": json.dumps(record.output)},
+    ]
+
+
+def _execution(median: dict[str, float], states: int) -> MeasuredExecution:
+    from infra.cloud_cost import LATENCY_SOURCES
+
+    round_trip_ms = LATENCY_SOURCES["dynamodb_round_trip"][0]
+    express_ms = LATENCY_SOURCES["express_state"][0] * states
+    sync_ms = LATENCY_SOURCES["start_sync_execution"][0] + express_ms
+    webhook_cpu = median["cpu_ms"]
+    return MeasuredExecution(
+        invocations=(
+            # Billed while it waits: its own CPU (at full speed; the budget stretches it), DynamoDB, the sync run.
+            Invocation(
+                "webhooks", 1, webhook_cpu + median["round_trips"] * round_trip_ms + sync_ms, median["log_bytes"]
+            ),
+            # One invocation per execution is the upper bound: a subscription batch carries many runs' events.
+            Invocation("execution_events", 1, median["status_cpu_ms"] + median["status_trips"] * round_trip_ms, 0.0),
+        ),
+        capacity=CapacityUnits(reads=median["reads"], writes=median["writes"]),
+        dynamodb_round_trips=int(median["round_trips"]),
+        express_states=states,
+        express_billed_ms=express_ms,
+        express_log_bytes=median["express_log_bytes"],
+        eventbridge_events=0.0,
+        webhook_cpu_ms=webhook_cpu,
+        node_invocations=0,
+    )
+
+
+def main() -> None:
+    memory = synthesized_memory()
+    measured = measure()
+    # The budget's own CPU at the configured memory is what the function is billed for too.
+    budget = latency_budget(measured, memory, PREFIX)
+    total_ms = sum(milliseconds for _, milliseconds, _ in budget)
+    print(
+        "(a) p50 latency budget, signed webhook -> express workflow -> sync response "
+        f"(sources as of {PRICES_RECORDED_ON})"
+    )
+    for step, milliseconds, source in budget:
+        print(f"  {step:<58}{milliseconds:>7.1f} ms  {source}")
+    verdict = "ok" if total_ms <= TARGET_P50_MS else "OVER TARGET"
+    print(f"  {'total':<58}{total_ms:>7.1f} ms  (target <= {TARGET_P50_MS:.0f} ms  {verdict})")
+    items = line_items(measured, memory, PREFIX)
+    total_usd = sum(item.usd_per_million for item in items)
+    print(
+        f"\n(b) platform cost per {EXECUTIONS:,} simple webhook executions, "
+        f"us-east-1 list prices of {PRICES_RECORDED_ON}"
+    )
+    for item in items:
+        print(f"  {item.name:<36}{item.quantity:>40} each  ${item.usd_per_million:>8.2f}")
+    verdict = "ok" if total_usd <= TARGET_USD_PER_MILLION else "OVER TARGET"
+    print(f"  {'total':<76}       ${total_usd:>8.2f}  (target <= ${TARGET_USD_PER_MILLION:.0f}  {verdict})")
+    print(f"  Lambda and Step Functions prices: {PRICE_SOURCE}")
+    print(
+        f"\npublished per-execution prices (recorded {COMPETITOR_PRICES_RECORDED_ON}), per {EXECUTIONS:,} executions:"
+    )
+    for name, (usd, source) in COMPETITORS_USD_PER_EXECUTION.items():
+        per_million = usd * EXECUTIONS
+        print(f"  {name:<22}${per_million:>12,.0f}  ({per_million / total_usd:,.0f}x ours; {source})")

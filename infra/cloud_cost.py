@@ -1,0 +1,244 @@
+"""The cloud path of a signed webhook → express workflow → sync response, priced and timed: the platform's cost per
+1,000,000 such executions, every line item, and a p50 latency budget. Memory sizes come from the synthesized template
+(what CloudFormation deploys), request counts and DynamoDB capacity units from a delivery measured in-process
+(bench/cloud_cost.py), prices and service latencies from the dated sources below.
+
+Prices: us-east-1 (US East, N. Virginia) list prices, first tier, free tiers left out, recorded on 2026-12-05 from the
+pages named beside each, without network access to re-check them that day: check a page before quoting a figure.
+Lambda and Step Functions Express prices are shared/workflows/cost.py's (checked 2026-11-22).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.catalog import function_physical_name
+from shared.workflows.cost import (
+    EXPRESS_MEMORY_GB,
+    EXPRESS_USD_PER_GB_SECOND,
+    EXPRESS_USD_PER_REQUEST,
+    LAMBDA_USD_PER_GB_SECOND,
+    LAMBDA_USD_PER_REQUEST,
+)
+
+PRICES_RECORDED_ON = "2026-12-05"
+EXECUTIONS = 1_000_000
+# "Amazon API Gateway pricing" (aws.amazon.com/api-gateway/pricing/), REST APIs: $3.50 per million for the first 333M.
+API_GATEWAY_REST_USD_PER_REQUEST = 3.50 / 1_000_000
+# "Amazon DynamoDB pricing for on-demand capacity" (aws.amazon.com/dynamodb/pricing/on-demand/), Standard table class,
+# after the November 2024 reduction: $0.625 per million write request units, $0.125 per million read request units.
+DYNAMODB_USD_PER_WRITE_UNIT = 0.625 / 1_000_000
+DYNAMODB_USD_PER_READ_UNIT = 0.125 / 1_000_000
+# "Amazon EventBridge pricing" (aws.amazon.com/eventbridge/pricing/): $1.00 per million custom events; events AWS
+# services publish to the default bus (Step Functions' status changes) are free.
+EVENTBRIDGE_USD_PER_EVENT = 1.00 / 1_000_000
+# "Amazon CloudWatch pricing" (aws.amazon.com/cloudwatch/pricing/), Logs: $0.50 per GB ingested (standard class, and
+# vended logs' first 10 TB).
+CLOUDWATCH_LOGS_USD_PER_GB = 0.50
+# "AWS X-Ray pricing" (aws.amazon.com/xray/pricing/): $5.00 per million traces recorded. The functions and the API
+# trace actively; the default sampling rule records the first request each second and 5 % of the rest.
+XRAY_USD_PER_TRACE = 5.00 / 1_000_000
+XRAY_RESERVOIR_PER_SECOND = 1.0
+XRAY_RATE = 0.05
+SECONDS_PER_MONTH = 30 * 24 * 3600
+# Lambda gives a function CPU in proportion to its memory: one full vCPU at 1,769 MB ("Lambda quotas"/"Configuring
+# Lambda function memory", docs.aws.amazon.com/lambda/), so a handler's CPU time here stretches below that.
+LAMBDA_FULL_VCPU_MB = 1769
+# Each Lambda invocation's START, END and REPORT lines (about 350 bytes together).
+LAMBDA_PLATFORM_LOG_BYTES = 350
+
+COMPETITOR_PRICES_RECORDED_ON = "2026-12-05"
+# Published per-execution prices, recorded from the vendors' pricing pages (without network access that day: check
+# them before quoting). n8n Cloud, "Plans and Pricing" (n8n.io/pricing): Pro, EUR 60 a month for 10,000 executions
+# (billed monthly), taken as USD 1.08 per EUR; Zapier, "Plans & Pricing" (zapier.com/pricing): Professional,
+# USD 29.99 a month for 750 tasks (billed monthly; a one-step Zap is one task per run).
+COMPETITORS_USD_PER_EXECUTION: dict[str, tuple[float, str]] = {
+    "n8n Cloud Pro": (60 * 1.08 / 10_000, "n8n.io/pricing, EUR 60/month for 10,000 executions"),
+    "Zapier Professional": (29.99 / 750, "zapier.com/pricing, USD 29.99/month for 750 tasks"),
+}
+
+# Service latencies at p50 within a region (no AWS guarantee exists for any: these are the figures the budget
+# assumes, each with where it comes from).
+LATENCY_SOURCES: dict[str, tuple[float, str]] = {
+    "api_gateway": (
+        15.0,
+        "REST API overhead (Latency - IntegrationLatency, 'Amazon API Gateway dimensions and metrics'); 10-30 ms "
+        "typical per smplogs.com 'High API Response Latency' (read 2026-12-05)",
+    ),
+    "lambda_invoke": (5.0, "warm invoke from API Gateway or Step Functions (Lambda's Invoke overhead, 2026-12-05)"),
+    "dynamodb_round_trip": (
+        5.0,
+        "'single-digit millisecond performance at any scale' (aws.amazon.com/dynamodb, read 2026-12-05)",
+    ),
+    "start_sync_execution": (25.0, "StartSyncExecution request and answer around the run (assumed, 2026-12-05)"),
+    "express_state": (2.0, "each state an express run enters (Pass/Choice/JSONata; assumed, 2026-12-05)"),
+}
+
+
+@dataclass(frozen=True)
+class CapacityUnits:
+    """DynamoDB on-demand request units one execution consumes."""
+
+    reads: float
+    writes: float
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One Lambda function's share of one execution."""
+
+    function: str
+    invocations: float
+    billed_ms: float
+    log_bytes: float = 0.0
+
+
+@dataclass(frozen=True)
+class MeasuredExecution:
+    """What one simple webhook execution does, measured in-process (bench/cloud_cost.py)."""
+
+    invocations: tuple[Invocation, ...]
+    capacity: CapacityUnits
+    dynamodb_round_trips: int
+    express_states: int
+    express_billed_ms: float
+    express_log_bytes: float
+    eventbridge_events: float
+    webhook_cpu_ms: float
+    node_invocations: int
+
+
+@dataclass(frozen=True)
+class LineItem:
+    name: str
+    quantity: str
+    usd_per_million: float
+
+
+def function_memory_mb(templates: Iterable[Mapping[str, Any]], prefix: str) -> dict[str, int]:
+    """The memory of each catalog function as the synthesized templates deploy it, by catalog name."""
+    found: dict[str, int] = {}
+    for template in templates:
+        for resource in template.get("Resources", {}).values():
+            if resource.get("Type") != "AWS::Lambda::Function":
+                continue
+            properties = resource.get("Properties", {})
+            name = properties.get("FunctionName")
+            if isinstance(name, str) and name.startswith(f"{prefix}-"):
+                found[name] = int(properties.get("MemorySize", 128))
+    return found
+
+
+def memory_of(memory: Mapping[str, int], prefix: str, function: str) -> int:
+    physical = function_physical_name(prefix, function)
+    if physical not in memory:
+        raise KeyError(f"the synthesized template has no function {physical}")
+    return memory[physical]
+
+
+def sampled_share(executions_per_month: float) -> float:
+    """The share of requests X-Ray's default rule records at a steady rate."""
+    per_second = executions_per_month / SECONDS_PER_MONTH
+    recorded = min(per_second, XRAY_RESERVOIR_PER_SECOND) + XRAY_RATE * max(0.0, per_second - XRAY_RESERVOIR_PER_SECOND)
+    return recorded / per_second if per_second else 0.0
+
+
+def line_items(measured: MeasuredExecution, memory: Mapping[str, int], prefix: str) -> list[LineItem]:
+    """Every line item of 1,000,000 executions, in USD."""
+    items = [
+        LineItem("API Gateway REST requests", "1 request", API_GATEWAY_REST_USD_PER_REQUEST * EXECUTIONS),
+    ]
+    for call in measured.invocations:
+        memory_mb = memory_of(memory, prefix, call.function)
+        items.append(
+            LineItem(
+                f"Lambda {call.function} requests",
+                f"{call.invocations:g}",
+                call.invocations * LAMBDA_USD_PER_REQUEST * EXECUTIONS,
+            )
+        )
+        gb_seconds = call.invocations * (memory_mb / 1024) * math.ceil(call.billed_ms) / 1000
+        items.append(
+            LineItem(
+                f"Lambda {call.function} duration",
+                f"{gb_seconds:.5f} GB-s ({memory_mb} MB x {math.ceil(call.billed_ms)} ms)",
+                gb_seconds * LAMBDA_USD_PER_GB_SECOND * EXECUTIONS,
+            )
+        )
+    capacity = measured.capacity
+    items += [
+        LineItem(
+            "DynamoDB write request units",
+            f"{capacity.writes:g} WRU",
+            capacity.writes * DYNAMODB_USD_PER_WRITE_UNIT * EXECUTIONS,
+        ),
+        LineItem(
+            "DynamoDB read request units",
+            f"{capacity.reads:g} RRU",
+            capacity.reads * DYNAMODB_USD_PER_READ_UNIT * EXECUTIONS,
+        ),
+        LineItem("Step Functions Express requests", "1 request", EXPRESS_USD_PER_REQUEST * EXECUTIONS),
+    ]
+    billed_100ms = math.ceil(measured.express_billed_ms / 100) * 100
+    express_gb_seconds = EXPRESS_MEMORY_GB * billed_100ms / 1000
+    items.append(
+        LineItem(
+            "Step Functions Express duration",
+            f"{express_gb_seconds:.5f} GB-s (64 MB x {billed_100ms} ms)",
+            express_gb_seconds * EXPRESS_USD_PER_GB_SECOND * EXECUTIONS,
+        )
+    )
+    items.append(
+        LineItem(
+            "EventBridge events",
+            f"{measured.eventbridge_events:g} custom events",
+            measured.eventbridge_events * EVENTBRIDGE_USD_PER_EVENT * EXECUTIONS,
+        )
+    )
+    log_bytes = measured.express_log_bytes + sum(
+        call.invocations * (call.log_bytes + LAMBDA_PLATFORM_LOG_BYTES) for call in measured.invocations
+    )
+    items.append(
+        LineItem(
+            "CloudWatch Logs ingestion",
+            f"{log_bytes:.0f} bytes",
+            log_bytes / 1e9 * CLOUDWATCH_LOGS_USD_PER_GB * EXECUTIONS,
+        )
+    )
+    share = sampled_share(EXECUTIONS)
+    items.append(
+        LineItem("X-Ray traces recorded", f"{share:.2f} trace (1M a month)", share * XRAY_USD_PER_TRACE * EXECUTIONS)
+    )
+    return items
+
+
+def latency_budget(measured: MeasuredExecution, memory: Mapping[str, int], prefix: str) -> list[tuple[str, float, str]]:
+    """(step, p50 ms, source) of a sync delivery; the public delivery route has no authorizer."""
+
+    def assumed(key: str, times: float = 1.0) -> tuple[float, str]:
+        milliseconds, source = LATENCY_SOURCES[key]
+        return milliseconds * times, source
+
+    webhooks_mb = memory_of(memory, prefix, "webhooks")
+    stretch = max(1.0, LAMBDA_FULL_VCPU_MB / webhooks_mb)
+    steps = [
+        ("API Gateway (REST, no authorizer on the public delivery route)", *assumed("api_gateway")),
+        ("Lambda invoke of webhooks (warm)", *assumed("lambda_invoke")),
+        (
+            f"webhooks handler's own CPU at {webhooks_mb} MB",
+            measured.webhook_cpu_ms * stretch,
+            f"measured here in-process, warm: {measured.webhook_cpu_ms:.1f} ms of CPU x {stretch:.2f} "
+            f"({LAMBDA_FULL_VCPU_MB} MB is one vCPU)",
+        ),
+        (
+            f"DynamoDB, {measured.dynamodb_round_trips} round trips",
+            *assumed("dynamodb_round_trip", measured.dynamodb_round_trips),
+        ),
+        ("StartSyncExecution", *assumed("start_sync_execution")),
+        (f"express states, {measured.express_states}", *assumed("express_state", measured.express_states)),
+        (f"node functions, {measured.node_invocations}", *assumed("lambda_invoke", measured.node_invocations)),
+    ]
+    return steps

@@ -1,0 +1,94 @@
+"""Waiting for an execution's end on the status change itself, not on a timer.
+
+A sync webhook delivery and an MCP call of a standard workflow wait for its end. Where the status path (the
+execution_events function, fed by EventBridge or by the local watcher) runs in this process, which the local
+runtime declares with `deliver_here`, `settle_change` hands each ended record to the waiters of its execution: the
+waiter wakes when the end is recorded and reads nothing more. Elsewhere (an API function in the cloud, where the
+status path is another Lambda) the record is read again at growing intervals, as before; docs/executions.md
+says what the cloud's signal would be and cost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from shared.executions.record import find_execution
+from shared.executions.statuses import ENDED, ExecutionStatus
+from shared.store.executions import ExecutionItem
+from shared.store.tenant_scoped import TenantContext
+
+# Where no signal comes: soon at first (most runs are short), then less often, each read costing.
+_POLL_FIRST_SECONDS = 0.05
+_POLL_GROWTH = 1.5
+_POLL_MAX_SECONDS = 0.5
+
+
+@dataclass
+class _Waiter:
+    woken: threading.Event = field(default_factory=threading.Event)
+    record: ExecutionItem | None = None
+
+
+_waiters: dict[tuple[str, str], list[_Waiter]] = {}
+_lock = threading.Lock()
+_delivered_here = threading.Event()
+
+
+def deliver_here(delivered: bool = True) -> None:
+    """The local runtime applies every status change in this process (or stopped doing so)."""
+    if delivered:
+        _delivered_here.set()
+    else:
+        _delivered_here.clear()
+
+
+def has_ended(record: ExecutionItem) -> bool:
+    return ExecutionStatus(str(record.status)) in ENDED
+
+
+def signal_end(tenant: TenantContext, record: ExecutionItem) -> None:
+    """The status path recorded this end: its waiters in this process wake with the record as the update left it."""
+    with _lock:
+        waiting = _waiters.pop((tenant.tenant_id, str(record.execution_id)), [])
+    for waiter in waiting:
+        waiter.record = record
+        waiter.woken.set()
+
+
+def wait_for_end(tenant: TenantContext, record: ExecutionItem, wait_seconds: float) -> ExecutionItem:
+    """The record once its execution ended, or as it stands after `wait_seconds`."""
+    if has_ended(record):
+        return record
+    deadline = time.monotonic() + wait_seconds
+    if not _delivered_here.is_set():
+        return _polled(tenant, record, deadline)
+    key = (tenant.tenant_id, str(record.execution_id))
+    waiter = _Waiter()
+    with _lock:
+        _waiters.setdefault(key, []).append(waiter)
+    try:
+        # An end applied before the waiter was registered signalled no one.
+        current = find_execution(tenant, key[1], consistent=True)
+        if has_ended(current):
+            return current
+        if waiter.woken.wait(max(0.0, deadline - time.monotonic())) and waiter.record is not None:
+            return waiter.record
+        return current
+    finally:
+        with _lock:
+            remaining = [other for other in _waiters.get(key, []) if other is not waiter]
+            if remaining:
+                _waiters[key] = remaining
+            else:
+                _waiters.pop(key, None)
+
+
+def _polled(tenant: TenantContext, record: ExecutionItem, deadline: float) -> ExecutionItem:
+    delay = _POLL_FIRST_SECONDS
+    while not has_ended(record) and time.monotonic() < deadline:
+        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * _POLL_GROWTH, _POLL_MAX_SECONDS)
+        record = find_execution(tenant, str(record.execution_id), consistent=True)
+    return record

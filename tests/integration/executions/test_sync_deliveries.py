@@ -1,0 +1,179 @@
+"""Sync-mode webhook deliveries and MCP calls without polling: an express workflow runs with StartSyncExecution, a
+standard one is waited for on its status change; and the DynamoDB round trips a delivery costs, counted."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pynamodb.connection.base import Connection
+
+from shared.agents.mcp.workflow_tools import run_workflow_tool
+from shared.auth.principal import Role
+from shared.store.tenant_scoped import TenantContext
+from shared.triggers.webhooks import receive_delivery
+from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
+from tests.integration.executions.test_status_updates import running_count
+from tests.integration.executions.test_webhooks import executions, signed_headers
+from tests.integration.tenancy.conftest import TenantWorld
+
+
+class DynamoDbCalls:
+    """The DynamoDB operations made on the test's own thread (not the status watcher's), with their table."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+        self.calls: list[tuple[str, str]] = []
+
+    def since(self, mark: int) -> list[str]:
+        return [operation for operation, _ in self.calls[mark:]]
+
+    def record_reads(self) -> int:
+        return sum(1 for operation, table in self.calls if operation == "GetItem" and table.endswith("-executions"))
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDbCalls]:
+    counted = DynamoDbCalls()
+    make_call = Connection._make_api_call
+
+    def counting(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
+        if threading.get_ident() == counted.thread:
+            counted.calls.append((operation_name, str(operation_kwargs.get("TableName", ""))))
+        answer: dict[str, Any] = make_call(self, operation_name, operation_kwargs)
+        return answer
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    yield counted
+
+
+def make_hook(api: TestClient, world: TenantWorld, document: dict[str, Any], **options: Any) -> dict[str, Any]:
+    workflow_id = create_and_publish(api, world.headers[Role.OWNER], document)
+    created = api.post(
+        "/v1/hooks", headers=world.headers[Role.EDITOR], json={"workflow_id": workflow_id, "name": "sync", **options}
+    )
+    assert created.status_code == 201, created.text
+    hook: dict[str, Any] = created.json()
+    return hook
+
+
+def deliver(hook: dict[str, Any], payload: Any, message_id: str) -> Any:
+    body = json.dumps(payload).encode()
+    return receive_delivery(hook["hook_id"], signed_headers(hook["secret"], body, message_id=message_id), body)
+
+
+def test_a_sync_delivery_to_an_express_workflow_answers_without_any_status_event(api, alpha) -> None:
+    # No status watcher: nothing but the synchronous start can end the record in time.
+    hook = make_hook(
+        api,
+        alpha,
+        transform_workflow("{'echo': $states.input.body}", mode="express"),
+        response_mode="sync",
+        response_timeout_seconds=5,
+    )
+    body = b'{"order": 3}'
+
+    answered = api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body))
+
+    assert answered.status_code == 200, answered.text
+    assert answered.json() == {"echo": {"order": 3}}
+    (run,) = executions(api, alpha)
+    assert run["status"] == "SUCCEEDED" and answered.headers["location"] == f"/v1/executions/{run['execution_id']}"
+    assert running_count(alpha) == 0
+
+
+def test_round_trips_of_a_delivery_async_and_sync_express(api, alpha, dynamodb_calls: DynamoDbCalls) -> None:
+    """Async: the endpoint, the live version, the start transaction (≤ 3); a replay of it, before: those, the key
+    and the execution read (5), now the key comes back with the refused transaction (4). Sync express, before:
+    those, then the RUNNING and the end as two updates, the slot given back and the record read again (7, and
+    without a status watcher the poll never saw the end); now the start and the end are one update, whose answer is
+    the record (5)."""
+    document = transform_workflow("{'echo': $states.input.body}", mode="express")
+    async_hook = make_hook(api, alpha, document)
+    sync_hook = make_hook(api, alpha, document, response_mode="sync")
+    # The first delivery of each fills the container's caches (tenant standing, published version).
+    deliver(async_hook, {}, "msg_warm_async")
+    deliver(sync_hook, {}, "msg_warm_sync")
+
+    mark = len(dynamodb_calls.calls)
+    _, first, _ = deliver(async_hook, {"n": 1}, "msg_async")
+    async_trips = dynamodb_calls.since(mark)
+    mark = len(dynamodb_calls.calls)
+    _, replayed, replay_started = deliver(async_hook, {"n": 1}, "msg_async")
+    replay_trips = dynamodb_calls.since(mark)
+    mark = len(dynamodb_calls.calls)
+    _, ended, started = deliver(sync_hook, {"n": 2}, "msg_sync")
+    sync_trips = dynamodb_calls.since(mark)
+
+    assert async_trips == ["GetItem", "GetItem", "TransactWriteItems"]
+    # The refused transaction returns the key's item: only the execution it names is read.
+    assert replayed.execution_id == first.execution_id and not replay_started
+    assert replay_trips == ["GetItem", "GetItem", "TransactWriteItems", "GetItem"]
+    assert started and ended.status == "SUCCEEDED" and ended.output == {"echo": {"n": 2}}
+    assert sync_trips == ["GetItem", "GetItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]
+    assert int(ended.revision) == 2 and [t.status for t in ended.transitions] == ["RUNNING", "SUCCEEDED"]
+
+
+def test_a_sync_delivery_to_a_standard_workflow_is_woken_by_its_status_change(
+    api, alpha, status_watcher, dynamodb_calls: DynamoDbCalls
+) -> None:
+    hook = make_hook(api, alpha, waiting_workflow(1), response_mode="sync", response_timeout_seconds=20)
+
+    _, ended, started = deliver(hook, {"order": 5}, "msg_standard")
+
+    assert started and ended.status == "SUCCEEDED"
+    # One read closes the race with an end applied before the wait began; the end itself arrives as a signal
+    # (a poll from 50 ms on read the record about seven times during the second the workflow waits).
+    assert dynamodb_calls.record_reads() == 1
+
+
+def test_a_sync_delivery_still_running_at_its_timeout_is_answered_202_with_its_link(api, alpha, status_watcher) -> None:
+    hook = make_hook(api, alpha, waiting_workflow(60), response_mode="sync", response_timeout_seconds=1)
+    body = b'{"order": 6}'
+
+    answered = api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body))
+
+    assert answered.status_code == 202, answered.text
+    accepted = answered.json()
+    assert accepted["status"] == "RUNNING" and accepted["replayed"] is False
+    assert answered.headers["location"] == f"/v1/executions/{accepted['execution_id']}"
+
+
+def test_repeated_sync_deliveries_start_one_execution_each_and_answer_its_output(api, alpha) -> None:
+    hook = make_hook(
+        api, alpha, transform_workflow("{'echo': $states.input.body}", mode="express"), response_mode="sync"
+    )
+    ids = [f"msg_{n}" for n in range(4)] * 3
+    clients = threading.local()
+
+    def post(message_id: str) -> tuple[str, int, Any]:
+        if not hasattr(clients, "api"):
+            clients.api = TestClient(api.app, raise_server_exceptions=False)
+        body = json.dumps({"id": message_id}).encode()
+        answer = clients.api.post(
+            hook["url"], content=body, headers=signed_headers(hook["secret"], body, message_id=message_id)
+        )
+        return message_id, answer.status_code, answer.json()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(post, ids))
+
+    assert all(status == 200 and output == {"echo": {"id": message_id}} for message_id, status, output in answers)
+    assert len(executions(api, alpha)) == 4
+
+
+def test_an_mcp_call_of_a_standard_workflow_is_woken_by_its_status_change(
+    api, alpha, status_watcher, dynamodb_calls: DynamoDbCalls
+) -> None:
+    workflow_id = create_and_publish(api, alpha.headers[Role.OWNER], waiting_workflow(1))
+
+    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), workflow_id, {"question": 1})
+
+    assert not outcome.is_error and outcome.value == {"question": 1}
+    # A poll every 250 ms read the record about four times during the second the workflow waits.
+    assert dynamodb_calls.record_reads() == 1

@@ -1,0 +1,104 @@
+"""The cloud cost model's arithmetic (infra/cloud_cost.py): every line item present and priced from the measured
+counts and the template's memory sizes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.cloud_cost import (
+    API_GATEWAY_REST_USD_PER_REQUEST,
+    CLOUDWATCH_LOGS_USD_PER_GB,
+    DYNAMODB_USD_PER_READ_UNIT,
+    DYNAMODB_USD_PER_WRITE_UNIT,
+    LAMBDA_PLATFORM_LOG_BYTES,
+    XRAY_USD_PER_TRACE,
+    CapacityUnits,
+    Invocation,
+    MeasuredExecution,
+    function_memory_mb,
+    latency_budget,
+    line_items,
+    sampled_share,
+)
+from shared.workflows.cost import (
+    EXPRESS_USD_PER_GB_SECOND,
+    EXPRESS_USD_PER_REQUEST,
+    LAMBDA_USD_PER_GB_SECOND,
+    LAMBDA_USD_PER_REQUEST,
+)
+
+PREFIX = "nexus-forge-unit"
+MILLION = 1_000_000
+
+
+def lambda_function(name: str, memory: int) -> dict[str, Any]:
+    return {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": name, "MemorySize": memory}}
+
+
+TEMPLATES: list[dict[str, Any]] = [
+    {"Resources": {"Webhooks": lambda_function(f"{PREFIX}-webhooks", 1024), "Queue": {"Type": "AWS::SQS::Queue"}}},
+    # A nested stack's template holds the status function; another deployment's functions are not ours.
+    {"Resources": {"Events": lambda_function(f"{PREFIX}-execution-events", 256), "Other": lambda_function("x-y", 64)}},
+]
+MEASURED = MeasuredExecution(
+    invocations=(Invocation("webhooks", 1, 50.0, 1000.0), Invocation("execution_events", 1, 10.0)),
+    capacity=CapacityUnits(reads=1.0, writes=14.0),
+    dynamodb_round_trips=5,
+    express_states=2,
+    express_billed_ms=4.0,
+    express_log_bytes=2000.0,
+    eventbridge_events=0.0,
+    webhook_cpu_ms=3.0,
+    node_invocations=0,
+)
+
+
+def test_memory_sizes_are_read_from_every_template_by_physical_name() -> None:
+    assert function_memory_mb(TEMPLATES, PREFIX) == {f"{PREFIX}-webhooks": 1024, f"{PREFIX}-execution-events": 256}
+
+
+def test_every_line_item_is_priced_from_the_counts_and_the_memory() -> None:
+    items = {
+        item.name: item.usd_per_million for item in line_items(MEASURED, function_memory_mb(TEMPLATES, PREFIX), PREFIX)
+    }
+
+    log_bytes = 2000 + (1000 + LAMBDA_PLATFORM_LOG_BYTES) + LAMBDA_PLATFORM_LOG_BYTES
+    expected = {
+        "API Gateway REST requests": API_GATEWAY_REST_USD_PER_REQUEST * MILLION,
+        "Lambda webhooks requests": LAMBDA_USD_PER_REQUEST * MILLION,
+        "Lambda webhooks duration": 1.0 * 0.050 * LAMBDA_USD_PER_GB_SECOND * MILLION,
+        "Lambda execution_events requests": LAMBDA_USD_PER_REQUEST * MILLION,
+        "Lambda execution_events duration": 0.25 * 0.010 * LAMBDA_USD_PER_GB_SECOND * MILLION,
+        "DynamoDB write request units": 14 * DYNAMODB_USD_PER_WRITE_UNIT * MILLION,
+        "DynamoDB read request units": 1 * DYNAMODB_USD_PER_READ_UNIT * MILLION,
+        "Step Functions Express requests": EXPRESS_USD_PER_REQUEST * MILLION,
+        # Billed in 100 ms steps at 64 MB.
+        "Step Functions Express duration": (64 / 1024) * 0.1 * EXPRESS_USD_PER_GB_SECOND * MILLION,
+        "EventBridge events": 0.0,
+        "CloudWatch Logs ingestion": log_bytes / 1e9 * CLOUDWATCH_LOGS_USD_PER_GB * MILLION,
+        # 1M executions a month is under one a second: X-Ray's reservoir records every one.
+        "X-Ray traces recorded": XRAY_USD_PER_TRACE * MILLION,
+    }
+    assert items.keys() == expected.keys()
+    assert items == pytest.approx(expected)
+    assert sum(items.values()) == pytest.approx(21.25, abs=0.5)
+
+
+def test_a_function_missing_from_the_template_is_an_error_not_a_default() -> None:
+    with pytest.raises(KeyError, match="execution-events"):
+        line_items(MEASURED, {f"{PREFIX}-webhooks": 512}, PREFIX)
+
+
+def test_x_ray_samples_the_reservoir_then_five_percent() -> None:
+    per_second = 100_000_000 / (30 * 24 * 3600)
+    assert sampled_share(1_000_000) == 1.0
+    assert sampled_share(100_000_000) == pytest.approx((1 + 0.05 * (per_second - 1)) / per_second)
+
+
+def test_the_handler_cpu_stretches_below_one_full_vcpu() -> None:
+    budget = {step: ms for step, ms, _ in latency_budget(MEASURED, {f"{PREFIX}-webhooks": 512}, PREFIX)}
+
+    assert budget["webhooks handler's own CPU at 512 MB"] == pytest.approx(3.0 * 1769 / 512)
+    assert budget["DynamoDB, 5 round trips"] == 25.0
