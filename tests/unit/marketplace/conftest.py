@@ -9,6 +9,8 @@ import pytest
 from shared.marketplace.connectors import connector_from_openapi
 
 BOOKSHELF = Path(__file__).parents[2] / "data" / "marketplace" / "bookshelf.openapi.json"
+# The Swagger Petstore's OpenAPI 3.0 document as its repository publishes it (Apache-2.0, LICENSE beside it).
+PETSTORE = Path(__file__).parents[2] / "data" / "marketplace" / "petstore" / "openapi.yaml"
 
 
 @pytest.fixture

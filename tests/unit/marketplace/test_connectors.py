@@ -6,8 +6,10 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
 from shared.marketplace.connectors import ConnectorDocumentInvalid, connector_from_openapi
+from tests.unit.marketplace.conftest import PETSTORE
 
 
 def test_every_operation_of_the_document_becomes_a_preset_with_its_parameters_as_a_form(
@@ -48,3 +50,19 @@ def test_an_invalid_document_is_refused_with_the_validators_reasons(
         connector_from_openapi({**json.loads(openapi_artefact), **change})
 
     assert any(reason in text for text in raised.value.reasons)
+
+
+def test_the_real_swagger_petstore_document_becomes_one_preset_per_operation() -> None:
+    document = yaml.safe_load(PETSTORE.read_text())
+    server_url, credential, presets = connector_from_openapi(document)
+
+    by_id = {preset.operation_id: preset for preset in presets}
+    assert server_url == "https://petstore3.swagger.io/api/v3"
+    assert credential is not None and credential.name == "petstore_auth"
+    assert len(presets) == sum(
+        method in {"get", "put", "post", "delete", "patch"} for item in document["paths"].values() for method in item
+    )
+    assert {"addPet", "getPetById", "placeOrder", "loginUser", "deleteUser"} <= set(by_id)
+    assert by_id["getPetById"].method == "GET" and by_id["getPetById"].path == "/pet/{petId}"
+    assert by_id["getPetById"].form_schema["required"] == ["petId"]
+    assert by_id["addPet"].has_body and "name" in by_id["addPet"].form_schema["properties"]["body"]["required"]
