@@ -27,6 +27,7 @@ TENANT_OWNED_PARAMETERS = {
     "credential_name": lambda world: world.credential_name,
     "schedule_id": lambda world: world.schedule_id,
     "server_id": lambda world: world.mcp_server_id,
+    "event_id": lambda world: world.quality_event_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
 PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1", "asset": "swagger-ui.css"}
@@ -50,6 +51,7 @@ SAMPLE_BODIES = {
     ("PATCH", "/v1/schedules/{schedule_id}"): {"enabled": False},
     ("POST", "/v1/mcp"): {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
     ("POST", "/v1/mcp-servers"): {"name": "matrix", "url": "https://mcp.matrix.invalid/mcp"},
+    ("PUT", "/v1/quality/policies/{workflow_id}"): {"actions": ["notify", "rollback"]},
     ("POST", "/v1/tools/convert"): {
         "from": "mcp",
         "to": "openai_chat",
