@@ -62,27 +62,49 @@ class RobustStream:
 
 
 @dataclass
-class SuppressedScorer:
-    """Turns a stream's z-scores into anomaly scores in [0, 1] (1 - exp(-z / scale)), reporting within `cooldown`
-    observations of an alert only a score above the alert's: a level shift is one alert, not one per point."""
+class SeriesAnomalyScorer:
+    """Anomaly scores in [0, 1] for a metric series, one value at a time (the batch model's streaming counterpart,
+    scored on NAB by bench/anomaly_nab.py): the larger of the value's robust z-score and `change_weight` times its
+    change's, mapped by 1 - exp(-z / scale). Within `cooldown` values after an alert (a score above `alert_level`)
+    only a higher score is reported: a level shift is one alert, not one per point. Values are first scaled by the
+    series' expected range (`low`, `high`), so one threshold fits series of any unit."""
 
-    stream: RobustStream
-    scale: float
-    cooldown: int
-    alert_level: float
-    warm_up: int
+    low: float
+    high: float
+    alpha: float = 0.001
+    floor: float = 0.01
+    change_weight: float = 0.5
+    scale: float = 10.0
+    cooldown: int = 400
+    alert_level: float = 0.4
+    warm_up: int = 20
+    level: RobustStream = field(init=False)
+    change: RobustStream = field(init=False)
+    previous: float | None = None
+    seen: int = 0
     since_alert: int = 1 << 30
     alert_score: float = 0.0
 
-    def observe(self, value: float) -> float:
-        raw = 1.0 - math.exp(-self.stream.score(value) / self.scale) if self.stream.count >= self.warm_up else 0.0
-        self.stream.update(value)
+    def __post_init__(self) -> None:
+        self.level = RobustStream(self.alpha, self.floor)
+        self.change = RobustStream(self.alpha, self.floor)
+
+    def observe(self, raw_value: float) -> float:
+        value = (raw_value - self.low) / ((self.high - self.low) or 1.0)
+        step = value - self.previous if self.previous is not None else 0.0
+        z = max(self.level.score(value), self.change_weight * self.change.score(step))
+        score = 1.0 - math.exp(-z / self.scale) if self.seen > self.warm_up else 0.0
+        self.level.update(value)
+        # The first value's change is 0: the changes' mean starts at no change, not at the second value's.
+        self.change.update(step)
+        self.previous = value
+        self.seen += 1
         self.since_alert += 1
         if self.since_alert > self.cooldown:
             self.alert_score = 0.0
-        reported = 0.0 if self.since_alert <= self.cooldown and raw <= self.alert_score else raw
+        reported = 0.0 if self.since_alert <= self.cooldown and score <= self.alert_score else score
         if reported > self.alert_level:
-            self.since_alert, self.alert_score = 0, raw
+            self.since_alert, self.alert_score = 0, score
         return reported
 
 

@@ -29,9 +29,11 @@ def quality_events(api: TestClient, world: TenantWorld, **params: str) -> list[d
     return items
 
 
-def deploy_bad_version(api: TestClient, world: TenantWorld, policy: dict[str, Any]) -> tuple[str, list[str]]:
+def deploy_bad_version(
+    api: TestClient, world: TenantWorld, policy: dict[str, Any], workflow_id: str | None = None
+) -> tuple[str, list[str]]:
     """v1 succeeds 5 times, then v2 (always failing) runs until a run starts on v1 again (at most 15 runs)."""
-    workflow_id = create_and_publish(api, world.headers[Role.OWNER], transform_workflow("{'ok': true}"))
+    workflow_id = workflow_id or create_and_publish(api, world.headers[Role.OWNER], transform_workflow("{'ok': true}"))
     put = api.put(f"/v1/quality/policies/{workflow_id}", headers=world.headers[Role.EDITOR], json=policy)
     assert put.status_code == 200, put.text
     for _ in range(5):
@@ -111,3 +113,28 @@ def test_a_policy_of_a_workflow_of_another_tenant_is_not_found_and_a_bad_action_
     )
     assert refused.status_code == 422
     assert "/actions/0" in refused.text
+
+
+def test_pause_triggers_disables_the_workflows_webhooks_only_and_the_undo_enables_them_again(
+    api, alpha, status_watcher
+) -> None:
+    bystander = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("1"))
+    kept = api.post("/v1/hooks", headers=alpha.headers[Role.EDITOR], json={"workflow_id": bystander, "name": "kept"})
+    policy = {"actions": ["pause_triggers"], "canary_executions": 10}
+    workflow_id = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("{'ok': true}"))
+    hook = api.post("/v1/hooks", headers=alpha.headers[Role.EDITOR], json={"workflow_id": workflow_id, "name": "h"})
+    hook_path = f"/v1/hooks/{hook.json()['hook_id']}"
+
+    deploy_bad_version(api, alpha, policy, workflow_id)
+
+    (event,) = wait_until(
+        lambda: quality_events(api, alpha, workflow_id=workflow_id), lambda found: bool(found and found[0]["actions"])
+    )
+    assert event["actions"][0]["status"] == "done"
+    assert api.get(hook_path, headers=alpha.headers[Role.VIEWER]).json()["enabled"] is False
+    assert api.get(f"/v1/hooks/{kept.json()['hook_id']}", headers=alpha.headers[Role.VIEWER]).json()["enabled"] is True
+
+    undone = api.post(f"/v1/quality/events/{event['event_id']}/undo", headers=alpha.headers[Role.EDITOR])
+
+    assert undone.json()["undo_results"][0]["status"] == "undone"
+    assert api.get(hook_path, headers=alpha.headers[Role.VIEWER]).json()["enabled"] is True
