@@ -1,4 +1,4 @@
-"""The quality detector on the Numenta Anomaly Benchmark (NAB): 58 real and artificial labelled series (365,551
+"""The quality detector on the Numenta Anomaly Benchmark (NAB): 58 real and artificial labelled series (365,558
 points, 116 anomaly windows), shipped in bench/data/nab/ with NAB's licence, scored with NAB's standard profile.
 
 The scoring is NAB's (nab/sweeper.py, nab/optimizer.py, nab/runner.py's normalisation), re-implemented here:
@@ -13,7 +13,9 @@ The scoring is NAB's (nab/sweeper.py, nab/optimizer.py, nab/runner.py's normalis
 
 Detectors see each series one value at a time (no look-ahead), told its range as NAB's detectors are (inputMin,
 inputMax). The target is above the published Random Cut Forest score, 51.7. Beside the quality detector, a fixed
-threshold: mean +/- 3 standard deviations of the probationary period. Deterministic: no randomness anywhere.
+threshold: mean +/- 3 standard deviations of the probationary period, scored at its threshold and as NAB's optimiser
+would (which prefers no detection at all to its false positives). The detector's parameters (SeriesAnomalyScorer's
+defaults) were chosen on this corpus, as NAB's own entrants' were. Deterministic: no randomness anywhere.
 """
 
 from __future__ import annotations
@@ -132,6 +134,20 @@ def best_threshold(points: Iterable[ScoredPoint]) -> Sweep:
     return best
 
 
+def total_at(points: list[ScoredPoint], threshold: float) -> float:
+    """NAB's total of the detections at one threshold (a binary detector has only one that means anything)."""
+    windows = {point.window: -FN_WEIGHT for point in points if point.window is not None}
+    false_positives = 0.0
+    for point in points:
+        if point.anomaly_score < threshold:
+            continue
+        if point.window is None:
+            false_positives += point.sweep_score
+        else:
+            windows[point.window] = max(windows[point.window], point.sweep_score)
+    return false_positives + sum(windows.values())
+
+
 def quality_detector(series: Series) -> list[float]:
     scorer = SeriesAnomalyScorer(low=min(series.values), high=max(series.values))
     return [scorer.observe(value) for value in series.values]
@@ -159,9 +175,12 @@ class Result:
     detections_in_windows: int
 
 
-def evaluate(corpus: list[Series], detector: Callable[[Series], list[float]], null_raw: float) -> Result:
+def evaluate(
+    corpus: list[Series], detector: Callable[[Series], list[float]], null_raw: float, threshold: float | None = None
+) -> Result:
+    """At NAB's optimised threshold, or at `threshold`."""
     points = [point for series in corpus for point in sweep_points(series, detector(series))]
-    sweep = best_threshold(points)
+    sweep = best_threshold(points) if threshold is None else Sweep(threshold, total_at(points, threshold))
     windows = sum(len(series.windows) for series in corpus)
     detected = [point for point in points if point.anomaly_score >= sweep.threshold]
     found = {point.window for point in detected if point.window is not None}
@@ -178,11 +197,13 @@ def main() -> None:
         f"{sum(len(s.windows) for s in corpus)} windows; standard profile (TP 1.0, FP 0.11, FN 1.0)"
     )
     print(f"{'detector':<34}{'NAB score':>10}{'threshold':>11}{'window recall':>15}{'precision':>11}")
-    for label, detector in (
-        ("quality detector (streaming)", quality_detector),
-        ("fixed threshold (3 sigma)", fixed_threshold),
-    ):
-        result = evaluate(corpus, detector, null_raw.score)
+    runs = (
+        ("quality detector (streaming)", quality_detector, None),
+        ("fixed threshold (3 sigma)", fixed_threshold, 1.0),
+        ("fixed threshold, NAB-optimised", fixed_threshold, None),
+    )
+    for label, detector, threshold in runs:
+        result = evaluate(corpus, detector, null_raw.score, threshold)
         recall = f"{result.windows_found}/{result.windows}"
         precision = result.detections_in_windows / result.detections if result.detections else 0.0
         print(f"{label:<34}{result.score:>10.1f}{result.threshold:>11.3f}{recall:>15}{precision:>11.2f}")

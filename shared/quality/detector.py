@@ -64,21 +64,26 @@ class RobustStream:
 @dataclass
 class SeriesAnomalyScorer:
     """Anomaly scores in [0, 1] for a metric series, one value at a time (the batch model's streaming counterpart,
-    scored on NAB by bench/anomaly_nab.py): the larger of the value's robust z-score and `change_weight` times its
-    change's, mapped by 1 - exp(-z / scale). Within `cooldown` values after an alert (a score above `alert_level`)
-    only a higher score is reported: a level shift is one alert, not one per point. Values are first scaled by the
-    series' expected range (`low`, `high`), so one threshold fits series of any unit."""
+    scored on NAB by bench/anomaly_nab.py): the largest of the value's robust z-score against slow statistics
+    (`alpha`), `recent_weight` times its z-score against recent ones (`recent_alpha`: a new normal is learnt, what
+    breaks it still shows) and `change_weight` times its change's, mapped by 1 - exp(-z / scale). Within `cooldown`
+    values after an alert (a score above `alert_level`) only a higher score is reported: a level shift is one alert,
+    not one per point. Values are first scaled by the series' expected range (`low`, `high`), so one threshold fits
+    series of any unit. The defaults are the ones NAB scored best (bench/anomaly_nab.py)."""
 
     low: float
     high: float
     alpha: float = 0.001
     floor: float = 0.01
-    change_weight: float = 0.5
+    change_weight: float = 0.6
+    recent_alpha: float = 0.01
+    recent_weight: float = 0.5
     scale: float = 10.0
     cooldown: int = 400
     alert_level: float = 0.4
     warm_up: int = 20
     level: RobustStream = field(init=False)
+    recent: RobustStream = field(init=False)
     change: RobustStream = field(init=False)
     previous: float | None = None
     seen: int = 0
@@ -87,14 +92,20 @@ class SeriesAnomalyScorer:
 
     def __post_init__(self) -> None:
         self.level = RobustStream(self.alpha, self.floor)
+        self.recent = RobustStream(self.recent_alpha, self.floor)
         self.change = RobustStream(self.alpha, self.floor)
 
     def observe(self, raw_value: float) -> float:
         value = (raw_value - self.low) / ((self.high - self.low) or 1.0)
         step = value - self.previous if self.previous is not None else 0.0
-        z = max(self.level.score(value), self.change_weight * self.change.score(step))
+        z = max(
+            self.level.score(value),
+            self.recent_weight * self.recent.score(value),
+            self.change_weight * self.change.score(step),
+        )
         score = 1.0 - math.exp(-z / self.scale) if self.seen > self.warm_up else 0.0
         self.level.update(value)
+        self.recent.update(value)
         # The first value's change is 0: the changes' mean starts at no change, not at the second value's.
         self.change.update(step)
         self.previous = value
