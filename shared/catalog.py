@@ -213,6 +213,29 @@ CATALOG: tuple[FunctionSpec, ...] = (
         grants=AUTHENTICATED,
     ),
     FunctionSpec(
+        name="quality",
+        description="Quality control: quality events and their undo, each workflow's quality policy",
+        memory_mb=1024,
+        timeout_seconds=29,
+        routes=(
+            HttpRoute("GET", "/v1/quality/events", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/quality/events/{event_id}/undo", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/quality/policies/{workflow_id}", members(Role.VIEWER)),
+            HttpRoute("PUT", "/v1/quality/policies/{workflow_id}", members(Role.EDITOR)),
+        ),
+        grants=(
+            *AUTHENTICATED,
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            # An undo reverses the actions: points the live alias back, enables the trigger schedule and webhooks
+            # again, stops the re-runs still running.
+            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(SCHEDULE_GROUPS, Access.MANAGE),
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+        ),
+    ),
+    FunctionSpec(
         name="audit",
         description="A tenant's audit log",
         memory_mb=512,
@@ -357,11 +380,16 @@ CATALOG: tuple[FunctionSpec, ...] = (
         timeout_seconds=30,
         grants=(
             Grant(TENANCY_TABLE, Access.READ_WRITE),
-            Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             # Error workflows start; a failure's node is read from the execution's history.
             Grant(WORKFLOW_STATE_MACHINES, Access.START),
+            # Quality control (shared/quality/): the detector's state and events beside the workflows, and the
+            # policies' actions: a rollback points the live alias, pausing disables the trigger schedule and webhooks.
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(SCHEDULE_GROUPS, Access.MANAGE),
         ),
     ),
     FunctionSpec(

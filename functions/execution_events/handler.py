@@ -1,4 +1,4 @@
-"""Step Functions status changes → the execution record, the running slot, metrics, error workflow.
+"""Step Functions status changes → the execution record, the running slot, metrics, error workflow, quality control.
 
 Two sources: EventBridge's "Step Functions Execution Status Change" events (standard workflows), and the
 CloudWatch Logs subscription of the express workflows' log group (a batch of their execution log events).
@@ -17,6 +17,7 @@ from shared.executions.error_workflows import start_error_workflow
 from shared.executions.log_events import status_changes_from_logs
 from shared.executions.record import apply_status_change
 from shared.executions.settle import settle_change
+from shared.quality.service import observe_execution_end
 
 logger = Logger()
 metrics = Metrics()
@@ -35,6 +36,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
     settle_change(change, metrics)
     start_error_workflow(change, logger)
+    observe_execution_end(change, logger)
     return {"applied": True, "status": record.status}
 
 
@@ -49,6 +51,7 @@ def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
         logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
         settle_change(change, metrics)
         start_error_workflow(change, logger)
+        observe_execution_end(change, logger)
         # One EMF document per change: the dimensions are the change's tenant and workflow.
         if metrics.metric_set:
             metrics.flush_metrics()

@@ -35,6 +35,7 @@ REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/workflows/{workflow_id}/rollback"): {"version": 1},
     ("POST", "/v1/workflows/{workflow_id}/executions"): {"input": {"name": "Ada"}},
     ("POST", "/v1/mcp"): {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+    ("PUT", "/v1/quality/policies/{workflow_id}"): {"actions": ["notify", "rollback", "retry_failed"]},
     ("POST", "/v1/mcp-servers"): {"name": "docs", "url": "https://mcp.example.com/mcp", "credential": "docs-mcp"},
     ("POST", "/v1/hooks"): {"workflow_id": "<a workflow id>", "name": "orders", "scheme": "standard"},
     ("POST", "/v1/hooks/{hook_id}/rotate-secret"): {"overlap_seconds": 3600},

@@ -23,7 +23,7 @@ from shared.executions.end_signals import has_ended
 from shared.executions.model import execution_of
 from shared.executions.start import StartRequest, start_and_follow, start_or_replay
 from shared.executions.statuses import ExecutionStatus, Trigger
-from shared.problems import InvalidParam, NotFound, ProblemError, ValidationFailed
+from shared.problems import Conflict, InvalidParam, NotFound, ProblemError, ValidationFailed
 from shared.request_types import JsonInt
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import Page, TenantContext
@@ -74,6 +74,7 @@ class Hook(BaseModel):
     response_mode: ResponseMode
     response_timeout_seconds: int
     active_secrets: int
+    enabled: bool = Field(description="A paused endpoint (by quality control) refuses deliveries with 409")
     created_at: datetime
 
 
@@ -118,8 +119,21 @@ def _to_model(item: HookItem, now: float | None = None) -> Hook:
         response_mode=ResponseMode(item.response_mode),
         response_timeout_seconds=int(item.response_timeout_seconds),
         active_secrets=len(_active_entries(item, now or time.time())),
+        enabled=bool(item.enabled),
         created_at=item.created_at,
     )
+
+
+def set_hooks_enabled(
+    tenant: TenantContext, workflow_id: str, *, enabled: bool, only: set[str] | None = None
+) -> list[str]:
+    """Enables or disables the workflow's webhook endpoints (those in `only`, when given); the ids it changed."""
+    changed = []
+    for item in Hooks(tenant).of_workflow(workflow_id):
+        if bool(item.enabled) != enabled and (only is None or item.hook_id in only):
+            item.update(actions=[HookItem.enabled.set(enabled)])
+            changed.append(str(item.hook_id))
+    return changed
 
 
 def _active_entries(item: HookItem, now: float) -> list[dict[str, Any]]:
@@ -207,6 +221,9 @@ def receive_delivery(
             raise InvalidWebhookSignature("Missing header: X-GitHub-Delivery (each delivery runs once per id)")
     else:
         delivery_id = verify_standard_webhook(active, lowered, body, moment).message_id
+    if not hook.enabled:
+        # Told only to a caller that signed the delivery: an endpoint's state is not public.
+        raise Conflict(f"Webhook endpoint {hook_id} is paused: its workflow's quality policy paused its triggers")
     request = StartRequest(
         workflow_id=hook.workflow_id,
         input={"body": _body_value(body), "webhook": {"hook_id": hook_id, "delivery_id": delivery_id}},

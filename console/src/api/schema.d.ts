@@ -699,6 +699,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quality/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's quality events, newest first */
+        get: operations["get_quality_events_v1_quality_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quality/events/{event_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo what a quality event's policy did (once) */
+        post: operations["post_quality_event_undo_v1_quality_events__event_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quality/policies/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A workflow's quality policy (notify only, unless set) */
+        get: operations["read_quality_policy_v1_quality_policies__workflow_id__get"];
+        /** Set a workflow's quality policy */
+        put: operations["write_quality_policy_v1_quality_policies__workflow_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/schedules": {
         parameters: {
             query?: never;
@@ -1722,6 +1774,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Enabled
+             * @description A paused endpoint (by quality control) refuses deliveries with 409
+             */
+            enabled: boolean;
             /** Hook Id */
             hook_id: string;
             /** Name */
@@ -1782,6 +1839,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Enabled
+             * @description A paused endpoint (by quality control) refuses deliveries with 409
+             */
+            enabled: boolean;
             /** Hook Id */
             hook_id: string;
             /** Name */
@@ -2171,6 +2233,75 @@ export interface components {
             note?: string | null;
         };
         /**
+         * QualityAction
+         * @enum {string}
+         */
+        QualityAction: "notify" | "pause_triggers" | "rollback" | "retry_failed";
+        /** QualityEvent */
+        QualityEvent: {
+            /**
+             * Actions
+             * @description What the policy did: action, status, detail, undo
+             */
+            actions: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Detected At
+             * Format: date-time
+             */
+            detected_at: string;
+            /** Event Id */
+            event_id: string;
+            /**
+             * Evidence
+             * @description What the detector saw: the values, the baseline, the executions
+             */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /** Score */
+            score: number;
+            signal: components["schemas"]["Signal"];
+            /** Undo Results */
+            undo_results: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Undone At */
+            undone_at: string | null;
+            /** Undone By */
+            undone_by: string | null;
+            /** Version */
+            version: number;
+            /** Workflow Id */
+            workflow_id: string;
+        };
+        /** QualityEventPage */
+        QualityEventPage: {
+            /** Items */
+            items: components["schemas"]["QualityEvent"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * QualityPolicy
+         * @description A workflow's quality policy; a workflow without one is notified only.
+         */
+        QualityPolicy: {
+            /**
+             * Actions
+             * @default [
+             *       "notify"
+             *     ]
+             */
+            actions?: components["schemas"]["QualityAction"][];
+            /**
+             * Canary Executions
+             * @default 50
+             */
+            canary_executions?: number;
+        };
+        /**
          * ResponseMode
          * @enum {string}
          */
@@ -2326,6 +2457,11 @@ export interface components {
              */
             overlap_seconds?: number;
         };
+        /**
+         * Signal
+         * @enum {string}
+         */
+        Signal: "failure_rate" | "duration" | "tokens" | "canary_failure_rate";
         /** SmokeRun */
         SmokeRun: {
             /** Cause */
@@ -2841,6 +2977,27 @@ export interface components {
             items: components["schemas"]["WorkflowSummary"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** WorkflowQualityPolicy */
+        WorkflowQualityPolicy: {
+            /**
+             * Actions
+             * @default [
+             *       "notify"
+             *     ]
+             */
+            actions?: components["schemas"]["QualityAction"][];
+            /**
+             * Canary Executions
+             * @default 50
+             */
+            canary_executions?: number;
+            /** Updated At */
+            updated_at?: string | null;
+            /** Updated By */
+            updated_by?: string | null;
+            /** Workflow Id */
+            workflow_id: string;
         };
         /** WorkflowSchedule */
         WorkflowSchedule: {
@@ -5552,6 +5709,192 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SmokeRun"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_quality_events_v1_quality_events_get: {
+        parameters: {
+            query?: {
+                /** @description Only this workflow's events */
+                workflow_id?: string | null;
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityEventPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_quality_event_undo_v1_quality_events__event_id__undo_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityEvent"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_quality_policy_v1_quality_policies__workflow_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowQualityPolicy"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    write_quality_policy_v1_quality_policies__workflow_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "actions": [
+                 *         "notify",
+                 *         "rollback",
+                 *         "retry_failed"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["QualityPolicy"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowQualityPolicy"];
                 };
             };
             /** @description Client error */

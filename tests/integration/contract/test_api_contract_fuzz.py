@@ -47,6 +47,8 @@ SEMANTIC_REFUSALS = (
     ("GET", "/v1/hooks", "cursor: opaque, signed by the server"),
     ("GET", "/v1/mcp-servers", "cursor: opaque, signed by the server"),
     ("GET", "/v1/members", "cursor: opaque, signed by the server"),
+    ("GET", "/v1/quality/events", "cursor: opaque, signed by the server"),
+    ("POST", "/v1/quality/events/{event_id}/undo", "an event is undone once: a second undo is a conflict"),
     ("GET", "/v1/schedules", "cursor: opaque, signed by the server"),
     ("GET", "/v1/schedules/{schedule_id}/failures", "cursor: opaque, signed by the server"),
     ("GET", "/v1/tenants", "cursor: opaque, signed by the server"),
@@ -130,6 +132,7 @@ def contract_schema(api: TestClient, world: TenantWorld, *, real_ids: bool) -> A
         "subject": world.spare_member,
         "tenant_id": world.tenant_id,
         "server_id": world.mcp_server_id,
+        "event_id": world.quality_event_id,
     }
     operations = [
         _operation(method, path, checks={"positive_data_acceptance": {"enabled": False}})

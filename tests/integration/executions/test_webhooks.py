@@ -13,7 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth.principal import Role
+from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhook_signatures import sign_github_webhook, sign_standard_webhook
+from shared.triggers.webhooks import set_hooks_enabled
 from tests.integration.executions.support import create_and_publish, transform_workflow
 from tests.integration.tenancy.conftest import TenantWorld, make_tenant
 
@@ -233,3 +235,22 @@ def test_a_signed_delivery_with_an_id_that_cannot_be_kept_is_a_422_naming_the_he
     assert refused.status_code == 422, refused.text
     assert [param["name"] for param in refused.json()["invalid-params"]] == [f"/header/{header}"]
     assert executions(api, alpha) == []
+
+
+def test_a_paused_endpoint_refuses_a_signed_delivery_with_409_and_starts_nothing_until_enabled_again(
+    api, alpha
+) -> None:
+    hook = make_hook(api, alpha)
+    body = json.dumps({"order": 8}).encode()
+    tenant = TenantContext(alpha.tenant_id)
+    assert set_hooks_enabled(tenant, hook["workflow_id"], enabled=False) == [hook["hook_id"]]
+
+    refused = api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body, message_id="m-1"))
+    unsigned = api.post(hook["url"], content=body, headers={"content-type": "application/json"})
+
+    assert refused.status_code == 409 and "paused" in refused.json()["detail"]
+    assert unsigned.status_code == 401  # the paused state is told only to a caller that signs
+    assert executions(api, alpha) == []
+    set_hooks_enabled(tenant, hook["workflow_id"], enabled=True)
+    retried = api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body, message_id="m-1"))
+    assert retried.status_code == 202, retried.text

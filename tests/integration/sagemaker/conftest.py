@@ -14,3 +14,11 @@ FORECAST_JOB = REPOSITORY / "sagemaker" / "forecast"
 @pytest.fixture(scope="session")
 def forecast_python() -> Path:
     return JobEnvironments().python(FORECAST_JOB / "requirements.txt")
+
+
+ANOMALY_JOB = REPOSITORY / "sagemaker" / "anomaly"
+
+
+@pytest.fixture(scope="session")
+def anomaly_python() -> Path:
+    return JobEnvironments().python(ANOMALY_JOB / "requirements.txt")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,6 +11,10 @@ from fastapi.testclient import TestClient
 from devserver.api import create_platform_api
 from devserver.issuer import LocalIssuer
 from shared.auth.principal import Role
+from shared.quality.detector import Finding, Signal
+from shared.quality.policies import QualityPolicy
+from shared.quality.service import record_quality_event
+from shared.store.tenant_scoped import TenantContext
 
 
 @pytest.fixture
@@ -47,8 +52,9 @@ class TenantWorld:
     hook_id: str = ""
     # Set by tests.integration.approvals.support.add_pending_approval: a pending approval of another workflow.
     approval_id: str = ""
-    # Set by `add_execution_and_hook` too: a schedule of the workflow.
+    # Set by `add_execution_and_hook` too: a schedule of the workflow, and a quality event of its execution.
     schedule_id: str = ""
+    quality_event_id: str = ""
 
 
 def make_tenant(
@@ -133,3 +139,15 @@ def add_execution_and_hook(api: TestClient, world: TenantWorld) -> None:
     assert schedule.status_code == 201, schedule.text
     world.schedule_id = schedule.json()["schedule_id"]
     world.identifiers.add(world.schedule_id)
+    world.quality_event_id = add_quality_event(world.tenant_id, world.workflow_id, world.execution_id)
+    world.identifiers.add(world.quality_event_id)
+
+
+def add_quality_event(tenant_id: str, workflow_id: str, execution_id: str) -> str:
+    """A duration finding in the execution, recorded under the workflow's default policy (notify)."""
+    finding = Finding(Signal.DURATION, 1, 7.5, {"execution_id": execution_id, "value": 9000.0, "typical": 400.0})
+    event = record_quality_event(
+        TenantContext(tenant_id), workflow_id, finding, QualityPolicy(), datetime.now(UTC), execution_id
+    )
+    assert event is not None
+    return event.event_id
