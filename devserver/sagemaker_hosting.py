@@ -47,7 +47,9 @@ class EndpointWorker:
     def __init__(self, python: Path, code: Path, program: str, model_dir: Path, log: Path) -> None:
         self._log = log.open("ab")
         self._process = subprocess.Popen(  # noqa: S603 -- the job's own inference.py with its own venv's Python
-            [str(python), str(WORKER), str(code), program, str(model_dir)],
+            # -P: the worker's own folder (devserver/, whose platform.py would shadow the standard library's) stays
+            # off sys.path.
+            [str(python), "-P", str(WORKER), str(code), program, str(model_dir)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
