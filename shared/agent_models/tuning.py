@@ -1,8 +1,10 @@
 """The agent tuning job kind: its settings, the SageMaker requests that train, register and serve a tenant's model,
 and whose a tuned model's endpoint is.
 
-A tenant's tuned model is served by an endpoint named `tuned-<tenant id>-<model id>`; that name is the agent node's
-`sagemaker` model id, and a node of another tenant naming it is refused (`foreign_tuned_model`). The job runs
+A tenant's tuned model is served by an endpoint named `<platform prefix>-tm-<tenant tag>-<model id>` (the prefix
+node_agent may invoke; the tag, 12 hex digits of the tenant id's SHA-256, keeps the name within SageMaker's 63
+characters); that name is the agent node's `sagemaker` model id, and a node of another tenant naming it is refused
+(`foreign_tuned_model`). The job runs
 sagemaker/agent_tuning/ in script mode on SageMaker's PyTorch training image (GPU by default, `ml.g5.xlarge`), its
 channels the tenant's dataset and the base model, both in the platform's ML bucket; the endpoint serves the model with
 the same folder's inference.py on the PyTorch inference image, serverless (CPU, pay per request) or real-time.
@@ -10,6 +12,7 @@ the same folder's inference.py on the PyTorch inference image, serverless (CPU, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -18,9 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 KIND = "agent_tuning"
-ENDPOINT_PREFIX = "tuned-"
 MODEL_ID_PATTERN = r"^[a-z0-9]{8}$"
-_TUNED_ENDPOINT = re.compile(r"^tuned-(?P<tenant>[a-z0-9]{8,40})-(?P<model>[a-z0-9]{8})$")
+_TUNED_ENDPOINT = re.compile(r"-tm-(?P<tag>[0-9a-f]{12})-(?P<model>[a-z0-9]{8})$")
 # Where the job's code lies in the ML bucket (sourcedir.tar.gz of sagemaker/agent_tuning/) and its entry points.
 SOURCE_KEY = "code/agent_tuning/sourcedir.tar.gz"
 TRAIN_PROGRAM, INFERENCE_PROGRAM = "train.py", "inference.py"
@@ -79,22 +81,28 @@ class TuningRequest(BaseModel):
 
 @dataclass(frozen=True)
 class TuningPlace:
-    """Where one platform keeps its agent tuning: the ML bucket, the SageMaker role and the framework images."""
+    """Where one platform keeps its agent tuning: its name prefix, the ML bucket, the SageMaker role and the
+    framework images."""
 
+    prefix: str
     bucket: str
     role_arn: str
     training_image: str
     inference_image: str
 
 
-def endpoint_name(tenant_id: str, model_id: str) -> str:
-    return f"{ENDPOINT_PREFIX}{tenant_id}-{model_id}"
+def tenant_tag(tenant_id: str) -> str:
+    return hashlib.sha256(tenant_id.encode()).hexdigest()[:12]
+
+
+def endpoint_name(prefix: str, tenant_id: str, model_id: str) -> str:
+    return f"{prefix}-tm-{tenant_tag(tenant_id)}-{model_id}"
 
 
 def foreign_tuned_model(tenant_id: str, sagemaker_model_id: str) -> bool:
     """Whether an agent node's `sagemaker` model id names another tenant's tuned model."""
-    match = _TUNED_ENDPOINT.match(sagemaker_model_id)
-    return match is not None and match["tenant"] != tenant_id
+    match = _TUNED_ENDPOINT.search(sagemaker_model_id)
+    return match is not None and match["tag"] != tenant_tag(tenant_id)
 
 
 def dataset_prefix(tenant_id: str, model_id: str) -> str:
@@ -109,7 +117,7 @@ def training_job_request(place: TuningPlace, tenant_id: str, model_id: str, requ
         return {"ChannelName": name, "DataSource": source}
 
     return {
-        "TrainingJobName": endpoint_name(tenant_id, model_id),
+        "TrainingJobName": endpoint_name(place.prefix, tenant_id, model_id),
         "HyperParameters": {
             "sagemaker_program": json.dumps(TRAIN_PROGRAM),
             "sagemaker_submit_directory": json.dumps(f"s3://{place.bucket}/{SOURCE_KEY}"),
@@ -136,7 +144,7 @@ def deployment_requests(
     place: TuningPlace, tenant_id: str, model_id: str, artifact: str, endpoint: EndpointChoice
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """CreateModel, CreateEndpointConfig and CreateEndpoint for a trained model.tar.gz, one name for all three."""
-    name = endpoint_name(tenant_id, model_id)
+    name = endpoint_name(place.prefix, tenant_id, model_id)
     variant: dict[str, Any] = {"VariantName": "AllTraffic", "ModelName": name}
     if endpoint.kind == "serverless":
         variant["ServerlessConfig"] = {"MemorySizeInMB": endpoint.memory_mb, "MaxConcurrency": endpoint.max_concurrency}

@@ -21,6 +21,7 @@ from tests.workflows.cases import TENANT_ID, chain, node
 from tests.workflows.support import validate
 
 PLACE = TuningPlace(
+    prefix="nexus-forge-dev",
     bucket="nexus-forge-ml-123456789012-us-east-1",
     role_arn="arn:aws:iam::123456789012:role/nexus-forge-sagemaker",
     training_image="763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6-gpu-py312",
@@ -72,12 +73,14 @@ def test_a_serverless_and_a_realtime_endpoint_serve_the_same_model_with_its_infe
     assert model["PrimaryContainer"]["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
     assert serverless["ProductionVariants"][0]["ServerlessConfig"] == {"MemorySizeInMB": 3072, "MaxConcurrency": 1}
     assert realtime["ProductionVariants"][0]["InstanceType"] == "ml.g5.xlarge"
-    assert endpoint == {"EndpointName": "tuned-tenant0001-a1b2c3d4", "EndpointConfigName": "tuned-tenant0001-a1b2c3d4"}
+    name = endpoint_name("nexus-forge-dev", "tenant0001", "a1b2c3d4")
+    assert endpoint == {"EndpointName": name, "EndpointConfigName": name}
+    assert name.startswith("nexus-forge-dev-tm-") and len(endpoint_name("p" * 28, "t" * 40, "a1b2c3d4")) <= 63
 
 
 def test_only_another_tenants_tuned_endpoint_is_foreign() -> None:
-    assert foreign_tuned_model("tenant0001", endpoint_name("tenant0002", "a1b2c3d4"))
-    assert not foreign_tuned_model("tenant0001", endpoint_name("tenant0001", "a1b2c3d4"))
+    assert foreign_tuned_model("tenant0001", endpoint_name(PLACE.prefix, "tenant0002", "a1b2c3d4"))
+    assert not foreign_tuned_model("tenant0001", endpoint_name(PLACE.prefix, "tenant0001", "a1b2c3d4"))
     assert not foreign_tuned_model("tenant0001", "invoice-classifier")
 
 
@@ -93,10 +96,11 @@ def _agent_on(model_id: str) -> dict:
 
 
 def test_an_agent_node_naming_another_tenants_tuned_model_is_refused_naming_the_field() -> None:
-    foreign = validate(_agent_on(endpoint_name("tenant0002", "a1b2c3d4")))
-    own = validate(_agent_on(endpoint_name(TENANT_ID, "a1b2c3d4")))
+    foreign_name = endpoint_name(PLACE.prefix, "tenant0002", "a1b2c3d4")
+    foreign = validate(_agent_on(foreign_name))
+    own = validate(_agent_on(endpoint_name(PLACE.prefix, TENANT_ID, "a1b2c3d4")))
 
     assert [(finding.pointer, finding.reason) for finding in foreign.findings] == [
-        ("/nodes/1/params/model/model_id", "no tuned model 'tuned-tenant0002-a1b2c3d4' exists in this tenant")
+        ("/nodes/1/params/model/model_id", f"no tuned model {foreign_name!r} exists in this tenant")
     ]
     assert own.valid, own.findings
