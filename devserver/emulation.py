@@ -21,6 +21,7 @@ from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
+from devserver.sagemaker_hosting import LocalEndpointHosting
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
 from devserver.sagemaker_training import LocalTrainingJobs
 from devserver.write_ahead_log import (
@@ -207,6 +208,7 @@ class LocalAws:
         self.lambda_runtime.install()
         self.sagemaker_endpoints.install()
         LocalTrainingJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
+        LocalEndpointHosting(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION, self.sagemaker_endpoints).install()
         self.bedrock_runtime.install()
         self.bedrock_embeddings.install()
         self.provision()

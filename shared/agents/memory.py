@@ -11,13 +11,33 @@ import hashlib
 from typing import Any
 
 from shared.agents.providers.contract import Message
-from shared.executions.payloads import encode_payload, load_payload, store_payload, tenant_payload_prefix
+from shared.executions.payloads import (
+    encode_payload,
+    load_payload,
+    payload_keys,
+    store_payload,
+    tenant_payload_prefix,
+)
 from shared.store.tenant_scoped import TenantContext
+
+
+def memory_prefix(tenant: TenantContext) -> str:
+    return f"{tenant_payload_prefix(tenant)}agent-memory/"
 
 
 def memory_key(tenant: TenantContext, conversation_key: str) -> str:
     digest = hashlib.sha256(conversation_key.encode()).hexdigest()
-    return f"{tenant_payload_prefix(tenant)}agent-memory/{digest}.json"
+    return f"{memory_prefix(tenant)}{digest}.json"
+
+
+def tenant_exchanges(tenant: TenantContext, limit: int) -> list[dict[str, str]]:
+    """Every remembered exchange of the tenant's agents (its own prefix only), from at most `limit` conversations."""
+    exchanges: list[dict[str, str]] = []
+    for key in payload_keys(memory_prefix(tenant), limit):
+        stored: Any = load_payload(key)
+        listed = stored.get("exchanges") if isinstance(stored, dict) else None
+        exchanges.extend(item for item in listed or [] if isinstance(item, dict))
+    return exchanges
 
 
 def load_exchanges(tenant: TenantContext, conversation_key: str) -> list[dict[str, str]]:

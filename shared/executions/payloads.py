@@ -35,6 +35,11 @@ def store_payload(key: str, data: bytes) -> None:
     s3.put_json(get_settings().require("bucket_payloads"), key, data)
 
 
+def payload_keys(prefix: str, limit: int) -> list[str]:
+    """Up to `limit` payload keys under the prefix, in key order."""
+    return s3.first_keys(get_settings().require("bucket_payloads"), prefix, limit)
+
+
 def load_payload(key: str) -> Any:
     return json.loads(s3.get_bytes(get_settings().require("bucket_payloads"), key))
 

