@@ -11,6 +11,7 @@ from shared.resources import (
     APPROVALS_QUEUE,
     AUDIT_TABLE,
     EXECUTIONS_TABLE,
+    ML_PIPELINES,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
     PLATFORM_TABLE,
@@ -22,6 +23,7 @@ from shared.resources import (
     WORKFLOWS_TABLE,
     BucketSpec,
     KeySpec,
+    MlPipelinesSpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -30,7 +32,14 @@ from shared.resources import (
 )
 
 Resource = (
-    TableSpec | BucketSpec | QueueSpec | StateMachineSpec | WorkflowStateMachinesSpec | ScheduleGroupsSpec | KeySpec
+    TableSpec
+    | BucketSpec
+    | QueueSpec
+    | StateMachineSpec
+    | WorkflowStateMachinesSpec
+    | ScheduleGroupsSpec
+    | KeySpec
+    | MlPipelinesSpec
 )
 
 
@@ -375,6 +384,25 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             Grant(WORKFLOW_STATE_MACHINES, Access.SETTLE),
         ),
+    ),
+    FunctionSpec(
+        name="ml_export",
+        description="Execution records of the last hour as per-tenant and per-workflow hourly series for ML jobs",
+        memory_mb=512,
+        timeout_seconds=300,
+        schedule="cron(5 * * * ? *)",
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ),
+            Grant(EXECUTIONS_TABLE, Access.READ),
+            Grant(PAYLOADS_BUCKET, Access.WRITE),
+        ),
+        scoped_tenant_data=False,
+    ),
+    FunctionSpec(
+        name="ml_gate",
+        description="The ML pipelines' evaluation gate: a new model against the approved one in the Model Registry",
+        grants=(Grant(ML_PIPELINES, Access.READ),),
+        scoped_tenant_data=False,
     ),
     FunctionSpec(
         name="credentials",

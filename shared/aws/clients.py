@@ -105,3 +105,8 @@ def bedrock_runtime_client(region: str | None = None) -> Any:
 
     config = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=300)
     return boto3.client("bedrock-runtime", region_name=region, config=config)
+
+
+def sagemaker_client() -> Any:
+    """Untyped: the SageMaker stubs are not among the dev dependencies for the registry's and jobs' reads."""
+    return _client("sagemaker")

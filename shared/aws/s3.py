@@ -31,3 +31,7 @@ def delete_keys(bucket: str, keys: list[str]) -> list[dict[str, Any]]:
     objects: Any = [{"Key": key} for key in keys]
     answer = s3_client().delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
     return [dict(error) for error in answer.get("Errors", [])]
+
+
+def put_object(bucket: str, key: str, data: bytes, content_type: str) -> None:
+    s3_client().put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
