@@ -102,7 +102,7 @@ class LocalTrainingJobs:
         request = json.loads(params.get("body") or b"{}")
         name = request["TrainingJobName"]
         if not _JOB_NAME.fullmatch(name):
-            raise _client_error(
+            raise client_error(
                 "ValidationException",
                 f"1 validation error detected: Value '{name}' at 'trainingJobName' failed to satisfy constraint: "
                 "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
@@ -110,7 +110,7 @@ class LocalTrainingJobs:
             )
         missing = sorted(_SCRIPT_MODE - set(request.get("HyperParameters", {})))
         if missing:
-            raise _client_error(
+            raise client_error(
                 "ValidationException",
                 f"forge dev runs script-mode jobs only: HyperParameters lacks {', '.join(missing)}",
                 "CreateTrainingJob",
@@ -126,7 +126,7 @@ class LocalTrainingJobs:
         }
         with self._lock:
             if name in self._jobs:
-                raise _client_error(
+                raise client_error(
                     "ResourceInUse",
                     f"Training job names must be unique within an AWS account and region, and a "
                     f"training job with this name already exists ({job['TrainingJobArn']})",
@@ -136,7 +136,7 @@ class LocalTrainingJobs:
             thread = threading.Thread(target=self._run, args=(name,), name=f"training-job-{name}", daemon=True)
             self._threads[name] = thread
         thread.start()
-        return _answer(params, {"TrainingJobArn": job["TrainingJobArn"]})
+        return answer(params, {"TrainingJobArn": job["TrainingJobArn"]})
 
     def before_describe(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         name = json.loads(params.get("body") or b"{}")["TrainingJobName"]
@@ -144,8 +144,12 @@ class LocalTrainingJobs:
             job = self._jobs.get(name)
             described = dict(job) if job else None
         if described is None:
-            raise _client_error("ValidationException", "Requested resource not found.", "DescribeTrainingJob")
-        return _answer(params, described)
+            raise client_error("ValidationException", "Requested resource not found.", "DescribeTrainingJob")
+        log = self.jobs_dir / name / "output" / "train.log"
+        if described["SecondaryStatus"] == "Training" and log.exists():
+            # The metrics printed so far (SageMaker streams them to CloudWatch): a running job's progress.
+            described["FinalMetricDataList"] = _final_metrics(described, log.read_text(errors="replace"))
+        return answer(params, described)
 
     def wait(self, name: str, timeout: float | None = None) -> None:
         """Until the job's process has ended and its status is final (for the benchmark and tests)."""
@@ -170,7 +174,7 @@ class LocalTrainingJobs:
         self._update(name, SecondaryStatus="Downloading", TrainingStartTime=datetime.now(UTC))
         source, program = self._source(job, directory)
         channels = self._download_channels(job, directory)
-        python = self.environments.python(_requirements(source))
+        python = self.environments.python(requirements_of(source))
         self._update(name, SecondaryStatus="Training")
         exit_code, printed = self._train(job, directory, source, program, channels, python)
         metrics = _final_metrics(job, printed)
@@ -203,20 +207,11 @@ class LocalTrainingJobs:
     def _source(self, job: dict[str, Any], directory: Path) -> tuple[Path, str]:
         hyperparameters = job.get("HyperParameters", {})
         program = _decoded(hyperparameters["sagemaker_program"])
-        location = urlparse(_decoded(hyperparameters["sagemaker_submit_directory"]))
-        if location.scheme == "file":
-            return Path(location.path), program
-        code = directory / "code"
-        shutil.rmtree(code, ignore_errors=True)
-        code.mkdir(parents=True)
-        archive = _s3().get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
-        with tarfile.open(fileobj=io.BytesIO(archive)) as sources:
-            sources.extractall(code, filter="data")
-        return code, program
+        return fetch_code(_decoded(hyperparameters["sagemaker_submit_directory"]), directory / "code"), program
 
     def _download_channels(self, job: dict[str, Any], directory: Path) -> dict[str, Path]:
         channels = {}
-        s3 = _s3()
+        s3 = s3_client()
         for channel in job.get("InputDataConfig", []):
             target = directory / "input" / "data" / channel["ChannelName"]
             shutil.rmtree(target, ignore_errors=True)
@@ -286,11 +281,24 @@ class LocalTrainingJobs:
         key = "/".join(
             part for part in (location.path.strip("/"), job["TrainingJobName"], "output/model.tar.gz") if part
         )
-        _s3().put_object(Bucket=location.netloc, Key=key, Body=archive.getvalue())
+        s3_client().put_object(Bucket=location.netloc, Key=key, Body=archive.getvalue())
         return f"s3://{location.netloc}/{key}"
 
 
-def _requirements(source: Path) -> Path | None:
+def fetch_code(submit_directory: str, target: Path) -> Path:
+    """A job's code folder: a local `file://` folder as it is, or an `s3://` sourcedir.tar.gz unpacked into target."""
+    location = urlparse(submit_directory)
+    if location.scheme == "file":
+        return Path(location.path)
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = s3_client().get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as sources:
+        sources.extractall(target, filter="data")
+    return target
+
+
+def requirements_of(source: Path) -> Path | None:
     requirements = source / "requirements.txt"
     return requirements if requirements.exists() else None
 
@@ -315,16 +323,16 @@ def _final_metrics(job: dict[str, Any], printed: str) -> list[dict[str, Any]]:
     return metrics
 
 
-def _s3() -> Any:
+def s3_client() -> Any:
     return boto3.client("s3")
 
 
-def _answer(params: dict[str, Any], parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+def answer(params: dict[str, Any], parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
     parsed = {**parsed, "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}}
     return AWSResponse(params.get("url", ""), 200, HTTPHeaders(), None), parsed
 
 
-def _client_error(code: str, message: str, operation: str) -> ClientError:
+def client_error(code: str, message: str, operation: str) -> ClientError:
     response: Any = {
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {
