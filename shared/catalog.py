@@ -399,6 +399,18 @@ CATALOG: tuple[FunctionSpec, ...] = (
         scoped_tenant_data=False,
     ),
     FunctionSpec(
+        name="ml_jobs",
+        description="ML jobs: start a kind's pipeline, read its status, metrics, cost so far, percent and ETA",
+        routes=(
+            # Platform admins start any kind; a tenant's admins only the kinds a tenant may start (on its own data).
+            HttpRoute("POST", "/v1/ml/jobs", members(Role.ADMIN, platform_admin=True)),
+            HttpRoute("GET", "/v1/ml/jobs", members(Role.VIEWER, platform_admin=True)),
+            HttpRoute("GET", "/v1/ml/jobs/{job_id}", members(Role.VIEWER, platform_admin=True)),
+        ),
+        grants=(*AUTHENTICATED, Grant(PLATFORM_TABLE, Access.READ_WRITE), Grant(ML_PIPELINES, Access.START)),
+        scoped_tenant_data=False,
+    ),
+    FunctionSpec(
         name="ml_gate",
         description="The ML pipelines' evaluation gate: a new model against the approved one in the Model Registry",
         grants=(Grant(ML_PIPELINES, Access.READ),),

@@ -38,14 +38,15 @@ class JobRequest(BaseModel):
     spot: bool = Field(default=True, description="Managed spot training with checkpoints")
 
 
-def plan_job(
-    request: JobRequest, *, job_name: str, bucket: str, tenant_id: str | None, code_uri: str
-) -> dict[str, Any]:
-    """The state machine's input, or ValidationFailed naming every field that is wrong."""
+def plan_job(request: JobRequest, *, bucket: str, tenant_id: str | None, code_uri: str) -> dict[str, Any]:
+    """The state machine's input, or ValidationFailed naming every field that is wrong; the execution's name is the
+    job's (its training job, model and transform job)."""
     kind = JOB_KINDS.get(request.kind)
-    if kind is None:
+    startable = sorted(name for name, known in JOB_KINDS.items() if tenant_id is None or known.tenant_may_start)
+    if kind is None or request.kind not in startable:
+        reason = "a platform job kind, started by platform admins" if kind else "unknown job kind"
         raise ValidationFailed(
-            [InvalidParam(name="/body/kind", reason=f"unknown job kind; one of {', '.join(sorted(JOB_KINDS))}")]
+            [InvalidParam(name="/body/kind", reason=f"{reason}; one of: {', '.join(startable) or 'none yet'}")]
         )
     problems: list[InvalidParam] = []
     instance_type = request.instance_type or kind.default_instance_type
@@ -70,7 +71,6 @@ def plan_job(
     if request.spot:
         stopping["MaxWaitTimeInSeconds"] = max_runtime + SPOT_WAIT_SECONDS
     plan: dict[str, Any] = {
-        "job_name": job_name,
         "kind": kind.name,
         "tenant_id": tenant_id,
         "max_cost_usd": max_cost,
@@ -100,13 +100,13 @@ def plan_job(
             "resources": {"InstanceType": instance_type, "InstanceCount": 1, "VolumeSizeInGB": 30},
             "stopping": stopping,
             "spot": request.spot,
-            "checkpoints": {"S3Uri": f"s3://{bucket}/{CHECKPOINTS_PREFIX}/{kind.name}/{job_name}/"},
+            "checkpoint_prefix": f"s3://{bucket}/{CHECKPOINTS_PREFIX}/{kind.name}/",
         },
     }
     if kind.batch_transform:
         plan["transform"] = {
             "input": f"s3://{bucket}/{transform_requests_prefix(kind.name)}",
-            "output": f"s3://{bucket}/{TRANSFORM_PREFIX}/{kind.name}/{job_name}/",
+            "output_prefix": f"s3://{bucket}/{TRANSFORM_PREFIX}/{kind.name}/",
         }
     return plan
 

@@ -62,7 +62,7 @@ def _train(kind: JobKind, role_arn: str, region: str) -> dict[str, Any]:
         "Type": "Task",
         "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
         "Parameters": {
-            "TrainingJobName.$": "$.job_name",
+            "TrainingJobName.$": "$$.Execution.Name",
             "RoleArn": role_arn,
             "AlgorithmSpecification": {
                 "TrainingImage": kind.training_image.format(region=region),
@@ -78,7 +78,7 @@ def _train(kind: JobKind, role_arn: str, region: str) -> dict[str, Any]:
             "ResourceConfig.$": "$.training.resources",
             "StoppingCondition.$": "$.training.stopping",
             "EnableManagedSpotTraining.$": "$.training.spot",
-            "CheckpointConfig.$": "$.training.checkpoints",
+            "CheckpointConfig": {"S3Uri.$": "States.Format('{}{}/', $.training.checkpoint_prefix, $$.Execution.Name)"},
             "Tags": [{"Key": "forge:ml-kind", "Value": kind.name}],
         },
         "ResultSelector": {
@@ -100,7 +100,7 @@ def _evaluate(kind: JobKind, gate_function_arn: str) -> dict[str, Any]:
             "FunctionName": gate_function_arn,
             "Payload": {
                 "kind": kind.name,
-                "job_name.$": "$.job_name",
+                "job_name.$": "$$.Execution.Name",
                 "metrics.$": "$.trained.FinalMetricDataList",
             },
         },
@@ -121,7 +121,7 @@ def _register(kind: JobKind, region: str) -> dict[str, Any]:
         "Resource": "arn:aws:states:::aws-sdk:sagemaker:createModelPackage",
         "Parameters": {
             "ModelPackageGroupName": kind.model_package_group,
-            "ModelPackageDescription.$": "$.job_name",
+            "ModelPackageDescription.$": "$$.Execution.Name",
             "ModelApprovalStatus": "Approved",
             "CustomerMetadataProperties.$": "$.gate.metadata",
             "InferenceSpecification": {
@@ -146,7 +146,7 @@ def _create_model(kind: JobKind, role_arn: str, region: str) -> dict[str, Any]:
         "Type": "Task",
         "Resource": "arn:aws:states:::sagemaker:createModel",
         "Parameters": {
-            "ModelName.$": "$.job_name",
+            "ModelName.$": "$$.Execution.Name",
             "ExecutionRoleArn": role_arn,
             "PrimaryContainer": {
                 "Image": kind.inference_image.format(region=region),
@@ -165,14 +165,17 @@ def _transform() -> dict[str, Any]:
         "Type": "Task",
         "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync",
         "Parameters": {
-            "TransformJobName.$": "$.job_name",
-            "ModelName.$": "$.job_name",
+            "TransformJobName.$": "$$.Execution.Name",
+            "ModelName.$": "$$.Execution.Name",
             "TransformInput": {
                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri.$": "$.transform.input"}},
                 "ContentType": "application/json",
                 "SplitType": "Line",
             },
-            "TransformOutput": {"S3OutputPath.$": "$.transform.output", "AssembleWith": "Line"},
+            "TransformOutput": {
+                "S3OutputPath.$": "States.Format('{}{}/', $.transform.output_prefix, $$.Execution.Name)",
+                "AssembleWith": "Line",
+            },
             "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
         },
         "ResultSelector": {"TransformOutput.$": "$.TransformOutput"},

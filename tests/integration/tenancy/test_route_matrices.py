@@ -29,7 +29,8 @@ TENANT_OWNED_PARAMETERS = {
     "server_id": lambda world: world.mcp_server_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
-PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1", "asset": "swagger-ui.css"}
+# ML jobs: no job kind a tenant may start is registered yet, so no tenant owns a job (shared/ml/job_kinds.py).
+PLATFORM_PARAMETERS = {"run_id": "no-such-run", "version": "1", "asset": "swagger-ui.css", "job_id": "no-such-job"}
 SAMPLE_BODIES = {
     ("POST", "/v1/tenants"): {"slug": "matrix-made", "display_name": "M", "owner": {"subject": "m"}},
     ("PATCH", "/v1/tenants/{tenant_id}"): {"display_name": "Renamed"},
@@ -37,6 +38,8 @@ SAMPLE_BODIES = {
     ("PATCH", "/v1/members/{subject}"): {"role": "viewer"},
     ("POST", "/v1/api-keys"): {"name": "matrix", "role": "viewer"},
     ("POST", "/v1/platform/smoke-runs"): {"name": "Matrix"},
+    # A cap no job fits: refused (422) for an admin after the permission check, without starting a pipeline.
+    ("POST", "/v1/ml/jobs"): {"kind": "forecast", "max_cost_usd": 0.0001},
     ("POST", "/v1/workflows"): SAMPLE_WORKFLOW,
     ("POST", "/v1/workflows/validate"): SAMPLE_WORKFLOW,
     ("PUT", "/v1/workflows/{workflow_id}"): SAMPLE_WORKFLOW,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
-from shared.ml.job_kinds import FORECAST, INSTANCE_HOURLY_USD
+from shared.ml.job_kinds import FORECAST, INSTANCE_HOURLY_USD, JOB_KINDS
 from shared.ml.plans import SPOT_WAIT_SECONDS, JobRequest, plan_job
 from shared.problems import ValidationFailed
 
@@ -12,14 +15,13 @@ from shared.problems import ValidationFailed
 def _plan(tenant_id: str | None = None, **request: object) -> dict:
     return plan_job(
         JobRequest.model_validate({"kind": "forecast", **request}),
-        job_name="ml-1",
         bucket="platform-bucket",
         tenant_id=tenant_id,
         code_uri="s3://platform-bucket/ml/code/forecast/sourcedir.tar.gz",
     )
 
 
-def _invalid_fields(**request: object) -> list[str]:
+def _invalid_fields(**request: Any) -> list[str]:
     with pytest.raises(ValidationFailed) as refused:
         _plan(**request)
     return [param.name for param in refused.value.invalid_params]
@@ -27,6 +29,14 @@ def _invalid_fields(**request: object) -> list[str]:
 
 def test_unknown_kind_names_the_kind() -> None:
     assert _invalid_fields(kind="astrology") == ["/body/kind"]
+
+
+def test_a_tenant_asking_for_a_platform_kind_is_told_which_kinds_it_may_start() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        _plan(tenant_id="tenant0001")
+    assert [(param.name, param.reason) for param in refused.value.invalid_params] == [
+        ("/body/kind", "a platform job kind, started by platform admins; one of: none yet")
+    ]
 
 
 def test_instance_type_outside_the_kinds_list_names_it() -> None:
@@ -50,7 +60,7 @@ def test_the_cost_cap_becomes_the_runtime_at_the_instances_price_and_spot_waits_
         "MaxWaitTimeInSeconds": 3600 + SPOT_WAIT_SECONDS,
     }
     assert plan["training"]["spot"] is True
-    assert plan["training"]["checkpoints"] == {"S3Uri": "s3://platform-bucket/ml/checkpoints/forecast/ml-1/"}
+    assert plan["training"]["checkpoint_prefix"] == "s3://platform-bucket/ml/checkpoints/forecast/"
 
 
 def test_on_demand_has_no_wait_and_defaults_fill_the_hyperparameters() -> None:
@@ -63,7 +73,8 @@ def test_on_demand_has_no_wait_and_defaults_fill_the_hyperparameters() -> None:
     assert hyperparameters["sagemaker_program"] == '"train.py"'
 
 
-def test_a_tenants_job_reads_only_the_tenants_series() -> None:
+def test_a_tenants_job_reads_only_the_tenants_series(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(JOB_KINDS, "forecast", replace(FORECAST, tenant_may_start=True))
     plan = _plan(tenant_id="tenant0001")
     uris = [channel["DataSource"]["S3DataSource"]["S3Uri"] for channel in plan["training"]["input"]]
     assert uris == ["s3://platform-bucket/ml/series/tenant=tenant0001/"]
