@@ -211,21 +211,9 @@ class LocalTrainingJobs:
 
     def _download_channels(self, job: dict[str, Any], directory: Path) -> dict[str, Path]:
         channels = {}
-        s3 = s3_client()
         for channel in job.get("InputDataConfig", []):
             target = directory / "input" / "data" / channel["ChannelName"]
-            shutil.rmtree(target, ignore_errors=True)
-            target.mkdir(parents=True)
-            location = urlparse(channel["DataSource"]["S3DataSource"]["S3Uri"])
-            prefix = location.path.lstrip("/")
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.netloc, Prefix=prefix):
-                for entry in page.get("Contents", []):
-                    relative = entry["Key"][len(prefix) :].lstrip("/") or Path(entry["Key"]).name
-                    destination = (target / relative).resolve()
-                    if not destination.is_relative_to(target.resolve()):
-                        raise ValueError(f"the key {entry['Key']} would be written outside its channel's folder")
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    s3.download_file(location.netloc, entry["Key"], str(destination))
+            download_prefix(channel["DataSource"]["S3DataSource"]["S3Uri"], target)
             channels[channel["ChannelName"]] = target
         return channels
 
@@ -296,6 +284,23 @@ def fetch_code(submit_directory: str, target: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as sources:
         sources.extractall(target, filter="data")
     return target
+
+
+def download_prefix(prefix_uri: str, target: Path) -> None:
+    """Every object under an `s3://` prefix into a fresh target folder, keyed by its path below the prefix."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    location = urlparse(prefix_uri)
+    prefix = location.path.lstrip("/")
+    s3 = s3_client()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.netloc, Prefix=prefix):
+        for entry in page.get("Contents", []):
+            relative = entry["Key"][len(prefix) :].lstrip("/") or Path(entry["Key"]).name
+            destination = (target / relative).resolve()
+            if not destination.is_relative_to(target.resolve()):
+                raise ValueError(f"the key {entry['Key']} would be written outside its channel's folder")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(location.netloc, entry["Key"], str(destination))
 
 
 def requirements_of(source: Path) -> Path | None:

@@ -24,7 +24,15 @@ from urllib.parse import urlparse
 
 import boto3
 
-from devserver.sagemaker_training import JobEnvironments, answer, client_error, fetch_code, requirements_of, s3_client
+from devserver.sagemaker_training import (
+    JobEnvironments,
+    answer,
+    client_error,
+    download_prefix,
+    fetch_code,
+    requirements_of,
+    s3_client,
+)
 
 _UNIQUE_ID = "nexus-forge-local-transform"
 _DRIVER = Path(__file__).with_name("sagemaker_transform_driver.py")
@@ -116,7 +124,8 @@ class LocalTransformJobs:
         environment = container.get("Environment", {})
         source = fetch_code(environment["SAGEMAKER_SUBMIT_DIRECTORY"], directory / "code")
         model_dir = _unpacked_model(container["ModelDataUrl"], directory / "model")
-        input_dir = _downloaded(job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"], directory / "input")
+        input_dir = directory / "input"
+        download_prefix(job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"], input_dir)
         output_dir = directory / "output"
         output_dir.mkdir(parents=True)
         python = self.environments.python(requirements_of(source))
@@ -147,19 +156,4 @@ def _unpacked_model(model_data_url: str, target: Path) -> Path:
     target.mkdir(parents=True)
     with tarfile.open(fileobj=io.BytesIO(archive)) as model:
         model.extractall(target, filter="data")
-    return target
-
-
-def _downloaded(prefix_uri: str, target: Path) -> Path:
-    location = urlparse(prefix_uri)
-    prefix = location.path.lstrip("/")
-    target.mkdir(parents=True)
-    s3 = s3_client()
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.netloc, Prefix=prefix):
-        for entry in page.get("Contents", []):
-            destination = (target / (entry["Key"][len(prefix) :].lstrip("/") or Path(entry["Key"]).name)).resolve()
-            if not destination.is_relative_to(target.resolve()):
-                raise ValueError(f"the key {entry['Key']} would be written outside the job's input folder")
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(location.netloc, entry["Key"], str(destination))
     return target
