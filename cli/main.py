@@ -12,6 +12,7 @@ from cli.hooks import hooks
 from cli.keys import keys
 from cli.local import dev, openapi, token
 from cli.login import login
+from cli.ml import ml
 from cli.schedules import schedules
 from cli.tenants import tenants
 from cli.workflows import workflows
@@ -34,7 +35,7 @@ def forge(context: click.Context, profile: str) -> None:
     context.ensure_object(Invocation).profile_name = profile
 
 
-for command in (dev, token, openapi, login, run, workflows, executions, hooks, schedules, approvals, keys, tenants):
+for command in (dev, token, openapi, login, run, workflows, executions, hooks, schedules, approvals, keys, tenants, ml):
     forge.add_command(command)
 
 
