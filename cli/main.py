@@ -13,6 +13,7 @@ from cli.keys import keys
 from cli.local import dev, openapi, token
 from cli.login import login
 from cli.marketplace import marketplace
+from cli.ml import ml
 from cli.schedules import schedules
 from cli.tenants import tenants
 from cli.workflows import workflows
@@ -49,6 +50,7 @@ for command in (
     keys,
     tenants,
     marketplace,
+    ml,
 ):
     forge.add_command(command)
 

@@ -23,7 +23,8 @@ from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.sagemaker_hosting import LocalEndpointHosting
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
-from devserver.sagemaker_training import LocalTrainingJobs
+from devserver.sagemaker_training import REPOSITORY, LocalTrainingJobs
+from devserver.sagemaker_transform import LocalTransformJobs
 from devserver.write_ahead_log import (
     WriteAheadLog,
     install_write_ahead_log,
@@ -33,8 +34,11 @@ from devserver.write_ahead_log import (
     service_backends,
 )
 from shared.catalog import CATALOG, function_physical_name, resource_environment
+from shared.ml.job_kinds import JOB_KINDS
+from shared.ml.state_machines import pipeline_definition
 from shared.resources import (
     BUCKETS,
+    ML_PIPELINES,
     QUEUES,
     STATE_MACHINES,
     TABLES,
@@ -99,6 +103,8 @@ def local_environment(endpoint_url: str) -> dict[str, str]:
         "FORGE_MARKETPLACE_EMBEDDING_MODEL": EMBEDDING_MODEL_ID,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_DEV": "false",
+        # The ML jobs' code is the repository's sagemaker/ folder (in the cloud: sourcedir.tar.gz objects in S3).
+        "FORGE_ML_CODE_ROOT": (REPOSITORY / "sagemaker").as_uri(),
     }
     names = physical_names()
     for spec in CATALOG:
@@ -209,6 +215,7 @@ class LocalAws:
         self.sagemaker_endpoints.install()
         LocalTrainingJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
         LocalEndpointHosting(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION, self.sagemaker_endpoints).install()
+        LocalTransformJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
         self.bedrock_runtime.install()
         self.bedrock_embeddings.install()
         self.provision()
@@ -433,3 +440,26 @@ class ResourceProvisioner:
                 sfn.update_state_machine(stateMachineArn=existing[name], definition=definition)
             else:
                 sfn.create_state_machine(name=name, definition=definition, roleArn=LOCAL_ROLE_ARN, type="STANDARD")
+        self._provision_ml_pipelines(sfn, existing, function_arns[ML_PIPELINES.gate_function])
+
+    def _provision_ml_pipelines(self, sfn: Any, existing: dict[str, str], gate_function_arn: str) -> None:
+        """One state machine and one model package group per ML job kind, as the CDK app's intelligence stack."""
+        sagemaker = self.client("sagemaker")
+        groups = {
+            group["ModelPackageGroupName"]
+            for group in sagemaker.list_model_package_groups().get("ModelPackageGroupSummaryList", [])
+        }
+        role_arn = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{ML_PIPELINES.sagemaker_role_name(LOCAL_PREFIX)}"
+        for kind in JOB_KINDS.values():
+            name = ML_PIPELINES.machine_name(LOCAL_PREFIX, kind.name)
+            definition = json.dumps(
+                pipeline_definition(kind, role_arn=role_arn, gate_function_arn=gate_function_arn, region=LOCAL_REGION)
+            )
+            if name in existing:
+                sfn.update_state_machine(stateMachineArn=existing[name], definition=definition)
+            else:
+                sfn.create_state_machine(name=name, definition=definition, roleArn=LOCAL_ROLE_ARN, type="STANDARD")
+            if kind.model_package_group not in groups:
+                sagemaker.create_model_package_group(
+                    ModelPackageGroupName=kind.model_package_group, ModelPackageGroupDescription=kind.description
+                )

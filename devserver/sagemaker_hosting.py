@@ -30,9 +30,9 @@ import boto3
 from devserver.sagemaker_runtime import LocalEndpointFailure, LocalSageMakerEndpoints
 from devserver.sagemaker_training import (
     JobEnvironments,
+    answer,
     client_error,
-    hooked_answer,
-    job_code,
+    fetch_code,
     requirements_of,
 )
 
@@ -151,7 +151,7 @@ class LocalEndpointHosting:
             thread = threading.Thread(target=self._start, args=(name,), name=f"endpoint-{name}", daemon=True)
             self._threads[name] = thread
         thread.start()
-        return hooked_answer(params, {"EndpointArn": arn})
+        return answer(params, {"EndpointArn": arn})
 
     def before_describe(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
         name = json.loads(params.get("body") or b"{}")["EndpointName"]
@@ -160,7 +160,7 @@ class LocalEndpointHosting:
             described = dict(endpoint) if endpoint else None
         if described is None:
             raise client_error("ValidationException", f'Could not find endpoint "{name}".', "DescribeEndpoint")
-        return hooked_answer(params, described)
+        return answer(params, described)
 
     def before_delete(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
         name = json.loads(params.get("body") or b"{}")["EndpointName"]
@@ -172,7 +172,7 @@ class LocalEndpointHosting:
             raise client_error("ValidationException", f'Could not find endpoint "{name}".', "DeleteEndpoint")
         if worker is not None:
             worker.stop()
-        return hooked_answer(params, {})
+        return answer(params, {})
 
     def wait(self, name: str, timeout: float | None = None) -> None:
         """Until the endpoint is InService or Failed (for the benchmark and tests)."""
@@ -210,7 +210,7 @@ class LocalEndpointHosting:
         archive = boto3.client("s3").get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"]
         with tarfile.open(fileobj=io.BytesIO(archive.read())) as model:
             model.extractall(model_dir, filter="data")
-        code = job_code(environment["SAGEMAKER_SUBMIT_DIRECTORY"], directory / "code")
+        code = fetch_code(environment["SAGEMAKER_SUBMIT_DIRECTORY"], directory / "code")
         python = self.environments.python(requirements_of(code))
         worker = EndpointWorker(python, code, environment["SAGEMAKER_PROGRAM"], model_dir, directory / "server.log")
         reason = worker.wait_ready()

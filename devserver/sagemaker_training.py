@@ -136,7 +136,7 @@ class LocalTrainingJobs:
             thread = threading.Thread(target=self._run, args=(name,), name=f"training-job-{name}", daemon=True)
             self._threads[name] = thread
         thread.start()
-        return hooked_answer(params, {"TrainingJobArn": job["TrainingJobArn"]})
+        return answer(params, {"TrainingJobArn": job["TrainingJobArn"]})
 
     def before_describe(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         name = json.loads(params.get("body") or b"{}")["TrainingJobName"]
@@ -145,7 +145,11 @@ class LocalTrainingJobs:
             described = dict(job) if job else None
         if described is None:
             raise client_error("ValidationException", "Requested resource not found.", "DescribeTrainingJob")
-        return hooked_answer(params, described)
+        log = self.jobs_dir / name / "output" / "train.log"
+        if described["SecondaryStatus"] == "Training" and log.exists():
+            # The metrics printed so far (SageMaker streams them to CloudWatch): a running job's progress.
+            described["FinalMetricDataList"] = _final_metrics(described, log.read_text(errors="replace"))
+        return answer(params, described)
 
     def wait(self, name: str, timeout: float | None = None) -> None:
         """Until the job's process has ended and its status is final (for the benchmark and tests)."""
@@ -203,25 +207,13 @@ class LocalTrainingJobs:
     def _source(self, job: dict[str, Any], directory: Path) -> tuple[Path, str]:
         hyperparameters = job.get("HyperParameters", {})
         program = _decoded(hyperparameters["sagemaker_program"])
-        return job_code(_decoded(hyperparameters["sagemaker_submit_directory"]), directory / "code"), program
+        return fetch_code(_decoded(hyperparameters["sagemaker_submit_directory"]), directory / "code"), program
 
     def _download_channels(self, job: dict[str, Any], directory: Path) -> dict[str, Path]:
         channels = {}
-        s3 = _s3()
         for channel in job.get("InputDataConfig", []):
             target = directory / "input" / "data" / channel["ChannelName"]
-            shutil.rmtree(target, ignore_errors=True)
-            target.mkdir(parents=True)
-            location = urlparse(channel["DataSource"]["S3DataSource"]["S3Uri"])
-            prefix = location.path.lstrip("/")
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.netloc, Prefix=prefix):
-                for entry in page.get("Contents", []):
-                    relative = entry["Key"][len(prefix) :].lstrip("/") or Path(entry["Key"]).name
-                    destination = (target / relative).resolve()
-                    if not destination.is_relative_to(target.resolve()):
-                        raise ValueError(f"the key {entry['Key']} would be written outside its channel's folder")
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    s3.download_file(location.netloc, entry["Key"], str(destination))
+            download_prefix(channel["DataSource"]["S3DataSource"]["S3Uri"], target)
             channels[channel["ChannelName"]] = target
         return channels
 
@@ -277,21 +269,38 @@ class LocalTrainingJobs:
         key = "/".join(
             part for part in (location.path.strip("/"), job["TrainingJobName"], "output/model.tar.gz") if part
         )
-        _s3().put_object(Bucket=location.netloc, Key=key, Body=archive.getvalue())
+        s3_client().put_object(Bucket=location.netloc, Key=key, Body=archive.getvalue())
         return f"s3://{location.netloc}/{key}"
 
 
-def job_code(submit_directory: str, into: Path) -> Path:
-    """The folder of a job's code: a local `file://` folder as it is, or an `s3://` sourcedir.tar.gz unpacked `into`."""
+def fetch_code(submit_directory: str, target: Path) -> Path:
+    """A job's code folder: a local `file://` folder as it is, or an `s3://` sourcedir.tar.gz unpacked into target."""
     location = urlparse(submit_directory)
     if location.scheme == "file":
         return Path(location.path)
-    shutil.rmtree(into, ignore_errors=True)
-    into.mkdir(parents=True)
-    archive = _s3().get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = s3_client().get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
     with tarfile.open(fileobj=io.BytesIO(archive)) as sources:
-        sources.extractall(into, filter="data")
-    return into
+        sources.extractall(target, filter="data")
+    return target
+
+
+def download_prefix(prefix_uri: str, target: Path) -> None:
+    """Every object under an `s3://` prefix into a fresh target folder, keyed by its path below the prefix."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    location = urlparse(prefix_uri)
+    prefix = location.path.lstrip("/")
+    s3 = s3_client()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.netloc, Prefix=prefix):
+        for entry in page.get("Contents", []):
+            relative = entry["Key"][len(prefix) :].lstrip("/") or Path(entry["Key"]).name
+            destination = (target / relative).resolve()
+            if not destination.is_relative_to(target.resolve()):
+                raise ValueError(f"the key {entry['Key']} would be written outside its channel's folder")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(location.netloc, entry["Key"], str(destination))
 
 
 def requirements_of(source: Path) -> Path | None:
@@ -319,11 +328,11 @@ def _final_metrics(job: dict[str, Any], printed: str) -> list[dict[str, Any]]:
     return metrics
 
 
-def _s3() -> Any:
+def s3_client() -> Any:
     return boto3.client("s3")
 
 
-def hooked_answer(params: dict[str, Any], parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+def answer(params: dict[str, Any], parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
     parsed = {**parsed, "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}}
     return AWSResponse(params.get("url", ""), 200, HTTPHeaders(), None), parsed
 

@@ -7,6 +7,9 @@ Service integrations: moto passes a task's `Arguments` to boto3 as written (`Sta
 maps them onto the API's member names (`stateMachineArn`) and the answer back (`ExecutionArn`, `Output`); without
 that, `states:startExecution` fails.
 
+SageMaker: moto forwards `sagemaker:` tasks without waiting for `.sync`; devserver/stepfunctions_sagemaker.py waits
+for the local training and transform runners as Step Functions waits for SageMaker.
+
 SendTaskFailure: moto's API handler drops the `cause`, which Step Functions records with the error; it is passed on.
 """
 
@@ -66,11 +69,13 @@ def install_stepfunctions_runtime() -> None:
     from devserver.stepfunctions_control import install_stepfunctions_control
     from devserver.stepfunctions_expressions import encode_variable_declarations, install_bounded_expressions
     from devserver.stepfunctions_map import install_bounded_map
+    from devserver.stepfunctions_sagemaker import install_sagemaker_integration
     from devserver.stepfunctions_versions import install_version_starts
 
     install_version_starts()
     install_stepfunctions_control()
     install_bounded_map()
+    install_sagemaker_integration()
     install_bounded_expressions()
 
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]

@@ -11,6 +11,7 @@ from shared.catalog import Access, Grant
 from shared.resources import (
     BucketSpec,
     KeySpec,
+    MlPipelinesSpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -105,16 +106,7 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
                 return [GrantPolicy(_TABLE_PURGE, (table_arn,))]
             return [GrantPolicy(_pick(access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
         case BucketSpec():
-            objects = f"{names.arn(resource)}/*"
-            if access is Access.PURGE:
-                return [
-                    GrantPolicy(("s3:ListBucket",), (names.arn(resource),)),
-                    GrantPolicy(("s3:DeleteObject",), (objects,)),
-                ]
-            return [
-                GrantPolicy(_pick(access, _BUCKET_READ, _BUCKET_WRITE, grant), (objects,)),
-                GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
-            ]
+            return _bucket(resource, grant, names, key_arn)
         case QueueSpec():
             return [
                 GrantPolicy(_pick(access, _QUEUE_READ, _QUEUE_WRITE, grant), (names.arn(resource),)),
@@ -128,7 +120,22 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
             return _workflow_machines(resource, access, names)
         case ScheduleGroupsSpec():
             return _manage_schedule_groups(resource, access, names)
+        case MlPipelinesSpec():
+            return _ml_pipelines(resource, access, names)
     raise UnsupportedGrant(f"unknown resource kind {type(resource).__name__} in a catalog grant")
+
+
+def _bucket(bucket: BucketSpec, grant: Grant, names: ResourceNames, key_arn: str) -> list[GrantPolicy]:
+    objects = f"{names.arn(bucket)}/*"
+    if grant.access is Access.PURGE:
+        return [
+            GrantPolicy(("s3:ListBucket",), (names.arn(bucket),)),
+            GrantPolicy(("s3:DeleteObject",), (objects,)),
+        ]
+    return [
+        GrantPolicy(_pick(grant.access, _BUCKET_READ, _BUCKET_WRITE, grant), (objects,)),
+        GrantPolicy(_pick(grant.access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
+    ]
 
 
 def _workflow_machines(machines: WorkflowStateMachinesSpec, access: Access, names: ResourceNames) -> list[GrantPolicy]:
@@ -202,4 +209,29 @@ def _manage_schedule_groups(groups: ScheduleGroupsSpec, access: Access, names: R
             (stack.format_arn(service="scheduler", resource="schedule", resource_name=f"{group_base}-*/*"),),
         ),
         GrantPolicy(("iam:PassRole",), (invoke_role,)),
+    ]
+
+
+def _ml_pipelines(pipelines: MlPipelinesSpec, access: Access, names: ResourceNames) -> list[GrantPolicy]:
+    """READ: the Model Registry's packages of the platform's groups (`forge-*`); START: starting the ML pipelines
+    and following their executions and training jobs (named `ml-*` after their executions)."""
+    stack = names.stack
+    if access is Access.READ:
+        return [
+            # ListModelPackages takes no resource ARN (SageMaker's service authorization reference).
+            GrantPolicy(("sagemaker:ListModelPackages",), ("*",)),
+            GrantPolicy(
+                ("sagemaker:DescribeModelPackage",),
+                (stack.format_arn(service="sagemaker", resource="model-package", resource_name="forge-*"),),
+            ),
+        ]
+    if access is not Access.START:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for MlPipelinesSpec")
+    return [
+        GrantPolicy(("states:StartExecution",), (f"{names.arn(pipelines)}-*",)),
+        GrantPolicy(("states:DescribeExecution",), (names.execution_arns(pipelines),)),
+        GrantPolicy(
+            ("sagemaker:DescribeTrainingJob",),
+            (stack.format_arn(service="sagemaker", resource="training-job", resource_name="ml-*"),),
+        ),
     ]

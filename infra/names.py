@@ -8,6 +8,7 @@ from shared.catalog import Resource
 from shared.resources import (
     BucketSpec,
     KeySpec,
+    MlPipelinesSpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -40,7 +41,7 @@ class ResourceNames:
                 return resource.physical_name(self.platform_prefix)
             case TableSpec() | QueueSpec() | StateMachineSpec() | WorkflowStateMachinesSpec() | KeySpec():
                 return resource.physical_name(self.prefix)
-            case ScheduleGroupsSpec():
+            case ScheduleGroupsSpec() | MlPipelinesSpec():
                 return resource.physical_name(self.prefix)
             case BucketSpec():
                 return resource.physical_name(self.prefix, self.stack.account, self.stack.region)
@@ -58,6 +59,8 @@ class ResourceNames:
                 return self.workflow_arn_prefix(resource)
             case ScheduleGroupsSpec():
                 return resource.arn_prefix(self.prefix, self.stack.account, self.stack.region, self.stack.partition)
+            case MlPipelinesSpec():
+                return resource.arn_prefix(self.prefix, self.stack.account, self.stack.region, self.stack.partition)
             case BucketSpec():
                 return self.stack.format_arn(
                     service="s3",
@@ -71,10 +74,12 @@ class ResourceNames:
     def workflow_arn_prefix(self, machines: WorkflowStateMachinesSpec) -> str:
         return machines.arn_prefix(self.prefix, self.stack.account, self.stack.region)
 
-    def execution_arns(self, machine: StateMachineSpec | WorkflowStateMachinesSpec) -> str:
-        """Every execution of the machine, or of every workflow machine."""
+    def execution_arns(self, machine: StateMachineSpec | WorkflowStateMachinesSpec | MlPipelinesSpec) -> str:
+        """Every execution of the machine, or of every workflow (or ML pipeline) machine."""
         machine_name = (
-            f"{self.name(machine)}-*" if isinstance(machine, WorkflowStateMachinesSpec) else self.name(machine)
+            f"{self.name(machine)}-*"
+            if isinstance(machine, WorkflowStateMachinesSpec | MlPipelinesSpec)
+            else self.name(machine)
         )
         return self._format("states", "execution", f"{machine_name}:*", ArnFormat.COLON_RESOURCE_NAME)
 

@@ -11,6 +11,7 @@ from shared.resources import (
     APPROVALS_QUEUE,
     AUDIT_TABLE,
     EXECUTIONS_TABLE,
+    ML_PIPELINES,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
     PLATFORM_TABLE,
@@ -22,6 +23,7 @@ from shared.resources import (
     WORKFLOWS_TABLE,
     BucketSpec,
     KeySpec,
+    MlPipelinesSpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -30,7 +32,14 @@ from shared.resources import (
 )
 
 Resource = (
-    TableSpec | BucketSpec | QueueSpec | StateMachineSpec | WorkflowStateMachinesSpec | ScheduleGroupsSpec | KeySpec
+    TableSpec
+    | BucketSpec
+    | QueueSpec
+    | StateMachineSpec
+    | WorkflowStateMachinesSpec
+    | ScheduleGroupsSpec
+    | KeySpec
+    | MlPipelinesSpec
 )
 
 
@@ -445,6 +454,37 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PLATFORM_TABLE, Access.READ),
             Grant(PAYLOADS_BUCKET, Access.READ),
         ),
+    ),
+    FunctionSpec(
+        name="ml_export",
+        description="Execution records of the last hour as per-tenant and per-workflow hourly series for ML jobs",
+        memory_mb=512,
+        timeout_seconds=300,
+        schedule="cron(5 * * * ? *)",
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ),
+            Grant(EXECUTIONS_TABLE, Access.READ),
+            Grant(PAYLOADS_BUCKET, Access.WRITE),
+        ),
+        scoped_tenant_data=False,
+    ),
+    FunctionSpec(
+        name="ml_jobs",
+        description="ML jobs: start a kind's pipeline, read its status, metrics, cost so far, percent and ETA",
+        routes=(
+            # Platform admins start any kind; a tenant's admins only the kinds a tenant may start (on its own data).
+            HttpRoute("POST", "/v1/ml/jobs", members(Role.ADMIN, platform_admin=True)),
+            HttpRoute("GET", "/v1/ml/jobs", members(Role.VIEWER, platform_admin=True)),
+            HttpRoute("GET", "/v1/ml/jobs/{job_id}", members(Role.VIEWER, platform_admin=True)),
+        ),
+        grants=(*AUTHENTICATED, Grant(PLATFORM_TABLE, Access.READ_WRITE), Grant(ML_PIPELINES, Access.START)),
+        scoped_tenant_data=False,
+    ),
+    FunctionSpec(
+        name="ml_gate",
+        description="The ML pipelines' evaluation gate: a new model against the approved one in the Model Registry",
+        grants=(Grant(ML_PIPELINES, Access.READ),),
+        scoped_tenant_data=False,
     ),
     FunctionSpec(
         name="credentials",

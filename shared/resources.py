@@ -152,6 +152,30 @@ class ScheduleGroupsSpec:
         return f"{self.physical_name(prefix)}-invoke"
 
 
+@dataclass(frozen=True)
+class MlPipelinesSpec:
+    """The ML pipelines (shared/ml/state_machines.py): one state machine per job kind, `<prefix>-<key>-<kind>`, the
+    SageMaker jobs they run (named after their executions) with the role `<prefix>-<key>-sagemaker`, and the kinds'
+    model package groups. The environment variable holds the machines' ARN prefix
+    `arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>`."""
+
+    key: str
+    env_var: str
+    gate_function: str
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.key}"
+
+    def machine_name(self, prefix: str, kind: str) -> str:
+        return f"{self.physical_name(prefix)}-{kind.replace('_', '-')}"
+
+    def arn_prefix(self, prefix: str, account: str, region: str, partition: str = "aws") -> str:
+        return f"arn:{partition}:states:{region}:{account}:stateMachine:{self.physical_name(prefix)}"
+
+    def sagemaker_role_name(self, prefix: str) -> str:
+        return f"{self.physical_name(prefix)}-sagemaker"
+
+
 def function_arn_placeholder(function_name: str) -> str:
     return "".join(part.capitalize() for part in function_name.split("_")) + "FunctionArn"
 
@@ -206,6 +230,8 @@ def tenant_targets_prefix(tenant_id: str) -> str:
     return f"{TENANT_TARGETS_PREFIX}{tenant_id}-"
 
 
+# The ML pipelines; the ml_gate function is their evaluation gate.
+ML_PIPELINES = MlPipelinesSpec(key="ml", env_var="FORGE_ML_PIPELINES", gate_function="ml_gate")
 # One Scheduler group per tenant; every schedule fires the schedule_fire function.
 SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")
 SMOKE_STATE_MACHINE = StateMachineSpec(
@@ -248,5 +274,6 @@ def resource_physical_names(
     }
     names[WORKFLOW_STATE_MACHINES.env_var] = WORKFLOW_STATE_MACHINES.arn_prefix(prefix, account, region)
     names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region, partition)
+    names[ML_PIPELINES.env_var] = ML_PIPELINES.arn_prefix(prefix, account, region, partition)
     names[PLATFORM_KEY.env_var] = PLATFORM_KEY.physical_name(prefix)
     return names

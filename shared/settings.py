@@ -26,6 +26,11 @@ class PlatformSettings(BaseSettings):
     table_triggers: str | None = None
     # The ARN prefix of the tenants' EventBridge Scheduler groups (shared/resources.py's SCHEDULE_GROUPS).
     schedule_groups: str | None = None
+    # The ARN prefix of the ML pipelines' state machines (shared/resources.py's ML_PIPELINES).
+    ml_pipelines: str | None = None
+    # Where the ML jobs' code is: unset, `s3://<bucket>/ml/code/<kind>/sourcedir.tar.gz` (the CDK app uploads it);
+    # `forge dev` sets a `file://` folder holding sagemaker/<kind>/.
+    ml_code_root: str | None = None
     # The role whose sessions reach only one tenant's partitions (shared/store/tenant_credentials.py); unset: tenant
     # data is read with the function's own credentials (platform-level functions).
     tenant_data_role_arn: str | None = None

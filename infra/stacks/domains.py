@@ -9,6 +9,8 @@ from aws_cdk import NestedStack, Stack
 
 from shared.catalog import FunctionSpec
 
+ML_FUNCTION_PREFIX = "ml_"
+
 
 class Domain(StrEnum):
     DATA = "Data"
@@ -16,6 +18,7 @@ class Domain(StrEnum):
     API = "Api"
     WORKFLOWS_RUNTIME = "WorkflowsRuntime"
     OBSERVABILITY = "Observability"
+    INTELLIGENCE = "Intelligence"
 
 
 DOMAIN_CONTENTS = {
@@ -25,14 +28,19 @@ DOMAIN_CONTENTS = {
     Domain.WORKFLOWS_RUNTIME: "the workflow execution and schedule roles, event and node functions, state machines, "
     "execution status events",
     Domain.OBSERVABILITY: "the alarm topic, dashboards and alarms",
+    Domain.INTELLIGENCE: "the ML pipelines: their functions (series export, evaluation gate), SageMaker role, model "
+    "package groups, state machines and schedules",
 }
 
 
 def function_domain(spec: FunctionSpec) -> Domain:
     """Where a catalog function is deployed: the ones that authenticate callers (HTTP routes, the gateway
     authorizer) beside the API; every other one (queue, schedule, status-event and workflow node functions) in the
-    workflows runtime. A new catalog function lands by this rule, with no infra change."""
-    return Domain.HTTP_FUNCTIONS if spec.authenticates else Domain.WORKFLOWS_RUNTIME
+    workflows runtime, except the ML pipelines' own (`ml_*`), beside them. A new catalog function lands by this rule,
+    with no infra change."""
+    if spec.authenticates:
+        return Domain.HTTP_FUNCTIONS
+    return Domain.INTELLIGENCE if spec.name.startswith(ML_FUNCTION_PREFIX) else Domain.WORKFLOWS_RUNTIME
 
 
 class DomainStack(NestedStack):

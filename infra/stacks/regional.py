@@ -24,6 +24,7 @@ from infra.constructs.express_execution_logs import ExpressExecutionLogs
 from infra.constructs.global_tables import GlobalTables
 from infra.constructs.identity_reference import UserPoolReference
 from infra.constructs.log_retention import LOG_RETENTION
+from infra.constructs.ml_pipelines import MlPipelines
 from infra.constructs.observability import Observability
 from infra.constructs.platform_buckets import PlatformBuckets
 from infra.constructs.platform_key import PlatformKey
@@ -41,7 +42,8 @@ from infra.constructs.workflow_execution_role import WorkflowExecutionRole
 from infra.names import ResourceNames
 from infra.stacks.domains import Domain, DomainStack, function_domain
 from shared.catalog import CATALOG, dead_letter_queue_name, function_physical_name
-from shared.resources import QUEUES, SCHEDULE_GROUPS, STATE_MACHINES, TABLES, WORKFLOW_STATE_MACHINES
+from shared.ml.job_kinds import JOB_KINDS
+from shared.resources import ML_PIPELINES, QUEUES, SCHEDULE_GROUPS, STATE_MACHINES, TABLES, WORKFLOW_STATE_MACHINES
 from shared.tenancy.tiers import TIERS, Deployment, TierLimits
 
 
@@ -80,6 +82,7 @@ class RegionalStack(Stack):
         # The API invokes the HTTP functions' aliases by name: they must exist first.
         self.domains[Domain.API].add_stack_dependency(self.domains[Domain.HTTP_FUNCTIONS])
         self._build_workflows_runtime(self.domains[Domain.WORKFLOWS_RUNTIME])
+        self._build_intelligence(self.domains[Domain.INTELLIGENCE])
         self._build_observability(self.domains[Domain.OBSERVABILITY])
         self._build_outputs()
 
@@ -242,6 +245,28 @@ class RegionalStack(Stack):
             removal_policy=self.removal_policy,
         )
 
+    def _build_intelligence(self, scope: DomainStack) -> None:
+        self.ml_functions = self._catalog_functions(scope, "MlFunctions", {})
+        # The platform's pipelines; a silo's tenant is served by them (their model package groups are per region).
+        self.ml_pipelines = (
+            None
+            if self.silo_tenant
+            else MlPipelines(
+                scope,
+                "MlPipelines",
+                names=self.names,
+                key=self.key,
+                gate_function=self.ml_functions.functions[ML_PIPELINES.gate_function],
+                log_retention=self.log_retention,
+                removal_policy=self.removal_policy,
+            )
+        )
+
+    def _ml_machine_arns(self) -> dict[str, str]:
+        if self.silo_tenant:
+            return {}
+        return {f"ml-{kind}": f"{self.names.arn(ML_PIPELINES)}-{kind.replace('_', '-')}" for kind in JOB_KINDS}
+
     def _build_observability(self, scope: DomainStack) -> None:
         function_names = {spec.name: function_physical_name(self.prefix, spec.name) for spec in CATALOG}
         self.observability = Observability(
@@ -254,7 +279,7 @@ class RegionalStack(Stack):
             functions=function_names,
             dead_letter_queues={name: dead_letter_queue_name(function) for name, function in function_names.items()}
             | {spec.key: queue_dead_letter_name(self.names.name(spec)) for spec in QUEUES},
-            state_machines={spec.key: self.names.arn(spec) for spec in STATE_MACHINES},
+            state_machines={spec.key: self.names.arn(spec) for spec in STATE_MACHINES} | self._ml_machine_arns(),
             table_names=[self.names.name(table) for table in TABLES if self.names.owns(table)],
             replica_regions=()
             if self.silo_tenant
@@ -281,7 +306,7 @@ class RegionalStack(Stack):
     @property
     def functions(self) -> dict[str, lambda_.Function]:
         """Every catalog function by name, whichever domain it is deployed in."""
-        return self.http_functions.functions | self.runtime_functions.functions
+        return self.http_functions.functions | self.runtime_functions.functions | self.ml_functions.functions
 
     def _build_outputs(self) -> None:
         CfnOutput(self, OUTPUT_API_URL, value=self.api.api.url, description="The regional API endpoint")

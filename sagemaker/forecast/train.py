@@ -222,7 +222,11 @@ def train(hyperparameters: dict[str, Any], channel: Path, model_dir: Path) -> di
     panel = read_series(channel)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        models = {name: train_series(name, series, settings) for name, series in panel.items()}
+        models = {}
+        for done, (name, series) in enumerate(panel.items(), start=1):
+            models[name] = train_series(name, series, settings)
+            # For the `progress` MetricDefinition: the API's percent and ETA of a running job.
+            print(f"progress:percent={100 * done / len(panel):.1f};", flush=True)
     model = {"settings": settings.__dict__, "series": models}
     (model_dir / MODEL_FILE).write_text(json.dumps(model, indent=1))
     chosen = [entry["validation_mase"][entry["model"]] for entry in models.values()]

@@ -109,3 +109,8 @@ def bedrock_runtime_client(region: str | None = None) -> Any:
 
 def application_autoscaling_client() -> Any:
     return _client("application-autoscaling")
+
+
+def sagemaker_client() -> Any:
+    """Untyped: the SageMaker stubs are not among the dev dependencies for the registry's and jobs' reads."""
+    return _client("sagemaker")

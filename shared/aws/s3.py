@@ -33,5 +33,5 @@ def delete_keys(bucket: str, keys: list[str]) -> list[dict[str, Any]]:
     return [dict(error) for error in answer.get("Errors", [])]
 
 
-def put_bytes(bucket: str, key: str, data: bytes) -> None:
-    s3_client().put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/octet-stream")
+def put_object(bucket: str, key: str, data: bytes, content_type: str) -> None:
+    s3_client().put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)

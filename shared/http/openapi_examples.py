@@ -17,6 +17,13 @@ _WORKFLOW: dict[str, Any] = {
 
 REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/platform/smoke-runs"): {"name": "Ada"},
+    ("POST", "/v1/ml/jobs"): {
+        "kind": "forecast",
+        "instance_type": "ml.m5.large",
+        "hyperparameters": {"horizon": 48},
+        "max_cost_usd": 1.0,
+        "spot": True,
+    },
     ("POST", "/v1/tenants"): {
         "slug": "acme",
         "display_name": "Acme",

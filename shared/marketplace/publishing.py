@@ -315,7 +315,7 @@ def publish_version(tenant: TenantContext, namespace: str, name: str, upload: Ve
         raise Conflict(f"{namespace}/{name} {version} is already published; versions are immutable") from None
     bucket = get_settings().require("bucket_payloads")
     for artefact, data in artefacts.items():
-        s3.put_bytes(bucket, prefix + artefact, data)
+        s3.put_object(bucket, prefix + artefact, data, "application/octet-stream")
     scan_and_countersign(item, artefacts)
     return _version_view(item)
 

@@ -15,7 +15,8 @@ from tests.infra.test_credentials_access import PREFIX, _granted
 
 pytestmark = pytest.mark.infra
 
-MODEL_ACTIONS = ("bedrock:", "sagemaker:")
+# Invoking a model (SageMaker's control plane, the ML pipelines' jobs and registry, is not: tests/infra/test_grants.py).
+MODEL_ACTIONS = ("bedrock:", "sagemaker:InvokeEndpoint")
 
 
 def _model_grants(stack: RegionalStack, template: Template, name: str) -> list[tuple[set[str], str]]:

@@ -85,7 +85,10 @@ def test_the_smoke_state_machine_invokes_the_smoke_echo_function(stack: Regional
 
 
 def test_the_state_machine_definition_is_the_file_in_statemachines(template: Template):
-    (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    (machine,) = template.find_resources(
+        "AWS::StepFunctions::StateMachine",
+        {"Properties": {"StateMachineName": SMOKE_STATE_MACHINE.physical_name(PREFIX)}},
+    ).values()
     definition = machine["Properties"]["DefinitionString"]
     assert isinstance(definition, str), "inline, with the function ARNs in DefinitionSubstitutions"
     assert json.loads(definition) == json.loads(SMOKE_STATE_MACHINE.definition_template())

@@ -22,6 +22,7 @@ CROSS_DOMAIN_PARAMETERS = {
     Domain.API: set(),
     Domain.WORKFLOWS_RUNTIME: {"PlatformKey", "FunctionsWorkflowsRole"},
     Domain.OBSERVABILITY: {"PlatformKey"},
+    Domain.INTELLIGENCE: {"PlatformKey"},
 }
 
 

@@ -665,6 +665,41 @@ export interface paths {
         patch: operations["patch_member_v1_members__subject__patch"];
         trace?: never;
     };
+    "/v1/ml/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List ML jobs, newest first */
+        get: operations["get_ml_jobs_v1_ml_jobs_get"];
+        put?: never;
+        /** Start an ML job (its kind's pipeline) */
+        post: operations["post_ml_job_v1_ml_jobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ml/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an ML job: status, metrics, cost, progress */
+        get: operations["get_ml_job_v1_ml_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platform/smoke-runs": {
         parameters: {
             query?: never;
@@ -1975,6 +2010,37 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** JobRequest */
+        JobRequest: {
+            /**
+             * Hyperparameters
+             * @description Overrides of the defaults
+             */
+            hyperparameters?: {
+                [key: string]: number;
+            };
+            /**
+             * Instance Type
+             * @description One of the kind's instance types; its default
+             */
+            instance_type?: string | null;
+            /**
+             * Kind
+             * @description A job kind: forecast (more kinds are registered in shared/ml/job_kinds.py)
+             */
+            kind: string;
+            /**
+             * Max Cost Usd
+             * @description Cost cap: the job stops when its runtime would exceed it
+             */
+            max_cost_usd?: number | null;
+            /**
+             * Spot
+             * @description Managed spot training with checkpoints
+             * @default true
+             */
+            spot?: boolean;
+        };
         /** McpError */
         McpError: {
             /** Code */
@@ -2128,6 +2194,71 @@ export interface components {
         /** MemberUpdate */
         MemberUpdate: {
             role: components["schemas"]["Role"];
+        };
+        /** MlJob */
+        MlJob: {
+            /** Cause */
+            cause: string | null;
+            /**
+             * Cost Usd
+             * @description Training time so far at the instance's on-demand price
+             */
+            cost_usd: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Eta Seconds */
+            eta_seconds: number | null;
+            /** Hyperparameters */
+            hyperparameters: {
+                [key: string]: number;
+            };
+            /** Instance Type */
+            instance_type: string;
+            /** Job Id */
+            job_id: string;
+            /** Kind */
+            kind: string;
+            /** Max Cost Usd */
+            max_cost_usd: number;
+            /** Metrics */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Model Package Arn */
+            model_package_arn: string | null;
+            /** Progress Percent */
+            progress_percent: number | null;
+            /** Spot */
+            spot: boolean;
+            /**
+             * Status
+             * @description running, succeeded, failed, rejected (worse than the model in service), stopped
+             */
+            status: string;
+            /** Stopped At */
+            stopped_at: string | null;
+            /**
+             * Tenant Id
+             * @description The tenant whose data the job trains on; null: a platform job
+             */
+            tenant_id: string | null;
+            /**
+             * Training Status
+             * @description SageMaker's TrainingJobStatus/SecondaryStatus, once created
+             */
+            training_status: string | null;
+        };
+        /** MlJobPage */
+        MlJobPage: {
+            /** Items */
+            items: components["schemas"]["MlJob"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** ModelCost */
         ModelCost: {
@@ -5618,6 +5749,148 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_ml_jobs_v1_ml_jobs_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MlJobPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_ml_job_v1_ml_jobs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "hyperparameters": {
+                 *         "horizon": 48
+                 *       },
+                 *       "instance_type": "ml.m5.large",
+                 *       "kind": "forecast",
+                 *       "max_cost_usd": 1,
+                 *       "spot": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["JobRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MlJob"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_ml_job_v1_ml_jobs__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MlJob"];
                 };
             };
             /** @description Client error */

@@ -210,7 +210,8 @@ def test_a_tampered_artefact_or_manifest_or_a_yanked_version_is_refused_naming_w
     publish(api, headers, signed_upload(template("1.2.0"), {}, private_pem))
     stored = find_version("acme", "ping", "1.0.0")
     assert stored is not None
-    s3.put_bytes(get_settings().require("bucket_payloads"), stored.artefact_prefix + "README.md", b"# Pwned\n")
+    bucket = get_settings().require("bucket_payloads")
+    s3.put_object(bucket, stored.artefact_prefix + "README.md", b"# Pwned\n", "text/markdown")
     tampered = find_version("acme", "ping", "1.1.0")
     assert tampered is not None
     manifest = copy.deepcopy(tampered.manifest)

@@ -39,6 +39,8 @@ PLATFORM_PARAMETERS = {
     "kind": "workflow_template",
     "namespace": "matrix",
     "name": "no-such-item",
+    # ML jobs: no job kind a tenant may start is registered yet, so no tenant owns a job (shared/ml/job_kinds.py).
+    "job_id": "no-such-job",
 }
 SAMPLE_BODIES = {
     ("POST", "/v1/tenants"): {"slug": "matrix-made", "display_name": "M", "owner": {"subject": "m"}},
@@ -47,6 +49,8 @@ SAMPLE_BODIES = {
     ("PATCH", "/v1/members/{subject}"): {"role": "viewer"},
     ("POST", "/v1/api-keys"): {"name": "matrix", "role": "viewer"},
     ("POST", "/v1/platform/smoke-runs"): {"name": "Matrix"},
+    # A cap no job fits: refused (422) for an admin after the permission check, without starting a pipeline.
+    ("POST", "/v1/ml/jobs"): {"kind": "forecast", "max_cost_usd": 0.0001},
     ("POST", "/v1/workflows"): SAMPLE_WORKFLOW,
     ("POST", "/v1/workflows/validate"): SAMPLE_WORKFLOW,
     ("PUT", "/v1/workflows/{workflow_id}"): SAMPLE_WORKFLOW,

@@ -1,0 +1,114 @@
+"""The ML job kinds: the one place a kind is declared (its code, instances, hyperparameters, metrics and gate).
+
+Every other part of the pipeline reads a kind from `JOB_KINDS`: the request checks (shared/ml/jobs.py), the state
+machine generator (shared/ml/state_machines.py), the evaluation gate, the CDK stack (one state machine, schedule and
+model package group per kind) and the local runtime. A new kind is one `JobKind` added to `JOB_KINDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# On-demand SageMaker training prices in us-east-1, USD per instance-hour, from SageMaker's public price list
+# (December 2026). A cost cap is turned into MaxRuntimeInSeconds with these; spot capacity bills less, so a cap
+# computed on the on-demand price is never exceeded.
+INSTANCE_HOURLY_USD: dict[str, float] = {
+    "ml.m5.large": 0.115,
+    "ml.m5.xlarge": 0.23,
+    "ml.c5.xlarge": 0.204,
+    "ml.c5.2xlarge": 0.408,
+    "ml.g4dn.xlarge": 0.736,
+    "ml.g5.xlarge": 1.408,
+    "ml.g5.2xlarge": 1.515,
+    "ml.g5.12xlarge": 7.09,
+}
+CPU_INSTANCES = ("ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge", "ml.c5.2xlarge")
+GPU_INSTANCES = ("ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.12xlarge", "ml.g4dn.xlarge")
+DEFAULT_GPU_INSTANCE = "ml.g5.xlarge"
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """A hyperparameter a kind's train.py accepts: its type, bounds and default (train.py checks them too)."""
+
+    name: str
+    kind: type[int] | type[float]
+    low: float
+    high: float
+    default: int | float
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    # The folder under sagemaker/ holding train.py, inference.py and requirements.txt.
+    source_folder: str
+    description: str
+    # SageMaker's framework container the code runs in, as a URI template (`{region}`, `{account}` where ECR needs).
+    training_image: str
+    inference_image: str
+    instance_types: tuple[str, ...]
+    default_instance_type: str
+    hyperparameters: tuple[Hyperparameter, ...]
+    # MetricDefinitions: metric name → a regex over the job's output whose first group is the value.
+    metrics: dict[str, str]
+    # The metric the evaluation gate compares with the model in service, and whether lower is better.
+    evaluation_metric: str
+    lower_is_better: bool
+    # Printed by train.py as `progress:percent=<0-100>;`: the API's percent and ETA.
+    progress_regex: str = r"progress:percent=([0-9.]+);"
+    default_max_cost_usd: float = 5.0
+    # The shortest run that can produce a model; a cost cap that buys less is refused.
+    minimum_runtime_seconds: int = 300
+    # Whether the pipeline ends with a batch transform over the kind's transform input (forecasts).
+    batch_transform: bool = False
+    # Whether a tenant may start the kind on its own data (otherwise platform admins only).
+    tenant_may_start: bool = False
+    # The platform's own runs of the kind (EventBridge Scheduler expression); None: started only by the API.
+    schedule: str | None = None
+    channels: tuple[str, ...] = field(default=("train",))
+
+    @property
+    def uses_gpu(self) -> bool:
+        return self.default_instance_type in GPU_INSTANCES
+
+    @property
+    def model_package_group(self) -> str:
+        return f"forge-{self.name.replace('_', '-')}"
+
+    def hyperparameter(self, name: str) -> Hyperparameter | None:
+        return next((spec for spec in self.hyperparameters if spec.name == name), None)
+
+    def default_hyperparameters(self) -> dict[str, int | float]:
+        return {spec.name: spec.default for spec in self.hyperparameters}
+
+
+_SKLEARN_IMAGE = "683313688378.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+
+FORECAST = JobKind(
+    name="forecast",
+    source_folder="forecast",
+    description="Hourly workload forecasts per tenant and workflow (AutoETS / AutoTheta / seasonal naive)",
+    training_image=_SKLEARN_IMAGE,
+    inference_image=_SKLEARN_IMAGE,
+    instance_types=CPU_INSTANCES,
+    default_instance_type="ml.m5.large",
+    hyperparameters=(
+        Hyperparameter("horizon", int, 24, 168, 24),
+        Hyperparameter("season_length", int, 1, 8760, 24),
+        Hyperparameter("folds", int, 1, 10, 3),
+        Hyperparameter("interval_level", float, 0.5, 0.99, 0.9),
+    ),
+    metrics={
+        "mase": r"validation:mase=([0-9.eE+-]+);",
+        "seasonal_naive_mase": r"validation:seasonal_naive_mase=([0-9.eE+-]+);",
+        "relative_mase": r"validation:relative_mase=([0-9.eE+-]+);",
+    },
+    evaluation_metric="relative_mase",
+    lower_is_better=True,
+    default_max_cost_usd=1.0,
+    batch_transform=True,
+    schedule="cron(0 3 * * ? *)",
+)
+
+JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (FORECAST,)}

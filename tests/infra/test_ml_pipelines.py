@@ -1,0 +1,74 @@
+"""The intelligence domain: one pipeline state machine, model package group and schedule per job kind, a SageMaker
+role held to the bucket's ml/ prefixes, the hourly export, and alarms on failed pipeline runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from infra.stacks.domains import Domain
+from infra.stacks.regional import RegionalStack
+from shared.ml.job_kinds import FORECAST, JOB_KINDS
+from tests.infra.conftest import template_of
+
+pytestmark = pytest.mark.infra
+
+PREFIX = "nexus-forge-test"
+
+
+def _intelligence(stack: RegionalStack) -> dict[str, Any]:
+    resources: dict[str, Any] = Template.from_stack(stack.domains[Domain.INTELLIGENCE]).to_json()["Resources"]
+    return resources
+
+
+def _of_type(resources: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [resource["Properties"] for resource in resources.values() if resource["Type"] == kind]
+
+
+def test_each_kind_has_its_pipeline_and_model_package_group(stack: RegionalStack) -> None:
+    resources = _intelligence(stack)
+    machines = {
+        props["StateMachineName"]: json.dumps(props["DefinitionString"])
+        for props in _of_type(resources, "AWS::StepFunctions::StateMachine")
+    }
+    assert set(machines) == {f"{PREFIX}-ml-{kind.replace('_', '-')}" for kind in JOB_KINDS}
+    forecast = machines[f"{PREFIX}-ml-forecast"]
+    for integration in ("sagemaker:createTrainingJob.sync", "sagemaker:createModelPackage", "createTransformJob.sync"):
+        assert integration in forecast
+    groups = {props["ModelPackageGroupName"] for props in _of_type(resources, "AWS::SageMaker::ModelPackageGroup")}
+    assert groups == {kind.model_package_group for kind in JOB_KINDS.values()}
+
+
+def test_the_sagemaker_role_reaches_only_the_buckets_ml_prefixes(stack: RegionalStack) -> None:
+    resources = _intelligence(stack)
+    (role,) = [
+        props
+        for props in _of_type(resources, "AWS::IAM::Role")
+        if "sagemaker" in json.dumps(props) and props.get("RoleName") == f"{PREFIX}-ml-sagemaker"
+    ]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    policies = [props for props in _of_type(resources, "AWS::IAM::Policy") if "SageMakerRole" in json.dumps(props)]
+    s3_resources = [
+        json.dumps(statement["Resource"])
+        for policy in policies
+        for statement in policy["PolicyDocument"]["Statement"]
+        if '"s3:' in json.dumps(statement["Action"]) and "s3:ListBucket" not in json.dumps(statement["Action"])
+    ]
+    assert s3_resources
+    assert all("/ml/" in resource for resource in s3_resources), s3_resources
+
+
+def test_the_forecast_pipeline_runs_on_its_schedule_and_the_export_hourly(stack: RegionalStack) -> None:
+    rules = _of_type(_intelligence(stack), "AWS::Events::Rule")
+    expressions = {rule["ScheduleExpression"] for rule in rules}
+    assert FORECAST.schedule in expressions
+    assert "cron(5 * * * ? *)" in expressions
+
+
+def test_a_failed_pipeline_run_raises_an_alarm(stack: RegionalStack) -> None:
+    alarms = template_of(stack).find_resources("AWS::CloudWatch::Alarm")
+    names = {str(alarm["Properties"].get("AlarmName")) for alarm in alarms.values()}
+    assert any("ml-forecast-failed" in name for name in names), names
