@@ -5,24 +5,32 @@ import { isTrigger, portsOf } from "./workflow";
 
 /** One workflow node on the canvas: its type and id, an input handle unless a trigger, a handle per output port. */
 export function NodeView({ data, selected }: NodeProps<ForgeNode>) {
-  const { node, findings, status, failed } = data;
+  const { node, findings, status, failed, diff, changedFields } = data;
   const ports = portsOf(node);
   const classes = ["forge-node"];
   if (selected) classes.push("selected");
   if (findings?.length) classes.push("has-findings");
   if (status) classes.push(`status-${status.toLowerCase()}`);
   if (failed) classes.push("failed");
+  if (diff) classes.push(`diff-${diff}`);
   return (
     <div
       className={classes.join(" ")}
       data-testid={`node-${node.id}`}
       data-status={status ?? ""}
-      aria-label={`${node.type} node ${node.id}${status ? `, ${status.toLowerCase()}` : ""}${failed ? ", failed here" : ""}`}
+      aria-label={`${node.type} node ${node.id}${status ? `, ${status.toLowerCase()}` : ""}${failed ? ", failed here" : ""}${diff ? `, ${diff}` : ""}`}
+      data-diff={diff ?? ""}
     >
       {!isTrigger(node.type) && <Handle type="target" position={Position.Left} id="in" />}
       <div className="node-type">{node.type}</div>
       <div className="node-id">{node.name || node.id}</div>
       {status && <div className="node-status">{status}</div>}
+      {diff && (
+        <div className="node-diff">
+          {diff}
+          {changedFields?.length ? `: ${changedFields.join(", ")}` : ""}
+        </div>
+      )}
       {findings && findings.length > 0 && (
         <div className="node-findings" role="note" title={findings.join("\n")}>
           {findings.length} problem{findings.length > 1 ? "s" : ""}

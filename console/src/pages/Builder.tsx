@@ -17,6 +17,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { useNavigate, useParams } from "react-router-dom";
 
 import { api, ProblemError, unwrap } from "../api/client";
+import { costSummary } from "../builder/cost";
+import { DiffCanvas, VersionsPanel, type VersionDiff } from "../builder/Versions";
 import { loadSession, roleAtLeast } from "../api/session";
 import { ProblemView, useAction, useLoad } from "../components/common";
 import { fieldsOf, formatFieldValue, nodeParamSchemas, parseFieldInput, type JsonSchema } from "../forms/schema";
@@ -72,6 +74,9 @@ function BuilderCanvas() {
   const [refusal, setRefusal] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const [message, setMessage] = useState<string | null>(null);
+  const [panel, setPanel] = useState<"properties" | "versions">("properties");
+  const [versionsShown, setVersionsShown] = useState(0);
+  const [diffShown, setDiffShown] = useState<VersionDiff | null>(null);
   const [actionError, busy, run] = useAction();
   const [loadError, setLoadError] = useState<unknown>();
   const validation = useRef(0);
@@ -296,7 +301,8 @@ function BuilderCanvas() {
       }),
     );
     setLiveVersion(version.version);
-    setMessage(`Published version ${version.version}: it is live.`);
+    setVersionsShown((round) => round + 1);
+    setMessage(`Published version ${version.version}: it is live. Estimated cost: ${costSummary(version.cost, mode)}.`);
   }
 
   async function start() {
@@ -319,12 +325,23 @@ function BuilderCanvas() {
   }
 
   async function importJson(file: File) {
-    const imported = JSON.parse(await file.text()) as WorkflowDocument;
-    const drawn = toFlow(imported);
-    setName(imported.name);
-    setMeta({ description: imported.description, settings: imported.settings });
-    commit({ nodes: await autoLayout(drawn.nodes, drawn.edges), edges: drawn.edges });
+    await replaceDocument(JSON.parse(await file.text()) as WorkflowDocument, { layout: true });
+  }
+
+  async function replaceDocument(replacing: WorkflowDocument, { layout }: { layout: boolean }) {
+    const drawn = toFlow(replacing);
+    setName(replacing.name);
+    setMeta({ description: replacing.description, settings: replacing.settings });
+    const placed = !layout && replacing.nodes.every((node) => node.position) ? drawn.nodes : await autoLayout(drawn.nodes, drawn.edges);
+    commit({ nodes: placed, edges: drawn.edges });
     setTimeout(() => void flow.fitView({ maxZoom: 1 }));
+  }
+
+  async function rolledBack(version: number, definition: WorkflowDocument) {
+    setLiveVersion(version);
+    setDiffShown(null);
+    await replaceDocument(definition, { layout: false });
+    setMessage(`Rolled back: version ${version} is live and its graph is the draft.`);
   }
 
   const shownNodes = useMemo(
@@ -337,6 +354,7 @@ function BuilderCanvas() {
     [canvas.nodes, findings],
   );
 
+  const mode = meta.settings?.mode === "express" ? "express" : "standard";
   const selected = canvas.nodes.find((node) => node.id === selectedId);
   const types = [...paramSchemas.keys()];
 
@@ -367,6 +385,14 @@ function BuilderCanvas() {
         <button type="button" onClick={() => void run(start)} disabled={!canEdit || busy || liveVersion === null}>
           Run
         </button>
+        <button
+          type="button"
+          aria-pressed={panel === "versions"}
+          disabled={workflowId === "new"}
+          onClick={() => setPanel(panel === "versions" ? "properties" : "versions")}
+        >
+          Versions
+        </button>
         <button type="button" onClick={exportJson}>
           Export JSON
         </button>
@@ -390,7 +416,8 @@ function BuilderCanvas() {
       )}
       <div className="builder-body">
         <NodeLibrary types={types} onAdd={(type) => addNode(type, { x: 80 + canvas.nodes.length * 30, y: 80 + canvas.nodes.length * 30 })} disabled={!canEdit} />
-        <div className="canvas" onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas">
+        {diffShown && <DiffCanvas shown={diffShown} onClose={() => setDiffShown(null)} />}
+        <div className="canvas" hidden={diffShown !== null} onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas">
           <ReactFlow
             nodes={shownNodes}
             edges={canvas.edges}
@@ -411,8 +438,17 @@ function BuilderCanvas() {
             <Controls />
           </ReactFlow>
         </div>
-        <aside className="properties" aria-label="Properties">
-          {selected ? (
+        <aside className="properties" aria-label={panel === "versions" ? "Versions" : "Properties"}>
+          {panel === "versions" ? (
+            <VersionsPanel
+              workflowId={workflowId}
+              mode={mode}
+              canRollback={canEdit}
+              refresh={versionsShown}
+              onDiff={setDiffShown}
+              onRolledBack={(version, definition) => void rolledBack(version, definition)}
+            />
+          ) : selected ? (
             <PropertyPanel
               key={selected.id}
               node={selected.data.node}
