@@ -13,12 +13,13 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 
 import { api, ProblemError, unwrap } from "../api/client";
 import { costSummary } from "../builder/cost";
 import { DiffCanvas, VersionsPanel, type VersionDiff } from "../builder/Versions";
+import { pathsOf, sampleInputOf, type PathOption, type SampleStep } from "../expressions/jsonata";
 import { loadSession, roleAtLeast } from "../api/session";
 import { ProblemView, useAction, useLoad } from "../components/common";
 import { fieldsOf, formatFieldValue, nodeParamSchemas, parseFieldInput, type JsonSchema } from "../forms/schema";
@@ -28,6 +29,9 @@ import { edgeId, pinFindings, toFlow, toWorkflow, type ForgeNode, type PinnedFin
 import { nodeTypes } from "../graph/NodeView";
 import { CATEGORIES, categoryOf, connectionProblem, newNodeId, type WorkflowDocument } from "../graph/workflow";
 
+// CodeMirror loads with the first expression field shown, not with the canvas.
+const ExpressionEditor = lazy(() => import("../expressions/ExpressionEditor"));
+
 const NODE_MIME = "application/x-forge-node";
 const VALIDATE_DELAY_MS = 250;
 const AUTOSAVE_DELAY_MS = 1500;
@@ -35,6 +39,18 @@ const AUTOSAVE_DELAY_MS = 1500;
 interface Canvas {
   nodes: ForgeNode[];
   edges: Edge[];
+}
+
+/** The steps of the workflow's newest execution: the sample data expressions complete paths from (none if it never ran). */
+async function loadLastRunSteps(workflowId: string): Promise<SampleStep[]> {
+  if (workflowId === "new") return [];
+  const page = await unwrap(api.GET("/v1/executions", { params: { query: { workflow_id: workflowId, limit: 1 } } }));
+  const newest = page.items[0];
+  if (!newest) return [];
+  const history = await unwrap(
+    api.GET("/v1/executions/{execution_id}/history", { params: { path: { execution_id: newest.execution_id } } }),
+  ).catch(() => ({ steps: [] }));
+  return history.steps;
 }
 
 async function loadWorkflowSchema(): Promise<JsonSchema> {
@@ -56,6 +72,7 @@ function BuilderCanvas() {
   const session = loadSession();
   const canEdit = roleAtLeast(session, "editor");
   const schema = useLoad(loadWorkflowSchema);
+  const lastRun = useLoad(() => loadLastRunSteps(workflowId), [workflowId]);
   const paramSchemas = useMemo(() => (schema.data ? nodeParamSchemas(schema.data) : new Map()), [schema.data]);
   const [name, setName] = useState("untitled");
   // What the canvas does not draw (description, settings) goes back unchanged with every save.
@@ -456,6 +473,7 @@ function BuilderCanvas() {
               defs={schema.data?.$defs ?? {}}
               findings={findings.byNode.get(selected.id) ?? []}
               disabled={!canEdit}
+              samplePaths={pathsOf(sampleInputOf(selected.id, lastRun.data ?? [], document.edges) ?? {})}
               onChange={(change) => updateNode(selected.id, change)}
             />
           ) : (
@@ -516,6 +534,7 @@ function PropertyPanel({
   defs,
   findings,
   disabled,
+  samplePaths,
   onChange,
 }: {
   node: WorkflowNodeValue;
@@ -523,6 +542,7 @@ function PropertyPanel({
   defs: Record<string, JsonSchema>;
   findings: { field: string; reason: string }[];
   disabled: boolean;
+  samplePaths: PathOption[];
   onChange: (change: (node: WorkflowNodeValue) => WorkflowNodeValue) => void;
 }) {
   const fields = schema ? fieldsOf(schema, defs) : [];
@@ -578,7 +598,7 @@ function PropertyPanel({
         };
         return (
           <div key={field.name} className={`field${problems.length ? " invalid" : ""}`} data-field={field.name}>
-            <label htmlFor={inputId}>
+            <label htmlFor={field.kind === "expression" ? undefined : inputId} id={`${inputId}-label`}>
               {field.label}
               {field.required && " *"}
             </label>
@@ -593,11 +613,22 @@ function PropertyPanel({
                   </option>
                 ))}
               </select>
-            ) : field.kind === "expression" || field.kind === "json" ? (
+            ) : field.kind === "expression" ? (
+              <Suspense fallback={<p className="muted">Loading editor…</p>}>
+                <ExpressionEditor
+                  value={String(shown)}
+                  onChange={set}
+                  paths={samplePaths}
+                  labelledBy={`${inputId}-label`}
+                  invalid={problems.some(Boolean)}
+                  disabled={disabled}
+                />
+              </Suspense>
+            ) : field.kind === "json" ? (
               <textarea
                 id={inputId}
-                className={field.kind}
-                rows={field.kind === "json" ? 4 : 3}
+                className="json"
+                rows={4}
                 value={String(shown)}
                 disabled={disabled}
                 spellCheck={false}
