@@ -5,7 +5,7 @@ import { isTrigger, portsOf } from "./workflow";
 
 /** One workflow node on the canvas: its type and id, an input handle unless a trigger, a handle per output port. */
 export function NodeView({ data, selected }: NodeProps<ForgeNode>) {
-  const { node, findings, status, failed, diff, changedFields } = data;
+  const { node, findings, status, failed, diff, changedFields, tested } = data;
   const ports = portsOf(node);
   const classes = ["forge-node"];
   if (selected) classes.push("selected");
@@ -25,6 +25,16 @@ export function NodeView({ data, selected }: NodeProps<ForgeNode>) {
       <div className="node-type">{node.type}</div>
       <div className="node-id">{node.name || node.id}</div>
       {status && <div className="node-status">{status}</div>}
+      {tested && (
+        <div className={`node-tested tested-${tested.status.toLowerCase()}`} data-testid={`tested-${node.id}`} role="note">
+          <span>
+            {tested.status} · {tested.durationMs ?? "—"} ms
+          </span>
+          <code className="node-output" title={JSON.stringify(tested.output, null, 2)}>
+            {previewOf(tested.output)}
+          </code>
+        </div>
+      )}
       {diff && (
         <div className="node-diff">
           {diff}
@@ -53,3 +63,10 @@ export function NodeView({ data, selected }: NodeProps<ForgeNode>) {
 }
 
 export const nodeTypes = { forge: NodeView };
+
+const PREVIEW_CHARS = 60;
+
+function previewOf(output: unknown): string {
+  const text = JSON.stringify(output) ?? "null";
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+}

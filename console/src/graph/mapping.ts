@@ -14,6 +14,14 @@ export interface ForgeNodeData extends Record<string, unknown> {
   selected?: boolean;
   diff?: DiffMark;
   changedFields?: string[];
+  tested?: TestedStep;
+}
+
+/** A node's step in the builder's last test run, drawn on it. */
+export interface TestedStep {
+  status: StepStatus;
+  durationMs: number | null;
+  output: unknown;
 }
 
 export type ForgeNode = Node<ForgeNodeData, "forge">;

@@ -18,6 +18,7 @@ import { useNavigate, useParams } from "react-router-dom";
 
 import { api, ProblemError, unwrap } from "../api/client";
 import { costSummary } from "../builder/cost";
+import { testedSteps, TestRunPanel, type DraftRun } from "../builder/TestRun";
 import { DiffCanvas, VersionsPanel, type VersionDiff } from "../builder/Versions";
 import { pathsOf, sampleInputOf, type PathOption, type SampleStep } from "../expressions/jsonata";
 import { loadSession, roleAtLeast } from "../api/session";
@@ -91,7 +92,8 @@ function BuilderCanvas() {
   const [refusal, setRefusal] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const [message, setMessage] = useState<string | null>(null);
-  const [panel, setPanel] = useState<"properties" | "versions">("properties");
+  const [panel, setPanel] = useState<"properties" | "versions" | "test">("properties");
+  const [testRun, setTestRun] = useState<DraftRun | null>(null);
   const [versionsShown, setVersionsShown] = useState(0);
   const [diffShown, setDiffShown] = useState<VersionDiff | null>(null);
   const [actionError, busy, run] = useAction();
@@ -322,6 +324,13 @@ function BuilderCanvas() {
     setMessage(`Published version ${version.version}: it is live. Estimated cost: ${costSummary(version.cost, mode)}.`);
   }
 
+  async function runTest(input: unknown) {
+    const id = await save();
+    setTestRun(
+      await unwrap(api.POST("/v1/workflows/{workflow_id}/test-runs", { params: { path: { workflow_id: id } }, body: { input } })),
+    );
+  }
+
   async function start() {
     const started = await unwrap(
       api.POST("/v1/workflows/{workflow_id}/executions", {
@@ -361,14 +370,16 @@ function BuilderCanvas() {
     setMessage(`Rolled back: version ${version} is live and its graph is the draft.`);
   }
 
+  const tested = useMemo(() => (testRun ? testedSteps(testRun) : new Map()), [testRun]);
   const shownNodes = useMemo(
     () =>
       canvas.nodes.map((node) => {
         const pinned = findings.byNode.get(node.id);
         const wanted = pinned?.map((finding) => `${finding.field}: ${finding.reason}`);
-        return wanted ? { ...node, data: { ...node.data, findings: wanted } } : node;
+        const step = tested.get(node.id);
+        return wanted || step ? { ...node, data: { ...node.data, findings: wanted, tested: step } } : node;
       }),
-    [canvas.nodes, findings],
+    [canvas.nodes, findings, tested],
   );
 
   const mode = meta.settings?.mode === "express" ? "express" : "standard";
@@ -401,6 +412,9 @@ function BuilderCanvas() {
         </button>
         <button type="button" onClick={() => void run(start)} disabled={!canEdit || busy || liveVersion === null}>
           Run
+        </button>
+        <button type="button" aria-pressed={panel === "test"} onClick={() => setPanel(panel === "test" ? "properties" : "test")}>
+          Test draft
         </button>
         <button
           type="button"
@@ -455,8 +469,10 @@ function BuilderCanvas() {
             <Controls />
           </ReactFlow>
         </div>
-        <aside className="properties" aria-label={panel === "versions" ? "Versions" : "Properties"}>
-          {panel === "versions" ? (
+        <aside className="properties" aria-label={panel === "versions" ? "Versions" : panel === "test" ? "Test run" : "Properties"}>
+          {panel === "test" ? (
+            <TestRunPanel disabled={!canEdit || validity === "invalid"} busy={busy} result={testRun} onRun={(input) => void run(() => runTest(input))} />
+          ) : panel === "versions" ? (
             <VersionsPanel
               workflowId={workflowId}
               mode={mode}

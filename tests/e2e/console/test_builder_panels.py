@@ -1,5 +1,5 @@
-"""The builder's versions (diff on the canvas, rollback), its expression editor's completion from the last run, and
-redriving a failed execution, in headless chromium against a running `forge dev`."""
+"""The builder's test run, versions (diff on the canvas, rollback) and expression editor's completion from the last
+run, and redriving a failed execution, in headless chromium against a running `forge dev`."""
 
 from __future__ import annotations
 
@@ -52,6 +52,25 @@ def run_to_end(tenant: Tenant, workflow_id: str, data: dict[str, Any]) -> dict[s
     return ended
 
 
+def test_a_test_run_of_the_draft_shows_each_nodes_output_on_the_canvas(page: Any, tenant: Tenant) -> None:
+    created = tenant.owner.post("/v1/workflows", json=greeting("{'greeting': 'hi ' & $states.input.name}"))
+    workflow_id = created.json()["id"]
+    open_builder(page, tenant, workflow_id)
+
+    page.get_by_role("button", name="Test draft").click()
+    page.get_by_label("Sample input (JSON)").fill('{"name": "Ada"}')
+    page.get_by_role("button", name="Start test").click()
+    page.get_by_test_id("test-run-status").filter(has_text="Test run succeeded").wait_for()
+    shape = page.get_by_test_id("tested-shape")
+    assert "SUCCEEDED" in shape.inner_text()
+    assert '{"greeting":"hi Ada"}' in shape.inner_text()
+    assert '{"name":"Ada"}' in page.get_by_test_id("tested-start").inner_text()
+    snapshot(page, "builder-test-run")
+    # Nothing was published or recorded as an execution.
+    assert tenant.owner.get(f"/v1/workflows/{workflow_id}").json()["latest_version"] is None
+    assert tenant.owner.get("/v1/executions", params={"workflow_id": workflow_id}).json()["items"] == []
+
+
 def test_a_diff_of_two_versions_marks_the_changed_node_and_rollback_makes_the_old_graph_current(
     page: Any, tenant: Tenant
 ) -> None:
@@ -85,7 +104,7 @@ def test_a_diff_of_two_versions_marks_the_changed_node_and_rollback_makes_the_ol
     page.get_by_role("alertdialog", name="Roll back to v1").get_by_role("button", name="Confirm rollback").click()
     page.get_by_text("Rolled back: version 1 is live and its graph is the draft.").wait_for()
     page.get_by_test_id("node-done").wait_for(state="detached")
-    assert "live" in first.inner_text()
+    first.get_by_text("live", exact=True).wait_for()
     assert tenant.owner.get(f"/v1/workflows/{workflow_id}").json()["live_version"] == 1
     # The draft follows the canvas by autosave: publishing next starts from the rolled-back graph.
     draft = wait_until(
