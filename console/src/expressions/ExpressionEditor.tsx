@@ -53,7 +53,7 @@ export default function ExpressionEditor({
   useEffect(() => {
     const complete = (context: CompletionContext) => {
       const found = completionsAt(context.state.sliceDoc(0, context.pos), latest.current.paths);
-      return found && { from: found.from, options: found.options, validFor: /^\$[A-Za-z0-9_.`[\]]*$/ };
+      return found && { from: found.from, options: found.options };
     };
     const editor = new EditorView({
       parent: host.current as HTMLDivElement,

@@ -43,15 +43,20 @@ interface Canvas {
 }
 
 /** The steps of the workflow's newest execution: the sample data expressions complete paths from (none if it never ran). */
-async function loadLastRunSteps(workflowId: string): Promise<SampleStep[]> {
-  if (workflowId === "new") return [];
+async function loadLastRun(workflowId: string): Promise<LastRun | null> {
+  if (workflowId === "new") return null;
   const page = await unwrap(api.GET("/v1/executions", { params: { query: { workflow_id: workflowId, limit: 1 } } }));
   const newest = page.items[0];
-  if (!newest) return [];
+  if (!newest) return null;
   const history = await unwrap(
     api.GET("/v1/executions/{execution_id}/history", { params: { path: { execution_id: newest.execution_id } } }),
   ).catch(() => ({ steps: [] }));
-  return history.steps;
+  return { executionId: newest.execution_id, steps: history.steps };
+}
+
+interface LastRun {
+  executionId: string;
+  steps: SampleStep[];
 }
 
 async function loadWorkflowSchema(): Promise<JsonSchema> {
@@ -73,7 +78,6 @@ function BuilderCanvas() {
   const session = loadSession();
   const canEdit = roleAtLeast(session, "editor");
   const schema = useLoad(loadWorkflowSchema);
-  const lastRun = useLoad(() => loadLastRunSteps(workflowId), [workflowId]);
   const paramSchemas = useMemo(() => (schema.data ? nodeParamSchemas(schema.data) : new Map()), [schema.data]);
   const [name, setName] = useState("untitled");
   // What the canvas does not draw (description, settings) goes back unchanged with every save.
@@ -87,6 +91,12 @@ function BuilderCanvas() {
   const [past, setPast] = useState<Canvas[]>([]);
   const [future, setFuture] = useState<Canvas[]>([]);
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  // Fetched when a node is first selected (its form may have expressions), not while the canvas opens.
+  const [wantsSamples, setWantsSamples] = useState(false);
+  const lastRun = useLoad(async () => (wantsSamples ? loadLastRun(workflowId) : null), [workflowId, wantsSamples]);
+  useEffect(() => {
+    if (selectedId !== null) setWantsSamples(true);
+  }, [selectedId]);
   const [findings, setFindings] = useState<PinnedFindings>({ byNode: new Map(), general: [] });
   const [validity, setValidity] = useState<"unchecked" | "checking" | "valid" | "invalid">("unchecked");
   const [refusal, setRefusal] = useState<string | null>(null);
@@ -489,7 +499,8 @@ function BuilderCanvas() {
               defs={schema.data?.$defs ?? {}}
               findings={findings.byNode.get(selected.id) ?? []}
               disabled={!canEdit}
-              samplePaths={pathsOf(sampleInputOf(selected.id, lastRun.data ?? [], document.edges) ?? {})}
+              samplePaths={pathsOf(sampleInputOf(selected.id, lastRun.data?.steps ?? [], document.edges) ?? {})}
+              sampleSource={lastRun.data?.executionId ?? null}
               onChange={(change) => updateNode(selected.id, change)}
             />
           ) : (
@@ -551,6 +562,7 @@ function PropertyPanel({
   findings,
   disabled,
   samplePaths,
+  sampleSource,
   onChange,
 }: {
   node: WorkflowNodeValue;
@@ -559,6 +571,7 @@ function PropertyPanel({
   findings: { field: string; reason: string }[];
   disabled: boolean;
   samplePaths: PathOption[];
+  sampleSource: string | null;
   onChange: (change: (node: WorkflowNodeValue) => WorkflowNodeValue) => void;
 }) {
   const fields = schema ? fieldsOf(schema, defs) : [];
@@ -660,6 +673,11 @@ function PropertyPanel({
                 aria-invalid={problems.length > 0}
                 onChange={(event) => set(event.target.value)}
               />
+            )}
+            {field.kind === "expression" && sampleSource && (
+              <small className="muted" data-testid="completion-source">
+                Completes $states.input paths from execution {sampleSource}
+              </small>
             )}
             {field.description && <small className="muted">{field.description}</small>}
             {problems.filter(Boolean).map((problem) => (

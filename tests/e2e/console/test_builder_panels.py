@@ -122,6 +122,7 @@ def test_the_expression_editor_completes_a_path_from_the_last_execution(page: An
     open_builder(page, tenant, workflow_id)
 
     page.get_by_test_id("node-shape").click()
+    page.get_by_test_id("completion-source").wait_for()
     editor = page.get_by_label("Expression *")
     editor.click()
     page.keyboard.press("Control+End")
