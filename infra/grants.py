@@ -60,7 +60,8 @@ _WORKFLOW_MACHINES_MANAGE = (
     "states:StartExecution",
     "states:TagResource",
 )
-_WORKFLOW_EXECUTIONS = ("states:DescribeExecution", "states:StopExecution")
+# A test run of a draft (shared/workflows/test_runs.py) is followed to its end and its history read.
+_WORKFLOW_EXECUTIONS = ("states:DescribeExecution", "states:StopExecution", "states:GetExecutionHistory")
 _WORKFLOW_TASK_ANSWERS = ("states:SendTaskSuccess", "states:SendTaskFailure")
 # PURGE: stop a workflow machine's running executions, then delete it (with its versions and aliases).
 _WORKFLOW_MACHINES_PURGE = ("states:ListExecutions", "states:DeleteStateMachine")

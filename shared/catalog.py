@@ -281,6 +281,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("PUT", "/v1/workflows/{workflow_id}", members(Role.EDITOR)),
             HttpRoute("DELETE", "/v1/workflows/{workflow_id}", members(Role.ADMIN)),
             HttpRoute("POST", "/v1/workflows/{workflow_id}/validate", members(Role.EDITOR)),
+            HttpRoute("POST", "/v1/workflows/{workflow_id}/test-runs", members(Role.EDITOR)),
             HttpRoute("POST", "/v1/workflows/{workflow_id}/publish", members(Role.EDITOR)),
             HttpRoute("GET", "/v1/workflows/{workflow_id}/versions", members(Role.VIEWER)),
             HttpRoute("GET", "/v1/workflows/{workflow_id}/versions/{version}", members(Role.VIEWER)),

@@ -29,6 +29,7 @@ from shared.workflows.cost import ASSUMED_INPUT_TOKENS, ASSUMED_OUTPUT_TOKENS, M
 from shared.workflows.diff import WorkflowDiff
 from shared.workflows.schema import workflow_document_outline, workflow_json_schema
 from shared.workflows.service import TenantWorkflows
+from shared.workflows.test_runs import TEST_RUN_SECONDS, DraftRun, DraftRunRequest
 
 router = APIRouter(tags=["workflows"])
 
@@ -115,6 +116,18 @@ def delete_workflow(
 @router.post("/v1/workflows/{workflow_id}/validate", response_model=ValidationReport, summary="Validate the draft")
 def validate_saved(workflow_id: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> ValidationReport:
     return _workflows(tenant, principal).validate_saved(workflow_id)
+
+
+@router.post(
+    "/v1/workflows/{workflow_id}/test-runs",
+    response_model=DraftRun,
+    summary=f"Run the draft once with a sample input, unpublished and unrecorded, and answer each node's step "
+    f"(at most {TEST_RUN_SECONDS:g} s, then stopped)",
+)
+def test_run_draft(
+    workflow_id: str, request: DraftRunRequest, tenant: CurrentTenant, principal: CurrentPrincipal
+) -> DraftRun:
+    return _workflows(tenant, principal).test_run(workflow_id, request)
 
 
 @router.post(

@@ -38,6 +38,7 @@ REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/workflows/validate"): _WORKFLOW,
     ("PUT", "/v1/workflows/{workflow_id}"): _WORKFLOW,
     ("POST", "/v1/workflows/import"): {"format": "nexus-forge.workflow/v1", "workflow": _WORKFLOW},
+    ("POST", "/v1/workflows/{workflow_id}/test-runs"): {"input": {"name": "Ada"}},
     ("POST", "/v1/workflows/{workflow_id}/publish"): {"note": "first"},
     ("POST", "/v1/workflows/{workflow_id}/rollback"): {"version": 1},
     ("POST", "/v1/workflows/{workflow_id}/executions"): {"input": {"name": "Ada"}},

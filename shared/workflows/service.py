@@ -74,6 +74,7 @@ from shared.workflows.state_machines import (
     running_executions,
     state_machine_present,
 )
+from shared.workflows.test_runs import DraftRun, DraftRunRequest, run_draft
 from shared.workflows.validation import ValidationResult, validate_workflow
 
 
@@ -121,6 +122,12 @@ class TenantWorkflows:
 
     def validate_saved(self, workflow_id: str) -> ValidationReport:
         return self.validate(unpack(self._get(workflow_id).draft), workflow_id)
+
+    def test_run(self, workflow_id: str, request: DraftRunRequest) -> DraftRun:
+        """Runs the draft as it is now, validated and compiled as a publish would, on its own test machine."""
+        definition = self.check(unpack(self._get(workflow_id).draft), workflow_id).definition
+        assert definition is not None
+        return run_draft(self.tenant, workflow_id, definition, request)
 
     # -- drafts -------------------------------------------------------------------------------------------------
 

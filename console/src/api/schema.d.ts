@@ -1169,6 +1169,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows/{workflow_id}/test-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the draft once with a sample input, unpublished and unrecorded, and answer each node's step (at most 20 s, then stopped) */
+        post: operations["test_run_draft_v1_workflows__workflow_id__test_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows/{workflow_id}/tool": {
         parameters: {
             query?: never;
@@ -1644,6 +1661,38 @@ export interface components {
              * @description Why, and what to use instead
              */
             message: string;
+        };
+        /** DraftRun */
+        DraftRun: {
+            /** Cause */
+            cause?: string | null;
+            /** Duration Ms */
+            duration_ms?: number | null;
+            /** Error */
+            error?: string | null;
+            /** Output */
+            output?: unknown;
+            status: components["schemas"]["ExecutionStatus"];
+            /**
+             * Steps
+             * @description Each entry into a node's state, in order, with its output
+             */
+            steps: components["schemas"]["ExecutionStep"][];
+            /**
+             * Test Run
+             * @description Not an execution: no record, no quota, no trigger
+             * @default true
+             * @constant
+             */
+            test_run?: true;
+        };
+        /** DraftRunRequest */
+        DraftRunRequest: {
+            /**
+             * Input
+             * @description The sample input the draft runs with (at most 256 KB)
+             */
+            input?: unknown;
         };
         /** DroppedToolFeature */
         DroppedToolFeature: {
@@ -8112,6 +8161,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkflowSchedule"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    test_run_draft_v1_workflows__workflow_id__test_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "input": {
+                 *         "name": "Ada"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["DraftRunRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRun"];
                 };
             };
             /** @description Client error */

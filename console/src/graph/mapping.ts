@@ -1,5 +1,6 @@
 import type { Edge, Node } from "@xyflow/react";
 
+import type { DiffMark } from "./diff";
 import type { WorkflowDocument, WorkflowEdge, WorkflowNode } from "./workflow";
 import { DEFAULT_PORT } from "./workflow";
 
@@ -11,6 +12,16 @@ export interface ForgeNodeData extends Record<string, unknown> {
   status?: StepStatus;
   failed?: boolean;
   selected?: boolean;
+  diff?: DiffMark;
+  changedFields?: string[];
+  tested?: TestedStep;
+}
+
+/** A node's step in the builder's last test run, drawn on it. */
+export interface TestedStep {
+  status: StepStatus;
+  durationMs: number | null;
+  output: unknown;
 }
 
 export type ForgeNode = Node<ForgeNodeData, "forge">;

@@ -13,10 +13,14 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 
 import { api, ProblemError, unwrap } from "../api/client";
+import { costSummary } from "../builder/cost";
+import { testedSteps, TestRunPanel, type DraftRun } from "../builder/TestRun";
+import { DiffCanvas, VersionsPanel, type VersionDiff } from "../builder/Versions";
+import { pathsOf, sampleInputOf, type PathOption, type SampleStep } from "../expressions/jsonata";
 import { loadSession, roleAtLeast } from "../api/session";
 import { ProblemView, useAction, useLoad } from "../components/common";
 import { fieldsOf, formatFieldValue, nodeParamSchemas, parseFieldInput, type JsonSchema } from "../forms/schema";
@@ -26,6 +30,9 @@ import { edgeId, pinFindings, toFlow, toWorkflow, type ForgeNode, type PinnedFin
 import { nodeTypes } from "../graph/NodeView";
 import { CATEGORIES, categoryOf, connectionProblem, newNodeId, type WorkflowDocument } from "../graph/workflow";
 
+// CodeMirror loads with the first expression field shown, not with the canvas.
+const ExpressionEditor = lazy(() => import("../expressions/ExpressionEditor"));
+
 const NODE_MIME = "application/x-forge-node";
 const VALIDATE_DELAY_MS = 250;
 const AUTOSAVE_DELAY_MS = 1500;
@@ -33,6 +40,23 @@ const AUTOSAVE_DELAY_MS = 1500;
 interface Canvas {
   nodes: ForgeNode[];
   edges: Edge[];
+}
+
+/** The steps of the workflow's newest execution: the sample data expressions complete paths from (none if it never ran). */
+async function loadLastRun(workflowId: string): Promise<LastRun | null> {
+  if (workflowId === "new") return null;
+  const page = await unwrap(api.GET("/v1/executions", { params: { query: { workflow_id: workflowId, limit: 1 } } }));
+  const newest = page.items[0];
+  if (!newest) return null;
+  const history = await unwrap(
+    api.GET("/v1/executions/{execution_id}/history", { params: { path: { execution_id: newest.execution_id } } }),
+  ).catch(() => ({ steps: [] }));
+  return { executionId: newest.execution_id, steps: history.steps };
+}
+
+interface LastRun {
+  executionId: string;
+  steps: SampleStep[];
 }
 
 async function loadWorkflowSchema(): Promise<JsonSchema> {
@@ -67,11 +91,21 @@ function BuilderCanvas() {
   const [past, setPast] = useState<Canvas[]>([]);
   const [future, setFuture] = useState<Canvas[]>([]);
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  // Fetched when a node is first selected (its form may have expressions), not while the canvas opens.
+  const [wantsSamples, setWantsSamples] = useState(false);
+  const lastRun = useLoad(async () => (wantsSamples ? loadLastRun(workflowId) : null), [workflowId, wantsSamples]);
+  useEffect(() => {
+    if (selectedId !== null) setWantsSamples(true);
+  }, [selectedId]);
   const [findings, setFindings] = useState<PinnedFindings>({ byNode: new Map(), general: [] });
   const [validity, setValidity] = useState<"unchecked" | "checking" | "valid" | "invalid">("unchecked");
   const [refusal, setRefusal] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const [message, setMessage] = useState<string | null>(null);
+  const [panel, setPanel] = useState<"properties" | "versions" | "test">("properties");
+  const [testRun, setTestRun] = useState<DraftRun | null>(null);
+  const [versionsShown, setVersionsShown] = useState(0);
+  const [diffShown, setDiffShown] = useState<VersionDiff | null>(null);
   const [actionError, busy, run] = useAction();
   const [loadError, setLoadError] = useState<unknown>();
   const validation = useRef(0);
@@ -296,7 +330,15 @@ function BuilderCanvas() {
       }),
     );
     setLiveVersion(version.version);
-    setMessage(`Published version ${version.version}: it is live.`);
+    setVersionsShown((round) => round + 1);
+    setMessage(`Published version ${version.version}: it is live. Estimated cost: ${costSummary(version.cost, mode)}.`);
+  }
+
+  async function runTest(input: unknown) {
+    const id = await save();
+    setTestRun(
+      await unwrap(api.POST("/v1/workflows/{workflow_id}/test-runs", { params: { path: { workflow_id: id } }, body: { input } })),
+    );
   }
 
   async function start() {
@@ -319,24 +361,38 @@ function BuilderCanvas() {
   }
 
   async function importJson(file: File) {
-    const imported = JSON.parse(await file.text()) as WorkflowDocument;
-    const drawn = toFlow(imported);
-    setName(imported.name);
-    setMeta({ description: imported.description, settings: imported.settings });
-    commit({ nodes: await autoLayout(drawn.nodes, drawn.edges), edges: drawn.edges });
+    await replaceDocument(JSON.parse(await file.text()) as WorkflowDocument, { layout: true });
+  }
+
+  async function replaceDocument(replacing: WorkflowDocument, { layout }: { layout: boolean }) {
+    const drawn = toFlow(replacing);
+    setName(replacing.name);
+    setMeta({ description: replacing.description, settings: replacing.settings });
+    const placed = !layout && replacing.nodes.every((node) => node.position) ? drawn.nodes : await autoLayout(drawn.nodes, drawn.edges);
+    commit({ nodes: placed, edges: drawn.edges });
     setTimeout(() => void flow.fitView({ maxZoom: 1 }));
   }
 
+  async function rolledBack(version: number, definition: WorkflowDocument) {
+    setLiveVersion(version);
+    setDiffShown(null);
+    await replaceDocument(definition, { layout: false });
+    setMessage(`Rolled back: version ${version} is live and its graph is the draft.`);
+  }
+
+  const tested = useMemo(() => (testRun ? testedSteps(testRun) : new Map()), [testRun]);
   const shownNodes = useMemo(
     () =>
       canvas.nodes.map((node) => {
         const pinned = findings.byNode.get(node.id);
         const wanted = pinned?.map((finding) => `${finding.field}: ${finding.reason}`);
-        return wanted ? { ...node, data: { ...node.data, findings: wanted } } : node;
+        const step = tested.get(node.id);
+        return wanted || step ? { ...node, data: { ...node.data, findings: wanted, tested: step } } : node;
       }),
-    [canvas.nodes, findings],
+    [canvas.nodes, findings, tested],
   );
 
+  const mode = meta.settings?.mode === "express" ? "express" : "standard";
   const selected = canvas.nodes.find((node) => node.id === selectedId);
   const types = [...paramSchemas.keys()];
 
@@ -367,6 +423,17 @@ function BuilderCanvas() {
         <button type="button" onClick={() => void run(start)} disabled={!canEdit || busy || liveVersion === null}>
           Run
         </button>
+        <button type="button" aria-pressed={panel === "test"} onClick={() => setPanel(panel === "test" ? "properties" : "test")}>
+          Test draft
+        </button>
+        <button
+          type="button"
+          aria-pressed={panel === "versions"}
+          disabled={workflowId === "new"}
+          onClick={() => setPanel(panel === "versions" ? "properties" : "versions")}
+        >
+          Versions
+        </button>
         <button type="button" onClick={exportJson}>
           Export JSON
         </button>
@@ -390,7 +457,8 @@ function BuilderCanvas() {
       )}
       <div className="builder-body">
         <NodeLibrary types={types} onAdd={(type) => addNode(type, { x: 80 + canvas.nodes.length * 30, y: 80 + canvas.nodes.length * 30 })} disabled={!canEdit} />
-        <div className="canvas" onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas">
+        {diffShown && <DiffCanvas shown={diffShown} onClose={() => setDiffShown(null)} />}
+        <div className="canvas" hidden={diffShown !== null} onDragOver={(event) => event.preventDefault()} onDrop={onDrop} data-testid="canvas">
           <ReactFlow
             nodes={shownNodes}
             edges={canvas.edges}
@@ -411,8 +479,19 @@ function BuilderCanvas() {
             <Controls />
           </ReactFlow>
         </div>
-        <aside className="properties" aria-label="Properties">
-          {selected ? (
+        <aside className="properties" aria-label={panel === "versions" ? "Versions" : panel === "test" ? "Test run" : "Properties"}>
+          {panel === "test" ? (
+            <TestRunPanel disabled={!canEdit || validity === "invalid"} busy={busy} result={testRun} onRun={(input) => void run(() => runTest(input))} />
+          ) : panel === "versions" ? (
+            <VersionsPanel
+              workflowId={workflowId}
+              mode={mode}
+              canRollback={canEdit}
+              refresh={versionsShown}
+              onDiff={setDiffShown}
+              onRolledBack={(version, definition) => void rolledBack(version, definition)}
+            />
+          ) : selected ? (
             <PropertyPanel
               key={selected.id}
               node={selected.data.node}
@@ -420,6 +499,8 @@ function BuilderCanvas() {
               defs={schema.data?.$defs ?? {}}
               findings={findings.byNode.get(selected.id) ?? []}
               disabled={!canEdit}
+              samplePaths={pathsOf(sampleInputOf(selected.id, lastRun.data?.steps ?? [], document.edges) ?? {})}
+              sampleSource={lastRun.data?.executionId ?? null}
               onChange={(change) => updateNode(selected.id, change)}
             />
           ) : (
@@ -480,6 +561,8 @@ function PropertyPanel({
   defs,
   findings,
   disabled,
+  samplePaths,
+  sampleSource,
   onChange,
 }: {
   node: WorkflowNodeValue;
@@ -487,6 +570,8 @@ function PropertyPanel({
   defs: Record<string, JsonSchema>;
   findings: { field: string; reason: string }[];
   disabled: boolean;
+  samplePaths: PathOption[];
+  sampleSource: string | null;
   onChange: (change: (node: WorkflowNodeValue) => WorkflowNodeValue) => void;
 }) {
   const fields = schema ? fieldsOf(schema, defs) : [];
@@ -542,7 +627,7 @@ function PropertyPanel({
         };
         return (
           <div key={field.name} className={`field${problems.length ? " invalid" : ""}`} data-field={field.name}>
-            <label htmlFor={inputId}>
+            <label htmlFor={field.kind === "expression" ? undefined : inputId} id={`${inputId}-label`}>
               {field.label}
               {field.required && " *"}
             </label>
@@ -557,11 +642,22 @@ function PropertyPanel({
                   </option>
                 ))}
               </select>
-            ) : field.kind === "expression" || field.kind === "json" ? (
+            ) : field.kind === "expression" ? (
+              <Suspense fallback={<p className="muted">Loading editor…</p>}>
+                <ExpressionEditor
+                  value={String(shown)}
+                  onChange={set}
+                  paths={samplePaths}
+                  labelledBy={`${inputId}-label`}
+                  invalid={problems.some(Boolean)}
+                  disabled={disabled}
+                />
+              </Suspense>
+            ) : field.kind === "json" ? (
               <textarea
                 id={inputId}
-                className={field.kind}
-                rows={field.kind === "json" ? 4 : 3}
+                className="json"
+                rows={4}
                 value={String(shown)}
                 disabled={disabled}
                 spellCheck={false}
@@ -577,6 +673,11 @@ function PropertyPanel({
                 aria-invalid={problems.length > 0}
                 onChange={(event) => set(event.target.value)}
               />
+            )}
+            {field.kind === "expression" && sampleSource && (
+              <small className="muted" data-testid="completion-source">
+                Completes $states.input paths from execution {sampleSource}
+              </small>
             )}
             {field.description && <small className="muted">{field.description}</small>}
             {problems.filter(Boolean).map((problem) => (

@@ -1,12 +1,13 @@
 import { Background, Controls, ReactFlow, ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 
 import { api, unwrap, type Schemas } from "../api/client";
 import { followExecution } from "../api/events";
 import { loadSession, roleAtLeast } from "../api/session";
 import { formatTime, ProblemView, useAction } from "../components/common";
+import { Payload } from "../components/Payload";
 import { autoLayout } from "../graph/layout";
 import { toFlow, type ForgeNode } from "../graph/mapping";
 import { nodeTypes } from "../graph/NodeView";
@@ -16,6 +17,10 @@ type Step = Schemas["ExecutionStep"];
 type Execution = Schemas["Execution"];
 
 const ENDED = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
+const REDRIVABLE = new Set(["FAILED", "TIMED_OUT", "ABORTED"]);
+// A redrive reaches the record with Step Functions' next status change: polled this often, for at most this long.
+const REDRIVE_POLL_MS = 300;
+const REDRIVE_WAIT_MS = 30_000;
 
 /** An execution drawn on its version's graph, each node coloured by its step's status, live while it runs. */
 export default function ExecutionView() {
@@ -28,12 +33,22 @@ export default function ExecutionView() {
   const [chosen, setChosen] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<unknown>();
   const [actionError, busy, run] = useAction();
+  // A redrive runs the same execution again: the view reloads it and follows its events anew.
+  const [round, setRound] = useState(0);
+  const redrivenFrom = useRef<number | null>(null);
 
   useEffect(() => {
     const path = { path: { execution_id: executionId } };
     const stop = new AbortController();
     async function load() {
-      const found = await unwrap(api.GET("/v1/executions/{execution_id}", { params: path }));
+      let found = await unwrap(api.GET("/v1/executions/{execution_id}", { params: path }));
+      const giveUp = Date.now() + REDRIVE_WAIT_MS;
+      while (redrivenFrom.current !== null && (found.redrive_count ?? 0) <= redrivenFrom.current && Date.now() < giveUp) {
+        await new Promise((resolve) => setTimeout(resolve, REDRIVE_POLL_MS));
+        if (stop.signal.aborted) return;
+        found = await unwrap(api.GET("/v1/executions/{execution_id}", { params: path }));
+      }
+      redrivenFrom.current = null;
       setExecution(found);
       const version = await unwrap(
         api.GET("/v1/workflows/{workflow_id}/versions/{version}", {
@@ -60,7 +75,7 @@ export default function ExecutionView() {
     }
     load().catch((failure) => !stop.signal.aborted && setLoadError(failure));
     return () => stop.abort();
-  }, [executionId]);
+  }, [executionId, round]);
 
   const shownNodes = useMemo(
     () =>
@@ -107,6 +122,22 @@ export default function ExecutionView() {
         >
           Re-run
         </button>
+        {canRun && execution && REDRIVABLE.has(execution.status) && (
+          <button
+            type="button"
+            disabled={busy}
+            title="Run it again from the step that failed"
+            onClick={() =>
+              void run(async () => {
+                const redriven = await unwrap(api.POST("/v1/executions/{execution_id}/redrive", path));
+                redrivenFrom.current = redriven.redrive_count ?? 0;
+                setRound((current) => current + 1);
+              })
+            }
+          >
+            Redrive
+          </button>
+        )}
       </div>
       <ProblemView error={loadError ?? actionError} />
       {execution?.error && (
@@ -156,10 +187,8 @@ export default function ExecutionView() {
                 {step.attempts} attempt(s), {step.duration_ms ?? "—"} ms
               </p>
               {step.error && <p className="problem">{step.error}: {step.cause}</p>}
-              <h3>Input</h3>
-              <pre>{JSON.stringify(step.input, null, 2)}</pre>
-              <h3>Output</h3>
-              <pre>{JSON.stringify(step.output, null, 2)}</pre>
+              <Payload key={`${step.state}-input`} label="Input" value={step.input} />
+              <Payload key={`${step.state}-output`} label="Output" value={step.output} />
             </>
           ) : (
             <p className="muted">Select a node to see its step.</p>

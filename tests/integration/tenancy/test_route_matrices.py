@@ -56,6 +56,7 @@ SAMPLE_BODIES = {
     ("PUT", "/v1/workflows/{workflow_id}"): SAMPLE_WORKFLOW,
     ("POST", "/v1/workflows/import"): {"workflow": SAMPLE_WORKFLOW},
     ("POST", "/v1/workflows/{workflow_id}/rollback"): {"version": 1},
+    ("POST", "/v1/workflows/{workflow_id}/test-runs"): {"input": {}},
     ("POST", "/v1/workflows/{workflow_id}/executions"): {"input": {}},
     ("POST", "/v1/hooks"): {"workflow_id": "no-such-workflow", "name": "matrix"},
     ("POST", "/v1/credentials"): {"name": "matrix", "secret": {"kind": "bearer", "token": "matrix-token"}},
