@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench._processes import cpu_seconds, process_tree, resident_mib
 from bench.webhook_throughput import WORKFLOW, _all_executions, _delivery_ids, _signed
 
 N8N_VERSION = "1.123.81"
@@ -106,49 +107,6 @@ def _free_port() -> int:
         return port
 
 
-def _process_tree(root: int) -> list[int]:
-    """`root` and its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-    tree, pending = [], [root]
-    while pending:
-        pid = pending.pop()
-        tree.append(pid)
-        pending += children.get(pid, [])
-    return tree
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def _resident_mib(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) / 1024
-    return total
-
-
 class PeakMemory:
     """Samples the resident memory of a process tree, summed over its processes, while a level runs."""
 
@@ -168,7 +126,7 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while True:
-            self.peak = max(self.peak, _resident_mib(_process_tree(self.root)))
+            self.peak = max(self.peak, resident_mib(process_tree(self.root)))
             if self._stop.wait(0.25):
                 return
 
@@ -191,13 +149,13 @@ def _drive(
             status = 0
         return status, (time.perf_counter() - started) * 1000
 
-    pids = _process_tree(root)
-    cpu_before = _cpu_seconds(pids)
+    pids = process_tree(root)
+    cpu_before = cpu_seconds(pids)
     with PeakMemory(root) as memory, ThreadPoolExecutor(max_workers=concurrency) as pool:
         started = time.perf_counter()
         results = list(pool.map(one, requests))
         elapsed = time.perf_counter() - started
-    cpu = _cpu_seconds(_process_tree(root)) - cpu_before
+    cpu = cpu_seconds(process_tree(root)) - cpu_before
     return elapsed, [latency for _, latency in results], cpu, memory.peak, [status for status, _ in results]
 
 
