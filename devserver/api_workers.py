@@ -104,10 +104,6 @@ class ApiWorkers:
             if descriptor >= 0:
                 os.close(descriptor)
 
-    def pids(self) -> list[int]:
-        with self._lock:
-            return [process.pid for process in self.processes]
-
     @property
     def _start_pipes(self) -> tuple[int, ...]:
         return (self._ready_read, self._ready_write, self._go_read, self._go_write)
@@ -201,13 +197,15 @@ class ForkedWorker:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
+        self._reaping = threading.Lock()  # the supervisor and `stop` may ask at once; a pid is reaped only once
 
     def poll(self) -> int | None:
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
+        with self._reaping:
+            if self.returncode is None:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
