@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench._processes import cpu_seconds, process_tree, resident_mib
+
 DELIVERIES = {1: 100, 8: 400, 32: 2000}
 DELIVERIES_VARIABLE = "BENCH_WEBHOOK_DELIVERIES"
 DUPLICATE_EVERY = 10
@@ -71,17 +73,8 @@ def _delivery_ids(count: int) -> list[str]:
     return ids
 
 
-def _peak_rss_mib(pid: int, field: str = "VmHWM") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far: what a delivery costs, whatever else the machine runs."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _resident(platform: Any) -> float:
+    return resident_mib(process_tree(platform.process.pid))
 
 
 def _all_executions(client: Any, headers: dict[str, str], source: str) -> list[dict[str, Any]]:
@@ -112,17 +105,16 @@ def _throughput() -> None:
             for concurrency, count in _deliveries().items()
         ]
         _report_ceiling(*levels[-1])
-        print(f"peak memory of forge dev (VmHWM): {_peak_rss_mib(platform.process.pid):.0f} MiB")
+        print(f"resident memory of forge dev and its workers at the end: {_resident(platform):.0f} MiB")
 
 
 def _report_ceiling(executions_per_second: float, cpu_ms_per_execution: float) -> None:
-    """What the CPU an execution costs allows: forge dev runs its Python in one process, one thread at a time."""
-    one_process = 1000 / cpu_ms_per_execution
-    every_core = one_process * (os.cpu_count() or 1)
+    """What the CPU an execution costs (over forge dev's processes) allows with every core busy."""
+    every_core = 1000 / cpu_ms_per_execution * (os.cpu_count() or 1)
     print(
         f"at the highest concurrency: {executions_per_second:.1f} exec/s (target ≥ {TARGET_EXECUTIONS_PER_SECOND});"
-        f" {cpu_ms_per_execution:.1f} ms CPU an execution allows at most {one_process:.0f} exec/s in one process,"
-        f" {every_core:.0f} exec/s with all {os.cpu_count()} cores busy"
+        f" {cpu_ms_per_execution:.1f} ms CPU an execution allows at most {every_core:.0f} exec/s with all"
+        f" {os.cpu_count()} cores busy"
     )
 
 
@@ -157,12 +149,12 @@ def _run_level(
             status = 0  # counted as refused; the execution, if any, is still found by listing
         return message_id, status, (time.perf_counter() - started) * 1000
 
-    cpu_before = _cpu_seconds(platform.process.pid)
+    cpu_before = cpu_seconds(process_tree(platform.process.pid))
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         results = list(pool.map(deliver, ids))
     elapsed = time.perf_counter() - started
-    cpu = _cpu_seconds(platform.process.pid) - cpu_before
+    cpu = cpu_seconds(process_tree(platform.process.pid)) - cpu_before
     unique = set(ids)
     in_time = {message_id for message_id, status, _ in results if status == 200}
     executions = _all_executions(client, owner, hook["hook_id"])
@@ -174,7 +166,7 @@ def _run_level(
     print(
         f"{concurrency:>11}{len(ids):>11}{len(unique):>8}{len(unique) / elapsed:>8.1f}"
         f"{statistics.median(latencies):>8.0f}{p99:>8.0f}{lost:>6}{duplicated:>5}{len(unique - in_time):>6}"
-        f"{cpu * 1000 / len(unique):>13.1f}{_peak_rss_mib(platform.process.pid, 'VmRSS'):>9.0f}"
+        f"{cpu * 1000 / len(unique):>13.1f}{_resident(platform):>9.0f}"
     )
     return len(unique) / elapsed, cpu * 1000 / len(unique)
 

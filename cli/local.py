@@ -28,14 +28,23 @@ state_dir_option = click.option(
 @click.option("--aws-port", type=int, default=4566, show_default=True, help="AWS emulation port.")
 @state_dir_option
 @click.option("--reset", is_flag=True, help="Start with empty local state.")
-def dev(port: int, aws_port: int, state_dir: Path, reset: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="API worker processes beside the emulation's own.",
+)
+def dev(port: int, aws_port: int, state_dir: Path, reset: bool, workers: int) -> None:
     """Run the whole platform locally on 127.0.0.1."""
     from devserver.ports import PortUnavailable
 
     try:
         from devserver.platform import LocalPlatformOptions, run_local_platform
 
-        run_local_platform(LocalPlatformOptions(port=port, aws_port=aws_port, state_dir=state_dir, reset=reset))
+        run_local_platform(
+            LocalPlatformOptions(port=port, aws_port=aws_port, state_dir=state_dir, reset=reset, workers=workers)
+        )
     except PortUnavailable as error:
         click.echo(f"forge dev: {error}", err=True)
         sys.exit(1)

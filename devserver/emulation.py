@@ -19,6 +19,7 @@ import boto3
 
 from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
+from devserver.data_plane import DataPlane
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.sagemaker_hosting import LocalEndpointHosting
@@ -162,6 +163,7 @@ class LocalAws:
         self.bedrock_runtime = LocalBedrockRuntime()
         self.bedrock_embeddings = LocalBedrockEmbeddings()
         self._server: Any = None
+        self.data_plane: DataPlane | None = None
         self._snapshot_lock = threading.Lock()
         self._saved_generation = -1
         self.last_snapshot_seconds = 0.0
@@ -171,13 +173,14 @@ class LocalAws:
     def snapshot_path(self) -> Path:
         return self.state_dir / SNAPSHOT_FILE
 
-    def start(self, listener: socket.socket) -> None:
-        """Serves on `listener`, a socket bound to the emulation's port (devserver/ports.py)."""
+    def start(self, listener: socket.socket, data_plane_listener: socket.socket | None = None) -> None:
+        """Serves on `listener`, a socket bound to the emulation's port (devserver/ports.py), and the data plane for
+        API worker processes on `data_plane_listener` when given (devserver/data_plane.py)."""
         os.environ.update(local_environment(self.endpoints.url))
         os.environ["MOTO_PORT"] = str(self.endpoints.port)
         from devserver.inprocess_dispatch import install_inprocess_dispatch
 
-        install_inprocess_dispatch(self.endpoints.url, LOCAL_REGION, changes.request)
+        dispatch = install_inprocess_dispatch(self.endpoints.url, LOCAL_REGION, changes.request)
         from moto.core.config import default_user_config
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
@@ -211,6 +214,9 @@ class LocalAws:
         )
         listener.close()  # the server serves on its own duplicate of it
         threading.Thread(target=self._server.serve_forever, name="aws-emulation", daemon=True).start()
+        if data_plane_listener is not None:
+            self.data_plane = DataPlane(LOCAL_REGION, changes.request, dispatch)
+            self.data_plane.start(data_plane_listener)
         self.lambda_runtime.install()
         self.sagemaker_endpoints.install()
         LocalTrainingJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
@@ -221,6 +227,8 @@ class LocalAws:
         self.provision()
 
     def stop(self) -> None:
+        if self.data_plane is not None:
+            self.data_plane.stop()
         self.save_snapshot()
         self.log.close()
         if self._server is not None:

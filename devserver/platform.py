@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devserver.api_workers import DEFAULT_WORKERS
 from devserver.ports import LOOPBACK, PortUnavailable, ServedPort, bind_port
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class LocalPlatformOptions:
     aws_port: int = 4566
     state_dir: Path = Path(".forge")
     reset: bool = False
+    workers: int = DEFAULT_WORKERS
 
 
 def banner(options: LocalPlatformOptions, started_in: float) -> str:
@@ -140,10 +142,32 @@ def serve_local_platform(
 
     use_local_envelope_key(options.state_dir)
     os.environ["FORGE_LOCAL_STARTED_AT"] = datetime.now(UTC).isoformat()
-    aws = LocalAws(options.state_dir, LocalEndpoints(LOOPBACK, options.aws_port))
-    aws.start(aws_listener)
+    from devserver.api_workers import ApiWorkers, preload
+    from devserver.data_plane import ENDPOINT_VARIABLES, bind_data_plane
+    from devserver.emulation import local_environment
+
+    # The API and its handlers run in their own processes, so that they and the emulation use every core. They are
+    # forked with the application loaded, before any thread starts here, and serve once the emulation is ready.
+    aws_endpoints = LocalEndpoints(LOOPBACK, options.aws_port)
+    os.environ.update(local_environment(aws_endpoints.url))
+    preload()
+    data_plane_listener, data_plane_url = bind_data_plane(LOOPBACK)
+    running.callback(data_plane_listener.close)
+    workers = ApiWorkers(
+        options.workers,
+        api_listener,
+        options.state_dir,
+        {**os.environ, **dict.fromkeys(ENDPOINT_VARIABLES, data_plane_url)},
+        not_inherited=(aws_listener, data_plane_listener),
+    )
+    running.callback(workers.stop)
+    workers.start()
+    aws = LocalAws(options.state_dir, aws_endpoints)
+    aws.start(aws_listener, data_plane_listener)
     # Only once the saved state is fully restored: saving a half-restored one would lose the rest.
     running.callback(aws.stop)
+    # The workers stop first, so the state saved holds every request they answered.
+    running.callback(workers.stop)
     from devserver.emulation import LOCAL_PREFIX
 
     # Executions do not survive a restart: their records end now, before anything starts a new one.
@@ -172,15 +196,7 @@ def serve_local_platform(
     catalog_rules.start()
     running.callback(catalog_rules.stop)
 
-    import uvicorn
-
-    from devserver.api import create_local_server
-
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_local_server(issuer), host=LOOPBACK, port=options.port, log_level="warning", access_log=False
-        )
-    )
+    workers.serve()
     stop_snapshots = threading.Event()
     running.callback(stop_snapshots.set)
 
@@ -192,13 +208,7 @@ def serve_local_platform(
             except RuntimeError as error:  # a backend changed while it was being copied; the next round saves it
                 logging.getLogger("nexus_forge.local").debug("snapshot skipped: %s", error)
 
-    def announce_when_ready() -> None:
-        while not server.started and not server.should_exit:
-            time.sleep(0.02)
-        if server.started:
-            print(banner(options, time.monotonic() - started), flush=True)
-
     threading.Thread(target=snapshot_periodically, daemon=True).start()
-    threading.Thread(target=announce_when_ready, daemon=True).start()
-    # uvicorn catches Ctrl-C and SIGTERM itself, shuts down gracefully, then raises them again: KeyboardInterrupt.
-    server.run(sockets=[api_listener])
+    print(banner(options, time.monotonic() - started), flush=True)
+    # Ctrl-C and SIGTERM end this wait with KeyboardInterrupt; `running` then stops the workers, then the rest.
+    threading.Event().wait()

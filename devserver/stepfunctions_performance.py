@@ -3,6 +3,10 @@
 - JSONPath: moto's `ResultPath` and path extraction call `jsonpath_ng.parse` for every state they evaluate, and that
   builds a new PLY parser (its tables) each time: 6% of forge dev's time under webhook load. Parsed paths are
   immutable expression trees, so each distinct path is parsed once and the tree reused.
+- ASL: every execution parses its state machine's definition again with ANTLR (lexer, parser and its prediction
+  tables: 5% of the emulation process's time under webhook load). The parse tree of a definition's text is kept (keyed
+  by the text itself, so another version or an update is another key); the evaluation components, which a running
+  execution changes (a Parallel state counts its branches on them), are still built afresh for each execution.
 - Threads: every execution appends its worker threads to a module-level list (`TMP_THREADS`) that nothing ever reads
   or empties, so it grew by two `Thread` objects per execution for the life of the process. Here it keeps only the
   threads still running.
@@ -31,6 +35,7 @@ _THREAD_LIST_MODULES = (
     "moto.stepfunctions.parser.asl.component.test_state.program.test_state_program",
 )
 PARSED_PATHS = 4096
+PARSED_DEFINITIONS = 256
 _installed = False
 
 
@@ -55,6 +60,7 @@ def install_stepfunctions_performance() -> None:
     for name in _JSONPATH_MODULES:
         module = importlib.import_module(name)
         module.parse = _cached(module.parse)  # type: ignore[attr-defined]
+    _parse_definitions_once()
     live = LiveThreads()
     for name in _THREAD_LIST_MODULES:
         module = importlib.import_module(name)
@@ -69,3 +75,20 @@ def _cached(parse: Any) -> Any:
         return parse(path)
 
     return parse_once
+
+
+def _parse_definitions_once() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    parse = AmazonStateLanguageParser.parse
+
+    @functools.lru_cache(maxsize=PARSED_DEFINITIONS)
+    def parse_tree(definition: str) -> Any:
+        return parse(definition)[1]
+
+    def parse_with_fresh_components(definition: str) -> tuple[Any, Any]:
+        tree = parse_tree(definition)
+        return Preprocessor().visit(tree), tree
+
+    AmazonStateLanguageParser.parse = staticmethod(parse_with_fresh_components)  # type: ignore[method-assign]

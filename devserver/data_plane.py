@@ -1,0 +1,178 @@
+"""The emulation's data plane: DynamoDB and Step Functions for `forge dev`'s API worker processes.
+
+The API workers (devserver/api_workers.py) run the real handlers in their own processes; their DynamoDB and Step
+Functions calls reach the emulation here, over keep-alive HTTP/1.1 connections on a private loopback port
+(botocore's per-service endpoints `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL_SFN` name it). moto's own server
+(the emulation's public port) closes every connection and routes each request through its host inference and a
+Flask app; here each request is handed to moto's backends exactly as the in-process dispatch does
+(devserver/inprocess_dispatch.py): the same response classes and backends, the same atomicity and write-ahead log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+logger = logging.getLogger("nexus_forge.local")
+
+# The X-Amz-Target prefix of each JSON-protocol service served here → the endpoint prefix moto routes on.
+TARGET_PREFIXES = {"DynamoDB_20120810": "dynamodb", "AWSStepFunctions": "states"}
+# botocore's per-service endpoint variables (by service id) a worker is given to reach this data plane.
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SFN")
+
+
+def bind_data_plane(host: str) -> tuple[socket.socket, str]:
+    """A socket bound to a free port of `host`, and the endpoint URL the workers are given for it."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((host, 0))
+    return listener, f"http://{host}:{listener.getsockname()[1]}"
+
+
+class MotoDispatch:
+    """moto's `BotocoreStubber.process_request` with its routing looked up once per URL instead of per request.
+
+    moto matches every request's URL against the patterns of all its services (hundreds of regular expressions),
+    then against its service's URL table, and only then calls the response class: the route of a URL never changes
+    while the process runs (the backends' `urls` are class-level tables), so it is found once and kept. What the
+    route does (the response class, the backend and its state) runs for every request, as before.
+    """
+
+    def __init__(self) -> None:
+        self._routes: dict[str, Callable[..., Any] | None] = {}
+        self._lock = threading.Lock()
+
+    def route(self, clean_url: str) -> Callable[..., Any] | None:
+        route = self._routes.get(clean_url, _UNKNOWN)
+        if route is _UNKNOWN:
+            route = _find_route(clean_url)
+            with self._lock:
+                self._routes[clean_url] = route
+        return route  # type: ignore[no-any-return]
+
+    def process_request(self, request: Any) -> Any:
+        """(status, headers, body) as moto's stubber answers, or None when no service serves the URL."""
+        from moto.core.request import normalize_request
+        from moto.moto_api import recorder
+        from werkzeug.exceptions import HTTPException
+
+        base, _, _ = request.url.partition("?")
+        route = self.route(base)
+        if route is None:
+            return None
+        normalized = normalize_request(request)
+        try:
+            recorder._record_request(normalized)
+            status, headers, body = route(normalized, normalized.raw_url, normalized.headers)
+        except HTTPException as error:
+            return error.code, error.get_headers(), error.get_body()
+        return status, headers, body
+
+
+_UNKNOWN: Any = object()
+
+
+def _find_route(clean_url: str) -> Callable[..., Any] | None:
+    """What moto's stubber would call for `clean_url` (no query string), or None if no service serves it."""
+    import moto.backend_index as backend_index
+    import moto.backends as backends
+    from moto.core.base_backend import BackendDict
+    from moto.core.config import passthrough_service, passthrough_url, service_whitelisted
+    from moto.core.exceptions import ServiceNotWhitelisted
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    if passthrough_url(clean_url):
+        return None
+    for service, pattern in backend_index.backend_url_patterns:
+        if not pattern.match(clean_url):
+            continue
+        if passthrough_service(service):
+            return None
+        if not service_whitelisted(service):
+            raise ServiceNotWhitelisted(service)
+        backend_dict = backends.get_backend(service)  # type: ignore[call-overload]
+        if isinstance(backend_dict, BackendDict):
+            regions = backend_dict[DEFAULT_ACCOUNT_ID]
+            backend = regions["us-east-1"] if "us-east-1" in regions else regions["aws"]
+        else:
+            backend = backend_dict["global"]
+        for url, method in backend.urls.items():
+            if re.compile(url).match(clean_url):
+                return method  # type: ignore[no-any-return]
+    return None
+
+
+class DataPlane:
+    """Serves moto's DynamoDB and Step Functions backends over keep-alive HTTP on a socket already bound."""
+
+    def __init__(self, region: str, on_request: Callable[[str, str], None], dispatch: MotoDispatch) -> None:
+        self.hosts = {target: f"https://{prefix}.{region}.amazonaws.com" for target, prefix in TARGET_PREFIXES.items()}
+        self.on_request = on_request
+        self.dispatch = dispatch
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self, listener: socket.socket) -> None:
+        """Serves on `listener`, a bound socket (see `bind_data_plane`)."""
+        plane = self
+
+        class Handler(_DataPlaneHandler):
+            data_plane = plane
+
+        self._server = ThreadingHTTPServer(listener.getsockname(), Handler, bind_and_activate=False)
+        self._server.socket.close()
+        self._server.socket = listener
+        self._server.daemon_threads = True
+        listener.listen(128)
+        threading.Thread(target=self._server.serve_forever, name="aws-data-plane", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        from botocore.awsrequest import AWSPreparedRequest
+
+        target = headers.get("X-Amz-Target", "")
+        host = self.hosts.get(target.partition(".")[0])
+        if host is None:
+            return 400, {}, b'{"__type":"UnknownOperationException","message":"not served by the data plane"}'
+        self.on_request(method, target)
+        request = AWSPreparedRequest(method, host + path, headers, body, stream_output=False)  # type: ignore[arg-type]
+        answered = self.dispatch.process_request(request)
+        if answered is None:
+            return 404, {}, b'{"__type":"UnknownOperationException"}'
+        status, response_headers, response_body = answered
+        if isinstance(response_body, str):
+            response_body = response_body.encode()
+        return status, dict(response_headers), response_body or b""
+
+
+class _DataPlaneHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: one connection serves a worker's calls one after another
+    disable_nagle_algorithm = True
+    data_plane: DataPlane
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = dict(self.headers.items())
+        try:
+            status, response_headers, response_body = self.data_plane.answer("POST", self.path, headers, body)
+        except Exception:
+            logger.exception("the data plane failed to answer %s", headers.get("X-Amz-Target"))
+            status, response_headers, response_body = 500, {}, b'{"__type":"InternalFailure"}'
+        self.send_response_only(status)
+        for name, value in response_headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response_body)))
+        self.end_headers()
+        self.wfile.write(response_body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """The platform's request log is the API's; a line per emulated call would drown it."""

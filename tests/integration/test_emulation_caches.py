@@ -1,0 +1,143 @@
+"""The emulation's per-call work done once, never a stale answer: the data plane's routes kept per URL (over one
+keep-alive connection), ASL parse trees kept per definition text (an updated definition or another version runs as
+it is written; executions of one definition never share their running state)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from devserver.data_plane import DataPlane, MotoDispatch, bind_data_plane
+from devserver.emulation import LOCAL_REGION, LOCAL_ROLE_ARN, EmulationChanges
+
+pytestmark = pytest.mark.usefixtures("emulated_aws")
+
+
+def pass_result(value: object) -> str:
+    return json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": value, "End": True}}})
+
+
+PARALLEL = json.dumps(
+    {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "Result": "left", "End": True}}},
+                    {"StartAt": "Right", "States": {"Right": {"Type": "Pass", "Result": "right", "End": True}}},
+                ],
+            }
+        },
+    }
+)
+
+
+def finished_output(sfn: Any, execution_arn: str) -> object:
+    deadline = time.monotonic() + 30
+    while (described := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the execution did not end"
+        time.sleep(0.02)
+    assert described["status"] == "SUCCEEDED", described
+    return json.loads(described["output"])
+
+
+def run(sfn: Any, arn: str) -> object:
+    return finished_output(sfn, sfn.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex)["executionArn"])
+
+
+def test_an_updated_definition_and_each_published_version_run_as_written() -> None:
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    created = sfn.create_state_machine(
+        name=f"cache-{uuid.uuid4().hex[:8]}", definition=pass_result(1), roleArn=LOCAL_ROLE_ARN, publish=True
+    )
+    machine, first_version = created["stateMachineArn"], created["stateMachineVersionArn"]
+    assert run(sfn, machine) == 1
+
+    second_version = sfn.update_state_machine(stateMachineArn=machine, definition=pass_result(2), publish=True)[
+        "stateMachineVersionArn"
+    ]
+
+    assert run(sfn, machine) == 2
+    assert run(sfn, second_version) == 2
+    assert run(sfn, first_version) == 1
+
+
+def test_concurrent_executions_of_one_definition_each_run_their_own_states() -> None:
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    machine = sfn.create_state_machine(
+        name=f"parallel-{uuid.uuid4().hex[:8]}", definition=PARALLEL, roleArn=LOCAL_ROLE_ARN
+    )["stateMachineArn"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outputs = list(pool.map(lambda _: run(sfn, machine), range(16)))
+
+    assert outputs == [["left", "right"]] * 16
+
+
+@pytest.fixture
+def data_plane() -> Iterator[tuple[str, EmulationChanges]]:
+    changes = EmulationChanges()
+    plane = DataPlane(LOCAL_REGION, changes.request, MotoDispatch())
+    listener, url = bind_data_plane("127.0.0.1")
+    plane.start(listener)
+    yield url, changes
+    plane.stop()
+
+
+class Connections:
+    """Counts the TCP connections botocore opens."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from urllib3.util import connection
+
+        self.opened = 0
+        create = connection.create_connection
+
+        def counted(*args: Any, **kwargs: Any) -> socket.socket:
+            self.opened += 1
+            return create(*args, **kwargs)
+
+        monkeypatch.setattr(connection, "create_connection", counted)
+
+
+def test_the_data_plane_serves_dynamodb_and_step_functions_on_one_kept_connection(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, changes = data_plane
+    connections = Connections(monkeypatch)
+    session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=LOCAL_REGION)
+    one_connection = Config(max_pool_connections=1)
+    dynamodb = session.client("dynamodb", endpoint_url=url, config=one_connection)
+    sfn = session.client("stepfunctions", endpoint_url=url, config=one_connection)
+    table = f"plane-{uuid.uuid4().hex[:8]}"
+
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for value in range(5):
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}, "value": {"N": str(value)}})
+    item = dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]
+    machine = sfn.create_state_machine(
+        name=f"plane-{uuid.uuid4().hex[:8]}", definition=pass_result({"said": "ok"}), roleArn=LOCAL_ROLE_ARN
+    )["stateMachineArn"]
+
+    assert item == {"pk": {"S": "a"}, "value": {"N": "4"}}
+    assert run(sfn, machine) == {"said": "ok"}
+    assert connections.opened == 2, "one kept connection per client"
+    assert changes.generation >= 7, "every write is counted for the next snapshot"
+    with pytest.raises(dynamodb.exceptions.ResourceNotFoundException):
+        dynamodb.get_item(TableName=f"{table}-missing", Key={"pk": {"S": "a"}})
