@@ -65,6 +65,7 @@ _WORKFLOW_EXECUTIONS = ("states:DescribeExecution", "states:StopExecution", "sta
 _WORKFLOW_TASK_ANSWERS = ("states:SendTaskSuccess", "states:SendTaskFailure")
 # PURGE: stop a workflow machine's running executions, then delete it (with its versions and aliases).
 _WORKFLOW_MACHINES_PURGE = ("states:ListExecutions", "states:DeleteStateMachine")
+_WORKFLOW_ALIAS_REPOINT = ("states:UpdateStateMachineAlias", "states:DescribeStateMachineAlias")
 _SCHEDULE_GROUPS_MANAGE = ("scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup")
 _SCHEDULES_MANAGE = (
     "scheduler:GetSchedule",
@@ -145,6 +146,9 @@ def _workflow_machines(machines: WorkflowStateMachinesSpec, access: Access, name
         return [GrantPolicy(_WORKFLOW_TASK_ANSWERS, (f"{names.workflow_arn_prefix(machines)}-*",))]
     if access in _WORKFLOW_STARTS:
         return _run_workflow_machines(machines, access, names)
+    if access is Access.REPOINT:
+        # An alias's routing only: no machine, version or alias is created or deleted, and no role is passed.
+        return [GrantPolicy(_WORKFLOW_ALIAS_REPOINT, (f"{names.workflow_arn_prefix(machines)}-*",))]
     if access is Access.PURGE:
         return [
             GrantPolicy(_WORKFLOW_MACHINES_PURGE, (f"{names.workflow_arn_prefix(machines)}-*",)),

@@ -59,6 +59,8 @@ class Access(StrEnum):
     ANSWER_TASKS = "answer_tasks"
     # Workflow state machines: read their executions' status and history, and start error workflows.
     SETTLE = "settle"
+    # Point a workflow's live alias at another of its published versions (quality control's rollback).
+    REPOINT = "repoint"
     # Remove a purged tenant's data (shared/operations/tenant_purge.py): tables: query and delete items; the bucket:
     # list and delete objects; workflow state machines: stop their executions and delete them; schedule groups:
     # delete them.
@@ -237,7 +239,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
             # An undo reverses the actions: points the live alias back, enables the trigger schedule and webhooks
             # again, stops the re-runs still running.
-            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.REPOINT),
+            Grant(WORKFLOW_STATE_MACHINES, Access.RUN),
             Grant(TRIGGERS_TABLE, Access.READ_WRITE),
             Grant(SCHEDULE_GROUPS, Access.MANAGE),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
@@ -397,7 +400,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             # Quality control (shared/quality/): the detector's state and events beside the workflows, and the
             # policies' actions: a rollback points the live alias, pausing disables the trigger schedule and webhooks.
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
-            Grant(WORKFLOW_STATE_MACHINES, Access.MANAGE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.REPOINT),
             Grant(TRIGGERS_TABLE, Access.READ_WRITE),
             Grant(SCHEDULE_GROUPS, Access.MANAGE),
         ),
