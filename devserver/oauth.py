@@ -16,7 +16,8 @@ import html
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from contextlib import suppress
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -62,13 +63,48 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
-@dataclass(frozen=True)
-class PendingCode:
+class PendingCode(BaseModel):
     client_id: str
     redirect_uri: str
     code_challenge: str
     sign_in: LocalSignIn
+    # Wall-clock seconds: the code may be redeemed by another of `forge dev`'s API worker processes.
     expires_at: float
+
+
+class PendingCodes:
+    """Codes waiting for their token request, one file each under the issuer's folder: `forge dev`'s API workers are
+    separate processes, and the token request may reach another worker than the sign-in did. A code is redeemed by
+    the one request whose unlink of its file succeeds, so it works once even when two arrive together."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    def put(self, code: str, pending: PendingCode) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        self._forget_expired()
+        path = self._path(code)
+        path.with_suffix(".tmp").write_text(pending.model_dump_json())
+        path.with_suffix(".tmp").replace(path)
+
+    def take(self, code: str) -> PendingCode | None:
+        path = self._path(code)
+        try:
+            pending = PendingCode.model_validate_json(path.read_text())
+            path.unlink()
+        except (FileNotFoundError, ValidationError):
+            return None
+        return pending if pending.expires_at >= time.time() else None
+
+    def _path(self, code: str) -> Path:
+        # The file is named by the code's hash: the code itself is a secret until it is redeemed.
+        return self._directory / f"{hashlib.sha256(code.encode()).hexdigest()}.json"
+
+    def _forget_expired(self) -> None:
+        for path in self._directory.glob("*.json"):
+            with suppress(FileNotFoundError, ValueError):
+                if PendingCode.model_validate_json(path.read_text()).expires_at < time.time():
+                    path.unlink()
 
 
 class AuthorizeRefused(Exception):
@@ -78,7 +114,7 @@ class AuthorizeRefused(Exception):
 class LocalAuthorizationServer:
     def __init__(self, issuer: LocalIssuer) -> None:
         self.issuer = issuer
-        self._codes: dict[str, PendingCode] = {}
+        self._codes = PendingCodes(issuer.directory / "pending-codes")
 
     @property
     def client_id(self) -> str:
@@ -135,14 +171,16 @@ class LocalAuthorizationServer:
                 f"{'.'.join(map(str, issue['loc'])) or 'form'}: {issue['msg']}" for issue in error.errors()
             )
             return self._authorize_page(request, form, reasons)
-        self._forget_expired()
         code = secrets.token_urlsafe(32)
-        self._codes[code] = PendingCode(
-            checked["client_id"],
-            checked["redirect_uri"],
-            checked["code_challenge"],
-            sign_in,
-            time.monotonic() + CODE_TTL_SECONDS,
+        self._codes.put(
+            code,
+            PendingCode(
+                client_id=checked["client_id"],
+                redirect_uri=checked["redirect_uri"],
+                code_challenge=checked["code_challenge"],
+                sign_in=sign_in,
+                expires_at=time.time() + CODE_TTL_SECONDS,
+            ),
         )
         answer = {"code": code, **({"state": checked["state"]} if checked["state"] else {})}
         return RedirectResponse(f"{checked['redirect_uri']}?{urlencode(answer)}", 302, headers=FORM_HEADERS)
@@ -150,8 +188,8 @@ class LocalAuthorizationServer:
     def _token(self, form: dict[str, str]) -> Response:
         if form.get("grant_type") != "authorization_code":
             return _token_error("unsupported_grant_type", "grant_type must be authorization_code")
-        pending = self._codes.pop(form.get("code", ""), None)  # one use, whatever the outcome
-        if pending is None or pending.expires_at < time.monotonic():
+        pending = self._codes.take(form.get("code", ""))  # one use, whatever the outcome
+        if pending is None:
             return _token_error("invalid_grant", "the code is unknown, used or expired")
         if form.get("client_id") != pending.client_id or form.get("redirect_uri") != pending.redirect_uri:
             return _token_error("invalid_grant", "client_id and redirect_uri must be those of the authorize request")
@@ -172,11 +210,6 @@ class LocalAuthorizationServer:
             "expires_in": DEFAULT_TOKEN_TTL_SECONDS,
         }
         return JSONResponse(answer, headers={"cache-control": "no-store", "pragma": "no-cache"})
-
-    def _forget_expired(self) -> None:
-        now = time.monotonic()
-        for code in [code for code, pending in self._codes.items() if pending.expires_at < now]:
-            del self._codes[code]
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -20,6 +20,14 @@ from weakref import WeakKeyDictionary
 
 from botocore.session import Session, get_session
 from pynamodb.connection import Connection, TableConnection
+from pynamodb.connection.base import MetaTable
+from pynamodb.constants import (
+    ATTR_DEFINITIONS,
+    ATTR_NAME,
+    GLOBAL_SECONDARY_INDEXES,
+    INDEX_NAME,
+    LOCAL_SECONDARY_INDEXES,
+)
 
 from shared.store.context import TenantContext
 from shared.store.tenant_credentials import TenantCredentials
@@ -80,15 +88,21 @@ class TenantConnections:
         self._lock = threading.Lock()
 
     def table(self, default: TableConnection) -> TableConnection:
-        """The model's table connection (`default`: the function's own), signed with the tenant's credentials."""
+        """The model's table connection (`default`: the function's own), signed with the tenant's credentials.
+
+        Several models share a table (the tenancy table's tenants, members, keys...), each knowing only its own
+        indexes; the one connection of a table knows every index of the models that have used it, whichever came
+        first (a worker that first read a member could not query tenants by creation)."""
         table = self._tables.get(default.table_name)
-        if table is not None:
+        if table is not None and _knows_indexes(table.get_meta_table(), default.get_meta_table()):
             return table
         with self._lock:
             table = self._tables.get(default.table_name)
             if table is None:
                 table = self._build(default)
                 self._tables[default.table_name] = table
+            else:
+                _add_indexes(table.get_meta_table(), default.get_meta_table())
             return table
 
     def connection(self, region: str | None = None, host: str | None = None) -> Connection:
@@ -110,6 +124,36 @@ class TenantConnections:
         table.connection = connection
         connection.add_meta_table(default.get_meta_table())
         return table
+
+
+_INDEX_KINDS = (GLOBAL_SECONDARY_INDEXES, LOCAL_SECONDARY_INDEXES)
+
+
+def _index_names(meta: MetaTable, kind: str) -> set[str]:
+    return {index[INDEX_NAME] for index in meta.data.get(kind) or []}
+
+
+def _attribute_names(meta: MetaTable) -> set[str]:
+    return {attribute[ATTR_NAME] for attribute in meta.data.get(ATTR_DEFINITIONS) or []}
+
+
+def _knows_indexes(meta: MetaTable, model_meta: MetaTable) -> bool:
+    return _attribute_names(model_meta) <= _attribute_names(meta) and all(
+        _index_names(model_meta, kind) <= _index_names(meta, kind) for kind in _INDEX_KINDS
+    )
+
+
+def _add_indexes(meta: MetaTable, model_meta: MetaTable) -> None:
+    """The model's indexes and their key attributes, added to what the table's connection knows."""
+    for kind in _INDEX_KINDS:
+        known = _index_names(meta, kind)
+        added = [index for index in model_meta.data.get(kind) or [] if index[INDEX_NAME] not in known]
+        meta.data[kind] = [*(meta.data.get(kind) or []), *added]
+    known_attributes = _attribute_names(meta)
+    meta.data[ATTR_DEFINITIONS] = [
+        *(meta.data.get(ATTR_DEFINITIONS) or []),
+        *(item for item in model_meta.data.get(ATTR_DEFINITIONS) or [] if item[ATTR_NAME] not in known_attributes),
+    ]
 
 
 _active: ContextVar[TenantConnections | None] = ContextVar("tenant_connections", default=None)

@@ -1,0 +1,52 @@
+"""One connection per table and credentials, knowing the indexes of every model that shares the table."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from shared.store.scoped_connections import TenantConnections
+
+
+class _ByCreation(GlobalSecondaryIndex["_Tenant"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_creation"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class _Member(Model):
+    class Meta:
+        table_name = "shared-table"
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class _Tenant(Model):
+    class Meta:
+        table_name = "shared-table"
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_creation = _ByCreation()
+
+
+def test_a_model_with_an_index_queries_it_even_when_a_model_without_came_first() -> None:
+    # The order a worker process happened to serve requests in: a member read first, then the tenants list.
+    connections = TenantConnections(None)
+    first = connections.table(_Member._get_connection())
+    second = connections.table(_Tenant._get_connection())
+    meta = second.get_meta_table()
+    assert first is second
+    assert "by_creation" in {index["IndexName"] for index in meta.data["GlobalSecondaryIndexes"]}
+    assert meta.get_index_hash_keyname("by_creation") == "gsi1pk"
+    assert {"gsi1pk", "gsi1sk"} <= {attribute["AttributeName"] for attribute in meta.data["AttributeDefinitions"]}
+    assert connections.table(_Member._get_connection()).get_meta_table().get_index_hash_keyname("by_creation")
