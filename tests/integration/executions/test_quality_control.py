@@ -6,15 +6,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth.principal import Role
 from tests.helpers import wait_until
 from tests.integration.executions.support import create_and_publish, failing_workflow, publish, transform_workflow
 from tests.integration.executions.test_status_updates import run_to_end
-from tests.integration.tenancy.conftest import TenantWorld
+from tests.integration.tenancy.conftest import TenantWorld, make_tenant
 
 ROLLBACK_POLICY = {"actions": ["notify", "rollback", "retry_failed"], "canary_executions": 20}
+
+
+# These tests start and follow tens of runs in a few seconds: a basic tier's burst of 20 requests would refuse them.
+@pytest.fixture
+def alpha(api: TestClient, issuer, admin_headers) -> TenantWorld:
+    return make_tenant(api, issuer, admin_headers, "alpha", tier="enterprise")
+
+
+@pytest.fixture
+def bravo(api: TestClient, issuer, admin_headers) -> TenantWorld:
+    return make_tenant(api, issuer, admin_headers, "bravo", tier="enterprise")
 
 
 def live_version(api: TestClient, world: TenantWorld, workflow_id: str) -> int:

@@ -16,6 +16,7 @@ from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.scheduler import CatalogRuleScheduler
 from shared.approvals.model import ApprovalStatus
 from shared.auth.principal import Role
+from shared.catalog import CATALOG
 from shared.operations.execution_reconcile import LOST_CAUSE, LOST_ERROR
 from shared.store.approvals import Approvals
 from shared.store.tenant_scoped import TenantContext
@@ -155,5 +156,9 @@ def test_forge_dev_invokes_the_reconciliation_on_its_catalog_schedule(
 
     fired = clock.run(rules, clock.now + timedelta(hours=1), step=timedelta(minutes=5))
 
-    assert fired == 4  # rate(15 minutes)
+    # Every scheduled catalog function fires on its own schedule: the reconciliation on rate(15 minutes), and
+    # ml_export (the ML series export) on cron(5 * * * ? *).
+    scheduled = {spec.name: spec.schedule for spec in CATALOG if spec.schedule}
+    assert scheduled == {"execution_reconcile": "rate(15 minutes)", "ml_export": "cron(5 * * * ? *)"}
+    assert fired == 4 + 1
     assert "failed" not in caplog.text
