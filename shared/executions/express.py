@@ -4,7 +4,7 @@ Express workflows emit no "Step Functions Execution Status Change" events; their
 execution_events function later (CloudWatch Logs delivers them in seconds), so the answer does not wait for them:
 the result of StartSyncExecution is applied here as the same two status changes an event would bring (RUNNING, then
 the end), in one conditional update when neither was applied yet (shared/executions/record.py's apply_run_result),
-and followed by the same slots and metrics as the execution_events function's (and, started by the caller, the same
+and followed by the same metrics as the execution_events function's (and, started by the caller, the same
 error workflow); the log events find them applied. The bound is the HTTP request's: an execution still running when
 it passes ends its record from the logs (see docs/executions.md).
 """
@@ -63,14 +63,14 @@ def run_synchronously(
             "from the execution's logs (GET /v1/executions/{id})",
             execution_id=record.execution_id,
         ) from error
-    applied = apply_run_result(*_status_changes(record, result))
+    applied = apply_run_result(record, *_status_changes(record, result))
     for change in applied:
         settle_change(change, metrics)
         # One EMF document per change, as the events function writes one per event.
         if metrics.metric_set:
             metrics.flush_metrics()
         metrics.clear_metrics()
-    # The update that applied the end returned the whole record.
+    # The change that applied the end holds the whole record.
     ended = next((change.record for change in applied if change.ended), None)
     return ended or find_execution(tenant, record.execution_id, consistent=True), applied
 

@@ -4,9 +4,11 @@ record `new_record` made); what the API shows of a record is shared/executions/m
 
 A status change is a "Step Functions Execution Status Change" event's `detail` (or one of the same shape: an express
 execution's log events, a synchronous express start's answer, a reconciliation). The execution's name carries the
-tenant and the record's key, so a change costs one conditional update, plus one more to give back the running slot
-when the execution ends. Stale and repeated changes fail the condition and change nothing: a record only leaves
-RUNNING (or PENDING_REDRIVE) once, unless a redrive starts it again, and takes the RUNNING of a run once.
+tenant and the record's key. A change reads the record (a stale or repeated one stops there, at the price of a read
+rather than a refused write), then writes it with one conditional update; an end gives back the execution's running
+slots in the same transaction, so a start right after an observed end finds them free. Two round trips either way.
+Changes that race fail the condition and change nothing: a record only leaves RUNNING (or PENDING_REDRIVE) once,
+unless a redrive starts it again, and takes the RUNNING of a run once.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from shared.executions.payloads import (
     state_machine_reference,
     store_payload,
 )
-from shared.executions.running_slots import release_running_slot
+from shared.executions.running_slots import end_with_slots_back
 from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus, Trigger
 from shared.problems import NotFound, ServiceUnavailable
 from shared.store.execution_ids import is_execution_id
@@ -100,8 +102,7 @@ def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: Cl
     record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
     record.stopped_at = datetime.now(UTC)
     record.running_shard = None
-    record.save()
-    release_running_slot(tenant, record.workflow_id if record.workflow_slot else None)
+    end_with_slots_back(tenant, _workflow_slot(record), lambda transaction: transaction.save(record))
     return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")
 
 
@@ -131,7 +132,10 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
         return None
     tenant = TenantContext(name.tenant_id)
     status = ExecutionStatus(detail["status"])
-    record = Executions(tenant).new(name.execution_id)
+    redrives = int(detail.get("redriveCount") or 0)
+    record = Executions(tenant).get(name.execution_id, consistent=True)
+    if record is None or not _applies(record, status, redrives):
+        return None
     changed_at = _moment(detail.get("stopDate" if status in ENDED else "startDate")) or datetime.now(UTC)
     transition = StatusTransition(status=status.value, at=changed_at)  # type: ignore[no-untyped-call]
     actions: list[Any] = [
@@ -139,14 +143,6 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
         ExecutionItem.revision.add(1),
         ExecutionItem.transitions.set(ExecutionItem.transitions.append([transition])),
     ]
-    redrives = int(detail.get("redriveCount") or 0)
-    if status in ENDED:
-        actions += _ending_actions(tenant, name, status, detail, history=history)
-        actions.append(ExecutionItem.running_shard.remove())
-    elif redrives:
-        # A redrive runs the execution again: the end it had is no longer its end.
-        actions += [attribute.remove() for attribute in _ENDING_ATTRIBUTES]
-        actions.append(ExecutionItem.running_shard.set(running_shard(name.execution_id)))
     # An open record takes the changes of its current run (not a late event of a run before a redrive); an ended
     # one only those of a later redrive.
     current_run = ExecutionItem.redrive_count.does_not_exist() | (ExecutionItem.redrive_count <= redrives)
@@ -159,36 +155,54 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
     )
     if redrives:
         actions.append(ExecutionItem.redrive_count.set(redrives))
+    if status in ENDED:
+        ending = _ending_values(tenant, name, status, detail, history=history)
+        actions += [*_set_actions(ending), ExecutionItem.running_shard.remove()]
+        key = Executions(tenant).new(name.execution_id)
+        if not end_with_slots_back(
+            tenant,
+            _workflow_slot(record),
+            lambda transaction: transaction.update(key, actions=actions, condition=condition),
+        ):
+            return None
+        _ended_locally(record, status, [transition], ending, redrives=redrives)
+        return AppliedChange(tenant, record, ended=True)
+    if redrives:
+        # A redrive runs the execution again: the end it had is no longer its end.
+        actions += [attribute.remove() for attribute in _ENDING_ATTRIBUTES]
+        actions.append(ExecutionItem.running_shard.set(running_shard(name.execution_id)))
+    updated = Executions(tenant).new(name.execution_id)
     try:
-        record.update(actions=actions, condition=condition)
+        updated.update(actions=actions, condition=condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return None
         raise
-    started = status is ExecutionStatus.RUNNING and int(record.revision) == 1
-    return AppliedChange(tenant, record, ended=status in ENDED, started=started)
+    started = status is ExecutionStatus.RUNNING and int(updated.revision) == 1
+    return AppliedChange(tenant, updated, ended=False, started=started)
 
 
-def apply_run_result(running: dict[str, Any], ended: dict[str, Any]) -> list[AppliedChange]:
-    """A synchronous express run's two status changes (its start, then its end) in one update when neither was
-    applied yet, the usual case; otherwise each alone, as their events would be (the execution's log events may
-    have brought its start first). An express execution keeps no history to find the failed node in."""
+def apply_run_result(record: ExecutionItem, running: dict[str, Any], ended: dict[str, Any]) -> list[AppliedChange]:
+    """A synchronous express run's two status changes (its start, then its end) in one update of the `record` its start
+    wrote, when neither was applied yet, the usual case; otherwise each alone, as their events would be (the
+    execution's log events may have brought its start first). An express execution keeps no history to find the
+    failed node in. The end gives back the running slots in the same transaction."""
     name = ExecutionName.parse(str(ended.get("name", "")))
     if name is None:
         return []
     tenant = TenantContext(name.tenant_id)
     status = ExecutionStatus(ended["status"])
-    record = Executions(tenant).new(name.execution_id)
     now = datetime.now(UTC)
     transitions = [
         StatusTransition(status=ExecutionStatus.RUNNING.value, at=_moment(running.get("startDate")) or now),  # type: ignore[no-untyped-call]
         StatusTransition(status=status.value, at=_moment(ended.get("stopDate")) or now),  # type: ignore[no-untyped-call]
     ]
+    ending = _ending_values(tenant, name, status, ended, history=False)
     actions: list[Any] = [
         ExecutionItem.status.set(status.value),
         ExecutionItem.revision.add(len(transitions)),
         ExecutionItem.transitions.set(ExecutionItem.transitions.append(transitions)),
-        *_ending_actions(tenant, name, status, ended, history=False),
+        *_set_actions(ending),
         ExecutionItem.running_shard.remove(),
     ]
     condition = (
@@ -197,42 +211,81 @@ def apply_run_result(running: dict[str, Any], ended: dict[str, Any]) -> list[App
         & (ExecutionItem.revision == 0)
         & (ExecutionItem.redrive_count.does_not_exist() | (ExecutionItem.redrive_count == 0))
     )
-    try:
-        record.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    key = Executions(tenant).new(name.execution_id)
+    if not end_with_slots_back(
+        tenant,
+        _workflow_slot(record),
+        lambda transaction: transaction.update(key, actions=actions, condition=condition),
+    ):
         applied = (apply_status_change(detail, history=False) for detail in (running, ended))
         return [change for change in applied if change is not None]
+    _ended_locally(record, status, transitions, ending, redrives=0)
     return [AppliedChange(tenant, record, ended=True, started=True)]
 
 
-def _ending_actions(
+def _applies(record: ExecutionItem, status: ExecutionStatus, redrives: int) -> bool:
+    """The update's condition, checked on the record as read (the update checks it again)."""
+    recorded_redrives = int(record.redrive_count or 0)
+    current_run = recorded_redrives <= redrives
+    if status is ExecutionStatus.RUNNING and not redrives:
+        current_run = current_run and int(record.revision or 0) == 0
+    return (str(record.status) in _OPEN and current_run) or recorded_redrives < redrives
+
+
+def _workflow_slot(record: ExecutionItem) -> str | None:
+    return str(record.workflow_id) if record.workflow_slot else None
+
+
+def _set_actions(values: dict[str, Any]) -> list[Any]:
+    return [getattr(ExecutionItem, attribute).set(value) for attribute, value in values.items()]
+
+
+def _ended_locally(
+    record: ExecutionItem,
+    status: ExecutionStatus,
+    transitions: list[StatusTransition],
+    ending: dict[str, Any],
+    *,
+    redrives: int,
+) -> None:
+    """The record as the end's transaction left it (a transaction returns no item)."""
+    record.status = status.value
+    record.revision = int(record.revision or 0) + len(transitions)
+    record.transitions = [*(record.transitions or []), *transitions]
+    for attribute, value in ending.items():
+        setattr(record, attribute, value)
+    record.running_shard = None
+    if redrives:
+        record.redrive_count = redrives
+
+
+def _ending_values(
     tenant: TenantContext, name: ExecutionName, status: ExecutionStatus, detail: dict[str, Any], *, history: bool
-) -> list[Any]:
+) -> dict[str, Any]:
+    """The attributes an end sets, by name."""
     started = _moment(detail.get("startDate"))
     stopped = _moment(detail.get("stopDate")) or datetime.now(UTC)
-    actions: list[Any] = [ExecutionItem.stopped_at.set(stopped)]
+    values: dict[str, Any] = {"stopped_at": stopped}
     if started is not None:
-        actions.append(ExecutionItem.duration_ms.set(int((stopped - started).total_seconds() * 1000)))
+        values["duration_ms"] = int((stopped - started).total_seconds() * 1000)
     if status is ExecutionStatus.SUCCEEDED and detail.get("output") is not None:
         output_text = str(detail["output"])
         if len(output_text.encode()) <= RECORD_INLINE_LIMIT:
-            actions.append(ExecutionItem.output.set(json.loads(output_text)))
+            values["output"] = json.loads(output_text)
         else:
             key = payload_key(tenant, name.execution_id, "output")
             store_payload(key, output_text.encode())
-            actions.append(ExecutionItem.output_ref.set(key))
+            values["output_ref"] = key
     if status in ENDED_BADLY:
         if detail.get("error"):
-            actions.append(ExecutionItem.error.set(str(detail["error"])[:32_768]))
+            values["error"] = str(detail["error"])[:32_768]
         cause = public_cause(str(detail["cause"])) if detail.get("cause") else None
         if cause:
-            actions.append(ExecutionItem.cause.set(cause[:32_768]))
+            values["cause"] = cause[:32_768]
         node = _failed_node(str(detail.get("executionArn", ""))) if history else None
         if node:
-            actions.append(ExecutionItem.failed_node.set(node))
-    return actions
+            values["failed_node"] = node
+    return values
 
 
 def _failed_node(execution_arn: str) -> str | None:

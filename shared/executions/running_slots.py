@@ -1,9 +1,12 @@
 """The running slots of the concurrent-execution quotas: the tenant's counter and, for a workflow with a
 `max_concurrency`, the workflow's. Starting an execution takes them in its own transaction (shared/executions/start.py);
-an execution's end gives them back (shared/executions/settle.py), a redrive takes them again (control.py). Kept apart
-from start.py so that settling a status change does not load what starting an execution needs."""
+an execution's end gives them back in the transaction that writes the end (shared/executions/record.py), so that no one
+sees an ended record whose slots are still taken; a redrive takes them again (control.py). Kept apart from start.py so
+that applying a status change does not load what starting an execution needs."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -43,6 +46,34 @@ def release_running_slot(tenant: TenantContext, workflow_id: str | None = None) 
         for counter, reason in zip(counters, reasons, strict=False):
             if reason != CONDITION_FAILED:
                 release_one(counter)
+
+
+def end_with_slots_back(
+    tenant: TenantContext, workflow_id: str | None, write_end: Callable[[TransactWrite], None]
+) -> bool:
+    """Writes an execution's end (`write_end` adds it to the transaction, as its first item) and gives back its running
+    slots (the workflow's too, given `workflow_id`) in the same transaction: one round trip. False when the end's own
+    condition refused it, and then nothing is written."""
+    running = RunningExecutions(tenant)
+    counters = [running.counter()] + ([running.workflow_counter(workflow_id)] if workflow_id else [])
+    while True:
+        try:
+            with TransactWrite(connection=transactions_connection()) as transaction:
+                write_end(transaction)
+                for counter in counters:
+                    transaction.update(
+                        counter, actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0
+                    )
+            return True
+        except TransactWriteError as error:
+            reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
+            if CONDITION_FAILED not in reasons:
+                raise
+            if reasons[0] == CONDITION_FAILED:
+                return False
+            # A counter already at zero (a repaired drift): the end again, with the other counters only.
+            kept = zip(counters, reasons[1:], strict=False)
+            counters = [counter for counter, reason in kept if reason != CONDITION_FAILED]
 
 
 def release_one(counter: RunningCounterItem) -> None:

@@ -1,7 +1,8 @@
 """What follows an applied status change, wherever it came from (an EventBridge event, or the result of a
-synchronous express start, which emits no event): running slots back, EMF metrics per tenant and workflow, the
-waiters of the end in this process woken (shared/executions/end_signals.py). The error
-workflow of a failure is started by the caller (shared/executions/error_workflows.py's start_error_workflow)."""
+synchronous express start, which emits no event): EMF metrics per tenant and workflow, the waiters of the end in
+this process woken (shared/executions/end_signals.py). The error
+workflow of a failure is started by the caller (shared/executions/error_workflows.py's start_error_workflow). The
+running slots came back with the end itself (shared/executions/record.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.executions.end_signals import signal_end
 from shared.executions.record import AppliedChange
-from shared.executions.running_slots import release_running_slot
 from shared.executions.statuses import ExecutionStatus
 from shared.metrics import (
     EXECUTION_DURATION,
@@ -35,7 +35,6 @@ def settle_change(change: AppliedChange, metrics: Metrics) -> None:
     if change.started:
         metrics.add_metric(name=EXECUTIONS_STARTED, unit=MetricUnit.Count, value=1)
     if change.ended:
-        release_running_slot(change.tenant, str(record.workflow_id) if record.workflow_slot else None)
         signal_end(change.tenant, record)
         metrics.add_metric(name=EXECUTIONS_ENDED, unit=MetricUnit.Count, value=1)
         metrics.add_metric(
