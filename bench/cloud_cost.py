@@ -1,12 +1,12 @@
 """The cloud path measured: a signed webhook → express workflow (webhook → transform) → sync response.
 
-Synthesizes the CDK app (memory of each function as deployed), runs deliveries in-process against the emulation
-(warm, as a warm Lambda container runs them) and counts what each costs: DynamoDB round trips and request units,
-the webhooks function's own CPU (outside its AWS calls), what its log lines weigh, and the status path's share (the
-express log group's subscription delivers the run's ExecutionStarted and ExecutionSucceeded to execution_events,
-which finds them applied). Then prints (a) the p50 latency budget and (b) the cost per 1,000,000 executions with
-every line item, beside n8n Cloud's and Zapier's published prices (infra/cloud_cost.py holds the prices and the
-arithmetic).
+Synthesizes the CDK app (memory of each function as deployed, the delivery route's X-Ray sampling rule), runs
+deliveries in-process against the emulation (warm, as a warm Lambda container runs them) and counts what each costs:
+DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS calls), what its log lines
+weigh, and the status path's share (the express log group's subscription delivers the run's ExecutionStarted and
+ExecutionSucceeded to execution_events, which finds them applied). Then prints (a) the p50 latency budget and (b) the
+cost per 1,000,000 executions with every line item, beside n8n Cloud's and Zapier's published prices
+(infra/cloud_cost.py holds the prices and the arithmetic).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from infra.cloud_cost import (
     CapacityUnits,
     Invocation,
     MeasuredExecution,
+    delivery_sampling,
     function_memory_mb,
     latency_budget,
     line_items,
@@ -57,16 +58,15 @@ _LOG_EVENT_BYTES = 300
 _KB = 1024
 
 
-def synthesized_memory() -> dict[str, int]:
-    """Each function's MemorySize in the synthesized templates (nested stacks included), by physical name."""
+def synthesized_templates() -> list[dict[str, Any]]:
+    """The synthesized templates, nested stacks included."""
     from infra.platform_app import CDK_JSON, build_app
 
     forge = {"environment": ENVIRONMENT, "regions": ["us-east-1"]}
     context = json.loads(CDK_JSON.read_text())["context"] | {"aws:cdk:bundling-stacks": [], "forge": forge}
     with tempfile.TemporaryDirectory() as outdir:
         build_app(context=context, outdir=outdir).synth()
-        templates = [json.loads(path.read_text()) for path in Path(outdir).glob("*.template.json")]
-    return function_memory_mb(templates, PREFIX)
+        return [json.loads(path.read_text()) for path in Path(outdir).glob("*.template.json")]
 
 
 def item_bytes(item: dict[str, Any]) -> int:
@@ -293,7 +293,8 @@ def _execution(median: dict[str, float], states: int) -> MeasuredExecution:
 
 
 def main() -> None:
-    memory = synthesized_memory()
+    templates = synthesized_templates()
+    memory = function_memory_mb(templates, PREFIX)
     measured = measure()
     # The budget's own CPU at the configured memory is what the function is billed for too.
     budget = latency_budget(measured, memory, PREFIX)
@@ -306,7 +307,7 @@ def main() -> None:
         print(f"  {step:<58}{milliseconds:>7.1f} ms  {source}")
     verdict = "ok" if total_ms <= TARGET_P50_MS else "OVER TARGET"
     print(f"  {'total':<58}{total_ms:>7.1f} ms  (target <= {TARGET_P50_MS:.0f} ms  {verdict})")
-    items = line_items(measured, memory, PREFIX)
+    items = line_items(measured, memory, PREFIX, delivery_sampling(templates))
     total_usd = sum(item.usd_per_million for item in items)
     print(
         f"\n(b) platform cost per {EXECUTIONS:,} simple webhook executions, "

@@ -39,10 +39,9 @@ EVENTBRIDGE_USD_PER_EVENT = 1.00 / 1_000_000
 # vended logs' first 10 TB).
 CLOUDWATCH_LOGS_USD_PER_GB = 0.50
 # "AWS X-Ray pricing" (aws.amazon.com/xray/pricing/): $5.00 per million traces recorded. The functions and the API
-# trace actively; the default sampling rule records the first request each second and 5 % of the rest.
+# trace actively; which requests are recorded is the sampling rule's (the template's rule for the delivery route, or
+# X-Ray's default rule).
 XRAY_USD_PER_TRACE = 5.00 / 1_000_000
-XRAY_RESERVOIR_PER_SECOND = 1.0
-XRAY_RATE = 0.05
 SECONDS_PER_MONTH = 30 * 24 * 3600
 # Lambda gives a function CPU in proportion to its memory: one full vCPU at 1,769 MB ("Lambda quotas"/"Configuring
 # Lambda function memory", docs.aws.amazon.com/lambda/), so a handler's CPU time here stretches below that.
@@ -76,6 +75,19 @@ LATENCY_SOURCES: dict[str, tuple[float, str]] = {
     "start_sync_execution": (25.0, "StartSyncExecution request and answer around the run (assumed, 2026-12-05)"),
     "express_state": (2.0, "each state an express run enters (Pass/Choice/JSONata; assumed, 2026-12-05)"),
 }
+
+
+@dataclass(frozen=True)
+class TraceSampling:
+    """An X-Ray sampling rule: a reservoir of requests each second, then a fixed share of the rest."""
+
+    reservoir_per_second: float
+    rate: float
+
+
+# "Sampling rules" (docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html): the default rule records the
+# first request each second and 5 % of the rest.
+DEFAULT_SAMPLING = TraceSampling(reservoir_per_second=1.0, rate=0.05)
 
 
 @dataclass(frozen=True)
@@ -139,14 +151,32 @@ def memory_of(memory: Mapping[str, int], prefix: str, function: str) -> int:
     return memory[physical]
 
 
-def sampled_share(executions_per_month: float) -> float:
-    """The share of requests X-Ray's default rule records at a steady rate."""
+def delivery_sampling(templates: Iterable[Mapping[str, Any]]) -> TraceSampling:
+    """The sampling rule the synthesized templates give webhook deliveries (POST /v1/hooks/...), else the default."""
+    for template in templates:
+        for resource in template.get("Resources", {}).values():
+            if resource.get("Type") != "AWS::XRay::SamplingRule":
+                continue
+            rule = resource.get("Properties", {}).get("SamplingRule", {})
+            if rule.get("HTTPMethod") == "POST" and "/v1/hooks/" in str(rule.get("URLPath", "")):
+                return TraceSampling(float(rule["ReservoirSize"]), float(rule["FixedRate"]))
+    return DEFAULT_SAMPLING
+
+
+def sampled_share(executions_per_month: float, sampling: TraceSampling = DEFAULT_SAMPLING) -> float:
+    """The share of requests a sampling rule records at a steady rate."""
     per_second = executions_per_month / SECONDS_PER_MONTH
-    recorded = min(per_second, XRAY_RESERVOIR_PER_SECOND) + XRAY_RATE * max(0.0, per_second - XRAY_RESERVOIR_PER_SECOND)
+    reservoir = sampling.reservoir_per_second
+    recorded = min(per_second, reservoir) + sampling.rate * max(0.0, per_second - reservoir)
     return recorded / per_second if per_second else 0.0
 
 
-def line_items(measured: MeasuredExecution, memory: Mapping[str, int], prefix: str) -> list[LineItem]:
+def line_items(
+    measured: MeasuredExecution,
+    memory: Mapping[str, int],
+    prefix: str,
+    sampling: TraceSampling = DEFAULT_SAMPLING,
+) -> list[LineItem]:
     """Every line item of 1,000,000 executions, in USD."""
     items = [
         LineItem("API Gateway REST requests", "1 request", API_GATEWAY_REST_USD_PER_REQUEST * EXECUTIONS),
@@ -208,10 +238,10 @@ def line_items(measured: MeasuredExecution, memory: Mapping[str, int], prefix: s
             log_bytes / 1e9 * CLOUDWATCH_LOGS_USD_PER_GB * EXECUTIONS,
         )
     )
-    share = sampled_share(EXECUTIONS)
-    items.append(
-        LineItem("X-Ray traces recorded", f"{share:.2f} trace (1M a month)", share * XRAY_USD_PER_TRACE * EXECUTIONS)
-    )
+    share = sampled_share(EXECUTIONS, sampling)
+    rule = f"{sampling.reservoir_per_second:g}/s + {sampling.rate:.0%}, 1M a month"
+    traces = share * XRAY_USD_PER_TRACE * EXECUTIONS
+    items.append(LineItem("X-Ray traces recorded", f"{share:.2f} trace ({rule})", traces))
     return items
 
 

@@ -1,4 +1,5 @@
-"""The regional REST API: every catalog HttpRoute to its function's alias, with access logs and throttling.
+"""The regional REST API: every catalog HttpRoute to its function's alias, with access logs, throttling and the
+X-Ray sampling rule of the public webhook delivery route.
 
 The functions are deployed in another domain (infra/stacks/domains.py): the API reaches them by their ARNs, derived
 from their names, and holds the permissions that let API Gateway invoke them."""
@@ -12,12 +13,20 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_xray as xray
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.constructs.gateway_authorizer import GatewayAuthorizer
 from shared.auth.permissions import route_policy
 from shared.catalog import CATALOG, FunctionSpec
+
+# Webhook deliveries (POST /v1/hooks/{hook_id}) are the volume: one trace in twenty, and no per-second reservoir,
+# which under X-Ray's default rule records every request below one a second (a million deliveries a month is 0.4).
+# A sampled-out request is not traced by the functions behind it either: Lambda follows API Gateway's decision.
+DELIVERY_TRACE_RATE = 0.05
+DELIVERY_TRACE_PATH = "*/v1/hooks/*"
+_SAMPLING_RULE_NAME_LIMIT = 32
 
 _APPLICATION_AUTH = (
     "Authentication and authorization happen in the application (API keys and Cognito-issued JWTs verified "
@@ -100,6 +109,23 @@ class RestApi(Construct):
         for spec in CATALOG:
             if spec.routes:
                 self._build_routes(spec, self.targets[spec.name])
+        self.delivery_sampling = xray.CfnSamplingRule(
+            self,
+            "DeliverySampling",
+            sampling_rule=xray.CfnSamplingRule.SamplingRuleProperty(
+                rule_name=f"{prefix}-deliveries"[-_SAMPLING_RULE_NAME_LIMIT:],
+                priority=100,
+                fixed_rate=DELIVERY_TRACE_RATE,
+                reservoir_size=0,
+                service_name=f"{prefix}-api/{stage}",
+                service_type="AWS::ApiGateway::Stage",
+                host="*",
+                http_method="POST",
+                url_path=DELIVERY_TRACE_PATH,
+                resource_arn="*",
+                version=1,
+            ),
+        )
         self._acknowledge_findings()
 
     def _build_routes(self, spec: FunctionSpec, target: lambda_.IFunction) -> None:

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
+from infra.cloud_cost import TraceSampling, delivery_sampling
 from infra.constants import HTTP_ALIAS_NAME, HTTP_BUFFERED_ENVIRONMENT
 from infra.constructs import tenant_gateway_keys as gateway_keys_env
 from infra.constructs.tenant_data_roles import TENANT_DATA_ROLE_ENV_VAR
@@ -171,3 +172,12 @@ def test_with_removal_destroy_every_bucket_is_emptied_of_all_versions_before_it_
     }
     assert emptied == set(buckets)
     assert all(bucket["DeletionPolicy"] == "Delete" for bucket in buckets.values())
+
+
+def test_webhook_deliveries_are_traced_one_in_twenty_without_a_reservoir(stack: RegionalStack, template: Template):
+    rules = template.find_resources("AWS::XRay::SamplingRule")
+
+    (rule,) = (resource["Properties"]["SamplingRule"] for resource in rules.values())
+    assert rule["HTTPMethod"] == "POST" and rule["URLPath"] == "*/v1/hooks/*"
+    assert rule["ServiceName"] == f"{stack.prefix}-api/{stack.config.environment}"
+    assert delivery_sampling([template.to_json()]) == TraceSampling(reservoir_per_second=0, rate=0.05)

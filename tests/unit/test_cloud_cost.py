@@ -17,6 +17,8 @@ from infra.cloud_cost import (
     CapacityUnits,
     Invocation,
     MeasuredExecution,
+    TraceSampling,
+    delivery_sampling,
     function_memory_mb,
     latency_budget,
     line_items,
@@ -102,3 +104,27 @@ def test_the_handler_cpu_stretches_below_one_full_vcpu() -> None:
 
     assert budget["webhooks handler's own CPU at 512 MB"] == pytest.approx(3.0 * 1769 / 512)
     assert budget["DynamoDB, 5 round trips"] == 25.0
+
+
+def sampling_rule(method: str, path: str, reservoir: int, rate: float) -> dict[str, Any]:
+    rule = {"HTTPMethod": method, "URLPath": path, "ReservoirSize": reservoir, "FixedRate": rate}
+    return {"Type": "AWS::XRay::SamplingRule", "Properties": {"SamplingRule": rule}}
+
+
+def test_the_delivery_routes_sampling_rule_is_read_from_the_template_and_prices_the_traces() -> None:
+    templates: list[dict[str, Any]] = [
+        *TEMPLATES,
+        {"Resources": {"Other": sampling_rule("GET", "*/v1/workflows*", 5, 1.0)}},
+        {"Resources": {"Deliveries": sampling_rule("POST", "*/v1/hooks/*", 0, 0.05)}},
+    ]
+
+    sampling = delivery_sampling(templates)
+    items = {
+        item.name: item.usd_per_million
+        for item in line_items(MEASURED, function_memory_mb(templates, PREFIX), PREFIX, sampling)
+    }
+
+    assert sampling == TraceSampling(reservoir_per_second=0, rate=0.05)
+    assert items["X-Ray traces recorded"] == pytest.approx(0.05 * XRAY_USD_PER_TRACE * MILLION)
+    # Without a rule of its own the route takes X-Ray's default: every request under one a second.
+    assert sampled_share(1_000_000, delivery_sampling(TEMPLATES)) == 1.0
