@@ -105,6 +105,9 @@ class FunctionSpec:
     scoped_tenant_data: bool = True
     # Calls models: the Amazon Bedrock models the deployment configures and the platform's SageMaker endpoints.
     invokes_models: bool = False
+    # X-Ray active tracing. Off (pass-through) for a function invoked once per execution without a caller's trace
+    # header: active sampling's reservoir of one a second would record nearly every invocation at webhook volumes.
+    active_tracing: bool = True
 
     @property
     def is_http(self) -> bool:
@@ -391,6 +394,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Step Functions status changes: execution records, running slots, metrics, error workflows",
         memory_mb=256,
         timeout_seconds=30,
+        active_tracing=False,
         grants=(
             Grant(TENANCY_TABLE, Access.READ_WRITE),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),

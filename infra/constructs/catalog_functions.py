@@ -121,7 +121,7 @@ class CatalogFunctions(Construct):
             environment=self._environment(spec),
             role=role,
             layers=self._layers,
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=lambda_.Tracing.ACTIVE if spec.active_tracing else lambda_.Tracing.PASS_THROUGH,
             dead_letter_queue=dead_letter_queue,
             log_group=self._build_log_group(construct_id, physical_name),
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.is_http else None,

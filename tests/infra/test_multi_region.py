@@ -79,7 +79,7 @@ def test_every_catalog_function_is_in_every_region(templates: dict[str, Template
                 "Runtime": "python3.13",
                 "MemorySize": spec.memory_mb,
                 "Timeout": spec.timeout_seconds,
-                "TracingConfig": {"Mode": "Active"},
+                "TracingConfig": {"Mode": "Active" if spec.active_tracing else "PassThrough"},
                 "SnapStart": {"ApplyOn": "PublishedVersions"} if spec.is_http else Match.absent(),
             },
         )

@@ -51,7 +51,7 @@ def test_every_catalog_function_exists_with_its_settings(stack: RegionalStack, t
             "Runtime": "python3.13",
             "MemorySize": spec.memory_mb,
             "Timeout": spec.timeout_seconds,
-            "TracingConfig": {"Mode": "Active"},
+            "TracingConfig": {"Mode": "Active" if spec.active_tracing else "PassThrough"},
             "Environment": {"Variables": Match.object_equals(stack.resolve(environment | {"FORGE_STAGE": "test"}))},
         },
     )
@@ -181,3 +181,11 @@ def test_webhook_deliveries_are_traced_one_in_twenty_without_a_reservoir(stack: 
     assert rule["HTTPMethod"] == "POST" and rule["URLPath"] == "*/v1/hooks/*"
     assert rule["ServiceName"] == f"{stack.prefix}-api/{stack.config.environment}"
     assert delivery_sampling([template.to_json()]) == TraceSampling(reservoir_per_second=0, rate=0.05)
+
+
+def test_the_status_path_is_traced_only_inside_a_sampled_callers_trace(template: Template):
+    # Invoked once per execution with no trace header: active tracing would record nearly every invocation.
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"FunctionName": function_physical_name(PREFIX, "execution_events"), "TracingConfig": {"Mode": "PassThrough"}},
+    )
