@@ -20,6 +20,7 @@ import boto3
 from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.data_plane import DataPlane
+from devserver.kms_signing_key import keep_signing_key
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.sagemaker_hosting import LocalEndpointHosting
@@ -241,6 +242,8 @@ class LocalAws:
 
     def provision(self) -> None:
         ResourceProvisioner(self.client, self.lambda_runtime).provision()
+        signing_key = self.client("kms").describe_key(KeyId=f"alias/{LOCAL_PREFIX}-marketplace")["KeyMetadata"]
+        keep_signing_key(self.state_dir, signing_key["KeyId"], LOCAL_ACCOUNT, LOCAL_REGION)
 
     def save_snapshot(self) -> None:
         """Writes the persisted services' state to the state dir (atomically: a new file replaces the old one)."""
