@@ -51,6 +51,8 @@ from shared.resources import (
 logger = logging.getLogger("nexus_forge.local")
 
 LOCAL_ACCOUNT = "123456789012"
+# What the CDK app gives a table with `stream` (infra/constructs/global_tables.py).
+_STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
 LOCAL_REGION = "us-east-1"
 LOCAL_PREFIX = "nexus-forge-local"
 LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
@@ -349,6 +351,8 @@ class ResourceProvisioner:
             ]
             if name in existing:
                 self._add_missing_indexes(dynamodb, table, indexes)
+                if table.stream and "LatestStreamArn" not in dynamodb.describe_table(TableName=name)["Table"]:
+                    dynamodb.update_table(TableName=name, StreamSpecification=_STREAM)
                 continue
             dynamodb.create_table(
                 TableName=name,
@@ -356,6 +360,7 @@ class ResourceProvisioner:
                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
                 BillingMode="PAY_PER_REQUEST",
                 **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
+                **({"StreamSpecification": _STREAM} if table.stream else {}),
             )
             if table.ttl_attribute:
                 dynamodb.update_time_to_live(
