@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import httpx
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from cli import app as cli_app
+from cli.api import ApiClient
+from cli.config import Profile
+from cli.main import forge
 from devserver.api import create_platform_api
 from devserver.emulation import LOCAL_PREFIX
 from devserver.lambda_runtime import LocalLambdaRuntime
@@ -134,6 +140,21 @@ def test_a_yanked_version_leaves_the_results_and_a_lost_index_is_rebuilt_from_th
 
     names = [hit["name"] for hit in api.get("/v1/marketplace/search", headers=published).json()["items"]]
     assert names == ["invoice-reminders"]
+
+
+def test_forge_marketplace_search_lists_what_a_sentence_describes(
+    api: TestClient, published: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = ApiClient(Profile(base_url="http://testserver", credential="unused"))
+    client._http = cast(httpx.Client, TestClient(api.app, headers=published))
+    monkeypatch.setattr(cli_app.Invocation, "client", lambda self: client)
+
+    found = CliRunner().invoke(
+        forge, ["marketplace", "search", "warn us before bad weather", "--kind", "workflow_template", "-q"]
+    )
+
+    assert found.exit_code == 0, found.output
+    assert found.output.splitlines()[0] == "acme/storm-alerts"
 
 
 BAD_PARAMETERS = [
