@@ -65,6 +65,8 @@ class Access(StrEnum):
     # list and delete objects; workflow state machines: stop their executions and delete them; schedule groups:
     # delete them.
     PURGE = "purge"
+    # Tables: read the table's DynamoDB stream (what a stream event source mapping polls with the function's role).
+    READ_STREAM = "read_stream"
 
 
 @dataclass(frozen=True)
@@ -469,7 +471,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
         memory_mb=512,
         timeout_seconds=60,
         table_stream_source=PLATFORM_TABLE,
-        grants=(Grant(PLATFORM_TABLE, Access.READ),),
+        grants=(Grant(PLATFORM_TABLE, Access.READ), Grant(PLATFORM_TABLE, Access.READ_STREAM)),
         # Embeds each new version's description (Bedrock InvokeModel, Cohere Embed's bodies).
         invokes_models=True,
     ),
