@@ -34,7 +34,7 @@ def item_id(namespace: str, name: str) -> str:
     return f"{namespace}/{name}"
 
 
-def _precedence(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
+def version_precedence(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
     """Semantic Versioning's precedence: numbers compared as numbers, a pre-release below its release."""
     found = _SEMVER.match(version)
     if found is None:
@@ -49,7 +49,7 @@ def item_document(namespace: str, name: str) -> SearchDocument | None:
     installable = [item for item in item_versions(namespace, name) if item.status == "approved" and not item.yanked]
     if not installable:
         return None
-    latest: VersionItem = max(installable, key=lambda item: _precedence(item.version))
+    latest: VersionItem = max(installable, key=lambda item: version_precedence(item.version))
     manifest = latest.manifest
     publisher = find_namespace(namespace)
     return SearchDocument(
