@@ -1,4 +1,5 @@
-"""`forge marketplace`: a publisher's key (made and kept on this machine), signing a version here, publishing it.
+"""`forge marketplace`: a publisher's key (made and kept on this machine), signing a version here, publishing it,
+and searching the marketplace in plain words.
 
 The private key never leaves this machine: `sign` reads it to sign the canonical JSON of the manifest and the
 artefacts' SHA-256 digests (shared/marketplace/signing.py); `publish` sends the signed bundle only."""
@@ -15,7 +16,8 @@ from typing import Any
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from cli.app import ForgeGroup, emit, invocation
+from cli.app import ForgeGroup, emit, invocation, table
+from shared.marketplace.manifests import ITEM_KINDS
 from shared.marketplace.signing import generate_key_pair, sha256_digest, sign_payload, signed_payload
 
 UPLOAD_CHUNK_BYTES = 65_536
@@ -111,4 +113,45 @@ def publish(bundle_file: Path) -> None:
             + ("" if a["status"] == "approved" else f" (its report: GET {path}/{a['version']}/scan)")
         ),
         quiet=answer["status"],
+    )
+
+
+@marketplace.command("search")
+@click.argument("query", default="")
+@click.option("--kind", type=click.Choice(ITEM_KINDS), help="Only items of this kind.")
+@click.option("--category", help="Only items in this category.")
+@click.option("--publisher", help="Only items of this publisher namespace.")
+@click.option("--verified/--any-publisher", default=None, help="Only items of verified publishers.")
+@click.option("--mode", type=click.Choice(["hybrid", "semantic", "keyword"]), default="hybrid", help="How to rank.")
+@click.option("--limit", type=click.IntRange(1, 50), default=10)
+def search(
+    query: str,
+    kind: str | None,
+    category: str | None,
+    publisher: str | None,
+    verified: bool | None,
+    mode: str,
+    limit: int,
+) -> None:
+    """Find items by what they do, in plain words (e.g. "post to chat when a payment fails")."""
+    filters = {"kind": kind, "category": category, "publisher": publisher, "verified": verified}
+    params: dict[str, Any] = {"q": query, "mode": mode, "limit": limit}
+    params |= {
+        name: str(value).lower() if isinstance(value, bool) else value
+        for name, value in filters.items()
+        if value is not None
+    }
+    answer = invocation().client().request("GET", "/v1/marketplace/search", params=params)
+    rows = [
+        {**hit, "item": f"{hit['namespace']}/{hit['name']}", "verified": "yes" if hit["publisher_verified"] else ""}
+        for hit in answer["items"]
+    ]
+    emit(
+        answer,
+        lambda _: table(
+            rows,
+            ["item", "kind", "latest_version", "verified", "score", "title"],
+            title=f"{len(rows)} of {answer['total']}",
+        ),
+        quiet="\n".join(row["item"] for row in rows),
     )

@@ -266,6 +266,7 @@ def serve(listener_fd: int, lifeline_fd: int, go_fd: int, ready_fd: int, state_d
     import uvicorn
 
     from devserver.api import create_local_server
+    from devserver.bedrock_embeddings import LocalBedrockEmbeddings
     from devserver.bedrock_runtime import LocalBedrockRuntime
     from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION
     from devserver.issuer import LocalIssuer
@@ -276,6 +277,8 @@ def serve(listener_fd: int, lifeline_fd: int, go_fd: int, ready_fd: int, state_d
     LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT).install()
     LocalSageMakerEndpoints(LOCAL_ACCOUNT).install()
     LocalBedrockRuntime().install()
+    # A marketplace search embeds its query in the worker that serves it.
+    LocalBedrockEmbeddings().install()
     listener = socket.socket(fileno=listener_fd)
     app = WorkerPidHeader(create_local_server(LocalIssuer(state_dir)))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))

@@ -20,6 +20,7 @@ import boto3
 from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.data_plane import DataPlane
+from devserver.kms_signing_key import keep_signing_key
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.sagemaker_hosting import LocalEndpointHosting
@@ -50,6 +51,8 @@ from shared.resources import (
 logger = logging.getLogger("nexus_forge.local")
 
 LOCAL_ACCOUNT = "123456789012"
+# What the CDK app gives a table with `stream` (infra/constructs/global_tables.py).
+_STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
 LOCAL_REGION = "us-east-1"
 LOCAL_PREFIX = "nexus-forge-local"
 LOCAL_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-states"
@@ -241,6 +244,8 @@ class LocalAws:
 
     def provision(self) -> None:
         ResourceProvisioner(self.client, self.lambda_runtime).provision()
+        signing_key = self.client("kms").describe_key(KeyId=f"alias/{LOCAL_PREFIX}-marketplace")["KeyMetadata"]
+        keep_signing_key(self.state_dir, signing_key["KeyId"], LOCAL_ACCOUNT, LOCAL_REGION)
 
     def save_snapshot(self) -> None:
         """Writes the persisted services' state to the state dir (atomically: a new file replaces the old one)."""
@@ -346,6 +351,8 @@ class ResourceProvisioner:
             ]
             if name in existing:
                 self._add_missing_indexes(dynamodb, table, indexes)
+                if table.stream and "LatestStreamArn" not in dynamodb.describe_table(TableName=name)["Table"]:
+                    dynamodb.update_table(TableName=name, StreamSpecification=_STREAM)
                 continue
             dynamodb.create_table(
                 TableName=name,
@@ -353,6 +360,7 @@ class ResourceProvisioner:
                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
                 BillingMode="PAY_PER_REQUEST",
                 **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
+                **({"StreamSpecification": _STREAM} if table.stream else {}),
             )
             if table.ttl_attribute:
                 dynamodb.update_time_to_live(

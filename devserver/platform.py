@@ -141,6 +141,8 @@ def serve_local_platform(
     os.environ["FORGE_AUTH_JWKS_URL"] = issuer.jwks_url
 
     use_local_envelope_key(options.state_dir)
+    # The marketplace search index: written by the indexer in the emulation process, read by every API worker.
+    os.environ["FORGE_MARKETPLACE_SEARCH_INDEX"] = str(options.state_dir.resolve() / "marketplace-search.sqlite3")
     os.environ["FORGE_LOCAL_STARTED_AT"] = datetime.now(UTC).isoformat()
     from devserver.api_workers import ApiWorkers, preload
     from devserver.data_plane import ENDPOINT_VARIABLES, bind_data_plane
@@ -185,6 +187,12 @@ def serve_local_platform(
     approvals_poller = ApprovalsQueuePoller(aws.lambda_runtime, LOCAL_PREFIX)
     approvals_poller.start()
     running.callback(approvals_poller.stop)
+    from devserver.table_stream_poller import TableStreamPoller
+
+    # The platform table's stream into the marketplace search indexer, as its event source mapping does.
+    stream_poller = TableStreamPoller(aws.lambda_runtime, LOCAL_PREFIX)
+    stream_poller.start()
+    running.callback(stream_poller.stop)
     from devserver.scheduler import CatalogRuleScheduler, LocalScheduler
 
     # EventBridge Scheduler, locally: each schedule's target gets the same input at the same slots.

@@ -38,6 +38,13 @@ _TABLE_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "d
 _TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
 # PURGE: a tenant's items, partition by partition (a Query and BatchWriteItem deletes; still no Scan).
 _TABLE_PURGE = ("dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+# What a DynamoDB stream event source mapping polls with (the function's role), on the table's streams only.
+_TABLE_STREAM_READ = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
 _BUCKET_READ = ("s3:GetObject",)
 _BUCKET_WRITE = ("s3:PutObject",)
 _QUEUE_READ = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes")
@@ -103,10 +110,7 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
     resource, access = grant.resource, grant.access
     match resource:
         case TableSpec():
-            table_arn = names.arn(resource)
-            if access is Access.PURGE:
-                return [GrantPolicy(_TABLE_PURGE, (table_arn,))]
-            return [GrantPolicy(_pick(access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
+            return _table(resource, grant, names)
         case BucketSpec():
             return _bucket(resource, grant, names, key_arn)
         case QueueSpec():
@@ -125,6 +129,15 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
         case MlPipelinesSpec():
             return _ml_pipelines(resource, access, names)
     raise UnsupportedGrant(f"unknown resource kind {type(resource).__name__} in a catalog grant")
+
+
+def _table(table: TableSpec, grant: Grant, names: ResourceNames) -> list[GrantPolicy]:
+    table_arn = names.arn(table)
+    if grant.access is Access.PURGE:
+        return [GrantPolicy(_TABLE_PURGE, (table_arn,))]
+    if grant.access is Access.READ_STREAM:
+        return [GrantPolicy(_TABLE_STREAM_READ, (f"{table_arn}/stream/*",))]
+    return [GrantPolicy(_pick(grant.access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
 
 
 def _bucket(bucket: BucketSpec, grant: Grant, names: ResourceNames, key_arn: str) -> list[GrantPolicy]:

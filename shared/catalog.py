@@ -65,6 +65,8 @@ class Access(StrEnum):
     # list and delete objects; workflow state machines: stop their executions and delete them; schedule groups:
     # delete them.
     PURGE = "purge"
+    # Tables: read the table's DynamoDB stream (what a stream event source mapping polls with the function's role).
+    READ_STREAM = "read_stream"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
     # A queue whose messages invoke the function in batches that may partly fail (`batchItemFailures`).
     queue_source: QueueSpec | None = None
+    # The table's DynamoDB stream invokes the function with batches of its records (new and old images).
+    table_stream_source: TableSpec | None = None
     # An EventBridge rule invokes the function on this schedule expression (`rate(...)` or `cron(...)`).
     schedule: str | None = None
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
@@ -443,6 +447,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute(
                 "POST", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/deprecation", members(Role.ADMIN)
             ),
+            HttpRoute("GET", "/v1/marketplace/search", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/marketplace/search/suggestions", members(Role.VIEWER)),
         ),
         # The scan (OpenAPI validation, detect-secrets, the SPDX list) runs in the publishing request.
         timeout_seconds=29,
@@ -462,6 +468,16 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PLATFORM_TABLE, Access.READ),
             Grant(PAYLOADS_BUCKET, Access.READ),
         ),
+    ),
+    FunctionSpec(
+        name="marketplace_search_indexer",
+        description="The platform table's stream → the marketplace search index (approved, non-yanked items)",
+        memory_mb=512,
+        timeout_seconds=60,
+        table_stream_source=PLATFORM_TABLE,
+        grants=(Grant(PLATFORM_TABLE, Access.READ), Grant(PLATFORM_TABLE, Access.READ_STREAM)),
+        # Embeds each new version's description (Bedrock InvokeModel, Cohere Embed's bodies).
+        invokes_models=True,
     ),
     FunctionSpec(
         name="ml_export",

@@ -181,7 +181,12 @@ def function_arn_placeholder(function_name: str) -> str:
 
 
 PLATFORM_TABLE = TableSpec(
-    key="platform", env_var="FORGE_TABLE_PLATFORM", ttl_attribute="expires_at", scope=TableScope.PLATFORM
+    key="platform",
+    env_var="FORGE_TABLE_PLATFORM",
+    ttl_attribute="expires_at",
+    # Feeds the marketplace search index (functions/marketplace_search_indexer).
+    stream=True,
+    scope=TableScope.PLATFORM,
 )
 # Tenants, members, API keys, rate-limit buckets and usage counters; tenant data under `TENANT#<id>#...` keys.
 TENANCY_TABLE = TableSpec(

@@ -67,6 +67,9 @@ class PlatformSettings(BaseSettings):
     # The Bedrock model that embeds marketplace listings and search queries (Cohere Embed's request and response
     # bodies); `forge dev` answers `local.all-minilm-l6-v2` itself (devserver/bedrock_embeddings.py).
     marketplace_embedding_model: str = "cohere.embed-english-v3"
+    # The marketplace's search index (shared/marketplace/search/index.py): `forge dev` sets a SQLite file of its state
+    # dir.
+    marketplace_search_index: str | None = None
 
     def require(self, name: str) -> str:
         """A resource name this feature cannot run without; a missing one is a deployment error."""

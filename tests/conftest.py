@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.dynamodb_atomicity import install_dynamodb_atomicity
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
@@ -24,12 +25,14 @@ os.environ.update(local_environment("http://unused"))
 os.environ.pop("AWS_ENDPOINT_URL")
 # A stream of a running execution would hold a request for minutes; tests read streams of short executions.
 os.environ["FORGE_LIVE_STREAM_SECONDS"] = "8"
+# The marketplace search index of a test process: empty, in memory (tests of search set a file of their own).
+os.environ["FORGE_MARKETPLACE_SEARCH_INDEX"] = ":memory:"
 
 
 @pytest.fixture
 def emulated_aws() -> Iterator[LocalLambdaRuntime]:
     """The platform's resources in moto, state machines really executing, Lambda invokes run in-process, Bedrock
-    Converse answered by the local model (loaded on its first call)."""
+    Converse and the marketplace's embeddings answered by the local models (each loaded on its first call)."""
     from shared.aws import clients
 
     install_stepfunctions_runtime()
@@ -40,6 +43,7 @@ def emulated_aws() -> Iterator[LocalLambdaRuntime]:
         runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
         runtime.install()
         LocalBedrockRuntime().install()
+        LocalBedrockEmbeddings().install()
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
         yield runtime
     clients._client.cache_clear()

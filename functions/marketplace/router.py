@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from shared.auth.dependencies import CurrentTenant
-from shared.marketplace.manifests import ItemKind, committed_schema
+from shared.http.pagination import PageCursor
+from shared.marketplace.manifests import NAME_PATTERN, ItemKind, committed_schema
 from shared.marketplace.publishing import (
     Deprecation,
     ItemVersion,
@@ -27,6 +28,14 @@ from shared.marketplace.publishing import (
     publish_version,
     verify_namespace,
     yank_version,
+)
+from shared.marketplace.search.model import SearchMode
+from shared.marketplace.search.service import (
+    MarketplaceSearch,
+    MarketplaceSearchPage,
+    Suggestions,
+    search_marketplace,
+    suggest_titles,
 )
 
 router = APIRouter(prefix="/v1/marketplace", tags=["marketplace"])
@@ -96,3 +105,48 @@ def post_deprecation(
     namespace: str, name: str, version: str, deprecation: Deprecation, tenant: CurrentTenant
 ) -> ItemVersion:
     return deprecate_version(tenant, namespace, name, version, deprecation)
+
+
+@router.get(
+    "/search",
+    response_model=MarketplaceSearchPage,
+    summary="Search items by words and meaning, with filters, highlights and facet counts",
+)
+def get_search(
+    tenant: CurrentTenant,
+    q: Annotated[str, Query(max_length=500, description="Words or a sentence; empty: the most installed first")] = "",
+    mode: Annotated[SearchMode, Query(description="keyword (BM25), semantic (embeddings) or hybrid (both)")] = (
+        SearchMode.hybrid
+    ),
+    kind: ItemKind | None = None,
+    category: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    publisher: Annotated[str | None, Query(pattern=NAME_PATTERN, description="A publisher namespace")] = None,
+    verified: Annotated[bool | None, Query(description="Only items of verified publishers (true) or not")] = None,
+    license: Annotated[str | None, Query(min_length=1, max_length=100, description="An SPDX expression")] = None,
+    rating: Annotated[float | None, Query(ge=0, le=5, description="The lowest average rating")] = None,
+    limit: Annotated[int, Query(ge=1, le=50, description="Hits per page")] = 20,
+    cursor: PageCursor = None,
+) -> MarketplaceSearchPage:
+    return search_marketplace(
+        MarketplaceSearch(
+            q=q,
+            mode=mode,
+            kind=kind,
+            category=category,
+            publisher=publisher,
+            verified=verified,
+            license=license,
+            rating=rating,
+            limit=limit,
+            cursor=cursor,
+        )
+    )
+
+
+@router.get("/search/suggestions", response_model=Suggestions, summary="Complete what was typed into item titles")
+def get_search_suggestions(
+    tenant: CurrentTenant,
+    prefix: Annotated[str, Query(min_length=1, max_length=100, description="What was typed so far")],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> Suggestions:
+    return suggest_titles(prefix, limit)

@@ -47,6 +47,11 @@ def invocation_arn(scope: Construct, prefix: str, spec: FunctionSpec) -> str:
     )
 
 
+# A stream batch: the records of at most 100 changes, gathered for up to a second.
+TABLE_STREAM_BATCH_SIZE = 100
+TABLE_STREAM_RETRIES = 5
+
+
 class CatalogFunctions(Construct):
     def __init__(
         self,
@@ -62,11 +67,14 @@ class CatalogFunctions(Construct):
         removal_policy: RemovalPolicy,
         http_environment: Mapping[str, str] | None = None,
         model_arns: Sequence[str] = (),
+        table_streams: Mapping[str, str] | None = None,
     ) -> None:
         """`http_environment`: what every HTTP function is told besides its resources (issuer, cursor secret);
-        `model_arns`: the Bedrock models the functions that invoke models may call."""
+        `model_arns`: the Bedrock models the functions that invoke models may call; `table_streams`: the stream ARN of
+        each table (by key) this stack owns with a stream (a function fed by another stack's table gets no mapping)."""
         super().__init__(scope, construct_id)
         self._model_arns = tuple(model_arns)
+        self._table_streams = dict(table_streams or {})
         self._names = names
         self._http_environment = dict(http_environment or {})
         self._stage = stage
@@ -129,6 +137,9 @@ class CatalogFunctions(Construct):
         self._acknowledge_findings(function, role)
         if spec.queue_source is not None:
             self._build_queue_source(construct_id, function, spec.queue_source)
+        stream_source = spec.table_stream_source
+        if stream_source is not None and stream_source.key in self._table_streams:
+            self._build_table_stream_source(construct_id, function, self._table_streams[stream_source.key])
         if spec.schedule is not None:
             events.Rule(
                 self,
@@ -159,6 +170,21 @@ class CatalogFunctions(Construct):
             event_source_arn=self._names.arn(queue),
             batch_size=QUEUE_BATCH_SIZE,
             report_batch_item_failures=True,
+        )
+
+    def _build_table_stream_source(self, construct_id: str, function: lambda_.Function, stream_arn: str) -> None:
+        """Batches of the table's stream records from the oldest kept; a failing batch is retried, then its records
+        go on (the function rebuilds what it indexes from the table, so a later change repairs a skipped one)."""
+        lambda_.EventSourceMapping(
+            self,
+            f"{construct_id}TableStreamSource",
+            target=function,
+            event_source_arn=stream_arn,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=TABLE_STREAM_BATCH_SIZE,
+            max_batching_window=Duration.seconds(1),
+            retry_attempts=TABLE_STREAM_RETRIES,
+            bisect_batch_on_error=True,
         )
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:

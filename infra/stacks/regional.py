@@ -149,8 +149,23 @@ class RegionalStack(Stack):
             manager=None if self.silo_tenant else self.http_functions.functions["tenants"],
         )
 
+    def _table_streams(self) -> dict[str, str]:
+        """The stream ARN of each table this stack owns with a stream (the primary's: the replicas' streams carry
+        the same changes, so the one index is fed once, in the primary region)."""
+        if self.tables is None:
+            return {}
+        return {
+            key: table.table_stream_arn
+            for key, table in self.tables.tables.items()
+            if table.table_stream_arn is not None
+        }
+
     def _catalog_functions(
-        self, scope: DomainStack, construct_id: str, http_environment: dict[str, str]
+        self,
+        scope: DomainStack,
+        construct_id: str,
+        http_environment: dict[str, str],
+        table_streams: dict[str, str] | None = None,
     ) -> CatalogFunctions:
         """The catalog's functions that belong to the domain (a construct id unique across domains: the tests'
         merged templates key resources by logical id)."""
@@ -166,6 +181,7 @@ class RegionalStack(Stack):
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
             model_arns=self.config.agent_model_arns,
+            table_streams=table_streams,
         )
 
     def _build_api(self, scope: DomainStack) -> RestApi:
@@ -215,7 +231,7 @@ class RegionalStack(Stack):
         if self.owns_resources:
             WorkflowExecutionRole(scope, "WorkflowExecution", prefix=self.prefix, machines=WORKFLOW_STATE_MACHINES)
             ScheduleInvokeRole(scope, "ScheduleInvoke", prefix=self.prefix, groups=SCHEDULE_GROUPS)
-        self.runtime_functions = self._catalog_functions(scope, "RuntimeFunctions", {})
+        self.runtime_functions = self._catalog_functions(scope, "RuntimeFunctions", {}, self._table_streams())
         self.state_machines = PlatformStateMachines(
             scope,
             "StateMachines",

@@ -11,7 +11,13 @@ A tenant's installs are tenant data: the workflows table, in the tenant's partit
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
@@ -66,6 +72,17 @@ class ItemListingItem(Model):
     updated_at = UTCDateTimeAttribute()
 
 
+class ListingRating(Model):
+    """The listing record's average rating as search reads it (written beside the listing by ratings, when any)."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=ITEM_SORT_KEY)
+    rating_average = NumberAttribute(null=True)
+
+
 class VersionItem(Model):
     class Meta:
         table_name = _TABLE
@@ -105,6 +122,23 @@ def find_listing(namespace: str, name: str) -> ItemListingItem | None:
         return ItemListingItem.get(item_key(namespace, name), ITEM_SORT_KEY)
     except DoesNotExist:
         return None
+
+
+def listing_rating(namespace: str, name: str) -> float | None:
+    try:
+        rating = ListingRating.get(item_key(namespace, name), ITEM_SORT_KEY).rating_average
+    except DoesNotExist:
+        return None
+    return None if rating is None else float(rating)
+
+
+def listed_items() -> list[tuple[str, str]]:
+    """(namespace, name) of every item with a listing: a scan of the platform table, for rebuilding search."""
+    return [
+        (listing.namespace, listing.name)
+        for listing in ItemListingItem.scan(ItemListingItem.sk == ITEM_SORT_KEY)
+        if listing.pk.startswith("MARKET#ITEM#")
+    ]
 
 
 def find_version(namespace: str, name: str, version: str) -> VersionItem | None:

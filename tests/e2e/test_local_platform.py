@@ -13,8 +13,11 @@ import pytest
 
 from devserver.issuer import LocalIssuer
 from devserver.subprocess_platform import LocalPlatform
+from shared.access import Role
 from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH
+from shared.marketplace.signing import generate_key_pair
 from tests.helpers import wait_until
+from tests.integration.marketplace.test_publishing_api import signed_upload
 
 pytestmark = pytest.mark.e2e
 
@@ -148,3 +151,50 @@ def test_a_restart_keeps_state_and_reset_starts_empty(tmp_path: Path) -> None:
     assert old_token.status_code == 401
     assert "minted before `forge dev --reset`" in old_token.json()["detail"]
     assert platform.stop() == 0
+
+
+def test_a_published_template_is_countersigned_and_found_by_a_sentence(platform: LocalPlatform) -> None:
+    created = httpx.post(
+        f"{platform.url}/v1/tenants",
+        headers=_admin(platform),
+        json={"slug": "publisher", "display_name": "Publisher", "tier": "enterprise", "owner": {"subject": "pub"}},
+    )
+    assert created.status_code == 201, created.text
+    token = LocalIssuer(platform.state_dir).mint("pub", tenant_id=created.json()["tenant_id"], role=Role.OWNER)
+    owner = {"authorization": f"Bearer {token}"}
+    private_pem, public_key = generate_key_pair()
+    claimed = httpx.put(
+        f"{platform.url}/v1/marketplace/namespaces/tides", headers=owner, json={"public_key": public_key}
+    )
+    assert claimed.status_code == 200, claimed.text
+    manifest = {
+        "kind": "workflow_template",
+        "namespace": "tides",
+        "name": "low-tide-alert",
+        "version": "1.0.0",
+        "title": "Low tide alert",
+        "description": "Sends a message to the harbour team when the sea level falls below the mooring limit.",
+        "license": "MIT",
+        "workflow": {"name": "tide", "nodes": [{"id": "start", "type": "manual", "params": {}}], "edges": []},
+    }
+
+    published = httpx.post(
+        f"{platform.url}/v1/marketplace/items/tides/low-tide-alert/versions",
+        headers=owner,
+        json=signed_upload(manifest, {}, private_pem),
+        timeout=60,
+    )
+
+    assert published.status_code == 201, published.text
+    assert published.json()["status"] == "approved" and published.json()["countersigned"] is True
+    found = wait_until(
+        lambda: httpx.get(
+            f"{platform.url}/v1/marketplace/search",
+            headers=owner,
+            params={"q": "tell the boats when the water gets shallow", "mode": "semantic"},
+            timeout=30,
+        ).json(),
+        lambda page: bool(page.get("items")),
+        timeout=60,
+    )
+    assert found["items"][0]["name"] == "low-tide-alert"

@@ -56,7 +56,9 @@ def test_the_approvals_queue_keeps_the_default_visibility_timeout_and_a_dead_let
 
 
 def test_only_queue_fed_functions_have_mappings(template: Template) -> None:
-    template.resource_count_is("AWS::Lambda::EventSourceMapping", len(QUEUE_FED))
+    # Besides the table stream's (tests/infra/test_table_stream_sources.py).
+    stream_fed = [spec for spec in CATALOG if spec.table_stream_source is not None]
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", len(QUEUE_FED) + len(stream_fed))
 
 
 def test_the_approvals_function_may_answer_workflow_tasks_and_nothing_else_may(stack: RegionalStack) -> None:

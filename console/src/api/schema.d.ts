@@ -541,6 +541,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/marketplace/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search items by words and meaning, with filters, highlights and facet counts */
+        get: operations["get_search_v1_marketplace_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/search/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Complete what was typed into item titles */
+        get: operations["get_search_suggestions_v1_marketplace_search_suggestions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/mcp": {
         parameters: {
             query?: never;
@@ -1842,6 +1876,13 @@ export interface components {
             /** Workflow Id */
             workflow_id: string;
         };
+        /** FacetCount */
+        FacetCount: {
+            /** Count */
+            count: number;
+            /** Value */
+            value: string;
+        };
         /** Health */
         Health: {
             /** Stage */
@@ -2089,6 +2130,54 @@ export interface components {
              * @default true
              */
             spot?: boolean;
+        };
+        /** MarketplaceHit */
+        MarketplaceHit: {
+            /** Categories */
+            categories: string[];
+            /** Description */
+            description: string;
+            /**
+             * Highlights
+             * @description Per field (title, description) that matched a query word: its text, HTML-escaped, with each matching word in <mark></mark>
+             */
+            highlights: {
+                [key: string]: string;
+            };
+            /** Kind */
+            kind: string;
+            /** Latest Version */
+            latest_version: string;
+            /** License */
+            license: string;
+            /** Name */
+            name: string;
+            /** Namespace */
+            namespace: string;
+            /** Publisher Verified */
+            publisher_verified: boolean;
+            /** Rating */
+            rating: number | null;
+            /** Score */
+            score: number;
+            /** Title */
+            title: string;
+        };
+        /** MarketplaceSearchPage */
+        MarketplaceSearchPage: {
+            /**
+             * Facets
+             * @description Counts per value of kind, category, publisher, verified and license over every match
+             */
+            facets: {
+                [key: string]: components["schemas"]["FacetCount"][];
+            };
+            /** Items */
+            items: components["schemas"]["MarketplaceHit"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total: number;
         };
         /** McpError */
         McpError: {
@@ -2628,6 +2717,11 @@ export interface components {
             /** Timezone */
             timezone?: string | null;
         };
+        /**
+         * SearchMode
+         * @enum {string}
+         */
+        SearchMode: "keyword" | "semantic" | "hybrid";
         /** SecretRotation */
         SecretRotation: {
             /**
@@ -2696,6 +2790,11 @@ export interface components {
          * @enum {string}
          */
         StepStatus: "RUNNING" | "SUCCEEDED" | "FAILED";
+        /** Suggestions */
+        Suggestions: {
+            /** Items */
+            items: string[];
+        };
         /** Tenant */
         Tenant: {
             /**
@@ -5247,6 +5346,109 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_search_v1_marketplace_search_get: {
+        parameters: {
+            query?: {
+                /** @description Words or a sentence; empty: the most installed first */
+                q?: string;
+                /** @description keyword (BM25), semantic (embeddings) or hybrid (both) */
+                mode?: components["schemas"]["SearchMode"];
+                kind?: ("workflow_template" | "agent" | "connector" | "mcp_server") | null;
+                category?: string | null;
+                /** @description A publisher namespace */
+                publisher?: string | null;
+                /** @description Only items of verified publishers (true) or not */
+                verified?: boolean | null;
+                /** @description An SPDX expression */
+                license?: string | null;
+                /** @description The lowest average rating */
+                rating?: number | null;
+                /** @description Hits per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceSearchPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_search_suggestions_v1_marketplace_search_suggestions_get: {
+        parameters: {
+            query: {
+                /** @description What was typed so far */
+                prefix: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestions"];
                 };
             };
             /** @description Client error */

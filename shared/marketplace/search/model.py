@@ -21,6 +21,8 @@ class SearchDocument(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     item_id: str
+    # The version whose listing this is: its embedding is computed once, when another version replaces it.
+    version: str = ""
     kind: str
     namespace: str
     name: str

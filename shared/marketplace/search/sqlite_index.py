@@ -190,6 +190,25 @@ class SqliteSearchIndex:
                 if row:
                     self._delete_rows(cursor, [row[0]])
 
+    def stored(self, item_ids: Iterable[str]) -> dict[str, tuple[SearchDocument, list[float] | None]]:
+        """The documents held for these item ids, each with its embedding (None without one)."""
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT item_id, body, vector FROM documents WHERE item_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(item_ids)),),
+            ).fetchall()
+        return {
+            item_id: (
+                SearchDocument.model_validate_json(body),
+                None if vector is None else np.frombuffer(vector, dtype=np.float32).tolist(),
+            )
+            for item_id, body, vector in rows
+        }
+
+    def item_ids(self) -> set[str]:
+        with self._lock:
+            return {item_id for (item_id,) in self._connection.execute("SELECT item_id FROM documents")}
+
     def count(self) -> int:
         with self._lock:
             return int(self._connection.execute("SELECT count(*) FROM documents").fetchone()[0])

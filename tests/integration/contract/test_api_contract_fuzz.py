@@ -54,6 +54,7 @@ SEMANTIC_REFUSALS = (
     ("GET", "/v1/schedules/{schedule_id}/failures", "cursor: opaque, signed by the server"),
     ("GET", "/v1/tenants", "cursor: opaque, signed by the server"),
     ("GET", "/v1/workflows", "cursor: opaque, signed by the server"),
+    ("GET", "/v1/marketplace/search", "cursor: opaque, signed by the server and bound to its query"),
     ("GET", "/v1/workflows/{workflow_id}/versions", "cursor: opaque, signed by the server"),
     ("POST", "/v1/api-keys", "expires_at must be in the future"),
     ("POST", "/v1/ml/jobs", "a job kind the caller may start (none for tenants yet), its instance types and bounds"),

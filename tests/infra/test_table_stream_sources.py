@@ -1,0 +1,51 @@
+"""The marketplace search indexer is fed by the platform table's stream: one event source mapping, in the primary
+region only (the replicas' streams carry the same changes), polled with the function's own stream grant."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from infra.stacks.regional import RegionalStack
+from shared.catalog import CATALOG, CATALOG_BY_NAME, Access, Grant
+from shared.resources import PLATFORM_TABLE
+from tests.infra.conftest import THREE_REGIONS, stacks_of, template_of
+
+pytestmark = pytest.mark.infra
+
+STREAM_FED = [spec for spec in CATALOG if spec.table_stream_source is not None]
+
+
+def test_the_platform_tables_stream_feeds_the_search_indexer_which_may_read_it() -> None:
+    assert [spec.name for spec in STREAM_FED] == ["marketplace_search_indexer"]
+    indexer = CATALOG_BY_NAME["marketplace_search_indexer"]
+    assert indexer.table_stream_source == PLATFORM_TABLE and PLATFORM_TABLE.stream
+    assert Grant(PLATFORM_TABLE, Access.READ_STREAM) in indexer.grants
+
+
+def test_the_indexer_has_one_mapping_on_the_tables_stream_from_its_oldest_record(
+    stack: RegionalStack, template: Template
+) -> None:
+    mappings = template.find_resources(
+        "AWS::Lambda::EventSourceMapping",
+        {"Properties": {"FunctionName": stack.resolve(stack.functions["marketplace_search_indexer"].function_name)}},
+    )
+
+    assert len(mappings) == 1
+    (mapping,) = mappings.values()
+    assert mapping["Properties"]["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["Properties"]["BisectBatchOnFunctionError"] is True
+    # The ARN is the Data domain's table's StreamArn, passed into the runtime domain as a parameter.
+    assert "Ref" in mapping["Properties"]["EventSourceArn"]
+
+
+def test_only_the_primary_region_maps_the_stream(three_region_app: App) -> None:
+    counts = {
+        stack.region: len(template_of(stack).find_resources("AWS::Lambda::EventSourceMapping"))
+        for stack in stacks_of(three_region_app).values()
+        if type(stack) is RegionalStack
+    }
+    primary, *replicas = THREE_REGIONS["regions"]
+    # The approvals queue's mapping is in every region; the stream's only in the primary.
+    assert counts[primary] == counts[replicas[0]] + 1 == counts[replicas[1]] + 1
