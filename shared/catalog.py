@@ -485,6 +485,14 @@ CATALOG: tuple[FunctionSpec, ...] = (
         scoped_tenant_data=False,
     ),
     FunctionSpec(
+        name="forecasts",
+        description="Workload forecasts of the tenant and its workflows, with intervals and quota warnings",
+        memory_mb=512,
+        routes=(HttpRoute("GET", "/v1/forecasts", members(Role.VIEWER)),),
+        # The forecasts are the pipeline's transform output, read under the caller's tenant name only.
+        grants=(*AUTHENTICATED, Grant(PAYLOADS_BUCKET, Access.READ)),
+    ),
+    FunctionSpec(
         name="ml_gate",
         description="The ML pipelines' evaluation gate: a new model against the approved one in the Model Registry",
         grants=(Grant(ML_PIPELINES, Access.READ),),
