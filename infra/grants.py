@@ -12,6 +12,7 @@ from shared.resources import (
     BucketSpec,
     KeySpec,
     MlPipelinesSpec,
+    ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -103,10 +104,7 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
     resource, access = grant.resource, grant.access
     match resource:
         case TableSpec():
-            table_arn = names.arn(resource)
-            if access is Access.PURGE:
-                return [GrantPolicy(_TABLE_PURGE, (table_arn,))]
-            return [GrantPolicy(_pick(access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
+            return _table(resource, grant, names)
         case BucketSpec():
             return _bucket(resource, grant, names, key_arn)
         case QueueSpec():
@@ -124,7 +122,16 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
             return _manage_schedule_groups(resource, access, names)
         case MlPipelinesSpec():
             return _ml_pipelines(resource, access, names)
+        case ProvisionedConcurrencySpec():
+            return _provisioned_concurrency(resource, access, names)
     raise UnsupportedGrant(f"unknown resource kind {type(resource).__name__} in a catalog grant")
+
+
+def _table(table: TableSpec, grant: Grant, names: ResourceNames) -> list[GrantPolicy]:
+    table_arn = names.arn(table)
+    if grant.access is Access.PURGE:
+        return [GrantPolicy(_TABLE_PURGE, (table_arn,))]
+    return [GrantPolicy(_pick(grant.access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
 
 
 def _bucket(bucket: BucketSpec, grant: Grant, names: ResourceNames, key_arn: str) -> list[GrantPolicy]:
@@ -239,4 +246,43 @@ def _ml_pipelines(pipelines: MlPipelinesSpec, access: Access, names: ResourceNam
             ("sagemaker:DescribeTrainingJob",),
             (stack.format_arn(service="sagemaker", resource="training-job", resource_name="ml-*"),),
         ),
+    ]
+
+
+# Application Auto Scaling's scalable-target ARNs are random ids it assigns: its actions take no resource of ours.
+_SCALING_ACTIONS = (
+    "application-autoscaling:RegisterScalableTarget",
+    "application-autoscaling:PutScheduledAction",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScheduledActions",
+)
+# What registering a Lambda alias as a target checks the caller for, on the aliases themselves.
+_PROVISIONED_CONCURRENCY = (
+    "lambda:PutProvisionedConcurrencyConfig",
+    "lambda:GetProvisionedConcurrencyConfig",
+    "lambda:DeleteProvisionedConcurrencyConfig",
+)
+
+
+def _provisioned_concurrency(
+    scaling: ProvisionedConcurrencySpec, access: Access, names: ResourceNames
+) -> list[GrantPolicy]:
+    """WRITE: scheduled actions on the hot functions' aliases, their provisioned concurrency, and the service-linked
+    role Application Auto Scaling creates on the first registration."""
+    if access is not Access.WRITE:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for ProvisionedConcurrencySpec")
+    aliases = tuple(
+        f"{names.arn(scaling)}{function.replace('_', '-')}:{scaling.alias}" for function in scaling.functions
+    )
+    service_linked_role = names.stack.format_arn(
+        service="iam",
+        region="",
+        resource="role",
+        resource_name="aws-service-role/lambda.application-autoscaling.amazonaws.com/"
+        "AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency",
+    )
+    return [
+        GrantPolicy(_SCALING_ACTIONS, ("*",)),
+        GrantPolicy(_PROVISIONED_CONCURRENCY, aliases),
+        GrantPolicy(("iam:CreateServiceLinkedRole",), (service_linked_role,)),
     ]

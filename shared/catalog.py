@@ -15,6 +15,7 @@ from shared.resources import (
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
     PLATFORM_TABLE,
+    PREDICTIVE_SCALING,
     SCHEDULE_GROUPS,
     SMOKE_STATE_MACHINE,
     TENANCY_TABLE,
@@ -24,6 +25,7 @@ from shared.resources import (
     BucketSpec,
     KeySpec,
     MlPipelinesSpec,
+    ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -40,6 +42,7 @@ Resource = (
     | ScheduleGroupsSpec
     | KeySpec
     | MlPipelinesSpec
+    | ProvisionedConcurrencySpec
 )
 
 
@@ -491,6 +494,22 @@ CATALOG: tuple[FunctionSpec, ...] = (
         routes=(HttpRoute("GET", "/v1/forecasts", members(Role.VIEWER)),),
         # The forecasts are the pipeline's transform output, read under the caller's tenant name only.
         grants=(*AUTHENTICATED, Grant(PAYLOADS_BUCKET, Access.READ)),
+    ),
+    FunctionSpec(
+        name="ml_forecast_actions",
+        description="From the latest forecasts: quota warnings, and scheduled provisioned concurrency of hot functions",
+        memory_mb=512,
+        timeout_seconds=300,
+        # Hourly, so a forecast is acted on within the hour the nightly pipeline ends (warnings once per period).
+        schedule="cron(50 * * * ? *)",
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ),
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(AUDIT_TABLE, Access.WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ),
+            Grant(PREDICTIVE_SCALING, Access.WRITE),
+        ),
+        scoped_tenant_data=False,
     ),
     FunctionSpec(
         name="ml_gate",

@@ -176,6 +176,21 @@ class MlPipelinesSpec:
         return f"{self.physical_name(prefix)}-sagemaker"
 
 
+@dataclass(frozen=True)
+class ProvisionedConcurrencySpec:
+    """The scheduled provisioned concurrency of the platform's hot functions (shared/forecasts/actions.py): their
+    `live` aliases as Application Auto Scaling targets. The environment variable holds the functions' name prefix
+    (`<prefix>-`, shared/catalog.py's function_physical_name)."""
+
+    key: str
+    env_var: str
+    functions: tuple[str, ...]
+    alias: str = "live"
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-"
+
+
 def function_arn_placeholder(function_name: str) -> str:
     return "".join(part.capitalize() for part in function_name.split("_")) + "FunctionArn"
 
@@ -234,6 +249,10 @@ def tenant_targets_prefix(tenant_id: str) -> str:
 ML_PIPELINES = MlPipelinesSpec(key="ml", env_var="FORGE_ML_PIPELINES", gate_function="ml_gate")
 # One Scheduler group per tenant; every schedule fires the schedule_fire function.
 SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")
+# The hot functions whose provisioned concurrency the forecast actions schedule.
+PREDICTIVE_SCALING = ProvisionedConcurrencySpec(
+    key="scaling", env_var="FORGE_SCALED_FUNCTION_PREFIX", functions=("execution_events", "executions", "webhooks")
+)
 SMOKE_STATE_MACHINE = StateMachineSpec(
     key="smoke",
     env_var="FORGE_STATE_MACHINE_SMOKE",
@@ -276,4 +295,5 @@ def resource_physical_names(
     names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region, partition)
     names[ML_PIPELINES.env_var] = ML_PIPELINES.arn_prefix(prefix, account, region, partition)
     names[PLATFORM_KEY.env_var] = PLATFORM_KEY.physical_name(prefix)
+    names[PREDICTIVE_SCALING.env_var] = PREDICTIVE_SCALING.physical_name(prefix)
     return names
