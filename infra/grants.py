@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import aws_iam as iam
 
 from infra.names import ResourceNames
 from shared.catalog import Access, Grant
 from shared.resources import (
+    BucketPrefixSpec,
     BucketSpec,
     KeySpec,
     MlPipelinesSpec,
@@ -29,9 +31,12 @@ class UnsupportedGrant(ValueError):
 class GrantPolicy:
     actions: tuple[str, ...]
     resources: tuple[str, ...]
+    conditions: dict[str, Any] | None = None
 
     def statement(self) -> iam.PolicyStatement:
-        return iam.PolicyStatement(actions=list(self.actions), resources=list(self.resources))
+        return iam.PolicyStatement(
+            actions=list(self.actions), resources=list(self.resources), conditions=self.conditions
+        )
 
 
 # No Scan: tenant data is only ever read by key (tenancy isolation relies on it).
@@ -105,7 +110,7 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
     match resource:
         case TableSpec():
             return _table(resource, grant, names)
-        case BucketSpec():
+        case BucketSpec() | BucketPrefixSpec():
             return _bucket(resource, grant, names, key_arn)
         case QueueSpec():
             return [
@@ -134,7 +139,11 @@ def _table(table: TableSpec, grant: Grant, names: ResourceNames) -> list[GrantPo
     return [GrantPolicy(_pick(grant.access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
 
 
-def _bucket(bucket: BucketSpec, grant: Grant, names: ResourceNames, key_arn: str) -> list[GrantPolicy]:
+def _bucket(
+    bucket: BucketSpec | BucketPrefixSpec, grant: Grant, names: ResourceNames, key_arn: str
+) -> list[GrantPolicy]:
+    if isinstance(bucket, BucketPrefixSpec):
+        return _bucket_prefix(bucket, grant.access, names, key_arn)
     objects = f"{names.arn(bucket)}/*"
     if grant.access is Access.PURGE:
         return [
@@ -144,6 +153,18 @@ def _bucket(bucket: BucketSpec, grant: Grant, names: ResourceNames, key_arn: str
     return [
         GrantPolicy(_pick(grant.access, _BUCKET_READ, _BUCKET_WRITE, grant), (objects,)),
         GrantPolicy(_pick(grant.access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
+    ]
+
+
+def _bucket_prefix(objects: BucketPrefixSpec, access: Access, names: ResourceNames, key_arn: str) -> list[GrantPolicy]:
+    """READ: listing the prefix (ListBucket conditioned on it) and reading the objects under it."""
+    if access is not Access.READ:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for BucketPrefixSpec")
+    bucket = names.arn(objects.bucket)
+    return [
+        GrantPolicy(("s3:ListBucket",), (bucket,), {"StringLike": {"s3:prefix": [f"{objects.prefix}*"]}}),
+        GrantPolicy(_BUCKET_READ, (f"{bucket}/{objects.prefix}*",)),
+        GrantPolicy(_KMS_READ, (key_arn,)),
     ]
 
 

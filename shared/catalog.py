@@ -11,6 +11,7 @@ from shared.resources import (
     APPROVALS_QUEUE,
     AUDIT_TABLE,
     EXECUTIONS_TABLE,
+    FORECAST_OUTPUTS,
     ML_PIPELINES,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
@@ -22,6 +23,7 @@ from shared.resources import (
     TRIGGERS_TABLE,
     WORKFLOW_STATE_MACHINES,
     WORKFLOWS_TABLE,
+    BucketPrefixSpec,
     BucketSpec,
     KeySpec,
     MlPipelinesSpec,
@@ -36,6 +38,7 @@ from shared.resources import (
 Resource = (
     TableSpec
     | BucketSpec
+    | BucketPrefixSpec
     | QueueSpec
     | StateMachineSpec
     | WorkflowStateMachinesSpec
@@ -493,7 +496,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
         memory_mb=512,
         routes=(HttpRoute("GET", "/v1/forecasts", members(Role.VIEWER)),),
         # The forecasts are the pipeline's transform output, read under the caller's tenant name only.
-        grants=(*AUTHENTICATED, Grant(PAYLOADS_BUCKET, Access.READ)),
+        grants=(*AUTHENTICATED, Grant(FORECAST_OUTPUTS, Access.READ)),
     ),
     FunctionSpec(
         name="ml_forecast_actions",
@@ -506,7 +509,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(TENANCY_TABLE, Access.READ),
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
             Grant(AUDIT_TABLE, Access.WRITE),
-            Grant(PAYLOADS_BUCKET, Access.READ),
+            Grant(FORECAST_OUTPUTS, Access.READ),
             Grant(PREDICTIVE_SCALING, Access.WRITE),
         ),
         scoped_tenant_data=False,

@@ -60,6 +60,19 @@ class BucketSpec:
 
 
 @dataclass(frozen=True)
+class BucketPrefixSpec:
+    """The objects under one prefix of a bucket, listed and read (the newest forecast job's output: the keys hold the
+    job's name, so they are found by listing)."""
+
+    bucket: BucketSpec
+    prefix: str
+
+    @property
+    def env_var(self) -> str:
+        return self.bucket.env_var
+
+
+@dataclass(frozen=True)
 class KeySpec:
     """The platform's KMS key, which encrypts tenants' secrets; functions are told its alias `alias/<prefix>`."""
 
@@ -249,6 +262,8 @@ def tenant_targets_prefix(tenant_id: str) -> str:
 ML_PIPELINES = MlPipelinesSpec(key="ml", env_var="FORGE_ML_PIPELINES", gate_function="ml_gate")
 # One Scheduler group per tenant; every schedule fires the schedule_fire function.
 SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")
+# The forecast pipeline's batch transform output (shared/forecasts/published.py).
+FORECAST_OUTPUTS = BucketPrefixSpec(PAYLOADS_BUCKET, "ml/transform/forecast/")
 # The hot functions whose provisioned concurrency the forecast actions schedule.
 PREDICTIVE_SCALING = ProvisionedConcurrencySpec(
     key="scaling", env_var="FORGE_SCALED_FUNCTION_PREFIX", functions=("execution_events", "executions", "webhooks")

@@ -17,9 +17,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from shared.aws import s3
-from shared.ml.plans import TRANSFORM_PREFIX
+from shared.resources import FORECAST_OUTPUTS
 
-FORECAST_OUTPUT_PREFIX = f"{TRANSFORM_PREFIX}/forecast/"
+FORECAST_OUTPUT_PREFIX = FORECAST_OUTPUTS.prefix
 MIN_HORIZON_HOURS, MAX_HORIZON_HOURS = 24, 168
 # Jobs looked at, newest first, for the tenant's file (a job may have run before the tenant existed).
 _JOBS_SEARCHED = 20
@@ -75,7 +75,9 @@ class PublishedForecast(BaseModel):
 def latest_forecast(bucket: str, tenant_id: str) -> PublishedForecast | None:
     jobs = [folder for folder in s3.child_prefixes(bucket, FORECAST_OUTPUT_PREFIX) if _job_of(folder) not in _NOT_JOBS]
     for folder in sorted(jobs, reverse=True)[:_JOBS_SEARCHED]:
-        found = s3.read_if_present(bucket, f"{folder}tenant={tenant_id}.jsonl.out")
+        key = f"{folder}tenant={tenant_id}.jsonl.out"
+        # Listed first: without ListBucket on the whole bucket, S3 answers a missing key with 403, not 404.
+        found = s3.read_if_present(bucket, key) if key in s3.first_keys(bucket, key, 1) else None
         if found is not None:
             body, written_at = found
             answers = [json.loads(line) for line in body.decode().splitlines() if line.strip()]

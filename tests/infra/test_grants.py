@@ -16,6 +16,7 @@ from shared.catalog import CATALOG, Access, FunctionSpec, Grant
 from shared.resources import (
     APPROVALS_QUEUE,
     EXECUTIONS_TABLE,
+    FORECAST_OUTPUTS,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
     PLATFORM_TABLE,
@@ -166,3 +167,12 @@ def test_the_scaling_grant_schedules_only_the_hot_functions_live_aliases(stack: 
 def test_scaling_is_refused_for_anything_but_write(stack: RegionalStack):
     with pytest.raises(UnsupportedGrant):
         grant_policy(Grant(PREDICTIVE_SCALING, Access.READ), ResourceNames(stack, "p"), "key")
+
+
+def test_the_forecast_outputs_are_listed_and_read_under_their_prefix_only(stack: RegionalStack):
+    listing, reading, key = grant_policy(Grant(FORECAST_OUTPUTS, Access.READ), ResourceNames(stack, "p"), "key")
+    assert listing.actions == ("s3:ListBucket",)
+    assert listing.conditions == {"StringLike": {"s3:prefix": ["ml/transform/forecast/*"]}}
+    assert reading.actions == ("s3:GetObject",)
+    assert json.dumps(stack.resolve(reading.resources[0])).endswith('/ml/transform/forecast/*"]]}')
+    assert key.actions == ("kms:Decrypt",)
