@@ -8,10 +8,13 @@ minutes, twice a day at random). Concurrency needed in a minute is arrivals x du
 - Reactive alone: target tracking on provisioned concurrency utilisation (70%), the metric seen 3 minutes late as a
   5-minute mean, scale-out at once, scale-in after 15 minutes below; on-demand environments beyond it stay warm for
   10 minutes after use. A cold start is each environment needed beyond the provisioned and the warm ones.
-- Predictive: the same, plus shared/forecasts/scaling.py's plan from a forecast of week 2 made from week 1 (seasonal
-  naive per 10 minutes of the week, the upper bound of a 90% interval from week 1's robust spread), its rises applied
-  as scheduled minimums 10 minutes ahead, its provisioned cost capped at half of reactive scaling's daily cost (not
-  binding here; at 30% the cap cuts the plan to nothing useful).
+- Predictive: the same, plus shared/forecasts/scaling.py's plan from the forecast job's own model
+  (sagemaker/forecast/train.py, run by its SageMaker contract in its own environment, as `forge dev` runs it): every
+  night at midnight the job forecasts the next day of each function's peak concurrency per 10 minutes from everything
+  before (144 steps, season 144, 3 folds, AutoETS / AutoTheta / seasonal naive chosen per series, 90% intervals);
+  the plan from the upper bounds raises scheduled minimums 10 minutes ahead, its provisioned cost capped at half of
+  reactive scaling's daily cost. (Hourly slots, the platform's export, hold a 10-minute burst's level for the whole
+  hour: the ceiling then cuts exactly the bursts.)
 
 Cost: provisioned GB-seconds at Lambda's provisioned price, invocation GB-seconds at its provisioned-duration price
 when they run on provisioned environments and at the on-demand price otherwise (requests cost the same either way).
@@ -20,11 +23,17 @@ Scored on week 2 only. Targets: at least 50% fewer cold starts, at most 10% more
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import random
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from statistics import NormalDist
+from pathlib import Path
 
 from shared.forecasts.scaling import (
     PROVISIONED_PRICE_PER_GB_SECOND,
@@ -40,6 +49,10 @@ PROVISIONED_DURATION_PRICE_PER_GB_SECOND = 0.0000097222
 TARGET_UTILISATION = 0.7
 WARM_MINUTES = 10
 SLOT_MINUTES = 10
+SLOTS_A_DAY = 1440 // SLOT_MINUTES
+FORECAST_JOB = Path(__file__).resolve().parents[1] / "sagemaker" / "forecast"
+# The model the job chose for each function's series, night by night.
+CHOSEN: dict[str, list[str]] = defaultdict(list)
 COST_CEILING_SHARE = 0.5
 TARGET_COLD_START_REDUCTION, TARGET_EXTRA_COST = 0.50, 0.10
 
@@ -84,20 +97,48 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return max(0, round(rng.gauss(mean, math.sqrt(mean))))
 
 
-def slot_forecast(week_one: list[int]) -> list[ForecastSlot]:
-    """Week 2's peak concurrency per SLOT_MINUTES: week 1's same slot (seasonal naive), its upper 90% bound from the
-    spread of week 1's changes from the same slot of the day before."""
-    slots = MINUTES_A_WEEK // SLOT_MINUTES
-    per_day = 1440 // SLOT_MINUTES
-    peaks = [max(week_one[slot * SLOT_MINUTES : (slot + 1) * SLOT_MINUTES]) for slot in range(slots)]
-    residuals = [peaks[slot] - peaks[slot - per_day] for slot in range(per_day, slots)]
-    # A robust spread (1.4826 median absolute changes): week 1's unforeseeable bursts would widen every slot's bound.
-    spread = 1.4826 * sorted(abs(value) for value in residuals)[len(residuals) // 2]
-    z = NormalDist().inv_cdf(0.95)
-    return [
-        ForecastSlot(START + timedelta(weeks=1, minutes=slot * SLOT_MINUTES), peaks[slot] + z * spread)
-        for slot in range(slots)
-    ]
+def _slot_peaks(needed: list[int], slots: int) -> list[int]:
+    return [max(needed[slot * SLOT_MINUTES : (slot + 1) * SLOT_MINUTES]) for slot in range(slots)]
+
+
+def nightly_forecasts(traces: dict[str, list[int]], python: Path) -> dict[str, list[ForecastSlot]]:
+    """Week 2's peak concurrency per slot of each function, forecast day by day by the forecast job from all slots
+    before that day (one run of train.py a night for every function's series)."""
+    slots: dict[str, list[ForecastSlot]] = {name: [] for name in traces}
+    for day in range(7):
+        known = (7 + day) * SLOTS_A_DAY
+        with tempfile.TemporaryDirectory() as temporary:
+            folder = Path(temporary)
+            (folder / "train").mkdir()
+            (folder / "model").mkdir()
+            lines = ["series,timestamp,value"] + [
+                f"{name},{(START + timedelta(minutes=slot * SLOT_MINUTES)).isoformat()},{peak}"
+                for name, needed in traces.items()
+                for slot, peak in enumerate(_slot_peaks(needed, known))
+            ]
+            (folder / "train" / "series.csv").write_text("\n".join(lines) + "\n")
+            subprocess.run(
+                [str(python), str(FORECAST_JOB / "train.py")],
+                check=True,
+                capture_output=True,
+                env={
+                    **os.environ,
+                    "SM_CHANNEL_TRAIN": str(folder / "train"),
+                    "SM_MODEL_DIR": str(folder / "model"),
+                    "SM_OUTPUT_DIR": str(folder / "output"),
+                    "SM_HPS": json.dumps(
+                        {"horizon": SLOTS_A_DAY, "season_length": SLOTS_A_DAY, "folds": 3, "interval_level": 0.9}
+                    ),
+                },
+            )
+            model = json.loads((folder / "model" / "model.json").read_text())
+        for name, entry in model["series"].items():
+            CHOSEN[name].append(entry["model"])
+            slots[name] += [
+                ForecastSlot(datetime.fromisoformat(point["timestamp"]), max(point["upper"], 0.0))
+                for point in entry["forecast"]
+            ]
+    return slots
 
 
 @dataclass
@@ -139,13 +180,13 @@ def simulate(function: HotFunction, needed: list[int], scheduled: list[int] | No
     return outcome
 
 
-def scheduled_minimums(function: HotFunction, needed: list[int], reactive: Outcome) -> list[int]:
+def scheduled_minimums(function: HotFunction, forecast: list[ForecastSlot], reactive: Outcome) -> list[int]:
     settings = ScalingSettings(
         memory_mb=function.memory_mb,
         max_cost_per_day=COST_CEILING_SHARE * reactive.cost / 7,
         slot=timedelta(minutes=SLOT_MINUTES),
     )
-    plan = plan_provisioned_concurrency(slot_forecast(needed[:MINUTES_A_WEEK]), settings)
+    plan = plan_provisioned_concurrency(forecast, settings)
     minimums = []
     for minute in range(MINUTES_A_WEEK):
         moment = START + timedelta(weeks=1, minutes=minute)
@@ -155,12 +196,20 @@ def scheduled_minimums(function: HotFunction, needed: list[int], reactive: Outco
 
 
 def main() -> None:
+    from devserver.sagemaker_training import JobEnvironments
+
+    python = JobEnvironments().python(FORECAST_JOB / "requirements.txt")
+    traces = {function.name: concurrency_trace(function, seed) for seed, function in enumerate(HOT_FUNCTIONS)}
+    started = time.perf_counter()
+    forecasts = nightly_forecasts(traces, python)
+    seconds = time.perf_counter() - started
+    print(f"7 nightly forecast jobs (train.py, 3 series of {SLOT_MINUTES}-minute peaks): {seconds:.0f} s")
     print(f"{'function':<18}{'cold starts':>24}{'change':>9}{'cost USD / week':>26}{'change':>9}")
     totals = [Outcome(), Outcome()]
-    for seed, function in enumerate(HOT_FUNCTIONS):
-        needed = concurrency_trace(function, seed)
+    for function in HOT_FUNCTIONS:
+        needed = traces[function.name]
         reactive = simulate(function, needed, None)
-        predictive = simulate(function, needed, scheduled_minimums(function, needed, reactive))
+        predictive = simulate(function, needed, scheduled_minimums(function, forecasts[function.name], reactive))
         for total, outcome in zip(totals, (reactive, predictive), strict=True):
             total.cold_starts += outcome.cold_starts
             total.cost += outcome.cost
@@ -168,6 +217,7 @@ def main() -> None:
             f"{function.name:<18}{reactive.cold_starts:>12,} -> {predictive.cold_starts:>8,}"
             f"{predictive.cold_starts / max(reactive.cold_starts, 1) - 1:>+9.0%}"
             f"{reactive.cost:>13.2f} -> {predictive.cost:>9.2f}{predictive.cost / reactive.cost - 1:>+9.1%}"
+            f"  models: {', '.join(sorted(set(CHOSEN[function.name])))}"
         )
     reactive, predictive = totals
     fewer = 1 - predictive.cold_starts / max(reactive.cold_starts, 1)

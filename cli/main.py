@@ -8,6 +8,7 @@ from cli.app import ForgeGroup, Invocation
 from cli.approvals import approvals
 from cli.config import DEFAULT_PROFILE
 from cli.executions import executions, run
+from cli.forecasts import forecasts
 from cli.hooks import hooks
 from cli.keys import keys
 from cli.local import dev, openapi, token
@@ -51,6 +52,7 @@ for command in (
     tenants,
     marketplace,
     ml,
+    forecasts,
 ):
     forge.add_command(command)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -87,3 +88,35 @@ def watch_job(job_id: str) -> None:
     emit(job, lambda j: f"{j['job_id']} {j['status']}: {j.get('error') or ''} {j.get('cause') or ''}".strip())
     if job["status"] != "succeeded":
         raise SystemExit(1)
+
+
+@ml.group("series", cls=ForgeGroup)
+def series() -> None:
+    """The hourly series the ML jobs train on (ml_export writes them every hour)."""
+
+
+@series.command("sample")
+@click.option("--tenant", "tenant_id", required=True, help="The tenant's id.")
+@click.option("--workflow", "workflow_id", help="One of its workflows' ids: a series of its own too.")
+@click.option("--days", type=click.IntRange(4, 28), default=4, show_default=True, help="Days of hours, up to now.")
+@click.option("--aws-url", default="http://127.0.0.1:4566", show_default=True, help="forge dev's AWS emulation.")
+def sample_series(tenant_id: str, workflow_id: str | None, days: int, aws_url: str) -> None:
+    """forge dev only: a generated history of the tenant's hourly executions, so a forecast job has days to learn
+    from on a platform started minutes ago."""
+    import boto3
+
+    from devserver.emulation import LOCAL_REGION, local_environment, physical_names
+    from devserver.workload_series import write_sample_history
+    from shared.resources import PAYLOADS_BUCKET
+
+    emulation = local_environment(aws_url)
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=aws_url,
+        region_name=LOCAL_REGION,
+        aws_access_key_id=emulation["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=emulation["AWS_SECRET_ACCESS_KEY"],
+    )
+    bucket = physical_names()[PAYLOADS_BUCKET.env_var]
+    hours = write_sample_history(s3, bucket, tenant_id, workflow_id, days=days, end=datetime.now(UTC))
+    emit({"hours": hours, "bucket": bucket}, lambda r: f"wrote {r['hours']} hours of series to {r['bucket']}")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import aws_iam as iam
 
 from infra.names import ResourceNames
 from shared.catalog import Access, Grant
 from shared.resources import (
+    BucketPrefixSpec,
     BucketSpec,
     KeySpec,
     MlPipelinesSpec,
+    ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -28,9 +31,12 @@ class UnsupportedGrant(ValueError):
 class GrantPolicy:
     actions: tuple[str, ...]
     resources: tuple[str, ...]
+    conditions: dict[str, Any] | None = None
 
     def statement(self) -> iam.PolicyStatement:
-        return iam.PolicyStatement(actions=list(self.actions), resources=list(self.resources))
+        return iam.PolicyStatement(
+            actions=list(self.actions), resources=list(self.resources), conditions=self.conditions
+        )
 
 
 # No Scan: tenant data is only ever read by key (tenancy isolation relies on it).
@@ -111,7 +117,7 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
     match resource:
         case TableSpec():
             return _table(resource, grant, names)
-        case BucketSpec():
+        case BucketSpec() | BucketPrefixSpec():
             return _bucket(resource, grant, names, key_arn)
         case QueueSpec():
             return [
@@ -128,6 +134,8 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
             return _manage_schedule_groups(resource, access, names)
         case MlPipelinesSpec():
             return _ml_pipelines(resource, access, names)
+        case ProvisionedConcurrencySpec():
+            return _provisioned_concurrency(resource, access, names)
     raise UnsupportedGrant(f"unknown resource kind {type(resource).__name__} in a catalog grant")
 
 
@@ -140,7 +148,11 @@ def _table(table: TableSpec, grant: Grant, names: ResourceNames) -> list[GrantPo
     return [GrantPolicy(_pick(grant.access, _TABLE_READ, _TABLE_WRITE, grant), (table_arn, f"{table_arn}/index/*"))]
 
 
-def _bucket(bucket: BucketSpec, grant: Grant, names: ResourceNames, key_arn: str) -> list[GrantPolicy]:
+def _bucket(
+    bucket: BucketSpec | BucketPrefixSpec, grant: Grant, names: ResourceNames, key_arn: str
+) -> list[GrantPolicy]:
+    if isinstance(bucket, BucketPrefixSpec):
+        return _bucket_prefix(bucket, grant.access, names, key_arn)
     objects = f"{names.arn(bucket)}/*"
     if grant.access is Access.PURGE:
         return [
@@ -150,6 +162,18 @@ def _bucket(bucket: BucketSpec, grant: Grant, names: ResourceNames, key_arn: str
     return [
         GrantPolicy(_pick(grant.access, _BUCKET_READ, _BUCKET_WRITE, grant), (objects,)),
         GrantPolicy(_pick(grant.access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
+    ]
+
+
+def _bucket_prefix(objects: BucketPrefixSpec, access: Access, names: ResourceNames, key_arn: str) -> list[GrantPolicy]:
+    """READ: listing the prefix (ListBucket conditioned on it) and reading the objects under it."""
+    if access is not Access.READ:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for BucketPrefixSpec")
+    bucket = names.arn(objects.bucket)
+    return [
+        GrantPolicy(("s3:ListBucket",), (bucket,), {"StringLike": {"s3:prefix": [f"{objects.prefix}*"]}}),
+        GrantPolicy(_BUCKET_READ, (f"{bucket}/{objects.prefix}*",)),
+        GrantPolicy(_KMS_READ, (key_arn,)),
     ]
 
 
@@ -252,4 +276,43 @@ def _ml_pipelines(pipelines: MlPipelinesSpec, access: Access, names: ResourceNam
             ("sagemaker:DescribeTrainingJob",),
             (stack.format_arn(service="sagemaker", resource="training-job", resource_name="ml-*"),),
         ),
+    ]
+
+
+# Application Auto Scaling's scalable-target ARNs are random ids it assigns: its actions take no resource of ours.
+_SCALING_ACTIONS = (
+    "application-autoscaling:RegisterScalableTarget",
+    "application-autoscaling:PutScheduledAction",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScheduledActions",
+)
+# What registering a Lambda alias as a target checks the caller for, on the aliases themselves.
+_PROVISIONED_CONCURRENCY = (
+    "lambda:PutProvisionedConcurrencyConfig",
+    "lambda:GetProvisionedConcurrencyConfig",
+    "lambda:DeleteProvisionedConcurrencyConfig",
+)
+
+
+def _provisioned_concurrency(
+    scaling: ProvisionedConcurrencySpec, access: Access, names: ResourceNames
+) -> list[GrantPolicy]:
+    """WRITE: scheduled actions on the hot functions' aliases, their provisioned concurrency, and the service-linked
+    role Application Auto Scaling creates on the first registration."""
+    if access is not Access.WRITE:
+        raise UnsupportedGrant(f"{access.value!r} access is not defined for ProvisionedConcurrencySpec")
+    aliases = tuple(
+        f"{names.arn(scaling)}{function.replace('_', '-')}:{scaling.alias}" for function in scaling.functions
+    )
+    service_linked_role = names.stack.format_arn(
+        service="iam",
+        region="",
+        resource="role",
+        resource_name="aws-service-role/lambda.application-autoscaling.amazonaws.com/"
+        "AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency",
+    )
+    return [
+        GrantPolicy(_SCALING_ACTIONS, ("*",)),
+        GrantPolicy(_PROVISIONED_CONCURRENCY, aliases),
+        GrantPolicy(("iam:CreateServiceLinkedRole",), (service_linked_role,)),
     ]

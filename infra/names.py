@@ -9,6 +9,7 @@ from shared.resources import (
     BucketSpec,
     KeySpec,
     MlPipelinesSpec,
+    ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -41,7 +42,7 @@ class ResourceNames:
                 return resource.physical_name(self.platform_prefix)
             case TableSpec() | QueueSpec() | StateMachineSpec() | WorkflowStateMachinesSpec() | KeySpec():
                 return resource.physical_name(self.prefix)
-            case ScheduleGroupsSpec() | MlPipelinesSpec():
+            case ScheduleGroupsSpec() | MlPipelinesSpec() | ProvisionedConcurrencySpec():
                 return resource.physical_name(self.prefix)
             case BucketSpec():
                 return resource.physical_name(self.prefix, self.stack.account, self.stack.region)
@@ -61,6 +62,8 @@ class ResourceNames:
                 return resource.arn_prefix(self.prefix, self.stack.account, self.stack.region, self.stack.partition)
             case MlPipelinesSpec():
                 return resource.arn_prefix(self.prefix, self.stack.account, self.stack.region, self.stack.partition)
+            case ProvisionedConcurrencySpec():
+                return self._format("lambda", "function", self.name(resource), ArnFormat.COLON_RESOURCE_NAME)
             case BucketSpec():
                 return self.stack.format_arn(
                     service="s3",

@@ -11,19 +11,23 @@ from shared.resources import (
     APPROVALS_QUEUE,
     AUDIT_TABLE,
     EXECUTIONS_TABLE,
+    FORECAST_OUTPUTS,
     ML_PIPELINES,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
     PLATFORM_TABLE,
+    PREDICTIVE_SCALING,
     SCHEDULE_GROUPS,
     SMOKE_STATE_MACHINE,
     TENANCY_TABLE,
     TRIGGERS_TABLE,
     WORKFLOW_STATE_MACHINES,
     WORKFLOWS_TABLE,
+    BucketPrefixSpec,
     BucketSpec,
     KeySpec,
     MlPipelinesSpec,
+    ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
     StateMachineSpec,
@@ -34,12 +38,14 @@ from shared.resources import (
 Resource = (
     TableSpec
     | BucketSpec
+    | BucketPrefixSpec
     | QueueSpec
     | StateMachineSpec
     | WorkflowStateMachinesSpec
     | ScheduleGroupsSpec
     | KeySpec
     | MlPipelinesSpec
+    | ProvisionedConcurrencySpec
 )
 
 
@@ -502,6 +508,30 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/ml/jobs/{job_id}", members(Role.VIEWER, platform_admin=True)),
         ),
         grants=(*AUTHENTICATED, Grant(PLATFORM_TABLE, Access.READ_WRITE), Grant(ML_PIPELINES, Access.START)),
+        scoped_tenant_data=False,
+    ),
+    FunctionSpec(
+        name="forecasts",
+        description="Workload forecasts of the tenant and its workflows, with intervals and quota warnings",
+        memory_mb=512,
+        routes=(HttpRoute("GET", "/v1/forecasts", members(Role.VIEWER)),),
+        # The forecasts are the pipeline's transform output, read under the caller's tenant name only.
+        grants=(*AUTHENTICATED, Grant(FORECAST_OUTPUTS, Access.READ)),
+    ),
+    FunctionSpec(
+        name="ml_forecast_actions",
+        description="From the latest forecasts: quota warnings, and scheduled provisioned concurrency of hot functions",
+        memory_mb=512,
+        timeout_seconds=300,
+        # Hourly, so a forecast is acted on within the hour the nightly pipeline ends (warnings once per period).
+        schedule="cron(50 * * * ? *)",
+        grants=(
+            Grant(TENANCY_TABLE, Access.READ),
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(AUDIT_TABLE, Access.WRITE),
+            Grant(FORECAST_OUTPUTS, Access.READ),
+            Grant(PREDICTIVE_SCALING, Access.WRITE),
+        ),
         scoped_tenant_data=False,
     ),
     FunctionSpec(

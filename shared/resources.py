@@ -60,6 +60,19 @@ class BucketSpec:
 
 
 @dataclass(frozen=True)
+class BucketPrefixSpec:
+    """The objects under one prefix of a bucket, listed and read (the newest forecast job's output: the keys hold the
+    job's name, so they are found by listing)."""
+
+    bucket: BucketSpec
+    prefix: str
+
+    @property
+    def env_var(self) -> str:
+        return self.bucket.env_var
+
+
+@dataclass(frozen=True)
 class KeySpec:
     """The platform's KMS key, which encrypts tenants' secrets; functions are told its alias `alias/<prefix>`."""
 
@@ -176,6 +189,21 @@ class MlPipelinesSpec:
         return f"{self.physical_name(prefix)}-sagemaker"
 
 
+@dataclass(frozen=True)
+class ProvisionedConcurrencySpec:
+    """The scheduled provisioned concurrency of the platform's hot functions (shared/forecasts/actions.py): their
+    `live` aliases as Application Auto Scaling targets. The environment variable holds the functions' name prefix
+    (`<prefix>-`, shared/catalog.py's function_physical_name)."""
+
+    key: str
+    env_var: str
+    functions: tuple[str, ...]
+    alias: str = "live"
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-"
+
+
 def function_arn_placeholder(function_name: str) -> str:
     return "".join(part.capitalize() for part in function_name.split("_")) + "FunctionArn"
 
@@ -239,6 +267,12 @@ def tenant_targets_prefix(tenant_id: str) -> str:
 ML_PIPELINES = MlPipelinesSpec(key="ml", env_var="FORGE_ML_PIPELINES", gate_function="ml_gate")
 # One Scheduler group per tenant; every schedule fires the schedule_fire function.
 SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")
+# The forecast pipeline's batch transform output (shared/forecasts/published.py).
+FORECAST_OUTPUTS = BucketPrefixSpec(PAYLOADS_BUCKET, "ml/transform/forecast/")
+# The hot functions whose provisioned concurrency the forecast actions schedule.
+PREDICTIVE_SCALING = ProvisionedConcurrencySpec(
+    key="scaling", env_var="FORGE_SCALED_FUNCTION_PREFIX", functions=("execution_events", "executions", "webhooks")
+)
 SMOKE_STATE_MACHINE = StateMachineSpec(
     key="smoke",
     env_var="FORGE_STATE_MACHINE_SMOKE",
@@ -281,4 +315,5 @@ def resource_physical_names(
     names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region, partition)
     names[ML_PIPELINES.env_var] = ML_PIPELINES.arn_prefix(prefix, account, region, partition)
     names[PLATFORM_KEY.env_var] = PLATFORM_KEY.physical_name(prefix)
+    names[PREDICTIVE_SCALING.env_var] = PREDICTIVE_SCALING.physical_name(prefix)
     return names

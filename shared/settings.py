@@ -28,6 +28,10 @@ class PlatformSettings(BaseSettings):
     schedule_groups: str | None = None
     # The ARN prefix of the ML pipelines' state machines (shared/resources.py's ML_PIPELINES).
     ml_pipelines: str | None = None
+    # The hot functions' name prefix (`<prefix>-`, shared/resources.py's PREDICTIVE_SCALING) and the daily ceiling, in
+    # USD, of the provisioned concurrency the forecast actions schedule for each of them.
+    scaled_function_prefix: str | None = None
+    scaling_max_cost_per_day: float = 5.0
     # Where the ML jobs' code is: unset, `s3://<bucket>/ml/code/<kind>/sourcedir.tar.gz` (the CDK app uploads it);
     # `forge dev` sets a `file://` folder holding sagemaker/<kind>/.
     ml_code_root: str | None = None

@@ -1,7 +1,8 @@
 """Serves a forecast model (SageMaker's inference handler contract): the trained forecast of a series, with intervals.
 
-A request is JSON `{"series": "<name>", "horizon": <steps, at most the trained one>}`; the answer is JSON
-`{"series", "model", "forecast": [{"timestamp", "mean", "lower", "upper"}, ...]}`.
+A request is JSON `{"series": "<name>", "horizon": <steps, at most the trained one; all of them without it>}`; the
+answer is JSON `{"series", "model", "validation_mase": {candidate: MASE}, "interval_level", "last_timestamp",
+"forecast": [{"timestamp", "mean", "lower", "upper"}, ...]}`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,14 @@ def predict_fn(request: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]
     horizon = request.get("horizon", trained)
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= trained:
         raise BadRequest(f"horizon: an integer between 1 and {trained}, got {horizon!r}")
-    return {"series": request["series"], "model": entry["model"], "forecast": entry["forecast"][:horizon]}
+    return {
+        "series": request["series"],
+        "model": entry["model"],
+        "validation_mase": entry["validation_mase"],
+        "interval_level": model["settings"]["interval_level"],
+        "last_timestamp": entry["last_timestamp"],
+        "forecast": entry["forecast"][:horizon],
+    }
 
 
 def output_fn(prediction: dict[str, Any], accept: str = JSON) -> str:

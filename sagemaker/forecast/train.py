@@ -193,13 +193,11 @@ def _future_index(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
     return pd.DatetimeIndex([index[-1] + step * (k + 1) for k in range(horizon)])
 
 
-def train_series(name: str, series: pd.Series, settings: Settings) -> dict[str, Any]:
-    needed = settings.folds * settings.horizon + 2 * settings.season_length + 2
-    if len(series) < needed:
-        raise JobError(
-            f"series {name} has {len(series)} points; {settings.folds} folds of horizon {settings.horizon} with "
-            f"season_length {settings.season_length} need at least {needed}"
-        )
+def points_needed(settings: Settings) -> int:
+    return settings.folds * settings.horizon + 2 * settings.season_length + 2
+
+
+def train_series(series: pd.Series, settings: Settings) -> dict[str, Any]:
     values = series.to_numpy()
     scores = cross_validate(values, settings)
     chosen = min(scores, key=lambda candidate: (scores[candidate], candidate != SEASONAL_NAIVE))
@@ -219,12 +217,19 @@ def train_series(name: str, series: pd.Series, settings: Settings) -> dict[str, 
 def train(hyperparameters: dict[str, Any], channel: Path, model_dir: Path) -> dict[str, float]:
     """Writes the model; returns the job's metrics (means over the series of the held-out MASE)."""
     settings = read_settings(hyperparameters)
-    panel = read_series(channel)
+    needed = points_needed(settings)
+    # A new tenant's or workflow's series is forecast once it is long enough; until then it holds back no other.
+    panel = {name: series for name, series in read_series(channel).items() if len(series) >= needed}
+    if not panel:
+        raise JobError(
+            f"no series has {needed} points: {settings.folds} folds of horizon {settings.horizon} with "
+            f"season_length {settings.season_length} need at least that many"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         models = {}
         for done, (name, series) in enumerate(panel.items(), start=1):
-            models[name] = train_series(name, series, settings)
+            models[name] = train_series(series, settings)
             # For the `progress` MetricDefinition: the API's percent and ETA of a running job.
             print(f"progress:percent={100 * done / len(panel):.1f};", flush=True)
     model = {"settings": settings.__dict__, "series": models}

@@ -3,7 +3,10 @@ arrive as botocore's ClientError with its error code."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from shared.aws.clients import s3_client
 
@@ -35,3 +38,22 @@ def delete_keys(bucket: str, keys: list[str]) -> list[dict[str, Any]]:
 
 def put_object(bucket: str, key: str, data: bytes, content_type: str) -> None:
     s3_client().put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+
+
+def child_prefixes(bucket: str, prefix: str) -> list[str]:
+    """The `<prefix><name>/` folders directly under the prefix, in key order."""
+    folders: list[str] = []
+    for page in s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, Delimiter="/"):
+        folders += [entry["Prefix"] for entry in page.get("CommonPrefixes", []) if "Prefix" in entry]
+    return folders
+
+
+def read_if_present(bucket: str, key: str) -> tuple[bytes, datetime] | None:
+    """The object's bytes and last modification time, or None when there is no such key."""
+    try:
+        answer = s3_client().get_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    return answer["Body"].read(), answer["LastModified"]

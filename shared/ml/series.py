@@ -25,8 +25,6 @@ from shared.store.executions import Executions
 from shared.store.tenancy import list_tenant_records
 
 METRICS = ("executions", "failures", "p50_duration_ms", "p95_duration_ms", "tokens")
-# The forecast job's horizon for the batch transform's requests (its smallest, a day of hours).
-TRANSFORM_HORIZON = 24
 _PAGE = 200
 
 
@@ -65,15 +63,15 @@ def hourly_rows(tenant_id: str, hour: datetime, executions: Iterable[ExecutionFa
 
 
 def export_hour(bucket: str, hour: datetime) -> dict[str, int]:
-    """Writes every tenant's series of the hour (and the forecast's transform requests); tenant id → rows written."""
+    """Writes every tenant's series of the hour (and the forecast's transform requests, each for the whole horizon the
+    model was trained for); tenant id → rows written."""
     hour = hour_of(hour)
     written = {}
     for tenant_id in _tenant_ids():
         rows = hourly_rows(tenant_id, hour, _executions_started_in(tenant_id, hour))
         s3.put_object(bucket, series_key(tenant_id, hour), _csv(rows), "text/csv")
         requests = "".join(
-            json.dumps({"series": series, "horizon": TRANSFORM_HORIZON}) + "\n"
-            for series in sorted({series for series, _, _ in rows})
+            json.dumps({"series": series}) + "\n" for series in sorted({series for series, _, _ in rows})
         )
         s3.put_object(
             bucket, f"{transform_requests_prefix('forecast')}tenant={tenant_id}.jsonl", requests.encode(), "text/plain"

@@ -16,9 +16,11 @@ from shared.catalog import CATALOG, Access, FunctionSpec, Grant
 from shared.resources import (
     APPROVALS_QUEUE,
     EXECUTIONS_TABLE,
+    FORECAST_OUTPUTS,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
     PLATFORM_TABLE,
+    PREDICTIVE_SCALING,
     SCHEDULE_GROUPS,
     SMOKE_STATE_MACHINE,
     WORKFLOW_STATE_MACHINES,
@@ -136,3 +138,41 @@ def test_a_purge_grant_on_the_schedule_groups_deletes_only_groups(stack: Regiona
 def test_purge_is_refused_where_it_is_not_defined(stack: RegionalStack, grant: Grant):
     with pytest.raises(UnsupportedGrant):
         grant_policy(grant, ResourceNames(stack, "p"), "key")
+
+
+def test_the_scaling_grant_schedules_only_the_hot_functions_live_aliases(stack: RegionalStack):
+    (scaling, (provisioned, aliases), (linked_role, (role,))) = _resolved(
+        stack, Grant(PREDICTIVE_SCALING, Access.WRITE)
+    )
+    # Application Auto Scaling's targets have ids it assigns: its own actions take "*", and nothing else does.
+    assert scaling == (
+        (
+            "application-autoscaling:RegisterScalableTarget",
+            "application-autoscaling:PutScheduledAction",
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:DescribeScheduledActions",
+        ),
+        ['"*"'],
+    )
+    assert all(action.endswith("ProvisionedConcurrencyConfig") for action in provisioned)
+    assert [alias.split(":function:")[1].split('"')[0] for alias in aliases] == [
+        "nexus-forge-test-execution-events:live",
+        "nexus-forge-test-executions:live",
+        "nexus-forge-test-webhooks:live",
+    ]
+    assert linked_role == ("iam:CreateServiceLinkedRole",)
+    assert "AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency" in role
+
+
+def test_scaling_is_refused_for_anything_but_write(stack: RegionalStack):
+    with pytest.raises(UnsupportedGrant):
+        grant_policy(Grant(PREDICTIVE_SCALING, Access.READ), ResourceNames(stack, "p"), "key")
+
+
+def test_the_forecast_outputs_are_listed_and_read_under_their_prefix_only(stack: RegionalStack):
+    listing, reading, key = grant_policy(Grant(FORECAST_OUTPUTS, Access.READ), ResourceNames(stack, "p"), "key")
+    assert listing.actions == ("s3:ListBucket",)
+    assert listing.conditions == {"StringLike": {"s3:prefix": ["ml/transform/forecast/*"]}}
+    assert reading.actions == ("s3:GetObject",)
+    assert json.dumps(stack.resolve(reading.resources[0])).endswith('/ml/transform/forecast/*"]]}')
+    assert key.actions == ("kms:Decrypt",)

@@ -298,6 +298,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/forecasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest workload forecasts of the tenant or a workflow, with intervals, model and quota warnings */
+        get: operations["get_tenant_forecasts_v1_forecasts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -1883,6 +1900,27 @@ export interface components {
             /** Value */
             value: string;
         };
+        /** ForecastPoint */
+        ForecastPoint: {
+            /**
+             * Lower
+             * @description Lower bound of the prediction interval
+             */
+            lower: number;
+            /** Mean */
+            mean: number;
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description The start of the hour
+             */
+            timestamp: string;
+            /**
+             * Upper
+             * @description Upper bound of the prediction interval
+             */
+            upper: number;
+        };
         /** Health */
         Health: {
             /** Stage */
@@ -2333,6 +2371,36 @@ export interface components {
         MemberUpdate: {
             role: components["schemas"]["Role"];
         };
+        /** MetricForecast */
+        MetricForecast: {
+            /**
+             * Mase
+             * @description The chosen model's cross-validation MASE (mean absolute scaled error)
+             */
+            mase: number | null;
+            /**
+             * Metric
+             * @description executions, failures, p50_duration_ms, p95_duration_ms or tokens
+             */
+            metric: string;
+            /**
+             * Model
+             * @description The model chosen by cross-validation: auto_ets, auto_theta or seasonal_naive
+             */
+            model: string;
+            /** Points */
+            points: components["schemas"]["ForecastPoint"][];
+            /**
+             * Seasonal Naive Mase
+             * @description Seasonal naive's MASE on the same windows (the baseline)
+             */
+            seasonal_naive_mase: number | null;
+            /**
+             * Workflow Id
+             * @description The workflow the series counts; null: the whole tenant
+             */
+            workflow_id: string | null;
+        };
         /** MlJob */
         MlJob: {
             /** Cause */
@@ -2569,6 +2637,35 @@ export interface components {
              * @default 50
              */
             canary_executions?: number;
+        };
+        /** QuotaWarning */
+        QuotaWarning: {
+            /**
+             * Limit
+             * @description The tier's quota
+             */
+            limit: number;
+            /**
+             * Period
+             * @description The period the warning is about: the month (YYYY-MM) or the day (YYYY-MM-DD)
+             */
+            period: string;
+            /**
+             * Predicted
+             * @description What the forecast predicts at `reached_at`
+             */
+            predicted: number;
+            /**
+             * Quota
+             * @description monthly_executions or concurrent_executions
+             */
+            quota: string;
+            /**
+             * Reached At
+             * Format: date-time
+             * @description The hour the forecast reaches the quota
+             */
+            reached_at: string;
         };
         /**
          * ResponseMode
@@ -2845,6 +2942,47 @@ export interface components {
             slug: string;
             /** @default basic */
             tier?: components["schemas"]["Tier"];
+        };
+        /** TenantForecasts */
+        TenantForecasts: {
+            /**
+             * Available
+             * @description False until a forecast job has forecast this tenant
+             */
+            available: boolean;
+            /** Detail */
+            detail: string;
+            /**
+             * Forecast At
+             * @description When the forecasts were written
+             */
+            forecast_at: string | null;
+            /**
+             * Horizon Hours
+             * @description Hours forecast ahead (at most the one asked for)
+             */
+            horizon_hours: number;
+            /**
+             * Interval Level
+             * @description The prediction intervals' coverage, e.g. 0.9
+             */
+            interval_level: number | null;
+            /**
+             * Job Id
+             * @description The forecast job whose batch transform made these forecasts
+             */
+            job_id: string | null;
+            /** Metrics */
+            metrics: components["schemas"]["MetricForecast"][];
+            /**
+             * Quota Warnings
+             * @description Quotas of the tier the forecast predicts the tenant hits
+             */
+            quota_warnings: components["schemas"]["QuotaWarning"][];
+            /** Tenant Id */
+            tenant_id: string;
+            /** Workflow Id */
+            workflow_id: string | null;
         };
         /** TenantOwner */
         TenantOwner: {
@@ -4436,6 +4574,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionSummary"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_tenant_forecasts_v1_forecasts_get: {
+        parameters: {
+            query?: {
+                /** @description Only this workflow's series */
+                workflow_id?: string | null;
+                /** @description Hours ahead (at most what was forecast) */
+                horizon?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantForecasts"];
                 };
             };
             /** @description Client error */

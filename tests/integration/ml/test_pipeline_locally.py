@@ -16,11 +16,13 @@ from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.sagemaker_training import LocalTrainingJobs
 from devserver.sagemaker_transform import LocalTransformJobs
 from shared.auth.principal import AuthMethod, Principal
+from shared.forecasts.service import get_forecasts
 from shared.ml.job_kinds import FORECAST
 from shared.ml.jobs import MlJob, get_job, start_job
 from shared.ml.plans import JobRequest
 from shared.ml.series import export_hour
 from shared.settings import get_settings
+from shared.store.context import TenantContext
 from tests.helpers import wait_until
 from tests.integration.ml.conftest import add_execution, new_tenant
 
@@ -87,6 +89,13 @@ def test_a_forecast_job_trains_passes_the_gate_registers_and_forecasts_every_ser
         f"{exported_tenant}:wf-orders:p95_duration_ms",
     }
     assert all(len(forecast["forecast"]) == 24 for forecast in forecasts)
+    # GET /v1/forecasts reads this output: the workflow's series with the chosen model, its MASE and intervals.
+    served = get_forecasts(TenantContext(exported_tenant), workflow_id="wf-orders", horizon_hours=24)
+    assert (served.available, served.job_id, served.horizon_hours) == (True, job.job_id, 24)
+    assert {metric.metric for metric in served.metrics} >= {"executions", "p95_duration_ms"}
+    assert all(metric.model in {"auto_ets", "auto_theta", "seasonal_naive"} for metric in served.metrics)
+    assert all(metric.mase is not None and metric.seasonal_naive_mase is not None for metric in served.metrics)
+    assert all(p.lower <= p.mean <= p.upper for metric in served.metrics for p in metric.points)
 
 
 def test_a_model_worse_than_the_one_in_service_is_rejected_and_never_registered(exported_tenant: str) -> None:

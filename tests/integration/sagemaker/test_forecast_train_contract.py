@@ -56,6 +56,19 @@ def test_a_trained_forecast_is_written_to_the_model_dir_with_its_metrics_printed
     assert 0 < mase <= baseline
 
 
+def test_a_series_too_short_to_forecast_is_left_out_and_the_others_are_forecast(
+    forecast_python: Path, tmp_path: Path
+) -> None:
+    short = tmp_path / "input" / "data" / "train" / "new-tenant.csv"
+    short.parent.mkdir(parents=True)
+    short.write_text("series,timestamp,value\nnew-tenant,2026-11-14T23:00:00+00:00,3\n")
+
+    completed = _run(forecast_python, tmp_path, {"horizon": "24", "season_length": "24", "folds": "1"})
+
+    assert completed.returncode == 0, (tmp_path / "output" / "failure").read_text()
+    assert set(json.loads((tmp_path / "model" / "model.json").read_text())["series"]) == {"tenant-a", "tenant-b"}
+
+
 def test_a_horizon_outside_24_to_168_hours_is_a_failure_naming_it(forecast_python: Path, tmp_path: Path) -> None:
     completed = _run(forecast_python, tmp_path, {"horizon": "500"})
 

@@ -15,6 +15,7 @@ from shared.quality.detector import Finding, Signal
 from shared.quality.policies import QualityPolicy
 from shared.quality.service import record_quality_event
 from shared.store.tenant_scoped import TenantContext
+from tests.integration.forecasts.support import publish_forecast, series_answer
 
 
 @pytest.fixture
@@ -141,6 +142,16 @@ def add_execution_and_hook(api: TestClient, world: TenantWorld) -> None:
     world.identifiers.add(world.schedule_id)
     world.quality_event_id = add_quality_event(world.tenant_id, world.workflow_id, world.execution_id)
     world.identifiers.add(world.quality_event_id)
+    # A forecast of the tenant and its workflow (GET /v1/forecasts): another tenant's answer must name none of it.
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    publish_forecast(
+        world.tenant_id,
+        f"ml-matrix-{world.slug}",
+        [
+            series_answer(f"{world.tenant_id}:{name}", hour, [3.0] * 24)
+            for name in ("executions", f"{world.workflow_id}:executions")
+        ],
+    )
 
 
 def add_quality_event(tenant_id: str, workflow_id: str, execution_id: str) -> str:
