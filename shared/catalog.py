@@ -448,15 +448,27 @@ CATALOG: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="marketplace_installs",
-        description="Marketplace installs: a verified version into the caller's tenant (a template: a draft workflow)",
+        description="Marketplace installs: a verified version into the caller's tenant, its updates and uninstall, the "
+        "node library",
         memory_mb=512,
         # Editors build workflows, and an install makes one.
-        routes=(HttpRoute("POST", "/v1/marketplace/installs", members(Role.EDITOR)),),
+        routes=(
+            HttpRoute("POST", "/v1/marketplace/installs", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/marketplace/installs", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/marketplace/installs/{install_id}", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/marketplace/installs/{install_id}/update", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/marketplace/installs/{install_id}/update", members(Role.EDITOR)),
+            HttpRoute("DELETE", "/v1/marketplace/installs/{install_id}", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/node-presets", members(Role.VIEWER)),
+        ),
         grants=(
             *AUTHENTICATED,
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
             Grant(PLATFORM_TABLE, Access.READ),
             Grant(PAYLOADS_BUCKET, Access.READ),
+            # Uninstalling a template deletes its untouched draft workflow, whose triggers go with it.
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(SCHEDULE_GROUPS, Access.MANAGE),
         ),
     ),
     FunctionSpec(

@@ -95,4 +95,5 @@ REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
         "parameters": {},
         "credentials": {"acme_api": "github"},
     },
+    ("POST", "/v1/marketplace/installs/{install_id}/update"): {"version": "1.1.0"},
 }

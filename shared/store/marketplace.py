@@ -119,7 +119,8 @@ def item_versions(namespace: str, name: str, limit: int = 200) -> list[VersionIt
 
 
 class InstallItem(TenantScopedItem):
-    """What one install added to the tenant: the item's version and the draft workflow it made."""
+    """What one install added to the tenant: the item's version, the draft workflow, node presets or MCP server it
+    made, each with the fingerprint it had when made (uninstall keeps what the tenant changed since)."""
 
     class Meta:
         table_name = model_table_name(WORKFLOWS_TABLE)
@@ -131,6 +132,12 @@ class InstallItem(TenantScopedItem):
     kind = UnicodeAttribute()
     workflow_id = UnicodeAttribute(null=True)
     missing_credentials = JSONAttribute(default=list)
+    # [{"kind": "workflow" | "node_preset" | "mcp_server", "id": …, "fingerprint": …}]
+    added = JSONAttribute(default=list)
+    # The item's credential name → the tenant's credential standing for it (kept for updates).
+    credentials = JSONAttribute(default=dict)
+    parameters = JSONAttribute(default=dict)
+    updated_at = UTCDateTimeAttribute(null=True)
     installed_at = UTCDateTimeAttribute()
     installed_by = UnicodeAttribute()
 

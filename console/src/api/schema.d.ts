@@ -376,10 +376,47 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List the tenant's installs */
+        get: operations["get_installs_v1_marketplace_installs_get"];
         put?: never;
-        /** Install a version (signatures and digests verified): a template becomes a draft workflow */
+        /** Install a version (signatures and digests verified): a template becomes a draft workflow, an agent or a connector node presets, an MCP server listing a registered MCP server */
         post: operations["post_install_v1_marketplace_installs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/installs/{install_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an install and what it added */
+        get: operations["read_install_v1_marketplace_installs__install_id__get"];
+        put?: never;
+        post?: never;
+        /** Uninstall: removes what the install added, except what the tenant changed since (kept, listed) */
+        delete: operations["delete_install_v1_marketplace_installs__install_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/installs/{install_id}/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What updating to a version would add, change and remove, and what it leaves because the tenant changed it (nothing is written) */
+        get: operations["read_update_plan_v1_marketplace_installs__install_id__update_get"];
+        put?: never;
+        /** Update to a version (verified as an install is); what the tenant changed is kept */
+        post: operations["post_update_v1_marketplace_installs__install_id__update_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -692,6 +729,23 @@ export interface paths {
         };
         /** Read an ML job: status, metrics, cost, progress */
         get: operations["get_ml_job_v1_ml_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/node-presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's node library: presets installs added, each used by a `preset` node of a workflow */
+        get: operations["get_node_presets_v1_node_presets_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1258,6 +1312,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Added */
+        Added: {
+            /**
+             * Id
+             * @description The workflow id, node preset id or MCP server id
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "workflow" | "node_preset" | "mcp_server";
+        };
         /** ApiKey */
         ApiKey: {
             /**
@@ -1951,6 +2018,18 @@ export interface components {
         };
         /** Install */
         Install: {
+            /**
+             * Added
+             * @description What the install added to the tenant
+             */
+            added: components["schemas"]["Added"][];
+            /**
+             * Credentials
+             * @description The item's credential name → the tenant's credential
+             */
+            credentials: {
+                [key: string]: string;
+            };
             /** Install Id */
             install_id: string;
             /**
@@ -1969,10 +2048,19 @@ export interface components {
             name: string;
             /** Namespace */
             namespace: string;
+            /** Updated At */
+            updated_at: string | null;
             /** Version */
             version: string;
             /** Workflow Id */
             workflow_id: string | null;
+        };
+        /** InstallPage */
+        InstallPage: {
+            /** Items */
+            items: components["schemas"]["Install"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** InstallRequest */
         InstallRequest: {
@@ -2376,6 +2464,39 @@ export interface components {
             fields: string[];
             /** Id */
             id: string;
+        };
+        /** NodePresetPage */
+        NodePresetPage: {
+            /** Items */
+            items: components["schemas"]["NodePresetView"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** NodePresetView */
+        NodePresetView: {
+            /**
+             * Form Schema
+             * @description The node's `values` as a JSON Schema object
+             */
+            form_schema: {
+                [key: string]: unknown;
+            };
+            /** Install Id */
+            install_id: string;
+            /**
+             * Node Type
+             * @description What a `preset` node of this id compiles to: http_request or agent
+             */
+            node_type: string;
+            /** Preset Id */
+            preset_id: string;
+            /**
+             * Source
+             * @description <namespace>/<name>@<version> of the install that added it
+             */
+            source: string;
+            /** Title */
+            title: string;
         };
         /** PathCost */
         PathCost: {
@@ -2844,6 +2965,62 @@ export interface components {
          * @enum {string}
          */
         Trigger: "manual" | "webhook" | "schedule" | "rerun" | "redrive" | "error_workflow" | "mcp";
+        /** Uninstalled */
+        Uninstalled: {
+            /** Install Id */
+            install_id: string;
+            /**
+             * Kept
+             * @description What the tenant changed since the install: left in place
+             */
+            kept: components["schemas"]["Added"][];
+            /** Removed */
+            removed: components["schemas"]["Added"][];
+        };
+        /**
+         * UpdatePlan
+         * @description What updating an install to another version adds, changes and removes, before or after it is applied.
+         */
+        UpdatePlan: {
+            /**
+             * Added
+             * @description Node presets or workflow nodes the new version adds
+             */
+            added: string[];
+            /**
+             * Changed
+             * @description Node presets, workflow nodes or fields the new version changes
+             */
+            changed: string[];
+            /** From Version */
+            from_version: string;
+            /** Install Id */
+            install_id: string;
+            /**
+             * Kept
+             * @description What the tenant changed since the install: an update leaves it as it is
+             */
+            kept: components["schemas"]["Added"][];
+            /**
+             * Removed
+             * @description Node presets or workflow nodes the new version no longer has
+             */
+            removed: string[];
+            /** To Version */
+            to_version: string;
+        };
+        /** UpdateRequest */
+        UpdateRequest: {
+            /**
+             * Parameters
+             * @description A template's parameter values (default: those of the install)
+             */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            /** Version */
+            version: string;
+        };
         /** UsageReport */
         UsageReport: {
             /** Executions */
@@ -3123,7 +3300,7 @@ export interface components {
                      * @description A node type of the catalog, e.g. transform
                      * @enum {string}
                      */
-                    type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                    type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "preset" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                 }[];
                 /** WorkflowSettings */
                 settings?: {
@@ -4679,6 +4856,51 @@ export interface operations {
             };
         };
     };
+    get_installs_v1_marketplace_installs_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstallPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     post_install_v1_marketplace_installs_post: {
         parameters: {
             query?: never;
@@ -4710,6 +4932,190 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Install"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_install_v1_marketplace_installs__install_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The install's id */
+                install_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Install"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    delete_install_v1_marketplace_installs__install_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The install's id */
+                install_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Uninstalled"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_update_plan_v1_marketplace_installs__install_id__update_get: {
+        parameters: {
+            query?: {
+                /** @description Default: the latest approved version */
+                version?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The install's id */
+                install_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatePlan"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_update_v1_marketplace_installs__install_id__update_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The install's id */
+                install_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "version": "1.1.0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatePlan"];
                 };
             };
             /** @description Client error */
@@ -5940,6 +6346,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MlJob"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_node_presets_v1_node_presets_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodePresetPage"];
                 };
             };
             /** @description Client error */
@@ -7237,7 +7688,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "preset" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {
@@ -7500,7 +7951,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "preset" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {
@@ -7738,7 +8189,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "preset" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {

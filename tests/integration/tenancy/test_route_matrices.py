@@ -27,6 +27,7 @@ TENANT_OWNED_PARAMETERS = {
     "credential_name": lambda world: world.credential_name,
     "schedule_id": lambda world: world.schedule_id,
     "server_id": lambda world: world.mcp_server_id,
+    "install_id": lambda world: world.install_id,
     "event_id": lambda world: world.quality_event_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
@@ -74,6 +75,7 @@ SAMPLE_BODIES = {
     },
     ("POST", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/deprecation"): {"message": "Use 2.x"},
     ("POST", "/v1/marketplace/installs"): {"namespace": "matrix", "name": "no-such-item", "version": "1.0.0"},
+    ("POST", "/v1/marketplace/installs/{install_id}/update"): {"version": "2.0.0"},
     ("PUT", "/v1/quality/policies/{workflow_id}"): {"actions": ["notify", "rollback"]},
     ("POST", "/v1/tools/convert"): {
         "from": "mcp",
