@@ -460,11 +460,20 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("POST", "/v1/marketplace/installs/{install_id}/update", members(Role.EDITOR)),
             HttpRoute("DELETE", "/v1/marketplace/installs/{install_id}", members(Role.EDITOR)),
             HttpRoute("GET", "/v1/node-presets", members(Role.VIEWER)),
+            # Any member of a tenant that installed the item rates it; the publisher's admins reply.
+            HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}/reviews", members(Role.VIEWER)),
+            HttpRoute("PUT", "/v1/marketplace/items/{namespace}/{name}/reviews/mine", members(Role.VIEWER)),
+            HttpRoute("DELETE", "/v1/marketplace/items/{namespace}/{name}/reviews/mine", members(Role.VIEWER)),
+            HttpRoute(
+                "POST", "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reports", members(Role.VIEWER)
+            ),
+            HttpRoute("PUT", "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reply", members(Role.ADMIN)),
         ),
         grants=(
             *AUTHENTICATED,
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
-            Grant(PLATFORM_TABLE, Access.READ),
+            # Reviews and the item's rating counters are written beside the item's versions.
+            Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ),
             # Uninstalling a template deletes its untouched draft workflow, whose triggers go with it.
             Grant(TRIGGERS_TABLE, Access.READ_WRITE),

@@ -1,11 +1,11 @@
 """Installs of verified marketplace versions into the caller's tenant: install, list, update (diff first),
-uninstall, and the node library the installs fill."""
+uninstall, the node library the installs fill, and the reviews only tenants that installed an item may write."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
@@ -26,9 +26,24 @@ from shared.marketplace.installs import (
     uninstall,
 )
 from shared.marketplace.manifests import SEMVER_PATTERN
+from shared.marketplace.reviews import (
+    MAX_REVIEWS_PAGE,
+    Review,
+    ReviewPage,
+    ReviewReply,
+    ReviewReport,
+    ReviewWrite,
+    delete_review,
+    list_reviews,
+    put_review,
+    reply_to_review,
+    report_review,
+)
 
 router = APIRouter(tags=["marketplace"])
 _INSTALLS = "/v1/marketplace/installs"
+_REVIEWS = "/v1/marketplace/items/{namespace}/{name}/reviews"
+ReviewId = Annotated[str, Path(max_length=64, description="The review's id")]
 InstallId = Annotated[str, Path(max_length=64, description="The install's id")]
 
 
@@ -99,3 +114,62 @@ def get_node_presets(
     tenant: CurrentTenant, limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None
 ) -> NodePresetPage:
     return list_node_presets(tenant, limit=limit, cursor=cursor)
+
+
+@router.get(_REVIEWS, response_model=ReviewPage, summary="The item's reviews, newest first, and its average rating")
+def get_reviews(
+    namespace: str,
+    name: str,
+    tenant: CurrentTenant,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=MAX_REVIEWS_PAGE)] = 50,
+) -> ReviewPage:
+    return list_reviews(tenant, principal.subject, namespace, name, limit)
+
+
+@router.put(
+    _REVIEWS + "/mine",
+    response_model=Review,
+    summary="Rate and review the item, or edit your review (only a tenant that has it installed; one per member)",
+)
+def put_my_review(
+    namespace: str, name: str, request: ReviewWrite, tenant: CurrentTenant, principal: CurrentPrincipal
+) -> Review:
+    return put_review(tenant, principal.subject, namespace, name, request)
+
+
+@router.delete(_REVIEWS + "/mine", status_code=204, summary="Withdraw your review")
+def delete_my_review(namespace: str, name: str, tenant: CurrentTenant, principal: CurrentPrincipal) -> Response:
+    delete_review(tenant, principal.subject, namespace, name)
+    return Response(status_code=204)
+
+
+@router.post(
+    _REVIEWS + "/{review_id}/reports", status_code=202, response_model=None, summary="Report a review as abusive"
+)
+def post_review_report(
+    namespace: str,
+    name: str,
+    review_id: ReviewId,
+    request: ReviewReport,
+    tenant: CurrentTenant,
+    principal: CurrentPrincipal,
+) -> Response:
+    report_review(tenant, principal.subject, namespace, name, review_id, request)
+    return Response(status_code=202)
+
+
+@router.put(
+    _REVIEWS + "/{review_id}/reply",
+    response_model=Review,
+    summary="Reply to a review as the item's publisher (the namespace's owner tenant)",
+)
+def put_review_reply(
+    namespace: str,
+    name: str,
+    review_id: ReviewId,
+    request: ReviewReply,
+    tenant: CurrentTenant,
+    principal: CurrentPrincipal,
+) -> Review:
+    return reply_to_review(tenant, principal.subject, namespace, name, review_id, request)

@@ -15,12 +15,8 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from devserver.api import create_platform_api
-from devserver.emulation import LOCAL_PREFIX
-from devserver.execution_watcher import ExecutionStatusWatcher
 from devserver.scripted_converse import answer, scripted_model
 from shared.marketplace.connectors import connector_from_openapi
-from shared.marketplace.signing import generate_key_pair
 from tests.integration.marketplace.test_install_api import greeting_template
 from tests.integration.marketplace.test_publishing_api import publish, signed_upload
 from tests.integration.workflows.test_workflow_api import run_to_end, tenant_headers
@@ -61,22 +57,6 @@ def petstore() -> Iterator[str]:
 
 
 @pytest.fixture
-def api(emulated_aws: Any, issuer: Any) -> Iterator[TestClient]:
-    watcher = ExecutionStatusWatcher(emulated_aws, LOCAL_PREFIX)
-    watcher.start()
-    yield TestClient(create_platform_api(issuer), raise_server_exceptions=False)
-    watcher.stop()
-
-
-@pytest.fixture
-def acme(api: TestClient, issuer: Any, admin_headers: dict[str, str]) -> tuple[dict[str, str], bytes]:
-    headers = tenant_headers(api, issuer, admin_headers, "acme")
-    private_pem, public_key = generate_key_pair()
-    assert api.put("/v1/marketplace/namespaces/acme", headers=headers, json={"public_key": public_key}).is_success
-    return headers, private_pem
-
-
-@pytest.fixture
 def buyer(api: TestClient, issuer: Any, admin_headers: dict[str, str]) -> dict[str, str]:
     headers = tenant_headers(api, issuer, admin_headers, "buyer")
     tenant_id = api.get("/v1/me", headers=headers).json()["tenant_id"]
@@ -87,7 +67,7 @@ def buyer(api: TestClient, issuer: Any, admin_headers: dict[str, str]) -> dict[s
     return headers
 
 
-def _published(
+def published(
     api: TestClient, acme: tuple[dict[str, str], bytes], manifest: dict[str, Any], **artefacts: bytes
 ) -> None:
     headers, private_pem = acme
@@ -144,7 +124,7 @@ def test_a_connector_from_the_petstore_document_runs_as_a_preset_node_with_the_t
     api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str
 ) -> None:
     manifest, document = petstore_connector(petstore)
-    _published(api, acme, manifest, **{"openapi.json": document})
+    published(api, acme, manifest, **{"openapi.json": document})
     credential = {"name": "pets", "secret": {"kind": "bearer", "token": TOKEN}}
     assert api.post("/v1/credentials", headers=buyer, json=credential).status_code == 201
 
@@ -181,7 +161,7 @@ def test_a_preset_node_naming_a_missing_preset_or_field_is_refused(
     api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str
 ) -> None:
     manifest, document = petstore_connector(petstore)
-    _published(api, acme, manifest, **{"openapi.json": document})
+    published(api, acme, manifest, **{"openapi.json": document})
     assert api.post(
         INSTALLS, headers=buyer, json={"namespace": "acme", "name": "petstore", "version": "1.0.0"}
     ).is_success
@@ -223,7 +203,7 @@ def agent_manifest() -> dict[str, Any]:
 def test_an_agent_installs_as_a_preset_that_a_workflow_runs(
     api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str]
 ) -> None:
-    _published(api, acme, agent_manifest())
+    published(api, acme, agent_manifest())
 
     installed = api.post(INSTALLS, headers=buyer, json={"namespace": "acme", "name": "summariser", "version": "1.0.0"})
 
@@ -258,7 +238,7 @@ def test_an_mcp_server_listing_is_registered_and_uninstall_removes_it(
         "auth_kind": "bearer",
         "tools": [{"name": "forecast", "description": "The forecast of a city"}],
     }
-    _published(api, acme, listing)
+    published(api, acme, listing)
 
     installed = api.post(INSTALLS, headers=buyer, json={"namespace": "acme", "name": "weather", "version": "1.0.0"})
 
@@ -279,7 +259,7 @@ def test_an_mcp_server_listing_is_registered_and_uninstall_removes_it(
 def test_uninstall_keeps_a_workflow_the_tenant_changed_and_removes_an_untouched_one(
     api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str]
 ) -> None:
-    _published(api, acme, greeting_template())
+    published(api, acme, greeting_template())
     request = {"namespace": "acme", "name": "greeting", "version": "1.0.0", "parameters": {"team": "Acme"}}
     edited, untouched = (api.post(INSTALLS, headers=buyer, json=request).json() for _ in range(2))
     workflow = api.get(f"/v1/workflows/{edited['workflow_id']}", headers=buyer).json()
@@ -304,7 +284,7 @@ def test_an_update_shows_its_diff_first_then_replaces_changed_presets_and_remove
     api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str
 ) -> None:
     first, first_document = petstore_connector(petstore)
-    _published(api, acme, first, **{"openapi.json": first_document})
+    published(api, acme, first, **{"openapi.json": first_document})
     second, second_document = petstore_connector(
         petstore, version="1.1.0", drop="deletePet", summaries={"getPetById": "Find a pet by its id"}
     )
@@ -312,7 +292,7 @@ def test_an_update_shows_its_diff_first_then_replaces_changed_presets_and_remove
     install_id = installed.json()["install_id"]
 
     not_yet = api.get(f"{INSTALLS}/{install_id}/update", headers=buyer, params={"version": "1.1.0"})
-    _published(api, acme, second, **{"openapi.json": second_document})
+    published(api, acme, second, **{"openapi.json": second_document})
     plan = api.get(f"{INSTALLS}/{install_id}/update", headers=buyer, params={"version": "1.1.0"})
     presets_before = {
         preset["preset_id"]
