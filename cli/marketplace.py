@@ -1,5 +1,6 @@
 """`forge marketplace`: a publisher's key (made and kept on this machine), signing a version here, publishing it,
-and searching the marketplace in plain words.
+searching the marketplace in plain words, installing an item into the tenant, listing its installs and uninstalling
+one.
 
 The private key never leaves this machine: `sign` reads it to sign the canonical JSON of the manifest and the
 artefacts' SHA-256 digests (shared/marketplace/signing.py); `publish` sends the signed bundle only."""
@@ -16,11 +17,12 @@ from typing import Any
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from cli.app import ForgeGroup, emit, invocation, table
+from cli.app import ForgeGroup, all_pages, emit, invocation, table
 from shared.marketplace.manifests import ITEM_KINDS
 from shared.marketplace.signing import generate_key_pair, sha256_digest, sign_payload, signed_payload
 
 UPLOAD_CHUNK_BYTES = 65_536
+INSTALLS = "/v1/marketplace/installs"
 
 
 @click.group(cls=ForgeGroup)
@@ -155,3 +157,88 @@ def search(
         ),
         quiet="\n".join(row["item"] for row in rows),
     )
+
+
+def _pairs(values: tuple[str, ...], option: str, parse_json: bool) -> dict[str, Any]:
+    """`k=v` options as a mapping; with `parse_json`, a value that reads as JSON (a number, true, a list) is that."""
+    pairs: dict[str, Any] = {}
+    for value in values:
+        key, equals, text = value.partition("=")
+        if not equals or not key:
+            raise click.BadParameter(f"{value!r} is not key=value", param_hint=option)
+        try:
+            pairs[key] = json.loads(text) if parse_json else text
+        except json.JSONDecodeError:
+            pairs[key] = text
+    return pairs
+
+
+def _item_reference(reference: str) -> tuple[str, str, str | None]:
+    item, _, version = reference.partition("@")
+    namespace, slash, name = item.partition("/")
+    if not slash or not namespace or not name:
+        raise click.BadParameter(f"{reference!r} is not <namespace>/<name>[@version]", param_hint="ITEM")
+    return namespace, name, version or None
+
+
+@marketplace.command("install")
+@click.argument("item")
+@click.option("--param", "parameters", multiple=True, help="A template parameter, name=value (JSON or text).")
+@click.option(
+    "--credential",
+    "credentials",
+    multiple=True,
+    help="item-credential=tenant-credential: which of the tenant's credentials stands for the item's.",
+)
+def install(item: str, parameters: tuple[str, ...], credentials: tuple[str, ...]) -> None:
+    """Install ITEM (<namespace>/<name>[@version], default its latest approved version) into the tenant."""
+    namespace, name, version = _item_reference(item)
+    client = invocation().client()
+    if version is None:
+        version = client.get(f"/v1/marketplace/items/{namespace}/{name}")["latest_version"]
+    body = {
+        "namespace": namespace,
+        "name": name,
+        "version": version,
+        "parameters": _pairs(parameters, "--param", parse_json=True),
+        "credentials": _pairs(credentials, "--credential", parse_json=False),
+    }
+    answer = client.post(INSTALLS, body)
+
+    def render(installed: dict[str, Any]) -> str:
+        lines = [f"installed {namespace}/{name} {installed['version']} as {installed['install_id']}"]
+        lines += [f"  added {added['kind']} {added['id']}" for added in installed["added"]]
+        if installed["missing_credentials"]:
+            missing = ", ".join(installed["missing_credentials"])
+            lines.append(f"  missing credentials (create them before a run): {missing}")
+        return "\n".join(lines)
+
+    emit(answer, render, quiet=answer["install_id"])
+
+
+@marketplace.command("installs")
+def installs() -> None:
+    """The tenant's installs."""
+    rows = [
+        {**row, "item": f"{row['namespace']}/{row['name']}", "added": len(row["added"])} for row in all_pages(INSTALLS)
+    ]
+    emit(
+        rows,
+        lambda found: table(found, ["install_id", "item", "version", "kind", "added", "missing_credentials"]),
+        quiet="\n".join(row["install_id"] for row in rows),
+    )
+
+
+@marketplace.command("uninstall")
+@click.argument("install_id")
+def uninstall(install_id: str) -> None:
+    """Remove what the install added, except what the tenant changed since (kept and listed)."""
+    answer = invocation().client().request("DELETE", f"{INSTALLS}/{install_id}")
+
+    def render(result: dict[str, Any]) -> str:
+        lines = [f"uninstalled {install_id}"]
+        lines += [f"  removed {thing['kind']} {thing['id']}" for thing in result["removed"]]
+        lines += [f"  kept {thing['kind']} {thing['id']} (changed since the install)" for thing in result["kept"]]
+        return "\n".join(lines)
+
+    emit(answer, render, quiet=install_id)

@@ -464,15 +464,36 @@ CATALOG: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="marketplace_installs",
-        description="Marketplace installs: a verified version into the caller's tenant (a template: a draft workflow)",
+        description="Marketplace installs: a verified version into the caller's tenant, its updates and uninstall, the "
+        "node library",
         memory_mb=512,
         # Editors build workflows, and an install makes one.
-        routes=(HttpRoute("POST", "/v1/marketplace/installs", members(Role.EDITOR)),),
+        routes=(
+            HttpRoute("POST", "/v1/marketplace/installs", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/marketplace/installs", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/marketplace/installs/{install_id}", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/marketplace/installs/{install_id}/update", members(Role.VIEWER)),
+            HttpRoute("POST", "/v1/marketplace/installs/{install_id}/update", members(Role.EDITOR)),
+            HttpRoute("DELETE", "/v1/marketplace/installs/{install_id}", members(Role.EDITOR)),
+            HttpRoute("GET", "/v1/node-presets", members(Role.VIEWER)),
+            # Any member of a tenant that installed the item rates it; the publisher's admins reply.
+            HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}/reviews", members(Role.VIEWER)),
+            HttpRoute("PUT", "/v1/marketplace/items/{namespace}/{name}/reviews/mine", members(Role.VIEWER)),
+            HttpRoute("DELETE", "/v1/marketplace/items/{namespace}/{name}/reviews/mine", members(Role.VIEWER)),
+            HttpRoute(
+                "POST", "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reports", members(Role.VIEWER)
+            ),
+            HttpRoute("PUT", "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reply", members(Role.ADMIN)),
+        ),
         grants=(
             *AUTHENTICATED,
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
-            Grant(PLATFORM_TABLE, Access.READ),
+            # Reviews and the item's rating counters are written beside the item's versions.
+            Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ),
+            # Uninstalling a template deletes its untouched draft workflow, whose triggers go with it.
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(SCHEDULE_GROUPS, Access.MANAGE),
         ),
     ),
     FunctionSpec(

@@ -8,6 +8,7 @@ import { Workflows } from "./pages/Workflows";
 import { Executions } from "./pages/Executions";
 import { Approvals } from "./pages/Approvals";
 import { Webhooks } from "./pages/Webhooks";
+import { Installed } from "./pages/Installed";
 import { Schedules } from "./pages/Schedules";
 import { Credentials } from "./pages/Credentials";
 import { ApiKeys } from "./pages/ApiKeys";
@@ -42,6 +43,7 @@ function App() {
             <Route path="/executions/:executionId" element={<ExecutionView />} />
             <Route path="/approvals" element={<Approvals />} />
             <Route path="/webhooks" element={<Webhooks />} />
+            <Route path="/installed" element={<Installed />} />
             <Route path="/schedules" element={<Schedules />} />
             <Route path="/credentials" element={<Credentials />} />
             <Route path="/api-keys" element={<ApiKeys />} />

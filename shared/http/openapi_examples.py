@@ -95,4 +95,12 @@ REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
         "parameters": {},
         "credentials": {"acme_api": "github"},
     },
+    ("POST", "/v1/marketplace/installs/{install_id}/update"): {"version": "1.1.0"},
+    ("PUT", "/v1/marketplace/items/{namespace}/{name}/reviews/mine"): {
+        "rating": 4,
+        "title": "Does what it says",
+        "body": "Saved us an afternoon of glue code.",
+    },
+    ("POST", "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reports"): {"reason": "Advertising"},
+    ("PUT", "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reply"): {"body": "Thanks for the review!"},
 }

@@ -40,6 +40,7 @@ from shared.problems import Conflict, InvalidParam, NotFound, PayloadTooLarge, P
 from shared.settings import get_settings
 from shared.store.context import TenantContext
 from shared.store.marketplace import (
+    ITEM_SORT_KEY,
     NAMESPACE_SORT_KEY,
     VERSION_PREFIX,
     ItemListingItem,
@@ -351,18 +352,20 @@ def scan_and_countersign(item: VersionItem, artefacts: dict[str, bytes]) -> None
 
 def _list(item: VersionItem) -> None:
     manifest = item.manifest
-    ItemListingItem(
-        item_key(item.namespace, item.name),
-        namespace=item.namespace,
-        name=item.name,
-        kind=item.kind,
-        title=str(manifest.get("title", "")),
-        description=str(manifest.get("description", "")),
-        license=str(manifest.get("license", "")),
-        categories=list(manifest.get("categories", [])),
-        latest_version=item.version,
-        updated_at=_now(),
-    ).save()
+    # An update of the listing's own attributes: the ratings reviews keep on the same record stay.
+    ItemListingItem(item_key(item.namespace, item.name), ITEM_SORT_KEY).update(
+        actions=[
+            ItemListingItem.namespace.set(item.namespace),
+            ItemListingItem.name.set(item.name),
+            ItemListingItem.kind.set(item.kind),
+            ItemListingItem.title.set(str(manifest.get("title", ""))),
+            ItemListingItem.description.set(str(manifest.get("description", ""))),
+            ItemListingItem.license.set(str(manifest.get("license", ""))),
+            ItemListingItem.categories.set(list(manifest.get("categories", []))),
+            ItemListingItem.latest_version.set(item.version),
+            ItemListingItem.updated_at.set(_now()),
+        ]
+    )
 
 
 def rescan_approved(namespace: str, name: str) -> int:

@@ -4,6 +4,8 @@ publishing tenant is an attribute, checked by shared/marketplace/publishing.py).
     MARKET#NS#<namespace>      NAMESPACE          who owns it, its publisher key, whether admins verified it
     MARKET#ITEM#<ns>/<name>    ITEM               the latest approved version's listing (what search indexes)
     MARKET#ITEM#<ns>/<name>    VERSION#<version>  manifest, artefact digests, signatures, scan report, yank/deprecation
+    MARKET#ITEM#<ns>/<name>    REVIEW#<review id> one member's rating and review (the id a hash of tenant and member)
+    MARKET#ITEM#<ns>/<name>    REPORT#<review id>#<reporter id>  an abuse report, one per member per review
 
 Both writes that must never replace a record (claiming a namespace, publishing a version) are conditional puts.
 A tenant's installs are tenant data: the workflows table, in the tenant's partition (`Installs`).
@@ -29,6 +31,8 @@ _TABLE = model_table_name(PLATFORM_TABLE)
 NAMESPACE_SORT_KEY = "NAMESPACE"
 ITEM_SORT_KEY = "ITEM"
 VERSION_PREFIX = "VERSION#"
+REVIEW_PREFIX = "REVIEW#"
+REPORT_PREFIX = "REPORT#"
 
 
 def namespace_key(namespace: str) -> str:
@@ -70,6 +74,10 @@ class ItemListingItem(Model):
     categories = JSONAttribute(default=list)
     latest_version = UnicodeAttribute()
     updated_at = UTCDateTimeAttribute()
+    # Kept by reviews (shared/marketplace/reviews.py); a publish updates only the listing's own attributes.
+    rating_sum = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    rating_average = NumberAttribute(null=True)
 
 
 class ListingRating(Model):
@@ -108,6 +116,41 @@ class VersionItem(Model):
     deprecation = UnicodeAttribute(null=True)
     published_by_tenant = UnicodeAttribute()
     published_at = UTCDateTimeAttribute()
+
+
+class ReviewItem(Model):
+    """One member's rating of an item; the author's tenant and subject stay in the record, never in a listing."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    review_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    rating = NumberAttribute()
+    title = UnicodeAttribute(null=True)
+    body = UnicodeAttribute(null=True)
+    version = UnicodeAttribute()
+    reply = UnicodeAttribute(null=True)
+    replied_at = UTCDateTimeAttribute(null=True)
+    reports = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class ReviewReportItem(Model):
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    review_id = UnicodeAttribute()
+    reporter_tenant_id = UnicodeAttribute()
+    reporter = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    reported_at = UTCDateTimeAttribute()
 
 
 def find_namespace(namespace: str) -> NamespaceItem | None:
@@ -153,7 +196,8 @@ def item_versions(namespace: str, name: str, limit: int = 200) -> list[VersionIt
 
 
 class InstallItem(TenantScopedItem):
-    """What one install added to the tenant: the item's version and the draft workflow it made."""
+    """What one install added to the tenant: the item's version, the draft workflow, node presets or MCP server it
+    made, each with the fingerprint it had when made (uninstall keeps what the tenant changed since)."""
 
     class Meta:
         table_name = model_table_name(WORKFLOWS_TABLE)
@@ -165,6 +209,12 @@ class InstallItem(TenantScopedItem):
     kind = UnicodeAttribute()
     workflow_id = UnicodeAttribute(null=True)
     missing_credentials = JSONAttribute(default=list)
+    # [{"kind": "workflow" | "node_preset" | "mcp_server", "id": …, "fingerprint": …}]
+    added = JSONAttribute(default=list)
+    # The item's credential name → the tenant's credential standing for it (kept for updates).
+    credentials = JSONAttribute(default=dict)
+    parameters = JSONAttribute(default=dict)
+    updated_at = UTCDateTimeAttribute(null=True)
     installed_at = UTCDateTimeAttribute()
     installed_by = UnicodeAttribute()
 

@@ -20,6 +20,19 @@ GOLDEN_MCP_TOOL = CanonicalTool.model_validate(
         "inputSchema": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}},
     }
 )
+# A connector operation in the golden tenant's node library (as a marketplace install writes it).
+GOLDEN_PRESET_ID = "acme.petstore.getPetById"
+GOLDEN_PRESET = (
+    "http_request",
+    {
+        "method": "GET",
+        "server_url": "http://10.0.0.1/api/v3",
+        "path": "/pet/{petId}",
+        "parameters": [{"name": "petId", "location": "path", "required": True, "json_schema": {"type": "integer"}}],
+        "has_body": False,
+        "credential": "petstore",
+    },
+)
 # The tenant's own topic and bus: notify and emit_event target nothing else (shared/resources.py).
 TOPIC_NAME = f"forge-{TENANT_ID}-notifications"
 EVENT_BUS_NAME = f"forge-{TENANT_ID}-events"
@@ -339,6 +352,21 @@ GOLDEN_CASES: tuple[GoldenCase, ...] = (
         # Validation took the target's word for the server; at run time the tenant has no such server: refused.
         status="FAILED",
         error="Agent.ToolFailed",
+    ),
+    GoldenCase(
+        "preset",
+        [
+            START,
+            {
+                **node("pet", "preset", preset=GOLDEN_PRESET_ID, values={"petId": "{% $states.input.id %}"}),
+                "on_error": "error_output",
+            },
+            node("blocked", "transform", expression="{'error': $states.input.Error}"),
+        ],
+        [*chain("start", "pet"), {"from": "pet", "port": "error", "to": "blocked"}],
+        input={"id": 7},
+        # The preset compiled to an http_request of the private server: the SSRF guard refuses it as it would any.
+        output={"error": "HttpRequestBlocked"},
     ),
 )
 

@@ -20,6 +20,8 @@ from tests.workflows.cases import (
     CHILD_WORKFLOW_ID,
     GOLDEN_MCP_SERVER_ID,
     GOLDEN_MCP_TOOL,
+    GOLDEN_PRESET,
+    GOLDEN_PRESET_ID,
     TENANT_ID,
     WORKFLOW_ID,
     GoldenCase,
@@ -43,9 +45,13 @@ def golden_mcp_tools(server_id: str) -> list[CanonicalTool]:
     return server_tools(TENANT_ID, server_id)
 
 
+def golden_node_preset(preset_id: str) -> tuple[str, dict[str, Any]] | None:
+    return GOLDEN_PRESET if preset_id == GOLDEN_PRESET_ID else None
+
+
 def golden_target(workflow_id: str = WORKFLOW_ID) -> CompileTarget:
     target = PLACEMENT.compile_target(TENANT_ID, workflow_id, resolve_child)
-    return dataclasses.replace(target, mcp_server_tools=golden_mcp_tools)
+    return dataclasses.replace(target, mcp_server_tools=golden_mcp_tools, node_preset_lookup=golden_node_preset)
 
 
 def validate(document: dict[str, Any], workflow_id: str = WORKFLOW_ID) -> ValidationResult:

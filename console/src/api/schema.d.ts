@@ -393,10 +393,47 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List the tenant's installs */
+        get: operations["get_installs_v1_marketplace_installs_get"];
         put?: never;
-        /** Install a version (signatures and digests verified): a template becomes a draft workflow */
+        /** Install a version (signatures and digests verified): a template becomes a draft workflow, an agent or a connector node presets, an MCP server listing a registered MCP server */
         post: operations["post_install_v1_marketplace_installs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/installs/{install_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an install and what it added */
+        get: operations["read_install_v1_marketplace_installs__install_id__get"];
+        put?: never;
+        post?: never;
+        /** Uninstall: removes what the install added, except what the tenant changed since (kept, listed) */
+        delete: operations["delete_install_v1_marketplace_installs__install_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/installs/{install_id}/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What updating to a version would add, change and remove, and what it leaves because the tenant changed it (nothing is written) */
+        get: operations["read_update_plan_v1_marketplace_installs__install_id__update_get"];
+        put?: never;
+        /** Update to a version (verified as an install is); what the tenant changed is kept */
+        post: operations["post_update_v1_marketplace_installs__install_id__update_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -414,6 +451,75 @@ export interface paths {
         get: operations["read_item_v1_marketplace_items__namespace___name__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The item's reviews, newest first, and its average rating */
+        get: operations["get_reviews_v1_marketplace_items__namespace___name__reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/reviews/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rate and review the item, or edit your review (only a tenant that has it installed; one per member) */
+        put: operations["put_my_review_v1_marketplace_items__namespace___name__reviews_mine_put"];
+        post?: never;
+        /** Withdraw your review */
+        delete: operations["delete_my_review_v1_marketplace_items__namespace___name__reviews_mine_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Reply to a review as the item's publisher (the namespace's owner tenant) */
+        put: operations["put_review_reply_v1_marketplace_items__namespace___name__reviews__review_id__reply_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a review as abusive */
+        post: operations["post_review_report_v1_marketplace_items__namespace___name__reviews__review_id__reports_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -743,6 +849,23 @@ export interface paths {
         };
         /** Read an ML job: status, metrics, cost, progress */
         get: operations["get_ml_job_v1_ml_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/node-presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's node library: presets installs added, each used by a `preset` node of a workflow */
+        get: operations["get_node_presets_v1_node_presets_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1309,6 +1432,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Added */
+        Added: {
+            /**
+             * Id
+             * @description The workflow id, node preset id or MCP server id
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "workflow" | "node_preset" | "mcp_server";
+        };
         /** ApiKey */
         ApiKey: {
             /**
@@ -2030,6 +2166,18 @@ export interface components {
         };
         /** Install */
         Install: {
+            /**
+             * Added
+             * @description What the install added to the tenant
+             */
+            added: components["schemas"]["Added"][];
+            /**
+             * Credentials
+             * @description The item's credential name → the tenant's credential
+             */
+            credentials: {
+                [key: string]: string;
+            };
             /** Install Id */
             install_id: string;
             /**
@@ -2048,10 +2196,19 @@ export interface components {
             name: string;
             /** Namespace */
             namespace: string;
+            /** Updated At */
+            updated_at: string | null;
             /** Version */
             version: string;
             /** Workflow Id */
             workflow_id: string | null;
+        };
+        /** InstallPage */
+        InstallPage: {
+            /** Items */
+            items: components["schemas"]["Install"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** InstallRequest */
         InstallRequest: {
@@ -2534,6 +2691,39 @@ export interface components {
             /** Id */
             id: string;
         };
+        /** NodePresetPage */
+        NodePresetPage: {
+            /** Items */
+            items: components["schemas"]["NodePresetView"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** NodePresetView */
+        NodePresetView: {
+            /**
+             * Form Schema
+             * @description The node's `values` as a JSON Schema object
+             */
+            form_schema: {
+                [key: string]: unknown;
+            };
+            /** Install Id */
+            install_id: string;
+            /**
+             * Node Type
+             * @description What a `preset` node of this id compiles to: http_request or agent
+             */
+            node_type: string;
+            /** Preset Id */
+            preset_id: string;
+            /**
+             * Source
+             * @description <namespace>/<name>@<version> of the install that added it
+             */
+            source: string;
+            /** Title */
+            title: string;
+        };
         /** PathCost */
         PathCost: {
             /** Express Usd Per Million Executions */
@@ -2672,6 +2862,78 @@ export interface components {
          * @enum {string}
          */
         ResponseMode: "async" | "sync";
+        /** Review */
+        Review: {
+            /** Body */
+            body: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Mine
+             * @description Written by the caller
+             */
+            mine: boolean;
+            /** Rating */
+            rating: number;
+            /** Replied At */
+            replied_at: string | null;
+            /**
+             * Reply
+             * @description The publisher's reply
+             */
+            reply: string | null;
+            /** Review Id */
+            review_id: string;
+            /** Title */
+            title: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @description The version the author had installed when writing or last editing it
+             */
+            version: string;
+        };
+        /** ReviewPage */
+        ReviewPage: {
+            /** Items */
+            items: components["schemas"]["Review"][];
+            /** Rating Average */
+            rating_average: number | null;
+            /** Rating Count */
+            rating_count: number;
+        };
+        /** ReviewReply */
+        ReviewReply: {
+            /** Body */
+            body: string;
+        };
+        /** ReviewReport */
+        ReviewReport: {
+            /**
+             * Reason
+             * @description Why the review is abusive
+             */
+            reason: string;
+        };
+        /** ReviewWrite */
+        ReviewWrite: {
+            /** Body */
+            body?: string | null;
+            /**
+             * Rating
+             * @description 1 to 5 stars
+             */
+            rating: number;
+            /** Title */
+            title?: string | null;
+        };
         /**
          * Role
          * @enum {string}
@@ -3081,6 +3343,62 @@ export interface components {
          * @enum {string}
          */
         Trigger: "manual" | "webhook" | "schedule" | "rerun" | "redrive" | "error_workflow" | "mcp";
+        /** Uninstalled */
+        Uninstalled: {
+            /** Install Id */
+            install_id: string;
+            /**
+             * Kept
+             * @description What the tenant changed since the install: left in place
+             */
+            kept: components["schemas"]["Added"][];
+            /** Removed */
+            removed: components["schemas"]["Added"][];
+        };
+        /**
+         * UpdatePlan
+         * @description What updating an install to another version adds, changes and removes, before or after it is applied.
+         */
+        UpdatePlan: {
+            /**
+             * Added
+             * @description Node presets or workflow nodes the new version adds
+             */
+            added: string[];
+            /**
+             * Changed
+             * @description Node presets, workflow nodes or fields the new version changes
+             */
+            changed: string[];
+            /** From Version */
+            from_version: string;
+            /** Install Id */
+            install_id: string;
+            /**
+             * Kept
+             * @description What the tenant changed since the install: an update leaves it as it is
+             */
+            kept: components["schemas"]["Added"][];
+            /**
+             * Removed
+             * @description Node presets or workflow nodes the new version no longer has
+             */
+            removed: string[];
+            /** To Version */
+            to_version: string;
+        };
+        /** UpdateRequest */
+        UpdateRequest: {
+            /**
+             * Parameters
+             * @description A template's parameter values (default: those of the install)
+             */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            /** Version */
+            version: string;
+        };
         /** UsageReport */
         UsageReport: {
             /** Executions */
@@ -3360,7 +3678,7 @@ export interface components {
                      * @description A node type of the catalog, e.g. transform
                      * @enum {string}
                      */
-                    type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                    type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "preset" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                 }[];
                 /** WorkflowSettings */
                 settings?: {
@@ -4961,6 +5279,51 @@ export interface operations {
             };
         };
     };
+    get_installs_v1_marketplace_installs_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstallPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     post_install_v1_marketplace_installs_post: {
         parameters: {
             query?: never;
@@ -5016,6 +5379,190 @@ export interface operations {
             };
         };
     };
+    read_install_v1_marketplace_installs__install_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The install's id */
+                install_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Install"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    delete_install_v1_marketplace_installs__install_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The install's id */
+                install_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Uninstalled"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    read_update_plan_v1_marketplace_installs__install_id__update_get: {
+        parameters: {
+            query?: {
+                /** @description Default: the latest approved version */
+                version?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The install's id */
+                install_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatePlan"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_update_v1_marketplace_installs__install_id__update_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The install's id */
+                install_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "version": "1.1.0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatePlan"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     read_item_v1_marketplace_items__namespace___name__get: {
         parameters: {
             query?: never;
@@ -5035,6 +5582,254 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_reviews_v1_marketplace_items__namespace___name__reviews_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    put_my_review_v1_marketplace_items__namespace___name__reviews_mine_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Saved us an afternoon of glue code.",
+                 *       "rating": 4,
+                 *       "title": "Does what it says"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    delete_my_review_v1_marketplace_items__namespace___name__reviews_mine_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    put_review_reply_v1_marketplace_items__namespace___name__reviews__review_id__reply_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+                /** @description The review's id */
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Thanks for the review!"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewReply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_review_report_v1_marketplace_items__namespace___name__reviews__review_id__reports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                name: string;
+                /** @description The review's id */
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Advertising"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Client error */
@@ -6349,6 +7144,51 @@ export interface operations {
             };
         };
     };
+    get_node_presets_v1_node_presets_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodePresetPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     create_smoke_run_v1_platform_smoke_runs_post: {
         parameters: {
             query?: never;
@@ -7622,7 +8462,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "preset" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {
@@ -7885,7 +8725,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "preset" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {
@@ -8123,7 +8963,7 @@ export interface operations {
                          * @description A node type of the catalog, e.g. transform
                          * @enum {string}
                          */
-                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
+                        type: "agent" | "approval" | "condition" | "emit_event" | "fail" | "http_request" | "join" | "loop" | "manual" | "mcp_tool" | "notify" | "parallel" | "preset" | "schedule" | "subworkflow" | "succeed" | "switch" | "transform" | "wait" | "webhook";
                     }[];
                     /** WorkflowSettings */
                     settings?: {

@@ -9,6 +9,7 @@ const PAGES: [string, string][] = [
   ["/webhooks", "Webhooks"],
   ["/schedules", "Schedules"],
   ["/credentials", "Credentials"],
+  ["/installed", "Installed"],
   ["/api-keys", "API keys"],
   ["/members", "Members"],
   ["/audit", "Audit log"],

@@ -20,6 +20,7 @@ NODE_MODULES = (
     "wait",
     "http_request",
     "mcp_tool",
+    "preset",
     "subworkflow",
     "agent",
     "approval",

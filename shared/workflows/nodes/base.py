@@ -78,6 +78,9 @@ class CompileTarget:
     # MCP server id → the tools its last refresh cached in this tenant (none: no such server); None reads the tenant's
     # registered servers.
     mcp_server_tools: Callable[[str], list[CanonicalTool]] | None = None
+    # Node preset id → (node type, template) of the tenant's preset (None: no such preset); None reads the tenant's
+    # node library.
+    node_preset_lookup: Callable[[str], tuple[str, dict[str, Any]] | None] | None = None
 
     def mcp_tools(self, server_id: str) -> list[CanonicalTool]:
         """The cached tools of the tenant's MCP server of that id, empty when the tenant has none."""
@@ -87,6 +90,16 @@ class CompileTarget:
         from shared.agents.mcp.client import server_tools
 
         return server_tools(self.tenant_id, server_id)
+
+    def node_preset(self, preset_id: str) -> tuple[str, dict[str, Any]] | None:
+        """(node type, template) of the tenant's node preset of that id, None when the tenant has none."""
+        if self.node_preset_lookup is not None:
+            return self.node_preset_lookup(preset_id)
+        from shared.store.context import TenantContext
+        from shared.store.node_presets import NodePresets
+
+        item = NodePresets(TenantContext(self.tenant_id)).get(preset_id)
+        return None if item is None else (item.node_type, item.template)
 
 
 @dataclass

@@ -73,6 +73,10 @@ SEMANTIC_REFUSALS = (
     ("POST", "/v1/mcp-servers/{server_id}/refresh", "the server must answer MCP at its URL"),
     ("PUT", "/v1/marketplace/namespaces/{namespace}", "an Ed25519 public key: ed25519:<base64 of 32 bytes>"),
     ("POST", "/v1/marketplace/items/{namespace}/{name}/versions", "a reserved namespace, a manifest, its signature"),
+    ("GET", "/v1/marketplace/installs", "cursor: opaque, signed by the server"),
+    ("GET", "/v1/node-presets", "cursor: opaque, signed by the server"),
+    ("GET", "/v1/marketplace/installs/{install_id}/update", "a version the item published, not the installed one"),
+    ("POST", "/v1/marketplace/installs/{install_id}/update", "a version the item published, not the installed one"),
 )
 
 

@@ -1,5 +1,6 @@
 """`forge marketplace register`, `sign` and `publish` against the in-process API: the bundle signed on the
-publisher's machine is uploaded in chunks (the progress bar's) and approved."""
+publisher's machine is uploaded in chunks (the progress bar's) and approved; `install`, `installs` and `uninstall`
+by another tenant."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from cli.api import ApiClient
 from cli.config import Profile
 from cli.main import forge
 from devserver.api import create_platform_api
-from tests.integration.marketplace.test_publishing_api import OPENAPI, connector
+from shared.marketplace.signing import generate_key_pair
+from tests.integration.marketplace.test_install_api import greeting_template
+from tests.integration.marketplace.test_publishing_api import OPENAPI, connector, publish, signed_upload
 from tests.integration.workflows.test_workflow_api import tenant_headers
 
 
@@ -45,3 +48,30 @@ def test_a_connector_signed_and_published_with_the_cli_is_approved(
 
     assert registered.exit_code == 0 and signed.exit_code == 0, registered.output + signed.output
     assert published.exit_code == 0 and published.output.strip() == "approved", published.output
+
+
+def test_install_installs_and_uninstall_with_the_cli(
+    emulated_aws: Any, issuer: Any, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = TestClient(create_platform_api(issuer), raise_server_exceptions=False)
+    publisher = tenant_headers(api, issuer, admin_headers, "acme")
+    private_pem, public_key = generate_key_pair()
+    assert api.put("/v1/marketplace/namespaces/acme", headers=publisher, json={"public_key": public_key}).is_success
+    assert publish(api, publisher, signed_upload(greeting_template(), {}, private_pem)).status_code == 201
+    client = ApiClient(Profile(base_url="http://testserver", credential="unused"))
+    client._http = cast(httpx.Client, TestClient(api.app, headers=tenant_headers(api, issuer, admin_headers, "buyer")))
+    monkeypatch.setattr(cli_app.Invocation, "client", lambda self: client)
+    runner = CliRunner()
+
+    installed = runner.invoke(
+        forge, ["marketplace", "install", "acme/greeting", "--param", "team=Acme", "--credential", "acme_api=ours"]
+    )
+    listed = runner.invoke(forge, ["marketplace", "installs", "-q"])
+    bad = runner.invoke(forge, ["marketplace", "install", "acme-greeting"])
+    uninstalled = runner.invoke(forge, ["marketplace", "uninstall", listed.output.strip()])
+
+    assert installed.exit_code == 0, installed.output
+    assert "installed acme/greeting 1.0.0 as " in installed.output and "added workflow " in installed.output
+    assert "missing credentials (create them before a run): ours" in installed.output
+    assert bad.exit_code == 2 and "<namespace>/<name>[@version]" in bad.output
+    assert uninstalled.exit_code == 0 and "removed workflow " in uninstalled.output, uninstalled.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from shared.auth.principal import Role
 from shared.quality.detector import Finding, Signal
 from shared.quality.policies import QualityPolicy
 from shared.quality.service import record_quality_event
+from shared.store.marketplace import Installs
 from shared.store.tenant_scoped import TenantContext
 from tests.integration.forecasts.support import publish_forecast, series_answer
 
@@ -47,6 +49,7 @@ class TenantWorld:
     workflow_id: str
     credential_name: str
     mcp_server_id: str
+    install_id: str
     identifiers: set[str] = field(default_factory=set)
     # Set by `add_execution_and_hook`: an execution of the workflow and a webhook endpoint bound to it.
     execution_id: str = ""
@@ -98,6 +101,7 @@ def make_tenant(
     )
     assert mcp_server.status_code == 201, mcp_server.text
     mcp_server_id = mcp_server.json()["server_id"]
+    install_id = _recorded_install(tenant_id, owner)
     return TenantWorld(
         tenant_id=tenant_id,
         slug=slug,
@@ -108,8 +112,10 @@ def make_tenant(
         workflow_id=workflow_id,
         credential_name=credential_name,
         mcp_server_id=mcp_server_id,
+        install_id=install_id,
         identifiers={
             mcp_server_id,
+            install_id,
             tenant_id,
             slug,
             body["key_id"],
@@ -119,6 +125,25 @@ def make_tenant(
             *(f"{slug}-{role}" for role in Role),
         },
     )
+
+
+def _recorded_install(tenant_id: str, actor: str) -> str:
+    """An install record written through the data layer (no item is published in the matrix), that added nothing."""
+    installs = Installs(TenantContext(tenant_id))
+    install_id = uuid.uuid4().hex
+    installs.create(
+        installs.new(
+            install_id,
+            install_id=install_id,
+            namespace="matrix",
+            name="no-such-item",
+            version="1.0.0",
+            kind="workflow_template",
+            installed_at=datetime.now(UTC),
+            installed_by=actor,
+        )
+    )
+    return install_id
 
 
 def add_execution_and_hook(api: TestClient, world: TenantWorld) -> None:

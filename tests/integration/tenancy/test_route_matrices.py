@@ -27,6 +27,7 @@ TENANT_OWNED_PARAMETERS = {
     "credential_name": lambda world: world.credential_name,
     "schedule_id": lambda world: world.schedule_id,
     "server_id": lambda world: world.mcp_server_id,
+    "install_id": lambda world: world.install_id,
     "event_id": lambda world: world.quality_event_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
@@ -41,6 +42,8 @@ PLATFORM_PARAMETERS = {
     "name": "no-such-item",
     # ML jobs: no job kind a tenant may start is registered yet, so no tenant owns a job (shared/ml/job_kinds.py).
     "job_id": "no-such-job",
+    # Reviews are shown to every tenant by an id that names neither the author's tenant nor subject.
+    "review_id": "0123456789abcdef01234567",
 }
 SAMPLE_BODIES = {
     ("POST", "/v1/tenants"): {"slug": "matrix-made", "display_name": "M", "owner": {"subject": "m"}},
@@ -74,6 +77,10 @@ SAMPLE_BODIES = {
     },
     ("POST", "/v1/marketplace/items/{namespace}/{name}/versions/{version}/deprecation"): {"message": "Use 2.x"},
     ("POST", "/v1/marketplace/installs"): {"namespace": "matrix", "name": "no-such-item", "version": "1.0.0"},
+    ("POST", "/v1/marketplace/installs/{install_id}/update"): {"version": "2.0.0"},
+    ("PUT", "/v1/marketplace/items/{namespace}/{name}/reviews/mine"): {"rating": 4},
+    ("POST", "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reports"): {"reason": "spam"},
+    ("PUT", "/v1/marketplace/items/{namespace}/{name}/reviews/{review_id}/reply"): {"body": "Thanks"},
     ("PUT", "/v1/quality/policies/{workflow_id}"): {"actions": ["notify", "rollback"]},
     ("POST", "/v1/tools/convert"): {
         "from": "mcp",
