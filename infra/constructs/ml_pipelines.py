@@ -39,6 +39,9 @@ from shared.ml.plans import (
 from shared.ml.state_machines import pipeline_definition
 from shared.resources import ML_PIPELINES, PAYLOADS_BUCKET
 
+# How AWS Budgets and Cost Explorer name SageMaker's spend (the budget's cost filter).
+SAGEMAKER_BILLING_SERVICE = "Amazon SageMaker"
+
 
 def job_code_uri(bucket: str, kind: JobKind) -> str:
     """Where the CDK app uploads the kind's sourcedir.tar.gz: the `sagemaker_submit_directory` of its jobs."""

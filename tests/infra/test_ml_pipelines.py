@@ -111,3 +111,19 @@ def test_a_job_kinds_sourcedir_carries_its_folder_and_the_shared_contract(tmp_pa
     assert set(members) == {"train.py", "inference.py", "requirements.txt", "contract.py"}
     assert members["contract.py"] == (SAGEMAKER_DIR / "contract.py").read_bytes()
     assert build_job_source("anomaly", tmp_path / "again").read_bytes() == first.read_bytes()
+
+
+def test_the_accounts_sagemaker_spend_has_a_budget_that_warns_the_alarm_topic(stack: RegionalStack) -> None:
+    budgets = template_of(stack).find_resources("AWS::Budgets::Budget")
+
+    (budget,) = [resource["Properties"] for resource in budgets.values()]
+    assert budget["Budget"]["CostFilters"] == {"Service": ["Amazon SageMaker"]}
+    assert budget["Budget"]["BudgetLimit"] == {"Amount": 500, "Unit": "USD"}
+    assert budget["Budget"]["TimeUnit"] == "MONTHLY"
+    warnings = {
+        (entry["Notification"]["NotificationType"], entry["Notification"]["Threshold"]): entry["Subscribers"]
+        for entry in budget["NotificationsWithSubscribers"]
+    }
+    assert set(warnings) == {("ACTUAL", 80), ("FORECASTED", 100)}
+    assert all(subscribers[0]["SubscriptionType"] == "SNS" for subscribers in warnings.values())
+    assert "AlarmTopic" in json.dumps(list(warnings.values()))
