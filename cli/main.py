@@ -14,6 +14,7 @@ from cli.local import dev, openapi, token
 from cli.login import login
 from cli.marketplace import marketplace
 from cli.ml import ml
+from cli.quality import quality
 from cli.schedules import schedules
 from cli.tenants import tenants
 from cli.workflows import workflows
@@ -51,6 +52,7 @@ for command in (
     tenants,
     marketplace,
     ml,
+    quality,
 ):
     forge.add_command(command)
 
