@@ -15,6 +15,7 @@ from cli.local import dev, openapi, token
 from cli.login import login
 from cli.marketplace import marketplace
 from cli.ml import ml
+from cli.quality import quality
 from cli.schedules import schedules
 from cli.tenants import tenants
 from cli.workflows import workflows
@@ -53,6 +54,7 @@ for command in (
     marketplace,
     ml,
     forecasts,
+    quality,
 ):
     forge.add_command(command)
 

@@ -165,6 +165,7 @@ class LocalAws:
         self.sagemaker_endpoints = LocalSageMakerEndpoints(LOCAL_ACCOUNT)
         self.bedrock_runtime = LocalBedrockRuntime()
         self.bedrock_embeddings = LocalBedrockEmbeddings()
+        self.training_jobs = LocalTrainingJobs(state_dir, LOCAL_ACCOUNT, LOCAL_REGION)
         self._server: Any = None
         self.data_plane: DataPlane | None = None
         self._snapshot_lock = threading.Lock()
@@ -210,7 +211,8 @@ class LocalAws:
         self._server = make_server(
             self.endpoints.host,
             self.endpoints.port,
-            DomainDispatcherApplication(create_backend_app),
+            # Training jobs are forge dev's own (devserver/sagemaker_training.py), for clients on the port too.
+            self.training_jobs.wsgi(DomainDispatcherApplication(create_backend_app)),
             threaded=True,
             request_handler=MotoRequestHandler,
             fd=listener.fileno(),
@@ -222,7 +224,7 @@ class LocalAws:
             self.data_plane.start(data_plane_listener)
         self.lambda_runtime.install()
         self.sagemaker_endpoints.install()
-        LocalTrainingJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
+        self.training_jobs.install()
         LocalEndpointHosting(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION, self.sagemaker_endpoints).install()
         LocalTransformJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
         self.bedrock_runtime.install()

@@ -9,6 +9,11 @@ with the contract's directories under the state dir (`training-jobs/<name>/`), i
 `SM_*` variables set; it is InProgress until the script exits, then Completed with its model dir uploaded as
 `<S3OutputPath>/<name>/output/model.tar.gz`, or Failed with the failure file as FailureReason. FinalMetricDataList
 applies the job's MetricDefinitions to what the script printed, the last match of each winning, as SageMaker does.
+
+Each job's description is written to `training-jobs/<name>/description.json` at every change, so jobs outlive the
+process: at start the descriptions are read back, finished jobs stay as they were (their model.tar.gz is in the
+persisted S3), and a job that was InProgress when the platform stopped ends Failed saying so. The same operations are
+served on the emulation's port (`wsgi`), so the AWS CLI, boto3 and the API worker processes see the jobs too.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ _DEFAULT_MAX_RUNTIME = 86400
 _SCRIPT_MODE = frozenset({"sagemaker_program", "sagemaker_submit_directory"})
 # SageMaker's pattern for a training job's name (botocore checks only its length); the name is a folder here.
 _JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+DESCRIPTION_FILE = "description.json"
+RESTARTED = "ClientError: the local platform stopped while this training job ran; start it again"
+_TIMES = ("CreationTime", "LastModifiedTime", "TrainingStartTime", "TrainingEndTime")
 
 
 class JobEnvironments:
@@ -85,6 +93,7 @@ class LocalTrainingJobs:
         self._jobs: dict[str, dict[str, Any]] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
+        self._restore()
 
     def install(self, session: boto3.Session | None = None) -> None:
         target = session or boto3._get_default_session()
@@ -99,7 +108,12 @@ class LocalTrainingJobs:
             )
 
     def before_create(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        request = json.loads(params.get("body") or b"{}")
+        return answer(params, self.create(json.loads(params.get("body") or b"{}")))
+
+    def before_describe(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return answer(params, self.describe(json.loads(params.get("body") or b"{}")))
+
+    def create(self, request: dict[str, Any]) -> dict[str, Any]:
         name = request["TrainingJobName"]
         if not _JOB_NAME.fullmatch(name):
             raise client_error(
@@ -133,13 +147,14 @@ class LocalTrainingJobs:
                     "CreateTrainingJob",
                 )
             self._jobs[name] = job
+            self._save(job)
             thread = threading.Thread(target=self._run, args=(name,), name=f"training-job-{name}", daemon=True)
             self._threads[name] = thread
         thread.start()
-        return answer(params, {"TrainingJobArn": job["TrainingJobArn"]})
+        return {"TrainingJobArn": job["TrainingJobArn"]}
 
-    def before_describe(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        name = json.loads(params.get("body") or b"{}")["TrainingJobName"]
+    def describe(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request["TrainingJobName"]
         with self._lock:
             job = self._jobs.get(name)
             described = dict(job) if job else None
@@ -149,7 +164,61 @@ class LocalTrainingJobs:
         if described["SecondaryStatus"] == "Training" and log.exists():
             # The metrics printed so far (SageMaker streams them to CloudWatch): a running job's progress.
             described["FinalMetricDataList"] = _final_metrics(described, log.read_text(errors="replace"))
-        return answer(params, described)
+        return described
+
+    def list_jobs(self, request: dict[str, Any]) -> dict[str, Any]:
+        """ListTrainingJobs: newest first, filtered by NameContains and StatusEquals, paged by MaxResults."""
+        with self._lock:
+            jobs = [dict(job) for job in self._jobs.values()]
+        jobs = [
+            job
+            for job in sorted(jobs, key=lambda job: job["CreationTime"], reverse=True)
+            if request.get("NameContains", "") in job["TrainingJobName"]
+            and request.get("StatusEquals", job["TrainingJobStatus"]) == job["TrainingJobStatus"]
+        ]
+        start = int(request.get("NextToken") or 0)
+        end = start + int(request.get("MaxResults", 10))
+        summaries = [
+            {
+                key: job[key]
+                for key in (
+                    "TrainingJobName",
+                    "TrainingJobArn",
+                    "CreationTime",
+                    "TrainingEndTime",
+                    "LastModifiedTime",
+                    "TrainingJobStatus",
+                    "SecondaryStatus",
+                )
+                if key in job
+            }
+            for job in jobs[start:end]
+        ]
+        return {"TrainingJobSummaries": summaries, **({"NextToken": str(end)} if end < len(jobs) else {})}
+
+    def wsgi(self, app: Any) -> Any:
+        """`app` (the emulation's server) answering the training jobs' operations for clients in other processes."""
+        operations = {
+            "SageMaker.CreateTrainingJob": self.create,
+            "SageMaker.DescribeTrainingJob": self.describe,
+            "SageMaker.ListTrainingJobs": self.list_jobs,
+        }
+
+        def serve(environ: dict[str, Any], start_response: Any) -> Any:
+            operation = operations.get(str(environ.get("HTTP_X_AMZ_TARGET", "")))
+            if operation is None:
+                return app(environ, start_response)
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                status, answered = "200 OK", operation(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+            except ClientError as error:
+                status = "400 Bad Request"
+                answered = {"__type": error.response["Error"]["Code"], "message": error.response["Error"]["Message"]}
+            body = json.dumps(answered, default=_epoch_seconds).encode()
+            start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))])
+            return [body]
+
+        return serve
 
     def wait(self, name: str, timeout: float | None = None) -> None:
         """Until the job's process has ended and its status is final (for the benchmark and tests)."""
@@ -158,6 +227,22 @@ class LocalTrainingJobs:
     def _update(self, name: str, **fields: Any) -> None:
         with self._lock:
             self._jobs[name].update(fields, LastModifiedTime=datetime.now(UTC))
+            self._save(self._jobs[name])
+
+    def _save(self, job: dict[str, Any]) -> None:
+        """The job's description, replaced whole (a crash leaves the previous one or this one)."""
+        folder = self.jobs_dir / job["TrainingJobName"]
+        folder.mkdir(parents=True, exist_ok=True)
+        written = folder / f"{DESCRIPTION_FILE}.tmp"
+        written.write_text(json.dumps(job, default=datetime.isoformat))
+        written.replace(folder / DESCRIPTION_FILE)
+
+    def _restore(self) -> None:
+        for path in sorted(self.jobs_dir.glob(f"*/{DESCRIPTION_FILE}")):
+            job = _read_description(path)
+            self._jobs[job["TrainingJobName"]] = job
+            if job["TrainingJobStatus"] == "InProgress":
+                self._fail(job["TrainingJobName"], RESTARTED)
 
     def _run(self, name: str) -> None:
         try:
@@ -314,6 +399,21 @@ def _decoded(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def _read_description(path: Path) -> dict[str, Any]:
+    job: dict[str, Any] = json.loads(path.read_text())
+    for key in _TIMES:
+        if key in job:
+            job[key] = datetime.fromisoformat(job[key])
+    for metric in job.get("FinalMetricDataList", []):
+        metric["Timestamp"] = datetime.fromisoformat(metric["Timestamp"])
+    return job
+
+
+def _epoch_seconds(value: datetime) -> float:
+    """A timestamp as AWS's JSON protocols send it."""
+    return value.timestamp()
 
 
 def _final_metrics(job: dict[str, Any], printed: str) -> list[dict[str, Any]]:

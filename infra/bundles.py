@@ -5,12 +5,14 @@ makes them assets, bench/cold_start.py imports from them as Lambda would."""
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,10 @@ from shared.resources import PROJECT_ROOT
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 SHARED_DIR = PROJECT_ROOT / "shared"
 LAYERS_DIR = PROJECT_ROOT / "layers"
+SAGEMAKER_DIR = PROJECT_ROOT / "sagemaker"
+# The SageMaker training contract helpers every job's train.py imports, packed beside it.
+JOB_CONTRACT = SAGEMAKER_DIR / "contract.py"
+JOB_SOURCE_ARCHIVE = "sourcedir.tar.gz"
 LAYER_REQUIREMENTS = LAYERS_DIR / "requirements.txt"
 LAYER_BUILD_DIR = LAYERS_DIR / "build"
 # Lambda's Python. Bytecode is version-specific, so only an interpreter of this version can compile what it loads.
@@ -48,6 +54,31 @@ def function_code_files(function_name: str) -> list[tuple[Path, Path]]:
     files += [(path, path.relative_to(PROJECT_ROOT)) for path in _source_files(FUNCTIONS_DIR / function_name)]
     files += [(path, path.relative_to(PROJECT_ROOT)) for path in _source_files(SHARED_DIR)]
     return files
+
+
+def job_source_files(source_folder: str) -> list[tuple[Path, Path]]:
+    """(source, path inside the archive) of a job kind's sourcedir: its sagemaker/ folder and the shared contract."""
+    folder = SAGEMAKER_DIR / source_folder
+    files = [(path, path.relative_to(folder)) for path in _source_files(folder)]
+    return [*files, (JOB_CONTRACT, Path(JOB_CONTRACT.name))]
+
+
+def build_job_source(source_folder: str, output_dir: Path) -> Path:
+    """The kind's sourcedir.tar.gz as SageMaker's framework containers unpack it (`sagemaker_submit_directory`),
+    byte for byte the same for the same files: sorted, no times or owners."""
+    target = output_dir / JOB_SOURCE_ARCHIVE
+    with (
+        target.open("wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as archive,
+    ):
+        for source, name in job_source_files(source_folder):
+            entry = tarfile.TarInfo(str(name))
+            entry.size = source.stat().st_size
+            entry.mode = 0o644
+            with source.open("rb") as content:
+                archive.addfile(entry, content)
+    return target
 
 
 def content_digest(files: list[tuple[Path, Path]]) -> str:

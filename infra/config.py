@@ -66,6 +66,13 @@ class ForgeConfig(_Strict):
         default=None, description="What happens to data on stack deletion; default: retain in prod, destroy elsewhere"
     )
     log_retention_days: Literal[7, 14, 30, 90, 365] = 30
+    ml_monthly_budget_usd: float = Field(
+        default=500.0,
+        gt=0,
+        le=1_000_000,
+        description="The account's SageMaker spend per month the platform expects: its budget warns the alarm topic at "
+        "80% spent and when the month is forecast to exceed it (each job is also held to its own cost cap)",
+    )
     api_rate_limit: float = Field(default=100.0, gt=0)
     api_burst_limit: int = Field(default=200, gt=0)
     waf_rate_limit_per_5_minutes: int = Field(default=2000, ge=10)

@@ -9,14 +9,18 @@ from typing import Any, cast
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3_deployment as s3deploy
 
 from infra.bundles import (
     FUNCTIONS_DIR,
     LAYERS_DIR,
+    SAGEMAKER_DIR,
     build_dependency_layer,
     build_function_code,
+    build_job_source,
     content_digest,
     function_code_files,
+    job_source_files,
     layer_requirements_hash,
 )
 
@@ -60,4 +64,26 @@ def dependency_layer_code() -> lambda_.Code:
         asset_hash_type=AssetHashType.CUSTOM,
         asset_hash=layer_requirements_hash(),
         bundling=BundlingOptions(image=UNUSED_BUNDLING_IMAGE, local=cast(ILocalBundling, _DependencyLayerBundler())),
+    )
+
+
+@jsii.implements(ILocalBundling)
+class _JobSourceBundler:
+    def __init__(self, source_folder: str) -> None:
+        self.source_folder = source_folder
+
+    def try_bundle(self, output_dir: str, _options: Any) -> bool:
+        build_job_source(self.source_folder, Path(output_dir))
+        return True
+
+
+def job_source(source_folder: str) -> s3deploy.ISource:
+    """A job kind's sourcedir.tar.gz (sagemaker/<folder>/ and sagemaker/contract.py) as an asset, hashed by content."""
+    return s3deploy.Source.asset(
+        str(SAGEMAKER_DIR / source_folder),
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=content_digest(job_source_files(source_folder)),
+        bundling=BundlingOptions(
+            image=UNUSED_BUNDLING_IMAGE, local=cast(ILocalBundling, _JobSourceBundler(source_folder))
+        ),
     )

@@ -16,12 +16,16 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from infra.bundles import JOB_SOURCE_ARCHIVE
 from infra.names import ResourceNames
+from infra.packaging import job_source
 from shared.ml.job_kinds import JOB_KINDS, JobKind
 from shared.ml.plans import (
     CHECKPOINTS_PREFIX,
@@ -35,8 +39,13 @@ from shared.ml.plans import (
 from shared.ml.state_machines import pipeline_definition
 from shared.resources import ML_PIPELINES, PAYLOADS_BUCKET
 
-# The account of SageMaker's framework images in ECR (the scikit-learn container) in the commercial regions.
-FRAMEWORK_IMAGES_ACCOUNT = "683313688378"
+# How AWS Budgets and Cost Explorer name SageMaker's spend (the budget's cost filter).
+SAGEMAKER_BILLING_SERVICE = "Amazon SageMaker"
+
+
+def job_code_uri(bucket: str, kind: JobKind) -> str:
+    """Where the CDK app uploads the kind's sourcedir.tar.gz: the `sagemaker_submit_directory` of its jobs."""
+    return f"s3://{bucket}/{CODE_PREFIX}/{kind.source_folder}/{JOB_SOURCE_ARCHIVE}"
 
 
 class MlPipelines(Construct):
@@ -57,6 +66,7 @@ class MlPipelines(Construct):
         self._bucket_arn = names.arn(PAYLOADS_BUCKET)
         self.sagemaker_role = self._build_sagemaker_role(key)
         self.groups = {kind.name: self._build_group(kind) for kind in JOB_KINDS.values()}
+        self._deploy_code(key)
         self.state_machines: dict[str, sfn.StateMachine] = {}
         for kind in JOB_KINDS.values():
             machine = self._build_machine(kind, gate_function, log_retention, removal_policy)
@@ -114,9 +124,12 @@ class MlPipelines(Construct):
                 resources=[
                     stack.format_arn(
                         service="ecr",
-                        account=FRAMEWORK_IMAGES_ACCOUNT,
+                        account=account,
                         resource="repository",
                         resource_name="sagemaker-*",
+                    )
+                    for account in sorted(
+                        {kind.image_accounts[stack.region] for kind in JOB_KINDS.values() if kind.image_accounts}
                     )
                 ],
             ),
@@ -136,6 +149,42 @@ class MlPipelines(Construct):
             apply_to_children=True,
         )
         return role
+
+    def _deploy_code(self, key: kms.IKey) -> None:
+        """Each kind's code as a sourcedir.tar.gz asset (its sagemaker/ folder with the shared contract), copied to
+        `ml/code/<folder>/` of the platform bucket, where its jobs' `sagemaker_submit_directory` points."""
+        bucket = s3.Bucket.from_bucket_name(self, "PlatformBucket", self._names.name(PAYLOADS_BUCKET))
+        for kind in JOB_KINDS.values():
+            deployment = s3deploy.BucketDeployment(
+                self,
+                f"{_construct_name(kind)}Code",
+                sources=[job_source(kind.source_folder)],
+                destination_bucket=bucket,
+                destination_key_prefix=f"{CODE_PREFIX}/{kind.source_folder}/",
+                prune=False,
+                retain_on_delete=False,
+            )
+            key.grant_encrypt_decrypt(deployment.handler_role)
+        for handler in self._stack.node.children:
+            if handler.node.id.startswith("Custom::CDKBucketDeployment"):
+                NagSuppressions.add_resource_suppressions(
+                    handler,
+                    [
+                        NagPackSuppression(
+                            id="AwsSolutions-IAM4",
+                            reason="CDK's BucketDeployment handler logs with the AWS managed basic execution policy",
+                        ),
+                        NagPackSuppression(
+                            id="AwsSolutions-IAM5",
+                            reason="CDK's BucketDeployment handler writes under the bucket's ml/code/ prefixes, reads "
+                            "its assets and uses the platform key",
+                        ),
+                        NagPackSuppression(
+                            id="AwsSolutions-L1", reason="CDK's BucketDeployment handler picks its runtime"
+                        ),
+                    ],
+                    apply_to_children=True,
+                )
 
     def _build_group(self, kind: JobKind) -> sagemaker.CfnModelPackageGroup:
         return sagemaker.CfnModelPackageGroup(
@@ -243,7 +292,7 @@ class MlPipelines(Construct):
             JobRequest(kind=kind.name),
             bucket=bucket,
             tenant_id=None,
-            code_uri=f"s3://{bucket}/{CODE_PREFIX}/{kind.source_folder}/sourcedir.tar.gz",
+            code_uri=job_code_uri(bucket, kind),
         )
         rule = events.Rule(
             self,

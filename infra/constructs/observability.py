@@ -9,8 +9,10 @@ from collections.abc import Mapping
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -70,6 +72,38 @@ class Observability(Construct):
         )
         alarm.add_alarm_action(actions.SnsAction(self.topic))
         self.alarms.append(alarm)
+
+    def add_spend_budget(self, service: str, monthly_usd: float) -> None:
+        """An AWS Budgets cost budget on one service's spend in the account (Budgets are account-wide: built once, in
+        the primary region): the topic hears when 80% of the month's amount is spent and when the month is
+        forecast to exceed it."""
+        publisher = iam.ServicePrincipal("budgets.amazonaws.com")
+        self.topic.grant_publish(publisher)
+        budgets.CfnBudget(
+            self,
+            "SpendBudget",
+            budget=budgets.CfnBudget.BudgetDataProperty(
+                budget_name=f"{self._prefix}-{service.lower().replace(' ', '-')}-spend",
+                budget_type="COST",
+                time_unit="MONTHLY",
+                budget_limit=budgets.CfnBudget.SpendProperty(amount=monthly_usd, unit="USD"),
+                cost_filters={"Service": [service]},
+            ),
+            notifications_with_subscribers=[
+                budgets.CfnBudget.NotificationWithSubscribersProperty(
+                    notification=budgets.CfnBudget.NotificationProperty(
+                        notification_type=kind,
+                        comparison_operator="GREATER_THAN",
+                        threshold=threshold,
+                        threshold_type="PERCENTAGE",
+                    ),
+                    subscribers=[
+                        budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=self.topic.topic_arn)
+                    ],
+                )
+                for kind, threshold in (("ACTUAL", 80), ("FORECASTED", 100))
+            ],
+        )
 
     def _graph(self, title: str, metrics: list[cloudwatch.IMetric]) -> None:
         self.dashboard.add_widgets(cloudwatch.GraphWidget(title=title, left=metrics, width=WIDGET_WIDTH))

@@ -17,8 +17,10 @@ from constructs import Construct
 from infra.constants import platform_key_parameter_name
 from infra.constructs.primary_parameter import PrimaryParameter
 
-# CloudWatch alarms publish to the encrypted alarm topic.
+# CloudWatch alarms publish to the encrypted alarm topic; so does AWS Budgets (the SageMaker spend budget, built in
+# the primary region only).
 _ALARM_PUBLISHER = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+_BUDGET_PUBLISHER = iam.ServicePrincipal("budgets.amazonaws.com")
 
 
 class PlatformKey(Construct):
@@ -44,6 +46,7 @@ class PlatformKey(Construct):
                 removal_policy=removal_policy,
             )
             key.grant_encrypt_decrypt(_ALARM_PUBLISHER)
+            key.grant_encrypt_decrypt(_BUDGET_PUBLISHER)
             if multi_region:
                 # No L2 property for it; a multi-Region primary key is a CfnKey property.
                 key.node.default_child.multi_region = True  # type: ignore[union-attr]

@@ -24,7 +24,7 @@ from infra.constructs.express_execution_logs import ExpressExecutionLogs
 from infra.constructs.global_tables import GlobalTables
 from infra.constructs.identity_reference import UserPoolReference
 from infra.constructs.log_retention import LOG_RETENTION
-from infra.constructs.ml_pipelines import MlPipelines
+from infra.constructs.ml_pipelines import SAGEMAKER_BILLING_SERVICE, MlPipelines
 from infra.constructs.observability import Observability
 from infra.constructs.platform_buckets import PlatformBuckets
 from infra.constructs.platform_key import PlatformKey
@@ -301,6 +301,8 @@ class RegionalStack(Stack):
             if self.silo_tenant
             else tuple(region for region in self.config.regions if region != self.region),
         )
+        if self.is_primary:
+            self.observability.add_spend_budget(SAGEMAKER_BILLING_SERVICE, self.config.ml_monthly_budget_usd)
         self.execution_dashboard = ExecutionDashboard(
             scope,
             "ExecutionDashboard",

@@ -14,25 +14,27 @@ else) and `tuning.json`; `inference.py` serves it.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import sys
 import time
-import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+try:
+    import contract
+except ModuleNotFoundError:  # run from the repository: sagemaker/contract.py, one folder up (packed beside it)
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+    import contract
+
+JobError = contract.JobError
 
 ROLES = frozenset({"system", "user", "assistant"})
 TUNING_FILE = "tuning.json"
 # The attention projections: the usual LoRA targets of Llama-family models (SmolLM2 is one).
 TARGET_MODULES = ["q_proj", "v_proj"]
 SEED = 16
-
-
-class JobError(Exception):
-    """A reason the job cannot run, written to the failure file as it is."""
 
 
 @dataclass(frozen=True)
@@ -222,31 +224,14 @@ def _save(
 
 
 def main() -> int:
-    output_dir = Path(os.environ["SM_OUTPUT_DIR"])
-    try:
-        hyperparameters = json.loads(os.environ.get("SM_HPS", "{}"))
-        channel, base = os.environ.get("SM_CHANNEL_TRAIN"), os.environ.get("SM_CHANNEL_BASE")
-        if channel is None:
-            raise JobError("the job has no train channel (SM_CHANNEL_TRAIN)")
-        if base is None:
-            raise JobError("the job has no base channel (SM_CHANNEL_BASE) with the base model")
-        metrics = train(hyperparameters, Path(channel), Path(base), Path(os.environ["SM_MODEL_DIR"]))
-    except JobError as error:
-        _fail(output_dir, str(error))
-        return 1
-    except Exception:  # noqa: BLE001 -- any error ends the job, its reason in the failure file
-        _fail(output_dir, traceback.format_exc(limit=-3))
-        return 1
-    for name, value in metrics.items():
-        # One metric a line, for MetricDefinitions regexes such as `validation:loss=([0-9.eE+-]+);`.
-        print(f"validation:{name}={value:.6f};", flush=True)
-    return 0
-
-
-def _fail(output_dir: Path, reason: str) -> None:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "failure").write_text(reason)
-    print(reason, file=sys.stderr)
+    return contract.run(
+        lambda: train(
+            contract.hyperparameters(),
+            contract.channel("train"),
+            contract.channel("base", "the base model"),
+            contract.model_dir(),
+        )
+    )
 
 
 if __name__ == "__main__":

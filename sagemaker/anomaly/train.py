@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
-import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+try:
+    import contract
+except ModuleNotFoundError:  # run from the repository: sagemaker/contract.py, one folder up (packed beside it)
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+    import contract
+
+JobError = contract.JobError
+
 MODEL_FILE = "model.json"
 MAD_TO_SIGMA = 1.4826
 HYPERPARAMETERS = {"season_length", "threshold", "min_cycles"}
-
-
-class JobError(Exception):
-    """A reason the job cannot run, written to the failure file as it is."""
 
 
 def _number(hyperparameters: dict[str, Any], name: str, default: float, low: float, high: float) -> float:
@@ -112,29 +114,7 @@ def train(hyperparameters: dict[str, Any], channel: Path, model_dir: Path) -> di
 
 
 def main() -> int:
-    output_dir = Path(os.environ["SM_OUTPUT_DIR"])
-    try:
-        hyperparameters = json.loads(os.environ.get("SM_HPS", "{}"))
-        channel = os.environ.get("SM_CHANNEL_TRAIN")
-        if channel is None:
-            raise JobError("the job has no train channel (SM_CHANNEL_TRAIN)")
-        metrics = train(hyperparameters, Path(channel), Path(os.environ["SM_MODEL_DIR"]))
-    except JobError as error:
-        _fail(output_dir, str(error))
-        return 1
-    except Exception:  # noqa: BLE001 -- any error ends the job, its reason in the failure file
-        _fail(output_dir, traceback.format_exc(limit=-3))
-        return 1
-    for name, value in metrics.items():
-        # One metric a line, for MetricDefinitions regexes such as `validation:anomaly_rate=([0-9.eE+-]+);`.
-        print(f"validation:{name}={value:.6f};", flush=True)
-    return 0
-
-
-def _fail(output_dir: Path, reason: str) -> None:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "failure").write_text(reason)
-    print(reason, file=sys.stderr)
+    return contract.run(lambda: train(contract.hyperparameters(), contract.channel("train"), contract.model_dir()))
 
 
 if __name__ == "__main__":

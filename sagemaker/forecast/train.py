@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,15 +23,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+try:
+    import contract
+except ModuleNotFoundError:  # run from the repository: sagemaker/contract.py, one folder up (packed beside it)
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+    import contract
+
+JobError = contract.JobError
+
 MIN_HORIZON, MAX_HORIZON = 24, 168
 MAX_FOLDS = 10
 MODEL_FILE = "model.json"
 SEASONAL_NAIVE, AUTO_ETS, AUTO_THETA = "seasonal_naive", "auto_ets", "auto_theta"
 THETAS = (1.0, 2.0, 3.0)
-
-
-class JobError(Exception):
-    """A reason the job cannot run, written to the failure file as it is."""
 
 
 @dataclass(frozen=True)
@@ -245,29 +247,7 @@ def train(hyperparameters: dict[str, Any], channel: Path, model_dir: Path) -> di
 
 
 def main() -> int:
-    output_dir = Path(os.environ["SM_OUTPUT_DIR"])
-    try:
-        hyperparameters = json.loads(os.environ.get("SM_HPS", "{}"))
-        channel = os.environ.get("SM_CHANNEL_TRAIN")
-        if channel is None:
-            raise JobError("the job has no train channel (SM_CHANNEL_TRAIN)")
-        metrics = train(hyperparameters, Path(channel), Path(os.environ["SM_MODEL_DIR"]))
-    except JobError as error:
-        _fail(output_dir, str(error))
-        return 1
-    except Exception:  # noqa: BLE001 -- any error ends the job, its reason in the failure file
-        _fail(output_dir, traceback.format_exc(limit=-3))
-        return 1
-    for name, value in metrics.items():
-        # One metric a line, for MetricDefinitions regexes such as `validation:mase=([0-9.eE+-]+);`.
-        print(f"validation:{name}={value:.6f};", flush=True)
-    return 0
-
-
-def _fail(output_dir: Path, reason: str) -> None:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "failure").write_text(reason)
-    print(reason, file=sys.stderr)
+    return contract.run(lambda: train(contract.hyperparameters(), contract.channel("train"), contract.model_dir()))
 
 
 if __name__ == "__main__":

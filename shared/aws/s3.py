@@ -3,6 +3,7 @@ arrive as botocore's ClientError with its error code."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,12 @@ def first_keys(bucket: str, prefix: str, limit: int) -> list[str]:
     """Up to `limit` keys under the prefix, in key order."""
     listed = s3_client().list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=limit)
     return [entry["Key"] for entry in listed.get("Contents", [])]
+
+
+def keys_under(bucket: str, prefix: str) -> Iterator[str]:
+    """Every key under the prefix, in key order, a page at a time."""
+    for page in s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        yield from (entry["Key"] for entry in page.get("Contents", []))
 
 
 def delete_keys(bucket: str, keys: list[str]) -> list[dict[str, Any]]:

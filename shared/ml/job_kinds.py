@@ -44,7 +44,8 @@ class JobKind:
     # The folder under sagemaker/ holding train.py, inference.py and requirements.txt.
     source_folder: str
     description: str
-    # SageMaker's framework container the code runs in, as a URI template (`{region}`, `{account}` where ECR needs).
+    # SageMaker's framework container the code runs in, as a URI template: `{region}`, and `{account}` for the
+    # framework's registry account in that region (`image_accounts`).
     training_image: str
     inference_image: str
     instance_types: tuple[str, ...]
@@ -67,6 +68,7 @@ class JobKind:
     # The platform's own runs of the kind (EventBridge Scheduler expression); None: started only by the API.
     schedule: str | None = None
     channels: tuple[str, ...] = field(default=("train",))
+    image_accounts: dict[str, str] = field(default_factory=dict)
 
     @property
     def uses_gpu(self) -> bool:
@@ -76,6 +78,17 @@ class JobKind:
     def model_package_group(self) -> str:
         return f"forge-{self.name.replace('_', '-')}"
 
+    def training_image_uri(self, region: str) -> str:
+        return self._image_uri(self.training_image, region)
+
+    def inference_image_uri(self, region: str) -> str:
+        return self._image_uri(self.inference_image, region)
+
+    def _image_uri(self, template: str, region: str) -> str:
+        if "{account}" in template and region not in self.image_accounts:
+            raise ValueError(f"the {self.name} job's framework image has no registry in {region}")
+        return template.format(region=region, account=self.image_accounts.get(region, ""))
+
     def hyperparameter(self, name: str) -> Hyperparameter | None:
         return next((spec for spec in self.hyperparameters if spec.name == name), None)
 
@@ -83,7 +96,38 @@ class JobKind:
         return {spec.name: spec.default for spec in self.hyperparameters}
 
 
-_SKLEARN_IMAGE = "683313688378.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+_SKLEARN_IMAGE = "{account}.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+# The scikit-learn framework images' ECR accounts per region, as the SageMaker Python SDK lists them
+# (image_uri_config/sklearn.json, version 1.2-1, training and inference alike).
+SKLEARN_IMAGE_ACCOUNTS: dict[str, str] = {
+    "us-east-1": "683313688378",
+    "us-east-2": "257758044811",
+    "us-west-1": "746614075791",
+    "us-west-2": "246618743249",
+    "ca-central-1": "341280168497",
+    "sa-east-1": "737474898029",
+    "eu-west-1": "141502667606",
+    "eu-west-2": "764974769150",
+    "eu-west-3": "659782779980",
+    "eu-central-1": "492215442770",
+    "eu-central-2": "680994064768",
+    "eu-north-1": "662702820516",
+    "eu-south-1": "978288397137",
+    "eu-south-2": "104374241257",
+    "ap-south-1": "720646828776",
+    "ap-south-2": "628508329040",
+    "ap-southeast-1": "121021644041",
+    "ap-southeast-2": "783357654285",
+    "ap-southeast-3": "951798379941",
+    "ap-southeast-4": "106583098589",
+    "ap-northeast-1": "354813040037",
+    "ap-northeast-2": "366743142698",
+    "ap-northeast-3": "867004704886",
+    "ap-east-1": "651117190479",
+    "me-central-1": "272398656194",
+    "me-south-1": "801668240914",
+    "af-south-1": "510948584623",
+}
 
 FORECAST = JobKind(
     name="forecast",
@@ -91,6 +135,7 @@ FORECAST = JobKind(
     description="Hourly workload forecasts per tenant and workflow (AutoETS / AutoTheta / seasonal naive)",
     training_image=_SKLEARN_IMAGE,
     inference_image=_SKLEARN_IMAGE,
+    image_accounts=SKLEARN_IMAGE_ACCOUNTS,
     instance_types=CPU_INSTANCES,
     default_instance_type="ml.m5.large",
     hyperparameters=(
@@ -111,4 +156,32 @@ FORECAST = JobKind(
     schedule="cron(0 3 * * ? *)",
 )
 
-JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (FORECAST,)}
+ANOMALY = JobKind(
+    name="anomaly",
+    source_folder="anomaly",
+    description="Robust seasonal anomaly model per series (median and MAD per phase), quality control's batch model",
+    training_image=_SKLEARN_IMAGE,
+    inference_image=_SKLEARN_IMAGE,
+    image_accounts=SKLEARN_IMAGE_ACCOUNTS,
+    # Medians of hourly series: CPU, minutes at most; the scikit-learn framework container has numpy.
+    instance_types=("ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge"),
+    default_instance_type="ml.m5.large",
+    hyperparameters=(
+        Hyperparameter("season_length", int, 1, 168, 24),
+        Hyperparameter("threshold", float, 2.0, 20.0, 4.0),
+        Hyperparameter("min_cycles", int, 1, 52, 3),
+    ),
+    metrics={
+        "anomaly_rate": r"validation:anomaly_rate=([0-9.eE+-]+);",
+        "series": r"validation:series=([0-9.eE+-]+);",
+        "points": r"validation:points=([0-9.eE+-]+);",
+    },
+    # The share of its own training history the model flags: a model flagging more than the one in service (its
+    # medians and MADs pulled by the anomalies they should ignore) is refused.
+    evaluation_metric="anomaly_rate",
+    lower_is_better=True,
+    # An hour on ml.m5.large.
+    default_max_cost_usd=0.115,
+)
+
+JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (FORECAST, ANOMALY)}

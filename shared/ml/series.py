@@ -42,8 +42,12 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def tenant_series_prefix(tenant_id: str) -> str:
+    return f"{SERIES_PREFIX}/tenant={tenant_id}/"
+
+
 def series_key(tenant_id: str, hour: datetime) -> str:
-    return f"{SERIES_PREFIX}/tenant={tenant_id}/date={hour:%Y-%m-%d}/hour={hour:%H}.csv"
+    return f"{tenant_series_prefix(tenant_id)}date={hour:%Y-%m-%d}/hour={hour:%H}.csv"
 
 
 def hourly_rows(tenant_id: str, hour: datetime, executions: Iterable[ExecutionFacts]) -> list[tuple[str, str, float]]:

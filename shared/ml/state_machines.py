@@ -65,7 +65,7 @@ def _train(kind: JobKind, role_arn: str, region: str) -> dict[str, Any]:
             "TrainingJobName.$": "$$.Execution.Name",
             "RoleArn": role_arn,
             "AlgorithmSpecification": {
-                "TrainingImage": kind.training_image.format(region=region),
+                "TrainingImage": kind.training_image_uri(region),
                 "TrainingInputMode": "File",
                 "MetricDefinitions": [
                     {"Name": name, "Regex": regex}
@@ -127,7 +127,7 @@ def _register(kind: JobKind, region: str) -> dict[str, Any]:
             "InferenceSpecification": {
                 "Containers": [
                     {
-                        "Image": kind.inference_image.format(region=region),
+                        "Image": kind.inference_image_uri(region),
                         "ModelDataUrl.$": "$.trained.ModelArtifacts.S3ModelArtifacts",
                     }
                 ],
@@ -149,7 +149,7 @@ def _create_model(kind: JobKind, role_arn: str, region: str) -> dict[str, Any]:
             "ModelName.$": "$$.Execution.Name",
             "ExecutionRoleArn": role_arn,
             "PrimaryContainer": {
-                "Image": kind.inference_image.format(region=region),
+                "Image": kind.inference_image_uri(region),
                 "ModelDataUrl.$": "$.trained.ModelArtifacts.S3ModelArtifacts",
                 "Environment": {"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY.$": "$.code_uri"},
             },

@@ -8,12 +8,15 @@ What goes, in this order:
 2. its EventBridge Scheduler group in every region one of its schedules lives in (DeleteScheduleGroup deletes the
    group's schedules), found from its schedule items, so those stay until the groups are gone;
 3. its payloads in the payloads bucket (everything under `tenants/<id>/`);
-4. its API Gateway key;
-5. every item of every one of its partitions in every table of shared/resources.py's TABLES: the partitions are
+4. its ML data: its hourly series (`ml/series/tenant=<id>/`), its batch transform requests and the forecasts made
+   from them (`tenant=<id>.*` under each batch kind's `ml/transform/<kind>/`), and the ML jobs trained on its data
+   (their models, checkpoints and records); its quality events go with its partitions (step 6);
+5. its API Gateway key;
+6. every item of every one of its partitions in every table of shared/resources.py's TABLES: the partitions are
    derived from the registry of tenant-scoped repositories (shared/store/registry.py), a child collection's
    (workflow versions, schedule failures) from its parent's items, children first; a Query per partition and
    BatchWriteItem deletes, never a Scan;
-6. a platform-level record that the tenant was purged, its slug, and last its tenant record.
+7. a platform-level record that the tenant was purged, its slug, and last its tenant record.
 
 The tenant record says `purging` from the first call until the last step, so a purge that failed or ran out of
 its time budget is simply called again and continues where the previous one stopped: every step removes what is
@@ -23,6 +26,7 @@ left and treats what is already gone as done.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,9 +39,13 @@ from pynamodb.exceptions import UpdateError
 
 from shared.aws import s3, scheduler, stepfunctions
 from shared.executions.payloads import tenant_payload_prefix
+from shared.ml.job_kinds import JOB_KINDS
+from shared.ml.plans import CHECKPOINTS_PREFIX, MODELS_PREFIX, TRANSFORM_PREFIX
+from shared.ml.series import tenant_series_prefix
 from shared.problems import Conflict, NotFound
 from shared.resources import TABLES
 from shared.settings import get_settings
+from shared.store import ml_jobs
 from shared.store.context import tenant_partition
 from shared.store.registry import all_repositories, table_of
 from shared.store.tables import table_name
@@ -149,6 +157,7 @@ def purge_tenant(
         delete_state_machines(tenant, budget)
         delete_schedule_groups(tenant)
         delete_payloads(tenant, budget)
+        delete_ml_data(tenant, budget)
         budget.check()
         delete_tenant_key(tenant_id)
         delete_partitions(tenant, budget)
@@ -232,12 +241,41 @@ def delete_schedule_groups(tenant: TenantContext) -> None:
 
 def delete_payloads(tenant: TenantContext, budget: Budget) -> None:
     bucket = get_settings().bucket_payloads
-    if not bucket:
-        return
-    while True:
-        keys = s3.first_keys(bucket, tenant_payload_prefix(tenant), S3_DELETE_BATCH)
-        if not keys:
-            return
+    if bucket:
+        _delete_keys(bucket, _first_pages(bucket, tenant_payload_prefix(tenant)), budget)
+
+
+def delete_ml_data(tenant: TenantContext, budget: Budget) -> None:
+    bucket = get_settings().bucket_payloads
+    if bucket:
+        _delete_keys(bucket, _first_pages(bucket, tenant_series_prefix(tenant.tenant_id)), budget)
+        own_file = f"tenant={tenant.tenant_id}."
+        for kind in JOB_KINDS.values():
+            if kind.batch_transform:
+                transform = f"{TRANSFORM_PREFIX}/{kind.name}/"
+                mine = (key for key in s3.keys_under(bucket, transform) if key.rpartition("/")[2].startswith(own_file))
+                _delete_keys(bucket, _batches(mine), budget)
+    for job in ml_jobs.tenant_jobs(tenant.tenant_id):
+        if bucket:
+            for prefix in (MODELS_PREFIX, CHECKPOINTS_PREFIX):
+                _delete_keys(bucket, _first_pages(bucket, f"{prefix}/{job.kind}/{job.job_id}/"), budget)
+        budget.check()
+        job.delete()
+
+
+def _first_pages(bucket: str, prefix: str) -> Iterator[list[str]]:
+    """The first keys left under the prefix, again after each batch is deleted, until none is left."""
+    while keys := s3.first_keys(bucket, prefix, S3_DELETE_BATCH):
+        yield keys
+
+
+def _batches(keys: Iterator[str]) -> Iterator[list[str]]:
+    while batch := list(itertools.islice(keys, S3_DELETE_BATCH)):
+        yield batch
+
+
+def _delete_keys(bucket: str, batches: Iterator[list[str]], budget: Budget) -> None:
+    for keys in batches:
         budget.check()
         errors = s3.delete_keys(bucket, keys)
         if errors:

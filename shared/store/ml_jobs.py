@@ -68,3 +68,8 @@ def list_jobs(tenant_id: str | None, *, limit: int, cursor: str | None) -> tuple
     items = list(results)
     next_key = results.last_evaluated_key
     return items, encode_cursor(f"{_LIST_SCOPE}:{tenant_id}", next_key) if next_key else None
+
+
+def tenant_jobs(tenant_id: str) -> list[MlJobItem]:
+    """Every job trained on the tenant's data (for its purge)."""
+    return list(MlJobItem.query(ML_JOBS_PARTITION, filter_condition=MlJobItem.tenant_id == tenant_id))

@@ -4,11 +4,14 @@ role held to the bucket's ml/ prefixes, the hourly export, and alarms on failed 
 from __future__ import annotations
 
 import json
+import tarfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
 
+from infra.bundles import SAGEMAKER_DIR, build_job_source
 from infra.stacks.domains import Domain
 from infra.stacks.regional import RegionalStack
 from shared.ml.job_kinds import FORECAST, JOB_KINDS
@@ -72,3 +75,55 @@ def test_a_failed_pipeline_run_raises_an_alarm(stack: RegionalStack) -> None:
     alarms = template_of(stack).find_resources("AWS::CloudWatch::Alarm")
     names = {str(alarm["Properties"].get("AlarmName")) for alarm in alarms.values()}
     assert any("ml-forecast-failed" in name for name in names), names
+
+
+def test_each_kinds_code_is_uploaded_where_its_training_jobs_point(stack: RegionalStack) -> None:
+    resources = _intelligence(stack)
+    prefixes = {props["DestinationBucketKeyPrefix"] for props in _of_type(resources, "Custom::CDKBucketDeployment")}
+    assert prefixes == {f"ml/code/{kind.source_folder}/" for kind in JOB_KINDS.values()}
+    # The scheduled run's input: the plan, with the bucket's name resolved at deploy time.
+    (scheduled,) = [
+        json.dumps(rule["Targets"]) for rule in _of_type(resources, "AWS::Events::Rule") if "training" in str(rule)
+    ]
+    assert "sagemaker_program" in scheduled and "sagemaker_submit_directory" in scheduled
+    assert "/ml/code/forecast/sourcedir.tar.gz" in scheduled
+
+
+def test_the_framework_images_are_the_regions_own(stack: RegionalStack) -> None:
+    machines = {
+        props["StateMachineName"]: json.dumps(props["DefinitionString"])
+        for props in _of_type(_intelligence(stack), "AWS::StepFunctions::StateMachine")
+    }
+    for kind in JOB_KINDS.values():
+        assert kind.training_image_uri("us-east-1") in machines[f"{PREFIX}-ml-{kind.name.replace('_', '-')}"]
+    assert FORECAST.training_image_uri("eu-west-1") == (
+        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    )
+
+
+def test_a_job_kinds_sourcedir_carries_its_folder_and_the_shared_contract(tmp_path: Path) -> None:
+    (tmp_path / "first").mkdir()
+    (tmp_path / "again").mkdir()
+    first = build_job_source("anomaly", tmp_path / "first")
+    with tarfile.open(first) as archive:
+        members = {member.name: archive.extractfile(member).read() for member in archive.getmembers()}  # type: ignore[union-attr]
+
+    assert set(members) == {"train.py", "inference.py", "requirements.txt", "contract.py"}
+    assert members["contract.py"] == (SAGEMAKER_DIR / "contract.py").read_bytes()
+    assert build_job_source("anomaly", tmp_path / "again").read_bytes() == first.read_bytes()
+
+
+def test_the_accounts_sagemaker_spend_has_a_budget_that_warns_the_alarm_topic(stack: RegionalStack) -> None:
+    budgets = template_of(stack).find_resources("AWS::Budgets::Budget")
+
+    (budget,) = [resource["Properties"] for resource in budgets.values()]
+    assert budget["Budget"]["CostFilters"] == {"Service": ["Amazon SageMaker"]}
+    assert budget["Budget"]["BudgetLimit"] == {"Amount": 500, "Unit": "USD"}
+    assert budget["Budget"]["TimeUnit"] == "MONTHLY"
+    warnings = {
+        (entry["Notification"]["NotificationType"], entry["Notification"]["Threshold"]): entry["Subscribers"]
+        for entry in budget["NotificationsWithSubscribers"]
+    }
+    assert set(warnings) == {("ACTUAL", 80), ("FORECASTED", 100)}
+    assert all(subscribers[0]["SubscriptionType"] == "SNS" for subscribers in warnings.values())
+    assert "AlarmTopic" in json.dumps(list(warnings.values()))

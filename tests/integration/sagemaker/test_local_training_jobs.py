@@ -19,6 +19,7 @@ from moto import mock_aws
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
 from devserver.sagemaker_training import LocalTrainingJobs
 from devserver.workload_series import write_hourly_panel
+from infra.bundles import build_job_source
 from tests.helpers import wait_until
 from tests.integration.sagemaker.conftest import FORECAST_JOB
 
@@ -134,12 +135,10 @@ def test_a_bad_hyperparameter_fails_the_job_with_the_scripts_reason(sagemaker: A
 
 
 def test_code_packed_as_sourcedir_tar_gz_in_s3_runs_too(sagemaker: Any, tmp_path: Path) -> None:
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w:gz") as sources:
-        for file in ("train.py", "inference.py", "requirements.txt"):
-            sources.add(FORECAST_JOB / file, arcname=file)
+    # Packed as the CDK app packs it: the job's folder and the shared contract beside its train.py.
+    archive = build_job_source("forecast", tmp_path)
     boto3.client("s3", region_name=LOCAL_REGION).put_object(
-        Bucket=BUCKET, Key="code/forecast/sourcedir.tar.gz", Body=archive.getvalue()
+        Bucket=BUCKET, Key="code/forecast/sourcedir.tar.gz", Body=archive.read_bytes()
     )
     name = _create(sagemaker, {"horizon": "24", "folds": "1"}, f"s3://{BUCKET}/code/forecast/sourcedir.tar.gz")
 

@@ -14,12 +14,16 @@ from fastapi.testclient import TestClient
 from devserver.approvals_poller import ApprovalsQueuePoller
 from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
 from shared.auth.principal import Role
+from shared.aws import s3
 from shared.aws.clients import stepfunctions_client
+from shared.ml.series import export_hour, hour_of
 from shared.operations import tenant_purge as purge
 from shared.resources import TABLES
 from shared.settings import get_settings
+from shared.store import ml_jobs
 from shared.store.audit import PLATFORM_AUDIT_PARTITION
 from shared.store.context import TenantContext
+from shared.store.quality import QualityEvents
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantItem, TenantRecords
 from tests.integration.approvals.support import add_pending_approval
 from tests.integration.executions.support import create_and_publish, waiting_workflow
@@ -30,7 +34,7 @@ COLLECTIONS = (
     *("MEMBER", "APIKEY", "RATE", "AUDIT"),
     *("WORKFLOW", "WFVERSION", "CREDENTIAL", "MCPSERVER"),
     *("EXEC", "IDEMPOTENCY", "RUNNING", "APPROVAL"),
-    *("HOOK", "SCHEDULE"),
+    *("HOOK", "SCHEDULE", "QUALITYEVENT"),
 )
 
 
@@ -103,9 +107,64 @@ def platform_audit_events(tenant_id: str) -> list[dict[str, Any]]:
     return [item for item in items if item["tenant_id"]["S"] == tenant_id]
 
 
+def ml_objects(tenant_id: str) -> list[str]:
+    """The tenant's series and transform requests, the forecasts made for it, its ML jobs' models."""
+    bucket = get_settings().require("bucket_payloads")
+    jobs = [job.job_id for job in ml_jobs.tenant_jobs(tenant_id)]
+    return [
+        key
+        for key in s3.keys_under(bucket, "ml/")
+        if f"tenant={tenant_id}" in key or any(f"/{job}/" in key for job in jobs)
+    ]
+
+
+def ml_job_records(tenant_id: str) -> list[str]:
+    return [job.job_id for job in ml_jobs.tenant_jobs(tenant_id)]
+
+
+def add_ml_data(world: TenantWorld) -> None:
+    """The hourly export's series and transform requests (for every tenant), a forecast made from the requests, a
+    job trained on the tenant's data with its model, and a quality event."""
+    bucket = get_settings().require("bucket_payloads")
+    hour = hour_of(datetime.now(UTC))
+    export_hour(bucket, hour)
+    s3.put_object(bucket, f"ml/transform/forecast/ml-nightly/tenant={world.tenant_id}.jsonl.out", b"{}\n", "text/plain")
+    job_id = f"ml-{world.slug}-tuning"
+    ml_jobs.save_new_job(
+        ml_jobs.new_job_item(
+            job_id,
+            kind="forecast",
+            tenant_id=world.tenant_id,
+            execution_arn=f"arn:aws:states:{LOCAL_REGION}:123456789012:execution:ml:{job_id}",
+            instance_type="ml.m5.large",
+            spot=True,
+            hourly_usd=0.115,
+            max_cost_usd=1.0,
+            hyperparameters={},
+            created_at=datetime.now(UTC),
+        )
+    )
+    s3.put_object(bucket, f"ml/models/forecast/{job_id}/output/model.tar.gz", b"model", "application/gzip")
+    events = QualityEvents(TenantContext(world.tenant_id))
+    events.create(
+        events.new(
+            f"{hour:%Y%m%dT%H%M%S}-{world.slug}",
+            event_id=f"{hour:%Y%m%dT%H%M%S}-{world.slug}",
+            workflow_id=world.workflow_id,
+            version=1,
+            signal="failure_rate",
+            score=9.0,
+            evidence={},
+            actions=[],
+            detected_at=datetime.now(UTC),
+        )
+    )
+
+
 def populate(api: TestClient, world: TenantWorld, poller: ApprovalsQueuePoller) -> None:
     """Beyond make_tenant's members, key, workflow and credential: a published workflow with an execution, a webhook
-    and a schedule; an execution with a >256 KB input (its payload in S3); a running execution; a pending approval."""
+    and a schedule; an execution with a >256 KB input (its payload in S3); a running execution; a pending approval;
+    its ML data (add_ml_data)."""
     owner = world.headers[Role.OWNER]
     add_execution_and_hook(api, world)
     large = api.post(
@@ -118,6 +177,7 @@ def populate(api: TestClient, world: TenantWorld, poller: ApprovalsQueuePoller) 
     running = api.post(f"/v1/workflows/{waiting}/executions", headers=owner, json={"input": {}})
     assert running.status_code == 202, running.text
     add_pending_approval(api, world, poller)
+    add_ml_data(world)
 
 
 @pytest.fixture
@@ -141,6 +201,8 @@ def everything_of(tenant_id: str) -> dict[str, list[Any]]:
         "state machines": state_machines_of(tenant_id),
         "schedule groups": schedule_groups_of(tenant_id),
         "schedules": schedules_of(tenant_id),
+        "ml objects": ml_objects(tenant_id),
+        "ml jobs": ml_job_records(tenant_id),
     }
 
 
