@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.agent_models import agent_models
 from cli.app import ForgeGroup, Invocation
 from cli.approvals import approvals
 from cli.config import DEFAULT_PROFILE
@@ -51,6 +52,7 @@ for command in (
     tenants,
     marketplace,
     ml,
+    agent_models,
 ):
     forge.add_command(command)
 
