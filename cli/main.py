@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.agent_models import agent_models
 from cli.app import ForgeGroup, Invocation
 from cli.approvals import approvals
 from cli.config import DEFAULT_PROFILE
@@ -55,6 +56,7 @@ for command in (
     ml,
     forecasts,
     quality,
+    agent_models,
 ):
     forge.add_command(command)
 

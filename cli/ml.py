@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,8 +66,17 @@ def get_job(job_id: str) -> None:
 def watch_job(job_id: str) -> None:
     """Follow a job with a progress bar until it ends; exit 1 unless it succeeded."""
     client = invocation().client()
+    job = follow_progress(job_id, lambda: client.get(f"/v1/ml/jobs/{job_id}"), ongoing={"running"})
+    emit(job, lambda j: f"{j['job_id']} {j['status']}: {j.get('error') or ''} {j.get('cause') or ''}".strip())
+    if job["status"] != "succeeded":
+        raise SystemExit(1)
+
+
+def follow_progress(label: str, read: Callable[[], dict[str, Any]], ongoing: set[str]) -> dict[str, Any]:
+    """Reads a job (its status, progress_percent, training_status, cost_usd) every WATCH_POLL_SECONDS while its
+    status is ongoing, drawing a progress bar for a person; returns its last state."""
     people = not invocation().as_json and not invocation().quiet
-    job = client.get(f"/v1/ml/jobs/{job_id}")
+    job = read()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -75,19 +85,17 @@ def watch_job(job_id: str) -> None:
         console=console,
         disable=not people,
     ) as progress:
-        task = progress.add_task(job_id, total=100)
-        while job["status"] == "running":
+        task = progress.add_task(label, total=100)
+        while job["status"] in ongoing:
             progress.update(
                 task,
                 completed=job.get("progress_percent") or 0,
-                description=f"{job_id} {job.get('training_status') or 'starting'} ${job['cost_usd']:.2f}",
+                description=f"{label} {job.get('training_status') or job['status']} ${job['cost_usd']:.2f}",
             )
             time.sleep(WATCH_POLL_SECONDS)
-            job = client.get(f"/v1/ml/jobs/{job_id}")
-        progress.update(task, completed=job.get("progress_percent") or 0, description=f"{job_id} {job['status']}")
-    emit(job, lambda j: f"{j['job_id']} {j['status']}: {j.get('error') or ''} {j.get('cause') or ''}".strip())
-    if job["status"] != "succeeded":
-        raise SystemExit(1)
+            job = read()
+        progress.update(task, completed=job.get("progress_percent") or 0, description=f"{label} {job['status']}")
+    return job
 
 
 @ml.group("series", cls=ForgeGroup)

@@ -25,7 +25,7 @@ from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.sagemaker_hosting import LocalEndpointHosting
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
-from devserver.sagemaker_training import REPOSITORY, LocalTrainingJobs
+from devserver.sagemaker_training import REPOSITORY, LocalTrainingJobs, local_base_models
 from devserver.sagemaker_transform import LocalTransformJobs
 from devserver.write_ahead_log import (
     WriteAheadLog,
@@ -109,6 +109,8 @@ def local_environment(endpoint_url: str) -> dict[str, str]:
         "POWERTOOLS_DEV": "false",
         # The ML jobs' code is the repository's sagemaker/ folder (in the cloud: sourcedir.tar.gz objects in S3).
         "FORGE_ML_CODE_ROOT": (REPOSITORY / "sagemaker").as_uri(),
+        # The agent tuning job's base model: the GGUF the local platform ships (in the cloud: the bucket's copy).
+        "FORGE_AGENT_BASE_MODELS_ROOT": local_base_models().as_uri(),
     }
     names = physical_names()
     for spec in CATALOG:

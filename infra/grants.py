@@ -256,7 +256,8 @@ def _manage_schedule_groups(groups: ScheduleGroupsSpec, access: Access, names: R
 
 def _ml_pipelines(pipelines: MlPipelinesSpec, access: Access, names: ResourceNames) -> list[GrantPolicy]:
     """READ: the Model Registry's packages of the platform's groups (`forge-*`); START: starting the ML pipelines
-    and following their executions and training jobs (named `ml-*` after their executions)."""
+    and following their executions and training jobs (named `ml-*` after their executions); SERVE: START, and the
+    tuned agent models' jobs and endpoints (`<prefix>-tm-*`): following, stopping, deleting."""
     stack = names.stack
     if access is Access.READ:
         return [
@@ -265,6 +266,28 @@ def _ml_pipelines(pipelines: MlPipelinesSpec, access: Access, names: ResourceNam
             GrantPolicy(
                 ("sagemaker:DescribeModelPackage",),
                 (stack.format_arn(service="sagemaker", resource="model-package", resource_name="forge-*"),),
+            ),
+        ]
+    if access is Access.SERVE:
+        tuned = f"{names.prefix}-tm-*"
+        return [
+            *_ml_pipelines(pipelines, Access.START, names),
+            GrantPolicy(("states:StopExecution",), (names.execution_arns(pipelines),)),
+            GrantPolicy(
+                ("sagemaker:DescribeTrainingJob",),
+                (stack.format_arn(service="sagemaker", resource="training-job", resource_name=tuned),),
+            ),
+            GrantPolicy(
+                ("sagemaker:DescribeEndpoint", "sagemaker:DeleteEndpoint"),
+                (stack.format_arn(service="sagemaker", resource="endpoint", resource_name=tuned),),
+            ),
+            GrantPolicy(
+                ("sagemaker:DeleteEndpointConfig",),
+                (stack.format_arn(service="sagemaker", resource="endpoint-config", resource_name=tuned),),
+            ),
+            GrantPolicy(
+                ("sagemaker:DeleteModel",),
+                (stack.format_arn(service="sagemaker", resource="model", resource_name=tuned),),
             ),
         ]
     if access is not Access.START:

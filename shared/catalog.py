@@ -73,6 +73,9 @@ class Access(StrEnum):
     PURGE = "purge"
     # Tables: read the table's DynamoDB stream (what a stream event source mapping polls with the function's role).
     READ_STREAM = "read_stream"
+    # ML pipelines: START, stopping their executions, and reading and deleting the endpoints (with their configs and
+    # models) of tenants' tuned agent models.
+    SERVE = "serve"
 
 
 @dataclass(frozen=True)
@@ -554,6 +557,27 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PREDICTIVE_SCALING, Access.WRITE),
         ),
         scoped_tenant_data=False,
+    ),
+    FunctionSpec(
+        name="agent_models",
+        description="Custom agent models: tune on the tenant's examples (the agent_tuning pipeline), follow, delete",
+        memory_mb=1024,
+        # A request builds and checks the dataset (up to 5 MB of JSONL and the agents' memory) before it starts.
+        timeout_seconds=29,
+        routes=(
+            HttpRoute("POST", "/v1/agent-models", members(Role.ADMIN)),
+            HttpRoute("GET", "/v1/agent-models", members(Role.VIEWER)),
+            HttpRoute("GET", "/v1/agent-models/{model_id}", members(Role.VIEWER)),
+            HttpRoute("DELETE", "/v1/agent-models/{model_id}", members(Role.ADMIN)),
+        ),
+        grants=(
+            *AUTHENTICATED,
+            # The models beside the workflows whose live versions may use them.
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            # The agents' memory is read and the dataset written under the tenant's prefix.
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+            Grant(ML_PIPELINES, Access.SERVE),
+        ),
     ),
     FunctionSpec(
         name="ml_gate",

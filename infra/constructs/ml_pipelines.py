@@ -4,10 +4,14 @@ the kinds' model package groups, the state machines and their schedules.
 The SageMaker role reads and writes only the platform bucket's `ml/` prefixes (series and code in; models,
 checkpoints and transform outputs out) and logs and metrics under SageMaker's own names. A machine's role creates
 and follows SageMaker jobs (named after its executions, so any name: a scheduled run's is drawn by Step Functions),
-registers only into its kind's model package group and passes only the SageMaker role, to SageMaker only.
+registers only into its kind's model package group and passes only the SageMaker role, to SageMaker only. The
+agent tuning kind runs with its own role instead (infra/constructs/agent_tuning_role.py: the tenants' agent-model
+prefixes), and its machine creates only the tenants' tuned models, endpoint configs and endpoints (`<prefix>-tm-*`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
@@ -24,9 +28,10 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.bundles import JOB_SOURCE_ARCHIVE
+from infra.constructs.agent_tuning_role import AgentTuningRole
 from infra.names import ResourceNames
 from infra.packaging import job_source
-from shared.ml.job_kinds import JOB_KINDS, JobKind
+from shared.ml.job_kinds import AGENT_TUNING, JOB_KINDS, JobKind
 from shared.ml.plans import (
     CHECKPOINTS_PREFIX,
     CODE_PREFIX,
@@ -65,6 +70,10 @@ class MlPipelines(Construct):
         self._stack = Stack.of(self)
         self._bucket_arn = names.arn(PAYLOADS_BUCKET)
         self.sagemaker_role = self._build_sagemaker_role(key)
+        bucket = s3.Bucket.from_bucket_name(self, "PlatformBucket", names.name(PAYLOADS_BUCKET))
+        self.agent_tuning_role = AgentTuningRole(
+            self, "AgentTuningRole", prefix=names.prefix, bucket=bucket, key=key
+        ).role
         self.groups = {kind.name: self._build_group(kind) for kind in JOB_KINDS.values()}
         self._deploy_code(key)
         self.state_machines: dict[str, sfn.StateMachine] = {}
@@ -204,7 +213,7 @@ class MlPipelines(Construct):
         name = ML_PIPELINES.machine_name(self._names.prefix, kind.name)
         definition = pipeline_definition(
             kind,
-            role_arn=self.sagemaker_role.role_arn,
+            role_arn=self._execution_role(kind).role_arn,
             gate_function_arn=gate_function.function_arn,
             region=self._stack.region,
         )
@@ -242,12 +251,17 @@ class MlPipelines(Construct):
         )
         return machine
 
+    def _execution_role(self, kind: JobKind) -> iam.IRole:
+        return self.agent_tuning_role if kind is AGENT_TUNING else self.sagemaker_role
+
     def _machine_policy(self, kind: JobKind) -> list[iam.PolicyStatement]:
         stack = self._stack
 
         def arn(resource: str, name: str) -> str:
             return stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
 
+        if kind.serves_endpoint:
+            return self._serving_machine_policy(kind, arn)
         return [
             iam.PolicyStatement(
                 actions=[
@@ -269,16 +283,49 @@ class MlPipelines(Construct):
                     arn("model-package", f"{kind.model_package_group}/*"),
                 ],
             ),
+            *self._pass_role_and_sync_rules(kind),
+        ]
+
+    def _serving_machine_policy(self, kind: JobKind, arn: Callable[[str, str], str]) -> list[iam.PolicyStatement]:
+        """A serving kind's jobs, models and endpoints are named after its executions: the tenants' tuned models."""
+        tuned = f"{self._names.prefix}-tm-*"
+        return [
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:CreateTrainingJob",
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:CreateModel",
+                    "sagemaker:CreateEndpointConfig",
+                    "sagemaker:CreateEndpoint",
+                    "sagemaker:AddTags",
+                ],
+                resources=[
+                    arn(resource, tuned) for resource in ("training-job", "model", "endpoint-config", "endpoint")
+                ],
+            ),
+            iam.PolicyStatement(
+                actions=["sagemaker:CreateModelPackage"],
+                resources=[
+                    arn("model-package-group", kind.model_package_group),
+                    arn("model-package", f"{kind.model_package_group}/*"),
+                ],
+            ),
+            *self._pass_role_and_sync_rules(kind),
+        ]
+
+    def _pass_role_and_sync_rules(self, kind: JobKind) -> list[iam.PolicyStatement]:
+        return [
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
-                resources=[self.sagemaker_role.role_arn],
+                resources=[self._execution_role(kind).role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             ),
             # What `.sync` SageMaker integrations need: Step Functions' managed rules for the jobs' events.
             iam.PolicyStatement(
                 actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                 resources=[
-                    stack.format_arn(
+                    self._stack.format_arn(
                         service="events", resource="rule", resource_name="StepFunctionsGetEventsForSageMaker*"
                     )
                 ],

@@ -197,6 +197,8 @@ def train(hyperparameters: dict[str, Any], channel: Path, base: Path, model_dir:
         optimizer.step()
         optimizer.zero_grad()
         print(f"train:step={step + 1}/{settings.max_steps}; train:loss={loss.item():.6f};", flush=True)
+        # For the `progress` MetricDefinition: the API's percent and ETA of a running job.
+        print(f"progress:percent={100 * (step + 1) / settings.max_steps:.1f};", flush=True)
     model.eval()
     tuned_loss = _mean_loss(model, tokenizer, validation, settings.batch_size)
     _save(model, tokenizer, base, model_dir, settings, len(learnt), len(held_out))

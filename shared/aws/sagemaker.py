@@ -33,3 +33,28 @@ def describe_training_job(name: str) -> dict[str, Any] | None:
         if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
             return None
         raise
+
+
+def describe_endpoint(name: str) -> dict[str, Any] | None:
+    """The endpoint's description, or None while it does not exist."""
+    try:
+        return dict(sagemaker_client().describe_endpoint(EndpointName=name))
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+            return None
+        raise
+
+
+def delete_serving(name: str) -> None:
+    """Deletes the endpoint, endpoint config and model of one name, whichever exist."""
+    client = sagemaker_client()
+    for delete, parameter in (
+        (client.delete_endpoint, "EndpointName"),
+        (client.delete_endpoint_config, "EndpointConfigName"),
+        (client.delete_model, "ModelName"),
+    ):
+        try:
+            delete(**{parameter: name})
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("ValidationException", "ResourceNotFound"):
+                raise

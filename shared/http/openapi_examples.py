@@ -24,6 +24,18 @@ REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
         "max_cost_usd": 1.0,
         "spot": True,
     },
+    ("POST", "/v1/agent-models"): {
+        "name": "order desk",
+        "base_model": "smollm2-135m-instruct",
+        "examples": '{"messages": [{"role": "user", "content": "Status of order 7?"}, '
+        '{"role": "assistant", "content": "Order 7 has shipped."}]}\n',
+        "include_agent_memory": True,
+        "hyperparameters": {"max_steps": 200, "learning_rate": 0.0002},
+        "instance_type": "ml.g5.xlarge",
+        "max_cost_usd": 5.0,
+        "spot": True,
+        "endpoint": {"kind": "serverless", "memory_mb": 3072, "max_concurrency": 1},
+    },
     ("POST", "/v1/tenants"): {
         "slug": "acme",
         "display_name": "Acme",

@@ -17,6 +17,8 @@ def evaluate_candidate(kind_name: str, job_name: str, metrics: list[dict[str, An
     candidate = values.get(kind.evaluation_metric)
     if candidate is None:
         return _verdict(False, f"the job reported no {kind.evaluation_metric}", metadata)
+    if kind.baseline_metric is not None:
+        return _against_baseline(kind, kind.baseline_metric, candidate, values, metadata)
     in_service = sagemaker.approved_model_metadata(kind.model_package_group)
     if in_service is None or kind.evaluation_metric not in in_service:
         return _verdict(True, f"{kind.evaluation_metric} {candidate:g}; no model in service", metadata)
@@ -28,6 +30,19 @@ def evaluate_candidate(kind_name: str, job_name: str, metrics: list[dict[str, An
         )
         return _verdict(False, reason, metadata)
     return _verdict(True, f"{kind.evaluation_metric} {candidate:g}, in service {current:g}", metadata)
+
+
+def _against_baseline(
+    kind: JobKind, baseline_metric: str, candidate: float, values: dict[str, float], metadata: dict[str, str]
+) -> dict[str, Any]:
+    """The model the job's would replace is measured by the job itself (e.g. the base model's held-out loss)."""
+    baseline = values.get(baseline_metric)
+    if baseline is None:
+        return _verdict(False, f"the job reported no {baseline_metric}", metadata)
+    if _worse(kind, candidate, baseline):
+        reason = f"{kind.evaluation_metric} {candidate:g} is worse than {baseline:g} of the model it would replace"
+        return _verdict(False, reason, metadata)
+    return _verdict(True, f"{kind.evaluation_metric} {candidate:g}, {baseline_metric} {baseline:g}", metadata)
 
 
 def _worse(kind: JobKind, candidate: float, current: float) -> bool:

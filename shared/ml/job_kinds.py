@@ -63,6 +63,13 @@ class JobKind:
     minimum_runtime_seconds: int = 300
     # Whether the pipeline ends with a batch transform over the kind's transform input (forecasts).
     batch_transform: bool = False
+    # Whether the pipeline ends by serving the model from an endpoint named after the job (its plan's `endpoint`).
+    serves_endpoint: bool = False
+    # A metric the same job reports for the model it would replace (e.g. the base model's loss): the gate compares
+    # with it instead of the Model Registry's approved package.
+    baseline_metric: str | None = None
+    # Whether POST /v1/ml/jobs starts the kind (False: its own route plans it, e.g. POST /v1/agent-models).
+    started_by_ml_jobs: bool = True
     # Whether a tenant may start the kind on its own data (otherwise platform admins only).
     tenant_may_start: bool = False
     # The platform's own runs of the kind (EventBridge Scheduler expression); None: started only by the API.
@@ -184,4 +191,38 @@ ANOMALY = JobKind(
     default_max_cost_usd=0.115,
 )
 
-JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (FORECAST, ANOMALY)}
+
+_PYTORCH_IMAGES = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-"
+
+AGENT_TUNING = JobKind(
+    name="agent_tuning",
+    source_folder="agent_tuning",
+    description="A tenant's agent model: LoRA over an open instruct model on its examples, served by an endpoint",
+    training_image=_PYTORCH_IMAGES + "training:2.6.0-gpu-py312",
+    inference_image=_PYTORCH_IMAGES + "inference:2.6.0-cpu-py312",
+    instance_types=("ml.g5.xlarge", "ml.g5.2xlarge", "ml.g4dn.xlarge", "ml.m5.xlarge", "ml.c5.2xlarge"),
+    default_instance_type=DEFAULT_GPU_INSTANCE,
+    hyperparameters=(
+        Hyperparameter("max_steps", int, 1, 2000, 8),
+        Hyperparameter("learning_rate", float, 1e-6, 1e-2, 2e-4),
+        Hyperparameter("lora_rank", int, 1, 64, 8),
+        Hyperparameter("max_length", int, 32, 4096, 256),
+        Hyperparameter("batch_size", int, 1, 32, 2),
+    ),
+    metrics={
+        "loss": r"validation:loss=([0-9.eE+-]+);",
+        "base_loss": r"validation:base_loss=([0-9.eE+-]+);",
+        "examples": r"validation:examples=([0-9.eE+-]+);",
+    },
+    evaluation_metric="loss",
+    lower_is_better=True,
+    baseline_metric="base_loss",
+    default_max_cost_usd=5.0,
+    minimum_runtime_seconds=600,
+    serves_endpoint=True,
+    tenant_may_start=True,
+    started_by_ml_jobs=False,
+    channels=("train", "base"),
+)
+
+JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (FORECAST, ANOMALY, AGENT_TUNING)}

@@ -60,7 +60,7 @@ def start_job(principal: Principal, request: JobRequest) -> MlJob:
     tenant_id = None if principal.is_platform_admin else principal.tenant_id
     job_name = f"ml-{new_execution_id()}"
     bucket = settings.require("bucket_payloads")
-    plan = plan_job(request, bucket=bucket, tenant_id=tenant_id, code_uri=_code_uri(bucket, request.kind))
+    plan = plan_job(request, bucket=bucket, tenant_id=tenant_id, code_uri=code_uri(bucket, request.kind))
     kind = JOB_KINDS[request.kind]
     machine = f"{settings.require('ml_pipelines')}-{kind.name.replace('_', '-')}"
     started = stepfunctions.start_execution(machine, job_name, json.dumps(plan))
@@ -101,7 +101,7 @@ def _visible(principal: Principal, item: ml_jobs.MlJobItem) -> bool:
     return principal.is_platform_admin or (item.tenant_id is not None and item.tenant_id == principal.tenant_id)
 
 
-def _code_uri(bucket: str, kind: str) -> str:
+def code_uri(bucket: str, kind: str) -> str:
     root = get_settings().ml_code_root
     folder = JOB_KINDS[kind].source_folder if kind in JOB_KINDS else kind
     return f"{root.rstrip('/')}/{folder}" if root else f"s3://{bucket}/{CODE_PREFIX}/{folder}/sourcedir.tar.gz"
@@ -119,13 +119,13 @@ def _view(item: ml_jobs.MlJobItem) -> MlJob:
         str(metric["MetricName"]): float(metric["Value"]) for metric in (training or {}).get("FinalMetricDataList", [])
     }
     progress = metrics.pop("progress", None)
-    seconds = _training_seconds(training)
+    seconds = training_seconds(training)
     return MlJob(
         job_id=item.job_id,
         kind=item.kind,
         tenant_id=item.tenant_id,
         status=status,
-        training_status=_training_status(training),
+        training_status=training_status(training),
         instance_type=item.instance_type,
         spot=item.spot,
         hyperparameters=item.hyperparameters,
@@ -133,7 +133,7 @@ def _view(item: ml_jobs.MlJobItem) -> MlJob:
         cost_usd=cost_so_far(seconds, float(item.hourly_usd)),
         metrics=metrics,
         progress_percent=100.0 if training and training["TrainingJobStatus"] == "Completed" else progress,
-        eta_seconds=_eta(training, seconds, progress),
+        eta_seconds=eta(training, seconds, progress),
         error=error,
         cause=execution.get("cause"),
         model_package_arn=(output.get("registered") or {}).get("ModelPackageArn"),
@@ -142,13 +142,13 @@ def _view(item: ml_jobs.MlJobItem) -> MlJob:
     )
 
 
-def _training_status(training: dict[str, Any] | None) -> str | None:
+def training_status(training: dict[str, Any] | None) -> str | None:
     if training is None:
         return None
     return f"{training['TrainingJobStatus']}/{training.get('SecondaryStatus', '')}".rstrip("/")
 
 
-def _training_seconds(training: dict[str, Any] | None) -> float:
+def training_seconds(training: dict[str, Any] | None) -> float:
     """Billable seconds once SageMaker reports them, else the training time so far."""
     if not training or "TrainingStartTime" not in training:
         return 0.0
@@ -159,7 +159,7 @@ def _training_seconds(training: dict[str, Any] | None) -> float:
     return max(0.0, elapsed)
 
 
-def _eta(training: dict[str, Any] | None, seconds: float, progress: float | None) -> int | None:
+def eta(training: dict[str, Any] | None, seconds: float, progress: float | None) -> int | None:
     if training is None or training["TrainingJobStatus"] != "InProgress" or not progress:
         return None
     return round(seconds * (100 - progress) / progress)

@@ -42,9 +42,19 @@ def plan_job(request: JobRequest, *, bucket: str, tenant_id: str | None, code_ur
     """The state machine's input, or ValidationFailed naming every field that is wrong; the execution's name is the
     job's (its training job, model and transform job)."""
     kind = JOB_KINDS.get(request.kind)
-    startable = sorted(name for name, known in JOB_KINDS.items() if tenant_id is None or known.tenant_may_start)
+    startable = sorted(
+        name
+        for name, known in JOB_KINDS.items()
+        if known.started_by_ml_jobs and (tenant_id is None or known.tenant_may_start)
+    )
     if kind is None or request.kind not in startable:
-        reason = "a platform job kind, started by platform admins" if kind else "unknown job kind"
+        reason = "unknown job kind"
+        if kind is not None:
+            reason = (
+                "a platform job kind, started by platform admins"
+                if kind.started_by_ml_jobs
+                else "a kind its own route starts (agent_tuning: POST /v1/agent-models)"
+            )
         raise ValidationFailed(
             [InvalidParam(name="/body/kind", reason=f"{reason}; one of: {', '.join(startable) or 'none yet'}")]
         )

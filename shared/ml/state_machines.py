@@ -1,5 +1,6 @@
 """The ML pipeline's state machine of a job kind, as ASL: train (.sync) → evaluation gate → Model Registry → batch
-transform (.sync) for the kinds that predict in batch.
+transform (.sync) for the kinds that predict in batch, or model → endpoint config → endpoint for the kinds that serve
+(agent tuning: the endpoint, model and training job are named after the execution).
 
 Step Functions' native SageMaker integrations run the jobs; the gate is the ml_gate function, which compares the new
 model's evaluation metric with the approved package's in the kind's model package group, so a worse model never
@@ -47,11 +48,18 @@ def pipeline_definition(kind: JobKind, *, role_arn: str, gate_function_arn: str,
         states["CreateModel"] = _create_model(kind, role_arn, region)
         states["Transform"] = _transform()
         states["TransformFailed"] = {"Type": "Fail", "Error": TRANSFORM_FAILED, "CausePath": "$.failure.Cause"}
+    elif kind.serves_endpoint:
+        states["Register"]["Next"] = "CreateModel"
+        states["CreateModel"] = _create_model(kind, role_arn, region) | {"Next": "CreateEndpointConfig"}
+        states["CreateEndpointConfig"] = _create_endpoint_config()
+        states["CreateEndpoint"] = _create_endpoint()
     else:
         states["Register"]["End"] = True
     return {
         "Comment": f"Nexus Forge ML pipeline for {kind.name} jobs: train, gate on {kind.evaluation_metric}, "
-        "register" + (", batch transform" if kind.batch_transform else ""),
+        "register"
+        + (", batch transform" if kind.batch_transform else "")
+        + (", serve" if kind.serves_endpoint else ""),
         "StartAt": "Train",
         "States": states,
     }
@@ -182,5 +190,28 @@ def _transform() -> dict[str, Any]:
         "ResultPath": "$.transformed",
         "Retry": [_SAGEMAKER_RETRY],
         "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "TransformFailed"}],
+        "End": True,
+    }
+
+
+def _create_endpoint_config() -> dict[str, Any]:
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sagemaker:createEndpointConfig",
+        "Parameters": {"EndpointConfigName.$": "$$.Execution.Name", "ProductionVariants.$": "$.endpoint.variants"},
+        "ResultPath": None,
+        "Retry": [_SAGEMAKER_RETRY],
+        "Next": "CreateEndpoint",
+    }
+
+
+def _create_endpoint() -> dict[str, Any]:
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sagemaker:createEndpoint",
+        "Parameters": {"EndpointName.$": "$$.Execution.Name", "EndpointConfigName.$": "$$.Execution.Name"},
+        "ResultSelector": {"EndpointArn.$": "$.EndpointArn"},
+        "ResultPath": "$.served",
+        "Retry": [_SAGEMAKER_RETRY],
         "End": True,
     }

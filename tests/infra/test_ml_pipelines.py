@@ -127,3 +127,33 @@ def test_the_accounts_sagemaker_spend_has_a_budget_that_warns_the_alarm_topic(st
     assert set(warnings) == {("ACTUAL", 80), ("FORECASTED", 100)}
     assert all(subscribers[0]["SubscriptionType"] == "SNS" for subscribers in warnings.values())
     assert "AlarmTopic" in json.dumps(list(warnings.values()))
+
+
+def test_the_agent_tuning_pipeline_passes_only_its_role_and_serves_only_tenants_tuned_models(
+    stack: RegionalStack,
+) -> None:
+    resources = _intelligence(stack)
+    (role_id,) = [
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::IAM::Role" and resource["Properties"].get("RoleName") == f"{PREFIX}-agent-tuning"
+    ]
+    (machine,) = [
+        props
+        for props in _of_type(resources, "AWS::StepFunctions::StateMachine")
+        if props["StateMachineName"] == f"{PREFIX}-ml-agent-tuning"
+    ]
+    machine_role = machine["RoleArn"]["Fn::GetAtt"][0]
+    statements = [
+        statement
+        for props in _of_type(resources, "AWS::IAM::Policy")
+        if {"Ref": machine_role} in props["Roles"]
+        for statement in props["PolicyDocument"]["Statement"]
+    ]
+    by_action = {json.dumps(statement["Action"]): statement for statement in statements}
+
+    (passed,) = [statement for statement in statements if statement["Action"] == "iam:PassRole"]
+    assert passed["Resource"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    serving = next(statement for action, statement in by_action.items() if "sagemaker:CreateEndpoint" in action)
+    assert all(f"/{PREFIX}-tm-*" in json.dumps(resource) for resource in serving["Resource"]), serving["Resource"]
+    assert "createEndpoint" in json.dumps(machine["DefinitionString"])

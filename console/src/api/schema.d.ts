@@ -4,6 +4,42 @@
  */
 
 export interface paths {
+    "/v1/agent-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's agent models */
+        get: operations["get_agent_models_v1_agent_models_get"];
+        put?: never;
+        /** Tune an agent model on the tenant's examples (LoRA), then serve it from an endpoint */
+        post: operations["post_agent_model_v1_agent_models_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agent-models/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agent model: status, metrics, progress and ETA while training, its endpoint and agent node model */
+        get: operations["get_agent_model_by_id_v1_agent_models__model_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete an agent model and its endpoint (refused while a live workflow version uses it) */
+        delete: operations["remove_agent_model_v1_agent_models__model_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -1445,6 +1481,99 @@ export interface components {
              */
             kind: "workflow" | "node_preset" | "mcp_server";
         };
+        /** AgentModel */
+        AgentModel: {
+            /** @description The agent node's `model` that selects this model */
+            agent_node_model: components["schemas"]["AgentNodeModel"];
+            /** Base Model */
+            base_model: string;
+            /** Cause */
+            cause: string | null;
+            /**
+             * Cost Usd
+             * @description Training time so far at the instance's on-demand price
+             */
+            cost_usd: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Dataset
+             * @description Examples from agent memory, uploaded, and memory exchanges left out
+             */
+            dataset: {
+                [key: string]: number;
+            };
+            /** Endpoint Name */
+            endpoint_name: string;
+            /**
+             * Endpoint Status
+             * @description SageMaker's EndpointStatus, once the endpoint is created
+             */
+            endpoint_status: string | null;
+            /** Error */
+            error: string | null;
+            /** Eta Seconds */
+            eta_seconds: number | null;
+            /** Hyperparameters */
+            hyperparameters: {
+                [key: string]: number;
+            };
+            /** Instance Type */
+            instance_type: string;
+            /** Max Cost Usd */
+            max_cost_usd: number;
+            /**
+             * Metrics
+             * @description Held-out loss of the tuned (loss) and of the base model (base_loss)
+             */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Model Id */
+            model_id: string;
+            /** Name */
+            name: string;
+            /** Progress Percent */
+            progress_percent: number | null;
+            /**
+             * Status
+             * @description training, deploying, ready, rejected (not better than the base model), failed, stopped
+             */
+            status: string;
+            /**
+             * Training Status
+             * @description SageMaker's TrainingJobStatus/SecondaryStatus, once created
+             */
+            training_status: string | null;
+        };
+        /** AgentModelPage */
+        AgentModelPage: {
+            /** Items */
+            items: components["schemas"]["AgentModel"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * AgentNodeModel
+         * @description What an agent node's `model` field names to use the tuned model.
+         */
+        AgentNodeModel: {
+            /**
+             * Model Id
+             * @description The tuned model's endpoint
+             */
+            model_id: string;
+            /**
+             * Provider
+             * @default sagemaker
+             */
+            provider?: string;
+        };
         /** ApiKey */
         ApiKey: {
             /**
@@ -1890,6 +2019,37 @@ export interface components {
             pointer: string;
             /** Reason */
             reason: string;
+        };
+        /**
+         * EndpointChoice
+         * @description Serverless (memory and concurrency, CPU only, billed per request) or real-time (an instance always on).
+         */
+        EndpointChoice: {
+            /**
+             * Instance Type
+             * @description realtime
+             * @default ml.m5.large
+             * @enum {string}
+             */
+            instance_type?: "ml.g5.xlarge" | "ml.m5.large" | "ml.m5.xlarge" | "ml.c5.xlarge";
+            /**
+             * Kind
+             * @default serverless
+             * @enum {string}
+             */
+            kind?: "serverless" | "realtime";
+            /**
+             * Max Concurrency
+             * @description serverless
+             * @default 1
+             */
+            max_concurrency?: number;
+            /**
+             * Memory Mb
+             * @description serverless
+             * @default 3072
+             */
+            memory_mb?: number;
         };
         /** Execution */
         Execution: {
@@ -3343,6 +3503,83 @@ export interface components {
          * @enum {string}
          */
         Trigger: "manual" | "webhook" | "schedule" | "rerun" | "redrive" | "error_workflow" | "mcp";
+        /**
+         * TuningHyperparameters
+         * @description The job's hyperparameters (sagemaker/agent_tuning/train.py checks the same ranges).
+         */
+        TuningHyperparameters: {
+            /**
+             * Batch Size
+             * @default 2
+             */
+            batch_size?: number;
+            /**
+             * Learning Rate
+             * @default 0.0002
+             */
+            learning_rate?: number;
+            /**
+             * Lora Rank
+             * @default 8
+             */
+            lora_rank?: number;
+            /**
+             * Max Length
+             * @default 256
+             */
+            max_length?: number;
+            /**
+             * Max Steps
+             * @default 8
+             */
+            max_steps?: number;
+        };
+        /**
+         * TuningRequest
+         * @description What a tenant asks for: the examples it uploads (JSONL, shared/agent_models/dataset.py), whether its agents'
+         *     remembered exchanges join them, the job's settings, its cost cap and how the model is served.
+         */
+        TuningRequest: {
+            /**
+             * Base Model
+             * @default smollm2-135m-instruct
+             * @constant
+             */
+            base_model?: "smollm2-135m-instruct";
+            endpoint?: components["schemas"]["EndpointChoice"];
+            /**
+             * Examples
+             * @description JSONL, one {messages: [{role, content}]} a line
+             * @default
+             */
+            examples?: string;
+            hyperparameters?: components["schemas"]["TuningHyperparameters"];
+            /**
+             * Include Agent Memory
+             * @default true
+             */
+            include_agent_memory?: boolean;
+            /**
+             * Instance Type
+             * @default ml.g5.xlarge
+             * @enum {string}
+             */
+            instance_type?: "ml.g5.xlarge" | "ml.g5.2xlarge" | "ml.g4dn.xlarge" | "ml.m5.xlarge" | "ml.c5.2xlarge";
+            /**
+             * Max Cost Usd
+             * @description Cost cap of the training: the job stops when its runtime would exceed it
+             * @default 5
+             */
+            max_cost_usd?: number;
+            /** Name */
+            name: string;
+            /**
+             * Spot
+             * @description Managed spot training with checkpoints
+             * @default true
+             */
+            spot?: boolean;
+        };
         /** Uninstalled */
         Uninstalled: {
             /** Install Id */
@@ -3875,6 +4112,197 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_agent_models_v1_agent_models_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page, as it was given */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentModelPage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_agent_model_v1_agent_models_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "base_model": "smollm2-135m-instruct",
+                 *       "endpoint": {
+                 *         "kind": "serverless",
+                 *         "max_concurrency": 1,
+                 *         "memory_mb": 3072
+                 *       },
+                 *       "examples": "{\"messages\": [{\"role\": \"user\", \"content\": \"Status of order 7?\"}, {\"role\": \"assistant\", \"content\": \"Order 7 has shipped.\"}]}\n",
+                 *       "hyperparameters": {
+                 *         "learning_rate": 0.0002,
+                 *         "max_steps": 200
+                 *       },
+                 *       "include_agent_memory": true,
+                 *       "instance_type": "ml.g5.xlarge",
+                 *       "max_cost_usd": 5,
+                 *       "name": "order desk",
+                 *       "spot": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["TuningRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentModel"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_agent_model_by_id_v1_agent_models__model_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentModel"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    remove_agent_model_v1_agent_models__model_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     get_api_keys_v1_api_keys_get: {
         parameters: {
             query?: {

@@ -18,7 +18,13 @@ from shared.auth.principal import Role
 from shared.http.openapi_document import OPENAPI_DOCUMENT_PATH
 from shared.tenancy import rate_limit
 from tests.integration.approvals.support import add_pending_approval
-from tests.integration.tenancy.conftest import SAMPLE_WORKFLOW, TenantWorld, add_execution_and_hook, make_tenant
+from tests.integration.tenancy.conftest import (
+    SAMPLE_WORKFLOW,
+    TenantWorld,
+    add_agent_model,
+    add_execution_and_hook,
+    make_tenant,
+)
 
 # Fixed, so a run sends the same requests every time (per operation, schemathesis derives its seed from this one).
 SEED = 20261205
@@ -39,6 +45,8 @@ CHECKS = (
 # Where the server refuses schema-valid input for a reason JSON Schema cannot state, so a valid request is refused:
 # (method, path, why). Every other check still runs on them.
 SEMANTIC_REFUSALS = (
+    ("GET", "/v1/agent-models", "cursor: opaque, signed by the server"),
+    ("POST", "/v1/agent-models", "examples: JSONL lines of a chat ending with the answer; a cost cap that buys 600 s"),
     ("GET", "/v1/api-keys", "cursor: opaque, signed by the server"),
     ("GET", "/v1/approvals", "cursor: opaque, signed by the server"),
     ("GET", "/v1/audit-events", "cursor: opaque, signed by the server"),
@@ -102,6 +110,7 @@ def spare_targets(api: TestClient, world: TenantWorld) -> dict[tuple[str, str], 
         "/v1/mcp-servers", headers=owner, json={"name": "spare", "url": "https://mcp.spare.invalid/mcp"}
     ).json()
     assert api.post("/v1/members", headers=owner, json={"subject": "spare-2", "role": "viewer"}).is_success
+    agent_model_id = add_agent_model(world.tenant_id)
     return {
         ("DELETE", "/v1/workflows/{workflow_id}"): {"path.workflow_id": workflow["id"]},
         ("DELETE", "/v1/credentials/{credential_name}"): {"path.credential_name": credential["name"]},
@@ -110,6 +119,7 @@ def spare_targets(api: TestClient, world: TenantWorld) -> dict[tuple[str, str], 
         ("DELETE", "/v1/api-keys/{key_id}"): {"path.key_id": key["key_id"]},
         ("DELETE", "/v1/mcp-servers/{server_id}"): {"path.server_id": mcp_server["server_id"]},
         ("DELETE", "/v1/members/{subject}"): {"path.subject": "spare-2"},
+        ("DELETE", "/v1/agent-models/{model_id}"): {"path.model_id": agent_model_id},
     }
 
 
@@ -140,6 +150,7 @@ def contract_schema(api: TestClient, world: TenantWorld, *, real_ids: bool) -> A
         "tenant_id": world.tenant_id,
         "server_id": world.mcp_server_id,
         "event_id": world.quality_event_id,
+        "model_id": world.agent_model_id,
     }
     operations = [
         _operation(method, path, checks={"positive_data_acceptance": {"enabled": False}})

@@ -1,4 +1,5 @@
-"""The jobs' environments (built once, in .forge/ml-envs/) and the local base model."""
+"""The jobs' environments (built once, in .forge/ml-envs/), the local base model, and the platform's API with the
+status path for the tests that go through it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from pathlib import Path
 import pytest
 
 from devserver.sagemaker_training import REPOSITORY, JobEnvironments
+from tests.integration.executions.conftest import status_watcher
+from tests.integration.tenancy.conftest import api
+
+__all__ = ["api", "status_watcher"]
 
 FORECAST_JOB = REPOSITORY / "sagemaker" / "forecast"
 

@@ -1,167 +1,131 @@
-"""The agent tuning job under the emulation, as forge dev runs it: CreateTrainingJob tunes SmolLM2-135M with LoRA on
-a tenant's examples, CreateEndpoint serves the model.tar.gz with the job's inference.py, and the platform's
-`sagemaker` provider gets a turn from it in the endpoint contract."""
+"""A custom agent model as `make run` makes one: POST /v1/agent-models runs the agent_tuning pipeline for real (LoRA
+steps on SmolLM2-135M in the job's own environment, the gate against the base model, the registry, a local endpoint
+serving the model with the job's inference.py), an agent node of a published workflow then calls it through the
+`sagemaker` provider, and the model can be deleted only once no live version uses it.
+
+Kept small on purpose (ten examples, three steps of 48 tokens, an 8-token answer): the real path, not a benchmark
+(make bench BENCH=agent_tuning measures it)."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
+from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.sagemaker_hosting import LocalEndpointHosting
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
 from devserver.sagemaker_training import LocalTrainingJobs
-from shared.agents.providers.contract import ModelTurnRequest, ProviderCall
-from shared.agents.providers.sagemaker import PROVIDER
+from shared.auth.principal import Role
 from shared.aws import clients
-from tests.integration.sagemaker.conftest import AGENT_TUNING_JOB
+from tests.helpers import wait_until
+from tests.integration.executions.support import create_and_publish, publish
+from tests.integration.tenancy.conftest import TenantWorld, make_tenant
+from tests.workflows.cases import chain, node
 
-BUCKET = "nexus-forge-local-ml"
-EXAMPLES = [
-    ("Status of order 7?", "Order 7 has shipped."),
-    ("Status of order 9?", "Order 9 is delayed."),
-    ("Status of order 12?", "Order 12 has shipped."),
-    ("Status of order 15?", "Order 15 is delayed."),
-]
-METRICS = [
-    {"Name": "loss", "Regex": r"validation:loss=([0-9.eE+-]+);"},
-    {"Name": "base_loss", "Regex": r"validation:base_loss=([0-9.eE+-]+);"},
-]
+STATUSES = ("has shipped", "is delayed")
+EXAMPLES = "\n".join(
+    json.dumps(
+        {
+            "messages": [
+                {"role": "user", "content": f"Status of order {number}?"},
+                {"role": "assistant", "content": f"Order {number} {STATUSES[number % 2]}."},
+            ]
+        }
+    )
+    for number in range(1, 11)
+)
+TUNING = {
+    "name": "order desk",
+    "examples": EXAMPLES,
+    "hyperparameters": {"max_steps": 3, "max_length": 48, "batch_size": 2, "learning_rate": 0.002},
+    "instance_type": "ml.m5.xlarge",
+}
+# The job's environment exists (the session fixture); training, the endpoint's start and a turn take about a minute
+# on a quiet machine, several under load.
+TIMEOUT = 900.0
 
 
 @pytest.fixture
-def aws(
-    agent_tuning_python: Path, smollm2_gguf: Path, tmp_path: Path
-) -> Iterator[tuple[LocalTrainingJobs, LocalEndpointHosting]]:
-    saved = boto3.DEFAULT_SESSION
-    with mock_aws():
-        boto3.setup_default_session(region_name=LOCAL_REGION)
-        clients.sagemaker_runtime_client.cache_clear()
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        lines = [
-            json.dumps({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
-            for q, a in EXAMPLES
-        ]
-        s3.put_object(Bucket=BUCKET, Key="datasets/tenant0001/examples.jsonl", Body="\n".join(lines).encode())
-        s3.upload_file(str(smollm2_gguf), BUCKET, f"base-models/smollm2-135m/{smollm2_gguf.name}")
-        runtime = LocalSageMakerEndpoints(LOCAL_ACCOUNT)
-        runtime.install()
-        jobs = LocalTrainingJobs(tmp_path / "state", LOCAL_ACCOUNT, LOCAL_REGION)
-        jobs.install()
-        hosting = LocalEndpointHosting(tmp_path / "state", LOCAL_ACCOUNT, LOCAL_REGION, runtime)
-        hosting.install()
-        yield jobs, hosting
-        boto3.client("sagemaker").delete_endpoint(EndpointName="tuned-support")
+def sagemaker_runtime(
+    emulated_aws: LocalLambdaRuntime, agent_tuning_python: Path, tmp_path: Path
+) -> Iterator[LocalEndpointHosting]:
+    """forge dev's SageMaker: training jobs in subprocesses, endpoints in workers, InvokeEndpoint routed to them."""
     clients.sagemaker_runtime_client.cache_clear()
-    boto3.DEFAULT_SESSION = saved
+    endpoints = LocalSageMakerEndpoints(LOCAL_ACCOUNT)
+    endpoints.install()
+    LocalTrainingJobs(tmp_path, LOCAL_ACCOUNT, LOCAL_REGION).install()
+    hosting = LocalEndpointHosting(tmp_path, LOCAL_ACCOUNT, LOCAL_REGION, endpoints)
+    hosting.install()
+    yield hosting
+    clients.sagemaker_runtime_client.cache_clear()
 
 
-def _channel(name: str, prefix: str) -> dict[str, Any]:
+@pytest.fixture
+def tenant(api: TestClient, issuer: Any, admin_headers: dict[str, str]) -> TenantWorld:
+    return make_tenant(api, issuer, admin_headers, "tuner", tier="enterprise")
+
+
+def _agent_workflow(model: dict[str, str]) -> dict[str, Any]:
     return {
-        "ChannelName": name,
-        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/{prefix}"}},
+        "name": "order desk",
+        "nodes": [
+            node("start", "manual"),
+            node("answer", "agent", model=model, prompt="{% $states.input.question %}", max_tokens=8, temperature=0),
+        ],
+        "edges": chain("start", "answer"),
     }
 
 
-def _tune(jobs: LocalTrainingJobs) -> dict[str, Any]:
-    sagemaker = boto3.client("sagemaker")
-    sagemaker.create_training_job(
-        TrainingJobName="tuning-support",
-        HyperParameters={
-            "sagemaker_program": json.dumps("train.py"),
-            "sagemaker_submit_directory": json.dumps(AGENT_TUNING_JOB.as_uri()),
-            "max_steps": "2",
-            "max_length": "48",
-            "batch_size": "2",
-        },
-        AlgorithmSpecification={
-            "TrainingImage": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6-gpu-py312",
-            "TrainingInputMode": "File",
-            "MetricDefinitions": METRICS,
-        },
-        RoleArn=f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-sagemaker",
-        InputDataConfig=[_channel("train", "datasets/tenant0001"), _channel("base", "base-models/smollm2-135m")],
-        OutputDataConfig={"S3OutputPath": f"s3://{BUCKET}/agent-models"},
-        ResourceConfig={"InstanceType": "ml.g5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
-        StoppingCondition={"MaxRuntimeInSeconds": 900},
-    )
-    jobs.wait("tuning-support", timeout=900)
-    described: dict[str, Any] = sagemaker.describe_training_job(TrainingJobName="tuning-support")
-    return described
-
-
-def _deploy(hosting: LocalEndpointHosting, artifact: str) -> str:
-    sagemaker = boto3.client("sagemaker")
-    sagemaker.create_model(
-        ModelName="tuned-support",
-        PrimaryContainer={
-            "Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6-cpu-py312",
-            "ModelDataUrl": artifact,
-            "Environment": {
-                "SAGEMAKER_PROGRAM": "inference.py",
-                "SAGEMAKER_SUBMIT_DIRECTORY": AGENT_TUNING_JOB.as_uri(),
-            },
-        },
-        ExecutionRoleArn=f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nexus-forge-local-sagemaker",
-    )
-    sagemaker.create_endpoint_config(
-        EndpointConfigName="tuned-support",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "tuned-support",
-                "ServerlessConfig": {"MemorySizeInMB": 3072, "MaxConcurrency": 1},
-            }
-        ],
-    )
-    sagemaker.create_endpoint(EndpointName="tuned-support", EndpointConfigName="tuned-support")
-    hosting.wait("tuned-support", timeout=600)
-    described = sagemaker.describe_endpoint(EndpointName="tuned-support")
-    return f"{described['EndpointStatus']} {described.get('FailureReason', '')}".strip()
-
-
-def test_a_tuned_model_is_served_by_a_local_endpoint_and_answers_the_sagemaker_provider(
-    aws: tuple[LocalTrainingJobs, LocalEndpointHosting],
+def test_a_model_tuned_through_the_api_answers_an_agent_node_and_is_deleted_once_unused(
+    api: TestClient, tenant: TenantWorld, sagemaker_runtime: LocalEndpointHosting, status_watcher: Any
 ) -> None:
-    jobs, hosting = aws
-    started = time.monotonic()
+    owner, viewer = tenant.headers[Role.OWNER], tenant.headers[Role.VIEWER]
 
-    job = _tune(jobs)
-    print(f"local agent tuning job: {time.monotonic() - started:.1f} s")
+    started = api.post("/v1/agent-models", headers=owner, json=TUNING)
+    assert started.status_code == 202, started.text
+    model_id = started.json()["model_id"]
+    assert started.json()["dataset"] == {"from_memory": 0, "uploaded": 10, "left_out": 0}
 
-    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
-    metrics = {metric["MetricName"]: metric["Value"] for metric in job["FinalMetricDataList"]}
-    assert set(metrics) == {"loss", "base_loss"}
-    assert _deploy(hosting, job["ModelArtifacts"]["S3ModelArtifacts"]) == "InService"
+    def read() -> dict[str, Any]:
+        body: dict[str, Any] = api.get(f"/v1/agent-models/{model_id}", headers=viewer).json()
+        return body
 
-    turn = PROVIDER.converse(
-        ModelTurnRequest(
-            model_id="tuned-support",
-            messages=[{"role": "user", "content": [{"text": "Status of order 7?"}]}],
-            max_tokens=8,
-            temperature=0,
-        ),
-        ProviderCall(region=LOCAL_REGION, timeout_seconds=300),
+    model = wait_until(read, lambda body: body["status"] not in ("training", "deploying"), timeout=TIMEOUT)
+    assert model["status"] == "ready", model
+    assert model["metrics"]["loss"] <= model["metrics"]["base_loss"]
+    assert model["progress_percent"] == 100.0
+    assert [item["model_id"] for item in api.get("/v1/agent-models", headers=viewer).json()["items"]] == [model_id]
+
+    workflow_id = create_and_publish(api, owner, _agent_workflow(model["agent_node_model"]))
+    run = api.post(
+        f"/v1/workflows/{workflow_id}/executions", headers=owner, json={"input": {"question": "Status of order 4?"}}
     )
-    structured = PROVIDER.converse(
-        ModelTurnRequest(
-            model_id="tuned-support",
-            messages=[{"role": "user", "content": [{"text": "Status of order 9?"}]}],
-            max_tokens=8,
-            temperature=0,
-            output_schema={"type": "object", "properties": {"status": {"type": "string"}}},
-        ),
-        ProviderCall(region=LOCAL_REGION, timeout_seconds=300),
+    assert run.status_code == 202, run.text
+    execution_id = run.json()["execution_id"]
+    ended = wait_until(
+        lambda: api.get(f"/v1/executions/{execution_id}", headers=viewer).json(),
+        lambda execution: execution["status"] != "RUNNING",
+        timeout=TIMEOUT,
     )
+    assert ended["status"] == "SUCCEEDED", ended
+    assert ended["output"]["answer"].strip()
+    assert 0 < ended["output"]["usage"]["output_tokens"] <= 8
 
-    assert turn.text.strip()
-    assert turn.usage["output_tokens"] <= 8 and turn.usage["input_tokens"] > 5
-    assert structured.text.startswith("{")
+    in_use = api.delete(f"/v1/agent-models/{model_id}", headers=owner)
+    assert in_use.status_code == 409, in_use.text
+    assert workflow_id in in_use.json()["detail"]
+
+    publish(
+        api, owner, workflow_id, _agent_workflow({"provider": "bedrock", "model_id": "local.smollm2-135m-instruct"})
+    )
+    assert api.delete(f"/v1/agent-models/{model_id}", headers=owner).status_code == 204
+    assert api.get(f"/v1/agent-models/{model_id}", headers=viewer).status_code == 404
+    endpoints = boto3.client("sagemaker").list_endpoints()["Endpoints"]
+    assert model["endpoint_name"] not in [endpoint["EndpointName"] for endpoint in endpoints]

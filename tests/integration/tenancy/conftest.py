@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import boto3
 import pytest
 from fastapi.testclient import TestClient
 
 from devserver.api import create_platform_api
+from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION
 from devserver.issuer import LocalIssuer
+from shared.agent_models.tuning import endpoint_name
 from shared.auth.principal import Role
+from shared.ml.job_kinds import AGENT_TUNING
 from shared.quality.detector import Finding, Signal
 from shared.quality.policies import QualityPolicy
 from shared.quality.service import record_quality_event
+from shared.resources import ML_PIPELINES
+from shared.store.agent_models import AgentModels
 from shared.store.marketplace import Installs
 from shared.store.tenant_scoped import TenantContext
 from tests.integration.forecasts.support import publish_forecast, series_answer
@@ -59,6 +66,8 @@ class TenantWorld:
     # Set by `add_execution_and_hook` too: a schedule of the workflow, and a quality event of its execution.
     schedule_id: str = ""
     quality_event_id: str = ""
+    # Set by `add_execution_and_hook` too: an agent model whose pipeline ended at once.
+    agent_model_id: str = ""
 
 
 def make_tenant(
@@ -177,6 +186,8 @@ def add_execution_and_hook(api: TestClient, world: TenantWorld) -> None:
             for name in ("executions", f"{world.workflow_id}:executions")
         ],
     )
+    world.agent_model_id = add_agent_model(world.tenant_id)
+    world.identifiers.add(world.agent_model_id)
 
 
 def add_quality_event(tenant_id: str, workflow_id: str, execution_id: str) -> str:
@@ -187,3 +198,35 @@ def add_quality_event(tenant_id: str, workflow_id: str, execution_id: str) -> st
     )
     assert event is not None
     return event.event_id
+
+
+def add_agent_model(tenant_id: str) -> str:
+    """An agent model whose agent_tuning pipeline execution failed at its first state (it was given no plan): the
+    routes' data without a training job."""
+    model_id = secrets.token_hex(4)
+    name = endpoint_name(LOCAL_PREFIX, tenant_id, model_id)
+    machine = ML_PIPELINES.machine_name(LOCAL_PREFIX, AGENT_TUNING.name)
+    arn = f"{ML_PIPELINES.arn_prefix(LOCAL_PREFIX, LOCAL_ACCOUNT, LOCAL_REGION)}-{AGENT_TUNING.name.replace('_', '-')}"
+    assert arn.endswith(machine)
+    started = boto3.client("stepfunctions", region_name=LOCAL_REGION).start_execution(
+        stateMachineArn=arn, name=name, input="{}"
+    )
+    models = AgentModels(TenantContext(tenant_id))
+    models.create(
+        models.new(
+            model_id,
+            model_id=model_id,
+            name="matrix",
+            base_model="smollm2-135m-instruct",
+            endpoint_name=name,
+            execution_arn=started["executionArn"],
+            instance_type="ml.m5.xlarge",
+            hourly_usd=0.23,
+            max_cost_usd=1.0,
+            hyperparameters={},
+            dataset={"from_memory": 0, "uploaded": 1, "left_out": 0},
+            created_at=datetime.now(UTC),
+            created_by="owner",
+        )
+    )
+    return model_id

@@ -29,6 +29,7 @@ TENANT_OWNED_PARAMETERS = {
     "server_id": lambda world: world.mcp_server_id,
     "install_id": lambda world: world.install_id,
     "event_id": lambda world: world.quality_event_id,
+    "model_id": lambda world: world.agent_model_id,
 }
 # Path parameters that name platform resources, which no tenant owns.
 # Marketplace namespaces and items are platform-wide listings: a tenant owns its namespace, but every tenant reads it
@@ -40,7 +41,8 @@ PLATFORM_PARAMETERS = {
     "kind": "workflow_template",
     "namespace": "matrix",
     "name": "no-such-item",
-    # ML jobs: no job kind a tenant may start is registered yet, so no tenant owns a job (shared/ml/job_kinds.py).
+    # ML jobs: no kind POST /v1/ml/jobs lets a tenant start is registered yet (a tenant's agent_tuning jobs are its
+    # agent models, /v1/agent-models), so no tenant owns a job (shared/ml/job_kinds.py).
     "job_id": "no-such-job",
     # Reviews are shown to every tenant by an id that names neither the author's tenant nor subject.
     "review_id": "0123456789abcdef01234567",
@@ -54,6 +56,8 @@ SAMPLE_BODIES = {
     ("POST", "/v1/platform/smoke-runs"): {"name": "Matrix"},
     # A cap no job fits: refused (422) for an admin after the permission check, without starting a pipeline.
     ("POST", "/v1/ml/jobs"): {"kind": "forecast", "max_cost_usd": 0.0001},
+    # A cap no tuning job fits: refused (422) after the permission check, before a dataset or a pipeline exists.
+    ("POST", "/v1/agent-models"): {"name": "matrix", "max_cost_usd": 0.0001},
     ("POST", "/v1/workflows"): SAMPLE_WORKFLOW,
     ("POST", "/v1/workflows/validate"): SAMPLE_WORKFLOW,
     ("PUT", "/v1/workflows/{workflow_id}"): SAMPLE_WORKFLOW,

@@ -12,37 +12,54 @@ from shared.agent_models.tuning import (
     EndpointChoice,
     TuningPlace,
     TuningRequest,
-    deployment_requests,
     endpoint_name,
     foreign_tuned_model,
-    training_job_request,
+    plan_tuning,
 )
+from shared.problems import ValidationFailed
 from tests.workflows.cases import TENANT_ID, chain, node
 from tests.workflows.support import validate
 
+BUCKET = "nexus-forge-dev-payloads-123456789012-us-east-1"
 PLACE = TuningPlace(
-    prefix="nexus-forge-dev",
-    bucket="nexus-forge-ml-123456789012-us-east-1",
-    role_arn="arn:aws:iam::123456789012:role/nexus-forge-sagemaker",
-    training_image="763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6-gpu-py312",
-    inference_image="763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6-cpu-py312",
+    prefix="nexus-forge-dev", bucket=BUCKET, code_uri=f"s3://{BUCKET}/ml/code/agent_tuning/sourcedir.tar.gz"
 )
 
 
 def test_the_training_job_reads_the_tenants_dataset_and_writes_under_its_prefix() -> None:
     request = TuningRequest(name="support", hyperparameters={"max_steps": 50})
 
-    job = training_job_request(PLACE, "tenant0001", "a1b2c3d4", request)
+    training = plan_tuning(PLACE, "tenant0001", "a1b2c3d4", request)["training"]
 
-    uris = [channel["DataSource"]["S3DataSource"]["S3Uri"] for channel in job["InputDataConfig"]]
+    uris = [channel["DataSource"]["S3DataSource"]["S3Uri"] for channel in training["input"]]
     assert uris == [
-        f"s3://{PLACE.bucket}/tenants/tenant0001/agent-models/a1b2c3d4/dataset/",
-        f"s3://{PLACE.bucket}/base-models/smollm2-135m-instruct/",
+        f"s3://{BUCKET}/tenants/tenant0001/agent-models/a1b2c3d4/dataset/",
+        f"s3://{BUCKET}/base-models/smollm2-135m-instruct/",
     ]
-    assert job["OutputDataConfig"]["S3OutputPath"] == f"s3://{PLACE.bucket}/tenants/tenant0001/agent-models/a1b2c3d4/"
-    assert job["HyperParameters"]["max_steps"] == "50"
-    assert json.loads(job["HyperParameters"]["sagemaker_program"]) == "train.py"
-    assert job["ResourceConfig"]["InstanceType"] == "ml.g5.xlarge"
+    assert training["output_path"] == f"s3://{BUCKET}/tenants/tenant0001/agent-models/a1b2c3d4/"
+    assert training["checkpoint_prefix"].startswith(training["output_path"])
+    assert training["hyperparameters"]["max_steps"] == "50"
+    assert json.loads(training["hyperparameters"]["sagemaker_program"]) == "train.py"
+    assert training["resources"]["InstanceType"] == "ml.g5.xlarge"
+
+
+def test_forge_devs_base_models_are_a_local_folder() -> None:
+    local = TuningPlace(prefix="nexus-forge-local", bucket="b", code_uri="file:///code", base_models_root="file:///m/")
+
+    training = plan_tuning(local, "tenant0001", "a1b2c3d4", TuningRequest(name="support"))["training"]
+
+    assert training["input"][1]["DataSource"]["S3DataSource"]["S3Uri"] == "file:///m/smollm2-135m-instruct/"
+
+
+def test_the_cost_cap_becomes_the_runtime_and_a_cap_too_small_names_the_field() -> None:
+    request = TuningRequest(name="support", instance_type="ml.m5.xlarge", max_cost_usd=0.46, spot=False)
+
+    assert plan_tuning(PLACE, "tenant0001", "a1b2c3d4", request)["training"]["stopping"] == {
+        "MaxRuntimeInSeconds": 7200
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        plan_tuning(PLACE, "tenant0001", "a1b2c3d4", TuningRequest(name="support", max_cost_usd=0.01))
+    assert [param.name for param in refused.value.invalid_params] == ["/body/max_cost_usd"]
 
 
 @pytest.mark.parametrize(
@@ -61,20 +78,25 @@ def test_a_bad_setting_names_its_field(body: dict, field: tuple[str, ...]) -> No
     assert [error["loc"] for error in raised.value.errors()] == [field]
 
 
-def test_a_serverless_and_a_realtime_endpoint_serve_the_same_model_with_its_inference_script() -> None:
-    artifact = f"s3://{PLACE.bucket}/tenants/tenant0001/agent-models/a1b2c3d4/tuned/output/model.tar.gz"
-
-    model, serverless, endpoint = deployment_requests(PLACE, "tenant0001", "a1b2c3d4", artifact, EndpointChoice())
-    _, realtime, _ = deployment_requests(
-        PLACE, "tenant0001", "a1b2c3d4", artifact, EndpointChoice(kind="realtime", instance_type="ml.g5.xlarge")
-    )
-
-    assert model["PrimaryContainer"]["ModelDataUrl"] == artifact
-    assert model["PrimaryContainer"]["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
-    assert serverless["ProductionVariants"][0]["ServerlessConfig"] == {"MemorySizeInMB": 3072, "MaxConcurrency": 1}
-    assert realtime["ProductionVariants"][0]["InstanceType"] == "ml.g5.xlarge"
+def test_a_serverless_or_a_realtime_endpoint_serves_the_model_named_after_the_job() -> None:
     name = endpoint_name("nexus-forge-dev", "tenant0001", "a1b2c3d4")
-    assert endpoint == {"EndpointName": name, "EndpointConfigName": name}
+
+    serverless = plan_tuning(PLACE, "tenant0001", "a1b2c3d4", TuningRequest(name="x"))["endpoint"]
+    realtime = plan_tuning(
+        PLACE,
+        "tenant0001",
+        "a1b2c3d4",
+        TuningRequest(name="x", endpoint=EndpointChoice(kind="realtime", instance_type="ml.g5.xlarge")),
+    )["endpoint"]
+
+    assert serverless["variants"] == [
+        {
+            "VariantName": "AllTraffic",
+            "ModelName": name,
+            "ServerlessConfig": {"MemorySizeInMB": 3072, "MaxConcurrency": 1},
+        }
+    ]
+    assert realtime["variants"][0]["InstanceType"] == "ml.g5.xlarge"
     assert name.startswith("nexus-forge-dev-tm-") and len(endpoint_name("p" * 28, "t" * 40, "a1b2c3d4")) <= 63
 
 

@@ -45,3 +45,21 @@ def test_a_job_that_reported_no_evaluation_metric_is_refused(in_service: dict) -
         "reason": "the job reported no relative_mase",
         "metadata": {"mase": "0.5", "job_name": "ml-1"},
     }
+
+
+def _losses(loss: float, base_loss: float) -> list[dict]:
+    return [{"MetricName": "loss", "Value": loss}, {"MetricName": "base_loss", "Value": base_loss}]
+
+
+def test_a_tuned_agent_model_worse_than_its_base_model_is_refused_whatever_the_registry_holds(in_service: dict) -> None:
+    in_service["forge-agent-tuning"] = {"loss": "9.0", "job_name": "another-tenants-model"}
+
+    refused = evaluate_candidate("agent_tuning", "tm-1", _losses(2.5, 2.4))
+    accepted = evaluate_candidate("agent_tuning", "tm-2", _losses(2.0, 2.4))
+
+    assert refused["accepted"] is False
+    assert refused["reason"] == "loss 2.5 is worse than 2.4 of the model it would replace"
+    assert accepted["accepted"] is True
+    assert (
+        evaluate_candidate("agent_tuning", "tm-3", _losses(2.0, 2.4)[:1])["reason"] == "the job reported no base_loss"
+    )

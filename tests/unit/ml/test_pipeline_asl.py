@@ -42,3 +42,16 @@ def test_only_an_accepted_model_reaches_the_registry() -> None:
     assert states["Accepted"]["Default"] == "Rejected"
     assert states["Rejected"]["Type"] == "Fail"
     assert states["Transform"]["Resource"] == "arn:aws:states:::sagemaker:createTransformJob.sync"
+
+
+def test_an_accepted_agent_model_is_served_by_an_endpoint_named_after_the_job() -> None:
+    states = _definition("agent_tuning")["States"]
+    assert states["Register"]["Next"] == "CreateModel"
+    assert states["CreateModel"]["Next"] == "CreateEndpointConfig"
+    assert states["CreateEndpointConfig"]["Parameters"]["ProductionVariants.$"] == "$.endpoint.variants"
+    assert states["CreateEndpoint"]["Parameters"] == {
+        "EndpointName.$": "$$.Execution.Name",
+        "EndpointConfigName.$": "$$.Execution.Name",
+    }
+    assert states["CreateEndpoint"]["End"] is True
+    assert "Transform" not in states
