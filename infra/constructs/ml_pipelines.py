@@ -75,7 +75,7 @@ class MlPipelines(Construct):
             self, "AgentTuningRole", prefix=names.prefix, bucket=bucket, key=key
         ).role
         self.groups = {kind.name: self._build_group(kind) for kind in JOB_KINDS.values()}
-        self._deploy_code(key)
+        self._deploy_code(bucket, key)
         self.state_machines: dict[str, sfn.StateMachine] = {}
         for kind in JOB_KINDS.values():
             machine = self._build_machine(kind, gate_function, log_retention, removal_policy)
@@ -159,10 +159,9 @@ class MlPipelines(Construct):
         )
         return role
 
-    def _deploy_code(self, key: kms.IKey) -> None:
+    def _deploy_code(self, bucket: s3.IBucket, key: kms.IKey) -> None:
         """Each kind's code as a sourcedir.tar.gz asset (its sagemaker/ folder with the shared contract), copied to
         `ml/code/<folder>/` of the platform bucket, where its jobs' `sagemaker_submit_directory` points."""
-        bucket = s3.Bucket.from_bucket_name(self, "PlatformBucket", self._names.name(PAYLOADS_BUCKET))
         for kind in JOB_KINDS.values():
             deployment = s3deploy.BucketDeployment(
                 self,
