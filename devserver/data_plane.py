@@ -115,12 +115,16 @@ class DataPlane:
     """Serves moto's DynamoDB and Step Functions backends over keep-alive HTTP on a socket already bound."""
 
     def __init__(
-        self, region: str, on_request: Callable[[str, str], None], dispatch: MotoDispatch, ends: EndBoard
+        self,
+        region: str,
+        on_request: Callable[[str, str], None],
+        dispatch: MotoDispatch,
+        ends: EndBoard | None = None,
     ) -> None:
         self.hosts = {target: f"https://{prefix}.{region}.amazonaws.com" for target, prefix in TARGET_PREFIXES.items()}
         self.on_request = on_request
         self.dispatch = dispatch
-        self.ends = ends
+        self.ends = ends if ends is not None else EndBoard()
         self._server: ThreadingHTTPServer | None = None
 
     def start(self, listener: socket.socket) -> None:
