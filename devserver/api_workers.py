@@ -3,9 +3,11 @@
 One Python process runs one thread at a time: with the API, its handlers, moto and the state machines' executor in
 one process, `forge dev` used one core however many the machine has. The workers are separate processes that all
 accept on the API's one listening socket (inherited, as uvicorn's and gunicorn's workers do), so the kernel hands each
-connection to whichever worker is free; the emulation process (moto, the executor, the node functions, the status
-watcher, the snapshots and the write-ahead log) serves their DynamoDB and Step Functions calls over the data plane
-(devserver/data_plane.py) and everything else on its public port.
+connection to whichever worker is free; the emulation process (moto, the executor, the status watcher, the
+snapshots and the write-ahead log) serves their DynamoDB and Step Functions calls over the data plane
+(devserver/data_plane.py) and everything else on its public port. The workers also run the status path and the node
+functions the emulation invokes (devserver/function_workers.py), and wait for executions' ends on the emulation's
+board (devserver/end_relay.py).
 
 A worker that dies is replaced; when the platform's process ends, however it ends, its workers end with it: each
 holds the read end of a pipe whose only write end the platform holds, and exits when it reads end of file.
@@ -34,6 +36,8 @@ logger = logging.getLogger("nexus_forge.local")
 
 WORKER_PID_HEADER = "forge-worker-pid"
 DEFAULT_WORKERS = 2
+# Where a worker reaches the data plane for the ends of executions (devserver/end_relay.py).
+DATA_PLANE_URL_VARIABLE = "FORGE_LOCAL_DATA_PLANE_URL"
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 
@@ -52,9 +56,11 @@ class ApiWorkers:
         state_dir: Path,
         environment: Mapping[str, str],
         not_inherited: Sequence[socket.socket] = (),
+        invocations: socket.socket | None = None,
     ) -> None:
         self.count = count
         self.listener = listener
+        self.invocations = invocations
         self.state_dir = state_dir
         self.environment = dict(environment)
         self.not_inherited = not_inherited
@@ -120,7 +126,14 @@ class ApiWorkers:
                 inherited.close()
             os.environ.update(self.environment)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            serve(self.listener.fileno(), self._lifeline_read, self._go_read, self._ready_write, self.state_dir)
+            serve(
+                self.listener.fileno(),
+                self._lifeline_read,
+                self._go_read,
+                self._ready_write,
+                self.state_dir,
+                self._invocations_fd,
+            )
         except KeyboardInterrupt:
             pass
         except BaseException:
@@ -129,9 +142,15 @@ class ApiWorkers:
         finally:
             os._exit(code)
 
+    @property
+    def _invocations_fd(self) -> int:
+        return self.invocations.fileno() if self.invocations is not None else -1
+
     def _spawn(self) -> Worker:
         """A new interpreter, for a worker that replaces one: by now this process runs threads, so no fork."""
-        descriptors = (self.listener.fileno(), self._lifeline_read, self._go_read, self._ready_write)
+        descriptors: tuple[int, ...] = (self.listener.fileno(), self._lifeline_read, self._go_read, self._ready_write)
+        if self.invocations is not None:
+            descriptors += (self.invocations.fileno(),)
         return subprocess.Popen(  # noqa: S603 - this interpreter, our own module
             [
                 sys.executable,
@@ -142,6 +161,7 @@ class ApiWorkers:
                 *("--go-fd", str(self._go_read)),
                 *("--ready-fd", str(self._ready_write)),
                 *("--state-dir", str(self.state_dir)),
+                *("--invocations-fd", str(self._invocations_fd)),
             ],
             env=self.environment,
             pass_fds=descriptors,
@@ -259,8 +279,11 @@ def _exit_when_the_platform_ends(lifeline: int) -> None:
     os._exit(1)  # the platform is gone: nothing here is worth finishing
 
 
-def serve(listener_fd: int, lifeline_fd: int, go_fd: int, ready_fd: int, state_dir: Path) -> None:
-    """A worker's life: the same application `forge dev` always served, on the inherited socket."""
+def serve(
+    listener_fd: int, lifeline_fd: int, go_fd: int, ready_fd: int, state_dir: Path, invocations_fd: int = -1
+) -> None:
+    """A worker's life: the same application `forge dev` always served, on the inherited socket, and the
+    invocations the emulation hands it on `invocations_fd` (if not -1)."""
     threading.Thread(target=_exit_when_the_platform_ends, args=(lifeline_fd,), daemon=True).start()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import uvicorn
@@ -274,7 +297,8 @@ def serve(listener_fd: int, lifeline_fd: int, go_fd: int, ready_fd: int, state_d
     from devserver.sagemaker_runtime import LocalSageMakerEndpoints
 
     # Lambda invokes made by the API run their handlers here, as in the emulation process.
-    LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT).install()
+    runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
+    runtime.install()
     LocalSageMakerEndpoints(LOCAL_ACCOUNT).install()
     LocalBedrockRuntime().install()
     # A marketplace search embeds its query in the worker that serves it.
@@ -291,6 +315,15 @@ def serve(listener_fd: int, lifeline_fd: int, go_fd: int, ready_fd: int, state_d
 
     # The emulation is ready when the platform says go: no request is served before.
     os.read(go_fd, 1)
+    if DATA_PLANE_URL_VARIABLE in os.environ:
+        from devserver.end_relay import DataPlaneRelay
+        from shared.executions.end_signals import relay_ends
+
+        relay_ends(DataPlaneRelay(os.environ[DATA_PLANE_URL_VARIABLE]))
+    if invocations_fd >= 0:
+        from devserver.function_workers import serve_invocations
+
+        serve_invocations(socket.socket(fileno=invocations_fd), runtime.invoke)
     threading.Thread(target=announce_when_ready, daemon=True).start()
     server.run(sockets=[listener])
 
@@ -300,11 +333,19 @@ def main() -> None:
     for flag in ("--listener-fd", "--lifeline-fd", "--go-fd", "--ready-fd"):
         parser.add_argument(flag, type=int, required=True)
     parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--invocations-fd", type=int, default=-1)
     arguments = parser.parse_args()
     # Stopped by the platform (SIGTERM) or by Ctrl-C in its terminal, wherever starting has got to: quietly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(arguments.listener_fd, arguments.lifeline_fd, arguments.go_fd, arguments.ready_fd, arguments.state_dir)
+        serve(
+            arguments.listener_fd,
+            arguments.lifeline_fd,
+            arguments.go_fd,
+            arguments.ready_fd,
+            arguments.state_dir,
+            arguments.invocations_fd,
+        )
 
 
 if __name__ == "__main__":

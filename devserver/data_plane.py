@@ -6,6 +6,8 @@ Functions calls reach the emulation here, over keep-alive HTTP/1.1 connections o
 (the emulation's public port) closes every connection and routes each request through its host inference and a
 Flask app; here each request is handed to moto's backends exactly as the in-process dispatch does
 (devserver/inprocess_dispatch.py): the same response classes and backends, the same atomicity and write-ahead log.
+The same port carries the ends of executions between the workers (devserver/end_relay.py): `POST` an ended record
+to `/forge/execution-ends/<tenant>/<execution>`, `GET` it with `?wait=<seconds>` (200 with the record, or 204).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from devserver.end_relay import ENDS_PATH, EndBoard
 
 logger = logging.getLogger("nexus_forge.local")
 
@@ -109,10 +114,17 @@ def _find_route(clean_url: str) -> Callable[..., Any] | None:
 class DataPlane:
     """Serves moto's DynamoDB and Step Functions backends over keep-alive HTTP on a socket already bound."""
 
-    def __init__(self, region: str, on_request: Callable[[str, str], None], dispatch: MotoDispatch) -> None:
+    def __init__(
+        self,
+        region: str,
+        on_request: Callable[[str, str], None],
+        dispatch: MotoDispatch,
+        ends: EndBoard | None = None,
+    ) -> None:
         self.hosts = {target: f"https://{prefix}.{region}.amazonaws.com" for target, prefix in TARGET_PREFIXES.items()}
         self.on_request = on_request
         self.dispatch = dispatch
+        self.ends = ends if ends is not None else EndBoard()
         self._server: ThreadingHTTPServer | None = None
 
     def start(self, listener: socket.socket) -> None:
@@ -138,6 +150,9 @@ class DataPlane:
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         from botocore.awsrequest import AWSPreparedRequest
 
+        if path.startswith(ENDS_PATH):
+            return self.answer_end(method, path, body)
+
         target = headers.get("X-Amz-Target", "")
         host = self.hosts.get(target.partition(".")[0])
         if host is None:
@@ -152,6 +167,19 @@ class DataPlane:
             response_body = response_body.encode()
         return status, dict(response_headers), response_body or b""
 
+    def answer_end(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Publishes an ended record (POST) or waits for one (GET ?wait=<seconds>)."""
+        address = urlsplit(path)
+        tenant_id, _, execution_id = address.path[len(ENDS_PATH) :].partition("/")
+        if not tenant_id or not execution_id:
+            return 404, {}, b""
+        if method == "POST":
+            self.ends.publish((tenant_id, execution_id), body)
+            return 204, {}, b""
+        wait = float(parse_qs(address.query).get("wait", ["0"])[0])
+        ended = self.ends.wait((tenant_id, execution_id), wait)
+        return (200, {"Content-Type": "application/json"}, ended) if ended is not None else (204, {}, b"")
+
 
 class _DataPlaneHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: one connection serves a worker's calls one after another
@@ -159,10 +187,16 @@ class _DataPlaneHandler(BaseHTTPRequestHandler):
     data_plane: DataPlane
 
     def do_POST(self) -> None:
+        self._answer("POST")
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def _answer(self, method: str) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = dict(self.headers.items())
         try:
-            status, response_headers, response_body = self.data_plane.answer("POST", self.path, headers, body)
+            status, response_headers, response_body = self.data_plane.answer(method, self.path, headers, body)
         except Exception:
             logger.exception("the data plane failed to answer %s", headers.get("X-Amz-Target"))
             status, response_headers, response_body = 500, {}, b'{"__type":"InternalFailure"}'

@@ -20,6 +20,7 @@ import boto3
 from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.data_plane import DataPlane
+from devserver.end_relay import EndBoard
 from devserver.kms_signing_key import keep_signing_key
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
@@ -170,6 +171,8 @@ class LocalAws:
         self.training_jobs = LocalTrainingJobs(state_dir, LOCAL_ACCOUNT, LOCAL_REGION)
         self._server: Any = None
         self.data_plane: DataPlane | None = None
+        # The ends of executions, for the API workers' sync waits (devserver/end_relay.py).
+        self.ends = EndBoard()
         self._snapshot_lock = threading.Lock()
         self._saved_generation = -1
         self.last_snapshot_seconds = 0.0
@@ -222,7 +225,7 @@ class LocalAws:
         listener.close()  # the server serves on its own duplicate of it
         threading.Thread(target=self._server.serve_forever, name="aws-emulation", daemon=True).start()
         if data_plane_listener is not None:
-            self.data_plane = DataPlane(LOCAL_REGION, changes.request, dispatch)
+            self.data_plane = DataPlane(LOCAL_REGION, changes.request, dispatch, self.ends)
             self.data_plane.start(data_plane_listener)
         self.lambda_runtime.install()
         self.sagemaker_endpoints.install()

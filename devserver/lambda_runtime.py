@@ -23,6 +23,8 @@ from shared.catalog import CATALOG, FunctionSpec, function_physical_name
 
 _INVOKE_PATH_PREFIX = "/2015-03-31/functions/"
 logger = logging.getLogger("nexus_forge.local.lambda")
+# Runs an invocation in another process: (physical name, payload) → (result, function error or None).
+InvokeElsewhere = Callable[[str, bytes], tuple[bytes, str | None]]
 
 
 @dataclass
@@ -58,6 +60,14 @@ class LocalLambdaRuntime:
         self._specs_by_physical_name = {function_physical_name(prefix, spec.name): spec for spec in CATALOG}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._import_lock = threading.Lock()
+        self._elsewhere: frozenset[str] = frozenset()
+        self._invoke_elsewhere: InvokeElsewhere | None = None
+
+    def run_elsewhere(self, functions: frozenset[str], invoke: InvokeElsewhere) -> None:
+        """From now on the invocations of these catalog functions are run by `invoke` (physical name, payload →
+        result, function error), another process's runtime (devserver/function_workers.py), not in this one."""
+        self._elsewhere = functions
+        self._invoke_elsewhere = invoke
 
     def function_arn(self, physical_name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{physical_name}"
@@ -92,6 +102,8 @@ class LocalLambdaRuntime:
 
     def invoke(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse") -> dict[str, Any]:
         physical_name, spec = self.resolve(function_name)
+        if spec.name in self._elsewhere and self._invoke_elsewhere is not None:
+            return self._invoked_elsewhere(self._invoke_elsewhere, physical_name, payload, invocation_type)
         event = json.loads(payload) if payload else {}
         context = LocalLambdaContext(
             function_name=physical_name,
@@ -104,6 +116,22 @@ class LocalLambdaRuntime:
             threading.Thread(target=self._run, args=(handler, event, context), daemon=True).start()
             return {"StatusCode": 202, "Payload": _body(b"")}
         result, function_error = self._run(handler, event, context)
+        response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": _body(result)}
+        if function_error:
+            response["FunctionError"] = function_error
+        return response
+
+    @staticmethod
+    def _invoked_elsewhere(
+        invoke: InvokeElsewhere,
+        physical_name: str,
+        payload: bytes,
+        invocation_type: str,
+    ) -> dict[str, Any]:
+        if invocation_type == "Event":
+            threading.Thread(target=invoke, args=(physical_name, payload), daemon=True).start()
+            return {"StatusCode": 202, "Payload": _body(b"")}
+        result, function_error = invoke(physical_name, payload)
         response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": _body(result)}
         if function_error:
             response["FunctionError"] = function_error

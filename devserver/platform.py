@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devserver.api_workers import DEFAULT_WORKERS
+from devserver.api_workers import DATA_PLANE_URL_VARIABLE, DEFAULT_WORKERS
 from devserver.ports import LOOPBACK, PortUnavailable, ServedPort, bind_port
 
 if TYPE_CHECKING:
@@ -155,12 +155,22 @@ def serve_local_platform(
     preload()
     data_plane_listener, data_plane_url = bind_data_plane(LOOPBACK)
     running.callback(data_plane_listener.close)
+    from devserver.function_workers import FUNCTIONS_IN_WORKERS, WorkerInvocations, bind_invocations
+
+    # The status path and the node functions run in the workers too, handed to them on this socket.
+    invocations_listener = bind_invocations(LOOPBACK)
+    running.callback(invocations_listener.close)
     workers = ApiWorkers(
         options.workers,
         api_listener,
         options.state_dir,
-        {**os.environ, **dict.fromkeys(ENDPOINT_VARIABLES, data_plane_url)},
+        {
+            **os.environ,
+            **dict.fromkeys(ENDPOINT_VARIABLES, data_plane_url),
+            DATA_PLANE_URL_VARIABLE: data_plane_url,
+        },
         not_inherited=(aws_listener, data_plane_listener),
+        invocations=invocations_listener,
     )
     running.callback(workers.stop)
     workers.start()
@@ -171,6 +181,11 @@ def serve_local_platform(
     # The workers stop first, so the state saved holds every request they answered.
     running.callback(workers.stop)
     from devserver.emulation import LOCAL_PREFIX
+    from devserver.end_relay import BoardRelay
+    from shared.executions.end_signals import relay_ends
+
+    # Ends published here (or by a worker, over the data plane) wake the sync waits of every worker.
+    relay_ends(BoardRelay(aws.ends))
 
     # Executions do not survive a restart: their records end now, before anything starts a new one.
     settle_executions_lost_in_restart(aws)
@@ -205,6 +220,7 @@ def serve_local_platform(
     running.callback(catalog_rules.stop)
 
     workers.serve()
+    aws.lambda_runtime.run_elsewhere(FUNCTIONS_IN_WORKERS, WorkerInvocations(invocations_listener.getsockname()).invoke)
     stop_snapshots = threading.Event()
     running.callback(stop_snapshots.set)
 

@@ -5,7 +5,9 @@ execution_events function, fed by EventBridge or by the local watcher) runs in t
 runtime declares with `deliver_here`, `settle_change` hands each ended record to the waiters of its execution: the
 waiter wakes when the end is recorded and reads nothing more. Elsewhere (an API function in the cloud, where the
 status path is another Lambda) the record is read again at growing intervals, as before; docs/executions.md
-says what the cloud's signal would be and cost.
+says what the cloud's signal would be and cost. Where the status path runs in another process of the same runtime
+(`forge dev`'s API workers), the runtime installs an `EndRelay` (`relay_ends`) that carries each end to the waiters
+of every process.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from shared.executions.record import find_execution
 from shared.executions.statuses import ENDED, ExecutionStatus
@@ -31,9 +34,26 @@ class _Waiter:
     record: ExecutionItem | None = None
 
 
+class EndRelay(Protocol):
+    """Carries ends across processes: the status path publishes each, and a waiter in any process receives it, even
+    when it begins waiting after the end was published."""
+
+    def publish(self, tenant_id: str, record: ExecutionItem) -> None: ...
+
+    def wait(self, tenant_id: str, execution_id: str, timeout: float) -> ExecutionItem | None:
+        """The ended record, or None if no end came within `timeout` (or the relay could not be reached)."""
+        ...
+
+
 _waiters: dict[tuple[str, str], list[_Waiter]] = {}
 _lock = threading.Lock()
 _delivered_here = threading.Event()
+_relays: list[EndRelay] = []
+
+
+def relay_ends(relay: EndRelay | None) -> None:
+    """From now on ends are published to, and waited for on, `relay` (None: no relay, as before)."""
+    _relays[:] = [relay] if relay is not None else []
 
 
 def deliver_here(delivered: bool = True) -> None:
@@ -55,6 +75,8 @@ def signal_end(tenant: TenantContext, record: ExecutionItem) -> None:
     for waiter in waiting:
         waiter.record = record
         waiter.woken.set()
+    for relay in _relays:
+        relay.publish(tenant.tenant_id, record)
 
 
 def wait_for_end(tenant: TenantContext, record: ExecutionItem, wait_seconds: float) -> ExecutionItem:
@@ -62,6 +84,9 @@ def wait_for_end(tenant: TenantContext, record: ExecutionItem, wait_seconds: flo
     if has_ended(record):
         return record
     deadline = time.monotonic() + wait_seconds
+    if _relays:
+        ended = _relays[0].wait(tenant.tenant_id, str(record.execution_id), wait_seconds)
+        return ended if ended is not None else find_execution(tenant, str(record.execution_id), consistent=True)
     if not _delivered_here.is_set():
         return _polled(tenant, record, deadline)
     key = (tenant.tenant_id, str(record.execution_id))

@@ -13,8 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pynamodb.connection.base import Connection
 
+from devserver.data_plane import DataPlane, MotoDispatch, bind_data_plane
+from devserver.end_relay import DataPlaneRelay, EndBoard
 from shared.agents.mcp.workflow_tools import run_workflow_tool
 from shared.auth.principal import Role
+from shared.executions.end_signals import deliver_here, relay_ends
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
 from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
@@ -130,6 +133,33 @@ def test_a_sync_delivery_to_a_standard_workflow_is_woken_by_its_status_change(
     # One read closes the race with an end applied before the wait began; the end itself arrives as a signal
     # (a poll from 50 ms on read the record about seven times during the second the workflow waits).
     assert dynamodb_calls.record_reads() == 1
+
+
+@pytest.fixture
+def status_path_elsewhere(status_watcher: Any) -> Iterator[None]:
+    """As in `forge dev`: the status path runs in another process than the wait (execution_events in whichever API
+    worker the emulation hands it to), and ends reach the waiter through the emulation's board over the data plane."""
+    listener, url = bind_data_plane("127.0.0.1")
+    plane = DataPlane("us-east-1", lambda method, target: None, MotoDispatch(), EndBoard())
+    plane.start(listener)
+    deliver_here(False)
+    relay_ends(DataPlaneRelay(url))
+    yield
+    relay_ends(None)
+    deliver_here()
+    plane.stop()
+
+
+def test_a_sync_delivery_to_a_standard_workflow_whose_status_path_runs_in_another_process_is_woken_by_its_end(
+    api, alpha, status_path_elsewhere: None, dynamodb_calls: DynamoDbCalls
+) -> None:
+    hook = make_hook(api, alpha, waiting_workflow(1), response_mode="sync", response_timeout_seconds=20)
+
+    _, ended, started = deliver(hook, {"order": 7}, "msg_elsewhere")
+
+    assert started and ended.status == "SUCCEEDED" and ended.output is not None
+    # The ended record comes with the signal: the wait reads nothing (polling read it about seven times).
+    assert dynamodb_calls.record_reads() == 0
 
 
 def test_a_sync_delivery_still_running_at_its_timeout_is_answered_202_with_its_link(api, alpha, status_watcher) -> None:

@@ -1,0 +1,150 @@
+"""Ends carried across `forge dev`'s processes: a sync wait in one API worker woken by the status path in another.
+
+execution_events runs in whichever API worker the emulation hands it to (devserver/function_workers.py), and the
+delivery waiting for that execution's end may be in another. The emulation process holds an `EndBoard`: the status
+path publishes each ended record to it (`settle_change` → `signal_end`), and a waiting worker asks it with one
+request that returns as soon as the end is there (a long poll over the data plane's keep-alive connections,
+devserver/data_plane.py). An end is kept for `RETAIN_SECONDS`, so a waiter that asks after the end was published
+(its execution ended while the delivery was still being answered) finds it at once: no read of the record, no timer.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    # Imported when first used: its table name is read from the environment `forge dev` sets up after importing this.
+    from shared.store.executions import ExecutionItem
+
+logger = logging.getLogger("nexus_forge.local")
+
+ENDS_PATH = "/forge/execution-ends/"
+RETAIN_SECONDS = 60.0
+# A wait's request outlives its wait by this much before the waiter gives up on the answer.
+ANSWER_MARGIN_SECONDS = 5.0
+
+
+def encode_record(record: ExecutionItem) -> bytes:
+    return json.dumps(record.serialize()).encode()
+
+
+def decode_record(data: bytes) -> ExecutionItem:
+    from shared.store.executions import ExecutionItem
+
+    return ExecutionItem.from_raw_data(json.loads(data))
+
+
+def ends_path(tenant_id: str, execution_id: str) -> str:
+    return f"{ENDS_PATH}{tenant_id}/{execution_id}"
+
+
+class EndBoard:
+    """Ended records by (tenant, execution), kept `retain_seconds`, and the waiters of those not ended yet."""
+
+    def __init__(self, retain_seconds: float = RETAIN_SECONDS) -> None:
+        self.retain_seconds = retain_seconds
+        self._ended: dict[tuple[str, str], bytes] = {}
+        self._published: deque[tuple[float, tuple[str, str]]] = deque()
+        self._waiting: dict[tuple[str, str], list[threading.Event]] = {}
+        self._lock = threading.Lock()
+
+    def publish(self, key: tuple[str, str], record: bytes) -> None:
+        now = time.monotonic()
+        with self._lock:
+            while self._published and self._published[0][0] < now - self.retain_seconds:
+                self._ended.pop(self._published.popleft()[1], None)
+            self._ended[key] = record
+            self._published.append((now, key))
+            waiting = self._waiting.pop(key, [])
+        for woken in waiting:
+            woken.set()
+
+    def wait(self, key: tuple[str, str], timeout: float) -> bytes | None:
+        woken = threading.Event()
+        with self._lock:
+            if key in self._ended:
+                return self._ended[key]
+            self._waiting.setdefault(key, []).append(woken)
+        woken.wait(timeout)
+        with self._lock:
+            others = [other for other in self._waiting.get(key, []) if other is not woken]
+            if others:
+                self._waiting[key] = others
+            else:
+                self._waiting.pop(key, None)
+            return self._ended.get(key)
+
+    def __len__(self) -> int:
+        return len(self._ended)
+
+
+class BoardRelay:
+    """The `EndRelay` of the emulation process: the board itself."""
+
+    def __init__(self, board: EndBoard) -> None:
+        self.board = board
+
+    def publish(self, tenant_id: str, record: ExecutionItem) -> None:
+        self.board.publish((tenant_id, str(record.execution_id)), encode_record(record))
+
+    def wait(self, tenant_id: str, execution_id: str, timeout: float) -> ExecutionItem | None:
+        ended = self.board.wait((tenant_id, execution_id), timeout)
+        return decode_record(ended) if ended is not None else None
+
+
+class DataPlaneRelay:
+    """The `EndRelay` of an API worker: the emulation's board over the data plane, one keep-alive connection per
+    thread. A relay that cannot be reached is logged and answers None (the waiter then reads the record)."""
+
+    def __init__(self, data_plane_url: str) -> None:
+        address = urlsplit(data_plane_url)
+        self.host = address.hostname or "127.0.0.1"
+        self.port = address.port or 80
+        self._local = threading.local()
+
+    def publish(self, tenant_id: str, record: ExecutionItem) -> None:
+        try:
+            self._request("POST", ends_path(tenant_id, str(record.execution_id)), encode_record(record), None)
+        except (OSError, http.client.HTTPException):
+            logger.exception("publishing the end of %s to the emulation failed", record.execution_id)
+
+    def wait(self, tenant_id: str, execution_id: str, timeout: float) -> ExecutionItem | None:
+        path = f"{ends_path(tenant_id, execution_id)}?wait={timeout:.3f}"
+        try:
+            status, body = self._request("GET", path, b"", timeout + ANSWER_MARGIN_SECONDS)
+        except (OSError, http.client.HTTPException):
+            logger.exception("waiting for the end of %s on the emulation failed", execution_id)
+            return None
+        return decode_record(body) if status == 200 else None
+
+    def _request(self, method: str, path: str, body: bytes, timeout: float | None) -> tuple[int, bytes]:
+        """One request on this thread's connection; both requests are idempotent, so one the emulation closed the
+        kept-alive connection under is sent once more on a new one."""
+        try:
+            return self._send(method, path, body, timeout)
+        except (OSError, http.client.HTTPException):
+            self._connection().close()
+            return self._send(method, path, body, timeout)
+
+    def _send(self, method: str, path: str, body: bytes, timeout: float | None) -> tuple[int, bytes]:
+        connection = self._connection()
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        connection.request(method, path, body=body, headers={"Content-Length": str(len(body))})
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = http.client.HTTPConnection(self.host, self.port)
+            self._local.connection = connection
+        return connection
