@@ -55,6 +55,64 @@ def register(namespace: str, public_key: str) -> None:
     emit(answer, lambda a: f"{a['namespace']}: reserved, verified={a['verified']}", quiet=answer["namespace"])
 
 
+@marketplace.command("connector")
+@click.argument("openapi_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--namespace", required=True, help="The publisher namespace.")
+@click.option("--name", required=True, help="The item's name.")
+@click.option("--version", "item_version", required=True, help="The version (semver).")
+@click.option("--title", required=True)
+@click.option("--description", required=True)
+@click.option("--license", "license_id", required=True, help="An SPDX expression, e.g. Apache-2.0.")
+@click.option("--category", "categories", multiple=True, help="A category (repeat for each).")
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+def connector(
+    openapi_file: Path,
+    namespace: str,
+    name: str,
+    item_version: str,
+    title: str,
+    description: str,
+    license_id: str,
+    categories: tuple[str, ...],
+    out_dir: Path,
+) -> None:
+    """A connector from an OpenAPI 3.x document (JSON or YAML): OUT_DIR/manifest.json with one node preset per
+    operation, and OUT_DIR/openapi.json, the document as the artefact to sign with it."""
+    import yaml
+
+    from shared.marketplace.connectors import ConnectorDocumentInvalid, connector_from_openapi
+
+    document = yaml.safe_load(openapi_file.read_text())
+    if not isinstance(document, dict):
+        raise click.BadParameter("is not an OpenAPI document (a JSON or YAML object)", param_hint="OPENAPI_FILE")
+    try:
+        server_url, credential, presets = connector_from_openapi(document)
+    except ConnectorDocumentInvalid as error:
+        raise click.ClickException("; ".join(error.reasons)) from error
+    manifest = {
+        "kind": "connector",
+        "namespace": namespace,
+        "name": name,
+        "version": item_version,
+        "title": title,
+        "description": description,
+        "license": license_id,
+        "categories": list(categories),
+        "openapi_artefact": "openapi.json",
+        "server_url": server_url,
+        "credential": None if credential is None else credential.model_dump(),
+        "presets": [preset.model_dump() for preset in presets],
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "openapi.json").write_text(json.dumps(document))
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    emit(
+        {"manifest": str(out_dir / "manifest.json"), "presets": len(presets), "server_url": server_url},
+        lambda r: f"{r['presets']} node presets for {r['server_url']}: {r['manifest']}",
+        quiet=str(out_dir / "manifest.json"),
+    )
+
+
 @marketplace.command("sign")
 @click.argument("manifest_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))

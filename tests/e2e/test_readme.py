@@ -5,7 +5,8 @@ Conventions for README blocks (other sections follow them too):
 - Every ```sh block is run, in document order, in one bash session, as a reader pastes them into one shell:
   variables and the PATH carry from block to block. Blocks of other languages (```json, ```) are not run.
 - The only substitution is the ports: `127.0.0.1:8000` and `127.0.0.1:4566` become the test platform's. The
-  blocks run in a scratch directory holding a `.venv` link to the checkout's, with their own config directory
+  blocks run in a scratch directory holding `.venv` and `tests` links to the checkout's (a reader runs them in the
+  checkout, whose committed test data a block may read), with their own config directory
   (`forge login` profiles) and `FORGE_STATE_DIR` naming the test platform's state.
 - `# => TEXT` at the end of a line states output: TEXT must appear in what the block prints (stdout and stderr).
   Any other `#` comment is prose.
@@ -142,6 +143,7 @@ def test_the_readme_states_its_conventions_in_its_blocks() -> None:
 
 def test_every_readme_block_runs_as_written(platform: LocalPlatform, tmp_path: Path) -> None:
     (tmp_path / ".venv").symlink_to(PROJECT_ROOT / ".venv")
+    (tmp_path / "tests").symlink_to(PROJECT_ROOT / "tests")
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "FORGE_"))}
     environment.update(
         {

@@ -12,6 +12,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from cli.main import forge
+from shared.marketplace.connectors import connector_from_openapi
+from shared.marketplace.manifests import ConnectorManifest, parse_manifest
 from shared.marketplace.signing import publisher_signature_valid, sha256_digest, signed_payload
 
 
@@ -61,3 +63,45 @@ def test_keygen_never_overwrites_a_key(tmp_path: Path) -> None:
     refused = CliRunner().invoke(forge, ["marketplace", "keygen", str(key_file)])
 
     assert refused.exit_code != 0 and key_file.read_text() == "the publisher's only key"
+
+
+def test_connector_turns_a_yaml_openapi_document_into_a_manifest_the_scan_would_regenerate(tmp_path: Path) -> None:
+    petstore = Path(__file__).parents[2] / "data" / "marketplace" / "petstore" / "openapi.yaml"
+    answer = CliRunner().invoke(
+        forge,
+        [
+            "marketplace",
+            "connector",
+            str(petstore),
+            *("--namespace", "acme", "--name", "petstore", "--version", "1.0.0", "--title", "Petstore"),
+            *("--description", "Pets", "--license", "Apache-2.0", "--out-dir", str(tmp_path / "out")),
+        ],
+    )
+
+    assert answer.exit_code == 0, answer.output
+    assert "19 node presets for https://petstore3.swagger.io/api/v3" in answer.output
+    manifest = parse_manifest(json.loads((tmp_path / "out" / "manifest.json").read_text()))
+    # The artefact is JSON (what the scan reads), and the presets are exactly what the scan generates from it.
+    artefact = json.loads((tmp_path / "out" / "openapi.json").read_text())
+    server_url, credential, presets = connector_from_openapi(artefact)
+    assert isinstance(manifest, ConnectorManifest)
+    assert (manifest.server_url, manifest.credential, manifest.presets) == (server_url, credential, presets)
+
+
+def test_connector_names_a_document_that_is_not_openapi(tmp_path: Path) -> None:
+    document = tmp_path / "notes.yaml"
+    document.write_text("openapi: 3.0.4\ninfo: {title: x}\n")
+
+    answer = CliRunner().invoke(
+        forge,
+        [
+            "marketplace",
+            "connector",
+            str(document),
+            *("--namespace", "acme", "--name", "x", "--version", "1.0.0", "--title", "X"),
+            *("--description", "X", "--license", "MIT", "--out-dir", str(tmp_path / "out")),
+        ],
+    )
+
+    assert answer.exit_code == 1 and "paths" in answer.output, answer.output
+    assert not (tmp_path / "out").exists()
