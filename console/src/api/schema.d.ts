@@ -2095,6 +2095,11 @@ export interface components {
             name: string;
             /** Namespace */
             namespace: string;
+            /**
+             * Parameters
+             * @description A workflow template's parameters in its latest version, filled at install
+             */
+            parameters?: components["schemas"]["TemplateParameter"][];
             /** Publisher Verified */
             publisher_verified: boolean;
             /** Title */
@@ -2794,6 +2799,30 @@ export interface components {
         Suggestions: {
             /** Items */
             items: string[];
+        };
+        /** TemplateParameter */
+        TemplateParameter: {
+            /** Default */
+            default?: unknown;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Json Schema
+             * @description A JSON Schema the value must satisfy
+             */
+            json_schema?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default true
+             */
+            required?: boolean;
         };
         /** Tenant */
         Tenant: {
