@@ -48,7 +48,10 @@ def test_find_a_template_by_a_sentence_open_it_and_install_it_as_a_draft(page: A
     page.get_by_role("button", name="Search").click()
     hit = page.get_by_test_id("marketplace-hit").filter(has_text="Greeting").first
     hit.wait_for()
-    page.get_by_role("button", name=re.compile(r"^workflow_template")).wait_for()  # the kind facet of the answer
+    kind = page.get_by_role("button", name=re.compile(r"^workflow_template"))  # the kind facet of the answer
+    kind.click()
+    page.get_by_role("button", name=re.compile(r"^workflow_template"), pressed=True).wait_for()
+    hit.wait_for()
     snapshot(page, "marketplace-search")
 
     hit.get_by_role("link").click()
