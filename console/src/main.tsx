@@ -16,6 +16,8 @@ import { Members } from "./pages/Members";
 import { Audit } from "./pages/Audit";
 import { Usage } from "./pages/Usage";
 import { Tenants } from "./pages/Tenants";
+import { Marketplace } from "./pages/Marketplace";
+import { MarketplaceItem } from "./pages/MarketplaceItem";
 import { loadSession } from "./api/session";
 import "./styles.css";
 
@@ -51,6 +53,8 @@ function App() {
             <Route path="/audit" element={<Audit />} />
             <Route path="/usage" element={<Usage />} />
             <Route path="/tenants" element={<Tenants />} />
+            <Route path="/marketplace" element={<Marketplace />} />
+            <Route path="/marketplace/:namespace/:name" element={<MarketplaceItem />} />
             <Route path="*" element={<p>No such page.</p>} />
           </Route>
         </Routes>

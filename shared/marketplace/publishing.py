@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, field_validator
 from pynamodb.exceptions import PutError
 
 from shared.aws import kms, s3
-from shared.marketplace.manifests import NAME_PATTERN, SEMVER_PATTERN
+from shared.marketplace.manifests import NAME_PATTERN, SEMVER_PATTERN, TemplateParameter
 from shared.marketplace.scanning import (
     MAX_ARTEFACTS,
     needs_rescan,
@@ -156,6 +156,9 @@ class ItemView(BaseModel):
     categories: list[str]
     latest_version: str
     publisher_verified: bool
+    parameters: list[TemplateParameter] = Field(
+        default_factory=list, description="A workflow template's parameters in its latest version, filled at install"
+    )
 
 
 class VersionPage(BaseModel):
@@ -433,6 +436,7 @@ def get_item(namespace: str, name: str) -> ItemView:
     if listing is None:
         raise NotFound(f"No approved marketplace item {namespace}/{name}")
     publisher = find_namespace(namespace)
+    latest = _version(namespace, name, listing.latest_version)
     return ItemView(
         namespace=listing.namespace,
         name=listing.name,
@@ -443,6 +447,7 @@ def get_item(namespace: str, name: str) -> ItemView:
         categories=list(listing.categories),
         latest_version=listing.latest_version,
         publisher_verified=publisher is not None and publisher.verified,
+        parameters=[TemplateParameter.model_validate(each) for each in latest.manifest.get("parameters", [])],
     )
 
 

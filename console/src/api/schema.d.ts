@@ -2450,6 +2450,11 @@ export interface components {
             name: string;
             /** Namespace */
             namespace: string;
+            /**
+             * Parameters
+             * @description A workflow template's parameters in its latest version, filled at install
+             */
+            parameters?: components["schemas"]["TemplateParameter"][];
             /** Publisher Verified */
             publisher_verified: boolean;
             /** Title */
@@ -3313,6 +3318,30 @@ export interface components {
         Suggestions: {
             /** Items */
             items: string[];
+        };
+        /** TemplateParameter */
+        TemplateParameter: {
+            /** Default */
+            default?: unknown;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Json Schema
+             * @description A JSON Schema the value must satisfy
+             */
+            json_schema?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /**
+             * Required
+             * @default true
+             */
+            required?: boolean;
         };
         /** Tenant */
         Tenant: {

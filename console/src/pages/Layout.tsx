@@ -6,6 +6,7 @@ const PAGES: [string, string][] = [
   ["/workflows", "Workflows"],
   ["/executions", "Executions"],
   ["/approvals", "Approvals"],
+  ["/marketplace", "Marketplace"],
   ["/webhooks", "Webhooks"],
   ["/schedules", "Schedules"],
   ["/credentials", "Credentials"],

@@ -96,3 +96,22 @@ def test_an_install_is_refused_naming_a_missing_parameter_or_a_tampered_version(
     assert no_team.status_code == 422 and no_team.json()["invalid-params"][0]["name"] == "/parameters/team"
     assert tampered.status_code == 422 and tampered.json()["failed"] == "publisher_signature"
     assert api.get("/v1/workflows", headers=buyer).json()["items"] == []
+
+
+def test_the_item_view_lists_a_templates_parameters_for_the_install_form(
+    api: TestClient, issuer: Any, admin_headers: dict[str, str], published: None
+) -> None:
+    buyer = tenant_headers(api, issuer, admin_headers, "buyer")
+
+    item = api.get("/v1/marketplace/items/acme/greeting", headers=buyer)
+
+    assert item.status_code == 200, item.text
+    assert item.json()["parameters"] == [
+        {
+            "name": "team",
+            "description": "",
+            "json_schema": {"type": "string", "maxLength": 40},
+            "default": None,
+            "required": True,
+        }
+    ]
