@@ -219,7 +219,6 @@ def serve_local_platform(
     catalog_rules.start()
     running.callback(catalog_rules.stop)
 
-    workers.serve()
     aws.lambda_runtime.run_elsewhere(FUNCTIONS_IN_WORKERS, WorkerInvocations(invocations_listener.getsockname()).invoke)
     stop_snapshots = threading.Event()
     running.callback(stop_snapshots.set)
@@ -233,6 +232,8 @@ def serve_local_platform(
                 logging.getLogger("nexus_forge.local").debug("snapshot skipped: %s", error)
 
     threading.Thread(target=snapshot_periodically, daemon=True).start()
+    # Serving last, then the banner at once: a platform that answers /v1/health has everything above running.
+    workers.serve()
     print(banner(options, time.monotonic() - started), flush=True)
     # Ctrl-C and SIGTERM end this wait with KeyboardInterrupt; `running` then stops the workers, then the rest.
     threading.Event().wait()

@@ -28,6 +28,7 @@ from shared.workflows.state_machines import logging_configuration, placement
 # Inside the workflows function's 29 s, with room for creating and deleting the machine.
 TEST_RUN_SECONDS = 20.0
 POLL_SECONDS = 0.2
+STOP_SETTLE_SECONDS = 3.0
 TEST_RUN_NAME_PREFIX = "test-"
 TIMED_OUT_ERROR = "TestRunTimedOut"
 
@@ -75,7 +76,8 @@ def run_draft(
         if described["status"] == ExecutionStatus.RUNNING:
             stop = {"error": TIMED_OUT_ERROR, "cause": f"a test run is stopped after {wait_seconds:g} s"}
             stepfunctions.stop_execution(execution_arn, **stop)
-            described = {**stepfunctions.describe_execution(execution_arn), **stop}
+            # Stopping is asynchronous: the execution reads ABORTED once Step Functions has stopped its step.
+            described = {**_wait_for_end(execution_arn, STOP_SETTLE_SECONDS), **stop}
         steps = steps_of(stepfunctions.execution_history(execution_arn))
     finally:
         stepfunctions.delete_state_machine(machine_arn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,10 @@ def test_smoke_workflow_runs_the_real_handler_and_is_visible_in_the_emulation(pl
 def test_banner_tells_where_everything_is(tmp_path: Path) -> None:
     platform = LocalPlatform(state_dir=tmp_path)
     platform.start()
+    # The banner follows the API's first healthy answer by the time one print takes.
+    deadline = time.monotonic() + 10
+    while "Try next:" not in platform.output_so_far() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert platform.stop() == 0
     assert f"API            {platform.url}" in platform.output
     assert f"{platform.url}/docs" in platform.output
