@@ -3,8 +3,10 @@ their artefacts and the publisher's signature, scanned, countersigned when appro
 verified again before any install (`verified_version`).
 
 A version is immutable: its record is written once (conditional put); only its scan outcome, countersignature, yank
-and deprecation change afterwards. The scan runs inline (`scan_and_countersign`) both under `forge dev` and in the
-cloud for now; `rescan_approved` re-runs it for every approved version whose report is of older rules.
+and deprecation change afterwards. A version is stored `pending`; the scan runs off the request path: the platform
+table's stream feeds `marketplace_scanner` (its event source mapping in the cloud, devserver/table_stream_poller.py
+locally), which scans and countersigns each new pending version (`scan_pending`). `rescan_approved` re-runs the scan
+for every approved version whose report is of older rules.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -268,7 +271,7 @@ def _path_matches(upload: VersionUpload, namespace: str, name: str) -> None:
 
 
 def publish_version(tenant: TenantContext, namespace: str, name: str, upload: VersionUpload) -> ItemVersion:
-    """Stores a signed version and scans it; the answer says whether it was approved (GET …/scan says why not)."""
+    """Stores a signed version `pending`; the scanner approves or rejects it shortly (GET …/scan says why)."""
     owner = find_namespace(_checked_name(namespace, "namespace"))
     if owner is None:
         raise NotFound(f"No marketplace namespace {namespace!r}: claim it first (PUT /v1/marketplace/namespaces/…)")
@@ -316,8 +319,34 @@ def publish_version(tenant: TenantContext, namespace: str, name: str, upload: Ve
     bucket = get_settings().require("bucket_payloads")
     for artefact, data in artefacts.items():
         s3.put_object(bucket, prefix + artefact, data, "application/octet-stream")
-    scan_and_countersign(item, artefacts)
     return _version_view(item)
+
+
+VersionRef = tuple[str, str, str]
+
+
+def pending_versions(records: Iterable[Mapping[str, Any]]) -> list[VersionRef]:
+    """(namespace, name, version) of each version a DynamoDB stream batch inserts as pending."""
+    found = []
+    for record in records:
+        if record.get("eventName") != "INSERT":
+            continue
+        image = record.get("dynamodb", {}).get("NewImage", {})
+        if (
+            str(image.get("sk", {}).get("S", "")).startswith(VERSION_PREFIX)
+            and image.get("status", {}).get("S") == "pending"
+        ):
+            found.append((image["namespace"]["S"], image["name"]["S"], image["version"]["S"]))
+    return found
+
+
+def scan_pending(namespace: str, name: str, version: str) -> str | None:
+    """Scans the version if it is still pending (a stream batch may be delivered again); its new status, or None."""
+    item = find_version(namespace, name, version)
+    if item is None or item.status != "pending":
+        return None
+    scan_and_countersign(item, _artefacts(item))
+    return item.status
 
 
 def _artefacts(item: VersionItem) -> dict[str, bytes]:

@@ -413,7 +413,7 @@ export interface paths {
         /** List an item's versions */
         get: operations["read_versions_v1_marketplace_items__namespace___name__versions_get"];
         put?: never;
-        /** Publish a signed version (scanned at once; approved ones are countersigned) */
+        /** Publish a signed version: stored pending, then scanned (approved ones are countersigned) */
         post: operations["post_version_v1_marketplace_items__namespace___name__versions_post"];
         delete?: never;
         options?: never;
@@ -4976,7 +4976,7 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

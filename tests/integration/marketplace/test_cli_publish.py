@@ -1,5 +1,6 @@
 """`forge marketplace register`, `sign` and `publish` against the in-process API: the bundle signed on the
-publisher's machine is uploaded in chunks (the progress bar's) and approved."""
+publisher's machine is uploaded in chunks (the progress bar's) and the command waits until the scanner, fed by the
+table's stream, approves it (or answers pending at once with --no-wait)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,19 @@ from cli.api import ApiClient
 from cli.config import Profile
 from cli.main import forge
 from devserver.api import create_platform_api
-from tests.integration.marketplace.test_publishing_api import OPENAPI, connector
+from devserver.table_stream_poller import TableStreamPoller
+from shared.marketplace.signing import generate_key_pair
+from tests.integration.marketplace.test_publishing_api import OPENAPI, connector, signed_upload, template
 from tests.integration.workflows.test_workflow_api import tenant_headers
 
 
-def test_a_connector_signed_and_published_with_the_cli_is_approved(
-    emulated_aws: Any, issuer: Any, admin_headers: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_connector_signed_and_published_with_the_cli_is_approved_once_scanned(
+    emulated_aws: Any,
+    issuer: Any,
+    admin_headers: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stream: TableStreamPoller,
 ) -> None:
     api = TestClient(create_platform_api(issuer), raise_server_exceptions=False)
     headers = tenant_headers(api, issuer, admin_headers, "acme")
@@ -41,7 +49,30 @@ def test_a_connector_signed_and_published_with_the_cli_is_approved(
         forge,
         ["marketplace", "sign", str(manifest), "--key", str(key), "--artefact", str(openapi), "--out", str(bundle)],
     )
-    published = runner.invoke(forge, ["marketplace", "publish", str(bundle), "-q"])
+    stream.start()
+    try:
+        published = runner.invoke(forge, ["marketplace", "publish", str(bundle), "-q"])
+    finally:
+        stream.stop()
 
     assert registered.exit_code == 0 and signed.exit_code == 0, registered.output + signed.output
-    assert published.exit_code == 0 and published.output.strip() == "approved", published.output
+    # The stream's handlers, running in this process meanwhile, log to the same stdout before the answer.
+    assert published.exit_code == 0 and published.output.splitlines()[-1] == "approved", published.output
+
+
+def test_publish_no_wait_answers_pending_at_once(
+    emulated_aws: Any, issuer: Any, admin_headers: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = TestClient(create_platform_api(issuer), raise_server_exceptions=False)
+    headers = tenant_headers(api, issuer, admin_headers, "acme")
+    client = ApiClient(Profile(base_url="http://testserver", credential="unused"))
+    client._http = cast(httpx.Client, TestClient(api.app, headers=headers))
+    monkeypatch.setattr(cli_app.Invocation, "client", lambda self: client)
+    private_pem, public_key = generate_key_pair()
+    assert api.put("/v1/marketplace/namespaces/acme", headers=headers, json={"public_key": public_key}).is_success
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(signed_upload(template(), {}, private_pem)))
+
+    published = CliRunner().invoke(forge, ["marketplace", "publish", str(bundle), "--no-wait", "-q"])
+
+    assert published.exit_code == 0 and published.output.strip() == "pending", published.output
