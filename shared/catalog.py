@@ -441,6 +441,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("PUT", "/v1/marketplace/namespaces/{namespace}", members(Role.ADMIN)),
             HttpRoute("GET", "/v1/marketplace/namespaces/{namespace}", members(Role.VIEWER)),
             HttpRoute("POST", "/v1/marketplace/namespaces/{namespace}/verification", PLATFORM_ADMIN),
+            HttpRoute("POST", "/v1/marketplace/rescans", PLATFORM_ADMIN),
             HttpRoute("POST", "/v1/marketplace/items/{namespace}/{name}/versions", members(Role.ADMIN)),
             HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}", members(Role.VIEWER)),
             HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}/versions", members(Role.VIEWER)),

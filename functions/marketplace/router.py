@@ -15,6 +15,7 @@ from shared.marketplace.publishing import (
     ItemView,
     Namespace,
     NamespaceClaim,
+    Rescans,
     ScanReportView,
     VersionPage,
     VersionUpload,
@@ -26,6 +27,7 @@ from shared.marketplace.publishing import (
     get_version,
     list_versions,
     publish_version,
+    rescan_listed,
     verify_namespace,
     yank_version,
 )
@@ -77,6 +79,11 @@ def post_version(
     version = publish_version(tenant, namespace, name, upload)
     response.headers["Location"] = f"/v1/marketplace/items/{namespace}/{name}/versions/{version.version}"
     return version
+
+
+@router.post("/rescans", response_model=Rescans, summary="Scan approved versions of older rules again (admins)")
+def post_rescans() -> Rescans:
+    return rescan_listed()
 
 
 @router.get(_ITEM, response_model=ItemView, summary="Read an item's listing (its latest approved version)")

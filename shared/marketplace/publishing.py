@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, field_validator
 from pynamodb.exceptions import PutError
 
 from shared.aws import kms, s3
+from shared.marketplace import scanning
 from shared.marketplace.manifests import NAME_PATTERN, SEMVER_PATTERN
 from shared.marketplace.scanning import (
     MAX_ARTEFACTS,
@@ -53,6 +54,7 @@ from shared.store.marketplace import (
     find_version,
     item_key,
     item_versions,
+    listed_items,
     namespace_key,
 )
 
@@ -158,6 +160,18 @@ class ItemView(BaseModel):
     categories: list[str]
     latest_version: str
     publisher_verified: bool
+
+
+class RescannedVersion(BaseModel):
+    namespace: str
+    name: str
+    version: str
+    status: VersionStatus = Field(description="What the scan under the current rules decided")
+
+
+class Rescans(BaseModel):
+    rules_version: str = Field(description="The rules every approved version is now scanned under")
+    rescanned: list[RescannedVersion]
 
 
 class VersionPage(BaseModel):
@@ -396,12 +410,23 @@ def _list(item: VersionItem) -> None:
 
 def rescan_approved(namespace: str, name: str) -> int:
     """Scans again each approved version of the item whose report is of older rules; how many were rescanned."""
-    rescanned = 0
+    return len(_rescanned(namespace, name))
+
+
+def _rescanned(namespace: str, name: str) -> list[RescannedVersion]:
+    rescanned = []
     for item in item_versions(namespace, name):
         if item.status == "approved" and needs_rescan(item.rules_version or ""):
             scan_and_countersign(item, _artefacts(item))
-            rescanned += 1
+            rescanned.append(RescannedVersion(namespace=namespace, name=name, version=item.version, status=item.status))
     return rescanned
+
+
+def rescan_listed() -> Rescans:
+    """A rules change: every listed item's approved versions of older rules scanned again (some may be rejected now,
+    and are no longer installable)."""
+    rescanned = [version for namespace, name in listed_items() for version in _rescanned(namespace, name)]
+    return Rescans(rules_version=scanning.RULES_VERSION, rescanned=rescanned)
 
 
 def _owned_version(tenant: TenantContext, namespace: str, name: str, version: str) -> VersionItem:

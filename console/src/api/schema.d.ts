@@ -524,6 +524,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/marketplace/rescans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Scan approved versions of older rules again (admins) */
+        post: operations["post_rescans_v1_marketplace_rescans_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/marketplace/schemas/{kind}": {
         parameters: {
             query?: never;
@@ -2569,6 +2586,31 @@ export interface components {
              * @default 50
              */
             canary_executions?: number;
+        };
+        /** RescannedVersion */
+        RescannedVersion: {
+            /** Name */
+            name: string;
+            /** Namespace */
+            namespace: string;
+            /**
+             * Status
+             * @description What the scan under the current rules decided
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+            /** Version */
+            version: string;
+        };
+        /** Rescans */
+        Rescans: {
+            /** Rescanned */
+            rescanned: components["schemas"]["RescannedVersion"][];
+            /**
+             * Rules Version
+             * @description The rules every approved version is now scanned under
+             */
+            rules_version: string;
         };
         /**
          * ResponseMode
@@ -5302,6 +5344,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Namespace"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_rescans_v1_marketplace_rescans_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rescans"];
                 };
             };
             /** @description Client error */

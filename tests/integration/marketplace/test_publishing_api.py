@@ -310,3 +310,27 @@ def test_a_rules_change_rescans_approved_versions_and_countersigns_them_again(
     assert rescanned == 1 and report["rules_version"] == "2099-01-01.1" and report["status"] == "approved"
     assert verified_version("acme", "ping", "1.0.0")[1] == {"README.md": b"# Ping\n"}
     assert rescan_approved("acme", "ping") == 0
+
+
+def test_platform_admins_rescan_every_listed_item_after_a_rules_change_and_tenants_may_not(
+    api: TestClient,
+    admin_headers: dict[str, str],
+    publisher: tuple[dict[str, str], bytes],
+    stream: TableStreamPoller,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    headers, private_pem = publisher
+    publish(api, headers, signed_upload(template(), {"README.md": b"# Ping\n"}, private_pem), stream)
+    monkeypatch.setattr(scanning, "RULES_VERSION", "2099-01-01.1")
+
+    refused = api.post("/v1/marketplace/rescans", headers=headers)
+    rescans = api.post("/v1/marketplace/rescans", headers=admin_headers)
+
+    assert refused.status_code == 403
+    assert rescans.status_code == 200, rescans.text
+    assert rescans.json() == {
+        "rules_version": "2099-01-01.1",
+        "rescanned": [{"namespace": "acme", "name": "ping", "version": "1.0.0", "status": "approved"}],
+    }
+    assert api.post("/v1/marketplace/rescans", headers=admin_headers).json()["rescanned"] == []
+    assert verified_version("acme", "ping", "1.0.0")[1] == {"README.md": b"# Ping\n"}
