@@ -10,19 +10,23 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from cli.app import ForgeGroup, all_pages, emit, invocation, table
+from cli.app import ForgeGroup, all_pages, console, emit, invocation, table
 from shared.marketplace.manifests import ITEM_KINDS
 from shared.marketplace.signing import generate_key_pair, sha256_digest, sign_payload, signed_payload
 
 UPLOAD_CHUNK_BYTES = 65_536
 INSTALLS = "/v1/marketplace/installs"
+SCAN_WAIT_SECONDS = 300.0
+SCAN_POLL_SECONDS = 1.0
 
 
 @click.group(cls=ForgeGroup)
@@ -140,8 +144,11 @@ def sign(manifest_file: Path, key_file: Path, artefact_files: tuple[Path, ...], 
 
 @marketplace.command("publish")
 @click.argument("bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def publish(bundle_file: Path) -> None:
-    """Upload a signed bundle (with a progress bar); the answer says whether the scan approved it."""
+@click.option("--no-wait", is_flag=True, help="Answer once uploaded (pending) instead of waiting for the scan's end.")
+@click.option("--timeout", "timeout_seconds", type=float, default=SCAN_WAIT_SECONDS, show_default=True)
+def publish(bundle_file: Path, no_wait: bool, timeout_seconds: float) -> None:
+    """Upload a signed bundle (with a progress bar), then wait while it is scanned; the answer says whether the scan
+    approved it. Exit 1 when it is still pending after --timeout seconds."""
     body = bundle_file.read_bytes()
     manifest: dict[str, Any] = json.loads(body)["manifest"]
     path = f"/v1/marketplace/items/{manifest['namespace']}/{manifest['name']}/versions"
@@ -166,6 +173,8 @@ def publish(bundle_file: Path) -> None:
                 headers={"content-type": "application/json", "content-length": str(len(body))},
             )
         )
+    if not no_wait:
+        answer = _scanned(f"{path}/{answer['version']}", answer, timeout_seconds)
     emit(
         answer,
         lambda a: (
@@ -174,6 +183,21 @@ def publish(bundle_file: Path) -> None:
         ),
         quiet=answer["status"],
     )
+
+
+def _scanned(version_path: str, version: dict[str, Any], timeout_seconds: float) -> dict[str, Any]:
+    """The version once the scanner has approved or rejected it, with a spinner while it is pending."""
+    client = invocation().client()
+    deadline = time.monotonic() + timeout_seconds
+    people = not invocation().as_json and not invocation().quiet
+    scanning = f"scanning {version['namespace']}/{version['name']} {version['version']}…"
+    with console.status(scanning) if people else nullcontext():
+        while version["status"] == "pending":
+            if time.monotonic() >= deadline:
+                raise click.ClickException(f"still pending after {timeout_seconds:g} s: GET {version_path}")
+            time.sleep(SCAN_POLL_SECONDS)
+            version = client.get(version_path)
+    return version
 
 
 @marketplace.command("search")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from shared.access import PLATFORM_ADMIN, PUBLIC, Role, RoutePolicy, members
 from shared.metrics import NAMESPACE
@@ -108,6 +109,8 @@ class FunctionSpec:
     queue_source: QueueSpec | None = None
     # The table's DynamoDB stream invokes the function with batches of its records (new and old images).
     table_stream_source: TableSpec | None = None
+    # Only the stream records matching this Lambda filter pattern invoke the function (none: every record).
+    table_stream_filter: dict[str, Any] | None = None
     # An EventBridge rule invokes the function on this schedule expression (`rate(...)` or `cron(...)`).
     schedule: str | None = None
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
@@ -447,6 +450,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("PUT", "/v1/marketplace/namespaces/{namespace}", members(Role.ADMIN)),
             HttpRoute("GET", "/v1/marketplace/namespaces/{namespace}", members(Role.VIEWER)),
             HttpRoute("POST", "/v1/marketplace/namespaces/{namespace}/verification", PLATFORM_ADMIN),
+            HttpRoute("POST", "/v1/marketplace/rescans", PLATFORM_ADMIN),
             HttpRoute("POST", "/v1/marketplace/items/{namespace}/{name}/versions", members(Role.ADMIN)),
             HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}", members(Role.VIEWER)),
             HttpRoute("GET", "/v1/marketplace/items/{namespace}/{name}/versions", members(Role.VIEWER)),
@@ -459,7 +463,6 @@ CATALOG: tuple[FunctionSpec, ...] = (
             HttpRoute("GET", "/v1/marketplace/search", members(Role.VIEWER)),
             HttpRoute("GET", "/v1/marketplace/search/suggestions", members(Role.VIEWER)),
         ),
-        # The scan (OpenAPI validation, detect-secrets, the SPDX list) runs in the publishing request.
         timeout_seconds=29,
         grants=(*AUTHENTICATED, Grant(PLATFORM_TABLE, Access.READ_WRITE), Grant(PAYLOADS_BUCKET, Access.READ_WRITE)),
         # Items are platform-wide (the platform table); ownership is checked by shared/marketplace/publishing.py.
@@ -498,6 +501,24 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(TRIGGERS_TABLE, Access.READ_WRITE),
             Grant(SCHEDULE_GROUPS, Access.MANAGE),
         ),
+    ),
+    FunctionSpec(
+        name="marketplace_scanner",
+        description="The platform table's stream → each new pending marketplace version scanned and countersigned",
+        # The scan's imports (OpenAPI validation, detect-secrets, the SPDX list) stay out of the HTTP cold starts.
+        memory_mb=1024,
+        timeout_seconds=120,
+        table_stream_source=PLATFORM_TABLE,
+        table_stream_filter={
+            "eventName": ["INSERT"],
+            "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "status": {"S": ["pending"]}}},
+        },
+        grants=(
+            Grant(PLATFORM_TABLE, Access.READ_WRITE),
+            Grant(PLATFORM_TABLE, Access.READ_STREAM),
+            Grant(PAYLOADS_BUCKET, Access.READ),
+        ),
+        scoped_tenant_data=False,
     ),
     FunctionSpec(
         name="marketplace_search_indexer",

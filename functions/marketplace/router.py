@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from shared.auth.dependencies import CurrentTenant
 from shared.http.pagination import PageCursor
@@ -15,6 +15,7 @@ from shared.marketplace.publishing import (
     ItemView,
     Namespace,
     NamespaceClaim,
+    Rescans,
     ScanReportView,
     VersionPage,
     VersionUpload,
@@ -26,6 +27,7 @@ from shared.marketplace.publishing import (
     get_version,
     list_versions,
     publish_version,
+    rescan_listed,
     verify_namespace,
     yank_version,
 )
@@ -67,12 +69,21 @@ def post_namespace_verification(namespace: str) -> Namespace:
 
 @router.post(
     _ITEM + "/versions",
-    status_code=201,
+    status_code=202,
     response_model=ItemVersion,
-    summary="Publish a signed version (scanned at once; approved ones are countersigned)",
+    summary="Publish a signed version: stored pending, then scanned (approved ones are countersigned)",
 )
-def post_version(namespace: str, name: str, upload: VersionUpload, tenant: CurrentTenant) -> ItemVersion:
-    return publish_version(tenant, namespace, name, upload)
+def post_version(
+    namespace: str, name: str, upload: VersionUpload, tenant: CurrentTenant, response: Response
+) -> ItemVersion:
+    version = publish_version(tenant, namespace, name, upload)
+    response.headers["Location"] = f"/v1/marketplace/items/{namespace}/{name}/versions/{version.version}"
+    return version
+
+
+@router.post("/rescans", response_model=Rescans, summary="Scan approved versions of older rules again (admins)")
+def post_rescans() -> Rescans:
+    return rescan_listed()
 
 
 @router.get(_ITEM, response_model=ItemView, summary="Read an item's listing (its latest approved version)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
@@ -139,7 +140,9 @@ class CatalogFunctions(Construct):
             self._build_queue_source(construct_id, function, spec.queue_source)
         stream_source = spec.table_stream_source
         if stream_source is not None and stream_source.key in self._table_streams:
-            self._build_table_stream_source(construct_id, function, self._table_streams[stream_source.key])
+            self._build_table_stream_source(
+                construct_id, function, self._table_streams[stream_source.key], spec.table_stream_filter
+            )
         if spec.schedule is not None:
             events.Rule(
                 self,
@@ -172,7 +175,9 @@ class CatalogFunctions(Construct):
             report_batch_item_failures=True,
         )
 
-    def _build_table_stream_source(self, construct_id: str, function: lambda_.Function, stream_arn: str) -> None:
+    def _build_table_stream_source(
+        self, construct_id: str, function: lambda_.Function, stream_arn: str, pattern: dict[str, Any] | None
+    ) -> None:
         """Batches of the table's stream records from the oldest kept; a failing batch is retried, then its records
         go on (the function rebuilds what it indexes from the table, so a later change repairs a skipped one)."""
         lambda_.EventSourceMapping(
@@ -185,6 +190,7 @@ class CatalogFunctions(Construct):
             max_batching_window=Duration.seconds(1),
             retry_attempts=TABLE_STREAM_RETRIES,
             bisect_batch_on_error=True,
+            filters=None if pattern is None else [lambda_.FilterCriteria.filter(pattern)],
         )
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:

@@ -3,8 +3,10 @@ their artefacts and the publisher's signature, scanned, countersigned when appro
 verified again before any install (`verified_version`).
 
 A version is immutable: its record is written once (conditional put); only its scan outcome, countersignature, yank
-and deprecation change afterwards. The scan runs inline (`scan_and_countersign`) both under `forge dev` and in the
-cloud for now; `rescan_approved` re-runs it for every approved version whose report is of older rules.
+and deprecation change afterwards. A version is stored `pending`; the scan runs off the request path: the platform
+table's stream feeds `marketplace_scanner` (its event source mapping in the cloud, devserver/table_stream_poller.py
+locally), which scans and countersigns each new pending version (`scan_pending`). `rescan_approved` re-runs the scan
+for every approved version whose report is of older rules.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -19,6 +22,7 @@ from pydantic import BaseModel, Field, field_validator
 from pynamodb.exceptions import PutError
 
 from shared.aws import kms, s3
+from shared.marketplace import scanning
 from shared.marketplace.manifests import NAME_PATTERN, SEMVER_PATTERN, TemplateParameter
 from shared.marketplace.scanning import (
     MAX_ARTEFACTS,
@@ -51,6 +55,7 @@ from shared.store.marketplace import (
     find_version,
     item_key,
     item_versions,
+    listed_items,
     namespace_key,
 )
 
@@ -159,6 +164,18 @@ class ItemView(BaseModel):
     parameters: list[TemplateParameter] = Field(
         default_factory=list, description="A workflow template's parameters in its latest version, filled at install"
     )
+
+
+class RescannedVersion(BaseModel):
+    namespace: str
+    name: str
+    version: str
+    status: VersionStatus = Field(description="What the scan under the current rules decided")
+
+
+class Rescans(BaseModel):
+    rules_version: str = Field(description="The rules every approved version is now scanned under")
+    rescanned: list[RescannedVersion]
 
 
 class VersionPage(BaseModel):
@@ -272,7 +289,7 @@ def _path_matches(upload: VersionUpload, namespace: str, name: str) -> None:
 
 
 def publish_version(tenant: TenantContext, namespace: str, name: str, upload: VersionUpload) -> ItemVersion:
-    """Stores a signed version and scans it; the answer says whether it was approved (GET …/scan says why not)."""
+    """Stores a signed version `pending`; the scanner approves or rejects it shortly (GET …/scan says why)."""
     owner = find_namespace(_checked_name(namespace, "namespace"))
     if owner is None:
         raise NotFound(f"No marketplace namespace {namespace!r}: claim it first (PUT /v1/marketplace/namespaces/…)")
@@ -320,8 +337,34 @@ def publish_version(tenant: TenantContext, namespace: str, name: str, upload: Ve
     bucket = get_settings().require("bucket_payloads")
     for artefact, data in artefacts.items():
         s3.put_object(bucket, prefix + artefact, data, "application/octet-stream")
-    scan_and_countersign(item, artefacts)
     return _version_view(item)
+
+
+VersionRef = tuple[str, str, str]
+
+
+def pending_versions(records: Iterable[Mapping[str, Any]]) -> list[VersionRef]:
+    """(namespace, name, version) of each version a DynamoDB stream batch inserts as pending."""
+    found = []
+    for record in records:
+        if record.get("eventName") != "INSERT":
+            continue
+        image = record.get("dynamodb", {}).get("NewImage", {})
+        if (
+            str(image.get("sk", {}).get("S", "")).startswith(VERSION_PREFIX)
+            and image.get("status", {}).get("S") == "pending"
+        ):
+            found.append((image["namespace"]["S"], image["name"]["S"], image["version"]["S"]))
+    return found
+
+
+def scan_pending(namespace: str, name: str, version: str) -> str | None:
+    """Scans the version if it is still pending (a stream batch may be delivered again); its new status, or None."""
+    item = find_version(namespace, name, version)
+    if item is None or item.status != "pending":
+        return None
+    scan_and_countersign(item, _artefacts(item))
+    return item.status
 
 
 def _artefacts(item: VersionItem) -> dict[str, bytes]:
@@ -373,12 +416,23 @@ def _list(item: VersionItem) -> None:
 
 def rescan_approved(namespace: str, name: str) -> int:
     """Scans again each approved version of the item whose report is of older rules; how many were rescanned."""
-    rescanned = 0
+    return len(_rescanned(namespace, name))
+
+
+def _rescanned(namespace: str, name: str) -> list[RescannedVersion]:
+    rescanned = []
     for item in item_versions(namespace, name):
         if item.status == "approved" and needs_rescan(item.rules_version or ""):
             scan_and_countersign(item, _artefacts(item))
-            rescanned += 1
+            rescanned.append(RescannedVersion(namespace=namespace, name=name, version=item.version, status=item.status))
     return rescanned
+
+
+def rescan_listed() -> Rescans:
+    """A rules change: every listed item's approved versions of older rules scanned again (some may be rejected now,
+    and are no longer installable)."""
+    rescanned = [version for namespace, name in listed_items() for version in _rescanned(namespace, name)]
+    return Rescans(rules_version=scanning.RULES_VERSION, rescanned=rescanned)
 
 
 def _owned_version(tenant: TenantContext, namespace: str, name: str, version: str) -> VersionItem:

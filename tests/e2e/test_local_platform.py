@@ -190,8 +190,13 @@ def test_a_published_template_is_countersigned_and_found_by_a_sentence(platform:
         timeout=60,
     )
 
-    assert published.status_code == 201, published.text
-    assert published.json()["status"] == "approved" and published.json()["countersigned"] is True
+    assert published.status_code == 202 and published.json()["status"] == "pending", published.text
+    scanned = wait_until(
+        lambda: httpx.get(f"{platform.url}{published.headers['location']}", headers=owner, timeout=30).json(),
+        lambda version: version["status"] != "pending",
+        timeout=60,
+    )
+    assert scanned["status"] == "approved" and scanned["countersigned"] is True
     found = wait_until(
         lambda: httpx.get(
             f"{platform.url}/v1/marketplace/search",

@@ -1,7 +1,10 @@
-"""The marketplace search indexer is fed by the platform table's stream: one event source mapping, in the primary
-region only (the replicas' streams carry the same changes), polled with the function's own stream grant."""
+"""The marketplace scanner and search indexer are fed by the platform table's stream: one event source mapping each,
+in the primary region only (the replicas' streams carry the same changes), polled with the function's own stream
+grant; the scanner's mapping only passes the inserts of pending versions."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from aws_cdk import App
@@ -18,10 +21,25 @@ STREAM_FED = [spec for spec in CATALOG if spec.table_stream_source is not None]
 
 
 def test_the_platform_tables_stream_feeds_the_search_indexer_which_may_read_it() -> None:
-    assert [spec.name for spec in STREAM_FED] == ["marketplace_search_indexer"]
+    assert [spec.name for spec in STREAM_FED] == ["marketplace_scanner", "marketplace_search_indexer"]
     indexer = CATALOG_BY_NAME["marketplace_search_indexer"]
     assert indexer.table_stream_source == PLATFORM_TABLE and PLATFORM_TABLE.stream
     assert Grant(PLATFORM_TABLE, Access.READ_STREAM) in indexer.grants
+
+
+def test_the_scanner_is_invoked_only_by_inserts_of_pending_versions(stack: RegionalStack, template: Template) -> None:
+    mappings = template.find_resources(
+        "AWS::Lambda::EventSourceMapping",
+        {"Properties": {"FunctionName": stack.resolve(stack.functions["marketplace_scanner"].function_name)}},
+    )
+
+    (mapping,) = mappings.values()
+    (pattern,) = mapping["Properties"]["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "status": {"S": ["pending"]}}},
+    }
+    assert Grant(PLATFORM_TABLE, Access.READ_STREAM) in CATALOG_BY_NAME["marketplace_scanner"].grants
 
 
 def test_the_indexer_has_one_mapping_on_the_tables_stream_from_its_oldest_record(
@@ -47,5 +65,5 @@ def test_only_the_primary_region_maps_the_stream(three_region_app: App) -> None:
         if type(stack) is RegionalStack
     }
     primary, *replicas = THREE_REGIONS["regions"]
-    # The approvals queue's mapping is in every region; the stream's only in the primary.
-    assert counts[primary] == counts[replicas[0]] + 1 == counts[replicas[1]] + 1
+    # The approvals queue's mapping is in every region; the stream's two (scanner, indexer) only in the primary.
+    assert counts[primary] == counts[replicas[0]] + 2 == counts[replicas[1]] + 2

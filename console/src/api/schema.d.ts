@@ -572,7 +572,7 @@ export interface paths {
         /** List an item's versions */
         get: operations["read_versions_v1_marketplace_items__namespace___name__versions_get"];
         put?: never;
-        /** Publish a signed version (scanned at once; approved ones are countersigned) */
+        /** Publish a signed version: stored pending, then scanned (approved ones are countersigned) */
         post: operations["post_version_v1_marketplace_items__namespace___name__versions_post"];
         delete?: never;
         options?: never;
@@ -677,6 +677,23 @@ export interface paths {
         put?: never;
         /** Mark a namespace verified (admins) */
         post: operations["post_namespace_verification_v1_marketplace_namespaces__namespace__verification_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/rescans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Scan approved versions of older rules again (admins) */
+        post: operations["post_rescans_v1_marketplace_rescans_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3021,6 +3038,31 @@ export interface components {
              * @description The hour the forecast reaches the quota
              */
             reached_at: string;
+        };
+        /** RescannedVersion */
+        RescannedVersion: {
+            /** Name */
+            name: string;
+            /** Namespace */
+            namespace: string;
+            /**
+             * Status
+             * @description What the scan under the current rules decided
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+            /** Version */
+            version: string;
+        };
+        /** Rescans */
+        Rescans: {
+            /** Rescanned */
+            rescanned: components["schemas"]["RescannedVersion"][];
+            /**
+             * Rules Version
+             * @description The rules every approved version is now scanned under
+             */
+            rules_version: string;
         };
         /**
          * ResponseMode
@@ -6411,7 +6453,7 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6737,6 +6779,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Namespace"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    post_rescans_v1_marketplace_rescans_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rescans"];
                 };
             };
             /** @description Client error */

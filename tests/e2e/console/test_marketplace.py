@@ -28,8 +28,8 @@ def publish_greeting(tenant: Tenant) -> None:
         json=signed_upload(greeting_template(), {"README.md": b"# Greeting\n"}, private_pem),
         timeout=60,
     )
-    assert published.status_code == 201, published.text
-    # The stream poller indexes the approved version: the console searches once the index has it.
+    assert published.status_code == 202, published.text
+    # The stream's scanner approves the version, then its indexer indexes it: the console searches once it has.
     wait_until(
         lambda: tenant.owner.get("/v1/marketplace/search", params={"q": SENTENCE}).json(),
         lambda page: any(hit["name"] == "greeting" for hit in page.get("items", [])),

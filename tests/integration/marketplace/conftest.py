@@ -1,8 +1,10 @@
-"""The marketplace's install and review tests: the platform's API with execution ends delivered, and a publisher."""
+"""The marketplace tests' fixtures: the platform's API with execution ends delivered, a publisher, the local index
+file and the platform table's stream (the scanner and the search indexer behind it)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,11 @@ from fastapi.testclient import TestClient
 from devserver.api import create_platform_api
 from devserver.emulation import LOCAL_PREFIX
 from devserver.execution_watcher import ExecutionStatusWatcher
+from devserver.lambda_runtime import LocalLambdaRuntime
+from devserver.table_stream_poller import TableStreamPoller
+from shared.marketplace.search.index import search_index
 from shared.marketplace.signing import generate_key_pair
+from shared.settings import get_settings
 from tests.integration.workflows.test_workflow_api import tenant_headers
 
 
@@ -30,3 +36,18 @@ def acme(api: TestClient, issuer: Any, admin_headers: dict[str, str]) -> tuple[d
     private_pem, public_key = generate_key_pair()
     assert api.put("/v1/marketplace/namespaces/acme", headers=headers, json={"public_key": public_key}).is_success
     return headers, private_pem
+
+
+@pytest.fixture(autouse=True)
+def index_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "marketplace-search.sqlite3"
+    monkeypatch.setenv("FORGE_MARKETPLACE_SEARCH_INDEX", str(path))
+    get_settings.cache_clear()
+    search_index.cache_clear()
+    yield path
+    search_index.cache_clear()
+
+
+@pytest.fixture
+def stream(emulated_aws: LocalLambdaRuntime) -> TableStreamPoller:
+    return TableStreamPoller(emulated_aws, LOCAL_PREFIX)

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from devserver.api import create_platform_api
 from devserver.emulation import LOCAL_PREFIX
 from devserver.execution_watcher import ExecutionStatusWatcher
+from devserver.table_stream_poller import TableStreamPoller
 from shared.marketplace.signing import generate_key_pair
 from shared.store.marketplace import find_version
-from tests.integration.marketplace.test_publishing_api import publish, signed_upload
+from tests.integration.marketplace.test_publishing_api import publish, scanned, signed_upload
 from tests.integration.workflows.test_workflow_api import run_to_end, tenant_headers
 
 
@@ -53,12 +54,13 @@ def greeting_template() -> dict[str, Any]:
 
 
 @pytest.fixture
-def published(api: TestClient, issuer: Any, admin_headers: dict[str, str]) -> None:
+def published(api: TestClient, issuer: Any, admin_headers: dict[str, str], stream: TableStreamPoller) -> None:
     headers = tenant_headers(api, issuer, admin_headers, "acme")
     private_pem, public_key = generate_key_pair()
     assert api.put("/v1/marketplace/namespaces/acme", headers=headers, json={"public_key": public_key}).is_success
-    answer = publish(api, headers, signed_upload(greeting_template(), {"README.md": b"# Greeting\n"}, private_pem))
-    assert answer.json()["status"] == "approved", answer.text
+    upload = signed_upload(greeting_template(), {"README.md": b"# Greeting\n"}, private_pem)
+    answer = publish(api, headers, upload, stream)
+    assert scanned(api, headers, answer)["status"] == "approved", answer.text
 
 
 def test_a_template_installed_into_another_tenant_runs_with_its_parameters(

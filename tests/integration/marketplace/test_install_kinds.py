@@ -16,9 +16,10 @@ import yaml
 from fastapi.testclient import TestClient
 
 from devserver.scripted_converse import answer, scripted_model
+from devserver.table_stream_poller import TableStreamPoller
 from shared.marketplace.connectors import connector_from_openapi
 from tests.integration.marketplace.test_install_api import greeting_template
-from tests.integration.marketplace.test_publishing_api import publish, signed_upload
+from tests.integration.marketplace.test_publishing_api import publish, scanned, signed_upload
 from tests.integration.workflows.test_workflow_api import run_to_end, tenant_headers
 from tests.unit.marketplace.conftest import PETSTORE
 
@@ -68,11 +69,16 @@ def buyer(api: TestClient, issuer: Any, admin_headers: dict[str, str]) -> dict[s
 
 
 def published(
-    api: TestClient, acme: tuple[dict[str, str], bytes], manifest: dict[str, Any], **artefacts: bytes
+    api: TestClient,
+    acme: tuple[dict[str, str], bytes],
+    stream: TableStreamPoller,
+    manifest: dict[str, Any],
+    **artefacts: bytes,
 ) -> None:
     headers, private_pem = acme
-    answer_ = publish(api, headers, signed_upload(manifest, artefacts or {"README.md": b"# Item\n"}, private_pem))
-    assert answer_.status_code == 201 and answer_.json()["status"] == "approved", answer_.text
+    upload = signed_upload(manifest, artefacts or {"README.md": b"# Item\n"}, private_pem)
+    answer_ = publish(api, headers, upload, stream)
+    assert answer_.status_code == 202 and scanned(api, headers, answer_)["status"] == "approved", answer_.text
 
 
 def petstore_connector(
@@ -121,10 +127,10 @@ def _run_one_node(api: TestClient, headers: dict[str, str], node: dict[str, Any]
 
 
 def test_a_connector_from_the_petstore_document_runs_as_a_preset_node_with_the_tenants_credential(
-    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str
+    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str, stream: TableStreamPoller
 ) -> None:
     manifest, document = petstore_connector(petstore)
-    published(api, acme, manifest, **{"openapi.json": document})
+    published(api, acme, stream, manifest, **{"openapi.json": document})
     credential = {"name": "pets", "secret": {"kind": "bearer", "token": TOKEN}}
     assert api.post("/v1/credentials", headers=buyer, json=credential).status_code == 201
 
@@ -158,10 +164,10 @@ def test_a_connector_from_the_petstore_document_runs_as_a_preset_node_with_the_t
 
 
 def test_a_preset_node_naming_a_missing_preset_or_field_is_refused(
-    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str
+    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str, stream: TableStreamPoller
 ) -> None:
     manifest, document = petstore_connector(petstore)
-    published(api, acme, manifest, **{"openapi.json": document})
+    published(api, acme, stream, manifest, **{"openapi.json": document})
     assert api.post(
         INSTALLS, headers=buyer, json={"namespace": "acme", "name": "petstore", "version": "1.0.0"}
     ).is_success
@@ -201,9 +207,9 @@ def agent_manifest() -> dict[str, Any]:
 
 
 def test_an_agent_installs_as_a_preset_that_a_workflow_runs(
-    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str]
+    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], stream: TableStreamPoller
 ) -> None:
-    published(api, acme, agent_manifest())
+    published(api, acme, stream, agent_manifest())
 
     installed = api.post(INSTALLS, headers=buyer, json={"namespace": "acme", "name": "summariser", "version": "1.0.0"})
 
@@ -224,7 +230,7 @@ def test_an_agent_installs_as_a_preset_that_a_workflow_runs(
 
 
 def test_an_mcp_server_listing_is_registered_and_uninstall_removes_it(
-    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str]
+    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], stream: TableStreamPoller
 ) -> None:
     listing = {
         "kind": "mcp_server",
@@ -238,7 +244,7 @@ def test_an_mcp_server_listing_is_registered_and_uninstall_removes_it(
         "auth_kind": "bearer",
         "tools": [{"name": "forecast", "description": "The forecast of a city"}],
     }
-    published(api, acme, listing)
+    published(api, acme, stream, listing)
 
     installed = api.post(INSTALLS, headers=buyer, json={"namespace": "acme", "name": "weather", "version": "1.0.0"})
 
@@ -257,9 +263,9 @@ def test_an_mcp_server_listing_is_registered_and_uninstall_removes_it(
 
 
 def test_uninstall_keeps_a_workflow_the_tenant_changed_and_removes_an_untouched_one(
-    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str]
+    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], stream: TableStreamPoller
 ) -> None:
-    published(api, acme, greeting_template())
+    published(api, acme, stream, greeting_template())
     request = {"namespace": "acme", "name": "greeting", "version": "1.0.0", "parameters": {"team": "Acme"}}
     edited, untouched = (api.post(INSTALLS, headers=buyer, json=request).json() for _ in range(2))
     workflow = api.get(f"/v1/workflows/{edited['workflow_id']}", headers=buyer).json()
@@ -281,10 +287,10 @@ def test_uninstall_keeps_a_workflow_the_tenant_changed_and_removes_an_untouched_
 
 
 def test_an_update_shows_its_diff_first_then_replaces_changed_presets_and_removes_dropped_ones(
-    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str
+    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str, stream: TableStreamPoller
 ) -> None:
     first, first_document = petstore_connector(petstore)
-    published(api, acme, first, **{"openapi.json": first_document})
+    published(api, acme, stream, first, **{"openapi.json": first_document})
     second, second_document = petstore_connector(
         petstore, version="1.1.0", drop="deletePet", summaries={"getPetById": "Find a pet by its id"}
     )
@@ -292,7 +298,7 @@ def test_an_update_shows_its_diff_first_then_replaces_changed_presets_and_remove
     install_id = installed.json()["install_id"]
 
     not_yet = api.get(f"{INSTALLS}/{install_id}/update", headers=buyer, params={"version": "1.1.0"})
-    published(api, acme, second, **{"openapi.json": second_document})
+    published(api, acme, stream, second, **{"openapi.json": second_document})
     plan = api.get(f"{INSTALLS}/{install_id}/update", headers=buyer, params={"version": "1.1.0"})
     presets_before = {
         preset["preset_id"]

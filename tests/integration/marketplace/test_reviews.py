@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from devserver.table_stream_poller import TableStreamPoller
 from shared.store.marketplace import find_listing
 from tests.integration.marketplace.test_install_api import greeting_template
 from tests.integration.marketplace.test_install_kinds import published
@@ -18,10 +19,14 @@ INSTALL = {"namespace": "acme", "name": "greeting", "version": "1.0.0", "paramet
 
 
 def test_only_installers_rate_once_per_member_and_the_item_keeps_count_and_average(
-    api: TestClient, acme: tuple[dict[str, str], bytes], issuer: Any, admin_headers: dict[str, str]
+    api: TestClient,
+    acme: tuple[dict[str, str], bytes],
+    issuer: Any,
+    admin_headers: dict[str, str],
+    stream: TableStreamPoller,
 ) -> None:
     publisher, _ = acme
-    published(api, acme, greeting_template())
+    published(api, acme, stream, greeting_template())
     buyer = tenant_headers(api, issuer, admin_headers, "buyer")
     other = tenant_headers(api, issuer, admin_headers, "other")
 
@@ -31,7 +36,7 @@ def test_only_installers_rate_once_per_member_and_the_item_keeps_count_and_avera
     first = api.put(f"{REVIEWS}/mine", headers=buyer, json={"rating": 4, "title": "Good"})
     edited = api.put(f"{REVIEWS}/mine", headers=buyer, json={"rating": 2, "body": "Less good on a second look"})
     theirs = api.put(f"{REVIEWS}/mine", headers=other, json={"rating": 5})
-    published(api, acme, {**greeting_template(), "version": "1.1.0"})
+    published(api, acme, stream, {**greeting_template(), "version": "1.1.0"})
 
     assert before_install.status_code == 403 and before_install.json()["type"].endswith("/not-installed")
     assert first.status_code == 200 and edited.status_code == 200 and theirs.status_code == 200, theirs.text

@@ -19,34 +19,17 @@ from cli.api import ApiClient
 from cli.config import Profile
 from cli.main import forge
 from devserver.api import create_platform_api
-from devserver.emulation import LOCAL_PREFIX
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.table_stream_poller import TableStreamPoller
 from shared.marketplace.search.index import search_index
 from shared.marketplace.signing import generate_key_pair
-from shared.settings import get_settings
-from tests.integration.marketplace.test_publishing_api import publish, signed_upload
+from tests.integration.marketplace.test_publishing_api import publish, scanned, signed_upload
 from tests.integration.workflows.test_workflow_api import tenant_headers
-
-
-@pytest.fixture
-def index_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "marketplace-search.sqlite3"
-    monkeypatch.setenv("FORGE_MARKETPLACE_SEARCH_INDEX", str(path))
-    get_settings.cache_clear()
-    search_index.cache_clear()
-    yield path
-    search_index.cache_clear()
 
 
 @pytest.fixture
 def api(emulated_aws: LocalLambdaRuntime, issuer: Any, index_file: Path) -> Iterator[TestClient]:
     yield TestClient(create_platform_api(issuer), raise_server_exceptions=False)
-
-
-@pytest.fixture
-def stream(emulated_aws: LocalLambdaRuntime) -> TableStreamPoller:
-    return TableStreamPoller(emulated_aws, LOCAL_PREFIX)
 
 
 def listing(name: str, title: str, description: str, categories: list[str]) -> dict[str, Any]:
@@ -91,8 +74,8 @@ def published(api: TestClient, issuer: Any, admin_headers: dict[str, str], strea
     private_pem, public_key = generate_key_pair()
     assert api.put("/v1/marketplace/namespaces/acme", headers=headers, json={"public_key": public_key}).is_success
     for manifest in (INVOICES, WEATHER):
-        answer = publish(api, headers, signed_upload(manifest, {}, private_pem))
-        assert answer.json()["status"] == "approved", answer.text
+        answer = publish(api, headers, signed_upload(manifest, {}, private_pem), stream)
+        assert scanned(api, headers, answer)["status"] == "approved", answer.text
     assert stream.poll_once() > 0
     return headers
 
