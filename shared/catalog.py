@@ -121,6 +121,8 @@ class FunctionSpec:
     scoped_tenant_data: bool = True
     # Calls models: the Amazon Bedrock models the deployment configures and the platform's SageMaker endpoints.
     invokes_models: bool = False
+    # Embeds text with the marketplace's embedding model (Bedrock InvokeModel on that one model only).
+    embeds_text: bool = False
     # X-Ray active tracing. Off (pass-through) for a function invoked once per execution without a caller's trace
     # header: active sampling's reservoir of one a second would record nearly every invocation at webhook volumes.
     active_tracing: bool = True
@@ -444,6 +446,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
         name="marketplace",
         description="Marketplace: manifest schemas, publisher namespaces, signed and scanned item versions",
         memory_mb=1024,
+        # A semantic search embeds its query.
+        embeds_text=True,
         routes=(
             HttpRoute("GET", "/v1/marketplace/schemas/{kind}", members(Role.VIEWER)),
             # A tenant's admins publish for it; its members browse.
@@ -528,7 +532,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
         table_stream_source=PLATFORM_TABLE,
         grants=(Grant(PLATFORM_TABLE, Access.READ), Grant(PLATFORM_TABLE, Access.READ_STREAM)),
         # Embeds each new version's description (Bedrock InvokeModel, Cohere Embed's bodies).
-        invokes_models=True,
+        embeds_text=True,
     ),
     FunctionSpec(
         name="ml_export",

@@ -8,6 +8,9 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The Bedrock model that embeds marketplace listings and queries in the cloud (infra grants InvokeModel on it alone).
+MARKETPLACE_EMBEDDING_MODEL = "cohere.embed-english-v3"
+
 
 class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORGE_", extra="ignore")
@@ -73,7 +76,7 @@ class PlatformSettings(BaseSettings):
     http_buffered: bool = False
     # The Bedrock model that embeds marketplace listings and search queries (Cohere Embed's request and response
     # bodies); `forge dev` answers `local.all-minilm-l6-v2` itself (devserver/bedrock_embeddings.py).
-    marketplace_embedding_model: str = "cohere.embed-english-v3"
+    marketplace_embedding_model: str = MARKETPLACE_EMBEDDING_MODEL
     # The marketplace's search index (shared/marketplace/search/index.py): `forge dev` sets a SQLite file of its state
     # dir.
     marketplace_search_index: str | None = None

@@ -33,6 +33,7 @@ from shared.catalog import (
     resource_environment,
 )
 from shared.resources import QueueSpec
+from shared.settings import MARKETPLACE_EMBEDDING_MODEL
 
 QUEUE_BATCH_SIZE = 10
 
@@ -215,6 +216,8 @@ class CatalogFunctions(Construct):
             statements += [policy.statement() for policy in grant_policy(grant, self._names, self._key.key_arn)]
         if spec.invokes_models:
             statements += self._model_statements()
+        if spec.embeds_text:
+            statements.append(self._embedding_statement())
         extra_audiences = self._http_environment.get(AUTH_EXTRA_AUDIENCES_ENV_VAR)
         if spec.authenticates and extra_audiences:
             statements.append(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[extra_audiences]))
@@ -226,6 +229,15 @@ class CatalogFunctions(Construct):
             inline_policies={"catalog-grants": iam.PolicyDocument(statements=statements)},
         )
         return role
+
+    def _embedding_statement(self) -> iam.PolicyStatement:
+        model = Stack.of(self).format_arn(
+            service="bedrock",
+            account="",
+            resource="foundation-model",
+            resource_name=MARKETPLACE_EMBEDDING_MODEL,
+        )
+        return iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=[model])
 
     def _model_statements(self) -> list[iam.PolicyStatement]:
         """Converse is authorised as bedrock:InvokeModel (IAM has no Converse action), on the configured models only;

@@ -1,4 +1,5 @@
-"""node_agent, and only it, may invoke models: the configured Bedrock models and the platform's SageMaker endpoints."""
+"""node_agent, and only it, may invoke agent models: the configured Bedrock models and the platform's SageMaker
+endpoints. The marketplace's search functions may invoke the embedding model alone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_cdk.assertions import Template
 from infra.config import ConfigError, load_config
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG
+from shared.settings import MARKETPLACE_EMBEDDING_MODEL
 from tests.infra.conftest import HAIKU_ARN
 from tests.infra.test_credentials_access import PREFIX, _granted
 
@@ -37,9 +39,19 @@ def test_node_agent_invokes_exactly_the_configured_models_and_the_platforms_endp
     assert len(grants) == 2
 
 
-def test_no_other_function_invokes_models(stack: RegionalStack, template: Template) -> None:
+def test_no_other_function_invokes_models_but_the_search_functions_the_embedding_model(
+    stack: RegionalStack, template: Template
+) -> None:
+    embedding = f"arn:aws:bedrock:us-east-1::foundation-model/{MARKETPLACE_EMBEDDING_MODEL}"
+    embedders = {"marketplace", "marketplace_search_indexer"}
     others = [spec.name for spec in CATALOG if spec.name != "node_agent"]
-    assert {name: _model_grants(stack, template, name) for name in others} == {name: [] for name in others}
+
+    granted = {name: _model_grants(stack, template, name) for name in others}
+
+    assert {name for name, grants in granted.items() if grants} == embedders
+    for name in embedders:
+        (grant,) = granted[name]
+        assert grant[0] == {"bedrock:InvokeModel"} and embedding in grant[1], grant
 
 
 def test_a_model_arn_that_is_not_bedrocks_is_a_config_error() -> None:

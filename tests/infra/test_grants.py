@@ -60,7 +60,7 @@ def test_the_role_allows_exactly_the_catalog_grants(stack: RegionalStack, templa
     # Model invocations are not catalog grants: tests/infra/test_agent_model_access.py pins them. (SageMaker's
     # control plane, the ML pipelines' jobs and registry, is: MlPipelinesSpec.)
     models = {pair for pair in granted - expected if pair[0].startswith(("bedrock:", "sagemaker:"))}
-    assert not models or spec.invokes_models
+    assert not models or spec.invokes_models or spec.embeds_text
     # Nor is the one parameter an API function reads besides: the app clients it accepts (tests/infra/test_identity.py).
     audiences = {pair for pair in granted - expected if pair[0] == "ssm:GetParameter"}
     assert not audiences or (spec.authenticates and all("/auth/extra-audiences" in pair[1] for pair in audiences))
