@@ -25,7 +25,7 @@ class ItemPerformance(BaseModel):
     tokens_per_run: float = Field(description="Model tokens (input and output) per execution")
 
 
-def _percentile(buckets: dict[int, float], fraction: float) -> int:
+def percentile(buckets: dict[int, float], fraction: float) -> int:
     wanted = fraction * sum(buckets.values())
     seen = 0.0
     for bucket in sorted(buckets):
@@ -51,8 +51,8 @@ def item_performance(namespace: str, name: str) -> tuple[ItemPerformance | None,
             tenants=len(records),
             executions=int(executions),
             success_rate=round(sum(record.get("successes", 0) for record in records) / executions, 4),
-            p50_ms=_percentile(buckets, 0.5),
-            p95_ms=_percentile(buckets, 0.95),
+            p50_ms=percentile(buckets, 0.5),
+            p95_ms=percentile(buckets, 0.95),
             tokens_per_run=round(sum(record.get("tokens", 0) for record in records) / executions, 1),
         ),
         None,
