@@ -587,7 +587,12 @@ def _update_workflow(
     for entry in item.added:
         if entry["kind"] != "workflow" or entry["id"] in kept_ids or _workflow_content(workflows, entry["id"]) is None:
             continue
-        workflows.update(entry["id"], filled(manifest.workflow, parameters, mapping), expected_revision=None)
+        workflows.update(
+            entry["id"],
+            filled(manifest.workflow, parameters, mapping),
+            expected_revision=None,
+            marketplace_version=manifest.version,
+        )
         updated.append(
             {
                 "kind": "workflow",

@@ -160,7 +160,15 @@ class TenantWorkflows:
         page = self.workflows.page(limit=limit, cursor=cursor)
         return WorkflowPage(items=[summary_of(item) for item in page.items], next_cursor=page.next_cursor)
 
-    def update(self, workflow_id: str, document: dict[str, Any], expected_revision: int | None) -> Workflow:
+    def update(
+        self,
+        workflow_id: str,
+        document: dict[str, Any],
+        expected_revision: int | None,
+        *,
+        marketplace_version: str | None = None,
+    ) -> Workflow:
+        """`marketplace_version`: the template's version an install's update brought the draft to."""
         item = self._get(workflow_id)
         result = self.check(document, workflow_id)
         if expected_revision is not None and expected_revision != item.revision:
@@ -175,6 +183,7 @@ class TenantWorkflows:
                     WorkflowItem.name.set(document["name"]),
                     WorkflowItem.revision.set(previous + 1),
                     WorkflowItem.updated_at.set(datetime.now(UTC)),
+                    *([WorkflowItem.marketplace_version.set(marketplace_version)] if marketplace_version else []),
                 ],
                 condition=WorkflowItem.revision == previous,
             )

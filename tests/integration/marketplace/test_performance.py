@@ -74,3 +74,28 @@ def test_performance_shows_once_five_opted_in_tenants_ran_the_item_and_never_cou
     assert with_five["performance_hidden"] is None
     assert (performance["tenants"], performance["executions"], performance["success_rate"]) == (5, 5, 1.0)
     assert 0 < performance["p50_ms"] <= performance["p95_ms"] and performance["tokens_per_run"] == 0
+
+
+def test_updating_a_template_install_moves_the_workflows_marketplace_version(
+    api: TestClient,
+    acme: tuple[dict[str, str], bytes],
+    issuer: Any,
+    admin_headers: dict[str, str],
+    stream: TableStreamPoller,
+) -> None:
+    published(api, acme, stream, greeting_template())
+    published(api, acme, stream, {**greeting_template(), "version": "1.1.0"})
+    buyer = _tenant(api, issuer, admin_headers, "buyer", shares=False)
+    installed = api.post(
+        "/v1/marketplace/installs",
+        headers=buyer,
+        json={"namespace": "acme", "name": "greeting", "version": "1.0.0", "parameters": {"team": "Acme"}},
+    ).json()
+
+    updated = api.post(
+        f"/v1/marketplace/installs/{installed['install_id']}/update", headers=buyer, json={"version": "1.1.0"}
+    )
+
+    assert updated.is_success, updated.text
+    workflow = api.get(f"/v1/workflows/{installed['workflow_id']}", headers=buyer).json()
+    assert (workflow["marketplace_item"], workflow["marketplace_version"]) == ("acme/greeting", "1.1.0")
