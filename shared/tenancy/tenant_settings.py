@@ -42,6 +42,7 @@ class TenantSettings(BaseModel):
 
     share_marketplace_performance: bool = Field(
         default=False,
+        strict=True,
         description="Count this tenant's executions of installed marketplace items in the items' aggregate "
         "performance (shown only over at least 5 tenants; no tenant's own numbers are ever shown)",
     )
