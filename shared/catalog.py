@@ -343,6 +343,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             *AUTHENTICATED,
             Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            # An opted-in tenant's end of an installed marketplace item adds to its measured performance.
+            Grant(PLATFORM_TABLE, Access.WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             Grant(WORKFLOW_STATE_MACHINES, Access.RUN),
         ),
@@ -366,6 +368,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(TRIGGERS_TABLE, Access.READ_WRITE),
             Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            # An opted-in tenant's end of an installed marketplace item adds to its measured performance.
+            Grant(PLATFORM_TABLE, Access.WRITE),
             # Large inputs, and (through the bucket's key grant) KMS for the endpoints' secrets.
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             # A sync-mode delivery runs an express workflow synchronously.
@@ -416,6 +420,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
         grants=(
             Grant(TENANCY_TABLE, Access.READ_WRITE),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            # An opted-in tenant's end of an installed marketplace item adds to its measured performance.
+            Grant(PLATFORM_TABLE, Access.WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             # Error workflows start; a failure's node is read from the execution's history.
             Grant(WORKFLOW_STATE_MACHINES, Access.START),
@@ -438,6 +444,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(TENANCY_TABLE, Access.READ_WRITE),
             Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            # An opted-in tenant's end of an installed marketplace item adds to its measured performance.
+            Grant(PLATFORM_TABLE, Access.WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             Grant(WORKFLOW_STATE_MACHINES, Access.SETTLE),
         ),
@@ -692,6 +700,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             # Workflows and their versions, the MCP servers and the credentials they name (one table).
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
             Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            # An opted-in tenant's end of an installed marketplace item adds to its measured performance.
+            Grant(PLATFORM_TABLE, Access.WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
             Grant(WORKFLOW_STATE_MACHINES, Access.RUN),
             # Opens the credentials a refresh authenticates with.

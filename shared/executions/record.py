@@ -6,7 +6,8 @@ A status change is a "Step Functions Execution Status Change" event's `detail` (
 execution's log events, a synchronous express start's answer, a reconciliation). The execution's name carries the
 tenant and the record's key. A change reads the record (a stale or repeated one stops there, at the price of a read
 rather than a refused write), then writes it with one conditional update; an end gives back the execution's running
-slots in the same transaction, so a start right after an observed end finds them free. Two round trips either way.
+slots in the same transaction, so a start right after an observed end finds them free. Two round trips either way (an
+opted-in tenant's execution of installed marketplace items adds one item per item to that transaction).
 Changes that race fail the condition and change nothing: a record only leaves RUNNING (or PENDING_REDRIVE) once,
 unless a redrive starts it again, and takes the RUNNING of a run once.
 """
@@ -14,6 +15,7 @@ unless a redrive starts it again, and takes the RUNNING of a run once.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +40,7 @@ from shared.executions.statuses import ENDED, ENDED_BADLY, ExecutionStatus, Trig
 from shared.problems import NotFound, ServiceUnavailable
 from shared.store.execution_ids import is_execution_id
 from shared.store.executions import ExecutionItem, Executions, StatusTransition, running_shard
+from shared.store.marketplace import add_execution_performance_in
 from shared.store.tenant_scoped import TenantContext
 
 _OPEN = [ExecutionStatus.RUNNING.value, ExecutionStatus.PENDING_REDRIVE.value]
@@ -62,9 +65,11 @@ def new_record(
     error_workflow_id: str | None,
     workflow_slot: bool,
     started_at: datetime,
+    marketplace_items: list[str],
 ) -> ExecutionItem:
     """The RUNNING record of an execution about to start (not yet written: the start's transaction saves it).
-    `workflow_slot`: the start takes a running slot of the workflow's `max_concurrency`, which its end gives back."""
+    `workflow_slot`: the start takes a running slot of the workflow's `max_concurrency`, which its end gives back.
+    `marketplace_items`: the items whose measured performance its end adds to (an opted-in tenant's only)."""
     return Executions(tenant).new(
         execution_id,
         execution_id=execution_id,
@@ -78,6 +83,7 @@ def new_record(
         execution_arn=execution_arn,
         error_workflow_id=error_workflow_id,
         workflow_slot=True if workflow_slot else None,
+        marketplace_items=marketplace_items or None,
     )
 
 
@@ -163,6 +169,7 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
             tenant,
             _workflow_slot(record),
             lambda transaction: transaction.update(key, actions=actions, condition=condition),
+            None if redrives else _performance_of(tenant, record, status, ending),
         ):
             return None
         _ended_locally(record, status, [transition], ending, redrives=redrives)
@@ -216,6 +223,7 @@ def apply_run_result(record: ExecutionItem, running: dict[str, Any], ended: dict
         tenant,
         _workflow_slot(record),
         lambda transaction: transaction.update(key, actions=actions, condition=condition),
+        _performance_of(tenant, record, status, ending),
     ):
         applied = (apply_status_change(detail, history=False) for detail in (running, ended))
         return [change for change in applied if change is not None]
@@ -230,6 +238,25 @@ def _applies(record: ExecutionItem, status: ExecutionStatus, redrives: int) -> b
     if status is ExecutionStatus.RUNNING and not redrives:
         current_run = current_run and int(record.revision or 0) == 0
     return (str(record.status) in _OPEN and current_run) or recorded_redrives < redrives
+
+
+def _performance_of(
+    tenant: TenantContext, record: ExecutionItem, status: ExecutionStatus, ending: dict[str, Any]
+) -> Callable[[TransactWrite], None] | None:
+    """What the end adds to the measured performance of the marketplace items the execution ran (its first run's end
+    only, and only when its opted-in tenant's start copied the items onto the record)."""
+    items = list(record.marketplace_items or [])
+    if not items:
+        return None
+    tokens = int(record.input_tokens or 0) + int(record.output_tokens or 0)
+    return lambda transaction: add_execution_performance_in(
+        transaction,
+        tenant.tenant_id,
+        items,
+        succeeded=status is ExecutionStatus.SUCCEEDED,
+        duration_ms=ending.get("duration_ms"),
+        tokens=tokens,
+    )
 
 
 def _workflow_slot(record: ExecutionItem) -> str | None:

@@ -49,11 +49,15 @@ def release_running_slot(tenant: TenantContext, workflow_id: str | None = None) 
 
 
 def end_with_slots_back(
-    tenant: TenantContext, workflow_id: str | None, write_end: Callable[[TransactWrite], None]
+    tenant: TenantContext,
+    workflow_id: str | None,
+    write_end: Callable[[TransactWrite], None],
+    write_also: Callable[[TransactWrite], None] | None = None,
 ) -> bool:
     """Writes an execution's end (`write_end` adds it to the transaction, as its first item) and gives back its running
-    slots (the workflow's too, given `workflow_id`) in the same transaction: one round trip. False when the end's own
-    condition refused it, and then nothing is written."""
+    slots (the workflow's too, given `workflow_id`) in the same transaction: one round trip. `write_also` adds
+    unconditional writes after those (the measured performance of the marketplace items it ran). False when the end's
+    own condition refused it, and then nothing is written."""
     running = RunningExecutions(tenant)
     counters = [running.counter()] + ([running.workflow_counter(workflow_id)] if workflow_id else [])
     while True:
@@ -64,6 +68,8 @@ def end_with_slots_back(
                     transaction.update(
                         counter, actions=[RunningCounterItem.running.add(-1)], condition=RunningCounterItem.running > 0
                     )
+                if write_also is not None:
+                    write_also(transaction)
             return True
         except TransactWriteError as error:
             reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]

@@ -51,12 +51,14 @@ from shared.store.executions import (
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
 from shared.tenancy.quotas import ensure_agent_tokens_left, monthly_execution_unit, workflow_month_execution
+from shared.tenancy.tenant_settings import shares_marketplace_performance
 from shared.tenancy.tiers import tier_limits
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A suspension or tier change reaches running containers within this many seconds.
 TENANT_STANDING_SECONDS = 10.0
-_TENANT_STANDING: dict[str, tuple[float, str, str]] = {}
+# Tenant id → (valid until, status, tier, shares marketplace performance).
+_TENANT_STANDING: dict[str, tuple[float, str, str, bool]] = {}
 
 
 class WaitNeedsExpress(ProblemError):
@@ -157,7 +159,7 @@ def _start(
             f"Workflow {request.workflow_id} version {target.version} is a standard workflow: only express workflows "
             "run synchronously (wait=true); start it without wait and follow /v1/executions/{id}/events"
         )
-    tier = _active_tier(tenant, moment)
+    tier, shares_performance = _active_tier(tenant, moment)
     if target.runs_agents:
         ensure_agent_tokens_left(tenant, tier_limits(tier).monthly_agent_tokens, now=moment)
     execution_id = new_execution_id(moment.timestamp())
@@ -173,6 +175,7 @@ def _start(
         error_workflow_id=target.error_workflow_id,
         workflow_slot=target.max_concurrency is not None,
         started_at=moment,
+        marketplace_items=list(target.marketplace_items) if shares_performance else [],
     )
     state_machine_input = place_input(tenant, record, request.input)
     try:
@@ -219,18 +222,24 @@ def _earlier_start(
     return earlier
 
 
-def _active_tier(tenant: TenantContext, moment: datetime) -> str:
+def _active_tier(tenant: TenantContext, moment: datetime) -> tuple[str, bool]:
+    """(the tier of the active tenant, whether it shares its marketplace items' performance)."""
     cached = _TENANT_STANDING.get(tenant.tenant_id)
     if cached is None or cached[0] < moment.timestamp():
         record = TenantRecords(tenant).get(TENANT_RECORD_KEY)
         if record is None:
             raise NotFound(f"No tenant with id {tenant.tenant_id!r}")
-        cached = (moment.timestamp() + TENANT_STANDING_SECONDS, str(record.status), str(record.tier))
+        cached = (
+            moment.timestamp() + TENANT_STANDING_SECONDS,
+            str(record.status),
+            str(record.tier),
+            shares_marketplace_performance(record.settings),
+        )
         _TENANT_STANDING[tenant.tenant_id] = cached
-    _, status, tier = cached
+    _, status, tier, shares_performance = cached
     if status != "active":
         raise TenantInactive(f"The tenant is {status}; executions can't start")
-    return tier
+    return tier, shares_performance
 
 
 def _record_start(

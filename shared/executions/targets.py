@@ -29,6 +29,8 @@ class RunTarget:
     max_concurrency: int | None = None
     # The version has an agent node: it starts only while the tenant has model tokens left this month.
     runs_agents: bool = False
+    # `<ns>/<name>` of the marketplace items the version's executions count for (docs/marketplace.md).
+    marketplace_items: tuple[str, ...] = ()
 
 
 def resolve_run_target(tenant: TenantContext, workflow_id: str, version: int | None = None) -> RunTarget:
@@ -57,4 +59,5 @@ def _published_version(tenant: TenantContext, workflow_id: str, version: int) ->
         error_workflow_id=settings.get("error_workflow_id"),
         max_concurrency=int(settings["max_concurrency"]) if settings.get("max_concurrency") else None,
         runs_agents=any(node.get("type") == "agent" for node in document.get("nodes") or []),
+        marketplace_items=tuple(published.marketplace_items or ()),
     )

@@ -311,7 +311,11 @@ def _add(
     source = f"{manifest.namespace}/{manifest.name}@{manifest.version}"
     if isinstance(manifest, WorkflowTemplateManifest):
         workflows = TenantWorkflows(tenant, actor)
-        workflow = workflows.create(filled(manifest.workflow, parameters, mapping))
+        workflow = workflows.create(
+            filled(manifest.workflow, parameters, mapping),
+            marketplace_item=f"{manifest.namespace}/{manifest.name}",
+            marketplace_version=manifest.version,
+        )
         content = _workflow_content(workflows, workflow.id)
         return [{"kind": "workflow", "id": workflow.id, "fingerprint": fingerprint(content)}]
     if isinstance(manifest, McpServerManifest):
@@ -583,7 +587,12 @@ def _update_workflow(
     for entry in item.added:
         if entry["kind"] != "workflow" or entry["id"] in kept_ids or _workflow_content(workflows, entry["id"]) is None:
             continue
-        workflows.update(entry["id"], filled(manifest.workflow, parameters, mapping), expected_revision=None)
+        workflows.update(
+            entry["id"],
+            filled(manifest.workflow, parameters, mapping),
+            expected_revision=None,
+            marketplace_version=manifest.version,
+        )
         updated.append(
             {
                 "kind": "workflow",

@@ -24,6 +24,7 @@ from pynamodb.exceptions import PutError
 from shared.aws import kms, s3
 from shared.marketplace import scanning
 from shared.marketplace.manifests import NAME_PATTERN, SEMVER_PATTERN, TemplateParameter
+from shared.marketplace.performance import ItemPerformance, item_performance
 from shared.marketplace.scanning import (
     MAX_ARTEFACTS,
     needs_rescan,
@@ -164,6 +165,11 @@ class ItemView(BaseModel):
     parameters: list[TemplateParameter] = Field(
         default_factory=list, description="A workflow template's parameters in its latest version, filled at install"
     )
+    performance: ItemPerformance | None = Field(
+        default=None,
+        description="Measured over the executions of tenants that share their performance, once at least 5 do",
+    )
+    performance_hidden: str | None = Field(default=None, description="Why `performance` is null")
 
 
 class RescannedVersion(BaseModel):
@@ -491,6 +497,7 @@ def get_item(namespace: str, name: str) -> ItemView:
         raise NotFound(f"No approved marketplace item {namespace}/{name}")
     publisher = find_namespace(namespace)
     latest = _version(namespace, name, listing.latest_version)
+    performance, hidden = item_performance(namespace, name)
     return ItemView(
         namespace=listing.namespace,
         name=listing.name,
@@ -502,6 +509,8 @@ def get_item(namespace: str, name: str) -> ItemView:
         latest_version=listing.latest_version,
         publisher_verified=publisher is not None and publisher.verified,
         parameters=[TemplateParameter.model_validate(each) for each in latest.manifest.get("parameters", [])],
+        performance=performance,
+        performance_hidden=hidden,
     )
 
 

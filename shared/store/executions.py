@@ -83,6 +83,8 @@ class ExecutionItem(TenantScopedItem):
     output_tokens = NumberAttribute(null=True)
     # True when the start took a slot of the workflow's `max_concurrency`: its end gives that slot back too.
     workflow_slot = BooleanAttribute(null=True)
+    # `<ns>/<name>` of the marketplace items whose measured performance the end adds to (opted-in tenants only).
+    marketplace_items = JSONAttribute(null=True)
     # Bumped by every applied status change; `transitions` lists them in order (what the SSE stream replays).
     revision = NumberAttribute(default=0)
     transitions = ListAttribute(of=StatusTransition, default=list)

@@ -6,12 +6,18 @@ publishing tenant is an attribute, checked by shared/marketplace/publishing.py).
     MARKET#ITEM#<ns>/<name>    VERSION#<version>  manifest, artefact digests, signatures, scan report, yank/deprecation
     MARKET#ITEM#<ns>/<name>    REVIEW#<review id> one member's rating and review (the id a hash of tenant and member)
     MARKET#ITEM#<ns>/<name>    REPORT#<review id>#<reporter id>  an abuse report, one per member per review
+    MARKET#ITEM#<ns>/<name>    PERF#<tenant hash> one opted-in tenant's counters of its executions of the item
 
 Both writes that must never replace a record (claiming a namespace, publishing a version) are conditional puts.
 A tenant's installs are tenant data: the workflows table, in the tenant's partition (`Installs`).
 """
 
 from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,7 +27,10 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.operand import Path
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from shared.resources import PLATFORM_TABLE, WORKFLOWS_TABLE
 from shared.store.tables import model_table_name
@@ -33,6 +42,10 @@ ITEM_SORT_KEY = "ITEM"
 VERSION_PREFIX = "VERSION#"
 REVIEW_PREFIX = "REVIEW#"
 REPORT_PREFIX = "REPORT#"
+PERFORMANCE_PREFIX = "PERF#"
+DURATION_BUCKET_PREFIX = "d"
+# Durations fall in buckets of a quarter power of two of milliseconds: a percentile is within 19 % of the truth.
+_BUCKETS_PER_DOUBLING = 4
 
 
 def namespace_key(namespace: str) -> str:
@@ -151,6 +164,74 @@ class ReviewReportItem(Model):
     reporter = UnicodeAttribute()
     reason = UnicodeAttribute()
     reported_at = UTCDateTimeAttribute()
+
+
+class ItemPerformanceItem(Model):
+    """One opted-in tenant's executions of an item, only ever added to (shared/marketplace/performance.py): duration
+    buckets are sparse top-level numbers `d<bucket>`, so one ADD update counts an execution whatever its bucket."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    executions = NumberAttribute(default=0)
+    successes = NumberAttribute(default=0)
+    tokens = NumberAttribute(default=0)
+
+
+def tenant_hash(tenant_id: str) -> str:
+    return hashlib.sha256(tenant_id.encode()).hexdigest()[:32]
+
+
+def duration_bucket(duration_ms: int) -> int:
+    return max(0, math.ceil(_BUCKETS_PER_DOUBLING * math.log2(max(duration_ms, 1))))
+
+
+def bucket_bound(bucket: int) -> int:
+    """The longest duration (ms) in `bucket`."""
+    return round(2 ** (bucket / _BUCKETS_PER_DOUBLING))
+
+
+def add_execution_performance_in(
+    transaction: TransactWrite,
+    tenant_id: str,
+    items: Iterable[str],
+    *,
+    succeeded: bool,
+    duration_ms: int | None,
+    tokens: int,
+) -> None:
+    """Adds one ended execution to the tenant's counters of each item (`<ns>/<name>`), within the end's transaction."""
+    actions: list[Action] = [
+        ItemPerformanceItem.executions.add(1),
+        ItemPerformanceItem.successes.add(1 if succeeded else 0),
+        ItemPerformanceItem.tokens.add(tokens),
+    ]
+    if duration_ms is not None:
+        actions.append(Path(f"{DURATION_BUCKET_PREFIX}{duration_bucket(duration_ms)}").add(1))
+    for item in items:
+        namespace, name = item.split("/", 1)
+        key = ItemPerformanceItem(item_key(namespace, name), PERFORMANCE_PREFIX + tenant_hash(tenant_id))
+        transaction.update(key, actions=actions)
+
+
+def item_performance_records(namespace: str, name: str) -> list[dict[str, float]]:
+    """Every contributing tenant's counters of the item, numbers by attribute name (buckets included, which the model
+    does not declare)."""
+    connection = ItemPerformanceItem._get_connection()
+    records: list[dict[str, float]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        page = connection.query(
+            item_key(namespace, name),
+            range_key_condition=ItemPerformanceItem.sk.startswith(PERFORMANCE_PREFIX),
+            exclusive_start_key=start,
+        )
+        records += [{key: float(value["N"]) for key, value in item.items() if "N" in value} for item in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if start is None:
+            return records
 
 
 def find_namespace(namespace: str) -> NamespaceItem | None:

@@ -45,6 +45,9 @@ class WorkflowItem(TenantScopedItem):
     created_by = UnicodeAttribute()
     # Epoch seconds until which a publish or rollback holds the workflow's versions (one at a time).
     version_change_until = NumberAttribute(null=True)
+    # The marketplace template this workflow was installed from (`<ns>/<name>`) and its version then.
+    marketplace_item = UnicodeAttribute(null=True)
+    marketplace_version = UnicodeAttribute(null=True)
 
 
 class WorkflowVersionItem(TenantScopedItem):
@@ -62,6 +65,8 @@ class WorkflowVersionItem(TenantScopedItem):
     note = UnicodeAttribute(null=True)
     published_at = UTCDateTimeAttribute()
     published_by = UnicodeAttribute()
+    # `<ns>/<name>` of the marketplace items its executions count for (shared/workflows/marketplace_items.py).
+    marketplace_items = JSONAttribute(null=True)
 
 
 class Workflows(TenantScopedRepository[WorkflowItem]):

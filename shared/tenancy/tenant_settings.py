@@ -2,7 +2,8 @@
 
 `http_allowed_hosts` exempts hosts from the HTTP node's address check (shared/workflows/http_node.py): exact host
 names or IP addresses, no wildcards. Link-local and cloud metadata hosts and addresses are refused here, and the
-guard never reaches them whatever a stored setting says.
+guard never reaches them whatever a stored setting says. `share_marketplace_performance` (off unless set) adds the
+tenant's executions of installed marketplace items to those items' measured performance (docs/marketplace.md).
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ class TenantSettings(BaseModel):
         "addresses, no wildcards; link-local and metadata hosts and addresses are never reachable",
     )
 
+    share_marketplace_performance: bool = Field(
+        default=False,
+        strict=True,
+        description="Count this tenant's executions of installed marketplace items in the items' aggregate "
+        "performance (shown only over at least 5 tenants; no tenant's own numbers are ever shown)",
+    )
+
     @model_validator(mode="after")
     def _bounded(self) -> TenantSettings:
         size = len(json.dumps(self.stored(), separators=(",", ":")).encode())
@@ -61,3 +69,8 @@ def tenant_allowed_hosts(tenant_id: str) -> frozenset[str]:
     if not isinstance(hosts, list):
         return frozenset()
     return frozenset(canonical_host(host) for host in hosts if isinstance(host, str))
+
+
+def shares_marketplace_performance(settings: dict[str, object] | None) -> bool:
+    """Whether a tenant record's stored settings opt in to the marketplace's measured performance."""
+    return (settings or {}).get("share_marketplace_performance") is True

@@ -22,6 +22,10 @@ class WorkflowSummary(BaseModel):
     live_version: int | None
     created_at: datetime
     updated_at: datetime
+    marketplace_item: str | None = Field(
+        default=None, description="The marketplace template (`<namespace>/<name>`) an install made this workflow from"
+    )
+    marketplace_version: str | None = Field(default=None, description="The template's version the install used")
 
 
 class Workflow(WorkflowSummary):
@@ -81,6 +85,8 @@ def summary_of(item: WorkflowItem) -> WorkflowSummary:
         live_version=item.live_version,
         created_at=item.created_at,
         updated_at=item.updated_at,
+        marketplace_item=item.marketplace_item,
+        marketplace_version=item.marketplace_version,
     )
 
 

@@ -64,6 +64,7 @@ from shared.workflows.api import (
 from shared.workflows.compiler import Finding
 from shared.workflows.cost import AssumedTokens, estimate_cost, with_model_costs
 from shared.workflows.diff import WorkflowDiff, diff_workflows
+from shared.workflows.marketplace_items import items_of_workflow
 from shared.workflows.nodes.base import CompileTarget
 from shared.workflows.nodes.schedule import NODE_TYPE as SCHEDULE_TRIGGER
 from shared.workflows.state_machines import (
@@ -131,7 +132,10 @@ class TenantWorkflows:
 
     # -- drafts -------------------------------------------------------------------------------------------------
 
-    def create(self, document: dict[str, Any]) -> Workflow:
+    def create(
+        self, document: dict[str, Any], *, marketplace_item: str | None = None, marketplace_version: str | None = None
+    ) -> Workflow:
+        """`marketplace_item` (`<ns>/<name>`) and its version: the template an install made this draft from."""
         workflow_id = uuid.uuid4().hex
         result = self.check(document, workflow_id)
         now = datetime.now(UTC)
@@ -143,6 +147,8 @@ class TenantWorkflows:
             created_at=now,
             updated_at=now,
             created_by=self.actor,
+            marketplace_item=marketplace_item,
+            marketplace_version=marketplace_version,
         )
         self.workflows.create(item)
         return workflow_of(item)
@@ -154,7 +160,15 @@ class TenantWorkflows:
         page = self.workflows.page(limit=limit, cursor=cursor)
         return WorkflowPage(items=[summary_of(item) for item in page.items], next_cursor=page.next_cursor)
 
-    def update(self, workflow_id: str, document: dict[str, Any], expected_revision: int | None) -> Workflow:
+    def update(
+        self,
+        workflow_id: str,
+        document: dict[str, Any],
+        expected_revision: int | None,
+        *,
+        marketplace_version: str | None = None,
+    ) -> Workflow:
+        """`marketplace_version`: the template's version an install's update brought the draft to."""
         item = self._get(workflow_id)
         result = self.check(document, workflow_id)
         if expected_revision is not None and expected_revision != item.revision:
@@ -169,6 +183,7 @@ class TenantWorkflows:
                     WorkflowItem.name.set(document["name"]),
                     WorkflowItem.revision.set(previous + 1),
                     WorkflowItem.updated_at.set(datetime.now(UTC)),
+                    *([WorkflowItem.marketplace_version.set(marketplace_version)] if marketplace_version else []),
                 ],
                 condition=WorkflowItem.revision == previous,
             )
@@ -241,6 +256,7 @@ class TenantWorkflows:
             note=request.note,
             published_at=datetime.now(UTC),
             published_by=self.actor,
+            marketplace_items=items_of_workflow(item.marketplace_item, document) or None,
         )
         WorkflowVersions(self.tenant, workflow_id).create(published)
         item.update(

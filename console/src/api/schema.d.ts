@@ -2420,6 +2420,36 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** ItemPerformance */
+        ItemPerformance: {
+            /** Executions */
+            executions: number;
+            /**
+             * P50 Ms
+             * @description Median duration, to within 19 %
+             */
+            p50_ms: number;
+            /**
+             * P95 Ms
+             * @description 95th percentile duration, to within 19 %
+             */
+            p95_ms: number;
+            /**
+             * Success Rate
+             * @description Succeeded executions / ended executions, 0 to 1
+             */
+            success_rate: number;
+            /**
+             * Tenants
+             * @description Tenants whose executions are counted (at least 5)
+             */
+            tenants: number;
+            /**
+             * Tokens Per Run
+             * @description Model tokens (input and output) per execution
+             */
+            tokens_per_run: number;
+        };
         /** ItemVersion */
         ItemVersion: {
             /** Countersigned */
@@ -2472,6 +2502,13 @@ export interface components {
              * @description A workflow template's parameters in its latest version, filled at install
              */
             parameters?: components["schemas"]["TemplateParameter"][];
+            /** @description Measured over the executions of tenants that share their performance, once at least 5 do */
+            performance?: components["schemas"]["ItemPerformance"] | null;
+            /**
+             * Performance Hidden
+             * @description Why `performance` is null
+             */
+            performance_hidden?: string | null;
             /** Publisher Verified */
             publisher_verified: boolean;
             /** Title */
@@ -3501,6 +3538,12 @@ export interface components {
              * @description Hosts an http_request node may reach at private or loopback addresses: exact host names or IP addresses, no wildcards; link-local and metadata hosts and addresses are never reachable
              */
             http_allowed_hosts?: string[];
+            /**
+             * Share Marketplace Performance
+             * @description Count this tenant's executions of installed marketplace items in the items' aggregate performance (shown only over at least 5 tenants; no tenant's own numbers are ever shown)
+             * @default false
+             */
+            share_marketplace_performance?: boolean;
         } & {
             [key: string]: unknown;
         };
@@ -3846,6 +3889,16 @@ export interface components {
             latest_version: number | null;
             /** Live Version */
             live_version: number | null;
+            /**
+             * Marketplace Item
+             * @description The marketplace template (`<namespace>/<name>`) an install made this workflow from
+             */
+            marketplace_item?: string | null;
+            /**
+             * Marketplace Version
+             * @description The template's version the install used
+             */
+            marketplace_version?: string | null;
             /** Name */
             name: string;
             /**
@@ -4150,6 +4203,16 @@ export interface components {
             latest_version: number | null;
             /** Live Version */
             live_version: number | null;
+            /**
+             * Marketplace Item
+             * @description The marketplace template (`<namespace>/<name>`) an install made this workflow from
+             */
+            marketplace_item?: string | null;
+            /**
+             * Marketplace Version
+             * @description The template's version the install used
+             */
+            marketplace_version?: string | null;
             /** Name */
             name: string;
             /**

@@ -1,6 +1,7 @@
 import type { ComponentType } from "react";
 
 import type { Schemas } from "../api/client";
+import { PerformanceSection, ReviewsSection } from "./ItemSections";
 
 /** A section of the marketplace item page below its listing, versions and install form (reviews, measured
  * performance, installing with credential mapping…): add it to ITEM_SECTIONS and the page mounts it, in order. */
@@ -10,4 +11,7 @@ export interface ItemSection {
   Component: ComponentType<{ item: Schemas["ItemView"] }>;
 }
 
-export const ITEM_SECTIONS: ItemSection[] = [];
+export const ITEM_SECTIONS: ItemSection[] = [
+  { id: "reviews", title: "Reviews", Component: ReviewsSection },
+  { id: "performance", title: "Performance", Component: PerformanceSection },
+];

@@ -17,6 +17,7 @@ from shared.marketplace.search.embeddings import embed
 from shared.marketplace.search.index import search_index
 from shared.marketplace.search.model import SearchDocument, SearchFilters, SearchQuery
 from shared.store.marketplace import (
+    PERFORMANCE_PREFIX,
     VersionItem,
     find_namespace,
     item_versions,
@@ -115,10 +116,14 @@ def _namespace_items(namespace: str) -> set[ItemRef]:
 
 
 def changed_items(records: Iterable[Mapping[str, Any]]) -> set[ItemRef]:
-    """The items a DynamoDB stream batch touches: their listing, a version, or their namespace's record."""
+    """The items a DynamoDB stream batch touches: their listing, a version, or their namespace's record (not their
+    measured performance, which executions add to)."""
     items: set[ItemRef] = set()
     for record in records:
-        key = str(record.get("dynamodb", {}).get("Keys", {}).get("pk", {}).get("S", ""))
+        keys = record.get("dynamodb", {}).get("Keys", {})
+        if str(keys.get("sk", {}).get("S", "")).startswith(PERFORMANCE_PREFIX):
+            continue  # an execution's measured performance: nothing search shows
+        key = str(keys.get("pk", {}).get("S", ""))
         if key.startswith(_ITEM_PREFIX) and "/" in key:
             namespace, name = key.removeprefix(_ITEM_PREFIX).split("/", 1)
             items.add((namespace, name))

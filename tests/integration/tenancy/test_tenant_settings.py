@@ -55,3 +55,13 @@ def test_settings_over_the_size_bound_are_a_422_not_a_500(api, world) -> None:
     assert response.status_code == 422, response.text
     assert response.json()["invalid-params"][0]["name"] == "/body/settings"
     assert str(MAX_SETTINGS_BYTES) in response.json()["invalid-params"][0]["reason"]
+
+
+@pytest.mark.parametrize("value", [0, "true", None])
+def test_sharing_marketplace_performance_takes_only_a_boolean(api, world, value) -> None:
+    refused = _patch(api, world, {"share_marketplace_performance": value})
+    accepted = _patch(api, world, {"share_marketplace_performance": True})
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["invalid-params"][0]["name"] == "/body/settings/share_marketplace_performance"
+    assert accepted.json()["settings"]["share_marketplace_performance"] is True
