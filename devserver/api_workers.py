@@ -294,12 +294,11 @@ def serve(
     from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION
     from devserver.issuer import LocalIssuer
     from devserver.lambda_runtime import LocalLambdaRuntime
-    from devserver.sagemaker_runtime import LocalSageMakerEndpoints
 
-    # Lambda invokes made by the API run their handlers here, as in the emulation process.
+    # Lambda invokes made by the API run their handlers here, as in the emulation process. SageMaker's calls go to the
+    # emulation's port, where its training jobs and endpoints answer (devserver/sagemaker_hosting.py).
     runtime = LocalLambdaRuntime(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
     runtime.install()
-    LocalSageMakerEndpoints(LOCAL_ACCOUNT).install()
     LocalBedrockRuntime().install()
     # A marketplace search embeds its query in the worker that serves it.
     LocalBedrockEmbeddings().install()

@@ -169,6 +169,7 @@ class LocalAws:
         self.bedrock_runtime = LocalBedrockRuntime()
         self.bedrock_embeddings = LocalBedrockEmbeddings()
         self.training_jobs = LocalTrainingJobs(state_dir, LOCAL_ACCOUNT, LOCAL_REGION)
+        self.endpoint_hosting = LocalEndpointHosting(state_dir, LOCAL_ACCOUNT, LOCAL_REGION, self.sagemaker_endpoints)
         self._server: Any = None
         self.data_plane: DataPlane | None = None
         # The ends of executions, for the API workers' sync waits (devserver/end_relay.py).
@@ -216,8 +217,13 @@ class LocalAws:
         self._server = make_server(
             self.endpoints.host,
             self.endpoints.port,
-            # Training jobs are forge dev's own (devserver/sagemaker_training.py), for clients on the port too.
-            self.training_jobs.wsgi(DomainDispatcherApplication(create_backend_app)),
+            # Training jobs, endpoints and their invocations are forge dev's own (devserver/sagemaker_*.py), for
+            # clients on the port too: the API worker processes see what this process sees.
+            self.training_jobs.wsgi(
+                self.endpoint_hosting.wsgi(
+                    self.sagemaker_endpoints.wsgi(DomainDispatcherApplication(create_backend_app))
+                )
+            ),
             threaded=True,
             request_handler=MotoRequestHandler,
             fd=listener.fileno(),
@@ -230,7 +236,7 @@ class LocalAws:
         self.lambda_runtime.install()
         self.sagemaker_endpoints.install()
         self.training_jobs.install()
-        LocalEndpointHosting(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION, self.sagemaker_endpoints).install()
+        self.endpoint_hosting.install()
         LocalTransformJobs(self.state_dir, LOCAL_ACCOUNT, LOCAL_REGION).install()
         self.bedrock_runtime.install()
         self.bedrock_embeddings.install()

@@ -9,7 +9,8 @@ and, as SageMaker's framework serving containers read them, `SAGEMAKER_PROGRAM` 
 is unpacked under the state dir (`endpoints/<name>/model`) and a worker process (sagemaker_serving_worker.py) runs
 `model_fn` once with the Python of the code's own venv (the one training jobs use, built from its requirements.txt);
 the endpoint is Creating until the model is loaded, then InService, or Failed with the worker's reason. Its requests go
-to that worker one at a time, through the SageMaker Runtime hook of devserver/sagemaker_runtime.py.
+to that worker one at a time, through the SageMaker Runtime hook of devserver/sagemaker_runtime.py. The same
+operations are served on the emulation's port (`wsgi`), so the API worker processes and the AWS CLI see the endpoints.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from devserver.sagemaker_training import (
     client_error,
     fetch_code,
     requirements_of,
+    serve_operations,
 )
 
 WORKER = Path(__file__).with_name("sagemaker_serving_worker.py")
@@ -134,7 +136,26 @@ class LocalEndpointHosting:
             )
 
     def before_create(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
-        request = json.loads(params.get("body") or b"{}")
+        return answer(params, self.create(json.loads(params.get("body") or b"{}")))
+
+    def before_describe(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
+        return answer(params, self.describe(json.loads(params.get("body") or b"{}")))
+
+    def before_delete(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
+        return answer(params, self.delete(json.loads(params.get("body") or b"{}")))
+
+    def wsgi(self, app: Any) -> Any:
+        """`app` (the emulation's server) answering the endpoints' operations for clients in other processes."""
+        return serve_operations(
+            {
+                "SageMaker.CreateEndpoint": self.create,
+                "SageMaker.DescribeEndpoint": self.describe,
+                "SageMaker.DeleteEndpoint": self.delete,
+            },
+            app,
+        )
+
+    def create(self, request: dict[str, Any]) -> dict[str, Any]:
         name = request["EndpointName"]
         arn = f"arn:aws:sagemaker:{self.region}:{self.account}:endpoint/{name.lower()}"
         now = datetime.now(UTC)
@@ -154,19 +175,19 @@ class LocalEndpointHosting:
             thread = threading.Thread(target=self._start, args=(name,), name=f"endpoint-{name}", daemon=True)
             self._threads[name] = thread
         thread.start()
-        return answer(params, {"EndpointArn": arn})
+        return {"EndpointArn": arn}
 
-    def before_describe(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
-        name = json.loads(params.get("body") or b"{}")["EndpointName"]
+    def describe(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request["EndpointName"]
         with self._lock:
             endpoint = self._endpoints.get(name)
             described = dict(endpoint) if endpoint else None
         if described is None:
             raise client_error("ValidationException", f'Could not find endpoint "{name}".', "DescribeEndpoint")
-        return answer(params, described)
+        return described
 
-    def before_delete(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
-        name = json.loads(params.get("body") or b"{}")["EndpointName"]
+    def delete(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request["EndpointName"]
         with self._lock:
             endpoint = self._endpoints.pop(name, None)
             worker = self._workers.pop(name, None)
@@ -175,7 +196,7 @@ class LocalEndpointHosting:
             raise client_error("ValidationException", f'Could not find endpoint "{name}".', "DeleteEndpoint")
         if worker is not None:
             worker.stop()
-        return answer(params, {})
+        return {}
 
     def wait(self, name: str, timeout: float | None = None) -> None:
         """Until the endpoint is InService or Failed (for the benchmark and tests)."""

@@ -3,15 +3,18 @@
 The handlers speak the platform's endpoint contract (shared/agents/providers/sagemaker.py): a request document in,
 an answer document out, or `LocalEndpointFailure` for a non-2xx answer, which SageMaker reports as a ModelError with
 the endpoint's status and body. One endpoint is built in, `nexus-forge-local-echo`: it answers the last user text,
-so an agent node with `provider: sagemaker` runs without an account; trained models come with the training issue.
+so an agent node with `provider: sagemaker` runs without an account; devserver/sagemaker_hosting.py adds the trained
+models' endpoints. The same handlers answer on the emulation's port (`wsgi`), for the API worker processes.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,6 +27,7 @@ EndpointHandler = Callable[[dict[str, Any]], dict[str, Any]]
 ECHO_ENDPOINT = "nexus-forge-local-echo"
 _EVENT = "before-call.sagemaker-runtime.InvokeEndpoint"
 _UNIQUE_ID = "nexus-forge-local-sagemaker"
+_INVOCATIONS = re.compile(r"/endpoints/[^/]+/invocations")
 
 
 class LocalEndpointFailure(Exception):
@@ -60,12 +64,20 @@ class LocalSageMakerEndpoints:
         self.handlers = dict(handlers if handlers is not None else {ECHO_ENDPOINT: echo_endpoint})
 
     def before_invoke_endpoint(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        path = params["url_path"].split("?", 1)[0]
-        endpoint = unquote(path.removeprefix("/endpoints/").rsplit("/invocations", 1)[0])
+        content = self.invoke(_endpoint_of(params["url_path"]), params.get("body") or b"{}")
+        parsed = {
+            "Body": StreamingBody(io.BytesIO(content), len(content)),
+            "ContentType": "application/json",
+            "InvokedProductionVariant": "AllTraffic",
+            "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0},
+        }
+        return AWSResponse(params.get("url", ""), 200, HTTPHeaders(), None), parsed
+
+    def invoke(self, endpoint: str, body: bytes) -> bytes:
+        """The endpoint's answer to the request `body`, or the ClientError SageMaker Runtime answers."""
         handler = self.handlers.get(endpoint)
         if handler is None:
             raise _client_error("ValidationError", f"Endpoint {endpoint} of account {self.account} not found.", 400)
-        body = params.get("body") or b"{}"
         try:
             answer = handler(json.loads(body))
         except LocalEndpointFailure as failure:
@@ -76,18 +88,40 @@ class LocalSageMakerEndpoints:
                 OriginalStatusCode=failure.status,
                 OriginalMessage=json.dumps(failure.body),
             ) from None
-        content = json.dumps(answer).encode()
-        parsed = {
-            "Body": StreamingBody(io.BytesIO(content), len(content)),
-            "ContentType": "application/json",
-            "InvokedProductionVariant": "AllTraffic",
-            "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0},
-        }
-        return AWSResponse(params.get("url", ""), 200, HTTPHeaders(), None), parsed
+        return json.dumps(answer).encode()
+
+    def wsgi(self, app: Any) -> Any:
+        """`app` (the emulation's server) answering InvokeEndpoint for clients in other processes."""
+
+        def serve(environ: dict[str, Any], start_response: Any) -> Any:
+            path = str(environ.get("PATH_INFO", ""))
+            if environ.get("REQUEST_METHOD") != "POST" or not _INVOCATIONS.fullmatch(path):
+                return app(environ, start_response)
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            try:
+                status, content = "200 OK", self.invoke(_endpoint_of(path), body)
+                headers = [("Content-Type", "application/json"), ("x-Amzn-Invoked-Production-Variant", "AllTraffic")]
+            except ClientError as error:
+                code = error.response["ResponseMetadata"]["HTTPStatusCode"]
+                status = f"{code} {HTTPStatus(code).phrase}"
+                fields = {
+                    key: value for key, value in error.response.items() if key not in ("Error", "ResponseMetadata")
+                }
+                content = json.dumps({"message": error.response["Error"]["Message"], **fields}).encode()
+                headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.response["Error"]["Code"])]
+            start_response(status, [*headers, ("Content-Length", str(len(content)))])
+            return [content]
+
+        return serve
 
     def install(self, session: boto3.Session | None = None) -> None:
         target = session or boto3._get_default_session()
         target.events.register(_EVENT, self.before_invoke_endpoint, unique_id=_UNIQUE_ID)  # type: ignore[arg-type]
+
+
+def _endpoint_of(path: str) -> str:
+    """The endpoint name in an InvokeEndpoint path, `/endpoints/<name>/invocations`."""
+    return unquote(path.split("?", 1)[0].removeprefix("/endpoints/").rsplit("/invocations", 1)[0])
 
 
 def _client_error(code: str, message: str, status: int, **fields: Any) -> ClientError:

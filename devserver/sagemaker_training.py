@@ -31,6 +31,7 @@ import sys
 import tarfile
 import threading
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,8 @@ LOCAL_THREADING = {"OMP_WAIT_POLICY": "PASSIVE"}
 _JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 DESCRIPTION_FILE = "description.json"
 RESTARTED = "ClientError: the local platform stopped while this training job ran; start it again"
+# One SageMaker operation: its request document → its response document, or a ClientError.
+Operation = Callable[[dict[str, Any]], dict[str, Any]]
 _TIMES = ("CreationTime", "LastModifiedTime", "TrainingStartTime", "TrainingEndTime")
 
 
@@ -219,27 +222,14 @@ class LocalTrainingJobs:
 
     def wsgi(self, app: Any) -> Any:
         """`app` (the emulation's server) answering the training jobs' operations for clients in other processes."""
-        operations = {
-            "SageMaker.CreateTrainingJob": self.create,
-            "SageMaker.DescribeTrainingJob": self.describe,
-            "SageMaker.ListTrainingJobs": self.list_jobs,
-        }
-
-        def serve(environ: dict[str, Any], start_response: Any) -> Any:
-            operation = operations.get(str(environ.get("HTTP_X_AMZ_TARGET", "")))
-            if operation is None:
-                return app(environ, start_response)
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            try:
-                status, answered = "200 OK", operation(json.loads(environ["wsgi.input"].read(length) or b"{}"))
-            except ClientError as error:
-                status = "400 Bad Request"
-                answered = {"__type": error.response["Error"]["Code"], "message": error.response["Error"]["Message"]}
-            body = json.dumps(answered, default=_epoch_seconds).encode()
-            start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))])
-            return [body]
-
-        return serve
+        return serve_operations(
+            {
+                "SageMaker.CreateTrainingJob": self.create,
+                "SageMaker.DescribeTrainingJob": self.describe,
+                "SageMaker.ListTrainingJobs": self.list_jobs,
+            },
+            app,
+        )
 
     def wait(self, name: str, timeout: float | None = None) -> None:
         """Until the job's process has ended and its status is final (for the benchmark and tests)."""
@@ -459,6 +449,26 @@ def _final_metrics(job: dict[str, Any], printed: str) -> list[dict[str, Any]]:
 
 def s3_client() -> Any:
     return boto3.client("s3")
+
+
+def serve_operations(operations: Mapping[str, Operation], app: Any) -> Any:
+    """A WSGI app answering the JSON-protocol `operations` (by X-Amz-Target) as SageMaker does, `app` the rest."""
+
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        operation = operations.get(str(environ.get("HTTP_X_AMZ_TARGET", "")))
+        if operation is None:
+            return app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            status, answered = "200 OK", operation(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+        except ClientError as error:
+            status = "400 Bad Request"
+            answered = {"__type": error.response["Error"]["Code"], "message": error.response["Error"]["Message"]}
+        body = json.dumps(answered, default=_epoch_seconds).encode()
+        start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return serve
 
 
 def answer(params: dict[str, Any], parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:

@@ -1,10 +1,12 @@
-"""A custom agent model as `make run` makes one: POST /v1/agent-models runs the agent_tuning pipeline for real (LoRA
-steps on SmolLM2-135M in the job's own environment, the gate against the base model, the registry, a local endpoint
-serving the model with the job's inference.py), an agent node of a published workflow then calls it through the
-`sagemaker` provider, and the model can be deleted only once no live version uses it.
+"""A custom agent model under `make run`: POST /v1/agent-models to `forge dev` (a subprocess, its API in worker
+processes) runs the agent_tuning pipeline for real (LoRA steps on SmolLM2-135M in the job's own environment, the gate
+against the base model, the registry, a local endpoint serving the model with the job's inference.py), the API sees the
+model ready, an agent node of a published workflow then calls it through the `sagemaker` provider, and the model can be
+deleted only once no live version uses it, which stops its endpoint.
 
 Kept small on purpose (ten examples, three steps of 48 tokens, an 8-token answer): the real path, not a benchmark
-(make bench BENCH=agent_tuning measures it)."""
+(make bench BENCH=agent_tuning measures it). The job's environment is the session fixture's, built once per checkout
+under .forge/ml-envs/, which forge dev then finds."""
 
 from __future__ import annotations
 
@@ -14,20 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
-from fastapi.testclient import TestClient
+from botocore.exceptions import ClientError
 
-from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
-from devserver.lambda_runtime import LocalLambdaRuntime
-from devserver.sagemaker_hosting import LocalEndpointHosting
-from devserver.sagemaker_runtime import LocalSageMakerEndpoints
-from devserver.sagemaker_training import LocalTrainingJobs
-from shared.auth.principal import Role
-from shared.aws import clients
+from devserver.emulation import LOCAL_REGION
+from devserver.subprocess_platform import LocalPlatform, tenant_owner
+from tests.e2e.test_local_processes import descendants
 from tests.helpers import wait_until
-from tests.integration.executions.support import create_and_publish, publish
-from tests.integration.tenancy.conftest import TenantWorld, make_tenant
 from tests.workflows.cases import chain, node
+
+pytestmark = pytest.mark.e2e
 
 STATUSES = ("has shipped", "is delayed")
 EXAMPLES = "\n".join(
@@ -53,23 +52,11 @@ TIMEOUT = 900.0
 
 
 @pytest.fixture
-def sagemaker_runtime(
-    emulated_aws: LocalLambdaRuntime, agent_tuning_python: Path, tmp_path: Path
-) -> Iterator[LocalEndpointHosting]:
-    """forge dev's SageMaker: training jobs in subprocesses, endpoints in workers, InvokeEndpoint routed to them."""
-    clients.sagemaker_runtime_client.cache_clear()
-    endpoints = LocalSageMakerEndpoints(LOCAL_ACCOUNT)
-    endpoints.install()
-    LocalTrainingJobs(tmp_path, LOCAL_ACCOUNT, LOCAL_REGION).install()
-    hosting = LocalEndpointHosting(tmp_path, LOCAL_ACCOUNT, LOCAL_REGION, endpoints)
-    hosting.install()
-    yield hosting
-    clients.sagemaker_runtime_client.cache_clear()
-
-
-@pytest.fixture
-def tenant(api: TestClient, issuer: Any, admin_headers: dict[str, str]) -> TenantWorld:
-    return make_tenant(api, issuer, admin_headers, "tuner", tier="enterprise")
+def platform(agent_tuning_python: Path, tmp_path: Path) -> Iterator[LocalPlatform]:
+    running = LocalPlatform(state_dir=tmp_path)
+    running.start()
+    yield running
+    running.stop()
 
 
 def _agent_workflow(model: dict[str, str]) -> dict[str, Any]:
@@ -83,34 +70,57 @@ def _agent_workflow(model: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def test_a_model_tuned_through_the_api_answers_an_agent_node_and_is_deleted_once_unused(
-    api: TestClient, tenant: TenantWorld, sagemaker_runtime: LocalEndpointHosting, status_watcher: Any
-) -> None:
-    owner, viewer = tenant.headers[Role.OWNER], tenant.headers[Role.VIEWER]
+def _model_servers(platform: LocalPlatform) -> list[int]:
+    """The endpoint model servers (devserver/sagemaker_serving_worker.py) the platform runs."""
+    assert platform.process is not None
+    return [pid for pid in descendants(platform.process.pid) if b"sagemaker_serving_worker.py" in _command_line(pid)]
 
-    started = api.post("/v1/agent-models", headers=owner, json=TUNING)
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _publish(owner: httpx.Client, workflow_id: str, document: dict[str, Any] | None = None) -> None:
+    if document is not None:
+        revision = owner.get(f"/v1/workflows/{workflow_id}").json()["revision"]
+        updated = owner.put(f"/v1/workflows/{workflow_id}", headers={"if-match": str(revision)}, json=document)
+        assert updated.status_code == 200, updated.text
+    published = owner.post(f"/v1/workflows/{workflow_id}/publish", json={})
+    assert published.status_code == 201, published.text
+
+
+def test_a_model_tuned_through_the_api_answers_an_agent_node_and_is_deleted_once_unused(
+    platform: LocalPlatform,
+) -> None:
+    owner = tenant_owner(platform, "tuner", tier="enterprise")
+
+    started = owner.post("/v1/agent-models", json=TUNING)
     assert started.status_code == 202, started.text
     model_id = started.json()["model_id"]
     assert started.json()["dataset"] == {"from_memory": 0, "uploaded": 10, "left_out": 0}
 
     def read() -> dict[str, Any]:
-        body: dict[str, Any] = api.get(f"/v1/agent-models/{model_id}", headers=viewer).json()
+        body: dict[str, Any] = owner.get(f"/v1/agent-models/{model_id}").json()
         return body
 
     model = wait_until(read, lambda body: body["status"] not in ("training", "deploying"), timeout=TIMEOUT)
     assert model["status"] == "ready", model
     assert model["metrics"]["loss"] <= model["metrics"]["base_loss"]
     assert model["progress_percent"] == 100.0
-    assert [item["model_id"] for item in api.get("/v1/agent-models", headers=viewer).json()["items"]] == [model_id]
+    assert [item["model_id"] for item in owner.get("/v1/agent-models").json()["items"]] == [model_id]
 
-    workflow_id = create_and_publish(api, owner, _agent_workflow(model["agent_node_model"]))
-    run = api.post(
-        f"/v1/workflows/{workflow_id}/executions", headers=owner, json={"input": {"question": "Status of order 4?"}}
-    )
+    created = owner.post("/v1/workflows", json=_agent_workflow(model["agent_node_model"]))
+    assert created.status_code == 201, created.text
+    workflow_id = created.json()["id"]
+    _publish(owner, workflow_id)
+    run = owner.post(f"/v1/workflows/{workflow_id}/executions", json={"input": {"question": "Status of order 4?"}})
     assert run.status_code == 202, run.text
     execution_id = run.json()["execution_id"]
     ended = wait_until(
-        lambda: api.get(f"/v1/executions/{execution_id}", headers=viewer).json(),
+        lambda: owner.get(f"/v1/executions/{execution_id}").json(),
         lambda execution: execution["status"] != "RUNNING",
         timeout=TIMEOUT,
     )
@@ -118,14 +128,27 @@ def test_a_model_tuned_through_the_api_answers_an_agent_node_and_is_deleted_once
     assert ended["output"]["answer"].strip()
     assert 0 < ended["output"]["usage"]["output_tokens"] <= 8
 
-    in_use = api.delete(f"/v1/agent-models/{model_id}", headers=owner)
+    in_use = owner.delete(f"/v1/agent-models/{model_id}")
     assert in_use.status_code == 409, in_use.text
     assert workflow_id in in_use.json()["detail"]
 
-    publish(
-        api, owner, workflow_id, _agent_workflow({"provider": "bedrock", "model_id": "local.smollm2-135m-instruct"})
+    sagemaker = boto3.client(
+        "sagemaker",
+        endpoint_url=platform.aws_url,
+        region_name=LOCAL_REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     )
-    assert api.delete(f"/v1/agent-models/{model_id}", headers=owner).status_code == 204
-    assert api.get(f"/v1/agent-models/{model_id}", headers=viewer).status_code == 404
-    endpoints = boto3.client("sagemaker").list_endpoints()["Endpoints"]
-    assert model["endpoint_name"] not in [endpoint["EndpointName"] for endpoint in endpoints]
+    assert sagemaker.describe_endpoint(EndpointName=model["endpoint_name"])["EndpointStatus"] == "InService"
+    assert _model_servers(platform)
+
+    _publish(owner, workflow_id, _agent_workflow({"provider": "bedrock", "model_id": "local.smollm2-135m-instruct"}))
+    assert owner.delete(f"/v1/agent-models/{model_id}").status_code == 204
+    assert owner.get(f"/v1/agent-models/{model_id}").status_code == 404
+    assert not _model_servers(platform)
+    assert model["endpoint_name"] not in [
+        endpoint["EndpointName"] for endpoint in sagemaker.list_endpoints()["Endpoints"]
+    ]
+    with pytest.raises(ClientError) as stopped:
+        sagemaker.describe_endpoint(EndpointName=model["endpoint_name"])
+    assert stopped.value.response["Error"]["Code"] == "ValidationException"

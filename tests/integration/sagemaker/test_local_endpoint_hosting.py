@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import threading
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from werkzeug.serving import make_server
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
 from devserver.sagemaker_hosting import LocalEndpointHosting
@@ -75,10 +78,14 @@ def code(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def aws(tmp_path: Path) -> Iterator[LocalEndpointHosting]:
+def runtime() -> LocalSageMakerEndpoints:
+    return LocalSageMakerEndpoints(LOCAL_ACCOUNT)
+
+
+@pytest.fixture
+def aws(tmp_path: Path, runtime: LocalSageMakerEndpoints) -> Iterator[LocalEndpointHosting]:
     with mock_aws():
         boto3.client("s3", region_name=LOCAL_REGION).create_bucket(Bucket=BUCKET)
-        runtime = LocalSageMakerEndpoints(LOCAL_ACCOUNT)
         runtime.install()
         hosting = LocalEndpointHosting(tmp_path / "state", LOCAL_ACCOUNT, LOCAL_REGION, runtime)
         hosting.install()
@@ -198,3 +205,55 @@ def test_a_deleted_endpoint_is_no_longer_described_or_invoked(aws: LocalEndpoint
         boto3.client("sagemaker", region_name=LOCAL_REGION).describe_endpoint(EndpointName=name)
     with pytest.raises(ClientError, match="not found"):
         _invoke(name, "anyone")
+
+
+def test_clients_in_other_processes_see_describe_invoke_and_delete_the_endpoints_on_the_emulations_port(
+    aws: LocalEndpointHosting, runtime: LocalSageMakerEndpoints, code: Path
+) -> None:
+    name = _deploy(code, "hello")
+    _final(name)
+
+    def moto_answers_the_rest(_environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("404 Not Found", [])
+        return []
+
+    server = make_server("127.0.0.1", 0, aws.wsgi(runtime.wsgi(moto_answers_the_rest)), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A session of its own: no in-process hook, the requests go over HTTP as an API worker's do.
+    session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=LOCAL_REGION)
+    url = f"http://127.0.0.1:{server.server_port}"
+    sagemaker = session.client("sagemaker", endpoint_url=url)
+    sagemaker_runtime = session.client("sagemaker-runtime", endpoint_url=url)
+
+    def invoke(text: str) -> dict[str, Any]:
+        request = {"messages": [{"role": "user", "content": [{"text": text}]}], "max_tokens": 16}
+        response = sagemaker_runtime.invoke_endpoint(
+            EndpointName=name, ContentType="application/json", Body=json.dumps(request)
+        )
+        answer: dict[str, Any] = json.loads(response["Body"].read())
+        return answer
+
+    try:
+        described = sagemaker.describe_endpoint(EndpointName=name)
+        answered = invoke("over http")
+        with pytest.raises(ClientError) as model_error:
+            invoke("too long")
+        sagemaker.delete_endpoint(EndpointName=name)
+        with pytest.raises(ClientError) as deleted:
+            sagemaker.describe_endpoint(EndpointName=name)
+        with pytest.raises(ClientError) as not_invoked:
+            invoke("anyone")
+        with pytest.raises(ClientError) as deleted_twice:
+            sagemaker.delete_endpoint(EndpointName=name)
+    finally:
+        server.shutdown()
+
+    assert described["EndpointStatus"] == "InService"
+    assert isinstance(described["CreationTime"], datetime)
+    assert answered["message"]["content"][0]["text"] == "hello over http (loads: 1)"
+    model_failure: dict[str, Any] = dict(model_error.value.response)
+    assert (model_failure["Error"]["Code"], model_failure["OriginalStatusCode"]) == ("ModelError", 413)
+    assert deleted.value.response["Error"]["Code"] == "ValidationException"
+    assert not_invoked.value.response["Error"]["Code"] == "ValidationError"
+    assert deleted_twice.value.response["Error"]["Code"] == "ValidationException"
+    assert name not in runtime.handlers
