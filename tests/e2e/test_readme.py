@@ -14,7 +14,9 @@ Conventions for README blocks (other sections follow them too):
   whose last command is meant to fail says so on the line before its fence: `<!-- readme-test: exits N -->`.
 - `<!-- readme-test: not run (why) -->` on the line before the fence skips a block. Only for blocks that cannot
   run here: ones that need a cloud account (`cdk deploy`-like), and the block that starts the platform and the
-  test suite (this test starts `forge dev` itself).
+  test suite (this test starts `forge dev` itself). One more kind: a block that takes minutes on a fresh checkout
+  (training a model builds its job's environment first) when its reason names the test that runs the same path
+  under `forge dev` (`tests/...py`, which must exist).
 - A block that waits says so with a command that waits (`forge executions wait`, `--wait`), never a sleep.
 """
 
@@ -135,7 +137,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 def test_the_readme_states_its_conventions_in_its_blocks() -> None:
     blocks = readme_blocks(README.read_text())
     assert len(blocks) >= 15
-    assert [block.line for block in blocks if block.skipped] == [blocks[0].line], "only `make run`/`make test`"
+    skipped = [block for block in blocks if block.skipped]
+    assert skipped[0] is blocks[0], "`make run`/`make test`"
+    for block in skipped[1:]:
+        reason = README.read_text().splitlines()[block.line - 2]
+        named = re.search(r"\b(tests/\S+\.py)\b", reason)
+        assert named and (PROJECT_ROOT / named[1]).is_file(), (
+            f"line {block.line}: skipped without the test that runs it"
+        )
     writes_a_file_only = re.compile(r"\Acat > \S+ <<'JSON'\n.*\nJSON\Z", re.DOTALL)
     unchecked = [b.line for b in blocks if not b.skipped and not b.expected() and not writes_a_file_only.match(b.code)]
     assert unchecked == [], "a block that states no output checks nothing but its exit status"
