@@ -13,6 +13,7 @@ from shared.resources import (
     AUDIT_TABLE,
     EXECUTIONS_TABLE,
     FORECAST_OUTPUTS,
+    MARKETPLACE_SIGNING_KEY,
     ML_PIPELINES,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
@@ -31,6 +32,7 @@ from shared.resources import (
     ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
+    SigningKeySpec,
     StateMachineSpec,
     TableSpec,
     WorkflowStateMachinesSpec,
@@ -45,6 +47,7 @@ Resource = (
     | WorkflowStateMachinesSpec
     | ScheduleGroupsSpec
     | KeySpec
+    | SigningKeySpec
     | MlPipelinesSpec
     | ProvisionedConcurrencySpec
 )
@@ -74,6 +77,9 @@ class Access(StrEnum):
     PURGE = "purge"
     # Tables: read the table's DynamoDB stream (what a stream event source mapping polls with the function's role).
     READ_STREAM = "read_stream"
+    # Signing keys: sign with the key (kms:Sign); VERIFY: verify its signatures and read its public key.
+    SIGN = "sign"
+    VERIFY = "verify"
     # ML pipelines: START, stopping their executions, and reading and deleting the endpoints (with their configs and
     # models) of tenants' tuned agent models.
     SERVE = "serve"
@@ -497,6 +503,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             # Reviews and the item's rating counters are written beside the item's versions.
             Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ),
+            Grant(MARKETPLACE_SIGNING_KEY, Access.VERIFY),
             # Uninstalling a template deletes its untouched draft workflow, whose triggers go with it.
             Grant(TRIGGERS_TABLE, Access.READ_WRITE),
             Grant(SCHEDULE_GROUPS, Access.MANAGE),
@@ -517,6 +524,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(PLATFORM_TABLE, Access.READ_STREAM),
             Grant(PAYLOADS_BUCKET, Access.READ),
+            # The only function that may countersign (tests/infra/test_grants.py).
+            Grant(MARKETPLACE_SIGNING_KEY, Access.SIGN),
         ),
         scoped_tenant_data=False,
     ),
