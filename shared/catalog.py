@@ -115,8 +115,8 @@ class FunctionSpec:
     queue_source: QueueSpec | None = None
     # The table's DynamoDB stream invokes the function with batches of its records (new and old images).
     table_stream_source: TableSpec | None = None
-    # Only the stream records matching this Lambda filter pattern invoke the function (none: every record).
-    table_stream_filter: dict[str, Any] | None = None
+    # Only the stream records matching one of these Lambda filter patterns invoke the function (none: every record).
+    table_stream_filters: tuple[dict[str, Any], ...] = ()
     # An EventBridge rule invokes the function on this schedule expression (`rate(...)` or `cron(...)`).
     schedule: str | None = None
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
@@ -511,15 +511,25 @@ CATALOG: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="marketplace_scanner",
-        description="The platform table's stream → each new pending marketplace version scanned and countersigned",
+        description="The platform table's stream → each pending or rescan-marked marketplace version scanned and "
+        "countersigned",
         # The scan's imports (OpenAPI validation, detect-secrets, the SPDX list) stay out of the HTTP cold starts.
         memory_mb=1024,
         timeout_seconds=120,
         table_stream_source=PLATFORM_TABLE,
-        table_stream_filter={
-            "eventName": ["INSERT"],
-            "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "status": {"S": ["pending"]}}},
-        },
+        table_stream_filters=(
+            {
+                "eventName": ["INSERT"],
+                "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "status": {"S": ["pending"]}}},
+            },
+            # POST /v1/marketplace/rescans marks approved versions of older rules (shared/marketplace/publishing.py).
+            {
+                "eventName": ["MODIFY"],
+                "dynamodb": {
+                    "NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "rescan_requested": {"S": [{"exists": True}]}}
+                },
+            },
+        ),
         grants=(
             Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(PLATFORM_TABLE, Access.READ_STREAM),
