@@ -41,6 +41,7 @@ from shared.ml.job_kinds import JOB_KINDS
 from shared.ml.state_machines import pipeline_definition
 from shared.resources import (
     BUCKETS,
+    MARKETPLACE_SIGNING_KEY,
     ML_PIPELINES,
     QUEUES,
     STATE_MACHINES,
@@ -257,7 +258,9 @@ class LocalAws:
 
     def provision(self) -> None:
         ResourceProvisioner(self.client, self.lambda_runtime).provision()
-        signing_key = self.client("kms").describe_key(KeyId=f"alias/{LOCAL_PREFIX}-marketplace")["KeyMetadata"]
+        signing_key = self.client("kms").describe_key(KeyId=MARKETPLACE_SIGNING_KEY.physical_name(LOCAL_PREFIX))[
+            "KeyMetadata"
+        ]
         keep_signing_key(self.state_dir, signing_key["KeyId"], LOCAL_ACCOUNT, LOCAL_REGION)
 
     def save_snapshot(self) -> None:
@@ -412,7 +415,7 @@ class ResourceProvisioner:
             key_id = kms.create_key(Description=f"{LOCAL_PREFIX}: webhook secrets")["KeyMetadata"]["KeyId"]
             kms.create_alias(AliasName=alias, TargetKeyId=key_id)
         # The marketplace countersigns with an asymmetric key through the same KMS gateway as in the cloud.
-        signing_alias = f"alias/{LOCAL_PREFIX}-marketplace"
+        signing_alias = MARKETPLACE_SIGNING_KEY.physical_name(LOCAL_PREFIX)
         if not any(entry["AliasName"] == signing_alias for entry in kms.list_aliases()["Aliases"]):
             signing_key = kms.create_key(
                 Description=f"{LOCAL_PREFIX}: marketplace countersignatures",

@@ -39,6 +39,11 @@ def platform_key_parameter_name(prefix: str) -> str:
     return f"/{prefix}/kms/platform-key-arn"
 
 
+def signing_key_parameter_name(prefix: str, key: str) -> str:
+    """The SSM parameter (in the primary region) holding the ARN of a multi-Region signing key (SigningKeySpec)."""
+    return f"/{prefix}/kms/{key}-key-arn"
+
+
 def cursor_secret_name(prefix: str) -> str:
     """The Secrets Manager secret signing pagination cursors; one secret, replicated to every region."""
     return f"{prefix}/cursor-secret"

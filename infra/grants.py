@@ -17,6 +17,7 @@ from shared.resources import (
     ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
+    SigningKeySpec,
     StateMachineSpec,
     TableSpec,
     WorkflowStateMachinesSpec,
@@ -57,6 +58,8 @@ _QUEUE_READ = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisi
 _QUEUE_WRITE = ("sqs:SendMessage", "sqs:GetQueueAttributes")
 _KMS_READ = ("kms:Decrypt",)
 _KMS_WRITE = ("kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt")
+_KMS_SIGN = ("kms:Sign",)
+_KMS_VERIFY = ("kms:Verify", "kms:GetPublicKey")
 
 _WORKFLOW_MACHINES_MANAGE = (
     "states:CreateStateMachine",
@@ -124,8 +127,8 @@ def grant_policy(grant: Grant, names: ResourceNames, key_arn: str) -> list[Grant
                 GrantPolicy(_pick(access, _QUEUE_READ, _QUEUE_WRITE, grant), (names.arn(resource),)),
                 GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,)),
             ]
-        case KeySpec():
-            return [GrantPolicy(_pick(access, _KMS_READ, _KMS_WRITE, grant), (key_arn,))]
+        case KeySpec() | SigningKeySpec():
+            return [_key(resource, grant, names, key_arn)]
         case StateMachineSpec():
             return _start_machine(resource, access, names)
         case WorkflowStateMachinesSpec():
@@ -175,6 +178,19 @@ def _bucket_prefix(objects: BucketPrefixSpec, access: Access, names: ResourceNam
         GrantPolicy(_BUCKET_READ, (f"{bucket}/{objects.prefix}*",)),
         GrantPolicy(_KMS_READ, (key_arn,)),
     ]
+
+
+def _key(key: KeySpec | SigningKeySpec, grant: Grant, names: ResourceNames, key_arn: str) -> GrantPolicy:
+    """The platform key (`key_arn`): READ/WRITE. A signing key: SIGN or VERIFY with the key its alias names in this
+    region; its ARN is a replica's in the other regions and the platform's for a silo, so the policy names no ARN but
+    the one alias (any key of the account, conditioned on carrying it)."""
+    if isinstance(key, KeySpec):
+        return GrantPolicy(_pick(grant.access, _KMS_READ, _KMS_WRITE, grant), (key_arn,))
+    actions = {Access.SIGN: _KMS_SIGN, Access.VERIFY: _KMS_VERIFY}.get(grant.access)
+    if actions is None:
+        raise UnsupportedGrant(f"{grant.access.value!r} access is not defined for SigningKeySpec")
+    keys = names.stack.format_arn(service="kms", resource="key", resource_name="*")
+    return GrantPolicy(actions, (keys,), {"ForAnyValue:StringEquals": {"kms:ResourceAliases": [names.name(key)]}})
 
 
 def _workflow_machines(machines: WorkflowStateMachinesSpec, access: Access, names: ResourceNames) -> list[GrantPolicy]:

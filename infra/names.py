@@ -12,6 +12,7 @@ from shared.resources import (
     ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
+    SigningKeySpec,
     StateMachineSpec,
     TableScope,
     TableSpec,
@@ -39,6 +40,8 @@ class ResourceNames:
     def name(self, resource: Resource) -> str:
         match resource:
             case TableSpec() if not self.owns(resource):
+                return resource.physical_name(self.platform_prefix)
+            case SigningKeySpec():
                 return resource.physical_name(self.platform_prefix)
             case TableSpec() | QueueSpec() | StateMachineSpec() | WorkflowStateMachinesSpec() | KeySpec():
                 return resource.physical_name(self.prefix)

@@ -13,6 +13,7 @@ from shared.resources import (
     AUDIT_TABLE,
     EXECUTIONS_TABLE,
     FORECAST_OUTPUTS,
+    MARKETPLACE_SIGNING_KEY,
     ML_PIPELINES,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
@@ -31,6 +32,7 @@ from shared.resources import (
     ProvisionedConcurrencySpec,
     QueueSpec,
     ScheduleGroupsSpec,
+    SigningKeySpec,
     StateMachineSpec,
     TableSpec,
     WorkflowStateMachinesSpec,
@@ -45,6 +47,7 @@ Resource = (
     | WorkflowStateMachinesSpec
     | ScheduleGroupsSpec
     | KeySpec
+    | SigningKeySpec
     | MlPipelinesSpec
     | ProvisionedConcurrencySpec
 )
@@ -74,6 +77,9 @@ class Access(StrEnum):
     PURGE = "purge"
     # Tables: read the table's DynamoDB stream (what a stream event source mapping polls with the function's role).
     READ_STREAM = "read_stream"
+    # Signing keys: sign with the key (kms:Sign); VERIFY: verify its signatures and read its public key.
+    SIGN = "sign"
+    VERIFY = "verify"
     # ML pipelines: START, stopping their executions, and reading and deleting the endpoints (with their configs and
     # models) of tenants' tuned agent models.
     SERVE = "serve"
@@ -109,8 +115,8 @@ class FunctionSpec:
     queue_source: QueueSpec | None = None
     # The table's DynamoDB stream invokes the function with batches of its records (new and old images).
     table_stream_source: TableSpec | None = None
-    # Only the stream records matching this Lambda filter pattern invoke the function (none: every record).
-    table_stream_filter: dict[str, Any] | None = None
+    # Only the stream records matching one of these Lambda filter patterns invoke the function (none: every record).
+    table_stream_filters: tuple[dict[str, Any], ...] = ()
     # An EventBridge rule invokes the function on this schedule expression (`rate(...)` or `cron(...)`).
     schedule: str | None = None
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
@@ -509,6 +515,7 @@ CATALOG: tuple[FunctionSpec, ...] = (
             # Reviews and the item's rating counters are written beside the item's versions.
             Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ),
+            Grant(MARKETPLACE_SIGNING_KEY, Access.VERIFY),
             # Uninstalling a template deletes its untouched draft workflow, whose triggers go with it.
             Grant(TRIGGERS_TABLE, Access.READ_WRITE),
             Grant(SCHEDULE_GROUPS, Access.MANAGE),
@@ -516,19 +523,31 @@ CATALOG: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="marketplace_scanner",
-        description="The platform table's stream → each new pending marketplace version scanned and countersigned",
+        description="The platform table's stream → each pending or rescan-marked marketplace version scanned and "
+        "countersigned",
         # The scan's imports (OpenAPI validation, detect-secrets, the SPDX list) stay out of the HTTP cold starts.
         memory_mb=1024,
         timeout_seconds=120,
         table_stream_source=PLATFORM_TABLE,
-        table_stream_filter={
-            "eventName": ["INSERT"],
-            "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "status": {"S": ["pending"]}}},
-        },
+        table_stream_filters=(
+            {
+                "eventName": ["INSERT"],
+                "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "status": {"S": ["pending"]}}},
+            },
+            # POST /v1/marketplace/rescans marks approved versions of older rules (shared/marketplace/publishing.py).
+            {
+                "eventName": ["MODIFY"],
+                "dynamodb": {
+                    "NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "rescan_requested": {"S": [{"exists": True}]}}
+                },
+            },
+        ),
         grants=(
             Grant(PLATFORM_TABLE, Access.READ_WRITE),
             Grant(PLATFORM_TABLE, Access.READ_STREAM),
             Grant(PAYLOADS_BUCKET, Access.READ),
+            # The only function that may countersign (tests/infra/test_grants.py).
+            Grant(MARKETPLACE_SIGNING_KEY, Access.SIGN),
         ),
         scoped_tenant_data=False,
     ),

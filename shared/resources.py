@@ -84,6 +84,19 @@ class KeySpec:
 
 
 @dataclass(frozen=True)
+class SigningKeySpec:
+    """An asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) of the whole platform, under the alias
+    `alias/<platform prefix>-<key>` in every region (infra/constructs/signing_key.py); functions are told the alias.
+    A silo's functions use the platform's, as they do its platform-scope tables."""
+
+    key: str
+    env_var: str
+
+    def physical_name(self, prefix: str) -> str:
+        return f"alias/{prefix}-{self.key}"
+
+
+@dataclass(frozen=True)
 class QueueSpec:
     key: str
     env_var: str
@@ -233,6 +246,8 @@ TENANCY_TABLE = TableSpec(
 AUDIT_TABLE = TableSpec(key="audit", env_var="FORGE_TABLE_AUDIT", scope=TableScope.PLATFORM)
 # The KMS key of infra/constructs/platform_key.py (the emulation creates one under the same alias).
 PLATFORM_KEY = KeySpec(key="platform-key", env_var="FORGE_PLATFORM_KEY_ALIAS")
+# The marketplace's countersigning key: only the scanner signs, installs verify (shared/marketplace/publishing.py).
+MARKETPLACE_SIGNING_KEY = SigningKeySpec(key="marketplace-signing", env_var="FORGE_MARKETPLACE_SIGNING_KEY_ALIAS")
 PAYLOADS_BUCKET = BucketSpec(key="payloads", env_var="FORGE_BUCKET_PAYLOADS")
 # Workflow definitions, versions (with their compiled ASL), the state of each workflow's state machine, and the
 # tenant credentials `http_request` nodes name (secrets KMS-encrypted).
@@ -319,5 +334,6 @@ def resource_physical_names(
     names[SCHEDULE_GROUPS.env_var] = SCHEDULE_GROUPS.arn_prefix(prefix, account, region, partition)
     names[ML_PIPELINES.env_var] = ML_PIPELINES.arn_prefix(prefix, account, region, partition)
     names[PLATFORM_KEY.env_var] = PLATFORM_KEY.physical_name(prefix)
+    names[MARKETPLACE_SIGNING_KEY.env_var] = MARKETPLACE_SIGNING_KEY.physical_name(own_tables)
     names[PREDICTIVE_SCALING.env_var] = PREDICTIVE_SCALING.physical_name(prefix)
     return names

@@ -50,8 +50,9 @@ class PlatformSettings(BaseSettings):
     usage_plan_regions: list[str] = Field(default_factory=list)
     # The platform's KMS key (infra/constructs/platform_key.py names it `alias/<prefix>`): encrypts webhook secrets.
     platform_key_alias: str = "alias/nexus-forge-local"
-    # The marketplace's countersigning key (KMS, ECC_NIST_P256, SIGN_VERIFY): the emulation creates it under forge dev.
-    marketplace_signing_key_alias: str = "alias/nexus-forge-local-marketplace"
+    # The marketplace's countersigning key (KMS, ECC_NIST_P256, SIGN_VERIFY; shared/resources.py's
+    # MARKETPLACE_SIGNING_KEY): infra/constructs/signing_key.py builds it, the emulation creates it under forge dev.
+    marketplace_signing_key_alias: str = "alias/nexus-forge-local-marketplace-signing"
     # `forge dev` only: an AES-GCM key (base64) kept in .forge/, used instead of KMS, whose emulated keys can't be
     # saved across restarts. Never set in the cloud.
     local_envelope_key: SecretStr | None = None

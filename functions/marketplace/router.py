@@ -15,7 +15,7 @@ from shared.marketplace.publishing import (
     ItemView,
     Namespace,
     NamespaceClaim,
-    Rescans,
+    RescanRequests,
     ScanReportView,
     VersionPage,
     VersionUpload,
@@ -27,7 +27,7 @@ from shared.marketplace.publishing import (
     get_version,
     list_versions,
     publish_version,
-    rescan_listed,
+    request_rescans,
     verify_namespace,
     yank_version,
 )
@@ -81,9 +81,14 @@ def post_version(
     return version
 
 
-@router.post("/rescans", response_model=Rescans, summary="Scan approved versions of older rules again (admins)")
-def post_rescans() -> Rescans:
-    return rescan_listed()
+@router.post(
+    "/rescans",
+    status_code=202,
+    response_model=RescanRequests,
+    summary="Queue approved versions of older rules for the scanner (admins)",
+)
+def post_rescans() -> RescanRequests:
+    return request_rescans()
 
 
 @router.get(_ITEM, response_model=ItemView, summary="Read an item's listing (its latest approved version)")

@@ -142,7 +142,7 @@ class CatalogFunctions(Construct):
         stream_source = spec.table_stream_source
         if stream_source is not None and stream_source.key in self._table_streams:
             self._build_table_stream_source(
-                construct_id, function, self._table_streams[stream_source.key], spec.table_stream_filter
+                construct_id, function, self._table_streams[stream_source.key], spec.table_stream_filters
             )
         if spec.schedule is not None:
             events.Rule(
@@ -177,7 +177,7 @@ class CatalogFunctions(Construct):
         )
 
     def _build_table_stream_source(
-        self, construct_id: str, function: lambda_.Function, stream_arn: str, pattern: dict[str, Any] | None
+        self, construct_id: str, function: lambda_.Function, stream_arn: str, patterns: tuple[dict[str, Any], ...]
     ) -> None:
         """Batches of the table's stream records from the oldest kept; a failing batch is retried, then its records
         go on (the function rebuilds what it indexes from the table, so a later change repairs a skipped one)."""
@@ -191,7 +191,7 @@ class CatalogFunctions(Construct):
             max_batching_window=Duration.seconds(1),
             retry_attempts=TABLE_STREAM_RETRIES,
             bisect_batch_on_error=True,
-            filters=None if pattern is None else [lambda_.FilterCriteria.filter(pattern)],
+            filters=[lambda_.FilterCriteria.filter(pattern) for pattern in patterns] or None,
         )
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:

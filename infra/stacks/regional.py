@@ -33,6 +33,7 @@ from infra.constructs.platform_state_machines import PlatformStateMachines
 from infra.constructs.rest_api import RestApi
 from infra.constructs.schedule_alarm import ScheduleFailureAlarm
 from infra.constructs.schedule_invoke_role import ScheduleInvokeRole
+from infra.constructs.signing_key import SigningKey
 from infra.constructs.tenant_data_roles import TenantDataRoles
 from infra.constructs.tenant_gateway_keys import TenantGatewayKeys
 from infra.constructs.usage_plans import TierUsagePlans
@@ -43,7 +44,15 @@ from infra.names import ResourceNames
 from infra.stacks.domains import Domain, DomainStack, function_domain
 from shared.catalog import CATALOG, dead_letter_queue_name, function_physical_name
 from shared.ml.job_kinds import JOB_KINDS
-from shared.resources import ML_PIPELINES, QUEUES, SCHEDULE_GROUPS, STATE_MACHINES, TABLES, WORKFLOW_STATE_MACHINES
+from shared.resources import (
+    MARKETPLACE_SIGNING_KEY,
+    ML_PIPELINES,
+    QUEUES,
+    SCHEDULE_GROUPS,
+    STATE_MACHINES,
+    TABLES,
+    WORKFLOW_STATE_MACHINES,
+)
 from shared.tenancy.tiers import TIERS, Deployment, TierLimits
 
 
@@ -95,6 +104,15 @@ class RegionalStack(Stack):
             primary_region=self.config.primary_region,
             multi_region=self.silo_tenant is None and bool(self.config.replica_regions),
         ).key
+        # The platform's in every region; a silo's functions use it by its alias.
+        if self.silo_tenant is None:
+            SigningKey(
+                scope,
+                "MarketplaceSigningKey",
+                spec=MARKETPLACE_SIGNING_KEY,
+                prefix=self.prefix,
+                primary_region=self.config.primary_region,
+            )
         self.tables = (
             GlobalTables(
                 scope,

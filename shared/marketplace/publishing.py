@@ -5,8 +5,9 @@ verified again before any install (`verified_version`).
 A version is immutable: its record is written once (conditional put); only its scan outcome, countersignature, yank
 and deprecation change afterwards. A version is stored `pending`; the scan runs off the request path: the platform
 table's stream feeds `marketplace_scanner` (its event source mapping in the cloud, devserver/table_stream_poller.py
-locally), which scans and countersigns each new pending version (`scan_pending`). `rescan_approved` re-runs the scan
-for every approved version whose report is of older rules.
+locally), which scans and countersigns each new pending version (`scan_requested`). After a rules change a platform
+admin asks for a rescan (`request_rescans`): every approved version whose report is of older rules is marked, and the
+stream hands each marked version to the same scanner; the request itself never signs.
 """
 
 from __future__ import annotations
@@ -172,16 +173,18 @@ class ItemView(BaseModel):
     performance_hidden: str | None = Field(default=None, description="Why `performance` is null")
 
 
-class RescannedVersion(BaseModel):
+class QueuedRescan(BaseModel):
     namespace: str
     name: str
     version: str
-    status: VersionStatus = Field(description="What the scan under the current rules decided")
 
 
-class Rescans(BaseModel):
-    rules_version: str = Field(description="The rules every approved version is now scanned under")
-    rescanned: list[RescannedVersion]
+class RescanRequests(BaseModel):
+    rules_version: str = Field(description="The rules the queued versions are scanned under")
+    queued: list[QueuedRescan] = Field(
+        description="The approved versions of older rules handed to the scanner; each stays installable until its "
+        "scan decides (GET .../versions/{version}/scan shows the outcome)"
+    )
 
 
 class VersionPage(BaseModel):
@@ -349,28 +352,34 @@ def publish_version(tenant: TenantContext, namespace: str, name: str, upload: Ve
 VersionRef = tuple[str, str, str]
 
 
-def pending_versions(records: Iterable[Mapping[str, Any]]) -> list[VersionRef]:
-    """(namespace, name, version) of each version a DynamoDB stream batch inserts as pending."""
+def versions_to_scan(records: Iterable[Mapping[str, Any]]) -> list[VersionRef]:
+    """(namespace, name, version) of each version a DynamoDB stream batch inserts as pending or marks for a rescan."""
     found = []
     for record in records:
-        if record.get("eventName") != "INSERT":
-            continue
         image = record.get("dynamodb", {}).get("NewImage", {})
-        if (
-            str(image.get("sk", {}).get("S", "")).startswith(VERSION_PREFIX)
-            and image.get("status", {}).get("S") == "pending"
-        ):
+        if not str(image.get("sk", {}).get("S", "")).startswith(VERSION_PREFIX):
+            continue
+        inserted_pending = record.get("eventName") == "INSERT" and image.get("status", {}).get("S") == "pending"
+        marked = record.get("eventName") == "MODIFY" and "rescan_requested" in image
+        if inserted_pending or marked:
             found.append((image["namespace"]["S"], image["name"]["S"], image["version"]["S"]))
     return found
 
 
-def scan_pending(namespace: str, name: str, version: str) -> str | None:
-    """Scans the version if it is still pending (a stream batch may be delivered again); its new status, or None."""
+def scan_requested(namespace: str, name: str, version: str) -> str | None:
+    """Scans the version if it is still pending, or approved under older rules with a rescan asked for (a stream batch
+    may be delivered again); its new status, or None when there was nothing to scan."""
     item = find_version(namespace, name, version)
-    if item is None or item.status != "pending":
+    if item is None:
         return None
-    scan_and_countersign(item, _artefacts(item))
-    return item.status
+    if item.status == "pending" or (
+        item.status == "approved" and item.rescan_requested is not None and needs_rescan(item.rules_version or "")
+    ):
+        scan_and_countersign(item, _artefacts(item))
+        return item.status
+    if item.rescan_requested is not None:
+        item.update(actions=[VersionItem.rescan_requested.remove()])
+    return None
 
 
 def _artefacts(item: VersionItem) -> dict[str, bytes]:
@@ -396,6 +405,7 @@ def scan_and_countersign(item: VersionItem, artefacts: dict[str, bytes]) -> None
             VersionItem.countersignature.set(countersignature)
             if countersignature is not None
             else VersionItem.countersignature.remove(),
+            VersionItem.rescan_requested.remove(),
         ]
     )
     if report.status == "approved":
@@ -420,25 +430,19 @@ def _list(item: VersionItem) -> None:
     )
 
 
-def rescan_approved(namespace: str, name: str) -> int:
-    """Scans again each approved version of the item whose report is of older rules; how many were rescanned."""
-    return len(_rescanned(namespace, name))
-
-
-def _rescanned(namespace: str, name: str) -> list[RescannedVersion]:
-    rescanned = []
-    for item in item_versions(namespace, name):
-        if item.status == "approved" and needs_rescan(item.rules_version or ""):
-            scan_and_countersign(item, _artefacts(item))
-            rescanned.append(RescannedVersion(namespace=namespace, name=name, version=item.version, status=item.status))
-    return rescanned
-
-
-def rescan_listed() -> Rescans:
-    """A rules change: every listed item's approved versions of older rules scanned again (some may be rejected now,
-    and are no longer installable)."""
-    rescanned = [version for namespace, name in listed_items() for version in _rescanned(namespace, name)]
-    return Rescans(rules_version=scanning.RULES_VERSION, rescanned=rescanned)
+def request_rescans() -> RescanRequests:
+    """A rules change: every listed item's approved versions of older rules marked for the scanner (some may be
+    rejected then, and are no longer installable); a version already marked is queued again."""
+    queued = []
+    for namespace, name in listed_items():
+        for item in item_versions(namespace, name):
+            if item.status == "approved" and needs_rescan(item.rules_version or ""):
+                item.update(
+                    actions=[VersionItem.rescan_requested.set(scanning.RULES_VERSION)],
+                    condition=VersionItem.status == "approved",
+                )
+                queued.append(QueuedRescan(namespace=namespace, name=name, version=item.version))
+    return RescanRequests(rules_version=scanning.RULES_VERSION, queued=queued)
 
 
 def _owned_version(tenant: TenantContext, namespace: str, name: str, version: str) -> VersionItem:

@@ -125,6 +125,8 @@ class VersionItem(Model):
     report = JSONAttribute(null=True)
     rules_version = UnicodeAttribute(null=True)
     countersignature = UnicodeAttribute(null=True)
+    # The rules version a platform admin asked an approved version to be scanned under; the scanner removes it.
+    rescan_requested = UnicodeAttribute(null=True)
     yanked = BooleanAttribute(default=False)
     deprecation = UnicodeAttribute(null=True)
     published_by_tenant = UnicodeAttribute()

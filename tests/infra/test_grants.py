@@ -17,6 +17,7 @@ from shared.resources import (
     APPROVALS_QUEUE,
     EXECUTIONS_TABLE,
     FORECAST_OUTPUTS,
+    MARKETPLACE_SIGNING_KEY,
     PAYLOADS_BUCKET,
     PLATFORM_KEY,
     PLATFORM_TABLE,
@@ -102,6 +103,50 @@ def test_a_grant_the_mapping_does_not_know_is_refused(stack: RegionalStack, gran
 def _resolved(stack: RegionalStack, grant: Grant) -> list[tuple[tuple[str, ...], list[str]]]:
     rules = grant_policy(grant, ResourceNames(stack, "nexus-forge-test"), "key")
     return [(rule.actions, [json.dumps(stack.resolve(resource)) for resource in rule.resources]) for rule in rules]
+
+
+def _roles_allowing(template: Template, action: str) -> set[str]:
+    """The logical ids of the roles whose inline policies allow `action` (or a wildcard covering it)."""
+    service = action.split(":")[0]
+    allowing = set()
+    for role_id, role in template.find_resources("AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                if statement["Effect"] == "Allow" and {action, f"{service}:*", "*"} & set(actions):
+                    allowing.add(role_id)
+    return allowing
+
+
+def _role_id(stack: RegionalStack, function: str) -> str:
+    role = stack.functions[function].role
+    assert role is not None
+    return str(stack.resolve(role.node.default_child.logical_id))  # type: ignore[union-attr]
+
+
+def test_only_the_marketplace_scanner_may_countersign_and_installs_may_verify(stack: RegionalStack, template: Template):
+    assert _roles_allowing(template, "kms:Sign") == {_role_id(stack, "marketplace_scanner")}
+    assert _roles_allowing(template, "kms:Verify") == {_role_id(stack, "marketplace_installs")}
+    (sign,) = grant_policy(Grant(MARKETPLACE_SIGNING_KEY, Access.SIGN), ResourceNames(stack, "nexus-forge-test"), "key")
+    assert sign.actions == ("kms:Sign",) and sign.conditions == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/nexus-forge-test-marketplace-signing"]}
+    }
+
+
+def test_a_silos_functions_use_the_platforms_signing_key_by_its_alias(stack: RegionalStack):
+    (verify,) = grant_policy(
+        Grant(MARKETPLACE_SIGNING_KEY, Access.VERIFY), ResourceNames(stack, "silo-acme", platform_prefix="forge"), "key"
+    )
+    assert verify.actions == ("kms:Verify", "kms:GetPublicKey")
+    assert verify.conditions == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/forge-marketplace-signing"]}
+    }
+
+
+@pytest.mark.parametrize("access", [Access.READ, Access.WRITE, Access.READ_WRITE, Access.PURGE])
+def test_a_signing_key_is_never_granted_for_encryption(stack: RegionalStack, access: Access):
+    with pytest.raises(UnsupportedGrant):
+        grant_policy(Grant(MARKETPLACE_SIGNING_KEY, access), ResourceNames(stack, "p"), "key")
 
 
 def test_a_purge_grant_on_a_table_queries_and_deletes_and_never_scans_or_writes(stack: RegionalStack):

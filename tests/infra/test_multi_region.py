@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Match, Template
@@ -115,9 +117,10 @@ def test_buckets_are_encrypted_versioned_private_and_tls_only(templates: dict[st
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
         )
-    # A replica key shares its primary's key material, and so its rotation.
+    # A replica key shares its primary's key material, and so its rotation; the second is the marketplace's
+    # signing key (asymmetric keys have no automatic rotation).
     key_type = "AWS::KMS::Key" if region == PRIMARY else "AWS::KMS::ReplicaKey"
-    template.resource_count_is(key_type, 1)
+    template.resource_count_is(key_type, 2)
     if region == PRIMARY:
         template.has_resource_properties(key_type, {"EnableKeyRotation": True})
 
@@ -189,11 +192,53 @@ def test_the_platform_key_is_one_multi_region_key_so_sealed_secrets_open_in_ever
     for region in REPLICAS:
         replica = templates[region]
         replica.resource_count_is("AWS::KMS::Key", 0)
-        replica.resource_count_is("AWS::KMS::ReplicaKey", 1)
+        # The platform key's replica and the marketplace signing key's.
+        replica.resource_count_is("AWS::KMS::ReplicaKey", 2)
         # The same alias everywhere: the app seals with FORGE_PLATFORM_KEY_ALIAS in whichever region serves it.
         replica.has_resource_properties("AWS::KMS::Alias", {"AliasName": f"alias/{PREFIX}"})
-        (key,) = replica.find_resources("AWS::KMS::ReplicaKey").values()
+        (key,) = (
+            resource
+            for resource in replica.find_resources("AWS::KMS::ReplicaKey").values()
+            if "platform key" in json.dumps(resource["Properties"]["Description"])
+        )
         assert key["Properties"]["PrimaryKeyArn"]["Fn::GetAtt"][1] == "Parameter.Value"
+
+
+def test_the_marketplace_signing_key_is_one_retained_multi_region_key_so_installs_verify_in_every_region(
+    templates: dict[str, Template],
+):
+    alias = f"alias/{PREFIX}-marketplace-signing"
+    primary = templates[PRIMARY]
+    (key,) = primary.find_resources(
+        "AWS::KMS::Key", {"Properties": {"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"}}
+    ).values()
+    assert key["Properties"]["MultiRegion"] and key["DeletionPolicy"] == "Retain"
+    primary.has_resource_properties("AWS::KMS::Alias", {"AliasName": alias})
+    primary.has_resource_properties(
+        "AWS::SSM::Parameter", {"Name": f"/{PREFIX}/kms/marketplace-signing-key-arn", "Value": Match.any_value()}
+    )
+    # The account may administer it, sign with its one algorithm and verify; no wildcard, no encryption.
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    actions = {action for statement in statements for action in _listed(statement["Action"])}
+    assert {"kms:Sign", "kms:Verify", "kms:GetPublicKey"} <= actions
+    assert not {action for action in actions if "*" in action or "crypt" in action or "DataKey" in action}
+    (sign,) = (statement for statement in statements if statement["Action"] == "kms:Sign")
+    assert sign["Condition"] == {"StringEquals": {"kms:SigningAlgorithm": "ECDSA_SHA_256"}}
+    for region in REPLICAS:
+        replica = templates[region]
+        (copy,) = (
+            resource
+            for resource in replica.find_resources("AWS::KMS::ReplicaKey").values()
+            if "marketplace" in json.dumps(resource["Properties"]["Description"])
+        )
+        copied = copy["Properties"]["KeyPolicy"]["Statement"]
+        assert copy["DeletionPolicy"] == "Retain"
+        assert {action for statement in copied for action in _listed(statement["Action"])} == actions
+        replica.has_resource_properties("AWS::KMS::Alias", {"AliasName": alias})
+
+
+def _listed(actions: str | list[str]) -> list[str]:
+    return actions if isinstance(actions, list) else [actions]
 
 
 def test_api_gateways_account_role_is_set_once_per_region_only_when_asked_and_kept_on_destroy(

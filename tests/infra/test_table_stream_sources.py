@@ -1,6 +1,6 @@
 """The marketplace scanner and search indexer are fed by the platform table's stream: one event source mapping each,
 in the primary region only (the replicas' streams carry the same changes), polled with the function's own stream
-grant; the scanner's mapping only passes the inserts of pending versions."""
+grant; the scanner's mapping only passes the inserts of pending versions and the versions marked for a rescan."""
 
 from __future__ import annotations
 
@@ -27,17 +27,25 @@ def test_the_platform_tables_stream_feeds_the_search_indexer_which_may_read_it()
     assert Grant(PLATFORM_TABLE, Access.READ_STREAM) in indexer.grants
 
 
-def test_the_scanner_is_invoked_only_by_inserts_of_pending_versions(stack: RegionalStack, template: Template) -> None:
+def test_the_scanner_is_invoked_only_by_inserts_of_pending_versions_and_rescan_marks(
+    stack: RegionalStack, template: Template
+) -> None:
     mappings = template.find_resources(
         "AWS::Lambda::EventSourceMapping",
         {"Properties": {"FunctionName": stack.resolve(stack.functions["marketplace_scanner"].function_name)}},
     )
 
     (mapping,) = mappings.values()
-    (pattern,) = mapping["Properties"]["FilterCriteria"]["Filters"]
+    (pattern, rescan) = mapping["Properties"]["FilterCriteria"]["Filters"]
     assert json.loads(pattern["Pattern"]) == {
         "eventName": ["INSERT"],
         "dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "status": {"S": ["pending"]}}},
+    }
+    assert json.loads(rescan["Pattern"]) == {
+        "eventName": ["MODIFY"],
+        "dynamodb": {
+            "NewImage": {"sk": {"S": [{"prefix": "VERSION#"}]}, "rescan_requested": {"S": [{"exists": True}]}}
+        },
     }
     assert Grant(PLATFORM_TABLE, Access.READ_STREAM) in CATALOG_BY_NAME["marketplace_scanner"].grants
 

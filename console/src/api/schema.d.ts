@@ -692,7 +692,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Scan approved versions of older rules again (admins) */
+        /** Queue approved versions of older rules for the scanner (admins) */
         post: operations["post_rescans_v1_marketplace_rescans_post"];
         delete?: never;
         options?: never;
@@ -3047,6 +3047,15 @@ export interface components {
              */
             canary_executions?: number;
         };
+        /** QueuedRescan */
+        QueuedRescan: {
+            /** Name */
+            name: string;
+            /** Namespace */
+            namespace: string;
+            /** Version */
+            version: string;
+        };
         /** QuotaWarning */
         QuotaWarning: {
             /**
@@ -3076,28 +3085,16 @@ export interface components {
              */
             reached_at: string;
         };
-        /** RescannedVersion */
-        RescannedVersion: {
-            /** Name */
-            name: string;
-            /** Namespace */
-            namespace: string;
+        /** RescanRequests */
+        RescanRequests: {
             /**
-             * Status
-             * @description What the scan under the current rules decided
-             * @enum {string}
+             * Queued
+             * @description The approved versions of older rules handed to the scanner; each stays installable until its scan decides (GET .../versions/{version}/scan shows the outcome)
              */
-            status: "pending" | "approved" | "rejected";
-            /** Version */
-            version: string;
-        };
-        /** Rescans */
-        Rescans: {
-            /** Rescanned */
-            rescanned: components["schemas"]["RescannedVersion"][];
+            queued: components["schemas"]["QueuedRescan"][];
             /**
              * Rules Version
-             * @description The rules every approved version is now scanned under
+             * @description The rules the queued versions are scanned under
              */
             rules_version: string;
         };
@@ -6876,12 +6873,12 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Rescans"];
+                    "application/json": components["schemas"]["RescanRequests"];
                 };
             };
             /** @description Client error */

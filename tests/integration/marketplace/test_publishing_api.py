@@ -18,7 +18,7 @@ from devserver.table_stream_poller import TableStreamPoller
 from shared.aws import s3
 from shared.marketplace import scanning
 from shared.marketplace.connectors import connector_from_openapi
-from shared.marketplace.publishing import SignatureInvalid, VersionNotInstallable, rescan_approved, verified_version
+from shared.marketplace.publishing import SignatureInvalid, VersionNotInstallable, request_rescans, verified_version
 from shared.marketplace.scanning import MAX_ARTEFACT_BYTES
 from shared.marketplace.signing import generate_key_pair, sha256_digest, sign_payload, signed_payload
 from shared.settings import get_settings
@@ -304,12 +304,13 @@ def test_a_rules_change_rescans_approved_versions_and_countersigns_them_again(
     publish(api, headers, signed_upload(template(), {"README.md": b"# Ping\n"}, private_pem), stream)
     monkeypatch.setattr(scanning, "RULES_VERSION", "2099-01-01.1")
 
-    rescanned = rescan_approved("acme", "ping")
+    queued = request_rescans().queued
+    stream.poll_once()
 
     report = api.get("/v1/marketplace/items/acme/ping/versions/1.0.0/scan", headers=headers).json()
-    assert rescanned == 1 and report["rules_version"] == "2099-01-01.1" and report["status"] == "approved"
+    assert len(queued) == 1 and report["rules_version"] == "2099-01-01.1" and report["status"] == "approved"
     assert verified_version("acme", "ping", "1.0.0")[1] == {"README.md": b"# Ping\n"}
-    assert rescan_approved("acme", "ping") == 0
+    assert request_rescans().queued == []
 
 
 def test_platform_admins_rescan_every_listed_item_after_a_rules_change_and_tenants_may_not(
@@ -325,12 +326,38 @@ def test_platform_admins_rescan_every_listed_item_after_a_rules_change_and_tenan
 
     refused = api.post("/v1/marketplace/rescans", headers=headers)
     rescans = api.post("/v1/marketplace/rescans", headers=admin_headers)
+    stream.poll_once()
 
     assert refused.status_code == 403
-    assert rescans.status_code == 200, rescans.text
+    assert rescans.status_code == 202, rescans.text
     assert rescans.json() == {
         "rules_version": "2099-01-01.1",
-        "rescanned": [{"namespace": "acme", "name": "ping", "version": "1.0.0", "status": "approved"}],
+        "queued": [{"namespace": "acme", "name": "ping", "version": "1.0.0"}],
     }
-    assert api.post("/v1/marketplace/rescans", headers=admin_headers).json()["rescanned"] == []
+    report = api.get("/v1/marketplace/items/acme/ping/versions/1.0.0/scan", headers=headers).json()
+    assert report["rules_version"] == "2099-01-01.1" and report["status"] == "approved"
+    assert api.post("/v1/marketplace/rescans", headers=admin_headers).json()["queued"] == []
     assert verified_version("acme", "ping", "1.0.0")[1] == {"README.md": b"# Ping\n"}
+
+
+def test_the_rescans_request_signs_nothing_itself_the_scanner_does(
+    api: TestClient,
+    admin_headers: dict[str, str],
+    publisher: tuple[dict[str, str], bytes],
+    stream: TableStreamPoller,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    headers, private_pem = publisher
+    publish(api, headers, signed_upload(template(), {}, private_pem), stream)
+    before = find_version("acme", "ping", "1.0.0")
+    monkeypatch.setattr(scanning, "RULES_VERSION", "2099-01-01.1")
+
+    assert api.post("/v1/marketplace/rescans", headers=admin_headers).status_code == 202
+    marked = find_version("acme", "ping", "1.0.0")
+    stream.poll_once()
+    rescanned = find_version("acme", "ping", "1.0.0")
+
+    assert before is not None and marked is not None and rescanned is not None
+    # Until the scanner runs, the version keeps its countersignature of the old rules and stays installable.
+    assert marked.countersignature == before.countersignature and marked.rescan_requested == "2099-01-01.1"
+    assert rescanned.countersignature != before.countersignature and rescanned.rescan_requested is None
