@@ -55,16 +55,17 @@ def templates_of(app: App) -> dict[str, Template]:
     return templates
 
 
-# CDK's own function that empties buckets before a destroy (`removal: destroy`), beside the catalog's functions.
-BUCKET_EMPTYING_PROVIDER = "CustomS3AutoDeleteObjectsCustomResourceProviderHandler"
+# CDK's own functions beside the catalog's: the one that empties buckets before a destroy (`removal: destroy`), and
+# the one that copies the ML jobs' code into the platform bucket (BucketDeployment, infra/constructs/ml_pipelines.py).
+CDK_OWN_FUNCTIONS = ("CustomS3AutoDeleteObjectsCustomResourceProviderHandler", "CustomCDKBucketDeployment")
 
 
 def functions_of(template: Template) -> dict[str, Mapping[str, Any]]:
-    """The template's catalog functions: every function but CDK's bucket-emptying provider."""
+    """The template's catalog functions: every function but CDK's own providers."""
     return {
         logical_id: function
         for logical_id, function in template.find_resources("AWS::Lambda::Function").items()
-        if not logical_id.startswith(BUCKET_EMPTYING_PROVIDER)
+        if not logical_id.startswith(CDK_OWN_FUNCTIONS)
     }
 
 

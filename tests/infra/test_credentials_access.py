@@ -12,7 +12,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from infra.stacks.regional import RegionalStack
-from shared.resources import PLATFORM_KEY, WORKFLOWS_TABLE
+from shared.resources import MARKETPLACE_SIGNING_KEY, PLATFORM_KEY, WORKFLOWS_TABLE
 from tests.infra.conftest import functions_of
 
 pytestmark = pytest.mark.infra
@@ -61,8 +61,10 @@ def _kms_actions(stack: RegionalStack, template: Template, name: str) -> set[str
 
 
 def test_the_functions_are_told_the_alias_of_the_platform_key(stack: RegionalStack, template: Template) -> None:
-    (alias,) = template.find_resources("AWS::KMS::Alias").values()
-    assert alias["Properties"]["AliasName"] == PLATFORM_KEY.physical_name(PREFIX) == f"alias/{PREFIX}"
+    aliases = {alias["Properties"]["AliasName"] for alias in template.find_resources("AWS::KMS::Alias").values()}
+    # Beside it, the marketplace's countersigning key (tests/infra/test_grants.py, test_multi_region.py).
+    assert aliases == {PLATFORM_KEY.physical_name(PREFIX), MARKETPLACE_SIGNING_KEY.physical_name(PREFIX)}
+    assert PLATFORM_KEY.physical_name(PREFIX) == f"alias/{PREFIX}"
     for name in ("credentials", "node_http"):
         variables = _function(template, name)["Properties"]["Environment"]["Variables"]
         assert variables[PLATFORM_KEY.env_var] == f"alias/{PREFIX}"

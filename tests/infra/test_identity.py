@@ -14,11 +14,13 @@ from infra.constants import (
     cursor_secret_name,
     extra_audiences_parameter_name,
     platform_key_parameter_name,
+    signing_key_parameter_name,
     user_pool_parameter_names,
 )
 from infra.stacks.regional import RegionalStack
 from infra.stacks.silo import SiloStack
 from shared.catalog import CATALOG, function_physical_name
+from shared.resources import MARKETPLACE_SIGNING_KEY
 from shared.settings import PlatformSettings
 from shared.store.cursors import _LOCAL_DEFAULT_SECRET
 from tests.infra.conftest import THREE_REGIONS, stacks_of, template_of
@@ -151,9 +153,14 @@ def test_other_regions_trust_the_primary_regions_pool_read_from_its_parameters(
 ):
     readers = templates[region].find_resources("Custom::AWS")
     calls = [json.loads(reader["Properties"]["Create"]) for reader in readers.values()]
-    # The pool's two ids, and the platform key's ARN (tests/infra/test_multi_region.py).
+    # The pool's two ids, and the ARNs of the platform key and the marketplace's signing key
+    # (tests/infra/test_multi_region.py).
     assert sorted(call["parameters"]["Name"] for call in calls) == sorted(
-        [*user_pool_parameter_names(PREFIX), platform_key_parameter_name(PREFIX)]
+        [
+            *user_pool_parameter_names(PREFIX),
+            platform_key_parameter_name(PREFIX),
+            signing_key_parameter_name(PREFIX, MARKETPLACE_SIGNING_KEY.key),
+        ]
     )
     assert {call["region"] for call in calls} == {PRIMARY}
     for spec in HTTP_FUNCTIONS:
