@@ -208,14 +208,19 @@ class MlPipelinesSpec:
 
 @dataclass(frozen=True)
 class ProvisionedConcurrencySpec:
-    """The scheduled provisioned concurrency of the platform's hot functions (shared/forecasts/actions.py): their
-    `live` aliases as Application Auto Scaling targets. The environment variable holds the functions' name prefix
-    (`<prefix>-`, shared/catalog.py's function_physical_name)."""
+    """The provisioned concurrency of the platform's hot event functions: their `live` alias (a version without
+    SnapStart, which Lambda refuses provisioned concurrency on) as an Application Auto Scaling target between
+    `min_capacity` and `max_capacity`, target tracking at `target_utilisation` (the CDK app), and the scheduled
+    minimums of shared/forecasts/actions.py. The environment variable holds the functions' name prefix (`<prefix>-`,
+    shared/catalog.py's function_physical_name)."""
 
     key: str
     env_var: str
     functions: tuple[str, ...]
     alias: str = "live"
+    min_capacity: int = 1
+    max_capacity: int = 200
+    target_utilisation: float = 0.7
 
     def physical_name(self, prefix: str) -> str:
         return f"{prefix}-"
@@ -288,9 +293,11 @@ ML_PIPELINES = MlPipelinesSpec(key="ml", env_var="FORGE_ML_PIPELINES", gate_func
 SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")
 # The forecast pipeline's batch transform output (shared/forecasts/published.py).
 FORECAST_OUTPUTS = BucketPrefixSpec(PAYLOADS_BUCKET, "ml/transform/forecast/")
-# The hot functions whose provisioned concurrency the forecast actions schedule.
+# The hot functions whose provisioned concurrency the forecast actions schedule: execution_events, which every
+# execution's status changes invoke. The hot HTTP functions (executions, webhooks) keep SnapStart on their alias
+# instead (docs/forecasts.md).
 PREDICTIVE_SCALING = ProvisionedConcurrencySpec(
-    key="scaling", env_var="FORGE_SCALED_FUNCTION_PREFIX", functions=("execution_events", "executions", "webhooks")
+    key="scaling", env_var="FORGE_SCALED_FUNCTION_PREFIX", functions=("execution_events",)
 )
 SMOKE_STATE_MACHINE = StateMachineSpec(
     key="smoke",

@@ -23,6 +23,7 @@ from infra.constants import (
     POWERTOOLS_LAYER_NAME,
     STAGE_ENV_VAR,
 )
+from infra.constructs.provisioned_concurrency import ProvisionedConcurrency
 from infra.grants import grant_policy
 from infra.names import ResourceNames
 from infra.packaging import dependency_layer_code, function_code
@@ -32,7 +33,7 @@ from shared.catalog import (
     function_physical_name,
     resource_environment,
 )
-from shared.resources import QueueSpec
+from shared.resources import PREDICTIVE_SCALING, QueueSpec
 from shared.settings import MARKETPLACE_EMBEDDING_MODEL
 
 QUEUE_BATCH_SIZE = 10
@@ -86,8 +87,10 @@ class CatalogFunctions(Construct):
         self._layers = [self._build_powertools_layer(powertools_layer_version), self._build_dependency_layer()]
         self.functions: dict[str, lambda_.Function] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
-        # HTTP functions are invoked through their SnapStart alias; event functions directly.
+        # HTTP functions are invoked through their SnapStart alias, the scaled event functions through their
+        # provisioned concurrency's alias, the others directly.
         self.invocation_targets: dict[str, lambda_.IFunction] = {}
+        self.provisioned_concurrency: dict[str, ProvisionedConcurrency] = {}
         for spec in specs:
             self._build_function(spec)
 
@@ -154,15 +157,22 @@ class CatalogFunctions(Construct):
             )
         self.functions[spec.name] = function
         self.dead_letter_queues[spec.name] = dead_letter_queue
-        self.invocation_targets[spec.name] = (
-            lambda_.Alias(self, f"{construct_id}Alias", alias_name=HTTP_ALIAS_NAME, version=function.current_version)
-            if spec.is_http
-            else function
-        )
+        self.invocation_targets[spec.name] = function
         if spec.is_http:
+            self.invocation_targets[spec.name] = lambda_.Alias(
+                self, f"{construct_id}Alias", alias_name=HTTP_ALIAS_NAME, version=function.current_version
+            )
             # The alias publishes the version SnapStart snapshots; CDK warns whenever SnapStart is on.
             Annotations.of(function).acknowledge_warning(
                 "@aws-cdk/aws-lambda:snapStartRequirePublish", "published by the function's live alias"
+            )
+        elif spec.name in PREDICTIVE_SCALING.functions:
+            alias = lambda_.Alias(
+                self, f"{construct_id}Alias", alias_name=PREDICTIVE_SCALING.alias, version=function.current_version
+            )
+            self.invocation_targets[spec.name] = alias
+            self.provisioned_concurrency[spec.name] = ProvisionedConcurrency(
+                self, f"{construct_id}Scaling", function_name=physical_name, alias=alias, scaling=PREDICTIVE_SCALING
             )
 
     def _build_queue_source(self, construct_id: str, function: lambda_.Function, queue: QueueSpec) -> None:

@@ -258,7 +258,8 @@ class RegionalStack(Stack):
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
         )
-        status_function = self.runtime_functions.functions["execution_events"]
+        # Through its provisioned concurrency's alias (infra/constructs/provisioned_concurrency.py).
+        status_function = self.runtime_functions.invocation_targets["execution_events"]
         self.events = ExecutionEvents(
             scope,
             "ExecutionEvents",

@@ -16,12 +16,19 @@ def resource_id(function_name: str, alias: str) -> str:
     return f"function:{function_name}:{alias}"
 
 
-def register_provisioned_concurrency(function_name: str, alias: str, *, max_capacity: int) -> None:
-    application_autoscaling_client().register_scalable_target(
+def register_provisioned_concurrency(function_name: str, alias: str, *, min_capacity: int, max_capacity: int) -> None:
+    """Registers the alias's provisioned concurrency as a target unless it is one already."""
+    client = application_autoscaling_client()
+    registered = client.describe_scalable_targets(
+        ServiceNamespace=NAMESPACE, ResourceIds=[resource_id(function_name, alias)], ScalableDimension=DIMENSION
+    )
+    if registered["ScalableTargets"]:
+        return
+    client.register_scalable_target(
         ServiceNamespace=NAMESPACE,
         ResourceId=resource_id(function_name, alias),
         ScalableDimension=DIMENSION,
-        MinCapacity=0,
+        MinCapacity=min_capacity,
         MaxCapacity=max_capacity,
     )
 

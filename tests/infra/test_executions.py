@@ -42,7 +42,8 @@ def _state_actions(stack: RegionalStack, template: Template, function: str) -> d
 def test_every_status_change_of_a_workflow_machine_goes_to_execution_events(
     stack: RegionalStack, template: Template
 ) -> None:
-    status_function = _logical_id(stack, stack.functions["execution_events"])
+    # Through the alias whose provisioned concurrency is scaled (tests/infra/test_provisioned_concurrency.py).
+    status_alias = _logical_id(stack, stack.runtime_functions.invocation_targets["execution_events"])
     rules = template.find_resources("AWS::Events::Rule", {"Properties": {"Name": f"{PREFIX}-workflow-status"}}).values()
     (rule,) = rules
     pattern = rule["Properties"]["EventPattern"]
@@ -57,7 +58,7 @@ def test_every_status_change_of_a_workflow_machine_goes_to_execution_events(
     prefix = json.dumps(machine_arn["prefix"])
     assert f":stateMachine:{PREFIX}-wf-" in prefix
     (target,) = rule["Properties"]["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [status_function, "Arn"]}
+    assert target["Arn"] == {"Ref": status_alias}
     assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
     # EventBridge may invoke the function, from this rule only.
     template.has_resource_properties(
@@ -65,7 +66,7 @@ def test_every_status_change_of_a_workflow_machine_goes_to_execution_events(
         {
             "Action": "lambda:InvokeFunction",
             "Principal": "events.amazonaws.com",
-            "FunctionName": {"Fn::GetAtt": [status_function, "Arn"]},
+            "FunctionName": {"Ref": status_alias},
             "SourceArn": {"Fn::GetAtt": [_logical_id(stack, stack.events.workflow_rule), "Arn"]},
         },
     )

@@ -47,11 +47,11 @@ def test_the_express_log_group_is_retained_like_the_other_log_groups(template: T
 def test_the_execution_events_of_the_express_log_group_go_to_execution_events(
     stack: RegionalStack, template: Template
 ) -> None:
-    status_function = _logical_id(stack, stack.functions["execution_events"])
+    status_alias = _logical_id(stack, stack.runtime_functions.invocation_targets["execution_events"])
     (subscription,) = template.find_resources("AWS::Logs::SubscriptionFilter").values()
     properties = subscription["Properties"]
     assert properties["LogGroupName"] == {"Ref": _log_group_id(template)}
-    assert properties["DestinationArn"] == {"Fn::GetAtt": [status_function, "Arn"]}
+    assert properties["DestinationArn"] == {"Ref": status_alias}
     pattern = properties["FilterPattern"]
     # Exactly the execution-level events, each of which the function maps to a status.
     assert set(EXECUTION_EVENT_TYPES) == set(LOG_EVENT_STATUSES)
@@ -63,7 +63,7 @@ def test_the_execution_events_of_the_express_log_group_go_to_execution_events(
 def test_cloudwatch_logs_may_invoke_execution_events_for_that_log_group_only(
     stack: RegionalStack, template: Template
 ) -> None:
-    status_function = _logical_id(stack, stack.functions["execution_events"])
+    status_alias = _logical_id(stack, stack.runtime_functions.invocation_targets["execution_events"])
     permissions = [
         permission["Properties"]
         for permission in template.find_resources("AWS::Lambda::Permission").values()
@@ -71,7 +71,7 @@ def test_cloudwatch_logs_may_invoke_execution_events_for_that_log_group_only(
     ]
     (permission,) = permissions
     assert permission["Action"] == "lambda:InvokeFunction"
-    assert permission["FunctionName"] == {"Fn::GetAtt": [status_function, "Arn"]}
+    assert permission["FunctionName"] == {"Ref": status_alias}
     assert permission["SourceArn"] == {"Fn::GetAtt": [_log_group_id(template), "Arn"]}
 
 
