@@ -4,7 +4,9 @@ In the cloud Lambda reads the table's stream and invokes the function with batch
 batch until the function succeeds. Locally the emulated table (moto) records its stream; this poller, in the
 emulation process, reads moto's stream records of the table (moto 5.2's DynamoDB Streams API answers 404 "Not yet
 implemented" in-process) and invokes the same handler through
-the local Lambda runtime with an event of the same shape. moto keeps a shard's records forever (the cloud drops them
+the local Lambda runtime with an event of the same shape, holding only the records that pass the function's
+`table_stream_filters` (Lambda's filter criteria, matched by moto's EventBridge pattern matcher: the same syntax), and
+not invoked when none does. moto keeps a shard's records forever (the cloud drops them
 after 24 hours), so what every consumer has handled is cut from the shard, which also keeps the snapshot small.
 On start each consumer is invoked once with `{"rebuild": true}`: what changed while forge dev was not running.
 """
@@ -16,10 +18,12 @@ import json
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+
+from moto.events.models import EventPattern
 
 from devserver.lambda_runtime import LocalLambdaRuntime
-from shared.catalog import CATALOG, function_physical_name
+from shared.catalog import CATALOG, FunctionSpec, function_physical_name
 
 logger = logging.getLogger("nexus_forge.local")
 BATCH_SIZE = 100
@@ -34,15 +38,27 @@ def _event_value(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+class StreamConsumer:
+    """A function a table's stream invokes, with the filter patterns its event source mapping has."""
+
+    def __init__(self, function: str, spec: FunctionSpec) -> None:
+        self.function = function
+        self.patterns = [EventPattern.load(json.dumps(pattern)) for pattern in spec.table_stream_filters]
+
+    def wants(self, record: dict[str, Any]) -> bool:
+        return not self.patterns or any(pattern.matches_event(cast(Any, record)) for pattern in self.patterns)
+
+
 class TableStreamPoller:
     def __init__(self, runtime: LocalLambdaRuntime, prefix: str, interval_seconds: float = 0.2) -> None:
         self.runtime = runtime
         self.interval_seconds = interval_seconds
-        self.consumers: dict[str, list[str]] = {}
+        self.consumers: dict[str, list[StreamConsumer]] = {}
         for spec in CATALOG:
             if spec.table_stream_source is not None:
                 table = spec.table_stream_source.physical_name(prefix)
-                self.consumers.setdefault(table, []).append(function_physical_name(prefix, spec.name))
+                consumer = StreamConsumer(function_physical_name(prefix, spec.name), spec)
+                self.consumers.setdefault(table, []).append(consumer)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -56,11 +72,11 @@ class TableStreamPoller:
             self._thread.join(timeout=self.interval_seconds + 30)
 
     def rebuild(self) -> None:
-        for functions in self.consumers.values():
-            for function in functions:
-                result = self.runtime.invoke(function, b'{"rebuild": true}')
+        for consumers in self.consumers.values():
+            for consumer in consumers:
+                result = self.runtime.invoke(consumer.function, b'{"rebuild": true}')
                 if result.get("FunctionError"):
-                    logger.warning("%s failed to rebuild: %s", function, result["Payload"].read()[:500])
+                    logger.warning("%s failed to rebuild: %s", consumer.function, result["Payload"].read()[:500])
 
     def _run(self) -> None:
         self.rebuild()
@@ -73,26 +89,29 @@ class TableStreamPoller:
     def poll_once(self) -> int:
         """Delivers each table's waiting records (one batch per table) to its consumers; how many were delivered."""
         delivered = 0
-        for table, functions in self.consumers.items():
+        for table, consumers in self.consumers.items():
             shard = self._shard(table)
             if shard is None or not shard.items:
                 continue
-            delivered += self._deliver(table, shard, functions)
+            delivered += self._deliver(shard, consumers)
         return delivered
 
-    def _deliver(self, table: str, shard: Any, functions: list[str]) -> int:
+    def _deliver(self, shard: Any, consumers: list[StreamConsumer]) -> int:
         records = shard.get(shard.starting_sequence_number, BATCH_SIZE)
         if not records:
             return 0
         stream_arn = f"{shard.table.table_arn}/stream/{shard.table.latest_stream_label}"
-        event = json.dumps(
-            {"Records": [{**record, "eventSourceARN": stream_arn} for record in records]}, default=_event_value
-        ).encode()
-        for function in functions:
-            result = self.runtime.invoke(function, event)
+        batch = json.loads(
+            json.dumps([{**record, "eventSourceARN": stream_arn} for record in records], default=_event_value)
+        )
+        for consumer in consumers:
+            wanted = [record for record in batch if consumer.wants(record)]
+            if not wanted:
+                continue
+            result = self.runtime.invoke(consumer.function, json.dumps({"Records": wanted}).encode())
             if result.get("FunctionError"):
                 # As with the event source mapping, the batch stays and is delivered again.
-                logger.warning("%s failed on a stream batch: %s", function, result["Payload"].read()[:500])
+                logger.warning("%s failed on a stream batch: %s", consumer.function, result["Payload"].read()[:500])
                 return 0
         self._trim(shard, len(records))
         return len(records)

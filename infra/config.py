@@ -82,6 +82,11 @@ class ForgeConfig(_Strict):
         description="Set API Gateway's account-wide CloudWatch Logs role in each configured region (the platform's "
         "regional stacks create it and keep it on destroy); leave false where the account already has one",
     )
+    marketplace_search_standby_replicas: bool = Field(
+        default=True,
+        description="Marketplace search (OpenSearch Serverless) with standby replicas in another Availability Zone; "
+        "false halves its minimum capacity (docs/marketplace.md, the cost floor) for environments that can lose it",
+    )
     silo_tenants: tuple[str, ...] = Field(
         default=(), description="Enterprise tenants (ids) each given a dedicated stack in the primary region"
     )

@@ -557,6 +557,25 @@ CATALOG: tuple[FunctionSpec, ...] = (
         memory_mb=512,
         timeout_seconds=60,
         table_stream_source=PLATFORM_TABLE,
+        table_stream_filters=(
+            # What a search document is made of: an item's listing (its rating too), a version, a namespace.
+            {
+                "dynamodb": {
+                    "Keys": {
+                        "pk": {"S": [{"prefix": "MARKET#"}]},
+                        "sk": {"S": ["ITEM", "NAMESPACE", {"prefix": "VERSION#"}]},
+                    }
+                }
+            },
+            # Measured performance (a ranking signal): every execution adds to a tenant's counters, but only its 1st,
+            # 10th, 100th... reindexes the item, so the index follows on a log scale at a few invocations per tenant.
+            {
+                "dynamodb": {
+                    "Keys": {"pk": {"S": [{"prefix": "MARKET#ITEM#"}]}, "sk": {"S": [{"prefix": "PERF#"}]}},
+                    "NewImage": {"executions": {"N": [str(10**power) for power in range(8)]}},
+                }
+            },
+        ),
         grants=(Grant(PLATFORM_TABLE, Access.READ), Grant(PLATFORM_TABLE, Access.READ_STREAM)),
         # Embeds each new version's description (Bedrock InvokeModel, Cohere Embed's bodies).
         embeds_text=True,

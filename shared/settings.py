@@ -78,8 +78,10 @@ class PlatformSettings(BaseSettings):
     # The Bedrock model that embeds marketplace listings and search queries (Cohere Embed's request and response
     # bodies); `forge dev` answers `local.all-minilm-l6-v2` itself (devserver/bedrock_embeddings.py).
     marketplace_embedding_model: str = MARKETPLACE_EMBEDDING_MODEL
-    # The marketplace's search index (shared/marketplace/search/index.py): `forge dev` sets a SQLite file of its state
-    # dir.
+    # The marketplace's search index (shared/marketplace/search/index.py): in the cloud the OpenSearch Serverless
+    # collection's endpoint (`https://<id>.<region>.aoss.amazonaws.com`, infra/constructs/marketplace_search.py);
+    # without one, the SQLite file `forge dev` sets in its state dir.
+    marketplace_search_endpoint: str | None = None
     marketplace_search_index: str | None = None
 
     def require(self, name: str) -> str:

@@ -24,6 +24,8 @@ from infra.constructs.express_execution_logs import ExpressExecutionLogs
 from infra.constructs.global_tables import GlobalTables
 from infra.constructs.identity_reference import UserPoolReference
 from infra.constructs.log_retention import LOG_RETENTION
+from infra.constructs.marketplace_search import MarketplaceSearchCollection
+from infra.constructs.marketplace_search_access import MarketplaceSearchAccess
 from infra.constructs.ml_pipelines import SAGEMAKER_BILLING_SERVICE, MlPipelines
 from infra.constructs.observability import Observability
 from infra.constructs.platform_buckets import PlatformBuckets
@@ -126,6 +128,17 @@ class RegionalStack(Stack):
         )
         self.buckets = PlatformBuckets(
             scope, "Buckets", names=self.names, key=self.key, removal_policy=self.removal_policy
+        )
+        # Fed by the platform table's stream, which only the primary region maps.
+        self.search_collection = (
+            MarketplaceSearchCollection(
+                scope,
+                "MarketplaceSearch",
+                prefix=self.prefix,
+                standby_replicas=self.config.marketplace_search_standby_replicas,
+            )
+            if self.is_primary
+            else None
         )
         self.queues = PlatformQueues(
             scope, "Queues", names=self.names, key=self.key, removal_policy=self.removal_policy
@@ -250,6 +263,14 @@ class RegionalStack(Stack):
             WorkflowExecutionRole(scope, "WorkflowExecution", prefix=self.prefix, machines=WORKFLOW_STATE_MACHINES)
             ScheduleInvokeRole(scope, "ScheduleInvoke", prefix=self.prefix, groups=SCHEDULE_GROUPS)
         self.runtime_functions = self._catalog_functions(scope, "RuntimeFunctions", {}, self._table_streams())
+        if self.search_collection is not None:
+            MarketplaceSearchAccess(
+                scope,
+                "MarketplaceSearchAccess",
+                collection=self.search_collection,
+                writer=self.runtime_functions.functions["marketplace_search_indexer"],
+                reader=self.http_functions.functions["marketplace"],
+            )
         self.state_machines = PlatformStateMachines(
             scope,
             "StateMachines",

@@ -27,6 +27,13 @@ CROSS_DOMAIN_PARAMETERS = {
 # And where the stack owns the tables (the primary region, a silo): each streamed table's stream ARN, which has no
 # name to reach it by (its label is the stream's creation time), for the functions the stream feeds.
 TABLE_OWNER_PARAMETERS = {Domain.WORKFLOWS_RUNTIME: {"TablesPlatform"}}
+# And in the primary region, the marketplace search collection's ARN and endpoint (generated ids, no name to reach
+# them by) for the two functions that use it, and the search route's role for the collection's data access policy.
+SEARCH_COLLECTION = {"MarketplaceSearchCollection", "CollectionEndpoint"}
+PRIMARY_PARAMETERS = {
+    Domain.HTTP_FUNCTIONS: SEARCH_COLLECTION,
+    Domain.WORKFLOWS_RUNTIME: SEARCH_COLLECTION | {"FunctionsMarketplaceRole"},
+}
 
 
 def test_every_template_of_every_stack_stays_below_the_ceiling(three_region_app: App) -> None:
@@ -50,6 +57,7 @@ def test_domains_pass_each_other_only_the_key_and_one_role_and_nothing_is_export
             expected = CROSS_DOMAIN_PARAMETERS[Domain(domain.node.id)]
             if stack.is_primary:
                 expected = expected | TABLE_OWNER_PARAMETERS.get(Domain(domain.node.id), set())
+                expected = expected | PRIMARY_PARAMETERS.get(Domain(domain.node.id), set())
             assert len(passed) == len(expected), f"{domain.node.path} takes {passed}"
             for producer in expected:
                 assert any(producer in name for name in passed), f"{domain.node.path} takes {passed}"

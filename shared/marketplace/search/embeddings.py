@@ -17,6 +17,14 @@ _BATCH = 96
 _MAX_CHARACTERS = 2_048
 
 InputType = Literal["search_document", "search_query"]
+# The length of each embedding model's vectors: the cloud index's vector field is made for the configured model's.
+DIMENSIONS = {"cohere.embed-english-v3": 1024, "cohere.embed-multilingual-v3": 1024, "local.all-minilm-l6-v2": 384}
+
+
+def embedding_dimensions(model_id: str) -> int:
+    if model_id not in DIMENSIONS:
+        raise RuntimeError(f"the length of {model_id}'s embeddings is not known: add it to DIMENSIONS")
+    return DIMENSIONS[model_id]
 
 
 def embed(texts: Sequence[str], input_type: InputType) -> list[list[float]]:

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared.marketplace.manifests import SEMVER_PATTERN
+from shared.marketplace.performance import item_performance
 from shared.marketplace.search.embeddings import embed
 from shared.marketplace.search.index import search_index
 from shared.marketplace.search.model import SearchDocument, SearchFilters, SearchQuery
 from shared.store.marketplace import (
-    PERFORMANCE_PREFIX,
     VersionItem,
     find_namespace,
     item_versions,
@@ -53,6 +53,7 @@ def item_document(namespace: str, name: str) -> SearchDocument | None:
     latest: VersionItem = max(installable, key=lambda item: version_precedence(item.version))
     manifest = latest.manifest
     publisher = find_namespace(namespace)
+    performance, _ = item_performance(namespace, name)
     return SearchDocument(
         item_id=item_id(namespace, name),
         version=latest.version,
@@ -65,6 +66,8 @@ def item_document(namespace: str, name: str) -> SearchDocument | None:
         verified=publisher is not None and publisher.verified,
         licence=str(manifest.get("license", "")),
         rating=listing_rating(namespace, name),
+        success_rate=None if performance is None else performance.success_rate,
+        executions=0 if performance is None else performance.executions,
     )
 
 
@@ -116,13 +119,11 @@ def _namespace_items(namespace: str) -> set[ItemRef]:
 
 
 def changed_items(records: Iterable[Mapping[str, Any]]) -> set[ItemRef]:
-    """The items a DynamoDB stream batch touches: their listing, a version, or their namespace's record (not their
-    measured performance, which executions add to)."""
+    """The items a DynamoDB stream batch touches: their listing, a version, a tenant's performance counters (the
+    indexer's stream filter lets only some of their writes through: shared/catalog.py), or their namespace's record."""
     items: set[ItemRef] = set()
     for record in records:
         keys = record.get("dynamodb", {}).get("Keys", {})
-        if str(keys.get("sk", {}).get("S", "")).startswith(PERFORMANCE_PREFIX):
-            continue  # an execution's measured performance: nothing search shows
         key = str(keys.get("pk", {}).get("S", ""))
         if key.startswith(_ITEM_PREFIX) and "/" in key:
             namespace, name = key.removeprefix(_ITEM_PREFIX).split("/", 1)

@@ -1,7 +1,9 @@
 """The one interface of the marketplace's search index, and the index this deployment uses.
 
-Under `forge dev` it is the embedded SQLite index (sqlite_index.py) in a file of the state dir, which the indexer
-(in the emulation process) writes and every API worker reads. `FORGE_MARKETPLACE_SEARCH_INDEX` names it: a path.
+In the cloud it is an index of the OpenSearch Serverless collection `FORGE_MARKETPLACE_SEARCH_ENDPOINT` names
+(opensearch_index.py). Without that setting (`forge dev`) it is the embedded SQLite index (sqlite_index.py) in a file
+of the state dir, which the indexer (in the emulation process) writes and every API worker reads;
+`FORGE_MARKETPLACE_SEARCH_INDEX` names it: a path.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ class SearchIndex(Protocol):
 
 @lru_cache(maxsize=1)
 def search_index() -> SearchIndex:
+    settings = get_settings()
+    if settings.marketplace_search_endpoint:
+        from shared.marketplace.search.embeddings import embedding_dimensions
+        from shared.marketplace.search.opensearch_index import OpenSearchIndex
+
+        dimensions = embedding_dimensions(settings.marketplace_embedding_model)
+        return OpenSearchIndex(settings.marketplace_search_endpoint, dimensions)
     from shared.marketplace.search.sqlite_index import SqliteSearchIndex
 
-    return SqliteSearchIndex(get_settings().require("marketplace_search_index"))
+    return SqliteSearchIndex(settings.require("marketplace_search_index"))

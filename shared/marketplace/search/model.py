@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated
 
@@ -33,11 +34,30 @@ class SearchDocument(BaseModel):
     licence: str = ""
     rating: float | None = None
     installs: int = 0
+    # Measured performance, only once the item shows it (5 contributing tenants: shared/marketplace/performance.py).
+    success_rate: float | None = None
+    executions: int = 0
 
     def text(self) -> str:
         """The text that is embedded: what a person would read to decide."""
         return f"{self.title}. {self.description}"
 
+    def rank_factor(self) -> float:
+        """What a text match's score is multiplied by: 1 unmeasured, else within 1 ± PERFORMANCE_BOOST."""
+        if self.success_rate is None:
+            return 1.0
+        confidence = min(1.0, math.log10(1 + self.executions) / math.log10(1 + PERFORMANCE_FULL_CONFIDENCE))
+        above = self.success_rate - PERFORMANCE_PIVOT
+        quality = above / (1 - PERFORMANCE_PIVOT) if above >= 0 else above / PERFORMANCE_PIVOT
+        return 1.0 + PERFORMANCE_BOOST * confidence * quality
+
+
+# Measured performance moves a match's score by at most this share: up for a success rate above the pivot, down below
+# it (linearly, full at 100 % and at 0 %), in full only from PERFORMANCE_FULL_CONFIDENCE executions (log scale below).
+# Relevance still decides between items that match unequally well, performance between items that match about as well.
+PERFORMANCE_BOOST = 0.1
+PERFORMANCE_PIVOT = 0.9
+PERFORMANCE_FULL_CONFIDENCE = 1_000
 
 FacetName = str
 

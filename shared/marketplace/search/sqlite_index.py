@@ -1,10 +1,11 @@
 """The marketplace's embedded search index: SQLite FTS5 for words, a float32 matrix for meaning.
 
-It answers what a managed index answers in the cloud, on one machine: BM25 over title, name, description, categories
-and namespace (title and name weigh most); cosine similarity over the items' embeddings; in hybrid mode the cosine
-plus a tenth of the normalised BM25 score; prefix completion of titles. Filters, scores and facet counts run on a
-columnar copy of the documents in memory (numpy), reloaded after a write. The file may be shared by several
-processes: each notices another's commit through SQLite's `data_version` and reloads its copy.
+It answers what a managed index answers in the cloud (opensearch_index.py), on one machine: BM25 over title, name,
+description, categories and namespace (title and name weigh most); cosine similarity over the items' embeddings; in
+hybrid mode the cosine plus a tenth of the normalised BM25 score; each score of a text query multiplied by the item's
+measured-performance factor (SearchDocument.rank_factor); prefix completion of titles. Filters, scores and facet
+counts run on a columnar copy of the documents in memory (numpy), reloaded after a write. The file may be shared by
+several processes: each notices another's commit through SQLite's `data_version` and reloads its copy.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ _WORD_COLUMNS = "title, name, categories, namespace, description"
 _INSERT_WORDS = "INSERT INTO words (rowid, title, name, categories, namespace, description) VALUES (?, ?, ?, ?, ?, ?)"
 _KEYWORD_SCORES = "SELECT rowid, bm25(words, 5.0, 4.0, 2.0, 1.0, 1.0) FROM words WHERE words MATCH ?"
 _INSERT_DOCUMENT = (
-    "INSERT INTO documents (item_id, body, kind, namespace, verified, licence, rating, installs, vector)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO documents (item_id, body, kind, namespace, verified, licence, rating, installs, vector, rank_factor)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # Hybrid score: cosine similarity plus this share of the best-normalised BM25 score. On the public-APIs corpus
 # (bench/data/public_apis) 0.1 gave the best precision@5 of 0, 0.1, 0.2, 0.3 and 0.5, and exact names still rank first.
@@ -108,7 +109,8 @@ CREATE TABLE IF NOT EXISTS documents (
     licence TEXT NOT NULL,
     rating REAL,
     installs INTEGER NOT NULL,
-    vector BLOB
+    vector BLOB,
+    rank_factor REAL NOT NULL DEFAULT 1.0
 );
 CREATE TABLE IF NOT EXISTS categories (rowid INTEGER NOT NULL, category TEXT NOT NULL, PRIMARY KEY (rowid, category));
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(
@@ -138,6 +140,10 @@ class SqliteSearchIndex:
         self._connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._connection.execute("PRAGMA journal_mode = WAL")
         self._connection.executescript(_SCHEMA)
+        columns = {row[1] for row in self._connection.execute("PRAGMA table_info(documents)")}
+        if "rank_factor" not in columns:
+            # An index file of an earlier version: its documents rank as unmeasured until forge dev's start rebuilds.
+            self._connection.execute("ALTER TABLE documents ADD COLUMN rank_factor REAL NOT NULL DEFAULT 1.0")
         self._lock = threading.RLock()
         self._dimensions = dimensions
         self._snapshot: _Snapshot | None = None
@@ -164,6 +170,7 @@ class SqliteSearchIndex:
                         document.rating,
                         document.installs,
                         None if vector is None else vector.tobytes(),
+                        document.rank_factor(),
                     ),
                 )
                 rowid = cursor.lastrowid
@@ -236,6 +243,7 @@ class SqliteSearchIndex:
                 else:
                     scores = meaning + _KEYWORD_SHARE * keyword
                     matched = allowed & ((keyword > 0) | (meaning >= _MIN_SIMILARITY))
+                scores = scores * snapshot.rank_factor
             positions = np.flatnonzero(matched)
             wanted = query.offset + query.limit
             if len(positions) > wanted:
@@ -330,6 +338,7 @@ class _Snapshot:
         self.rating = np.array([np.nan if row[5] is None else row[5] for row in rows], dtype=np.float64)
         installs = np.array([row[6] for row in rows], dtype=np.float32)
         self.popularity = np.asarray(installs + np.nan_to_num(self.rating).astype(np.float32) / 10, dtype=np.float32)
+        self.rank_factor = np.array([row[8] for row in rows], dtype=np.float32)
         self.category_positions = self.positions(np.array([rowid for rowid, _ in categories], dtype=np.int64))
         self.category_names = np.array([name for _, name in categories], dtype=object)
         width = dimensions or next((len(row[7]) // 4 for row in rows if row[7]), 0)
@@ -342,7 +351,8 @@ class _Snapshot:
     @classmethod
     def load(cls, connection: sqlite3.Connection, dimensions: int | None) -> _Snapshot:
         rows = connection.execute(
-            "SELECT rowid, kind, namespace, verified, licence, rating, installs, vector FROM documents ORDER BY rowid"
+            "SELECT rowid, kind, namespace, verified, licence, rating, installs, vector, rank_factor FROM documents"
+            " ORDER BY rowid"
         ).fetchall()
         categories = connection.execute("SELECT rowid, category FROM categories").fetchall()
         return cls(rows, categories, dimensions)

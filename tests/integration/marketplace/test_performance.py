@@ -1,5 +1,6 @@
 """Measured performance: an installed template's executions in tenants that share their performance add up on the
-item, shown once five tenants contribute, never counting a tenant that did not opt in."""
+item, shown once five tenants contribute, never counting a tenant that did not opt in; the search index gets the
+shown aggregate (a ranking signal) through the platform table's stream."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from devserver.table_stream_poller import TableStreamPoller
 from shared.auth.principal import Role
+from shared.marketplace.search.index import search_index
 from tests.integration.marketplace.test_install_api import greeting_template
 from tests.integration.marketplace.test_install_kinds import published
 from tests.integration.workflows.test_workflow_api import run_to_end
@@ -49,6 +51,11 @@ def _install_and_run(api: TestClient, headers: dict[str, str], name: str) -> dic
     return workflow
 
 
+def _drain(stream: TableStreamPoller) -> None:
+    while stream.poll_once():
+        continue
+
+
 def test_performance_shows_once_five_opted_in_tenants_ran_the_item_and_never_counts_one_that_did_not(
     api: TestClient,
     acme: tuple[dict[str, str], bytes],
@@ -65,8 +72,12 @@ def test_performance_shows_once_five_opted_in_tenants_ran_the_item_and_never_cou
         _install_and_run(api, headers, "Bo")
     _install_and_run(api, private, "Cy")
     with_four = api.get(_ITEM, headers=private).json()
+    _drain(stream)
+    (indexed_with_four, _) = search_index().stored(["acme/greeting"])["acme/greeting"]
     _install_and_run(api, sharing[4], "Di")
     with_five = api.get(_ITEM, headers=private).json()
+    _drain(stream)
+    (indexed_with_five, _) = search_index().stored(["acme/greeting"])["acme/greeting"]
 
     assert (workflow["marketplace_item"], workflow["marketplace_version"]) == ("acme/greeting", "1.0.0")
     assert with_four["performance"] is None and "5 tenants" in with_four["performance_hidden"]
@@ -74,6 +85,9 @@ def test_performance_shows_once_five_opted_in_tenants_ran_the_item_and_never_cou
     assert with_five["performance_hidden"] is None
     assert (performance["tenants"], performance["executions"], performance["success_rate"]) == (5, 5, 1.0)
     assert 0 < performance["p50_ms"] <= performance["p95_ms"] and performance["tokens_per_run"] == 0
+    # The 5th tenant's first execution passes the indexer's stream filter: the item ranks by what it now shows.
+    assert (indexed_with_four.success_rate, indexed_with_five.success_rate) == (None, 1.0)
+    assert indexed_with_five.executions == 5 and indexed_with_five.rank_factor() > 1
 
 
 def test_updating_a_template_install_moves_the_workflows_marketplace_version(

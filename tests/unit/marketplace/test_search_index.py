@@ -7,6 +7,7 @@ should find that category's APIs in its top 5. Embeddings are the local model's 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
@@ -137,3 +138,27 @@ def test_a_second_process_sees_a_commit(tmp_path: Path, documents: list[SearchDo
 def test_an_embedding_of_another_size_is_refused(index: SqliteSearchIndex, documents: list[SearchDocument]) -> None:
     with pytest.raises(ValueError, match="384"):
         index.upsert(documents[:1], [[0.1, 0.2]])
+
+
+def test_an_index_file_of_the_previous_schema_opens_and_ranks_its_documents_as_unmeasured(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    with sqlite3.connect(path) as old:
+        old.executescript(
+            "CREATE TABLE documents (rowid INTEGER PRIMARY KEY, item_id TEXT UNIQUE NOT NULL, body TEXT NOT NULL,"
+            " kind TEXT NOT NULL, namespace TEXT NOT NULL, verified INTEGER NOT NULL, licence TEXT NOT NULL,"
+            " rating REAL, installs INTEGER NOT NULL, vector BLOB)"
+        )
+        document = SearchDocument(
+            item_id="acme/ping", kind="connector", namespace="acme", name="ping", title="Ping", description="Pings."
+        )
+        old.execute(
+            "INSERT INTO documents (item_id, body, kind, namespace, verified, licence, installs)"
+            " VALUES (?, ?, ?, ?, 0, '', 0)",
+            (document.item_id, document.model_dump_json(), document.kind, document.namespace),
+        )
+
+    reopened = SqliteSearchIndex(path)
+
+    assert reopened.search(SearchQuery()).hits[0].document == document
+    reopened.upsert([document.model_copy(update={"success_rate": 1.0, "executions": 1_000})])
+    assert reopened.count() == 1

@@ -1,0 +1,47 @@
+"""The local stream poller hands a function only the records its event source mapping's filters pass: the search
+indexer gets what search documents are made of and a tenant's performance counters only at their 1st, 10th, 100th...
+execution; the scanner only inserts of pending versions and rescan marks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devserver.table_stream_poller import StreamConsumer
+from shared.catalog import CATALOG_BY_NAME
+
+
+def record(event: str, pk: str, sk: str, **image: dict[str, Any]) -> dict[str, Any]:
+    keys = {"pk": {"S": pk}, "sk": {"S": sk}}
+    return {"eventName": event, "dynamodb": {"Keys": keys, "NewImage": {**keys, **image}}}
+
+
+INDEXER = StreamConsumer("indexer", CATALOG_BY_NAME["marketplace_search_indexer"])
+SCANNER = StreamConsumer("scanner", CATALOG_BY_NAME["marketplace_scanner"])
+
+
+@pytest.mark.parametrize(
+    ("change", "indexed"),
+    [
+        (record("MODIFY", "MARKET#ITEM#acme/ping", "ITEM"), True),
+        (record("INSERT", "MARKET#ITEM#acme/ping", "VERSION#1.0.0", status={"S": "pending"}), True),
+        (record("MODIFY", "MARKET#NS#acme", "NAMESPACE", verified={"BOOL": True}), True),
+        (record("INSERT", "MARKET#ITEM#acme/ping", "PERF#1f2e", executions={"N": "1"}), True),
+        (record("MODIFY", "MARKET#ITEM#acme/ping", "PERF#1f2e", executions={"N": "100"}), True),
+        (record("MODIFY", "MARKET#ITEM#acme/ping", "PERF#1f2e", executions={"N": "2"}), False),
+        (record("MODIFY", "MARKET#ITEM#acme/ping", "PERF#1f2e", executions={"N": "57"}), False),
+        (record("INSERT", "MARKET#ITEM#acme/ping", "REVIEW#r1"), False),
+        (record("INSERT", "PLATFORM#SMOKE", "RUN#1"), False),
+    ],
+)
+def test_the_indexer_gets_only_changes_of_search_documents(change: dict[str, Any], indexed: bool) -> None:
+    assert INDEXER.wants(change) is indexed
+
+
+def test_the_scanner_gets_only_pending_inserts_and_rescan_marks() -> None:
+    pending = record("INSERT", "MARKET#ITEM#acme/ping", "VERSION#1.0.0", status={"S": "pending"})
+    approved = record("MODIFY", "MARKET#ITEM#acme/ping", "VERSION#1.0.0", status={"S": "approved"})
+    marked = record("MODIFY", "MARKET#ITEM#acme/ping", "VERSION#1.0.0", rescan_requested={"S": "7"})
+
+    assert [SCANNER.wants(change) for change in (pending, approved, marked)] == [True, False, True]
