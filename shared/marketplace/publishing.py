@@ -24,7 +24,17 @@ from pynamodb.exceptions import PutError
 
 from shared.aws import kms, s3
 from shared.marketplace import scanning
-from shared.marketplace.manifests import NAME_PATTERN, SEMVER_PATTERN, TemplateParameter
+from shared.marketplace.manifests import (
+    NAME_PATTERN,
+    SEMVER_PATTERN,
+    CredentialRequirement,
+    PresetPreview,
+    TemplateParameter,
+    credential_requirements,
+    parse_manifest,
+    preset_previews,
+    server_url,
+)
 from shared.marketplace.performance import ItemPerformance, item_performance
 from shared.marketplace.scanning import (
     MAX_ARTEFACTS,
@@ -166,6 +176,14 @@ class ItemView(BaseModel):
     parameters: list[TemplateParameter] = Field(
         default_factory=list, description="A workflow template's parameters in its latest version, filled at install"
     )
+    credentials: list[CredentialRequirement] = Field(
+        default_factory=list,
+        description="The credentials an install maps to the tenant's, by name and kind (`credentials` of the install)",
+    )
+    node_presets: list[PresetPreview] = Field(
+        default_factory=list, description="The node presets an install adds (an agent's, a connector's operations)"
+    )
+    server_url: str | None = Field(default=None, description="A connector's API or an MCP server's URL")
     performance: ItemPerformance | None = Field(
         default=None,
         description="Measured over the executions of tenants that share their performance, once at least 5 do",
@@ -502,6 +520,7 @@ def get_item(namespace: str, name: str) -> ItemView:
     publisher = find_namespace(namespace)
     latest = _version(namespace, name, listing.latest_version)
     performance, hidden = item_performance(namespace, name)
+    manifest = parse_manifest(latest.manifest)
     return ItemView(
         namespace=listing.namespace,
         name=listing.name,
@@ -513,6 +532,9 @@ def get_item(namespace: str, name: str) -> ItemView:
         latest_version=listing.latest_version,
         publisher_verified=publisher is not None and publisher.verified,
         parameters=[TemplateParameter.model_validate(each) for each in latest.manifest.get("parameters", [])],
+        credentials=credential_requirements(manifest),
+        node_presets=preset_previews(manifest),
+        server_url=server_url(manifest),
         performance=performance,
         performance_hidden=hidden,
     )
