@@ -122,7 +122,15 @@ function Result({ install }: { install: Schemas["Install"] }) {
 /** Installing the item's latest version: a template's parameters, the item's credentials mapped to the tenant's of
  * the same kind (missing ones listed with a link to create them), and what the install adds; then its result or the
  * API's problem, each field's under its field. */
-export function InstallDialog({ item, onClose, onInstalled }: { item: ItemView; onClose: () => void; onInstalled: () => void }) {
+export function InstallDialog({
+  item,
+  onClose,
+  onInstalled,
+}: {
+  item: ItemView;
+  onClose: () => void;
+  onInstalled: () => void;
+}) {
   const fields = installFields(item);
   const credentials = useLoad(() => unwrap(api.GET("/v1/credentials", { params: { query: { limit: 100 } } })), []);
   const choices = credentialChoices(item, credentials.data?.items ?? []);
@@ -153,6 +161,7 @@ export function InstallDialog({ item, onClose, onInstalled }: { item: ItemView; 
   }
 
   const missing = missingCredentials(choices);
+  const presets = item.node_presets ?? [];
   return (
     <Modal title={`Install ${item.title} ${item.latest_version}`} onClose={onClose}>
       {installed ? (
@@ -178,7 +187,10 @@ export function InstallDialog({ item, onClose, onInstalled }: { item: ItemView; 
                   <div className="field" key={choice.name}>
                     <label>
                       {choice.name} ({choice.kind}){" "}
-                      <select value={chosen(choice.name)} onChange={(event) => setMapping({ ...mapping, [choice.name]: event.target.value })}>
+                      <select
+                        value={chosen(choice.name)}
+                        onChange={(event) => setMapping({ ...mapping, [choice.name]: event.target.value })}
+                      >
                         <option value="">none yet</option>
                         {choice.options.map((option) => (
                           <option key={option}>{option}</option>
@@ -191,7 +203,10 @@ export function InstallDialog({ item, onClose, onInstalled }: { item: ItemView; 
                 ))}
               {credentials.data && missing.length > 0 && (
                 <div aria-label="Missing credentials" role="group">
-                  <p>Your tenant has no credential of these kinds; the install is made all the same, runs fail until you create them:</p>
+                  <p>
+                    Your tenant has no credential of these kinds; the install is made all the same, and runs fail
+                    until you create them:
+                  </p>
                   <ul>
                     {missing.map((choice) => (
                       <li key={choice.name}>
@@ -210,16 +225,16 @@ export function InstallDialog({ item, onClose, onInstalled }: { item: ItemView; 
               <code>{item.server_url}</code>
             </p>
           )}
-          {(item.node_presets ?? []).length > 0 && (
-            <details open={(item.node_presets ?? []).length <= 5}>
+          {presets.length > 0 && (
+            <details open={presets.length <= 5}>
               <summary>
-                Adds {(item.node_presets ?? []).length} node {(item.node_presets ?? []).length === 1 ? "preset" : "presets"} to your node
-                library
+                Adds {presets.length} node {presets.length === 1 ? "preset" : "presets"} to your node library
               </summary>
               <ul aria-label="Node presets it adds">
-                {(item.node_presets ?? []).map((preset) => (
+                {presets.map((preset) => (
                   <li key={preset.preset_id}>
-                    <code>{preset.preset_id}</code> {preset.method && <strong>{preset.method}</strong>} {preset.path}{" "}
+                    <code>{preset.preset_id}</code> {preset.method && <strong>{preset.method}</strong>}{" "}
+                    {preset.path}{" "}
                     <span className="muted">{preset.title}</span>
                   </li>
                 ))}

@@ -41,9 +41,8 @@ describe("credentialChoices", () => {
       { name: "mail", kind: "basic", description: "SMTP", options: [], preselected: "" },
     ]);
     expect(missingCredentials(choices).map((choice) => choice.name)).toEqual(["mail"]);
-    expect(credentialChoices({ credentials: [{ name: "x", kind: "bearer" as const }] }, tenantCredentials)[0].preselected).toBe(
-      "ours",
-    );
+    const unnamed = credentialChoices({ credentials: [{ name: "x", kind: "bearer" as const }] }, tenantCredentials);
+    expect(unnamed[0].preselected).toBe("ours");
   });
 });
 
@@ -109,7 +108,9 @@ describe("installSummary", () => {
     expect(installSummary({ kind: "agent", added: added(["a.b.agent"]), missing_credentials: ["llm"] })).toBe(
       "Added 1 node preset to your node library: a.b.agent. Create these credentials before it runs: llm.",
     );
-    expect(installSummary({ kind: "mcp_server", added: [], missing_credentials: [] })).toBe("Registered the MCP server.");
+    expect(installSummary({ kind: "mcp_server", added: [], missing_credentials: [] })).toBe(
+      "Registered the MCP server.",
+    );
   });
 });
 

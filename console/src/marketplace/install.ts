@@ -17,7 +17,9 @@ export interface CredentialChoice {
 
 export function credentialChoices(item: Pick<ItemView, "credentials">, tenant: Credential[]): CredentialChoice[] {
   return (item.credentials ?? []).map((required) => {
-    const options = tenant.filter((credential) => credential.kind === required.kind).map((credential) => credential.name);
+    const options = tenant
+      .filter((credential) => credential.kind === required.kind)
+      .map((credential) => credential.name);
     return {
       name: required.name,
       kind: required.kind,
@@ -101,7 +103,8 @@ export function installSummary(install: Pick<Schemas["Install"], "kind" | "added
       ? "Installed as a draft workflow."
       : install.kind === "mcp_server"
         ? "Registered the MCP server."
-        : `Added ${presets.length} node ${presets.length === 1 ? "preset" : "presets"} to your node library: ${presets.join(", ")}.`;
+        : `Added ${presets.length} node ${presets.length === 1 ? "preset" : "presets"} to your node library: ` +
+          `${presets.join(", ")}.`;
   if (install.missing_credentials.length === 0) return done;
   return `${done} Create these credentials before it runs: ${install.missing_credentials.join(", ")}.`;
 }

@@ -116,7 +116,9 @@ function Versions({ item, onScan }: { item: Schemas["ItemView"]; onScan: (versio
 function InstallActions({ item }: { item: Schemas["ItemView"] }) {
   const installs = useLoad(allInstalls, [item.namespace, item.name]);
   const [dialog, setDialog] = useState<{ kind: "install" } | { kind: "update"; install: Schemas["Install"] }>();
-  const mine = (installs.data ?? []).filter((install) => install.namespace === item.namespace && install.name === item.name);
+  const mine = (installs.data ?? []).filter(
+    (install) => install.namespace === item.namespace && install.name === item.name,
+  );
   // Any kind but a template is installed once per tenant: then it is updated, not installed again.
   const installable = item.kind === "workflow_template" || (installs.data !== undefined && mine.length === 0);
   return (
