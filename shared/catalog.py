@@ -528,6 +528,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
         # The scan's imports (OpenAPI validation, detect-secrets, the SPDX list) stay out of the HTTP cold starts.
         memory_mb=1024,
         timeout_seconds=120,
+        # The sweep: versions the stream left pending are marked for the scanner again (only where it is mapped).
+        schedule="rate(10 minutes)",
         table_stream_source=PLATFORM_TABLE,
         table_stream_filters=(
             {

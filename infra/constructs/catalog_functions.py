@@ -143,11 +143,13 @@ class CatalogFunctions(Construct):
         if spec.queue_source is not None:
             self._build_queue_source(construct_id, function, spec.queue_source)
         stream_source = spec.table_stream_source
-        if stream_source is not None and stream_source.key in self._table_streams:
+        stream_mapped = stream_source is not None and stream_source.key in self._table_streams
+        if stream_source is not None and stream_mapped:
             self._build_table_stream_source(
                 construct_id, function, self._table_streams[stream_source.key], spec.table_stream_filters
             )
-        if spec.schedule is not None:
+        # A stream-fed function's schedule (the marketplace scanner's sweep) runs only where its stream is mapped.
+        if spec.schedule is not None and (stream_source is None or stream_mapped):
             events.Rule(
                 self,
                 f"{construct_id}Schedule",

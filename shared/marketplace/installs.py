@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from shared.agents.mcp.registry import McpServerCreate, register_server
 from shared.marketplace.manifests import (
+    AGENT_PRESET,
     NAME_PATTERN,
     SEMVER_PATTERN,
     AgentManifest,
@@ -35,6 +36,9 @@ from shared.marketplace.manifests import (
     McpServerManifest,
     NodePreset,
     WorkflowTemplateManifest,
+    credential_requirements,
+    node_preset_id,
+    operation_title,
     parse_manifest,
 )
 from shared.marketplace.publishing import verified_version
@@ -51,7 +55,6 @@ from shared.workflows.service import TenantWorkflows
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}")
 INSTALL_ID_PATTERN = r"^[0-9a-f]{32}$"
 _INSTALL_ID = re.compile(INSTALL_ID_PATTERN)
-AGENT_PRESET = "agent"
 
 AddedKind = Literal["workflow", "node_preset", "mcp_server"]
 
@@ -194,19 +197,10 @@ def filled(value: Any, parameters: dict[str, Any], credentials: dict[str, str]) 
 
 
 def _required_credentials(manifest: Manifest) -> list[str]:
-    """The credential names the item refers to (an authenticated MCP server: one named as the item)."""
-    if isinstance(manifest, WorkflowTemplateManifest | AgentManifest):
-        return [required.name for required in manifest.credentials]
-    if isinstance(manifest, ConnectorManifest):
-        return [] if manifest.credential is None else [manifest.credential.name]
-    return [] if manifest.auth_kind == "none" else [manifest.name]
+    return [required.name for required in credential_requirements(manifest)]
 
 
 # -- what each kind adds -----------------------------------------------------------------------------------------
-
-
-def _preset_id(namespace: str, name: str, key: str) -> str:
-    return f"{namespace}.{name}.{key}"
 
 
 def _connector_template(manifest: ConnectorManifest, preset: NodePreset, mapping: dict[str, str]) -> dict[str, Any]:
@@ -227,7 +221,7 @@ def _presets(manifest: Manifest, mapping: dict[str, str]) -> dict[str, dict[str,
         agent = filled(manifest.agent, {}, mapping)
         form = {"type": "object", "properties": {"prompt": {"type": "string"}, "system": {"type": "string"}}}
         return {
-            _preset_id(manifest.namespace, manifest.name, AGENT_PRESET): {
+            node_preset_id(manifest.namespace, manifest.name, AGENT_PRESET): {
                 "title": manifest.title,
                 "node_type": "agent",
                 "template": agent,
@@ -236,8 +230,8 @@ def _presets(manifest: Manifest, mapping: dict[str, str]) -> dict[str, dict[str,
         }
     if isinstance(manifest, ConnectorManifest):
         return {
-            _preset_id(manifest.namespace, manifest.name, preset.operation_id): {
-                "title": preset.summary or f"{preset.method} {preset.path}",
+            node_preset_id(manifest.namespace, manifest.name, preset.operation_id): {
+                "title": operation_title(preset),
                 "node_type": "http_request",
                 "template": _connector_template(manifest, preset, mapping),
                 "form_schema": preset.form_schema,

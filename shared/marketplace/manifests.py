@@ -129,6 +129,59 @@ MANIFEST_MODELS: dict[ItemKind, type[_ManifestBase]] = {
     "mcp_server": McpServerManifest,
 }
 _MANIFEST: TypeAdapter[Manifest] = TypeAdapter(Manifest)
+AGENT_PRESET = "agent"
+
+
+class PresetPreview(BaseModel):
+    """A node preset an install adds: an agent's one, a connector's one per operation."""
+
+    preset_id: str
+    title: str
+    method: str | None = Field(default=None, description="A connector operation's HTTP method")
+    path: str | None = Field(default=None, description="A connector operation's path")
+
+
+def node_preset_id(namespace: str, name: str, key: str) -> str:
+    return f"{namespace}.{name}.{key}"
+
+
+def operation_title(preset: NodePreset) -> str:
+    return preset.summary or f"{preset.method} {preset.path}"
+
+
+def server_url(manifest: Manifest) -> str | None:
+    """A connector's API or an MCP server's URL."""
+    if isinstance(manifest, ConnectorManifest):
+        return manifest.server_url
+    return manifest.url if isinstance(manifest, McpServerManifest) else None
+
+
+def credential_requirements(manifest: Manifest) -> list[CredentialRequirement]:
+    """The credentials an install maps to the tenant's (an authenticated MCP server: one named as the item)."""
+    if isinstance(manifest, WorkflowTemplateManifest | AgentManifest):
+        return list(manifest.credentials)
+    if isinstance(manifest, ConnectorManifest):
+        return [] if manifest.credential is None else [manifest.credential]
+    if manifest.auth_kind == "none":
+        return []
+    return [CredentialRequirement(name=manifest.name, kind=manifest.auth_kind, description="The MCP server's auth")]
+
+
+def preset_previews(manifest: Manifest) -> list[PresetPreview]:
+    if isinstance(manifest, AgentManifest):
+        agent = node_preset_id(manifest.namespace, manifest.name, AGENT_PRESET)
+        return [PresetPreview(preset_id=agent, title=manifest.title)]
+    if isinstance(manifest, ConnectorManifest):
+        return [
+            PresetPreview(
+                preset_id=node_preset_id(manifest.namespace, manifest.name, preset.operation_id),
+                title=operation_title(preset),
+                method=preset.method,
+                path=preset.path,
+            )
+            for preset in manifest.presets
+        ]
+    return []
 
 
 def parse_manifest(document: Any) -> Manifest:

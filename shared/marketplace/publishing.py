@@ -16,15 +16,25 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from shared.aws import kms, s3
 from shared.marketplace import scanning
-from shared.marketplace.manifests import NAME_PATTERN, SEMVER_PATTERN, TemplateParameter
+from shared.marketplace.manifests import (
+    NAME_PATTERN,
+    SEMVER_PATTERN,
+    CredentialRequirement,
+    PresetPreview,
+    TemplateParameter,
+    credential_requirements,
+    parse_manifest,
+    preset_previews,
+    server_url,
+)
 from shared.marketplace.performance import ItemPerformance, item_performance
 from shared.marketplace.scanning import (
     MAX_ARTEFACTS,
@@ -51,6 +61,7 @@ from shared.store.marketplace import (
     VERSION_PREFIX,
     ItemListingItem,
     NamespaceItem,
+    PendingScanItem,
     VersionItem,
     find_listing,
     find_namespace,
@@ -59,6 +70,8 @@ from shared.store.marketplace import (
     item_versions,
     listed_items,
     namespace_key,
+    pending_scan_key,
+    pending_scans_before,
 )
 
 ARTEFACT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -166,6 +179,14 @@ class ItemView(BaseModel):
     parameters: list[TemplateParameter] = Field(
         default_factory=list, description="A workflow template's parameters in its latest version, filled at install"
     )
+    credentials: list[CredentialRequirement] = Field(
+        default_factory=list,
+        description="The credentials an install maps to the tenant's, by name and kind (`credentials` of the install)",
+    )
+    node_presets: list[PresetPreview] = Field(
+        default_factory=list, description="The node presets an install adds (an agent's, a connector's operations)"
+    )
+    server_url: str | None = Field(default=None, description="A connector's API or an MCP server's URL")
     performance: ItemPerformance | None = Field(
         default=None,
         description="Measured over the executions of tenants that share their performance, once at least 5 do",
@@ -343,6 +364,9 @@ def publish_version(tenant: TenantContext, namespace: str, name: str, upload: Ve
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         raise Conflict(f"{namespace}/{name} {version} is already published; versions are immutable") from None
+    # The stream hands the insert to the scanner; this entry lets the sweep find the version if that never happens.
+    entry_key = pending_scan_key(item.published_at, namespace, name, version)
+    PendingScanItem(sk=entry_key, namespace=namespace, name=name, version=version).save()
     bucket = get_settings().require("bucket_payloads")
     for artefact, data in artefacts.items():
         s3.put_object(bucket, prefix + artefact, data, "application/octet-stream")
@@ -382,6 +406,42 @@ def scan_requested(namespace: str, name: str, version: str) -> str | None:
     return None
 
 
+# The stream's scan ends within seconds of a publish; its mapping retries a failing batch for a few minutes at most.
+PENDING_REQUEUE_AFTER = timedelta(minutes=15)
+
+
+def _requeued(version: VersionItem, now: datetime) -> bool:
+    """Marks a version still pending for the scanner again; False when it is not pending any more."""
+    try:
+        version.update(
+            actions=[VersionItem.rescan_requested.set(scanning.RULES_VERSION), VersionItem.requeued_at.set(now)],
+            condition=VersionItem.status == "pending",
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def requeue_stale_pending(now: datetime) -> list[VersionRef]:
+    """The sweep (the scanner on its schedule): each version still pending `PENDING_REQUEUE_AFTER` after its publish,
+    or after the sweep last re-queued it, is marked for the scanner again (a MODIFY the stream's rescan filter passes,
+    `scan_requested` scans a pending version); an entry whose version left pending is dropped."""
+    stale_before = now - PENDING_REQUEUE_AFTER
+    requeued: list[VersionRef] = []
+    for entry in pending_scans_before(stale_before):
+        if entry.requeued_at is not None and entry.requeued_at > stale_before:
+            continue
+        version = find_version(entry.namespace, entry.name, entry.version)
+        if version is None or not _requeued(version, now):
+            entry.delete()
+            continue
+        entry.update(actions=[PendingScanItem.requeued_at.set(now)])
+        requeued.append((entry.namespace, entry.name, entry.version))
+    return requeued
+
+
 def _artefacts(item: VersionItem) -> dict[str, bytes]:
     bucket = get_settings().require("bucket_payloads")
     return {artefact: s3.get_bytes(bucket, item.artefact_prefix + artefact) for artefact in item.digests}
@@ -389,6 +449,7 @@ def _artefacts(item: VersionItem) -> dict[str, bytes]:
 
 def scan_and_countersign(item: VersionItem, artefacts: dict[str, bytes]) -> None:
     """Scans the version; an approved one is countersigned and becomes its item's listing."""
+    was_pending = item.status == "pending"
     report = scan_version(item.manifest, artefacts)
     countersignature = None
     if report.status == "approved":
@@ -408,6 +469,8 @@ def scan_and_countersign(item: VersionItem, artefacts: dict[str, bytes]) -> None
             VersionItem.rescan_requested.remove(),
         ]
     )
+    if was_pending:
+        PendingScanItem(sk=pending_scan_key(item.published_at, item.namespace, item.name, item.version)).delete()
     if report.status == "approved":
         _list(item)
 
@@ -502,6 +565,7 @@ def get_item(namespace: str, name: str) -> ItemView:
     publisher = find_namespace(namespace)
     latest = _version(namespace, name, listing.latest_version)
     performance, hidden = item_performance(namespace, name)
+    manifest = parse_manifest(latest.manifest)
     return ItemView(
         namespace=listing.namespace,
         name=listing.name,
@@ -513,6 +577,9 @@ def get_item(namespace: str, name: str) -> ItemView:
         latest_version=listing.latest_version,
         publisher_verified=publisher is not None and publisher.verified,
         parameters=[TemplateParameter.model_validate(each) for each in latest.manifest.get("parameters", [])],
+        credentials=credential_requirements(manifest),
+        node_presets=preset_previews(manifest),
+        server_url=server_url(manifest),
         performance=performance,
         performance_hidden=hidden,
     )

@@ -7,6 +7,7 @@ publishing tenant is an attribute, checked by shared/marketplace/publishing.py).
     MARKET#ITEM#<ns>/<name>    REVIEW#<review id> one member's rating and review (the id a hash of tenant and member)
     MARKET#ITEM#<ns>/<name>    REPORT#<review id>#<reporter id>  an abuse report, one per member per review
     MARKET#ITEM#<ns>/<name>    PERF#<tenant hash> one opted-in tenant's counters of its executions of the item
+    MARKET#PENDING             <published at>#<ns>/<name>#<version>  a version waiting for its scan (the sweep's queue)
 
 Both writes that must never replace a record (claiming a namespace, publishing a version) are conditional puts.
 A tenant's installs are tenant data: the workflows table, in the tenant's partition (`Installs`).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -43,6 +45,7 @@ VERSION_PREFIX = "VERSION#"
 REVIEW_PREFIX = "REVIEW#"
 REPORT_PREFIX = "REPORT#"
 PERFORMANCE_PREFIX = "PERF#"
+PENDING_SCANS_KEY = "MARKET#PENDING"
 DURATION_BUCKET_PREFIX = "d"
 # Durations fall in buckets of a quarter power of two of milliseconds: a percentile is within 19 % of the truth.
 _BUCKETS_PER_DOUBLING = 4
@@ -127,10 +130,36 @@ class VersionItem(Model):
     countersignature = UnicodeAttribute(null=True)
     # The rules version a platform admin asked an approved version to be scanned under; the scanner removes it.
     rescan_requested = UnicodeAttribute(null=True)
+    # When the sweep last handed a version the stream left pending to the scanner again (a change, so a MODIFY).
+    requeued_at = UTCDateTimeAttribute(null=True)
     yanked = BooleanAttribute(default=False)
     deprecation = UnicodeAttribute(null=True)
     published_by_tenant = UnicodeAttribute()
     published_at = UTCDateTimeAttribute()
+
+
+class PendingScanItem(Model):
+    """A version waiting for its scan, sorted by when it was published: the sweep re-queues those the stream left
+    pending (shared/marketplace/publishing.py's `requeue_stale_pending`); the scan deletes it."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True, default=PENDING_SCANS_KEY)
+    sk = UnicodeAttribute(range_key=True)
+    namespace = UnicodeAttribute()
+    name = UnicodeAttribute()
+    version = UnicodeAttribute()
+    requeued_at = UTCDateTimeAttribute(null=True)
+
+
+def pending_scan_key(published_at: datetime, namespace: str, name: str, version: str) -> str:
+    # A fixed-width UTC time first, so the keys sort by publication and a range query finds the old ones.
+    return f"{published_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{namespace}/{name}#{version}"
+
+
+def pending_scans_before(moment: datetime) -> list[PendingScanItem]:
+    return list(PendingScanItem.query(PENDING_SCANS_KEY, PendingScanItem.sk < pending_scan_key(moment, "", "", "")))
 
 
 class ReviewItem(Model):

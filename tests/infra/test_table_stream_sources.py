@@ -1,6 +1,7 @@
 """The marketplace scanner and search indexer are fed by the platform table's stream: one event source mapping each,
 in the primary region only (the replicas' streams carry the same changes), polled with the function's own stream
-grant; the scanner's mapping only passes the inserts of pending versions and the versions marked for a rescan."""
+grant; the scanner's mapping only passes the inserts of pending versions and the versions marked for a rescan, and
+its sweep (a schedule) runs only where that mapping is."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from infra.stacks.regional import RegionalStack
-from shared.catalog import CATALOG, CATALOG_BY_NAME, Access, Grant
+from shared.catalog import CATALOG, CATALOG_BY_NAME, Access, Grant, function_physical_name
 from shared.resources import PLATFORM_TABLE
 from tests.infra.conftest import THREE_REGIONS, stacks_of, template_of
 
@@ -75,3 +76,22 @@ def test_only_the_primary_region_maps_the_stream(three_region_app: App) -> None:
     primary, *replicas = THREE_REGIONS["regions"]
     # The approvals queue's mapping is in every region; the stream's two (scanner, indexer) only in the primary.
     assert counts[primary] == counts[replicas[0]] + 2 == counts[replicas[1]] + 2
+
+
+def test_the_scanners_sweep_is_scheduled_only_in_the_region_that_maps_the_stream(three_region_app: App) -> None:
+    primary = THREE_REGIONS["regions"][0]
+    for stack in stacks_of(three_region_app).values():
+        if type(stack) is not RegionalStack:
+            continue
+        template = template_of(stack)
+        scanner = function_physical_name(stack.prefix, "marketplace_scanner")
+        rules = template.find_resources(
+            "AWS::Events::Rule", {"Properties": {"Description": f"Invokes {scanner} on its schedule"}}
+        )
+
+        # Deployed in every region as every catalog function is (docs/marketplace.md), invoked only in the primary.
+        template.has_resource_properties("AWS::Lambda::Function", {"FunctionName": scanner})
+        assert len(rules) == (1 if stack.region == primary else 0), stack.region
+        if rules:
+            (rule,) = rules.values()
+            assert rule["Properties"]["ScheduleExpression"] == "rate(10 minutes)"

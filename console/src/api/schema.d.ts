@@ -1942,6 +1942,24 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** CredentialRequirement */
+        CredentialRequirement: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "bearer" | "basic" | "api_key_header" | "custom_headers";
+            /**
+             * Name
+             * @description The credential name the item refers to
+             */
+            name: string;
+        };
         /** CredentialRotation */
         CredentialRotation: {
             /**
@@ -2485,6 +2503,11 @@ export interface components {
         ItemView: {
             /** Categories */
             categories: string[];
+            /**
+             * Credentials
+             * @description The credentials an install maps to the tenant's, by name and kind (`credentials` of the install)
+             */
+            credentials?: components["schemas"]["CredentialRequirement"][];
             /** Description */
             description: string;
             /** Kind */
@@ -2497,6 +2520,11 @@ export interface components {
             name: string;
             /** Namespace */
             namespace: string;
+            /**
+             * Node Presets
+             * @description The node presets an install adds (an agent's, a connector's operations)
+             */
+            node_presets?: components["schemas"]["PresetPreview"][];
             /**
              * Parameters
              * @description A workflow template's parameters in its latest version, filled at install
@@ -2511,6 +2539,11 @@ export interface components {
             performance_hidden?: string | null;
             /** Publisher Verified */
             publisher_verified: boolean;
+            /**
+             * Server Url
+             * @description A connector's API or an MCP server's URL
+             */
+            server_url?: string | null;
             /** Title */
             title: string;
         };
@@ -2953,6 +2986,26 @@ export interface components {
             standard_usd_per_million_executions: number;
             /** State Transitions */
             state_transitions: number;
+        };
+        /**
+         * PresetPreview
+         * @description A node preset an install adds: an agent's one, a connector's one per operation.
+         */
+        PresetPreview: {
+            /**
+             * Method
+             * @description A connector operation's HTTP method
+             */
+            method?: string | null;
+            /**
+             * Path
+             * @description A connector operation's path
+             */
+            path?: string | null;
+            /** Preset Id */
+            preset_id: string;
+            /** Title */
+            title: string;
         };
         /** Problem */
         Problem: {

@@ -10,19 +10,9 @@ import {
   reviewDraft,
   type ReviewDraft,
 } from "./reviews";
+import { allInstalls } from "./install";
 
 type ItemView = Schemas["ItemView"];
-
-async function allInstalls(): Promise<Schemas["Install"][]> {
-  const installs: Schemas["Install"][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await unwrap(api.GET("/v1/marketplace/installs", { params: { query: { limit: 100, cursor } } }));
-    installs.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return installs;
-}
 
 function ReviewForm({ item, initial, onSaved }: { item: ItemView; initial: ReviewDraft; onSaved: () => void }) {
   const [draft, setDraft] = useState(initial);

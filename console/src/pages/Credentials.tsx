@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { useSearchParams } from "react-router-dom";
 
 import { api, unwrap } from "../api/client";
 import { loadSession, roleAtLeast } from "../api/session";
@@ -10,7 +11,9 @@ export function Credentials() {
   const canRead = roleAtLeast(session, "editor");
   const canWrite = roleAtLeast(session, "admin");
   const loaded = useLoad(() => (canRead ? unwrap(api.GET("/v1/credentials")) : Promise.resolve({ items: [], next_cursor: null })));
-  const [name, setName] = useState("");
+  // The marketplace's install dialog links here with the name of a credential an item needs.
+  const [searchParams] = useSearchParams();
+  const [name, setName] = useState(searchParams.get("name") ?? "");
   const [token, setToken] = useState("");
   const [error, busy, run] = useAction();
   function create(event: FormEvent) {

@@ -1,11 +1,11 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
 import { api, unwrap, type Schemas } from "../api/client";
 import { loadSession, roleAtLeast } from "../api/session";
-import { formatTime, ListState, ProblemView, useAction, useLoad } from "../components/common";
-import { fieldsOf, formatFieldValue, parseFieldInput, type Field } from "../forms/schema";
-import { parametersSchema } from "../marketplace/search";
+import { formatTime, ListState, ProblemView, useLoad } from "../components/common";
+import { allInstalls, updatable } from "../marketplace/install";
+import { InstallDialog, UpdateDialog } from "../marketplace/InstallDialog";
 import { ITEM_SECTIONS } from "../marketplace/sections";
 
 type ItemVersion = Schemas["ItemVersion"];
@@ -112,98 +112,54 @@ function Versions({ item, onScan }: { item: Schemas["ItemView"]; onScan: (versio
   );
 }
 
-function InstallTemplate({ item }: { item: Schemas["ItemView"] }) {
-  const fields: Field[] = fieldsOf(parametersSchema(item.parameters ?? []));
-  const [inputs, setInputs] = useState<Record<string, string | boolean>>(() =>
-    Object.fromEntries(fields.map((field) => [field.name, formatFieldValue(field, field.default)])),
+/** Install (any kind) and Update (an install at an older version, its plan shown first), each in a dialog. */
+function InstallActions({ item }: { item: Schemas["ItemView"] }) {
+  const installs = useLoad(allInstalls, [item.namespace, item.name]);
+  const [dialog, setDialog] = useState<{ kind: "install" } | { kind: "update"; install: Schemas["Install"] }>();
+  const mine = (installs.data ?? []).filter(
+    (install) => install.namespace === item.namespace && install.name === item.name,
   );
-  const [invalid, setInvalid] = useState<string[]>([]);
-  const [installed, setInstalled] = useState<Schemas["Install"]>();
-  const [error, busy, run] = useAction();
-  function install(event: FormEvent) {
-    event.preventDefault();
-    const parameters: Record<string, unknown> = {};
-    const problems: string[] = [];
-    for (const field of fields) {
-      const parsed = parseFieldInput(field, inputs[field.name] ?? "");
-      if (parsed.error) problems.push(parsed.error);
-      else if (parsed.value !== undefined) parameters[field.name] = parsed.value;
-    }
-    setInvalid(problems);
-    if (problems.length > 0) return;
-    void run(async () => {
-      setInstalled(
-        await unwrap(
-          api.POST("/v1/marketplace/installs", {
-            body: { namespace: item.namespace, name: item.name, version: item.latest_version, parameters },
-          }),
-        ),
-      );
-    });
-  }
+  // Any kind but a template is installed once per tenant: then it is updated, not installed again.
+  const installable = item.kind === "workflow_template" || (installs.data !== undefined && mine.length === 0);
   return (
     <section aria-label="Install">
-      <h2>Install {item.latest_version}</h2>
-      <form className="property-form" onSubmit={install} aria-label="Install parameters">
-        {fields.map((field) => (
-          <div className="field" key={field.name}>
-            <label>
-              {field.label}
-              {field.required ? " *" : ""}{" "}
-              {field.kind === "boolean" ? (
-                <input
-                  type="checkbox"
-                  checked={inputs[field.name] === true}
-                  onChange={(event) => setInputs({ ...inputs, [field.name]: event.target.checked })}
-                />
-              ) : field.choices ? (
-                <select
-                  required={field.required}
-                  value={String(inputs[field.name] ?? "")}
-                  onChange={(event) => setInputs({ ...inputs, [field.name]: event.target.value })}
-                >
-                  <option value="" />
-                  {field.choices.map((choice) => (
-                    <option key={choice}>{choice}</option>
-                  ))}
-                </select>
-              ) : (
-                <input
-                  required={field.required}
-                  value={String(inputs[field.name] ?? "")}
-                  onChange={(event) => setInputs({ ...inputs, [field.name]: event.target.value })}
-                />
+      <h2>Install</h2>
+      <ProblemView error={installs.error} />
+      {mine.length > 0 && (
+        <ul>
+          {mine.map((install) => (
+            <li key={install.install_id}>
+              Installed: version {install.version}{" "}
+              {updatable([install], item).length > 0 && (
+                <button type="button" onClick={() => setDialog({ kind: "update", install })}>
+                  Update to {item.latest_version}
+                </button>
               )}
-            </label>
-            {field.description && <span className="muted">{field.description}</span>}
-          </div>
-        ))}
-        {invalid.map((problem) => (
-          <p key={problem} className="field-problem" role="alert">
-            {problem}
-          </p>
-        ))}
-        <button type="submit" disabled={busy}>
-          Install
+            </li>
+          ))}
+        </ul>
+      )}
+      {installable && (
+        <button type="button" onClick={() => setDialog({ kind: "install" })}>
+          Install {item.latest_version}…
         </button>
-      </form>
-      <ProblemView error={error} />
-      {installed?.workflow_id && (
-        <div role="status" className="secret">
-          Installed as a draft workflow:{" "}
-          <Link to={`/workflows/${installed.workflow_id}`}>open the draft workflow</Link>
-          {installed.missing_credentials.length > 0 && (
-            <p>
-              Create these credentials before it runs: <code>{installed.missing_credentials.join(", ")}</code>
-            </p>
-          )}
-        </div>
+      )}
+      {dialog?.kind === "install" && (
+        <InstallDialog item={item} onClose={() => setDialog(undefined)} onInstalled={installs.reload} />
+      )}
+      {dialog?.kind === "update" && (
+        <UpdateDialog
+          install={dialog.install}
+          item={item}
+          onClose={() => setDialog(undefined)}
+          onUpdated={installs.reload}
+        />
       )}
     </section>
   );
 }
 
-/** A marketplace item: its listing, versions with their scan and signatures, and installing a template. */
+/** A marketplace item: its listing, versions with their scan and signatures, installing and updating it. */
 export function MarketplaceItem() {
   const { namespace = "", name = "" } = useParams();
   const loaded = useLoad(
@@ -238,7 +194,7 @@ export function MarketplaceItem() {
         <dt>Latest approved version</dt>
         <dd>{item.latest_version}</dd>
       </dl>
-      {item.kind === "workflow_template" && canInstall && <InstallTemplate item={item} />}
+      {canInstall && <InstallActions item={item} />}
       <Versions item={item} onScan={setScanned} />
       {scanned && <ScanReport namespace={namespace} name={name} version={scanned} />}
       <div className="item-sections">

@@ -157,12 +157,14 @@ def test_forge_dev_invokes_the_reconciliation_on_its_catalog_schedule(
     fired = clock.run(rules, clock.now + timedelta(hours=1), step=timedelta(minutes=5))
 
     # Every scheduled catalog function fires on its own schedule: the reconciliation on rate(15 minutes),
-    # ml_export (the ML series export) on cron(5 * * * ? *) and ml_forecast_actions on cron(50 * * * ? *).
+    # ml_export (the ML series export) on cron(5 * * * ? *), ml_forecast_actions on cron(50 * * * ? *) and the
+    # marketplace scanner's sweep of versions left pending on rate(10 minutes).
     scheduled = {spec.name: spec.schedule for spec in CATALOG if spec.schedule}
     assert scheduled == {
         "execution_reconcile": "rate(15 minutes)",
+        "marketplace_scanner": "rate(10 minutes)",
         "ml_export": "cron(5 * * * ? *)",
         "ml_forecast_actions": "cron(50 * * * ? *)",
     }
-    assert fired == 4 + 1 + 1
+    assert fired == 4 + 6 + 1 + 1
     assert "failed" not in caplog.text

@@ -229,10 +229,8 @@ def test_an_agent_installs_as_a_preset_that_a_workflow_runs(
     assert sent["messages"][0]["content"] == [{"text": "Cats sleep for most of the day."}]
 
 
-def test_an_mcp_server_listing_is_registered_and_uninstall_removes_it(
-    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], stream: TableStreamPoller
-) -> None:
-    listing = {
+def weather_listing() -> dict[str, Any]:
+    return {
         "kind": "mcp_server",
         "namespace": "acme",
         "name": "weather",
@@ -244,6 +242,41 @@ def test_an_mcp_server_listing_is_registered_and_uninstall_removes_it(
         "auth_kind": "bearer",
         "tools": [{"name": "forecast", "description": "The forecast of a city"}],
     }
+
+
+def test_the_item_view_lists_the_credentials_an_install_maps_and_the_presets_it_adds(
+    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], petstore: str, stream: TableStreamPoller
+) -> None:
+    connector, document = petstore_connector(petstore)
+    published(api, acme, stream, connector, **{"openapi.json": document})
+    published(api, acme, stream, agent_manifest())
+    published(api, acme, stream, weather_listing())
+
+    shop, agent, weather = (
+        api.get(f"/v1/marketplace/items/acme/{name}", headers=buyer).json()
+        for name in ("petstore", "summariser", "weather")
+    )
+
+    assert shop["credentials"] == [connector["credential"]] and shop["server_url"] == petstore
+    assert len(shop["node_presets"]) == 19
+    assert {
+        "preset_id": "acme.petstore.getPetById",
+        "title": "Find pet by ID.",
+        "method": "GET",
+        "path": "/pet/{petId}",
+    } in shop["node_presets"]
+    assert agent["credentials"] == [] and agent["server_url"] is None
+    assert agent["node_presets"] == [
+        {"preset_id": "acme.summariser.agent", "title": "Summariser", "method": None, "path": None}
+    ]
+    assert weather["node_presets"] == [] and weather["server_url"] == "https://mcp.acme.example/mcp"
+    assert weather["credentials"] == [{"name": "weather", "kind": "bearer", "description": "The MCP server's auth"}]
+
+
+def test_an_mcp_server_listing_is_registered_and_uninstall_removes_it(
+    api: TestClient, acme: tuple[dict[str, str], bytes], buyer: dict[str, str], stream: TableStreamPoller
+) -> None:
+    listing = weather_listing()
     published(api, acme, stream, listing)
 
     installed = api.post(INSTALLS, headers=buyer, json={"namespace": "acme", "name": "weather", "version": "1.0.0"})
