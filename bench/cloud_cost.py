@@ -4,7 +4,9 @@ Synthesizes the CDK app (memory of each function as deployed, the delivery route
 deliveries in-process against the emulation (warm, as a warm Lambda container runs them) and counts what each costs:
 DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS calls), what its log lines
 weigh, and the status path's share (the express log group's subscription delivers the run's ExecutionStarted and
-ExecutionSucceeded to execution_events, which finds them applied). Then prints (a) the p50 latency budget and (b) the
+ExecutionSucceeded to execution_events, which finds them applied), and execution_usage's share of counting the month
+from the executions table's stream (one batch per the mapping's batching window, as the template deploys it, at a
+million executions a month). Then prints (a) the p50 latency budget and (b) the
 cost per 1,000,000 executions with every line item, beside n8n Cloud's and Zapier's published prices
 (infra/cloud_cost.py holds the prices and the arithmetic).
 """
@@ -36,6 +38,8 @@ from infra.cloud_cost import (
     function_memory_mb,
     latency_budget,
     line_items,
+    records_per_batch,
+    stream_batching_seconds,
 )
 from shared.workflows.cost import PRICE_SOURCE
 
@@ -163,8 +167,9 @@ def timed_sync_starts(spent: list[float]) -> Iterator[None]:
         stepfunctions.start_sync_execution = start
 
 
-def measure() -> MeasuredExecution:
-    """Runs deliveries against the emulation in-process and returns one execution's median figures."""
+def measure(records_in_batch: float) -> MeasuredExecution:
+    """Runs deliveries against the emulation in-process and returns one execution's median figures, with
+    execution_usage's share when a stream batch carries `records_in_batch` of them."""
     from devserver.emulation import local_environment
 
     os.environ.update(local_environment("http://unused"))
@@ -238,8 +243,35 @@ def measure() -> MeasuredExecution:
                     "express_log_bytes": (2 + 2 * states) * _LOG_EVENT_BYTES + payload * (1 + states),
                 }
             )
+        usage = _usage_batch(max(1, round(records_in_batch)))
     median = {key: statistics.median(sample[key] for sample in samples) for key in samples[0]}
-    return _execution(median, states)
+    return _execution(median, states, usage, records_in_batch)
+
+
+def _usage_batch(size: int) -> tuple[DynamoDbMeter, float]:
+    """Counts a batch of `size` of the deliveries' stream records as execution_usage does: (its DynamoDB calls, its
+    own CPU seconds outside them)."""
+    from moto.backends import get_backend
+
+    from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION
+    from shared.executions.usage_stream import count_batch
+    from shared.resources import EXECUTIONS_TABLE
+
+    table = get_backend("dynamodb")[LOCAL_ACCOUNT][LOCAL_REGION].tables[EXECUTIONS_TABLE.physical_name(LOCAL_PREFIX)]
+    shard = table.stream_shard
+    assert shard is not None, "the executions table has a stream"
+    records = json.loads(json.dumps(shard.get(shard.starting_sequence_number, 10_000), default=str))
+    inserts = [
+        record
+        for record in records
+        if record["eventName"] == "INSERT" and "execution_arn" in record["dynamodb"]["NewImage"]
+    ]
+    meter = DynamoDbMeter()
+    with metered(meter), contextlib.redirect_stdout(io.StringIO()):
+        started = time.thread_time()
+        count_batch(inserts[-size:])
+        own_cpu = time.thread_time() - started - meter.cpu_seconds
+    return meter, own_cpu
 
 
 def _states_entered(client: Any, hook_id: str, workflow_id: str) -> int:
@@ -265,13 +297,16 @@ def _logged_changes(record: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _execution(median: dict[str, float], states: int) -> MeasuredExecution:
+def _execution(
+    median: dict[str, float], states: int, usage_batch: tuple[DynamoDbMeter, float], records_in_batch: float
+) -> MeasuredExecution:
     from infra.cloud_cost import LATENCY_SOURCES
 
     round_trip_ms = LATENCY_SOURCES["dynamodb_round_trip"][0]
     express_ms = LATENCY_SOURCES["express_state"][0] * states
     sync_ms = LATENCY_SOURCES["start_sync_execution"][0] + express_ms
     webhook_cpu = median["cpu_ms"]
+    usage, usage_cpu = usage_batch
     return MeasuredExecution(
         invocations=(
             # Billed while it waits: its own CPU (at full speed; the budget stretches it), DynamoDB, the sync run.
@@ -280,8 +315,18 @@ def _execution(median: dict[str, float], states: int) -> MeasuredExecution:
             ),
             # One invocation per execution is the upper bound: a subscription batch carries many runs' events.
             Invocation("execution_events", 1, median["status_cpu_ms"] + median["status_trips"] * round_trip_ms, 0.0),
+            # One batch's counting (its CPU here, its round trips), shared by the batch's executions.
+            Invocation(
+                "execution_usage",
+                1 / records_in_batch,
+                usage_cpu * 1000 + usage.round_trips * round_trip_ms,
+                0.0,
+            ),
         ),
-        capacity=CapacityUnits(reads=median["reads"], writes=median["writes"]),
+        capacity=CapacityUnits(
+            reads=median["reads"] + usage.reads / records_in_batch,
+            writes=median["writes"] + usage.writes / records_in_batch,
+        ),
         dynamodb_round_trips=int(median["round_trips"]),
         express_states=states,
         express_billed_ms=express_ms,
@@ -295,7 +340,8 @@ def _execution(median: dict[str, float], states: int) -> MeasuredExecution:
 def main() -> None:
     templates = synthesized_templates()
     memory = function_memory_mb(templates, PREFIX)
-    measured = measure()
+    records_in_batch = records_per_batch(EXECUTIONS, stream_batching_seconds(templates, PREFIX, "execution_usage"))
+    measured = measure(records_in_batch)
     # The budget's own CPU at the configured memory is what the function is billed for too.
     budget = latency_budget(measured, memory, PREFIX)
     total_ms = sum(milliseconds for _, milliseconds, _ in budget)

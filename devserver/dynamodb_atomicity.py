@@ -68,11 +68,13 @@ def _serialised(operation: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _TouchedItems:
-    """The items a transaction is about to change, as they were before it, to put back if it is cancelled."""
+    """The items a transaction is about to change, as they were before it, to put back if it is cancelled, and how
+    far each table's stream went then: a cancelled transaction leaves no stream record, as in DynamoDB."""
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
         self._before: dict[tuple[str, Any, Any], tuple[Any, Any, Any, Any]] = {}
+        self._stream_lengths: dict[str, tuple[Any, int]] = {}
 
     def remember(self, table_name: str, key: dict[str, Any]) -> None:
         table = self.backend.tables.get(table_name)
@@ -82,6 +84,8 @@ class _TouchedItems:
             hash_value, range_value = self.backend.get_keys_value(table, key)
         except Exception:  # noqa: BLE001 - an invalid key fails its operation in moto's own code, changing nothing
             return
+        if table.stream_shard is not None and table_name not in self._stream_lengths:
+            self._stream_lengths[table_name] = (table.stream_shard, len(table.stream_shard.items))
         marker = (table_name, hash_value, range_value)
         if marker not in self._before:
             current = table.get_item(hash_value, range_value)
@@ -96,6 +100,8 @@ class _TouchedItems:
                 table.items[hash_value][range_value] = before
             else:
                 table.items[hash_value] = before
+        for shard, length in self._stream_lengths.values():
+            del shard.items[length:]
 
 
 def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:

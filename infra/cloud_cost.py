@@ -171,6 +171,30 @@ def sampled_share(executions_per_month: float, sampling: TraceSampling = DEFAULT
     return recorded / per_second if per_second else 0.0
 
 
+def stream_batching_seconds(templates: Iterable[Mapping[str, Any]], prefix: str, function: str) -> float:
+    """How long the table stream's event source mapping of a catalog function gathers records, as deployed."""
+    physical = function_physical_name(prefix, function)
+    for template in templates:
+        resources = template.get("Resources", {})
+        targets = [
+            {"Ref": logical_id}
+            for logical_id, resource in resources.items()
+            if resource.get("Type") == "AWS::Lambda::Function"
+            and resource.get("Properties", {}).get("FunctionName") == physical
+        ]
+        for resource in resources.values():
+            properties = resource.get("Properties", {})
+            if resource.get("Type") == "AWS::Lambda::EventSourceMapping" and properties.get("FunctionName") in targets:
+                return float(properties.get("MaximumBatchingWindowInSeconds", 0))
+    raise KeyError(f"the synthesized templates map no stream to {physical}")
+
+
+def records_per_batch(executions_per_month: float, window_seconds: float, batch_size: int = 100) -> float:
+    """The stream records one batch carries at a steady rate: the first opens the window, those arriving within it
+    join ("Lambda event source mappings": a batch goes when its window ends or it is full)."""
+    return min(float(batch_size), 1 + executions_per_month / SECONDS_PER_MONTH * window_seconds)
+
+
 def line_items(
     measured: MeasuredExecution,
     memory: Mapping[str, int],

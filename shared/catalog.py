@@ -117,6 +117,8 @@ class FunctionSpec:
     table_stream_source: TableSpec | None = None
     # Only the stream records matching one of these Lambda filter patterns invoke the function (none: every record).
     table_stream_filters: tuple[dict[str, Any], ...] = ()
+    # How long the stream's records are gathered into one batch (at most 100 records) before the function runs.
+    table_stream_batching_seconds: int = 1
     # An EventBridge rule invokes the function on this schedule expression (`rate(...)` or `cron(...)`).
     schedule: str | None = None
     # API Gateway's Lambda authorizer: wired to the API's authenticated routes, told what HTTP functions are told.
@@ -438,6 +440,23 @@ CATALOG: tuple[FunctionSpec, ...] = (
             Grant(TRIGGERS_TABLE, Access.READ_WRITE),
             Grant(SCHEDULE_GROUPS, Access.MANAGE),
         ),
+    ),
+    FunctionSpec(
+        name="execution_usage",
+        description="The executions table's stream → each month's execution counts, the tenant's and each workflow's",
+        memory_mb=256,
+        timeout_seconds=30,
+        table_stream_source=EXECUTIONS_TABLE,
+        # Inserts of execution records only (only they have an ARN): status changes invoke nothing.
+        table_stream_filters=(
+            {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"execution_arn": {"S": [{"exists": True}]}}}},
+        ),
+        # One counter update per tenant and workflow and batch: ten seconds' starts share it (at a million
+        # executions a month about five), and the monthly quota is overshot by at most that much more.
+        table_stream_batching_seconds=10,
+        grants=(Grant(EXECUTIONS_TABLE, Access.READ_STREAM), Grant(TENANCY_TABLE, Access.READ_WRITE)),
+        scoped_tenant_data=False,
+        active_tracing=False,
     ),
     FunctionSpec(
         name="execution_reconcile",

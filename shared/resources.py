@@ -266,6 +266,8 @@ EXECUTIONS_TABLE = TableSpec(
     key="executions",
     env_var="FORGE_TABLE_EXECUTIONS",
     ttl_attribute="expires_at",
+    # Feeds the month usage counters (functions/execution_usage).
+    stream=True,
     global_indexes=(IndexSpec(name="running_by_start", partition_key="running_shard", sort_key="sk"),),
 )
 # Webhook endpoints (secrets KMS-encrypted) and schedules of each tenant's workflows.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
@@ -50,7 +49,7 @@ def invocation_arn(scope: Construct, prefix: str, spec: FunctionSpec) -> str:
     )
 
 
-# A stream batch: the records of at most 100 changes, gathered for up to a second.
+# A stream batch: the records of at most 100 changes, gathered for the function's `table_stream_batching_seconds`.
 TABLE_STREAM_BATCH_SIZE = 100
 TABLE_STREAM_RETRIES = 5
 
@@ -145,9 +144,7 @@ class CatalogFunctions(Construct):
         stream_source = spec.table_stream_source
         stream_mapped = stream_source is not None and stream_source.key in self._table_streams
         if stream_source is not None and stream_mapped:
-            self._build_table_stream_source(
-                construct_id, function, self._table_streams[stream_source.key], spec.table_stream_filters
-            )
+            self._build_table_stream_source(construct_id, function, self._table_streams[stream_source.key], spec)
         # A stream-fed function's schedule (the marketplace scanner's sweep) runs only where its stream is mapped.
         if spec.schedule is not None and (stream_source is None or stream_mapped):
             events.Rule(
@@ -189,7 +186,7 @@ class CatalogFunctions(Construct):
         )
 
     def _build_table_stream_source(
-        self, construct_id: str, function: lambda_.Function, stream_arn: str, patterns: tuple[dict[str, Any], ...]
+        self, construct_id: str, function: lambda_.Function, stream_arn: str, spec: FunctionSpec
     ) -> None:
         """Batches of the table's stream records from the oldest kept; a failing batch is retried, then its records
         go on (the function rebuilds what it indexes from the table, so a later change repairs a skipped one)."""
@@ -200,10 +197,10 @@ class CatalogFunctions(Construct):
             event_source_arn=stream_arn,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,
             batch_size=TABLE_STREAM_BATCH_SIZE,
-            max_batching_window=Duration.seconds(1),
+            max_batching_window=Duration.seconds(spec.table_stream_batching_seconds),
             retry_attempts=TABLE_STREAM_RETRIES,
             bisect_batch_on_error=True,
-            filters=[lambda_.FilterCriteria.filter(pattern) for pattern in patterns] or None,
+            filters=[lambda_.FilterCriteria.filter(pattern) for pattern in spec.table_stream_filters] or None,
         )
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:

@@ -1,14 +1,16 @@
 """Starting an execution, the one path for every trigger: quotas, idempotency, the record, then Step Functions.
 
-One DynamoDB transaction records the start: the idempotency key (if any), the record, a running slot under the
-concurrent quota (and one under the workflow's `max_concurrency`, when it has one) and one unit of the monthly
-quota (the tenancy feature's `monthly_execution_unit`, the update `consume_monthly_execution` applies alone).
+One DynamoDB transaction records the start: the idempotency key (if any), the record and a running slot under the
+concurrent quota (and one under the workflow's `max_concurrency`, when it has one; an agent workflow's start records
+the tier's token quota on the month's usage, for its model turns). The monthly quota is counted from
+the executions table's stream (shared/tenancy/quotas.py): a start is refused once the counted executions reach it,
+as the start path last read them (with the tenant's standing, at most TENANT_STANDING_SECONDS ago).
 Idempotency is this conditional put, not Powertools' idempotency utility: that utility keeps its own table keyed
 outside the tenant's partitions and caches a handler's response, where this needs a 409 for a reused key with
 another body, the execution id recorded atomically with the execution it names, and no quota spent by a replay (the
 whole transaction is cancelled). A start costs one round trip for that, plus the live-version lookup; the tenant's
-tier and status are cached for a few seconds. A refused key comes back with the cancelled transaction, so a replay
-reads only the execution it names.
+tier, status and month's counted executions are cached for a few seconds. A refused key comes back with the cancelled
+transaction, so a replay reads only the execution it names.
 """
 
 from __future__ import annotations
@@ -50,15 +52,32 @@ from shared.store.executions import (
 )
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
-from shared.tenancy.quotas import ensure_agent_tokens_left, monthly_execution_unit, workflow_month_execution
+from shared.tenancy.quotas import (
+    agent_tokens_limit_update,
+    counted_executions,
+    ensure_agent_tokens_left,
+    ensure_monthly_executions_left,
+    month_key,
+)
 from shared.tenancy.tenant_settings import shares_marketplace_performance
 from shared.tenancy.tiers import tier_limits
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-# A suspension or tier change reaches running containers within this many seconds.
+# A suspension, a tier change or the month's counted executions reach running containers within this many seconds.
 TENANT_STANDING_SECONDS = 10.0
-# Tenant id → (valid until, status, tier, shares marketplace performance).
-_TENANT_STANDING: dict[str, tuple[float, str, str, bool]] = {}
+
+
+@dataclass(frozen=True)
+class _Standing:
+    valid_until: float
+    status: str
+    tier: str
+    shares_performance: bool
+    month: str
+    counted_executions: int
+
+
+_TENANT_STANDING: dict[str, _Standing] = {}
 
 
 class WaitNeedsExpress(ProblemError):
@@ -159,7 +178,19 @@ def _start(
             f"Workflow {request.workflow_id} version {target.version} is a standard workflow: only express workflows "
             "run synchronously (wait=true); start it without wait and follow /v1/executions/{id}/events"
         )
-    tier, shares_performance = _active_tier(tenant, moment)
+    tier, shares_performance, counted = _active_tier(tenant, moment)
+    try:
+        ensure_monthly_executions_left(tier, counted)
+    except QuotaExceeded:
+        # A replay of a request that started before the quota was reached still gets its execution.
+        earlier = (
+            _earlier_start(tenant, request.idempotency_key, fingerprint, moment, None)
+            if request.idempotency_key and fingerprint
+            else None
+        )
+        if earlier is None:
+            raise
+        return earlier, False, []
     if target.runs_agents:
         ensure_agent_tokens_left(tenant, tier_limits(tier).monthly_agent_tokens, now=moment)
     execution_id = new_execution_id(moment.timestamp())
@@ -179,7 +210,7 @@ def _start(
     )
     state_machine_input = place_input(tenant, record, request.input)
     try:
-        _record_start(tenant, record, request, fingerprint, tier, moment, target.max_concurrency)
+        _record_start(tenant, record, request, fingerprint, tier, moment, target)
     except _KeyTaken as taken:
         # An earlier request with this key recorded its execution: it is this request's answer (or a 409).
         assert request.idempotency_key and fingerprint
@@ -222,24 +253,27 @@ def _earlier_start(
     return earlier
 
 
-def _active_tier(tenant: TenantContext, moment: datetime) -> tuple[str, bool]:
-    """(the tier of the active tenant, whether it shares its marketplace items' performance)."""
+def _active_tier(tenant: TenantContext, moment: datetime) -> tuple[str, bool, int]:
+    """(the tier of the active tenant, whether it shares its marketplace items' performance, the executions counted
+    in `moment`'s month)."""
     cached = _TENANT_STANDING.get(tenant.tenant_id)
-    if cached is None or cached[0] < moment.timestamp():
+    month = month_key(moment)
+    if cached is None or cached.valid_until < moment.timestamp() or cached.month != month:
         record = TenantRecords(tenant).get(TENANT_RECORD_KEY)
         if record is None:
             raise NotFound(f"No tenant with id {tenant.tenant_id!r}")
-        cached = (
-            moment.timestamp() + TENANT_STANDING_SECONDS,
-            str(record.status),
-            str(record.tier),
-            shares_marketplace_performance(record.settings),
+        cached = _Standing(
+            valid_until=moment.timestamp() + TENANT_STANDING_SECONDS,
+            status=str(record.status),
+            tier=str(record.tier),
+            shares_performance=shares_marketplace_performance(record.settings),
+            month=month,
+            counted_executions=counted_executions(tenant, moment),
         )
         _TENANT_STANDING[tenant.tenant_id] = cached
-    _, status, tier, shares_performance = cached
-    if status != "active":
-        raise TenantInactive(f"The tenant is {status}; executions can't start")
-    return tier, shares_performance
+    if cached.status != "active":
+        raise TenantInactive(f"The tenant is {cached.status}; executions can't start")
+    return cached.tier, cached.shares_performance, cached.counted_executions
 
 
 def _record_start(
@@ -249,13 +283,13 @@ def _record_start(
     fingerprint: str | None,
     tier: str,
     moment: datetime,
-    max_concurrency: int | None = None,
+    target: RunTarget,
 ) -> None:
     """The start transaction; _KeyTaken when an earlier request recorded the same idempotency key (with that key's
     item, which the refused condition returns: a replay costs no read of it)."""
     limits = tier_limits(tier)
+    max_concurrency = target.max_concurrency
     running = RunningExecutions(tenant)
-    monthly = monthly_execution_unit(tenant, tier, now=moment)
     # Which problem each transaction item's failed condition means, in the order the items are written.
     refusals: list[Exception | None] = []
     try:
@@ -303,10 +337,9 @@ def _record_start(
                         limit=max_concurrency,
                     )
                 )
-            transaction.update(monthly.counter, actions=monthly.actions, condition=monthly.condition)
-            refusals.append(monthly.exceeded())
-            transaction.update(*workflow_month_execution(tenant, record.workflow_id, moment))
-            refusals.append(None)
+            if target.runs_agents:
+                transaction.update(*agent_tokens_limit_update(tenant, tier, moment))
+                refusals.append(None)
     except TransactWriteError as error:
         reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
         if CONDITION_FAILED not in reasons:

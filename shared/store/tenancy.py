@@ -133,8 +133,11 @@ class UsageItem(TenantScopedItem):
     input_tokens = NumberAttribute(null=True)
     output_tokens = NumberAttribute(null=True)
     workflow_id = UnicodeAttribute(null=True)
-    # The tier's monthly token quota as the month's latest execution start found it (what a model turn checks).
+    # The tier's monthly token quota as the month's latest execution count found it (what a model turn checks).
     agent_tokens_limit = NumberAttribute(null=True)
+    # The executions table's stream sequence number (40 digits) of the last execution counted here: a batch delivered
+    # again counts only what comes after it (shared/tenancy/quotas.py's count_started_executions).
+    counted_through = UnicodeAttribute(null=True)
 
 
 class TenantRecords(TenantScopedRepository[TenantItem]):

@@ -1,8 +1,12 @@
 """Monthly execution and agent token quotas per tenant: one atomic counter item per calendar month (UTC).
 
-`monthly_execution_unit` builds the one conditional update that counts an execution; `consume_monthly_execution`
-applies it alone, and the executions feature's start transaction applies the same update inside its transaction,
-with `workflow_month_execution`'s update of the workflow's own month item (what GET /v1/usage reads by workflow).
+Executions are counted from the executions table's stream (`count_started_executions`, called by the
+execution_usage function with each batch's new execution records), on the tenant's month item and on the workflow's
+(what GET /v1/usage reads by workflow): a start writes no counter, so its transaction is four write units lighter.
+A start is refused once the counted executions reach the tier's quota (`ensure_monthly_executions_left`, with the
+count the start path caches for a few seconds), so the quota can be overshot by what a tenant starts between the
+stream's delivery and that cache's refresh (docs/executions.md states the bound). `consume_monthly_execution` counts
+one execution directly, under the quota's condition.
 
 Model tokens are added to the same items by each agent turn (shared/executions/agent_usage.py). The token quota is
 soft by at most one turn: a turn runs when the month's tokens are under the quota (`ensure_agent_tokens_left`), and
@@ -11,6 +15,7 @@ an execution with an agent node starts only then.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -49,11 +54,28 @@ class MonthlyExecutionUnit:
 
     def exceeded(self) -> QuotaExceeded:
         """The problem to raise when `condition` failed."""
-        return QuotaExceeded(
-            f"The monthly execution quota of the {self.tier} tier ({self.limit}) is used up",
-            quota="monthly_executions",
-            limit=self.limit,
-        )
+        return monthly_executions_exceeded(self.tier, self.limit)
+
+
+def monthly_executions_exceeded(tier: Tier | str, limit: int) -> QuotaExceeded:
+    return QuotaExceeded(
+        f"The monthly execution quota of the {tier} tier ({limit}) is used up",
+        quota="monthly_executions",
+        limit=limit,
+    )
+
+
+def ensure_monthly_executions_left(tier: Tier | str, counted: int) -> None:
+    """Raises QuotaExceeded (429) when the month's counted executions reached the tier's quota."""
+    limit = tier_limits(tier).monthly_executions
+    if counted >= limit:
+        raise monthly_executions_exceeded(Tier(tier), limit)
+
+
+def counted_executions(tenant: TenantContext, moment: datetime) -> int:
+    """The executions the stream has counted in `moment`'s month so far."""
+    item = Usage(tenant).get(month_key(moment))
+    return int(item.executions or 0) if item is not None else 0
 
 
 def monthly_execution_unit(
@@ -73,7 +95,7 @@ def monthly_execution_unit(
 def consume_monthly_execution(tenant: TenantContext, tier: Tier | str, *, now: datetime | None = None) -> int:
     """Counts one execution against the tenant's monthly quota and returns the count, or raises QuotaExceeded (429).
 
-    Executions count inside their start transaction (shared/executions/start.py) with the same unit.
+    Started executions are counted from the stream instead (`count_started_executions`).
     """
     unit = monthly_execution_unit(tenant, tier, now=now)
     try:
@@ -85,10 +107,52 @@ def consume_monthly_execution(tenant: TenantContext, tier: Tier | str, *, now: d
     return int(unit.counter.executions)
 
 
-def workflow_month_execution(tenant: TenantContext, workflow_id: str, moment: datetime) -> tuple[UsageItem, list[Any]]:
-    """(the workflow's month item, the update that counts one execution on it)."""
-    counter = Usage(tenant).new(workflow_month_key(moment, workflow_id))
-    return counter, [UsageItem.executions.add(1), UsageItem.workflow_id.set(workflow_id)]
+# A DynamoDB stream sequence number has 21 to 40 digits: padded, they compare as text in the order they were given.
+_SEQUENCE_DIGITS = 40
+
+
+def count_started_executions(
+    tenant: TenantContext,
+    key: str,
+    sequence_numbers: Sequence[str],
+    *,
+    workflow_id: str | None = None,
+) -> int:
+    """Adds to the month item `key` the started executions whose stream records bear `sequence_numbers`, except those
+    it counted already, and returns how many it added. The stream hands one tenant's records over in the order they
+    were written (one partition, one shard at a time, a shard's batches one after another), so the last sequence
+    number counted (`counted_through`) marks everything counted: a batch delivered again adds nothing twice."""
+    marks = sorted(number.zfill(_SEQUENCE_DIGITS) for number in sequence_numbers)
+    counter = Usage(tenant).new(key)
+    extras: list[Any] = [UsageItem.workflow_id.set(workflow_id)] if workflow_id is not None else []
+    counted_through: str | None = None
+    condition = UsageItem.counted_through.does_not_exist() | (UsageItem.counted_through < marks[0])
+    while True:
+        fresh = [mark for mark in marks if counted_through is None or mark > counted_through]
+        if not fresh:
+            return 0
+        actions = [UsageItem.executions.add(len(fresh)), UsageItem.counted_through.set(fresh[-1]), *extras]
+        try:
+            counter.update(actions=actions, condition=condition)
+            return len(fresh)
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        # Some of these were counted by an earlier delivery of the batch: count what came after them.
+        found = Usage(tenant).get(key, consistent=True)
+        counted_through = found.counted_through if found is not None else None
+        condition = (
+            UsageItem.counted_through == counted_through
+            if counted_through is not None
+            else UsageItem.counted_through.does_not_exist()
+        )
+
+
+def agent_tokens_limit_update(tenant: TenantContext, tier: Tier | str, moment: datetime) -> tuple[UsageItem, list[Any]]:
+    """(the month item, the update that records the tier's token quota on it): what an agent execution's start
+    writes, so that its model turns, which know no tier, find the quota."""
+    counter = Usage(tenant).new(month_key(moment))
+    return counter, [UsageItem.agent_tokens_limit.set(tier_limits(tier).monthly_agent_tokens)]
 
 
 def spent_tokens(item: UsageItem | None) -> int:

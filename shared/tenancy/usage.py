@@ -1,7 +1,7 @@
 """GET /v1/usage: a month's executions and model tokens, the tenant's and each workflow's, beside the tier's quotas.
 
-The counters are the month items of shared/tenancy/quotas.py: executions counted at start, tokens added by every
-agent turn (shared/executions/agent_usage.py).
+The counters are the month items of shared/tenancy/quotas.py: executions counted from the executions table's stream
+(seconds after their start), tokens added by every agent turn (shared/executions/agent_usage.py).
 """
 
 from __future__ import annotations

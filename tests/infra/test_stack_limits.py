@@ -8,6 +8,7 @@ from aws_cdk.assertions import Template
 
 from infra.stacks.domains import Domain
 from infra.stacks.regional import RegionalStack
+from infra.stacks.silo import SiloStack
 from shared.catalog import CATALOG
 from tests.infra.conftest import nested_stacks_of, stacks_of, templates_of
 
@@ -24,9 +25,11 @@ CROSS_DOMAIN_PARAMETERS = {
     Domain.OBSERVABILITY: {"PlatformKey"},
     Domain.INTELLIGENCE: {"PlatformKey"},
 }
-# And where the stack owns the tables (the primary region, a silo): each streamed table's stream ARN, which has no
-# name to reach it by (its label is the stream's creation time), for the functions the stream feeds.
-TABLE_OWNER_PARAMETERS = {Domain.WORKFLOWS_RUNTIME: {"TablesPlatform"}}
+# And where the stack owns the tables (the primary region: all of them; a silo: its tenant-data tables): each streamed
+# table's stream ARN, which has no name to reach it by (its label is the stream's creation time), for the functions
+# the stream feeds.
+TABLE_OWNER_PARAMETERS = {Domain.WORKFLOWS_RUNTIME: {"TablesPlatform", "TablesExecutions"}}
+SILO_TABLE_PARAMETERS = {Domain.WORKFLOWS_RUNTIME: {"TablesExecutions"}}
 # And in the primary region, the marketplace search collection's ARN and endpoint (generated ids, no name to reach
 # them by) for the two functions that use it, and the search route's role for the collection's data access policy.
 SEARCH_COLLECTION = {"MarketplaceSearchCollection", "CollectionEndpoint"}
@@ -55,7 +58,9 @@ def test_domains_pass_each_other_only_the_key_and_one_role_and_nothing_is_export
             # Parameters with a default are SSM parameter reads, not values the parent passes.
             passed = [name for name, parameter in nested.get("Parameters", {}).items() if "Default" not in parameter]
             expected = CROSS_DOMAIN_PARAMETERS[Domain(domain.node.id)]
-            if stack.is_primary:
+            if isinstance(stack, SiloStack):
+                expected = expected | SILO_TABLE_PARAMETERS.get(Domain(domain.node.id), set())
+            elif stack.is_primary:
                 expected = expected | TABLE_OWNER_PARAMETERS.get(Domain(domain.node.id), set())
                 expected = expected | PRIMARY_PARAMETERS.get(Domain(domain.node.id), set())
             assert len(passed) == len(expected), f"{domain.node.path} takes {passed}"

@@ -1,7 +1,8 @@
-"""The marketplace scanner and search indexer are fed by the platform table's stream: one event source mapping each,
-in the primary region only (the replicas' streams carry the same changes), polled with the function's own stream
-grant; the scanner's mapping only passes the inserts of pending versions and the versions marked for a rescan, and
-its sweep (a schedule) runs only where that mapping is."""
+"""The marketplace scanner and search indexer are fed by the platform table's stream, execution_usage by the
+executions table's: one event source mapping each, in the primary region only (the replicas' streams carry the same
+changes), polled with the function's own stream grant; the scanner's mapping only passes the inserts of pending
+versions and the versions marked for a rescan, execution_usage's only the inserts of execution records; the
+scanner's sweep (a schedule) runs only where its mapping is."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aws_cdk.assertions import Template
 
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, CATALOG_BY_NAME, Access, Grant, function_physical_name
-from shared.resources import PLATFORM_TABLE
+from shared.resources import EXECUTIONS_TABLE, PLATFORM_TABLE
 from tests.infra.conftest import THREE_REGIONS, stacks_of, template_of
 
 pytestmark = pytest.mark.infra
@@ -22,7 +23,11 @@ STREAM_FED = [spec for spec in CATALOG if spec.table_stream_source is not None]
 
 
 def test_the_platform_tables_stream_feeds_the_search_indexer_which_may_read_it() -> None:
-    assert [spec.name for spec in STREAM_FED] == ["marketplace_scanner", "marketplace_search_indexer"]
+    assert [spec.name for spec in STREAM_FED] == [
+        "execution_usage",
+        "marketplace_scanner",
+        "marketplace_search_indexer",
+    ]
     indexer = CATALOG_BY_NAME["marketplace_search_indexer"]
     assert indexer.table_stream_source == PLATFORM_TABLE and PLATFORM_TABLE.stream
     assert Grant(PLATFORM_TABLE, Access.READ_STREAM) in indexer.grants
@@ -51,6 +56,27 @@ def test_the_scanner_is_invoked_only_by_inserts_of_pending_versions_and_rescan_m
     assert Grant(PLATFORM_TABLE, Access.READ_STREAM) in CATALOG_BY_NAME["marketplace_scanner"].grants
 
 
+def test_execution_usage_is_invoked_only_by_inserts_of_execution_records(
+    stack: RegionalStack, template: Template
+) -> None:
+    mappings = template.find_resources(
+        "AWS::Lambda::EventSourceMapping",
+        {"Properties": {"FunctionName": stack.resolve(stack.functions["execution_usage"].function_name)}},
+    )
+
+    (mapping,) = mappings.values()
+    (pattern,) = mapping["Properties"]["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"execution_arn": {"S": [{"exists": True}]}}},
+    }
+    # Ten seconds' starts share a batch's counter updates.
+    assert mapping["Properties"]["MaximumBatchingWindowInSeconds"] == 10
+    usage = CATALOG_BY_NAME["execution_usage"]
+    assert usage.table_stream_source == EXECUTIONS_TABLE and EXECUTIONS_TABLE.stream
+    assert Grant(EXECUTIONS_TABLE, Access.READ_STREAM) in usage.grants
+
+
 def test_the_indexer_has_one_mapping_on_the_tables_stream_from_its_oldest_record(
     stack: RegionalStack, template: Template
 ) -> None:
@@ -74,8 +100,8 @@ def test_only_the_primary_region_maps_the_stream(three_region_app: App) -> None:
         if type(stack) is RegionalStack
     }
     primary, *replicas = THREE_REGIONS["regions"]
-    # The approvals queue's mapping is in every region; the stream's two (scanner, indexer) only in the primary.
-    assert counts[primary] == counts[replicas[0]] + 2 == counts[replicas[1]] + 2
+    # The approvals queue's mapping is in every region; the streams' three (usage, scanner, indexer) in the primary.
+    assert counts[primary] == counts[replicas[0]] + 3 == counts[replicas[1]] + 3
 
 
 def test_the_scanners_sweep_is_scheduled_only_in_the_region_that_maps_the_stream(three_region_app: App) -> None:

@@ -79,6 +79,37 @@ def test_a_cancelled_transaction_puts_back_every_item_it_touched(dynamodb: Any) 
     assert _items(dynamodb) == before
 
 
+def test_a_cancelled_transaction_leaves_no_record_in_the_tables_stream(dynamodb: Any) -> None:
+    from moto.backends import get_backend
+
+    dynamodb.update_table(
+        TableName=TABLE, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    )
+    dynamodb.put_item(TableName=TABLE, Item={**_key("guard"), "open": {"BOOL": False}})
+    shard = get_backend("dynamodb")["123456789012"]["us-east-1"].tables[TABLE].stream_shard
+    assert shard is not None
+    recorded = len(shard.items)
+
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": {**_key("started"), "v": {"S": "new"}}}},
+                _add("counter"),
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": _key("guard"),
+                        "ConditionExpression": "#open = :yes",
+                        "ExpressionAttributeNames": {"#open": "open"},
+                        "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+                    }
+                },
+            ]
+        )
+
+    assert len(shard.items) == recorded
+
+
 def test_an_invalid_operation_after_a_write_leaves_nothing_written(dynamodb: Any) -> None:
     dynamodb.put_item(TableName=TABLE, Item={**_key("counter"), "n": {"N": "1"}})
     dynamodb.put_item(TableName=TABLE, Item={**_key("text"), "n": {"S": "not a number"}})

@@ -22,7 +22,9 @@ from infra.cloud_cost import (
     function_memory_mb,
     latency_budget,
     line_items,
+    records_per_batch,
     sampled_share,
+    stream_batching_seconds,
 )
 from shared.workflows.cost import (
     EXPRESS_USD_PER_GB_SECOND,
@@ -128,3 +130,22 @@ def test_the_delivery_routes_sampling_rule_is_read_from_the_template_and_prices_
     assert items["X-Ray traces recorded"] == pytest.approx(0.05 * XRAY_USD_PER_TRACE * MILLION)
     # Without a rule of its own the route takes X-Ray's default: every request under one a second.
     assert sampled_share(1_000_000, delivery_sampling(TEMPLATES)) == 1.0
+
+
+def test_the_usage_streams_batching_window_is_read_from_its_mapping_and_shares_a_batch() -> None:
+    usage = lambda_function(f"{PREFIX}-execution-usage", 256)
+    mapping = {
+        "Type": "AWS::Lambda::EventSourceMapping",
+        "Properties": {"FunctionName": {"Ref": "Usage"}, "MaximumBatchingWindowInSeconds": 10},
+    }
+    other = {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {"FunctionName": {"Ref": "Webhooks"}}}
+    templates: list[dict[str, Any]] = [*TEMPLATES, {"Resources": {"Usage": usage, "Mapping": mapping, "O": other}}]
+
+    window = stream_batching_seconds(templates, PREFIX, "execution_usage")
+
+    assert window == 10.0
+    # A million a month is 0.386 a second: the first record and about 3.9 more within ten seconds.
+    assert records_per_batch(1_000_000, window) == pytest.approx(1 + 10 * 1_000_000 / (30 * 24 * 3600))
+    assert records_per_batch(1_000_000_000, window) == 100
+    with pytest.raises(KeyError, match="execution-events"):
+        stream_batching_seconds(templates, PREFIX, "execution_events")

@@ -66,7 +66,8 @@ def test_usage_counts_the_months_executions_against_the_quota(page: Any, tenant:
         "execution_id"
     ]
     wait_until(lambda: tenant.owner.get(f"/v1/executions/{execution_id}").json()["status"], lambda s: s != "RUNNING")
-    report = tenant.owner.get("/v1/usage").json()
+    # The month is counted from the executions table's stream, which forge dev polls.
+    report = wait_until(lambda: tenant.owner.get("/v1/usage").json(), lambda usage: usage["executions"] >= 1)
     sign_in(page, tenant, role="viewer")
     page.get_by_role("link", name="Usage").click()
     executions = page.get_by_test_id("usage-executions")

@@ -28,3 +28,17 @@ def status_watcher(emulated_aws):
     watcher.start()
     yield watcher
     watcher.stop()
+
+
+@pytest.fixture
+def usage_stream(emulated_aws):
+    """The executions table's stream, delivered to execution_usage when a test calls `count_usage` (forge dev polls
+    it; the event source mapping in the cloud)."""
+    from devserver.emulation import LOCAL_PREFIX
+    from devserver.table_stream_poller import TableStreamPoller
+    from shared.resources import EXECUTIONS_TABLE
+
+    poller = TableStreamPoller(emulated_aws, LOCAL_PREFIX)
+    executions_table = EXECUTIONS_TABLE.physical_name(LOCAL_PREFIX)
+    poller.consumers = {table: functions for table, functions in poller.consumers.items() if table == executions_table}
+    return poller

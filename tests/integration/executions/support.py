@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.scheduler import LocalScheduler
+from devserver.table_stream_poller import TableStreamPoller
 from shared.auth.principal import Role
 from shared.resources import SCHEDULE_GROUPS
 from tests.integration.tenancy.conftest import TenantWorld
@@ -103,3 +104,9 @@ def scheduler_schedule(world: TenantWorld, schedule_id: str) -> dict[str, Any]:
     group = f"{SCHEDULE_GROUPS.physical_name(LOCAL_PREFIX)}-{world.tenant_id}"
     described: dict[str, Any] = client.get_schedule(Name=schedule_id, GroupName=group)
     return described
+
+
+def count_usage(usage_stream: TableStreamPoller) -> None:
+    """Delivers every waiting record of the executions table's stream to execution_usage, which counts the starts."""
+    while usage_stream.poll_once():
+        pass
