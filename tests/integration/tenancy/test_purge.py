@@ -13,14 +13,16 @@ from fastapi.testclient import TestClient
 
 from devserver.approvals_poller import ApprovalsQueuePoller
 from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
+from shared.agent_models.tuning import endpoint_name, tenant_tag
 from shared.auth.principal import Role
 from shared.aws import s3
 from shared.aws.clients import stepfunctions_client
 from shared.ml.series import export_hour, hour_of
 from shared.operations import tenant_purge as purge
-from shared.resources import TABLES
+from shared.resources import ML_PIPELINES, TABLES
 from shared.settings import get_settings
 from shared.store import ml_jobs
+from shared.store.agent_models import AgentModels
 from shared.store.audit import PLATFORM_AUDIT_PARTITION
 from shared.store.context import TenantContext
 from shared.store.quality import QualityEvents
@@ -34,7 +36,7 @@ COLLECTIONS = (
     *("MEMBER", "APIKEY", "RATE", "AUDIT"),
     *("WORKFLOW", "WFVERSION", "CREDENTIAL", "MCPSERVER"),
     *("EXEC", "IDEMPOTENCY", "RUNNING", "APPROVAL"),
-    *("HOOK", "SCHEDULE", "QUALITYEVENT"),
+    *("HOOK", "SCHEDULE", "QUALITYEVENT", "AGENTMODEL"),
 )
 
 
@@ -122,9 +124,57 @@ def ml_job_records(tenant_id: str) -> list[str]:
     return [job.job_id for job in ml_jobs.tenant_jobs(tenant_id)]
 
 
+def agent_model_endpoints(tenant_id: str) -> list[str]:
+    endpoints = _client("sagemaker").list_endpoints()["Endpoints"]
+    return [
+        endpoint["EndpointName"]
+        for endpoint in endpoints
+        if f"-tm-{tenant_tag(tenant_id)}-" in endpoint["EndpointName"]
+    ]
+
+
+def add_agent_model(world: TenantWorld) -> None:
+    """A tuned model in service: its record and its endpoint (with the endpoint's config and model)."""
+    model_id = f"{world.slug[:4]}tune"
+    name = endpoint_name(
+        ML_PIPELINES.platform_prefix(get_settings().require("ml_pipelines")), world.tenant_id, model_id
+    )
+    sagemaker = _client("sagemaker")
+    sagemaker.create_model(
+        ModelName=name,
+        ExecutionRoleArn=f"arn:aws:iam::123456789012:role/{LOCAL_PREFIX}-sagemaker",
+        PrimaryContainer={"Image": "tuned", "ModelDataUrl": f"s3://bucket/{name}/model.tar.gz"},
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {"VariantName": "all", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+        ],
+    )
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    models = AgentModels(TenantContext(world.tenant_id))
+    models.create(
+        models.new(
+            model_id,
+            model_id=model_id,
+            name="order desk",
+            base_model="smollm2-135m-instruct",
+            endpoint_name=name,
+            execution_arn=f"arn:aws:states:{LOCAL_REGION}:123456789012:execution:agent-tuning:{name}",
+            instance_type="ml.m5.xlarge",
+            hourly_usd=0.23,
+            max_cost_usd=1.0,
+            hyperparameters={},
+            dataset={"from_memory": 0, "uploaded": 10, "left_out": 0},
+            created_at=datetime.now(UTC),
+            created_by="owner",
+        )
+    )
+
+
 def add_ml_data(world: TenantWorld) -> None:
     """The hourly export's series and transform requests (for every tenant), a forecast made from the requests, a
-    job trained on the tenant's data with its model, and a quality event."""
+    job trained on the tenant's data with its model, a quality event and a tuned agent model in service."""
     bucket = get_settings().require("bucket_payloads")
     hour = hour_of(datetime.now(UTC))
     export_hour(bucket, hour)
@@ -159,6 +209,7 @@ def add_ml_data(world: TenantWorld) -> None:
             detected_at=datetime.now(UTC),
         )
     )
+    add_agent_model(world)
 
 
 def populate(api: TestClient, world: TenantWorld, poller: ApprovalsQueuePoller) -> None:
@@ -203,6 +254,7 @@ def everything_of(tenant_id: str) -> dict[str, list[Any]]:
         "schedules": schedules_of(tenant_id),
         "ml objects": ml_objects(tenant_id),
         "ml jobs": ml_job_records(tenant_id),
+        "agent model endpoints": agent_model_endpoints(tenant_id),
     }
 
 
