@@ -137,8 +137,8 @@ def delete_agent_model(tenant: TenantContext, model_id: str) -> None:
 
 
 def stop_serving(item: AgentModelItem, *, cause: str) -> None:
-    """Stops the model's pipeline if it still runs (its execution gone counts as stopped) and deletes its endpoint,
-    endpoint config and model; safe to repeat."""
+    """Stops the model's pipeline if it still runs and deletes its endpoint, endpoint config and model; safe to repeat.
+    An execution Step Functions no longer knows (it keeps a standard execution's record for 90 days) had ended."""
     try:
         running = stepfunctions.describe_execution(item.execution_arn)["status"] == "RUNNING"
     except ClientError as error:

@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 
 from devserver.approvals_poller import ApprovalsQueuePoller
 from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
-from shared.agent_models.tuning import endpoint_name, tenant_tag
+from shared.agent_models.tuning import tenant_tag
 from shared.auth.principal import Role
 from shared.aws import s3
 from shared.aws.clients import stepfunctions_client
 from shared.ml.series import export_hour, hour_of
 from shared.operations import tenant_purge as purge
-from shared.resources import ML_PIPELINES, TABLES
+from shared.resources import TABLES
 from shared.settings import get_settings
 from shared.store import ml_jobs
 from shared.store.agent_models import AgentModels
@@ -133,12 +133,11 @@ def agent_model_endpoints(tenant_id: str) -> list[str]:
     ]
 
 
-def add_agent_model(world: TenantWorld) -> None:
-    """A tuned model in service: its record and its endpoint (with the endpoint's config and model)."""
-    model_id = f"{world.slug[:4]}tune"
-    name = endpoint_name(
-        ML_PIPELINES.platform_prefix(get_settings().require("ml_pipelines")), world.tenant_id, model_id
-    )
+def serve_agent_model(world: TenantWorld) -> None:
+    """An endpoint (with its config and model) for the tenant's agent model (add_execution_and_hook's): in service."""
+    model = AgentModels(TenantContext(world.tenant_id)).get(world.agent_model_id)
+    assert model is not None
+    name = model.endpoint_name
     sagemaker = _client("sagemaker")
     sagemaker.create_model(
         ModelName=name,
@@ -152,29 +151,11 @@ def add_agent_model(world: TenantWorld) -> None:
         ],
     )
     sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
-    models = AgentModels(TenantContext(world.tenant_id))
-    models.create(
-        models.new(
-            model_id,
-            model_id=model_id,
-            name="order desk",
-            base_model="smollm2-135m-instruct",
-            endpoint_name=name,
-            execution_arn=f"arn:aws:states:{LOCAL_REGION}:123456789012:execution:agent-tuning:{name}",
-            instance_type="ml.m5.xlarge",
-            hourly_usd=0.23,
-            max_cost_usd=1.0,
-            hyperparameters={},
-            dataset={"from_memory": 0, "uploaded": 10, "left_out": 0},
-            created_at=datetime.now(UTC),
-            created_by="owner",
-        )
-    )
 
 
 def add_ml_data(world: TenantWorld) -> None:
     """The hourly export's series and transform requests (for every tenant), a forecast made from the requests, a
-    job trained on the tenant's data with its model, a quality event and a tuned agent model in service."""
+    job trained on the tenant's data with its model, a quality event and its agent model's endpoint."""
     bucket = get_settings().require("bucket_payloads")
     hour = hour_of(datetime.now(UTC))
     export_hour(bucket, hour)
@@ -209,7 +190,7 @@ def add_ml_data(world: TenantWorld) -> None:
             detected_at=datetime.now(UTC),
         )
     )
-    add_agent_model(world)
+    serve_agent_model(world)
 
 
 def populate(api: TestClient, world: TenantWorld, poller: ApprovalsQueuePoller) -> None:
