@@ -85,17 +85,25 @@ def follow_progress(label: str, read: Callable[[], dict[str, Any]], ongoing: set
         console=console,
         disable=not people,
     ) as progress:
-        task = progress.add_task(label, total=100)
-        while job["status"] in ongoing:
+        # Shown from the first read on: a job that had already ended was first drawn at 0.0%.
+        task = progress.add_task(label, total=100, visible=False)
+        while True:
             progress.update(
                 task,
+                visible=True,
                 completed=job.get("progress_percent") or 0,
-                description=f"{label} {job.get('training_status') or job['status']} ${job['cost_usd']:.2f}",
+                description=_progress_line(label, job, ongoing),
             )
+            if job["status"] not in ongoing:
+                return job
             time.sleep(WATCH_POLL_SECONDS)
             job = read()
-        progress.update(task, completed=job.get("progress_percent") or 0, description=f"{label} {job['status']}")
-    return job
+
+
+def _progress_line(label: str, job: dict[str, Any], ongoing: set[str]) -> str:
+    if job["status"] in ongoing:
+        return f"{label} {job.get('training_status') or job['status']} ${job['cost_usd']:.2f}"
+    return f"{label} {job['status']}"
 
 
 @ml.group("series", cls=ForgeGroup)

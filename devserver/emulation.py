@@ -31,9 +31,11 @@ from devserver.sagemaker_transform import LocalTransformJobs
 from devserver.write_ahead_log import (
     WriteAheadLog,
     install_write_ahead_log,
+    model_registry,
     portable_machine,
     replay,
     restore_machine,
+    restore_model_registry,
     service_backends,
 )
 from shared.catalog import CATALOG, function_physical_name, resource_environment
@@ -65,7 +67,8 @@ LOCAL_TENANT_DATA_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{LOCAL_TENANT_D
 # Services whose whole state is kept across restarts; queues (moto's hold locks, which do not pickle) are provisioned
 # again from their definitions. Scheduler's schedules are tenants' data, like the tables. Step Functions' state
 # machines (definitions, versions, aliases, tags) are kept too, without their executions: one running at a
-# restart ends as Step Functions reports a lost one (shared/operations/execution_reconcile.py).
+# restart ends as Step Functions reports a lost one (shared/operations/execution_reconcile.py). Of SageMaker, the Model
+# Registry is kept (the pipelines' gate compares a new model with the approved one); training jobs keep their own files.
 PERSISTED_SERVICES = ("dynamodb", "s3", "scheduler")
 SNAPSHOT_FILE = "aws-state.pickle"
 # The write-ahead log of changes since the last snapshot (devserver/write_ahead_log.py).
@@ -279,7 +282,12 @@ class LocalAws:
             # state and no writer changes a dictionary under the pickler; the file is written after.
             with item_operations_paused():
                 state = {service: dict(get_backend(service)) for service in PERSISTED_SERVICES}  # type: ignore[call-overload]
-                snapshot = {"services": state, "state_machines": _kept_state_machines(), "log_from": log_from}
+                snapshot = {
+                    "services": state,
+                    "state_machines": _kept_state_machines(),
+                    "model_registries": _kept_model_registries(),
+                    "log_from": log_from,
+                }
                 data = pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL)
             temporary = self.snapshot_path.with_suffix(".tmp")
             temporary.write_bytes(data)
@@ -320,6 +328,9 @@ class LocalAws:
         machines = service_backends("stepfunctions")
         for account_id, region, arn, machine, tags in snapshot["state_machines"]:
             restore_machine(machines[account_id][region], arn, machine, tags)
+        registries = service_backends("sagemaker")
+        for account_id, region, *registry in snapshot.get("model_registries", []):
+            restore_model_registry(registries[account_id][region], *registry)
         return int(snapshot["log_from"])
 
 
@@ -332,6 +343,16 @@ def _kept_state_machines() -> list[tuple[str, str, str, Any, list[dict[str, str]
                 tags = backend.tagger.list_tags_for_resource(machine.arn)["tags"]
                 kept.append((account_id, region, machine.arn, portable_machine(machine), tags))
     return kept
+
+
+def _kept_model_registries() -> list[tuple[Any, ...]]:
+    """Every account's and region's SageMaker Model Registry: (account, region, groups, packages, names)."""
+    return [
+        (account_id, region, *model_registry(backend))
+        for account_id, regions in list(service_backends("sagemaker").items())
+        for region, backend in list(regions.items())
+        if backend.model_package_groups
+    ]
 
 
 class ResourceProvisioner:

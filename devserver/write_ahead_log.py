@@ -5,11 +5,11 @@ after the last snapshot was lost by a crash (kill -9). So every change to a pers
 before the request that made it is answered, and at start the log is replayed over the last snapshot. Each snapshot
 starts a new segment of the log and removes the segments it holds.
 
-A record is an after-image: the item, the object's versions, the state machine (definition, versions, aliases, tags)
-or the Scheduler account as they are after the change, taken where the change is made and under a lock held across
-the change and the append, so the records of one thing are in the order of its changes. Replaying is idempotent: a
-record the snapshot already holds sets the same state again. A DynamoDB transaction's records are appended when it
-commits, none when it is cancelled.
+A record is an after-image: the item, the object's versions, the state machine (definition, versions, aliases, tags),
+the Scheduler account or the account's SageMaker Model Registry (groups and packages) as they are after the change,
+taken where the change is made and under a lock held across the change and the append, so the records of one thing
+are in the order of its changes. Replaying is idempotent: a record the snapshot already holds sets the same state
+again. A DynamoDB transaction's records are appended when it commits, none when it is cancelled.
 
 Appended with one `write` per record to an unbuffered file and not fsync'd: when the request is answered, the record
 is in the kernel, which a crash of the process does not lose; a crash of the machine (power loss) can, as it can lose
@@ -117,8 +117,9 @@ class WriteAheadLog:
 
 
 def install_write_ahead_log(log: WriteAheadLog) -> None:
-    """Every later change to DynamoDB items, S3 objects, Step Functions state machines and Scheduler is appended to
-    `log`. Installed again (another emulation in the same process), the hooks append to the new log."""
+    """Every later change to DynamoDB items, S3 objects, Step Functions state machines, Scheduler and the SageMaker
+    Model Registry is appended to `log`. Installed again (another emulation in the same process), the hooks append to
+    the new log."""
     global _log, _hooks_installed
     _log = log
     if _hooks_installed:
@@ -127,6 +128,7 @@ def install_write_ahead_log(log: WriteAheadLog) -> None:
     _record_s3()
     _record_stepfunctions()
     _record_scheduler()
+    _record_model_registry()
     _hooks_installed = True
 
 
@@ -303,6 +305,27 @@ def _record_scheduler() -> None:
         _record_after(EventBridgeSchedulerBackend, name, lock, account)
 
 
+def _record_model_registry() -> None:
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    def account(backend: Any, *_: Any, **__: Any) -> list[tuple[Any, ...]]:
+        return [("sagemaker", backend.account_id, backend.region_name, *model_registry(backend))]
+
+    lock = threading.RLock()
+    for name in ("create_model_package_group", "create_model_package", "update_model_package"):
+        _record_after(SageMakerModelBackend, name, lock, account)
+
+
+def model_registry(backend: Any) -> tuple[Any, ...]:
+    """moto's Model Registry of one account and region: its groups, its packages, the packages' names and ARNs → ARN
+    (the rest of moto's SageMaker is not kept: forge dev answers for training jobs and endpoints itself)."""
+    return (backend.model_package_groups, backend.model_packages, backend.model_package_name_mapping)
+
+
+def restore_model_registry(backend: Any, groups: Any, packages: Any, names: Any) -> None:
+    backend.model_package_groups, backend.model_packages, backend.model_package_name_mapping = groups, packages, names
+
+
 # -- replaying ----------------------------------------------------------------------------------------------------
 
 
@@ -349,6 +372,8 @@ def _apply(service: str, backend: Any, image: list[Any]) -> bool:
         restore_machine(backend, arn, machine, tags)
     elif service == "scheduler":
         backend.schedule_groups, backend.tagger = image
+    elif service == "sagemaker":
+        restore_model_registry(backend, *image)
     return True
 
 

@@ -18,8 +18,10 @@ from devserver.dynamodb_atomicity import install_dynamodb_atomicity
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
 from devserver.issuer import LocalIssuer
 from devserver.lambda_runtime import LocalLambdaRuntime
+from devserver.sagemaker_training import REPOSITORY, JobEnvironments
 from devserver.stepfunctions_performance import install_stepfunctions_performance
 from devserver.stepfunctions_runtime import install_stepfunctions_runtime
+from shared.ml.job_kinds import AGENT_TUNING, ANOMALY, FORECAST, JobKind
 from shared.settings import get_settings
 
 
@@ -97,3 +99,24 @@ def issuer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalIss
 def admin_headers(issuer: LocalIssuer) -> dict[str, str]:
     """A platform admin's Authorization header."""
     return {"authorization": f"Bearer {issuer.mint('platform-admin@example.com', platform_admin=True)}"}
+
+
+def job_python(kind: JobKind) -> Path:
+    """The job's environment in .forge/ml-envs/, built on first use in a checkout by the function forge dev uses on a
+    job's first run, so whoever comes later (a test, forge dev) finds it."""
+    return JobEnvironments().python(REPOSITORY / "sagemaker" / kind.source_folder / "requirements.txt")
+
+
+@pytest.fixture(scope="session")
+def forecast_python() -> Path:
+    return job_python(FORECAST)
+
+
+@pytest.fixture(scope="session")
+def anomaly_python() -> Path:
+    return job_python(ANOMALY)
+
+
+@pytest.fixture(scope="session")
+def agent_tuning_python() -> Path:
+    return job_python(AGENT_TUNING)

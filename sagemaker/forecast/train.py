@@ -203,7 +203,7 @@ def train_series(series: pd.Series, settings: Settings) -> dict[str, Any]:
     values = series.to_numpy()
     scores = cross_validate(values, settings)
     chosen = min(scores, key=lambda candidate: (scores[candidate], candidate != SEASONAL_NAIVE))
-    forecast = CANDIDATES[chosen](values, settings)
+    forecast = never_below_zero(CANDIDATES[chosen](values, settings), values)
     timestamps = _future_index(pd.DatetimeIndex(series.index), settings.horizon)
     return {
         "model": chosen,
@@ -214,6 +214,18 @@ def train_series(series: pd.Series, settings: Settings) -> dict[str, Any]:
             for stamp, mean, low, high in zip(timestamps, forecast.mean, forecast.lower, forecast.upper, strict=True)
         ],
     }
+
+
+def never_below_zero(forecast: Forecast, history: np.ndarray) -> Forecast:
+    """A series that never went below zero (counts, durations, tokens) is not forecast below it: a quiet workflow's
+    interval would otherwise reach under zero executions."""
+    if not bool(np.all(history >= 0)):
+        return forecast
+    return Forecast(
+        mean=np.maximum(forecast.mean, 0.0),
+        lower=np.maximum(forecast.lower, 0.0),
+        upper=np.maximum(forecast.upper, 0.0),
+    )
 
 
 def train(hyperparameters: dict[str, Any], channel: Path, model_dir: Path) -> dict[str, float]:

@@ -11,6 +11,7 @@ import string
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from shared.agent_models.dataset import MAX_MEMORY_EXCHANGES, build_dataset
@@ -131,12 +132,22 @@ def delete_agent_model(tenant: TenantContext, model_id: str) -> None:
             f"Agent model {model_id!r} is used by the live version of workflow(s) {', '.join(users)}: publish "
             "versions that no longer use it first"
         )
-    if stepfunctions.describe_execution(item.execution_arn)["status"] == "RUNNING":
-        stepfunctions.stop_execution(
-            item.execution_arn, error="AgentModel.Deleted", cause="the agent model was deleted"
-        )
-    sagemaker.delete_serving(item.endpoint_name)
+    stop_serving(item, cause="the agent model was deleted")
     models.delete(item)
+
+
+def stop_serving(item: AgentModelItem, *, cause: str) -> None:
+    """Stops the model's pipeline if it still runs and deletes its endpoint, endpoint config and model; safe to repeat.
+    An execution Step Functions no longer knows (it keeps a standard execution's record for 90 days) had ended."""
+    try:
+        running = stepfunctions.describe_execution(item.execution_arn)["status"] == "RUNNING"
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
+            raise
+        running = False
+    if running:
+        stepfunctions.stop_execution(item.execution_arn, error="AgentModel.Deleted", cause=cause)
+    sagemaker.delete_serving(item.endpoint_name)
 
 
 def live_workflows_using(tenant: TenantContext, endpoint: str) -> list[str]:

@@ -3,7 +3,9 @@
 One CSV object per tenant and hour, `ml/series/tenant=<id>/date=YYYY-MM-DD/hour=HH.csv`, in the forecast job's
 format (`series,timestamp,value`), so SageMaker reads a tenant's prefix, or all of `ml/series/`, as a channel. A
 re-run of an hour rewrites the same objects with the same rows. The series of a tenant are named after it
-(`<tenant>:<metric>`, `<tenant>:<workflow>:<metric>`) and written under its own prefix only.
+(`<tenant>:<metric>`, `<tenant>:<workflow>:<metric>`) and written under its own prefix only. The tenant's series and
+those of its live workflows have a row in every hour, zero counts when nothing ran: a forecast sees a quiet hour as
+quiet, not missing.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import csv
 import io
 import json
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from shared.ml.plans import SERIES_PREFIX, transform_requests_prefix
 from shared.store.context import TenantContext
 from shared.store.executions import Executions
 from shared.store.tenancy import list_tenant_records
+from shared.store.workflows import Workflows
 
 METRICS = ("executions", "failures", "p50_duration_ms", "p95_duration_ms", "tokens")
 _PAGE = 200
@@ -50,13 +52,16 @@ def series_key(tenant_id: str, hour: datetime) -> str:
     return f"{tenant_series_prefix(tenant_id)}date={hour:%Y-%m-%d}/hour={hour:%H}.csv"
 
 
-def hourly_rows(tenant_id: str, hour: datetime, executions: Iterable[ExecutionFacts]) -> list[tuple[str, str, float]]:
-    """(series, timestamp, value) rows of one tenant's hour: the tenant's totals always (zeros in a quiet hour, so
-    its series has no gaps), each workflow that ran its own."""
-    by_workflow: dict[str, list[ExecutionFacts]] = defaultdict(list)
+def hourly_rows(
+    tenant_id: str, hour: datetime, executions: Iterable[ExecutionFacts], live_workflows: Iterable[str] = ()
+) -> list[tuple[str, str, float]]:
+    """(series, timestamp, value) rows of one tenant's hour: the tenant's totals and each live workflow's always
+    (zero counts in an hour without runs, so a forecast sees the quiet hours: the series have no gaps), each other
+    workflow that ran its own. An hour without runs has no duration to measure: no percentile rows."""
+    by_workflow: dict[str, list[ExecutionFacts]] = {workflow_id: [] for workflow_id in live_workflows}
     everything: list[ExecutionFacts] = []
     for facts in executions:
-        by_workflow[facts.workflow_id].append(facts)
+        by_workflow.setdefault(facts.workflow_id, []).append(facts)
         everything.append(facts)
     timestamp = hour.strftime("%Y-%m-%dT%H:%M:%SZ")
     rows = [(f"{tenant_id}:{metric}", timestamp, value) for metric, value in _measures(everything).items()]
@@ -72,7 +77,7 @@ def export_hour(bucket: str, hour: datetime) -> dict[str, int]:
     hour = hour_of(hour)
     written = {}
     for tenant_id in _tenant_ids():
-        rows = hourly_rows(tenant_id, hour, _executions_started_in(tenant_id, hour))
+        rows = hourly_rows(tenant_id, hour, _executions_started_in(tenant_id, hour), _live_workflow_ids(tenant_id))
         s3.put_object(bucket, series_key(tenant_id, hour), _csv(rows), "text/csv")
         requests = "".join(
             json.dumps({"series": series}) + "\n" for series in sorted({series for series, _, _ in rows})
@@ -117,6 +122,12 @@ def _tenant_ids() -> Iterator[str]:
         yield from (item.tenant_id for item in items)
         if cursor is None:
             return
+
+
+def _live_workflow_ids(tenant_id: str) -> list[str]:
+    """The workflows that can run: those with a live version."""
+    workflows = Workflows(TenantContext(tenant_id))
+    return [workflow.workflow_id for workflow in workflows.all_matching(Workflows.model.live_version.exists())]
 
 
 def _executions_started_in(tenant_id: str, hour: datetime) -> Iterator[ExecutionFacts]:

@@ -10,7 +10,9 @@ What goes, in this order:
 3. its payloads in the payloads bucket (everything under `tenants/<id>/`);
 4. its ML data: its hourly series (`ml/series/tenant=<id>/`), its batch transform requests and the forecasts made
    from them (`tenant=<id>.*` under each batch kind's `ml/transform/<kind>/`), and the ML jobs trained on its data
-   (their models, checkpoints and records); its quality events go with its partitions (step 6);
+   (their models, checkpoints and records); its quality events go with its partitions (step 6); its custom agent
+   models' endpoints (a tuning still running is stopped; their datasets and models are under its payload prefix,
+   their records go with its partitions);
 5. its API Gateway key;
 6. every item of every one of its partitions in every table of shared/resources.py's TABLES: the partitions are
    derived from the registry of tenant-scoped repositories (shared/store/registry.py), a child collection's
@@ -37,6 +39,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
+from shared.agent_models.service import stop_serving
 from shared.aws import s3, scheduler, stepfunctions
 from shared.executions.payloads import tenant_payload_prefix
 from shared.ml.job_kinds import JOB_KINDS
@@ -46,6 +49,7 @@ from shared.problems import Conflict, NotFound
 from shared.resources import TABLES
 from shared.settings import get_settings
 from shared.store import ml_jobs
+from shared.store.agent_models import AgentModels
 from shared.store.context import tenant_partition
 from shared.store.registry import all_repositories, table_of
 from shared.store.tables import table_name
@@ -158,6 +162,7 @@ def purge_tenant(
         delete_schedule_groups(tenant)
         delete_payloads(tenant, budget)
         delete_ml_data(tenant, budget)
+        delete_agent_model_endpoints(tenant, budget)
         budget.check()
         delete_tenant_key(tenant_id)
         delete_partitions(tenant, budget)
@@ -261,6 +266,14 @@ def delete_ml_data(tenant: TenantContext, budget: Budget) -> None:
                 _delete_keys(bucket, _first_pages(bucket, f"{prefix}/{job.kind}/{job.job_id}/"), budget)
         budget.check()
         job.delete()
+
+
+def delete_agent_model_endpoints(tenant: TenantContext, budget: Budget) -> None:
+    """Each of its tuned models' endpoints, found from their records, so those stay until the endpoints are gone."""
+    partition = tenant_partition(tenant.tenant_id, AgentModels.collection)
+    for item in AgentModels.model.query(partition, consistent_read=True):
+        budget.check()
+        stop_serving(item, cause="the tenant was purged")
 
 
 def _first_pages(bucket: str, prefix: str) -> Iterator[list[str]]:

@@ -1,5 +1,6 @@
 """forge dev's durability: what reached the emulation after its last snapshot is in the write-ahead log and is put
-back over the snapshot after a crash, state machines (versions, aliases) included; a cancelled transaction is not."""
+back over the snapshot after a crash, state machines (versions, aliases) and the SageMaker Model Registry included; a
+cancelled transaction is not."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from devserver.emulation import (
 from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.stepfunctions_runtime import install_stepfunctions_runtime
 from devserver.write_ahead_log import WriteAheadLog, install_write_ahead_log, replay, service_backends
+from shared.aws import clients
+from shared.aws.sagemaker import approved_model_metadata
 from shared.resources import EXECUTIONS_TABLE
 
 TABLE = f"{LOCAL_PREFIX}-durability"
@@ -39,7 +42,7 @@ def client(service: str) -> Any:
 
 def crash() -> None:
     """What a kill -9 leaves of the emulation in memory: nothing."""
-    for service in ("dynamodb", "s3", "scheduler", "stepfunctions"):
+    for service in ("dynamodb", "s3", "scheduler", "stepfunctions", "sagemaker"):
         for account in service_backends(service).values():
             account.reset()
 
@@ -133,6 +136,36 @@ def test_a_snapshot_holds_the_state_machines_and_ends_the_log_it_holds(aws: Loca
 
     assert restart(aws) == 0
     assert sfn.describe_state_machine(stateMachineArn=f"{machine['stateMachineArn']}:1")["status"] == "ACTIVE"
+
+
+def test_the_model_registry_is_there_after_a_restart_and_the_gate_still_sees_the_model_in_service(
+    aws: LocalAws,
+) -> None:
+    sagemaker = client("sagemaker")
+    group = f"{LOCAL_PREFIX}-forecast"
+    sagemaker.create_model_package_group(ModelPackageGroupName=group, ModelPackageGroupDescription="forecasts")
+    first = sagemaker.create_model_package(
+        ModelPackageGroupName=group, ModelApprovalStatus="Approved", CustomerMetadataProperties={"mase": "0.9"}
+    )
+    aws.save_snapshot()
+    second = sagemaker.create_model_package(
+        ModelPackageGroupName=group, ModelApprovalStatus="Approved", CustomerMetadataProperties={"mase": "0.7"}
+    )
+    sagemaker.update_model_package(ModelPackageArn=first["ModelPackageArn"], ModelApprovalStatus="Rejected")
+
+    assert restart(aws) == 2
+
+    listed = sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
+    assert sorted((package["ModelPackageVersion"], package["ModelApprovalStatus"]) for package in listed) == [
+        (1, "Rejected"),
+        (2, "Approved"),
+    ]
+    described = sagemaker.describe_model_package(ModelPackageName=second["ModelPackageArn"])
+    assert described["CustomerMetadataProperties"] == {"mase": "0.7"}
+    clients._client.cache_clear()
+    assert approved_model_metadata(group) == {"mase": "0.7"}
+    third = sagemaker.create_model_package(ModelPackageGroupName=group, ModelApprovalStatus="Approved")
+    assert third["ModelPackageArn"].endswith(f"model-package/{group}/3")
 
 
 def test_a_cancelled_transaction_is_not_replayed(aws: LocalAws) -> None:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import pytest
-
-from devserver.sagemaker_training import REPOSITORY, JobEnvironments
 from shared.store.context import TenantContext
 from shared.store.execution_ids import new_execution_id
 from shared.store.executions import Executions
@@ -47,9 +43,3 @@ def add_execution(
         output_tokens=0,
     )
     repository.create(item)
-
-
-@pytest.fixture(scope="session")
-def forecast_python() -> Path:
-    """The forecast job's environment, built once in .forge/ml-envs/."""
-    return JobEnvironments().python(REPOSITORY / "sagemaker" / "forecast" / "requirements.txt")

@@ -11,6 +11,8 @@ import boto3
 from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.ml.series import export_hour, series_key
 from shared.settings import get_settings
+from shared.store.context import TenantContext
+from shared.store.workflows import Workflows
 from tests.integration.ml.conftest import add_execution, new_tenant
 
 HOUR = datetime(2026, 12, 5, 14, tzinfo=UTC)
@@ -76,4 +78,37 @@ def test_a_quiet_hour_still_gives_the_tenant_zeros(emulated_aws: LocalLambdaRunt
         f"{tenant}:executions": 0,
         f"{tenant}:failures": 0,
         f"{tenant}:tokens": 0,
+    }
+
+
+def _add_workflow(tenant_id: str, workflow_id: str, *, live_version: int | None) -> None:
+    workflows = Workflows(TenantContext(tenant_id))
+    workflows.create(
+        workflows.new(
+            workflow_id,
+            workflow_id=workflow_id,
+            name=workflow_id,
+            draft=b"{}",
+            live_version=live_version,
+            created_at=HOUR - timedelta(days=1),
+            updated_at=HOUR - timedelta(days=1),
+            created_by="owner",
+        )
+    )
+
+
+def test_a_live_workflow_without_runs_in_the_hour_gets_zero_counts_not_a_gap(emulated_aws: LocalLambdaRuntime) -> None:
+    bucket = get_settings().require("bucket_payloads")
+    tenant = new_tenant("gaps")
+    _add_workflow(tenant, "wf-nightly", live_version=1)
+    _add_workflow(tenant, "wf-draft", live_version=None)
+    add_execution(tenant, "wf-nightly", HOUR - timedelta(minutes=30))  # the hour before
+
+    export_hour(bucket, HOUR)
+
+    rows = _rows(bucket, series_key(tenant, HOUR))
+    assert {series: value for series, value in rows.items() if ":wf-" in series} == {
+        f"{tenant}:wf-nightly:executions": 0,
+        f"{tenant}:wf-nightly:failures": 0,
+        f"{tenant}:wf-nightly:tokens": 0,
     }

@@ -1,5 +1,5 @@
-"""The jobs' environments (built once, in .forge/ml-envs/), the local base model, and the platform's API with the
-status path for the tests that go through it."""
+"""The jobs' code folders (their environments are tests/conftest.py's session fixtures), the local base model, and
+the platform's API with the status path for the tests that go through it."""
 
 from __future__ import annotations
 
@@ -8,34 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from devserver.sagemaker_training import REPOSITORY, JobEnvironments
+from devserver.sagemaker_training import REPOSITORY
 from tests.integration.executions.conftest import status_watcher
 from tests.integration.tenancy.conftest import api
 
 __all__ = ["api", "status_watcher"]
 
 FORECAST_JOB = REPOSITORY / "sagemaker" / "forecast"
-
-
-@pytest.fixture(scope="session")
-def forecast_python() -> Path:
-    return JobEnvironments().python(FORECAST_JOB / "requirements.txt")
-
-
 ANOMALY_JOB = REPOSITORY / "sagemaker" / "anomaly"
-
-
-@pytest.fixture(scope="session")
-def anomaly_python() -> Path:
-    return JobEnvironments().python(ANOMALY_JOB / "requirements.txt")
-
-
 AGENT_TUNING_JOB = REPOSITORY / "sagemaker" / "agent_tuning"
-
-
-@pytest.fixture(scope="session")
-def agent_tuning_python() -> Path:
-    return JobEnvironments().python(AGENT_TUNING_JOB / "requirements.txt")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from devserver.workload_series import write_hourly_panel
@@ -14,7 +15,9 @@ from tests.integration.sagemaker.conftest import FORECAST_JOB
 MASE_REGEX = r"validation:mase=([0-9.eE+-]+);"
 
 
-def _run(python: Path, root: Path, hyperparameters: dict, with_channel: bool = True) -> subprocess.CompletedProcess:
+def _run(
+    python: Path, root: Path, hyperparameters: dict, with_channel: bool = True, with_panel: bool = True
+) -> subprocess.CompletedProcess:
     environment = {
         "PATH": os.environ["PATH"],
         "SM_MODEL_DIR": str(root / "model"),
@@ -23,7 +26,8 @@ def _run(python: Path, root: Path, hyperparameters: dict, with_channel: bool = T
         "SM_HPS": json.dumps(hyperparameters),
     }
     if with_channel:
-        write_hourly_panel(root / "input" / "data" / "train" / "panel.csv")
+        if with_panel:
+            write_hourly_panel(root / "input" / "data" / "train" / "panel.csv")
         environment["SM_CHANNEL_TRAIN"] = str(root / "input" / "data" / "train")
     (root / "model").mkdir(parents=True)
     # Run from an unrelated folder with nothing but the SM_* variables: no path is assumed.
@@ -67,6 +71,28 @@ def test_a_series_too_short_to_forecast_is_left_out_and_the_others_are_forecast(
 
     assert completed.returncode == 0, (tmp_path / "output" / "failure").read_text()
     assert set(json.loads((tmp_path / "model" / "model.json").read_text())["series"]) == {"tenant-a", "tenant-b"}
+
+
+def test_a_count_series_is_never_forecast_below_zero(forecast_python: Path, tmp_path: Path) -> None:
+    # A workflow that fails now and then: mostly zeros, so an interval around its mean reaches under zero.
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    failures = [int(hour % 7 == 0) + int(hour % 11 == 0) for hour in range(24 * 5)]
+    rows = "".join(
+        f"tenant-a:wf-rare:failures,{(start + timedelta(hours=hour)).isoformat()},{count}\n"
+        for hour, count in enumerate(failures)
+    )
+    rare = tmp_path / "input" / "data" / "train" / "rare.csv"
+    rare.parent.mkdir(parents=True)
+    rare.write_text(f"series,timestamp,value\n{rows}")
+
+    completed = _run(
+        forecast_python, tmp_path, {"horizon": "24", "season_length": "24", "folds": "1"}, with_panel=False
+    )
+
+    assert completed.returncode == 0, (tmp_path / "output" / "failure").read_text()
+    forecast = json.loads((tmp_path / "model" / "model.json").read_text())["series"]["tenant-a:wf-rare:failures"]
+    assert min(point["lower"] for point in forecast["forecast"]) == 0
+    assert all(0 <= point["lower"] <= point["mean"] <= point["upper"] for point in forecast["forecast"])
 
 
 def test_a_horizon_outside_24_to_168_hours_is_a_failure_naming_it(forecast_python: Path, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from devserver.approvals_poller import ApprovalsQueuePoller
 from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
+from shared.agent_models.tuning import tenant_tag
 from shared.auth.principal import Role
 from shared.aws import s3
 from shared.aws.clients import stepfunctions_client
@@ -21,6 +22,7 @@ from shared.operations import tenant_purge as purge
 from shared.resources import TABLES
 from shared.settings import get_settings
 from shared.store import ml_jobs
+from shared.store.agent_models import AgentModels
 from shared.store.audit import PLATFORM_AUDIT_PARTITION
 from shared.store.context import TenantContext
 from shared.store.quality import QualityEvents
@@ -34,7 +36,7 @@ COLLECTIONS = (
     *("MEMBER", "APIKEY", "RATE", "AUDIT"),
     *("WORKFLOW", "WFVERSION", "CREDENTIAL", "MCPSERVER"),
     *("EXEC", "IDEMPOTENCY", "RUNNING", "APPROVAL"),
-    *("HOOK", "SCHEDULE", "QUALITYEVENT"),
+    *("HOOK", "SCHEDULE", "QUALITYEVENT", "AGENTMODEL"),
 )
 
 
@@ -122,9 +124,38 @@ def ml_job_records(tenant_id: str) -> list[str]:
     return [job.job_id for job in ml_jobs.tenant_jobs(tenant_id)]
 
 
+def agent_model_endpoints(tenant_id: str) -> list[str]:
+    endpoints = _client("sagemaker").list_endpoints()["Endpoints"]
+    return [
+        endpoint["EndpointName"]
+        for endpoint in endpoints
+        if f"-tm-{tenant_tag(tenant_id)}-" in endpoint["EndpointName"]
+    ]
+
+
+def serve_agent_model(world: TenantWorld) -> None:
+    """An endpoint (with its config and model) for the tenant's agent model (add_execution_and_hook's): in service."""
+    model = AgentModels(TenantContext(world.tenant_id)).get(world.agent_model_id)
+    assert model is not None
+    name = model.endpoint_name
+    sagemaker = _client("sagemaker")
+    sagemaker.create_model(
+        ModelName=name,
+        ExecutionRoleArn=f"arn:aws:iam::123456789012:role/{LOCAL_PREFIX}-sagemaker",
+        PrimaryContainer={"Image": "tuned", "ModelDataUrl": f"s3://bucket/{name}/model.tar.gz"},
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {"VariantName": "all", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+        ],
+    )
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+
+
 def add_ml_data(world: TenantWorld) -> None:
     """The hourly export's series and transform requests (for every tenant), a forecast made from the requests, a
-    job trained on the tenant's data with its model, and a quality event."""
+    job trained on the tenant's data with its model, a quality event and its agent model's endpoint."""
     bucket = get_settings().require("bucket_payloads")
     hour = hour_of(datetime.now(UTC))
     export_hour(bucket, hour)
@@ -159,6 +190,7 @@ def add_ml_data(world: TenantWorld) -> None:
             detected_at=datetime.now(UTC),
         )
     )
+    serve_agent_model(world)
 
 
 def populate(api: TestClient, world: TenantWorld, poller: ApprovalsQueuePoller) -> None:
@@ -203,6 +235,7 @@ def everything_of(tenant_id: str) -> dict[str, list[Any]]:
         "schedules": schedules_of(tenant_id),
         "ml objects": ml_objects(tenant_id),
         "ml jobs": ml_job_records(tenant_id),
+        "agent model endpoints": agent_model_endpoints(tenant_id),
     }
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from cli import ml
 from cli.app import Invocation
@@ -54,3 +56,15 @@ def test_watch_exits_1_when_the_model_is_rejected(monkeypatch: pytest.MonkeyPatc
     exit_code, output, _ = _watch(monkeypatch, states)
     assert exit_code == 1
     assert "ml-1 rejected: Ml.ModelRejected worse" in output
+
+
+def test_a_job_that_ended_before_the_watch_is_drawn_at_its_end_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = io.StringIO()
+    monkeypatch.setattr(ml, "console", Console(file=terminal, force_terminal=True, width=100))
+
+    exit_code, _, reads = _watch(monkeypatch, [{"status": "succeeded", "progress_percent": 100.0}])
+
+    assert (exit_code, reads) == (0, 1)
+    drawn = terminal.getvalue()
+    assert "100.0%" in drawn
+    assert "0.0%" not in drawn.replace("100.0%", "")
