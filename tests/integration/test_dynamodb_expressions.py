@@ -3,6 +3,7 @@ request is still decided by its own values and names, and what moto refuses is s
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -96,3 +97,36 @@ def test_a_reserved_word_as_a_plain_attribute_name_is_still_refused(table: tuple
 
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "reserved keyword" in refused.value.response["Error"]["Message"]
+
+
+def test_one_update_text_applies_each_requests_values_with_its_tree_copied_without_generic_reconstruction(
+    table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dynamodb, name = table
+    reconstructed: list[object] = []
+    reconstruct = copy._reconstruct  # type: ignore[attr-defined]
+
+    def counting(x: object, *args: Any, **kwargs: Any) -> Any:
+        reconstructed.append(x)
+        return reconstruct(x, *args, **kwargs)
+
+    monkeypatch.setattr(copy, "_reconstruct", counting)
+    text = "SET #log = list_append(if_not_exists(#log, :empty), :entry), #state = :state ADD #count :one REMOVE #lease"
+    for step in ("started", "running", "ended"):
+        dynamodb.update_item(
+            TableName=name,
+            Key={"pk": {"S": "a"}},
+            UpdateExpression=text,
+            ExpressionAttributeNames={"#log": "log", "#state": "state", "#count": "count", "#lease": "lease"},
+            ExpressionAttributeValues={
+                ":empty": {"L": []},
+                ":entry": {"L": [{"S": step}]},
+                ":state": {"S": step},
+                ":one": {"N": "1"},
+            },
+        )
+
+    item = dynamodb.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"]
+    assert item["log"] == {"L": [{"S": "started"}, {"S": "running"}, {"S": "ended"}]}
+    assert (item["state"], item["count"]) == ({"S": "ended"}, {"N": "3"})
+    assert [type(node).__name__ for node in reconstructed if type(node).__module__.endswith("ast_nodes")] == []

@@ -4,6 +4,7 @@ it is written; executions of one definition never share their running state)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import socket
 import time
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from botocore.config import Config
 
@@ -141,3 +143,31 @@ def test_the_data_plane_serves_dynamodb_and_step_functions_on_one_kept_connectio
     assert changes.generation >= 7, "every write is counted for the next snapshot"
     with pytest.raises(dynamodb.exceptions.ResourceNotFoundException):
         dynamodb.get_item(TableName=f"{table}-missing", Key={"pk": {"S": "a"}})
+
+
+def test_the_data_plane_finds_each_action_without_listing_the_response_class(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = data_plane
+    listed: list[object] = []
+    list_members = inspect.getmembers
+
+    def counting(subject: object, *args: Any, **kwargs: Any) -> Any:
+        listed.append(subject)
+        return list_members(subject, *args, **kwargs)
+
+    monkeypatch.setattr(inspect, "getmembers", counting)
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    sfn = boto3.client("stepfunctions", endpoint_url=url, region_name=LOCAL_REGION)
+
+    tables = dynamodb.list_tables()["TableNames"]
+    machines = sfn.list_state_machines()["stateMachines"]
+    unknown = httpx.post(
+        url,
+        headers={"X-Amz-Target": "DynamoDB_20120810.DispatchEverything", "Content-Type": "application/x-amz-json-1.0"},
+        content=b"{}",
+    )
+
+    assert isinstance(tables, list) and isinstance(machines, list)
+    assert unknown.status_code == 500, "an action moto does not have is still not run"
+    assert listed == []
