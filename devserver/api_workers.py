@@ -327,10 +327,12 @@ def serve(
     # The emulation is ready when the platform says go: no request is served before.
     os.read(go_fd, 1)
     if DATA_PLANE_URL_VARIABLE in os.environ:
+        from devserver.data_plane import send_data_plane_calls_unsigned
         from devserver.end_relay import DataPlaneRelay
         from shared.executions.end_signals import relay_ends
 
         relay_ends(DataPlaneRelay(os.environ[DATA_PLANE_URL_VARIABLE]))
+        send_data_plane_calls_unsigned()
     if invocations_fd >= 0:
         from devserver.function_workers import serve_invocations
 

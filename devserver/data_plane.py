@@ -32,6 +32,33 @@ TARGET_PREFIXES = {"DynamoDB_20120810": "dynamodb", "AWSStepFunctions": "states"
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SFN")
 
 
+# The botocore service ids (as in `choose-signer.<id>` events) whose calls a worker sends to the data plane.
+DATA_PLANE_SERVICES = ("dynamodb", "sfn")
+
+
+def unsigned(**_: Any) -> Any:
+    """A `choose-signer` handler: the request goes unsigned."""
+    import botocore
+
+    return botocore.UNSIGNED
+
+
+def send_data_plane_calls_unsigned() -> None:
+    """A worker's DynamoDB and Step Functions calls go unsigned to the data plane, which, like moto, checks no
+    signature (it routes by URL and target, and moto reads the account from the default when no credentials are
+    named): SigV4 was 14% of a worker's CPU under webhook load (py-spy). The credentials a call would be signed with
+    are still chosen as before (a tenant's assumed role for its data). For clients made after this; idempotent."""
+    import boto3
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    for service in DATA_PLANE_SERVICES:
+        handler = (f"choose-signer.{service}", unsigned)
+        if handler not in BUILTIN_HANDLERS:
+            BUILTIN_HANDLERS.append(handler)
+            if boto3.DEFAULT_SESSION is not None:
+                boto3.DEFAULT_SESSION.events.register(*handler)
+
+
 def bind_data_plane(host: str) -> tuple[socket.socket, str]:
     """A socket bound to a free port of `host`, and the endpoint URL the workers are given for it."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
