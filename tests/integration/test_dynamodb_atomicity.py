@@ -155,7 +155,7 @@ def test_a_transactions_conditional_writes_are_decided_by_one_reading_of_each_co
 ) -> None:
     from moto.dynamodb.comparisons import ConditionExpressionParser
 
-    parsed: list[str] = []
+    parsed: list[str | None] = []
     parse = ConditionExpressionParser.parse
 
     def counting(self: ConditionExpressionParser) -> Any:
