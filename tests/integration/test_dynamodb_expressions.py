@@ -3,6 +3,7 @@ request is still decided by its own values and names, and what moto refuses is s
 
 from __future__ import annotations
 
+import abc
 import copy
 import uuid
 from collections.abc import Iterator
@@ -130,3 +131,24 @@ def test_one_update_text_applies_each_requests_values_with_its_tree_copied_witho
     assert item["log"] == {"L": [{"S": "started"}, {"S": "running"}, {"S": "ended"}]}
     assert (item["state"], item["count"]) == ({"S": "ended"}, {"N": "3"})
     assert [type(node).__name__ for node in reconstructed if type(node).__module__.endswith("ast_nodes")] == []
+
+
+def test_walking_an_update_tree_checks_node_classes_without_abcmetas_hook(
+    table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.validators import NoneExistingPathChecker
+
+    tree = UpdateExpressionParser.make("SET #a = :a, #b = #b + :one REMOVE #c")
+    hooked: list[type] = []
+    instance_check = abc.ABCMeta.__instancecheck__
+
+    def counting(cls: type, instance: Any) -> bool:
+        hooked.append(cls)
+        return bool(instance_check(cls, instance))
+
+    monkeypatch.setattr(abc.ABCMeta, "__instancecheck__", counting)
+    walked = NoneExistingPathChecker().traverse(copy.deepcopy(tree))
+
+    assert type(walked) is type(tree)
+    assert hooked == []
