@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import abc
 import copy
+import importlib
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -136,14 +137,14 @@ def test_one_update_text_applies_each_requests_values_with_its_tree_copied_witho
 def test_walking_an_update_tree_checks_node_classes_without_abcmetas_hook(
     table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
     from moto.dynamodb.parsing.validators import NoneExistingPathChecker
 
-    tree = UpdateExpressionParser.make("SET #a = :a, #b = #b + :one REMOVE #c")
+    expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")  # untyped in moto
+    tree = expressions.UpdateExpressionParser.make("SET #a = :a, #b = #b + :one REMOVE #c")
     hooked: list[type] = []
     instance_check = abc.ABCMeta.__instancecheck__
 
-    def counting(cls: type, instance: Any) -> bool:
+    def counting(cls: abc.ABCMeta, instance: Any) -> bool:
         hooked.append(cls)
         return bool(instance_check(cls, instance))
 
