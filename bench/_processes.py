@@ -1,5 +1,11 @@
 """CPU time and memory of a process and all its descendants (forge dev and its API workers, n8n and its children),
-read from /proc."""
+read from /proc.
+
+Resident memory summed over a tree counts a page shared by several processes once per process: forge dev's API
+workers are forked from the platform with the application loaded and share most of its pages, so the sum of their
+RSS overstates what the tree uses. `proportional_mib` sums PSS instead (a shared page counted once, split among the
+processes that map it), what the tree costs the machine; both are printed.
+"""
 
 from __future__ import annotations
 
@@ -46,5 +52,19 @@ def resident_mib(pids: list[int]) -> float:
             continue
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def proportional_mib(pids: list[int]) -> float:
+    """The tree's proportional set size: each shared page split among the processes that map it."""
+    total = 0.0
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
                 total += int(line.split()[1]) / 1024
     return total

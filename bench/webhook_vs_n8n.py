@@ -3,8 +3,9 @@
 Ours: a signed webhook → transform → sync response (bench/webhook_throughput.py's workflow, one in ten deliveries
 repeating an earlier webhook id, each unique id to start exactly one execution). n8n 1.123.81 (SQLite, defaults):
 Webhook → Set with "respond with last node". Printed per side and level: requests/s, p50/p99, the ratio to n8n, CPU
-ms per execution and peak resident memory, both over every process of the side (forge dev and its API workers; n8n
-and its children), and for ours what was lost or duplicated.
+ms per execution and peak memory (RSS summed, and PSS: shared pages once; the target is read on PSS, see
+bench/_processes.py), both over every process of the side (forge dev and its API workers; n8n and its children),
+and for ours what was lost or duplicated.
 
 n8n is installed on demand with npm into bench/.n8n/ (ignored by git, never a test dependency); without npm or
 the network the benchmark says so and measures our side alone. `BENCH_N8N_DELIVERIES` overrides the requests per
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench._processes import cpu_seconds, process_tree, resident_mib
+from bench._processes import cpu_seconds, process_tree, proportional_mib, resident_mib
 from bench.webhook_throughput import WORKFLOW, _all_executions, _delivery_ids, _signed
 
 N8N_VERSION = "1.123.81"
@@ -89,6 +90,7 @@ class Level:
     p99_ms: float
     cpu_ms: float
     peak_mib: float
+    peak_pss_mib: float = 0.0
     lost: int | None = None
     duplicated: int | None = None
 
@@ -108,11 +110,13 @@ def _free_port() -> int:
 
 
 class PeakMemory:
-    """Samples the resident memory of a process tree, summed over its processes, while a level runs."""
+    """Samples the memory of a process tree while a level runs: resident (RSS, summed over its processes) and
+    proportional (PSS, shared pages counted once; see bench/_processes.py)."""
 
     def __init__(self, root: int) -> None:
         self.root = root
         self.peak = 0.0
+        self.peak_proportional = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -126,15 +130,18 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while True:
-            self.peak = max(self.peak, resident_mib(process_tree(self.root)))
+            tree = process_tree(self.root)
+            self.peak = max(self.peak, resident_mib(tree))
+            self.peak_proportional = max(self.peak_proportional, proportional_mib(tree))
             if self._stop.wait(0.25):
                 return
 
 
 def _drive(
     root: int, concurrency: int, requests: list[Any], send: Callable[[Any, Any], int]
-) -> tuple[float, list[float], float, float, list[int]]:
-    """Closed loop: `concurrency` threads, each sending its next request once the last is answered."""
+) -> tuple[float, list[float], float, tuple[float, float], list[int]]:
+    """Closed loop: `concurrency` threads, each sending its next request once the last is answered. Returns the
+    elapsed seconds, latencies, CPU seconds, peak (RSS, PSS) MiB and statuses."""
     import httpx
 
     local = threading.local()
@@ -156,7 +163,8 @@ def _drive(
         results = list(pool.map(one, requests))
         elapsed = time.perf_counter() - started
     cpu = cpu_seconds(process_tree(root)) - cpu_before
-    return elapsed, [latency for _, latency in results], cpu, memory.peak, [status for status, _ in results]
+    peaks = (memory.peak, memory.peak_proportional)
+    return elapsed, [latency for _, latency in results], cpu, peaks, [status for status, _ in results]
 
 
 def _level(side: str, concurrency: int, count: int, elapsed: float, latencies: list[float], cpu: float) -> Level:
@@ -258,9 +266,9 @@ def _run_n8n(process: subprocess.Popen[bytes], url: str, concurrency: int, count
         answer = client.post(url, json={"id": message_id})
         return answer.status_code if answer.status_code != 200 or answer.json().get("id") == message_id else -1
 
-    elapsed, latencies, cpu, peak, statuses = _drive(process.pid, concurrency, ids, send)
+    elapsed, latencies, cpu, (peak, peak_pss), statuses = _drive(process.pid, concurrency, ids, send)
     level = _level("n8n", concurrency, count, elapsed, latencies, cpu)
-    level.peak_mib = peak
+    level.peak_mib, level.peak_pss_mib = peak, peak_pss
     level.lost = sum(1 for status in statuses if status != 200)
     return level
 
@@ -288,12 +296,12 @@ def _run_ours(tenant: Any, workflow_id: str, concurrency: int, count: int) -> Le
         )
         return int(answer.status_code)
 
-    elapsed, latencies, cpu, peak, _ = _drive(platform.process.pid, concurrency, ids, send)
+    elapsed, latencies, cpu, (peak, peak_pss), _ = _drive(platform.process.pid, concurrency, ids, send)
     unique = len(set(ids))
     executions = len(_all_executions(client, owner, hook["hook_id"]))
     # Executions, not requests, are compared: the repeated ids are answered without a second run.
     level = _level("forge dev", concurrency, unique, elapsed, latencies, cpu)
-    level.peak_mib = peak
+    level.peak_mib, level.peak_pss_mib = peak, peak_pss
     level.lost = max(0, unique - executions)
     level.duplicated = max(0, executions - unique)
     return level
@@ -307,7 +315,8 @@ def _report(ours: Level, theirs: Level | None) -> None:
         checks = f"lost {level.lost} dup {level.duplicated}" if level.duplicated is not None else f"failed {level.lost}"
         print(
             f"{level.side:>10}{level.concurrency:>4}{level.requests:>7}{level.per_second:>8.1f}{ratio}"
-            f"{level.p50_ms:>8.0f}{level.p99_ms:>8.0f}{level.cpu_ms:>9.1f}{level.peak_mib:>9.0f}  {checks}",
+            f"{level.p50_ms:>8.0f}{level.p99_ms:>8.0f}{level.cpu_ms:>9.1f}{level.peak_mib:>9.0f}"
+            f"{level.peak_pss_mib:>9.0f}  {checks}",
             flush=True,
         )
 
@@ -328,9 +337,10 @@ def _verdict(results: list[tuple[Level, Level | None]]) -> None:
             f"c={first_ours.concurrency}: p50 {first_ours.p50_ms:.0f} ms, "
             f"{first_ours.p50_ms / first_theirs.p50_ms:.1f}x n8n's (target ≤ {TARGET_C1_P50_RATIO:.0f}x)"
         )
-    peak_ours = max(ours.peak_mib for ours, _ in results)
-    peak_theirs = max(theirs.peak_mib for _, theirs in results if theirs is not None)
-    print(f"peak resident memory: forge dev {peak_ours:.0f} MiB, n8n {peak_theirs:.0f} MiB (target: no more)")
+    for label, field in (("proportional (PSS)", "peak_pss_mib"), ("resident (RSS)", "peak_mib")):
+        ours_peak = max(getattr(ours, field) for ours, _ in results)
+        theirs_peak = max(getattr(theirs, field) for _, theirs in results if theirs is not None)
+        print(f"peak {label} memory: forge dev {ours_peak:.0f} MiB, n8n {theirs_peak:.0f} MiB (target: no more)")
 
 
 def main() -> None:
@@ -345,7 +355,7 @@ def main() -> None:
         tenant.client.post(f"/v1/workflows/{workflow_id}/publish", headers=tenant.owner, json={})
         print(
             f"{'side':>10}{'c':>4}{'execs':>7}{'exec/s':>8}{'ratio':>8}{'p50 ms':>8}{'p99 ms':>8}"
-            f"{'cpu ms':>9}{'rss MiB':>9}"
+            f"{'cpu ms':>9}{'rss MiB':>9}{'pss MiB':>9}"
         )
         results = []
         for concurrency, count in _deliveries().items():

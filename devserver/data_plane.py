@@ -12,6 +12,7 @@ to `/forge/execution-ends/<tenant>/<execution>`, `GET` it with `?wait=<seconds>`
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import socket
@@ -29,6 +30,33 @@ logger = logging.getLogger("nexus_forge.local")
 TARGET_PREFIXES = {"DynamoDB_20120810": "dynamodb", "AWSStepFunctions": "states"}
 # botocore's per-service endpoint variables (by service id) a worker is given to reach this data plane.
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SFN")
+
+
+# The botocore service ids (as in `choose-signer.<id>` events) whose calls a worker sends to the data plane.
+DATA_PLANE_SERVICES = ("dynamodb", "sfn")
+
+
+def unsigned(**_: Any) -> Any:
+    """A `choose-signer` handler: the request goes unsigned."""
+    import botocore
+
+    return botocore.UNSIGNED
+
+
+def send_data_plane_calls_unsigned() -> None:
+    """A worker's DynamoDB and Step Functions calls go unsigned to the data plane, which, like moto, checks no
+    signature (it routes by URL and target, and moto reads the account from the default when no credentials are
+    named): SigV4 was 14% of a worker's CPU under webhook load (py-spy). The credentials a call would be signed with
+    are still chosen as before (a tenant's assumed role for its data). For clients made after this; idempotent."""
+    import boto3
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    for service in DATA_PLANE_SERVICES:
+        handler = (f"choose-signer.{service}", unsigned)
+        if handler not in BUILTIN_HANDLERS:
+            BUILTIN_HANDLERS.append(handler)
+            if boto3.DEFAULT_SESSION is not None:
+                boto3.DEFAULT_SESSION.events.register(*handler)
 
 
 def bind_data_plane(host: str) -> tuple[socket.socket, str]:
@@ -50,6 +78,7 @@ class MotoDispatch:
     def __init__(self) -> None:
         self._routes: dict[str, Callable[..., Any] | None] = {}
         self._lock = threading.Lock()
+        _look_actions_up_directly()
 
     def route(self, clean_url: str) -> Callable[..., Any] | None:
         route = self._routes.get(clean_url, _UNKNOWN)
@@ -79,6 +108,26 @@ class MotoDispatch:
 
 
 _UNKNOWN: Any = object()
+
+
+class _ActionNames:
+    """Whether a response class has a method of a name, as `name in method_names_from_class(cls)` answers."""
+
+    def __init__(self, response_class: type) -> None:
+        self.response_class = response_class
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and inspect.isfunction(getattr(self.response_class, name, None))
+
+
+def _look_actions_up_directly() -> None:
+    """moto's `BaseResponse.call_action` lists every method of the response class (`inspect.getmembers`, a few
+    hundred attributes) on every request, only to ask whether the action is one of them: 3% of the emulation's CPU
+    under webhook load (py-spy). The same question is answered with one attribute lookup. Upstream: moto 5.2.5's
+    moto/core/responses.py (`call_action`); no getmoto/moto issue yet. Idempotent."""
+    import moto.core.responses as responses
+
+    responses.method_names_from_class = _ActionNames  # type: ignore[attr-defined,assignment]
 
 
 def _find_route(clean_url: str) -> Callable[..., Any] | None:

@@ -149,7 +149,6 @@ def _apply(
     if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
         raise ValueError("Unsupported transaction operation")
     table_name = op["TableName"]
-    condition_expression = op.get("ConditionExpression")
     names = op.get("ExpressionAttributeNames")
     values = op.get("ExpressionAttributeValues")
     if op_type == "Put":
@@ -166,8 +165,9 @@ def _apply(
     touched.remember(table_name, key)
 
     _check_condition(backend, table_name, key, op)
+    # The condition held just now, under the lock the whole transaction holds: the write need not parse it again.
     conditions = {
-        "condition_expression": condition_expression,
+        "condition_expression": None,
         "expression_attribute_names": names,
         "expression_attribute_values": values,
     }

@@ -144,7 +144,7 @@ def serve_local_platform(
     # The marketplace search index: written by the indexer in the emulation process, read by every API worker.
     os.environ["FORGE_MARKETPLACE_SEARCH_INDEX"] = str(options.state_dir.resolve() / "marketplace-search.sqlite3")
     os.environ["FORGE_LOCAL_STARTED_AT"] = datetime.now(UTC).isoformat()
-    from devserver.api_workers import ApiWorkers, preload
+    from devserver.api_workers import ApiWorkers, keep_out_of_collections, preload
     from devserver.data_plane import ENDPOINT_VARIABLES, bind_data_plane
     from devserver.emulation import local_environment
 
@@ -232,6 +232,8 @@ def serve_local_platform(
                 logging.getLogger("nexus_forge.local").debug("snapshot skipped: %s", error)
 
     threading.Thread(target=snapshot_periodically, daemon=True).start()
+    # The emulation's resources and restored state are as long-lived as the modules frozen before the fork.
+    keep_out_of_collections()
     # Serving last, then the banner at once: a platform that answers /v1/health has everything above running.
     workers.serve()
     print(banner(options, time.monotonic() - started), flush=True)

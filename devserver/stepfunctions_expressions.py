@@ -28,6 +28,11 @@ Variables are still declared in the text, as JSON literals: moto quoted strings 
 
 `$parse` deserialises a JSON string as Step Functions documents it (invalid JSON fails the evaluation); moto
 declared it as `$eval`, which evaluated any text as an expression.
+
+jsonata-python keeps one parser per thread, and building one (its symbol table, a copy per operator) was 12% of the
+emulation's CPU under webhook load: moto runs each execution on a new thread, so each execution built its own.
+Parsers not in use are kept here and lent to the thread that evaluates, one evaluation at a time, as a thread reuses
+its own (a parser holds nothing of an expression once it has parsed it).
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from __future__ import annotations
 import contextvars
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -165,11 +172,12 @@ def evaluate_jsonata(expression: str) -> Any:
 
     bounds = EvaluationBounds(LIMITS, _environment.get())
     try:
-        compiled = Jsonata(expression, bounds.compile_regex)
-        compiled.environment.set_evaluate_entry_callback(bounds.enter)
-        compiled.environment.set_evaluate_exit_callback(bounds.leave)
-        compiled.register_lambda("parse", parse_json)
-        result = compiled.evaluate(None, _bindings.get() or None)
+        with PARSERS.lent():
+            compiled = Jsonata(expression, bounds.compile_regex)
+            compiled.environment.set_evaluate_entry_callback(bounds.enter)
+            compiled.environment.set_evaluate_exit_callback(bounds.leave)
+            compiled.register_lambda("parse", parse_json)
+            result = compiled.evaluate(None, _bindings.get() or None)
     except Exception as error:  # every evaluation failure is a JSONata error of the state
         # jsonata-python may wrap what a callback raised; the bounds know whether they ended it.
         if bounds.stopped:
@@ -179,6 +187,40 @@ def evaluate_jsonata(expression: str) -> Any:
         raise JSONataException("UNKNOWN", str(error)) from error
     # A JSON round trip turns jsonata-python's sequences into plain lists, as the JVM bridge's mapper does.
     return json.loads(json.dumps(result)) if result is not None else None
+
+
+class ParserPool:
+    """jsonata-python's parsers not in use, lent to a thread for one evaluation (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self.built = 0
+
+    @contextmanager
+    def lent(self) -> Iterator[None]:
+        """This thread's evaluations inside use an idle parser (or a new one); it is idle again after."""
+        from jsonata import Jsonata, parser
+
+        local = Jsonata.PARSER  # the thread-local slot jsonata-python's `get_parser` reads
+        if hasattr(local, "parser"):  # this thread already holds one (an evaluation inside an evaluation)
+            yield
+            return
+        with self._lock:
+            lent = self._idle.pop() if self._idle else None
+        if lent is None:
+            lent = parser.Parser()
+            self.built += 1
+        local.parser = lent
+        try:
+            yield
+        finally:
+            del local.parser
+            with self._lock:
+                self._idle.append(lent)
+
+
+PARSERS = ParserPool()
 
 
 def parse_json(text: str) -> Any:

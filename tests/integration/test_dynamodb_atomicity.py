@@ -179,3 +179,32 @@ def test_updates_with_the_same_expression_apply_their_own_values(dynamodb: Any) 
     items = _items(dynamodb)
     assert (items["first"]["n"], items["first"]["label"]) == ({"N": "5"}, {"S": "first-3"})
     assert (items["second"]["n"], items["second"]["label"]) == ({"N": "5"}, {"S": "second-5"})
+
+
+def test_a_transactions_conditional_writes_are_decided_by_one_reading_of_each_condition(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    parsed: list[str | None] = []
+    parse = ConditionExpressionParser.parse
+
+    def counting(self: ConditionExpressionParser) -> Any:
+        parsed.append(self.condition_expression)
+        return parse(self)
+
+    monkeypatch.setattr(ConditionExpressionParser, "parse", counting)
+    dynamodb.put_item(TableName=TABLE, Item={**_key("counter"), "n": {"N": "1"}})
+    below_two = {"ConditionExpression": "n < :two", "ExpressionAttributeValues": {":two": {"N": "2"}}}
+    bump = {"Update": {**_add("counter")["Update"], **below_two}}
+    bump["Update"]["ExpressionAttributeValues"] = {":amount": {"N": "1"}, ":two": {"N": "2"}}
+    fresh = {"Put": {"TableName": TABLE, "Item": {**_key("fresh")}, "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    dynamodb.transact_write_items(TransactItems=[bump, fresh])
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(TransactItems=[bump])
+
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert _items(dynamodb)["counter"]["n"] == {"N": "2"} and "fresh" in _items(dynamodb)
+    # moto's request handler reads each condition once to validate it, the transaction once to decide it.
+    assert (parsed.count("n < :two"), parsed.count("attribute_not_exists(pk)")) == (4, 2)

@@ -3,6 +3,9 @@ request is still decided by its own values and names, and what moto refuses is s
 
 from __future__ import annotations
 
+import abc
+import copy
+import importlib
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -96,3 +99,57 @@ def test_a_reserved_word_as_a_plain_attribute_name_is_still_refused(table: tuple
 
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "reserved keyword" in refused.value.response["Error"]["Message"]
+
+
+def test_one_update_text_applies_each_requests_values_with_its_tree_copied_without_generic_reconstruction(
+    table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dynamodb, name = table
+    reconstructed: list[object] = []
+    reconstruct = copy._reconstruct  # type: ignore[attr-defined]
+
+    def counting(x: object, *args: Any, **kwargs: Any) -> Any:
+        reconstructed.append(x)
+        return reconstruct(x, *args, **kwargs)
+
+    monkeypatch.setattr(copy, "_reconstruct", counting)
+    text = "SET #log = list_append(if_not_exists(#log, :empty), :entry), #state = :state ADD #count :one REMOVE #lease"
+    for step in ("started", "running", "ended"):
+        dynamodb.update_item(
+            TableName=name,
+            Key={"pk": {"S": "a"}},
+            UpdateExpression=text,
+            ExpressionAttributeNames={"#log": "log", "#state": "state", "#count": "count", "#lease": "lease"},
+            ExpressionAttributeValues={
+                ":empty": {"L": []},
+                ":entry": {"L": [{"S": step}]},
+                ":state": {"S": step},
+                ":one": {"N": "1"},
+            },
+        )
+
+    item = dynamodb.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"]
+    assert item["log"] == {"L": [{"S": "started"}, {"S": "running"}, {"S": "ended"}]}
+    assert (item["state"], item["count"]) == ({"S": "ended"}, {"N": "3"})
+    assert [type(node).__name__ for node in reconstructed if type(node).__module__.endswith("ast_nodes")] == []
+
+
+def test_walking_an_update_tree_checks_node_classes_without_abcmetas_hook(
+    table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.parsing.validators import NoneExistingPathChecker
+
+    expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")  # untyped in moto
+    tree = expressions.UpdateExpressionParser.make("SET #a = :a, #b = #b + :one REMOVE #c")
+    hooked: list[type] = []
+    instance_check = abc.ABCMeta.__instancecheck__
+
+    def counting(cls: abc.ABCMeta, instance: Any) -> bool:
+        hooked.append(cls)
+        return bool(instance_check(cls, instance))
+
+    monkeypatch.setattr(abc.ABCMeta, "__instancecheck__", counting)
+    walked = NoneExistingPathChecker().traverse(copy.deepcopy(tree))
+
+    assert type(walked) is type(tree)
+    assert hooked == []

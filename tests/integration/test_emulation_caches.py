@@ -4,6 +4,7 @@ it is written; executions of one definition never share their running state)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import socket
 import time
@@ -13,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import botocore.handlers
+import httpx
 import pytest
 from botocore.config import Config
 
-from devserver.data_plane import DataPlane, MotoDispatch, bind_data_plane
+from devserver.data_plane import DataPlane, MotoDispatch, bind_data_plane, send_data_plane_calls_unsigned
 from devserver.emulation import LOCAL_REGION, LOCAL_ROLE_ARN, EmulationChanges
 
 pytestmark = pytest.mark.usefixtures("emulated_aws")
@@ -141,3 +144,68 @@ def test_the_data_plane_serves_dynamodb_and_step_functions_on_one_kept_connectio
     assert changes.generation >= 7, "every write is counted for the next snapshot"
     with pytest.raises(dynamodb.exceptions.ResourceNotFoundException):
         dynamodb.get_item(TableName=f"{table}-missing", Key={"pk": {"S": "a"}})
+
+
+def test_the_data_plane_finds_each_action_without_listing_the_response_class(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = data_plane
+    listed: list[object] = []
+    list_members = inspect.getmembers
+
+    def counting(subject: object, *args: Any, **kwargs: Any) -> Any:
+        listed.append(subject)
+        return list_members(subject, *args, **kwargs)
+
+    monkeypatch.setattr(inspect, "getmembers", counting)
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    sfn = boto3.client("stepfunctions", endpoint_url=url, region_name=LOCAL_REGION)
+
+    tables = dynamodb.list_tables()["TableNames"]
+    machines = sfn.list_state_machines()["stateMachines"]
+    unknown = httpx.post(
+        url,
+        headers={"X-Amz-Target": "DynamoDB_20120810.DispatchEverything", "Content-Type": "application/x-amz-json-1.0"},
+        content=b"{}",
+    )
+
+    assert isinstance(tables, list) and isinstance(machines, list)
+    assert unknown.status_code == 500, "an action moto does not have is still not run"
+    assert listed == []
+
+
+def test_a_workers_calls_reach_the_data_plane_unsigned_and_are_answered_as_signed_ones(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = data_plane
+    # What a worker installs for its whole life stays inside this test.
+    monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", list(botocore.handlers.BUILTIN_HANDLERS))
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    signed = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    table = f"unsigned-{uuid.uuid4().hex[:8]}"
+    signed.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    authorizations: list[str | None] = []
+
+    def seen(request: Any, **_: Any) -> None:
+        authorizations.append(request.headers.get("Authorization"))
+
+    send_data_plane_calls_unsigned()
+    session = boto3.Session(aws_access_key_id="tenant", aws_secret_access_key="tenant", region_name=LOCAL_REGION)
+    dynamodb = session.client("dynamodb", endpoint_url=url)
+    dynamodb.meta.events.register("before-send.dynamodb", seen)
+    sfn = session.client("stepfunctions", endpoint_url=url)
+    sfn.meta.events.register("before-send.sfn", seen)
+
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}}, ConditionExpression="attribute_not_exists(pk)")
+    machines = sfn.list_state_machines()["stateMachines"]
+
+    assert signed.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}, "n": {"N": "1"}}
+    assert isinstance(machines, list)
+    assert authorizations == [None, None, None]

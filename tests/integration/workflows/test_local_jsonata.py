@@ -4,12 +4,14 @@ Arguments, Output, Assign and variables, Choice conditions, Map items."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
+from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
 
 from devserver.emulation import LOCAL_PREFIX
-from devserver.stepfunctions_expressions import evaluate_jsonata
+from devserver.stepfunctions_expressions import PARSERS, evaluate_jsonata
 from tests.workflows.support import PLACEMENT, run
 
 SMOKE_ECHO_ARN = f"arn:aws:lambda:{PLACEMENT.region}:{PLACEMENT.account}:function:{LOCAL_PREFIX}-smoke-echo"
@@ -141,6 +143,34 @@ def test_an_expression_that_fails_fails_the_execution_with_a_jsonata_error(emula
 def test_the_evaluator_returns_plain_json() -> None:
     assert evaluate_jsonata('($states := {"input": {"a": [1, 2, 3]}}; $states.input.a[$ > 1])') == [2, 3]
     assert evaluate_jsonata("$states.input.missing") is None
+
+
+def test_evaluations_on_new_threads_reuse_idle_parsers_and_each_read_its_own_expression() -> None:
+    def evaluate_on_a_new_thread(expression: str) -> Any:
+        answers: list[Any] = []
+
+        def evaluate() -> None:
+            try:
+                answers.append(evaluate_jsonata(expression))
+            except JSONataException as failed:
+                answers.append(failed)
+
+        thread = threading.Thread(target=evaluate)
+        thread.start()
+        thread.join()
+        if isinstance(answers[0], JSONataException):
+            raise answers[0]
+        return answers[0]
+
+    evaluate_on_a_new_thread("1")
+    built = PARSERS.built
+    with pytest.raises(JSONataException):
+        evaluate_on_a_new_thread("$states.input.(")  # a parse that fails leaves nothing behind for the next
+
+    answers = [evaluate_on_a_new_thread(f'($states := {{"input": {index}}}; $states.input * 2)') for index in range(5)]
+
+    assert answers == [0, 2, 4, 6, 8]
+    assert PARSERS.built == built
 
 
 @pytest.mark.parametrize(
