@@ -72,6 +72,7 @@ from shared.store.marketplace import (
     namespace_key,
     pending_scan_key,
     pending_scans_before,
+    record_listed_item,
 )
 
 ARTEFACT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -491,6 +492,7 @@ def _list(item: VersionItem) -> None:
             ItemListingItem.updated_at.set(_now()),
         ]
     )
+    record_listed_item(item.namespace, item.name)
 
 
 def request_rescans() -> RescanRequests:

@@ -46,6 +46,7 @@ REVIEW_PREFIX = "REVIEW#"
 REPORT_PREFIX = "REPORT#"
 PERFORMANCE_PREFIX = "PERF#"
 PENDING_SCANS_KEY = "MARKET#PENDING"
+LISTED_ITEMS_KEY = "MARKET#LISTED"
 DURATION_BUCKET_PREFIX = "d"
 # Durations fall in buckets of a quarter power of two of milliseconds: a percentile is within 19 % of the truth.
 _BUCKETS_PER_DOUBLING = 4
@@ -151,6 +152,23 @@ class PendingScanItem(Model):
     name = UnicodeAttribute()
     version = UnicodeAttribute()
     requeued_at = UTCDateTimeAttribute(null=True)
+
+
+class ListedItemEntry(Model):
+    """One entry per listed item in one partition, so a rules change and a rebuild of search find every item by a
+    query: no platform function may scan the platform table (infra/grants.py)."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True, default=LISTED_ITEMS_KEY)
+    sk = UnicodeAttribute(range_key=True)
+    namespace = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+def record_listed_item(namespace: str, name: str) -> None:
+    ListedItemEntry(sk=f"{namespace}/{name}", namespace=namespace, name=name).save()
 
 
 def pending_scan_key(published_at: datetime, namespace: str, name: str, version: str) -> str:
@@ -288,12 +306,8 @@ def listing_rating(namespace: str, name: str) -> float | None:
 
 
 def listed_items() -> list[tuple[str, str]]:
-    """(namespace, name) of every item with a listing: a scan of the platform table, for rebuilding search."""
-    return [
-        (listing.namespace, listing.name)
-        for listing in ItemListingItem.scan(ItemListingItem.sk == ITEM_SORT_KEY)
-        if listing.pk.startswith("MARKET#ITEM#")
-    ]
+    """(namespace, name) of every item with a listing, in key order."""
+    return [(entry.namespace, entry.name) for entry in ListedItemEntry.query(LISTED_ITEMS_KEY)]
 
 
 def find_version(namespace: str, name: str, version: str) -> VersionItem | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pynamodb.connection.base import Connection
 
 from devserver.api import create_platform_api
 from devserver.table_stream_poller import TableStreamPoller
@@ -311,6 +312,21 @@ def test_a_rules_change_rescans_approved_versions_and_countersigns_them_again(
     assert len(queued) == 1 and report["rules_version"] == "2099-01-01.1" and report["status"] == "approved"
     assert verified_version("acme", "ping", "1.0.0")[1] == {"README.md": b"# Ping\n"}
     assert request_rescans().queued == []
+
+
+def test_a_rules_change_finds_the_listed_items_by_a_query_since_no_function_may_scan_the_platform_table(
+    api: TestClient, publisher: tuple[dict[str, str], bytes], monkeypatch: pytest.MonkeyPatch, stream: TableStreamPoller
+) -> None:
+    headers, private_pem = publisher
+    publish(api, headers, signed_upload(template(), {"README.md": b"# Ping\n"}, private_pem), stream)
+    monkeypatch.setattr(scanning, "RULES_VERSION", "2099-01-01.1")
+
+    def refused(*_: Any, **__: Any) -> None:
+        raise AssertionError("the platform table was scanned: no function's role allows dynamodb:Scan")
+
+    monkeypatch.setattr(Connection, "scan", refused)
+
+    assert [(queued.namespace, queued.name) for queued in request_rescans().queued] == [("acme", "ping")]
 
 
 def test_platform_admins_rescan_every_listed_item_after_a_rules_change_and_tenants_may_not(
