@@ -9,7 +9,8 @@ It answers what the embedded index (sqlite_index.py) answers, with OpenSearch's 
   that best score first);
 - every text query's score multiplied by the item's measured-performance factor (`rank_factor`, precomputed per
   document); no text: the most installed first; filters are `bool` filters, facets `terms` aggregations over every
-  match; suggestions are `bool_prefix` matches on the title's search-as-you-type field and the name.
+  match, the rating facet a `range` aggregation of overlapping "N stars and up" buckets; suggestions are
+  `bool_prefix` matches on the title's search-as-you-type field and the name.
 The index and its mapping are created on the first write (idempotent: an index another writer created is used). A
 search before any write finds nothing.
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 from shared.aws.signed_http import SignedResponse, ndjson, signed_request
 from shared.marketplace.search.model import (
+    RATING_FACET_STARS,
     FacetValue,
     SearchDocument,
     SearchFilters,
@@ -29,6 +31,7 @@ from shared.marketplace.search.model import (
     SearchMode,
     SearchQuery,
     SearchResults,
+    rating_facet,
 )
 
 INDEX_NAME = "marketplace-items"
@@ -51,6 +54,8 @@ _FACETS = {
     "licence": "licence",
 }
 _FACET_SIZE = 100
+_RATING_FACET = "rating"
+_FACET_NAMES = (*_FACETS, _RATING_FACET)
 
 
 class SearchIndexError(RuntimeError):
@@ -99,6 +104,15 @@ def _filters(filters: SearchFilters) -> list[dict[str, Any]]:
     if filters.min_rating is not None:
         clauses.append({"range": {"rating": {"gte": filters.min_rating}}})
     return clauses
+
+
+def _aggregations() -> dict[str, Any]:
+    aggregations: dict[str, Any] = {
+        facet: {"terms": {"field": field, "size": _FACET_SIZE}} for facet, field in _FACETS.items()
+    }
+    ranges = [{"key": str(stars), "from": stars} for stars in RATING_FACET_STARS]
+    aggregations[_RATING_FACET] = {"range": {"field": "rating", "ranges": ranges}}
+    return aggregations
 
 
 def _error_type(response: SignedResponse) -> str:
@@ -170,7 +184,7 @@ class OpenSearchIndex:
             "size": query.limit,
             "track_total_hits": True,
             "_source": ["document"],
-            "aggs": {facet: {"terms": {"field": field, "size": _FACET_SIZE}} for facet, field in _FACETS.items()},
+            "aggs": _aggregations(),
         }
         if not text:
             body["query"] = {"bool": {"filter": filters}}
@@ -178,7 +192,7 @@ class OpenSearchIndex:
         else:
             scoring = self._scoring(text, query.mode, query_vector, filters)
             if scoring is None:
-                return SearchResults(hits=[], total=0, facets={facet: [] for facet in _FACETS})
+                return SearchResults(hits=[], total=0, facets={facet: [] for facet in _FACET_NAMES})
             body["query"] = {
                 "function_score": {
                     "query": {"bool": {"must": [scoring], "filter": filters}},
@@ -190,7 +204,7 @@ class OpenSearchIndex:
             body["track_scores"] = True
         answer = self._call("POST", "/_search", body)
         if answer is None:
-            return SearchResults(hits=[], total=0, facets={facet: [] for facet in _FACETS})
+            return SearchResults(hits=[], total=0, facets={facet: [] for facet in _FACET_NAMES})
         hits = []
         for hit in answer["hits"]["hits"]:
             document = SearchDocument.model_validate(hit["_source"]["document"])
@@ -252,6 +266,8 @@ class OpenSearchIndex:
                 for bucket in buckets
             ]
             facets[facet] = sorted(values, key=lambda value: (-value.count, value.value))
+        rated = aggregations.get(_RATING_FACET, {}).get("buckets", [])
+        facets[_RATING_FACET] = rating_facet({int(bucket["key"]): int(bucket["doc_count"]) for bucket in rated})
         return facets
 
     @staticmethod

@@ -193,3 +193,29 @@ def test_of_two_items_equal_in_text_the_better_measured_success_rate_ranks_first
 
     assert [hit.document.name for hit in hits] == ["b-reminders", "c-reminders", "a-reminders"]
     assert 1 < stronger.rank_factor() <= 1.1 and 0.9 <= weaker.rank_factor() < 1 and unmeasured.rank_factor() == 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "opensearch"])
+def test_the_rating_facet_counts_matches_at_or_above_each_star_count(engine: str, double: OpenSearchDouble) -> None:
+    rated = [
+        listing("five", "Invoice five", "Bills.", rating=5.0),
+        listing("four", "Invoice four", "Bills.", rating=4.0),
+        listing("three", "Invoice three", "Bills.", rating=3.4),
+        listing("one", "Invoice one", "Bills.", rating=1.2),
+        listing("unrated", "Invoice unrated", "Bills."),
+    ]
+    index: SearchIndex = SqliteSearchIndex() if engine == "sqlite" else OpenSearchIndex(double.endpoint, dimensions=4)
+    index.upsert(rated, [[1.0, 0.0, 0.0, 0.0]] * len(rated))
+
+    everything = index.search(SearchQuery(text="invoice", mode=SearchMode.keyword)).facets["rating"]
+    three_up = index.search(SearchQuery(text="invoice", mode=SearchMode.keyword, filters=SearchFilters(min_rating=3)))
+
+    # Highest first, as a store lists "4 stars & up"; nothing rated 2 to 3 adds nothing, an unrated item counts in none.
+    assert [facet.model_dump() for facet in everything] == [
+        {"value": "4", "count": 2},
+        {"value": "3", "count": 3},
+        {"value": "2", "count": 3},
+        {"value": "1", "count": 4},
+    ]
+    # Picking a value (the `rating` filter) leaves exactly the count it showed.
+    assert three_up.total == 3 and [facet.value for facet in three_up.facets["rating"]] == ["4", "3", "2", "1"]
