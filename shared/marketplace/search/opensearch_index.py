@@ -11,6 +11,8 @@ It answers what the embedded index (sqlite_index.py) answers, with OpenSearch's 
   document); no text: the most installed first; filters are `bool` filters, facets `terms` aggregations over every
   match, the rating facet a `range` aggregation of overlapping "N stars and up" buckets; suggestions are
   `bool_prefix` matches on the title's search-as-you-type field and the name.
+Requests are signed for the collection's region, which is the primary's wherever the function runs (one collection
+serves every region: docs/marketplace.md, "Search in every region").
 The index and its mapping are created on the first write (idempotent: an index another writer created is used). A
 search before any write finds nothing.
 """
@@ -124,9 +126,10 @@ def _error_type(response: SignedResponse) -> str:
 
 
 class OpenSearchIndex:
-    def __init__(self, endpoint: str, dimensions: int, index_name: str = INDEX_NAME) -> None:
+    def __init__(self, endpoint: str, dimensions: int, index_name: str = INDEX_NAME, region: str | None = None) -> None:
         self._base = f"{endpoint.rstrip('/')}/{index_name}"
         self._dimensions = dimensions
+        self._region = region
         self._ready = False
 
     def upsert(self, documents: Sequence[SearchDocument], vectors: Sequence[Sequence[float]] | None = None) -> None:
@@ -291,14 +294,14 @@ class OpenSearchIndex:
     def _ensure_index(self) -> None:
         if self._ready:
             return
-        if signed_request("HEAD", self._base, SERVICE).status == 404:
-            created = signed_request("PUT", self._base, SERVICE, index_mapping(self._dimensions))
+        if self._signed("HEAD", self._base).status == 404:
+            created = self._signed("PUT", self._base, index_mapping(self._dimensions))
             if created.status >= 300 and _error_type(created) != "resource_already_exists_exception":
                 raise SearchIndexError(f"creating {self._base}: {created.status} {created.body[:500]!r}")
         self._ready = True
 
     def _bulk(self, lines: list[dict[str, Any]], missing_is_fine: bool = False) -> None:
-        response = signed_request("POST", f"{self._base}/_bulk", SERVICE, ndjson(lines), "application/x-ndjson")
+        response = self._signed("POST", f"{self._base}/_bulk", ndjson(lines), "application/x-ndjson")
         if missing_is_fine and response.status == 404:
             return
         if response.status >= 300:
@@ -314,9 +317,14 @@ class OpenSearchIndex:
             if failed:
                 raise SearchIndexError(f"_bulk: {len(failed)} failed, the first: {failed[0].get('error')}")
 
+    def _signed(
+        self, method: str, url: str, body: bytes | dict[str, Any] | None = None, content_type: str = "application/json"
+    ) -> SignedResponse:
+        return signed_request(method, url, SERVICE, body, content_type, region=self._region)
+
     def _call(self, method: str, path: str, body: dict[str, Any]) -> Any:
         """The JSON answer, or None when the index does not exist yet (nothing was ever written)."""
-        response = signed_request(method, self._base + path, SERVICE, body)
+        response = self._signed(method, self._base + path, body)
         if response.status == 404 and _error_type(response) == "index_not_found_exception":
             return None
         if response.status >= 300:

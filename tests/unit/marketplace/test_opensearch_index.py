@@ -176,6 +176,26 @@ def test_the_endpoint_setting_picks_the_cloud_index_sized_for_the_configured_mod
     assert isinstance(search_index(), SqliteSearchIndex)
 
 
+def test_a_function_in_another_region_signs_for_the_collections_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The collection is in the primary region; the search route runs in a replica region (the function's own).
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-2")
+    with opensearch_double("eu-west-1") as primary:
+        monkeypatch.setenv("FORGE_MARKETPLACE_SEARCH_ENDPOINT", primary.endpoint)
+        monkeypatch.setenv("FORGE_MARKETPLACE_SEARCH_REGION", "eu-west-1")
+        monkeypatch.setenv("FORGE_MARKETPLACE_EMBEDDING_MODEL", "cohere.embed-english-v3")
+        get_settings.cache_clear()
+        search_index.cache_clear()
+        try:
+            found = search_marketplace(MarketplaceSearch(q="invoice", mode=SearchMode.keyword))
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+            search_index.cache_clear()
+
+    assert found.total == 0 and primary.requests  # asked the primary's collection (no index written yet)
+    assert primary.problems == []  # every request signed for eu-west-1, none for ap-southeast-2
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "opensearch"])
 @pytest.mark.parametrize("mode", list(SearchMode))
 def test_of_two_items_equal_in_text_the_better_measured_success_rate_ranks_first(
