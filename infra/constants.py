@@ -91,3 +91,21 @@ KNOWN_REGIONS: frozenset[str] = frozenset(
         "af-south-1",
     }
 )
+
+
+def marketplace_search_parameter_names(prefix: str) -> tuple[str, str]:
+    """The SSM parameters (in the primary region) holding the marketplace search collection's endpoint and ARN."""
+    return f"/{prefix}/marketplace/search-endpoint", f"/{prefix}/marketplace/search-collection-arn"
+
+
+# IAM role names are at most 64 characters.
+_MAX_ROLE_NAME = 64
+
+
+def search_reader_role_name(prefix: str, region: str) -> str:
+    """The search route's role (the `marketplace` function's) in a region: named (roles are global, so the name holds
+    the region) so that the primary's search collection can grant it before that region's stack exists."""
+    name = f"{prefix}-marketplace-{region}"
+    if len(name) > _MAX_ROLE_NAME:
+        raise ValueError(f"the search route's role name {name!r} is over {_MAX_ROLE_NAME} characters")
+    return name

@@ -82,6 +82,8 @@ class PlatformSettings(BaseSettings):
     # collection's endpoint (`https://<id>.<region>.aoss.amazonaws.com`, infra/constructs/marketplace_search.py);
     # without one, the SQLite file `forge dev` sets in its state dir.
     marketplace_search_endpoint: str | None = None
+    # The collection's region (the primary's): a function in another region signs its requests for that one.
+    marketplace_search_region: str | None = None
     marketplace_search_index: str | None = None
 
     def require(self, name: str) -> str:

@@ -70,13 +70,16 @@ class CatalogFunctions(Construct):
         http_environment: Mapping[str, str] | None = None,
         model_arns: Sequence[str] = (),
         table_streams: Mapping[str, str] | None = None,
+        role_names: Mapping[str, str] | None = None,
     ) -> None:
         """`http_environment`: what every HTTP function is told besides its resources (issuer, cursor secret);
         `model_arns`: the Bedrock models the functions that invoke models may call; `table_streams`: the stream ARN of
-        each table (by key) this stack owns with a stream (a function fed by another stack's table gets no mapping)."""
+        each table (by key) this stack owns with a stream (a function fed by another stack's table gets no mapping);
+        `role_names`: the functions whose role another region's stack names (by function name), and each name."""
         super().__init__(scope, construct_id)
         self._model_arns = tuple(model_arns)
         self._table_streams = dict(table_streams or {})
+        self._role_names = dict(role_names or {})
         self._names = names
         self._http_environment = dict(http_environment or {})
         self._stage = stage
@@ -233,6 +236,7 @@ class CatalogFunctions(Construct):
         role = iam.Role(
             self,
             f"{construct_id}Role",
+            role_name=self._role_names.get(spec.name),
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"{physical_name}: exactly the catalog's grants",
             inline_policies={"catalog-grants": iam.PolicyDocument(statements=statements)},

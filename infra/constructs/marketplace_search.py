@@ -1,6 +1,8 @@
 """The marketplace's search engine in the cloud: an OpenSearch Serverless vector search collection in the primary
 region (the one region whose table stream feeds the indexer), with the security policies it cannot be created
-without. Who may read and write its index: infra/constructs/marketplace_search_access.py.
+without, and its endpoint and ARN in SSM parameters, which the other regions' stacks read: one collection serves
+every region (docs/marketplace.md, "Search in every region"). Who may read and write its index:
+infra/constructs/marketplace_search_access.py; how another region finds it: marketplace_search_reference.py.
 
 - Encryption: an AWS-owned key. The index holds only what every tenant may already read (approved listings, their
   ratings and shown aggregates), and the platform key's policy would otherwise have to let the aoss service use it.
@@ -15,7 +17,10 @@ from __future__ import annotations
 import json
 
 from aws_cdk import aws_opensearchserverless as aoss
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
+
+from infra.constants import marketplace_search_parameter_names
 
 # OpenSearch Serverless names (collections, policies) are at most 32 characters.
 _MAX_NAME = 32
@@ -59,3 +64,15 @@ class MarketplaceSearchCollection(Construct):
         )
         self.collection.add_dependency(encryption)
         self.collection.add_dependency(network)
+        endpoint_parameter, arn_parameter = marketplace_search_parameter_names(prefix)
+        for construct_id, name, value in (
+            ("EndpointParameter", endpoint_parameter, self.collection.attr_collection_endpoint),
+            ("ArnParameter", arn_parameter, self.collection.attr_arn),
+        ):
+            ssm.StringParameter(
+                self,
+                construct_id,
+                parameter_name=name,
+                string_value=value,
+                description="The marketplace search collection, for the search route in every region",
+            )

@@ -14,7 +14,13 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.config import ForgeConfig
-from infra.constants import HTTP_BUFFERED_ENVIRONMENT, OUTPUT_ALARM_TOPIC_ARN, OUTPUT_API_ID, OUTPUT_API_URL
+from infra.constants import (
+    HTTP_BUFFERED_ENVIRONMENT,
+    OUTPUT_ALARM_TOPIC_ARN,
+    OUTPUT_API_ID,
+    OUTPUT_API_URL,
+    search_reader_role_name,
+)
 from infra.constructs.api_domain import ApiDomain
 from infra.constructs.catalog_functions import CatalogFunctions, invocation_arn
 from infra.constructs.cursor_secret import CursorSecret
@@ -26,6 +32,7 @@ from infra.constructs.identity_reference import UserPoolReference
 from infra.constructs.log_retention import LOG_RETENTION
 from infra.constructs.marketplace_search import MarketplaceSearchCollection
 from infra.constructs.marketplace_search_access import MarketplaceSearchAccess
+from infra.constructs.marketplace_search_reference import MarketplaceSearchReference
 from infra.constructs.ml_pipelines import SAGEMAKER_BILLING_SERVICE, MlPipelines
 from infra.constructs.observability import Observability
 from infra.constructs.platform_buckets import PlatformBuckets
@@ -166,8 +173,20 @@ class RegionalStack(Stack):
             removal_policy=self.removal_policy,
         )
         self.http_functions = self._catalog_functions(
-            scope, "Functions", auth_environment | self.cursor_secret.environment | HTTP_BUFFERED_ENVIRONMENT
+            scope,
+            "Functions",
+            auth_environment | self.cursor_secret.environment | HTTP_BUFFERED_ENVIRONMENT,
+            role_names={"marketplace": search_reader_role_name(self.prefix, self.region)},
         )
+        # The primary's search collection serves every region; the primary's own stack grants it in the runtime.
+        if not self.is_primary:
+            MarketplaceSearchReference(
+                scope,
+                "MarketplaceSearch",
+                prefix=self.config.prefix,
+                primary_region=self.config.primary_region,
+                reader=self.http_functions.functions["marketplace"],
+            )
         self.tenant_data_roles = TenantDataRoles(
             scope, "TenantData", names=self.names, functions=self.http_functions.functions
         )
@@ -197,6 +216,7 @@ class RegionalStack(Stack):
         construct_id: str,
         http_environment: dict[str, str],
         table_streams: dict[str, str] | None = None,
+        role_names: dict[str, str] | None = None,
     ) -> CatalogFunctions:
         """The catalog's functions that belong to the domain (a construct id unique across domains: the tests'
         merged templates key resources by logical id)."""
@@ -213,6 +233,7 @@ class RegionalStack(Stack):
             removal_policy=self.removal_policy,
             model_arns=self.config.agent_model_arns,
             table_streams=table_streams,
+            role_names=role_names,
         )
 
     def _build_api(self, scope: DomainStack) -> RestApi:
@@ -270,6 +291,7 @@ class RegionalStack(Stack):
                 collection=self.search_collection,
                 writer=self.runtime_functions.functions["marketplace_search_indexer"],
                 reader=self.http_functions.functions["marketplace"],
+                remote_reader_roles=self._remote_search_readers(),
             )
         self.state_machines = PlatformStateMachines(
             scope,
@@ -300,6 +322,14 @@ class RegionalStack(Stack):
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
         )
+
+    def _remote_search_readers(self) -> list[str]:
+        """The search route's roles in the stacks that read the primary's collection: each other region's, each
+        silo's (in the primary region)."""
+        config = self.config
+        return [search_reader_role_name(config.prefix, region) for region in config.replica_regions] + [
+            search_reader_role_name(config.silo_prefix(tenant), config.primary_region) for tenant in config.silo_tenants
+        ]
 
     def _build_intelligence(self, scope: DomainStack) -> None:
         self.ml_functions = self._catalog_functions(scope, "MlFunctions", {})

@@ -49,8 +49,10 @@ def signed_request(
     service: str,
     body: bytes | dict[str, Any] | None = None,
     content_type: str = "application/json",
+    region: str | None = None,
 ) -> SignedResponse:
-    """One request signed for `service` in this deployment's region with the function's own credentials."""
+    """One request signed with the function's own credentials for `service` in `region` (the service's region,
+    which may be another than the function's; by default the function's)."""
     session = _session()
     credentials = session.get_credentials()
     if credentials is None:
@@ -61,7 +63,9 @@ def signed_request(
     if data:
         headers["Content-Type"] = content_type
     request = AWSRequest(method=method, url=url, data=data, headers=headers)
-    SigV4Auth(credentials.get_frozen_credentials(), service, session.region_name or "us-east-1").add_auth(request)
+    SigV4Auth(credentials.get_frozen_credentials(), service, region or session.region_name or "us-east-1").add_auth(
+        request
+    )
     response = _pool().request(
         method, url, body=data or None, headers=dict(request.headers.items()), timeout=_TIMEOUT, redirect=False
     )

@@ -13,6 +13,7 @@ from infra.constants import (
     PLATFORM_ADMIN_GROUP,
     cursor_secret_name,
     extra_audiences_parameter_name,
+    marketplace_search_parameter_names,
     platform_key_parameter_name,
     signing_key_parameter_name,
     user_pool_parameter_names,
@@ -153,13 +154,14 @@ def test_other_regions_trust_the_primary_regions_pool_read_from_its_parameters(
 ):
     readers = templates[region].find_resources("Custom::AWS")
     calls = [json.loads(reader["Properties"]["Create"]) for reader in readers.values()]
-    # The pool's two ids, and the ARNs of the platform key and the marketplace's signing key
-    # (tests/infra/test_multi_region.py).
+    # The pool's two ids, the ARNs of the platform key and the marketplace's signing key
+    # (tests/infra/test_multi_region.py), the search collection's endpoint and ARN (test_marketplace_search.py).
     assert sorted(call["parameters"]["Name"] for call in calls) == sorted(
         [
             *user_pool_parameter_names(PREFIX),
             platform_key_parameter_name(PREFIX),
             signing_key_parameter_name(PREFIX, MARKETPLACE_SIGNING_KEY.key),
+            *marketplace_search_parameter_names(PREFIX),
         ]
     )
     assert {call["region"] for call in calls} == {PRIMARY}

@@ -1,7 +1,9 @@
 """Marketplace search in the cloud: one OpenSearch Serverless vector search collection, in the primary region, with
 an AWS-owned encryption key and a public endpoint that still needs SigV4; only the search indexer may write its index
 and only the search route's function read it (data access policy and aoss:APIAccessAll alike); both are told the
-endpoint. The indexer's stream mapping passes only the records search documents are made of."""
+endpoint. The indexer's stream mapping passes only the records search documents are made of. The one collection
+serves every region: the other regions' and the silos' search routes read it by its published endpoint and ARN,
+signing for the primary's region, under role names the collection's data access policy already holds."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
+from infra.constants import marketplace_search_parameter_names, search_reader_role_name
 from infra.constructs.marketplace_search_access import READ_PERMISSIONS, WRITE_PERMISSIONS
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG_BY_NAME
@@ -120,3 +123,88 @@ def test_the_indexers_stream_mapping_passes_only_what_search_documents_are_made_
     listing, performance = patterns
     assert listing["dynamodb"]["Keys"]["sk"]["S"] == ["ITEM", "NAMESPACE", {"prefix": "VERSION#"}]
     assert performance["dynamodb"]["NewImage"]["executions"]["N"][:4] == ["1", "10", "100", "1000"]
+
+
+def _search_route(template: Template) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The marketplace function's environment and its role."""
+    (function,) = [
+        function
+        for function in functions_of(template).values()
+        if function["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME")
+        == "marketplace"
+    ]
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    return function["Properties"]["Environment"]["Variables"], template.to_json()["Resources"][role_id]
+
+
+def _aoss_resources(template: Template) -> list[Any]:
+    """What any policy in the template lets call OpenSearch Serverless's API on."""
+    return [
+        statement["Resource"]
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "aoss:APIAccessAll"
+    ]
+
+
+def test_every_other_stack_searches_the_primarys_collection_signing_for_its_region(three_region_app: App) -> None:
+    primary_region = THREE_REGIONS["regions"][0]
+    readers = {
+        stack: template_of(stack)
+        for stack in stacks_of(three_region_app).values()
+        if isinstance(stack, RegionalStack) and not stack.is_primary
+    }
+    assert sorted(stack.region for stack in readers) == sorted([*THREE_REGIONS["regions"][1:], primary_region])
+
+    for stack, template in readers.items():
+        environment, role = _search_route(template)
+        told = json.dumps(environment["FORGE_MARKETPLACE_SEARCH_ENDPOINT"])
+        (resource,) = _aoss_resources(template)
+
+        assert environment["FORGE_MARKETPLACE_SEARCH_REGION"] == primary_region
+        assert role["Properties"]["RoleName"] == search_reader_role_name(stack.prefix, stack.region)
+        # No collection, no indexer here: the global table's items reach the primary's stream.
+        assert not template.find_resources("AWS::OpenSearchServerless::Collection")
+        assert not template.find_resources("AWS::OpenSearchServerless::AccessPolicy")
+        endpoint_parameter, arn_parameter = marketplace_search_parameter_names("nexus-forge-prod")
+        if stack.region == primary_region:  # a silo: the primary's parameters, resolved when the stack deploys
+            parameters = template.to_json()["Parameters"]
+            assert parameters[told.split('"Ref": "')[1].split('"')[0]]["Default"] == endpoint_parameter
+            assert parameters[resource["Ref"]]["Default"] == arn_parameter
+            continue
+        calls = {
+            reader_id: json.loads(reader["Properties"]["Create"])
+            for reader_id, reader in template.find_resources("Custom::AWS").items()
+        }
+        endpoint_reader, arn_reader = (
+            next(reader_id for reader_id, call in calls.items() if call["parameters"]["Name"] == name)
+            for name in (endpoint_parameter, arn_parameter)
+        )
+        assert calls[endpoint_reader]["region"] == calls[arn_reader]["region"] == primary_region
+        assert environment["FORGE_MARKETPLACE_SEARCH_ENDPOINT"] == {"Fn::GetAtt": [endpoint_reader, "Parameter.Value"]}
+        assert resource == {"Fn::GetAtt": [arn_reader, "Parameter.Value"]}
+
+
+def test_the_primarys_collection_lets_every_regions_and_silos_search_route_read_and_nothing_more(
+    three_region_app: App,
+) -> None:
+    stacks = [stack for stack in stacks_of(three_region_app).values() if isinstance(stack, RegionalStack)]
+    (primary,) = [stack for stack in stacks if stack.is_primary]
+    primary_template = template_of(primary)
+    (access,) = primary_template.find_resources("AWS::OpenSearchServerless::AccessPolicy").values()
+    published = {
+        parameter["Properties"]["Name"]: parameter["Properties"]["Value"]
+        for parameter in primary_template.find_resources("AWS::SSM::Parameter").values()
+    }
+
+    writer, reader = _joined_rules(access)
+
+    remote = [stack for stack in stacks if not stack.is_primary]
+    assert len(remote) == 3  # two other regions and the silo
+    names = [_search_route(template_of(stack))[1]["Properties"]["RoleName"] for stack in remote]
+    assert [f":role/{name}" in json.dumps(reader["Principal"]) for name in names] == [True] * 3
+    assert len(reader["Principal"]) == 1 + 3 and len(writer["Principal"]) == 1
+    assert reader["Rules"][0]["Permission"] == list(READ_PERMISSIONS)
+    endpoint_parameter, arn_parameter = marketplace_search_parameter_names(primary.prefix)
+    assert "CollectionEndpoint" in json.dumps(published[endpoint_parameter])
+    assert "Arn" in json.dumps(published[arn_parameter])

@@ -13,6 +13,7 @@ from infra.cloud_cost import TraceSampling, delivery_sampling
 from infra.constants import HTTP_ALIAS_NAME, HTTP_BUFFERED_ENVIRONMENT
 from infra.constructs import tenant_gateway_keys as gateway_keys_env
 from infra.constructs.marketplace_search_access import ENDPOINT_ENV_VAR as SEARCH_ENDPOINT_ENV_VAR
+from infra.constructs.marketplace_search_access import REGION_ENV_VAR as SEARCH_REGION_ENV_VAR
 from infra.constructs.tenant_data_roles import TENANT_DATA_ROLE_ENV_VAR
 from infra.names import ResourceNames
 from infra.stacks.domains import function_domain
@@ -46,8 +47,9 @@ def test_every_catalog_function_exists_with_its_settings(stack: RegionalStack, t
         environment[gateway_keys_env.REGIONS_ENV_VAR] = json.dumps([stack.region])
     expected = stack.resolve(environment | {"FORGE_STAGE": "test"})
     if spec.name in ("marketplace", "marketplace_search_indexer"):
-        # The search collection's endpoint, from the Data domain: tests/infra/test_marketplace_search.py.
+        # The search collection's endpoint (from the Data domain) and region: tests/infra/test_marketplace_search.py.
         expected[SEARCH_ENDPOINT_ENV_VAR] = Match.any_value()
+        expected[SEARCH_REGION_ENV_VAR] = stack.region
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {

@@ -2614,7 +2614,7 @@ export interface components {
         MarketplaceSearchPage: {
             /**
              * Facets
-             * @description Counts per value of kind, category, publisher, verified and license over every match
+             * @description Counts per value of kind, category, publisher, verified and license over every match, and `rating`: the matches rated at least 4, 3, 2 and 1 stars (each value is what the `rating` filter takes; empty ones left out)
              */
             facets: {
                 [key: string]: components["schemas"]["FacetCount"][];

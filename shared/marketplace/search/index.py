@@ -1,9 +1,9 @@
 """The one interface of the marketplace's search index, and the index this deployment uses.
 
 In the cloud it is an index of the OpenSearch Serverless collection `FORGE_MARKETPLACE_SEARCH_ENDPOINT` names
-(opensearch_index.py). Without that setting (`forge dev`) it is the embedded SQLite index (sqlite_index.py) in a file
-of the state dir, which the indexer (in the emulation process) writes and every API worker reads;
-`FORGE_MARKETPLACE_SEARCH_INDEX` names it: a path.
+(opensearch_index.py), in the region `FORGE_MARKETPLACE_SEARCH_REGION` names (the primary's). Without that setting
+(`forge dev`) it is the embedded SQLite index (sqlite_index.py) in a file of the state dir, which the indexer (in the
+emulation process) writes and every API worker reads; `FORGE_MARKETPLACE_SEARCH_INDEX` names it: a path.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def search_index() -> SearchIndex:
         from shared.marketplace.search.opensearch_index import OpenSearchIndex
 
         dimensions = embedding_dimensions(settings.marketplace_embedding_model)
-        return OpenSearchIndex(settings.marketplace_search_endpoint, dimensions)
+        return OpenSearchIndex(
+            settings.marketplace_search_endpoint, dimensions, region=settings.marketplace_search_region
+        )
     from shared.marketplace.search.sqlite_index import SqliteSearchIndex
 
     return SqliteSearchIndex(settings.require("marketplace_search_index"))

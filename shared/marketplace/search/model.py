@@ -61,6 +61,15 @@ PERFORMANCE_FULL_CONFIDENCE = 1_000
 
 FacetName = str
 
+# The rating facet counts matches rated at least this many stars, as a store's "4 stars & up" does: each value is what
+# the `rating` filter takes, so picking one narrows to the count shown.
+RATING_FACET_STARS = (4, 3, 2, 1)
+
+
+def rating_facet(counts: dict[int, int]) -> list[FacetValue]:
+    """The rating facet from the number of matches at or above each star count: highest first, empty ones left out."""
+    return [FacetValue(value=str(stars), count=counts[stars]) for stars in RATING_FACET_STARS if counts.get(stars)]
+
 
 class SearchFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -9,7 +9,10 @@ It answers what the embedded index (sqlite_index.py) answers, with OpenSearch's 
   that best score first);
 - every text query's score multiplied by the item's measured-performance factor (`rank_factor`, precomputed per
   document); no text: the most installed first; filters are `bool` filters, facets `terms` aggregations over every
-  match; suggestions are `bool_prefix` matches on the title's search-as-you-type field and the name.
+  match, the rating facet a `range` aggregation of overlapping "N stars and up" buckets; suggestions are
+  `bool_prefix` matches on the title's search-as-you-type field and the name.
+Requests are signed for the collection's region, which is the primary's wherever the function runs (one collection
+serves every region: docs/marketplace.md, "Search in every region").
 The index and its mapping are created on the first write (idempotent: an index another writer created is used). A
 search before any write finds nothing.
 """
@@ -22,6 +25,7 @@ from typing import Any
 
 from shared.aws.signed_http import SignedResponse, ndjson, signed_request
 from shared.marketplace.search.model import (
+    RATING_FACET_STARS,
     FacetValue,
     SearchDocument,
     SearchFilters,
@@ -29,6 +33,7 @@ from shared.marketplace.search.model import (
     SearchMode,
     SearchQuery,
     SearchResults,
+    rating_facet,
 )
 
 INDEX_NAME = "marketplace-items"
@@ -51,6 +56,8 @@ _FACETS = {
     "licence": "licence",
 }
 _FACET_SIZE = 100
+_RATING_FACET = "rating"
+_FACET_NAMES = (*_FACETS, _RATING_FACET)
 
 
 class SearchIndexError(RuntimeError):
@@ -101,6 +108,15 @@ def _filters(filters: SearchFilters) -> list[dict[str, Any]]:
     return clauses
 
 
+def _aggregations() -> dict[str, Any]:
+    aggregations: dict[str, Any] = {
+        facet: {"terms": {"field": field, "size": _FACET_SIZE}} for facet, field in _FACETS.items()
+    }
+    ranges = [{"key": str(stars), "from": stars} for stars in RATING_FACET_STARS]
+    aggregations[_RATING_FACET] = {"range": {"field": "rating", "ranges": ranges}}
+    return aggregations
+
+
 def _error_type(response: SignedResponse) -> str:
     try:
         error = response.json().get("error", {})
@@ -110,9 +126,10 @@ def _error_type(response: SignedResponse) -> str:
 
 
 class OpenSearchIndex:
-    def __init__(self, endpoint: str, dimensions: int, index_name: str = INDEX_NAME) -> None:
+    def __init__(self, endpoint: str, dimensions: int, index_name: str = INDEX_NAME, region: str | None = None) -> None:
         self._base = f"{endpoint.rstrip('/')}/{index_name}"
         self._dimensions = dimensions
+        self._region = region
         self._ready = False
 
     def upsert(self, documents: Sequence[SearchDocument], vectors: Sequence[Sequence[float]] | None = None) -> None:
@@ -170,7 +187,7 @@ class OpenSearchIndex:
             "size": query.limit,
             "track_total_hits": True,
             "_source": ["document"],
-            "aggs": {facet: {"terms": {"field": field, "size": _FACET_SIZE}} for facet, field in _FACETS.items()},
+            "aggs": _aggregations(),
         }
         if not text:
             body["query"] = {"bool": {"filter": filters}}
@@ -178,7 +195,7 @@ class OpenSearchIndex:
         else:
             scoring = self._scoring(text, query.mode, query_vector, filters)
             if scoring is None:
-                return SearchResults(hits=[], total=0, facets={facet: [] for facet in _FACETS})
+                return SearchResults(hits=[], total=0, facets={facet: [] for facet in _FACET_NAMES})
             body["query"] = {
                 "function_score": {
                     "query": {"bool": {"must": [scoring], "filter": filters}},
@@ -190,7 +207,7 @@ class OpenSearchIndex:
             body["track_scores"] = True
         answer = self._call("POST", "/_search", body)
         if answer is None:
-            return SearchResults(hits=[], total=0, facets={facet: [] for facet in _FACETS})
+            return SearchResults(hits=[], total=0, facets={facet: [] for facet in _FACET_NAMES})
         hits = []
         for hit in answer["hits"]["hits"]:
             document = SearchDocument.model_validate(hit["_source"]["document"])
@@ -252,6 +269,8 @@ class OpenSearchIndex:
                 for bucket in buckets
             ]
             facets[facet] = sorted(values, key=lambda value: (-value.count, value.value))
+        rated = aggregations.get(_RATING_FACET, {}).get("buckets", [])
+        facets[_RATING_FACET] = rating_facet({int(bucket["key"]): int(bucket["doc_count"]) for bucket in rated})
         return facets
 
     @staticmethod
@@ -275,14 +294,14 @@ class OpenSearchIndex:
     def _ensure_index(self) -> None:
         if self._ready:
             return
-        if signed_request("HEAD", self._base, SERVICE).status == 404:
-            created = signed_request("PUT", self._base, SERVICE, index_mapping(self._dimensions))
+        if self._signed("HEAD", self._base).status == 404:
+            created = self._signed("PUT", self._base, index_mapping(self._dimensions))
             if created.status >= 300 and _error_type(created) != "resource_already_exists_exception":
                 raise SearchIndexError(f"creating {self._base}: {created.status} {created.body[:500]!r}")
         self._ready = True
 
     def _bulk(self, lines: list[dict[str, Any]], missing_is_fine: bool = False) -> None:
-        response = signed_request("POST", f"{self._base}/_bulk", SERVICE, ndjson(lines), "application/x-ndjson")
+        response = self._signed("POST", f"{self._base}/_bulk", ndjson(lines), "application/x-ndjson")
         if missing_is_fine and response.status == 404:
             return
         if response.status >= 300:
@@ -298,9 +317,14 @@ class OpenSearchIndex:
             if failed:
                 raise SearchIndexError(f"_bulk: {len(failed)} failed, the first: {failed[0].get('error')}")
 
+    def _signed(
+        self, method: str, url: str, body: bytes | dict[str, Any] | None = None, content_type: str = "application/json"
+    ) -> SignedResponse:
+        return signed_request(method, url, SERVICE, body, content_type, region=self._region)
+
     def _call(self, method: str, path: str, body: dict[str, Any]) -> Any:
         """The JSON answer, or None when the index does not exist yet (nothing was ever written)."""
-        response = signed_request(method, self._base + path, SERVICE, body)
+        response = self._signed(method, self._base + path, body)
         if response.status == 404 and _error_type(response) == "index_not_found_exception":
             return None
         if response.status >= 300:

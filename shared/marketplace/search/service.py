@@ -62,7 +62,9 @@ class MarketplaceSearchPage(BaseModel):
     items: list[MarketplaceHit]
     total: int
     facets: dict[str, list[FacetCount]] = Field(
-        description="Counts per value of kind, category, publisher, verified and license over every match"
+        description="Counts per value of kind, category, publisher, verified and license over every match, and "
+        "`rating`: the matches rated at least 4, 3, 2 and 1 stars (each value is what the `rating` filter takes; "
+        "empty ones left out)"
     )
     next_cursor: str | None = None
 

@@ -22,6 +22,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from shared.marketplace.search.model import (
+    RATING_FACET_STARS,
     FacetValue,
     SearchDocument,
     SearchFilters,
@@ -29,6 +30,7 @@ from shared.marketplace.search.model import (
     SearchMode,
     SearchQuery,
     SearchResults,
+    rating_facet,
 )
 
 # The FTS table's columns; bm25() weighs title 5, name 4, categories 2, namespace and description 1.
@@ -397,6 +399,8 @@ class _Snapshot:
             names, counts = np.unique(values.astype(str), return_counts=True)
             ranked = sorted(zip(names.tolist(), counts.tolist(), strict=True), key=lambda pair: (-pair[1], pair[0]))
             facets[facet] = [FacetValue(value=str(name), count=int(count)) for name, count in ranked]
+        rated = np.nan_to_num(self.rating[matched], nan=-1.0)
+        facets["rating"] = rating_facet({stars: int((rated >= stars).sum()) for stars in RATING_FACET_STARS})
         return facets
 
 

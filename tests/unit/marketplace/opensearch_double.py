@@ -1,7 +1,8 @@
 """A loopback double of an OpenSearch Serverless collection's REST API, for the cloud search index's tests.
 
 It answers the requests the adapter sends (`HEAD`/`PUT /<index>`, `POST /<index>/_bulk` NDJSON, `_mget`, `_search`
-with bool, multi_match, knn, function_score, term and range filters, sorts, search_after and terms aggregations) in
+with bool, multi_match, knn, function_score, term and range filters, sorts, search_after, terms and range
+aggregations) in
 the response shapes OpenSearch's documentation gives, with simple scoring (a TF-IDF over the boosted fields, 1 +
 inner product for k-NN). Every request must be SigV4-signed for the service `aoss` with the test's credentials: the
 double recomputes the signature and records any mismatch in `problems`, as it records any malformed request.
@@ -186,8 +187,11 @@ class OpenSearchDouble:
             },
         }
         if "aggs" in body:
+            matched = [row[1] for row in scored]
             answer["aggregations"] = {
-                name: self._terms(aggregation["terms"], [row[1] for row in scored])
+                name: self._terms(aggregation["terms"], matched)
+                if "terms" in aggregation
+                else self._ranges(aggregation["range"], matched)
                 for name, aggregation in body["aggs"].items()
             }
         return 200, answer
@@ -207,6 +211,20 @@ class OpenSearchDouble:
             else:
                 buckets.append({"key": value, "doc_count": count})
         return {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": buckets[: terms["size"]]}
+
+    @staticmethod
+    def _ranges(spec: dict[str, Any], sources: list[dict[str, Any]]) -> dict[str, Any]:
+        """A `range` aggregation (keyed=false): one bucket per range in the order asked, `from` inclusive, `to`
+        exclusive, empty ones included, documents without the field in none."""
+        buckets = []
+        for bounds in spec["ranges"]:
+            low, high = bounds.get("from", -math.inf), bounds.get("to", math.inf)
+            held = [source.get(spec["field"]) for source in sources]
+            count = sum(value is not None and low <= value < high for value in held)
+            bucket = {"key": bounds["key"], "doc_count": count}
+            bucket |= {name: float(bounds[name]) for name in ("from", "to") if name in bounds}
+            buckets.append(bucket)
+        return {"buckets": buckets}
 
     def _score(self, query: dict[str, Any], source: dict[str, Any], documents: dict[str, Any]) -> float | None:
         """The document's score under `query`, None when it does not match."""

@@ -176,6 +176,26 @@ def test_the_endpoint_setting_picks_the_cloud_index_sized_for_the_configured_mod
     assert isinstance(search_index(), SqliteSearchIndex)
 
 
+def test_a_function_in_another_region_signs_for_the_collections_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The collection is in the primary region; the search route runs in a replica region (the function's own).
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-2")
+    with opensearch_double("eu-west-1") as primary:
+        monkeypatch.setenv("FORGE_MARKETPLACE_SEARCH_ENDPOINT", primary.endpoint)
+        monkeypatch.setenv("FORGE_MARKETPLACE_SEARCH_REGION", "eu-west-1")
+        monkeypatch.setenv("FORGE_MARKETPLACE_EMBEDDING_MODEL", "cohere.embed-english-v3")
+        get_settings.cache_clear()
+        search_index.cache_clear()
+        try:
+            found = search_marketplace(MarketplaceSearch(q="invoice", mode=SearchMode.keyword))
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+            search_index.cache_clear()
+
+    assert found.total == 0 and primary.requests  # asked the primary's collection (no index written yet)
+    assert primary.problems == []  # every request signed for eu-west-1, none for ap-southeast-2
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "opensearch"])
 @pytest.mark.parametrize("mode", list(SearchMode))
 def test_of_two_items_equal_in_text_the_better_measured_success_rate_ranks_first(
@@ -193,3 +213,29 @@ def test_of_two_items_equal_in_text_the_better_measured_success_rate_ranks_first
 
     assert [hit.document.name for hit in hits] == ["b-reminders", "c-reminders", "a-reminders"]
     assert 1 < stronger.rank_factor() <= 1.1 and 0.9 <= weaker.rank_factor() < 1 and unmeasured.rank_factor() == 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "opensearch"])
+def test_the_rating_facet_counts_matches_at_or_above_each_star_count(engine: str, double: OpenSearchDouble) -> None:
+    rated = [
+        listing("five", "Invoice five", "Bills.", rating=5.0),
+        listing("four", "Invoice four", "Bills.", rating=4.0),
+        listing("three", "Invoice three", "Bills.", rating=3.4),
+        listing("one", "Invoice one", "Bills.", rating=1.2),
+        listing("unrated", "Invoice unrated", "Bills."),
+    ]
+    index: SearchIndex = SqliteSearchIndex() if engine == "sqlite" else OpenSearchIndex(double.endpoint, dimensions=4)
+    index.upsert(rated, [[1.0, 0.0, 0.0, 0.0]] * len(rated))
+
+    everything = index.search(SearchQuery(text="invoice", mode=SearchMode.keyword)).facets["rating"]
+    three_up = index.search(SearchQuery(text="invoice", mode=SearchMode.keyword, filters=SearchFilters(min_rating=3)))
+
+    # Highest first, as a store lists "4 stars & up"; nothing rated 2 to 3 adds nothing, an unrated item counts in none.
+    assert [facet.model_dump() for facet in everything] == [
+        {"value": "4", "count": 2},
+        {"value": "3", "count": 3},
+        {"value": "2", "count": 3},
+        {"value": "1", "count": 4},
+    ]
+    # Picking a value (the `rating` filter) leaves exactly the count it showed.
+    assert three_up.total == 3 and [facet.value for facet in three_up.facets["rating"]] == ["4", "3", "2", "1"]
