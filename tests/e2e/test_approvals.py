@@ -3,7 +3,6 @@ answer over HTTP resumes the real execution (the README's Approvals walk-through
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -29,11 +28,8 @@ REFUND_WORKFLOW = {
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    running = LocalPlatform(state_dir=tmp_path_factory.mktemp("forge-approvals"))
-    running.start()
-    yield running
-    running.stop()
+def platform(shared_platform: LocalPlatform) -> LocalPlatform:
+    return shared_platform
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,9 @@ from tests.integration.marketplace.test_publishing_api import signed_upload
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    running = LocalPlatform(state_dir=tmp_path_factory.mktemp("forge-state"))
-    running.start()
-    yield running
-    running.stop()
+@pytest.fixture
+def platform(shared_platform: LocalPlatform) -> LocalPlatform:
+    return shared_platform
 
 
 def _admin(platform: LocalPlatform) -> dict[str, str]:

@@ -54,6 +54,7 @@ def answering_pids(platform: LocalPlatform, requests: int) -> set[int]:
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[LocalPlatform]:
+    """A platform of the test's own, for the tests that stop or kill it; the others use the e2e tier's shared one."""
     running = LocalPlatform(state_dir=tmp_path)
     running.start()
     yield running
@@ -61,14 +62,14 @@ def platform(tmp_path: Path) -> Iterator[LocalPlatform]:
         running.stop()
 
 
-def test_the_api_is_served_by_worker_processes_beside_the_emulation(platform: LocalPlatform) -> None:
-    assert platform.process is not None
-    workers = descendants(platform.process.pid)
+def test_the_api_is_served_by_worker_processes_beside_the_emulation(shared_platform: LocalPlatform) -> None:
+    assert shared_platform.process is not None
+    workers = descendants(shared_platform.process.pid)
 
-    pids = wait_until(lambda: answering_pids(platform, 20), lambda pids: len(pids) >= 2, timeout=60)
+    pids = wait_until(lambda: answering_pids(shared_platform, 20), lambda pids: len(pids) >= 2, timeout=60)
 
     assert pids <= workers
-    assert platform.process.pid not in pids
+    assert shared_platform.process.pid not in pids
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
@@ -90,11 +91,13 @@ def test_a_kill_of_the_platform_leaves_no_worker(platform: LocalPlatform) -> Non
     wait_until(lambda: [pid for pid in workers if alive(pid)], lambda left: not left, timeout=30)
 
 
-def test_a_crashed_worker_loses_no_accepted_delivery_and_another_takes_its_place(platform: LocalPlatform) -> None:
-    assert platform.process is not None
-    with tenant_owner(platform, "crashing") as owner:
+def test_a_crashed_worker_loses_no_accepted_delivery_and_another_takes_its_place(
+    shared_platform: LocalPlatform,
+) -> None:
+    assert shared_platform.process is not None
+    with tenant_owner(shared_platform, "crashing") as owner:
         hook = owner.post("/v1/hooks", json={"workflow_id": publish(owner, QUICK), "name": "orders"}).json()
-        delivered = deliver(platform, hook, {"order": 1})
+        delivered = deliver(shared_platform, hook, {"order": 1})
         assert delivered.status_code == 202, delivered.text
         crashed = int(delivered.headers[WORKER_PID_HEADER])
 
@@ -104,9 +107,9 @@ def test_a_crashed_worker_loses_no_accepted_delivery_and_another_takes_its_place
         with httpx.Client(base_url=owner.base_url, headers=owner.headers, timeout=owner.timeout) as reader:
             assert ended(reader, delivered.json()["execution_id"])["status"] == "SUCCEEDED"
         replaced = wait_until(
-            lambda: descendants(platform.process.pid) if platform.process else set(),
+            lambda: descendants(shared_platform.process.pid) if shared_platform.process else set(),
             lambda workers: crashed not in workers and len(workers) >= 2,
             timeout=60,
         )
-        assert answering_pids(platform, 10) <= replaced
-        assert deliver(platform, hook, {"order": 2}).status_code == 202
+        assert answering_pids(shared_platform, 10) <= replaced
+        assert deliver(shared_platform, hook, {"order": 2}).status_code == 202

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -85,14 +87,53 @@ def template_of(stack: Stack) -> Template:
     return Template.from_json(merged)
 
 
-@pytest.fixture(scope="session")
-def single_region_app(tmp_path_factory: pytest.TempPathFactory) -> App:
-    return synthesize(SINGLE_REGION, tmp_path_factory.mktemp("cdk-single"))
+CFN_LINT = Path(sys.executable).parent / "cfn-lint"
+# W3005: CDK adds an explicit DependsOn on a role's default policy beside the GetAtt; harmless and not ours to change.
+CFN_LINT_IGNORED = "W3005"
+# cfn-lint takes most of a minute on the three-region app, on one core: when the session runs test_checks.py's lint
+# test, it starts as soon as an app is synthesized, beside the tests that follow, and the test reads its verdict.
+_cfn_lint_runs: dict[str, subprocess.Popen[str]] = {}
+
+
+def _start_cfn_lint(app: App) -> None:
+    outdir = Path(app.outdir)
+    templates = [
+        outdir / each.template_file for stack in stacks_of(app).values() for each in (stack, *nested_stacks_of(stack))
+    ]
+    _cfn_lint_runs[app.outdir] = subprocess.Popen(
+        [str(CFN_LINT), *map(str, templates), "--ignore-checks", CFN_LINT_IGNORED],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def cfn_lint_verdict(app: App) -> tuple[int, str]:
+    """cfn-lint's exit code and output over every template of the app."""
+    if app.outdir not in _cfn_lint_runs:
+        _start_cfn_lint(app)
+    output, _ = _cfn_lint_runs[app.outdir].communicate()
+    return _cfn_lint_runs[app.outdir].returncode, output
+
+
+def _linted(app: App, session: pytest.Session) -> Iterator[App]:
+    if any(item.name.startswith("test_cfn_lint_") for item in session.items):
+        _start_cfn_lint(app)
+    yield app
+    run = _cfn_lint_runs.pop(app.outdir, None)
+    if run is not None and run.poll() is None:
+        run.kill()
+        run.communicate()
 
 
 @pytest.fixture(scope="session")
-def three_region_app(tmp_path_factory: pytest.TempPathFactory) -> App:
-    return synthesize(THREE_REGIONS, tmp_path_factory.mktemp("cdk-three"))
+def single_region_app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[App]:
+    yield from _linted(synthesize(SINGLE_REGION, tmp_path_factory.mktemp("cdk-single")), request.session)
+
+
+@pytest.fixture(scope="session")
+def three_region_app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[App]:
+    yield from _linted(synthesize(THREE_REGIONS, tmp_path_factory.mktemp("cdk-three")), request.session)
 
 
 @pytest.fixture(scope="session")

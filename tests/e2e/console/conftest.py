@@ -44,17 +44,18 @@ class Tenant:
 
 
 @pytest.fixture(scope="module")
-def tenant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenant]:
+def tenant(request: pytest.FixtureRequest) -> Iterator[Tenant]:
+    """A tenant of each module's own on the shared platform: what one module's tests make, another's never sees."""
     if not (CONSOLE_DIST / "index.html").is_file():
         _missing("the console is not built: make console")
-    platform = LocalPlatform(state_dir=tmp_path_factory.mktemp("forge-console"))
-    platform.start()
+    platform: LocalPlatform = request.getfixturevalue("shared_platform")
+    slug = "console-" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
     issuer = LocalIssuer(platform.state_dir)
     admin = {"authorization": f"Bearer {issuer.mint('e2e-admin', platform_admin=True)}"}
     created = httpx.post(
         f"{platform.url}/v1/tenants",
         headers=admin,
-        json={"slug": "console", "display_name": "Console", "tier": "enterprise", "owner": {"subject": "ada"}},
+        json={"slug": slug, "display_name": "Console", "tier": "enterprise", "owner": {"subject": "ada"}},
     )
     assert created.status_code == 201, created.text
     tenant_id = created.json()["tenant_id"]
@@ -62,7 +63,6 @@ def tenant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenant]:
     owner = httpx.Client(base_url=platform.url, headers={"authorization": f"Bearer {token}"}, timeout=30.0)
     yield Tenant(platform, tenant_id, owner)
     owner.close()
-    platform.stop()
 
 
 @pytest.fixture(scope="module")
