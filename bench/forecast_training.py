@@ -11,6 +11,10 @@ horizon 24 steps, 3 rolling-origin folds, each series' last 24 points withheld f
 cross-validation MASE (the windows the choice was made on) of seasonal naive, AutoETS and AutoTheta, then on the
 withheld 24 points, which nothing in the job saw, the MASE of seasonal naive and of the model's forecast and their
 ratio (issue 16's target: ≤ 0.85). Wall time: from CreateTrainingJob to Completed, the job's environment already built.
+
+The GPU variant (`neural` 1, N-HiTS a fourth candidate) runs train.py on the same files on this machine's CPU, with the
+agent-tuning job's Python (torch) reading the forecast job's packages, `neural_epochs` 300: its N-HiTS CV MASE, the
+model it chose and that model's withheld MASE relative to seasonal naive's (N-HiTS is kept only where it wins).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ save("quarterly", [frame(f"macrodata.{c}", quarters.to_timestamp(), macro[c]) fo
 """
 GROUPS = {"weekly": 52, "monthly": 12, "yearly": 11, "quarterly": 4, "hourly": 24}
 HORIZON = 24
+NEURAL_EPOCHS = 300
 
 
 def _withhold_last(path: Path) -> dict[str, tuple[list[float], list[float]]]:
@@ -125,6 +130,29 @@ def _run_job(sagemaker: Any, s3: Any, group: str, season_length: int, runner: An
         return seconds, json.load(member)
 
 
+def _run_neural_variant(agent_python: Path, forecast_python: Path, channel: Path, season_length: int) -> dict[str, Any]:
+    from devserver.sagemaker_training import REPOSITORY
+
+    site_packages = next((forecast_python.parent.parent / "lib").glob("python*/site-packages"))
+    hyperparameters = {"horizon": 24, "season_length": season_length, "folds": 3, "neural": 1}
+    with tempfile.TemporaryDirectory() as model_dir:
+        subprocess.run(
+            [str(agent_python), str(REPOSITORY / "sagemaker" / "forecast" / "train.py")],
+            env={
+                "PATH": "/usr/bin:/bin",
+                "PYTHONPATH": str(site_packages),
+                "SM_MODEL_DIR": model_dir,
+                "SM_OUTPUT_DIR": model_dir,
+                "SM_CHANNEL_TRAIN": str(channel),
+                "SM_HPS": json.dumps({**hyperparameters, "neural_epochs": NEURAL_EPOCHS}),
+            },
+            check=True,
+            capture_output=True,
+        )
+        model: dict[str, Any] = json.loads((Path(model_dir) / "model.json").read_text())
+        return model
+
+
 def main() -> None:
     import boto3
     from moto import mock_aws
@@ -135,6 +163,7 @@ def main() -> None:
 
     started = time.perf_counter()
     python = JobEnvironments().python(REPOSITORY / "sagemaker" / "forecast" / "requirements.txt")
+    agent_python = JobEnvironments().python(REPOSITORY / "sagemaker" / "agent_tuning" / "requirements.txt")
     print(f"job environment ready in {time.perf_counter() - started:.1f} s (built once, then reused)")
     with tempfile.TemporaryDirectory() as temporary, mock_aws():
         folder = Path(temporary)
@@ -146,17 +175,22 @@ def main() -> None:
         for group in GROUPS:
             withheld[group] = _withhold_last(folder / f"{group}.csv")
             s3.upload_file(str(folder / f"{group}.csv"), BUCKET, f"series/{group}/{group}.csv")
+            (folder / "channels" / group).mkdir(parents=True)
+            (folder / f"{group}.csv").rename(folder / "channels" / group / f"{group}.csv")
         runner = LocalTrainingJobs(folder / "state", LOCAL_ACCOUNT, LOCAL_REGION)
         runner.install()
         sagemaker = boto3.client("sagemaker", region_name=LOCAL_REGION)
-        print(f"{'':<25} {'cross-validation MASE':^23} {'withheld 24 points: MASE':^40}")
+        print(f"{'':<25} {'cross-validation MASE':^31} {'withheld 24 points: MASE (CPU job | GPU variant)':^73}")
         print(
-            f"{'series':<18} {'season':>6} {'snaive':>7} {'ets':>7} {'theta':>7}"
-            f" {'snaive':>7} {'chosen model':>22} {'relative':>8}"
+            f"{'series':<18} {'season':>6} {'snaive':>7} {'ets':>7} {'theta':>7} {'nhits':>7}"
+            f" {'snaive':>7} {'chosen model':>22} {'relative':>8} {'chosen model':>22} {'relative':>8}"
         )
-        relatives = []
+        relatives, neural_relatives, kept = [], [], []
         for group, season_length in GROUPS.items():
             seconds, model = _run_job(sagemaker, s3, group, season_length, runner)
+            started = time.perf_counter()
+            neural = _run_neural_variant(agent_python, python, folder / "channels" / group, season_length)
+            neural_seconds = time.perf_counter() - started
             for series, entry in model["series"].items():
                 scores = entry["validation_mase"]
                 history, actual = withheld[group][series]
@@ -166,10 +200,27 @@ def main() -> None:
                 chosen_mase = _mase(history, actual, forecast, season_length)
                 relatives.append(chosen_mase / naive_mase)
                 chosen = f"{entry['model']} {chosen_mase:.3f}"
+                neural_entry = neural["series"][series]
+                neural_forecast = [point["mean"] for point in neural_entry["forecast"]]
+                neural_mase = _mase(history, actual, neural_forecast, season_length)
+                neural_relatives.append(neural_mase / naive_mase)
+                if neural_entry["model"] == "nhits":
+                    kept.append(series)
+                neural_chosen = f"{neural_entry['model']} {neural_mase:.3f}"
                 print(
                     f"{series:<18} {season_length:>6} {scores['seasonal_naive']:>7.3f} {scores['auto_ets']:>7.3f} "
-                    f"{scores['auto_theta']:>7.3f} {naive_mase:>7.3f} {chosen:>22} {chosen_mase / naive_mase:>8.3f}"
+                    f"{scores['auto_theta']:>7.3f} {neural_entry['validation_mase']['nhits']:>7.3f} "
+                    f"{naive_mase:>7.3f} {chosen:>22} {chosen_mase / naive_mase:>8.3f} "
+                    f"{neural_chosen:>22} {neural_mase / naive_mase:>8.3f}"
                 )
-            print(f"  local training job ({group}, {len(model['series'])} series): {seconds:.1f} s wall")
-        mean = sum(relatives) / len(relatives)
-        print(f"withheld points: mean MASE relative to seasonal naive {mean:.3f} (target ≤ {TARGET_RELATIVE_MASE})")
+            print(
+                f"  local training job ({group}, {len(model['series'])} series): {seconds:.1f} s wall; "
+                f"GPU variant on CPU: {neural_seconds:.1f} s"
+            )
+        print(f"N-HiTS kept (chosen by cross-validation) for: {', '.join(kept) or 'no series'}")
+        for label, ratios in (("CPU job", relatives), ("GPU variant", neural_relatives)):
+            mean = sum(ratios) / len(ratios)
+            print(
+                f"{label}: withheld points' mean MASE relative to seasonal naive {mean:.3f} "
+                f"(target ≤ {TARGET_RELATIVE_MASE})"
+            )

@@ -2,10 +2,12 @@
 
 The SageMaker training contract (sagemaker/README.md): every path and setting comes from the `SM_*` environment. The
 `train` channel holds CSV files with the header `series,timestamp,value`. Hyperparameters (strings, as SageMaker
-passes them, or JSON values): `horizon` (steps ahead, 24 to 168), `season_length` (24), `folds` (3) and
-`interval_level` (0.9). Each candidate is scored on `folds` held-out windows of `horizon` steps by its mean absolute
-scaled error (MASE: its mean absolute error over the seasonal naive forecast's in-sample one), the best is refitted on
-the whole series and its forecast with intervals is the model (`model.json`); `inference.py` serves it.
+passes them, or JSON values): `horizon` (steps ahead, 24 to 168), `season_length` (24), `folds` (3),
+`interval_level` (0.9), and for the GPU variant `neural` (1 adds the N-HiTS candidate of neural.py, which needs torch;
+0 by default) with `neural_epochs` (300). Each candidate is scored on `folds` held-out windows of `horizon` steps by
+its mean absolute scaled error (MASE: its mean absolute error over the seasonal naive forecast's in-sample one), the
+best is refitted on the whole series and its forecast with intervals is the model (`model.json`); `inference.py`
+serves it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ JobError = contract.JobError
 MIN_HORIZON, MAX_HORIZON = 24, 168
 MAX_FOLDS = 10
 MODEL_FILE = "model.json"
-SEASONAL_NAIVE, AUTO_ETS, AUTO_THETA = "seasonal_naive", "auto_ets", "auto_theta"
+SEASONAL_NAIVE, AUTO_ETS, AUTO_THETA, NHITS = "seasonal_naive", "auto_ets", "auto_theta", "nhits"
+HYPERPARAMETERS = {"horizon", "season_length", "folds", "interval_level", "neural", "neural_epochs"}
 THETAS = (1.0, 2.0, 3.0)
 
 
@@ -44,6 +47,8 @@ class Settings:
     season_length: int
     folds: int
     interval_level: float
+    neural: bool = False
+    neural_epochs: int = 300
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def _hyperparameter(hyperparameters: dict[str, Any], name: str, default: Any, ki
 
 
 def read_settings(hyperparameters: dict[str, Any]) -> Settings:
-    unknown = sorted(set(hyperparameters) - {"horizon", "season_length", "folds", "interval_level"})
+    unknown = sorted(set(hyperparameters) - HYPERPARAMETERS)
     if unknown:
         raise JobError(f"unknown hyperparameter(s): {', '.join(unknown)}")
     level = _hyperparameter(hyperparameters, "interval_level", 0.9, float, 0.5, 0.99)
@@ -76,6 +81,8 @@ def read_settings(hyperparameters: dict[str, Any]) -> Settings:
         season_length=_hyperparameter(hyperparameters, "season_length", 24, int, 1, 8760),
         folds=_hyperparameter(hyperparameters, "folds", 3, int, 1, MAX_FOLDS),
         interval_level=level,
+        neural=_hyperparameter(hyperparameters, "neural", 0, int, 0, 1) == 1,
+        neural_epochs=_hyperparameter(hyperparameters, "neural_epochs", 300, int, 1, 5000),
     )
 
 
@@ -154,11 +161,30 @@ def _theta_model(history: np.ndarray, settings: Settings) -> Any:
     return ThetaModel(history, period=period, deseasonalize=period > 1, method=method).fit()
 
 
+def nhits(history: np.ndarray, settings: Settings) -> Forecast:
+    try:
+        import neural
+    except ModuleNotFoundError:  # run from the repository, not from the packed source folder
+        sys.path.append(str(Path(__file__).resolve().parent))
+        import neural
+
+    return Forecast(
+        *neural.forecast(
+            history, settings.horizon, settings.season_length, settings.interval_level, settings.neural_epochs
+        )
+    )
+
+
 CANDIDATES: dict[str, Callable[[np.ndarray, Settings], Forecast]] = {
     SEASONAL_NAIVE: seasonal_naive,
     AUTO_ETS: auto_ets,
     AUTO_THETA: auto_theta,
 }
+
+
+def candidates(settings: Settings) -> dict[str, Callable[[np.ndarray, Settings], Forecast]]:
+    """The statistical candidates, and N-HiTS in the GPU variant: kept only for the series where it wins."""
+    return {**CANDIDATES, NHITS: nhits} if settings.neural else CANDIDATES
 
 
 def mase(history: np.ndarray, actual: np.ndarray, predicted: np.ndarray, season_length: int) -> float:
@@ -169,11 +195,12 @@ def mase(history: np.ndarray, actual: np.ndarray, predicted: np.ndarray, season_
 
 def cross_validate(values: np.ndarray, settings: Settings) -> dict[str, float]:
     """Candidate → mean MASE over the last `folds` windows of `horizon` steps, each forecast from the data before it."""
-    scores: dict[str, list[float]] = {name: [] for name in CANDIDATES}
+    competing = candidates(settings)
+    scores: dict[str, list[float]] = {name: [] for name in competing}
     for fold in range(settings.folds, 0, -1):
         cut = len(values) - fold * settings.horizon
         history, actual = values[:cut], values[cut : cut + settings.horizon]
-        for name, candidate in CANDIDATES.items():
+        for name, candidate in competing.items():
             try:
                 predicted = candidate(history, settings).mean
             except (ValueError, np.linalg.LinAlgError):
@@ -203,7 +230,7 @@ def train_series(series: pd.Series, settings: Settings) -> dict[str, Any]:
     values = series.to_numpy()
     scores = cross_validate(values, settings)
     chosen = min(scores, key=lambda candidate: (scores[candidate], candidate != SEASONAL_NAIVE))
-    forecast = never_below_zero(CANDIDATES[chosen](values, settings), values)
+    forecast = never_below_zero(candidates(settings)[chosen](values, settings), values)
     timestamps = _future_index(pd.DatetimeIndex(series.index), settings.horizon)
     return {
         "model": chosen,
