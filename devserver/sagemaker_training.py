@@ -4,7 +4,8 @@ moto marks a training job Completed at once and runs nothing, so a botocore hook
 DescribeTrainingJob instead. A job is script mode as SageMaker's framework containers run it: the hyperparameters
 `sagemaker_program` (the script) and `sagemaker_submit_directory` (an `s3://` URI of a `sourcedir.tar.gz` in the
 emulated S3, or a local `file://` folder) name the code; its `requirements.txt` gives it a venv of its own, built on
-first use under `.forge/ml-envs/` and shared by every job with the same requirements. The job runs in a subprocess
+first use under `.forge/ml-envs/` and shared by every job with the same requirements (a GPU variant's job, in the
+PyTorch training image, gets its `requirements-gpu.txt`: the same plus torch). The job runs in a subprocess
 with the contract's directories under the state dir (`training-jobs/<name>/`), its channels copied from S3 and only
 `SM_*` variables set; it is InProgress until the script exits, then Completed with its model dir uploaded as
 `<S3OutputPath>/<name>/output/model.tar.gz`, or Failed with the failure file as FailureReason. FinalMetricDataList
@@ -40,6 +41,8 @@ from urllib.parse import urlparse
 import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
+
+from shared.ml.job_kinds import GPU_REQUIREMENTS
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 ENVIRONMENTS_DIR = REPOSITORY / ".forge" / "ml-envs"
@@ -270,7 +273,8 @@ class LocalTrainingJobs:
         self._update(name, SecondaryStatus="Downloading", TrainingStartTime=datetime.now(UTC))
         source, program = self._source(job, directory)
         channels = self._download_channels(job, directory)
-        python = self.environments.python(requirements_of(source))
+        image = job.get("AlgorithmSpecification", {}).get("TrainingImage", "")
+        python = self.environments.python(requirements_of(source, image))
         self._update(name, SecondaryStatus="Training")
         exit_code, printed = self._train(job, directory, source, program, channels, python)
         metrics = _final_metrics(job, printed)
@@ -407,7 +411,12 @@ def download_prefix(prefix_uri: str, target: Path) -> None:
             s3.download_file(location.netloc, entry["Key"], str(destination))
 
 
-def requirements_of(source: Path) -> Path | None:
+def requirements_of(source: Path, training_image: str = "") -> Path | None:
+    """The code's requirements file: a GPU variant's (GPU_REQUIREMENTS, with torch) when the job runs in SageMaker's
+    PyTorch training image, else requirements.txt."""
+    gpu_variant = source / GPU_REQUIREMENTS
+    if "/pytorch-training:" in training_image and gpu_variant.exists():
+        return gpu_variant
     requirements = source / "requirements.txt"
     return requirements if requirements.exists() else None
 

@@ -28,7 +28,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.bundles import JOB_SOURCE_ARCHIVE
-from infra.constructs.agent_tuning_role import AgentTuningRole
+from infra.constructs.agent_tuning_role import DEEP_LEARNING_CONTAINERS_ACCOUNT, AgentTuningRole
 from infra.names import ResourceNames
 from infra.packaging import job_source
 from shared.ml.job_kinds import AGENT_TUNING, JOB_KINDS, JobKind
@@ -143,6 +143,21 @@ class MlPipelines(Construct):
                 ],
             ),
         ]
+        if any(kind.gpu_training_image for kind in JOB_KINDS.values()):
+            # The GPU variants' PyTorch training image (the forecast job's N-HiTS with neural=1).
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                    resources=[
+                        stack.format_arn(
+                            service="ecr",
+                            account=DEEP_LEARNING_CONTAINERS_ACCOUNT,
+                            resource="repository",
+                            resource_name="pytorch-training",
+                        )
+                    ],
+                )
+            )
         for statement in statements:
             role.add_to_policy(statement)
         NagSuppressions.add_resource_suppressions(
@@ -339,6 +354,7 @@ class MlPipelines(Construct):
             bucket=bucket,
             tenant_id=None,
             code_uri=job_code_uri(bucket, kind),
+            region=self._stack.region,
         )
         rule = events.Rule(
             self,

@@ -76,6 +76,11 @@ class JobKind:
     schedule: str | None = None
     channels: tuple[str, ...] = field(default=("train",))
     image_accounts: dict[str, str] = field(default_factory=dict)
+    # A GPU variant of a CPU kind: its training image on the kind's GPU instances, and the 0/1 hyperparameter that
+    # turns it on (1 requires a GPU instance and a GPU instance requires 1). Locally the job's environment comes from
+    # GPU_REQUIREMENTS in the source folder.
+    gpu_training_image: str | None = None
+    gpu_switch: str | None = None
 
     @property
     def uses_gpu(self) -> bool:
@@ -85,7 +90,10 @@ class JobKind:
     def model_package_group(self) -> str:
         return f"forge-{self.name.replace('_', '-')}"
 
-    def training_image_uri(self, region: str) -> str:
+    def training_image_uri(self, region: str, instance_type: str | None = None) -> str:
+        """The training image on `instance_type` (the GPU variant's on a GPU instance); the CPU one by default."""
+        if self.gpu_training_image is not None and instance_type in GPU_INSTANCES:
+            return self._image_uri(self.gpu_training_image, region)
         return self._image_uri(self.training_image, region)
 
     def inference_image_uri(self, region: str) -> str:
@@ -102,6 +110,12 @@ class JobKind:
     def default_hyperparameters(self) -> dict[str, int | float]:
         return {spec.name: spec.default for spec in self.hyperparameters}
 
+
+# The requirements file, beside requirements.txt, of a kind's GPU variant (torch never goes into requirements.txt: the
+# CPU image would pull the CUDA build).
+GPU_REQUIREMENTS = "requirements-gpu.txt"
+_PYTORCH_IMAGES = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-"
+PYTORCH_GPU_TRAINING_IMAGE = _PYTORCH_IMAGES + "training:2.6.0-gpu-py312"
 
 _SKLEARN_IMAGE = "{account}.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 # The scikit-learn framework images' ECR accounts per region, as the SageMaker Python SDK lists them
@@ -139,17 +153,22 @@ SKLEARN_IMAGE_ACCOUNTS: dict[str, str] = {
 FORECAST = JobKind(
     name="forecast",
     source_folder="forecast",
-    description="Hourly workload forecasts per tenant and workflow (AutoETS / AutoTheta / seasonal naive)",
+    description="Hourly workload forecasts per tenant and workflow (AutoETS / AutoTheta / seasonal naive; N-HiTS on a "
+    "GPU instance with neural=1)",
     training_image=_SKLEARN_IMAGE,
     inference_image=_SKLEARN_IMAGE,
     image_accounts=SKLEARN_IMAGE_ACCOUNTS,
-    instance_types=CPU_INSTANCES,
+    gpu_training_image=PYTORCH_GPU_TRAINING_IMAGE,
+    gpu_switch="neural",
+    instance_types=CPU_INSTANCES + GPU_INSTANCES,
     default_instance_type="ml.m5.large",
     hyperparameters=(
         Hyperparameter("horizon", int, 24, 168, 24),
         Hyperparameter("season_length", int, 1, 8760, 24),
         Hyperparameter("folds", int, 1, 10, 3),
         Hyperparameter("interval_level", float, 0.5, 0.99, 0.9),
+        Hyperparameter("neural", int, 0, 1, 0),
+        Hyperparameter("neural_epochs", int, 1, 5000, 300),
     ),
     metrics={
         "mase": r"validation:mase=([0-9.eE+-]+);",
@@ -192,13 +211,11 @@ ANOMALY = JobKind(
 )
 
 
-_PYTORCH_IMAGES = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-"
-
 AGENT_TUNING = JobKind(
     name="agent_tuning",
     source_folder="agent_tuning",
     description="A tenant's agent model: LoRA over an open instruct model on its examples, served by an endpoint",
-    training_image=_PYTORCH_IMAGES + "training:2.6.0-gpu-py312",
+    training_image=PYTORCH_GPU_TRAINING_IMAGE,
     inference_image=_PYTORCH_IMAGES + "inference:2.6.0-cpu-py312",
     instance_types=("ml.g5.xlarge", "ml.g5.2xlarge", "ml.g4dn.xlarge", "ml.m5.xlarge", "ml.c5.2xlarge"),
     default_instance_type=DEFAULT_GPU_INSTANCE,

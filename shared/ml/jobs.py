@@ -60,9 +60,12 @@ def start_job(principal: Principal, request: JobRequest) -> MlJob:
     tenant_id = None if principal.is_platform_admin else principal.tenant_id
     job_name = f"ml-{new_execution_id()}"
     bucket = settings.require("bucket_payloads")
-    plan = plan_job(request, bucket=bucket, tenant_id=tenant_id, code_uri=code_uri(bucket, request.kind))
+    pipelines = settings.require("ml_pipelines")
+    # The pipelines' ARN prefix names their region (arn:aws:states:<region>:...), whose registry serves the image.
+    region = pipelines.split(":")[3]
+    plan = plan_job(request, bucket=bucket, tenant_id=tenant_id, code_uri=code_uri(bucket, request.kind), region=region)
     kind = JOB_KINDS[request.kind]
-    machine = f"{settings.require('ml_pipelines')}-{kind.name.replace('_', '-')}"
+    machine = f"{pipelines}-{kind.name.replace('_', '-')}"
     started = stepfunctions.start_execution(machine, job_name, json.dumps(plan))
     item = ml_jobs.new_job_item(
         job_name,

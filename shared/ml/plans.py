@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.ml.job_kinds import INSTANCE_HOURLY_USD, JOB_KINDS, JobKind
+from shared.ml.job_kinds import GPU_INSTANCES, INSTANCE_HOURLY_USD, JOB_KINDS, JobKind
 from shared.problems import InvalidParam, ValidationFailed
 
 # SageMaker's longest training job (MaxRuntimeInSeconds) is 28 days; a platform job is held to 5.
@@ -38,9 +38,9 @@ class JobRequest(BaseModel):
     spot: bool = Field(default=True, description="Managed spot training with checkpoints")
 
 
-def plan_job(request: JobRequest, *, bucket: str, tenant_id: str | None, code_uri: str) -> dict[str, Any]:
+def plan_job(request: JobRequest, *, bucket: str, tenant_id: str | None, code_uri: str, region: str) -> dict[str, Any]:
     """The state machine's input, or ValidationFailed naming every field that is wrong; the execution's name is the
-    job's (its training job, model and transform job)."""
+    job's (its training job, model and transform job). `region`: the pipeline's, whose registry serves the image."""
     kind = JOB_KINDS.get(request.kind)
     startable = sorted(
         name
@@ -63,6 +63,8 @@ def plan_job(request: JobRequest, *, bucket: str, tenant_id: str | None, code_ur
     if instance_type not in kind.instance_types:
         problems.append(InvalidParam(name="/body/instance_type", reason=f"one of {', '.join(kind.instance_types)}"))
     hyperparameters = _checked_hyperparameters(kind, request.hyperparameters, problems)
+    if kind.gpu_switch is not None and not problems:
+        _check_gpu_variant(kind, kind.gpu_switch, instance_type, hyperparameters, problems)
     max_cost = request.max_cost_usd if request.max_cost_usd is not None else kind.default_max_cost_usd
     max_runtime = max_runtime_seconds(max_cost, instance_type) if instance_type in kind.instance_types else 0
     if instance_type in kind.instance_types and max_runtime < kind.minimum_runtime_seconds:
@@ -88,6 +90,7 @@ def plan_job(request: JobRequest, *, bucket: str, tenant_id: str | None, code_ur
         "model_package_group": kind.model_package_group,
         "code_uri": code_uri,
         "training": {
+            "image": kind.training_image_uri(region, instance_type),
             "hyperparameters": {
                 "sagemaker_program": json.dumps("train.py"),
                 "sagemaker_submit_directory": json.dumps(code_uri),
@@ -134,6 +137,32 @@ def max_runtime_seconds(max_cost_usd: float, instance_type: str) -> int:
 
 def cost_so_far(billable_seconds: float, hourly_usd: float) -> float:
     return round(billable_seconds / 3600 * hourly_usd, 4)
+
+
+def _check_gpu_variant(
+    kind: JobKind,
+    switch: str,
+    instance_type: str,
+    hyperparameters: dict[str, int | float],
+    problems: list[InvalidParam],
+) -> None:
+    """The GPU variant runs on a GPU instance and only there: a GPU instance running the CPU models is paid for
+    nothing."""
+    on_gpu = instance_type in GPU_INSTANCES
+    gpu_instances = ", ".join(known for known in kind.instance_types if known in GPU_INSTANCES)
+    if hyperparameters[switch] == 1 and not on_gpu:
+        problems.append(
+            InvalidParam(
+                name=f"/body/hyperparameters/{switch}",
+                reason=f"1 needs a GPU instance_type: one of {gpu_instances}",
+            )
+        )
+    elif on_gpu and hyperparameters[switch] != 1:
+        problems.append(
+            InvalidParam(
+                name="/body/instance_type", reason=f"a GPU instance runs the {kind.name} job with {switch}=1 only"
+            )
+        )
 
 
 def _checked_hyperparameters(

@@ -66,6 +66,12 @@ def pipeline_definition(kind: JobKind, *, role_arn: str, gate_function_arn: str,
 
 
 def _train(kind: JobKind, role_arn: str, region: str) -> dict[str, Any]:
+    # A kind with a GPU variant trains in the image its plan chose for the instance type.
+    image = (
+        {"TrainingImage.$": "$.training.image"}
+        if kind.gpu_training_image is not None
+        else {"TrainingImage": kind.training_image_uri(region)}
+    )
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
@@ -73,7 +79,7 @@ def _train(kind: JobKind, role_arn: str, region: str) -> dict[str, Any]:
             "TrainingJobName.$": "$$.Execution.Name",
             "RoleArn": role_arn,
             "AlgorithmSpecification": {
-                "TrainingImage": kind.training_image_uri(region),
+                **image,
                 "TrainingInputMode": "File",
                 "MetricDefinitions": [
                     {"Name": name, "Regex": regex}

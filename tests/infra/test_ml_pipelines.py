@@ -94,8 +94,15 @@ def test_the_framework_images_are_the_regions_own(stack: RegionalStack) -> None:
         props["StateMachineName"]: json.dumps(props["DefinitionString"])
         for props in _of_type(_intelligence(stack), "AWS::StepFunctions::StateMachine")
     }
+    (scheduled,) = [
+        json.dumps(rule["Targets"])
+        for rule in _of_type(_intelligence(stack), "AWS::Events::Rule")
+        if "training" in str(rule)
+    ]
     for kind in JOB_KINDS.values():
-        assert kind.training_image_uri("us-east-1") in machines[f"{PREFIX}-ml-{kind.name.replace('_', '-')}"]
+        # A kind with a GPU variant trains in the image its plan names (the scheduled run's: the CPU one).
+        where = scheduled if kind.gpu_training_image else machines[f"{PREFIX}-ml-{kind.name.replace('_', '-')}"]
+        assert kind.training_image_uri("us-east-1") in where
     assert FORECAST.training_image_uri("eu-west-1") == (
         "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
     )
@@ -157,3 +164,16 @@ def test_the_agent_tuning_pipeline_passes_only_its_role_and_serves_only_tenants_
     serving = next(statement for action, statement in by_action.items() if "sagemaker:CreateEndpoint" in action)
     assert all(f"/{PREFIX}-tm-*" in json.dumps(resource) for resource in serving["Resource"]), serving["Resource"]
     assert "createEndpoint" in json.dumps(machine["DefinitionString"])
+
+
+def test_the_sagemaker_role_pulls_the_gpu_variants_pytorch_training_image(stack: RegionalStack) -> None:
+    policies = [
+        props for props in _of_type(_intelligence(stack), "AWS::IAM::Policy") if "SageMakerRole" in json.dumps(props)
+    ]
+    pulled = [
+        json.dumps(statement["Resource"])
+        for policy in policies
+        for statement in policy["PolicyDocument"]["Statement"]
+        if "ecr:BatchGetImage" in json.dumps(statement["Action"])
+    ]
+    assert any(":763104351884:repository/pytorch-training" in resource for resource in pulled), pulled

@@ -19,6 +19,7 @@ def _plan(**request: object) -> dict:
         bucket="platform-bucket",
         tenant_id=None,
         code_uri="s3://platform-bucket/ml/code/anomaly/sourcedir.tar.gz",
+        region="us-east-1",
     )
 
 

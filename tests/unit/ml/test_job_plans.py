@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.ml.job_kinds import FORECAST, INSTANCE_HOURLY_USD, JOB_KINDS
+from shared.ml.job_kinds import FORECAST, INSTANCE_HOURLY_USD, JOB_KINDS, PYTORCH_GPU_TRAINING_IMAGE
 from shared.ml.plans import SPOT_WAIT_SECONDS, JobRequest, plan_job
 from shared.problems import ValidationFailed
 
@@ -18,6 +18,7 @@ def _plan(tenant_id: str | None = None, **request: object) -> dict:
         bucket="platform-bucket",
         tenant_id=tenant_id,
         code_uri="s3://platform-bucket/ml/code/forecast/sourcedir.tar.gz",
+        region="us-east-1",
     )
 
 
@@ -78,3 +79,32 @@ def test_a_tenants_job_reads_only_the_tenants_series(monkeypatch: pytest.MonkeyP
     plan = _plan(tenant_id="tenant0001")
     uris = [channel["DataSource"]["S3DataSource"]["S3Uri"] for channel in plan["training"]["input"]]
     assert uris == ["s3://platform-bucket/ml/series/tenant=tenant0001/"]
+
+
+def test_the_forecast_job_trains_in_the_scikit_learn_image_on_a_cpu_instance() -> None:
+    plan = _plan()
+    assert (
+        plan["training"]["image"] == "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    )
+    assert plan["training"]["hyperparameters"]["neural"] == "0"
+
+
+def test_the_neural_variant_on_a_gpu_instance_trains_in_the_pytorch_gpu_image() -> None:
+    plan = _plan(instance_type="ml.g5.xlarge", hyperparameters={"neural": 1, "neural_epochs": 50})
+    assert plan["training"]["image"] == PYTORCH_GPU_TRAINING_IMAGE.format(region="us-east-1")
+    assert plan["training"]["image"] == "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6.0-gpu-py312"
+    assert plan["training"]["resources"]["InstanceType"] == "ml.g5.xlarge"
+    assert plan["training"]["hyperparameters"]["neural"] == "1"
+    assert plan["training"]["hyperparameters"]["neural_epochs"] == "50"
+
+
+def test_the_neural_variant_on_a_cpu_instance_names_the_hyperparameter() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        _plan(instance_type="ml.m5.large", hyperparameters={"neural": 1})
+    [problem] = refused.value.invalid_params
+    assert problem.name == "/body/hyperparameters/neural"
+    assert "ml.g5.xlarge" in problem.reason
+
+
+def test_a_gpu_instance_without_the_neural_variant_names_the_instance_type() -> None:
+    assert _invalid_fields(instance_type="ml.g5.xlarge") == ["/body/instance_type"]
