@@ -3,11 +3,14 @@ evaluation gate → Model Registry → batch transform (the job's inference.py o
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import tarfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import boto3
 import pytest
@@ -117,3 +120,26 @@ def test_a_model_worse_than_the_one_in_service_is_rejected_and_never_registered(
     assert "worse than 0.0001 of the model in service (ml-excellent)" in (job.cause or "")
     assert job.model_package_arn is None
     assert [package["ModelPackageArn"] for package in _approved_packages()] == [in_service]
+
+
+def test_the_neural_variant_on_a_gpu_instance_trains_in_the_pytorch_image_with_the_nhits_candidate(
+    exported_tenant: str,
+) -> None:
+    request = JobRequest(
+        kind="forecast", instance_type="ml.g5.xlarge", hyperparameters={"folds": 1, "neural": 1, "neural_epochs": 5}
+    )
+
+    job = _finished(start_job(ADMIN, request).job_id)
+
+    assert job.status == "succeeded", (job.error, job.cause)
+    assert (job.instance_type, job.hyperparameters["neural"]) == ("ml.g5.xlarge", 1)
+    training = boto3.client("sagemaker").describe_training_job(TrainingJobName=job.job_id)
+    assert training["AlgorithmSpecification"]["TrainingImage"] == (
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6.0-gpu-py312"
+    )
+    location = urlparse(training["ModelArtifacts"]["S3ModelArtifacts"])
+    archive = boto3.client("s3").get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as model_tar:
+        model = json.loads(model_tar.extractfile("model.json").read())  # type: ignore[union-attr]
+    assert model["series"]
+    assert all("nhits" in entry["validation_mase"] for entry in model["series"].values())
