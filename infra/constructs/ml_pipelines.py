@@ -83,6 +83,26 @@ class MlPipelines(Construct):
             if kind.schedule:
                 self._build_schedule(kind, machine)
 
+    def _image_repositories(self) -> list[str]:
+        """The framework images' repositories in this region's registries, and the PyTorch training image's where a
+        kind has a GPU variant (the forecast job's N-HiTS with neural=1)."""
+        stack = Stack.of(self)
+        accounts = sorted({kind.image_accounts[stack.region] for kind in JOB_KINDS.values() if kind.image_accounts})
+        repositories = [
+            stack.format_arn(service="ecr", account=account, resource="repository", resource_name="sagemaker-*")
+            for account in accounts
+        ]
+        if any(kind.gpu_training_image for kind in JOB_KINDS.values()):
+            repositories.append(
+                stack.format_arn(
+                    service="ecr",
+                    account=DEEP_LEARNING_CONTAINERS_ACCOUNT,
+                    resource="repository",
+                    resource_name="pytorch-training",
+                )
+            )
+        return repositories
+
     def _objects(self, *prefixes: str) -> list[str]:
         return [f"{self._bucket_arn}/{prefix}/*" for prefix in prefixes]
 
@@ -130,34 +150,9 @@ class MlPipelines(Construct):
             iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
             iam.PolicyStatement(
                 actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                resources=[
-                    stack.format_arn(
-                        service="ecr",
-                        account=account,
-                        resource="repository",
-                        resource_name="sagemaker-*",
-                    )
-                    for account in sorted(
-                        {kind.image_accounts[stack.region] for kind in JOB_KINDS.values() if kind.image_accounts}
-                    )
-                ],
+                resources=self._image_repositories(),
             ),
         ]
-        if any(kind.gpu_training_image for kind in JOB_KINDS.values()):
-            # The GPU variants' PyTorch training image (the forecast job's N-HiTS with neural=1).
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                    resources=[
-                        stack.format_arn(
-                            service="ecr",
-                            account=DEEP_LEARNING_CONTAINERS_ACCOUNT,
-                            resource="repository",
-                            resource_name="pytorch-training",
-                        )
-                    ],
-                )
-            )
         for statement in statements:
             role.add_to_policy(statement)
         NagSuppressions.add_resource_suppressions(
