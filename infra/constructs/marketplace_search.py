@@ -62,8 +62,8 @@ class MarketplaceSearchCollection(Construct):
             description="Marketplace search: listings' words and embeddings (fed by the platform table's stream)",
             standby_replicas="ENABLED" if standby_replicas else "DISABLED",
         )
-        self.collection.add_dependency(encryption)
-        self.collection.add_dependency(network)
+        self.collection.add_resource_dependency(encryption)
+        self.collection.add_resource_dependency(network)
         endpoint_parameter, arn_parameter = marketplace_search_parameter_names(prefix)
         for construct_id, name, value in (
             ("EndpointParameter", endpoint_parameter, self.collection.attr_collection_endpoint),
