@@ -17,9 +17,8 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from shared.agent_models.tuning import BASE_MODELS, SOURCE_KEY
+from shared.ml.job_kinds import deep_learning_containers_account
 
-# AWS's Deep Learning Containers account, which publishes SageMaker's PyTorch training and inference images.
-DEEP_LEARNING_CONTAINERS_ACCOUNT = "763104351884"
 TENANT_MODELS = "tenants/*/agent-models/*"
 
 
@@ -61,7 +60,7 @@ class AgentTuningRole(Construct):
                         iam.PolicyStatement(
                             actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                             resources=[
-                                f"arn:{stack.partition}:ecr:{stack.region}:{DEEP_LEARNING_CONTAINERS_ACCOUNT}:"
+                                f"arn:{stack.partition}:ecr:{stack.region}:{deep_learning_containers_account(stack.region)}:"
                                 "repository/pytorch-*"
                             ],
                         ),

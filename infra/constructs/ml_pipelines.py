@@ -28,10 +28,10 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.bundles import JOB_SOURCE_ARCHIVE
-from infra.constructs.agent_tuning_role import DEEP_LEARNING_CONTAINERS_ACCOUNT, AgentTuningRole
+from infra.constructs.agent_tuning_role import AgentTuningRole
 from infra.names import ResourceNames
 from infra.packaging import job_source
-from shared.ml.job_kinds import AGENT_TUNING, JOB_KINDS, JobKind
+from shared.ml.job_kinds import AGENT_TUNING, JOB_KINDS, JobKind, deep_learning_containers_account
 from shared.ml.plans import (
     CHECKPOINTS_PREFIX,
     CODE_PREFIX,
@@ -96,7 +96,7 @@ class MlPipelines(Construct):
             repositories.append(
                 stack.format_arn(
                     service="ecr",
-                    account=DEEP_LEARNING_CONTAINERS_ACCOUNT,
+                    account=deep_learning_containers_account(stack.region),
                     resource="repository",
                     resource_name="pytorch-training",
                 )

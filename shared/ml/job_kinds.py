@@ -102,7 +102,11 @@ class JobKind:
     def _image_uri(self, template: str, region: str) -> str:
         if "{account}" in template and region not in self.image_accounts:
             raise ValueError(f"the {self.name} job's framework image has no registry in {region}")
-        return template.format(region=region, account=self.image_accounts.get(region, ""))
+        return template.format(
+            region=region,
+            account=self.image_accounts.get(region, ""),
+            dlc_account=deep_learning_containers_account(region),
+        )
 
     def hyperparameter(self, name: str) -> Hyperparameter | None:
         return next((spec for spec in self.hyperparameters if spec.name == name), None)
@@ -114,7 +118,25 @@ class JobKind:
 # The requirements file, beside requirements.txt, of a kind's GPU variant (torch never goes into requirements.txt: the
 # CPU image would pull the CUDA build).
 GPU_REQUIREMENTS = "requirements-gpu.txt"
-_PYTORCH_IMAGES = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-"
+# AWS Deep Learning Containers' registry account per region (its available_images table): 763104351884 except in
+# the regions that opted in later, which have their own.
+DEEP_LEARNING_CONTAINERS_ACCOUNT = "763104351884"
+DEEP_LEARNING_CONTAINERS_OWN_ACCOUNTS: dict[str, str] = {
+    "af-south-1": "626614931356",
+    "ap-east-1": "871362719292",
+    "ap-northeast-3": "364406365360",
+    "ap-southeast-3": "907027046896",
+    "eu-south-1": "692866216735",
+    "me-south-1": "217643126080",
+    "me-central-1": "914824155844",
+}
+
+
+def deep_learning_containers_account(region: str) -> str:
+    return DEEP_LEARNING_CONTAINERS_OWN_ACCOUNTS.get(region, DEEP_LEARNING_CONTAINERS_ACCOUNT)
+
+
+_PYTORCH_IMAGES = "{dlc_account}.dkr.ecr.{region}.amazonaws.com/pytorch-"
 PYTORCH_GPU_TRAINING_IMAGE = _PYTORCH_IMAGES + "training:2.6.0-gpu-py312"
 
 _SKLEARN_IMAGE = "{account}.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"

@@ -91,7 +91,9 @@ def test_the_forecast_job_trains_in_the_scikit_learn_image_on_a_cpu_instance() -
 
 def test_the_neural_variant_on_a_gpu_instance_trains_in_the_pytorch_gpu_image() -> None:
     plan = _plan(instance_type="ml.g5.xlarge", hyperparameters={"neural": 1, "neural_epochs": 50})
-    assert plan["training"]["image"] == PYTORCH_GPU_TRAINING_IMAGE.format(region="us-east-1")
+    assert plan["training"]["image"] == PYTORCH_GPU_TRAINING_IMAGE.format(
+        region="us-east-1", dlc_account="763104351884"
+    )
     assert plan["training"]["image"] == "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.6.0-gpu-py312"
     assert plan["training"]["resources"]["InstanceType"] == "ml.g5.xlarge"
     assert plan["training"]["hyperparameters"]["neural"] == "1"
@@ -108,3 +110,8 @@ def test_the_neural_variant_on_a_cpu_instance_names_the_hyperparameter() -> None
 
 def test_a_gpu_instance_without_the_neural_variant_names_the_instance_type() -> None:
     assert _invalid_fields(instance_type="ml.g5.xlarge") == ["/body/instance_type"]
+
+
+def test_the_pytorch_image_comes_from_the_deep_learning_containers_registry_of_the_region() -> None:
+    assert FORECAST.training_image_uri("eu-west-1", "ml.g5.xlarge").startswith("763104351884.dkr.ecr.eu-west-1.")
+    assert FORECAST.training_image_uri("me-south-1", "ml.g5.xlarge").startswith("217643126080.dkr.ecr.me-south-1.")
