@@ -211,7 +211,7 @@ export function InstallDialog({
                     {missing.map((choice) => (
                       <li key={choice.name}>
                         <code>{choice.name}</code> ({choice.kind}){" "}
-                        <Link to={`/credentials?name=${encodeURIComponent(choice.name)}`}>create {choice.name}</Link>
+                        <Link to={`/credentials?name=${encodeURIComponent(choice.name)}&kind=${choice.kind}`}>create {choice.name}</Link>
                       </li>
                     ))}
                   </ul>

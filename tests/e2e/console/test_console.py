@@ -184,6 +184,29 @@ def test_a_new_webhook_shows_its_secret_once(page: Any, tenant: Tenant) -> None:
     assert secret not in page.content()
 
 
+def test_a_credential_of_any_kind_is_stored_from_its_form_and_never_shown_again(page: Any, tenant: Tenant) -> None:
+    sign_in(page, tenant)
+    page.goto("/credentials?name=acme_api&kind=api_key_header")  # where the marketplace's install dialog links
+    page.get_by_role("form", name="New credential").wait_for()
+    assert page.get_by_label("Name", exact=True).input_value() == "acme_api"
+    page.get_by_label("Header name").fill("X-Acme-Key")
+    page.get_by_label("Key", exact=True).fill("k3y-that-stays-secret")
+    page.get_by_role("button", name="Store credential").click()
+    page.get_by_role("cell", name="acme_api").wait_for()
+    page.get_by_role("cell", name="api_key_header").wait_for()
+    page.get_by_label("Name", exact=True).fill("partner")
+    page.get_by_label("Kind").select_option("custom_headers")
+    page.get_by_label("Header 1 name").fill("X-Partner")
+    page.get_by_label("Header 1 value").fill("p4rtner-secret")
+    page.get_by_role("button", name="Store credential").click()
+    page.get_by_role("cell", name="custom_headers").wait_for()
+    stored = {item["name"]: item["kind"] for item in tenant.owner.get("/v1/credentials").json()["items"]}
+    assert (stored["acme_api"], stored["partner"]) == ("api_key_header", "custom_headers")
+    page.reload()
+    page.get_by_role("cell", name="partner").wait_for()
+    assert "k3y-that-stays-secret" not in page.content() and "p4rtner-secret" not in page.content()
+
+
 def test_a_viewer_sees_actions_its_role_may_not_use_disabled(page: Any, tenant: Tenant) -> None:
     sign_in(page, tenant, role="viewer")
     assert page.get_by_role("link", name="New workflow").count() == 0

@@ -90,7 +90,10 @@ def test_find_a_template_by_a_sentence_open_it_and_install_it_as_a_draft(
     dialog = page.get_by_role("dialog", name="Install Greeting 1.0.0")
     missing = dialog.get_by_role("group", name="Missing credentials")
     assert "acme_api (bearer)" in missing.inner_text()
-    assert missing.get_by_role("link", name="create acme_api").get_attribute("href") == "/credentials?name=acme_api"
+    assert (
+        missing.get_by_role("link", name="create acme_api").get_attribute("href")
+        == "/credentials?name=acme_api&kind=bearer"
+    )
     team = dialog.get_by_label(re.compile(r"^team"))
     team.fill("H" * 41)  # the parameter's schema allows 40 characters: the API's 422 names /parameters/team
     dialog.get_by_role("button", name="Install", exact=True).click()
