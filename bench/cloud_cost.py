@@ -35,7 +35,7 @@ from infra.cloud_cost import (
     CapacityUnits,
     Invocation,
     MeasuredExecution,
-    delivery_sampling,
+    delivery_route,
     function_memory_mb,
     item_bytes,
     item_write_units,
@@ -381,7 +381,8 @@ def main() -> None:
     records_in_batch = records_per_batch(EXECUTIONS, stream_batching_seconds(templates, PREFIX, "execution_usage"))
     measured = measure(records_in_batch)
     # The budget's own CPU at the configured memory is what the function is billed for too.
-    budget = latency_budget(measured, memory, PREFIX)
+    route = delivery_route(templates, PREFIX)
+    budget = latency_budget(measured, memory, PREFIX, api=route.api)
     total_ms = sum(milliseconds for _, milliseconds, _ in budget)
     print(
         "(a) p50 latency budget, signed webhook -> express workflow -> sync response "
@@ -391,7 +392,7 @@ def main() -> None:
         print(f"  {step:<58}{milliseconds:>7.1f} ms  {source}")
     verdict = "ok" if total_ms <= TARGET_P50_MS else "OVER TARGET"
     print(f"  {'total':<58}{total_ms:>7.1f} ms  (target <= {TARGET_P50_MS:.0f} ms  {verdict})")
-    items = line_items(measured, memory, PREFIX, delivery_sampling(templates))
+    items = line_items(measured, memory, PREFIX, route.sampling, api=route.api)
     total_usd = sum(item.usd_per_million for item in items)
     print(
         f"\n(b) platform cost per {EXECUTIONS:,} simple webhook executions, "

@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
+from infra.constants import DELIVERY_ROUTE_KEY
 from shared.catalog import function_physical_name
 from shared.resources import IndexSpec
 from shared.workflows.cost import (
@@ -29,6 +30,8 @@ PRICES_RECORDED_ON = "2026-12-05"
 EXECUTIONS = 1_000_000
 # "Amazon API Gateway pricing" (aws.amazon.com/api-gateway/pricing/), REST APIs: $3.50 per million for the first 333M.
 API_GATEWAY_REST_USD_PER_REQUEST = 3.50 / 1_000_000
+# Same page, HTTP APIs: $1.00 per million for the first 300M (requests metered in 512 KB steps; a delivery is smaller).
+API_GATEWAY_HTTP_USD_PER_REQUEST = 1.00 / 1_000_000
 # "Amazon DynamoDB pricing for on-demand capacity" (aws.amazon.com/dynamodb/pricing/on-demand/), Standard table class,
 # after the November 2024 reduction: $0.625 per million write request units, $0.125 per million read request units.
 DYNAMODB_USD_PER_WRITE_UNIT = 0.625 / 1_000_000
@@ -231,6 +234,41 @@ def delivery_sampling(templates: Iterable[Mapping[str, Any]]) -> TraceSampling:
     return DEFAULT_SAMPLING
 
 
+@dataclass(frozen=True)
+class DeliveryRoute:
+    """Which API Gateway API serves the delivery route senders are given, and how its deliveries are traced."""
+
+    api: Literal["HTTP", "REST"]
+    sampling: TraceSampling
+
+
+# No delivery is traced.
+UNTRACED = TraceSampling(reservoir_per_second=0.0, rate=0.0)
+
+
+def delivery_route(templates: Iterable[Mapping[str, Any]], prefix: str) -> DeliveryRoute:
+    """The delivery route as the synthesized templates deploy it: on an HTTP API when one routes it (X-Ray does not
+    trace HTTP APIs: the webhooks function samples with Lambda's fixed rule under active tracing, and traces nothing
+    under pass-through, having no caller's trace header), else on the REST API with its sampling rule."""
+    templates = list(templates)
+    routed = any(
+        resource.get("Type") == "AWS::ApiGatewayV2::Route"
+        and resource.get("Properties", {}).get("RouteKey") == DELIVERY_ROUTE_KEY
+        for template in templates
+        for resource in template.get("Resources", {}).values()
+    )
+    if not routed:
+        return DeliveryRoute("REST", delivery_sampling(templates))
+    physical = function_physical_name(prefix, "webhooks")
+    for template in templates:
+        for resource in template.get("Resources", {}).values():
+            properties = resource.get("Properties", {})
+            if resource.get("Type") == "AWS::Lambda::Function" and properties.get("FunctionName") == physical:
+                active = properties.get("TracingConfig", {}).get("Mode") == "Active"
+                return DeliveryRoute("HTTP", DEFAULT_SAMPLING if active else UNTRACED)
+    raise KeyError(f"the synthesized templates have no function {physical}")
+
+
 def sampled_share(executions_per_month: float, sampling: TraceSampling = DEFAULT_SAMPLING) -> float:
     """The share of requests a sampling rule records at a steady rate."""
     per_second = executions_per_month / SECONDS_PER_MONTH
@@ -268,11 +306,12 @@ def line_items(
     memory: Mapping[str, int],
     prefix: str,
     sampling: TraceSampling = DEFAULT_SAMPLING,
+    *,
+    api: Literal["HTTP", "REST"] = "REST",
 ) -> list[LineItem]:
-    """Every line item of 1,000,000 executions, in USD."""
-    items = [
-        LineItem("API Gateway REST requests", "1 request", API_GATEWAY_REST_USD_PER_REQUEST * EXECUTIONS),
-    ]
+    """Every line item of 1,000,000 executions, in USD; `api`: which API Gateway API serves the deliveries."""
+    per_request = API_GATEWAY_HTTP_USD_PER_REQUEST if api == "HTTP" else API_GATEWAY_REST_USD_PER_REQUEST
+    items = [LineItem(f"API Gateway {api} requests", "1 request", per_request * EXECUTIONS)]
     for call in measured.invocations:
         memory_mb = memory_of(memory, prefix, call.function)
         items.append(
@@ -342,8 +381,11 @@ def line_items(
     return items
 
 
-def latency_budget(measured: MeasuredExecution, memory: Mapping[str, int], prefix: str) -> list[tuple[str, float, str]]:
-    """(step, p50 ms, source) of a sync delivery; the public delivery route has no authorizer."""
+def latency_budget(
+    measured: MeasuredExecution, memory: Mapping[str, int], prefix: str, *, api: Literal["HTTP", "REST"] = "REST"
+) -> list[tuple[str, float, str]]:
+    """(step, p50 ms, source) of a sync delivery; the public delivery route has no authorizer. The gateway's overhead
+    is taken as the REST API's for an HTTP API too (no lower figure is assumed)."""
 
     def assumed(key: str, times: float = 1.0) -> tuple[float, str]:
         milliseconds, source = LATENCY_SOURCES[key]
@@ -352,7 +394,7 @@ def latency_budget(measured: MeasuredExecution, memory: Mapping[str, int], prefi
     webhooks_mb = memory_of(memory, prefix, "webhooks")
     stretch = max(1.0, LAMBDA_FULL_VCPU_MB / webhooks_mb)
     steps = [
-        ("API Gateway (REST, no authorizer on the public delivery route)", *assumed("api_gateway")),
+        (f"API Gateway ({api}, no authorizer on the public delivery route)", *assumed("api_gateway")),
         ("Lambda invoke of webhooks (warm)", *assumed("lambda_invoke")),
         (
             f"webhooks handler's own CPU at {webhooks_mb} MB",

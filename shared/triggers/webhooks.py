@@ -72,7 +72,10 @@ class HookCreate(BaseModel):
 
 class Hook(BaseModel):
     hook_id: str
-    url: str = Field(description="Where deliveries are POSTed (relative to the API's base URL)")
+    url: str = Field(
+        description="Where deliveries are POSTed, relative to the delivery URL: the API's own under forge dev, in the "
+        "cloud the deliveries' HTTP API (stack output DeliveryUrl)"
+    )
     workflow_id: str
     name: str
     scheme: HookScheme

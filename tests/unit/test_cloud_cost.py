@@ -8,16 +8,20 @@ from typing import Any
 import pytest
 
 from infra.cloud_cost import (
+    API_GATEWAY_HTTP_USD_PER_REQUEST,
     API_GATEWAY_REST_USD_PER_REQUEST,
     CLOUDWATCH_LOGS_USD_PER_GB,
     DYNAMODB_USD_PER_READ_UNIT,
     DYNAMODB_USD_PER_WRITE_UNIT,
     LAMBDA_PLATFORM_LOG_BYTES,
+    UNTRACED,
     XRAY_USD_PER_TRACE,
     CapacityUnits,
+    DeliveryRoute,
     Invocation,
     MeasuredExecution,
     TraceSampling,
+    delivery_route,
     delivery_sampling,
     function_memory_mb,
     item_write_units,
@@ -193,3 +197,31 @@ def test_item_and_index_units_grow_per_started_kilobyte_of_the_larger_item() -> 
     assert item_write_units(small, large, RUNNING, transactional=True) == (4, 2)
     assert item_write_units(large, small, RUNNING, transactional=False) == (2, 1)
     assert item_write_units(None, small | {"status": {"S": "RUNNING"}}, two_indexes, transactional=False) == (1, 2)
+
+
+def webhooks_function(tracing: str) -> dict[str, Any]:
+    function = lambda_function(f"{PREFIX}-webhooks", 512)
+    function["Properties"]["TracingConfig"] = {"Mode": tracing}
+    return function
+
+
+DELIVERY_ON_HTTP_API = {
+    "Type": "AWS::ApiGatewayV2::Route",
+    "Properties": {"RouteKey": "POST /v1/hooks/{hook_id}", "ApiId": {"Ref": "Deliveries"}},
+}
+
+
+def test_deliveries_routed_by_an_http_api_are_priced_as_its_requests_and_traced_as_the_webhooks_function_samples():
+    rest_rule = {"Resources": {"Deliveries": sampling_rule("POST", "*/v1/hooks/*", 0, 0.05)}}
+    on_http = [rest_rule, {"Resources": {"Route": DELIVERY_ON_HTTP_API, "W": webhooks_function("PassThrough")}}]
+    traced = [rest_rule, {"Resources": {"Route": DELIVERY_ON_HTTP_API, "W": webhooks_function("Active")}}]
+
+    # The REST API's rule samples only what the REST API serves: X-Ray does not trace HTTP APIs.
+    assert delivery_route(on_http, PREFIX) == DeliveryRoute("HTTP", UNTRACED)
+    assert delivery_route(traced, PREFIX) == DeliveryRoute("HTTP", TraceSampling(1.0, 0.05))
+    assert delivery_route([rest_rule, *TEMPLATES], PREFIX) == DeliveryRoute("REST", TraceSampling(0, 0.05))
+    memory = function_memory_mb(TEMPLATES, PREFIX)
+    items = {item.name: item.usd_per_million for item in line_items(MEASURED, memory, PREFIX, UNTRACED, api="HTTP")}
+    assert items["API Gateway HTTP requests"] == pytest.approx(API_GATEWAY_HTTP_USD_PER_REQUEST * MILLION) == 1.0
+    assert items["X-Ray traces recorded"] == 0.0
+    assert "API Gateway REST requests" not in items
