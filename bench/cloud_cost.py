@@ -235,7 +235,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
         from bench._local_tenant import tenant_owner
         from devserver.api import create_platform_api
-        from shared.executions.record import apply_status_change
+        from shared.executions.record import apply_logged_changes
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))
@@ -261,8 +261,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
             status_meter = DynamoDbMeter()
             with metered(status_meter), contextlib.redirect_stdout(io.StringIO()):
                 status_started = time.thread_time()
-                for detail in _logged_changes(record):
-                    apply_status_change(detail, history=False)
+                apply_logged_changes(_logged_changes(record))
                 status_cpu = time.thread_time() - status_started - status_meter.cpu_seconds
             if attempt < 3:  # the first deliveries fill the container's caches
                 continue
