@@ -1,14 +1,14 @@
 """The cloud path measured: a signed webhook → express workflow (webhook → transform) → sync response.
 
-Synthesizes the CDK app (memory of each function as deployed, the delivery route's X-Ray sampling rule), runs
-deliveries in-process against the emulation (warm, as a warm Lambda container runs them) and counts what each costs:
-DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS calls), what its log lines
-weigh, and the status path's share (the express log group's subscription delivers the run's ExecutionStarted and
-ExecutionSucceeded to execution_events, which finds them applied), and execution_usage's share of counting the month
-from the executions table's stream (one batch per the mapping's batching window, as the template deploys it, at a
-million executions a month). Then prints (a) the p50 latency budget and (b) the
-cost per 1,000,000 executions with every line item, beside n8n Cloud's and Zapier's published prices
-(infra/cloud_cost.py holds the prices and the arithmetic).
+Synthesizes the CDK app (memory of each function as deployed, which API serves the delivery route and how it is
+traced), runs deliveries in-process against the emulation (warm, as a warm Lambda container runs them) and counts what
+each costs: DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS calls), what its
+log lines weigh, and the status path's share (the express log group's subscription delivers the run's ExecutionStarted
+and ExecutionSucceeded to execution_events, which finds them applied with one read), and execution_usage's share of
+counting the month from the executions table's stream (one batch per the mapping's batching window, as the template
+deploys it, at a million executions a month). Then prints (a) the p50 latency budget and (b) the cost per 1,000,000
+executions with every line item, beside n8n Cloud's and Zapier's published prices (infra/cloud_cost.py holds the
+prices and the arithmetic).
 """
 
 from __future__ import annotations
