@@ -1,14 +1,14 @@
 """The cloud path measured: a signed webhook → express workflow (webhook → transform) → sync response.
 
-Synthesizes the CDK app (memory of each function as deployed, the delivery route's X-Ray sampling rule), runs
-deliveries in-process against the emulation (warm, as a warm Lambda container runs them) and counts what each costs:
-DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS calls), what its log lines
-weigh, and the status path's share (the express log group's subscription delivers the run's ExecutionStarted and
-ExecutionSucceeded to execution_events, which finds them applied), and execution_usage's share of counting the month
-from the executions table's stream (one batch per the mapping's batching window, as the template deploys it, at a
-million executions a month). Then prints (a) the p50 latency budget and (b) the
-cost per 1,000,000 executions with every line item, beside n8n Cloud's and Zapier's published prices
-(infra/cloud_cost.py holds the prices and the arithmetic).
+Synthesizes the CDK app (memory of each function as deployed, which API serves the delivery route and how it is
+traced), runs deliveries in-process against the emulation (warm, as a warm Lambda container runs them) and counts what
+each costs: DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS calls), what its
+log lines weigh, and the status path's share (the express log group's subscription delivers the run's ExecutionStarted
+and ExecutionSucceeded to execution_events, which finds them applied with one read), and execution_usage's share of
+counting the month from the executions table's stream (one batch per the mapping's batching window, as the template
+deploys it, at a million executions a month). Then prints (a) the p50 latency budget and (b) the cost per 1,000,000
+executions with every line item, beside n8n Cloud's and Zapier's published prices (infra/cloud_cost.py holds the
+prices and the arithmetic).
 """
 
 from __future__ import annotations
@@ -31,16 +31,20 @@ from infra.cloud_cost import (
     COMPETITORS_USD_PER_EXECUTION,
     EXECUTIONS,
     PRICES_RECORDED_ON,
+    READ_UNIT_BYTES,
     CapacityUnits,
     Invocation,
     MeasuredExecution,
-    delivery_sampling,
+    delivery_route,
     function_memory_mb,
+    item_bytes,
+    item_write_units,
     latency_budget,
     line_items,
     records_per_batch,
     stream_batching_seconds,
 )
+from shared.resources import IndexSpec
 from shared.workflows.cost import PRICE_SOURCE
 
 TARGET_P50_MS = 150.0
@@ -59,7 +63,6 @@ WORKFLOW = {
 }
 # Each event of an express run's log at level ALL with execution data carries about this much beside its data.
 _LOG_EVENT_BYTES = 300
-_KB = 1024
 
 
 def synthesized_templates() -> list[dict[str, Any]]:
@@ -73,51 +76,83 @@ def synthesized_templates() -> list[dict[str, Any]]:
         return [json.loads(path.read_text()) for path in Path(outdir).glob("*.template.json")]
 
 
-def item_bytes(item: dict[str, Any]) -> int:
-    """An item's size as DynamoDB bills it: attribute names plus values (numbers about half their digits)."""
-    return sum(len(name.encode()) + _value_bytes(value) for name, value in item.items())
+def _written_items(operation: str, request: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(table, key) of each item a write request names."""
+    if operation == "TransactWriteItems":
+        named = [next(iter(entry.values())) for entry in request["TransactItems"]]
+    elif operation in ("UpdateItem", "PutItem", "DeleteItem"):
+        named = [request]
+    else:
+        return []
+    return [(each["TableName"], each.get("Key") or _key_of(each["Item"])) for each in named]
 
 
-def _value_bytes(value: dict[str, Any]) -> int:
-    kind, inner = next(iter(value.items()))
-    if kind == "S":
-        return len(str(inner).encode())
-    if kind == "N":
-        return math.ceil(len(str(inner)) / 2) + 1
-    if kind == "B":
-        return len(inner)
-    if kind == "M":
-        return 3 + item_bytes(inner)
-    if kind == "L":
-        return 3 + sum(1 + _value_bytes(each) for each in inner)
-    if kind in ("SS", "NS", "BS"):
-        return sum(len(str(each)) for each in inner)
-    return 1
+def _key_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item[name] for name in ("pk", "sk")}
+
+
+def _stored_item(table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The item as the emulated table holds it, read without a request (and so without a unit)."""
+    from moto.backends import get_backend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
+
+    table = get_backend("dynamodb")[LOCAL_ACCOUNT][LOCAL_REGION].tables[table_name]
+    item = table.get_item(DynamoType(key["pk"]), DynamoType(key["sk"]))
+    return None if item is None else {name: value.to_regular_json() for name, value in item.attrs.items()}
+
+
+def _table_indexes() -> dict[str, tuple[IndexSpec, ...]]:
+    """Each emulated table's global secondary indexes, from the table specs (no table has a local one)."""
+    from devserver.emulation import LOCAL_PREFIX
+    from shared.resources import TABLES
+
+    return {table.physical_name(LOCAL_PREFIX): table.global_indexes for table in TABLES}
 
 
 class DynamoDbMeter:
-    """Round trips and request units of the DynamoDB calls made on one thread, and the CPU they took."""
+    """Round trips and request units of the DynamoDB calls made on one thread, and the CPU they took. A write's units
+    come from the item before and after it (read from the emulation around the call), its indexes' from the table
+    specs."""
 
     def __init__(self) -> None:
         self.thread = threading.get_ident()
         self.round_trips = 0
         self.reads = 0.0
         self.writes = 0.0
+        self.index_writes = 0.0
         self.cpu_seconds = 0.0
+        self.indexes = _table_indexes()
 
-    def record(self, operation: str, request: dict[str, Any], answer: dict[str, Any] | None) -> None:
+    def before(self, operation: str, request: dict[str, Any]) -> list[tuple[str, dict[str, Any], Any]]:
+        return [(table, key, _stored_item(table, key)) for table, key in _written_items(operation, request)]
+
+    def record(
+        self,
+        operation: str,
+        request: dict[str, Any],
+        answer: dict[str, Any] | None,
+        written: list[tuple[str, dict[str, Any], Any]],
+    ) -> None:
         self.round_trips += 1
         if operation == "GetItem":
             size = item_bytes((answer or {}).get("Item", {}))
-            self.reads += max(1, math.ceil(size / (4 * _KB))) * (1.0 if request.get("ConsistentRead") else 0.5)
-        elif operation == "TransactWriteItems":
-            for entry in request["TransactItems"]:
-                put = entry.get("Put")
-                size = item_bytes(put["Item"]) if put else _KB
-                self.writes += 2 * max(1, math.ceil(size / _KB))
-        elif operation in ("UpdateItem", "PutItem", "DeleteItem"):
-            written = (answer or {}).get("Attributes") or request.get("Item") or {}
-            self.writes += max(1, math.ceil(item_bytes(written) / _KB))
+            self.reads += max(1, math.ceil(size / READ_UNIT_BYTES)) * (1.0 if request.get("ConsistentRead") else 0.5)
+        elif operation == "BatchGetItem":
+            for table, items in ((answer or {}).get("Responses") or {}).items():
+                consistent = request["RequestItems"][table].get("ConsistentRead")
+                for item in items:
+                    self.reads += max(1, math.ceil(item_bytes(item) / READ_UNIT_BYTES)) * (1.0 if consistent else 0.5)
+        for table, key, before in written:
+            units = item_write_units(
+                before,
+                _stored_item(table, key),
+                self.indexes.get(table, ()),
+                transactional=operation == "TransactWriteItems",
+            )
+            self.writes += units.table
+            self.index_writes += units.indexes
 
 
 @contextlib.contextmanager
@@ -130,6 +165,7 @@ def metered(meter: DynamoDbMeter) -> Iterator[None]:
         if threading.get_ident() != meter.thread:
             answer: dict[str, Any] = make_call(self, operation, request)
             return answer
+        written = meter.before(operation, request)
         started = time.thread_time()
         answered: dict[str, Any] | None = None
         try:
@@ -137,7 +173,7 @@ def metered(meter: DynamoDbMeter) -> Iterator[None]:
             return answered
         finally:
             meter.cpu_seconds += time.thread_time() - started
-            meter.record(operation, request, answered)
+            meter.record(operation, request, answered, written)
 
     Connection._make_api_call = counting  # type: ignore[method-assign,assignment]
     try:
@@ -199,7 +235,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
         from bench._local_tenant import tenant_owner
         from devserver.api import create_platform_api
-        from shared.executions.record import apply_status_change
+        from shared.executions.record import apply_logged_changes
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))
@@ -225,8 +261,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
             status_meter = DynamoDbMeter()
             with metered(status_meter), contextlib.redirect_stdout(io.StringIO()):
                 status_started = time.thread_time()
-                for detail in _logged_changes(record):
-                    apply_status_change(detail, history=False)
+                apply_logged_changes(_logged_changes(record))
                 status_cpu = time.thread_time() - status_started - status_meter.cpu_seconds
             if attempt < 3:  # the first deliveries fill the container's caches
                 continue
@@ -236,6 +271,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
                     "round_trips": meter.round_trips,
                     "reads": meter.reads + status_meter.reads,
                     "writes": meter.writes + status_meter.writes,
+                    "index_writes": meter.index_writes + status_meter.index_writes,
                     "cpu_ms": handler_cpu * 1000,
                     "log_bytes": len(printed.getvalue().encode()),
                     "status_trips": status_meter.round_trips,
@@ -326,6 +362,7 @@ def _execution(
         capacity=CapacityUnits(
             reads=median["reads"] + usage.reads / records_in_batch,
             writes=median["writes"] + usage.writes / records_in_batch,
+            index_writes=median["index_writes"] + usage.index_writes / records_in_batch,
         ),
         dynamodb_round_trips=int(median["round_trips"]),
         express_states=states,
@@ -343,7 +380,8 @@ def main() -> None:
     records_in_batch = records_per_batch(EXECUTIONS, stream_batching_seconds(templates, PREFIX, "execution_usage"))
     measured = measure(records_in_batch)
     # The budget's own CPU at the configured memory is what the function is billed for too.
-    budget = latency_budget(measured, memory, PREFIX)
+    route = delivery_route(templates, PREFIX)
+    budget = latency_budget(measured, memory, PREFIX, api=route.api)
     total_ms = sum(milliseconds for _, milliseconds, _ in budget)
     print(
         "(a) p50 latency budget, signed webhook -> express workflow -> sync response "
@@ -353,7 +391,7 @@ def main() -> None:
         print(f"  {step:<58}{milliseconds:>7.1f} ms  {source}")
     verdict = "ok" if total_ms <= TARGET_P50_MS else "OVER TARGET"
     print(f"  {'total':<58}{total_ms:>7.1f} ms  (target <= {TARGET_P50_MS:.0f} ms  {verdict})")
-    items = line_items(measured, memory, PREFIX, delivery_sampling(templates))
+    items = line_items(measured, memory, PREFIX, route.sampling, api=route.api)
     total_usd = sum(item.usd_per_million for item in items)
     print(
         f"\n(b) platform cost per {EXECUTIONS:,} simple webhook executions, "

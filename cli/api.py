@@ -48,9 +48,9 @@ class SseEvent:
 class ApiClient:
     def __init__(self, profile: Profile, timeout: float = 30.0) -> None:
         self.base_url = profile.base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url, headers={"authorization": f"Bearer {profile.credential}"}, timeout=timeout
-        )
+        # A public endpoint (the deliveries API) is sent no credential.
+        headers = {"authorization": f"Bearer {profile.credential}"} if profile.credential else {}
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
     def request(self, method: str, path: str, **options: Any) -> Any:
         """The answer's JSON (None for 204); a rate-limited 429 is sent again after its Retry-After."""

@@ -8,7 +8,9 @@ import uuid
 
 import click
 
+from cli.api import ApiClient
 from cli.app import ForgeGroup, all_pages, emit, invocation, json_argument, table
+from cli.config import Profile
 from cli.workflows import resolve_workflow
 
 
@@ -52,7 +54,15 @@ def create_hook(workflow: str, name: str, scheme: str) -> None:
 @click.option("--secret", envvar="FORGE_HOOK_SECRET", required=True, help="The hook's secret (or FORGE_HOOK_SECRET).")
 @click.option("--scheme", type=click.Choice(["standard", "github"]), default="standard", show_default=True)
 @click.option("--message-id", help="The delivery's id (webhook-id); the same id again is a replay.")
-def send_delivery(hook: str, body_value: str, secret: str, scheme: str, message_id: str | None) -> None:
+@click.option(
+    "--delivery-url",
+    envvar="FORGE_DELIVERY_URL",
+    help="Where senders deliver: in the cloud the stack output DeliveryUrl (the deliveries' own HTTP API); by "
+    "default the API's URL, which serves deliveries too (forge dev: the one port). Sent no credential.",
+)
+def send_delivery(
+    hook: str, body_value: str, secret: str, scheme: str, message_id: str | None, delivery_url: str | None
+) -> None:
     """Sign a test delivery with the secret of HOOK (id or name) and send it, as the sender would."""
     from shared.triggers.webhook_signatures import sign_github_webhook, sign_standard_webhook
 
@@ -71,7 +81,9 @@ def send_delivery(hook: str, body_value: str, secret: str, scheme: str, message_
                 "webhook-signature": sign_standard_webhook(secret, delivery_id, timestamp, body),
             }
         )
-    answer = invocation().client().request("POST", f"/v1/hooks/{_hook_id(hook)}", content=body, headers=headers)
+    path = f"/v1/hooks/{_hook_id(hook)}"
+    sender = ApiClient(Profile(base_url=delivery_url, credential="")) if delivery_url else invocation().client()
+    answer = sender.request("POST", path, content=body, headers=headers)
     emit(answer, quiet=(answer or {}).get("execution_id"))
 
 

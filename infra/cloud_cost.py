@@ -11,11 +11,13 @@ Lambda and Step Functions Express prices are shared/workflows/cost.py's (checked
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
+from infra.constants import DELIVERY_ROUTE_KEY
 from shared.catalog import function_physical_name
+from shared.resources import IndexSpec
 from shared.workflows.cost import (
     EXPRESS_MEMORY_GB,
     EXPRESS_USD_PER_GB_SECOND,
@@ -28,10 +30,20 @@ PRICES_RECORDED_ON = "2026-12-05"
 EXECUTIONS = 1_000_000
 # "Amazon API Gateway pricing" (aws.amazon.com/api-gateway/pricing/), REST APIs: $3.50 per million for the first 333M.
 API_GATEWAY_REST_USD_PER_REQUEST = 3.50 / 1_000_000
+# Same page, HTTP APIs: $1.00 per million for the first 300M (requests metered in 512 KB steps; a delivery is smaller).
+API_GATEWAY_HTTP_USD_PER_REQUEST = 1.00 / 1_000_000
 # "Amazon DynamoDB pricing for on-demand capacity" (aws.amazon.com/dynamodb/pricing/on-demand/), Standard table class,
 # after the November 2024 reduction: $0.625 per million write request units, $0.125 per million read request units.
 DYNAMODB_USD_PER_WRITE_UNIT = 0.625 / 1_000_000
 DYNAMODB_USD_PER_READ_UNIT = 0.125 / 1_000_000
+# "Read/write capacity mode" and "Global secondary indexes: provisioned throughput considerations"
+# (docs.aws.amazon.com/amazondynamodb/latest/developerguide/): a write takes one unit per KB of the larger of the item
+# before and after it, a transactional one two; a write also writes every global secondary index whose item it adds
+# (one put), removes (one delete), moves to another key (both) or changes (one update of the projection), one unit per
+# KB of the index item. Index writes are the index's own asynchronous propagation, taken at the standard rate inside
+# a transaction too (the transactions page doubles only the items the transaction names).
+WRITE_UNIT_BYTES = 1024
+READ_UNIT_BYTES = 4096
 # "Amazon EventBridge pricing" (aws.amazon.com/eventbridge/pricing/): $1.00 per million custom events; events AWS
 # services publish to the default bus (Step Functions' status changes) are free.
 EVENTBRIDGE_USD_PER_EVENT = 1.00 / 1_000_000
@@ -92,10 +104,69 @@ DEFAULT_SAMPLING = TraceSampling(reservoir_per_second=1.0, rate=0.05)
 
 @dataclass(frozen=True)
 class CapacityUnits:
-    """DynamoDB on-demand request units one execution consumes."""
+    """DynamoDB on-demand request units one execution consumes: reads, writes of the tables' items, and the writes
+    those cause in the tables' global secondary indexes."""
 
     reads: float
     writes: float
+    index_writes: float = 0.0
+
+
+def item_bytes(item: Mapping[str, Any]) -> int:
+    """An item's size as DynamoDB bills it: attribute names plus values (numbers about half their digits)."""
+    return sum(len(name.encode()) + _value_bytes(value) for name, value in item.items())
+
+
+def _value_bytes(value: Mapping[str, Any]) -> int:
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(str(inner).encode())
+    if kind == "N":
+        return math.ceil(len(str(inner)) / 2) + 1
+    if kind == "B":
+        return len(inner)
+    if kind == "M":
+        return 3 + item_bytes(inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_bytes(each) for each in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(str(each)) for each in inner)
+    return 1
+
+
+def _write_units(item: Mapping[str, Any] | None) -> int:
+    return max(1, math.ceil(item_bytes(item or {}) / WRITE_UNIT_BYTES))
+
+
+class ItemWrite(NamedTuple):
+    """The write request units of one item write: the table's, and its global secondary indexes'."""
+
+    table: float
+    indexes: float
+
+
+def item_write_units(
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    indexes: Sequence[IndexSpec],
+    *,
+    transactional: bool,
+) -> ItemWrite:
+    """What writing one item costs, from the item before and after the write (None: absent; a refused conditional
+    write leaves it as it was and still costs the table its units). Every index projects all attributes (IndexSpec)."""
+    table = max(_write_units(before), _write_units(after)) * (2 if transactional else 1)
+    return ItemWrite(table, float(sum(_index_write_units(before, after, index) for index in indexes)))
+
+
+def _index_write_units(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, index: IndexSpec) -> int:
+    keys = [key for key in (index.partition_key, index.sort_key) if key]
+    was = before is not None and all(key in before for key in keys)
+    now = after is not None and all(key in after for key in keys)
+    if was and now and before == after:
+        return 0
+    if was and now and all(before[key] == after[key] for key in keys):  # type: ignore[index]
+        return _write_units(after)
+    return (_write_units(before) if was else 0) + (_write_units(after) if now else 0)
 
 
 @dataclass(frozen=True)
@@ -163,6 +234,41 @@ def delivery_sampling(templates: Iterable[Mapping[str, Any]]) -> TraceSampling:
     return DEFAULT_SAMPLING
 
 
+@dataclass(frozen=True)
+class DeliveryRoute:
+    """Which API Gateway API serves the delivery route senders are given, and how its deliveries are traced."""
+
+    api: Literal["HTTP", "REST"]
+    sampling: TraceSampling
+
+
+# No delivery is traced.
+UNTRACED = TraceSampling(reservoir_per_second=0.0, rate=0.0)
+
+
+def delivery_route(templates: Iterable[Mapping[str, Any]], prefix: str) -> DeliveryRoute:
+    """The delivery route as the synthesized templates deploy it: on an HTTP API when one routes it (X-Ray does not
+    trace HTTP APIs: the webhooks function samples with Lambda's fixed rule under active tracing, and traces nothing
+    under pass-through, having no caller's trace header), else on the REST API with its sampling rule."""
+    templates = list(templates)
+    routed = any(
+        resource.get("Type") == "AWS::ApiGatewayV2::Route"
+        and resource.get("Properties", {}).get("RouteKey") == DELIVERY_ROUTE_KEY
+        for template in templates
+        for resource in template.get("Resources", {}).values()
+    )
+    if not routed:
+        return DeliveryRoute("REST", delivery_sampling(templates))
+    physical = function_physical_name(prefix, "webhooks")
+    for template in templates:
+        for resource in template.get("Resources", {}).values():
+            properties = resource.get("Properties", {})
+            if resource.get("Type") == "AWS::Lambda::Function" and properties.get("FunctionName") == physical:
+                active = properties.get("TracingConfig", {}).get("Mode") == "Active"
+                return DeliveryRoute("HTTP", DEFAULT_SAMPLING if active else UNTRACED)
+    raise KeyError(f"the synthesized templates have no function {physical}")
+
+
 def sampled_share(executions_per_month: float, sampling: TraceSampling = DEFAULT_SAMPLING) -> float:
     """The share of requests a sampling rule records at a steady rate."""
     per_second = executions_per_month / SECONDS_PER_MONTH
@@ -200,11 +306,12 @@ def line_items(
     memory: Mapping[str, int],
     prefix: str,
     sampling: TraceSampling = DEFAULT_SAMPLING,
+    *,
+    api: Literal["HTTP", "REST"] = "REST",
 ) -> list[LineItem]:
-    """Every line item of 1,000,000 executions, in USD."""
-    items = [
-        LineItem("API Gateway REST requests", "1 request", API_GATEWAY_REST_USD_PER_REQUEST * EXECUTIONS),
-    ]
+    """Every line item of 1,000,000 executions, in USD; `api`: which API Gateway API serves the deliveries."""
+    per_request = API_GATEWAY_HTTP_USD_PER_REQUEST if api == "HTTP" else API_GATEWAY_REST_USD_PER_REQUEST
+    items = [LineItem(f"API Gateway {api} requests", "1 request", per_request * EXECUTIONS)]
     for call in measured.invocations:
         memory_mb = memory_of(memory, prefix, call.function)
         items.append(
@@ -228,6 +335,11 @@ def line_items(
             "DynamoDB write request units",
             f"{capacity.writes:g} WRU",
             capacity.writes * DYNAMODB_USD_PER_WRITE_UNIT * EXECUTIONS,
+        ),
+        LineItem(
+            "DynamoDB index write request units",
+            f"{capacity.index_writes:g} WRU",
+            capacity.index_writes * DYNAMODB_USD_PER_WRITE_UNIT * EXECUTIONS,
         ),
         LineItem(
             "DynamoDB read request units",
@@ -269,8 +381,11 @@ def line_items(
     return items
 
 
-def latency_budget(measured: MeasuredExecution, memory: Mapping[str, int], prefix: str) -> list[tuple[str, float, str]]:
-    """(step, p50 ms, source) of a sync delivery; the public delivery route has no authorizer."""
+def latency_budget(
+    measured: MeasuredExecution, memory: Mapping[str, int], prefix: str, *, api: Literal["HTTP", "REST"] = "REST"
+) -> list[tuple[str, float, str]]:
+    """(step, p50 ms, source) of a sync delivery; the public delivery route has no authorizer. The gateway's overhead
+    is taken as the REST API's for an HTTP API too (no lower figure is assumed)."""
 
     def assumed(key: str, times: float = 1.0) -> tuple[float, str]:
         milliseconds, source = LATENCY_SOURCES[key]
@@ -279,7 +394,7 @@ def latency_budget(measured: MeasuredExecution, memory: Mapping[str, int], prefi
     webhooks_mb = memory_of(memory, prefix, "webhooks")
     stretch = max(1.0, LAMBDA_FULL_VCPU_MB / webhooks_mb)
     steps = [
-        ("API Gateway (REST, no authorizer on the public delivery route)", *assumed("api_gateway")),
+        (f"API Gateway ({api}, no authorizer on the public delivery route)", *assumed("api_gateway")),
         ("Lambda invoke of webhooks (warm)", *assumed("lambda_invoke")),
         (
             f"webhooks handler's own CPU at {webhooks_mb} MB",

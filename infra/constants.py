@@ -56,6 +56,7 @@ POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-x86_64"
 # Stable CfnOutput logical ids, read by tests and by platform engineers' scripts.
 OUTPUT_API_URL = "ApiUrl"
 OUTPUT_API_ID = "ApiId"
+OUTPUT_DELIVERY_URL = "DeliveryUrl"
 OUTPUT_ALARM_TOPIC_ARN = "AlarmTopicArn"
 
 # Commercial AWS regions that offer every service the platform uses (Lambda SnapStart for Python, TableV2 replicas).
@@ -109,3 +110,9 @@ def search_reader_role_name(prefix: str, region: str) -> str:
     if len(name) > _MAX_ROLE_NAME:
         raise ValueError(f"the search route's role name {name!r} is over {_MAX_ROLE_NAME} characters")
     return name
+
+
+# The public webhook delivery route, served by its own HTTP API (infra/constructs/delivery_api.py).
+DELIVERY_METHOD = "POST"
+DELIVERY_PATH = "/v1/hooks/{hook_id}"
+DELIVERY_ROUTE_KEY = f"{DELIVERY_METHOD} {DELIVERY_PATH}"

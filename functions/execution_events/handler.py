@@ -15,8 +15,9 @@ from shared.aws.cloudwatch_logs import is_logs_subscription_event, log_messages
 from shared.aws.eventbridge import EventBridgeEvent
 from shared.executions.error_workflows import start_error_workflow
 from shared.executions.log_events import status_changes_from_logs
-from shared.executions.record import apply_status_change
+from shared.executions.record import apply_logged_changes, apply_status_change
 from shared.executions.settle import settle_change
+from shared.executions.statuses import ExecutionStatus
 from shared.quality.service import observe_execution_end
 
 logger = Logger()
@@ -41,12 +42,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
-    """Applies a batch's changes in order; an express execution keeps no history to find its failed node in."""
+    """Applies a batch's changes, each execution's in order (shared/executions/record.py's apply_logged_changes)."""
     applied: list[str] = []
-    for detail in details:
-        change = apply_status_change(detail, history=False)
-        if change is None:
-            continue
+    for change in apply_logged_changes(details):
         record = change.record
         logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
         settle_change(change, metrics)
@@ -56,6 +54,9 @@ def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
         if metrics.metric_set:
             metrics.flush_metrics()
         metrics.clear_metrics()
+        # A start and an end applied in one update are both listed.
+        if change.started and change.ended:
+            applied.append(f"{record.sk}:{ExecutionStatus.RUNNING.value}")
         applied.append(f"{record.sk}:{record.status}")
     logger.remove_keys(["tenant_id", "workflow_id", "execution_id"])
     return {"applied": applied, "changes": len(details)}

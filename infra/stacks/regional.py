@@ -19,11 +19,13 @@ from infra.constants import (
     OUTPUT_ALARM_TOPIC_ARN,
     OUTPUT_API_ID,
     OUTPUT_API_URL,
+    OUTPUT_DELIVERY_URL,
     search_reader_role_name,
 )
 from infra.constructs.api_domain import ApiDomain
 from infra.constructs.catalog_functions import CatalogFunctions, invocation_arn
 from infra.constructs.cursor_secret import CursorSecret
+from infra.constructs.delivery_api import DeliveryApi
 from infra.constructs.execution_dashboard import ExecutionDashboard
 from infra.constructs.execution_events import ExecutionEvents, workflow_status_rule_name
 from infra.constructs.express_execution_logs import ExpressExecutionLogs
@@ -271,6 +273,16 @@ class RegionalStack(Stack):
         )
         if self.config.domain and not self.silo_tenant:
             ApiDomain(scope, "ApiDomain", domain=self.config.domain, region=self.region, api=api.api)
+        self.delivery_api = DeliveryApi(
+            scope,
+            "Deliveries",
+            prefix=self.prefix,
+            target_arn=api.targets["webhooks"].function_arn,
+            rate_limit=self.config.api_rate_limit,
+            burst_limit=self.config.api_burst_limit,
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
+        )
         return api
 
     def _served_tiers(self) -> list[TierLimits]:
@@ -399,4 +411,10 @@ class RegionalStack(Stack):
     def _build_outputs(self) -> None:
         CfnOutput(self, OUTPUT_API_URL, value=self.api.api.url, description="The regional API endpoint")
         CfnOutput(self, OUTPUT_API_ID, value=self.api.api.rest_api_id)
+        CfnOutput(
+            self,
+            OUTPUT_DELIVERY_URL,
+            value=self.delivery_api.api.api_endpoint,
+            description="The webhook delivery endpoint: give senders <this>/v1/hooks/<hook id>",
+        )
         CfnOutput(self, OUTPUT_ALARM_TOPIC_ARN, value=self.observability.topic.topic_arn)

@@ -231,6 +231,49 @@ def apply_run_result(record: ExecutionItem, running: dict[str, Any], ended: dict
     return [AppliedChange(tenant, record, ended=True, started=True)]
 
 
+def apply_logged_changes(details: list[dict[str, Any]]) -> list[AppliedChange]:
+    """An express log batch's status changes (no history to find a failed node in), each execution's in order. An
+    execution whose batch carries just its first run's start and then its end costs one read: nothing more when a
+    synchronous start already applied both (the usual case), else both in one update as apply_run_result writes
+    them; any other sequence goes change by change."""
+    by_execution: dict[str, list[dict[str, Any]]] = {}
+    for detail in details:
+        by_execution.setdefault(str(detail.get("name", "")), []).append(detail)
+    applied: list[AppliedChange] = []
+    for changes in by_execution.values():
+        if len(changes) == 2 and _first_start_then_end(*changes):
+            applied += _apply_start_and_end(*changes)
+            continue
+        for detail in changes:
+            change = apply_status_change(detail, history=False)
+            if change is not None:
+                applied.append(change)
+    return applied
+
+
+def _first_start_then_end(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    unredriven = not int(first.get("redriveCount") or 0) and not int(second.get("redriveCount") or 0)
+    return (
+        unredriven
+        and first.get("status") == ExecutionStatus.RUNNING.value
+        and ExecutionStatus(second["status"]) in ENDED
+    )
+
+
+def _apply_start_and_end(running: dict[str, Any], ended: dict[str, Any]) -> list[AppliedChange]:
+    name = ExecutionName.parse(str(ended.get("name", "")))
+    if name is None:
+        return []
+    record = Executions(TenantContext(name.tenant_id)).get(name.execution_id, consistent=True)
+    if record is None or str(record.status) not in _OPEN or int(record.redrive_count or 0):
+        # Not the platform's, or ended (by StartSyncExecution's answer or an earlier batch): both are stale.
+        return []
+    if int(record.revision or 0):
+        change = apply_status_change(ended, history=False)
+        return [change] if change is not None else []
+    return apply_run_result(record, running, ended)
+
+
 def _applies(record: ExecutionItem, status: ExecutionStatus, redrives: int) -> bool:
     """The update's condition, checked on the record as read (the update checks it again)."""
     recorded_redrives = int(record.redrive_count or 0)

@@ -1,16 +1,16 @@
 """Starting an execution, the one path for every trigger: quotas, idempotency, the record, then Step Functions.
 
 One DynamoDB transaction records the start: the idempotency key (if any), the record and a running slot under the
-concurrent quota (and one under the workflow's `max_concurrency`, when it has one; an agent workflow's start records
-the tier's token quota on the month's usage, for its model turns). The monthly quota is counted from
-the executions table's stream (shared/tenancy/quotas.py): a start is refused once the counted executions reach it,
-as the start path last read them (with the tenant's standing, at most TENANT_STANDING_SECONDS ago).
-Idempotency is this conditional put, not Powertools' idempotency utility: that utility keeps its own table keyed
-outside the tenant's partitions and caches a handler's response, where this needs a 409 for a reused key with
-another body, the execution id recorded atomically with the execution it names, and no quota spent by a replay (the
-whole transaction is cancelled). A start costs one round trip for that, plus the live-version lookup; the tenant's
-tier, status and month's counted executions are cached for a few seconds. A refused key comes back with the cancelled
-transaction, so a replay reads only the execution it names.
+concurrent quota (and one under the workflow's `max_concurrency`, when it has one; an agent workflow's start records the
+tier's token quota on the month's usage, for its model turns). The monthly quota is counted from the executions table's
+stream (shared/tenancy/quotas.py): a start is refused once the counted executions reach it, as the start path last read
+them (with the tenant's standing, at most TENANT_STANDING_SECONDS ago). Idempotency is this conditional put, not
+Powertools' idempotency utility: that utility keeps its own table keyed outside the tenant's partitions and caches a
+handler's response, where this needs a 409 for a reused key with another body, the execution id recorded atomically with
+the execution it names, and no quota spent by a replay (the whole transaction is cancelled). A start costs one round
+trip for that, plus the live-version lookup (none when the caller read the workflow's item already, as a webhook
+delivery does with its endpoint); the tenant's tier, status and month's counted executions are cached for a few seconds.
+A refused key comes back with the cancelled transaction, so a replay reads only the execution it names.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,6 +52,7 @@ from shared.store.executions import (
 )
 from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
 from shared.store.tenant_scoped import TenantContext
+from shared.store.workflows import WorkflowItem
 from shared.tenancy.quotas import (
     agent_tokens_limit_update,
     counted_executions,
@@ -99,6 +100,8 @@ class StartRequest:
     version: int | None = None
     source: str | None = None
     idempotency_key: str | None = None
+    # The workflow's item, when the caller read it in this request (a webhook delivery reads it with its endpoint).
+    workflow: WorkflowItem | None = field(default=None, compare=False)
 
 
 def request_fingerprint(request: StartRequest) -> str:
@@ -172,7 +175,7 @@ def _start(
     """`wait_seconds`: an express workflow runs synchronously; a standard one is a 422, or, with `standard_waits`,
     started as usual for the caller to wait on."""
     fingerprint = request_fingerprint(request) if request.idempotency_key else None
-    target = resolve_run_target(tenant, request.workflow_id, request.version)
+    target = resolve_run_target(tenant, request.workflow_id, request.version, workflow=request.workflow)
     if wait_seconds is not None and target.mode != "express" and not standard_waits:
         raise WaitNeedsExpress(
             f"Workflow {request.workflow_id} version {target.version} is a standard workflow: only express workflows "

@@ -12,7 +12,7 @@ from typing import Literal
 
 from shared.problems import NotFound
 from shared.store.tenant_scoped import TenantContext
-from shared.store.workflows import Workflows, WorkflowVersions, unpack
+from shared.store.workflows import WorkflowItem, Workflows, WorkflowVersions, unpack
 
 _CACHED_VERSIONS = 512
 
@@ -33,10 +33,14 @@ class RunTarget:
     marketplace_items: tuple[str, ...] = ()
 
 
-def resolve_run_target(tenant: TenantContext, workflow_id: str, version: int | None = None) -> RunTarget:
-    """The published version to run (the live one unless `version`); 404 for unknown or another tenant's ids."""
-    # Always read: a deleted workflow's versions are gone even where this container cached them.
-    workflow = Workflows(tenant).get(workflow_id)
+def resolve_run_target(
+    tenant: TenantContext, workflow_id: str, version: int | None = None, *, workflow: WorkflowItem | None = None
+) -> RunTarget:
+    """The published version to run (the live one unless `version`); 404 for unknown or another tenant's ids.
+    `workflow`: the workflow's item as the caller read it in this request (else it is read here)."""
+    # Always read (here or by the caller): a deleted workflow's versions are gone even where this container cached them.
+    if workflow is None or workflow.sk != workflow_id:
+        workflow = Workflows(tenant).get(workflow_id)
     if workflow is None or workflow.live_version is None:
         raise NotFound(f"No published workflow {workflow_id!r}")
     return _published_version(tenant, workflow_id, int(workflow.live_version) if version is None else version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -174,3 +175,44 @@ class TenantScopedRepository(Generic[ItemT]):
         if item.pk != self.partition:
             raise CrossTenantAccess(f"{type(self).__name__} of tenant {self.tenant.tenant_id} got an item of {item.pk}")
         item._tenant_connections = self.connections
+
+
+# BatchGetItem hands back what it could not read in time as unprocessed keys: asked again after a growing pause.
+_UNPROCESSED_RETRIES = 5
+_UNPROCESSED_PAUSE_SECONDS = 0.05
+
+
+def get_together(*wanted: tuple[TenantScopedRepository[Any], str]) -> list[Any]:
+    """Items of one tenant's collections (repository, sort key) read in one round trip (BatchGetItem, eventually
+    consistent, as `get`), in the order asked; None for an absent one."""
+    connections = wanted[0][0].connections
+    if any(repository.connections is not connections for repository, _ in wanted):
+        raise CrossTenantAccess("get_together reads the collections of one tenant session")
+    with signed_for(connections):
+        connection = wanted[0][0].model._get_connection().connection
+    tables = {repository: repository.model.Meta.table_name for repository, _ in wanted}
+    keys: dict[str, Any] = {}
+    for repository, sort_key in wanted:
+        keys.setdefault(tables[repository], {"Keys": []})["Keys"].append(
+            {"pk": {"S": repository.partition}, "sk": {"S": sort_key}}
+        )
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for attempt in range(_UNPROCESSED_RETRIES + 1):
+        if attempt:
+            time.sleep(_UNPROCESSED_PAUSE_SECONDS * 2 ** (attempt - 1))
+        answer = connection.dispatch("BatchGetItem", {"RequestItems": keys})
+        for table, items in (answer.get("Responses") or {}).items():
+            found |= {(table, item["pk"]["S"], item["sk"]["S"]): item for item in items}
+        keys = answer.get("UnprocessedKeys") or {}
+        if not keys:
+            break
+    else:
+        raise RuntimeError(f"DynamoDB left keys unread after {_UNPROCESSED_RETRIES} retries: {sorted(keys)}")
+    read: list[Any] = []
+    for repository, sort_key in wanted:
+        raw = found.get((tables[repository], repository.partition, sort_key))
+        item = repository.model.from_raw_data(raw) if raw is not None else None
+        if item is not None:
+            item._tenant_connections = repository.connections
+        read.append(item)
+    return read

@@ -3,7 +3,8 @@
 The endpoint id carries its tenant (`wh_<tenant>_<random>`), so the public delivery route reads the endpoint from
 the tenant's own partition without an index. A delivery's `webhook-id` (GitHub: `X-GitHub-Delivery`) becomes the
 idempotency key of the start, kept 24 h — well past the 5-minute signature tolerance, after which a replay is
-refused as stale anyway — so a repeated delivery returns the first one's execution and starts nothing.
+refused as stale anyway — so a repeated delivery returns the first one's execution and starts nothing. A container
+that has delivered to an endpoint reads it and its workflow together (one round trip, docs/executions.md).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.problems import Conflict, InvalidParam, NotFound, ProblemError, ValidationFailed
 from shared.request_types import JsonInt
 from shared.store.executions import ExecutionItem
-from shared.store.tenant_scoped import Page, TenantContext
+from shared.store.tenant_scoped import Page, TenantContext, get_together
 from shared.store.triggers import HookItem, Hooks
-from shared.store.workflows import Workflows
+from shared.store.workflows import WorkflowItem, Workflows
 from shared.triggers.webhook_secrets import decrypt_secret, encrypt_secret
 from shared.triggers.webhook_signatures import (
     InvalidWebhookSignature,
@@ -43,6 +44,10 @@ _HOOK_ID = re.compile(r"^wh_(?P<tenant>[a-z0-9]{8,40})_[0-9a-f]{20}$")
 MAX_DELIVERY_ID_CHARS = 256
 _DELIVERY_ID = re.compile(rf"^[\x21-\x7e]{{1,{MAX_DELIVERY_ID_CHARS}}}$")
 _DELIVERY_ID_HEADERS = ("webhook-id", "x-github-delivery")
+# The workflow each endpoint this container delivered to starts (an endpoint never changes its workflow): its next
+# delivery reads the endpoint and the workflow together.
+_HOOK_WORKFLOWS: dict[str, str] = {}
+_REMEMBERED_HOOKS = 4096
 
 
 class HookScheme(StrEnum):
@@ -67,7 +72,10 @@ class HookCreate(BaseModel):
 
 class Hook(BaseModel):
     hook_id: str
-    url: str = Field(description="Where deliveries are POSTed (relative to the API's base URL)")
+    url: str = Field(
+        description="Where deliveries are POSTed, relative to the delivery URL: the API's own under forge dev, in the "
+        "cloud the deliveries' HTTP API (stack output DeliveryUrl)"
+    )
     workflow_id: str
     name: str
     scheme: HookScheme
@@ -209,7 +217,7 @@ def receive_delivery(
     if match is None:
         raise NotFound(f"No webhook endpoint {hook_id!r}")
     tenant = TenantContext(match["tenant"])
-    hook = find_hook(tenant, hook_id)
+    hook, workflow = _hook_and_workflow(tenant, hook_id)
     moment = time.time() if now is None else now
     active = [decrypt_secret(entry["ciphertext"], tenant.tenant_id, hook_id) for entry in _active_entries(hook, moment)]
     lowered = {name.lower(): value for name, value in headers.items()}
@@ -230,11 +238,28 @@ def receive_delivery(
         trigger=Trigger.WEBHOOK,
         source=hook_id,
         idempotency_key=f"webhook:{hook_id}:{delivery_id}",
+        workflow=workflow,
     )
     if hook.response_mode == ResponseMode.SYNC.value:
         return hook, *_started_and_followed(tenant, request, int(hook.response_timeout_seconds), moment)
     item, started = start_or_replay(tenant, request, now=datetime.fromtimestamp(moment, UTC))
     return hook, item, started
+
+
+def _hook_and_workflow(tenant: TenantContext, hook_id: str) -> tuple[HookItem, WorkflowItem | None]:
+    """The endpoint, and its workflow's item when this container knows which workflow that is: one round trip."""
+    workflow_id = _HOOK_WORKFLOWS.get(hook_id)
+    if workflow_id is None:
+        hook = find_hook(tenant, hook_id)
+        if len(_HOOK_WORKFLOWS) >= _REMEMBERED_HOOKS:
+            _HOOK_WORKFLOWS.clear()
+        _HOOK_WORKFLOWS[hook_id] = str(hook.workflow_id)
+        return hook, None
+    found, workflow = get_together((Hooks(tenant), hook_id), (Workflows(tenant), workflow_id))
+    if found is None:
+        _HOOK_WORKFLOWS.pop(hook_id, None)
+        raise NotFound(f"No webhook endpoint {hook_id!r}")
+    return found, workflow
 
 
 def _started_and_followed(

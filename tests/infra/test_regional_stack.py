@@ -9,8 +9,8 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
-from infra.cloud_cost import TraceSampling, delivery_sampling
-from infra.constants import HTTP_ALIAS_NAME, HTTP_BUFFERED_ENVIRONMENT
+from infra.cloud_cost import UNTRACED, DeliveryRoute, TraceSampling, delivery_route, delivery_sampling
+from infra.constants import DELIVERY_ROUTE_KEY, HTTP_ALIAS_NAME, HTTP_BUFFERED_ENVIRONMENT, OUTPUT_DELIVERY_URL
 from infra.constructs import tenant_gateway_keys as gateway_keys_env
 from infra.constructs.marketplace_search_access import ENDPOINT_ENV_VAR as SEARCH_ENDPOINT_ENV_VAR
 from infra.constructs.marketplace_search_access import REGION_ENV_VAR as SEARCH_REGION_ENV_VAR
@@ -192,6 +192,32 @@ def test_webhook_deliveries_are_traced_one_in_twenty_without_a_reservoir(stack: 
     assert rule["HTTPMethod"] == "POST" and rule["URLPath"] == "*/v1/hooks/*"
     assert rule["ServiceName"] == f"{stack.prefix}-api/{stack.config.environment}"
     assert delivery_sampling([template.to_json()]) == TraceSampling(reservoir_per_second=0, rate=0.05)
+
+
+def test_webhook_deliveries_have_an_http_api_of_their_own_throttled_logged_and_reaching_the_webhooks_alias(
+    stack: RegionalStack, template: Template
+):
+    (route,) = template.find_resources("AWS::ApiGatewayV2::Route").values()
+    assert route["Properties"]["RouteKey"] == DELIVERY_ROUTE_KEY
+    assert route["Properties"].get("AuthorizationType", "NONE") == "NONE"
+    (integration,) = template.find_resources("AWS::ApiGatewayV2::Integration").values()
+    webhooks = f"function:{function_physical_name(stack.prefix, 'webhooks')}:{HTTP_ALIAS_NAME}"
+    assert webhooks in json.dumps(integration["Properties"]["IntegrationUri"])
+    (stage,) = template.find_resources("AWS::ApiGatewayV2::Stage").values()
+    throttle = stage["Properties"]["DefaultRouteSettings"]
+    assert throttle["ThrottlingRateLimit"] == stack.config.api_rate_limit
+    assert throttle["ThrottlingBurstLimit"] == stack.config.api_burst_limit
+    assert "DestinationArn" in stage["Properties"]["AccessLogSettings"]
+    invoked = [
+        permission["Properties"]
+        for permission in template.find_resources("AWS::Lambda::Permission").values()
+        if webhooks in json.dumps(permission["Properties"]["FunctionName"])
+        and "/v1/hooks/{hook_id}" in json.dumps(permission["Properties"].get("SourceArn"))
+    ]
+    assert invoked, "API Gateway may invoke the webhooks alias for the delivery route"
+    assert OUTPUT_DELIVERY_URL in template.to_json()["Outputs"]
+    # The cost model prices deliveries on the HTTP API; the webhooks function traces nothing without a caller's header.
+    assert delivery_route([template.to_json()], stack.prefix) == DeliveryRoute("HTTP", UNTRACED)
 
 
 def test_the_status_path_is_traced_only_inside_a_sampled_callers_trace(template: Template):

@@ -8,24 +8,30 @@ from typing import Any
 import pytest
 
 from infra.cloud_cost import (
+    API_GATEWAY_HTTP_USD_PER_REQUEST,
     API_GATEWAY_REST_USD_PER_REQUEST,
     CLOUDWATCH_LOGS_USD_PER_GB,
     DYNAMODB_USD_PER_READ_UNIT,
     DYNAMODB_USD_PER_WRITE_UNIT,
     LAMBDA_PLATFORM_LOG_BYTES,
+    UNTRACED,
     XRAY_USD_PER_TRACE,
     CapacityUnits,
+    DeliveryRoute,
     Invocation,
     MeasuredExecution,
     TraceSampling,
+    delivery_route,
     delivery_sampling,
     function_memory_mb,
+    item_write_units,
     latency_budget,
     line_items,
     records_per_batch,
     sampled_share,
     stream_batching_seconds,
 )
+from shared.resources import EXECUTIONS_TABLE, IndexSpec
 from shared.workflows.cost import (
     EXPRESS_USD_PER_GB_SECOND,
     EXPRESS_USD_PER_REQUEST,
@@ -48,7 +54,7 @@ TEMPLATES: list[dict[str, Any]] = [
 ]
 MEASURED = MeasuredExecution(
     invocations=(Invocation("webhooks", 1, 50.0, 1000.0), Invocation("execution_events", 1, 10.0)),
-    capacity=CapacityUnits(reads=1.0, writes=14.0),
+    capacity=CapacityUnits(reads=1.0, writes=14.0, index_writes=2.0),
     dynamodb_round_trips=5,
     express_states=2,
     express_billed_ms=4.0,
@@ -76,6 +82,7 @@ def test_every_line_item_is_priced_from_the_counts_and_the_memory() -> None:
         "Lambda execution_events requests": LAMBDA_USD_PER_REQUEST * MILLION,
         "Lambda execution_events duration": 0.25 * 0.010 * LAMBDA_USD_PER_GB_SECOND * MILLION,
         "DynamoDB write request units": 14 * DYNAMODB_USD_PER_WRITE_UNIT * MILLION,
+        "DynamoDB index write request units": 2 * DYNAMODB_USD_PER_WRITE_UNIT * MILLION,
         "DynamoDB read request units": 1 * DYNAMODB_USD_PER_READ_UNIT * MILLION,
         "Step Functions Express requests": EXPRESS_USD_PER_REQUEST * MILLION,
         # Billed in 100 ms steps at 64 MB.
@@ -87,7 +94,7 @@ def test_every_line_item_is_priced_from_the_counts_and_the_memory() -> None:
     }
     assert items.keys() == expected.keys()
     assert items == pytest.approx(expected)
-    assert sum(items.values()) == pytest.approx(21.25, abs=0.5)
+    assert sum(items.values()) == pytest.approx(22.5, abs=0.5)
 
 
 def test_a_function_missing_from_the_template_is_an_error_not_a_default() -> None:
@@ -149,3 +156,72 @@ def test_the_usage_streams_batching_window_is_read_from_its_mapping_and_shares_a
     assert records_per_batch(1_000_000_000, window) == 100
     with pytest.raises(KeyError, match="execution-events"):
         stream_batching_seconds(templates, PREFIX, "execution_events")
+
+
+def record(**attributes: str) -> dict[str, Any]:
+    """An execution record of about 200 bytes (one write unit)."""
+    return {"pk": {"S": "T#t1#EXEC"}, "sk": {"S": "0190"}, "input": {"S": "x" * 180}} | {
+        name: {"S": value} for name, value in attributes.items()
+    }
+
+
+RUNNING = EXECUTIONS_TABLE.global_indexes
+
+
+def test_a_write_costs_the_sparse_index_only_when_it_adds_changes_or_removes_the_items_entry() -> None:
+    running = record(running_shard="RUNNING#3", status="RUNNING")
+    ended = record(status="SUCCEEDED")
+
+    # The start puts the running record into `running_by_start`, in a transaction: two units, and one for the index.
+    assert item_write_units(None, running, RUNNING, transactional=True) == (2, 1)
+    # An update of a running record changes the index's copy (all attributes are projected).
+    assert item_write_units(running, running | {"revision": {"N": "1"}}, RUNNING, transactional=False) == (1, 1)
+    # The end removes `running_shard`: the index deletes its entry.
+    assert item_write_units(running, ended, RUNNING, transactional=True) == (2, 1)
+    # Neither before nor after in the index (an idempotency key, a counter, an ended record): the table only.
+    assert item_write_units(ended, ended | {"revision": {"N": "2"}}, RUNNING, transactional=False) == (1, 0)
+    # A refused conditional write changes nothing and still costs the table its unit.
+    assert item_write_units(running, running, RUNNING, transactional=False) == (1, 0)
+    # Moved to another shard: a delete and a put.
+    assert item_write_units(running, running | {"running_shard": {"S": "RUNNING#4"}}, RUNNING, transactional=False) == (
+        1,
+        2,
+    )
+
+
+def test_item_and_index_units_grow_per_started_kilobyte_of_the_larger_item() -> None:
+    small = record(running_shard="RUNNING#3")
+    large = small | {"output": {"S": "y" * 1500}}
+    two_indexes = (*RUNNING, IndexSpec(name="by_status", partition_key="status", sort_key="sk"))
+
+    assert item_write_units(small, large, RUNNING, transactional=True) == (4, 2)
+    assert item_write_units(large, small, RUNNING, transactional=False) == (2, 1)
+    assert item_write_units(None, small | {"status": {"S": "RUNNING"}}, two_indexes, transactional=False) == (1, 2)
+
+
+def webhooks_function(tracing: str) -> dict[str, Any]:
+    function = lambda_function(f"{PREFIX}-webhooks", 512)
+    function["Properties"]["TracingConfig"] = {"Mode": tracing}
+    return function
+
+
+DELIVERY_ON_HTTP_API = {
+    "Type": "AWS::ApiGatewayV2::Route",
+    "Properties": {"RouteKey": "POST /v1/hooks/{hook_id}", "ApiId": {"Ref": "Deliveries"}},
+}
+
+
+def test_deliveries_routed_by_an_http_api_are_priced_as_its_requests_and_traced_as_the_webhooks_function_samples():
+    rest_rule = {"Resources": {"Deliveries": sampling_rule("POST", "*/v1/hooks/*", 0, 0.05)}}
+    on_http = [rest_rule, {"Resources": {"Route": DELIVERY_ON_HTTP_API, "W": webhooks_function("PassThrough")}}]
+    traced = [rest_rule, {"Resources": {"Route": DELIVERY_ON_HTTP_API, "W": webhooks_function("Active")}}]
+
+    # The REST API's rule samples only what the REST API serves: X-Ray does not trace HTTP APIs.
+    assert delivery_route(on_http, PREFIX) == DeliveryRoute("HTTP", UNTRACED)
+    assert delivery_route(traced, PREFIX) == DeliveryRoute("HTTP", TraceSampling(1.0, 0.05))
+    assert delivery_route([rest_rule, *TEMPLATES], PREFIX) == DeliveryRoute("REST", TraceSampling(0, 0.05))
+    memory = function_memory_mb(TEMPLATES, PREFIX)
+    items = {item.name: item.usd_per_million for item in line_items(MEASURED, memory, PREFIX, UNTRACED, api="HTTP")}
+    assert items["API Gateway HTTP requests"] == pytest.approx(API_GATEWAY_HTTP_USD_PER_REQUEST * MILLION) == 1.0
+    assert items["X-Ray traces recorded"] == 0.0
+    assert "API Gateway REST requests" not in items

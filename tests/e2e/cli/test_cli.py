@@ -228,6 +228,11 @@ def test_hooks_create_and_send_a_signed_delivery(forge: Forge) -> None:
     first = forge.json("hooks", "send", "orders", "--secret", secret, "--body", body, "--message-id", "msg_1")
     again = forge.json("hooks", "send", "orders", "--secret", secret, "--body", body, "--message-id", "msg_1")
     assert first["replayed"] is False and again == {**again, "execution_id": first["execution_id"], "replayed": True}
+    # Sent to the delivery URL (forge dev: its one port) without the profile's credential, as a sender would.
+    third = forge.json(
+        "hooks", "send", "orders", "--secret", secret, "--body", body, "--delivery-url", forge.platform.url
+    )
+    assert third["replayed"] is False and third["execution_id"] != first["execution_id"]
     assert forge.json("executions", "wait", first["execution_id"])["output"] == {"order": 42}
     forged = forge("hooks", "send", "orders", "--secret", "whsec_" + "A" * 44, "--body", body)
     assert forged.returncode == 1 and "(401)" in forged.stderr

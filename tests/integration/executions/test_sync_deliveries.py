@@ -15,12 +15,14 @@ from pynamodb.connection.base import Connection
 
 from devserver.data_plane import DataPlane, MotoDispatch, bind_data_plane
 from devserver.end_relay import DataPlaneRelay, EndBoard
+from functions.execution_events.handler import handler as execution_events
 from shared.agents.mcp.workflow_tools import run_workflow_tool
 from shared.auth.principal import Role
 from shared.executions.end_signals import deliver_here, relay_ends
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
 from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
+from tests.integration.executions.test_express_logs import CONTEXT, delivery, express_arn, log_events
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.executions.test_webhooks import executions, signed_headers
 from tests.integration.tenancy.conftest import TenantWorld
@@ -95,7 +97,9 @@ def test_round_trips_of_a_delivery_async_and_sync_express(api, alpha, dynamodb_c
     and the execution read (5), now the key comes back with the refused transaction (4). Sync express, before:
     those, then the RUNNING and the end as two updates, the slot given back and the record read again (7, and
     without a status watcher the poll never saw the end); then the start and the end as one update, whose answer is
-    the record, and the slot given back (5); now the slot comes back in the end's transaction (4)."""
+    the record, and the slot given back (5); then the slot came back in the end's transaction (4). Now a warm
+    container reads the endpoint and its workflow in one BatchGetItem: async 2, a replay 3, sync express 3 (issue
+    #18: at most 3 per delivery)."""
     document = transform_workflow("{'echo': $states.input.body}", mode="express")
     async_hook = make_hook(api, alpha, document)
     sync_hook = make_hook(api, alpha, document, response_mode="sync")
@@ -113,13 +117,39 @@ def test_round_trips_of_a_delivery_async_and_sync_express(api, alpha, dynamodb_c
     _, ended, started = deliver(sync_hook, {"n": 2}, "msg_sync")
     sync_trips = dynamodb_calls.since(mark)
 
-    assert async_trips == ["GetItem", "GetItem", "TransactWriteItems"]
+    assert async_trips == ["BatchGetItem", "TransactWriteItems"]
     # The refused transaction returns the key's item: only the execution it names is read.
     assert replayed.execution_id == first.execution_id and not replay_started
-    assert replay_trips == ["GetItem", "GetItem", "TransactWriteItems", "GetItem"]
+    assert replay_trips == ["BatchGetItem", "TransactWriteItems", "GetItem"]
     assert started and ended.status == "SUCCEEDED" and ended.output == {"echo": {"n": 2}}
-    assert sync_trips == ["GetItem", "GetItem", "TransactWriteItems", "TransactWriteItems"]
+    assert sync_trips == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
     assert int(ended.revision) == 2 and [t.status for t in ended.transitions] == ["RUNNING", "SUCCEEDED"]
+
+
+def test_the_express_log_of_a_sync_delivery_costs_the_status_path_one_read_and_no_write(
+    api, alpha, dynamodb_calls: DynamoDbCalls
+) -> None:
+    """The run's start and end arrive in one log batch after StartSyncExecution's answer applied both: one read
+    finds them applied (two before, one per event)."""
+    hook = make_hook(api, alpha, transform_workflow("$states.input.body", mode="express"), response_mode="sync")
+    _, ended, _ = deliver(hook, {"n": 1}, "msg_logged")
+    region, account, _, machine, name = ended.execution_arn.split(":")[3:8]
+    described = {
+        "stateMachineArn": f"arn:aws:states:{region}:{account}:stateMachine:{machine}",
+        "name": name,
+        "status": "SUCCEEDED",
+        "startDate": ended.started_at,
+        "stopDate": ended.stopped_at,
+        "input": json.dumps(ended.input),
+        "output": json.dumps(ended.output),
+    }
+    events = log_events(described, express_arn(described))
+
+    mark = len(dynamodb_calls.calls)
+    result = execution_events(delivery(*events["ExecutionStarted"], *events["ExecutionSucceeded"]), CONTEXT)
+
+    assert result == {"applied": [], "changes": 2}
+    assert dynamodb_calls.since(mark) == ["GetItem"]
 
 
 def test_a_sync_delivery_to_a_standard_workflow_is_woken_by_its_status_change(

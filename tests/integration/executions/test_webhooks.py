@@ -254,3 +254,23 @@ def test_a_paused_endpoint_refuses_a_signed_delivery_with_409_and_starts_nothing
     set_hooks_enabled(tenant, hook["workflow_id"], enabled=True)
     retried = api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body, message_id="m-1"))
     assert retried.status_code == 202, retried.text
+
+
+def test_once_the_endpoint_or_its_workflow_is_deleted_a_delivery_is_a_404_though_the_container_read_them_together(
+    api, alpha
+) -> None:
+    """A warm container reads an endpoint and its workflow in one round trip: neither is cached past a deletion."""
+    of_deleted_workflow, deleted = make_hook(api, alpha), make_hook(api, alpha)
+    for hook in (of_deleted_workflow, deleted):
+        for _ in range(2):
+            body = json.dumps({"n": 1}).encode()
+            assert api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body)).status_code == 202
+
+    workflow_url = f"/v1/workflows/{of_deleted_workflow['workflow_id']}"
+    assert api.delete(workflow_url, headers=alpha.headers[Role.OWNER]).status_code == 204
+    assert api.delete(f"/v1/hooks/{deleted['hook_id']}", headers=alpha.headers[Role.EDITOR]).status_code == 204
+
+    for hook in (of_deleted_workflow, deleted):
+        body = b"{}"
+        answer = api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body))
+        assert answer.status_code == 404, answer.text
