@@ -47,8 +47,9 @@ class WorkflowExecutionRole(Construct):
 
     def _statements(self, machines: WorkflowStateMachinesSpec) -> list[iam.PolicyStatement]:
         machine_name = machines.physical_name(self._prefix)
-        functions = [
-            self._arn("lambda", "function", function_physical_name(self._prefix, name))
+        # The alias the compiled Task states name (shared/workflows/placement.py), not the function or its versions.
+        function_aliases = [
+            self._arn("lambda", "function", f"{function_physical_name(self._prefix, name)}:{machines.function_alias}")
             for name in machines.invokes_functions
         ]
         queues = [
@@ -56,9 +57,7 @@ class WorkflowExecutionRole(Construct):
             for queue in machines.sends_to
         ]
         statements = [
-            iam.PolicyStatement(
-                actions=["lambda:InvokeFunction"], resources=[*functions, *(f"{arn}:*" for arn in functions)]
-            ),
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=function_aliases),
             iam.PolicyStatement(
                 actions=["states:StartExecution"], resources=[self._arn("states", "stateMachine", f"{machine_name}-*")]
             ),
