@@ -60,15 +60,17 @@ def test_emit_event_puts_on_tenants_buses_only_never_the_default_bus(template: T
     assert not _allows(patterns, DEFAULT_BUS)
 
 
-def test_the_machines_invoke_the_node_functions_live_alias_only(template: Template) -> None:
+def test_the_machines_invoke_the_node_functions_live_alias_and_no_other_qualifier(template: Template) -> None:
     placement = WorkflowPlacement(region="eu-west-1", account=ACCOUNT, prefix=PREFIX)
     compiled = [placement.function_arn(name) for name in WORKFLOW_STATE_MACHINES.invokes_functions]
     patterns = _allowed(template, "lambda:InvokeFunction")
 
     assert all(_allows(patterns, arn) for arn in compiled)
     for arn in compiled:
+        # Versions published before the alias still name the function itself; no other version or alias is allowed.
         unqualified = arn.removesuffix(f":{WORKFLOW_STATE_MACHINES.function_alias}")
-        assert not _allows(patterns, unqualified) and not _allows(patterns, f"{unqualified}:1")
+        assert _allows(patterns, unqualified)
+        assert not any(_allows(patterns, f"{unqualified}:{other}") for other in ("1", "$LATEST", "canary"))
     assert not _allows(patterns, placement.function_arn("executions"))
     # The alias the role allows exists: each node function's `live` alias.
     names = {
