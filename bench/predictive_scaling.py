@@ -1,10 +1,17 @@
 """Predictive scaling against reactive scaling alone, simulated minute by minute over a two-week workload trace at the
-platform's scaled hot functions (shared/resources.py's PREDICTIVE_SCALING: execution_events; the hot HTTP functions,
-executions and webhooks, keep SnapStart instead, which Lambda does not combine with provisioned concurrency).
+platform's scaled hot functions (shared/resources.py's PREDICTIVE_SCALING: execution_events, node_http, node_agent;
+the hot HTTP functions, executions and webhooks, keep SnapStart instead, which Lambda does not combine with
+provisioned concurrency).
 
-The trace (seeded): each function's arrivals follow a daily cycle (business hours), a weekly one (quiet weekends), a
-scheduled burst every day at 09:00 (a tenant's cron fan-out: 6x for 10 minutes) and unforeseeable bursts (3x for 5
-minutes, twice a day at random). Concurrency needed in a minute is arrivals x duration / 60 (Little's law).
+The trace (seeded) has a week of history before the two evaluated weeks. Each function's arrivals follow a daily
+cycle (business hours), a weekly one (quiet weekends), a scheduled burst every day at 09:00 (a tenant's cron fan-out)
+and unforeseeable bursts at random minutes. Concurrency needed in a minute is arrivals x duration / 60 (Little's law).
+Assumed per function (HOT_FUNCTIONS):
+- execution_events: 40 invocations/s at the daily peak, 0.12 s each (two status events per execution); 09:00 burst
+  6x for 10 minutes; two unforeseeable 3x bursts of 5 minutes a day.
+- node_http: 30/s at the peak, 0.4 s each (a call to a tenant's API); the same bursts as the executions that run it.
+- node_agent: 2/s at the peak, 6 s each (a model turn), bursty: the 09:00 burst 4x for 20 minutes (a fan-out of
+  agent runs) and four unforeseeable 3x bursts of 15 minutes a day.
 
 - Reactive alone: target tracking on provisioned concurrency utilisation (70%), the metric seen 3 minutes late as a
   5-minute mean, scale-out at once, scale-in after 15 minutes below; on-demand environments beyond it stay warm for
@@ -12,14 +19,15 @@ minutes, twice a day at random). Concurrency needed in a minute is arrivals x du
 - Predictive: the same, plus shared/forecasts/scaling.py's plan from the forecast job's own model
   (sagemaker/forecast/train.py, run by its SageMaker contract in its own environment, as `forge dev` runs it): every
   night at midnight the job forecasts the next day of each function's peak concurrency per 10 minutes from everything
-  before (144 steps, season 144, 3 folds, AutoETS / AutoTheta / seasonal naive chosen per series, 90% intervals);
-  the plan, with ml_forecast_actions' settings (the median of each slot's predictive distribution), raises scheduled
-  minimums 10 minutes ahead, its provisioned cost capped at half of reactive scaling's daily cost in week 1.
-  (Hourly slots, the platform's export, hold a 10-minute burst's level for the whole hour.)
+  before (144 steps, season 144, 3 folds, AutoETS / AutoTheta / seasonal naive chosen per series, 90% intervals).
+  The quantile is chosen that night per function by `choose_quantile`, ml_forecast_actions' own code, on the
+  job's held-out windows (its 3 cross-validation days, all before the night): no evaluated day informs its own plan.
+  The plan raises scheduled minimums 10 minutes ahead, its provisioned cost capped at half of reactive scaling's daily
+  cost in the history week. (Hourly slots, the platform's export, hold a 10-minute burst's level for the whole hour.)
 
 Cost: provisioned GB-seconds at Lambda's provisioned price, invocation GB-seconds at its provisioned-duration price
 when they run on provisioned environments and at the on-demand price otherwise (requests cost the same either way).
-Scored on week 2 only. Targets: at least 50% fewer cold starts, at most 10% more cost.
+Scored on the two evaluated weeks. Targets: at least 50% fewer cold starts, at most 10% more cost.
 """
 
 from __future__ import annotations
@@ -31,32 +39,35 @@ import random
 import subprocess
 import tempfile
 import time
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.forecasts.scaling import (
+    EXTRA_COST_BUDGET,
+    ON_DEMAND_PRICE_PER_GB_SECOND,
+    PROVISIONED_DURATION_PRICE_PER_GB_SECOND,
     PROVISIONED_PRICE_PER_GB_SECOND,
     ForecastSlot,
+    HeldOutSlot,
     ScalingSettings,
+    choose_quantile,
     plan_provisioned_concurrency,
 )
 from shared.resources import PREDICTIVE_SCALING
 
-MINUTES_A_WEEK = 7 * 24 * 60
+MINUTES_A_DAY = 1440
+MINUTES_A_WEEK = 7 * MINUTES_A_DAY
+HISTORY_DAYS, EVALUATED_DAYS = 7, 14
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
-ON_DEMAND_PRICE_PER_GB_SECOND = 0.0000166667
-PROVISIONED_DURATION_PRICE_PER_GB_SECOND = 0.0000097222
 TARGET_UTILISATION = PREDICTIVE_SCALING.target_utilisation
 WARM_MINUTES = 10
 SLOT_MINUTES = 10
-SLOTS_A_DAY = 1440 // SLOT_MINUTES
+SLOTS_A_DAY = MINUTES_A_DAY // SLOT_MINUTES
 FORECAST_JOB = Path(__file__).resolve().parents[1] / "sagemaker" / "forecast"
-# The model the job chose for each function's series, night by night.
-CHOSEN: dict[str, list[str]] = defaultdict(list)
 COST_CEILING_SHARE = 0.5
-TARGET_COLD_START_REDUCTION, TARGET_EXTRA_COST = 0.50, 0.10
+TARGET_COLD_START_REDUCTION, TARGET_EXTRA_COST = 0.50, EXTRA_COST_BUDGET
 
 
 @dataclass(frozen=True)
@@ -65,33 +76,52 @@ class HotFunction:
     peak_per_second: float
     duration_seconds: float
     memory_mb: int
+    # The daily 09:00 burst: its factor and minutes; the unforeseeable ones: how many a day, their factor and minutes.
+    daily_burst: tuple[float, int]
+    random_bursts: tuple[int, float, int]
 
 
-HOT_FUNCTIONS = (HotFunction("execution_events", 40.0, 0.12, 256),)
+HOT_FUNCTIONS = (
+    HotFunction("execution_events", 40.0, 0.12, 256, daily_burst=(6.0, 10), random_bursts=(2, 3.0, 5)),
+    HotFunction("node_http", 30.0, 0.4, 256, daily_burst=(6.0, 10), random_bursts=(2, 3.0, 5)),
+    HotFunction("node_agent", 2.0, 6.0, 512, daily_burst=(4.0, 20), random_bursts=(4, 3.0, 15)),
+)
+
+
+@dataclass
+class Night:
+    """What the forecast job gave one night for one function: the next day's slots and its held-out windows."""
+
+    forecast: list[ForecastSlot]
+    held_out: list[HeldOutSlot]
+    model: str
 
 
 def concurrency_trace(function: HotFunction, seed: int) -> list[int]:
-    """Environments needed, minute by minute, over two weeks."""
+    """Environments needed, minute by minute, over the history and the evaluated weeks."""
     rng = random.Random(seed)
-    bursts = {day * 1440 + rng.randrange(1440) for day in range(14) for _ in range(2)}
+    days = HISTORY_DAYS + EVALUATED_DAYS
+    count, random_factor, random_minutes = function.random_bursts
+    bursts = {day * MINUTES_A_DAY + rng.randrange(MINUTES_A_DAY) for day in range(days) for _ in range(count)}
+    daily_factor, daily_minutes = function.daily_burst
     needed = []
-    for minute in range(2 * MINUTES_A_WEEK):
-        day, minute_of_day = divmod(minute, 1440)
+    for minute in range(days * MINUTES_A_DAY):
+        day, minute_of_day = divmod(minute, MINUTES_A_DAY)
         hour = minute_of_day / 60
         daily = 0.15 + 0.85 * math.exp(-(((hour - 13) / 4) ** 2))
         weekly = 0.35 if day % 7 >= 5 else 1.0
         rate = function.peak_per_second * daily * weekly
-        if 9 * 60 <= minute_of_day < 9 * 60 + 10:
-            rate *= 6
-        if any(0 <= minute - start < 5 for start in bursts):
-            rate *= 3
+        if 9 * 60 <= minute_of_day < 9 * 60 + daily_minutes:
+            rate *= daily_factor
+        if any(0 <= minute - start < random_minutes for start in bursts):
+            rate *= random_factor
         arrivals = _poisson(rng, rate * 60)
         needed.append(math.ceil(arrivals * function.duration_seconds / 60))
     return needed
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
-    # Normal approximation: the means here are in the hundreds to thousands.
+    # Normal approximation: the means here are in the tens to thousands.
     return max(0, round(rng.gauss(mean, math.sqrt(mean))))
 
 
@@ -99,12 +129,12 @@ def _slot_peaks(needed: list[int], slots: int) -> list[int]:
     return [max(needed[slot * SLOT_MINUTES : (slot + 1) * SLOT_MINUTES]) for slot in range(slots)]
 
 
-def nightly_forecasts(traces: dict[str, list[int]], python: Path) -> dict[str, list[ForecastSlot]]:
-    """Week 2's peak concurrency per slot of each function, forecast day by day by the forecast job from all slots
-    before that day (one run of train.py a night for every function's series)."""
-    slots: dict[str, list[ForecastSlot]] = {name: [] for name in traces}
-    for day in range(7):
-        known = (7 + day) * SLOTS_A_DAY
+def nightly_forecasts(traces: dict[str, list[int]], python: Path) -> dict[str, list[Night]]:
+    """Each evaluated day's peak concurrency per slot of each function, forecast the night before by the forecast job
+    from all slots before that day (one run of train.py a night for every function's series)."""
+    nights: dict[str, list[Night]] = {name: [] for name in traces}
+    for day in range(EVALUATED_DAYS):
+        known = (HISTORY_DAYS + day) * SLOTS_A_DAY
         with tempfile.TemporaryDirectory() as temporary:
             folder = Path(temporary)
             (folder / "train").mkdir()
@@ -131,12 +161,23 @@ def nightly_forecasts(traces: dict[str, list[int]], python: Path) -> dict[str, l
             )
             model = json.loads((folder / "model" / "model.json").read_text())
         for name, entry in model["series"].items():
-            CHOSEN[name].append(entry["model"])
-            slots[name] += [
-                ForecastSlot(datetime.fromisoformat(point["timestamp"]), point["mean"], point["upper"])
-                for point in entry["forecast"]
-            ]
-    return slots
+            nights[name].append(
+                Night(
+                    forecast=[
+                        ForecastSlot(datetime.fromisoformat(point["timestamp"]), point["mean"], point["upper"])
+                        for point in entry["forecast"]
+                    ],
+                    held_out=[
+                        HeldOutSlot(
+                            ForecastSlot(datetime.fromisoformat(point["timestamp"]), point["mean"], point["upper"]),
+                            point["actual"],
+                        )
+                        for point in entry["validation"]
+                    ],
+                    model=entry["model"],
+                )
+            )
+    return nights
 
 
 @dataclass
@@ -145,16 +186,17 @@ class Outcome:
     cost: float = 0.0
 
 
-def simulate(function: HotFunction, needed: list[int], scheduled: list[int] | None, week: int = 1) -> Outcome:
-    """A week of the trace under target tracking (within the target's minimum), with scheduled minimums (per minute of
-    that week) if given."""
+def simulate(
+    function: HotFunction, needed: list[int], scheduled: list[int] | None, first: int, minutes: int
+) -> Outcome:
+    """`minutes` of the trace from `first` under target tracking (within the target's minimum), with scheduled
+    minimums (per minute of that span) if given."""
     gigabytes = function.memory_mb / 1024
     provisioned, below_since = PREDICTIVE_SCALING.min_capacity, 0
     recent_on_demand: list[int] = []
     outcome = Outcome()
-    first = week * MINUTES_A_WEEK
     # The trace's first minutes have no metric 3 to 8 minutes old.
-    for minute in range(max(first, 8), first + MINUTES_A_WEEK):
+    for minute in range(max(first, 8), first + minutes):
         seen = needed[minute - 8 : minute - 3]
         target = max(PREDICTIVE_SCALING.min_capacity, math.ceil(sum(seen) / len(seen) / TARGET_UTILISATION))
         if target > provisioned:
@@ -181,19 +223,28 @@ def simulate(function: HotFunction, needed: list[int], scheduled: list[int] | No
     return outcome
 
 
-def scheduled_minimums(function: HotFunction, forecast: list[ForecastSlot], reactive_week_1: Outcome) -> list[int]:
-    settings = ScalingSettings(
-        memory_mb=function.memory_mb,
-        max_cost_per_day=COST_CEILING_SHARE * reactive_week_1.cost / 7,
-        slot=timedelta(minutes=SLOT_MINUTES),
-    )
-    plan = plan_provisioned_concurrency(forecast, settings)
-    minimums = []
-    for minute in range(MINUTES_A_WEEK):
-        moment = START + timedelta(weeks=1, minutes=minute)
-        applied = [level.min_capacity for level in plan if level.at <= moment]
-        minimums.append(applied[-1] if applied else 0)
-    return minimums
+def scheduled_minimums(
+    function: HotFunction, nights: list[Night], reactive_history: Outcome
+) -> tuple[list[int], list[float]]:
+    """The evaluated weeks' scheduled minimum per minute, each day planned the night before at the quantile chosen
+    that night on the job's held-out windows; and the quantiles chosen."""
+    minimums: list[int] = []
+    quantiles = []
+    for day, night in enumerate(nights):
+        settings = ScalingSettings(
+            memory_mb=function.memory_mb,
+            max_cost_per_day=COST_CEILING_SHARE * reactive_history.cost / HISTORY_DAYS,
+            slot=timedelta(minutes=SLOT_MINUTES),
+        )
+        quantile = choose_quantile(night.held_out, settings).quantile
+        quantiles.append(quantile)
+        plan = plan_provisioned_concurrency(night.forecast, replace(settings, quantile=quantile))
+        for minute in range(MINUTES_A_DAY):
+            moment = START + timedelta(days=HISTORY_DAYS + day, minutes=minute)
+            applied = [level.min_capacity for level in plan if level.at <= moment]
+            # Before the day's first action, the last level of the night before holds (the target's minimum at first).
+            minimums.append(applied[-1] if applied else (minimums[-1] if minimums else PREDICTIVE_SCALING.min_capacity))
+    return minimums, quantiles
 
 
 def main() -> None:
@@ -202,34 +253,42 @@ def main() -> None:
     python = JobEnvironments().python(FORECAST_JOB / "requirements.txt")
     traces = {function.name: concurrency_trace(function, seed) for seed, function in enumerate(HOT_FUNCTIONS)}
     started = time.perf_counter()
-    forecasts = nightly_forecasts(traces, python)
+    nights = nightly_forecasts(traces, python)
     seconds = time.perf_counter() - started
     series = f"{len(HOT_FUNCTIONS)} series of {SLOT_MINUTES}-minute peaks"
-    print(f"7 nightly forecast jobs (train.py, {series}): {seconds:.0f} s")
-    print(f"{'function':<18}{'cold starts':>24}{'change':>9}{'cost USD / week':>26}{'change':>9}")
+    print(f"{EVALUATED_DAYS} nightly forecast jobs (train.py, {series}): {seconds:.0f} s")
+    print(f"{'function':<18}{'cold starts':>24}{'change':>9}{'cost USD / 2 weeks':>28}{'change':>9}  quantiles chosen")
     totals = [Outcome(), Outcome()]
+    history, evaluated = HISTORY_DAYS * MINUTES_A_DAY, EVALUATED_DAYS * MINUTES_A_DAY
     for function in HOT_FUNCTIONS:
         needed = traces[function.name]
-        reactive = simulate(function, needed, None)
-        week_1 = simulate(function, needed, None, week=0)
-        predictive = simulate(function, needed, scheduled_minimums(function, forecasts[function.name], week_1))
+        reactive = simulate(function, needed, None, history, evaluated)
+        reactive_history = simulate(function, needed, None, 0, history)
+        minimums, quantiles = scheduled_minimums(function, nights[function.name], reactive_history)
+        predictive = simulate(function, needed, minimums, history, evaluated)
         for total, outcome in zip(totals, (reactive, predictive), strict=True):
             total.cold_starts += outcome.cold_starts
             total.cost += outcome.cost
+        chosen = ", ".join(f"{quantile:.2f} x{count}" for quantile, count in sorted(Counter(quantiles).items()))
+        models = ", ".join(sorted({night.model for night in nights[function.name]}))
         print(
             f"{function.name:<18}{reactive.cold_starts:>12,} -> {predictive.cold_starts:>8,}"
             f"{predictive.cold_starts / max(reactive.cold_starts, 1) - 1:>+9.0%}"
-            f"{reactive.cost:>13.2f} -> {predictive.cost:>9.2f}{predictive.cost / reactive.cost - 1:>+9.1%}"
-            f"  models: {', '.join(sorted(set(CHOSEN[function.name])))}"
+            f"{reactive.cost:>15.2f} -> {predictive.cost:>9.2f}{predictive.cost / reactive.cost - 1:>+9.1%}"
+            f"  {chosen} (models: {models})"
         )
-    reactive, predictive = totals
+        _verdict(function.name, reactive, predictive)
+    _verdict("all", *totals)
+    print("executions, webhooks: not scheduled, their SnapStart alias addresses their cold starts (docs/forecasts.md)")
+
+
+def _verdict(name: str, reactive: Outcome, predictive: Outcome) -> None:
     fewer = 1 - predictive.cold_starts / max(reactive.cold_starts, 1)
     extra = predictive.cost / reactive.cost - 1
     met = fewer >= TARGET_COLD_START_REDUCTION and extra <= TARGET_EXTRA_COST
     print(
-        f"all: {fewer:.0%} fewer cold starts (target >= {TARGET_COLD_START_REDUCTION:.0%}) "
+        f"  {name}: {fewer:.0%} fewer cold starts (target >= {TARGET_COLD_START_REDUCTION:.0%}) "
         f"{'OK' if fewer >= TARGET_COLD_START_REDUCTION else 'MISSED'}; {extra:+.1%} cost (target <= "
         f"{TARGET_EXTRA_COST:+.0%}) {'OK' if extra <= TARGET_EXTRA_COST else 'MISSED'}: "
         f"target {'met' if met else 'NOT met'}"
     )
-    print("executions, webhooks: not scheduled, their SnapStart alias addresses their cold starts (docs/forecasts.md)")

@@ -135,12 +135,15 @@ class WorkflowStateMachinesSpec:
     """The state machines compiled from tenants' workflows: created at run time, one per workflow, all named
     `<prefix>-<key>-<workflow>`, all running as the role `<prefix>-<key>-execution`. That role may invoke
     `invokes_functions`, send to `sends_to`, publish to SNS, put events and start and follow its sibling machines.
+    Their Task states name those functions by their `function_alias` (a version whose provisioned concurrency the
+    forecasts schedule: PREDICTIVE_SCALING), and the role may invoke that alias only.
     The environment variable holds the ARN prefix `arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>`."""
 
     key: str
     env_var: str
     invokes_functions: tuple[str, ...]
     sends_to: tuple[QueueSpec, ...]
+    function_alias: str
 
     def physical_name(self, prefix: str) -> str:
         return f"{prefix}-{self.key}"
@@ -272,11 +275,18 @@ EXECUTIONS_TABLE = TableSpec(
 )
 # Webhook endpoints (secrets KMS-encrypted) and schedules of each tenant's workflows.
 TRIGGERS_TABLE = TableSpec(key="triggers", env_var="FORGE_TABLE_TRIGGERS", ttl_attribute="expires_at")
+# The hot functions whose provisioned concurrency the forecast actions schedule: execution_events, which every
+# execution's status changes invoke, and the node functions, which the workflows' Task states invoke through the same
+# alias. The hot HTTP functions (executions, webhooks) keep SnapStart on their alias instead (docs/forecasts.md).
+PREDICTIVE_SCALING = ProvisionedConcurrencySpec(
+    key="scaling", env_var="FORGE_SCALED_FUNCTION_PREFIX", functions=("execution_events", "node_http", "node_agent")
+)
 WORKFLOW_STATE_MACHINES = WorkflowStateMachinesSpec(
     key="wf",
     env_var="FORGE_WORKFLOW_STATE_MACHINES",
     invokes_functions=("node_http", "node_agent"),
     sends_to=(APPROVALS_QUEUE,),
+    function_alias=PREDICTIVE_SCALING.alias,
 )
 # The SNS topics and EventBridge buses tenants' notify and emit_event nodes may target: the platform's, named
 # `forge-<tenant id>-…` (created for a tenant by the platform). The workflow execution role, which every tenant's
@@ -295,12 +305,6 @@ ML_PIPELINES = MlPipelinesSpec(key="ml", env_var="FORGE_ML_PIPELINES", gate_func
 SCHEDULE_GROUPS = ScheduleGroupsSpec(key="sched", env_var="FORGE_SCHEDULE_GROUPS", target_function="schedule_fire")
 # The forecast pipeline's batch transform output (shared/forecasts/published.py).
 FORECAST_OUTPUTS = BucketPrefixSpec(PAYLOADS_BUCKET, "ml/transform/forecast/")
-# The hot functions whose provisioned concurrency the forecast actions schedule: execution_events, which every
-# execution's status changes invoke. The hot HTTP functions (executions, webhooks) keep SnapStart on their alias
-# instead (docs/forecasts.md).
-PREDICTIVE_SCALING = ProvisionedConcurrencySpec(
-    key="scaling", env_var="FORGE_SCALED_FUNCTION_PREFIX", functions=("execution_events",)
-)
 SMOKE_STATE_MACHINE = StateMachineSpec(
     key="smoke",
     env_var="FORGE_STATE_MACHINE_SMOKE",

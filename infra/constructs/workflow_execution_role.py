@@ -47,18 +47,19 @@ class WorkflowExecutionRole(Construct):
 
     def _statements(self, machines: WorkflowStateMachinesSpec) -> list[iam.PolicyStatement]:
         machine_name = machines.physical_name(self._prefix)
+        # The alias the compiled Task states name (shared/workflows/placement.py), and the unqualified function that
+        # versions published before they named it still invoke (docs/forecasts.md); no other version or alias.
         functions = [
             self._arn("lambda", "function", function_physical_name(self._prefix, name))
             for name in machines.invokes_functions
         ]
+        invoked = [*(f"{arn}:{machines.function_alias}" for arn in functions), *functions]
         queues = [
             f"arn:{self._stack.partition}:sqs:*:{self._stack.account}:{queue.physical_name(self._prefix)}"
             for queue in machines.sends_to
         ]
         statements = [
-            iam.PolicyStatement(
-                actions=["lambda:InvokeFunction"], resources=[*functions, *(f"{arn}:*" for arn in functions)]
-            ),
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=invoked),
             iam.PolicyStatement(
                 actions=["states:StartExecution"], resources=[self._arn("states", "stateMachine", f"{machine_name}-*")]
             ),

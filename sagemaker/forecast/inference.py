@@ -2,7 +2,8 @@
 
 A request is JSON `{"series": "<name>", "horizon": <steps, at most the trained one; all of them without it>}`; the
 answer is JSON `{"series", "model", "validation_mase": {candidate: MASE}, "interval_level", "last_timestamp",
-"forecast": [{"timestamp", "mean", "lower", "upper"}, ...]}`.
+"forecast": [{"timestamp", "mean", "lower", "upper"}, ...], "validation": [{"timestamp", "actual", "mean", "upper"},
+...]}` (the chosen model's forecasts of the cross-validation windows, and what came).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def predict_fn(request: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]
         "interval_level": model["settings"]["interval_level"],
         "last_timestamp": entry["last_timestamp"],
         "forecast": entry["forecast"][:horizon],
+        "validation": entry.get("validation", []),
     }
 
 

@@ -6,8 +6,8 @@ passes them, or JSON values): `horizon` (steps ahead, 24 to 168), `season_length
 `interval_level` (0.9), and for the GPU variant `neural` (1 adds the N-HiTS candidate of neural.py, which needs torch;
 0 by default) with `neural_epochs` (300). Each candidate is scored on `folds` held-out windows of `horizon` steps by
 its mean absolute scaled error (MASE: its mean absolute error over the seasonal naive forecast's in-sample one), the
-best is refitted on the whole series and its forecast with intervals is the model (`model.json`); `inference.py`
-serves it.
+best is refitted on the whole series and its forecast with intervals is the model (`model.json`), beside the best's
+forecasts of the held-out windows and what came (`validation`); `inference.py` serves both.
 """
 
 from __future__ import annotations
@@ -193,21 +193,33 @@ def mase(history: np.ndarray, actual: np.ndarray, predicted: np.ndarray, season_
     return float(np.mean(np.abs(actual - predicted))) / max(scale, 1e-12)
 
 
-def cross_validate(values: np.ndarray, settings: Settings) -> dict[str, float]:
-    """Candidate → mean MASE over the last `folds` windows of `horizon` steps, each forecast from the data before it."""
+@dataclass(frozen=True)
+class HeldOut:
+    """One cross-validation window: where it starts in the series and a candidate's forecast of it from before."""
+
+    start: int
+    forecast: Forecast
+
+
+def cross_validate(values: np.ndarray, settings: Settings) -> tuple[dict[str, float], dict[str, list[HeldOut]]]:
+    """Candidate → mean MASE over the last `folds` windows of `horizon` steps, each forecast from the data before it;
+    and candidate → its forecast of each window."""
     competing = candidates(settings)
     scores: dict[str, list[float]] = {name: [] for name in competing}
+    held_out: dict[str, list[HeldOut]] = {name: [] for name in competing}
     for fold in range(settings.folds, 0, -1):
         cut = len(values) - fold * settings.horizon
         history, actual = values[:cut], values[cut : cut + settings.horizon]
         for name, candidate in competing.items():
             try:
-                predicted = candidate(history, settings).mean
+                forecast = candidate(history, settings)
             except (ValueError, np.linalg.LinAlgError):
-                predicted = np.full(settings.horizon, np.nan)
-            score = mase(history, actual, predicted, settings.season_length)
+                forecast = Forecast(*(np.full(settings.horizon, np.nan) for _ in range(3)))
+            score = mase(history, actual, forecast.mean, settings.season_length)
             scores[name].append(score if math.isfinite(score) else math.inf)
-    return {name: float(np.mean(fold_scores)) for name, fold_scores in scores.items()}
+            # Scored as forecast; kept as published (the refitted model's forecast is never below zero either).
+            held_out[name].append(HeldOut(cut, never_below_zero(forecast, history)))
+    return {name: float(np.mean(fold_scores)) for name, fold_scores in scores.items()}, held_out
 
 
 def _z(settings: Settings) -> float:
@@ -228,7 +240,7 @@ def points_needed(settings: Settings) -> int:
 
 def train_series(series: pd.Series, settings: Settings) -> dict[str, Any]:
     values = series.to_numpy()
-    scores = cross_validate(values, settings)
+    scores, held_out = cross_validate(values, settings)
     chosen = min(scores, key=lambda candidate: (scores[candidate], candidate != SEASONAL_NAIVE))
     forecast = never_below_zero(candidates(settings)[chosen](values, settings), values)
     timestamps = _future_index(pd.DatetimeIndex(series.index), settings.horizon)
@@ -240,7 +252,23 @@ def train_series(series: pd.Series, settings: Settings) -> dict[str, Any]:
             {"timestamp": stamp.isoformat(), "mean": float(mean), "lower": float(low), "upper": float(high)}
             for stamp, mean, low, high in zip(timestamps, forecast.mean, forecast.lower, forecast.upper, strict=True)
         ],
+        "validation": _validation(series, held_out[chosen]),
     }
+
+
+def _validation(series: pd.Series, windows: list[HeldOut]) -> list[dict[str, Any]]:
+    """The chosen model's held-out windows, each step with what came: what a policy acting on the forecast (the
+    scaling quantile, shared/forecasts/scaling.py) is backtested on. Windows it could not forecast are left out."""
+    points = []
+    for window in windows:
+        steps = range(window.start, window.start + len(window.forecast.mean))
+        for step, mean, upper in zip(steps, window.forecast.mean, window.forecast.upper, strict=True):
+            if math.isfinite(mean) and math.isfinite(upper):
+                stamp = series.index[step].isoformat()
+                points.append(
+                    {"timestamp": stamp, "actual": float(series.iloc[step]), "mean": float(mean), "upper": float(upper)}
+                )
+    return points
 
 
 def never_below_zero(forecast: Forecast, history: np.ndarray) -> Forecast:

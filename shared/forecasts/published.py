@@ -63,13 +63,30 @@ class TenantForecasts(BaseModel):
     quota_warnings: list[QuotaWarning] = Field(description="Quotas of the tier the forecast predicts the tenant hits")
 
 
+class HeldOutPoint(BaseModel):
+    """A step of a cross-validation window: the chosen model's forecast of it from the data before, and what came."""
+
+    timestamp: datetime
+    actual: float
+    mean: float
+    upper: float
+
+
+class MetricValidation(BaseModel):
+    metric: str
+    workflow_id: str | None
+    points: list[HeldOutPoint]
+
+
 class PublishedForecast(BaseModel):
-    """The newest transform output for a tenant, every series in it."""
+    """The newest transform output for a tenant, every series in it, and the held-out windows the job validated its
+    choice on (what the scaling quantile is backtested on; not part of the API's answer)."""
 
     job_id: str
     written_at: datetime
     interval_level: float | None
     metrics: list[MetricForecast]
+    validations: list[MetricValidation] = []
 
 
 def latest_forecast(bucket: str, tenant_id: str) -> PublishedForecast | None:
@@ -86,6 +103,7 @@ def latest_forecast(bucket: str, tenant_id: str) -> PublishedForecast | None:
                 written_at=written_at,
                 interval_level=next((answer.get("interval_level") for answer in answers), None),
                 metrics=[_metric(tenant_id, answer) for answer in answers if "forecast" in answer],
+                validations=[_validation(tenant_id, answer) for answer in answers if answer.get("validation")],
             )
     return None
 
@@ -136,18 +154,30 @@ def _job_of(folder: str) -> str:
     return folder.removeprefix(FORECAST_OUTPUT_PREFIX).rstrip("/")
 
 
-def _metric(tenant_id: str, answer: dict[str, Any]) -> MetricForecast:
+def _series_name(tenant_id: str, answer: dict[str, Any]) -> tuple[str | None, str]:
     """Series are named `<tenant>:<metric>` and `<tenant>:<workflow>:<metric>` (shared/ml/series.py)."""
     name = str(answer["series"]).removeprefix(f"{tenant_id}:")
     workflow_id, _, metric = name.rpartition(":")
+    return workflow_id or None, metric
+
+
+def _metric(tenant_id: str, answer: dict[str, Any]) -> MetricForecast:
+    workflow_id, metric = _series_name(tenant_id, answer)
     scores = answer.get("validation_mase", {})
     return MetricForecast(
         metric=metric,
-        workflow_id=workflow_id or None,
+        workflow_id=workflow_id,
         model=answer["model"],
         mase=_finite(scores.get(answer["model"])),
         seasonal_naive_mase=_finite(scores.get("seasonal_naive")),
         points=[ForecastPoint(**point) for point in answer["forecast"]],
+    )
+
+
+def _validation(tenant_id: str, answer: dict[str, Any]) -> MetricValidation:
+    workflow_id, metric = _series_name(tenant_id, answer)
+    return MetricValidation(
+        metric=metric, workflow_id=workflow_id, points=[HeldOutPoint(**point) for point in answer["validation"]]
     )
 
 

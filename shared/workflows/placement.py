@@ -47,10 +47,14 @@ class WorkflowPlacement:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}:*"
 
     def function_arn(self, name: str) -> str:
-        """The ARN of the catalog function `name` in this deployment."""
+        """The ARN a Task state invokes the catalog function `name` by in this deployment: the node functions' alias
+        (their provisioned concurrency serves only invocations of it), any other function unqualified."""
         if name not in CATALOG_BY_NAME:
             raise KeyError(f"no function {name!r} in the catalog")
-        return f"arn:aws:lambda:{self.region}:{self.account}:function:{function_physical_name(self.prefix, name)}"
+        arn = f"arn:aws:lambda:{self.region}:{self.account}:function:{function_physical_name(self.prefix, name)}"
+        if name in WORKFLOW_STATE_MACHINES.invokes_functions:
+            return f"{arn}:{WORKFLOW_STATE_MACHINES.function_alias}"
+        return arn
 
     @property
     def approvals_queue_url(self) -> str:

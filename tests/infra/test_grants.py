@@ -202,6 +202,8 @@ def test_the_scaling_grant_schedules_only_the_hot_functions_live_aliases(stack: 
     assert all(action.endswith("ProvisionedConcurrencyConfig") for action in provisioned)
     assert [alias.split(":function:")[1].split('"')[0] for alias in aliases] == [
         "nexus-forge-test-execution-events:live",
+        "nexus-forge-test-node-http:live",
+        "nexus-forge-test-node-agent:live",
     ]
     assert linked_role == ("iam:CreateServiceLinkedRole",)
     assert "AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency" in role

@@ -1,6 +1,6 @@
-"""Provisioned concurrency in the cloud: the scaled event functions' `live` aliases are Application Auto Scaling
-targets with target tracking, on versions without SnapStart (Lambda refuses provisioned concurrency on a SnapStart
-version). The scaling grant's aliases: tests/infra/test_grants.py."""
+"""Provisioned concurrency in the cloud: the scaled event and node functions' `live` aliases are Application Auto
+Scaling targets with target tracking, on versions without SnapStart (Lambda refuses provisioned concurrency on a
+SnapStart version). The scaling grant's aliases: tests/infra/test_grants.py."""
 
 from __future__ import annotations
 
@@ -73,5 +73,5 @@ def test_no_scaling_target_names_a_snapstart_alias(template: Template) -> None:
 
 
 def test_the_hot_http_functions_keep_snapstart_and_are_not_scaled() -> None:
-    assert PREDICTIVE_SCALING.functions == ("execution_events",)
+    assert PREDICTIVE_SCALING.functions == ("execution_events", "node_http", "node_agent")
     assert not any(CATALOG_BY_NAME[name].is_http for name in PREDICTIVE_SCALING.functions)

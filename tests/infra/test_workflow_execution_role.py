@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from shared.catalog import function_physical_name
 from shared.resources import WORKFLOW_STATE_MACHINES, tenant_targets_prefix
+from shared.workflows.placement import WorkflowPlacement
+from tests.infra.conftest import functions_of
 from tests.infra.test_schedules import ACCOUNT, PREFIX, rendered
 
 pytestmark = pytest.mark.infra
@@ -55,3 +58,27 @@ def test_emit_event_puts_on_tenants_buses_only_never_the_default_bus(template: T
     assert patterns == [f"arn:aws:events:*:{ACCOUNT}:event-bus/forge-*"]
     assert _allows(patterns, TENANT_BUS)
     assert not _allows(patterns, DEFAULT_BUS)
+
+
+def test_the_machines_invoke_the_node_functions_live_alias_and_no_other_qualifier(template: Template) -> None:
+    placement = WorkflowPlacement(region="eu-west-1", account=ACCOUNT, prefix=PREFIX)
+    compiled = [placement.function_arn(name) for name in WORKFLOW_STATE_MACHINES.invokes_functions]
+    patterns = _allowed(template, "lambda:InvokeFunction")
+
+    assert all(_allows(patterns, arn) for arn in compiled)
+    for arn in compiled:
+        # Versions published before the alias still name the function itself; no other version or alias is allowed.
+        unqualified = arn.removesuffix(f":{WORKFLOW_STATE_MACHINES.function_alias}")
+        assert _allows(patterns, unqualified)
+        assert not any(_allows(patterns, f"{unqualified}:{other}") for other in ("1", "$LATEST", "canary"))
+    assert not _allows(patterns, placement.function_arn("executions"))
+    # The alias the role allows exists: each node function's `live` alias.
+    names = {
+        logical_id: function["Properties"]["FunctionName"] for logical_id, function in functions_of(template).items()
+    }
+    aliases = {
+        (names[alias["Properties"]["FunctionName"]["Ref"]], alias["Properties"]["Name"])
+        for alias in template.find_resources("AWS::Lambda::Alias").values()
+    }
+    for name in WORKFLOW_STATE_MACHINES.invokes_functions:
+        assert (function_physical_name(PREFIX, name), WORKFLOW_STATE_MACHINES.function_alias) in aliases

@@ -12,7 +12,14 @@ from shared.forecasts.published import FORECAST_OUTPUT_PREFIX
 from shared.settings import get_settings
 
 
-def series_answer(series: str, start: datetime, means: list[float], model: str = "auto_ets") -> dict[str, object]:
+def series_answer(
+    series: str,
+    start: datetime,
+    means: list[float],
+    model: str = "auto_ets",
+    validation: list[dict[str, object]] | None = None,
+) -> dict[str, object]:
+    """`validation`: the held-out points (timestamp, actual, mean, upper) the job validated its choice on."""
     return {
         "series": series,
         "model": model,
@@ -23,6 +30,7 @@ def series_answer(series: str, start: datetime, means: list[float], model: str =
             {"timestamp": (start + timedelta(hours=step)).isoformat(), "mean": m, "lower": m * 0.8, "upper": m * 1.25}
             for step, m in enumerate(means)
         ],
+        "validation": validation or [],
     }
 
 

@@ -55,6 +55,12 @@ def test_a_trained_forecast_is_written_to_the_model_dir_with_its_metrics_printed
         assert len(entry["forecast"]) == 48
         assert entry["forecast"][0]["timestamp"] == "2026-11-15T00:00:00+00:00"
         assert all(point["lower"] <= point["mean"] <= point["upper"] for point in entry["forecast"])
+        # The chosen model's two held-out windows of 48 hours, the series' last 96, each hour beside what came.
+        validation = entry["validation"]
+        assert len(validation) == 96
+        assert validation[0]["timestamp"] == "2026-11-11T00:00:00+00:00"
+        assert validation[-1]["timestamp"] == "2026-11-14T23:00:00+00:00"
+        assert all(0 <= point["mean"] <= point["upper"] and point["actual"] > 0 for point in validation)
     mase = float(re.findall(MASE_REGEX, completed.stdout)[-1])
     baseline = float(re.findall(r"validation:seasonal_naive_mase=([0-9.eE+-]+);", completed.stdout)[-1])
     assert 0 < mase <= baseline

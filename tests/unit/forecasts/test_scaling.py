@@ -18,8 +18,11 @@ from shared.aws.application_autoscaling import (
 )
 from shared.aws.clients import application_autoscaling_client
 from shared.forecasts.scaling import (
+    EXTRA_COST_BUDGET,
     ForecastSlot,
+    HeldOutSlot,
     ScalingSettings,
+    choose_quantile,
     cost_per_day,
     plan_provisioned_concurrency,
     write_scheduled_levels,
@@ -136,3 +139,42 @@ def test_writing_a_plan_keeps_the_stacks_target_and_the_minimum_a_scheduled_acti
         (target,) = client.describe_scalable_targets(ServiceNamespace=NAMESPACE)["ScalableTargets"]
 
     assert (target["MinCapacity"], target["MaxCapacity"]) == (12, 200)
+
+
+def _held_out(*pattern: tuple[float, float, float], hours: int = 48) -> list[HeldOutSlot]:
+    """Consecutive hours a forecast job held out, repeating `pattern`: each hour forecast at a mean with its 90%
+    interval to an upper bound, and the concurrency that came."""
+    return [
+        HeldOutSlot(ForecastSlot(START - timedelta(hours=hours - hour), mean, upper), actual)
+        for hour, (mean, upper, actual) in enumerate(pattern[hour % len(pattern)] for hour in range(hours))
+    ]
+
+
+def test_the_backtest_raises_the_quantile_where_the_median_left_environments_short_within_the_budget() -> None:
+    # Quiet hours (2) between peaks forecast at 10 with a spread of 2 environments (the 90% interval 3.29 wide) where
+    # 12 came: target tracking, a slot late, has 3 at each peak; the median plan leaves 2 short, the 60% quantile
+    # (10.5, so 11) 1, the 70% quantile (11.05, so 12) none.
+    settings = ScalingSettings(memory_mb=512, max_cost_per_day=100.0)
+
+    choice = choose_quantile(_held_out((2.0, 2.0, 2.0), (10.0, 13.29, 12.0)), settings)
+
+    assert choice.quantile == 0.7
+    by_quantile = {backtest.quantile: backtest for backtest in choice.backtests}
+    assert (by_quantile[0.5].shortfall, by_quantile[0.6].shortfall, by_quantile[0.7].shortfall) == (48, 24, 0)
+    assert by_quantile[0.7].extra_cost <= EXTRA_COST_BUDGET
+
+
+def test_a_forecast_that_over_predicts_keeps_the_median_since_no_quantile_stays_within_the_budget() -> None:
+    # Ten environments forecast, two came: every plan pays for seven more than target tracking's three.
+    settings = ScalingSettings(memory_mb=512, max_cost_per_day=100.0)
+
+    choice = choose_quantile(_held_out((10.0, 13.29, 2.0)), settings)
+
+    assert choice.quantile == 0.5
+    assert all(backtest.extra_cost > EXTRA_COST_BUDGET for backtest in choice.backtests)
+
+
+def test_without_held_out_windows_the_plan_stays_at_the_median() -> None:
+    choice = choose_quantile([], ScalingSettings(memory_mb=512, max_cost_per_day=100.0))
+
+    assert (choice.quantile, choice.backtests) == (0.5, ())
