@@ -3,15 +3,15 @@ platform's scaled hot functions (shared/resources.py's PREDICTIVE_SCALING: execu
 the hot HTTP functions, executions and webhooks, keep SnapStart instead, which Lambda does not combine with
 provisioned concurrency).
 
-The trace (seeded) has a week of history before the two evaluated weeks. Each function's arrivals follow a daily
-cycle (business hours), a weekly one (quiet weekends), a scheduled burst every day at 09:00 (a tenant's cron fan-out)
-and unforeseeable bursts at random minutes. Concurrency needed in a minute is arrivals x duration / 60 (Little's law).
-Assumed per function (HOT_FUNCTIONS):
-- execution_events: 40 invocations/s at the daily peak, 0.12 s each (two status events per execution); 09:00 burst
-  6x for 10 minutes; two unforeseeable 3x bursts of 5 minutes a day.
-- node_http: 30/s at the peak, 0.4 s each (a call to a tenant's API); the same bursts as the executions that run it.
-- node_agent: 2/s at the peak, 6 s each (a model turn), bursty: the 09:00 burst 4x for 20 minutes (a fan-out of
-  agent runs) and four unforeseeable 3x bursts of 15 minutes a day.
+The trace (seeded) has a week of history before the two evaluated weeks. All three functions are driven by ONE
+workload, the platform's workflow executions, as in production (execution_events on each run's status changes,
+node_http and node_agent on its nodes) and as the forecast job sees it (it forecasts executions). Executions arrive
+minute by minute at up to 20 a second at the daily peak, following a daily cycle (business hours), a weekly one (quiet
+weekends), a scheduled burst every day at 09:00 (a tenant's cron fan-out, 6x for 10 minutes) and two unforeseeable 3x
+bursts of 5 minutes a day at random minutes. Each function's invocations in a minute are Poisson around that minute's
+executions times its invocations per execution, and the concurrency it needs is invocations x duration / 60 (Little's
+law). Invocations per execution and durations are ml_forecast_actions' own (shared/forecasts/actions.py HOT_FUNCTIONS:
+execution_events 2 of 0.12 s, node_http 1.5 of 0.4 s, node_agent 0.4 of 6 s), memory the catalog's.
 
 - Reactive alone: target tracking on provisioned concurrency utilisation (70%), the metric seen 3 minutes late as a
   5-minute mean, scale-out at once, scale-in after 15 minutes below; on-demand environments beyond it stay warm for
@@ -44,6 +44,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from shared.forecasts.actions import HOT_FUNCTIONS, HotFunction, memory_mb
 from shared.forecasts.scaling import (
     EXTRA_COST_BUDGET,
     ON_DEMAND_PRICE_PER_GB_SECOND,
@@ -70,22 +71,9 @@ COST_CEILING_SHARE = 0.5
 TARGET_COLD_START_REDUCTION, TARGET_EXTRA_COST = 0.50, EXTRA_COST_BUDGET
 
 
-@dataclass(frozen=True)
-class HotFunction:
-    name: str
-    peak_per_second: float
-    duration_seconds: float
-    memory_mb: int
-    # The daily 09:00 burst: its factor and minutes; the unforeseeable ones: how many a day, their factor and minutes.
-    daily_burst: tuple[float, int]
-    random_bursts: tuple[int, float, int]
-
-
-HOT_FUNCTIONS = (
-    HotFunction("execution_events", 40.0, 0.12, 256, daily_burst=(6.0, 10), random_bursts=(2, 3.0, 5)),
-    HotFunction("node_http", 30.0, 0.4, 256, daily_burst=(6.0, 10), random_bursts=(2, 3.0, 5)),
-    HotFunction("node_agent", 2.0, 6.0, 512, daily_burst=(4.0, 20), random_bursts=(4, 3.0, 15)),
-)
+PEAK_EXECUTIONS_PER_SECOND = 20.0
+DAILY_BURST_FACTOR, DAILY_BURST_MINUTES = 6.0, 10
+RANDOM_BURSTS_A_DAY, RANDOM_BURST_FACTOR, RANDOM_BURST_MINUTES = 2, 3.0, 5
 
 
 @dataclass
@@ -97,32 +85,40 @@ class Night:
     model: str
 
 
-def concurrency_trace(function: HotFunction, seed: int) -> list[int]:
-    """Environments needed, minute by minute, over the history and the evaluated weeks."""
+def executions_trace(seed: int) -> list[int]:
+    """The platform's workflow executions started, minute by minute, over the history and the evaluated weeks."""
     rng = random.Random(seed)
     days = HISTORY_DAYS + EVALUATED_DAYS
-    count, random_factor, random_minutes = function.random_bursts
-    bursts = {day * MINUTES_A_DAY + rng.randrange(MINUTES_A_DAY) for day in range(days) for _ in range(count)}
-    daily_factor, daily_minutes = function.daily_burst
-    needed = []
+    bursts = {
+        day * MINUTES_A_DAY + rng.randrange(MINUTES_A_DAY) for day in range(days) for _ in range(RANDOM_BURSTS_A_DAY)
+    }
+    executions = []
     for minute in range(days * MINUTES_A_DAY):
         day, minute_of_day = divmod(minute, MINUTES_A_DAY)
         hour = minute_of_day / 60
         daily = 0.15 + 0.85 * math.exp(-(((hour - 13) / 4) ** 2))
         weekly = 0.35 if day % 7 >= 5 else 1.0
-        rate = function.peak_per_second * daily * weekly
-        if 9 * 60 <= minute_of_day < 9 * 60 + daily_minutes:
-            rate *= daily_factor
-        if any(0 <= minute - start < random_minutes for start in bursts):
-            rate *= random_factor
-        arrivals = _poisson(rng, rate * 60)
-        needed.append(math.ceil(arrivals * function.duration_seconds / 60))
-    return needed
+        rate = PEAK_EXECUTIONS_PER_SECOND * daily * weekly
+        if 9 * 60 <= minute_of_day < 9 * 60 + DAILY_BURST_MINUTES:
+            rate *= DAILY_BURST_FACTOR
+        if any(0 <= minute - start < RANDOM_BURST_MINUTES for start in bursts):
+            rate *= RANDOM_BURST_FACTOR
+        executions.append(_poisson(rng, rate * 60))
+    return executions
+
+
+def concurrency_trace(function: HotFunction, executions: list[int], seed: int) -> list[int]:
+    """Environments `function` needs, minute by minute, for those executions (its own Poisson noise on top)."""
+    rng = random.Random(seed)
+    return [
+        math.ceil(_poisson(rng, started * function.invocations_per_execution) * function.seconds_per_invocation / 60)
+        for started in executions
+    ]
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
     # Normal approximation: the means here are in the tens to thousands.
-    return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    return max(0, round(rng.gauss(mean, math.sqrt(mean)))) if mean > 0 else 0
 
 
 def _slot_peaks(needed: list[int], slots: int) -> list[int]:
@@ -191,7 +187,7 @@ def simulate(
 ) -> Outcome:
     """`minutes` of the trace from `first` under target tracking (within the target's minimum), with scheduled
     minimums (per minute of that span) if given."""
-    gigabytes = function.memory_mb / 1024
+    gigabytes = memory_mb(function.name) / 1024
     provisioned, below_since = PREDICTIVE_SCALING.min_capacity, 0
     recent_on_demand: list[int] = []
     outcome = Outcome()
@@ -232,7 +228,7 @@ def scheduled_minimums(
     quantiles = []
     for day, night in enumerate(nights):
         settings = ScalingSettings(
-            memory_mb=function.memory_mb,
+            memory_mb=memory_mb(function.name),
             max_cost_per_day=COST_CEILING_SHARE * reactive_history.cost / HISTORY_DAYS,
             slot=timedelta(minutes=SLOT_MINUTES),
         )
@@ -251,7 +247,11 @@ def main() -> None:
     from devserver.sagemaker_training import JobEnvironments
 
     python = JobEnvironments().python(FORECAST_JOB / "requirements.txt")
-    traces = {function.name: concurrency_trace(function, seed) for seed, function in enumerate(HOT_FUNCTIONS)}
+    executions = executions_trace(seed=0)
+    traces = {
+        function.name: concurrency_trace(function, executions, seed)
+        for seed, function in enumerate(HOT_FUNCTIONS, start=1)
+    }
     started = time.perf_counter()
     nights = nightly_forecasts(traces, python)
     seconds = time.perf_counter() - started

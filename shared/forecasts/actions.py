@@ -46,7 +46,7 @@ class HotFunction:
     seconds_per_invocation: float
 
 
-# PREDICTIVE_SCALING's functions and their load per execution (bench/predictive_scaling.py's durations):
+# PREDICTIVE_SCALING's functions and their load per execution (bench/predictive_scaling.py derives their traces too):
 # execution_events on each status change (started, ended); node_http for the http_request nodes and HTTP tools of an
 # average execution (assumed 1.5, each 0.4 s: a call to a tenant's API); node_agent for its agent turns (assumed 0.4,
 # each 6 s: a model turn). The platform's forecast counts executions, not nodes: these ratios are assumptions.
@@ -89,7 +89,7 @@ def run_forecast_actions(bucket: str, function_prefix: str, max_cost_per_day: fl
     if platform.upper:
         for function in HOT_FUNCTIONS:
             settings = ScalingSettings(
-                memory_mb=_memory_mb(function.name), max_cost_per_day=max_cost_per_day, interval_level=interval_level
+                memory_mb=memory_mb(function.name), max_cost_per_day=max_cost_per_day, interval_level=interval_level
             )
             # Little's law: the function's concurrency is executions an hour times its seconds per execution / 3600.
             per_execution = function.invocations_per_execution * function.seconds_per_invocation / 3600
@@ -141,7 +141,8 @@ def _executions_forecast(published: PublishedForecast, after: datetime) -> Itera
             )
 
 
-def _memory_mb(name: str) -> int:
+def memory_mb(name: str) -> int:
+    """The catalog's memory of a function."""
     return next(spec.memory_mb for spec in CATALOG if spec.name == name)
 
 
