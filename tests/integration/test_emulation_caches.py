@@ -209,3 +209,24 @@ def test_a_workers_calls_reach_the_data_plane_unsigned_and_are_answered_as_signe
     assert signed.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}, "n": {"N": "1"}}
     assert isinstance(machines, list)
     assert authorizations == [None, None, None]
+
+
+def test_a_kept_definition_runs_again_without_its_text_rebuilt_from_its_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    from antlr4.tree.Tree import TerminalNodeImpl  # type: ignore[import-untyped]
+
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    machine = sfn.create_state_machine(
+        name=f"texts-{uuid.uuid4().hex[:8]}", definition=PARALLEL, roleArn=LOCAL_ROLE_ARN
+    )["stateMachineArn"]
+    assert run(sfn, machine) == ["left", "right"]
+    tokens_read: list[object] = []
+    token_text = TerminalNodeImpl.getText
+
+    def counting(token: Any) -> Any:
+        tokens_read.append(token)
+        return token_text(token)
+
+    monkeypatch.setattr(TerminalNodeImpl, "getText", counting)
+
+    assert run(sfn, machine) == ["left", "right"]
+    assert tokens_read == []
