@@ -230,3 +230,31 @@ def test_a_kept_definition_runs_again_without_its_text_rebuilt_from_its_tokens(m
 
     assert run(sfn, machine) == ["left", "right"]
     assert tokens_read == []
+
+
+def test_the_data_plane_reads_each_request_without_the_standard_librarys_header_parser(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    url, _ = data_plane
+    parsed: list[object] = []
+    parse_request = BaseHTTPRequestHandler.parse_request
+
+    def counting(handler: BaseHTTPRequestHandler) -> bool:
+        parsed.append(handler)
+        return parse_request(handler)
+
+    monkeypatch.setattr(BaseHTTPRequestHandler, "parse_request", counting)
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+
+    tables = [dynamodb.list_tables()["TableNames"] for _ in range(3)]
+    closing = httpx.post(
+        url,
+        headers={"X-Amz-Target": "DynamoDB_20120810.ListTables", "Connection": "close"},
+        content=b"{}",
+    )
+
+    assert tables[0] == tables[2] and closing.json()["TableNames"] == tables[0]
+    assert parsed == []
+    assert closing.headers["connection"] == "close"
