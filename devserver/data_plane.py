@@ -12,6 +12,7 @@ to `/forge/execution-ends/<tenant>/<execution>`, `GET` it with `?wait=<seconds>`
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import re
@@ -48,16 +49,32 @@ def send_data_plane_calls_unsigned() -> None:
     """A worker's DynamoDB and Step Functions calls go unsigned to the data plane, which, like moto, checks no
     signature (it routes by URL and target, and moto reads the account from the default when no credentials are
     named): SigV4 was 14% of a worker's CPU under webhook load (py-spy). The credentials a call would be signed with
-    are still chosen as before (a tenant's assumed role for its data). For clients made after this; idempotent."""
+    are still chosen as before (a tenant's assumed role for its data). Every call's User-Agent is put together from
+    parts cleaned once. For clients made after this; idempotent."""
     import boto3
     from botocore.handlers import BUILTIN_HANDLERS
 
+    _clean_user_agent_parts_once()
     for service in DATA_PLANE_SERVICES:
         handler = (f"choose-signer.{service}", unsigned)
         if handler not in BUILTIN_HANDLERS:
             BUILTIN_HANDLERS.append(handler)
             if boto3.DEFAULT_SESSION is not None:
                 boto3.DEFAULT_SESSION.events.register(*handler)
+
+
+USER_AGENT_PARTS = 1024
+
+
+def _clean_user_agent_parts_once() -> None:
+    """botocore builds every request's User-Agent header again from its parts, cleaning each part character by
+    character (`sanitize_user_agent_string_component`): 5% of a worker's CPU under webhook load (py-spy). The parts
+    are a few names and versions, so each is cleaned once. Upstream: botocore/useragent.py. Idempotent."""
+    from botocore import useragent
+
+    clean = useragent.sanitize_user_agent_string_component
+    if not hasattr(clean, "cache_info"):
+        useragent.sanitize_user_agent_string_component = functools.lru_cache(maxsize=USER_AGENT_PARTS)(clean)
 
 
 def bind_data_plane(host: str) -> tuple[socket.socket, str]:

@@ -258,3 +258,27 @@ def test_the_data_plane_reads_each_request_without_the_standard_librarys_header_
     assert tables[0] == tables[2] and closing.json()["TableNames"] == tables[0]
     assert parsed == []
     assert closing.headers["connection"] == "close"
+
+
+def test_a_workers_calls_carry_botocores_user_agent_built_from_parts_cleaned_once(
+    data_plane: tuple[str, EmulationChanges],
+) -> None:
+    from botocore import useragent
+
+    url, _ = data_plane
+    agents: list[str] = []
+
+    def seen(request: Any, **_: Any) -> None:
+        agents.append(request.headers["User-Agent"].decode())
+
+    send_data_plane_calls_unsigned()
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    dynamodb.meta.events.register("before-send.dynamodb", seen)
+    dynamodb.list_tables()
+    clean: Any = useragent.sanitize_user_agent_string_component
+    cleaned = clean.cache_info()
+
+    dynamodb.list_tables()
+
+    assert agents[0] == agents[1] and agents[0].startswith("Boto3/")
+    assert clean.cache_info().misses == cleaned.misses
