@@ -15,13 +15,14 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
 import re
 import socket
 import socketserver
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from devserver.end_relay import ENDS_PATH, EndBoard
@@ -50,17 +51,33 @@ def send_data_plane_calls_unsigned() -> None:
     signature (it routes by URL and target, and moto reads the account from the default when no credentials are
     named): SigV4 was 14% of a worker's CPU under webhook load (py-spy). The credentials a call would be signed with
     are still chosen as before (a tenant's assumed role for its data). Every call's User-Agent is put together from
-    parts cleaned once. For clients made after this; idempotent."""
-    import boto3
+    parts cleaned once, and the DynamoDB calls are sent by `DirectDataPlaneCalls`. For clients made after this;
+    idempotent."""
+    _clean_user_agent_parts_once()
+    handlers: list[tuple[str, Callable[..., Any]]] = [
+        (f"choose-signer.{service}", unsigned) for service in DATA_PLANE_SERVICES
+    ]
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if endpoint and not any(isinstance(entry[1], DirectDataPlaneCalls) for entry in _builtin_handlers()):
+        handlers.append(("before-send.dynamodb", DirectDataPlaneCalls(endpoint)))
+    for handler in handlers:
+        _register_everywhere(handler)
+
+
+def _builtin_handlers() -> list[tuple[Any, ...]]:
     from botocore.handlers import BUILTIN_HANDLERS
 
-    _clean_user_agent_parts_once()
-    for service in DATA_PLANE_SERVICES:
-        handler = (f"choose-signer.{service}", unsigned)
-        if handler not in BUILTIN_HANDLERS:
-            BUILTIN_HANDLERS.append(handler)
-            if boto3.DEFAULT_SESSION is not None:
-                boto3.DEFAULT_SESSION.events.register(*handler)
+    return BUILTIN_HANDLERS
+
+
+def _register_everywhere(handler: tuple[str, Callable[..., Any]]) -> None:
+    """On every botocore session made from now on, and on boto3's default session if it exists already."""
+    import boto3
+
+    if handler not in _builtin_handlers():
+        _builtin_handlers().append(handler)
+        if boto3.DEFAULT_SESSION is not None:
+            boto3.DEFAULT_SESSION.events.register(*handler)
 
 
 USER_AGENT_PARTS = 1024
@@ -75,6 +92,112 @@ def _clean_user_agent_parts_once() -> None:
     clean = useragent.sanitize_user_agent_string_component
     if not hasattr(clean, "cache_info"):
         useragent.sanitize_user_agent_string_component = functools.lru_cache(maxsize=USER_AGENT_PARTS)(clean)
+
+
+DATA_PLANE_READ_SECONDS = 60.0
+DATA_PLANE_CONNECT_SECONDS = 3.0
+
+
+class _Body:
+    """A response body as botocore reads an HTTP response's (`stream()`)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data
+
+
+class DirectDataPlaneCalls:
+    """A worker's `before-send` handler for its DynamoDB calls: each goes to the data plane on a connection kept per
+    thread, written and read by hand, instead of through urllib3's pool and http.client, whose connection checks, URL
+    parsing and email-package header parsing were a quarter of a worker's CPU under webhook load (py-spy). botocore
+    still builds the request and parses the answer; what the data plane cannot answer comes back as the errors
+    urllib3 would give botocore (its retries apply): a connection refused, closed without an answer, or an answer not
+    read within DATA_PLANE_READ_SECONDS."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        address = urlsplit(endpoint_url)
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.address = (address.hostname or "127.0.0.1", address.port or 80)
+        self.host = address.netloc
+        self._local = threading.local()
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        if not request.url.startswith(self.endpoint_url):
+            return None
+        from botocore.awsrequest import AWSResponse, HeadersDict
+
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        path = request.url[len(self.endpoint_url) :] or "/"
+        lines = [f"{request.method} {path} HTTP/1.1", f"Host: {self.host}"]
+        for name, value in request.headers.items():
+            if name.lower() not in ("host", "content-length"):
+                lines.append(f"{name}: {value.decode('latin-1') if isinstance(value, bytes) else value}")
+        lines.append(f"Content-Length: {len(body)}")
+        message = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + bytes(body)
+        status, headers, answer = self._exchange(message)
+        return AWSResponse(request.url, status, cast(Any, HeadersDict(headers)), _Body(answer))
+
+    def _exchange(self, message: bytes) -> tuple[int, dict[str, str], bytes]:
+        from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+        kept = getattr(self._local, "connection", None)
+        connection = kept or self._connect()
+        while True:
+            try:
+                connection[0].sendall(message)
+                answered = _read_response(connection[1])
+            except TimeoutError:
+                self._close()
+                raise ReadTimeoutError(endpoint_url=self.endpoint_url) from None
+            except OSError:
+                answered = None
+            if answered is not None:
+                return answered
+            self._close()
+            if connection is not kept:
+                raise ConnectionClosedError(endpoint_url=self.endpoint_url)
+            # A kept connection the data plane closed meanwhile: a new one, as urllib3's pool would open.
+            connection = self._connect()
+
+    def _connect(self) -> tuple[socket.socket, Any]:
+        from botocore.exceptions import EndpointConnectionError
+
+        try:
+            connection = socket.create_connection(self.address, timeout=DATA_PLANE_CONNECT_SECONDS)
+        except OSError as error:
+            raise EndpointConnectionError(endpoint_url=self.endpoint_url, error=error) from None
+        connection.settimeout(DATA_PLANE_READ_SECONDS)
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._local.connection = (connection, connection.makefile("rb"))
+        return self._local.connection  # type: ignore[no-any-return]
+
+    def _close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            connection[1].close()
+            connection[0].close()
+
+
+def _read_response(stream: Any) -> tuple[int, dict[str, str], bytes] | None:
+    """The status, headers and body of the next answer on a kept connection, or None if it closed first."""
+    status_line = stream.readline(_MAX_LINE)
+    parts = status_line.split(None, 2)
+    if len(parts) < 2:
+        return None
+    headers: dict[str, str] = {}
+    while (line := stream.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip()] = value.strip()
+    length = int(next((value for name, value in headers.items() if name.lower() == "content-length"), 0) or 0)
+    body = stream.read(length)
+    if len(body) < length:
+        return None
+    return int(parts[1]), headers, body
 
 
 def bind_data_plane(host: str) -> tuple[socket.socket, str]:

@@ -282,3 +282,43 @@ def test_a_workers_calls_carry_botocores_user_agent_built_from_parts_cleaned_onc
 
     assert agents[0] == agents[1] and agents[0].startswith("Boto3/")
     assert clean.cache_info().misses == cleaned.misses
+
+
+def test_a_workers_dynamodb_calls_go_on_one_kept_connection_without_urllib3_with_the_same_answers(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devserver.data_plane import DirectDataPlaneCalls
+
+    url, _ = data_plane
+    pooled = Connections(monkeypatch)
+    opened: list[object] = []
+    create_connection = socket.create_connection
+
+    def counting(*args: Any, **kwargs: Any) -> socket.socket:
+        opened.append(args[0])
+        return create_connection(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", counting)
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    dynamodb.meta.events.register("before-send.dynamodb", DirectDataPlaneCalls(url))
+    table = f"direct-{uuid.uuid4().hex[:8]}"
+
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}, "data": {"B": b"\x00\xff"}})
+    with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException) as refused:
+        dynamodb.put_item(
+            TableName=table,
+            Item={"pk": {"S": "a"}},
+            ConditionExpression="attribute_not_exists(pk)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    item = dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]
+
+    assert item == {"pk": {"S": "a"}, "data": {"B": b"\x00\xff"}}
+    assert refused.value.response.get("Item") == item
+    assert len(opened) == 1 and pooled.opened == 0
