@@ -12,14 +12,17 @@ to `/forge/execution-ends/<tenant>/<execution>`, `GET` it with `?wait=<seconds>`
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
+import os
 import re
 import socket
+import socketserver
 import threading
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Callable, Iterator
+from http import HTTPStatus
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from devserver.end_relay import ENDS_PATH, EndBoard
@@ -47,16 +50,154 @@ def send_data_plane_calls_unsigned() -> None:
     """A worker's DynamoDB and Step Functions calls go unsigned to the data plane, which, like moto, checks no
     signature (it routes by URL and target, and moto reads the account from the default when no credentials are
     named): SigV4 was 14% of a worker's CPU under webhook load (py-spy). The credentials a call would be signed with
-    are still chosen as before (a tenant's assumed role for its data). For clients made after this; idempotent."""
-    import boto3
+    are still chosen as before (a tenant's assumed role for its data). Every call's User-Agent is put together from
+    parts cleaned once, and the DynamoDB calls are sent by `DirectDataPlaneCalls`. For clients made after this;
+    idempotent."""
+    _clean_user_agent_parts_once()
+    handlers: list[tuple[str, Callable[..., Any]]] = [
+        (f"choose-signer.{service}", unsigned) for service in DATA_PLANE_SERVICES
+    ]
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if endpoint and not any(isinstance(entry[1], DirectDataPlaneCalls) for entry in _builtin_handlers()):
+        handlers.append(("before-send.dynamodb", DirectDataPlaneCalls(endpoint)))
+    for handler in handlers:
+        _register_everywhere(handler)
+
+
+def _builtin_handlers() -> list[tuple[Any, ...]]:
     from botocore.handlers import BUILTIN_HANDLERS
 
-    for service in DATA_PLANE_SERVICES:
-        handler = (f"choose-signer.{service}", unsigned)
-        if handler not in BUILTIN_HANDLERS:
-            BUILTIN_HANDLERS.append(handler)
-            if boto3.DEFAULT_SESSION is not None:
-                boto3.DEFAULT_SESSION.events.register(*handler)
+    return BUILTIN_HANDLERS
+
+
+def _register_everywhere(handler: tuple[str, Callable[..., Any]]) -> None:
+    """On every botocore session made from now on, and on boto3's default session if it exists already."""
+    import boto3
+
+    if handler not in _builtin_handlers():
+        _builtin_handlers().append(handler)
+        if boto3.DEFAULT_SESSION is not None:
+            boto3.DEFAULT_SESSION.events.register(*handler)
+
+
+USER_AGENT_PARTS = 1024
+
+
+def _clean_user_agent_parts_once() -> None:
+    """botocore builds every request's User-Agent header again from its parts, cleaning each part character by
+    character (`sanitize_user_agent_string_component`): 5% of a worker's CPU under webhook load (py-spy). The parts
+    are a few names and versions, so each is cleaned once. Upstream: botocore/useragent.py. Idempotent."""
+    from botocore import useragent
+
+    clean = useragent.sanitize_user_agent_string_component
+    if not hasattr(clean, "cache_info"):
+        useragent.sanitize_user_agent_string_component = functools.lru_cache(maxsize=USER_AGENT_PARTS)(clean)
+
+
+DATA_PLANE_READ_SECONDS = 60.0
+DATA_PLANE_CONNECT_SECONDS = 3.0
+
+
+class _Body:
+    """A response body as botocore reads an HTTP response's (`stream()`)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data
+
+
+class DirectDataPlaneCalls:
+    """A worker's `before-send` handler for its DynamoDB calls: each goes to the data plane on a connection kept per
+    thread, written and read by hand, instead of through urllib3's pool and http.client, whose connection checks, URL
+    parsing and email-package header parsing were a quarter of a worker's CPU under webhook load (py-spy). botocore
+    still builds the request and parses the answer; what the data plane cannot answer comes back as the errors
+    urllib3 would give botocore (its retries apply): a connection refused, closed without an answer, or an answer not
+    read within DATA_PLANE_READ_SECONDS."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        address = urlsplit(endpoint_url)
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.address = (address.hostname or "127.0.0.1", address.port or 80)
+        self.host = address.netloc
+        self._local = threading.local()
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        if not request.url.startswith(self.endpoint_url):
+            return None
+        from botocore.awsrequest import AWSResponse, HeadersDict
+
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        path = request.url[len(self.endpoint_url) :] or "/"
+        lines = [f"{request.method} {path} HTTP/1.1", f"Host: {self.host}"]
+        for name, value in request.headers.items():
+            if name.lower() not in ("host", "content-length"):
+                lines.append(f"{name}: {value.decode('latin-1') if isinstance(value, bytes) else value}")
+        lines.append(f"Content-Length: {len(body)}")
+        message = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + bytes(body)
+        status, headers, answer = self._exchange(message)
+        return AWSResponse(request.url, status, cast(Any, HeadersDict(headers)), _Body(answer))
+
+    def _exchange(self, message: bytes) -> tuple[int, dict[str, str], bytes]:
+        from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+        kept = getattr(self._local, "connection", None)
+        connection = kept or self._connect()
+        while True:
+            try:
+                connection[0].sendall(message)
+                answered = _read_response(connection[1])
+            except TimeoutError:
+                self._close()
+                raise ReadTimeoutError(endpoint_url=self.endpoint_url) from None
+            except OSError:
+                answered = None
+            if answered is not None:
+                return answered
+            self._close()
+            if connection is not kept:
+                raise ConnectionClosedError(endpoint_url=self.endpoint_url)
+            # A kept connection the data plane closed meanwhile: a new one, as urllib3's pool would open.
+            connection = self._connect()
+
+    def _connect(self) -> tuple[socket.socket, Any]:
+        from botocore.exceptions import EndpointConnectionError
+
+        try:
+            connection = socket.create_connection(self.address, timeout=DATA_PLANE_CONNECT_SECONDS)
+        except OSError as error:
+            raise EndpointConnectionError(endpoint_url=self.endpoint_url, error=error) from None
+        connection.settimeout(DATA_PLANE_READ_SECONDS)
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._local.connection = (connection, connection.makefile("rb"))
+        return self._local.connection  # type: ignore[no-any-return]
+
+    def _close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            connection[1].close()
+            connection[0].close()
+
+
+def _read_response(stream: Any) -> tuple[int, dict[str, str], bytes] | None:
+    """The status, headers and body of the next answer on a kept connection, or None if it closed first."""
+    status_line = stream.readline(_MAX_LINE)
+    parts = status_line.split(None, 2)
+    if len(parts) < 2:
+        return None
+    headers: dict[str, str] = {}
+    while (line := stream.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip()] = value.strip()
+    length = int(next((value for name, value in headers.items() if name.lower() == "content-length"), 0) or 0)
+    body = stream.read(length)
+    if len(body) < length:
+        return None
+    return int(parts[1]), headers, body
 
 
 def bind_data_plane(host: str) -> tuple[socket.socket, str]:
@@ -174,7 +315,7 @@ class DataPlane:
         self.on_request = on_request
         self.dispatch = dispatch
         self.ends = ends if ends is not None else EndBoard()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: socketserver.ThreadingTCPServer | None = None
 
     def start(self, listener: socket.socket) -> None:
         """Serves on `listener`, a bound socket (see `bind_data_plane`)."""
@@ -183,7 +324,7 @@ class DataPlane:
         class Handler(_DataPlaneHandler):
             data_plane = plane
 
-        self._server = ThreadingHTTPServer(listener.getsockname(), Handler, bind_and_activate=False)
+        self._server = socketserver.ThreadingTCPServer(listener.getsockname(), Handler, bind_and_activate=False)
         self._server.socket.close()
         self._server.socket = listener
         self._server.daemon_threads = True
@@ -230,32 +371,66 @@ class DataPlane:
         return (200, {"Content-Type": "application/json"}, ended) if ended is not None else (204, {}, b"")
 
 
-class _DataPlaneHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: one connection serves a worker's calls one after another
+class _DataPlaneHandler(socketserver.StreamRequestHandler):
+    """HTTP/1.1 with keep-alive, read by hand: one connection serves a worker's calls one after another. The standard
+    library's `BaseHTTPRequestHandler` parses each request's headers with the email package's feed parser, 6% of the
+    emulation's time at c=32 (py-spy) for the eight headers botocore sends."""
+
     disable_nagle_algorithm = True
     data_plane: DataPlane
 
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def _answer(self, method: str) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        headers = dict(self.headers.items())
+    def handle(self) -> None:
         try:
-            status, response_headers, response_body = self.data_plane.answer(method, self.path, headers, body)
-        except Exception:
-            logger.exception("the data plane failed to answer %s", headers.get("X-Amz-Target"))
-            status, response_headers, response_body = 500, {}, b'{"__type":"InternalFailure"}'
-        self.send_response_only(status)
-        for name, value in response_headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response_body)))
-        self.end_headers()
-        self.wfile.write(response_body)
+            self._serve()
+        except ConnectionError:
+            return  # the worker went away mid-request: nobody is left to answer
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """The platform's request log is the API's; a line per emulated call would drown it."""
+    def _serve(self) -> None:
+        while (request := _read_request(self.rfile)) is not None:
+            method, path, headers, body, keep_alive = request
+            try:
+                status, response_headers, response_body = self.data_plane.answer(method, path, headers, body)
+            except Exception:
+                logger.exception("the data plane failed to answer %s", headers.get("X-Amz-Target"))
+                status, response_headers, response_body = 500, {}, b'{"__type":"InternalFailure"}'
+            self.wfile.write(_response(status, response_headers, response_body, keep_alive))
+            if not keep_alive:
+                return
+
+
+_HOP_BY_HOP = ("content-length", "connection", "transfer-encoding", "server", "date")
+_MAX_LINE = 65536
+
+
+def _read_request(stream: Any) -> tuple[str, str, dict[str, str], bytes, bool] | None:
+    """(method, path, headers, body, keep the connection open) of the next request, or None at its end."""
+    request_line = stream.readline(_MAX_LINE)
+    parts = request_line.split()
+    if len(parts) != 3:
+        return None
+    method, path, version = (part.decode("latin-1") for part in parts)
+    headers: dict[str, str] = {}
+    while (line := stream.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip()] = value.strip()
+    lowered = {name.lower(): value for name, value in headers.items()}
+    body = stream.read(int(lowered.get("content-length") or 0))
+    connection = lowered.get("connection", "").lower()
+    keep_alive = connection != "close" and (version == "HTTP/1.1" or connection == "keep-alive")
+    return method, path, headers, body, keep_alive
+
+
+def _response(status: int, headers: dict[str, str], body: bytes, keep_alive: bool) -> bytes:
+    lines = [f"HTTP/1.1 {status} {_reason(status)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items() if name.lower() not in _HOP_BY_HOP]
+    lines.append(f"Content-Length: {len(body)}")
+    if not keep_alive:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

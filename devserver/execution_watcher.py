@@ -5,9 +5,11 @@ function. Locally this watcher follows the emulation's executions of workflow st
 change, invokes the same function through the local Lambda runtime with an event of the same shape.
 
 moto's executor tells the watcher when an execution starts and when it ends (hooks on its execution start and its
-worker's termination), so a change is seen at once without walking every execution ever run; a slower sweep over all
-executions catches what no hook reports (a redrive's restart). Events are delivered by a pool of workers, each
-execution always by the same one, so one execution's events arrive in order while many executions' events are
+worker's termination), and a redrive reports its restart (devserver/stepfunctions_control.py), so a change is seen at
+once. A slower sweep looks again only at the executions last seen running (a change no hook reported, e.g. a stop),
+not at every execution ever run, a walk that grew with the session; when the watcher starts it looks at every
+execution once (those started before it listened). Events are delivered by a pool of workers, each execution always
+by the same one, so one execution's events arrive in order while many executions' events are
 applied at the same time, as EventBridge invokes the function concurrently.
 """
 
@@ -66,6 +68,11 @@ def _install_execution_hooks() -> None:
         _hooks_installed = True
 
 
+def report_execution(execution: Any) -> None:
+    """Tells the watchers an execution changed in a way their hooks do not see (a redrive's restart)."""
+    _report(execution)
+
+
 def _report(execution: Any) -> None:
     for listener in list(_listeners):
         try:
@@ -88,6 +95,9 @@ class ExecutionStatusWatcher:
         self.interval = interval
         # Execution ARN → (status, redrive count) last delivered.
         self._seen: dict[str, tuple[str, int]] = {}
+        # Executions last seen running, by ARN: what the sweep looks at again.
+        self._running: dict[str, Any] = {}
+        self._swept_all = False
         self._reported: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._queues: list[queue.SimpleQueue[dict[str, Any] | None]] = [queue.SimpleQueue() for _ in range(workers)]
         self._stop = threading.Event()
@@ -134,9 +144,12 @@ class ExecutionStatusWatcher:
                 logger.exception("execution status watcher round failed")
 
     def poll_once(self) -> int:
-        """Queues one event per status change of any workflow execution since it was last looked at; returns how
-        many it queued."""
-        return sum(self._look_at(execution) for execution in self._executions())
+        """Queues one event per status change since it was last looked at of the executions last seen running (the
+        first time, of every workflow execution); returns how many it queued."""
+        if not self._swept_all:
+            self._swept_all = True
+            return sum(self._look_at(execution) for execution in self._executions())
+        return sum(self._look_at(execution) for execution in list(self._running.values()))
 
     def _look_at(self, execution: Any) -> int:
         """Queues the events of a change of this execution not delivered yet (RUNNING first, as Step Functions
@@ -147,6 +160,10 @@ class ExecutionStatusWatcher:
         if status is None:
             return 0
         redrives = int(getattr(execution, "redrive_count", 0) or 0)
+        if status == "RUNNING":
+            self._running[execution.exec_arn] = execution
+        else:
+            self._running.pop(execution.exec_arn, None)
         seen = self._seen.get(execution.exec_arn)
         if seen == (status, redrives):
             return 0

@@ -216,6 +216,9 @@ def redrive_execution(backend: Any, execution_arn: str) -> dict[str, Any]:
     execution.exec_worker = _redrive_worker(execution, previous, *resume)
     execution.exec_status = type(execution.exec_status).RUNNING
     execution.exec_worker.start()
+    from devserver.execution_watcher import report_execution
+
+    report_execution(execution)
     return {"redriveDate": execution.redrive_date}
 
 

@@ -7,6 +7,9 @@
   tables: 5% of the emulation process's time under webhook load). The parse tree of a definition's text is kept (keyed
   by the text itself, so another version or an update is another key); the evaluation components, which a running
   execution changes (a Parallel state counts its branches on them), are still built afresh for each execution.
+  Building them asks nodes of the kept tree for their text, which ANTLR rebuilds from every token under the node at
+  each call (a state's text, then each of its fields' again: 5% of the emulation's time under webhook load); a kept
+  tree no longer changes, so each node's text is put together once, when the tree is kept.
 - Threads: every execution appends its worker threads to a module-level list (`TMP_THREADS`) that nothing ever reads
   or empties, so it grew by two `Thread` objects per execution for the life of the process. Here it keeps only the
   threads still running.
@@ -77,15 +80,47 @@ def _cached(parse: Any) -> Any:
     return parse_once
 
 
+KEPT_TEXT = "forge_kept_text"
+
+
+def _keep_texts(tree: Any) -> None:
+    """Puts each rule node's text of a finished parse tree together once, from its children's (tokens' texts are
+    their own), and keeps it on the node. Upstream: antlr4-python3-runtime's `RuleContext.getText`, which moto's
+    Preprocessor (moto/stepfunctions/parser/asl/parse/preprocessor.py) calls on every node it visits."""
+    from antlr4.RuleContext import RuleContext  # type: ignore[import-untyped]
+
+    pending: list[tuple[Any, bool]] = [(tree, False)]
+    while pending:
+        node, children_done = pending.pop()
+        if not isinstance(node, RuleContext) or not hasattr(node, "__dict__"):
+            continue
+        children = list(node.getChildren())
+        if not children_done:
+            pending.append((node, True))
+            pending.extend((child, False) for child in children)
+            continue
+        setattr(node, KEPT_TEXT, "".join(child.getText() for child in children))
+
+
 def _parse_definitions_once() -> None:
+    from antlr4.RuleContext import RuleContext
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
     parse = AmazonStateLanguageParser.parse
+    rebuild_text = RuleContext.getText
+
+    def kept_or_rebuilt_text(context: Any) -> str:
+        kept: str | None = getattr(context, KEPT_TEXT, None)
+        return kept if kept is not None else rebuild_text(context)
+
+    RuleContext.getText = kept_or_rebuilt_text
 
     @functools.lru_cache(maxsize=PARSED_DEFINITIONS)
     def parse_tree(definition: str) -> Any:
-        return parse(definition)[1]
+        tree = parse(definition)[1]
+        _keep_texts(tree)
+        return tree
 
     def parse_with_fresh_components(definition: str) -> tuple[Any, Any]:
         tree = parse_tree(definition)

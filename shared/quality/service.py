@@ -3,14 +3,17 @@ actions its workflow's policy took, their undo, and the policies.
 
 Cost in the status path: an ended execution's change costs two more DynamoDB round trips, both outside the record's
 own update (which stays at its count): a consistent read of the workflow's watch item and one conditional update of
-its state; a finding adds one put (the event, conditional on its id, so it is acted on once) and one update (its
-actions' results).
+its state (ends of one workflow observed at the same time in one process share them); a finding adds one put (the
+event, conditional on its id, so it is acted on once) and one update (its actions' results).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -110,12 +113,23 @@ def _observe_and_act(change: AppliedChange, logger: Logger) -> list[str]:
 
 
 def _observe(tenant: TenantContext, workflow_id: str, outcome: Outcome) -> tuple[list[Finding], QualityPolicy] | None:
+    return _watch_writes.observe(
+        (tenant.tenant_id, workflow_id), outcome, lambda outcomes: _observe_all(tenant, workflow_id, outcomes)
+    )
+
+
+def _observe_all(
+    tenant: TenantContext, workflow_id: str, outcomes: list[Outcome]
+) -> list[tuple[list[Finding], QualityPolicy]] | None:
+    """The detector run over `outcomes` in order, in one read and one conditional write of the workflow's state; each
+    outcome's findings (None when the state kept changing under every attempt)."""
     watches = QualityWatches(tenant)
     for _ in range(_STATE_ATTEMPTS):
         item = watches.get(workflow_id, consistent=True) or watches.new(workflow_id, workflow_id=workflow_id)
         policy = QualityPolicy.model_validate(item.policy) if item.policy else QualityPolicy()
         state = WorkflowQualityState.from_json(item.state)
-        findings = observe(state, outcome, policy.detector_settings())
+        settings = policy.detector_settings()
+        findings = [observe(state, outcome, settings) for outcome in outcomes]
         revision = int(item.revision or 0)
         unchanged = QualityWatchItem.revision == revision
         if revision == 0:
@@ -133,8 +147,76 @@ def _observe(tenant: TenantContext, workflow_id: str, outcome: Outcome) -> tuple
             if not _was_conditional(error):
                 raise
             continue
-        return findings, policy
+        return [(found, policy) for found in findings]
     return None
+
+
+_Observed = tuple[list[Finding], QualityPolicy]
+
+
+@dataclass
+class _Observation:
+    outcome: Outcome
+    # Set when the observation's turn comes: it is done (`result` or `error`), or it leads the next write.
+    turn: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
+    result: _Observed | None = None
+    error: BaseException | None = None
+
+
+class _WatchWrites:
+    """Ends of one workflow observed in this process while its state is being written are written together next: one
+    read and one write for all of them, in the order they came, instead of one each racing on the same item (under
+    `forge dev`, where a worker runs many status changes at once, 40% of the writes failed their condition and were
+    read and written again). A Lambda container runs one invocation at a time, so there each write is its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queued: dict[tuple[str, str], list[_Observation]] = {}
+        self._writing: set[tuple[str, str]] = set()
+
+    def observe(
+        self,
+        key: tuple[str, str],
+        outcome: Outcome,
+        write: Callable[[list[Outcome]], list[_Observed] | None],
+    ) -> _Observed | None:
+        mine = _Observation(outcome)
+        with self._lock:
+            self._queued.setdefault(key, []).append(mine)
+            leads = key not in self._writing
+            self._writing.add(key)
+        if not leads:
+            mine.turn.wait()
+        if not mine.done:
+            self._write_queued(key, write)
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+    def _write_queued(self, key: tuple[str, str], write: Callable[[list[Outcome]], list[_Observed] | None]) -> None:
+        with self._lock:
+            batch = self._queued.pop(key)
+        try:
+            results = write([observation.outcome for observation in batch])
+            for index, observation in enumerate(batch):
+                observation.result = results[index] if results is not None else None
+        except Exception as error:  # noqa: BLE001 - raised to each observer, as each would have met it alone
+            for observation in batch:
+                observation.error = error
+        finally:
+            for observation in batch:
+                observation.done = True
+                observation.turn.set()
+            with self._lock:
+                waiting = self._queued.get(key)
+                if waiting:
+                    waiting[0].turn.set()
+                else:
+                    self._writing.discard(key)
+
+
+_watch_writes = _WatchWrites()
 
 
 def event_id_of(finding: Finding, workflow_id: str, execution_id: str, detected_at: datetime) -> str:

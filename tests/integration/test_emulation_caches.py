@@ -209,3 +209,116 @@ def test_a_workers_calls_reach_the_data_plane_unsigned_and_are_answered_as_signe
     assert signed.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}, "n": {"N": "1"}}
     assert isinstance(machines, list)
     assert authorizations == [None, None, None]
+
+
+def test_a_kept_definition_runs_again_without_its_text_rebuilt_from_its_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    from antlr4.tree.Tree import TerminalNodeImpl  # type: ignore[import-untyped]
+
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    machine = sfn.create_state_machine(
+        name=f"texts-{uuid.uuid4().hex[:8]}", definition=PARALLEL, roleArn=LOCAL_ROLE_ARN
+    )["stateMachineArn"]
+    assert run(sfn, machine) == ["left", "right"]
+    tokens_read: list[object] = []
+    token_text = TerminalNodeImpl.getText
+
+    def counting(token: Any) -> Any:
+        tokens_read.append(token)
+        return token_text(token)
+
+    monkeypatch.setattr(TerminalNodeImpl, "getText", counting)
+
+    assert run(sfn, machine) == ["left", "right"]
+    assert tokens_read == []
+
+
+def test_the_data_plane_reads_each_request_without_the_standard_librarys_header_parser(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    url, _ = data_plane
+    parsed: list[object] = []
+    parse_request = BaseHTTPRequestHandler.parse_request
+
+    def counting(handler: BaseHTTPRequestHandler) -> bool:
+        parsed.append(handler)
+        return parse_request(handler)
+
+    monkeypatch.setattr(BaseHTTPRequestHandler, "parse_request", counting)
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+
+    tables = [dynamodb.list_tables()["TableNames"] for _ in range(3)]
+    closing = httpx.post(
+        url,
+        headers={"X-Amz-Target": "DynamoDB_20120810.ListTables", "Connection": "close"},
+        content=b"{}",
+    )
+
+    assert tables[0] == tables[2] and closing.json()["TableNames"] == tables[0]
+    assert parsed == []
+    assert closing.headers["connection"] == "close"
+
+
+def test_a_workers_calls_carry_botocores_user_agent_built_from_parts_cleaned_once(
+    data_plane: tuple[str, EmulationChanges],
+) -> None:
+    from botocore import useragent
+
+    url, _ = data_plane
+    agents: list[str] = []
+
+    def seen(request: Any, **_: Any) -> None:
+        agents.append(request.headers["User-Agent"].decode())
+
+    send_data_plane_calls_unsigned()
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    dynamodb.meta.events.register("before-send.dynamodb", seen)
+    dynamodb.list_tables()
+    clean: Any = useragent.sanitize_user_agent_string_component
+    cleaned = clean.cache_info()
+
+    dynamodb.list_tables()
+
+    assert agents[0] == agents[1] and agents[0].startswith("Boto3/")
+    assert clean.cache_info().misses == cleaned.misses
+
+
+def test_a_workers_dynamodb_calls_go_on_one_kept_connection_without_urllib3_with_the_same_answers(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devserver.data_plane import DirectDataPlaneCalls
+
+    url, _ = data_plane
+    pooled = Connections(monkeypatch)
+    opened: list[object] = []
+    create_connection = socket.create_connection
+
+    def counting(*args: Any, **kwargs: Any) -> socket.socket:
+        opened.append(args[0])
+        return create_connection(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", counting)
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    dynamodb.meta.events.register("before-send.dynamodb", DirectDataPlaneCalls(url))
+    table = f"direct-{uuid.uuid4().hex[:8]}"
+
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}, "data": {"B": b"\x00\xff"}})
+    with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException) as refused:
+        dynamodb.put_item(
+            TableName=table,
+            Item={"pk": {"S": "a"}},
+            ConditionExpression="attribute_not_exists(pk)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    item = dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]
+
+    assert item == {"pk": {"S": "a"}, "data": {"B": b"\x00\xff"}}
+    assert refused.value.response.get("Item") == item
+    assert len(opened) == 1 and pooled.opened == 0

@@ -120,3 +120,24 @@ def test_an_end_seen_late_and_a_redrive_each_report_running_first() -> None:
         ("FAILED", 1),
         ("RUNNING", 2),
     ]
+
+
+def test_the_sweep_looks_again_only_at_the_executions_last_seen_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = RecordingRuntime()
+    watcher = ExecutionStatusWatcher(runtime, LOCAL_PREFIX, workers=2)
+    prefix = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:execution:{WORKFLOW_MACHINE}"
+    running = FakeExecution(f"{prefix}:running", Status.RUNNING)
+    everything = [*(FakeExecution(f"{prefix}:ended-{index}", Status.FAILED) for index in range(50)), running]
+    walks: list[int] = []
+
+    def every_execution() -> list[Any]:
+        walks.append(len(everything))
+        return everything
+
+    monkeypatch.setattr(watcher, "_executions", every_execution)
+
+    assert watcher.poll_once() == 101  # each ended one's RUNNING and FAILED, and the running one's RUNNING
+    running.exec_status = Status.FAILED  # stopped: no hook reports it
+    assert watcher.poll_once() == 1
+    assert watcher.poll_once() == 0
+    assert walks == [51]

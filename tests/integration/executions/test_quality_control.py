@@ -4,6 +4,8 @@ workflow or tenant."""
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -150,3 +152,51 @@ def test_pause_triggers_disables_the_workflows_webhooks_only_and_the_undo_enable
 
     assert undone.json()["undo_results"][0]["status"] == "undone"
     assert api.get(hook_path, headers=alpha.headers[Role.VIEWER]).json()["enabled"] is True
+
+
+def test_ends_of_one_workflow_observed_at_once_in_a_process_are_all_counted_in_one_read_and_one_write(
+    alpha, monkeypatch
+) -> None:
+    from aws_lambda_powertools import Logger
+    from pynamodb.connection.base import Connection
+
+    from shared.executions.record import AppliedChange
+    from shared.quality import service
+    from shared.store.executions import Executions
+    from shared.store.quality import QualityWatches
+    from shared.store.tenant_scoped import TenantContext
+
+    tenant = TenantContext(alpha.tenant_id)
+    ends = []
+    for index in range(6):
+        record = Executions(tenant).new(f"ex{index}", workflow_id="wf_watched", version=1, status="SUCCEEDED")
+        record.duration_ms, record.stopped_at = 100 + index, datetime.now(UTC)
+        ends.append(AppliedChange(tenant, record, ended=True))
+    calls: list[str] = []
+    first_read_may_go = threading.Event()
+    make_call = Connection._make_api_call
+
+    def counting(self: Connection, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        calls.append(operation)
+        if operation == "GetItem" and calls.count("GetItem") == 1:
+            first_read_may_go.wait(timeout=30)
+        answer: dict[str, Any] = make_call(self, operation, kwargs)
+        return answer
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    # Given the first end's read of the workflow's state held, the five others arrive meanwhile.
+    threads = [threading.Thread(target=service.observe_execution_end, args=(end, Logger())) for end in ends]
+    threads[0].start()
+    wait_until(lambda: calls, lambda made: made == ["GetItem"])
+    for thread in threads[1:]:
+        thread.start()
+    wait_until(lambda: len(service._watch_writes._queued.get((alpha.tenant_id, "wf_watched"), [])), lambda n: n == 5)
+
+    first_read_may_go.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    made = list(calls)
+
+    watched = QualityWatches(tenant).get("wf_watched", consistent=True)
+    assert watched is not None and watched.state["versions"]["1"]["executions"] == 6
+    assert made == ["GetItem", "UpdateItem", "GetItem", "UpdateItem"]
