@@ -192,6 +192,10 @@ class LocalAws:
         API worker processes on `data_plane_listener` when given (devserver/data_plane.py)."""
         os.environ.update(local_environment(self.endpoints.url))
         os.environ["MOTO_PORT"] = str(self.endpoints.port)
+        from devserver.moto_imports import defer_batch_backend
+
+        # Before moto's Step Functions interpreter is imported (by the runtime's hooks below).
+        defer_batch_backend()
         from devserver.inprocess_dispatch import install_inprocess_dispatch
 
         dispatch = install_inprocess_dispatch(self.endpoints.url, LOCAL_REGION, changes.request)
