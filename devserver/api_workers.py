@@ -355,6 +355,10 @@ def main() -> None:
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--invocations-fd", type=int, default=-1)
     arguments = parser.parse_args()
+    from devserver.malloc_arenas import limit_malloc_arenas
+
+    # A worker started as a new interpreter (one that replaces a worker that died) does not inherit it.
+    limit_malloc_arenas()
     # Stopped by the platform (SIGTERM) or by Ctrl-C in its terminal, wherever starting has got to: quietly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):

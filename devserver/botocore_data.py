@@ -50,8 +50,11 @@ def _sharing(name: str, load: Callable[..., Any]) -> Callable[..., Any]:
 def load_client_data(services: Iterable[str] = WORKER_SERVICES) -> None:
     """Parses what a client of each service needs (its model, endpoint rules, endpoints), without a connection: no
     socket is opened, so it is safe before a fork."""
+    import boto3
     import botocore.session
 
     session = botocore.session.get_session()
     for service in services:
         session.create_client(service)
+        # boto3's default session (shared/aws/clients.py) adds its own data to the search path: its cache entries.
+        boto3.client(service)  # type: ignore[call-overload]
