@@ -17,13 +17,13 @@ from typing import Any
 
 import boto3
 
+from devserver.bedrock_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.data_plane import DataPlane
 from devserver.end_relay import EndBoard
 from devserver.kms_signing_key import keep_signing_key
 from devserver.lambda_runtime import LocalLambdaRuntime
-from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.sagemaker_hosting import LocalEndpointHosting
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
 from devserver.sagemaker_training import REPOSITORY, LocalTrainingJobs, local_base_models

@@ -1,5 +1,6 @@
 """What the local platform's processes load: no service backend the platform never calls, one copy of botocore's
-data per process (a fresh interpreter each, since both are about what a process has imported)."""
+data per process, no embedding model before one is used (a fresh interpreter each: these are about what a process
+has imported)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,16 @@ def test_every_botocore_session_of_a_process_shares_one_parse_of_the_endpoints_a
         "print(same)\n"
     )
     assert shared == "[True, True]"
+
+
+def test_the_platform_imports_no_embedding_model_until_a_text_is_embedded() -> None:
+    imported = _run(
+        "import os, sys\n"
+        "from devserver.emulation import local_environment\n"
+        "os.environ.update(local_environment('http://127.0.0.1:9'))\n"
+        "from devserver.api_workers import preload\n"
+        "from devserver.bedrock_embeddings import LocalBedrockEmbeddings\n"
+        "preload()\n"
+        "print(sorted(name for name in ('numpy', 'tokenizers', 'safetensors') if name in sys.modules))\n"
+    )
+    assert imported == "[]"
