@@ -3,8 +3,8 @@ read from /proc.
 
 Resident memory summed over a tree counts a page shared by several processes once per process: forge dev's API
 workers are forked from the platform with the application loaded and share most of its pages, so the sum of their
-RSS overstates what the tree uses. `proportional_mib` sums PSS instead (a shared page counted once, split among the
-processes that map it), what the tree costs the machine; both are printed.
+RSS overstates what the tree uses. `proportional_by_process` reads PSS instead (a shared page counted once, split
+among the processes that map it), what the tree costs the machine; both are printed.
 """
 
 from __future__ import annotations
@@ -56,9 +56,10 @@ def resident_mib(pids: list[int]) -> float:
     return total
 
 
-def proportional_mib(pids: list[int]) -> float:
-    """The tree's proportional set size: each shared page split among the processes that map it."""
-    total = 0.0
+def proportional_by_process(pids: list[int]) -> dict[int, float]:
+    """Each process's proportional set size (MiB; each shared page split among the processes that map it), for
+    those still running: their sum is what the tree costs the machine."""
+    sizes = {}
     for pid in pids:
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
@@ -66,5 +67,5 @@ def proportional_mib(pids: list[int]) -> float:
             continue
         for line in rollup.splitlines():
             if line.startswith("Pss:"):
-                total += int(line.split()[1]) / 1024
-    return total
+                sizes[pid] = int(line.split()[1]) / 1024
+    return sizes

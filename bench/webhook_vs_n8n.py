@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench._processes import cpu_seconds, process_tree, proportional_mib, resident_mib
+from bench._processes import cpu_seconds, process_tree, proportional_by_process, resident_mib
 from bench.webhook_throughput import WORKFLOW, _all_executions, _delivery_ids, _signed
 
 N8N_VERSION = "1.123.81"
@@ -91,6 +91,8 @@ class Level:
     cpu_ms: float
     peak_mib: float
     peak_pss_mib: float = 0.0
+    # At the peak: the root process's PSS and its descendants', largest first.
+    peak_pss_by_process: tuple[float, ...] = ()
     lost: int | None = None
     duplicated: int | None = None
 
@@ -117,6 +119,7 @@ class PeakMemory:
         self.root = root
         self.peak = 0.0
         self.peak_proportional = 0.0
+        self.peak_by_process: tuple[float, ...] = ()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -132,16 +135,20 @@ class PeakMemory:
         while True:
             tree = process_tree(self.root)
             self.peak = max(self.peak, resident_mib(tree))
-            self.peak_proportional = max(self.peak_proportional, proportional_mib(tree))
+            sizes = proportional_by_process(tree)
+            if sum(sizes.values()) > self.peak_proportional:
+                self.peak_proportional = sum(sizes.values())
+                root = sizes.pop(self.root, 0.0)
+                self.peak_by_process = (root, *sorted(sizes.values(), reverse=True))
             if self._stop.wait(0.25):
                 return
 
 
 def _drive(
     root: int, concurrency: int, requests: list[Any], send: Callable[[Any, Any], int]
-) -> tuple[float, list[float], float, tuple[float, float], list[int]]:
+) -> tuple[float, list[float], float, PeakMemory, list[int]]:
     """Closed loop: `concurrency` threads, each sending its next request once the last is answered. Returns the
-    elapsed seconds, latencies, CPU seconds, peak (RSS, PSS) MiB and statuses."""
+    elapsed seconds, latencies, CPU seconds, the peak memory and statuses."""
     import httpx
 
     local = threading.local()
@@ -163,8 +170,7 @@ def _drive(
         results = list(pool.map(one, requests))
         elapsed = time.perf_counter() - started
     cpu = cpu_seconds(process_tree(root)) - cpu_before
-    peaks = (memory.peak, memory.peak_proportional)
-    return elapsed, [latency for _, latency in results], cpu, peaks, [status for status, _ in results]
+    return elapsed, [latency for _, latency in results], cpu, memory, [status for status, _ in results]
 
 
 def _level(side: str, concurrency: int, count: int, elapsed: float, latencies: list[float], cpu: float) -> Level:
@@ -266,9 +272,9 @@ def _run_n8n(process: subprocess.Popen[bytes], url: str, concurrency: int, count
         answer = client.post(url, json={"id": message_id})
         return answer.status_code if answer.status_code != 200 or answer.json().get("id") == message_id else -1
 
-    elapsed, latencies, cpu, (peak, peak_pss), statuses = _drive(process.pid, concurrency, ids, send)
+    elapsed, latencies, cpu, memory, statuses = _drive(process.pid, concurrency, ids, send)
     level = _level("n8n", concurrency, count, elapsed, latencies, cpu)
-    level.peak_mib, level.peak_pss_mib = peak, peak_pss
+    level.peak_mib, level.peak_pss_mib = memory.peak, memory.peak_proportional
     level.lost = sum(1 for status in statuses if status != 200)
     return level
 
@@ -296,12 +302,13 @@ def _run_ours(tenant: Any, workflow_id: str, concurrency: int, count: int) -> Le
         )
         return int(answer.status_code)
 
-    elapsed, latencies, cpu, (peak, peak_pss), _ = _drive(platform.process.pid, concurrency, ids, send)
+    elapsed, latencies, cpu, memory, _ = _drive(platform.process.pid, concurrency, ids, send)
     unique = len(set(ids))
     executions = len(_all_executions(client, owner, hook["hook_id"]))
     # Executions, not requests, are compared: the repeated ids are answered without a second run.
     level = _level("forge dev", concurrency, unique, elapsed, latencies, cpu)
-    level.peak_mib, level.peak_pss_mib = peak, peak_pss
+    level.peak_mib, level.peak_pss_mib = memory.peak, memory.peak_proportional
+    level.peak_pss_by_process = memory.peak_by_process
     level.lost = max(0, unique - executions)
     level.duplicated = max(0, executions - unique)
     return level
@@ -317,6 +324,14 @@ def _report(ours: Level, theirs: Level | None) -> None:
             f"{level.side:>10}{level.concurrency:>4}{level.requests:>7}{level.per_second:>8.1f}{ratio}"
             f"{level.p50_ms:>8.0f}{level.p99_ms:>8.0f}{level.cpu_ms:>9.1f}{level.peak_mib:>9.0f}"
             f"{level.peak_pss_mib:>9.0f}  {checks}",
+            flush=True,
+        )
+    if ours.peak_pss_by_process:
+        emulation, *workers = ours.peak_pss_by_process
+        print(
+            f"{'':>14}forge dev's PSS at its peak: emulation {emulation:.0f} MiB, API workers "
+            + ", ".join(f"{worker:.0f}" for worker in workers)
+            + " MiB",
             flush=True,
         )
 

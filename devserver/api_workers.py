@@ -250,9 +250,12 @@ def preload() -> None:
     import uvicorn  # noqa: F401
 
     import devserver.api  # noqa: F401
+    from devserver.botocore_data import load_client_data, share_botocore_data
     from devserver.routers import catalog_routers
 
     catalog_routers()
+    share_botocore_data()
+    load_client_data()
 
 
 def keep_out_of_collections() -> None:
@@ -296,6 +299,10 @@ def serve(
     """A worker's life: the same application `forge dev` always served, on the inherited socket, and the
     invocations the emulation hands it on `invocations_fd` (if not -1)."""
     threading.Thread(target=_exit_when_the_platform_ends, args=(lifeline_fd,), daemon=True).start()
+    from devserver.botocore_data import share_botocore_data
+
+    # Already shared in a forked worker; a worker started as a new interpreter shares from here on.
+    share_botocore_data()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import uvicorn
 
@@ -348,6 +355,10 @@ def main() -> None:
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--invocations-fd", type=int, default=-1)
     arguments = parser.parse_args()
+    from devserver.malloc_arenas import limit_malloc_arenas
+
+    # A worker started as a new interpreter (one that replaces a worker that died) does not inherit it.
+    limit_malloc_arenas()
     # Stopped by the platform (SIGTERM) or by Ctrl-C in its terminal, wherever starting has got to: quietly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):

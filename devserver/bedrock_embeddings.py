@@ -3,7 +3,8 @@
 The request and response bodies are those of Bedrock's Cohere Embed models (the platform's cloud default,
 shared/marketplace/search/embeddings.py): `{"texts": [...], "input_type": ...}` in, `{"embeddings": [[...]],
 "response_type": "embeddings_floats", ...}` out, at most 96 texts of at most 2,048 characters per call. The vectors
-come from all-MiniLM-L6-v2 (devserver/local_embeddings.py), loaded on the first call.
+come from all-MiniLM-L6-v2 (devserver/local_embeddings.py), imported and loaded on the first call: numpy, tokenizers
+and safetensors are about 17 MB of every forge dev process that never embeds a text.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.parsers import create_parser
 from botocore.response import StreamingBody
 
-from devserver.local_embeddings import MODEL_ID, shared_embedder
-
+MODEL_ID = "local.all-minilm-l6-v2"
 _HOOK_ID = "nexus-forge-local-bedrock-embeddings"
 _MODEL_PATH = re.compile(r"^/model/(?P<model_id>[^/]+)/invoke$")
 # Bedrock's limits for Cohere Embed, which callers of the local model must respect too.
@@ -41,6 +41,8 @@ def embeddings_response(request: dict[str, Any]) -> dict[str, Any]:
         raise _Refused(f"texts: at most {MAX_TEXTS} texts per call, got {len(texts)}")
     if any(len(text) > MAX_CHARACTERS for text in texts):
         raise _Refused(f"texts: each text is at most {MAX_CHARACTERS} characters")
+    from devserver.local_embeddings import shared_embedder
+
     return {
         "id": str(uuid.uuid4()),
         "texts": texts,

@@ -17,13 +17,13 @@ from typing import Any
 
 import boto3
 
+from devserver.bedrock_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
 from devserver.data_plane import DataPlane
 from devserver.end_relay import EndBoard
 from devserver.kms_signing_key import keep_signing_key
 from devserver.lambda_runtime import LocalLambdaRuntime
-from devserver.local_embeddings import MODEL_ID as EMBEDDING_MODEL_ID
 from devserver.sagemaker_hosting import LocalEndpointHosting
 from devserver.sagemaker_runtime import LocalSageMakerEndpoints
 from devserver.sagemaker_training import REPOSITORY, LocalTrainingJobs, local_base_models
@@ -192,6 +192,10 @@ class LocalAws:
         API worker processes on `data_plane_listener` when given (devserver/data_plane.py)."""
         os.environ.update(local_environment(self.endpoints.url))
         os.environ["MOTO_PORT"] = str(self.endpoints.port)
+        from devserver.moto_imports import defer_batch_backend
+
+        # Before moto's Step Functions interpreter is imported (by the runtime's hooks below).
+        defer_batch_backend()
         from devserver.inprocess_dispatch import install_inprocess_dispatch
 
         dispatch = install_inprocess_dispatch(self.endpoints.url, LOCAL_REGION, changes.request)

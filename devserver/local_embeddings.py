@@ -21,7 +21,6 @@ from safetensors.numpy import load_file
 from threadpoolctl import ThreadpoolController
 from tokenizers import Tokenizer
 
-MODEL_ID = "local.all-minilm-l6-v2"
 DIMENSIONS = 384
 # sentence_bert_config.json's max_seq_length: longer texts are truncated, as the library does.
 _MAX_TOKENS = 256

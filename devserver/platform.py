@@ -94,6 +94,10 @@ def settle_executions_lost_in_restart(aws: LocalAws) -> None:
 def run_local_platform(options: LocalPlatformOptions) -> None:
     """Serves until Ctrl-C or SIGTERM, which end it with KeyboardInterrupt once everything started has stopped and
     the state is saved. Raises PortUnavailable, before anything starts, when a port is taken."""
+    from devserver.malloc_arenas import limit_malloc_arenas
+
+    # Before any thread starts; the API workers forked later inherit it.
+    limit_malloc_arenas()
     listeners = bind_ports(options)
     # SIGTERM stops the platform as Ctrl-C does, wherever starting it has got to.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

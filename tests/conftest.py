@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
-from botocore.loaders import Loader
 from moto import mock_aws
 
 from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
+from devserver.botocore_data import share_botocore_data
 from devserver.dynamodb_atomicity import install_dynamodb_atomicity
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, ResourceProvisioner, local_environment
 from devserver.issuer import LocalIssuer
@@ -24,33 +23,10 @@ from devserver.stepfunctions_runtime import install_stepfunctions_runtime
 from shared.ml.job_kinds import AGENT_TUNING, ANOMALY, FORECAST, JobKind
 from shared.settings import get_settings
 
-
-def share_botocore_models() -> None:
-    """botocore parses its JSON models again in every new session, and the emulation makes several per test (moto
-    resets the default session, the Step Functions runtime opens its own); one cache per search path for the whole
-    process serves them all, as one long-lived session's loader would (about half of `emulated_aws`'s set-up)."""
-    shared: dict[tuple[Any, ...], Any] = {}
-
-    def sharing(name: str, load: Callable[..., Any]) -> Callable[..., Any]:
-        def shared_load(self: Loader, *args: Any, **kwargs: Any) -> Any:
-            key = (name, tuple(self.search_paths), args, tuple(sorted(kwargs.items())))
-            if key not in shared:
-                shared[key] = load(self, *args, **kwargs)
-            return shared[key]
-
-        return shared_load
-
-    for name in (
-        "list_available_services",
-        "determine_latest_version",
-        "list_api_versions",
-        "load_service_model",
-        "load_data_with_path",
-    ):
-        setattr(Loader, name, sharing(name, getattr(Loader, name)))
-
-
-share_botocore_models()
+# botocore parses its JSON models again in every new session, and the emulation makes several per test (moto resets
+# the default session, the Step Functions runtime opens its own): one cache for the process serves them all (about
+# half of `emulated_aws`'s set-up).
+share_botocore_data()
 os.environ.update(local_environment("http://unused"))
 # In-process tests intercept AWS calls with moto's botocore stubber, which only sees the real endpoints.
 os.environ.pop("AWS_ENDPOINT_URL")

@@ -12,8 +12,8 @@ import boto3
 import numpy as np
 import pytest
 
-from devserver.bedrock_embeddings import LocalBedrockEmbeddings
-from devserver.local_embeddings import DIMENSIONS, MODEL_ID, shared_embedder
+from devserver.bedrock_embeddings import MODEL_ID, LocalBedrockEmbeddings
+from devserver.local_embeddings import DIMENSIONS, shared_embedder
 
 TEXTS = [
     "Weather forecasts for any city, hourly and daily",
