@@ -13,12 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.cloudwatch_logs import is_logs_subscription_event, log_messages
 from shared.aws.eventbridge import EventBridgeEvent
-from shared.executions.error_workflows import start_error_workflow
 from shared.executions.log_events import status_changes_from_logs
 from shared.executions.record import apply_logged_changes, apply_status_change
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
-from shared.quality.service import observe_execution_end
+from shared.quality.service import follow_up_end
 
 logger = Logger()
 metrics = Metrics()
@@ -36,8 +35,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     record = change.record
     logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
     settle_change(change, metrics)
-    start_error_workflow(change, logger)
-    observe_execution_end(change, logger)
+    follow_up_end(change, logger)
     return {"applied": True, "status": record.status}
 
 
@@ -48,8 +46,7 @@ def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
         record = change.record
         logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
         settle_change(change, metrics)
-        start_error_workflow(change, logger)
-        observe_execution_end(change, logger)
+        follow_up_end(change, logger)
         # One EMF document per change: the dimensions are the change's tenant and workflow.
         if metrics.metric_set:
             metrics.flush_metrics()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
+from shared.executions.record import AppliedChange
 from shared.executions.statuses import ExecutionStatus
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 from shared.triggers.webhooks import (
@@ -73,7 +74,7 @@ def post_rotation(hook_id: str, tenant: CurrentTenant, rotation: SecretRotation 
     responses={200: {"description": "Sync mode: the workflow's output"}},
 )
 def post_delivery(hook_id: str, request: Request, body: Annotated[bytes, Depends(raw_body)]) -> Any:
-    hook, execution, started = receive_delivery(hook_id, dict(request.headers), body)
+    hook, execution, started = receive_delivery(hook_id, dict(request.headers), body, after_end=_follow_up_end)
     accepted = DeliveryAccepted(
         execution_id=execution.execution_id, status=ExecutionStatus(execution.status), replayed=not started
     )
@@ -83,3 +84,11 @@ def post_delivery(hook_id: str, request: Request, body: Annotated[bytes, Depends
         if ended:
             return JSONResponse(output, status_code=200, headers=headers)
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202, headers=headers)
+
+
+def _follow_up_end(change: AppliedChange) -> None:
+    """A sync delivery's run ended here: its error workflow and quality control (loaded only by a sync delivery)."""
+    from shared.observability import logger
+    from shared.quality.service import follow_up_end
+
+    follow_up_end(change, logger)

@@ -128,6 +128,11 @@ class AppliedChange:
     started: bool = False
 
 
+# What the caller of a path that applies an end runs after each change (shared/quality/service.py's follow_up_end: the
+# error workflow and quality control, which sit above this layer).
+EndFollowUp = Callable[[AppliedChange], None]
+
+
 def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> AppliedChange | None:
     """Updates the record; None when the execution is not the platform's or the event is stale or repeated.
 

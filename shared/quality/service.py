@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from pynamodb.exceptions import PutError, UpdateError
 
+from shared.executions.error_workflows import start_error_workflow
 from shared.executions.record import AppliedChange
 from shared.executions.statuses import ExecutionStatus
 from shared.problems import Conflict, NotFound
@@ -78,6 +79,13 @@ def outcome_of(change: AppliedChange) -> Outcome:
         duration_ms=float(record.duration_ms) if record.duration_ms is not None else None,
         tokens=float(tokens) if tokens else None,
     )
+
+
+def follow_up_end(change: AppliedChange, logger: Logger) -> None:
+    """What every path that applies a status change runs after it (the events function, a synchronous run's caller,
+    the reconciliation): a failure's error workflow, then quality control of an end."""
+    start_error_workflow(change, logger)
+    observe_execution_end(change, logger)
 
 
 def observe_execution_end(change: AppliedChange, logger: Logger) -> list[str]:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from shared.executions.end_signals import has_ended
 from shared.executions.model import execution_of
+from shared.executions.record import EndFollowUp
 from shared.executions.start import StartRequest, start_and_follow, start_or_replay
 from shared.executions.statuses import ExecutionStatus, Trigger
 from shared.problems import Conflict, InvalidParam, NotFound, ProblemError, ValidationFailed
@@ -209,10 +210,11 @@ def rotate_secret(tenant: TenantContext, hook_id: str, rotation: SecretRotation)
 
 
 def receive_delivery(
-    hook_id: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None
+    hook_id: str, headers: Mapping[str, str], body: bytes, *, after_end: EndFollowUp, now: float | None = None
 ) -> tuple[HookItem, ExecutionItem, bool]:
     """Verifies the delivery and starts the workflow once per delivery id: (endpoint, execution, started now). In
-    sync mode the execution is followed to its end, at most the endpoint's timeout."""
+    sync mode the execution is followed to its end, at most the endpoint's timeout, and `after_end` runs on each
+    status change the synchronous run applied."""
     match = _HOOK_ID.match(hook_id)
     if match is None:
         raise NotFound(f"No webhook endpoint {hook_id!r}")
@@ -241,7 +243,7 @@ def receive_delivery(
         workflow=workflow,
     )
     if hook.response_mode == ResponseMode.SYNC.value:
-        return hook, *_started_and_followed(tenant, request, int(hook.response_timeout_seconds), moment)
+        return hook, *_started_and_followed(tenant, request, int(hook.response_timeout_seconds), moment, after_end)
     item, started = start_or_replay(tenant, request, now=datetime.fromtimestamp(moment, UTC))
     return hook, item, started
 
@@ -263,16 +265,12 @@ def _hook_and_workflow(tenant: TenantContext, hook_id: str) -> tuple[HookItem, W
 
 
 def _started_and_followed(
-    tenant: TenantContext, request: StartRequest, wait_seconds: int, moment: float
+    tenant: TenantContext, request: StartRequest, wait_seconds: int, moment: float, after_end: EndFollowUp
 ) -> tuple[ExecutionItem, bool]:
     """Sync mode: an express workflow runs synchronously; a standard one is waited for on its status change."""
-    # Only sync mode needs them: an async delivery's function does not load them.
-    from shared.executions.error_workflows import start_error_workflow
-    from shared.observability import logger
-
     followed = start_and_follow(tenant, request, wait_seconds, now=datetime.fromtimestamp(moment, UTC))
     for change in followed.changes:
-        start_error_workflow(change, logger)
+        after_end(change)
     return followed.record, followed.started
 
 

@@ -24,6 +24,7 @@ from mcp_types.jsonrpc import INVALID_PARAMS
 from starlette.types import Message, Scope
 
 from shared.agents.mcp.workflow_tools import ToolOutcome, exposed_workflow_tools, run_workflow_tool
+from shared.executions.record import EndFollowUp
 from shared.store.tenant_scoped import TenantContext
 
 SERVER_NAME = "nexus-forge"
@@ -38,7 +39,7 @@ class McpAnswer:
     body: bytes
 
 
-def _tenant_server(tenant: TenantContext) -> Server[Any]:
+def _tenant_server(tenant: TenantContext, after_end: EndFollowUp) -> Server[Any]:
     async def list_tools(context: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         found = await anyio.to_thread.run_sync(exposed_workflow_tools, tenant)
         return types.ListToolsResult(
@@ -51,7 +52,7 @@ def _tenant_server(tenant: TenantContext) -> Server[Any]:
         if workflow_id is None:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}")
         outcome: ToolOutcome = await anyio.to_thread.run_sync(
-            run_workflow_tool, tenant, workflow_id, params.arguments or {}
+            run_workflow_tool, tenant, workflow_id, params.arguments or {}, after_end
         )
         text = outcome.value if isinstance(outcome.value, str) else json.dumps(outcome.value)
         structured = outcome.value if isinstance(outcome.value, dict) else None
@@ -62,9 +63,10 @@ def _tenant_server(tenant: TenantContext) -> Server[Any]:
     return Server(SERVER_NAME, on_list_tools=list_tools, on_call_tool=call_tool)
 
 
-async def answer_mcp_request(tenant: TenantContext, scope: Scope, body: bytes) -> McpAnswer:
+async def answer_mcp_request(tenant: TenantContext, scope: Scope, body: bytes, after_end: EndFollowUp) -> McpAnswer:
     """Runs one JSON-RPC message through a stateless server of the tenant's; the answer is always JSON (or empty,
-    202, for a notification), so the request's Accept header is read as asking for it."""
+    202, for a notification), so the request's Accept header is read as asking for it. `after_end` runs on each
+    status change a tool's synchronous run applied."""
     headers = [(name, value) for name, value in scope["headers"] if name not in (b"accept", b"content-type")]
     inner_scope = {
         **scope,
@@ -88,7 +90,7 @@ async def answer_mcp_request(tenant: TenantContext, scope: Scope, body: bytes) -
         elif message["type"] == "http.response.body":
             answer.body += message.get("body", b"")
 
-    manager = StreamableHTTPSessionManager(_tenant_server(tenant), json_response=True, stateless=True)
+    manager = StreamableHTTPSessionManager(_tenant_server(tenant, after_end), json_response=True, stateless=True)
     async with manager.run():
         await manager.handle_request(inner_scope, receive, send)
     answer.headers.pop("content-length", None)

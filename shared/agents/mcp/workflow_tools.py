@@ -14,11 +14,10 @@ from typing import Any
 
 from shared.agents.tools.canonical import CanonicalTool
 from shared.agents.tools.workflow_tool import workflow_tool
-from shared.executions.error_workflows import start_error_workflow
 from shared.executions.model import execution_of
+from shared.executions.record import EndFollowUp
 from shared.executions.start import StartRequest, start_and_follow
 from shared.executions.statuses import ENDED, ExecutionStatus, Trigger
-from shared.observability import logger
 from shared.problems import ProblemError
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
@@ -69,7 +68,9 @@ def exposed_workflow_tools(tenant: TenantContext) -> list[WorkflowTool]:
     return found
 
 
-def run_workflow_tool(tenant: TenantContext, workflow_id: str, arguments: dict[str, Any]) -> ToolOutcome:
+def run_workflow_tool(
+    tenant: TenantContext, workflow_id: str, arguments: dict[str, Any], after_end: EndFollowUp
+) -> ToolOutcome:
     """Runs the workflow with the arguments as its input; what stops it from starting is an error outcome."""
     request = StartRequest(workflow_id=workflow_id, input=arguments, trigger=Trigger.MCP)
     try:
@@ -77,7 +78,7 @@ def run_workflow_tool(tenant: TenantContext, workflow_id: str, arguments: dict[s
     except ProblemError as error:
         return ToolOutcome({"error": error.title, "detail": error.detail}, True)
     for change in followed.changes:
-        start_error_workflow(change, logger)
+        after_end(change)
     return _outcome(followed.record)
 
 

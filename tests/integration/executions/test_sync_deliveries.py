@@ -21,7 +21,7 @@ from shared.auth.principal import Role
 from shared.executions.end_signals import deliver_here, relay_ends
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
-from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
+from tests.integration.executions.support import create_and_publish, follow_up, transform_workflow, waiting_workflow
 from tests.integration.executions.test_express_logs import CONTEXT, delivery, express_arn, log_events
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.executions.test_webhooks import executions, signed_headers
@@ -69,7 +69,9 @@ def make_hook(api: TestClient, world: TenantWorld, document: dict[str, Any], **o
 
 def deliver(hook: dict[str, Any], payload: Any, message_id: str) -> Any:
     body = json.dumps(payload).encode()
-    return receive_delivery(hook["hook_id"], signed_headers(hook["secret"], body, message_id=message_id), body)
+    return receive_delivery(
+        hook["hook_id"], signed_headers(hook["secret"], body, message_id=message_id), body, after_end=follow_up
+    )
 
 
 def test_a_sync_delivery_to_an_express_workflow_answers_without_any_status_event(api, alpha) -> None:
@@ -92,6 +94,34 @@ def test_a_sync_delivery_to_an_express_workflow_answers_without_any_status_event
     assert running_count(alpha) == 0
 
 
+def test_quality_control_counts_the_end_of_each_synchronous_express_run_once(api, alpha) -> None:
+    """A sync delivery's end and a wait=true run's are applied by their caller; the status path then finds them
+    applied, so the caller is the one that tells quality control (it never did: these ends went unwatched)."""
+    from shared.store.quality import QualityWatches
+
+    hook = make_hook(
+        api,
+        alpha,
+        transform_workflow("{'echo': $states.input.body}", mode="express"),
+        response_mode="sync",
+        response_timeout_seconds=5,
+    )
+    body = b'{"order": 4}'
+    assert api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body)).status_code == 200
+    waited = api.post(
+        f"/v1/workflows/{hook['workflow_id']}/executions",
+        params={"wait": "true"},
+        headers=alpha.headers[Role.EDITOR],
+        json={"input": {}},
+    )
+    assert waited.status_code == 200, waited.text
+    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), hook["workflow_id"], {"order": 5}, follow_up)
+    assert not outcome.is_error
+
+    watched = QualityWatches(TenantContext(alpha.tenant_id)).get(hook["workflow_id"], consistent=True)
+    assert watched is not None and watched.state["versions"]["1"]["executions"] == 3
+
+
 def test_round_trips_of_a_delivery_async_and_sync_express(api, alpha, dynamodb_calls: DynamoDbCalls) -> None:
     """Async: the endpoint, the live version, the start transaction (≤ 3); a replay of it, before: those, the key
     and the execution read (5), now the key comes back with the refused transaction (4). Sync express, before:
@@ -99,7 +129,8 @@ def test_round_trips_of_a_delivery_async_and_sync_express(api, alpha, dynamodb_c
     without a status watcher the poll never saw the end); then the start and the end as one update, whose answer is
     the record, and the slot given back (5); then the slot came back in the end's transaction (4). Now a warm
     container reads the endpoint and its workflow in one BatchGetItem: async 2, a replay 3, sync express 3 (issue
-    #18: at most 3 per delivery)."""
+    #18: at most 3 per delivery). A sync run's end is then followed up where it was applied, as the events function
+    follows up any other end: quality control reads and writes the workflow's watch item (2 more)."""
     document = transform_workflow("{'echo': $states.input.body}", mode="express")
     async_hook = make_hook(api, alpha, document)
     sync_hook = make_hook(api, alpha, document, response_mode="sync")
@@ -122,7 +153,7 @@ def test_round_trips_of_a_delivery_async_and_sync_express(api, alpha, dynamodb_c
     assert replayed.execution_id == first.execution_id and not replay_started
     assert replay_trips == ["BatchGetItem", "TransactWriteItems", "GetItem"]
     assert started and ended.status == "SUCCEEDED" and ended.output == {"echo": {"n": 2}}
-    assert sync_trips == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+    assert sync_trips == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems", "GetItem", "UpdateItem"]
     assert int(ended.revision) == 2 and [t.status for t in ended.transitions] == ["RUNNING", "SUCCEEDED"]
 
 
@@ -232,7 +263,7 @@ def test_an_mcp_call_of_a_standard_workflow_is_woken_by_its_status_change(
 ) -> None:
     workflow_id = create_and_publish(api, alpha.headers[Role.OWNER], waiting_workflow(1))
 
-    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), workflow_id, {"question": 1})
+    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), workflow_id, {"question": 1}, follow_up)
 
     assert not outcome.is_error and outcome.value == {"question": 1}
     # A poll every 250 ms read the record about four times during the second the workflow waits.
