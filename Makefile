@@ -26,8 +26,13 @@ $(STAMP): requirements.lock pyproject.toml | $(UV)
 run: $(STAMP) console
 	$(BIN)/forge dev --port $(PORT) --aws-port $(AWS_PORT)
 
+# Two pytest processes (pytest-xdist) on the machine's two cores; each tier that shares a platform or a synthesized app
+# stays in one of them (tests/conftest.py). TEST_PROCESSES=0: one process, as a plain `pytest` runs.
+TEST_PROCESSES ?= 2
+PARALLEL := -n $(TEST_PROCESSES) --dist loadgroup
+
 test: lint typecheck console-check browser
-	FORGE_CONSOLE_E2E_REQUIRED=1 CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+	FORGE_CONSOLE_E2E_REQUIRED=1 CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PARALLEL)
 
 # Ruff, then the import contracts of pyproject's [tool.importlinter] (docs/architecture.md).
 lint: $(STAMP)
@@ -39,10 +44,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy shared devserver functions infra tests bench cli
 
 unit: $(STAMP)
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest $(PARALLEL) tests/unit
 
 integration: $(STAMP)
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest $(PARALLEL) tests/integration
 
 infra: $(STAMP)
 	$(BIN)/pytest tests/infra

@@ -9,6 +9,8 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+from xdist.remote import Producer
+from xdist.scheduler import LoadGroupScheduling
 
 from devserver.bedrock_embeddings import LocalBedrockEmbeddings
 from devserver.bedrock_runtime import LocalBedrockRuntime
@@ -34,6 +36,26 @@ os.environ.pop("AWS_ENDPOINT_URL")
 os.environ["FORGE_LIVE_STREAM_SECONDS"] = "8"
 # The marketplace search index of a test process: empty, in memory (tests of search set a file of their own).
 os.environ["FORGE_MARKETPLACE_SEARCH_INDEX"] = ":memory:"
+
+
+# `make test` spreads the tests over two pytest processes (pytest-xdist, `--dist loadgroup`). Each of these tiers
+# stays whole in one of them: they share platforms (`forge dev`) or synthesized CDK apps per session, which a second
+# process would start or synthesize again.
+ONE_PROCESS_TIERS = ("e2e", "infra")
+
+
+class TierGroups(LoadGroupScheduling):  # type: ignore[misc]  # pytest-xdist is untyped
+    """loadgroup's scheduling with each of ONE_PROCESS_TIERS as one group. A mark cannot say it: pytest-xdist 3.8 puts
+    an `xdist_group` mark's name into `item._nodeid`, which pytest 9's node ids no longer read."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        tier = nodeid.split("/")[1] if nodeid.startswith("tests/") else ""
+        return tier if tier in ONE_PROCESS_TIERS else super()._split_scope(nodeid)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> TierGroups | None:
+    return TierGroups(config, log) if config.getvalue("dist") == "loadgroup" else None
 
 
 @pytest.fixture

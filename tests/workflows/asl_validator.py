@@ -3,11 +3,11 @@ JSONata follows), installed once into the git-ignored .build/node."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
 import tempfile
-import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,17 +25,18 @@ const texts = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const errors = texts.map((text) => { try { jsonata(text); return null; } catch (error) { return error.message; } });
 process.stdout.write(JSON.stringify(errors));
 """
-_install_lock = threading.Lock()
 
 
 @cache
 def _installed() -> None:
-    with _install_lock:
+    NODE_PREFIX.mkdir(parents=True, exist_ok=True)
+    # A file lock: `make test`'s two pytest processes (pytest-xdist) may both be first to need it in a fresh clone.
+    with (NODE_PREFIX.parent / "node.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if not (CLI.exists() and REFERENCE_JSONATA.exists()):
             npm = shutil.which("npm")
             if npm is None:
                 raise RuntimeError("npm is needed to install asl-validator (Node.js is a prerequisite of `make test`)")
-            NODE_PREFIX.mkdir(parents=True, exist_ok=True)
             subprocess.run(
                 [npm, "install", "--prefix", str(NODE_PREFIX), *PACKAGES, "--no-audit", "--no-fund", "--silent"],
                 check=True,
