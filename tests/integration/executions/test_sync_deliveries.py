@@ -67,6 +67,12 @@ def make_hook(api: TestClient, world: TenantWorld, document: dict[str, Any], **o
     return hook
 
 
+def echo_sync_hook(api: TestClient, world: TenantWorld) -> dict[str, Any]:
+    """A sync endpoint of an express workflow that answers with the delivery's body."""
+    document = transform_workflow("{'echo': $states.input.body}", mode="express")
+    return make_hook(api, world, document, response_mode="sync", response_timeout_seconds=5)
+
+
 def deliver(hook: dict[str, Any], payload: Any, message_id: str) -> Any:
     body = json.dumps(payload).encode()
     return receive_delivery(
@@ -76,13 +82,7 @@ def deliver(hook: dict[str, Any], payload: Any, message_id: str) -> Any:
 
 def test_a_sync_delivery_to_an_express_workflow_answers_without_any_status_event(api, alpha) -> None:
     # No status watcher: nothing but the synchronous start can end the record in time.
-    hook = make_hook(
-        api,
-        alpha,
-        transform_workflow("{'echo': $states.input.body}", mode="express"),
-        response_mode="sync",
-        response_timeout_seconds=5,
-    )
+    hook = echo_sync_hook(api, alpha)
     body = b'{"order": 3}'
 
     answered = api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body))
@@ -99,13 +99,7 @@ def test_quality_control_counts_the_end_of_each_synchronous_express_run_once(api
     applied, so the caller is the one that tells quality control (it never did: these ends went unwatched)."""
     from shared.store.quality import QualityWatches
 
-    hook = make_hook(
-        api,
-        alpha,
-        transform_workflow("{'echo': $states.input.body}", mode="express"),
-        response_mode="sync",
-        response_timeout_seconds=5,
-    )
+    hook = echo_sync_hook(api, alpha)
     body = b'{"order": 4}'
     assert api.post(hook["url"], content=body, headers=signed_headers(hook["secret"], body)).status_code == 200
     waited = api.post(
