@@ -122,6 +122,7 @@ class ApiWorkers:
             return ForkedWorker(pid)
         code = 0
         try:
+            os.setpgid(0, 0)  # see _spawn
             for descriptor in (self._lifeline_write, self._go_write, self._ready_read):
                 os.close(descriptor)
             for inherited in self.not_inherited:
@@ -167,6 +168,9 @@ class ApiWorkers:
             ],
             env=self.environment,
             pass_fds=descriptors,
+            # Its own process group: a terminal's Ctrl-C reaches the platform, which stops its workers (SIGTERM), not
+            # every worker at once, whose exits the supervisor would take for deaths to replace.
+            process_group=0,
         )
 
     def _wait_until_ready(self) -> None:

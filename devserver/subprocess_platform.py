@@ -56,6 +56,8 @@ class LocalPlatform:
             ],
             cwd=PROJECT_ROOT,
             env=environment,
+            # Its own process group, as a command a terminal runs: Ctrl-C reaches the whole group.
+            process_group=0,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -104,10 +106,14 @@ class LocalPlatform:
             self._lines.append(line)
 
     def stop(self, signum: signal.Signals = signal.SIGINT) -> int:
-        """Ctrl-C, or `signum`; returns the exit code."""
+        """Ctrl-C (SIGINT to the platform's process group, as a terminal sends it), or `signum` to the platform;
+        returns the exit code."""
         if self.process is None:
             return 0
-        self.process.send_signal(signum)
+        if signum == signal.SIGINT:
+            os.killpg(self.process.pid, signum)
+        else:
+            self.process.send_signal(signum)
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:

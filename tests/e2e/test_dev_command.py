@@ -51,6 +51,7 @@ def test_a_stop_signal_stops_cleanly(tmp_path: Path, signum: signal.Signals) -> 
     assert platform.stop(signum) == 0
     assert platform.output.rstrip().endswith("forge dev: stopped")
     assert "Traceback" not in platform.output
+    assert "starting another" not in platform.output  # no worker is taken for dead and replaced on the way down
 
 
 def test_ctrl_c_while_starting_stops_cleanly(tmp_path: Path) -> None:
