@@ -98,6 +98,19 @@ def data_plane() -> Iterator[tuple[str, EmulationChanges]]:
     plane.stop()
 
 
+def first_arguments(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[Any]:
+    """The first argument (a method's instance) of every call of `owner.name` from now on; each call still runs."""
+    seen: list[Any] = []
+    original = getattr(owner, name)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return seen
+
+
 class Connections:
     """Counts the TCP connections botocore opens."""
 
@@ -150,14 +163,7 @@ def test_the_data_plane_finds_each_action_without_listing_the_response_class(
     data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, _ = data_plane
-    listed: list[object] = []
-    list_members = inspect.getmembers
-
-    def counting(subject: object, *args: Any, **kwargs: Any) -> Any:
-        listed.append(subject)
-        return list_members(subject, *args, **kwargs)
-
-    monkeypatch.setattr(inspect, "getmembers", counting)
+    listed = first_arguments(monkeypatch, inspect, "getmembers")
     dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
     sfn = boto3.client("stepfunctions", endpoint_url=url, region_name=LOCAL_REGION)
 
@@ -219,14 +225,7 @@ def test_a_kept_definition_runs_again_without_its_text_rebuilt_from_its_tokens(m
         name=f"texts-{uuid.uuid4().hex[:8]}", definition=PARALLEL, roleArn=LOCAL_ROLE_ARN
     )["stateMachineArn"]
     assert run(sfn, machine) == ["left", "right"]
-    tokens_read: list[object] = []
-    token_text = TerminalNodeImpl.getText
-
-    def counting(token: Any) -> Any:
-        tokens_read.append(token)
-        return token_text(token)
-
-    monkeypatch.setattr(TerminalNodeImpl, "getText", counting)
+    tokens_read = first_arguments(monkeypatch, TerminalNodeImpl, "getText")
 
     assert run(sfn, machine) == ["left", "right"]
     assert tokens_read == []
@@ -238,14 +237,7 @@ def test_the_data_plane_reads_each_request_without_the_standard_librarys_header_
     from http.server import BaseHTTPRequestHandler
 
     url, _ = data_plane
-    parsed: list[object] = []
-    parse_request = BaseHTTPRequestHandler.parse_request
-
-    def counting(handler: BaseHTTPRequestHandler) -> bool:
-        parsed.append(handler)
-        return parse_request(handler)
-
-    monkeypatch.setattr(BaseHTTPRequestHandler, "parse_request", counting)
+    parsed = first_arguments(monkeypatch, BaseHTTPRequestHandler, "parse_request")
     dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
 
     tables = [dynamodb.list_tables()["TableNames"] for _ in range(3)]
@@ -291,14 +283,7 @@ def test_a_workers_dynamodb_calls_go_on_one_kept_connection_without_urllib3_with
 
     url, _ = data_plane
     pooled = Connections(monkeypatch)
-    opened: list[object] = []
-    create_connection = socket.create_connection
-
-    def counting(*args: Any, **kwargs: Any) -> socket.socket:
-        opened.append(args[0])
-        return create_connection(*args, **kwargs)
-
-    monkeypatch.setattr(socket, "create_connection", counting)
+    opened = first_arguments(monkeypatch, socket, "create_connection")
     dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
     dynamodb.meta.events.register("before-send.dynamodb", DirectDataPlaneCalls(url))
     table = f"direct-{uuid.uuid4().hex[:8]}"
