@@ -136,7 +136,8 @@ class WorkflowStateMachinesSpec:
     `<prefix>-<key>-<workflow>`, all running as the role `<prefix>-<key>-execution`. That role may invoke
     `invokes_functions`, send to `sends_to`, publish to SNS, put events and start and follow its sibling machines.
     Their Task states name those functions by their `function_alias` (a version whose provisioned concurrency the
-    forecasts schedule: PREDICTIVE_SCALING), and the role may invoke that alias only.
+    forecasts schedule: PREDICTIVE_SCALING); the role may invoke that alias, and the unqualified function that
+    versions compiled before the alias name, but no other version or alias.
     The environment variable holds the ARN prefix `arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>`."""
 
     key: str
