@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from infra.cloud_cost import (
     COMPETITOR_PRICES_RECORDED_ON,
@@ -46,9 +46,6 @@ from infra.cloud_cost import (
 )
 from shared.resources import IndexSpec
 from shared.workflows.cost import PRICE_SOURCE
-
-if TYPE_CHECKING:
-    from shared.executions.record import AppliedChange
 
 TARGET_P50_MS = 150.0
 TARGET_USD_PER_MILLION = 10.0
@@ -239,6 +236,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
         from bench._local_tenant import tenant_owner
         from devserver.api import create_platform_api
         from shared.executions.record import apply_logged_changes
+        from shared.quality.service import follow_up_end
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))
@@ -258,7 +256,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
             sync_cpu: list[float] = []
             with metered(meter), timed_sync_starts(sync_cpu), contextlib.redirect_stdout(printed):
                 started = time.thread_time()
-                _, record, _ = receive_delivery(hook["hook_id"], headers, body, after_end=_follow_up)
+                _, record, _ = receive_delivery(hook["hook_id"], headers, body, after_end=follow_up_end)
                 handler_cpu = time.thread_time() - started - meter.cpu_seconds - sum(sync_cpu)
             # What the express log's subscription then brings: the run's start and end, found applied.
             status_meter = DynamoDbMeter()
@@ -411,12 +409,3 @@ def main() -> None:
     for name, (usd, source) in COMPETITORS_USD_PER_EXECUTION.items():
         per_million = usd * EXECUTIONS
         print(f"  {name:<22}${per_million:>12,.0f}  ({per_million / total_usd:,.0f}x ours; {source})")
-
-
-def _follow_up(change: AppliedChange) -> None:
-    """The webhooks route's follow-up of a sync run's end (its error workflow, quality control)."""
-    from aws_lambda_powertools import Logger
-
-    from shared.quality.service import follow_up_end
-
-    follow_up_end(change, Logger())

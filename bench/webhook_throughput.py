@@ -20,12 +20,9 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bench._processes import cpu_seconds, process_tree, resident_mib
-
-if TYPE_CHECKING:
-    from shared.executions.record import AppliedChange
 
 DELIVERIES = {1: 100, 8: 400, 32: 2000}
 DELIVERIES_VARIABLE = "BENCH_WEBHOOK_DELIVERIES"
@@ -217,6 +214,7 @@ def _round_trips() -> None:
         from devserver.api import create_platform_api
         from devserver.execution_watcher import status_change_event
         from shared.executions.record import apply_status_change
+        from shared.quality.service import follow_up_end
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))
@@ -231,7 +229,7 @@ def _round_trips() -> None:
             message_id = f"msg_{attempt}"
             before = calls.count
             _, execution, _ = receive_delivery(
-                hook["hook_id"], _signed(hook["secret"], message_id, body), body, after_end=_follow_up
+                hook["hook_id"], _signed(hook["secret"], message_id, body), body, after_end=follow_up_end
             )
             if attempt:  # the first delivery fills the container's caches (tenant standing, version, secret)
                 delivery_trips.append(calls.count - before)
@@ -256,12 +254,3 @@ def _round_trips() -> None:
 def main() -> None:
     _round_trips()
     _throughput()
-
-
-def _follow_up(change: AppliedChange) -> None:
-    """The webhooks route's follow-up of a sync run's end (its error workflow, quality control)."""
-    from aws_lambda_powertools import Logger
-
-    from shared.quality.service import follow_up_end
-
-    follow_up_end(change, Logger())

@@ -78,12 +78,11 @@ def _run_synchronously(tenant: TenantContext, start: StartRequest) -> JSONRespon
     # The synchronous path's imports, only where it is used.
     from shared.executions.express import SYNC_WAIT_SECONDS, sync_answer
     from shared.executions.start import start_synchronously
-    from shared.observability import logger
     from shared.quality.service import follow_up_end
 
     item, changes = start_synchronously(tenant, start, SYNC_WAIT_SECONDS)
     for change in changes:
-        follow_up_end(change, logger)
+        follow_up_end(change)
     return JSONResponse(
         sync_answer(item).model_dump(mode="json"), headers={"Location": f"/v1/executions/{item.execution_id}"}
     )

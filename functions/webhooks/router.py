@@ -88,7 +88,6 @@ def post_delivery(hook_id: str, request: Request, body: Annotated[bytes, Depends
 
 def _follow_up_end(change: AppliedChange) -> None:
     """A sync delivery's run ended here: its error workflow and quality control (loaded only by a sync delivery)."""
-    from shared.observability import logger
     from shared.quality.service import follow_up_end
 
-    follow_up_end(change, logger)
+    follow_up_end(change)

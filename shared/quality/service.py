@@ -23,6 +23,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from shared.executions.error_workflows import start_error_workflow
 from shared.executions.record import AppliedChange
 from shared.executions.statuses import ExecutionStatus
+from shared.observability import logger as shared_logger
 from shared.problems import Conflict, NotFound
 from shared.quality.actions import run_action, undo_action
 from shared.quality.detector import Finding, Outcome, Signal, WorkflowQualityState, observe
@@ -81,7 +82,7 @@ def outcome_of(change: AppliedChange) -> Outcome:
     )
 
 
-def follow_up_end(change: AppliedChange, logger: Logger) -> None:
+def follow_up_end(change: AppliedChange, logger: Logger = shared_logger) -> None:
     """What every path that applies a status change runs after it (the events function, a synchronous run's caller,
     the reconciliation): a failure's error workflow, then quality control of an end."""
     start_error_workflow(change, logger)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
 from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
@@ -15,8 +14,6 @@ from devserver.lambda_runtime import LocalLambdaRuntime
 from devserver.scheduler import LocalScheduler
 from devserver.table_stream_poller import TableStreamPoller
 from shared.auth.principal import Role
-from shared.executions.record import AppliedChange
-from shared.quality.service import follow_up_end
 from shared.resources import SCHEDULE_GROUPS
 from tests.integration.tenancy.conftest import TenantWorld
 from tests.workflows.cases import chain, node
@@ -113,8 +110,3 @@ def count_usage(usage_stream: TableStreamPoller) -> None:
     """Delivers every waiting record of the executions table's stream to execution_usage, which counts the starts."""
     while usage_stream.poll_once():
         pass
-
-
-def follow_up(change: AppliedChange) -> None:
-    """What the webhooks and MCP routes run on each change a synchronous run applied."""
-    follow_up_end(change, Logger())

@@ -21,10 +21,11 @@ from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
 from shared.executions.record import find_execution
+from shared.quality.service import follow_up_end
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
 from tests.helpers import wait_until
-from tests.integration.executions.support import create_and_publish, follow_up, transform_workflow
+from tests.integration.executions.support import create_and_publish, transform_workflow
 from tests.integration.executions.test_quotas import workflow_running
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.executions.test_webhooks import signed_headers
@@ -113,7 +114,7 @@ def test_a_start_right_after_a_sync_deliverys_end_is_accepted(api, alpha, observ
     observer = StartOnSeenEnd(api, alpha, workflow_id)
     observe(observer)
 
-    _, ended, _ = receive_delivery(hook["hook_id"], signed_headers(hook["secret"], body), body, after_end=follow_up)
+    _, ended, _ = receive_delivery(hook["hook_id"], signed_headers(hook["secret"], body), body, after_end=follow_up_end)
 
     assert ended.status == "SUCCEEDED" and ended.output == {"echo": {"n": 1}}
     assert observer.answers == [202]

@@ -19,9 +19,10 @@ from functions.execution_events.handler import handler as execution_events
 from shared.agents.mcp.workflow_tools import run_workflow_tool
 from shared.auth.principal import Role
 from shared.executions.end_signals import deliver_here, relay_ends
+from shared.quality.service import follow_up_end
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
-from tests.integration.executions.support import create_and_publish, follow_up, transform_workflow, waiting_workflow
+from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
 from tests.integration.executions.test_express_logs import CONTEXT, delivery, express_arn, log_events
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.executions.test_webhooks import executions, signed_headers
@@ -76,7 +77,7 @@ def echo_sync_hook(api: TestClient, world: TenantWorld) -> dict[str, Any]:
 def deliver(hook: dict[str, Any], payload: Any, message_id: str) -> Any:
     body = json.dumps(payload).encode()
     return receive_delivery(
-        hook["hook_id"], signed_headers(hook["secret"], body, message_id=message_id), body, after_end=follow_up
+        hook["hook_id"], signed_headers(hook["secret"], body, message_id=message_id), body, after_end=follow_up_end
     )
 
 
@@ -109,7 +110,7 @@ def test_quality_control_counts_the_end_of_each_synchronous_express_run_once(api
         json={"input": {}},
     )
     assert waited.status_code == 200, waited.text
-    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), hook["workflow_id"], {"order": 5}, follow_up)
+    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), hook["workflow_id"], {"order": 5}, follow_up_end)
     assert not outcome.is_error
 
     watched = QualityWatches(TenantContext(alpha.tenant_id)).get(hook["workflow_id"], consistent=True)
@@ -257,7 +258,7 @@ def test_an_mcp_call_of_a_standard_workflow_is_woken_by_its_status_change(
 ) -> None:
     workflow_id = create_and_publish(api, alpha.headers[Role.OWNER], waiting_workflow(1))
 
-    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), workflow_id, {"question": 1}, follow_up)
+    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), workflow_id, {"question": 1}, follow_up_end)
 
     assert not outcome.is_error and outcome.value == {"question": 1}
     # A poll every 250 ms read the record about four times during the second the workflow waits.
