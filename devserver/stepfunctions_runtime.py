@@ -11,11 +11,15 @@ SageMaker: moto forwards `sagemaker:` tasks without waiting for `.sync`; devserv
 for the local training and transform runners as Step Functions waits for SageMaker.
 
 SendTaskFailure: moto's API handler drops the `cause`, which Step Functions records with the error; it is passed on.
+
+State.EnteredTime: moto writes it as `datetime.isoformat()` (microseconds, `+00:00`); Step Functions writes ISO 8601
+in UTC with milliseconds and `Z` (`2026-12-06T11:02:09.123Z`), which approval nodes send and workflows may read.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 _installed = False
@@ -54,11 +58,17 @@ def _send_task_failure_with_cause(self: Any) -> Any:
     return EmptyResult()
 
 
+def _state_data_with_step_functions_time(**fields: Any) -> dict[str, Any]:
+    entered = datetime.fromisoformat(fields["EnteredTime"]).astimezone(UTC)
+    return fields | {"EnteredTime": entered.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+
+
 def install_stepfunctions_runtime() -> None:
     """Idempotent; call before moto executes a state machine."""
     global _installed
     if _installed:
         return
+    from moto.stepfunctions.parser.asl.component.state import state
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
         StateTaskServiceSfn,
     )
@@ -81,6 +91,7 @@ def install_stepfunctions_runtime() -> None:
     StateTaskServiceSfn._normalise_parameters = _normalise_start_execution  # type: ignore[method-assign]
     StateTaskServiceSfn._normalise_response = _sfn_cased_response  # type: ignore[method-assign]
     StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]
+    state.StateData = _state_data_with_step_functions_time  # type: ignore[attr-defined,assignment]
     for module in (jsonata, variable_store):
         module.encode_jsonata_variable_declarations = encode_variable_declarations  # type: ignore[attr-defined]
     _installed = True

@@ -35,6 +35,19 @@ def token_context(tenant_id: str, approval_id: str) -> dict[str, str]:
     return {"tenant_id": tenant_id, "approval_id": approval_id}
 
 
+def approval_expiry(request: ApprovalRequest, sent_at: datetime) -> datetime:
+    """When the node's TimeoutSeconds runs out, so the execution never times out while its approval looks pending.
+
+    The timer starts as the node's state is entered, a moment before the request is sent. The entered time counts
+    for the state's first attempt only (a retried attempt keeps it but starts its timer later), and never after the
+    send; without it (a machine compiled before), or on a retry, the approval's time counts from the send.
+    """
+    lifetime = timedelta(seconds=request.expires_in_seconds)
+    if request.state_entered_at is None or request.state_retry_count != 0:
+        return sent_at + lifetime
+    return min(request.state_entered_at, sent_at) + lifetime
+
+
 def record_approval_request(request: ApprovalRequest, sent_at: datetime) -> RecordedApproval:
     name = ExecutionName.parse(request.execution_id.rsplit(":", 1)[-1])
     if name is None:
@@ -55,7 +68,7 @@ def record_approval_request(request: ApprovalRequest, sent_at: datetime) -> Reco
         approvers=request.approvers,
         status=ApprovalStatus.PENDING.value,
         created_at=sent_at,
-        expires_at=sent_at + timedelta(seconds=request.expires_in_seconds),
+        expires_at=approval_expiry(request, sent_at),
         task_token=seal(request.task_token, token_context(tenant.tenant_id, approval_id)),
     )
     encoded = encode_payload(request.input)

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 # 11 hex digits of the request's milliseconds since the epoch, then 48 bits of the task token's SHA-256: ids sort
 # by request time, and a redelivered request (same token, same send time) gets the same id.
@@ -43,6 +43,12 @@ class ApprovalRequest(BaseModel):
     message: str = Field(max_length=10_000)
     approvers: list[str] = Field(default_factory=list, max_length=50)
     expires_in_seconds: int = Field(ge=1)
+    state_entered_at: AwareDatetime | None = Field(
+        default=None,
+        description="$states.context.State.EnteredTime: the node's TimeoutSeconds counts from it; absent from "
+        "machines compiled before it was sent",
+    )
+    state_retry_count: int | None = Field(default=None, ge=0, description="$states.context.State.RetryCount")
     input: Any = None
 
 

@@ -7,7 +7,7 @@ conditional write, so only the first answer counts, and then resumes the waiting
   which the node's error handling (retry/catch/on_error) sees like any other error.
 
 Past `expires_at` an approval is expired: answering it is a 410 problem, and the node's TimeoutSeconds (the same
-duration) fails the execution with States.Timeout.
+duration from the same moment, shared/approvals/intake.py) fails the execution with States.Timeout.
 """
 
 from __future__ import annotations

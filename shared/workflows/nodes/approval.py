@@ -33,6 +33,9 @@ class ApprovalNode(NodeType[ApprovalParams]):
             "message": params.message,
             "approvers": params.approvers,
             "expires_in_seconds": params.expires_in_seconds,
+            # The approval expires as TimeoutSeconds runs out: both count from the state's entry.
+            "state_entered_at": expression("$states.context.State.EnteredTime"),
+            "state_retry_count": expression("$states.context.State.RetryCount"),
             "input": expression("$states.input"),
         }
         state = {

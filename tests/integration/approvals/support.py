@@ -30,6 +30,15 @@ def approval_workflow(approvers: list[str] | None = None, expires_in_seconds: in
     }
 
 
+def delivered_approvals(
+    api: TestClient, headers: dict[str, str], poller: ApprovalsQueuePoller, execution_id: str
+) -> list[dict[str, Any]]:
+    """Delivers what the approvals queue holds, then lists the execution's approvals, newest first."""
+    poller.poll_once(wait_seconds=0)
+    items: list[dict[str, Any]] = api.get("/v1/approvals", headers=headers).json()["items"]
+    return [item for item in items if item["execution_id"] == execution_id]
+
+
 def start_and_wait_for_approval(
     api: TestClient, headers: dict[str, str], poller: ApprovalsQueuePoller, workflow_id: str, run_input: Any
 ) -> tuple[str, dict[str, Any]]:
@@ -37,13 +46,7 @@ def start_and_wait_for_approval(
     started = api.post(f"/v1/workflows/{workflow_id}/executions", headers=headers, json={"input": run_input})
     assert started.status_code == 202, started.text
     execution_id: str = started.json()["execution_id"]
-
-    def approvals_of_the_execution() -> list[dict[str, Any]]:
-        poller.poll_once(wait_seconds=0)
-        items: list[dict[str, Any]] = api.get("/v1/approvals", headers=headers).json()["items"]
-        return [item for item in items if item["execution_id"] == execution_id]
-
-    (approval,) = wait_until(approvals_of_the_execution, bool)
+    (approval,) = wait_until(lambda: delivered_approvals(api, headers, poller, execution_id), bool)
     return execution_id, approval
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ import pytest
 from shared.auth.principal import Role
 from shared.workflows.nodes.approval import ApprovalNode
 from tests.helpers import wait_until
-from tests.integration.approvals.support import approval_workflow, start_and_wait_for_approval
+from tests.integration.approvals.support import approval_workflow, delivered_approvals, start_and_wait_for_approval
 from tests.integration.approvals.test_intake import invoke_intake, sqs_record
 from tests.integration.executions.support import create_and_publish
 
@@ -132,18 +132,37 @@ def test_an_expired_approval_cannot_be_answered_and_the_execution_times_out(
     record = ended(api, editor, execution_id)
 
     assert record["status"] == "FAILED" and record["error"] == "States.Timeout", record
-    # Two clocks of one duration: the node's timer starts as its state is entered, the approval's at the request's
-    # send just after, so for that moment the timed-out execution's approval may still be pending.
-    shown = wait_until(
-        lambda: api.get(f"/v1/approvals/{pending['approval_id']}", headers=editor).json(),
-        lambda answer: answer["status"] != "pending",
-        timeout=5,
-    )
-    assert shown["status"] == "expired"
+    shown = api.get(f"/v1/approvals/{pending['approval_id']}", headers=editor).json()
+    assert shown["status"] == "expired", shown
+    assert datetime.fromisoformat(shown["expires_at"]) <= datetime.fromisoformat(record["stopped_at"]), (shown, record)
     late = api.post(f"/v1/approvals/{pending['approval_id']}/approve", headers=editor)
     assert late.status_code == 410 and late.json()["type"].endswith("/approval-expired"), late.text
     expired = api.get("/v1/approvals?status=expired", headers=editor).json()["items"]
     assert [item["approval_id"] for item in expired] == [pending["approval_id"]]
+
+
+def test_a_retried_approval_node_asks_again_with_its_whole_expiry(
+    api, alpha, poller, status_watcher, two_second_approvals
+) -> None:
+    owner, editor = alpha.headers[Role.OWNER], alpha.headers[Role.EDITOR]
+    workflow = approval_workflow()
+    workflow["nodes"][1]["retry"] = {"errors": ["States.Timeout"], "max_attempts": 1, "interval_seconds": 1}
+    workflow_id = create_and_publish(api, owner, workflow)
+    execution_id, first = start_and_wait_for_approval(api, editor, poller, workflow_id, {"order": "E-6"})
+
+    # The retry keeps the state's entered time, by now more than the expiry ago, but its timer starts anew.
+    second, again_first = wait_until(
+        lambda: delivered_approvals(api, editor, poller, execution_id), lambda approvals: len(approvals) == 2
+    )
+
+    assert again_first["approval_id"] == first["approval_id"]
+    lifetime = datetime.fromisoformat(second["expires_at"]) - datetime.fromisoformat(second["created_at"])
+    assert lifetime == timedelta(seconds=two_second_approvals), second
+    record = ended(api, editor, execution_id)
+    assert record["status"] == "FAILED" and record["error"] == "States.Timeout", record
+    # A retry's approval counts from the request's send, a moment after its timer started: expired or withdrawn.
+    late = api.post(f"/v1/approvals/{second['approval_id']}/approve", headers=editor)
+    assert late.status_code in (409, 410), late.text
 
 
 def test_expiry_follows_the_clock_even_while_the_execution_still_waits(api, alpha, poller, monkeypatch) -> None:

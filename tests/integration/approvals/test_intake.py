@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -68,6 +69,16 @@ def test_a_redelivered_request_records_one_approval(emulated_aws) -> None:
     assert approval.status == "pending" and approval.execution_id == "0192f3a4b5c6d7e8f9a0b1c"
     assert approval.approvers == ["admin"] and approval.input == {"order": "A-1"}
     assert (approval.expires_at - approval.created_at).total_seconds() == 3600
+
+
+def test_the_approval_expires_as_its_node_times_out_counted_from_the_state_s_entry(emulated_aws) -> None:
+    entered = request(state_entered_at="2026-05-28T20:26:39.850Z", state_retry_count=0)
+
+    invoke_intake(emulated_aws, sqs_record("m-1", entered, sent_ms=1_780_000_000_000))
+
+    (approval,) = Approvals(TENANT).page().items
+    assert approval.created_at == datetime(2026, 5, 28, 20, 26, 40, tzinfo=UTC)
+    assert approval.expires_at == datetime(2026, 5, 28, 21, 26, 39, 850_000, tzinfo=UTC)
 
 
 def test_the_task_token_is_stored_encrypted_and_bound_to_its_approval(emulated_aws) -> None:

@@ -4,7 +4,9 @@ Arguments, Output, Assign and variables, Choice conditions, Map items."""
 from __future__ import annotations
 
 import json
+import re
 import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -100,6 +102,28 @@ def test_states_context_names_the_execution_and_the_state(emulated_aws: object) 
         "where",
     )
     assert output_of(definition, {"a": 1}) == {"state": "where", "input": {"a": 1}}
+
+
+def test_states_context_gives_each_state_its_entered_time_as_step_functions_writes_it(emulated_aws: object) -> None:
+    definition = machine(
+        {
+            "first": {"Type": "Pass", "Assign": {"first": "{% $states.context.State.EnteredTime %}"}, "Next": "second"},
+            "second": {
+                "Type": "Pass",
+                "Output": "{% {'first': $first, 'second': $states.context.State.EnteredTime} %}",
+                "End": True,
+            },
+        },
+        "first",
+    )
+
+    execution = run(definition, {})
+
+    entered = json.loads(execution["output"])
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entered[state]) for state in entered), entered
+    first, second = (datetime.fromisoformat(entered[state]) for state in ("first", "second"))
+    # Milliseconds, truncated: the first state's time may fall up to 1 ms before the execution's start.
+    assert execution["startDate"] - timedelta(milliseconds=1) <= first <= second <= execution["stopDate"], entered
 
 
 def test_catch_output_sees_the_error_and_map_items_are_each_an_input(emulated_aws: object) -> None:
