@@ -77,6 +77,8 @@ class ReconcileRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    # An express record has no status to ask for: below the default, a run still going would be ended (forge dev's
+    # start passes 0, when no run survived).
     running_longer_than_seconds: float = Field(default=DEFAULT_RUNNING_LONGER_THAN.total_seconds(), ge=0)
     # One cause for every lost execution (forge dev's restart); by default each pass gives its own.
     lost_cause: str | None = Field(default=None, min_length=1, max_length=1_000)
