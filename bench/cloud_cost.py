@@ -6,7 +6,9 @@ each costs: DynamoDB round trips and request units, the webhooks function's own 
 log lines weigh, and the status path's share (the express log group's subscription delivers the run's ExecutionStarted
 and ExecutionSucceeded to execution_events, which finds them applied with one read), and execution_usage's share of
 counting the month from the executions table's stream (one batch per the mapping's batching window, as the template
-deploys it, at a million executions a month). Then prints (a) the p50 latency budget and (b) the cost per 1,000,000
+deploys it, at a million executions a month), and the reconciliation's sweep of express records (its Queries read
+every record once it is past the bound, as big as the delivery left it, and the tenants; per pass, amortized over a
+million executions a month). Then prints (a) the p50 latency budget and (b) the cost per 1,000,000
 executions with every line item, beside n8n Cloud's and Zapier's published prices (infra/cloud_cost.py holds the
 prices and the arithmetic).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import math
 import os
@@ -36,6 +39,7 @@ from infra.cloud_cost import (
     Invocation,
     MeasuredExecution,
     delivery_route,
+    express_sweep_units,
     function_memory_mb,
     item_bytes,
     item_write_units,
@@ -237,6 +241,9 @@ def measure(records_in_batch: float) -> MeasuredExecution:
         from devserver.api import create_platform_api
         from shared.executions.record import apply_logged_changes
         from shared.quality.service import follow_up_end
+        from shared.resources import EXECUTIONS_TABLE, TENANCY_TABLE
+        from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
+        from shared.store.tenant_scoped import TenantContext
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))
@@ -267,6 +274,9 @@ def measure(records_in_batch: float) -> MeasuredExecution:
             if attempt < 3:  # the first deliveries fill the container's caches
                 continue
             payload = len(json.dumps(record.input)) + len(json.dumps(record.output))
+            stored = _stored_item(
+                EXECUTIONS_TABLE.physical_name(LOCAL_PREFIX), {"pk": {"S": record.pk}, "sk": {"S": record.sk}}
+            )
             samples.append(
                 {
                     "round_trips": meter.round_trips,
@@ -278,11 +288,38 @@ def measure(records_in_batch: float) -> MeasuredExecution:
                     "status_trips": status_meter.round_trips,
                     "status_cpu_ms": status_cpu * 1000,
                     "express_log_bytes": (2 + 2 * states) * _LOG_EVENT_BYTES + payload * (1 + states),
+                    "record_bytes": item_bytes(stored or {}),
                 }
             )
         usage = _usage_batch(max(1, round(records_in_batch)))
+        tenant = TenantRecords(TenantContext(hook["hook_id"].split("_")[1])).new(TENANT_RECORD_KEY)
+        tenant_item = _stored_item(
+            TENANCY_TABLE.physical_name(LOCAL_PREFIX), {"pk": {"S": tenant.pk}, "sk": {"S": tenant.sk}}
+        )
     median = {key: statistics.median(sample[key] for sample in samples) for key in samples[0]}
-    return _execution(median, states, usage, records_in_batch)
+    sweep = _express_sweep(median["record_bytes"], item_bytes(tenant_item or {}))
+    return _execution(median, states, usage, records_in_batch, sweep)
+
+
+def _express_sweep(record_bytes: float, tenant_record_bytes: float) -> tuple[float, float]:
+    """The sweep's (read, write) units per execution for the bench's one tenant, a pass on the reconcile function's
+    schedule (the catalog's rule)."""
+    from datetime import UTC, datetime
+
+    from shared.catalog import CATALOG
+    from shared.operations.execution_reconcile import SWEEP_OVERLAP
+    from shared.triggers.schedules.expressions import Schedule
+
+    (expression,) = [spec.schedule for spec in CATALOG if spec.name == "execution_reconcile"]
+    assert expression is not None
+    first, second = itertools.islice(Schedule(expression).fire_times(datetime(2026, 1, 1, tzinfo=UTC)), 2)
+    return express_sweep_units(
+        record_bytes,
+        pass_interval_seconds=(second - first).total_seconds(),
+        overlap_seconds=SWEEP_OVERLAP.total_seconds(),
+        tenants=1,
+        tenant_record_bytes=tenant_record_bytes,
+    )
 
 
 def _usage_batch(size: int) -> tuple[DynamoDbMeter, float]:
@@ -335,7 +372,11 @@ def _logged_changes(record: Any) -> list[dict[str, Any]]:
 
 
 def _execution(
-    median: dict[str, float], states: int, usage_batch: tuple[DynamoDbMeter, float], records_in_batch: float
+    median: dict[str, float],
+    states: int,
+    usage_batch: tuple[DynamoDbMeter, float],
+    records_in_batch: float,
+    sweep: tuple[float, float],
 ) -> MeasuredExecution:
     from infra.cloud_cost import LATENCY_SOURCES
 
@@ -364,6 +405,8 @@ def _execution(
             reads=median["reads"] + usage.reads / records_in_batch,
             writes=median["writes"] + usage.writes / records_in_batch,
             index_writes=median["index_writes"] + usage.index_writes / records_in_batch,
+            sweep_reads=sweep[0],
+            sweep_writes=sweep[1],
         ),
         dynamodb_round_trips=int(median["round_trips"]),
         express_states=states,

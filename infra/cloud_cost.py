@@ -110,6 +110,9 @@ class CapacityUnits:
     reads: float
     writes: float
     index_writes: float = 0.0
+    # The reconciliation's sweep of express records, amortized over the month's executions (express_sweep_units).
+    sweep_reads: float = 0.0
+    sweep_writes: float = 0.0
 
 
 def item_bytes(item: Mapping[str, Any]) -> int:
@@ -295,6 +298,30 @@ def stream_batching_seconds(templates: Iterable[Mapping[str, Any]], prefix: str,
     raise KeyError(f"the synthesized templates map no stream to {physical}")
 
 
+def express_sweep_units(
+    record_bytes: float,
+    *,
+    pass_interval_seconds: float,
+    overlap_seconds: float,
+    tenants: int,
+    tenant_record_bytes: float,
+    executions_per_month: float = EXECUTIONS,
+) -> tuple[float, float]:
+    """(read units, write units) per execution of the reconciliation's sweep of express records
+    (shared/operations/execution_reconcile.py). Each pass reads the tenants (a Query of `tenants_by_creation`), where
+    the last sweep ended (one consistent read) and, per tenant, its records in the window: the records started since
+    the last pass plus the overlap, every one billed whether the status filter keeps it or not (a Query is billed per
+    4 KB of the items it reads, at half a unit eventually consistent, and at least half a unit); a finished pass
+    writes where it ended (one unit). An upper bound: each tenant's Query is taken at its half-unit minimum plus its
+    records' share."""
+    passes = SECONDS_PER_MONTH / pass_interval_seconds
+    eventually_consistent = 0.5
+    records = record_bytes / READ_UNIT_BYTES * eventually_consistent * (1 + overlap_seconds / pass_interval_seconds)
+    tenant_list = max(1.0, math.ceil(tenants * tenant_record_bytes / READ_UNIT_BYTES)) * eventually_consistent
+    per_pass = tenant_list + 1.0 + tenants * eventually_consistent
+    return records + passes * per_pass / executions_per_month, passes / executions_per_month
+
+
 def records_per_batch(executions_per_month: float, window_seconds: float, batch_size: int = 100) -> float:
     """The stream records one batch carries at a steady rate: the first opens the window, those arriving within it
     join ("Lambda event source mappings": a batch goes when its window ends or it is full)."""
@@ -345,6 +372,12 @@ def line_items(
             "DynamoDB read request units",
             f"{capacity.reads:g} RRU",
             capacity.reads * DYNAMODB_USD_PER_READ_UNIT * EXECUTIONS,
+        ),
+        LineItem(
+            "DynamoDB express sweep (reconciliation)",
+            f"{capacity.sweep_reads:.3f} RRU + {capacity.sweep_writes:.4f} WRU",
+            (capacity.sweep_reads * DYNAMODB_USD_PER_READ_UNIT + capacity.sweep_writes * DYNAMODB_USD_PER_WRITE_UNIT)
+            * EXECUTIONS,
         ),
         LineItem("Step Functions Express requests", "1 request", EXPRESS_USD_PER_REQUEST * EXECUTIONS),
     ]

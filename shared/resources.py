@@ -264,8 +264,9 @@ WORKFLOWS_TABLE = TableSpec(key="workflows", env_var="FORGE_TABLE_WORKFLOWS")
 # Approval requests with their task tokens, sent by `approval` nodes; the approvals_intake function records them.
 APPROVALS_QUEUE = QueueSpec(key="approvals", env_var="FORGE_QUEUE_APPROVALS")
 # Execution records, idempotency keys and the running-executions counter of each tenant (`TENANT#<id>#...` keys).
-# `running_by_start`: the records of running executions of every tenant, oldest first (a sparse index: a record
-# carries `running_shard` only while it runs), for the reconciliation against Step Functions' own status.
+# `running_by_start`: the records of running standard executions of every tenant, oldest first (a sparse index: a
+# standard record carries `running_shard` only while it runs), for the reconciliation against Step Functions' own
+# status. Express records stay out of it (the reconciliation sweeps each tenant's recent records for them).
 EXECUTIONS_TABLE = TableSpec(
     key="executions",
     env_var="FORGE_TABLE_EXECUTIONS",

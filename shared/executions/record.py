@@ -66,10 +66,13 @@ def new_record(
     workflow_slot: bool,
     started_at: datetime,
     marketplace_items: list[str],
+    express: bool,
 ) -> ExecutionItem:
     """The RUNNING record of an execution about to start (not yet written: the start's transaction saves it).
     `workflow_slot`: the start takes a running slot of the workflow's `max_concurrency`, which its end gives back.
-    `marketplace_items`: the items whose measured performance its end adds to (an opted-in tenant's only)."""
+    `marketplace_items`: the items whose measured performance its end adds to (an opted-in tenant's only).
+    `express`: an express run's record stays out of `running_by_start` (its start and end cost no index writes); the
+    reconciliation's express sweep finds it if it outlives its run."""
     return Executions(tenant).new(
         execution_id,
         execution_id=execution_id,
@@ -78,7 +81,8 @@ def new_record(
         trigger=trigger.value,
         source=source,
         status=ExecutionStatus.RUNNING.value,
-        running_shard=running_shard(execution_id),
+        running_shard=None if express else running_shard(execution_id),
+        express=True if express else None,
         started_at=started_at,
         execution_arn=execution_arn,
         error_workflow_id=error_workflow_id,

@@ -210,6 +210,7 @@ def _start(
         workflow_slot=target.max_concurrency is not None,
         started_at=moment,
         marketplace_items=list(target.marketplace_items) if shares_performance else [],
+        express=target.mode == "express",
     )
     state_machine_input = place_input(tenant, record, request.input)
     try:

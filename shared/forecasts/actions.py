@@ -30,11 +30,9 @@ from shared.forecasts.scaling import (
 )
 from shared.resources import PREDICTIVE_SCALING
 from shared.store.context import TenantContext
-from shared.store.tenancy import Usage, list_tenant_records
+from shared.store.tenancy import Usage, every_tenant
 from shared.tenancy.quotas import month_key
 from shared.tenancy.tiers import tier_limits
-
-_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -147,9 +145,4 @@ def memory_mb(name: str) -> int:
 
 
 def _tenants() -> Iterator[tuple[str, str]]:
-    cursor: str | None = None
-    while True:
-        items, cursor = list_tenant_records(limit=_PAGE, cursor=cursor)
-        yield from ((item.tenant_id, item.tier) for item in items)
-        if cursor is None:
-            return
+    return ((str(item.tenant_id), str(item.tier)) for item in every_tenant())

@@ -23,7 +23,7 @@ from shared.executions.statuses import ENDED_BADLY
 from shared.ml.plans import SERIES_PREFIX, transform_requests_prefix
 from shared.store.context import TenantContext
 from shared.store.executions import Executions
-from shared.store.tenancy import list_tenant_records
+from shared.store.tenancy import every_tenant
 from shared.store.workflows import Workflows
 
 METRICS = ("executions", "failures", "p50_duration_ms", "p95_duration_ms", "tokens")
@@ -116,12 +116,7 @@ def _csv(rows: list[tuple[str, str, float]]) -> bytes:
 
 
 def _tenant_ids() -> Iterator[str]:
-    cursor: str | None = None
-    while True:
-        items, cursor = list_tenant_records(limit=_PAGE, cursor=cursor)
-        yield from (item.tenant_id for item in items)
-        if cursor is None:
-            return
+    return (str(item.tenant_id) for item in every_tenant())
 
 
 def _live_workflow_ids(tenant_id: str) -> list[str]:

@@ -7,9 +7,18 @@ or ABORTED with `LOST_ERROR` and a cause saying why, through the same status pat
 (`apply_status_change`, then `settle_change`: the running slots back, metrics, the error workflow), and the approvals
 it waited for are withdrawn.
 
+Two passes find them. Standard records carry `running_shard` while they run, so the sparse index `running_by_start`
+lists them, and each is settled as DescribeExecution reports it. Express records stay out of that index (it cost two
+index writes per execution) and DescribeExecution does not know express runs; an express run lasts at most 5 minutes
+and its end is applied where it runs (or logged), so an express record still RUNNING well past that lost its end (its
+starter stopped before applying it) and ends ABORTED. The express sweep finds them with one Query per tenant over the
+execution ids (which sort by start time) of a window: from where the last finished sweep ended (`swept_through`, kept
+in the executions table), less a minute, through the bound. Only a sweep that went through every tenant moves
+`swept_through`, so a pass that stops early, fails or is skipped leaves its window to the next pass whole.
+
 The execution_reconcile function runs this periodically in the cloud over records older than a bound (a younger one
-may be between its record and its StartExecution); `forge dev` runs the same function once at start, over every
-record, before it serves a request.
+may be between its record and its StartExecution, or an express run still running); `forge dev` runs the same
+function once at start, over every record, before it serves a request.
 """
 
 from __future__ import annotations
@@ -30,15 +39,36 @@ from shared.executions.record import apply_status_change
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
 from shared.quality.service import follow_up_end
-from shared.store.executions import ExecutionItem, running_records_started_before
+from shared.store.executions import (
+    ExecutionItem,
+    Executions,
+    advance_express_sweep,
+    express_swept_through,
+    running_records_started_before,
+)
+from shared.store.tenancy import every_tenant
+from shared.store.tenant_scoped import TenantContext
 
 LOST_ERROR = "States.ExecutionLost"
 LOST_CAUSE = (
     "Step Functions has no such execution: it never started, its history has expired, "
     "or it ran as an express execution whose end was not reported"
 )
-# Longer than any start takes between its record and StartExecution (the API's 29 s), so no start is caught midway.
-DEFAULT_RUNNING_LONGER_THAN = timedelta(minutes=15)
+EXPRESS_LOST_CAUSE = (
+    "The express run's end never reached the platform: the process that started it stopped before applying it"
+)
+# Step Functions ends an express execution after 5 minutes at most.
+EXPRESS_RUN_LIMIT = timedelta(minutes=5)
+# For the failure an express run logs to reach execution_events (CloudWatch Logs delivers at best effort).
+EXPRESS_END_DELIVERY_MARGIN = timedelta(minutes=10)
+# Past an express run's end and its log's delivery, and longer than any start takes between its record and
+# StartExecution (the API's 29 s), so no start is caught midway.
+DEFAULT_RUNNING_LONGER_THAN = EXPRESS_RUN_LIMIT + EXPRESS_END_DELIVERY_MARGIN
+# Where the first sweep begins (no sweep finished yet): express records are written without `running_shard` only since
+# this sweep exists, so it goes back past any deployment of the two.
+FIRST_SWEEP_LOOKBACK = timedelta(days=1)
+# Each window begins this much before the last one ended: a start's execution id comes from its own clock.
+SWEEP_OVERLAP = timedelta(minutes=1)
 _STILL_OPEN = (ExecutionStatus.RUNNING.value, ExecutionStatus.PENDING_REDRIVE.value)
 
 
@@ -47,8 +77,11 @@ class ReconcileRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    # An express record has no status to ask for: below the default, a run still going would be ended (forge dev's
+    # start passes 0, when no run survived).
     running_longer_than_seconds: float = Field(default=DEFAULT_RUNNING_LONGER_THAN.total_seconds(), ge=0)
-    lost_cause: str = Field(default=LOST_CAUSE, min_length=1, max_length=1_000)
+    # One cause for every lost execution (forge dev's restart); by default each pass gives its own.
+    lost_cause: str | None = Field(default=None, min_length=1, max_length=1_000)
 
 
 @dataclass
@@ -65,23 +98,70 @@ def reconcile_running_executions(
     logger: Logger,
     *,
     running_longer_than: timedelta = DEFAULT_RUNNING_LONGER_THAN,
-    lost_cause: str = LOST_CAUSE,
+    lost_cause: str | None = None,
     now: datetime | None = None,
     time_left: Callable[[], float] | None = None,
 ) -> Reconciliation:
-    """Settles every record RUNNING since before `running_longer_than` ago whose execution is not running.
-    `time_left()` (seconds) stops the pass early when it falls under a minute; the next pass goes on."""
+    """Settles every record RUNNING since before `running_longer_than` ago whose execution is not running: the
+    standard ones the index lists, then the express ones the sweep finds. `time_left()` (seconds) stops the pass early
+    when it falls under a minute; the next pass goes on."""
     moment = now or datetime.now(UTC)
     result = Reconciliation()
-    for record in running_records_started_before(moment - running_longer_than):
+
+    def out_of_time() -> bool:
         if time_left is not None and time_left() < 60:
             result.finished = False
-            break
+        return not result.finished
+
+    for record in running_records_started_before(moment - running_longer_than):
+        if out_of_time():
+            return result
         result.looked_at += 1
-        status = reconcile_record(record, metrics, logger, lost_cause=lost_cause, now=moment)
+        status = reconcile_record(record, metrics, logger, lost_cause=lost_cause or LOST_CAUSE, now=moment)
         if status is not None:
             result.settled[str(record.execution_id)] = status
+    _sweep_express_records(
+        metrics,
+        logger,
+        through=moment - running_longer_than,
+        lost_cause=lost_cause or EXPRESS_LOST_CAUSE,
+        now=moment,
+        result=result,
+        out_of_time=out_of_time,
+    )
     return result
+
+
+def _sweep_express_records(
+    metrics: Metrics,
+    logger: Logger,
+    *,
+    through: datetime,
+    lost_cause: str,
+    now: datetime,
+    result: Reconciliation,
+    out_of_time: Callable[[], bool],
+) -> None:
+    """Ends ABORTED every express record still RUNNING that started in the window, tenant by tenant; moves
+    `swept_through` to the window's end once every tenant is done (a pass out of time leaves the window whole)."""
+    swept = express_swept_through()
+    if swept is not None and swept >= through:
+        return
+    start = (swept or through - FIRST_SWEEP_LOOKBACK) - SWEEP_OVERLAP
+    for tenant in every_tenant():
+        if out_of_time():
+            return
+        records = Executions(TenantContext(str(tenant.tenant_id))).express_with_status(
+            ExecutionStatus.RUNNING.value, started_from=start, started_through=through
+        )
+        for record in records:
+            if out_of_time():
+                return
+            result.looked_at += 1
+            status = settle_record(record, _lost(record, lost_cause, now), metrics, logger)
+            if status is not None:
+                result.settled[str(record.execution_id)] = status
+    advance_express_sweep(through)
 
 
 def reconcile_record(
@@ -91,6 +171,12 @@ def reconcile_record(
     detail = _step_functions_view(record, lost_cause, now)
     if detail is None:
         return None
+    return settle_record(record, detail, metrics, logger)
+
+
+def settle_record(record: ExecutionItem, detail: dict[str, Any], metrics: Metrics, logger: Logger) -> str | None:
+    """Applies the status change `detail` to the record as its event would have been; the status it ended with, or
+    None when the record ended meanwhile."""
     change = apply_status_change(detail, history=detail["error"] != LOST_ERROR)
     if change is None:  # its own status event came first
         return None
@@ -119,31 +205,17 @@ def _step_functions_view(record: ExecutionItem, lost_cause: str, now: datetime) 
     """The status change (an EventBridge event's `detail`) Step Functions' DescribeExecution reports for the record;
     None while the execution runs."""
     arn = str(record.execution_arn)
-    name = ExecutionName.parse(arn.rsplit(":", 1)[-1])
-    common: dict[str, Any] = {
-        "executionArn": arn,
-        "name": str(name) if name else "",
-        "startDate": _epoch_milliseconds(record.started_at),
-    }
     try:
         described = stepfunctions.describe_execution(arn)
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise
-        return {
-            **common,
-            "status": ExecutionStatus.ABORTED.value,
-            "stopDate": _epoch_milliseconds(now),
-            "error": LOST_ERROR,
-            "cause": lost_cause,
-            # The run the record is at, so that the change applies to it.
-            "redriveCount": int(record.redrive_count or 0),
-        }
+        return _lost(record, lost_cause, now)
     if described["status"] in _STILL_OPEN:
         return None
     stopped = described.get("stopDate")
     return {
-        **common,
+        **_execution_of(record),
         "status": described["status"],
         "stopDate": _epoch_milliseconds(stopped or now),
         "output": described.get("output"),
@@ -151,6 +223,25 @@ def _step_functions_view(record: ExecutionItem, lost_cause: str, now: datetime) 
         "cause": described.get("cause"),
         "redriveCount": int(described.get("redriveCount") or 0),
     }
+
+
+def _lost(record: ExecutionItem, lost_cause: str, now: datetime) -> dict[str, Any]:
+    """The status change that ends a lost execution's record ABORTED."""
+    return {
+        **_execution_of(record),
+        "status": ExecutionStatus.ABORTED.value,
+        "stopDate": _epoch_milliseconds(now),
+        "error": LOST_ERROR,
+        "cause": lost_cause,
+        # The run the record is at, so that the change applies to it.
+        "redriveCount": int(record.redrive_count or 0),
+    }
+
+
+def _execution_of(record: ExecutionItem) -> dict[str, Any]:
+    arn = str(record.execution_arn)
+    name = ExecutionName.parse(arn.rsplit(":", 1)[-1])
+    return {"executionArn": arn, "name": str(name) if name else "", "startDate": _epoch_milliseconds(record.started_at)}
 
 
 def _epoch_milliseconds(moment: datetime) -> int:

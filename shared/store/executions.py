@@ -15,8 +15,10 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
 
 from shared.resources import EXECUTIONS_TABLE
 from shared.store.execution_ids import execution_id_ceiling, execution_id_floor
@@ -88,9 +90,12 @@ class ExecutionItem(TenantScopedItem):
     # Bumped by every applied status change; `transitions` lists them in order (what the SSE stream replays).
     revision = NumberAttribute(default=0)
     transitions = ListAttribute(of=StatusTransition, default=list)
-    # Set while the execution runs (`running_shard`), so the record is in the `running_by_start` index.
+    # Set while a standard execution runs (`running_shard`), so the record is in the `running_by_start` index.
     running_shard = UnicodeAttribute(null=True)
     running_by_start = RunningByStart()
+    # An express run's record: never in `running_by_start` (no index writes); the reconciliation's sweep of each
+    # tenant's recent records finds it instead (shared/operations/execution_reconcile.py).
+    express = BooleanAttribute(null=True)
 
 
 def running_records_started_before(moment: datetime) -> Iterator[ExecutionItem]:
@@ -99,6 +104,42 @@ def running_records_started_before(moment: datetime) -> Iterator[ExecutionItem]:
     ceiling = execution_id_ceiling(moment)
     for shard in range(RUNNING_SHARDS):
         yield from ExecutionItem.running_by_start.query(f"RUNNING#{shard}", ExecutionItem.sk <= ceiling)
+
+
+EXPRESS_SWEEP_PARTITION = "PLATFORM#RECONCILE"
+
+
+class ExpressSweepItem(Model):
+    """How far the reconciliation's sweep of express records has got: every tenant's express records started at or
+    before `swept_through` were looked at once they were old enough. Outside every tenant partition."""
+
+    class Meta:
+        table_name = _TABLE
+
+    pk = UnicodeAttribute(hash_key=True, default=EXPRESS_SWEEP_PARTITION)
+    sk = UnicodeAttribute(range_key=True, default="EXPRESS_SWEEP")
+    swept_through = UTCDateTimeAttribute()
+
+
+def express_swept_through() -> datetime | None:
+    """Where the last finished sweep of express records ended (None before the first)."""
+    try:
+        return ExpressSweepItem.get(EXPRESS_SWEEP_PARTITION, "EXPRESS_SWEEP", consistent_read=True).swept_through
+    except ExpressSweepItem.DoesNotExist:
+        return None
+
+
+def advance_express_sweep(through: datetime) -> None:
+    """Records a finished sweep's end; never moves it back (a pass that raced ahead of this one keeps its end)."""
+    item = ExpressSweepItem()
+    try:
+        item.update(
+            actions=[ExpressSweepItem.swept_through.set(through)],
+            condition=ExpressSweepItem.swept_through.does_not_exist() | (ExpressSweepItem.swept_through < through),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 class IdempotencyItem(TenantScopedItem):
@@ -144,6 +185,17 @@ class Executions(TenantScopedRepository[ExecutionItem]):
             newest_first=True,
             sort_key_condition=ExecutionItem.sk.between(low, high),
             filters=filters,
+        )
+
+    def express_with_status(
+        self, status: str, *, started_from: datetime, started_through: datetime
+    ) -> list[ExecutionItem]:
+        """The express records that say `status` of executions started from `started_from` through `started_through`:
+        one Query over the window's execution ids (DynamoDB reads, and bills, every record in the window; the filter
+        only shortens the answer)."""
+        return self.all_matching(
+            (ExecutionItem.express == True) & (ExecutionItem.status == status),  # noqa: E712
+            ExecutionItem.sk.between(execution_id_floor(started_from), execution_id_ceiling(started_through)),
         )
 
 

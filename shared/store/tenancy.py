@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -216,3 +218,13 @@ def list_tenant_records(
     items = list(results)
     next_key = results.last_evaluated_key
     return items, encode_cursor(_TENANTS_LIST_SCOPE, next_key) if next_key else None
+
+
+def every_tenant() -> Iterator[TenantItem]:
+    """Every tenant's record, oldest first, a page of the `tenants_by_creation` index at a time."""
+    cursor: str | None = None
+    while True:
+        items, cursor = list_tenant_records(limit=MAX_PAGE_SIZE, cursor=cursor)
+        yield from items
+        if cursor is None:
+            return

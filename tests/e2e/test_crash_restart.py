@@ -33,6 +33,13 @@ WAITING = {
     "nodes": [{"id": "start", "type": "manual"}, {"id": "pause", "type": "wait", "params": {"seconds": 3600}}],
     "edges": [{"from": "start", "to": "pause"}],
 }
+# An express run lasts at most 5 minutes: this one is still running at the kill.
+EXPRESS_WAITING = {
+    "name": "express waiting",
+    "nodes": [{"id": "start", "type": "manual"}, {"id": "pause", "type": "wait", "params": {"seconds": 240}}],
+    "edges": [{"from": "start", "to": "pause"}],
+    "settings": {"mode": "express"},
+}
 APPROVAL = {
     "name": "sign-off",
     "nodes": [
@@ -51,6 +58,7 @@ class BeforeTheKill:
     waiting: str
     hook: dict[str, Any]
     running: str
+    express_running: str
     waiting_for_approval: str
     approval_id: str
     key_secret: str
@@ -116,10 +124,12 @@ def before_the_kill(platform: LocalPlatform, owner: httpx.Client) -> BeforeTheKi
     """Given published workflows, an execution running, one waiting for an approval, and an API key, a workflow and
     an execution acknowledged just before the kill; when the platform is killed and started again on its state."""
     quick, waiting, approval = publish(owner, QUICK), publish(owner, WAITING), publish(owner, APPROVAL)
+    express_waiting = publish(owner, EXPRESS_WAITING)
     assert ended(owner, start(owner, quick))["status"] == "SUCCEEDED"
     hook = owner.post("/v1/hooks", json={"workflow_id": quick, "name": "orders"})
     assert hook.status_code == 201, hook.text
     running = start(owner, waiting)
+    express_running = start(owner, express_waiting)
     waiting_for_approval = start(owner, approval)
     (pending,) = wait_until(
         lambda: [
@@ -143,6 +153,7 @@ def before_the_kill(platform: LocalPlatform, owner: httpx.Client) -> BeforeTheKi
         waiting=waiting,
         hook=hook.json(),
         running=running,
+        express_running=express_running,
         waiting_for_approval=waiting_for_approval,
         approval_id=pending["approval_id"],
         key_secret=key.json()["api_key"],
@@ -165,7 +176,12 @@ def test_writes_acknowledged_just_before_the_kill_are_kept(
 def test_executions_running_at_the_kill_end_aborted_and_their_approval_is_withdrawn(
     owner: httpx.Client, before_the_kill: BeforeTheKill
 ) -> None:
-    for execution_id in (before_the_kill.running, before_the_kill.waiting_for_approval):
+    # The express record is in no index: the sweep of each tenant's recent records ends it.
+    for execution_id in (
+        before_the_kill.running,
+        before_the_kill.express_running,
+        before_the_kill.waiting_for_approval,
+    ):
         record = owner.get(f"/v1/executions/{execution_id}").json()
         assert record["status"] == "ABORTED", record
         assert record["cause"] == "the local platform restarted while this execution ran"

@@ -23,6 +23,7 @@ from infra.cloud_cost import (
     TraceSampling,
     delivery_route,
     delivery_sampling,
+    express_sweep_units,
     function_memory_mb,
     item_write_units,
     latency_budget,
@@ -54,7 +55,7 @@ TEMPLATES: list[dict[str, Any]] = [
 ]
 MEASURED = MeasuredExecution(
     invocations=(Invocation("webhooks", 1, 50.0, 1000.0), Invocation("execution_events", 1, 10.0)),
-    capacity=CapacityUnits(reads=1.0, writes=14.0, index_writes=2.0),
+    capacity=CapacityUnits(reads=1.0, writes=14.0, index_writes=2.0, sweep_reads=0.2, sweep_writes=0.01),
     dynamodb_round_trips=5,
     express_states=2,
     express_billed_ms=4.0,
@@ -84,6 +85,10 @@ def test_every_line_item_is_priced_from_the_counts_and_the_memory() -> None:
         "DynamoDB write request units": 14 * DYNAMODB_USD_PER_WRITE_UNIT * MILLION,
         "DynamoDB index write request units": 2 * DYNAMODB_USD_PER_WRITE_UNIT * MILLION,
         "DynamoDB read request units": 1 * DYNAMODB_USD_PER_READ_UNIT * MILLION,
+        "DynamoDB express sweep (reconciliation)": (
+            0.2 * DYNAMODB_USD_PER_READ_UNIT + 0.01 * DYNAMODB_USD_PER_WRITE_UNIT
+        )
+        * MILLION,
         "Step Functions Express requests": EXPRESS_USD_PER_REQUEST * MILLION,
         # Billed in 100 ms steps at 64 MB.
         "Step Functions Express duration": (64 / 1024) * 0.1 * EXPRESS_USD_PER_GB_SECOND * MILLION,
@@ -182,6 +187,10 @@ def test_a_write_costs_the_sparse_index_only_when_it_adds_changes_or_removes_the
     assert item_write_units(ended, ended | {"revision": {"N": "2"}}, RUNNING, transactional=False) == (1, 0)
     # A refused conditional write changes nothing and still costs the table its unit.
     assert item_write_units(running, running, RUNNING, transactional=False) == (1, 0)
+    # An express run's record carries no `running_shard`: its start and its end write no index.
+    express = record(express="true", status="RUNNING")
+    assert item_write_units(None, express, RUNNING, transactional=True) == (2, 0)
+    assert item_write_units(express, express | {"status": {"S": "SUCCEEDED"}}, RUNNING, transactional=True) == (2, 0)
     # Moved to another shard: a delete and a put.
     assert item_write_units(running, running | {"running_shard": {"S": "RUNNING#4"}}, RUNNING, transactional=False) == (
         1,
@@ -197,6 +206,24 @@ def test_item_and_index_units_grow_per_started_kilobyte_of_the_larger_item() -> 
     assert item_write_units(small, large, RUNNING, transactional=True) == (4, 2)
     assert item_write_units(large, small, RUNNING, transactional=False) == (2, 1)
     assert item_write_units(None, small | {"status": {"S": "RUNNING"}}, two_indexes, transactional=False) == (1, 2)
+
+
+def test_the_express_sweep_reads_each_record_once_with_the_overlap_and_each_pass_its_tenants() -> None:
+    passes = 30 * 24 * 4  # every 15 minutes for 30 days
+    sweep = {"pass_interval_seconds": 900.0, "overlap_seconds": 60.0, "tenant_record_bytes": 400.0}
+
+    reads, writes = express_sweep_units(2048, tenants=1, **sweep)
+    thousand_tenants, _ = express_sweep_units(2048, tenants=1000, **sweep)
+
+    # Half a record's 4 KB at half a unit (eventually consistent), read again by the next window for its first minute;
+    # a pass reads the tenants, where the last sweep ended (consistent) and each tenant's window (half a unit at least).
+    record_reads = 2048 / 4096 * 0.5 * (1 + 60 / 900)
+    assert reads == pytest.approx(record_reads + passes * (0.5 + 1 + 0.5) / MILLION)
+    # A finished pass writes where it ended.
+    assert writes == pytest.approx(passes / MILLION)
+    # A thousand tenants' records in 98 units of the listing, and half a unit each for their windows.
+    assert thousand_tenants == pytest.approx(record_reads + passes * (98 * 0.5 + 1 + 1000 * 0.5) / MILLION)
+    assert thousand_tenants * DYNAMODB_USD_PER_READ_UNIT * MILLION < 0.25
 
 
 def webhooks_function(tracing: str) -> dict[str, Any]:
