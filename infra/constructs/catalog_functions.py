@@ -37,7 +37,7 @@ from shared.settings import MARKETPLACE_EMBEDDING_MODEL
 
 QUEUE_BATCH_SIZE = 10
 # Lambda's advanced logging controls, the same for every function. System logs at WARN: no START, END and REPORT lines
-# per invocation (only warnings such as a timeout or a crashed runtime), which needs the JSON log format. Application
+# per invocation (only Lambda's WARN-level events), which needs the JSON log format. Application
 # logs at INFO: lines without a level (our EMF metric lines) count as INFO and pass unchanged, as JSON already;
 # Powertools' Logger takes this level (AWS_LAMBDA_LOG_LEVEL) over its own, which is INFO too. Sources and what the
 # dashboard gives up: docs/executions.md, "Lambda's platform log lines".
