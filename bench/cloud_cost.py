@@ -1,9 +1,10 @@
 """The cloud path measured: a signed webhook → express workflow (webhook → transform) → sync response.
 
-Synthesizes the CDK app (memory of each function as deployed, which API serves the delivery route and how it is
-traced), runs deliveries in-process against the emulation (warm, as a warm Lambda container runs them) and counts what
-each costs: DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS calls), what its
-log lines weigh, and the status path's share (the express log group's subscription delivers the run's ExecutionStarted
+Synthesizes the CDK app (memory of each function as deployed, its system log level, what serves the delivery route
+and how it is traced), runs deliveries in-process against the emulation (warm, as a warm Lambda container runs them)
+and counts what each costs: DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS
+calls), what its log lines weigh (stdout, and the standard-library records the runtime writes at the application log
+level INFO), and the status path's share (the express log group's subscription delivers the run's ExecutionStarted
 and ExecutionSucceeded to execution_events, which finds them applied with one read), and execution_usage's share of
 counting the month from the executions table's stream (one batch per the mapping's batching window, as the template
 deploys it, at a million executions a month), and the reconciliation's sweep of express records (its Queries read
@@ -19,6 +20,7 @@ import contextlib
 import io
 import itertools
 import json
+import logging
 import math
 import os
 import statistics
@@ -41,6 +43,7 @@ from infra.cloud_cost import (
     delivery_route,
     express_sweep_units,
     function_memory_mb,
+    function_platform_log_bytes,
     item_bytes,
     item_write_units,
     latency_budget,
@@ -186,6 +189,36 @@ def metered(meter: DynamoDbMeter) -> Iterator[None]:
         Connection._make_api_call = make_call  # type: ignore[method-assign]
 
 
+class RootLogBytes(logging.Handler):
+    """What Lambda's Python runtime writes for the records reaching the root logger, as JSON, under the application
+    log level INFO (catalog_functions.py): the runtime then sets the root logger to INFO, so the standard-library
+    loggers' INFO records are written too. Powertools' loggers keep their records off the root handler (its
+    SuppressFilter), so theirs are left out here; they print to stdout, counted apart."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.bytes = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(logging.getLogger(record.name), "powertools_handler", None) is not None:
+            return
+        fields = {"timestamp": "2026-12-06T00:00:00Z", "level": record.levelname, "message": record.getMessage()}
+        self.bytes += len(json.dumps(fields | {"logger": record.name, "requestId": "0" * 36}).encode()) + 1
+
+
+@contextlib.contextmanager
+def root_logged(counted: RootLogBytes) -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)
+    root.addHandler(counted)
+    try:
+        yield
+    finally:
+        root.removeHandler(counted)
+        root.setLevel(level)
+
+
 @contextlib.contextmanager
 def timed_sync_starts(spent: list[float]) -> Iterator[None]:
     """The CPU this thread spends in StartSyncExecution (the emulated run included), to leave out of the handler's."""
@@ -259,9 +292,14 @@ def measure(records_in_batch: float) -> MeasuredExecution:
         for attempt in range(3 + MEASURED_DELIVERIES):
             body = json.dumps({"id": attempt}).encode()
             headers = _signed(hook["secret"], f"msg_cost_{attempt}", body)
-            meter, printed = DynamoDbMeter(), io.StringIO()
+            meter, printed, root_log = DynamoDbMeter(), io.StringIO(), RootLogBytes()
             sync_cpu: list[float] = []
-            with metered(meter), timed_sync_starts(sync_cpu), contextlib.redirect_stdout(printed):
+            with (
+                metered(meter),
+                timed_sync_starts(sync_cpu),
+                contextlib.redirect_stdout(printed),
+                root_logged(root_log),
+            ):
                 started = time.thread_time()
                 _, record, _ = receive_delivery(hook["hook_id"], headers, body, after_end=follow_up_end)
                 handler_cpu = time.thread_time() - started - meter.cpu_seconds - sum(sync_cpu)
@@ -284,7 +322,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
                     "writes": meter.writes + status_meter.writes,
                     "index_writes": meter.index_writes + status_meter.index_writes,
                     "cpu_ms": handler_cpu * 1000,
-                    "log_bytes": len(printed.getvalue().encode()),
+                    "log_bytes": len(printed.getvalue().encode()) + root_log.bytes,
                     "status_trips": status_meter.round_trips,
                     "status_cpu_ms": status_cpu * 1000,
                     "express_log_bytes": (2 + 2 * states) * _LOG_EVENT_BYTES + payload * (1 + states),
@@ -425,7 +463,7 @@ def main() -> None:
     measured = measure(records_in_batch)
     # The budget's own CPU at the configured memory is what the function is billed for too.
     route = delivery_route(templates, PREFIX)
-    budget = latency_budget(measured, memory, PREFIX, api=route.api)
+    budget = latency_budget(measured, memory, PREFIX, ingress=route.ingress)
     total_ms = sum(milliseconds for _, milliseconds, _ in budget)
     print(
         "(a) p50 latency budget, signed webhook -> express workflow -> sync response "
@@ -435,7 +473,10 @@ def main() -> None:
         print(f"  {step:<58}{milliseconds:>7.1f} ms  {source}")
     verdict = "ok" if total_ms <= TARGET_P50_MS else "OVER TARGET"
     print(f"  {'total':<58}{total_ms:>7.1f} ms  (target <= {TARGET_P50_MS:.0f} ms  {verdict})")
-    items = line_items(measured, memory, PREFIX, route.sampling, api=route.api)
+    platform_lines = function_platform_log_bytes(templates, PREFIX)
+    items = line_items(
+        measured, memory, PREFIX, route.sampling, ingress=route.ingress, platform_log_bytes=platform_lines
+    )
     total_usd = sum(item.usd_per_million for item in items)
     print(
         f"\n(b) platform cost per {EXECUTIONS:,} simple webhook executions, "

@@ -57,7 +57,7 @@ def create_hook(workflow: str, name: str, scheme: str) -> None:
 @click.option(
     "--delivery-url",
     envvar="FORGE_DELIVERY_URL",
-    help="Where senders deliver: in the cloud the stack output DeliveryUrl (the deliveries' own HTTP API); by "
+    help="Where senders deliver: in the cloud the stack output DeliveryUrl (the webhooks function's URL); by "
     "default the API's URL, which serves deliveries too (forge dev: the one port). Sent no credential.",
 )
 def send_delivery(

@@ -11,7 +11,7 @@ Lambda and Step Functions Express prices are shared/workflows/cost.py's (checked
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -32,6 +32,9 @@ EXECUTIONS = 1_000_000
 API_GATEWAY_REST_USD_PER_REQUEST = 3.50 / 1_000_000
 # Same page, HTTP APIs: $1.00 per million for the first 300M (requests metered in 512 KB steps; a delivery is smaller).
 API_GATEWAY_HTTP_USD_PER_REQUEST = 1.00 / 1_000_000
+# "AWS Lambda pricing" (aws.amazon.com/lambda/pricing/) and "Lambda function URLs" (Lambda developer guide): a function
+# URL adds no charge of its own; its requests are the function's invocations, priced as any.
+FUNCTION_URL_USD_PER_REQUEST = 0.0
 # "Amazon DynamoDB pricing for on-demand capacity" (aws.amazon.com/dynamodb/pricing/on-demand/), Standard table class,
 # after the November 2024 reduction: $0.625 per million write request units, $0.125 per million read request units.
 DYNAMODB_USD_PER_WRITE_UNIT = 0.625 / 1_000_000
@@ -58,8 +61,10 @@ SECONDS_PER_MONTH = 30 * 24 * 3600
 # Lambda gives a function CPU in proportion to its memory: one full vCPU at 1,769 MB ("Lambda quotas"/"Configuring
 # Lambda function memory", docs.aws.amazon.com/lambda/), so a handler's CPU time here stretches below that.
 LAMBDA_FULL_VCPU_MB = 1769
-# Each Lambda invocation's START, END and REPORT lines (about 350 bytes together).
+# Each Lambda invocation's START, END and REPORT lines (about 350 bytes together), sent at the default system log
+# level (INFO); at WARN none are ("Log-level filtering", Lambda developer guide: start and report are INFO events).
 LAMBDA_PLATFORM_LOG_BYTES = 350
+SYSTEM_LOG_LEVEL_WITHOUT_PLATFORM_LINES = "WARN"
 
 COMPETITOR_PRICES_RECORDED_ON = "2026-12-05"
 # Published per-execution prices, recorded from the vendors' pricing pages (without network access that day: check
@@ -78,6 +83,11 @@ LATENCY_SOURCES: dict[str, tuple[float, str]] = {
         15.0,
         "REST API overhead (Latency - IntegrationLatency, 'Amazon API Gateway dimensions and metrics'); 10-30 ms "
         "typical per smplogs.com 'High API Response Latency' (read 2026-12-05)",
+    ),
+    "function_url": (
+        15.0,
+        "no AWS figure for a function URL's own overhead found (2026-12-06; AWS publishes none for its gateways "
+        "either): the REST API's 15 ms kept as a conservative assumption",
     ),
     "lambda_invoke": (5.0, "warm invoke from API Gateway or Step Functions (Lambda's Invoke overhead, 2026-12-05)"),
     "dynamodb_round_trip": (
@@ -204,18 +214,23 @@ class LineItem:
     usd_per_million: float
 
 
-def function_memory_mb(templates: Iterable[Mapping[str, Any]], prefix: str) -> dict[str, int]:
-    """The memory of each catalog function as the synthesized templates deploy it, by catalog name."""
-    found: dict[str, int] = {}
+def _catalog_functions(templates: Iterable[Mapping[str, Any]], prefix: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(physical name, properties) of each of the deployment's functions in the synthesized templates."""
     for template in templates:
         for resource in template.get("Resources", {}).values():
-            if resource.get("Type") != "AWS::Lambda::Function":
-                continue
             properties = resource.get("Properties", {})
             name = properties.get("FunctionName")
-            if isinstance(name, str) and name.startswith(f"{prefix}-"):
-                found[name] = int(properties.get("MemorySize", 128))
-    return found
+            if (
+                resource.get("Type") == "AWS::Lambda::Function"
+                and isinstance(name, str)
+                and name.startswith(f"{prefix}-")
+            ):
+                yield name, properties
+
+
+def function_memory_mb(templates: Iterable[Mapping[str, Any]], prefix: str) -> dict[str, int]:
+    """The memory of each catalog function as the synthesized templates deploy it, by catalog name."""
+    return {name: int(properties.get("MemorySize", 128)) for name, properties in _catalog_functions(templates, prefix)}
 
 
 def memory_of(memory: Mapping[str, int], prefix: str, function: str) -> int:
@@ -223,6 +238,17 @@ def memory_of(memory: Mapping[str, int], prefix: str, function: str) -> int:
     if physical not in memory:
         raise KeyError(f"the synthesized template has no function {physical}")
     return memory[physical]
+
+
+def function_platform_log_bytes(templates: Iterable[Mapping[str, Any]], prefix: str) -> dict[str, int]:
+    """What Lambda's own lines (START, END, REPORT) add to each invocation of each catalog function, as the synthesized
+    templates configure its system log level, by physical name."""
+    return {
+        name: 0
+        if properties.get("LoggingConfig", {}).get("SystemLogLevel") == SYSTEM_LOG_LEVEL_WITHOUT_PLATFORM_LINES
+        else LAMBDA_PLATFORM_LOG_BYTES
+        for name, properties in _catalog_functions(templates, prefix)
+    }
 
 
 def delivery_sampling(templates: Iterable[Mapping[str, Any]]) -> TraceSampling:
@@ -237,11 +263,15 @@ def delivery_sampling(templates: Iterable[Mapping[str, Any]]) -> TraceSampling:
     return DEFAULT_SAMPLING
 
 
+# What serves the delivery route senders are given: the webhooks function's URL, an API Gateway HTTP API, the REST API.
+Ingress = Literal["URL", "HTTP", "REST"]
+
+
 @dataclass(frozen=True)
 class DeliveryRoute:
-    """Which API Gateway API serves the delivery route senders are given, and how its deliveries are traced."""
+    """What serves the delivery route senders are given, and how its deliveries are traced."""
 
-    api: Literal["HTTP", "REST"]
+    ingress: Ingress
     sampling: TraceSampling
 
 
@@ -250,9 +280,10 @@ UNTRACED = TraceSampling(reservoir_per_second=0.0, rate=0.0)
 
 
 def delivery_route(templates: Iterable[Mapping[str, Any]], prefix: str) -> DeliveryRoute:
-    """The delivery route as the synthesized templates deploy it: on an HTTP API when one routes it (X-Ray does not
-    trace HTTP APIs: the webhooks function samples with Lambda's fixed rule under active tracing, and traces nothing
-    under pass-through, having no caller's trace header), else on the REST API with its sampling rule."""
+    """The delivery route as the synthesized templates deploy it: on the webhooks function's URL (AuthType NONE) when
+    it has one, else on an HTTP API when one routes it, else on the REST API with its sampling rule. Neither a function
+    URL nor an HTTP API is traced by X-Ray: the webhooks function samples with Lambda's fixed rule under active
+    tracing, and traces nothing under pass-through, having no caller's trace header."""
     templates = list(templates)
     routed = any(
         resource.get("Type") == "AWS::ApiGatewayV2::Route"
@@ -260,16 +291,42 @@ def delivery_route(templates: Iterable[Mapping[str, Any]], prefix: str) -> Deliv
         for template in templates
         for resource in template.get("Resources", {}).values()
     )
-    if not routed:
+    function_url = _webhooks_function_url(templates, prefix)
+    if not routed and function_url is None:
         return DeliveryRoute("REST", delivery_sampling(templates))
+    webhooks = function_url if function_url is not None else _webhooks_function(templates, prefix)[1]
+    active = webhooks.get("TracingConfig", {}).get("Mode") == "Active"
+    return DeliveryRoute("URL" if function_url is not None else "HTTP", DEFAULT_SAMPLING if active else UNTRACED)
+
+
+def _webhooks_function(templates: Sequence[Mapping[str, Any]], prefix: str) -> tuple[str, Mapping[str, Any]]:
+    """(logical id, properties) of the webhooks function in the templates."""
     physical = function_physical_name(prefix, "webhooks")
     for template in templates:
-        for resource in template.get("Resources", {}).values():
+        for logical_id, resource in template.get("Resources", {}).items():
             properties = resource.get("Properties", {})
             if resource.get("Type") == "AWS::Lambda::Function" and properties.get("FunctionName") == physical:
-                active = properties.get("TracingConfig", {}).get("Mode") == "Active"
-                return DeliveryRoute("HTTP", DEFAULT_SAMPLING if active else UNTRACED)
+                return logical_id, properties
     raise KeyError(f"the synthesized templates have no function {physical}")
+
+
+def _webhooks_function_url(templates: Sequence[Mapping[str, Any]], prefix: str) -> Mapping[str, Any] | None:
+    """The webhooks function's properties when a public function URL (AuthType NONE) targets it, else None."""
+    for template in templates:
+        urls = [
+            resource.get("Properties", {})
+            for resource in template.get("Resources", {}).values()
+            if resource.get("Type") == "AWS::Lambda::Url" and resource.get("Properties", {}).get("AuthType") == "NONE"
+        ]
+        if not urls:
+            continue
+        try:
+            logical_id, properties = _webhooks_function([template], prefix)
+        except KeyError:  # a URL of a function in another template
+            continue
+        if any({"Fn::GetAtt": [logical_id, "Arn"]} == url.get("TargetFunctionArn") for url in urls):
+            return properties
+    return None
 
 
 def sampled_share(executions_per_month: float, sampling: TraceSampling = DEFAULT_SAMPLING) -> float:
@@ -328,17 +385,26 @@ def records_per_batch(executions_per_month: float, window_seconds: float, batch_
     return min(float(batch_size), 1 + executions_per_month / SECONDS_PER_MONTH * window_seconds)
 
 
+INGRESS_REQUESTS: dict[Ingress, tuple[str, float]] = {
+    "URL": ("Lambda function URL requests", FUNCTION_URL_USD_PER_REQUEST),
+    "HTTP": ("API Gateway HTTP requests", API_GATEWAY_HTTP_USD_PER_REQUEST),
+    "REST": ("API Gateway REST requests", API_GATEWAY_REST_USD_PER_REQUEST),
+}
+
+
 def line_items(
     measured: MeasuredExecution,
     memory: Mapping[str, int],
     prefix: str,
     sampling: TraceSampling = DEFAULT_SAMPLING,
     *,
-    api: Literal["HTTP", "REST"] = "REST",
+    ingress: Ingress = "REST",
+    platform_log_bytes: Mapping[str, int] | None = None,
 ) -> list[LineItem]:
-    """Every line item of 1,000,000 executions, in USD; `api`: which API Gateway API serves the deliveries."""
-    per_request = API_GATEWAY_HTTP_USD_PER_REQUEST if api == "HTTP" else API_GATEWAY_REST_USD_PER_REQUEST
-    items = [LineItem(f"API Gateway {api} requests", "1 request", per_request * EXECUTIONS)]
+    """Every line item of 1,000,000 executions, in USD; `ingress`: what serves the deliveries; `platform_log_bytes`:
+    Lambda's own lines per invocation of each function, by physical name (None: the default system log level's)."""
+    name, per_request = INGRESS_REQUESTS[ingress]
+    items = [LineItem(name, "1 request", per_request * EXECUTIONS)]
     for call in measured.invocations:
         memory_mb = memory_of(memory, prefix, call.function)
         items.append(
@@ -398,7 +464,8 @@ def line_items(
         )
     )
     log_bytes = measured.express_log_bytes + sum(
-        call.invocations * (call.log_bytes + LAMBDA_PLATFORM_LOG_BYTES) for call in measured.invocations
+        call.invocations * (call.log_bytes + _platform_log_bytes_of(platform_log_bytes, prefix, call.function))
+        for call in measured.invocations
     )
     items.append(
         LineItem(
@@ -414,11 +481,27 @@ def line_items(
     return items
 
 
+def _platform_log_bytes_of(platform_log_bytes: Mapping[str, int] | None, prefix: str, function: str) -> int:
+    if platform_log_bytes is None:
+        return LAMBDA_PLATFORM_LOG_BYTES
+    physical = function_physical_name(prefix, function)
+    if physical not in platform_log_bytes:
+        raise KeyError(f"the synthesized template has no function {physical}")
+    return platform_log_bytes[physical]
+
+
+INGRESS_STEPS: dict[Ingress, tuple[str, str]] = {
+    "URL": ("webhooks function URL (no gateway, no authorizer)", "function_url"),
+    "HTTP": ("API Gateway (HTTP, no authorizer on the public delivery route)", "api_gateway"),
+    "REST": ("API Gateway (REST, no authorizer on the public delivery route)", "api_gateway"),
+}
+
+
 def latency_budget(
-    measured: MeasuredExecution, memory: Mapping[str, int], prefix: str, *, api: Literal["HTTP", "REST"] = "REST"
+    measured: MeasuredExecution, memory: Mapping[str, int], prefix: str, *, ingress: Ingress = "REST"
 ) -> list[tuple[str, float, str]]:
     """(step, p50 ms, source) of a sync delivery; the public delivery route has no authorizer. The gateway's overhead
-    is taken as the REST API's for an HTTP API too (no lower figure is assumed)."""
+    is taken as the REST API's for an HTTP API and for a function URL too (no lower figure is assumed)."""
 
     def assumed(key: str, times: float = 1.0) -> tuple[float, str]:
         milliseconds, source = LATENCY_SOURCES[key]
@@ -427,7 +510,7 @@ def latency_budget(
     webhooks_mb = memory_of(memory, prefix, "webhooks")
     stretch = max(1.0, LAMBDA_FULL_VCPU_MB / webhooks_mb)
     steps = [
-        (f"API Gateway ({api}, no authorizer on the public delivery route)", *assumed("api_gateway")),
+        (INGRESS_STEPS[ingress][0], *assumed(INGRESS_STEPS[ingress][1])),
         ("Lambda invoke of webhooks (warm)", *assumed("lambda_invoke")),
         (
             f"webhooks handler's own CPU at {webhooks_mb} MB",

@@ -76,6 +76,13 @@ class ForgeConfig(_Strict):
     api_rate_limit: float = Field(default=100.0, gt=0)
     api_burst_limit: int = Field(default=200, gt=0)
     waf_rate_limit_per_5_minutes: int = Field(default=2000, ge=10)
+    webhook_reserved_concurrency: int | None = Field(
+        default=None,
+        gt=0,
+        description="The most instances of the webhooks function (deliveries on its function URL and the /v1/hooks "
+        "management routes alike) may hold of the account's concurrency; past it deliveries are answered 429 and "
+        "senders retry. None: no cap (an alarm warns at api_burst_limit concurrent instances)",
+    )
     powertools_layer_version: int = Field(default=27, gt=0)
     api_gateway_account_role: bool = Field(
         default=False,

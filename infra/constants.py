@@ -112,7 +112,7 @@ def search_reader_role_name(prefix: str, region: str) -> str:
     return name
 
 
-# The public webhook delivery route, served by its own HTTP API (infra/constructs/delivery_api.py).
+# The public webhook delivery route, served on the webhooks function's URL (infra/constructs/delivery_url.py).
 DELIVERY_METHOD = "POST"
 DELIVERY_PATH = "/v1/hooks/{hook_id}"
 DELIVERY_ROUTE_KEY = f"{DELIVERY_METHOD} {DELIVERY_PATH}"

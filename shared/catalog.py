@@ -362,8 +362,8 @@ CATALOG: tuple[FunctionSpec, ...] = (
         description="Webhook endpoints of workflows and the public, signature-verified delivery URL",
         memory_mb=512,
         timeout_seconds=29,
-        # Deliveries come through the HTTP API, which sends no trace header (infra/constructs/delivery_api.py); the
-        # management routes are traced when the REST API samples them.
+        # Deliveries come through the function URL, which sends no trace header (infra/constructs/delivery_url.py);
+        # the management routes are traced when the REST API samples them.
         active_tracing=False,
         routes=(
             HttpRoute("POST", "/v1/hooks", members(Role.EDITOR)),

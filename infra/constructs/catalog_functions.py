@@ -36,6 +36,14 @@ from shared.resources import PREDICTIVE_SCALING, QueueSpec
 from shared.settings import MARKETPLACE_EMBEDDING_MODEL
 
 QUEUE_BATCH_SIZE = 10
+# Lambda's advanced logging controls, the same for every function. System logs at WARN: no START, END and REPORT lines
+# per invocation (only Lambda's WARN-level events), which needs the JSON log format. Application
+# logs at INFO: lines without a level (our EMF metric lines) count as INFO and pass unchanged, as JSON already;
+# Powertools' Logger takes this level (AWS_LAMBDA_LOG_LEVEL) over its own, which is INFO too. Sources and what the
+# dashboard gives up: docs/executions.md, "Lambda's platform log lines".
+LOG_FORMAT = lambda_.LoggingFormat.JSON
+SYSTEM_LOG_LEVEL = lambda_.SystemLogLevel.WARN
+APPLICATION_LOG_LEVEL = lambda_.ApplicationLogLevel.INFO
 
 
 def invocation_arn(scope: Construct, prefix: str, spec: FunctionSpec) -> str:
@@ -139,6 +147,9 @@ class CatalogFunctions(Construct):
             tracing=lambda_.Tracing.ACTIVE if spec.active_tracing else lambda_.Tracing.PASS_THROUGH,
             dead_letter_queue=dead_letter_queue,
             log_group=self._build_log_group(construct_id, physical_name),
+            logging_format=LOG_FORMAT,
+            system_log_level_v2=SYSTEM_LOG_LEVEL,
+            application_log_level_v2=APPLICATION_LOG_LEVEL,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.is_http else None,
         )
         self._acknowledge_findings(function, role)

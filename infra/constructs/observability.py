@@ -73,6 +73,19 @@ class Observability(Construct):
         alarm.add_alarm_action(actions.SnsAction(self.topic))
         self.alarms.append(alarm)
 
+    def add_concurrency_alarm(self, name: str, function_name: str, threshold: int) -> None:
+        """Pages when a function holds `threshold` instances or more at once (its peak in a period): for a function
+        whose public URL has no gateway throttle in front, a flood shows here before it takes the account's
+        concurrency from the other functions."""
+        concurrency = lambda_metric(function_name, "ConcurrentExecutions", "Maximum")
+        self._graph(f"{name}: concurrent instances", [concurrency])
+        self._alarm(
+            f"{name}-concurrency",
+            concurrency,
+            threshold,
+            f"{name} ran {threshold} or more instances at once (its public URL has no gateway throttle)",
+        )
+
     def add_spend_budget(self, service: str, monthly_usd: float) -> None:
         """An AWS Budgets cost budget on one service's spend in the account (Budgets are account-wide: built once, in
         the primary region): the topic hears when 80% of the month's amount is spent and when the month is
@@ -122,18 +135,8 @@ class Observability(Construct):
             self._graph(f"{name}: duration p90", [lambda_metric(function_name, "Duration", "p90")])
             self._alarm(f"{name}-errors", errors, 1, f"{name} raised errors")
             self._alarm(f"{name}-throttles", throttles, 1, f"{name} was throttled")
-        # Lambda publishes no init-duration metric; its REPORT log lines carry it.
-        self.dashboard.add_widgets(
-            cloudwatch.LogQueryWidget(
-                title="Lambda init duration (cold starts)",
-                log_group_names=[f"/aws/lambda/{function_name}" for function_name in functions.values()],
-                query_lines=[
-                    'filter @type = "REPORT" and ispresent(@initDuration)',
-                    "stats count() as cold_starts, pct(@initDuration, 90) as p90_ms by bin(5m)",
-                ],
-                width=WIDGET_WIDTH * 2,
-            )
-        )
+        # No init-duration widget: Lambda publishes no such metric, and the REPORT lines that carried it are off (system
+        # logs at WARN, infra/constructs/catalog_functions.py); docs/executions.md says where cold starts are seen.
 
     def _build_state_machines(self, state_machines: Mapping[str, str]) -> None:
         for key, machine_arn in state_machines.items():

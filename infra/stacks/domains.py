@@ -24,8 +24,9 @@ class Domain(StrEnum):
 DOMAIN_CONTENTS = {
     Domain.DATA: "the platform key, the marketplace signing key, tables, buckets, queues and the marketplace search "
     "collection",
-    Domain.HTTP_FUNCTIONS: "the functions that serve the API, their tenant-data roles, identity and cursor secret",
-    Domain.API: "the REST API, its routes, usage plans, firewall and domain names; the webhook deliveries' HTTP API",
+    Domain.HTTP_FUNCTIONS: "the functions that serve the API, their tenant-data roles, identity and cursor secret; "
+    "the webhook deliveries' function URL",
+    Domain.API: "the REST API, its routes, usage plans, firewall and domain names",
     Domain.WORKFLOWS_RUNTIME: "the workflow execution and schedule roles, event and node functions, state machines, "
     "execution status events",
     Domain.OBSERVABILITY: "the alarm topic, dashboards and alarms",

@@ -25,7 +25,7 @@ from infra.constants import (
 from infra.constructs.api_domain import ApiDomain
 from infra.constructs.catalog_functions import CatalogFunctions, invocation_arn
 from infra.constructs.cursor_secret import CursorSecret
-from infra.constructs.delivery_api import DeliveryApi
+from infra.constructs.delivery_url import DeliveryUrl
 from infra.constructs.execution_dashboard import ExecutionDashboard
 from infra.constructs.execution_events import ExecutionEvents, workflow_status_rule_name
 from infra.constructs.express_execution_logs import ExpressExecutionLogs
@@ -180,6 +180,13 @@ class RegionalStack(Stack):
             auth_environment | self.cursor_secret.environment | HTTP_BUFFERED_ENVIRONMENT,
             role_names={"marketplace": search_reader_role_name(self.prefix, self.region)},
         )
+        self.delivery_url = DeliveryUrl(
+            scope,
+            "Deliveries",
+            function=self.http_functions.functions["webhooks"],
+            alias=self.http_functions.invocation_targets["webhooks"],
+            reserved_concurrency=self.config.webhook_reserved_concurrency,
+        )
         # The primary's search collection serves every region; the primary's own stack grants it in the runtime.
         if not self.is_primary:
             MarketplaceSearchReference(
@@ -273,16 +280,6 @@ class RegionalStack(Stack):
         )
         if self.config.domain and not self.silo_tenant:
             ApiDomain(scope, "ApiDomain", domain=self.config.domain, region=self.region, api=api.api)
-        self.delivery_api = DeliveryApi(
-            scope,
-            "Deliveries",
-            prefix=self.prefix,
-            target_arn=api.targets["webhooks"].function_arn,
-            rate_limit=self.config.api_rate_limit,
-            burst_limit=self.config.api_burst_limit,
-            log_retention=self.log_retention,
-            removal_policy=self.removal_policy,
-        )
         return api
 
     def _served_tiers(self) -> list[TierLimits]:
@@ -383,6 +380,8 @@ class RegionalStack(Stack):
             if self.silo_tenant
             else tuple(region for region in self.config.regions if region != self.region),
         )
+        # Deliveries reach the webhooks function through its function URL, with no gateway throttle before it.
+        self.observability.add_concurrency_alarm("webhooks", function_names["webhooks"], self.config.api_burst_limit)
         if self.is_primary:
             self.observability.add_spend_budget(SAGEMAKER_BILLING_SERVICE, self.config.ml_monthly_budget_usd)
         self.execution_dashboard = ExecutionDashboard(
@@ -414,7 +413,7 @@ class RegionalStack(Stack):
         CfnOutput(
             self,
             OUTPUT_DELIVERY_URL,
-            value=self.delivery_api.api.api_endpoint,
+            value=self.delivery_url.origin,
             description="The webhook delivery endpoint: give senders <this>/v1/hooks/<hook id>",
         )
         CfnOutput(self, OUTPUT_ALARM_TOPIC_ARN, value=self.observability.topic.topic_arn)

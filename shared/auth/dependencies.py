@@ -3,11 +3,15 @@
 `create_api` installs `authorize` on every application, so a route needs nothing to be protected. A route that
 needs the caller asks for `Depends(current_principal)` or, for tenant data, `Depends(current_tenant)`; FastAPI
 resolves `authorize` once per request either way.
+
+A Lambda function URL (the webhook deliveries' URL, infra/constructs/delivery_url.py) reaches every route of its
+function with no gateway in front: no usage plan meters it, no firewall sees it. So through a function URL only the
+public routes are served; the others are not there (404), and stay on the API's own URL.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
@@ -18,6 +22,15 @@ from shared.problems import NotFound
 from shared.store.context import TenantContext
 
 TENANT_PATH_PARAMETER = "tenant_id"
+# A function URL's host: <url id>.lambda-url.<region>.on.aws ("Invoking Lambda function URLs", Lambda developer guide).
+FUNCTION_URL_HOST_PART = ".lambda-url."
+
+
+def arrived_by_function_url(event: Any) -> bool:
+    """Whether the Lambda event is a function URL's (payload format 2.0 with the URL's own host), as Lambda built it."""
+    if not isinstance(event, dict) or event.get("version") != "2.0":
+        return False
+    return FUNCTION_URL_HOST_PART in str((event.get("requestContext") or {}).get("domainName", ""))
 
 
 def authorize(request: Request, response: Response) -> Principal | None:
@@ -29,6 +42,8 @@ def authorize(request: Request, response: Response) -> Principal | None:
         raise Forbidden(f"{request.method} {path_template} is not in the permission table, so nobody may call it")
     if policy.public:
         return None
+    if arrived_by_function_url(request.scope.get("aws.event")):
+        raise NotFound(f"{request.method} {path_template} is served on the platform's API URL, not this function URL")
 
     from shared.auth.authenticate import API_KEY_HEADER, authenticate
     from shared.tenancy.rate_limit import consume_platform_admin_token, consume_request_token

@@ -75,7 +75,7 @@ class Hook(BaseModel):
     hook_id: str
     url: str = Field(
         description="Where deliveries are POSTed, relative to the delivery URL: the API's own under forge dev, in the "
-        "cloud the deliveries' HTTP API (stack output DeliveryUrl)"
+        "cloud the webhooks function's URL (stack output DeliveryUrl)"
     )
     workflow_id: str
     name: str

@@ -6,12 +6,15 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from infra.cloud_cost import UNTRACED, DeliveryRoute, TraceSampling, delivery_route, delivery_sampling
-from infra.constants import DELIVERY_ROUTE_KEY, HTTP_ALIAS_NAME, HTTP_BUFFERED_ENVIRONMENT, OUTPUT_DELIVERY_URL
+from infra.config import ForgeConfig
+from infra.constants import HTTP_ALIAS_NAME, HTTP_BUFFERED_ENVIRONMENT, OUTPUT_DELIVERY_URL
 from infra.constructs import tenant_gateway_keys as gateway_keys_env
+from infra.constructs.delivery_url import DeliveryUrl
 from infra.constructs.marketplace_search_access import ENDPOINT_ENV_VAR as SEARCH_ENDPOINT_ENV_VAR
 from infra.constructs.marketplace_search_access import REGION_ENV_VAR as SEARCH_REGION_ENV_VAR
 from infra.constructs.tenant_data_roles import TENANT_DATA_ROLE_ENV_VAR
@@ -60,6 +63,8 @@ def test_every_catalog_function_exists_with_its_settings(stack: RegionalStack, t
             "Timeout": spec.timeout_seconds,
             "TracingConfig": {"Mode": "Active" if spec.active_tracing else "PassThrough"},
             "Environment": {"Variables": Match.object_equals(expected)},
+            # No START/END/REPORT lines; application logs (Powertools' and EMF lines) at INFO, as JSON.
+            "LoggingConfig": {"LogFormat": "JSON", "SystemLogLevel": "WARN", "ApplicationLogLevel": "INFO"},
         },
     )
 
@@ -194,30 +199,80 @@ def test_webhook_deliveries_are_traced_one_in_twenty_without_a_reservoir(stack: 
     assert delivery_sampling([template.to_json()]) == TraceSampling(reservoir_per_second=0, rate=0.05)
 
 
-def test_webhook_deliveries_have_an_http_api_of_their_own_throttled_logged_and_reaching_the_webhooks_alias(
+def test_webhook_deliveries_have_a_public_function_url_on_the_webhooks_alias_and_no_gateway_of_their_own(
     stack: RegionalStack, template: Template
 ):
-    (route,) = template.find_resources("AWS::ApiGatewayV2::Route").values()
-    assert route["Properties"]["RouteKey"] == DELIVERY_ROUTE_KEY
-    assert route["Properties"].get("AuthorizationType", "NONE") == "NONE"
-    (integration,) = template.find_resources("AWS::ApiGatewayV2::Integration").values()
-    webhooks = f"function:{function_physical_name(stack.prefix, 'webhooks')}:{HTTP_ALIAS_NAME}"
-    assert webhooks in json.dumps(integration["Properties"]["IntegrationUri"])
-    (stage,) = template.find_resources("AWS::ApiGatewayV2::Stage").values()
-    throttle = stage["Properties"]["DefaultRouteSettings"]
-    assert throttle["ThrottlingRateLimit"] == stack.config.api_rate_limit
-    assert throttle["ThrottlingBurstLimit"] == stack.config.api_burst_limit
-    assert "DestinationArn" in stage["Properties"]["AccessLogSettings"]
-    invoked = [
-        permission["Properties"]
+    (url,) = template.find_resources("AWS::Lambda::Url").values()
+    webhooks_id = _logical_id(stack, stack.http_functions.functions["webhooks"])
+    assert url["Properties"] == {
+        "AuthType": "NONE",
+        "InvokeMode": "BUFFERED",
+        "Qualifier": HTTP_ALIAS_NAME,
+        "TargetFunctionArn": {"Fn::GetAtt": [webhooks_id, "Arn"]},
+    }
+    assert not template.find_resources("AWS::ApiGatewayV2::Api"), "no HTTP API: deliveries cost $0 per request"
+    # Both statements a public URL needs ("Control access to Lambda function URLs"), on the alias, and no other public
+    # permission on any function.
+    public = sorted(
+        (permission["Properties"]["Action"], json.dumps(permission["Properties"]["FunctionName"]))
         for permission in template.find_resources("AWS::Lambda::Permission").values()
-        if webhooks in json.dumps(permission["Properties"]["FunctionName"])
-        and "/v1/hooks/{hook_id}" in json.dumps(permission["Properties"].get("SourceArn"))
-    ]
-    assert invoked, "API Gateway may invoke the webhooks alias for the delivery route"
-    assert OUTPUT_DELIVERY_URL in template.to_json()["Outputs"]
-    # The cost model prices deliveries on the HTTP API; the webhooks function traces nothing without a caller's header.
-    assert delivery_route([template.to_json()], stack.prefix) == DeliveryRoute("HTTP", UNTRACED)
+        if permission["Properties"]["Principal"] == "*"
+    )
+    alias = json.dumps({"Ref": _logical_id(stack, stack.http_functions.invocation_targets["webhooks"])})
+    assert public == [("lambda:InvokeFunction", alias), ("lambda:InvokeFunctionUrl", alias)]
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {"Action": "lambda:InvokeFunctionUrl", "FunctionUrlAuthType": "NONE", "Principal": "*"},
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "InvokedViaFunctionUrl": True, "Principal": "*"}
+    )
+    # Senders are given the URL's origin; the REST API keeps the delivery route (and the management routes).
+    output = json.dumps(template.to_json()["Outputs"][OUTPUT_DELIVERY_URL]["Value"])
+    assert "https://" in output and "FunctionUrl" in output
+    # The cost model prices deliveries on the function URL; the webhooks function traces nothing without a caller's
+    # header.
+    assert delivery_route([template.to_json()], stack.prefix) == DeliveryRoute("URL", UNTRACED)
+
+
+def test_a_delivery_flood_pages_before_it_takes_the_accounts_concurrency(stack: RegionalStack, template: Template):
+    """The function URL has no gateway throttle: the webhooks function's concurrent instances are alarmed on, at the
+    burst the API allows; reserved concurrency (which caps the /v1/hooks management routes too) is off by default."""
+    (alarm,) = (
+        alarm["Properties"]
+        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["AlarmName"] == f"{stack.prefix}-webhooks-concurrency"
+    )
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AWS/Lambda",
+        "ConcurrentExecutions",
+        "Maximum",
+    )
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": function_physical_name(PREFIX, "webhooks")}]
+    assert alarm["Threshold"] == stack.config.api_burst_limit
+    assert all(
+        "ReservedConcurrentExecutions" not in function["Properties"] for function in functions_of(template).values()
+    )
+
+
+def test_reserved_concurrency_for_the_webhooks_function_is_an_opt_in_setting() -> None:
+    stack = Stack(App(), "Deliveries")
+    function = lambda_.Function(
+        stack, "Webhooks", runtime=lambda_.Runtime.PYTHON_3_13, handler="h.h", code=lambda_.Code.from_inline("x")
+    )
+    alias = lambda_.Alias(stack, "Live", alias_name=HTTP_ALIAS_NAME, version=function.current_version)
+
+    DeliveryUrl(stack, "Url", function=function, alias=alias, reserved_concurrency=50)
+
+    (deployed,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    assert deployed["Properties"]["ReservedConcurrentExecutions"] == 50
+    assert ForgeConfig().webhook_reserved_concurrency is None
+
+
+def test_the_dashboard_reads_no_lambda_report_line(template: Template):
+    # System logs at WARN: Lambda sends no REPORT line a Logs Insights query could read.
+    for dashboard in template.find_resources("AWS::CloudWatch::Dashboard").values():
+        assert "REPORT" not in json.dumps(dashboard["Properties"]["DashboardBody"])
 
 
 def test_the_status_path_is_traced_only_inside_a_sampled_callers_trace(template: Template):

@@ -14,6 +14,7 @@ from infra.cloud_cost import (
     DYNAMODB_USD_PER_READ_UNIT,
     DYNAMODB_USD_PER_WRITE_UNIT,
     LAMBDA_PLATFORM_LOG_BYTES,
+    LATENCY_SOURCES,
     UNTRACED,
     XRAY_USD_PER_TRACE,
     CapacityUnits,
@@ -25,6 +26,7 @@ from infra.cloud_cost import (
     delivery_sampling,
     express_sweep_units,
     function_memory_mb,
+    function_platform_log_bytes,
     item_write_units,
     latency_budget,
     line_items,
@@ -248,7 +250,71 @@ def test_deliveries_routed_by_an_http_api_are_priced_as_its_requests_and_traced_
     assert delivery_route(traced, PREFIX) == DeliveryRoute("HTTP", TraceSampling(1.0, 0.05))
     assert delivery_route([rest_rule, *TEMPLATES], PREFIX) == DeliveryRoute("REST", TraceSampling(0, 0.05))
     memory = function_memory_mb(TEMPLATES, PREFIX)
-    items = {item.name: item.usd_per_million for item in line_items(MEASURED, memory, PREFIX, UNTRACED, api="HTTP")}
+    items = {item.name: item.usd_per_million for item in line_items(MEASURED, memory, PREFIX, UNTRACED, ingress="HTTP")}
     assert items["API Gateway HTTP requests"] == pytest.approx(API_GATEWAY_HTTP_USD_PER_REQUEST * MILLION) == 1.0
     assert items["X-Ray traces recorded"] == 0.0
     assert "API Gateway REST requests" not in items
+
+
+def webhooks_url(target: str = "W", auth_type: str = "NONE") -> dict[str, Any]:
+    properties = {"AuthType": auth_type, "Qualifier": "live", "TargetFunctionArn": {"Fn::GetAtt": [target, "Arn"]}}
+    return {"Type": "AWS::Lambda::Url", "Properties": properties}
+
+
+def test_deliveries_on_the_webhooks_function_url_cost_nothing_per_request_and_are_traced_as_the_function_samples():
+    rest_rule = {"Resources": {"Deliveries": sampling_rule("POST", "*/v1/hooks/*", 0, 0.05)}}
+    on_url = [rest_rule, {"Resources": {"Url": webhooks_url(), "W": webhooks_function("PassThrough")}}]
+    traced = [rest_rule, {"Resources": {"Url": webhooks_url(), "W": webhooks_function("Active")}}]
+    # A URL of another function, or one that needs IAM, is not where senders deliver.
+    elsewhere = [rest_rule, {"Resources": {"Url": webhooks_url("Other"), "W": webhooks_function("PassThrough")}}]
+    private = [rest_rule, {"Resources": {"Url": webhooks_url(auth_type="AWS_IAM"), "W": webhooks_function("Active")}}]
+
+    assert delivery_route(on_url, PREFIX) == DeliveryRoute("URL", UNTRACED)
+    assert delivery_route(traced, PREFIX) == DeliveryRoute("URL", TraceSampling(1.0, 0.05))
+    assert (
+        delivery_route(elsewhere, PREFIX)
+        == delivery_route(private, PREFIX)
+        == DeliveryRoute("REST", TraceSampling(0, 0.05))
+    )
+    memory = function_memory_mb(TEMPLATES, PREFIX)
+    items = {item.name: item.usd_per_million for item in line_items(MEASURED, memory, PREFIX, UNTRACED, ingress="URL")}
+    assert items["Lambda function URL requests"] == 0.0
+    assert not any(name.startswith("API Gateway") for name in items)
+    budget = dict(
+        (step, ms) for step, ms, _ in latency_budget(MEASURED, {f"{PREFIX}-webhooks": 512}, PREFIX, ingress="URL")
+    )
+    # No AWS figure for a function URL's own overhead: the REST API's is kept, not a lower guess.
+    assert budget["webhooks function URL (no gateway, no authorizer)"] == LATENCY_SOURCES["api_gateway"][0]
+
+
+def logging_function(name: str, system_log_level: str | None) -> dict[str, Any]:
+    function = lambda_function(name, 256)
+    if system_log_level is not None:
+        function["Properties"]["LoggingConfig"] = {"LogFormat": "JSON", "SystemLogLevel": system_log_level}
+    return function
+
+
+def test_lambda_platform_lines_are_priced_only_where_the_template_sends_them() -> None:
+    templates: list[dict[str, Any]] = [
+        {
+            "Resources": {
+                "Webhooks": logging_function(f"{PREFIX}-webhooks", "WARN"),
+                "Events": logging_function(f"{PREFIX}-execution-events", None),
+                "Other": logging_function("x-y", "WARN"),
+            }
+        }
+    ]
+
+    platform = function_platform_log_bytes(templates, PREFIX)
+    logs = {
+        item.name: item.usd_per_million
+        for item in line_items(MEASURED, function_memory_mb(templates, PREFIX), PREFIX, platform_log_bytes=platform)
+    }["CloudWatch Logs ingestion"]
+
+    # System logs at WARN: no START, END or REPORT line; the default level (INFO) sends them.
+    assert platform == {f"{PREFIX}-webhooks": 0, f"{PREFIX}-execution-events": LAMBDA_PLATFORM_LOG_BYTES}
+    assert logs == pytest.approx((2000 + 1000 + LAMBDA_PLATFORM_LOG_BYTES) / 1e9 * CLOUDWATCH_LOGS_USD_PER_GB * MILLION)
+    with pytest.raises(KeyError, match="execution-events"):
+        line_items(
+            MEASURED, function_memory_mb(templates, PREFIX), PREFIX, platform_log_bytes={f"{PREFIX}-webhooks": 0}
+        )

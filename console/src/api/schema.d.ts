@@ -2283,7 +2283,7 @@ export interface components {
             scheme: components["schemas"]["HookScheme"];
             /**
              * Url
-             * @description Where deliveries are POSTed, relative to the delivery URL: the API's own under forge dev, in the cloud the deliveries' HTTP API (stack output DeliveryUrl)
+             * @description Where deliveries are POSTed, relative to the delivery URL: the API's own under forge dev, in the cloud the webhooks function's URL (stack output DeliveryUrl)
              */
             url: string;
             /** Workflow Id */
@@ -2353,7 +2353,7 @@ export interface components {
             secret: string;
             /**
              * Url
-             * @description Where deliveries are POSTed, relative to the delivery URL: the API's own under forge dev, in the cloud the deliveries' HTTP API (stack output DeliveryUrl)
+             * @description Where deliveries are POSTed, relative to the delivery URL: the API's own under forge dev, in the cloud the webhooks function's URL (stack output DeliveryUrl)
              */
             url: string;
             /** Workflow Id */
