@@ -153,3 +153,147 @@ def test_walking_an_update_tree_checks_node_classes_without_abcmetas_hook(
 
     assert type(walked) is type(tree)
     assert hooked == []
+
+
+CONDITIONS = [
+    (
+        "(attribute_exists (#0) AND ((#1 IN (:0, :1) AND ((attribute_not_exists (#2) OR #2 <= :2) AND #3 = :3)) "
+        "OR #2 < :4))",
+        {"#0": "pk", "#1": "status", "#2": "redrive_count", "#3": "revision"},
+        [
+            {":0": {"S": "RUNNING"}, ":1": {"S": "PENDING"}, ":2": {"N": "0"}, ":3": {"N": "3"}, ":4": {"N": "1"}},
+            {":0": {"S": "ENDED"}, ":1": {"S": "PENDING"}, ":2": {"N": "2"}, ":3": {"N": "2"}, ":4": {"N": "5"}},
+        ],
+    ),
+    (
+        "#n BETWEEN :low AND :high",
+        {"#n": "n"},
+        [{":low": {"N": "1"}, ":high": {"N": "5"}}, {":low": {"N": "4"}, ":high": {"N": "9"}}],
+    ),
+    (
+        "begins_with(#s, :prefix) AND size(#l) > :size AND contains(#l, :member) AND NOT #s = :other",
+        {"#s": "s", "#l": "l"},
+        [
+            {":prefix": {"S": "ab"}, ":size": {"N": "1"}, ":member": {"S": "q"}, ":other": {"S": "x"}},
+            {":prefix": {"S": "zz"}, ":size": {"N": "0"}, ":member": {"S": "r"}, ":other": {"S": "abc"}},
+        ],
+    ),
+    (
+        "attribute_type(#s, :type) OR #m.#i = :inner",
+        {"#s": "s", "#m": "m", "#i": "inner"},
+        [{":type": {"S": "S"}, ":inner": {"N": "1"}}, {":type": {"S": "N"}, ":inner": {"N": "2"}}],
+    ),
+    (
+        "#l[0] = :first AND #set = :set",
+        {"#l": "l", "#set": "set"},
+        [{":first": {"S": "q"}, ":set": {"SS": ["a", "b"]}}, {":first": {"S": "r"}, ":set": {"SS": ["b"]}}],
+    ),
+]
+ITEMS: list[dict[str, Any] | None] = [
+    None,
+    {
+        "pk": {"S": "k"},
+        "status": {"S": "RUNNING"},
+        "revision": {"N": "3"},
+        "n": {"N": "3"},
+        "s": {"S": "abc"},
+        "l": {"L": [{"S": "q"}, {"S": "r"}]},
+        "m": {"M": {"inner": {"N": "1"}}},
+        "set": {"SS": ["b", "a"]},
+    },
+    {
+        "pk": {"S": "k"},
+        "status": {"S": "PENDING"},
+        "revision": {"N": "2"},
+        "redrive_count": {"N": "0"},
+        "n": {"N": "9"},
+        "s": {"N": "1"},
+        "l": {"L": []},
+    },
+]
+
+
+def decided(parse: Any, text: str, names: dict[str, str], values: dict[str, Any]) -> list[object]:
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    parser = ConditionExpressionParser(text, names, values)
+    condition = parse(parser)
+    answers: list[object] = [parser.expr_attr_names_found, parser.expr_attr_values_found]
+    for attributes in ITEMS:
+        item = None if attributes is None else Item(DynamoType(attributes["pk"]), None, attributes)
+        try:
+            answers.append(condition.expr(item))
+        except Exception as error:
+            answers.append((type(error).__name__, str(error)))
+    return answers
+
+
+@pytest.mark.parametrize(("text", "names", "values_per_request"), CONDITIONS)
+def test_a_kept_condition_decides_each_request_by_its_values_as_motos_own_parse_does(
+    text: str, names: dict[str, str], values_per_request: list[dict[str, Any]]
+) -> None:
+    install_dynamodb_expressions()
+    kept = ConditionExpressionParser.parse
+    motos = kept.__wrapped__  # type: ignore[attr-defined]
+
+    for values in values_per_request * 2:
+        assert decided(kept, text, names, copy.deepcopy(values)) == decided(motos, text, names, values)
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "values"),
+    [
+        ("#a = :missing", {"#a": "a"}, {}),
+        ("#a = :v", {}, {":v": {"S": "1"}}),
+        ("#a = = :v", {"#a": "a"}, {":v": {"S": "1"}}),
+        ("#a BETWEEN :low AND :high", {"#a": "a"}, {":low": {"NULL": True}, ":high": {"N": "5"}}),
+        ("((#a = :v))", {"#a": "a"}, {":v": {"S": "1"}}),
+        ("status = :v", {}, {":v": {"S": "1"}}),
+    ],
+)
+def test_a_condition_moto_refuses_is_refused_with_motos_error_each_time(
+    text: str, names: dict[str, str], values: dict[str, Any]
+) -> None:
+    install_dynamodb_expressions()
+    kept = ConditionExpressionParser.parse
+    motos = kept.__wrapped__  # type: ignore[attr-defined]
+
+    def refusal(parse: Any) -> tuple[str, str]:
+        with pytest.raises(Exception) as refused:
+            parse(ConditionExpressionParser(text, names, values))
+        return type(refused.value).__name__, str(refused.value)
+
+    assert refusal(kept) == refusal(kept) == refusal(motos)
+
+
+def test_a_condition_is_parsed_once_per_text_names_and_value_types_and_each_request_gets_its_own_tree(
+    table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dynamodb, name = table
+    comparators: list[object] = []
+    apply_comparator = ConditionExpressionParser._apply_comparator
+
+    def counting(self: ConditionExpressionParser, nodes: Any) -> Any:
+        comparators.append(self.condition_expression)
+        return apply_comparator(self, nodes)
+
+    monkeypatch.setattr(ConditionExpressionParser, "_apply_comparator", counting)
+    text = f"attribute_not_exists(#pk) OR #revision < :cap{uuid.uuid4().hex[:6]}"
+    placeholder = text.rsplit(" ", 1)[1]
+    outcomes = []
+    for revision, cap in ((5, "10"), (20, "10"), (7, "10"), (7, "30")):
+        try:
+            dynamodb.put_item(
+                TableName=name,
+                Item={"pk": {"S": "a"}, "revision": {"N": str(revision)}},
+                ConditionExpression=text,
+                ExpressionAttributeNames={"#pk": "pk", "#revision": "revision"},
+                ExpressionAttributeValues={placeholder: {"N": cap}, ":unused": {"S": str(revision)}},
+            )
+            outcomes.append(True)
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            outcomes.append(False)
+
+    assert outcomes == [True, True, False, True]  # each against the revision the last success wrote
+    assert comparators.count(text) == 1
