@@ -6,6 +6,7 @@ from __future__ import annotations
 import abc
 import copy
 import importlib
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -297,3 +298,86 @@ def test_a_condition_is_parsed_once_per_text_names_and_value_types_and_each_requ
 
     assert outcomes == [True, True, False, True]  # each against the revision the last success wrote
     assert comparators.count(text) == 1
+
+
+NAMES = {"#log": "log", "#state": "state", "#count": "count", "#lease": "lease", "#pk": "pk", "#revision": "revision"}
+UPDATES: list[dict[str, Any]] = [
+    {"UpdateExpression": "SET #state = :state, #revision = :one", "ReturnValues": "ALL_NEW"},
+    {
+        "UpdateExpression": "SET #log = list_append(if_not_exists(#log, :empty), :entry), #state = :state "
+        "ADD #count :one REMOVE #lease",
+        "ConditionExpression": "attribute_exists(#pk) AND #revision = :one",
+        "ReturnValues": "UPDATED_NEW",
+    },
+    {
+        "UpdateExpression": "SET #revision = #revision + :one",
+        "ConditionExpression": "#revision = :one",
+        "ReturnValues": "ALL_OLD",
+    },
+    {
+        "UpdateExpression": "SET #revision = #revision + :one",
+        "ConditionExpression": "#revision = :one",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    },
+    {"UpdateExpression": "SET #state = :state SET #lease = :one"},
+    {"UpdateExpression": "SET #state = :state, #state = :one"},
+    {"UpdateExpression": "SET #pk = :state"},
+    {"UpdateExpression": "SET #log[0] = :state, #log = :empty"},
+    {"UpdateExpression": "SET #count = #state + :one"},
+    {"UpdateExpression": "SET #state = :missing"},
+    {"UpdateExpression": "SET #unnamed = :state"},
+    {"UpdateExpression": "ADD #state :one"},
+    {"UpdateExpression": "SET #state = :state", "ConditionExpression": "#state BETWEEN :one AND"},
+    {"UpdateExpression": "SET #lease = :state, #revision = :one", "ReturnValues": "UPDATED_OLD"},
+]
+
+
+def update_answers() -> list[object]:
+    """Each of UPDATES on an item, twice with other values, then on a missing item: moto's answer (or its error's
+    code and message) and the item after it."""
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="updates",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        answers: list[object] = []
+        for key in ("a", "a", "missing"):
+            for number, update in enumerate(UPDATES):
+                values = {":state": {"S": f"step-{number}"}, ":one": {"N": "1"}, ":empty": {"L": []}}
+                values[":entry"] = {"L": [{"S": f"{key}-{number}"}]}
+                request = {"TableName": "updates", "Key": {"pk": {"S": key}}, **update}
+                used = {name: value for name, value in NAMES.items() if name in str(update)}
+                request["ExpressionAttributeNames"] = used
+                request["ExpressionAttributeValues"] = {name: v for name, v in values.items() if name in str(update)}
+                try:
+                    answer = dynamodb.update_item(**request)
+                    answers.append({k: v for k, v in answer.items() if k != "ResponseMetadata"})
+                except ClientError as error:
+                    answers.append([error.response["Error"], error.response.get("Item")])
+                except (KeyError, ValueError) as error:  # moto's own failure (an undefined name, a bad condition)
+                    answers.append([type(error).__name__, str(error)])
+                answers.append(dynamodb.get_item(TableName="updates", Key={"pk": {"S": key}}).get("Item"))
+            dynamodb.put_item(TableName="updates", Item={"pk": {"S": "a"}, "revision": {"N": "1"}})
+        return answers
+
+
+def test_update_items_are_answered_as_motos_own_parse_validation_and_walks_answer_them() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = "import json, tests.integration.test_dynamodb_expressions as t; print(json.dumps(t.update_answers()))"
+    motos = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    install_dynamodb_expressions()
+
+    assert json.loads(json.dumps(update_answers())) == json.loads(motos.stdout)
