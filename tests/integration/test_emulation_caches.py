@@ -382,3 +382,31 @@ def test_any_other_request_is_left_to_moto_to_build(url: str, headers: dict[str,
 
     assert moto_request("POST", url, headers, b"{}") is None
     assert moto_request("POST", "https://dynamodb.us-east-1.amazonaws.com/", {"Content-Type": "x"}, b"") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "enriched"),
+    [
+        (
+            '{"Item": {"pk": {"S": "<RequestId>x</RequestId>"}}}',
+            '{"Item": {"pk": {"S": "<RequestId>{id}</RequestId>"}}}',
+        ),
+        ('{"Count": 0}', '{"Count": 0}'),
+        ("<R><RequestId>moto</RequestId></R>", "<R><RequestId>{id}</RequestId></R>"),
+        (b"<RequestId>bytes</RequestId>", b"<RequestId>bytes</RequestId>"),
+    ],
+)
+def test_each_answer_gets_a_request_id_of_52_letters_and_digits_put_in_an_xml_body_as_moto_puts_it(
+    body: Any, enriched: Any
+) -> None:
+    from moto.core.responses import BaseResponse
+
+    MotoDispatch()  # the data plane's answers
+    headers: dict[str, Any] = {"status": 200}
+    headers, answered = BaseResponse._enrich_response(headers, body)
+    request_id = headers["x-amzn-requestid"]
+
+    assert len(request_id) == 52 and request_id.isalnum() and request_id.isascii()
+    assert headers["status"] == "200"
+    assert answered == (enriched.replace("{id}", request_id) if isinstance(enriched, str) else enriched)
+    assert BaseResponse._enrich_response({}, "")[0]["x-amzn-requestid"] != request_id
