@@ -47,9 +47,27 @@ class StreamConsumer:
         self.function = function
         self.patterns = [EventPattern.load(json.dumps(pattern)) for pattern in spec.table_stream_filters]
         self.batching_seconds = spec.table_stream_batching_seconds
+        self.event_names = _event_names(spec.table_stream_filters)
 
     def wants(self, record: dict[str, Any]) -> bool:
         return not self.patterns or any(pattern.matches_event(cast(Any, record)) for pattern in self.patterns)
+
+    def may_want(self, event_name: object) -> bool:
+        """False when no filter can pass a record of this `eventName` (each pattern names the event names it takes):
+        moto's matcher writes and reads every event as JSON, and most records of a busy table are MODIFYs."""
+        return self.event_names is None or event_name in self.event_names
+
+
+def _event_names(patterns: tuple[dict[str, Any], ...]) -> frozenset[str] | None:
+    """The event names some pattern takes, when every pattern lists them as plain strings (an exact match in
+    EventBridge's syntax); None when a pattern would take other ones (no filter, or another kind of rule)."""
+    names: set[str] = set()
+    for pattern in patterns:
+        listed = pattern.get("eventName")
+        if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+            return None
+        names.update(listed)
+    return frozenset(names) if patterns else None
 
 
 class _Waiting:
@@ -144,12 +162,16 @@ class TableStreamPoller:
             waiting.since = time.monotonic()
         stream_arn = f"{shard.table.table_arn}/stream/{shard.table.latest_stream_label}"
         for record in added:
-            event, text = _event_record(record.to_json(), stream_arn)
             index = len(waiting.records)
             waiting.records.append(record)
+            moto_record = record.to_json()
+            if not any(consumer.may_want(moto_record.get("eventName")) for consumer in consumers):
+                waiting.texts.append("")  # delivered to no one: never written
+                continue
+            event, text = _event_record(moto_record, stream_arn)
             waiting.texts.append(text)
             for wanted, consumer in zip(waiting.wanted, consumers, strict=True):
-                if consumer.wants(event):
+                if consumer.may_want(event.get("eventName")) and consumer.wants(event):
                     wanted.append(index)
         return waiting
 
