@@ -260,17 +260,17 @@ class _ParsedConditions:
     in the text are kept with it. At most PARSED_EXPRESSIONS kept, the least recently used dropped."""
 
     def __init__(self) -> None:
-        self._kept: OrderedDict[tuple[Any, ...], tuple[Any, list[str], list[str]]] = OrderedDict()
+        self._kept: OrderedDict[tuple[Any, ...], tuple[Any, list[str], list[str], dict[int, Any]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> tuple[Any, list[str], list[str]] | None:
+    def get(self, key: tuple[Any, ...]) -> tuple[Any, list[str], list[str], dict[int, Any]] | None:
         with self._lock:
             parsed = self._kept.get(key)
             if parsed is not None:
                 self._kept.move_to_end(key)
             return parsed
 
-    def keep(self, key: tuple[Any, ...], parsed: tuple[Any, list[str], list[str]]) -> None:
+    def keep(self, key: tuple[Any, ...], parsed: tuple[Any, list[str], list[str], dict[int, Any]]) -> None:
         with self._lock:
             self._kept[key] = parsed
             while len(self._kept) > PARSED_EXPRESSIONS:
@@ -333,10 +333,10 @@ def _parse_conditions_once() -> None:
             if parsed is None:
                 return parse(self)  # moto's own parse, and its error if the text is not a condition
             kept.keep(key, parsed)
-        template, names_found, values_found = parsed
+        template, names_found, values_found, without_values = parsed
         self.expr_attr_names_found.extend(names_found)
         self.expr_attr_values_found.extend(values_found)
-        return _bound(template, self.expression_attribute_values, classes, {})
+        return _bound(template, self.expression_attribute_values, classes, dict(without_values))
 
     parse_once.__wrapped__ = parse  # type: ignore[attr-defined]
     parser_class.parse = parse_once
@@ -344,7 +344,7 @@ def _parse_conditions_once() -> None:
 
 def _parse_with_placeholders(
     parser_class: Any, parse: Any, parser: Any, key: tuple[Any, ...]
-) -> tuple[Any, list[str], list[str]] | None:
+) -> tuple[Any, list[str], list[str], dict[int, Any]] | None:
     """The condition's tree with a `_Placeholder` for each value, and the names and values found; None if moto's
     parse fails (it is then run on the request's own values to raise its error)."""
     expression, named, types = key
@@ -357,7 +357,26 @@ def _parse_with_placeholders(
         template = parse(template_parser)
     except Exception:  # noqa: BLE001 - the same parse on the real values raises what moto raises
         return None
-    return template, template_parser.expr_attr_names_found, template_parser.expr_attr_values_found
+    attribute_value = importlib.import_module("moto.dynamodb.comparisons").AttributeValue
+    without_values: dict[int, Any] = {}
+    _holds_values(template, attribute_value, without_values)
+    return template, template_parser.expr_attr_names_found, template_parser.expr_attr_values_found, without_values
+
+
+def _holds_values(node: Any, attribute_value: Any, without_values: dict[int, Any]) -> bool:
+    """Whether a part of a kept tree holds a placeholder; each part that holds none goes into `without_values`
+    (id → part): the copy a request gets shares those parts (nothing evaluating a condition changes them)."""
+    if isinstance(node, attribute_value):
+        holds = isinstance(node.value, _Placeholder)
+    elif isinstance(node, tuple | list):
+        holds = any([_holds_values(child, attribute_value, without_values) for child in node])
+    elif hasattr(node, "__dict__"):
+        holds = any([_holds_values(value, attribute_value, without_values) for value in vars(node).values()])
+    else:
+        holds = False
+    if not holds:
+        without_values[id(node)] = node
+    return holds
 
 
 def _bound(node: Any, values: dict[str, Any], classes: tuple[Any, Any, Any], memo: dict[int, Any]) -> Any:
