@@ -144,7 +144,7 @@ def _traverse(processor: Any, root: Any) -> Any:
     """moto's `DepthFirstTraverser.traverse` (depth first, each node handled after its children by the first class
     of the processing map it is an instance of, the handler's node put in its place), with what each node class
     gets looked up once per processor class and the no-op child hook not called: ten processors walk every
-    UpdateItem's tree, a third of the emulation's DynamoDB time in moto's generic walk."""
+    UpdateItem's tree (12% of the emulation's py-spy samples under webhook load before this)."""
     processor_class = type(processor)
     node_map = _processing_map_once(processor)
     hook = processor.pre_processing_of_child
