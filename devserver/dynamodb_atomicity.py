@@ -41,13 +41,15 @@ def install_dynamodb_atomicity() -> None:
     DynamoDBBackend.transact_write_items = _serialised(transact_write_items)  # type: ignore[method-assign]
     for name in _READ_ACTIONS:
         setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
-    # The same emulated DynamoDB answers item operations without moto's generic serializer and parses each update
-    # expression once.
+    # The same emulated DynamoDB answers item operations without moto's generic serializer, parses each expression
+    # once and builds items with their size counted once.
     from devserver.dynamodb_expressions import install_dynamodb_expressions
+    from devserver.dynamodb_items import install_dynamodb_items
     from devserver.dynamodb_responses import install_dynamodb_responses
 
     install_dynamodb_responses()
     install_dynamodb_expressions()
+    install_dynamodb_items()
     _installed = True
 
 

@@ -307,3 +307,106 @@ def test_a_workers_dynamodb_calls_go_on_one_kept_connection_without_urllib3_with
     assert item == {"pk": {"S": "a"}, "data": {"B": b"\x00\xff"}}
     assert refused.value.response.get("Item") == item
     assert len(opened) == 1 and pooled.opened == 0
+
+
+def environment_of(request: Any) -> list[tuple[str, object]]:
+    """A moto request's WSGI environment in order, its streams by what they hold."""
+    shown: list[tuple[str, object]] = []
+    for key, value in request.environ.items():
+        if key == "wsgi.input":
+            value = value.getvalue()
+        elif key in ("werkzeug.request", "wsgi.errors"):
+            value = type(value).__name__
+        shown.append((key, value))
+    return shown
+
+
+JSON_CALLS = [
+    (
+        "https://dynamodb.us-east-1.amazonaws.com/",
+        {
+            "X-Amz-Target": "DynamoDB_20120810.GetItem",
+            "Content-Type": "application/x-amz-json-1.0",
+            "User-Agent": "Boto3/1.40 md/Botocore#1.44.5 lang/python#3.11",
+            "amz-sdk-invocation-id": str(uuid.UUID(int=7)),
+            "amz-sdk-request": "attempt=1",
+            "Content-Length": "999",
+        },
+        b'{"TableName": "t", "Key": {"pk": {"S": "caf\xc3\xa9"}}}',
+    ),
+    (
+        "https://states.us-east-1.amazonaws.com/",
+        {"X-Amz-Target": b"AWSStepFunctions.StartExecution", "Content-Type": b"application/x-amz-json-1.0"},
+        '{"stateMachineArn": "arn", "input": "{}"}',
+    ),
+    (
+        "http://127.0.0.1:4566/",
+        {"Host": "127.0.0.1:4566", "content-type": "application/x-amz-json-1.0", "X-Amz-Meta-Some_Name": "kept"},
+        b"{}",
+    ),
+    (
+        "https://dynamodb.us-east-1.amazonaws.com/",
+        {"Content-Type": "application/x-amz-json-1.0", "Transfer-Encoding": "chunked", "X-Amz-Target": "x"},
+        b"{}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "headers", "body"), JSON_CALLS)
+def test_a_json_call_reaches_moto_as_the_request_moto_would_build_without_werkzeugs_builder(
+    url: str, headers: dict[str, Any], body: Any
+) -> None:
+    from moto.core.request import Request
+
+    from devserver.data_plane import moto_request
+
+    built = moto_request("POST", url, headers, body)
+    motos = Request.from_primitives("POST", url, headers, body)
+
+    assert built is not None
+    assert environment_of(built) == environment_of(motos)
+    assert (built.data, built.url, list(built.headers.items())) == (motos.data, motos.url, list(motos.headers.items()))
+
+
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [
+        ("https://s3.us-east-1.amazonaws.com/bucket/key", {"Content-Type": "text/plain"}),
+        ("https://dynamodb.us-east-1.amazonaws.com/?Action=ListTables", {"Content-Type": "application/json"}),
+        ("https://dynamodb.us-east-1.amazonaws.com/", {}),
+        ("https://dynamodb.us-east-1.amazonaws.com/", {"Content-Type": "application/json", "content-type": "text/x"}),
+    ],
+)
+def test_any_other_request_is_left_to_moto_to_build(url: str, headers: dict[str, str]) -> None:
+    from devserver.data_plane import moto_request
+
+    assert moto_request("POST", url, headers, b"{}") is None
+    assert moto_request("POST", "https://dynamodb.us-east-1.amazonaws.com/", {"Content-Type": "x"}, b"") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "enriched"),
+    [
+        (
+            '{"Item": {"pk": {"S": "<RequestId>x</RequestId>"}}}',
+            '{"Item": {"pk": {"S": "<RequestId>{id}</RequestId>"}}}',
+        ),
+        ('{"Count": 0}', '{"Count": 0}'),
+        ("<R><RequestId>moto</RequestId></R>", "<R><RequestId>{id}</RequestId></R>"),
+        (b"<RequestId>bytes</RequestId>", b"<RequestId>bytes</RequestId>"),
+    ],
+)
+def test_each_answer_gets_a_request_id_of_52_letters_and_digits_put_in_an_xml_body_as_moto_puts_it(
+    body: Any, enriched: Any
+) -> None:
+    from moto.core.responses import BaseResponse
+
+    MotoDispatch()  # the data plane's answers
+    headers: dict[str, Any] = {"status": 200}
+    headers, answered = BaseResponse._enrich_response(headers, body)
+    request_id = headers["x-amzn-requestid"]
+
+    assert len(request_id) == 52 and request_id.isalnum() and request_id.isascii()
+    assert headers["status"] == "200"
+    assert answered == (enriched.replace("{id}", request_id) if isinstance(enriched, str) else enriched)
+    assert BaseResponse._enrich_response({}, "")[0]["x-amzn-requestid"] != request_id

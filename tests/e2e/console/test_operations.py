@@ -66,8 +66,11 @@ def test_usage_counts_the_months_executions_against_the_quota(page: Any, tenant:
         "execution_id"
     ]
     wait_until(lambda: tenant.owner.get(f"/v1/executions/{execution_id}").json()["status"], lambda s: s != "RUNNING")
-    # The month is counted from the executions table's stream, which forge dev polls.
-    report = wait_until(lambda: tenant.owner.get("/v1/usage").json(), lambda usage: usage["executions"] >= 1)
+    # The month is counted from the executions table's stream, which forge dev delivers to the counter as Lambda
+    # does: once the mapping's batching window (10 s) has passed since the oldest waiting record.
+    report = wait_until(
+        lambda: tenant.owner.get("/v1/usage").json(), lambda usage: usage["executions"] >= 1, timeout=40
+    )
     sign_in(page, tenant, role="viewer")
     page.get_by_role("link", name="Usage").click()
     executions = page.get_by_test_id("usage-executions")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from devserver.table_stream_poller import StreamConsumer
-from shared.catalog import CATALOG_BY_NAME
+from shared.catalog import CATALOG, CATALOG_BY_NAME
 
 
 def record(event: str, pk: str, sk: str, **image: dict[str, Any]) -> dict[str, Any]:
@@ -45,3 +45,30 @@ def test_the_scanner_gets_only_pending_inserts_and_rescan_marks() -> None:
     marked = record("MODIFY", "MARKET#ITEM#acme/ping", "VERSION#1.0.0", rescan_requested={"S": "7"})
 
     assert [SCANNER.wants(change) for change in (pending, approved, marked)] == [True, False, True]
+
+
+CONSUMERS = [StreamConsumer(spec.name, spec) for spec in CATALOG if spec.table_stream_source is not None]
+CHANGES = [
+    record(event, pk, sk, **image)
+    for event in ("INSERT", "MODIFY", "REMOVE")
+    for pk, sk, image in (
+        ("MARKET#ITEM#acme/ping", "VERSION#1.0.0", {"status": {"S": "pending"}}),
+        ("MARKET#ITEM#acme/ping", "ITEM", {}),
+        ("MARKET#ITEM#acme/ping", "VERSION#1.0.0", {"rescan_requested": {"S": "7"}}),
+        ("TENANT#t", "EXECUTION#e", {"execution_arn": {"S": "arn:aws:states:us-east-1:1:execution:m:e"}}),
+    )
+]
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS, ids=lambda consumer: consumer.function)
+def test_a_record_skipped_by_its_event_name_is_one_no_filter_of_the_consumer_passes(consumer: StreamConsumer) -> None:
+    for change in CHANGES:
+        if not consumer.may_want(change["eventName"]):
+            assert not consumer.wants(change)
+    assert [consumer.wants(change) for change in CHANGES].count(True) >= 1
+
+
+def test_the_usage_counter_is_offered_only_inserts() -> None:
+    counter = StreamConsumer("counter", CATALOG_BY_NAME["execution_usage"])
+
+    assert [counter.may_want(name) for name in ("INSERT", "MODIFY", "REMOVE")] == [True, False, False]
