@@ -136,17 +136,14 @@ class DataPlaneRelay:
             return self._send(method, path, body, timeout)
 
     def _send(self, method: str, path: str, body: bytes, timeout: float | None) -> tuple[int, bytes]:
-        from devserver.data_plane import _read_response
-
         connection, stream = self._connection()
         connection.settimeout(timeout)
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Length: {len(body)}\r\n\r\n"
         connection.sendall(head.encode("latin-1") + body)
-        answered = _read_response(stream)
+        answered = _read_answer(stream)
         if answered is None:
             raise ConnectionResetError("the data plane closed the connection before answering")
-        status, _, answer = answered
-        return status, answer
+        return answered
 
     def _connection(self) -> tuple[socket.socket, BinaryIO]:
         kept: tuple[socket.socket, BinaryIO] | None = getattr(self._local, "connection", None)
@@ -163,3 +160,21 @@ class DataPlaneRelay:
         if kept is not None:
             kept[1].close()
             kept[0].close()
+
+
+_MAX_LINE = 65536
+
+
+def _read_answer(stream: BinaryIO) -> tuple[int, bytes] | None:
+    """The status and body of the data plane's next answer (it always says its Content-Length), or None if the
+    connection closed first. (devserver/data_plane.py imports this module, so its reader is not imported here.)"""
+    parts = stream.readline(_MAX_LINE).split(None, 2)
+    if len(parts) < 2:
+        return None
+    length = 0
+    while (line := stream.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    body = stream.read(length)
+    return (int(parts[1]), body) if len(body) == length else None
