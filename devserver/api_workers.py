@@ -326,6 +326,7 @@ def serve(
     LocalBedrockEmbeddings().install()
     listener = socket.socket(fileno=listener_fd)
     app = WorkerPidHeader(create_local_server(LocalIssuer(state_dir)))
+    # uvicorn serves with httptools and uvloop, which the local extras install ("auto" picks them).
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
 
     def announce_when_ready() -> None:

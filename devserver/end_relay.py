@@ -10,13 +10,13 @@ devserver/data_plane.py). An end is kept for `RETAIN_SECONDS`, so a waiter that 
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
+import socket
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -101,7 +101,9 @@ class BoardRelay:
 
 class DataPlaneRelay:
     """The `EndRelay` of an API worker: the emulation's board over the data plane, one keep-alive connection per
-    thread. A relay that cannot be reached is logged and answers None (the waiter then reads the record)."""
+    thread, written and read by hand as the workers' DynamoDB calls are (devserver/data_plane.py: http.client parsed
+    each answer's headers with the email package). A relay that cannot be reached is logged and answers None (the
+    waiter then reads the record)."""
 
     def __init__(self, data_plane_url: str) -> None:
         address = urlsplit(data_plane_url)
@@ -112,14 +114,14 @@ class DataPlaneRelay:
     def publish(self, tenant_id: str, record: ExecutionItem) -> None:
         try:
             self._request("POST", ends_path(tenant_id, str(record.execution_id)), encode_record(record), None)
-        except (OSError, http.client.HTTPException):
+        except OSError:
             logger.exception("publishing the end of %s to the emulation failed", record.execution_id)
 
     def wait(self, tenant_id: str, execution_id: str, timeout: float) -> ExecutionItem | None:
         path = f"{ends_path(tenant_id, execution_id)}?wait={timeout:.3f}"
         try:
             status, body = self._request("GET", path, b"", timeout + ANSWER_MARGIN_SECONDS)
-        except (OSError, http.client.HTTPException):
+        except OSError:
             logger.exception("waiting for the end of %s on the emulation failed", execution_id)
             return None
         return decode_record(body) if status == 200 else None
@@ -129,22 +131,50 @@ class DataPlaneRelay:
         kept-alive connection under is sent once more on a new one."""
         try:
             return self._send(method, path, body, timeout)
-        except (OSError, http.client.HTTPException):
-            self._connection().close()
+        except OSError:
+            self._close()
             return self._send(method, path, body, timeout)
 
     def _send(self, method: str, path: str, body: bytes, timeout: float | None) -> tuple[int, bytes]:
-        connection = self._connection()
-        connection.timeout = timeout
-        if connection.sock is not None:
-            connection.sock.settimeout(timeout)
-        connection.request(method, path, body=body, headers={"Content-Length": str(len(body))})
-        response = connection.getresponse()
-        return response.status, response.read()
+        connection, stream = self._connection()
+        connection.settimeout(timeout)
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Length: {len(body)}\r\n\r\n"
+        connection.sendall(head.encode("latin-1") + body)
+        answered = _read_answer(stream)
+        if answered is None:
+            raise ConnectionResetError("the data plane closed the connection before answering")
+        return answered
 
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = http.client.HTTPConnection(self.host, self.port)
-            self._local.connection = connection
-        return connection
+    def _connection(self) -> tuple[socket.socket, BinaryIO]:
+        kept: tuple[socket.socket, BinaryIO] | None = getattr(self._local, "connection", None)
+        if kept is None:
+            connection = socket.create_connection((self.host, self.port))
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            kept = (connection, connection.makefile("rb"))
+            self._local.connection = kept
+        return kept
+
+    def _close(self) -> None:
+        kept: tuple[socket.socket, BinaryIO] | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if kept is not None:
+            kept[1].close()
+            kept[0].close()
+
+
+_MAX_LINE = 65536
+
+
+def _read_answer(stream: BinaryIO) -> tuple[int, bytes] | None:
+    """The status and body of the data plane's next answer (it always says its Content-Length), or None if the
+    connection closed first. (devserver/data_plane.py imports this module, so its reader is not imported here.)"""
+    parts = stream.readline(_MAX_LINE).split(None, 2)
+    if len(parts) < 2:
+        return None
+    length = 0
+    while (line := stream.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    body = stream.read(length)
+    return (int(parts[1]), body) if len(body) == length else None

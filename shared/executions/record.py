@@ -4,10 +4,12 @@ record `new_record` made); what the API shows of a record is shared/executions/m
 
 A status change is a "Step Functions Execution Status Change" event's `detail` (or one of the same shape: an express
 execution's log events, a synchronous express start's answer, a reconciliation). The execution's name carries the
-tenant and the record's key. A change reads the record (a stale or repeated one stops there, at the price of a read
-rather than a refused write), then writes it with one conditional update; an end gives back the execution's running
-slots in the same transaction, so a start right after an observed end finds them free. Two round trips either way (an
-opted-in tenant's execution of installed marketplace items adds one item per item to that transaction).
+tenant and the record's key. An end reads the record (a stale or repeated one stops there, at the price of a read
+rather than a refused transaction), then writes it with one conditional update and gives back the execution's running
+slots in the same transaction, so a start right after an observed end finds them free: two round trips (an opted-in
+tenant's execution of installed marketplace items adds one item per item to that transaction). Any other change is one
+conditional update, whose answer is the record: it almost always applies, and a read first cost every execution a
+round trip to spare a rare refused write.
 Changes that race fail the condition and change nothing: a record only leaves RUNNING (or PENDING_REDRIVE) once,
 unless a redrive starts it again, and takes the RUNNING of a run once.
 """
@@ -148,9 +150,6 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
     tenant = TenantContext(name.tenant_id)
     status = ExecutionStatus(detail["status"])
     redrives = int(detail.get("redriveCount") or 0)
-    record = Executions(tenant).get(name.execution_id, consistent=True)
-    if record is None or not _applies(record, status, redrives):
-        return None
     changed_at = _moment(detail.get("stopDate" if status in ENDED else "startDate")) or datetime.now(UTC)
     transition = StatusTransition(status=status.value, at=changed_at)  # type: ignore[no-untyped-call]
     actions: list[Any] = [
@@ -171,6 +170,10 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
     if redrives:
         actions.append(ExecutionItem.redrive_count.set(redrives))
     if status in ENDED:
+        # An end needs the record as it stands: the slots it gives back, what its followers read.
+        record = Executions(tenant).get(name.execution_id, consistent=True)
+        if record is None or not _applies(record, status, redrives):
+            return None
         ending = _ending_values(tenant, name, status, detail, history=history)
         actions += [*_set_actions(ending), ExecutionItem.running_shard.remove()]
         key = Executions(tenant).new(name.execution_id)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.useragent import UserAgentString
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -50,3 +56,36 @@ def test_a_model_with_an_index_queries_it_even_when_a_model_without_came_first()
     assert meta.get_index_hash_keyname("by_creation") == "gsi1pk"
     assert {"gsi1pk", "gsi1sk"} <= {attribute["AttributeName"] for attribute in meta.data["AttributeDefinitions"]}
     assert connections.table(_Member._get_connection()).get_meta_table().get_index_hash_keyname("by_creation")
+
+
+def test_the_functions_dynamodb_calls_carry_one_user_agent_put_together_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a connection whose calls are answered before they are sent
+    sent: list[str] = []
+
+    def answer(request: Any, **_: Any) -> Any:
+        sent.append(request.headers["User-Agent"].decode())
+        body = _Body(b'{"Item": {"pk": {"S": "a"}, "sk": {"S": "b"}}}')
+        return AWSResponse(request.url, 200, cast(Any, HeadersDict({})), cast(Any, body))
+
+    connection = TenantConnections(None).table(_Member._get_connection())
+    connection.connection.client.meta.events.register_first("before-send.dynamodb", answer)
+    connection.get_item("a", "b")
+
+    # When botocore's per-call builder of the header would fail
+    def no_rebuild(*_: Any) -> Any:
+        raise AssertionError("the User-Agent was built again from its parts")
+
+    monkeypatch.setattr(UserAgentString, "_build_sdk_metadata", no_rebuild)
+    item = connection.get_item("a", "b")
+
+    # Then the calls still go, each with the same header: the session's (and what handlers add, e.g. Powertools')
+    assert item["Item"]["sk"] == {"S": "b"}
+    assert sent[0] == sent[1] and sent[0].startswith(connection.connection.session.user_agent())
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data

@@ -5,13 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 from fastapi.testclient import TestClient
 
+from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
+from devserver.execution_watcher import status_change_event
+from devserver.lambda_runtime import LocalLambdaContext
+from functions.execution_events.handler import handler as execution_events
 from shared.auth.principal import Role
+from shared.executions.record import find_execution
 from shared.store.executions import RunningExecutions
 from shared.store.tenant_scoped import TenantContext
 from tests.helpers import wait_until
-from tests.integration.executions.support import create_and_publish, failing_workflow, transform_workflow
+from tests.integration.executions.conftest import DynamoDbCalls
+from tests.integration.executions.support import (
+    create_and_publish,
+    failing_workflow,
+    transform_workflow,
+    waiting_workflow,
+)
 from tests.integration.tenancy.conftest import TenantWorld
 
 
@@ -97,3 +109,39 @@ def test_a_node_function_error_reaches_tenants_as_its_type_and_message_only(api,
     assert set(cause) == {"errorType", "errorMessage", "requestId"} and "metadata" in cause["errorMessage"]
     for text in (json.dumps(ended), history.text):
         assert not [mark for mark in ("stackTrace", "Traceback", "/shared/", "/functions/") if mark in text]
+
+
+def test_a_start_is_recorded_by_one_update_and_a_repeated_start_changes_nothing(
+    api, alpha, dynamodb_calls: DynamoDbCalls
+) -> None:
+    """Given a running standard execution whose status changes no watcher delivers, when its RUNNING event arrives twice
+    and then its end, then the start costs one update (its answer is the record: no read first), the repeat is refused
+    by that update's condition, and the end reads the record and writes it with the slots given back."""
+    workflow = create_and_publish(api, alpha.headers[Role.OWNER], waiting_workflow(1))
+    started = api.post(f"/v1/workflows/{workflow}/executions", headers=alpha.headers[Role.EDITOR], json={})
+    assert started.status_code == 202, started.text
+    tenant = TenantContext(alpha.tenant_id)
+    arn = find_execution(tenant, started.json()["execution_id"], consistent=True).execution_arn
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    context = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
+    running = status_change_event(dict(sfn.describe_execution(executionArn=arn)), LOCAL_ACCOUNT, LOCAL_REGION)
+
+    mark = len(dynamodb_calls.calls)
+    first = execution_events(running, context)
+    first_calls = dynamodb_calls.since(mark)
+    mark = len(dynamodb_calls.calls)
+    repeated = execution_events(running, context)
+    repeated_calls = dynamodb_calls.since(mark)
+    described = wait_until(
+        lambda: dict(sfn.describe_execution(executionArn=arn)), lambda found: found["status"] != "RUNNING"
+    )
+    mark = len(dynamodb_calls.calls)
+    ended = execution_events(status_change_event(described, LOCAL_ACCOUNT, LOCAL_REGION), context)
+    end_calls = dynamodb_calls.since(mark)
+
+    assert first == {"applied": True, "status": "RUNNING"} and first_calls == ["UpdateItem"]
+    assert repeated == {"applied": False} and repeated_calls == ["UpdateItem"]
+    assert ended["applied"] and end_calls[:2] == ["GetItem", "TransactWriteItems"]
+    record = find_execution(tenant, started.json()["execution_id"], consistent=True)
+    assert [transition.status for transition in record.transitions] == ["RUNNING", "SUCCEEDED"]
+    assert int(record.revision) == 2 and running_count(alpha) == 0

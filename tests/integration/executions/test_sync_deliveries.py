@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pynamodb.connection.base import Connection
 
 from devserver.data_plane import DataPlane, MotoDispatch, bind_data_plane
 from devserver.end_relay import DataPlaneRelay, EndBoard
@@ -22,40 +21,12 @@ from shared.executions.end_signals import deliver_here, relay_ends
 from shared.quality.service import follow_up_end
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
+from tests.integration.executions.conftest import DynamoDbCalls
 from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
 from tests.integration.executions.test_express_logs import CONTEXT, delivery, express_arn, log_events
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.executions.test_webhooks import executions, signed_headers
 from tests.integration.tenancy.conftest import TenantWorld
-
-
-class DynamoDbCalls:
-    """The DynamoDB operations made on the test's own thread (not the status watcher's), with their table."""
-
-    def __init__(self) -> None:
-        self.thread = threading.get_ident()
-        self.calls: list[tuple[str, str]] = []
-
-    def since(self, mark: int) -> list[str]:
-        return [operation for operation, _ in self.calls[mark:]]
-
-    def record_reads(self) -> int:
-        return sum(1 for operation, table in self.calls if operation == "GetItem" and table.endswith("-executions"))
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDbCalls]:
-    counted = DynamoDbCalls()
-    make_call = Connection._make_api_call
-
-    def counting(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
-        if threading.get_ident() == counted.thread:
-            counted.calls.append((operation_name, str(operation_kwargs.get("TableName", ""))))
-        answer: dict[str, Any] = make_call(self, operation_name, operation_kwargs)
-        return answer
-
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
-    yield counted
 
 
 def make_hook(api: TestClient, world: TenantWorld, document: dict[str, Any], **options: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@ worker is answered by the end the status path published in another, whether it b
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -64,3 +65,23 @@ def test_a_waiter_that_asks_after_the_end_gets_it_at_once_and_another_executions
     assert late is not None and late.stopped_at == datetime(2026, 12, 6, 1, 0, 1, tzinfo=UTC)
     assert relay.wait("t-1", "e-3", 0.0) is None
     assert relay.wait("t-2", "e-2", 0.0) is None
+
+
+def test_a_relay_keeps_one_connection_a_thread_without_http_client_and_opens_another_once_it_is_closed(
+    data_plane_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the standard library's HTTP client out of reach (it parsed every answer's headers with the email package)
+    import http.client
+
+    monkeypatch.setattr(http.client, "HTTPConnection", None)
+    relay = DataPlaneRelay(data_plane_url)
+    relay.publish("t-1", ended_record("e-4"))
+    kept = relay._connection()
+
+    # When the kept connection is shut, as by an emulation that closed it meanwhile
+    kept[0].shutdown(socket.SHUT_RDWR)
+    ended = relay.wait("t-1", "e-4", 30.0)
+
+    # Then the end still comes back, on a new connection kept for what follows
+    assert ended is not None and ended.output == {"ok": True, "id": "msg_1"}
+    assert relay._connection() is not kept and relay.wait("t-1", "e-4", 0.0) is not None
