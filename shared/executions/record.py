@@ -31,6 +31,7 @@ from shared.executions.payloads import (
     RECORD_INLINE_LIMIT,
     STATE_MACHINE_INPUT_LIMIT,
     encode_payload,
+    load_payload_bytes,
     payload_key,
     state_machine_reference,
     store_payload,
@@ -99,6 +100,37 @@ def place_input(tenant: TenantContext, record: ExecutionItem, value: Any) -> str
     if len(data) <= STATE_MACHINE_INPUT_LIMIT:
         return data.decode()
     return json.dumps(state_machine_reference(key, len(data)))
+
+
+def state_input_of(record: ExecutionItem) -> str:
+    """What the state machine receives for the recorded input, as `place_input` gave it at the start (an input kept in
+    S3 is read back from there: one GET, only for inputs over 64 KB)."""
+    if not record.input_ref:
+        return encode_payload(record.input).decode()
+    data = load_payload_bytes(str(record.input_ref))
+    if len(data) <= STATE_MACHINE_INPUT_LIMIT:
+        return data.decode()
+    return json.dumps(state_machine_reference(str(record.input_ref), len(data)))
+
+
+def take_express_run(tenant: TenantContext, execution_id: str, *, now: datetime | None = None) -> ExecutionItem | None:
+    """Marks the recorded run taken by the express runner, once: the record (as the update left it), or None when a
+    runner took it before (a redelivered invocation) or it is no longer a run waiting to start (ended: reconciled,
+    or its start failed). One conditional write, which returns the record."""
+    record = Executions(tenant).new(execution_id)
+    condition = (
+        ExecutionItem.pk.exists()
+        & (ExecutionItem.status == ExecutionStatus.RUNNING.value)
+        & (ExecutionItem.revision == 0)
+        & ExecutionItem.runner_started_at.does_not_exist()
+    )
+    try:
+        record.update(actions=[ExecutionItem.runner_started_at.set(now or datetime.now(UTC))], condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return record
 
 
 def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: ClientError) -> ServiceUnavailable:

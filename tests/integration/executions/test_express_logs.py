@@ -1,6 +1,11 @@
-"""Express executions started without `wait=true` end through their CloudWatch Logs: the express machine logs its
+"""Express executions whose end nothing applied end through their CloudWatch Logs: the express machine logs its
 execution events to the log group the execution_events function is subscribed to, and the function applies them
 as it applies EventBridge's status changes (no status watcher runs here: in the cloud nothing else reports them).
+
+Every express run is run synchronously (shared/executions/runner.py), so its end is applied where it ran and the
+machines log only failures (level ERROR); the log is the backstop for a run whose runner died before applying its end,
+and for machines published before, which log every event at level ALL until their next publish. Here the runs start
+as those did, with StartExecution instead of the runner (`started_without_runner`), so only their log can end them.
 
 The log events are built from the emulated execution's own description, in the shape Step Functions logs them,
 and delivered as CloudWatch Logs delivers a subscription batch (gzip, base64, `awslogs.data`)."""
@@ -12,14 +17,17 @@ import uuid
 from typing import Any
 
 import boto3
+import pytest
 from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_REGION
 from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
+from shared.aws import stepfunctions
 from shared.aws.cloudwatch_logs import encode_logs_data
-from shared.executions.record import find_execution
+from shared.executions.naming import ExecutionName
+from shared.executions.record import find_execution, state_input_of
 from shared.store.tenant_scoped import TenantContext
 from shared.workflows.state_machines import placement
 from tests.helpers import wait_until
@@ -27,6 +35,19 @@ from tests.integration.executions.support import create_and_publish, failing_wor
 from tests.integration.executions.test_quotas import workflow_running
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.tenancy.conftest import TenantWorld
+
+
+@pytest.fixture(autouse=True)
+def started_without_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An express start hands its run to StartExecution instead of the runner: nothing applies its end."""
+    from shared.executions import runner
+
+    def start_execution(name: ExecutionName, version_arn: str) -> None:
+        record = find_execution(TenantContext(name.tenant_id), name.execution_id, consistent=True)
+        stepfunctions.start_execution(version_arn, str(name), state_input_of(record))
+
+    monkeypatch.setattr(runner, "hand_to_runner", start_execution)
+
 
 CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
 
@@ -117,14 +138,14 @@ def read(api: TestClient, world: TenantWorld, execution_id: str) -> dict[str, An
     return record
 
 
-def test_an_express_machine_logs_its_execution_events_to_the_subscribed_log_group(api, alpha) -> None:
+def test_an_express_machine_logs_its_failures_to_the_subscribed_log_group(api, alpha) -> None:
     express = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("$states.input", mode="express"))
     machine = boto3.client("stepfunctions", region_name=LOCAL_REGION).describe_state_machine(
         stateMachineArn=placement().state_machine_arn(express)
     )
 
     logging = machine["loggingConfiguration"]
-    assert machine["type"] == "EXPRESS" and logging["level"] == "ALL" and logging["includeExecutionData"] is True
+    assert machine["type"] == "EXPRESS" and logging["level"] == "ERROR" and logging["includeExecutionData"] is True
     (destination,) = logging["destinations"]
     assert destination["cloudWatchLogsLogGroup"]["logGroupArn"] == placement().express_log_group_arn
     assert placement().express_log_group_arn.endswith(
@@ -224,3 +245,16 @@ def test_log_events_of_executions_the_platform_did_not_start_change_nothing(api,
     result = handler(delivery(foreign), CONTEXT)
 
     assert result == {"applied": [], "changes": 0}
+
+
+def test_an_express_failure_nothing_applied_ends_from_the_log_the_emulation_delivers(
+    api, alpha, status_watcher
+) -> None:
+    failing = create_and_publish(api, alpha.headers[Role.OWNER], failing_workflow(mode="express"))
+
+    execution_id = start(api, alpha, failing, {})
+
+    # The machine logs at level ERROR: its failure reaches execution_events as a subscription batch.
+    record = wait_until(lambda: read(api, alpha, execution_id), lambda found: found["status"] != "RUNNING")
+    assert (record["status"], record["error"], record["cause"]) == ("FAILED", "Boom", "the explode node always fails")
+    assert running_count(alpha) == 0
