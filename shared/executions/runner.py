@@ -20,7 +20,6 @@ from typing import Any
 
 from shared.aws.lambda_functions import invoke_asynchronously
 from shared.catalog import function_physical_name
-from shared.executions.express import run_synchronously
 from shared.executions.naming import ExecutionName
 from shared.executions.record import EndFollowUp, state_input_of, take_express_run
 from shared.problems import ProblemError
@@ -60,6 +59,10 @@ def run_handed_over(event: dict[str, Any], after_end: EndFollowUp) -> dict[str, 
     record = take_express_run(tenant, name.execution_id)
     if record is None:
         return {"ran": False, "reason": "taken before, or no longer waiting to start"}
+    # Imported here: the synchronous path (payload answers, the API's models) would cost every cold start of
+    # execution_events, most of whose invocations are status changes.
+    from shared.executions.express import run_synchronously
+
     try:
         _, changes = run_synchronously(
             tenant, record, str(handed["version_arn"]), name, state_input_of(record), EXPRESS_RUN_MAX_SECONDS

@@ -14,6 +14,7 @@ from devserver.emulation import LOCAL_REGION
 from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
+from shared.executions import express as synchronous_runs
 from shared.executions import runner
 from shared.executions.naming import ExecutionName
 from shared.executions.record import find_execution
@@ -109,15 +110,15 @@ def test_a_retry_after_the_runner_died_does_not_start_the_run_it_took(api, alpha
     monkeypatch.setattr(runner, "invoke_asynchronously", lambda function_arn, event: handed.append(event))
     execution_id = start(api, alpha, express, {"a": 1})
     (event,) = handed
-    start_sync = runner.run_synchronously
+    start_sync = synchronous_runs.run_synchronously
 
     def died(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the runner's container ended before it could tell whether its run started")
 
-    monkeypatch.setattr(runner, "run_synchronously", died)
+    monkeypatch.setattr(synchronous_runs, "run_synchronously", died)
     with pytest.raises(RuntimeError):
         handler(event, CONTEXT)
-    monkeypatch.setattr(runner, "run_synchronously", start_sync)
+    monkeypatch.setattr(synchronous_runs, "run_synchronously", start_sync)
 
     retried = handler(event, CONTEXT)
 
