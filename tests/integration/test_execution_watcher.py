@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -21,6 +21,9 @@ from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.aws.cloudwatch_logs import log_messages
 from shared.resources import WORKFLOW_STATE_MACHINES
 from tests.helpers import wait_until
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import LoggingConfigurationTypeDef
 
 WORKFLOW_MACHINE = f"{WORKFLOW_STATE_MACHINES.physical_name(LOCAL_PREFIX)}-watched"
 OTHER_MACHINE = f"{LOCAL_PREFIX}-not-a-workflow"
@@ -158,8 +161,8 @@ class LoggedRuntime(LocalLambdaRuntime):
 
 def _express_machine(name: str, definition: dict[str, Any], level: str) -> str:
     sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
-    logging = {
-        "level": level,
+    logging: LoggingConfigurationTypeDef = {
+        "level": level,  # type: ignore[typeddict-item]
         "includeExecutionData": True,
         "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": f"arn:aws:logs:{LOCAL_REGION}:1:log-group:x:*"}}],
     }
