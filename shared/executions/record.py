@@ -133,15 +133,18 @@ def take_express_run(tenant: TenantContext, execution_id: str, *, now: datetime 
     return record
 
 
-def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: ClientError) -> ServiceUnavailable:
-    """Step Functions refused the start: the record ends FAILED and its slots are given back; the problem to raise."""
+def record_start_failure(
+    tenant: TenantContext, record: ExecutionItem, error: ClientError, *, refused_by: str = "Step Functions"
+) -> ServiceUnavailable:
+    """Step Functions (or Lambda, handing an express run to the runner) refused the start: the record ends FAILED and
+    its slots are given back; the problem to raise."""
     record.status = ExecutionStatus.FAILED.value
     record.error = "States.StartFailed"
-    record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
+    record.cause = error.response["Error"].get("Message", f"{refused_by} refused to start the execution")
     record.stopped_at = datetime.now(UTC)
     record.running_shard = None
     end_with_slots_back(tenant, _workflow_slot(record), lambda transaction: transaction.save(record))
-    return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")
+    return ServiceUnavailable(f"{refused_by} refused to start the execution: {record.cause}")
 
 
 def find_execution(tenant: TenantContext, execution_id: str, *, consistent: bool = False) -> ExecutionItem:

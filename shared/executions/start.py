@@ -368,7 +368,7 @@ def _hand_to_runner(tenant: TenantContext, record: ExecutionItem, target: RunTar
     try:
         hand_to_runner(name, target.version_arn)
     except ClientError as error:
-        raise record_start_failure(tenant, record, error) from error
+        raise record_start_failure(tenant, record, error, refused_by="Lambda (the express runner)") from error
 
 
 def _start_state_machine(

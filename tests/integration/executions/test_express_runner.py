@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_REGION
@@ -191,3 +192,23 @@ def test_a_scheduled_express_workflow_ends_with_its_output(api, schedules_world,
     record = ended(api, world, fired["execution_id"])
     assert record["status"] == "SUCCEEDED" and set(record["output"]) == {"slot"}
     assert emulated_runs(express) == 1
+
+
+def test_a_hand_over_lambda_refuses_fails_the_start_and_frees_its_slots(api, alpha, monkeypatch) -> None:
+    express = create_and_publish(
+        api, alpha.headers[Role.OWNER], transform_workflow("$states.input", mode="express", max_concurrency=1)
+    )
+
+    def throttled(function_arn: str, event: dict[str, Any]) -> None:
+        error = {"Error": {"Code": "TooManyRequestsException", "Message": "Rate Exceeded."}}
+        raise ClientError(error, "Invoke")  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "invoke_asynchronously", throttled)
+
+    refused = api.post(f"/v1/workflows/{express}/executions", headers=alpha.headers[Role.EDITOR], json={"input": {}})
+
+    assert refused.status_code == 503, refused.text
+    assert "Lambda (the express runner) refused to start the execution: Rate Exceeded." in refused.json()["detail"]
+    (failed,) = api.get("/v1/executions", headers=alpha.headers[Role.VIEWER]).json()["items"]
+    assert (failed["status"], failed["error"]) == ("FAILED", "States.StartFailed")
+    assert running_count(alpha) == 0 and workflow_running(alpha, express) == 0
