@@ -4,8 +4,9 @@ Synthesizes the CDK app (memory of each function as deployed, its system log lev
 and how it is traced), runs deliveries in-process against the emulation (warm, as a warm Lambda container runs them)
 and counts what each costs: DynamoDB round trips and request units, the webhooks function's own CPU (outside its AWS
 calls), what its log lines weigh (stdout, and the standard-library records the runtime writes at the application log
-level INFO), and the status path's share (the express log group's subscription delivers the run's ExecutionStarted
-and ExecutionSucceeded to execution_events, which finds them applied with one read), and execution_usage's share of
+level INFO), the express log the workflow's machine writes at its deployed log level (level ERROR: nothing for a
+success, so the subscription invokes no execution_events; at level ALL the run's start and end reach execution_events,
+which finds them applied with one read: measured then), and execution_usage's share of
 counting the month from the executions table's stream (one batch per the mapping's batching window, as the template
 deploys it, at a million executions a month), and the reconciliation's sweep of express records (its Queries read
 every record once it is past the bound, as big as the delivery left it, and the tenants; per pass, amortized over a
@@ -50,6 +51,7 @@ from infra.cloud_cost import (
     line_items,
     records_per_batch,
     stream_batching_seconds,
+    successful_express_log_bytes,
 )
 from shared.resources import IndexSpec
 from shared.workflows.cost import PRICE_SOURCE
@@ -68,8 +70,6 @@ WORKFLOW = {
     "edges": [{"from": "start", "to": "shape"}],
     "settings": {"mode": "express"},
 }
-# Each event of an express run's log at level ALL with execution data carries about this much beside its data.
-_LOG_EVENT_BYTES = 300
 
 
 def synthesized_templates() -> list[dict[str, Any]]:
@@ -286,7 +286,9 @@ def measure(records_in_batch: float) -> MeasuredExecution:
         hook = api.post(
             "/v1/hooks", headers=owner, json={"workflow_id": workflow_id, "name": "cost", "response_mode": "sync"}
         ).json()
-        states = _states_entered(boto3.client("stepfunctions", region_name=LOCAL_REGION), hook["hook_id"], workflow_id)
+        sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+        states = _states_entered(sfn, hook["hook_id"], workflow_id)
+        log_level = _log_level(sfn, workflow_id)
 
         samples: list[dict[str, float]] = []
         for attempt in range(3 + MEASURED_DELIVERIES):
@@ -303,15 +305,19 @@ def measure(records_in_batch: float) -> MeasuredExecution:
                 started = time.thread_time()
                 _, record, _ = receive_delivery(hook["hook_id"], headers, body, after_end=follow_up_end)
                 handler_cpu = time.thread_time() - started - meter.cpu_seconds - sum(sync_cpu)
-            # What the express log's subscription then brings: the run's start and end, found applied.
+            payload = len(json.dumps(record.input)) + len(json.dumps(record.output))
+            express_log_bytes = successful_express_log_bytes(log_level, states, payload)
+            # What the express log's subscription then brings, if the level logs a success: the run's start and end,
+            # found applied.
             status_meter = DynamoDbMeter()
-            with metered(status_meter), contextlib.redirect_stdout(io.StringIO()):
-                status_started = time.thread_time()
-                apply_logged_changes(_logged_changes(record))
-                status_cpu = time.thread_time() - status_started - status_meter.cpu_seconds
+            status_cpu = 0.0
+            if express_log_bytes:
+                with metered(status_meter), contextlib.redirect_stdout(io.StringIO()):
+                    status_started = time.thread_time()
+                    apply_logged_changes(_logged_changes(record))
+                    status_cpu = time.thread_time() - status_started - status_meter.cpu_seconds
             if attempt < 3:  # the first deliveries fill the container's caches
                 continue
-            payload = len(json.dumps(record.input)) + len(json.dumps(record.output))
             stored = _stored_item(
                 EXECUTIONS_TABLE.physical_name(LOCAL_PREFIX), {"pk": {"S": record.pk}, "sk": {"S": record.sk}}
             )
@@ -325,7 +331,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
                     "log_bytes": len(printed.getvalue().encode()) + root_log.bytes,
                     "status_trips": status_meter.round_trips,
                     "status_cpu_ms": status_cpu * 1000,
-                    "express_log_bytes": (2 + 2 * states) * _LOG_EVENT_BYTES + payload * (1 + states),
+                    "express_log_bytes": express_log_bytes,
                     "record_bytes": item_bytes(stored or {}),
                 }
             )
@@ -396,6 +402,14 @@ def _states_entered(client: Any, hook_id: str, workflow_id: str) -> int:
     return len(definition["States"])
 
 
+def _log_level(client: Any, workflow_id: str) -> str:
+    """The log level of the workflow's machine as published."""
+    from shared.workflows.state_machines import placement
+
+    described = client.describe_state_machine(stateMachineArn=placement().state_machine_arn(workflow_id))
+    return str(described["loggingConfiguration"]["level"])
+
+
 def _logged_changes(record: Any) -> list[dict[str, Any]]:
     from shared.executions.naming import ExecutionName
 
@@ -429,8 +443,13 @@ def _execution(
             Invocation(
                 "webhooks", 1, webhook_cpu + median["round_trips"] * round_trip_ms + sync_ms, median["log_bytes"]
             ),
-            # One invocation per execution is the upper bound: a subscription batch carries many runs' events.
-            Invocation("execution_events", 1, median["status_cpu_ms"] + median["status_trips"] * round_trip_ms, 0.0),
+            # Invoked only by a log that holds the run (level ALL); one invocation per execution is then the upper
+            # bound: a subscription batch carries many runs' events.
+            *(
+                [Invocation("execution_events", 1, median["status_cpu_ms"] + median["status_trips"] * round_trip_ms)]
+                if median["express_log_bytes"]
+                else []
+            ),
             # One batch's counting (its CPU here, its round trips), shared by the batch's executions.
             Invocation(
                 "execution_usage",

@@ -1,8 +1,10 @@
-"""The local stand-in for EventBridge's Step Functions status-change events.
+"""The local stand-in for EventBridge's Step Functions status-change events and the express machines' log.
 
-In the cloud an EventBridge rule delivers "Step Functions Execution Status Change" events to the execution_events
-function. Locally this watcher follows the emulation's executions of workflow state machines and, on each status
-change, invokes the same function through the local Lambda runtime with an event of the same shape.
+In the cloud an EventBridge rule delivers "Step Functions Execution Status Change" events of standard machines to the
+execution_events function, and an express machine's log group delivers what its level logs. Locally this watcher
+follows the emulation's executions of workflow state machines and, on each status change, invokes the same function
+through the local Lambda runtime with an event of the same shape: a standard execution's status change, or an
+express execution's log event as a subscription batch when its machine's level logs it (devserver/express_logs.py).
 
 moto's executor tells the watcher when an execution starts and when it ends (hooks on its execution start and its
 worker's termination), and a redrive reports its restart (devserver/stepfunctions_control.py), so a change is seen at
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from devserver.express_logs import execution_log_event, subscription_batch
 from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import function_physical_name
 from shared.executions.end_signals import deliver_here
@@ -90,6 +93,7 @@ class ExecutionStatusWatcher:
         workers: int = DEFAULT_WORKERS,
     ) -> None:
         self.runtime = runtime
+        self.prefix = prefix
         self.function_name = function_physical_name(prefix, STATUS_FUNCTION)
         self.machine_prefix = WORKFLOW_STATE_MACHINES.physical_name(prefix) + "-"
         self.interval = interval
@@ -189,11 +193,32 @@ class ExecutionStatusWatcher:
                 logger.exception("execution status delivery failed")
 
     def _deliver(self, described: dict[str, Any]) -> int:
-        event = status_change_event(described, self.runtime.account, self.runtime.region)
+        logging = self._express_logging(str(described["executionArn"]))
+        if logging is None:
+            event = status_change_event(described, self.runtime.account, self.runtime.region)
+        else:
+            # An express machine reports only to its log, and only what its level logs (devserver/express_logs.py).
+            logged = execution_log_event(described, logging)
+            if logged is None:
+                return 0
+            event = subscription_batch(self.prefix, self.runtime.account, logged)
         result = self.runtime.invoke(self.function_name, json.dumps(event).encode())
         if result.get("FunctionError"):
             logger.warning("execution_events failed: %s", result["Payload"].read()[:500])
         return 1
+
+    def _express_logging(self, execution_arn: str) -> dict[str, Any] | None:
+        """The logging configuration of the execution's machine if it is an express machine (as it is now: a publish
+        updates it), else None."""
+        from moto.stepfunctions.responses import get_backend
+
+        parts = execution_arn.split(":")
+        machine_arn = f"arn:aws:states:{parts[3]}:{parts[4]}:stateMachine:{_machine_name(execution_arn)}"
+        backend = get_backend(self.runtime.account, self.runtime.region)
+        machine = next((each for each in list(backend.state_machines) if each.arn == machine_arn), None)
+        if machine is None or machine.type != "EXPRESS":
+            return None
+        return dict(machine.loggingConfiguration)
 
     def _executions(self) -> list[Any]:
         from moto.stepfunctions.responses import get_backend

@@ -17,6 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 from infra.constants import DELIVERY_ROUTE_KEY
 from shared.catalog import function_physical_name
+from shared.executions.log_events import logs_execution_event
 from shared.resources import IndexSpec
 from shared.workflows.cost import (
     EXPRESS_MEMORY_GB,
@@ -58,6 +59,9 @@ CLOUDWATCH_LOGS_USD_PER_GB = 0.50
 # X-Ray's default rule).
 XRAY_USD_PER_TRACE = 5.00 / 1_000_000
 SECONDS_PER_MONTH = 30 * 24 * 3600
+# What each event of an express run's log at level ALL with execution data carries beside its data (estimated from the
+# events' shape in "Log levels for Step Functions", docs.aws.amazon.com/step-functions/).
+EXPRESS_LOG_EVENT_BYTES = 300
 # Lambda gives a function CPU in proportion to its memory: one full vCPU at 1,769 MB ("Lambda quotas"/"Configuring
 # Lambda function memory", docs.aws.amazon.com/lambda/), so a handler's CPU time here stretches below that.
 LAMBDA_FULL_VCPU_MB = 1769
@@ -377,6 +381,16 @@ def express_sweep_units(
     tenant_list = max(1.0, math.ceil(tenants * tenant_record_bytes / READ_UNIT_BYTES)) * eventually_consistent
     per_pass = tenant_list + 1.0 + tenants * eventually_consistent
     return records + passes * per_pass / executions_per_month, passes / executions_per_month
+
+
+def successful_express_log_bytes(level: str, states: int, payload_bytes: float) -> float:
+    """What the express log ingests for one successful run of `states` states at the machine's log `level`: at ALL
+    (with execution data) the run's start and end and each state's entered and exited events, each with its data
+    (`payload_bytes`: the input and output); at ERROR, FATAL or OFF nothing, as a success is logged only at ALL. The
+    subscription delivers a run's events to execution_events only when there are some."""
+    if not logs_execution_event(level, "ExecutionSucceeded"):
+        return 0.0
+    return (2 + 2 * states) * EXPRESS_LOG_EVENT_BYTES + payload_bytes * (1 + states)
 
 
 def records_per_batch(executions_per_month: float, window_seconds: float, batch_size: int = 100) -> float:

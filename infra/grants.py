@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import ArnFormat
 from aws_cdk import aws_iam as iam
 
 from infra.names import ResourceNames
-from shared.catalog import Access, Grant
+from shared.catalog import Access, Grant, function_physical_name
 from shared.resources import (
     BucketPrefixSpec,
     BucketSpec,
@@ -229,10 +230,19 @@ def _manage_workflow_machines(machines: WorkflowStateMachinesSpec, names: Resour
 def _run_workflow_machines(
     machines: WorkflowStateMachinesSpec, access: Access, names: ResourceNames
 ) -> list[GrantPolicy]:
-    """Starting any workflow machine (its versions and aliases too), and acting on the executions of them all."""
+    """Starting any workflow machine (its versions and aliases too), acting on the executions of them all, and
+    handing an express run to the express runner (an asynchronous invoke of its alias, shared/executions/runner.py)."""
+    runner = function_physical_name(names.prefix, machines.express_runner)
+    runner_alias = names.stack.format_arn(
+        service="lambda",
+        resource="function",
+        resource_name=f"{runner}:{machines.function_alias}",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
     return [
         GrantPolicy(_WORKFLOW_STARTS[access], (f"{names.workflow_arn_prefix(machines)}-*",)),
         GrantPolicy(_WORKFLOW_RUNS[access], (names.execution_arns(machines),)),
+        GrantPolicy(("lambda:InvokeFunction",), (runner_alias,)),
     ]
 
 

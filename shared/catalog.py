@@ -424,9 +424,11 @@ CATALOG: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="execution_events",
-        description="Step Functions status changes: execution records, running slots, metrics, error workflows",
+        description="Step Functions status changes: execution records, running slots, metrics, error workflows; "
+        "the express runner",
         memory_mb=256,
-        timeout_seconds=30,
+        # As the express runner it waits for an express run, at most 5 minutes, then applies its end.
+        timeout_seconds=360,
         active_tracing=False,
         grants=(
             Grant(TENANCY_TABLE, Access.READ_WRITE),
@@ -434,8 +436,9 @@ CATALOG: tuple[FunctionSpec, ...] = (
             # An opted-in tenant's end of an installed marketplace item adds to its measured performance.
             Grant(PLATFORM_TABLE, Access.WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
-            # Error workflows start; a failure's node is read from the execution's history.
-            Grant(WORKFLOW_STATE_MACHINES, Access.START),
+            # Error workflows start; a failure's node is read from the execution's history; the express runner runs
+            # express runs synchronously.
+            Grant(WORKFLOW_STATE_MACHINES, Access.START_SYNC),
             # Quality control (shared/quality/): the detector's state and events beside the workflows, and the
             # policies' actions: a rollback points the live alias, pausing disables the trigger schedule and webhooks.
             Grant(WORKFLOWS_TABLE, Access.READ_WRITE),

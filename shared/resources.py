@@ -137,20 +137,31 @@ class WorkflowStateMachinesSpec:
     `invokes_functions`, send to `sends_to`, publish to SNS, put events and start and follow its sibling machines.
     Their Task states name those functions by their `function_alias` (a version whose provisioned concurrency the
     forecasts schedule: PREDICTIVE_SCALING); the role may invoke that alias, and the unqualified function that
-    versions compiled before the alias name, but no other version or alias.
-    The environment variable holds the ARN prefix `arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>`."""
+    versions compiled before the alias name, but no other version or alias. Their asynchronous express runs are run
+    synchronously by the catalog function `express_runner` (invoked asynchronously on its `function_alias`), so
+    express machines log only their failures. The environment variable holds the ARN prefix
+    `arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>`."""
 
     key: str
     env_var: str
     invokes_functions: tuple[str, ...]
     sends_to: tuple[QueueSpec, ...]
     function_alias: str
+    express_runner: str
 
     def physical_name(self, prefix: str) -> str:
         return f"{prefix}-{self.key}"
 
     def arn_prefix(self, prefix: str, account: str, region: str) -> str:
         return f"arn:aws:states:{region}:{account}:stateMachine:{self.physical_name(prefix)}"
+
+    def read_arn_prefix(self, arn_prefix: str) -> tuple[str, str, str]:
+        """`arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>` → (region, account, prefix)."""
+        parts = arn_prefix.split(":")
+        suffix = f"-{self.key}"
+        if len(parts) != 7 or parts[5] != "stateMachine" or not parts[6].endswith(suffix):
+            raise ValueError(f"not a workflow state machine ARN prefix: {arn_prefix!r}")
+        return parts[3], parts[4], parts[6][: -len(suffix)]
 
     def execution_role_name(self, prefix: str) -> str:
         return f"{self.physical_name(prefix)}-execution"
@@ -289,6 +300,7 @@ WORKFLOW_STATE_MACHINES = WorkflowStateMachinesSpec(
     invokes_functions=("node_http", "node_agent"),
     sends_to=(APPROVALS_QUEUE,),
     function_alias=PREDICTIVE_SCALING.alias,
+    express_runner="execution_events",
 )
 # The SNS topics and EventBridge buses tenants' notify and emit_event nodes may target: the platform's, named
 # `forge-<tenant id>-…` (created for a tenant by the platform). The workflow execution role, which every tenant's

@@ -1,7 +1,8 @@
 """Step Functions status changes → the execution record, the running slot, metrics, error workflow, quality control.
 
-Two sources: EventBridge's "Step Functions Execution Status Change" events (standard workflows), and the
-CloudWatch Logs subscription of the express workflows' log group (a batch of their execution log events).
+Three sources: EventBridge's "Step Functions Execution Status Change" events (standard workflows), the CloudWatch
+Logs subscription of the express workflows' log group (a batch of their execution log events: failures), and the
+express runs handed over by their starters, which this function runs synchronously (shared/executions/runner.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from shared.aws.cloudwatch_logs import is_logs_subscription_event, log_messages
 from shared.aws.eventbridge import EventBridgeEvent
 from shared.executions.log_events import status_changes_from_logs
 from shared.executions.record import apply_logged_changes, apply_status_change
+from shared.executions.runner import is_express_run, run_handed_over
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
 from shared.quality.service import follow_up_end
@@ -29,6 +31,8 @@ metrics = Metrics()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_logs_subscription_event(event):
         return _logged_changes(status_changes_from_logs(log_messages(event)))
+    if is_express_run(event):
+        return run_handed_over(event, lambda change: follow_up_end(change, logger))
     change = apply_status_change(EventBridgeEvent.model_validate(event).detail)
     if change is None:
         return {"applied": False}

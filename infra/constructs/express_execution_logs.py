@@ -2,7 +2,8 @@
 
 Step Functions sends status-change events to EventBridge only for standard workflows; an express machine reports
 its executions only to CloudWatch Logs. Every express workflow machine (created at run time by the workflows
-function, shared/workflows/state_machines.py) logs at level ALL, with execution data, to one log group per region,
+function, shared/workflows/state_machines.py) logs its failures (level ERROR; every express run is run synchronously,
+where its success is applied: shared/executions/runner.py), with execution data, to one log group per region,
 `/aws/vendedlogs/states/<prefix>-wf-express` (the name derives from the workflow machines' ARN prefix the
 workflows function is told). A subscription filter passes the execution-level events (started, succeeded, failed,
 timed out, aborted) to execution_events, which applies them as it applies EventBridge's (docs/executions.md).

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -46,6 +47,11 @@ def stepfunctions_sync_client(read_timeout_seconds: float) -> SFNClient:
         inject_host_prefix="AWS_ENDPOINT_URL" not in os.environ,
     )
     client: SFNClient = boto3.client("stepfunctions", config=config)
+    return client
+
+
+def lambda_client() -> LambdaClient:
+    client: LambdaClient = _client("lambda")
     return client
 
 

@@ -1,12 +1,14 @@
-"""Synchronous express executions (`?wait=true`): StartSyncExecution, bounded, and the record updated from its result.
+"""Express executions run synchronously: StartSyncExecution, bounded, and the record updated from its result. Every
+express run is run so: `?wait=true`, sync deliveries and MCP calls where they are made, any other start by the express
+runner (shared/executions/runner.py).
 
-Express workflows emit no "Step Functions Execution Status Change" events; their execution log events reach the
-execution_events function later (CloudWatch Logs delivers them in seconds), so the answer does not wait for them:
-the result of StartSyncExecution is applied here as the same two status changes an event would bring (RUNNING, then
-the end), in one conditional update when neither was applied yet (shared/executions/record.py's apply_run_result),
-and followed by the same metrics as the execution_events function's (and, started by the caller, the same
-error workflow); the log events find them applied. The bound is the HTTP request's: an execution still running when
-it passes ends its record from the logs (see docs/executions.md).
+Express workflows emit no "Step Functions Execution Status Change" events, and their machines log only failures
+(level ERROR): the result of StartSyncExecution is applied here as the same two status changes an event would bring
+(RUNNING, then the end), in one conditional update when neither was applied yet (shared/executions/record.py's
+apply_run_result), and followed by the same metrics as the execution_events function's (and, started by the caller,
+the same error workflow); a failure's log events, delivered later, find it applied. The bound is the caller's: an
+execution still running when it passes ends its record from its log if it fails, and otherwise stays RUNNING until
+reconciliation (see docs/executions.md, "How a record learns the end").
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from shared.executions.payloads import state_machine_reference
 from shared.executions.record import AppliedChange, apply_run_result, find_execution, record_start_failure
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
-from shared.executions.targets import RunTarget
 from shared.observability import metrics
 from shared.problems import ProblemError
 from shared.settings import get_settings
@@ -44,7 +45,7 @@ class SyncWaitExceeded(ProblemError):
 def run_synchronously(
     tenant: TenantContext,
     record: ExecutionItem,
-    target: RunTarget,
+    version_arn: str,
     name: ExecutionName,
     state_input: str,
     wait_seconds: float,
@@ -53,7 +54,7 @@ def run_synchronously(
     (settled here; an error workflow is the caller's to start)."""
     try:
         result = stepfunctions.start_sync_execution(
-            target.version_arn, str(name), state_input, wait_seconds + _READ_MARGIN_SECONDS
+            version_arn, str(name), state_input, wait_seconds + _READ_MARGIN_SECONDS
         )
     except ClientError as error:
         raise record_start_failure(tenant, record, error) from error

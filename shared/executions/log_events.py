@@ -14,7 +14,7 @@ from typing import Any
 from shared.executions.naming import ExecutionName
 from shared.executions.statuses import ExecutionStatus
 
-# Step Functions' execution-level log events (what an express machine logs at level ALL) and the status of each.
+# Step Functions' execution-level log events and the status of each.
 LOG_EVENT_STATUSES = {
     "ExecutionStarted": ExecutionStatus.RUNNING,
     "ExecutionSucceeded": ExecutionStatus.SUCCEEDED,
@@ -22,6 +22,21 @@ LOG_EVENT_STATUSES = {
     "ExecutionTimedOut": ExecutionStatus.TIMED_OUT,
     "ExecutionAborted": ExecutionStatus.ABORTED,
 }
+# Step Functions' log levels, least to most severe, and the lowest at which each execution event is logged ("Log
+# levels" in the Step Functions developer guide: ALL logs every event, ERROR and FATAL an execution's failed ends).
+LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
+_LOGGED_FROM = {
+    "ExecutionStarted": "ALL",
+    "ExecutionSucceeded": "ALL",
+    "ExecutionFailed": "FATAL",
+    "ExecutionTimedOut": "FATAL",
+    "ExecutionAborted": "FATAL",
+}
+
+
+def logs_execution_event(level: str, event_type: str) -> bool:
+    """Whether a machine logging at `level` logs this execution event."""
+    return level != "OFF" and LOG_LEVELS.index(level) <= LOG_LEVELS.index(_LOGGED_FROM[event_type])
 
 
 def status_changes_from_logs(messages: Iterable[str]) -> list[dict[str, Any]]:

@@ -41,7 +41,11 @@ def payload_keys(prefix: str, limit: int) -> list[str]:
 
 
 def load_payload(key: str) -> Any:
-    return json.loads(s3.get_bytes(get_settings().require("bucket_payloads"), key))
+    return json.loads(load_payload_bytes(key))
+
+
+def load_payload_bytes(key: str) -> bytes:
+    return s3.get_bytes(get_settings().require("bucket_payloads"), key)
 
 
 def state_machine_reference(key: str, size: int) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from shared.executions.payloads import (
     RECORD_INLINE_LIMIT,
     STATE_MACHINE_INPUT_LIMIT,
     encode_payload,
+    load_payload_bytes,
     payload_key,
     state_machine_reference,
     store_payload,
@@ -107,15 +108,49 @@ def place_input(tenant: TenantContext, record: ExecutionItem, value: Any) -> str
     return json.dumps(state_machine_reference(key, len(data)))
 
 
-def record_start_failure(tenant: TenantContext, record: ExecutionItem, error: ClientError) -> ServiceUnavailable:
-    """Step Functions refused the start: the record ends FAILED and its slots are given back; the problem to raise."""
+def state_input_of(record: ExecutionItem) -> str:
+    """What the state machine receives for the recorded input, as `place_input` gave it at the start (an input kept in
+    S3 is read back from there: one GET, only for inputs over 64 KB)."""
+    if not record.input_ref:
+        return encode_payload(record.input).decode()
+    data = load_payload_bytes(str(record.input_ref))
+    if len(data) <= STATE_MACHINE_INPUT_LIMIT:
+        return data.decode()
+    return json.dumps(state_machine_reference(str(record.input_ref), len(data)))
+
+
+def take_express_run(tenant: TenantContext, execution_id: str, *, now: datetime | None = None) -> ExecutionItem | None:
+    """Marks the recorded run taken by the express runner, once: the record (as the update left it), or None when a
+    runner took it before (a redelivered invocation) or it is no longer a run waiting to start (ended: reconciled,
+    or its start failed). One conditional write, which returns the record."""
+    record = Executions(tenant).new(execution_id)
+    condition = (
+        ExecutionItem.pk.exists()
+        & (ExecutionItem.status == ExecutionStatus.RUNNING.value)
+        & (ExecutionItem.revision == 0)
+        & ExecutionItem.runner_started_at.does_not_exist()
+    )
+    try:
+        record.update(actions=[ExecutionItem.runner_started_at.set(now or datetime.now(UTC))], condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return record
+
+
+def record_start_failure(
+    tenant: TenantContext, record: ExecutionItem, error: ClientError, *, refused_by: str = "Step Functions"
+) -> ServiceUnavailable:
+    """Step Functions (or Lambda, handing an express run to the runner) refused the start: the record ends FAILED and
+    its slots are given back; the problem to raise."""
     record.status = ExecutionStatus.FAILED.value
     record.error = "States.StartFailed"
-    record.cause = error.response["Error"].get("Message", "Step Functions refused to start the execution")
+    record.cause = error.response["Error"].get("Message", f"{refused_by} refused to start the execution")
     record.stopped_at = datetime.now(UTC)
     record.running_shard = None
     end_with_slots_back(tenant, _workflow_slot(record), lambda transaction: transaction.save(record))
-    return ServiceUnavailable(f"Step Functions refused to start the execution: {record.cause}")
+    return ServiceUnavailable(f"{refused_by} refused to start the execution: {record.cause}")
 
 
 def find_execution(tenant: TenantContext, execution_id: str, *, consistent: bool = False) -> ExecutionItem:

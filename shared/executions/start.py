@@ -226,9 +226,12 @@ def _start(
         # Only the synchronous path needs it.
         from shared.executions.express import run_synchronously
 
-        ended, changes = run_synchronously(tenant, record, target, name, state_machine_input, wait_seconds)
+        ended, changes = run_synchronously(tenant, record, target.version_arn, name, state_machine_input, wait_seconds)
         return ended, True, changes
-    _start_state_machine(tenant, record, target, name, state_machine_input)
+    if target.mode == "express":
+        _hand_to_runner(tenant, record, target, name)
+    else:
+        _start_state_machine(tenant, record, target, name, state_machine_input)
     return record, True, []
 
 
@@ -356,6 +359,17 @@ def _record_start(
             if reason == CONDITION_FAILED and refusal is not None:
                 raise refusal from error
         raise
+
+
+def _hand_to_runner(tenant: TenantContext, record: ExecutionItem, target: RunTarget, name: ExecutionName) -> None:
+    """An express run started without a wait is run synchronously by the express runner (shared/executions/runner.py),
+    so that its end reaches the record without its machine logging successes."""
+    from shared.executions.runner import hand_to_runner
+
+    try:
+        hand_to_runner(name, target.version_arn)
+    except ClientError as error:
+        raise record_start_failure(tenant, record, error, refused_by="Lambda (the express runner)") from error
 
 
 def _start_state_machine(

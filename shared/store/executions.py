@@ -90,6 +90,8 @@ class ExecutionItem(TenantScopedItem):
     # Bumped by every applied status change; `transitions` lists them in order (what the SSE stream replays).
     revision = NumberAttribute(default=0)
     transitions = ListAttribute(of=StatusTransition, default=list)
+    # When the express runner took the run to start it (shared/executions/runner.py): a redelivered hand-over finds it.
+    runner_started_at = UTCDateTimeAttribute(null=True)
     # Set while a standard execution runs (`running_shard`), so the record is in the `running_by_start` index.
     running_shard = UnicodeAttribute(null=True)
     running_by_start = RunningByStart()

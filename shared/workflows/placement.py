@@ -21,11 +21,8 @@ class WorkflowPlacement:
     @classmethod
     def from_arn_prefix(cls, arn_prefix: str) -> WorkflowPlacement:
         """Reads `arn:aws:states:<region>:<account>:stateMachine:<prefix>-<key>` (FORGE_WORKFLOW_STATE_MACHINES)."""
-        parts = arn_prefix.split(":")
-        suffix = f"-{WORKFLOW_STATE_MACHINES.key}"
-        if len(parts) != 7 or parts[5] != "stateMachine" or not parts[6].endswith(suffix):
-            raise ValueError(f"not a workflow state machine ARN prefix: {arn_prefix!r}")
-        return cls(region=parts[3], account=parts[4], prefix=parts[6][: -len(suffix)])
+        region, account, prefix = WORKFLOW_STATE_MACHINES.read_arn_prefix(arn_prefix)
+        return cls(region=region, account=account, prefix=prefix)
 
     def state_machine_name(self, workflow_id: str) -> str:
         return f"{WORKFLOW_STATE_MACHINES.physical_name(self.prefix)}-{workflow_id}"

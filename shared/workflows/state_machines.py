@@ -99,13 +99,15 @@ def state_machine_present(item: WorkflowItem) -> Iterator[None]:
 
 
 def logging_configuration(*, express: bool) -> LoggingConfigurationTypeDef:
-    """Express machines send no status-change events: they log every event (ExecutionStarted and ExecutionSucceeded
-    are logged only at ALL) with its data (the output) to the log group execution_events is subscribed to
-    (docs/executions.md). Standard machines report through EventBridge and log nothing."""
+    """Express machines send no status-change events, and every express run is run synchronously, where its end is
+    applied (shared/executions/runner.py): they log only failures (level ERROR: ExecutionFailed, ExecutionTimedOut,
+    ExecutionAborted, with their error and cause) to the log group execution_events is subscribed to, the backstop
+    when the run's starter died before applying its end (docs/executions.md). Standard machines report through
+    EventBridge and log nothing."""
     if not express:
         return {"level": "OFF"}
     return {
-        "level": "ALL",
+        "level": "ERROR",
         "includeExecutionData": True,
         "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": placement().express_log_group_arn}}],
     }

@@ -12,7 +12,9 @@ from aws_cdk.assertions import Match, Template
 from infra.constructs.execution_events import EVERY_STATUS, workflow_status_rule_name
 from infra.grants import _WORKFLOW_MACHINES_MANAGE as WORKFLOW_MACHINES_MANAGE
 from infra.stacks.regional import RegionalStack
-from shared.resources import EXECUTIONS_TABLE, WORKFLOWS_TABLE
+from shared.catalog import CATALOG, Access
+from shared.executions.runner import EXPRESS_RUN_MAX_SECONDS
+from shared.resources import EXECUTIONS_TABLE, WORKFLOW_STATE_MACHINES, WORKFLOWS_TABLE
 from shared.settings import PlatformSettings
 
 pytestmark = pytest.mark.infra
@@ -121,9 +123,49 @@ def test_the_execution_events_role_starts_error_workflows_and_reads_histories(
     # Besides starting error workflows and reading histories, quality control's actions run here (docs/quality.md):
     # a rollback points a workflow's live alias back, and nothing more: no machine is created, changed or deleted.
     repoint = {"states:UpdateStateMachineAlias", "states:DescribeStateMachineAlias"}
-    assert set(allowed) == {"states:StartExecution", "states:GetExecutionHistory", *repoint}
+    # As the express runner it runs express runs with StartSyncExecution (shared/executions/runner.py).
+    starts = {"states:StartExecution", "states:StartSyncExecution"}
+    assert set(allowed) == {*starts, "states:GetExecutionHistory", *repoint}
     assert not set(allowed) & (set(WORKFLOW_MACHINES_MANAGE) - repoint - {"states:StartExecution"})
     assert f":execution:{PREFIX}-wf-*:*" in next(iter(allowed["states:GetExecutionHistory"]))
+
+
+def _invocable(stack: RegionalStack, template: Template, function: str) -> set[str]:
+    """The functions (rendered ARNs) the role may invoke."""
+    role = stack.functions[function].role
+    policies = template.find_resources("AWS::IAM::Role")[_logical_id(stack, role)]["Properties"]["Policies"]
+    return {
+        json.dumps(resource, sort_keys=True)
+        for policy in policies
+        for statement in policy["PolicyDocument"]["Statement"]
+        if "lambda:InvokeFunction"
+        in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+        for resource in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+    }
+
+
+def test_every_function_that_starts_workflows_may_hand_express_runs_to_the_runners_alias_only(
+    stack: RegionalStack, template: Template
+) -> None:
+    starters = [
+        spec.name
+        for spec in CATALOG
+        if any(
+            grant.resource is WORKFLOW_STATE_MACHINES
+            and grant.access in (Access.START, Access.START_SYNC, Access.RUN, Access.SETTLE)
+            for grant in spec.grants
+        )
+    ]
+    assert {"executions", "webhooks", "schedule_fire", "execution_events", "execution_reconcile"} <= set(starters)
+
+    for name in starters:
+        (runner,) = _invocable(stack, template, name)
+        assert f":function:{PREFIX}-execution-events:live" in runner, name
+    (function,) = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"FunctionName": f"{PREFIX}-execution-events"}}
+    ).values()
+    # The runner waits for an express run, at most 5 minutes, then applies its end.
+    assert function["Properties"]["Timeout"] >= EXPRESS_RUN_MAX_SECONDS + 30
 
 
 def _alarm(template: Template, name: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -18,8 +18,12 @@ import pytest
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, LOCAL_ROLE_ARN
 from devserver.execution_watcher import ExecutionStatusWatcher
 from devserver.lambda_runtime import LocalLambdaRuntime
+from shared.aws.cloudwatch_logs import log_messages
 from shared.resources import WORKFLOW_STATE_MACHINES
 from tests.helpers import wait_until
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import LoggingConfigurationTypeDef
 
 WORKFLOW_MACHINE = f"{WORKFLOW_STATE_MACHINES.physical_name(LOCAL_PREFIX)}-watched"
 OTHER_MACHINE = f"{LOCAL_PREFIX}-not-a-workflow"
@@ -141,3 +145,71 @@ def test_the_sweep_looks_again_only_at_the_executions_last_seen_running(monkeypa
     assert watcher.poll_once() == 1
     assert watcher.poll_once() == 0
     assert walks == [51]
+
+
+class LoggedRuntime(LocalLambdaRuntime):
+    """Records the events the watcher invokes the status function with, whole."""
+
+    def __init__(self) -> None:
+        super().__init__(LOCAL_PREFIX, LOCAL_REGION, LOCAL_ACCOUNT)
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse") -> dict[str, Any]:
+        self.events.append(json.loads(payload))
+        return {"StatusCode": 200}
+
+
+def _express_machine(name: str, definition: dict[str, Any], level: str) -> str:
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    logging: LoggingConfigurationTypeDef = {
+        "level": level,  # type: ignore[typeddict-item]
+        "includeExecutionData": True,
+        "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": f"arn:aws:logs:{LOCAL_REGION}:1:log-group:x:*"}}],
+    }
+    arn: str = sfn.create_state_machine(
+        name=name,
+        definition=json.dumps(definition),
+        roleArn=LOCAL_ROLE_ARN,
+        type="EXPRESS",
+        loggingConfiguration=logging,
+    )["stateMachineArn"]
+    return arn
+
+
+def _ended(execution_arn: str) -> None:
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    wait_until(lambda: sfn.describe_execution(executionArn=execution_arn)["status"], lambda status: status != "RUNNING")
+
+
+def test_an_express_machine_reports_what_its_log_level_logs_as_log_batches(emulated_aws: LocalLambdaRuntime) -> None:
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    fail = {"StartAt": "Explode", "States": {"Explode": {"Type": "Fail", "Error": "Boom", "Cause": "always"}}}
+    at_error = _express_machine(f"{WORKFLOW_MACHINE}-error", json.loads(PASS), "ERROR")
+    failing_at_error = _express_machine(f"{WORKFLOW_MACHINE}-error-fail", fail, "ERROR")
+    at_all = _express_machine(f"{WORKFLOW_MACHINE}-all", json.loads(PASS), "ALL")
+    runs = {
+        machine: sfn.start_execution(stateMachineArn=machine, name="run", input='{"a": 1}')["executionArn"]
+        for machine in (at_error, failing_at_error, at_all)
+    }
+    for execution_arn in runs.values():
+        _ended(execution_arn)
+    runtime = LoggedRuntime()
+    watcher = ExecutionStatusWatcher(runtime, LOCAL_PREFIX, workers=1)
+
+    watcher.poll_once()
+    watcher.start()
+    watcher.stop()  # delivers what was queued before stopping
+
+    logged = [json.loads(message) for event in runtime.events for message in log_messages(event)]
+    assert all("awslogs" in event for event in runtime.events)  # no EventBridge event for an express machine
+    by_machine = defaultdict(list)
+    for log_event in logged:
+        by_machine[log_event["execution_arn"].split(":")[6]].append(log_event)
+    # At ERROR a success logs nothing, a failure its end with error and cause; at ALL the start and the end.
+    assert at_error.split(":")[6] not in by_machine
+    (failure,) = by_machine[failing_at_error.split(":")[6]]
+    assert failure["type"] == "ExecutionFailed" and failure["details"] == {"error": "Boom", "cause": "always"}
+    assert failure["execution_arn"].split(":")[5] == "express"
+    started, succeeded = by_machine[at_all.split(":")[6]]
+    assert (started["type"], succeeded["type"]) == ("ExecutionStarted", "ExecutionSucceeded")
+    assert json.loads(succeeded["details"]["output"]) == {"a": 1}

@@ -3,6 +3,7 @@ counts and the template's memory sizes."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from infra.cloud_cost import (
     CLOUDWATCH_LOGS_USD_PER_GB,
     DYNAMODB_USD_PER_READ_UNIT,
     DYNAMODB_USD_PER_WRITE_UNIT,
+    EXPRESS_LOG_EVENT_BYTES,
     LAMBDA_PLATFORM_LOG_BYTES,
     LATENCY_SOURCES,
     UNTRACED,
@@ -33,6 +35,7 @@ from infra.cloud_cost import (
     records_per_batch,
     sampled_share,
     stream_batching_seconds,
+    successful_express_log_bytes,
 )
 from shared.resources import EXECUTIONS_TABLE, IndexSpec
 from shared.workflows.cost import (
@@ -102,6 +105,31 @@ def test_every_line_item_is_priced_from_the_counts_and_the_memory() -> None:
     assert items.keys() == expected.keys()
     assert items == pytest.approx(expected)
     assert sum(items.values()) == pytest.approx(22.5, abs=0.5)
+
+
+def test_a_successful_express_run_logs_only_at_level_all() -> None:
+    # Level ALL with data: the run's start and end and each state's two events, each with the input and output.
+    assert successful_express_log_bytes("ALL", 2, 100.0) == 6 * EXPRESS_LOG_EVENT_BYTES + 3 * 100.0
+    # ERROR (what express machines log at now), FATAL and OFF log no success.
+    assert successful_express_log_bytes("ERROR", 2, 100.0) == 0.0
+    assert successful_express_log_bytes("FATAL", 2, 100.0) == 0.0
+    assert successful_express_log_bytes("OFF", 2, 100.0) == 0.0
+
+
+def test_a_run_no_log_reports_costs_no_status_function_nor_log_bytes() -> None:
+    unlogged = dataclasses.replace(MEASURED, invocations=MEASURED.invocations[:1], express_log_bytes=0.0)
+
+    items = {item.name: item.usd_per_million for item in line_items(unlogged, {f"{PREFIX}-webhooks": 1024}, PREFIX)}
+
+    assert not any("execution_events" in name for name in items)
+    logged = {
+        item.name: item.usd_per_million for item in line_items(MEASURED, function_memory_mb(TEMPLATES, PREFIX), PREFIX)
+    }
+    saved = (2000 + LAMBDA_PLATFORM_LOG_BYTES) / 1e9 * CLOUDWATCH_LOGS_USD_PER_GB * MILLION
+    assert logged["CloudWatch Logs ingestion"] - items["CloudWatch Logs ingestion"] == pytest.approx(saved)
+    assert sum(logged.values()) - sum(items.values()) == pytest.approx(
+        saved + logged["Lambda execution_events requests"] + logged["Lambda execution_events duration"]
+    )
 
 
 def test_a_function_missing_from_the_template_is_an_error_not_a_default() -> None:

@@ -1,6 +1,11 @@
-"""Express executions started without `wait=true` end through their CloudWatch Logs: the express machine logs its
+"""Express executions whose end nothing applied end through their CloudWatch Logs: the express machine logs its
 execution events to the log group the execution_events function is subscribed to, and the function applies them
 as it applies EventBridge's status changes (no status watcher runs here: in the cloud nothing else reports them).
+
+Every express run is run synchronously (shared/executions/runner.py), so its end is applied where it ran and the
+machines log only failures (level ERROR); the log is the backstop for a run whose runner died before applying its end,
+and for machines published before, which log every event at level ALL until their next publish. Here the runs start
+as those did, with StartExecution instead of the runner (`started_without_runner`), so only their log can end them.
 
 The log events are built from the emulated execution's own description, in the shape Step Functions logs them,
 and delivered as CloudWatch Logs delivers a subscription batch (gzip, base64, `awslogs.data`)."""
@@ -12,14 +17,17 @@ import uuid
 from typing import Any
 
 import boto3
+import pytest
 from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_REGION
+from devserver.express_logs import execution_log_event, subscription_batch
 from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
-from shared.aws.cloudwatch_logs import encode_logs_data
-from shared.executions.record import find_execution
+from shared.aws import stepfunctions
+from shared.executions.naming import ExecutionName
+from shared.executions.record import find_execution, state_input_of
 from shared.store.tenant_scoped import TenantContext
 from shared.workflows.state_machines import placement
 from tests.helpers import wait_until
@@ -27,6 +35,19 @@ from tests.integration.executions.support import create_and_publish, failing_wor
 from tests.integration.executions.test_quotas import workflow_running
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.tenancy.conftest import TenantWorld
+
+
+@pytest.fixture(autouse=True)
+def started_without_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An express start hands its run to StartExecution instead of the runner: nothing applies its end."""
+    from shared.executions import runner
+
+    def start_execution(name: ExecutionName, version_arn: str) -> None:
+        record = find_execution(TenantContext(name.tenant_id), name.execution_id, consistent=True)
+        stepfunctions.start_execution(version_arn, str(name), state_input_of(record))
+
+    monkeypatch.setattr(runner, "hand_to_runner", start_execution)
+
 
 CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
 
@@ -50,66 +71,24 @@ def ended_in_emulation(world: TenantWorld, execution_id: str) -> dict[str, Any]:
     return described
 
 
-def express_arn(described: dict[str, Any]) -> str:
-    """The ARN Step Functions gives an express execution: `...:express:<machine>:<name>:<run id>`."""
-    machine = described["stateMachineArn"].split(":")[6]
-    region, account = described["stateMachineArn"].split(":")[3:5]
-    return f"arn:aws:states:{region}:{account}:express:{machine}:{described['name']}:{uuid.uuid4()}"
+# What machines published before the runner log: every event, with execution data.
+LOGGED_AT_ALL = {"level": "ALL", "includeExecutionData": True}
 
 
-def log_events(described: dict[str, Any], arn: str) -> dict[str, list[dict[str, Any]]]:
-    """Step Functions' log events (level ALL, with execution data) for the run, by type."""
-    started = int(described["startDate"].timestamp() * 1000)
-    stopped = int(described["stopDate"].timestamp() * 1000)
-
-    def event(number: int, event_type: str, at: int, details: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": str(number),
-            "type": event_type,
-            "details": details,
-            "previous_event_id": str(number - 1),
-            "event_timestamp": str(at),
-            "execution_arn": arn,
-            "redrive_count": "0",
-        }
-
-    end_type = {"SUCCEEDED": "ExecutionSucceeded", "FAILED": "ExecutionFailed"}[described["status"]]
-    end_details: dict[str, Any] = (
-        {"output": described["output"], "outputDetails": {"truncated": False}}
-        if described["status"] == "SUCCEEDED"
-        else {"error": described["error"], "cause": described["cause"]}
-    )
-    return {
-        "ExecutionStarted": [
-            event(
-                1,
-                "ExecutionStarted",
-                started,
-                {"input": described["input"], "inputDetails": {"truncated": False}, "roleArn": "arn:aws:iam::1:role/x"},
-            )
-        ],
-        # A state's event: the subscription filter passes only execution events, but one that got through is
-        # ignored.
-        "PassStateEntered": [event(2, "PassStateEntered", started, {"name": "shape", "input": "{}"})],
-        end_type: [event(3, end_type, stopped, end_details)],
-    }
+def log_events(described: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Step Functions' log events (level ALL, with execution data) for the run, by type, as the emulation builds them
+    (devserver/express_logs.py)."""
+    started = execution_log_event({**described, "status": "RUNNING"}, LOGGED_AT_ALL, 1)
+    ended = execution_log_event(described, LOGGED_AT_ALL, 3)
+    assert started is not None and ended is not None
+    # A state's event: the subscription filter passes only execution events, but one that got through is ignored.
+    state = {**started, "id": "2", "type": "PassStateEntered", "details": {"name": "shape", "input": "{}"}}
+    return {"ExecutionStarted": [started], "PassStateEntered": [state], str(ended["type"]): [ended]}
 
 
 def delivery(*events: dict[str, Any]) -> dict[str, Any]:
     """A CloudWatch Logs subscription batch of these log events, as the execution_events function receives it."""
-    return encode_logs_data(
-        {
-            "messageType": "DATA_MESSAGE",
-            "owner": "123456789012",
-            "logGroup": f"/aws/vendedlogs/states/{placement().prefix}-wf-express",
-            "logStream": "states/express/2026-11-22/abc",
-            "subscriptionFilters": ["nexus-forge-local-express-execution-events"],
-            "logEvents": [
-                {"id": str(index), "timestamp": int(event["event_timestamp"]), "message": json.dumps(event)}
-                for index, event in enumerate(events)
-            ],
-        }
-    )
+    return subscription_batch(placement().prefix, "123456789012", *events)
 
 
 def read(api: TestClient, world: TenantWorld, execution_id: str) -> dict[str, Any]:
@@ -117,14 +96,14 @@ def read(api: TestClient, world: TenantWorld, execution_id: str) -> dict[str, An
     return record
 
 
-def test_an_express_machine_logs_its_execution_events_to_the_subscribed_log_group(api, alpha) -> None:
+def test_an_express_machine_logs_its_failures_to_the_subscribed_log_group(api, alpha) -> None:
     express = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("$states.input", mode="express"))
     machine = boto3.client("stepfunctions", region_name=LOCAL_REGION).describe_state_machine(
         stateMachineArn=placement().state_machine_arn(express)
     )
 
     logging = machine["loggingConfiguration"]
-    assert machine["type"] == "EXPRESS" and logging["level"] == "ALL" and logging["includeExecutionData"] is True
+    assert machine["type"] == "EXPRESS" and logging["level"] == "ERROR" and logging["includeExecutionData"] is True
     (destination,) = logging["destinations"]
     assert destination["cloudWatchLogsLogGroup"]["logGroupArn"] == placement().express_log_group_arn
     assert placement().express_log_group_arn.endswith(
@@ -151,8 +130,7 @@ def test_an_asynchronous_express_success_ends_its_record_from_the_logs_once(api,
     described = ended_in_emulation(alpha, execution_id)
     assert read(api, alpha, execution_id)["status"] == "RUNNING"
     assert running_count(alpha) == 1 and workflow_running(alpha, express) == 1
-    arn = express_arn(described)
-    events = log_events(described, arn)
+    events = log_events(described)
 
     # The start alone (a batch that ended before the execution did), then a batch with the state and the end.
     started = handler(delivery(*events["ExecutionStarted"]), CONTEXT)
@@ -182,7 +160,7 @@ def test_an_asynchronous_express_failure_records_the_error_from_the_logs(api, al
     express = create_and_publish(api, alpha.headers[Role.OWNER], failing_workflow(mode="express"))
     execution_id = start(api, alpha, express, {})
     described = ended_in_emulation(alpha, execution_id)
-    events = log_events(described, express_arn(described))
+    events = log_events(described)
 
     # One batch with the start and the end: the duration is measured from the logged start.
     result = handler(delivery(*events["ExecutionStarted"], *events["ExecutionFailed"]), CONTEXT)
@@ -201,7 +179,7 @@ def test_a_repeated_start_is_applied_once(api, alpha) -> None:
     express = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("$states.input", mode="express"))
     execution_id = start(api, alpha, express, {"a": 1})
     described = ended_in_emulation(alpha, execution_id)
-    events = log_events(described, express_arn(described))
+    events = log_events(described)
 
     first = handler(delivery(*events["ExecutionStarted"]), CONTEXT)
     second = handler(delivery(*events["ExecutionStarted"]), CONTEXT)
@@ -224,3 +202,16 @@ def test_log_events_of_executions_the_platform_did_not_start_change_nothing(api,
     result = handler(delivery(foreign), CONTEXT)
 
     assert result == {"applied": [], "changes": 0}
+
+
+def test_an_express_failure_nothing_applied_ends_from_the_log_the_emulation_delivers(
+    api, alpha, status_watcher
+) -> None:
+    failing = create_and_publish(api, alpha.headers[Role.OWNER], failing_workflow(mode="express"))
+
+    execution_id = start(api, alpha, failing, {})
+
+    # The machine logs at level ERROR: its failure reaches execution_events as a subscription batch.
+    record = wait_until(lambda: read(api, alpha, execution_id), lambda found: found["status"] != "RUNNING")
+    assert (record["status"], record["error"], record["cause"]) == ("FAILED", "Boom", "the explode node always fails")
+    assert running_count(alpha) == 0

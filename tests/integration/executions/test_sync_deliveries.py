@@ -23,7 +23,7 @@ from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
 from tests.integration.executions.conftest import DynamoDbCalls
 from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
-from tests.integration.executions.test_express_logs import CONTEXT, delivery, express_arn, log_events
+from tests.integration.executions.test_express_logs import CONTEXT, delivery, log_events
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.executions.test_webhooks import executions, signed_headers
 from tests.integration.tenancy.conftest import TenantWorld
@@ -132,6 +132,7 @@ def test_the_express_log_of_a_sync_delivery_costs_the_status_path_one_read_and_n
     _, ended, _ = deliver(hook, {"n": 1}, "msg_logged")
     region, account, _, machine, name = ended.execution_arn.split(":")[3:8]
     described = {
+        "executionArn": ended.execution_arn,
         "stateMachineArn": f"arn:aws:states:{region}:{account}:stateMachine:{machine}",
         "name": name,
         "status": "SUCCEEDED",
@@ -140,7 +141,7 @@ def test_the_express_log_of_a_sync_delivery_costs_the_status_path_one_read_and_n
         "input": json.dumps(ended.input),
         "output": json.dumps(ended.output),
     }
-    events = log_events(described, express_arn(described))
+    events = log_events(described)
 
     mark = len(dynamodb_calls.calls)
     result = execution_events(delivery(*events["ExecutionStarted"], *events["ExecutionSucceeded"]), CONTEXT)
