@@ -7,12 +7,14 @@ Express workflows emit no "Step Functions Execution Status Change" events, and t
 (RUNNING, then the end), in one conditional update when neither was applied yet (shared/executions/record.py's
 apply_run_result), and followed by the same metrics as the execution_events function's (and, started by the caller,
 the same error workflow); a failure's log events, delivered later, find it applied. The bound is the caller's: an
-execution still running when it passes ends its record from its log if it fails, and otherwise stays RUNNING until
-reconciliation (see docs/executions.md, "How a record learns the end").
+execution still running when it passes ends its record from its log if it fails; otherwise the record, marked
+`outlived_wait_at` (the run is known to have started), ends SUCCEEDED without its output by reconciliation past the
+bound (see docs/executions.md, "How a record learns the end").
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError, ReadTimeoutError
@@ -21,7 +23,13 @@ from shared.aws import s3, stepfunctions
 from shared.executions.model import Execution, summary_of
 from shared.executions.naming import ExecutionName
 from shared.executions.payloads import state_machine_reference
-from shared.executions.record import AppliedChange, apply_run_result, find_execution, record_start_failure
+from shared.executions.record import (
+    AppliedChange,
+    apply_run_result,
+    find_execution,
+    mark_outlived_wait,
+    record_start_failure,
+)
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
 from shared.observability import metrics
@@ -52,16 +60,23 @@ def run_synchronously(
 ) -> tuple[ExecutionItem, list[AppliedChange]]:
     """Runs the recorded execution with StartSyncExecution: the record as its end left it, and the changes applied
     (settled here; an error workflow is the caller's to start)."""
+    read_timeout = wait_seconds + _READ_MARGIN_SECONDS
+    began = time.monotonic()
     try:
-        result = stepfunctions.start_sync_execution(
-            version_arn, str(name), state_input, wait_seconds + _READ_MARGIN_SECONDS
-        )
+        result = stepfunctions.start_sync_execution(version_arn, str(name), state_input, read_timeout)
     except ClientError as error:
         raise record_start_failure(tenant, record, error) from error
     except ReadTimeoutError as error:
+        if time.monotonic() - began < read_timeout:
+            # A TLS handshake that timed out (urllib3 reports it as a read timeout too): the request never left.
+            refused = ClientError({"Error": {"Code": "RequestTimeout", "Message": str(error)}}, "StartSyncExecution")
+            raise record_start_failure(tenant, record, refused) from error
+        # The request was sent and read for the whole wait: the run started, and goes on in Step Functions.
+        mark_outlived_wait(tenant, record.execution_id)
         raise SyncWaitExceeded(
-            f"Execution {record.execution_id} was still running after {wait_seconds:g} s; its record takes the end "
-            "from the execution's logs (GET /v1/executions/{id})",
+            f"Execution {record.execution_id} was still running after {wait_seconds:g} s. Its record ends when the "
+            "run does: a failure or time-out at once (from the execution's log), a success within about 30 minutes "
+            "and without its output (GET /v1/executions/{id})",
             execution_id=record.execution_id,
         ) from error
     applied = apply_run_result(record, *_status_changes(record, result))

@@ -46,6 +46,9 @@ class TokenUsage(BaseModel):
 class Execution(ExecutionSummary):
     input: Any = None
     output: Any = None
+    output_unavailable: str | None = Field(
+        default=None, description="Why a SUCCEEDED execution has no output: its end was inferred, not reported"
+    )
     usage: TokenUsage | None = Field(default=None, description="Model tokens its agent nodes spent, every turn summed")
 
 
@@ -107,6 +110,7 @@ def execution_of(item: ExecutionItem) -> Execution:
         **summary_of(item).model_dump(),
         input=load_payload(item.input_ref) if item.input_ref else item.input,
         output=load_payload(item.output_ref) if item.output_ref else item.output,
+        output_unavailable=item.output_unavailable,
         usage=agent_usage_of(item),
     )
 

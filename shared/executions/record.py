@@ -139,6 +139,19 @@ def take_express_run(tenant: TenantContext, execution_id: str, *, now: datetime 
     return record
 
 
+def mark_outlived_wait(tenant: TenantContext, execution_id: str, *, now: datetime | None = None) -> None:
+    """Marks the express run's record with the moment its synchronous caller stopped waiting, while it is still
+    RUNNING (one conditional write; an end applied meanwhile, from the run's failure log, leaves nothing to mark)."""
+    condition = ExecutionItem.pk.exists() & (ExecutionItem.status == ExecutionStatus.RUNNING.value)
+    try:
+        Executions(tenant).new(execution_id).update(
+            actions=[ExecutionItem.outlived_wait_at.set(now or datetime.now(UTC))], condition=condition
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
 def record_start_failure(
     tenant: TenantContext, record: ExecutionItem, error: ClientError, *, refused_by: str = "Step Functions"
 ) -> ServiceUnavailable:
@@ -393,6 +406,9 @@ def _ending_values(
             key = payload_key(tenant, name.execution_id, "output")
             store_payload(key, output_text.encode())
             values["output_ref"] = key
+    if status is ExecutionStatus.SUCCEEDED and detail.get("outputUnavailable"):
+        # Not an EventBridge field: reconciliation's inferred end of an express run (execution_reconcile.py).
+        values["output_unavailable"] = str(detail["outputUnavailable"])
     if status in ENDED_BADLY:
         if detail.get("error"):
             values["error"] = str(detail["error"])[:32_768]

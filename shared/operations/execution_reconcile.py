@@ -11,10 +11,15 @@ Two passes find them. Standard records carry `running_shard` while they run, so 
 lists them, and each is settled as DescribeExecution reports it. Express records stay out of that index (it cost two
 index writes per execution) and DescribeExecution does not know express runs; an express run lasts at most 5 minutes
 and its end is applied where it runs (or logged), so an express record still RUNNING well past that lost its end (its
-starter stopped before applying it) and ends ABORTED. The express sweep finds them with one Query per tenant over the
-execution ids (which sort by start time) of a window: from where the last finished sweep ended (`swept_through`, kept
-in the executions table), less a minute, through the bound. Only a sweep that went through every tenant moves
-`swept_through`, so a pass that stops early, fails or is skipped leaves its window to the next pass whole.
+starter stopped before applying it) and ends ABORTED, unless its run is known to have started: a synchronous caller
+that stopped waiting marks the record `outlived_wait_at`, and since express machines log every failure, time-out and
+abort (and an express run cannot be stopped by a call), such a run succeeded; its record ends SUCCEEDED without an
+output (`output_unavailable` says why). A run the express runner took (`runner_started_at`) and never finished stays
+lost: the runner may have died before its call reached Step Functions. The express sweep finds them with one Query
+per tenant over the execution ids (which sort by start time) of a window: from where the last finished sweep ended
+(`swept_through`, kept in the executions table), less a minute, through the bound. Only a sweep that went through
+every tenant moves `swept_through`, so a pass that stops early, fails or is skipped leaves its window
+to the next pass whole.
 
 The execution_reconcile function runs this periodically in the cloud over records older than a bound (a younger one
 may be between its record and its StartExecution, or an express run still running); `forge dev` runs the same
@@ -56,6 +61,10 @@ LOST_CAUSE = (
 )
 EXPRESS_LOST_CAUSE = (
     "The express run's end never reached the platform: the process that started it stopped before applying it"
+)
+OUTPUT_UNAVAILABLE = (
+    "The run outlived its caller's wait and logged no failure, so it succeeded; Step Functions keeps no output of an "
+    "express run that ended unwatched"
 )
 # Step Functions ends an express execution after 5 minutes at most.
 EXPRESS_RUN_LIMIT = timedelta(minutes=5)
@@ -125,6 +134,8 @@ def reconcile_running_executions(
         logger,
         through=moment - running_longer_than,
         lost_cause=lost_cause or EXPRESS_LOST_CAUSE,
+        # Only past the run's limit and its failure log's delivery is a started run's silence its success.
+        outlived_waits_succeeded=running_longer_than >= DEFAULT_RUNNING_LONGER_THAN,
         now=moment,
         result=result,
         out_of_time=out_of_time,
@@ -138,12 +149,14 @@ def _sweep_express_records(
     *,
     through: datetime,
     lost_cause: str,
+    outlived_waits_succeeded: bool,
     now: datetime,
     result: Reconciliation,
     out_of_time: Callable[[], bool],
 ) -> None:
-    """Ends ABORTED every express record still RUNNING that started in the window, tenant by tenant; moves
-    `swept_through` to the window's end once every tenant is done (a pass out of time leaves the window whole)."""
+    """Ends every express record still RUNNING that started in the window, tenant by tenant: SUCCEEDED when its run
+    is known to have started (it outlived its caller's wait), otherwise ABORTED; moves `swept_through` to the window's
+    end once every tenant is done (a pass out of time leaves the window whole)."""
     swept = express_swept_through()
     if swept is not None and swept >= through:
         return
@@ -158,7 +171,11 @@ def _sweep_express_records(
             if out_of_time():
                 return
             result.looked_at += 1
-            status = settle_record(record, _lost(record, lost_cause, now), metrics, logger)
+            if outlived_waits_succeeded and record.outlived_wait_at is not None:
+                detail = _succeeded_unwatched(record, now)
+            else:
+                detail = _lost(record, lost_cause, now)
+            status = settle_record(record, detail, metrics, logger)
             if status is not None:
                 result.settled[str(record.execution_id)] = status
     advance_express_sweep(through)
@@ -177,7 +194,7 @@ def reconcile_record(
 def settle_record(record: ExecutionItem, detail: dict[str, Any], metrics: Metrics, logger: Logger) -> str | None:
     """Applies the status change `detail` to the record as its event would have been; the status it ended with, or
     None when the record ended meanwhile."""
-    change = apply_status_change(detail, history=detail["error"] != LOST_ERROR)
+    change = apply_status_change(detail, history=detail.get("error") != LOST_ERROR)
     if change is None:  # its own status event came first
         return None
     settle_change(change, metrics)
@@ -234,6 +251,20 @@ def _lost(record: ExecutionItem, lost_cause: str, now: datetime) -> dict[str, An
         "error": LOST_ERROR,
         "cause": lost_cause,
         # The run the record is at, so that the change applies to it.
+        "redriveCount": int(record.redrive_count or 0),
+    }
+
+
+def _succeeded_unwatched(record: ExecutionItem, now: datetime) -> dict[str, Any]:
+    """The status change that ends SUCCEEDED, without an output, an express run that outlived its caller's wait: its
+    machine logs failures, time-outs and aborts, none came, and an express run cannot be stopped by a call. It ended by
+    its 5-minute limit at the latest: the stop date given."""
+    return {
+        **_execution_of(record),
+        "status": ExecutionStatus.SUCCEEDED.value,
+        "stopDate": _epoch_milliseconds(min(now, record.started_at + EXPRESS_RUN_LIMIT)),
+        "output": None,
+        "outputUnavailable": OUTPUT_UNAVAILABLE,
         "redriveCount": int(record.redrive_count or 0),
     }
 

@@ -92,6 +92,11 @@ class ExecutionItem(TenantScopedItem):
     transitions = ListAttribute(of=StatusTransition, default=list)
     # When the express runner took the run to start it (shared/executions/runner.py): a redelivered hand-over finds it.
     runner_started_at = UTCDateTimeAttribute(null=True)
+    # When a synchronous caller stopped waiting for the express run it had started (the run outlived the wait): the
+    # run is known to have started, so reconciliation ends a record still RUNNING past the bound SUCCEEDED.
+    outlived_wait_at = UTCDateTimeAttribute(null=True)
+    # Why a SUCCEEDED execution has no output (its end was inferred, not reported with its output).
+    output_unavailable = UnicodeAttribute(null=True)
     # Set while a standard execution runs (`running_shard`), so the record is in the `running_by_start` index.
     running_shard = UnicodeAttribute(null=True)
     running_by_start = RunningByStart()

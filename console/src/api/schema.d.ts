@@ -2103,6 +2103,11 @@ export interface components {
             /** Output */
             output?: unknown;
             /**
+             * Output Unavailable
+             * @description Why a SUCCEEDED execution has no output: its end was inferred, not reported
+             */
+            output_unavailable?: string | null;
+            /**
              * Redrive Count
              * @default 0
              */

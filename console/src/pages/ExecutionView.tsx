@@ -146,6 +146,7 @@ export default function ExecutionView() {
           {execution.error} {execution.cause}
         </p>
       )}
+      {execution?.output_unavailable && <p className="muted">No output: {execution.output_unavailable}</p>}
       {!graph && !loadError && <p className="muted">Loading…</p>}
       <div className="builder-body">
         <div className="canvas" data-testid="canvas">

@@ -19,6 +19,7 @@ from shared.approvals.model import ApprovalStatus
 from shared.auth.principal import Role
 from shared.aws import stepfunctions
 from shared.catalog import CATALOG
+from shared.executions import runner
 from shared.executions.record import apply_status_change
 from shared.executions.start import StartRequest, start_execution
 from shared.executions.statuses import Trigger
@@ -130,7 +131,8 @@ def test_running_executions_and_young_records_are_left_alone(api, alpha, emulate
 
 class StarterDied(BaseException):
     """The process that started an execution stopped right after the start's transaction (its Lambda timed out or its
-    container went away), before Step Functions heard of the run."""
+    container went away), before Step Functions heard of the run: a standard run was never started, an express run
+    never handed to the express runner."""
 
 
 def _die(*args: Any, **kwargs: Any) -> Any:
@@ -144,6 +146,7 @@ def start_whose_starter_dies(world: TenantWorld, workflow_id: str, *, at: dateti
     with pytest.MonkeyPatch.context() as patch, pytest.raises(StarterDied):
         patch.setattr(stepfunctions, "start_execution", _die)
         patch.setattr(stepfunctions, "start_sync_execution", _die)
+        patch.setattr(runner, "hand_to_runner", _die)
         start_execution(tenant, StartRequest(workflow_id, {}, Trigger.MANUAL), now=at)
     (started,) = {
         str(item.execution_id) for item in Executions(tenant).all_matching(Executions.model.pk.exists())
