@@ -10,9 +10,12 @@ moto's executor tells the watcher when an execution starts and when it ends (hoo
 worker's termination), and a redrive reports its restart (devserver/stepfunctions_control.py), so a change is seen at
 once. A slower sweep looks again only at the executions last seen running (a change no hook reported, e.g. a stop),
 not at every execution ever run, a walk that grew with the session; when the watcher starts it looks at every
-execution once (those started before it listened). Events are delivered by a pool of workers, each execution always
-by the same one, so one execution's events arrive in order while many executions' events are
-applied at the same time, as EventBridge invokes the function concurrently.
+execution once (those started before it listened). Events are delivered by a pool of workers in the order they were
+queued, one execution's events one after another (so they arrive in order) while many executions' events are applied at
+the same time, as EventBridge invokes the function concurrently. Whichever worker is free takes the oldest execution
+with an event waiting: with each execution bound to one worker by a hash of its ARN, an end waited behind the
+deliveries queued to its worker while others idled (at c=32 a sync delivery's end waited 0.35 s at the median, 1.5 s
+at p99).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import queue
 import threading
 import time
 import uuid
-import zlib
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +74,12 @@ def _install_execution_hooks() -> None:
         _hooks_installed = True
 
 
+def listen_to_executions(listener: Callable[[Any], None]) -> None:
+    """Calls `listener` with each of moto's executions when it starts and when it ends (after its status is set)."""
+    _install_execution_hooks()
+    _listeners.append(listener)
+
+
 def report_execution(execution: Any) -> None:
     """Tells the watchers an execution changed in a way their hooks do not see (a redrive's restart)."""
     _report(execution)
@@ -103,17 +112,21 @@ class ExecutionStatusWatcher:
         self._running: dict[str, Any] = {}
         self._swept_all = False
         self._reported: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._queues: list[queue.SimpleQueue[dict[str, Any] | None]] = [queue.SimpleQueue() for _ in range(workers)]
+        self._workers = workers
+        # Executions with events to deliver, oldest first (None stops a worker); each execution's events, in order,
+        # kept here from its first queued event until a worker has delivered its last.
+        self._ready: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._pending: dict[str, deque[dict[str, Any]]] = {}
+        self._pending_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        _install_execution_hooks()
-        _listeners.append(self._reported.put)
+        listen_to_executions(self._reported.put)
         self._threads = [threading.Thread(target=self._run, name="execution-status-watcher", daemon=True)]
         self._threads += [
-            threading.Thread(target=self._deliver_from, args=(pending,), name=f"execution-status-{index}", daemon=True)
-            for index, pending in enumerate(self._queues)
+            threading.Thread(target=self._deliver_ready, name=f"execution-status-{index}", daemon=True)
+            for index in range(self._workers)
         ]
         for thread in self._threads:
             thread.start()
@@ -126,8 +139,8 @@ class ExecutionStatusWatcher:
             _listeners.remove(self._reported.put)
         self._stop.set()
         self._reported.put(None)
-        for pending in self._queues:
-            pending.put(None)
+        for _ in range(self._workers):
+            self._ready.put(None)
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -182,15 +195,28 @@ class ExecutionStatusWatcher:
         return queued + 1
 
     def _queue(self, described: dict[str, Any]) -> None:
-        shard = zlib.crc32(str(described["executionArn"]).encode()) % len(self._queues)
-        self._queues[shard].put(described)
+        arn = str(described["executionArn"])
+        with self._pending_lock:
+            waiting = self._pending.get(arn)
+            if waiting is not None:  # a worker has it or will take it: the event follows the execution's others
+                waiting.append(described)
+                return
+            self._pending[arn] = deque([described])
+        self._ready.put(arn)
 
-    def _deliver_from(self, pending: queue.SimpleQueue[dict[str, Any] | None]) -> None:
-        while (described := pending.get()) is not None:
-            try:
-                self._deliver(described)
-            except Exception:
-                logger.exception("execution status delivery failed")
+    def _deliver_ready(self) -> None:
+        while (arn := self._ready.get()) is not None:
+            while True:
+                with self._pending_lock:
+                    waiting = self._pending[arn]
+                    if not waiting:
+                        del self._pending[arn]
+                        break
+                    described = waiting.popleft()
+                try:
+                    self._deliver(described)
+                except Exception:
+                    logger.exception("execution status delivery failed")
 
     def _deliver(self, described: dict[str, Any]) -> int:
         logging = self._express_logging(str(described["executionArn"]))

@@ -147,6 +147,42 @@ def test_the_sweep_looks_again_only_at_the_executions_last_seen_running(monkeypa
     assert walks == [51]
 
 
+class HeldRuntime(RecordingRuntime):
+    """Holds every delivery of one execution until released, as a status path stuck in a busy worker would."""
+
+    def __init__(self, held: str) -> None:
+        super().__init__()
+        self.held, self.release = held, threading.Event()
+
+    def invoke(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse") -> dict[str, Any]:
+        if json.loads(payload)["detail"]["executionArn"] == self.held:
+            self.release.wait(timeout=15)
+        return super().invoke(function_name, payload, invocation_type)
+
+
+def test_an_execution_whose_delivery_is_slow_holds_up_no_other_executions_events() -> None:
+    prefix = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:execution:{WORKFLOW_MACHINE}"
+    runtime = HeldRuntime(f"{prefix}:slow")
+    watcher = ExecutionStatusWatcher(runtime, LOCAL_PREFIX, workers=2)
+    others = [f"{prefix}:other-{index}" for index in range(12)]
+    watcher.start()
+    try:
+        watcher._look_at(FakeExecution(runtime.held, Status.RUNNING))
+        for arn in others:
+            watcher._look_at(FakeExecution(arn, Status.FAILED))
+
+        # The other worker delivers every other execution's events, in order, while the slow one is still held.
+        wait_until(lambda: [runtime.events[arn] for arn in others], lambda events: all(len(e) == 2 for e in events))
+        assert all([event["status"] for event in runtime.events[arn]] == ["RUNNING", "FAILED"] for arn in others)
+        assert runtime.events[runtime.held] == []
+        watcher._look_at(FakeExecution(runtime.held, Status.FAILED))  # its end follows its start, never before
+    finally:
+        runtime.release.set()
+        wait_until(lambda: len(runtime.events[runtime.held]), lambda count: count == 2)
+        watcher.stop()
+    assert [event["status"] for event in runtime.events[runtime.held]] == ["RUNNING", "FAILED"]
+
+
 class LoggedRuntime(LocalLambdaRuntime):
     """Records the events the watcher invokes the status function with, whole."""
 
