@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from devserver.subprocess_platform import LocalPlatform, tenant_owner
+from tests.e2e.test_approvals import ended
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -27,15 +28,6 @@ def published(owner: httpx.Client, document: dict[str, Any]) -> str:
     workflow_id: str = workflow.json()["id"]
     assert owner.post(f"/v1/workflows/{workflow_id}/publish", json={}).status_code == 201
     return workflow_id
-
-
-def ended(owner: httpx.Client, execution_id: str) -> dict[str, Any]:
-    record: dict[str, Any] = wait_until(
-        lambda: owner.get(f"/v1/executions/{execution_id}").json(),
-        lambda record: record["status"] != "RUNNING",
-        timeout=30,
-    )
-    return record
 
 
 def express(name: str, *nodes: dict[str, Any], **settings: Any) -> dict[str, Any]:

@@ -30,20 +30,12 @@ from tests.integration.executions.support import (
     scheduled_executions,
     transform_workflow,
 )
+from tests.integration.executions.test_express_logs import start
 from tests.integration.executions.test_quotas import workflow_running
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.tenancy.conftest import TenantWorld
 
 CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 360)
-
-
-def start(api: TestClient, world: TenantWorld, workflow_id: str, run_input: Any) -> str:
-    started = api.post(
-        f"/v1/workflows/{workflow_id}/executions", headers=world.headers[Role.EDITOR], json={"input": run_input}
-    )
-    assert started.status_code == 202, started.text
-    execution_id: str = started.json()["execution_id"]
-    return execution_id
 
 
 def ended(api: TestClient, world: TenantWorld, execution_id: str) -> dict[str, Any]:
