@@ -123,33 +123,32 @@ def take_express_run(tenant: TenantContext, execution_id: str, *, now: datetime 
     """Marks the recorded run taken by the express runner, once: the record (as the update left it), or None when a
     runner took it before (a redelivered invocation) or it is no longer a run waiting to start (ended: reconciled,
     or its start failed). One conditional write, which returns the record."""
-    record = Executions(tenant).new(execution_id)
     condition = (
         ExecutionItem.pk.exists()
         & (ExecutionItem.status == ExecutionStatus.RUNNING.value)
         & (ExecutionItem.revision == 0)
         & ExecutionItem.runner_started_at.does_not_exist()
     )
-    try:
-        record.update(actions=[ExecutionItem.runner_started_at.set(now or datetime.now(UTC))], condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return record
+    return _update_if(tenant, execution_id, [ExecutionItem.runner_started_at.set(now or datetime.now(UTC))], condition)
 
 
 def mark_outlived_wait(tenant: TenantContext, execution_id: str, *, now: datetime | None = None) -> None:
     """Marks the express run's record with the moment its synchronous caller stopped waiting, while it is still
     RUNNING (one conditional write; an end applied meanwhile, from the run's failure log, leaves nothing to mark)."""
     condition = ExecutionItem.pk.exists() & (ExecutionItem.status == ExecutionStatus.RUNNING.value)
+    _update_if(tenant, execution_id, [ExecutionItem.outlived_wait_at.set(now or datetime.now(UTC))], condition)
+
+
+def _update_if(tenant: TenantContext, execution_id: str, actions: list[Any], condition: Any) -> ExecutionItem | None:
+    """One conditional update of the record: the record as it left it, or None when the condition refused it."""
+    record = Executions(tenant).new(execution_id)
     try:
-        Executions(tenant).new(execution_id).update(
-            actions=[ExecutionItem.outlived_wait_at.set(now or datetime.now(UTC))], condition=condition
-        )
+        record.update(actions=actions, condition=condition)
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return record
 
 
 def record_start_failure(
@@ -238,13 +237,9 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
         # A redrive runs the execution again: the end it had is no longer its end.
         actions += [attribute.remove() for attribute in _ENDING_ATTRIBUTES]
         actions.append(ExecutionItem.running_shard.set(running_shard(name.execution_id)))
-    updated = Executions(tenant).new(name.execution_id)
-    try:
-        updated.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    updated = _update_if(tenant, name.execution_id, actions, condition)
+    if updated is None:
+        return None
     started = status is ExecutionStatus.RUNNING and int(updated.revision) == 1
     return AppliedChange(tenant, updated, ended=False, started=started)
 
