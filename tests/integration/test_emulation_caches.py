@@ -145,6 +145,33 @@ def test_a_name_in_use_is_answered_as_motos_walk_over_every_execution_answers_it
     assert again == running
 
 
+def test_an_execution_keeps_what_motos_copy_of_its_machine_keeps_but_the_machines_versions() -> None:
+    import copy
+
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    arn = sfn.create_state_machine(
+        name=f"snapshot-{uuid.uuid4().hex[:8]}", definition=pass_result(0), roleArn=LOCAL_ROLE_ARN, publish=True
+    )["stateMachineArn"]
+    for value in (1, 2, 3):
+        sfn.update_state_machine(stateMachineArn=arn, definition=pass_result(value), publish=True)
+    sfn.create_state_machine_alias(
+        name="live", routingConfiguration=[{"stateMachineVersionArn": f"{arn}:3", "weight": 100}]
+    )
+    backend = stepfunctions_parser_backends[LOCAL_ACCOUNT][LOCAL_REGION]
+    machine = backend.describe_state_machine(arn)
+    motos_copy = copy.deepcopy(machine, {id(machine.executions): [], id(machine.backend): machine.backend})
+
+    execution_arn = sfn.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex)["executionArn"]
+
+    assert finished_output(sfn, execution_arn) == 3
+    snapshot = backend.describe_execution(execution_arn).state_machine
+    left_out = {"versions": {}, "aliases": {}, "latest_version": None}
+    assert vars(snapshot) == vars(motos_copy) | left_out
+    assert len(motos_copy.versions) == 4 and motos_copy.latest_version is not None
+
+
 def test_concurrent_executions_of_one_definition_each_run_their_own_states() -> None:
     sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
     machine = sfn.create_state_machine(
