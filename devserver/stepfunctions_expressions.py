@@ -270,7 +270,8 @@ class ParserPool:
         from jsonata import Jsonata, parser
 
         local = Jsonata.PARSER  # the thread-local slot jsonata-python's `get_parser` reads
-        if hasattr(local, "parser"):  # this thread already holds one (an evaluation inside an evaluation)
+        held = getattr(local, "parser", None)
+        if isinstance(held, TreeKeepingParser):  # lent already (an evaluation inside an evaluation)
             yield
             return
         with self._lock:
@@ -282,7 +283,11 @@ class ParserPool:
         try:
             yield
         finally:
-            del local.parser
+            # A parser of the thread's own (a workflow validated on it) is given back to it.
+            if held is None:
+                del local.parser
+            else:
+                local.parser = held
             with self._lock:
                 self._idle.append(lent)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -301,3 +302,18 @@ def test_an_expression_that_does_not_parse_fails_every_time_with_jsonatas_own_er
             evaluate_jsonata(broken)
         assert (failed.value.error, failed.value.details) == ("UNKNOWN", str(parsed_anew.value))
         assert TREES.parsed == parsed + attempt + 1
+
+
+def test_a_thread_with_a_parser_of_its_own_evaluates_with_kept_trees_and_keeps_its_parser() -> None:
+    from jsonata import Jsonata
+
+    own = Jsonata.get_parser()  # as workflow validation takes one on the thread it runs on
+    factor = uuid.uuid4().int % 1_000_000 + 1  # a text no other evaluation has had
+    expression = f"$sum([1, 2, 3]) * {factor}"
+    parsed = TREES.parsed
+
+    answers = [evaluate_jsonata(expression) for _ in range(3)]
+
+    assert answers == [6 * factor] * 3
+    assert TREES.parsed == parsed + 1
+    assert Jsonata.get_parser() is own
