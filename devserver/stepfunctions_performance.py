@@ -18,6 +18,12 @@
   published version along (about 13 µs a version: 265 µs an execution for a workflow published 20 times). The
   execution reads only the machine's own fields (name, ARNs, definition, type, role, configurations); its copy now
   leaves the versions, the aliases and the latest version out, as moto's already leaves the executions out.
+- An execution's thread: moto starts a thread for each execution (about 40 µs of CPU to start one and see it end,
+  and the StartExecution that starts it waits for it to begin). Threads that have run an execution wait
+  `IDLE_THREAD_SECONDS` for the next one (`EXECUTION_THREADS`); a start with none waiting starts a thread as moto does,
+  so every execution still has a thread of its own from its start (no queue: a waiting execution never holds up
+  another). Each runs in a fresh context, as a new thread would. Its Parallel branches, Map iterations and
+  `TimeoutSeconds` programs run as before.
 - Threads: every execution appends its worker threads to a module-level list (`TMP_THREADS`) that nothing ever reads
   or empties, so it grew by two `Thread` objects per execution for the life of the process. Here it keeps only the
   threads still running.
@@ -27,9 +33,12 @@ The executor still runs every state of the real definition; only repeated work a
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import functools
 import importlib
+import logging
+import queue
 import threading
 import types
 import weakref
@@ -52,7 +61,9 @@ _THREAD_LIST_MODULES = (
 )
 PARSED_PATHS = 4096
 PARSED_DEFINITIONS = 256
+IDLE_THREAD_SECONDS = 10.0
 _installed = False
+logger = logging.getLogger("nexus_forge.local")
 # moto's own name check (a walk over every execution), which the indexed one answers as; tests compare the two.
 MOTOS_NAME_CHECK: Any = None
 
@@ -81,6 +92,7 @@ def install_stepfunctions_performance() -> None:
     _parse_definitions_once()
     _find_execution_names_by_index()
     _snapshot_machines_without_their_versions()
+    _run_executions_on_kept_threads()
     live = LiveThreads()
     for name in _THREAD_LIST_MODULES:
         module = importlib.import_module(name)
@@ -210,3 +222,55 @@ def _snapshot_machines_without_their_versions() -> None:
 
     # The module's only use of `copy` is the snapshot in `start_execution`.
     setattr(models, "copy", types.SimpleNamespace(deepcopy=snapshot_for_execution))  # noqa: B010 - untyped here
+
+
+class KeptThreads:
+    """Threads kept after the work they ran, each waiting `idle_seconds` for more; work given when none waits starts
+    a new one."""
+
+    def __init__(self, idle_seconds: float) -> None:
+        self.idle_seconds = idle_seconds
+        self._waiting: list[queue.SimpleQueue[Callable[[], None]]] = []
+        self._lock = threading.Lock()
+        self.started = 0
+
+    def run(self, work: Callable[[], None]) -> None:
+        with self._lock:
+            mailbox = self._waiting.pop() if self._waiting else None
+            if mailbox is None:
+                self.started += 1
+        if mailbox is not None:
+            mailbox.put(work)
+            return
+        threading.Thread(target=self._serve, args=(work,), name="execution", daemon=True).start()
+
+    def _serve(self, work: Callable[[], None]) -> None:
+        mailbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        while True:
+            try:
+                contextvars.Context().run(work)  # the empty context a new thread starts with
+            except Exception:
+                logger.exception("an execution's thread failed")
+            del work
+            with self._lock:
+                self._waiting.append(mailbox)
+            try:
+                work = mailbox.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if mailbox in self._waiting:
+                        self._waiting.remove(mailbox)
+                        return
+                work = mailbox.get()  # taken just as it gave up: its work is on the way
+
+
+EXECUTION_THREADS = KeptThreads(IDLE_THREAD_SECONDS)
+
+
+def _run_executions_on_kept_threads() -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    def start(self: Any) -> None:
+        EXECUTION_THREADS.run(self._execution_logic)
+
+    ExecutionWorker.start = start  # type: ignore[method-assign]

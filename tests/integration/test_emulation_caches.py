@@ -173,6 +173,41 @@ def test_an_execution_keeps_what_motos_copy_of_its_machine_keeps_but_the_machine
     assert len(motos_copy.versions) == 4 and motos_copy.latest_version is not None
 
 
+def test_executions_one_after_another_run_on_a_kept_thread_each_in_a_fresh_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import contextvars
+    import threading
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    from devserver.stepfunctions_performance import EXECUTION_THREADS
+
+    left_behind: contextvars.ContextVar[str] = contextvars.ContextVar("left_behind")
+    seen: list[tuple[threading.Thread, str | None]] = []
+    execution_logic = ExecutionWorker._execution_logic
+
+    def observed(self: Any) -> None:
+        seen.append((threading.current_thread(), left_behind.get(None)))
+        left_behind.set(self._evaluation_details.execution_details.name)
+        execution_logic(self)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(ExecutionWorker, "_execution_logic", observed)
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    machine = sfn.create_state_machine(
+        name=f"threads-{uuid.uuid4().hex[:8]}", definition=pass_result({"ran": True}), roleArn=LOCAL_ROLE_ARN
+    )["stateMachineArn"]
+    assert run(sfn, machine) == {"ran": True}
+    started = EXECUTION_THREADS.started
+
+    outputs = [run(sfn, machine) for _ in range(5)]
+
+    assert outputs == [{"ran": True}] * 5
+    assert EXECUTION_THREADS.started == started
+    assert len({thread for thread, _ in seen}) < len(seen)
+    assert [value for _, value in seen] == [None] * 6
+
+
 def test_concurrent_executions_of_one_definition_each_run_their_own_states() -> None:
     sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
     machine = sfn.create_state_machine(
