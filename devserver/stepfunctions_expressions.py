@@ -59,9 +59,10 @@ EXPRESSION_SHOWN_CHARS = 200
 # A long evaluation pauses this long (without the GIL) after each RUN_SECONDS of steps.
 RUN_SECONDS = 0.002
 PAUSE_SECONDS = 0.0002
-# Parse trees kept, and the longest text kept (a longer one declares an execution's variables and is seldom repeated).
-KEPT_TREES = 512
-KEPT_TEXT_CHARS = 8_192
+# The texts whose parse trees are kept, together and the longest one: a tree takes about 0.35 KiB a character of an
+# expression (2.7 MiB for 8 KB of JSON declared as a variable), and a longer text declares an execution's variables.
+KEPT_CHARS = 65_536
+KEPT_TEXT_CHARS = 4_096
 
 
 @dataclass(frozen=True)
@@ -212,11 +213,13 @@ def evaluate_jsonata(expression: str) -> Any:
 
 
 class KeptTrees:
-    """The parse trees of the texts parsed last, per text and regex engine (see the module's docstring)."""
+    """The parse trees of the texts parsed last, per text and regex engine, up to `chars` characters of text in all
+    (see the module's docstring)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, chars: int) -> None:
         self._trees: OrderedDict[tuple[str, Any], Any] = OrderedDict()
-        self._size = size
+        self._chars = chars
+        self._kept_chars = 0
         self._lock = threading.Lock()
         self.parsed = 0
 
@@ -232,13 +235,16 @@ class KeptTrees:
         # `errors` is set only by a parse in recovery mode, which would keep the tree of a broken text.
         if len(text) <= KEPT_TEXT_CHARS and not tree.errors:
             with self._lock:
+                if key not in self._trees:
+                    self._kept_chars += len(text)
                 self._trees[key] = tree
-                if len(self._trees) > self._size:
-                    self._trees.popitem(last=False)
+                while self._kept_chars > self._chars:
+                    (oldest, _), _ = self._trees.popitem(last=False)
+                    self._kept_chars -= len(oldest)
         return tree
 
 
-TREES = KeptTrees(KEPT_TREES)
+TREES = KeptTrees(KEPT_CHARS)
 
 
 class TreeKeepingParser:

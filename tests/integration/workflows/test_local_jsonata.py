@@ -15,7 +15,7 @@ import pytest
 from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
 
 from devserver.emulation import LOCAL_PREFIX
-from devserver.stepfunctions_expressions import PARSERS, TREES, evaluate_jsonata
+from devserver.stepfunctions_expressions import PARSERS, TREES, KeptTrees, compile_bounded_regex, evaluate_jsonata
 from tests.workflows.support import PLACEMENT, run
 
 SMOKE_ECHO_ARN = f"arn:aws:lambda:{PLACEMENT.region}:{PLACEMENT.account}:function:{LOCAL_PREFIX}-smoke-echo"
@@ -317,3 +317,20 @@ def test_a_thread_with_a_parser_of_its_own_evaluates_with_kept_trees_and_keeps_i
     assert answers == [6 * factor] * 3
     assert TREES.parsed == parsed + 1
     assert Jsonata.get_parser() is own
+
+
+def test_kept_trees_hold_at_most_their_characters_of_text_dropping_the_least_recently_used() -> None:
+    from jsonata import parser
+
+    trees, jsonata_parser = KeptTrees(chars=40), parser.Parser()
+    first, second, third = "$sum([1, 2, 3])", "$count([4, 5, 6])", "$max([7, 8, 9])"  # 15, 17 and 15 characters
+
+    def parse(text: str) -> Any:
+        return trees.tree(jsonata_parser, text, compile_bounded_regex)
+
+    kept_first, _ = parse(first), parse(second)
+    assert parse(first) is kept_first and trees.parsed == 2  # 32 characters kept
+    parse(third)  # 47: the least recently used (the second) goes
+    assert parse(first) is kept_first and parse(third) is not None and trees.parsed == 3
+    parse(second)
+    assert trees.parsed == 4
