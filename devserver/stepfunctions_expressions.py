@@ -33,6 +33,13 @@ jsonata-python keeps one parser per thread, and building one (its symbol table, 
 emulation's CPU under webhook load: moto runs each execution on a new thread, so each execution built its own.
 Parsers not in use are kept here and lent to the thread that evaluates, one evaluation at a time, as a thread reuses
 its own (a parser holds nothing of an expression once it has parsed it).
+
+Each composed text was also parsed again at every evaluation (3% of the emulation's CPU under webhook load; the text
+of a state's expression is the same in every execution unless the execution's variables are declared in it). The
+parse tree of a text is kept (`TREES`) and each evaluation gets a fresh `Jsonata` around it, with its own frame,
+bindings, clock for `$now()`, callbacks and bounds: evaluating reads the tree and never changes it. A text that fails
+to parse is parsed, and fails, at every evaluation. Regular expression literals are compiled into the tree once, and
+each match reads the bounds of the evaluation that runs it.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import json
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +59,10 @@ EXPRESSION_SHOWN_CHARS = 200
 # A long evaluation pauses this long (without the GIL) after each RUN_SECONDS of steps.
 RUN_SECONDS = 0.002
 PAUSE_SECONDS = 0.0002
+# The texts whose parse trees are kept, together and the longest one: a tree takes about 0.35 KiB a character of an
+# expression (2.7 MiB for 8 KB of JSON declared as a variable), and a longer text declares an execution's variables.
+KEPT_CHARS = 65_536
+KEPT_TEXT_CHARS = 4_096
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,8 @@ LIMITS = ExpressionLimits()
 _environment: contextvars.ContextVar[Any] = contextvars.ContextVar("jsonata_environment", default=None)
 # What that state's expression binds by value (`states`), gathered as moto composes it.
 _bindings: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("jsonata_bindings", default=None)
+# The bounds of the evaluation under way, which the regular expressions of a kept tree match within.
+_bounds: contextvars.ContextVar[EvaluationBounds] = contextvars.ContextVar("jsonata_bounds")
 _installed = False
 
 
@@ -118,20 +132,25 @@ class EvaluationBounds:
     def remaining_seconds(self) -> float:
         return max(self.deadline - time.monotonic(), 0.001)
 
-    def compile_regex(self, pattern: str, flags: Any) -> BoundedPattern:
-        import regex  # type: ignore[import-untyped]
 
-        options = (regex.IGNORECASE if flags.case_insensitive else 0) | (regex.MULTILINE if flags.multiline else 0)
-        return BoundedPattern(regex.compile(pattern, options), self)
+def compile_bounded_regex(pattern: str, flags: Any) -> BoundedPattern:
+    """jsonata-python's regex engine here: a regular expression literal, compiled as the text is parsed."""
+    import regex  # type: ignore[import-untyped]
+
+    options = (regex.IGNORECASE if flags.case_insensitive else 0) | (regex.MULTILINE if flags.multiline else 0)
+    return BoundedPattern(regex.compile(pattern, options))
 
 
 class BoundedPattern:
     """A compiled regular expression as jsonata-python calls it (search, finditer, sub, split), each match made
-    without the GIL and within the evaluation's remaining time."""
+    without the GIL and within the remaining time of the evaluation that runs it."""
 
-    def __init__(self, pattern: Any, bounds: EvaluationBounds) -> None:
+    def __init__(self, pattern: Any) -> None:
         self.pattern = pattern
-        self.bounds = bounds
+
+    @property
+    def bounds(self) -> EvaluationBounds:
+        return _bounds.get()
 
     def _bounded(self, match: Callable[..., Any], *args: Any) -> Any:
         self.bounds.check()
@@ -171,9 +190,11 @@ def evaluate_jsonata(expression: str) -> Any:
     from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
 
     bounds = EvaluationBounds(LIMITS, _environment.get())
+    bounds_token = _bounds.set(bounds)
     try:
         with PARSERS.lent():
-            compiled = Jsonata(expression, bounds.compile_regex)
+            # A fresh evaluator (frame, clock, callbacks) around the text's kept tree: see the module's docstring.
+            compiled = Jsonata(expression, compile_bounded_regex)
             compiled.environment.set_evaluate_entry_callback(bounds.enter)
             compiled.environment.set_evaluate_exit_callback(bounds.leave)
             compiled.register_lambda("parse", parse_json)
@@ -185,15 +206,67 @@ def evaluate_jsonata(expression: str) -> Any:
         if bounds.exceeded is not None:
             raise ExpressionLimitExceeded(bounds.exceeded) from error
         raise JSONataException("UNKNOWN", str(error)) from error
+    finally:
+        _bounds.reset(bounds_token)
     # A JSON round trip turns jsonata-python's sequences into plain lists, as the JVM bridge's mapper does.
     return json.loads(json.dumps(result)) if result is not None else None
+
+
+class KeptTrees:
+    """The parse trees of the texts parsed last, per text and regex engine, up to `chars` characters of text in all
+    (see the module's docstring)."""
+
+    def __init__(self, chars: int) -> None:
+        self._trees: OrderedDict[tuple[str, Any], Any] = OrderedDict()
+        self._chars = chars
+        self._kept_chars = 0
+        self._lock = threading.Lock()
+        self.parsed = 0
+
+    def tree(self, parser: Any, text: str, regex_engine: Any) -> Any:
+        key = (text, regex_engine)
+        with self._lock:
+            tree = self._trees.get(key)
+            if tree is not None:
+                self._trees.move_to_end(key)
+                return tree
+            self.parsed += 1
+        tree = parser.parse(text, regex_engine)  # a text that fails to parse raises here, every time
+        # `errors` is set only by a parse in recovery mode, which would keep the tree of a broken text.
+        if len(text) <= KEPT_TEXT_CHARS and not tree.errors:
+            with self._lock:
+                if key not in self._trees:
+                    self._kept_chars += len(text)
+                self._trees[key] = tree
+                while self._kept_chars > self._chars:
+                    (oldest, _), _ = self._trees.popitem(last=False)
+                    self._kept_chars -= len(oldest)
+        return tree
+
+
+TREES = KeptTrees(KEPT_CHARS)
+
+
+class TreeKeepingParser:
+    """A pooled jsonata-python parser as `Jsonata` sees it: `parse` answers a text with its kept tree. Evaluation
+    reads only the parser's `dbg` flag (and names it as a lambda's owner)."""
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+        self.dbg = parser.dbg
+
+    def parse(self, text: str, regex_engine: Any) -> Any:
+        return TREES.tree(self.parser, text, regex_engine)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.parser, name)
 
 
 class ParserPool:
     """jsonata-python's parsers not in use, lent to a thread for one evaluation (see the module's docstring)."""
 
     def __init__(self) -> None:
-        self._idle: list[Any] = []
+        self._idle: list[TreeKeepingParser] = []
         self._lock = threading.Lock()
         self.built = 0
 
@@ -203,19 +276,24 @@ class ParserPool:
         from jsonata import Jsonata, parser
 
         local = Jsonata.PARSER  # the thread-local slot jsonata-python's `get_parser` reads
-        if hasattr(local, "parser"):  # this thread already holds one (an evaluation inside an evaluation)
+        held = getattr(local, "parser", None)
+        if isinstance(held, TreeKeepingParser):  # lent already (an evaluation inside an evaluation)
             yield
             return
         with self._lock:
             lent = self._idle.pop() if self._idle else None
         if lent is None:
-            lent = parser.Parser()
+            lent = TreeKeepingParser(parser.Parser())
             self.built += 1
         local.parser = lent
         try:
             yield
         finally:
-            del local.parser
+            # A parser of the thread's own (a workflow validated on it) is given back to it.
+            if held is None:
+                del local.parser
+            else:
+                local.parser = held
             with self._lock:
                 self._idle.append(lent)
 

@@ -20,7 +20,7 @@ import pytest
 from botocore.config import Config
 
 from devserver.data_plane import DataPlane, MotoDispatch, bind_data_plane, send_data_plane_calls_unsigned
-from devserver.emulation import LOCAL_REGION, LOCAL_ROLE_ARN, EmulationChanges
+from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_ROLE_ARN, EmulationChanges
 
 pytestmark = pytest.mark.usefixtures("emulated_aws")
 
@@ -74,6 +74,138 @@ def test_an_updated_definition_and_each_published_version_run_as_written() -> No
     assert run(sfn, machine) == 2
     assert run(sfn, second_version) == 2
     assert run(sfn, first_version) == 1
+
+
+# Waits while its input says so: an execution that is still running when the test starts others with its name.
+WAITING_OR_NOT = json.dumps(
+    {
+        "StartAt": "Which",
+        "States": {
+            "Which": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.wait", "BooleanEquals": True, "Next": "Wait"}],
+                "Default": "Done",
+            },
+            "Wait": {"Type": "Wait", "Seconds": 300, "End": True},
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+)
+
+
+def name_check_outcome(check: Any, machine: Any, name: str, execution_input: str) -> object:
+    """What a StartExecution name check answers: no execution, the running one it is, or the refusal it raises."""
+    from moto.stepfunctions.exceptions import ExecutionAlreadyExists
+
+    try:
+        found = check(machine, name, execution_input)
+    except ExecutionAlreadyExists as refused:
+        return ("refused", refused.message)
+    return None if found is None else ("same execution", found.execution_arn)
+
+
+def test_a_name_in_use_is_answered_as_motos_walk_over_every_execution_answers_it() -> None:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from devserver import stepfunctions_performance
+
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    arn = sfn.create_state_machine(
+        name=f"names-{uuid.uuid4().hex[:8]}", definition=WAITING_OR_NOT, roleArn=LOCAL_ROLE_ARN
+    )["stateMachineArn"]
+    waiting, not_waiting = json.dumps({"wait": True}), json.dumps({"wait": False})
+    running = sfn.start_execution(stateMachineArn=arn, name="running", input=waiting)["executionArn"]
+    ended = [sfn.start_execution(stateMachineArn=arn, name=f"ended-{index}", input=not_waiting) for index in range(40)]
+    for started in ended:
+        finished_output(sfn, started["executionArn"])
+    machine = stepfunctions_parser_backends[LOCAL_ACCOUNT][LOCAL_REGION].describe_state_machine(arn)
+    cases = [
+        ("running", waiting),
+        ("running", not_waiting),
+        ("ended-0", not_waiting),
+        ("ended-39", not_waiting),
+        ("new", not_waiting),
+    ]
+
+    try:
+        outcomes = {
+            case: name_check_outcome(type(machine)._handle_name_input_idempotency, machine, *case) for case in cases
+        }
+        again = sfn.start_execution(stateMachineArn=arn, name="running", input=waiting)["executionArn"]
+        with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
+            sfn.start_execution(stateMachineArn=arn, name="ended-7", input=not_waiting)
+    finally:
+        sfn.stop_execution(executionArn=running)
+
+    assert outcomes == {
+        case: name_check_outcome(stepfunctions_performance.MOTOS_NAME_CHECK, machine, *case) for case in cases
+    }
+    assert outcomes[("running", waiting)] == ("same execution", running)
+    assert outcomes[("new", not_waiting)] is None
+    assert again == running
+
+
+def test_an_execution_keeps_what_motos_copy_of_its_machine_keeps_but_the_machines_versions() -> None:
+    import copy
+
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    arn = sfn.create_state_machine(
+        name=f"snapshot-{uuid.uuid4().hex[:8]}", definition=pass_result(0), roleArn=LOCAL_ROLE_ARN, publish=True
+    )["stateMachineArn"]
+    for value in (1, 2, 3):
+        sfn.update_state_machine(stateMachineArn=arn, definition=pass_result(value), publish=True)
+    sfn.create_state_machine_alias(
+        name="live", routingConfiguration=[{"stateMachineVersionArn": f"{arn}:3", "weight": 100}]
+    )
+    backend = stepfunctions_parser_backends[LOCAL_ACCOUNT][LOCAL_REGION]
+    machine = backend.describe_state_machine(arn)
+    motos_copy = copy.deepcopy(machine, {id(machine.executions): [], id(machine.backend): machine.backend})
+
+    execution_arn = sfn.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex)["executionArn"]
+
+    assert finished_output(sfn, execution_arn) == 3
+    execution: Any = backend.describe_execution(execution_arn)  # the parser's execution, typed as moto's older one
+    snapshot = execution.state_machine
+    left_out: dict[str, object] = {"versions": {}, "aliases": {}, "latest_version": None}
+    assert vars(snapshot) == vars(motos_copy) | left_out
+    assert len(motos_copy.versions) == 4 and motos_copy.latest_version is not None
+
+
+def test_executions_one_after_another_run_on_a_kept_thread_each_in_a_fresh_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import contextvars
+    import threading
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    from devserver.stepfunctions_performance import EXECUTION_THREADS
+
+    left_behind: contextvars.ContextVar[str] = contextvars.ContextVar("left_behind")
+    seen: list[tuple[threading.Thread, str | None]] = []
+    execution_logic = ExecutionWorker._execution_logic
+
+    def observed(self: Any) -> None:
+        seen.append((threading.current_thread(), left_behind.get(None)))
+        left_behind.set(self._evaluation_details.execution_details.name)
+        execution_logic(self)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(ExecutionWorker, "_execution_logic", observed)
+    sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
+    machine = sfn.create_state_machine(
+        name=f"threads-{uuid.uuid4().hex[:8]}", definition=pass_result({"ran": True}), roleArn=LOCAL_ROLE_ARN
+    )["stateMachineArn"]
+    assert run(sfn, machine) == {"ran": True}
+    started = EXECUTION_THREADS.started
+
+    outputs = [run(sfn, machine) for _ in range(5)]
+
+    assert outputs == [{"ran": True}] * 5
+    assert EXECUTION_THREADS.started == started
+    assert len({thread for thread, _ in seen}) < len(seen)
+    assert [value for _, value in seen] == [None] * 6
 
 
 def test_concurrent_executions_of_one_definition_each_run_their_own_states() -> None:

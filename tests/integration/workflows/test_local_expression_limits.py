@@ -149,3 +149,19 @@ def test_a_backtracking_regular_expression_holds_up_no_other_request_and_fails_a
     execution = wait_for_end(execution_arn)
     assert (execution["status"], execution["error"]) == ("FAILED", "States.QueryEvaluationError")
     assert "a regular expression ran longer than the limit of 3 seconds" in execution["cause"]
+
+
+def test_a_regular_expression_kept_from_an_earlier_evaluation_matches_within_the_time_of_the_one_running_it(
+    emulated_aws: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limited(monkeypatch, ExpressionLimits(seconds=0.5))
+    definition = transforming(BACKTRACKING_MATCH)
+    assert run(definition, {"text": "aab"})["status"] == "SUCCEEDED"
+
+    # Outlives the first evaluation's time limit, and fails at its own.
+    backtracking = run(definition, {"text": BACKTRACKING_TEXT})
+    short = run(definition, {"text": "aab"})
+
+    assert (backtracking["status"], backtracking["error"]) == ("FAILED", "States.QueryEvaluationError")
+    assert "a regular expression ran longer than the limit of 0.5 seconds" in backtracking["cause"]
+    assert short["status"] == "SUCCEEDED", short

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +15,7 @@ import pytest
 from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
 
 from devserver.emulation import LOCAL_PREFIX
-from devserver.stepfunctions_expressions import PARSERS, evaluate_jsonata
+from devserver.stepfunctions_expressions import PARSERS, TREES, KeptTrees, compile_bounded_regex, evaluate_jsonata
 from tests.workflows.support import PLACEMENT, run
 
 SMOKE_ECHO_ARN = f"arn:aws:lambda:{PLACEMENT.region}:{PLACEMENT.account}:function:{LOCAL_PREFIX}-smoke-echo"
@@ -219,3 +221,116 @@ def test_parse_deserialises_json_and_fails_on_anything_else_as_step_functions_do
     assert output_of(parsed, {"text": '{"a": [1, "x"], "b": null}'}) == {"a": [1, "x"], "b": None}
     for not_json in ["1 + 1", "$states.input", "NaN", "{'a': 1}"]:
         assert run(parsed, {"text": not_json})["status"] == "FAILED", not_json
+
+
+# What holds state while an evaluation runs: bound lambdas and a closure, a comparator, regular expressions (one
+# calling back), grouping, the parent operator and a reduction.
+STATEFUL_EXPRESSION = (
+    "($double := function($n) { $n * 2 }; $times := function($k) { function($n) { $n * $k } };"
+    " {'doubled': $map($states.input.items, $double),"
+    " 'tripled': $map($states.input.items, $times(3)),"
+    " 'sorted': $sort($states.input.items, function($a, $b) { $a < $b }),"
+    " 'words': $split($states.input.text, /[ ,]+/),"
+    " 'shouted': $replace($states.input.text, /(\\w+)/, function($m) { $uppercase($m.groups[0]) }),"
+    " 'lines_per_order': $states.input.orders{id: $count(lines)},"
+    " 'lines': $states.input.orders.lines.{'order': %.id, 'sku': sku},"
+    " 'total': $reduce($states.input.items, function($sum, $n) { $sum + $n }, 0)})"
+)
+
+
+def varied_input(index: int) -> dict[str, Any]:
+    return {
+        "items": [(index * 7 + step * 3) % 11 for step in range(index % 5 + 1)],
+        "text": " ".join(f"w{index}x{step}" for step in range(index % 3 + 1)),
+        "orders": [
+            {"id": f"o{index}", "lines": [{"sku": f"s{index}"}, {"sku": f"t{index}"}]},
+            {"id": f"p{index}", "lines": [{"sku": f"u{index}"}] * (index % 4)},
+        ],
+    }
+
+
+def freshly_parsed_answer(expression: str, run_input: Any) -> Any:
+    """jsonata-python's own answer: the text parsed anew, on a thread of its own (its parser is per thread)."""
+    from jsonata import Jsonata  # type: ignore[import-untyped]
+
+    def evaluate() -> Any:
+        return json.loads(json.dumps(Jsonata(expression).evaluate(None, {"states": {"input": run_input}})))
+
+    with ThreadPoolExecutor(max_workers=1) as fresh:
+        return fresh.submit(evaluate).result()
+
+
+def test_a_kept_expression_answers_every_input_as_a_fresh_parse_with_executions_running_at_once(
+    emulated_aws: object,
+) -> None:
+    shape = {"Type": "Pass", "Output": "{% " + STATEFUL_EXPRESSION + " %}", "End": True}
+    definition = machine({"shape": shape}, "shape")
+    inputs = [varied_input(index) for index in range(24)]
+    assert output_of(definition, inputs[0]) == freshly_parsed_answer(STATEFUL_EXPRESSION, inputs[0])
+    parsed = TREES.parsed
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outputs = list(pool.map(lambda run_input: output_of(definition, run_input), inputs))
+
+    assert outputs == [freshly_parsed_answer(STATEFUL_EXPRESSION, run_input) for run_input in inputs]
+    assert len({json.dumps(output) for output in outputs}) > 10
+    assert TREES.parsed == parsed  # the state's text was parsed once, by the first execution
+
+
+def test_each_execution_of_a_kept_expression_reads_its_own_clock(emulated_aws: object) -> None:
+    definition = machine({"when": {"Type": "Pass", "Output": "{% {'now': $now()} %}", "End": True}}, "when")
+
+    executions = [run(definition, {}) for _ in range(3)]
+
+    for execution in executions:
+        now = datetime.fromisoformat(json.loads(execution["output"])["now"])
+        # Milliseconds, truncated on both sides.
+        millisecond = timedelta(milliseconds=1)
+        assert execution["startDate"] - millisecond <= now <= execution["stopDate"] + millisecond, execution
+
+
+def test_an_expression_that_does_not_parse_fails_every_time_with_jsonatas_own_error() -> None:
+    from jsonata import Jsonata
+
+    broken = "$states.input.{'a': }"
+    with ThreadPoolExecutor(max_workers=1) as fresh, pytest.raises(Exception) as parsed_anew:
+        fresh.submit(Jsonata, broken).result()
+    parsed = TREES.parsed
+
+    for attempt in range(3):
+        with pytest.raises(JSONataException) as failed:
+            evaluate_jsonata(broken)
+        assert (failed.value.error, failed.value.details) == ("UNKNOWN", str(parsed_anew.value))
+        assert TREES.parsed == parsed + attempt + 1
+
+
+def test_a_thread_with_a_parser_of_its_own_evaluates_with_kept_trees_and_keeps_its_parser() -> None:
+    from jsonata import Jsonata
+
+    own = Jsonata.get_parser()  # as workflow validation takes one on the thread it runs on
+    factor = uuid.uuid4().int % 1_000_000 + 1  # a text no other evaluation has had
+    expression = f"$sum([1, 2, 3]) * {factor}"
+    parsed = TREES.parsed
+
+    answers = [evaluate_jsonata(expression) for _ in range(3)]
+
+    assert answers == [6 * factor] * 3
+    assert TREES.parsed == parsed + 1
+    assert Jsonata.get_parser() is own
+
+
+def test_kept_trees_hold_at_most_their_characters_of_text_dropping_the_least_recently_used() -> None:
+    from jsonata import parser
+
+    trees, jsonata_parser = KeptTrees(chars=40), parser.Parser()
+    first, second, third = "$sum([1, 2, 3])", "$count([4, 5, 6])", "$max([7, 8, 9])"  # 15, 17 and 15 characters
+
+    def parse(text: str) -> Any:
+        return trees.tree(jsonata_parser, text, compile_bounded_regex)
+
+    kept_first, _ = parse(first), parse(second)
+    assert parse(first) is kept_first and trees.parsed == 2  # 32 characters kept
+    parse(third)  # 47: the least recently used (the second) goes
+    assert parse(first) is kept_first and parse(third) is not None and trees.parsed == 3
+    parse(second)
+    assert trees.parsed == 4
