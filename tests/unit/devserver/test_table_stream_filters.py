@@ -5,7 +5,7 @@ ends of execution records."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -106,3 +106,16 @@ def test_execution_usage_gets_the_inserts_and_the_ends_of_execution_records_only
 ) -> None:
     assert StreamConsumer("usage", CATALOG_BY_NAME["execution_usage"]).wants(change) is taken
 
+
+@pytest.mark.parametrize("consumer", CONSUMERS, ids=lambda consumer: consumer.function)
+def test_a_consumer_takes_what_motos_own_matcher_takes(consumer: StreamConsumer) -> None:
+    changes = [
+        *CHANGES,
+        status_change("RUNNING", "FAILED", **ARN),
+        status_change("RUNNING", "ABORTED", **ARN),
+        status_change("FAILED", "RUNNING", **ARN),
+    ]
+
+    assert [consumer.wants(change) for change in changes] == [
+        any(pattern.matches_event(cast(Any, change)) for pattern in consumer.patterns) for change in changes
+    ]
