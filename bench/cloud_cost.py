@@ -6,13 +6,13 @@ and counts what each costs: DynamoDB round trips and request units, the webhooks
 calls), what its log lines weigh (stdout, and the standard-library records the runtime writes at the application log
 level INFO), the express log the workflow's machine writes at its deployed log level (level ERROR: nothing for a
 success, so the subscription invokes no execution_events; at level ALL the run's start and end reach execution_events,
-which finds them applied with one read: measured then), and execution_usage's share of
-counting the month from the executions table's stream (one batch per the mapping's batching window, as the template
-deploys it, at a million executions a month), and the reconciliation's sweep of express records (its Queries read
-every record once it is past the bound, as big as the delivery left it, and the tenants; per pass, amortized over a
-million executions a month). Then prints (a) the p50 latency budget and (b) the cost per 1,000,000
-executions with every line item, beside n8n Cloud's and Zapier's published prices (infra/cloud_cost.py holds the
-prices and the arithmetic).
+which finds them applied with one read: measured then), execution_usage's share of counting the month and
+observing the ends (quality control) from the executions table's stream (one batch per the mapping's batching
+window, as the template deploys it, at a million executions a month), and the reconciliation's sweep of express
+records (its Queries read every record once it is past the bound, as big as the delivery left it, and the tenants;
+per pass, amortized over a million executions a month). Then prints (a) the p50 latency budget and (b) the cost
+per 1,000,000 executions with every line item, beside n8n Cloud's and Zapier's published prices
+(infra/cloud_cost.py holds the prices and the arithmetic).
 """
 
 from __future__ import annotations
@@ -272,8 +272,8 @@ def measure(records_in_batch: float) -> MeasuredExecution:
         ResourceProvisioner(lambda service: boto3.client(service, region_name=LOCAL_REGION), runtime).provision()  # type: ignore[call-overload]
         from bench._local_tenant import tenant_owner
         from devserver.api import create_platform_api
+        from shared.executions.error_workflows import start_error_workflow
         from shared.executions.record import apply_logged_changes
-        from shared.quality.service import follow_up_end
         from shared.resources import EXECUTIONS_TABLE, TENANCY_TABLE
         from shared.store.tenancy import TENANT_RECORD_KEY, TenantRecords
         from shared.store.tenant_scoped import TenantContext
@@ -303,7 +303,7 @@ def measure(records_in_batch: float) -> MeasuredExecution:
                 root_logged(root_log),
             ):
                 started = time.thread_time()
-                _, record, _ = receive_delivery(hook["hook_id"], headers, body, after_end=follow_up_end)
+                _, record, _ = receive_delivery(hook["hook_id"], headers, body, after_end=start_error_workflow)
                 handler_cpu = time.thread_time() - started - meter.cpu_seconds - sum(sync_cpu)
             payload = len(json.dumps(record.input)) + len(json.dumps(record.output))
             express_log_bytes = successful_express_log_bytes(log_level, states, payload)
@@ -367,27 +367,32 @@ def _express_sweep(record_bytes: float, tenant_record_bytes: float) -> tuple[flo
 
 
 def _usage_batch(size: int) -> tuple[DynamoDbMeter, float]:
-    """Counts a batch of `size` of the deliveries' stream records as execution_usage does: (its DynamoDB calls, its
-    own CPU seconds outside them)."""
+    """Handles a batch of the stream records of `size` of the deliveries as execution_usage does (the records its
+    mapping's filters pass: each execution's insert, counted, and its end, observed by quality control): (its
+    DynamoDB calls, its own CPU seconds outside them)."""
     from moto.backends import get_backend
 
     from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION
-    from shared.executions.usage_stream import count_batch
+    from devserver.table_stream_poller import StreamConsumer
+    from shared.catalog import CATALOG_BY_NAME
+    from shared.executions.table_stream import count_batch
+    from shared.observability import logger
+    from shared.quality.stream import observe_stream_ends
     from shared.resources import EXECUTIONS_TABLE
 
     table = get_backend("dynamodb")[LOCAL_ACCOUNT][LOCAL_REGION].tables[EXECUTIONS_TABLE.physical_name(LOCAL_PREFIX)]
     shard = table.stream_shard
     assert shard is not None, "the executions table has a stream"
     records = json.loads(json.dumps(shard.get(shard.starting_sequence_number, 10_000), default=str))
-    inserts = [
-        record
-        for record in records
-        if record["eventName"] == "INSERT" and "execution_arn" in record["dynamodb"]["NewImage"]
-    ]
+    consumer = StreamConsumer("execution_usage", CATALOG_BY_NAME["execution_usage"])
+    passed = [record for record in records if consumer.wants(record)]
+    executions = list(dict.fromkeys(record["dynamodb"]["Keys"]["sk"]["S"] for record in passed))[-size:]
+    batch = [record for record in passed if record["dynamodb"]["Keys"]["sk"]["S"] in executions]
     meter = DynamoDbMeter()
     with metered(meter), contextlib.redirect_stdout(io.StringIO()):
         started = time.thread_time()
-        count_batch(inserts[-size:])
+        count_batch(batch)
+        observe_stream_ends(batch, logger)
         own_cpu = time.thread_time() - started - meter.cpu_seconds
     return meter, own_cpu
 

@@ -213,8 +213,8 @@ def _round_trips() -> None:
         from bench._local_tenant import tenant_owner
         from devserver.api import create_platform_api
         from devserver.execution_watcher import status_change_event
+        from shared.executions.error_workflows import start_error_workflow
         from shared.executions.record import apply_status_change
-        from shared.quality.service import follow_up_end
         from shared.triggers.webhooks import receive_delivery
 
         api = TestClient(create_platform_api(issuer))
@@ -229,7 +229,7 @@ def _round_trips() -> None:
             message_id = f"msg_{attempt}"
             before = calls.count
             _, execution, _ = receive_delivery(
-                hook["hook_id"], _signed(hook["secret"], message_id, body), body, after_end=follow_up_end
+                hook["hook_id"], _signed(hook["secret"], message_id, body), body, after_end=start_error_workflow
             )
             if attempt:  # the first delivery fills the container's caches (tenant standing, version, secret)
                 delivery_trips.append(calls.count - before)

@@ -436,31 +436,52 @@ CATALOG: tuple[FunctionSpec, ...] = (
             # An opted-in tenant's end of an installed marketplace item adds to its measured performance.
             Grant(PLATFORM_TABLE, Access.WRITE),
             Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
-            # Error workflows start; a failure's node is read from the execution's history; the express runner runs
-            # express runs synchronously.
+            # Error workflows start (the workflow's live version is read); a failure's node is read from the
+            # execution's history; the express runner runs express runs synchronously.
+            Grant(WORKFLOWS_TABLE, Access.READ),
             Grant(WORKFLOW_STATE_MACHINES, Access.START_SYNC),
-            # Quality control (shared/quality/): the detector's state and events beside the workflows, and the
-            # policies' actions: a rollback points the live alias, pausing disables the trigger schedule and webhooks.
-            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
-            Grant(WORKFLOW_STATE_MACHINES, Access.REPOINT),
-            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
-            Grant(SCHEDULE_GROUPS, Access.MANAGE),
         ),
     ),
     FunctionSpec(
         name="execution_usage",
-        description="The executions table's stream → each month's execution counts, the tenant's and each workflow's",
+        description="The executions table's stream → each month's execution counts (the tenant's and each workflow's) "
+        "and quality control of the executions it ends",
         memory_mb=256,
         timeout_seconds=30,
         table_stream_source=EXECUTIONS_TABLE,
-        # Inserts of execution records only (only they have an ARN): status changes invoke nothing.
+        # Inserts of execution records (only they have an ARN) and their ends (open → ended, but cancelled): the
+        # other status changes invoke nothing.
         table_stream_filters=(
             {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"execution_arn": {"S": [{"exists": True}]}}}},
+            {
+                "eventName": ["MODIFY"],
+                "dynamodb": {
+                    "OldImage": {"status": {"S": ["RUNNING", "PENDING_REDRIVE"]}},
+                    "NewImage": {
+                        "status": {"S": ["SUCCEEDED", "FAILED", "TIMED_OUT"]},
+                        "execution_arn": {"S": [{"exists": True}]},
+                    },
+                },
+            },
         ),
-        # One counter update per tenant and workflow and batch: ten seconds' starts share it (at a million
-        # executions a month about five), and the monthly quota is overshot by at most that much more.
+        # One counter update per tenant and workflow and batch, and one watch read and write per workflow: ten
+        # seconds' starts and ends share them (at a million executions a month about five), the monthly quota is
+        # overshot by at most that much more, and a quality action comes at most that much later.
         table_stream_batching_seconds=10,
-        grants=(Grant(EXECUTIONS_TABLE, Access.READ_STREAM), Grant(TENANCY_TABLE, Access.READ_WRITE)),
+        grants=(
+            Grant(EXECUTIONS_TABLE, Access.READ_STREAM),
+            Grant(TENANCY_TABLE, Access.READ_WRITE),
+            # Quality control (shared/quality/): the detector's state and events beside the workflows, and the
+            # policies' actions: a rollback points the live alias, pausing disables the trigger schedule and
+            # webhooks, a retry re-runs failed executions (their records, inputs and starts).
+            Grant(WORKFLOWS_TABLE, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.REPOINT),
+            Grant(TRIGGERS_TABLE, Access.READ_WRITE),
+            Grant(SCHEDULE_GROUPS, Access.MANAGE),
+            Grant(EXECUTIONS_TABLE, Access.READ_WRITE),
+            Grant(PAYLOADS_BUCKET, Access.READ_WRITE),
+            Grant(WORKFLOW_STATE_MACHINES, Access.START),
+        ),
         scoped_tenant_data=False,
         active_tracing=False,
     ),

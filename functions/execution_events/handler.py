@@ -1,4 +1,5 @@
-"""Step Functions status changes → the execution record, the running slot, metrics, error workflow, quality control.
+"""Step Functions status changes → the execution record, the running slot, metrics, error workflow (quality control
+observes the ends from the executions table's stream: functions/execution_usage).
 
 Three sources: EventBridge's "Step Functions Execution Status Change" events (standard workflows), the CloudWatch
 Logs subscription of the express workflows' log group (a batch of their execution log events: failures), and the
@@ -14,12 +15,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.cloudwatch_logs import is_logs_subscription_event, log_messages
 from shared.aws.eventbridge import EventBridgeEvent
+from shared.executions.error_workflows import start_error_workflow
 from shared.executions.log_events import status_changes_from_logs
 from shared.executions.record import apply_logged_changes, apply_status_change
 from shared.executions.runner import is_express_run, run_handed_over
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
-from shared.quality.service import follow_up_end
 
 logger = Logger()
 metrics = Metrics()
@@ -32,14 +33,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_logs_subscription_event(event):
         return _logged_changes(status_changes_from_logs(log_messages(event)))
     if is_express_run(event):
-        return run_handed_over(event, lambda change: follow_up_end(change, logger))
+        return run_handed_over(event, lambda change: start_error_workflow(change, logger))
     change = apply_status_change(EventBridgeEvent.model_validate(event).detail)
     if change is None:
         return {"applied": False}
     record = change.record
     logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
     settle_change(change, metrics)
-    follow_up_end(change, logger)
+    start_error_workflow(change, logger)
     return {"applied": True, "status": record.status}
 
 
@@ -50,7 +51,7 @@ def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
         record = change.record
         logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
         settle_change(change, metrics)
-        follow_up_end(change, logger)
+        start_error_workflow(change, logger)
         # One EMF document per change: the dimensions are the change's tenant and workflow.
         if metrics.metric_set:
             metrics.flush_metrics()

@@ -76,13 +76,13 @@ def post_execution(
 
 def _run_synchronously(tenant: TenantContext, start: StartRequest) -> JSONResponse:
     # The synchronous path's imports, only where it is used.
+    from shared.executions.error_workflows import start_error_workflow
     from shared.executions.express import SYNC_WAIT_SECONDS, sync_answer
     from shared.executions.start import start_synchronously
-    from shared.quality.service import follow_up_end
 
     item, changes = start_synchronously(tenant, start, SYNC_WAIT_SECONDS)
     for change in changes:
-        follow_up_end(change)
+        start_error_workflow(change)
     return JSONResponse(
         sync_answer(item).model_dump(mode="json"), headers={"Location": f"/v1/executions/{item.execution_id}"}
     )

@@ -39,9 +39,9 @@ ServerId = Annotated[str, Path(max_length=64, description=f"The server's id ({SE
 async def post_mcp(message: McpMessage, request: Request, tenant: CurrentTenant) -> Response:
     # The SDK takes a second to import: only when an MCP request arrives, not at the function's cold start.
     from shared.agents.mcp.server import answer_mcp_request
-    from shared.quality.service import follow_up_end
+    from shared.executions.error_workflows import start_error_workflow
 
-    answer = await answer_mcp_request(tenant, request.scope, await request.body(), follow_up_end)
+    answer = await answer_mcp_request(tenant, request.scope, await request.body(), start_error_workflow)
     return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
 

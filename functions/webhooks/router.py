@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from shared.auth.dependencies import CurrentPrincipal, CurrentTenant
-from shared.executions.record import AppliedChange
+from shared.executions.error_workflows import start_error_workflow
 from shared.executions.statuses import ExecutionStatus
 from shared.http.pagination import DEFAULT_LIMIT, PageCursor, PageLimit
 from shared.triggers.webhooks import (
@@ -74,7 +74,7 @@ def post_rotation(hook_id: str, tenant: CurrentTenant, rotation: SecretRotation 
     responses={200: {"description": "Sync mode: the workflow's output"}},
 )
 def post_delivery(hook_id: str, request: Request, body: Annotated[bytes, Depends(raw_body)]) -> Any:
-    hook, execution, started = receive_delivery(hook_id, dict(request.headers), body, after_end=_follow_up_end)
+    hook, execution, started = receive_delivery(hook_id, dict(request.headers), body, after_end=start_error_workflow)
     accepted = DeliveryAccepted(
         execution_id=execution.execution_id, status=ExecutionStatus(execution.status), replayed=not started
     )
@@ -84,10 +84,3 @@ def post_delivery(hook_id: str, request: Request, body: Annotated[bytes, Depends
         if ended:
             return JSONResponse(output, status_code=200, headers=headers)
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202, headers=headers)
-
-
-def _follow_up_end(change: AppliedChange) -> None:
-    """A sync delivery's run ended here: its error workflow and quality control (loaded only by a sync delivery)."""
-    from shared.quality.service import follow_up_end
-
-    follow_up_end(change)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.executions.record import AppliedChange
 from shared.executions.statuses import ENDED_BADLY, ExecutionStatus, Trigger
+from shared.observability import logger as shared_logger
 from shared.problems import ProblemError
 from shared.store.executions import ExecutionItem
 
@@ -43,8 +44,10 @@ def needs_error_workflow(change: AppliedChange) -> bool:
     )
 
 
-def start_error_workflow(change: AppliedChange, logger: Logger) -> None:
-    """Starts the error workflow of an execution that this change ended badly, if it names one."""
+def start_error_workflow(change: AppliedChange, logger: Logger = shared_logger) -> None:
+    """Starts the error workflow of an execution that this change ended badly, if it names one: what every path that
+    applies a status change runs after it (an `EndFollowUp`), at once, so a failure's error workflow waits for no
+    batch. Quality control observes the end from the executions table's stream (shared/quality/stream.py)."""
     if not needs_error_workflow(change):
         return
     # Imported here: only a failure with an error workflow starts an execution, and loading the start path (payload

@@ -181,8 +181,8 @@ class AppliedChange:
     started: bool = False
 
 
-# What the caller of a path that applies an end runs after each change (shared/quality/service.py's follow_up_end: the
-# error workflow and quality control, which sit above this layer).
+# What the caller of a path that applies an end runs after each change (shared/executions/error_workflows.py's
+# start_error_workflow, which sits above this module).
 EndFollowUp = Callable[[AppliedChange], None]
 
 

@@ -39,11 +39,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.approvals.service import withdraw_pending_approvals
 from shared.aws import stepfunctions
+from shared.executions.error_workflows import start_error_workflow
 from shared.executions.naming import ExecutionName
 from shared.executions.record import apply_status_change
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
-from shared.quality.service import follow_up_end
 from shared.store.executions import (
     ExecutionItem,
     Executions,
@@ -198,7 +198,7 @@ def settle_record(record: ExecutionItem, detail: dict[str, Any], metrics: Metric
     if change is None:  # its own status event came first
         return None
     settle_change(change, metrics)
-    follow_up_end(change, logger)
+    start_error_workflow(change, logger)
     # One EMF document per change: the dimensions are the change's tenant and workflow.
     if metrics.metric_set:
         metrics.flush_metrics()

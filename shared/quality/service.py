@@ -1,33 +1,29 @@
 """Quality control of a tenant's workflows: the detector run on each ended execution, the events it records with the
 actions its workflow's policy took, their undo, and the policies.
 
-Cost in the status path: an ended execution's change costs two more DynamoDB round trips, both outside the record's
-own update (which stays at its count): a consistent read of the workflow's watch item and one conditional update of
-its state (ends of one workflow observed at the same time in one process share them); a finding adds one put (the
-event, conditional on its id, so it is acted on once) and one update (its actions' results).
+The ends come from the executions table's stream (shared/quality/stream.py), not from the status path: a batch costs
+a consistent read of each workflow's watch item and one conditional update of its state, whatever number of that
+workflow's ends it carries; a finding adds one put (the event, conditional on its id, so it is acted on once) and one
+update (its actions' results).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 from pynamodb.exceptions import PutError, UpdateError
 
-from shared.executions.error_workflows import start_error_workflow
-from shared.executions.record import AppliedChange
 from shared.executions.statuses import ExecutionStatus
-from shared.observability import logger as shared_logger
 from shared.problems import Conflict, NotFound
 from shared.quality.actions import run_action, undo_action
 from shared.quality.detector import Finding, Outcome, Signal, WorkflowQualityState, observe
 from shared.quality.policies import QualityPolicy, actions_for
+from shared.store.executions import ExecutionItem
 from shared.store.quality import QualityEventItem, QualityEvents, QualityWatches, QualityWatchItem
 from shared.store.tenant_scoped import TenantContext
 from shared.store.workflows import Workflows
@@ -70,8 +66,7 @@ def _was_conditional(error: PutError | UpdateError) -> bool:
     return error.cause_response_code == "ConditionalCheckFailedException"
 
 
-def outcome_of(change: AppliedChange) -> Outcome:
-    record = change.record
+def outcome_of(record: ExecutionItem) -> Outcome:
     tokens = int(record.input_tokens or 0) + int(record.output_tokens or 0)
     return Outcome(
         execution_id=str(record.execution_id),
@@ -82,63 +77,38 @@ def outcome_of(change: AppliedChange) -> Outcome:
     )
 
 
-def follow_up_end(change: AppliedChange, logger: Logger = shared_logger) -> None:
-    """What every path that applies a status change runs after it (the events function, a synchronous run's caller,
-    the reconciliation): a failure's error workflow, then quality control of an end."""
-    start_error_workflow(change, logger)
-    observe_execution_end(change, logger)
+@dataclass(frozen=True)
+class WatchedEnd:
+    """An ended execution of one workflow to observe: its record as the end left it, and how far along the executions
+    table's stream its end came (`sequence_mark`, shared/store/stream_positions.py)."""
+
+    record: ExecutionItem
+    sequence_mark: str
 
 
-def observe_execution_end(change: AppliedChange, logger: Logger) -> list[str]:
-    """Runs the detector on an execution this change ended and acts on its findings; the ids of the events. Never
-    raises: the change is applied already, and a batch of changes (express logs) goes on past a failure here."""
-    if not change.ended or change.record.status == ExecutionStatus.ABORTED.value:
-        return []
-    try:
-        return _observe_and_act(change, logger)
-    except Exception:  # logged with its traceback; the status path goes on
-        logger.exception("quality control failed for this execution")
-        return []
+@dataclass(frozen=True)
+class ObservedEnd:
+    end: WatchedEnd
+    findings: list[Finding]
+    policy: QualityPolicy
 
 
-def _observe_and_act(change: AppliedChange, logger: Logger) -> list[str]:
-    tenant, workflow_id = change.tenant, str(change.record.workflow_id)
-    observed = _observe(tenant, workflow_id, outcome_of(change))
-    if observed is None:
-        logger.warning("quality state kept changing under this execution's update; not observed")
-        return []
-    findings, policy = observed
-    stopped_at = change.record.stopped_at or datetime.now(UTC)
-    events = []
-    for finding in findings:
-        event = record_quality_event(tenant, workflow_id, finding, policy, stopped_at, str(change.record.execution_id))
-        if event is not None:
-            logger.warning(
-                "quality event",
-                extra={"event_id": event.event_id, "signal": event.signal, "actions": event.actions},
-            )
-            events.append(event.event_id)
-    return events
-
-
-def _observe(tenant: TenantContext, workflow_id: str, outcome: Outcome) -> tuple[list[Finding], QualityPolicy] | None:
-    return _watch_writes.observe(
-        (tenant.tenant_id, workflow_id), outcome, lambda outcomes: _observe_all(tenant, workflow_id, outcomes)
-    )
-
-
-def _observe_all(
-    tenant: TenantContext, workflow_id: str, outcomes: list[Outcome]
-) -> list[tuple[list[Finding], QualityPolicy]] | None:
-    """The detector run over `outcomes` in order, in one read and one conditional write of the workflow's state; each
-    outcome's findings (None when the state kept changing under every attempt)."""
+def observe_ends(tenant: TenantContext, workflow_id: str, ends: list[WatchedEnd]) -> list[ObservedEnd] | None:
+    """The detector run over the workflow's `ends` in stream order, in one read and one conditional write of its
+    watch; each end's findings. An end at or before the watch's `observed_through` mark (a batch delivered again) is
+    not observed twice: the mark moves in the same write. None when the state kept changing under every attempt."""
     watches = QualityWatches(tenant)
+    ordered = sorted(ends, key=lambda end: end.sequence_mark)
     for _ in range(_STATE_ATTEMPTS):
         item = watches.get(workflow_id, consistent=True) or watches.new(workflow_id, workflow_id=workflow_id)
+        through = item.observed_through
+        fresh = [end for end in ordered if through is None or end.sequence_mark > through]
+        if not fresh:
+            return []
         policy = QualityPolicy.model_validate(item.policy) if item.policy else QualityPolicy()
         state = WorkflowQualityState.from_json(item.state)
         settings = policy.detector_settings()
-        findings = [observe(state, outcome, settings) for outcome in outcomes]
+        findings = [observe(state, outcome_of(end.record), settings) for end in fresh]
         revision = int(item.revision or 0)
         unchanged = QualityWatchItem.revision == revision
         if revision == 0:
@@ -149,6 +119,7 @@ def _observe_all(
                     QualityWatchItem.workflow_id.set(workflow_id),
                     QualityWatchItem.state.set(state.to_json()),
                     QualityWatchItem.revision.set(revision + 1),
+                    QualityWatchItem.observed_through.set(fresh[-1].sequence_mark),
                 ],
                 condition=unchanged,
             )
@@ -156,76 +127,26 @@ def _observe_all(
             if not _was_conditional(error):
                 raise
             continue
-        return [(found, policy) for found in findings]
+        return [ObservedEnd(end, found, policy) for end, found in zip(fresh, findings, strict=True)]
     return None
 
 
-_Observed = tuple[list[Finding], QualityPolicy]
-
-
-@dataclass
-class _Observation:
-    outcome: Outcome
-    # Set when the observation's turn comes: it is done (`result` or `error`), or it leads the next write.
-    turn: threading.Event = field(default_factory=threading.Event)
-    done: bool = False
-    result: _Observed | None = None
-    error: BaseException | None = None
-
-
-class _WatchWrites:
-    """Ends of one workflow observed in this process while its state is being written are written together next: one
-    read and one write for all of them, in the order they came, instead of one each racing on the same item (under
-    `forge dev`, where a worker runs many status changes at once, 40% of the writes failed their condition and were
-    read and written again). A Lambda container runs one invocation at a time, so there each write is its own."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queued: dict[tuple[str, str], list[_Observation]] = {}
-        self._writing: set[tuple[str, str]] = set()
-
-    def observe(
-        self,
-        key: tuple[str, str],
-        outcome: Outcome,
-        write: Callable[[list[Outcome]], list[_Observed] | None],
-    ) -> _Observed | None:
-        mine = _Observation(outcome)
-        with self._lock:
-            self._queued.setdefault(key, []).append(mine)
-            leads = key not in self._writing
-            self._writing.add(key)
-        if not leads:
-            mine.turn.wait()
-        if not mine.done:
-            self._write_queued(key, write)
-        if mine.error is not None:
-            raise mine.error
-        return mine.result
-
-    def _write_queued(self, key: tuple[str, str], write: Callable[[list[Outcome]], list[_Observed] | None]) -> None:
-        with self._lock:
-            batch = self._queued.pop(key)
-        try:
-            results = write([observation.outcome for observation in batch])
-            for index, observation in enumerate(batch):
-                observation.result = results[index] if results is not None else None
-        except Exception as error:  # noqa: BLE001 - raised to each observer, as each would have met it alone
-            for observation in batch:
-                observation.error = error
-        finally:
-            for observation in batch:
-                observation.done = True
-                observation.turn.set()
-            with self._lock:
-                waiting = self._queued.get(key)
-                if waiting:
-                    waiting[0].turn.set()
-                else:
-                    self._writing.discard(key)
-
-
-_watch_writes = _WatchWrites()
+def act_on(tenant: TenantContext, workflow_id: str, observed: ObservedEnd, logger: Logger) -> list[str]:
+    """Records each finding of an observed end as an event and runs its policy's actions; the new events' ids."""
+    record = observed.end.record
+    stopped_at = record.stopped_at or datetime.now(UTC)
+    events = []
+    for finding in observed.findings:
+        event = record_quality_event(
+            tenant, workflow_id, finding, observed.policy, stopped_at, str(record.execution_id)
+        )
+        if event is not None:
+            logger.warning(
+                "quality event",
+                extra={"event_id": event.event_id, "signal": event.signal, "actions": event.actions},
+            )
+            events.append(event.event_id)
+    return events
 
 
 def event_id_of(finding: Finding, workflow_id: str, execution_id: str, detected_at: datetime) -> str:

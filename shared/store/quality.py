@@ -13,8 +13,9 @@ _TABLE = model_table_name(WORKFLOWS_TABLE)
 
 
 class QualityWatchItem(TenantScopedItem):
-    """One workflow's detector state (written by the status path, conditional on `revision`) and its policy (written
-    by PUT /v1/quality/policies/{workflow_id}, attribute by attribute, so neither write undoes the other)."""
+    """One workflow's detector state (written by quality control of the executions table's stream, conditional on
+    `revision`) and its policy (written by PUT /v1/quality/policies/{workflow_id}, attribute by attribute, so neither
+    write undoes the other)."""
 
     class Meta:
         table_name = _TABLE
@@ -23,6 +24,9 @@ class QualityWatchItem(TenantScopedItem):
     state = JSONAttribute(null=True)
     policy = JSONAttribute(null=True)
     revision = NumberAttribute(default=0)
+    # The stream position (shared/store/stream_positions.py) of the last end the state took in: one delivered again
+    # is not taken in twice.
+    observed_through = UnicodeAttribute(null=True)
     policy_updated_at = UTCDateTimeAttribute(null=True)
     policy_updated_by = UnicodeAttribute(null=True)
 

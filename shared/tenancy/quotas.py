@@ -24,6 +24,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.auth.errors import QuotaExceeded
+from shared.store.stream_positions import sequence_mark
 from shared.store.tenancy import Usage, UsageItem
 from shared.store.tenant_scoped import TenantContext
 from shared.tenancy.tiers import Tier, tier_limits
@@ -107,10 +108,6 @@ def consume_monthly_execution(tenant: TenantContext, tier: Tier | str, *, now: d
     return int(unit.counter.executions)
 
 
-# A DynamoDB stream sequence number has 21 to 40 digits: padded, they compare as text in the order they were given.
-_SEQUENCE_DIGITS = 40
-
-
 def count_started_executions(
     tenant: TenantContext,
     key: str,
@@ -122,7 +119,7 @@ def count_started_executions(
     it counted already, and returns how many it added. The stream hands one tenant's records over in the order they
     were written (one partition, one shard at a time, a shard's batches one after another), so the last sequence
     number counted (`counted_through`) marks everything counted: a batch delivered again adds nothing twice."""
-    marks = sorted(number.zfill(_SEQUENCE_DIGITS) for number in sequence_numbers)
+    marks = sorted(sequence_mark(number) for number in sequence_numbers)
     counter = Usage(tenant).new(key)
     extras: list[Any] = [UsageItem.workflow_id.set(workflow_id)] if workflow_id is not None else []
     counted_through: str | None = None

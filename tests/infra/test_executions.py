@@ -120,14 +120,24 @@ def test_the_execution_events_role_starts_error_workflows_and_reads_histories(
 ) -> None:
     allowed = _state_actions(stack, template, "execution_events")
 
-    # Besides starting error workflows and reading histories, quality control's actions run here (docs/quality.md):
-    # a rollback points a workflow's live alias back, and nothing more: no machine is created, changed or deleted.
-    repoint = {"states:UpdateStateMachineAlias", "states:DescribeStateMachineAlias"}
-    # As the express runner it runs express runs with StartSyncExecution (shared/executions/runner.py).
+    # As the express runner it runs express runs with StartSyncExecution (shared/executions/runner.py). Quality
+    # control's actions run in execution_usage now: no alias is repointed here.
     starts = {"states:StartExecution", "states:StartSyncExecution"}
-    assert set(allowed) == {*starts, "states:GetExecutionHistory", *repoint}
-    assert not set(allowed) & (set(WORKFLOW_MACHINES_MANAGE) - repoint - {"states:StartExecution"})
+    assert set(allowed) == {*starts, "states:GetExecutionHistory"}
     assert f":execution:{PREFIX}-wf-*:*" in next(iter(allowed["states:GetExecutionHistory"]))
+
+
+def test_execution_usage_may_take_quality_controls_actions_and_no_more(
+    stack: RegionalStack, template: Template
+) -> None:
+    allowed = _state_actions(stack, template, "execution_usage")
+
+    # Quality control of the stream's ends (docs/quality.md): a rollback points a workflow's live alias back and
+    # nothing more (no machine is created, changed or deleted); a retry re-runs failed executions.
+    repoint = {"states:UpdateStateMachineAlias", "states:DescribeStateMachineAlias"}
+    assert set(allowed) == {"states:StartExecution", "states:GetExecutionHistory", *repoint}
+    assert not set(allowed) & (set(WORKFLOW_MACHINES_MANAGE) - repoint - {"states:StartExecution"})
+    assert f":stateMachine:{PREFIX}-wf-*" in next(iter(allowed["states:UpdateStateMachineAlias"]))
 
 
 def _invocable(stack: RegionalStack, template: Template, function: str) -> set[str]:

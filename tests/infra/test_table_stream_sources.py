@@ -1,7 +1,7 @@
 """The marketplace scanner and search indexer are fed by the platform table's stream, execution_usage by the
 executions table's: one event source mapping each, in the primary region only (the replicas' streams carry the same
 changes), polled with the function's own stream grant; the scanner's mapping only passes the inserts of pending
-versions and the versions marked for a rescan, execution_usage's only the inserts of execution records; the
+versions and the versions marked for a rescan, execution_usage's only the inserts and the ends of execution records; the
 scanner's sweep (a schedule) runs only where its mapping is."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_the_scanner_is_invoked_only_by_inserts_of_pending_versions_and_rescan_m
     assert Grant(PLATFORM_TABLE, Access.READ_STREAM) in CATALOG_BY_NAME["marketplace_scanner"].grants
 
 
-def test_execution_usage_is_invoked_only_by_inserts_of_execution_records(
+def test_execution_usage_is_invoked_only_by_inserts_and_ends_of_execution_records(
     stack: RegionalStack, template: Template
 ) -> None:
     mappings = template.find_resources(
@@ -65,12 +65,23 @@ def test_execution_usage_is_invoked_only_by_inserts_of_execution_records(
     )
 
     (mapping,) = mappings.values()
-    (pattern,) = mapping["Properties"]["FilterCriteria"]["Filters"]
-    assert json.loads(pattern["Pattern"]) == {
+    (inserts, ends) = mapping["Properties"]["FilterCriteria"]["Filters"]
+    assert json.loads(inserts["Pattern"]) == {
         "eventName": ["INSERT"],
         "dynamodb": {"NewImage": {"execution_arn": {"S": [{"exists": True}]}}},
     }
-    # Ten seconds' starts share a batch's counter updates.
+    # Quality control's ends: open before, ended after (a cancellation says nothing about the version's quality).
+    assert json.loads(ends["Pattern"]) == {
+        "eventName": ["MODIFY"],
+        "dynamodb": {
+            "OldImage": {"status": {"S": ["RUNNING", "PENDING_REDRIVE"]}},
+            "NewImage": {
+                "status": {"S": ["SUCCEEDED", "FAILED", "TIMED_OUT"]},
+                "execution_arn": {"S": [{"exists": True}]},
+            },
+        },
+    }
+    # Ten seconds' starts and ends share a batch's counter updates and watch writes.
     assert mapping["Properties"]["MaximumBatchingWindowInSeconds"] == 10
     usage = CATALOG_BY_NAME["execution_usage"]
     assert usage.table_stream_source == EXECUTIONS_TABLE and EXECUTIONS_TABLE.stream

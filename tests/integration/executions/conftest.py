@@ -36,9 +36,9 @@ def status_watcher(emulated_aws):
 
 
 @pytest.fixture
-def usage_stream(emulated_aws):
-    """The executions table's stream, delivered to execution_usage when a test calls `count_usage` (forge dev polls
-    it; the event source mapping in the cloud)."""
+def executions_stream(emulated_aws):
+    """The executions table's stream, delivered to execution_usage (the month counts, quality control of the ends)
+    when a test calls `deliver_executions_stream` (forge dev polls it; the event source mapping in the cloud)."""
     from devserver.emulation import LOCAL_PREFIX
     from devserver.table_stream_poller import TableStreamPoller
     from shared.resources import EXECUTIONS_TABLE

@@ -106,7 +106,8 @@ def scheduler_schedule(world: TenantWorld, schedule_id: str) -> dict[str, Any]:
     return described
 
 
-def count_usage(usage_stream: TableStreamPoller) -> None:
-    """Delivers every waiting record of the executions table's stream to execution_usage, which counts the starts."""
-    while usage_stream.poll_once():
+def deliver_executions_stream(executions_stream: TableStreamPoller) -> None:
+    """Delivers every waiting record of the executions table's stream to execution_usage, which counts the starts and
+    observes the ends."""
+    while executions_stream.poll_once():
         pass

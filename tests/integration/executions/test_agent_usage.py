@@ -15,7 +15,7 @@ from shared.store.tenant_scoped import TenantContext
 from shared.tenancy.quotas import month_key
 from shared.tenancy.tiers import Tier, tier_limits
 from tests.helpers import wait_until
-from tests.integration.executions.support import count_usage, create_and_publish, transform_workflow
+from tests.integration.executions.support import create_and_publish, deliver_executions_stream, transform_workflow
 from tests.integration.tenancy.conftest import TenantWorld
 from tests.workflows.cases import chain, node
 
@@ -60,7 +60,7 @@ def spend_tokens(world: TenantWorld, tokens: int) -> None:
 
 
 def test_every_turns_tokens_are_summed_on_the_execution_and_the_month(
-    api, alpha: TenantWorld, bravo: TenantWorld, status_watcher, usage_stream
+    api, alpha: TenantWorld, bravo: TenantWorld, status_watcher, executions_stream
 ) -> None:
     turns = (tool_calls(("c1", "calculator", {"expression": "6 * 7"})), answer("42", input_tokens=40, output_tokens=3))
     workflow_id = create_and_publish(api, alpha.headers[Role.OWNER], agent_workflow())
@@ -71,7 +71,7 @@ def test_every_turns_tokens_are_summed_on_the_execution_and_the_month(
     assert ended["status"] == "SUCCEEDED", ended
     # tool_calls reports 20 in and 8 out; the answer 40 and 3.
     assert ended["usage"] == {"input_tokens": 60, "output_tokens": 11} == ended["output"]["usage"]
-    count_usage(usage_stream)
+    deliver_executions_stream(executions_stream)
     month = usage(api, alpha)
     assert month["month"] == f"{datetime.now(UTC):%Y-%m}"
     assert (month["executions"], month["input_tokens"], month["output_tokens"]) == (1, 60, 11)
@@ -92,7 +92,7 @@ def test_a_workflow_without_agents_runs_no_tokens_into_the_execution(api, alpha:
 
 
 def test_an_agent_workflow_does_not_start_once_the_months_tokens_are_spent(
-    api, alpha: TenantWorld, usage_stream
+    api, alpha: TenantWorld, executions_stream
 ) -> None:
     agent = create_and_publish(api, alpha.headers[Role.OWNER], agent_workflow())
     plain = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("{'n': 1}"))
@@ -104,7 +104,7 @@ def test_an_agent_workflow_does_not_start_once_the_months_tokens_are_spent(
     problem = refused.json()
     assert problem["type"].endswith("/agent-tokens-quota")
     assert problem["quota"] == "monthly_agent_tokens" and problem["limit"] == BASIC_TOKENS
-    count_usage(usage_stream)
+    deliver_executions_stream(executions_stream)
     assert usage(api, alpha)["executions"] == 0
     # Workflows without an agent node still start.
     assert api.post(f"/v1/workflows/{plain}/executions", headers=alpha.headers[Role.EDITOR], json={}).status_code == 202

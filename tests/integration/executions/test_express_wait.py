@@ -86,14 +86,14 @@ def test_a_large_output_comes_back_by_reference(api, alpha) -> None:
     assert read(api, alpha, answer.json()["execution_id"])["output"] == {"big": "x" * 70000}
 
 
-def test_a_standard_workflow_with_wait_is_a_422_and_starts_nothing(api, alpha, usage_stream) -> None:
+def test_a_standard_workflow_with_wait_is_a_422_and_starts_nothing(api, alpha, executions_stream) -> None:
     standard = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("$states.input"))
 
     refused = start_and_wait(api, alpha, standard, {})
 
     assert refused.status_code == 422, refused.text
     assert refused.json()["type"].endswith("/wait-needs-express") and standard in refused.json()["detail"]
-    assert monthly_count(alpha, usage_stream) == 0 and running_count(alpha) == 0
+    assert monthly_count(alpha, executions_stream) == 0 and running_count(alpha) == 0
 
 
 @pytest.mark.usefixtures("emulated_aws")

@@ -12,7 +12,12 @@ from shared.store.tenant_scoped import TenantContext
 from shared.tenancy.quotas import consume_monthly_execution, month_key
 from shared.tenancy.tiers import Tier
 from tests.helpers import wait_until
-from tests.integration.executions.support import count_usage, create_and_publish, transform_workflow, waiting_workflow
+from tests.integration.executions.support import (
+    create_and_publish,
+    deliver_executions_stream,
+    transform_workflow,
+    waiting_workflow,
+)
 from tests.integration.tenancy.conftest import TenantWorld
 
 
@@ -25,24 +30,24 @@ def workflow_running(world: TenantWorld, workflow_id: str) -> int:
     return int(counter.running) if counter else 0
 
 
-def monthly_count(world: TenantWorld, usage_stream) -> int:
-    count_usage(usage_stream)
+def monthly_count(world: TenantWorld, executions_stream) -> int:
+    deliver_executions_stream(executions_stream)
     usage = Usage(TenantContext(world.tenant_id)).get(month_key(datetime.now(UTC)), consistent=True)
     return int(usage.executions) if usage else 0
 
 
-def test_starts_and_the_tenancy_helper_count_the_same_monthly_units(api, alpha, usage_stream) -> None:
+def test_starts_and_the_tenancy_helper_count_the_same_monthly_units(api, alpha, executions_stream) -> None:
     greet = create_and_publish(api, alpha.headers[Role.OWNER], transform_workflow("$states.input"))
 
     assert start(api, alpha, greet).status_code == 202
-    count_usage(usage_stream)
+    deliver_executions_stream(executions_stream)
     assert consume_monthly_execution(TenantContext(alpha.tenant_id), Tier.BASIC) == 2
     assert start(api, alpha, greet).status_code == 202
 
-    assert monthly_count(alpha, usage_stream) == 3
+    assert monthly_count(alpha, executions_stream) == 3
 
 
-def test_a_start_beyond_the_workflows_max_concurrency_is_a_429_naming_it(api, alpha, usage_stream) -> None:
+def test_a_start_beyond_the_workflows_max_concurrency_is_a_429_naming_it(api, alpha, executions_stream) -> None:
     owner = alpha.headers[Role.OWNER]
     limited = create_and_publish(api, owner, waiting_workflow(60, max_concurrency=2))
     unlimited = create_and_publish(api, owner, waiting_workflow(60))
@@ -54,7 +59,7 @@ def test_a_start_beyond_the_workflows_max_concurrency_is_a_429_naming_it(api, al
     problem = refused.json()
     assert problem["quota"] == "workflow_max_concurrency" and problem["limit"] == 2 and limited in problem["detail"]
     # The refused start spent nothing: no record, no monthly unit, no slot; other workflows still start.
-    assert monthly_count(alpha, usage_stream) == 2 and workflow_running(alpha, limited) == 2
+    assert monthly_count(alpha, executions_stream) == 2 and workflow_running(alpha, limited) == 2
     assert start(api, alpha, unlimited).status_code == 202
     assert workflow_running(alpha, unlimited) == 0
 

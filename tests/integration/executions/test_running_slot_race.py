@@ -20,8 +20,8 @@ from devserver.execution_watcher import status_change_event
 from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
+from shared.executions.error_workflows import start_error_workflow
 from shared.executions.record import find_execution
-from shared.quality.service import follow_up_end
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
 from tests.helpers import wait_until
@@ -114,7 +114,9 @@ def test_a_start_right_after_a_sync_deliverys_end_is_accepted(api, alpha, observ
     observer = StartOnSeenEnd(api, alpha, workflow_id)
     observe(observer)
 
-    _, ended, _ = receive_delivery(hook["hook_id"], signed_headers(hook["secret"], body), body, after_end=follow_up_end)
+    _, ended, _ = receive_delivery(
+        hook["hook_id"], signed_headers(hook["secret"], body), body, after_end=start_error_workflow
+    )
 
     assert ended.status == "SUCCEEDED" and ended.output == {"echo": {"n": 1}}
     assert observer.answers == [202]

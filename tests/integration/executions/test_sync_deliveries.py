@@ -18,11 +18,16 @@ from functions.execution_events.handler import handler as execution_events
 from shared.agents.mcp.workflow_tools import run_workflow_tool
 from shared.auth.principal import Role
 from shared.executions.end_signals import deliver_here, relay_ends
-from shared.quality.service import follow_up_end
+from shared.executions.error_workflows import start_error_workflow
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
 from tests.integration.executions.conftest import DynamoDbCalls
-from tests.integration.executions.support import create_and_publish, transform_workflow, waiting_workflow
+from tests.integration.executions.support import (
+    create_and_publish,
+    deliver_executions_stream,
+    transform_workflow,
+    waiting_workflow,
+)
 from tests.integration.executions.test_express_logs import CONTEXT, delivery, log_events
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.executions.test_webhooks import executions, signed_headers
@@ -48,7 +53,10 @@ def echo_sync_hook(api: TestClient, world: TenantWorld) -> dict[str, Any]:
 def deliver(hook: dict[str, Any], payload: Any, message_id: str) -> Any:
     body = json.dumps(payload).encode()
     return receive_delivery(
-        hook["hook_id"], signed_headers(hook["secret"], body, message_id=message_id), body, after_end=follow_up_end
+        hook["hook_id"],
+        signed_headers(hook["secret"], body, message_id=message_id),
+        body,
+        after_end=start_error_workflow,
     )
 
 
@@ -66,9 +74,9 @@ def test_a_sync_delivery_to_an_express_workflow_answers_without_any_status_event
     assert running_count(alpha) == 0
 
 
-def test_quality_control_counts_the_end_of_each_synchronous_express_run_once(api, alpha) -> None:
-    """A sync delivery's end and a wait=true run's are applied by their caller; the status path then finds them
-    applied, so the caller is the one that tells quality control (it never did: these ends went unwatched)."""
+def test_quality_control_counts_the_end_of_each_synchronous_express_run_once(api, alpha, executions_stream) -> None:
+    """A sync delivery's end, a wait=true run's and an MCP call's are applied by their caller; quality control sees
+    them on the executions table's stream as it sees every end (it once never did: these ends went unwatched)."""
     from shared.store.quality import QualityWatches
 
     hook = echo_sync_hook(api, alpha)
@@ -81,8 +89,10 @@ def test_quality_control_counts_the_end_of_each_synchronous_express_run_once(api
         json={"input": {}},
     )
     assert waited.status_code == 200, waited.text
-    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), hook["workflow_id"], {"order": 5}, follow_up_end)
+    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), hook["workflow_id"], {"order": 5}, start_error_workflow)
     assert not outcome.is_error
+
+    deliver_executions_stream(executions_stream)
 
     watched = QualityWatches(TenantContext(alpha.tenant_id)).get(hook["workflow_id"], consistent=True)
     assert watched is not None and watched.state["versions"]["1"]["executions"] == 3
@@ -95,8 +105,8 @@ def test_round_trips_of_a_delivery_async_and_sync_express(api, alpha, dynamodb_c
     without a status watcher the poll never saw the end); then the start and the end as one update, whose answer is
     the record, and the slot given back (5); then the slot came back in the end's transaction (4). Now a warm
     container reads the endpoint and its workflow in one BatchGetItem: async 2, a replay 3, sync express 3 (issue
-    #18: at most 3 per delivery). A sync run's end is then followed up where it was applied, as the events function
-    follows up any other end: quality control reads and writes the workflow's watch item (2 more)."""
+    #18: at most 3 per delivery). Quality control's read and write of the workflow's watch item (2 more a sync run,
+    where its end was applied) come from the executions table's stream now, per workflow and batch."""
     document = transform_workflow("{'echo': $states.input.body}", mode="express")
     async_hook = make_hook(api, alpha, document)
     sync_hook = make_hook(api, alpha, document, response_mode="sync")
@@ -119,7 +129,7 @@ def test_round_trips_of_a_delivery_async_and_sync_express(api, alpha, dynamodb_c
     assert replayed.execution_id == first.execution_id and not replay_started
     assert replay_trips == ["BatchGetItem", "TransactWriteItems", "GetItem"]
     assert started and ended.status == "SUCCEEDED" and ended.output == {"echo": {"n": 2}}
-    assert sync_trips == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems", "GetItem", "UpdateItem"]
+    assert sync_trips == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
     assert int(ended.revision) == 2 and [t.status for t in ended.transitions] == ["RUNNING", "SUCCEEDED"]
 
 
@@ -230,7 +240,7 @@ def test_an_mcp_call_of_a_standard_workflow_is_woken_by_its_status_change(
 ) -> None:
     workflow_id = create_and_publish(api, alpha.headers[Role.OWNER], waiting_workflow(1))
 
-    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), workflow_id, {"question": 1}, follow_up_end)
+    outcome = run_workflow_tool(TenantContext(alpha.tenant_id), workflow_id, {"question": 1}, start_error_workflow)
 
     assert not outcome.is_error and outcome.value == {"question": 1}
     # A poll every 250 ms read the record about four times during the second the workflow waits.

@@ -16,13 +16,13 @@ from shared.auth.principal import Role
 from shared.catalog import function_physical_name
 from shared.executions.start import TENANT_STANDING_SECONDS, StartRequest, start_execution, start_or_replay
 from shared.executions.statuses import Trigger
-from shared.executions.usage_stream import count_batch
+from shared.executions.table_stream import count_batch
 from shared.store.tenancy import Usage
 from shared.store.tenant_scoped import TenantContext
 from shared.tenancy import tiers
 from shared.tenancy.quotas import month_key, workflow_month_key
 from shared.tenancy.tiers import Tier
-from tests.integration.executions.support import count_usage, create_and_publish, transform_workflow
+from tests.integration.executions.support import create_and_publish, deliver_executions_stream, transform_workflow
 from tests.integration.tenancy.conftest import TenantWorld
 
 
@@ -37,7 +37,7 @@ def start(api, world: TenantWorld, workflow_id: str) -> None:
 
 
 def test_each_start_is_counted_once_on_the_tenants_and_the_workflows_month(
-    api, alpha: TenantWorld, emulated_aws, usage_stream, monkeypatch
+    api, alpha: TenantWorld, emulated_aws, executions_stream, monkeypatch
 ) -> None:
     owner = alpha.headers[Role.OWNER]
     first = create_and_publish(api, owner, transform_workflow("$states.input"))
@@ -54,7 +54,7 @@ def test_each_start_is_counted_once_on_the_tenants_and_the_workflows_month(
 
     monkeypatch.setattr(emulated_aws, "invoke", recorded)
 
-    count_usage(usage_stream)
+    deliver_executions_stream(executions_stream)
     # The event source mapping retries a batch: delivered again, it counts nothing twice.
     (batch,) = [payload for name, payload in delivered if name == counter]
     invoke(counter, batch)
@@ -90,7 +90,7 @@ def test_a_batch_delivered_again_with_newer_records_counts_only_those(alpha: Ten
 
 
 def test_the_monthly_quota_is_overshot_only_by_starts_before_the_count_is_read_again_and_replays_still_answer(
-    api, alpha: TenantWorld, usage_stream, monkeypatch
+    api, alpha: TenantWorld, executions_stream, monkeypatch
 ) -> None:
     small = tiers.TierLimits(**{**tiers.TIERS[Tier.BASIC].__dict__, "monthly_executions": 2})
     monkeypatch.setitem(tiers.TIERS, Tier.BASIC, small)
@@ -99,7 +99,7 @@ def test_the_monthly_quota_is_overshot_only_by_starts_before_the_count_is_read_a
     opened = datetime.now(UTC).replace(day=15, hour=12)
     first = start_execution(tenant, replace(request, idempotency_key="first"), now=opened)
     start_execution(tenant, request, now=opened)
-    count_usage(usage_stream)
+    deliver_executions_stream(executions_stream)
 
     # The quota is reached, but this container read the count before: one more start gets through.
     start_execution(tenant, request, now=opened + timedelta(seconds=TENANT_STANDING_SECONDS / 2))
@@ -112,5 +112,5 @@ def test_the_monthly_quota_is_overshot_only_by_starts_before_the_count_is_read_a
         tenant, replace(request, idempotency_key="first"), now=opened + timedelta(minutes=1)
     )
     assert (replayed.execution_id, started) == (first.execution_id, False)
-    count_usage(usage_stream)
+    deliver_executions_stream(executions_stream)
     assert counted(alpha, month_key(opened)) == 3

@@ -1,10 +1,11 @@
 """The local stream poller hands a function only the records its event source mapping's filters pass: the search
 indexer gets what search documents are made of and a tenant's performance counters only at their 1st, 10th, 100th...
-execution; the scanner only inserts of pending versions and rescan marks."""
+execution; the scanner only inserts of pending versions and rescan marks; execution_usage only the inserts and the
+ends of execution records."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -68,7 +69,53 @@ def test_a_record_skipped_by_its_event_name_is_one_no_filter_of_the_consumer_pas
     assert [consumer.wants(change) for change in CHANGES].count(True) >= 1
 
 
-def test_the_usage_counter_is_offered_only_inserts() -> None:
+def status_change(old: str, new: str, **image: dict[str, Any]) -> dict[str, Any]:
+    change = record("MODIFY", "TENANT#t#EXEC", "ex1", status={"S": new}, **image)
+    change["dynamodb"]["OldImage"] = {**change["dynamodb"]["Keys"], "status": {"S": old}, **image}
+    return change
+
+
+ARN = {"execution_arn": {"S": "arn:aws:states:us-east-1:1:execution:m:e"}}
+
+
+def test_the_usage_counter_is_offered_inserts_and_changes_only() -> None:
     counter = StreamConsumer("counter", CATALOG_BY_NAME["execution_usage"])
 
-    assert [counter.may_want(name) for name in ("INSERT", "MODIFY", "REMOVE")] == [True, False, False]
+    assert [counter.may_want(name) for name in ("INSERT", "MODIFY", "REMOVE")] == [True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("change", "taken"),
+    [
+        (record("INSERT", "TENANT#t#EXEC", "ex1", status={"S": "RUNNING"}, **ARN), True),
+        (record("INSERT", "TENANT#t#EXEC", "IDEM#k"), False),
+        (status_change("RUNNING", "SUCCEEDED", **ARN), True),
+        (status_change("RUNNING", "FAILED", **ARN), True),
+        (status_change("PENDING_REDRIVE", "TIMED_OUT", **ARN), True),
+        # Cancelled: nothing about the version's quality.
+        (status_change("RUNNING", "ABORTED", **ARN), False),
+        # A start applied, a redrive, a later change of an ended record: not ends.
+        (status_change("RUNNING", "RUNNING", **ARN), False),
+        (status_change("FAILED", "RUNNING", **ARN), False),
+        (status_change("FAILED", "FAILED", **ARN), False),
+        (status_change("RUNNING", "SUCCEEDED"), False),
+    ],
+)
+def test_execution_usage_gets_the_inserts_and_the_ends_of_execution_records_only(
+    change: dict[str, Any], taken: bool
+) -> None:
+    assert StreamConsumer("usage", CATALOG_BY_NAME["execution_usage"]).wants(change) is taken
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS, ids=lambda consumer: consumer.function)
+def test_a_consumer_takes_what_motos_own_matcher_takes(consumer: StreamConsumer) -> None:
+    changes = [
+        *CHANGES,
+        status_change("RUNNING", "FAILED", **ARN),
+        status_change("RUNNING", "ABORTED", **ARN),
+        status_change("FAILED", "RUNNING", **ARN),
+    ]
+
+    assert [consumer.wants(change) for change in changes] == [
+        any(pattern.matches_event(cast(Any, change)) for pattern in consumer.patterns) for change in changes
+    ]
