@@ -229,6 +229,31 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
             ]
         },
     ),
+    (
+        "TransactWriteItems",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": TABLE, "Item": {**ITEM, "sk": {"S": "2"}, "put": {"S": "over"}}}},
+                {"Put": {"TableName": TABLE, "Item": {**ITEM, "sk": {"S": "fresh"}}}},
+                {"Delete": {"TableName": SINGLE, "Key": {"id": {"S": "idem"}}}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": KEY,
+                        "UpdateExpression": "SET nested[2].k = :n ADD numbers :more",
+                        "ExpressionAttributeValues": {":n": {"N": "7"}, ":more": {"NS": ["9"]}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": key("none"),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        },
+    ),
     ("TransactWriteItems", {"TransactItems": [{"Delete": {"TableName": "missing", "Key": KEY}}]}),
     (
         "BatchGetItem",
