@@ -381,3 +381,45 @@ def test_update_items_are_answered_as_motos_own_parse_validation_and_walks_answe
     install_dynamodb_expressions()
 
     assert json.loads(json.dumps(update_answers())) == json.loads(motos.stdout)
+
+
+def structure(value: Any, seen: dict[int, int]) -> Any:
+    """A value's classes, attributes and which of its parts are one object (numbered as first met)."""
+    if isinstance(value, str | int | float | bool | type(None)):
+        return value
+    if id(value) in seen:
+        return ("seen", seen[id(value)])
+    seen[id(value)] = len(seen)
+    if isinstance(value, list):
+        return ("list", [structure(member, seen) for member in value])
+    if isinstance(value, dict):
+        return ("dict", {key: structure(member, seen) for key, member in value.items()})
+    return (type(value).__name__, {name: structure(member, seen) for name, member in vars(value).items()})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SET #a = :a, #b = #b + :one REMOVE #c",
+        "SET #log = list_append(if_not_exists(#log, :empty), :entry), #state = :state ADD #count :one",
+        "SET a.b[2].c = :v, d = if_not_exists(d, :v) - :one DELETE s :set REMOVE x[1], y",
+    ],
+)
+def test_an_update_tree_is_copied_as_pythons_generic_deepcopy_copies_it(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_dynamodb_expressions()
+    expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")  # untyped in moto
+    node: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes").Node
+    tree = expressions.UpdateExpressionParser.make(text)
+
+    copied = copy.deepcopy(tree)
+    monkeypatch.delattr(node, "__deepcopy__")
+    generic = copy.deepcopy(tree)
+
+    assert structure(copied, {}) == structure(generic, {})
+    originals: dict[int, int] = {}
+    structure(tree, originals)
+    copies: dict[int, int] = {}
+    structure(copied, copies)
+    assert originals.keys().isdisjoint(copies.keys())
