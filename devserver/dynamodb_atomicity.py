@@ -42,14 +42,16 @@ def install_dynamodb_atomicity() -> None:
     for name in _READ_ACTIONS:
         setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
     # The same emulated DynamoDB answers item operations without moto's generic serializer, parses each expression
-    # once and builds items with their size counted once.
+    # once, builds items with their size counted once and reads only the queried partition of a table.
     from devserver.dynamodb_expressions import install_dynamodb_expressions
     from devserver.dynamodb_items import install_dynamodb_items
+    from devserver.dynamodb_queries import install_dynamodb_queries
     from devserver.dynamodb_responses import install_dynamodb_responses
 
     install_dynamodb_responses()
     install_dynamodb_expressions()
     install_dynamodb_items()
+    install_dynamodb_queries()
     _installed = True
 
 
