@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.comparisons import ConditionExpressionParser
 
-from devserver.dynamodb_expressions import install_dynamodb_expressions
+from devserver.dynamodb_expressions import COPY_PLANS, install_dynamodb_expressions
 
 REVISION_IS = "#revision = :revision AND attribute_exists(#pk)"
 
@@ -394,7 +394,7 @@ def structure(value: Any, seen: dict[int, int]) -> Any:
         return ("list", [structure(member, seen) for member in value])
     if isinstance(value, dict):
         return ("dict", {key: structure(member, seen) for key, member in value.items()})
-    return (type(value).__name__, {name: structure(member, seen) for name, member in vars(value).items()})
+    return (type(value).__name__, [(name, structure(member, seen)) for name, member in vars(value).items()])
 
 
 @pytest.mark.parametrize(
@@ -411,15 +411,21 @@ def test_an_update_tree_is_copied_as_pythons_generic_deepcopy_copies_it(
     install_dynamodb_expressions()
     expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")  # untyped in moto
     node: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes").Node
+
+    validators: Any = importlib.import_module("moto.dynamodb.parsing.validators")
     tree = expressions.UpdateExpressionParser.make(text)
 
     copied = copy.deepcopy(tree)
+    built = validators.deepcopy(tree)  # what each UpdateItem's validator copies the kept tree with
     monkeypatch.delattr(node, "__deepcopy__")
     generic = copy.deepcopy(tree)
 
-    assert structure(copied, {}) == structure(generic, {})
+    assert structure(copied, {}) == structure(generic, {}) == structure(built, {})
     originals: dict[int, int] = {}
     structure(tree, originals)
-    copies: dict[int, int] = {}
-    structure(copied, copies)
-    assert originals.keys().isdisjoint(copies.keys())
+    for made in (copied, built):
+        copies: dict[int, int] = {}
+        structure(made, copies)
+        assert originals.keys().isdisjoint(copies.keys())
+    assert built is not validators.deepcopy(tree), "each validator gets its own copy"
+    assert COPY_PLANS[id(tree)][0] is tree, "built from the kept tree's plan"
