@@ -62,7 +62,7 @@ class ItemRequests:
             document = json.loads(text)
         except ValueError:
             return None
-        if type(document) is not dict or not text or _names_an_action(text):
+        if type(document) is not dict or _names_an_action(text):
             return None
         try:
             params = request_parser(action)(document)
