@@ -424,6 +424,7 @@ class DataPlane:
         self.on_request = on_request
         self.dispatch = dispatch
         self.ends = ends if ends is not None else EndBoard()
+        self._item_requests: Any = None
         self._server: socketserver.ThreadingTCPServer | None = None
 
     def start(self, listener: socket.socket) -> None:
@@ -457,14 +458,29 @@ class DataPlane:
         if host is None:
             return 400, {}, b'{"__type":"UnknownOperationException","message":"not served by the data plane"}'
         self.on_request(method, target)
+        if method == "POST" and path == "/" and (items := self._items(host)) is not None:
+            fast = items.answer(headers, body)
+            if fast is not None:
+                return _answered(fast)
         request = AWSPreparedRequest(method, host + path, headers, body, stream_output=False)  # type: ignore[arg-type]
         answered = self.dispatch.process_request(request)
         if answered is None:
             return 404, {}, b'{"__type":"UnknownOperationException"}'
-        status, response_headers, response_body = answered
-        if isinstance(response_body, str):
-            response_body = response_body.encode()
-        return status, dict(response_headers), response_body or b""
+        return _answered(answered)
+
+    def _items(self, host: str) -> Any:
+        """The fast path for DynamoDB item calls (devserver/dynamodb_requests.py), when moto routes `host`'s root to
+        its DynamoDB response class; None otherwise."""
+        if self._item_requests is None:
+            from moto.dynamodb.responses import DynamoHandler
+
+            from devserver.dynamodb_requests import ItemRequests
+
+            dynamodb = self.hosts["DynamoDB_20120810"]
+            route = self.dispatch.route(dynamodb + "/")
+            routed = getattr(route, "__func__", None) is getattr(DynamoHandler.dispatch, "__func__", ())
+            self._item_requests = ItemRequests(dynamodb) if routed else False
+        return self._item_requests if self._item_requests and host == self._item_requests.host else None
 
     def answer_end(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         """Publishes an ended record (POST) or waits for one (GET ?wait=<seconds>)."""
@@ -478,6 +494,13 @@ class DataPlane:
         wait = float(parse_qs(address.query).get("wait", ["0"])[0])
         ended = self.ends.wait((tenant_id, execution_id), wait)
         return (200, {"Content-Type": "application/json"}, ended) if ended is not None else (204, {}, b"")
+
+
+def _answered(answered: tuple[int, Any, Any]) -> tuple[int, dict[str, str], bytes]:
+    status, response_headers, response_body = answered
+    if isinstance(response_body, str):
+        response_body = response_body.encode()
+    return status, dict(response_headers), response_body or b""
 
 
 class _DataPlaneHandler(socketserver.StreamRequestHandler):

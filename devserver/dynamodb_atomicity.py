@@ -42,14 +42,16 @@ def install_dynamodb_atomicity() -> None:
     for name in _READ_ACTIONS:
         setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
     # The same emulated DynamoDB answers item operations without moto's generic serializer, parses each expression
-    # once and builds items with their size counted once.
+    # once, builds items with their size counted once and reads only the queried partition of a table.
     from devserver.dynamodb_expressions import install_dynamodb_expressions
     from devserver.dynamodb_items import install_dynamodb_items
+    from devserver.dynamodb_queries import install_dynamodb_queries
     from devserver.dynamodb_responses import install_dynamodb_responses
 
     install_dynamodb_responses()
     install_dynamodb_expressions()
     install_dynamodb_items()
+    install_dynamodb_queries()
     _installed = True
 
 
@@ -78,7 +80,9 @@ class _TouchedItems:
         self._before: dict[tuple[str, Any, Any], tuple[Any, Any, Any, Any]] = {}
         self._stream_lengths: dict[str, tuple[Any, int]] = {}
 
-    def remember(self, table_name: str, key: dict[str, Any]) -> None:
+    def remember(self, table_name: str, key: dict[str, Any], changed_in_place: bool) -> None:
+        """`changed_in_place`: the operation changes moto's item object itself (an update), so a copy is kept; a put
+        or a delete replaces or removes the object and never changes it, so the object itself is kept."""
         table = self.backend.tables.get(table_name)
         if table is None:
             return  # moto reports the missing table for this operation; nothing of it can change
@@ -91,8 +95,8 @@ class _TouchedItems:
         marker = (table_name, hash_value, range_value)
         if marker not in self._before:
             current = table.get_item(hash_value, range_value)
-            # Updates change moto's item in place: keep a copy of what it was.
-            self._before[marker] = (table, hash_value, range_value, copy.deepcopy(current))
+            kept = copy.deepcopy(current) if changed_in_place else current
+            self._before[marker] = (table, hash_value, range_value, kept)
 
     def restore(self) -> None:
         for table, hash_value, range_value, before in self._before.values():
@@ -164,7 +168,7 @@ def _apply(
     if unique in target_items:  # one operation per item in a transaction
         raise MultipleTransactionsException()
     target_items.add(unique)
-    touched.remember(table_name, key)
+    touched.remember(table_name, key, changed_in_place=op_type == "Update")
 
     _check_condition(backend, table_name, key, op)
     # The condition held just now, under the lock the whole transaction holds: the write need not parse it again.

@@ -55,9 +55,13 @@ def install_dynamodb_expressions() -> None:
 
     @functools.lru_cache(maxsize=PARSED_EXPRESSIONS)
     def make_once(expression: str) -> Any:
-        return make(expression)
+        tree = make(expression)
+        _plan_copies(tree)
+        return tree
 
     parser.make = make_once
+    validators: Any = importlib.import_module("moto.dynamodb.parsing.validators")
+    validators.deepcopy = _deepcopy_kept_tree
     node: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes").Node
     node.__deepcopy__ = _deepcopy_node
     traverser: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes").DepthFirstTraverser
@@ -85,6 +89,60 @@ def _deepcopy_node(node: Any, memo: dict[int, Any]) -> Any:
         {name: value if type(value) in _ATOMIC else copy.deepcopy(value, memo) for name, value in vars(node).items()}
     )
     return copied
+
+
+# A kept update tree (by id, with the tree itself so the id is not reused) → how to build a copy of it.
+COPY_PLANS: dict[int, tuple[Any, list[Any]]] = {}
+
+
+def _plan_copies(tree: Any) -> None:
+    """How to build what `copy.deepcopy` makes of a kept tree: its nodes and lists in the order deepcopy first meets
+    them, each with its attributes or members as they are (atomic values) or the position of the object they refer to
+    (parent, children). A kept tree is never changed (only its copies are), so the plan holds. Not planned (deepcopy
+    copies it) if the tree holds anything else."""
+    positions: dict[int, int] = {}
+    entries: list[Any] = []
+    node_class = _node_class()
+
+    def place(value: Any) -> tuple[bool, Any]:
+        if type(value) in _ATOMIC:
+            return False, value
+        known = positions.get(id(value))
+        if known is not None:
+            return True, known
+        position = positions[id(value)] = len(entries)
+        entries.append(None)
+        if type(value) is list:
+            entries[position] = (list, [place(member) for member in value])
+        elif node_class in type(value).__mro__ and type(value).__deepcopy__ is _deepcopy_node:
+            entries[position] = (type(value), [(name, *place(member)) for name, member in vars(value).items()])
+        else:
+            raise TypeError(type(value).__name__)
+        return True, position
+
+    try:
+        place(tree)
+    except TypeError:
+        return
+    if len(COPY_PLANS) >= 2 * PARSED_EXPRESSIONS:
+        COPY_PLANS.clear()
+    COPY_PLANS[id(tree)] = (tree, entries)
+
+
+def _deepcopy_kept_tree(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """moto's validators' `deepcopy`: a kept tree's copy built from its plan (half the time of deepcopy's walk through
+    the memo: every UpdateItem copies its tree, 4% of the emulation's samples at c=32), anything else deep-copied."""
+    planned = COPY_PLANS.get(id(value)) if memo is None else None
+    if planned is None or planned[0] is not value:
+        return copy.deepcopy(value, memo)
+    entries = planned[1]
+    built = [[] if kind is list else object.__new__(kind) for kind, _ in entries]
+    for copied, (kind, parts) in zip(built, entries, strict=True):
+        if kind is list:
+            copied.extend([built[part] if refers else part for refers, part in parts])
+        else:
+            copied.__dict__.update({name: built[part] if refers else part for name, refers, part in parts})
+    return built[0]
 
 
 def _processing_map_once(processor: Any) -> dict[type, Any]:

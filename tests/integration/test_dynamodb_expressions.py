@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.comparisons import ConditionExpressionParser
 
-from devserver.dynamodb_expressions import install_dynamodb_expressions
+from devserver.dynamodb_expressions import COPY_PLANS, install_dynamodb_expressions
 
 REVISION_IS = "#revision = :revision AND attribute_exists(#pk)"
 
@@ -381,3 +381,51 @@ def test_update_items_are_answered_as_motos_own_parse_validation_and_walks_answe
     install_dynamodb_expressions()
 
     assert json.loads(json.dumps(update_answers())) == json.loads(motos.stdout)
+
+
+def structure(value: Any, seen: dict[int, int]) -> Any:
+    """A value's classes, attributes and which of its parts are one object (numbered as first met)."""
+    if isinstance(value, str | int | float | bool | type(None)):
+        return value
+    if id(value) in seen:
+        return ("seen", seen[id(value)])
+    seen[id(value)] = len(seen)
+    if isinstance(value, list):
+        return ("list", [structure(member, seen) for member in value])
+    if isinstance(value, dict):
+        return ("dict", {key: structure(member, seen) for key, member in value.items()})
+    return (type(value).__name__, [(name, structure(member, seen)) for name, member in vars(value).items()])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SET #a = :a, #b = #b + :one REMOVE #c",
+        "SET #log = list_append(if_not_exists(#log, :empty), :entry), #state = :state ADD #count :one",
+        "SET a.b[2].c = :v, d = if_not_exists(d, :v) - :one DELETE s :set REMOVE x[1], y",
+    ],
+)
+def test_an_update_tree_is_copied_as_pythons_generic_deepcopy_copies_it(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_dynamodb_expressions()
+    expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")  # untyped in moto
+    node: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes").Node
+
+    validators: Any = importlib.import_module("moto.dynamodb.parsing.validators")
+    tree = expressions.UpdateExpressionParser.make(text)
+
+    copied = copy.deepcopy(tree)
+    built = validators.deepcopy(tree)  # what each UpdateItem's validator copies the kept tree with
+    monkeypatch.delattr(node, "__deepcopy__")
+    generic = copy.deepcopy(tree)
+
+    assert structure(copied, {}) == structure(generic, {}) == structure(built, {})
+    originals: dict[int, int] = {}
+    structure(tree, originals)
+    for made in (copied, built):
+        copies: dict[int, int] = {}
+        structure(made, copies)
+        assert originals.keys().isdisjoint(copies.keys())
+    assert built is not validators.deepcopy(tree), "each validator gets its own copy"
+    assert COPY_PLANS[id(tree)][0] is tree, "built from the kept tree's plan"

@@ -3,6 +3,7 @@ moto builds, and the same refusal of an item over DynamoDB's size limit, however
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import boto3
@@ -69,3 +70,41 @@ def test_an_item_over_the_limit_is_refused_by_the_emulated_table_and_one_at_it_i
         stored = dynamodb.get_item(TableName="items", Key={"pk": {"S": "k"}})["Item"]
     assert refused.value.response["Error"]["Message"] == "Item size has exceeded the maximum allowed size"
     assert len(stored["pad"]["S"]) == len(padded(MOTO_ITEM_LIMIT)["pad"]["S"])
+
+
+def shape_of(value: Any, seen: dict[int, int]) -> Any:
+    """A value's types, contents and which of its parts are one object (numbered in order of appearance)."""
+    number = seen.setdefault(id(value), len(seen))
+    if isinstance(value, Item):
+        parts = {"hash": value.hash_key, "range": value.range_key, **value.attrs}
+        return ("Item", number, type(value.attrs), {key: shape_of(part, seen) for key, part in parts.items()})
+    if isinstance(value, DynamoType):
+        return ("DynamoType", number, value.type, shape_of(value.value, seen))
+    if isinstance(value, list):
+        return ("list", number, [shape_of(part, seen) for part in value])
+    if isinstance(value, dict):
+        return ("dict", number, {key: shape_of(part, seen) for key, part in value.items()})
+    return (type(value).__name__, value)
+
+
+def test_an_item_is_copied_as_moto_copies_it_sharing_what_it_shares() -> None:
+    install_dynamodb_items()
+    shared = DynamoType({"M": {"k": {"S": "v"}}})
+    item = Item(
+        DynamoType({"S": "k"}), DynamoType({"N": "1"}), {"list": {"L": [NESTED, {"NULL": True}]}, **NESTED["M"]}
+    )
+    # An update can put one value in two places (SET a = :v, b = :v); a copy keeps them one object.
+    dict.__setitem__(item.attrs, "a", shared)
+    dict.__setitem__(item.attrs, "b", shared)
+    item.attrs["list"].value.append(shared)
+    item.attrs["list"].value.append({"not": "a DynamoType"})
+    moto_copy = Item.__deepcopy__.__wrapped__(item, {})  # type: ignore[attr-defined]
+
+    copied = copy.deepcopy(item)
+
+    assert shape_of(copied, {}) == shape_of(moto_copy, {})
+    assert copied.to_json() == item.to_json()
+    originals = {id(part) for part in (item, *item.attrs.values(), *item.attrs["list"].value, item.attrs["tags"].value)}
+    copies = {id(part) for part in (copied, *copied.attrs.values(), *copied.attrs["list"].value)}
+    assert originals.isdisjoint(copies | {id(copied.attrs["tags"].value)})
+    assert copy.deepcopy(shared).to_json() == shared.to_json() and copy.deepcopy(shared) is not shared

@@ -1,0 +1,136 @@
+"""A Query on a table's own key, reading only the partition it names, answers as moto's query of the whole table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+
+from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+
+RANGED, SINGLE = "ranged", "single"
+
+
+@pytest.fixture
+def client() -> Iterator[Any]:
+    install_dynamodb_atomicity()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName=RANGED,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "N"},
+                {"AttributeName": "sk", "AttributeType": "N"},
+                {"AttributeName": "gk", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by-g",
+                    "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.create_table(
+            TableName=SINGLE,
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for partition in ("1", "2.50", "10", "-3"):
+            for sort in ("9", "10", "1.5", "-2", "100", "0"):
+                dynamodb.put_item(
+                    TableName=RANGED,
+                    Item={
+                        "pk": {"N": partition},
+                        "sk": {"N": sort},
+                        "gk": {"S": f"g{sort}"},
+                        "even": {"BOOL": float(sort) % 2 == 0},
+                    },
+                )
+        dynamodb.delete_item(TableName=RANGED, Key={"pk": {"N": "10"}, "sk": {"N": "0"}})
+        for name in ("b", "a", "c"):
+            dynamodb.put_item(TableName=SINGLE, Item={"id": {"S": name}, "n": {"N": "1"}})
+        yield dynamodb
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"TableName": RANGED, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"N": "1"}}},
+    {"TableName": RANGED, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"N": "1.0"}}},
+    {"TableName": RANGED, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"N": "2.5"}}},
+    {"TableName": RANGED, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"N": "7"}}},
+    {
+        "TableName": RANGED,
+        "KeyConditionExpression": "pk = :p AND sk BETWEEN :low AND :high",
+        "ExpressionAttributeValues": {":p": {"N": "-3"}, ":low": {"N": "-2"}, ":high": {"N": "10"}},
+        "ScanIndexForward": False,
+    },
+    {
+        "TableName": RANGED,
+        "KeyConditionExpression": "pk = :p AND sk > :low",
+        "FilterExpression": "even = :yes",
+        "ExpressionAttributeValues": {":p": {"N": "10"}, ":low": {"N": "0"}, ":yes": {"BOOL": True}},
+        "Limit": 2,
+    },
+    {
+        "TableName": RANGED,
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"N": "1"}},
+        "ExclusiveStartKey": {"pk": {"N": "1"}, "sk": {"N": "1.5"}},
+        "Limit": 2,
+        "ProjectionExpression": "sk, gk",
+    },
+    {
+        "TableName": RANGED,
+        "IndexName": "by-g",
+        "KeyConditionExpression": "gk = :g",
+        "ExpressionAttributeValues": {":g": {"S": "g9"}},
+    },
+    {"TableName": SINGLE, "KeyConditionExpression": "id = :i", "ExpressionAttributeValues": {":i": {"S": "a"}}},
+    {"TableName": SINGLE, "KeyConditionExpression": "id = :i", "ExpressionAttributeValues": {":i": {"S": "z"}}},
+]
+
+
+def test_a_query_of_one_partition_answers_as_moto_reading_the_whole_table(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def answers() -> list[Any]:
+        found = []
+        for query in QUERIES:
+            answer = client.query(**query)
+            found.append({key: answer.get(key) for key in ("Items", "Count", "ScannedCount", "LastEvaluatedKey")})
+        return found
+
+    read_partitions = answers()
+    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)  # type: ignore[attr-defined]
+    read_tables = answers()
+
+    assert read_partitions == read_tables
+    assert [item["sk"]["N"] for item in read_tables[0]["Items"]] == ["-2", "0", "1.5", "9", "10", "100"]
+    assert read_tables[1] == read_tables[0], "1.0 names the partition of 1"
+    assert read_tables[6]["LastEvaluatedKey"] is not None
+
+
+def test_a_query_compares_the_keys_of_its_partition_only(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[Any] = []
+    less_than = DynamoType.__lt__
+
+    def counted(self: Any, other: Any) -> bool:
+        compared.append(self)
+        return bool(less_than(self, other))
+
+    monkeypatch.setattr(DynamoType, "__lt__", counted)
+    client.query(**QUERIES[0])
+    by_query = len(compared)
+    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)  # type: ignore[attr-defined]
+    client.query(**QUERIES[0])
+    by_moto = len(compared) - by_query
+
+    assert 0 < by_query < by_moto / 2
