@@ -134,7 +134,11 @@ def test_a_standard_start_is_recorded_by_its_starter_and_a_late_running_event_ch
     assert (recorded.status, int(recorded.revision)) == ("RUNNING", 1)
     assert [(t.status, t.at) for t in recorded.transitions] == [("RUNNING", recorded.started_at)]
     assert started.json()["revision"] == 1
-    assert [m["workflow_id"] for m in emitted_metrics(capsys) if "ExecutionsStarted" in m] == [workflow]
+    (started_metric,) = [m for m in emitted_metrics(capsys) if "ExecutionsStarted" in m]
+    assert (started_metric["workflow_id"], started_metric["tenant_id"]) == (workflow, alpha.tenant_id)
+    (directive,) = started_metric["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["tenant_id", "workflow_id"], ["tenant_id"], ["stage"]]
+    assert directive["Namespace"] == "NexusForge" and started_metric["ExecutionsStarted"] in (1, [1])
     sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
     context = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
     running = status_change_event(
