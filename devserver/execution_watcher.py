@@ -1,10 +1,13 @@
 """The local stand-in for EventBridge's Step Functions status-change events and the express machines' log.
 
-In the cloud an EventBridge rule delivers "Step Functions Execution Status Change" events of standard machines to the
-execution_events function, and an express machine's log group delivers what its level logs. Locally this watcher
-follows the emulation's executions of workflow state machines and, on each status change, invokes the same function
-through the local Lambda runtime with an event of the same shape: a standard execution's status change, or an
-express execution's log event as a subscription batch when its machine's level logs it (devserver/express_logs.py).
+In the cloud an EventBridge rule delivers the "Step Functions Execution Status Change" events of standard machines that
+its pattern matches to the execution_events function (the ends, PENDING_REDRIVE and a redrive's RUNNING: a first run's
+RUNNING is recorded by its starter; shared/executions/status_rule.py), and an express machine's log group delivers
+what its level logs. Locally this watcher follows the emulation's executions of workflow state machines and, on each
+status change, invokes the same function through the local Lambda runtime with an event of the same shape: a standard
+execution's status change when the rule's pattern matches it (evaluated by moto's EventBridge pattern matcher, as
+moto's own rules are), or an express execution's log event as a subscription batch when its machine's level logs it
+(devserver/express_logs.py).
 
 moto's executor tells the watcher when an execution starts and when it ends (hooks on its execution start and its
 worker's termination), and a redrive reports its restart (devserver/stepfunctions_control.py), so a change is seen at
@@ -29,16 +32,21 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+from moto.events.models import EventPattern
 
 from devserver.express_logs import execution_log_event, subscription_batch
 from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import function_physical_name
 from shared.executions.end_signals import deliver_here
+from shared.executions.status_rule import STATUS_CHANGE_DETAIL_TYPE, STATUS_CHANGE_SOURCE, workflow_status_pattern
 from shared.resources import WORKFLOW_STATE_MACHINES
 
+if TYPE_CHECKING:
+    from moto.events.utils import EventMessageType
+
 logger = logging.getLogger("nexus_forge.local")
-DETAIL_TYPE = "Step Functions Execution Status Change"
 STATUS_FUNCTION = "execution_events"
 _NOT_ENDED = {"stopDate": None, "output": None, "error": None, "cause": None}
 DEFAULT_WORKERS = 8
@@ -105,6 +113,12 @@ class ExecutionStatusWatcher:
         self.prefix = prefix
         self.function_name = function_physical_name(prefix, STATUS_FUNCTION)
         self.machine_prefix = WORKFLOW_STATE_MACHINES.physical_name(prefix) + "-"
+        # The workflow status rule's pattern, parsed as moto parses a rule's.
+        self.status_rule = EventPattern.load(
+            json.dumps(
+                workflow_status_pattern(WORKFLOW_STATE_MACHINES.arn_prefix(prefix, runtime.account, runtime.region))
+            )
+        )
         self.interval = interval
         # Execution ARN → (status, redrive count) last delivered.
         self._seen: dict[str, tuple[str, int]] = {}
@@ -222,6 +236,8 @@ class ExecutionStatusWatcher:
         logging = self._express_logging(str(described["executionArn"]))
         if logging is None:
             event = status_change_event(described, self.runtime.account, self.runtime.region)
+            if not self.rule_matches(event):
+                return 0
         else:
             # An express machine reports only to its log, and only what its level logs (devserver/express_logs.py).
             logged = execution_log_event(described, logging)
@@ -232,6 +248,10 @@ class ExecutionStatusWatcher:
         if result.get("FunctionError"):
             logger.warning("execution_events failed: %s", result["Payload"].read()[:500])
         return 1
+
+    def rule_matches(self, event: dict[str, Any]) -> bool:
+        """Whether the workflow status rule delivers this status change event."""
+        return bool(self.status_rule.matches_event(cast("EventMessageType", event)))
 
     def _express_logging(self, execution_arn: str) -> dict[str, Any] | None:
         """The logging configuration of the execution's machine if it is an express machine (as it is now: a publish
@@ -284,8 +304,8 @@ def status_change_event(described: dict[str, Any], account: str, region: str) ->
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
-        "detail-type": DETAIL_TYPE,
-        "source": "aws.states",
+        "detail-type": STATUS_CHANGE_DETAIL_TYPE,
+        "source": STATUS_CHANGE_SOURCE,
         "account": account,
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,

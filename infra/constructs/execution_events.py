@@ -1,7 +1,9 @@
 """EventBridge: Step Functions status changes of the platform's state machines.
 
-Every status change (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE) of a workflow state machine
-(`<prefix>-wf-*`, any version or alias) goes to the execution_events function, which updates the execution record.
+The status changes of a workflow state machine (`<prefix>-wf-*`, any version or alias) that the execution record still
+needs go to the execution_events function, which updates the record: the ends (SUCCEEDED, FAILED, TIMED_OUT, ABORTED),
+PENDING_REDRIVE and a redrive's RUNNING. A first run's RUNNING is left out: its starter recorded it
+(shared/executions/status_rule.py holds the pattern, which the local watcher evaluates too).
 Failures of the platform's own state machines are also kept in a log group. Express workflows send no status-change
 events at all: their machines log to CloudWatch Logs instead (express_execution_logs.py, docs/executions.md).
 """
@@ -16,9 +18,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change"
+from shared.executions.status_rule import STATUS_CHANGE_DETAIL_TYPE, STATUS_CHANGE_SOURCE, workflow_status_pattern
+
 ENDED_BADLY = ["FAILED", "TIMED_OUT", "ABORTED"]
-EVERY_STATUS = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]
 # EventBridge retries a failed delivery with backoff for up to a day; the function's own retries and dead-letter
 # queue cover failures inside it.
 DELIVERY_RETRIES = 185
@@ -61,7 +63,7 @@ class ExecutionEvents(Construct):
             name=f"{prefix}-execution-status",
             description="Runs of the platform's state machines that failed, timed out or were aborted",
             event_pattern={
-                "source": ["aws.states"],
+                "source": [STATUS_CHANGE_SOURCE],
                 "detail-type": [STATUS_CHANGE_DETAIL_TYPE],
                 "detail": {"stateMachineArn": state_machine_arns, "status": ENDED_BADLY},
             },
@@ -71,19 +73,15 @@ class ExecutionEvents(Construct):
     def _build_workflow_rule(
         self, prefix: str, workflow_machine_arn_prefix: str, status_function: lambda_.IFunction
     ) -> events.Rule:
+        # The machine's own ARN, also for executions of its versions and aliases.
+        pattern = workflow_status_pattern(workflow_machine_arn_prefix)
         return events.Rule(
             self,
             "WorkflowStatusRule",
             rule_name=workflow_status_rule_name(prefix),
-            description="Every status change of a tenant workflow's execution, to the execution_events function",
+            description="The status changes tenant workflows' execution records need, to the execution_events function",
             event_pattern=events.EventPattern(
-                source=["aws.states"],
-                detail_type=[STATUS_CHANGE_DETAIL_TYPE],
-                detail={
-                    # The machine's own ARN, also for executions of its versions and aliases.
-                    "stateMachineArn": events.Match.prefix(f"{workflow_machine_arn_prefix}-"),
-                    "status": EVERY_STATUS,
-                },
+                source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"]
             ),
             targets=[
                 targets.LambdaFunction(status_function, retry_attempts=DELIVERY_RETRIES, max_event_age=DELIVERY_MAX_AGE)

@@ -75,7 +75,12 @@ def new_record(
     `workflow_slot`: the start takes a running slot of the workflow's `max_concurrency`, which its end gives back.
     `marketplace_items`: the items whose measured performance its end adds to (an opted-in tenant's only).
     `express`: an express run's record stays out of `running_by_start` (its start and end cost no index writes); the
-    reconciliation's express sweep finds it if it outlives its run."""
+    reconciliation's express sweep finds it if it outlives its run. Its start is applied with its end (revision 0
+    until then: the runner's take and the express log read it). A standard run's record is written with its start
+    applied, as its RUNNING event applied it before: the RUNNING transition at the start moment and revision 1 (the
+    workflow status rule no longer delivers that event; a late one is refused by revision 1)."""
+    # The start applied as a standard run's RUNNING event applied it (apply_status_change).
+    start_applied = [] if express else [StatusTransition(status=ExecutionStatus.RUNNING.value, at=started_at)]  # type: ignore[no-untyped-call]
     return Executions(tenant).new(
         execution_id,
         execution_id=execution_id,
@@ -91,6 +96,8 @@ def new_record(
         error_workflow_id=error_workflow_id,
         workflow_slot=True if workflow_slot else None,
         marketplace_items=marketplace_items or None,
+        revision=len(start_applied),
+        transitions=start_applied,
     )
 
 
@@ -208,8 +215,9 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
     # one only those of a later redrive.
     current_run = ExecutionItem.redrive_count.does_not_exist() | (ExecutionItem.redrive_count <= redrives)
     if status is ExecutionStatus.RUNNING and not redrives:
-        # The first run starts once: a repeated start (an event delivered twice, or an express run reported both by
-        # its log and by StartSyncExecution's answer) finds the start already applied.
+        # The first run starts once: a repeated start (an event delivered twice, an express run reported both by its
+        # log and by StartSyncExecution's answer, a standard run's RUNNING event, whose start its starter applied:
+        # the workflow status rule leaves it out, but one may still arrive) finds the start already applied.
         current_run &= ExecutionItem.revision == 0
     condition = ExecutionItem.pk.exists() & (
         (ExecutionItem.status.is_in(*_OPEN) & current_run) | (ExecutionItem.redrive_count < redrives)

@@ -2,12 +2,14 @@
 synchronous express start, which emits no event): EMF metrics per tenant and workflow, the waiters of the end in
 this process woken (shared/executions/end_signals.py). The error
 workflow of a failure is started by the caller (shared/executions/error_workflows.py's start_error_workflow). The
-running slots came back with the end itself (shared/executions/record.py)."""
+running slots came back with the end itself (shared/executions/record.py). A standard run's start is recorded by its
+starter, which emits its metric (`settle_start`)."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from shared.executions.end_signals import signal_end
 from shared.executions.record import AppliedChange
@@ -22,6 +24,8 @@ from shared.metrics import (
     WORKFLOW_DIMENSION,
 )
 from shared.settings import get_settings
+from shared.store.executions import ExecutionItem
+from shared.store.tenant_scoped import TenantContext
 
 
 def settle_change(change: AppliedChange, metrics: Metrics) -> None:
@@ -42,3 +46,16 @@ def settle_change(change: AppliedChange, metrics: Metrics) -> None:
         )
         if record.duration_ms is not None:
             metrics.add_metric(name=EXECUTION_DURATION, unit=MetricUnit.Milliseconds, value=float(record.duration_ms))
+
+
+def settle_start(tenant: TenantContext, record: ExecutionItem) -> None:
+    """A standard run started (its starter wrote the record RUNNING, and StartExecution succeeded): the started metric
+    of `settle_change`, written at once as an EMF document of its own. Its own metric set: Powertools shares one set
+    among its `Metrics` objects, and a starter may be a function whose handler holds metrics of its own
+    (execution_events starting the error workflow of an end it has not flushed yet), or one of several request
+    threads."""
+    started = Metrics(
+        provider=AmazonCloudWatchEMFProvider(metric_set={}, dimension_set={}, metadata_set={}, default_dimensions={})
+    )
+    settle_change(AppliedChange(tenant, record, ended=False, started=True), started)
+    started.flush_metrics()

@@ -375,7 +375,15 @@ def _hand_to_runner(tenant: TenantContext, record: ExecutionItem, target: RunTar
 def _start_state_machine(
     tenant: TenantContext, record: ExecutionItem, target: RunTarget, name: ExecutionName, state_input: str
 ) -> None:
+    """StartExecution of the recorded standard run. Its record was written RUNNING with the transition and `revision`
+    1 (new_record): Step Functions' RUNNING event would tell it nothing, so the workflow status rule leaves it out
+    (shared/executions/status_rule.py) and the start is settled here."""
     try:
         stepfunctions.start_execution(target.version_arn, str(name), state_input)
     except ClientError as error:
         raise record_start_failure(tenant, record, error) from error
+    # Imported here: Powertools' metrics cost the API functions' cold start about 20 ms, and only standard starts
+    # need them on this path.
+    from shared.executions.settle import settle_start
+
+    settle_start(tenant, record)

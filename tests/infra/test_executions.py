@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from infra.constructs.execution_events import EVERY_STATUS, workflow_status_rule_name
+from infra.constructs.execution_events import workflow_status_rule_name
 from infra.grants import _WORKFLOW_MACHINES_MANAGE as WORKFLOW_MACHINES_MANAGE
 from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, Access
 from shared.executions.runner import EXPRESS_RUN_MAX_SECONDS
+from shared.executions.status_rule import workflow_status_pattern
 from shared.resources import EXECUTIONS_TABLE, WORKFLOW_STATE_MACHINES, WORKFLOWS_TABLE
 from shared.settings import PlatformSettings
 
@@ -41,9 +42,12 @@ def _state_actions(stack: RegionalStack, template: Template, function: str) -> d
     return allowed
 
 
-def test_every_status_change_of_a_workflow_machine_goes_to_execution_events(
+def test_the_status_changes_a_record_needs_go_to_execution_events_and_a_first_runs_start_does_not(
     stack: RegionalStack, template: Template
 ) -> None:
+    """Given the synthesized workflow status rule, then it matches the ends, PENDING_REDRIVE and a redrive's RUNNING
+    of the workflow machines (a first run's RUNNING is recorded by its starter), with the pattern the local watcher
+    evaluates."""
     # Through the alias whose provisioned concurrency is scaled (tests/infra/test_provisioned_concurrency.py).
     status_alias = _logical_id(stack, stack.runtime_functions.invocation_targets["execution_events"])
     rules = template.find_resources("AWS::Events::Rule", {"Properties": {"Name": f"{PREFIX}-workflow-status"}}).values()
@@ -51,14 +55,20 @@ def test_every_status_change_of_a_workflow_machine_goes_to_execution_events(
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["source"] == ["aws.states"]
     assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
-    assert (
-        sorted(pattern["detail"]["status"])
-        == sorted(EVERY_STATUS)
-        == sorted(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"])
-    )
+    ends, redrive_start = pattern["detail"]["$or"]
+    assert sorted(ends["status"]) == sorted(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"])
+    assert redrive_start == {"status": ["RUNNING"], "redriveCount": [{"numeric": [">", 0]}]}
+    assert set(pattern["detail"]) == {"stateMachineArn", "$or"}
     (machine_arn,) = pattern["detail"]["stateMachineArn"]
     prefix = json.dumps(machine_arn["prefix"])
     assert f":stateMachine:{PREFIX}-wf-" in prefix
+    # The one pattern, as the local watcher reads it (the prefix here is the stack's account and region).
+    local = workflow_status_pattern("arn")
+    assert (local["source"], local["detail-type"], local["detail"]["$or"]) == (
+        pattern["source"],
+        pattern["detail-type"],
+        pattern["detail"]["$or"],
+    )
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Ref": status_alias}
     assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}

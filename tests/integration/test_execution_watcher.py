@@ -1,5 +1,6 @@
-"""The local stand-in for EventBridge's status-change events: every change of every workflow execution, in order per
-execution, exactly once, from a pool of workers."""
+"""The local stand-in for EventBridge's status-change events: the changes of workflow executions that the workflow
+status rule's pattern matches (the ends, PENDING_REDRIVE, a redrive's RUNNING; not a first run's RUNNING, which its
+starter recorded), in order per execution, exactly once, from a pool of workers."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import boto3
 import pytest
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION, LOCAL_ROLE_ARN
-from devserver.execution_watcher import ExecutionStatusWatcher
+from devserver.execution_watcher import ExecutionStatusWatcher, status_change_event
 from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.aws.cloudwatch_logs import log_messages
 from shared.resources import WORKFLOW_STATE_MACHINES
@@ -62,7 +63,9 @@ def _machine(name: str) -> str:
     return arn
 
 
-def test_each_workflow_execution_reports_running_then_its_end_once_and_in_order(recorded: RecordingRuntime) -> None:
+def test_each_workflow_execution_delivers_its_end_once_and_not_its_first_start(recorded: RecordingRuntime) -> None:
+    """Given standard executions of a workflow machine and of another machine, when they run to their ends, then the
+    status function is invoked once per workflow execution, with its end: the first run's RUNNING is not delivered."""
     sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
     workflow, other = _machine(WORKFLOW_MACHINE), _machine(OTHER_MACHINE)
     started = [
@@ -71,11 +74,11 @@ def test_each_workflow_execution_reports_running_then_its_end_once_and_in_order(
     ]
     ignored = sfn.start_execution(stateMachineArn=other, name="ignored", input="{}")["executionArn"]
 
-    wait_until(lambda: sum(len(recorded.events[arn]) for arn in started), lambda count: count >= 2 * len(started))
+    wait_until(lambda: sum(len(recorded.events[arn]) for arn in started), lambda count: count >= len(started))
 
-    for arn in started:
-        assert [event["status"] for event in recorded.events[arn]] == ["RUNNING", "SUCCEEDED"]
-        assert recorded.events[arn][1]["output"] == "{}" and recorded.events[arn][1]["stopDate"] is not None
+    for arn in started:  # an execution's events are delivered in order: a RUNNING would have come first
+        assert [event["status"] for event in recorded.events[arn]] == ["SUCCEEDED"]
+        assert recorded.events[arn][0]["output"] == "{}" and recorded.events[arn][0]["stopDate"] is not None
     assert ignored not in recorded.events
     assert len(recorded.threads) > 1  # delivered by the pool, not one thread
 
@@ -102,7 +105,10 @@ class FakeExecution:
 Status = Enum("Status", {"RUNNING": "RUNNING", "FAILED": "FAILED"})
 
 
-def test_an_end_seen_late_and_a_redrive_each_report_running_first() -> None:
+def test_an_end_seen_late_delivers_the_end_alone_and_a_redrive_its_running_first() -> None:
+    """Given an execution that ended before the watcher looked, then was redriven twice, then its end is delivered
+    alone (its first RUNNING is queued, as Step Functions sends it, and the rule does not match it) and each redrive's
+    RUNNING before that run's end."""
     runtime = RecordingRuntime()
     watcher = ExecutionStatusWatcher(runtime, LOCAL_PREFIX, workers=2)
     arn = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:execution:{WORKFLOW_MACHINE}:late"
@@ -118,12 +124,47 @@ def test_an_end_seen_late_and_a_redrive_each_report_running_first() -> None:
     watcher.start()
     watcher.stop()  # delivers what was queued before stopping
     assert [(event["status"], event["redriveCount"]) for event in runtime.events[arn]] == [
-        ("RUNNING", 0),
         ("FAILED", 0),
         ("RUNNING", 1),
         ("FAILED", 1),
         ("RUNNING", 2),
     ]
+
+
+def _status_event(status: str, redrives: int | None, machine: str = WORKFLOW_MACHINE) -> dict[str, Any]:
+    arn = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:execution:{machine}:run"
+    described: dict[str, Any] = FakeExecution(arn, Status.RUNNING).to_describe_output() | {"status": status}
+    event = status_change_event(described, LOCAL_ACCOUNT, LOCAL_REGION)
+    if redrives is None:
+        del event["detail"]["redriveCount"]
+    else:
+        event["detail"]["redriveCount"] = redrives
+    return event
+
+
+@pytest.mark.parametrize(
+    ("status", "redrives", "machine", "delivered"),
+    [
+        ("SUCCEEDED", 0, WORKFLOW_MACHINE, True),
+        ("FAILED", 0, WORKFLOW_MACHINE, True),
+        ("TIMED_OUT", 0, WORKFLOW_MACHINE, True),
+        ("ABORTED", 2, WORKFLOW_MACHINE, True),
+        ("PENDING_REDRIVE", 0, WORKFLOW_MACHINE, True),
+        ("RUNNING", 1, WORKFLOW_MACHINE, True),
+        ("RUNNING", 0, WORKFLOW_MACHINE, False),
+        ("RUNNING", None, WORKFLOW_MACHINE, False),
+        ("SUCCEEDED", 0, f"{LOCAL_PREFIX}-wfx", False),
+    ],
+)
+def test_the_watcher_evaluates_the_workflow_status_rules_pattern_as_eventbridge_does(
+    status: str, redrives: int | None, machine: str, delivered: bool
+) -> None:
+    """Given a status change event, then the watcher's rule (the `$or` of the ends and PENDING_REDRIVE with a
+    redrive's RUNNING, `redriveCount` matched numerically, on the workflow machines' ARN prefix) matches it exactly
+    when the cloud's rule would deliver it."""
+    watcher = ExecutionStatusWatcher(RecordingRuntime(), LOCAL_PREFIX)
+
+    assert watcher.rule_matches(_status_event(status, redrives, machine)) is delivered
 
 
 def test_the_sweep_looks_again_only_at_the_executions_last_seen_running(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,20 +208,24 @@ def test_an_execution_whose_delivery_is_slow_holds_up_no_other_executions_events
     others = [f"{prefix}:other-{index}" for index in range(12)]
     watcher.start()
     try:
-        watcher._look_at(FakeExecution(runtime.held, Status.RUNNING))
+        watcher._look_at(FakeExecution(runtime.held, Status.FAILED))
         for arn in others:
             watcher._look_at(FakeExecution(arn, Status.FAILED))
 
-        # The other worker delivers every other execution's events, in order, while the slow one is still held.
-        wait_until(lambda: [runtime.events[arn] for arn in others], lambda events: all(len(e) == 2 for e in events))
-        assert all([event["status"] for event in runtime.events[arn]] == ["RUNNING", "FAILED"] for arn in others)
+        # The other worker delivers every other execution's end while the slow one's is still held.
+        wait_until(lambda: [runtime.events[arn] for arn in others], lambda events: all(len(e) == 1 for e in events))
+        assert all([event["status"] for event in runtime.events[arn]] == ["FAILED"] for arn in others)
         assert runtime.events[runtime.held] == []
-        watcher._look_at(FakeExecution(runtime.held, Status.FAILED))  # its end follows its start, never before
+        # A redrive's start follows the end it was queued after, never before.
+        watcher._look_at(FakeExecution(runtime.held, Status.RUNNING, redrive_count=1))
     finally:
         runtime.release.set()
         wait_until(lambda: len(runtime.events[runtime.held]), lambda count: count == 2)
         watcher.stop()
-    assert [event["status"] for event in runtime.events[runtime.held]] == ["RUNNING", "FAILED"]
+    assert [(event["status"], event["redriveCount"]) for event in runtime.events[runtime.held]] == [
+        ("FAILED", 0),
+        ("RUNNING", 1),
+    ]
 
 
 class LoggedRuntime(LocalLambdaRuntime):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from shared.auth.principal import Role
+from shared.executions.record import find_execution
+from shared.store.tenant_scoped import TenantContext
 from tests.helpers import wait_until
 from tests.integration.executions.support import (
     create_and_publish,
@@ -107,6 +109,9 @@ def test_redrive_runs_a_failed_execution_again_from_the_failed_step(
     ]
     assert steps[3]["input"] == prepared
     assert wait_until(lambda: running_count(alpha), lambda running: running == 0) == 0
+    # The redrive's RUNNING still reaches the record (the first run's was written by its starter).
+    record = find_execution(TenantContext(alpha.tenant_id), failed["execution_id"], consistent=True)
+    assert [transition.status for transition in record.transitions] == ["RUNNING", "FAILED", "RUNNING", "SUCCEEDED"]
     # Only a failed, timed-out or aborted execution redrives.
     assert api.post(f"/v1/executions/{failed['execution_id']}/redrive", headers=editor).status_code == 409
 
