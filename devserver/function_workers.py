@@ -27,7 +27,9 @@ from typing import Any, BinaryIO
 
 logger = logging.getLogger("nexus_forge.local")
 
-FUNCTIONS_IN_WORKERS = frozenset({"execution_events", "node_http", "smoke_echo"})
+# execution_usage: the executions table stream's batches (usage counts, quality control of the ends) once per 100
+# records, off the emulation's interpreter lock like the status path.
+FUNCTIONS_IN_WORKERS = frozenset({"execution_events", "execution_usage", "node_http", "smoke_echo"})
 # An invocation is sent this many times at most when the worker holding it dies.
 ATTEMPTS = 3
 _LENGTHS = struct.Struct(">II")
