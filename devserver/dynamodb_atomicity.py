@@ -17,8 +17,8 @@ from __future__ import annotations
 import copy
 import functools
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 _OPERATIONS = ("put_item", "get_item", "query", "scan", "update_item", "delete_item")
@@ -55,11 +55,10 @@ def install_dynamodb_atomicity() -> None:
     _installed = True
 
 
-@contextmanager
-def item_operations_paused() -> Iterator[None]:
-    """No DynamoDB item operation runs inside (a consistent copy of the tables, e.g. the local snapshot)."""
-    with _lock:
-        yield
+def item_operations_paused() -> AbstractContextManager[Any]:
+    """No DynamoDB item operation runs inside (a consistent copy of the tables, e.g. the local snapshot). The lock
+    itself, not a generator around it: it is taken several times in every transaction."""
+    return _lock
 
 
 def _serialised(operation: Callable[..., Any]) -> Callable[..., Any]:

@@ -254,6 +254,7 @@ def _check_update_texts_once() -> None:
         validators.OverlappingPathsValidator,
         validators.UpdateHashRangeKeyValidator,
     )
+    function_evaluator = validators.UpdateExpressionFunctionEvaluator
     initialise = update_validator.__init__
 
     def remember_tree(self: Any, expression: Any, *args: Any, **kwargs: Any) -> None:
@@ -271,9 +272,12 @@ def _check_update_texts_once() -> None:
         except (TypeError, ValueError, AttributeError):
             key = None
         checked = key is not None and _CHECKED_UPDATES.get(key) is self.kept_tree
+        without_functions = _without_functions(self.kept_tree)
         node = self.node_to_validate
         for processor in self.processors:
             if checked and type(processor) in text_only:
+                continue
+            if without_functions and type(processor) is function_evaluator:
                 continue
             node = processor.traverse(node)
         if key is not None and not checked:
@@ -284,6 +288,34 @@ def _check_update_texts_once() -> None:
 
     update_validator.__init__ = remember_tree
     update_validator.validate = validate
+
+
+# Kept update trees by identity → (the tree, whether it holds no function call).
+_FUNCTION_FREE: dict[int, tuple[Any, bool]] = {}
+
+
+def _without_functions(tree: Any) -> bool:
+    """Whether an update text calls no function (`if_not_exists`, `list_append`): then the function evaluator's walk,
+    which handles only function nodes, changes nothing and is skipped. The walks before it put values and resolved
+    paths in place of nodes but never add a function node, so the text's tree decides it, once per kept tree."""
+    kept = _FUNCTION_FREE.get(id(tree))
+    if kept is not None and kept[0] is tree:
+        return kept[1]
+    node_class: Any = _node_class()
+    function_class = importlib.import_module("moto.dynamodb.parsing.ast_nodes").UpdateExpressionFunction
+
+    def calls_a_function(node: Any) -> bool:
+        if not isinstance(node, node_class):
+            return False
+        if isinstance(node, function_class):
+            return True
+        return any(calls_a_function(child) for child in node.children or ())
+
+    free = not calls_a_function(tree)
+    if len(_FUNCTION_FREE) >= CHECKED_UPDATES:
+        _FUNCTION_FREE.clear()
+    _FUNCTION_FREE[id(tree)] = (tree, free)
+    return free
 
 
 @functools.cache

@@ -9,7 +9,8 @@ A record is an after-image: the item, the object's versions, the state machine (
 the Scheduler account or the account's SageMaker Model Registry (groups and packages) as they are after the change,
 taken where the change is made and under a lock held across the change and the append, so the records of one thing
 are in the order of its changes. Replaying is idempotent: a record the snapshot already holds sets the same state
-again. A DynamoDB transaction's records are appended when it commits, none when it is cancelled.
+again. A DynamoDB transaction is one record, appended when it commits (none when it is cancelled): replayed whole
+or, cut short by a crash, not at all.
 
 Appended with one `write` per record to an unbuffered file and not fsync'd: when the request is answered, the record
 is in the kernel, which a crash of the process does not lose; a crash of the machine (power loss) can, as it can lose
@@ -175,13 +176,21 @@ def _record_dynamodb() -> None:
             _transaction.keys = []
             try:
                 result = transact(self, *args, **kwargs)
-                for table_name, attributes in _transaction.keys if _logging() else []:
-                    _append(_item_image(self, table_name, attributes))
+                if _logging() and _transaction.keys:
+                    images = [
+                        _item_image(self, table_name, attributes)[3:] for table_name, attributes in _transaction.keys
+                    ]
+                    _append(("dynamodb", self.account_id, self.region_name, _TRANSACTION, images))
                 return result
             finally:
                 _transaction.keys = None
 
     DynamoDBBackend.transact_write_items = transact_and_record  # type: ignore[method-assign]
+
+
+# In a DynamoDB record's table name's place: the record holds a committed transaction's item images (table name,
+# key values, item), one record written and replayed whole — pickled and written once, not once per item.
+_TRANSACTION = ("transaction",)
 
 
 def _item_image(backend: Any, table_name: str, attributes: dict[str, Any]) -> tuple[Any, ...]:
@@ -351,12 +360,9 @@ def service_backends(service: str) -> Any:
 
 def _apply(service: str, backend: Any, image: list[Any]) -> bool:
     if service == "dynamodb":
-        table_name, hash_value, range_value, item = image
-        table = backend.tables.get(table_name)
-        if table is None:
-            logger.warning("log record of missing table %s ignored", table_name)
-            return False
-        _set_item(table, hash_value, range_value, item)
+        if image[0] == _TRANSACTION:
+            return all([_apply_item(backend, *item_image) for item_image in image[1]])
+        return _apply_item(backend, *image)
     elif service == "s3":
         bucket_name, key_name, versions = image
         bucket = backend.buckets.get(bucket_name)
@@ -374,6 +380,15 @@ def _apply(service: str, backend: Any, image: list[Any]) -> bool:
         backend.schedule_groups, backend.tagger = image
     elif service == "sagemaker":
         restore_model_registry(backend, *image)
+    return True
+
+
+def _apply_item(backend: Any, table_name: str, hash_value: Any, range_value: Any, item: Any) -> bool:
+    table = backend.tables.get(table_name)
+    if table is None:
+        logger.warning("log record of missing table %s ignored", table_name)
+        return False
+    _set_item(table, hash_value, range_value, item)
     return True
 
 

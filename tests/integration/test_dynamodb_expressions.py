@@ -429,3 +429,32 @@ def test_an_update_tree_is_copied_as_pythons_generic_deepcopy_copies_it(
         assert originals.keys().isdisjoint(copies.keys())
     assert built is not validators.deepcopy(tree), "each validator gets its own copy"
     assert COPY_PLANS[id(tree)][0] is tree, "built from the kept tree's plan"
+
+
+def test_the_function_walk_runs_only_for_an_update_that_calls_a_function(
+    table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dynamodb, name = table
+    evaluator: Any = importlib.import_module("moto.dynamodb.parsing.validators").UpdateExpressionFunctionEvaluator
+    walked: list[object] = []
+    traverse = evaluator.traverse
+
+    def counting(self: Any, node: Any) -> Any:
+        walked.append(node)
+        return traverse(self, node)
+
+    monkeypatch.setattr(evaluator, "traverse", counting)
+    key = {"pk": {"S": "a"}}
+    dynamodb.update_item(
+        TableName=name, Key=key, UpdateExpression="SET n = :one", ExpressionAttributeValues={":one": {"N": "1"}}
+    )
+    assert walked == []
+    dynamodb.update_item(
+        TableName=name,
+        Key=key,
+        UpdateExpression="SET m = if_not_exists(m, :zero) + n",
+        ExpressionAttributeValues={":zero": {"N": "40"}},
+    )
+    assert len(walked) == 1
+    item = dynamodb.get_item(TableName=name, Key=key)["Item"]
+    assert (item["n"], item["m"]) == ({"N": "1"}, {"N": "41"})

@@ -90,9 +90,21 @@ def test_changes_acknowledged_after_the_last_snapshot_survive_a_crash(aws: Local
         ExpressionAttributeValues={":one": {"N": "1"}},
     )
     dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "P"}, "sk": {"S": "deleted"}})
+    dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "P"}, "sk": {"S": "kept-before-transaction"}})
     dynamodb.delete_item(TableName=TABLE, Key={"pk": {"S": "P"}, "sk": {"S": "deleted"}})
     dynamodb.transact_write_items(
-        TransactItems=[{"Put": {"TableName": TABLE, "Item": {"pk": {"S": "P"}, "sk": {"S": "in-transaction"}}}}]
+        TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "P"}, "sk": {"S": "in-transaction"}}}},
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": {"pk": {"S": "P"}, "sk": {"S": "counted-in-transaction"}},
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+            {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "P"}, "sk": {"S": "kept-before-transaction"}}}},
+        ]
     )
     s3.put_object(Bucket=BUCKET, Key="payload", Body=b"large input")
     machine = sfn.create_state_machine(
@@ -118,6 +130,8 @@ def test_changes_acknowledged_after_the_last_snapshot_survive_a_crash(aws: Local
     assert item("kept") == {"pk": {"S": "P"}, "sk": {"S": "kept"}, "n": {"N": "2"}}
     assert item("deleted") is None
     assert item("in-transaction") is not None
+    assert item("counted-in-transaction") == {"pk": {"S": "P"}, "sk": {"S": "counted-in-transaction"}, "n": {"N": "1"}}
+    assert item("kept-before-transaction") is None
     assert s3.get_object(Bucket=BUCKET, Key="payload")["Body"].read() == b"large input"
     alias = sfn.describe_state_machine_alias(stateMachineAliasArn=f"{machine['stateMachineArn']}:live")
     assert alias["routingConfiguration"][0]["stateMachineVersionArn"] == second["stateMachineVersionArn"]
