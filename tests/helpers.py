@@ -40,3 +40,33 @@ def within_rate_limit(send: Callable[[], R], attempts: int = 10) -> R:
         time.sleep(float(response.headers.get("retry-after", "1")))
         response = send()
     return response
+
+
+def create_keyed_table(
+    client: Any,
+    name: str,
+    *,
+    key_types: tuple[str, str] = ("S", "S"),
+    stream: dict[str, Any] | None = None,
+) -> None:
+    """An on-demand table keyed by `pk` and `sk` (their DynamoDB types) with a global index `by-g` on the string `gk`,
+    projecting everything: the shape the emulation's DynamoDB tests compare moto's answers on."""
+    partition_type, sort_type = key_types
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": partition_type},
+            {"AttributeName": "sk", "AttributeType": sort_type},
+            {"AttributeName": "gk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-g",
+                "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        **({"StreamSpecification": stream} if stream is not None else {}),
+    )

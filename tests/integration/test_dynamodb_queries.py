@@ -12,6 +12,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+from tests.helpers import create_keyed_table
 
 RANGED, SINGLE = "ranged", "single"
 
@@ -21,23 +22,7 @@ def client() -> Iterator[Any]:
     install_dynamodb_atomicity()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName=RANGED,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "N"},
-                {"AttributeName": "sk", "AttributeType": "N"},
-                {"AttributeName": "gk", "AttributeType": "S"},
-            ],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "by-g",
-                    "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_keyed_table(dynamodb, RANGED, key_types=("N", "N"))
         dynamodb.create_table(
             TableName=SINGLE,
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],

@@ -20,6 +20,7 @@ from devserver.data_plane import DataPlane, MotoDispatch
 from devserver.dynamodb_atomicity import install_dynamodb_atomicity
 from devserver.dynamodb_requests import ItemRequests
 from devserver.emulation import EmulationChanges
+from tests.helpers import create_keyed_table
 
 REGION = "us-east-1"
 HOST = f"https://dynamodb.{REGION}.amazonaws.com"
@@ -359,20 +360,7 @@ def tables() -> Iterator[Callable[[], None]]:
         def fresh() -> None:
             for name in client.list_tables()["TableNames"]:
                 client.delete_table(TableName=name)
-            client.create_table(
-                TableName=TABLE,
-                AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gk")],
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-                GlobalSecondaryIndexes=[
-                    {
-                        "IndexName": "by-g",
-                        "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}],
-                        "Projection": {"ProjectionType": "ALL"},
-                    }
-                ],
-                BillingMode="PAY_PER_REQUEST",
-                StreamSpecification=stream,
-            )
+            create_keyed_table(client, TABLE, stream=stream)
             client.create_table(
                 TableName=SINGLE,
                 AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],

@@ -14,6 +14,7 @@ from moto.dynamodb.responses import DynamoHandler
 
 from devserver.dynamodb_atomicity import install_dynamodb_atomicity
 from devserver.dynamodb_responses import ITEM_OPERATIONS
+from tests.helpers import create_keyed_table
 
 TABLE = "answers"
 ITEM: dict[str, Any] = {
@@ -51,19 +52,7 @@ def compared(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any, A
 
 def test_every_item_operation_answers_as_moto_would(compared: list[tuple[str, Any, Any]]) -> None:
     client = boto3.client("dynamodb", region_name="us-east-1")
-    client.create_table(
-        TableName=TABLE,
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in ("pk", "sk", "gk")],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by-g",
-                "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_keyed_table(client, TABLE)
     key: dict[str, Any] = {"pk": ITEM["pk"], "sk": ITEM["sk"]}
     client.put_item(TableName=TABLE, Item=ITEM)
     client.put_item(TableName=TABLE, Item={**ITEM, "sk": {"S": "2"}}, ReturnValues="ALL_OLD")
