@@ -1,8 +1,8 @@
 """The executions table's stream, as the execution_usage function reads each batch of it: the execution records it
 inserts (the month usage counters: shared/tenancy/quotas.py's `count_started_executions`, one update per item and
 batch) and the executions it ends (quality control: shared/quality/stream.py). The event source mapping passes only
-those (the catalog's filters); other records that reach the function (forge dev's poller passes every record) are
-skipped here."""
+those (the catalog's filters, which forge dev's poller applies too); the ends are checked again here, since the
+filters cannot tell a start Step Functions refused from an end, and any other record is skipped."""
 
 from __future__ import annotations
 

@@ -31,6 +31,8 @@ from shared.store.workflows import Workflows
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
 
+    from shared.executions.table_stream import EndedExecution
+
 # Cancelled executions (ABORTED) say nothing about a version's quality.
 _FAILED = {ExecutionStatus.FAILED.value, ExecutionStatus.TIMED_OUT.value}
 _EVENT_ID = re.compile(r"^qe_\d{8}T\d{12}_[0-9a-f]{12}$")
@@ -78,22 +80,13 @@ def outcome_of(record: ExecutionItem) -> Outcome:
 
 
 @dataclass(frozen=True)
-class WatchedEnd:
-    """An ended execution of one workflow to observe: its record as the end left it, and how far along the executions
-    table's stream its end came (`sequence_mark`, shared/store/stream_positions.py)."""
-
-    record: ExecutionItem
-    sequence_mark: str
-
-
-@dataclass(frozen=True)
 class ObservedEnd:
-    end: WatchedEnd
+    end: EndedExecution
     findings: list[Finding]
     policy: QualityPolicy
 
 
-def observe_ends(tenant: TenantContext, workflow_id: str, ends: list[WatchedEnd]) -> list[ObservedEnd] | None:
+def observe_ends(tenant: TenantContext, workflow_id: str, ends: list[EndedExecution]) -> list[ObservedEnd] | None:
     """The detector run over the workflow's `ends` in stream order, in one read and one conditional write of its
     watch; each end's findings. An end at or before the watch's `observed_through` mark (a batch delivered again) is
     not observed twice: the mark moves in the same write. None when the state kept changing under every attempt."""

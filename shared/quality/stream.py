@@ -22,7 +22,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from shared.executions.statuses import ExecutionStatus
 from shared.executions.table_stream import EndedExecution, ended_executions
-from shared.quality.service import WatchedEnd, act_on, observe_ends
+from shared.quality.service import act_on, observe_ends
 from shared.store.tenant_scoped import TenantContext
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class _WatchKeptChanging(Exception):
 
 
 def _observe_workflow(tenant: TenantContext, workflow_id: str, ends: list[EndedExecution], logger: Logger) -> int:
-    observed = observe_ends(tenant, workflow_id, [WatchedEnd(end.record, end.sequence_mark) for end in ends])
+    observed = observe_ends(tenant, workflow_id, ends)
     if observed is None:
         raise _WatchKeptChanging(workflow_id)
     for end in observed:
