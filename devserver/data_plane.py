@@ -434,19 +434,24 @@ class DataPlane:
         self.ends = ends if ends is not None else EndBoard()
         self._item_requests: Any = None
         self._loop: ConnectionLoop | None = None
+        self._listener: socket.socket | None = None
         self._call_threads = KeptThreads(CALL_THREAD_IDLE_SECONDS)
 
     def start(self, listener: socket.socket) -> None:
         """Serves on `listener`, a bound socket (see `bind_data_plane`)."""
         listener.listen(128)
+        self._listener = listener
         self._loop = ConnectionLoop(self.serve, "aws-data-plane")
         self._loop.start(listener)
 
     def stop(self) -> None:
-        """Closes the listener and every connection; a call still running in a thread is not answered."""
+        """Closes the listener and every connection; a call still running on a thread is not answered."""
         if self._loop is not None:
             self._loop.stop()
             self._loop = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     def serve(self, request: Request, reply: Reply) -> None:
         """Answers a request on the data plane's thread if it cannot block (`answers_at_once`), waits for an end
@@ -487,8 +492,7 @@ class DataPlane:
             logger.exception("the data plane failed to answer %s", None)
             reply((500, {}, b'{"__type":"InternalFailure"}'))
             return
-        assert self._loop is not None
-        _EndWait(self.ends, self._loop, (tenant_id, execution_id), reply).start(wait)
+        _EndWait(self.ends, reply.loop, (tenant_id, execution_id), reply).start(wait)
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         from botocore.awsrequest import AWSPreparedRequest

@@ -61,10 +61,10 @@ class _Connection:
 class Reply:
     """Answers one request: call it once, on any thread."""
 
-    __slots__ = ("_answered", "_connection", "_loop")
+    __slots__ = ("_answered", "_connection", "loop")
 
     def __init__(self, loop: ConnectionLoop, connection: _Connection) -> None:
-        self._loop = loop
+        self.loop = loop
         self._connection = connection
         self._answered = False
 
@@ -72,12 +72,12 @@ class Reply:
         if self._answered:
             return
         self._answered = True
-        if self._loop._serving is self._connection:
-            self._loop._answered(self._connection, answer)  # `_serve_inbox` goes on with the next request
-        elif self._loop.on_loop_thread():
-            self._loop._answered_later(self._connection, answer)
+        if self.loop._serving is self._connection:
+            self.loop._answered(self._connection, answer)  # `_serve_inbox` goes on with the next request
+        elif self.loop.on_loop_thread():
+            self.loop._answered_later(self._connection, answer)
         else:
-            self._loop.call_soon(lambda: self._loop._answered_later(self._connection, answer))
+            self.loop.call_soon(lambda: self.loop._answered_later(self._connection, answer))
 
 
 class Timer:
@@ -112,7 +112,7 @@ class ConnectionLoop:
         self._serving: _Connection | None = None  # the connection whose request `serve` is running for
 
     def start(self, listener: socket.socket) -> None:
-        """Serves on `listener`, a listening socket; it is closed by `stop`."""
+        """Serves the connections it accepts on `listener`, a listening socket other loops may accept on too."""
         self._listener = listener
         listener.setblocking(False)
         self._wake_reader.setblocking(False)
@@ -123,7 +123,7 @@ class ConnectionLoop:
         self._thread.start()
 
     def stop(self) -> None:
-        """Closes the listener and every connection, and ends the thread (a call answered later is dropped)."""
+        """Closes every connection it accepted and ends its thread (a call answered later is dropped)."""
         if self._thread is None:
             return
         self._stopping = True
@@ -309,8 +309,6 @@ class ConnectionLoop:
         for connection in list(self._connections):
             self._close(connection)
         self._selector.close()
-        if self._listener is not None:
-            self._listener.close()
         self._wake_reader.close()
         self._wake_writer.close()
 
