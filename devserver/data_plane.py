@@ -44,6 +44,7 @@ _AT_ONCE_TARGETS = frozenset(
 )
 # A thread that ran a call the data plane's thread does not answer itself waits this long for the next.
 CALL_THREAD_IDLE_SECONDS = 10.0
+_FAILED: Answer = (500, {}, b'{"__type":"InternalFailure"}')
 
 
 # The botocore service ids (as in `choose-signer.<id>` events) whose calls a worker sends to the data plane.
@@ -477,22 +478,22 @@ class DataPlane:
             return self.answer(method, path, headers, body)
         except Exception:
             logger.exception("the data plane failed to answer %s", headers.get("X-Amz-Target"))
-            return 500, {}, b'{"__type":"InternalFailure"}'
+            return _FAILED
 
     def _wait_for_end(self, path: str, reply: Reply) -> None:
         """`answer_end`'s wait, answered by the data plane's thread when the end is published or the wait is over."""
-        address = urlsplit(path)
-        tenant_id, _, execution_id = address.path[len(ENDS_PATH) :].partition("/")
-        if not tenant_id or not execution_id:
+        addressed = _end_address(path)
+        if addressed is None:
             reply((404, {}, b""))
             return
+        key, query = addressed
         try:
-            wait = float(parse_qs(address.query).get("wait", ["0"])[0])
+            wait = _waited_seconds(query)
         except ValueError:
-            logger.exception("the data plane failed to answer %s", None)
-            reply((500, {}, b'{"__type":"InternalFailure"}'))
+            logger.exception("the data plane failed to answer a wait for the end of %s", key[1])
+            reply(_FAILED)
             return
-        _EndWait(self.ends, reply.loop, (tenant_id, execution_id), reply).start(wait)
+        _EndWait(self.ends, reply.loop, key, reply).start(wait)
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         from botocore.awsrequest import AWSPreparedRequest
@@ -531,16 +532,25 @@ class DataPlane:
 
     def answer_end(self, method: str, path: str, body: bytes) -> Answer:
         """Publishes an ended record (POST) or waits for one (GET ?wait=<seconds>)."""
-        address = urlsplit(path)
-        tenant_id, _, execution_id = address.path[len(ENDS_PATH) :].partition("/")
-        if not tenant_id or not execution_id:
+        addressed = _end_address(path)
+        if addressed is None:
             return 404, {}, b""
+        key, query = addressed
         if method == "POST":
-            self.ends.publish((tenant_id, execution_id), body)
+            self.ends.publish(key, body)
             return 204, {}, b""
-        wait = float(parse_qs(address.query).get("wait", ["0"])[0])
-        ended = self.ends.wait((tenant_id, execution_id), wait)
-        return (200, {"Content-Type": "application/json"}, ended) if ended is not None else (204, {}, b"")
+        return _ended_answer(self.ends.wait(key, _waited_seconds(query)))
+
+
+def _end_address(path: str) -> tuple[tuple[str, str], str] | None:
+    """The (tenant, execution) an end's path names and its query, or None if it names no execution."""
+    address = urlsplit(path)
+    tenant_id, _, execution_id = address.path[len(ENDS_PATH) :].partition("/")
+    return ((tenant_id, execution_id), address.query) if tenant_id and execution_id else None
+
+
+def _waited_seconds(query: str) -> float:
+    return float(parse_qs(query).get("wait", ["0"])[0])
 
 
 def _answered(answered: tuple[int, Any, Any]) -> Answer:
