@@ -235,7 +235,12 @@ def test_a_reader_that_does_not_read_its_answer_holds_up_no_other_connection(pla
     assert answered is not None and answered[0] == 200 and answered[2] == record
 
 
+def data_plane_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name == "aws-data-plane"}
+
+
 def test_stop_closes_every_connection_and_ends_the_data_planes_thread() -> None:
+    others = data_plane_threads()
     for _ in range(3):
         # Given a data plane with an idle connection and one waiting for an end
         started = Plane()
@@ -251,7 +256,7 @@ def test_stop_closes_every_connection_and_ends_the_data_planes_thread() -> None:
         assert idle.answer() is None and waiting.answer() is None
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(started.address, timeout=5)
-        assert "aws-data-plane" not in [thread.name for thread in threading.enumerate()]
+        assert data_plane_threads() == others
 
 
 def test_a_call_left_to_moto_on_a_thread_is_answered_as_before(plane: Plane) -> None:
