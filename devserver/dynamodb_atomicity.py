@@ -42,16 +42,19 @@ def install_dynamodb_atomicity() -> None:
     for name in _READ_ACTIONS:
         setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
     # The same emulated DynamoDB answers item operations without moto's generic serializer, parses each expression
-    # once, builds items with their size counted once and reads only the queried partition of a table.
+    # once, builds items with their size counted once, reads only the queried partition of a table and builds stream
+    # records without copying their images twice.
     from devserver.dynamodb_expressions import install_dynamodb_expressions
     from devserver.dynamodb_items import install_dynamodb_items
     from devserver.dynamodb_queries import install_dynamodb_queries
     from devserver.dynamodb_responses import install_dynamodb_responses
+    from devserver.dynamodb_stream_records import install_dynamodb_stream_records
 
     install_dynamodb_responses()
     install_dynamodb_expressions()
     install_dynamodb_items()
     install_dynamodb_queries()
+    install_dynamodb_stream_records()
     _installed = True
 
 
