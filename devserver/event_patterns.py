@@ -13,7 +13,7 @@ tests/integration/test_execution_watcher.py compare both matchers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.events.models import EventPattern
@@ -27,13 +27,23 @@ def load_pattern(pattern: dict[str, Any]) -> EventPattern:
 def matches_json_event(patterns: Iterable[EventPattern], event: dict[str, Any]) -> bool:
     """Whether one of `patterns` matches `event` (moto's `matches_event` of each, `any`), `event` being made of JSON's
     types only (dicts with string keys, lists, strings, numbers, booleans, None)."""
-    flat: dict[str, Any] | None = None
+    return matches_flattened(patterns, lambda: flattened(event))
+
+
+def flattened(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as moto's matcher reads it (its paths joined by dots), once for every pattern it is matched against."""
+    return EventPattern._flatten_dict(event)
+
+
+def matches_flattened(patterns: Iterable[EventPattern], flat: Callable[[], dict[str, Any]]) -> bool:
+    """`matches_json_event` of the event `flat()` flattens, called only if a pattern needs it."""
+    flat_event: dict[str, Any] | None = None
     for pattern in patterns:
         rule = pattern.get_pattern()
         if not rule:
             return True
-        if flat is None:
-            flat = EventPattern._flatten_dict(event)
-        if pattern._does_event_match(flat, rule):
+        if flat_event is None:
+            flat_event = flat()
+        if pattern._does_event_match(flat_event, rule):
             return True
     return False

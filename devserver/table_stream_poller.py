@@ -14,14 +14,16 @@ On start each consumer is invoked once with `{"rebuild": true}`: what changed wh
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from devserver.event_patterns import load_pattern, matches_json_event
+from devserver.event_patterns import flattened, load_pattern, matches_flattened, matches_json_event
 from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import CATALOG, FunctionSpec, function_physical_name
 
@@ -52,6 +54,10 @@ class StreamConsumer:
         """Whether a filter passes the record (the poller's events are JSON already, `_event_record`), matched as
         moto's matcher matches it less its copy of the event through JSON (devserver/event_patterns.py)."""
         return not self.patterns or matches_json_event(self.patterns, record)
+
+    def wants_flattened(self, flat: Callable[[], dict[str, Any]]) -> bool:
+        """`wants` of the record `flat()` flattens (`event_patterns.flattened`, once for all the table's consumers)."""
+        return not self.patterns or matches_flattened(self.patterns, flat)
 
     def may_want(self, event_name: object) -> bool:
         """False when no filter can pass a record of this `eventName` (each pattern names the event names it takes):
@@ -171,8 +177,9 @@ class TableStreamPoller:
                 continue
             event, text = _event_record(moto_record, stream_arn)
             waiting.texts.append(text)
+            flat = functools.cache(functools.partial(flattened, event))
             for wanted, consumer in zip(waiting.wanted, consumers, strict=True):
-                if consumer.may_want(event.get("eventName")) and consumer.wants(event):
+                if consumer.may_want(event.get("eventName")) and consumer.wants_flattened(flat):
                     wanted.append(index)
         return waiting
 
