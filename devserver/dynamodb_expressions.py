@@ -269,7 +269,8 @@ def _check_update_texts_once() -> None:
 
     def resolve_and_remember_a_missing_path(self: Any, node: Any) -> Any:
         resolved = resolve(self, node)
-        if isinstance(resolved, kinds.missing_path):
+        # Resolving, the result takes the path's place in the tree; otherwise (a SET's target) it is only checked.
+        if self.resolving and isinstance(resolved, kinds.missing_path):
             self.made_a_missing_path = True
         return resolved
 
@@ -287,7 +288,7 @@ def _check_update_texts_once() -> None:
         skipped = (kinds.text_only if checked else ()) + (
             (kinds.function_evaluator,) if _without_functions(self.kept_tree) else ()
         )
-        node = _walk_update(self.processors, self.node_to_validate, skipped, kinds)
+        node = _walk_update_fused(self, skipped, kinds)
         if key is not None and not checked:
             if len(_CHECKED_UPDATES) >= CHECKED_UPDATES:
                 _CHECKED_UPDATES.clear()
@@ -318,6 +319,90 @@ class _UpdateWalks:
         )
         self.set_action: type = ast_nodes.UpdateExpressionSetAction
         self.missing_path: type = ast_nodes.NoneExistingPath
+        # moto 5.2.5's processors, in its order: the text checks, then those fused into one walk (the values, the
+        # resolver, the functions, [the missing-path check, left out], the operations), then the SET action checks.
+        self.order: list[type] = [
+            *self.text_only,
+            validators.ExpressionAttributeValueProcessor,
+            self.resolver,
+            self.function_evaluator,
+            self.path_checker,
+            self.operations,
+            *self.set_action_checks,
+        ]
+
+
+def _walk_update_fused(validator: Any, skipped: tuple[type, ...], kinds: _UpdateWalks) -> Any:
+    """`_walk_update`, with the values, the resolver, the functions and the operations walking the tree together:
+    at each node (children first) each of them in moto's order handles what it would handle in its own walk, on the
+    node the one before left there. That is the tree their four walks leave when no processor refuses it and the
+    resolver made no missing path (the check between the functions and the operations would find none): the
+    handlers read only the node's own children, made by the same handlers before, the item (not changed while
+    validating) and the resolver's state, which moves with the same hook calls in the same order. Anything else — a
+    refusal, a missing path — is validated again from a new copy of the tree, walk after walk, so the same error
+    comes first."""
+    processors = validator.processors
+    if [type(processor) for processor in processors] != kinds.order:
+        return _walk_update(processors, validator.node_to_validate, skipped, kinds)
+    node = validator.node_to_validate
+    text_checks, fused, set_checks = processors[:3], processors[3:8], processors[8:]
+    for processor in text_checks:
+        if type(processor) not in skipped:
+            node = processor.traverse(node)
+    resolver = fused[1]
+    walkers = [each for each in fused if type(each) not in skipped and type(each) is not kinds.path_checker]
+    set_actions: list[Any] = []
+    try:
+        node = _traverse_together(walkers, node, (kinds.set_action, set_actions))
+        fused_as_moto = not resolver.__dict__.get("made_a_missing_path")
+    except Exception:  # noqa: BLE001 - validated again walk after walk, which raises moto's first error
+        fused_as_moto = False
+    if not fused_as_moto:
+        again = validator.get_ast_processors()
+        return _walk_update(again[3:], _deepcopy_kept_tree(validator.kept_tree), skipped, kinds)
+    for processor in set_checks:
+        check = _processing_map_once(processor)[kinds.set_action]
+        for action in set_actions:
+            check(action)
+    return node
+
+
+def _traverse_together(processors: list[Any], root: Any, collect: tuple[type, list[Any]]) -> Any:
+    """`_traverse` of each of `processors` in turn, in one walk: at each node, after its children, each processor's
+    handler for the node's class (on the node the one before it left); each processor's child hook before each
+    child; the nodes of `collect`'s class listed as `_traverse` lists them."""
+    node_class = _node_class()
+    steps = [(type(processor), _processing_map_once(processor)) for processor in processors]
+    hooks = [
+        processor.pre_processing_of_child
+        for processor in processors
+        if getattr(type(processor), "pre_processing_of_child", None) is not _no_child_hook()
+    ]
+    collect_class, collected = collect
+
+    def visit(node: Any, child_id: int) -> Any:
+        if node_class not in type(node).__mro__:
+            return node
+        parent_node = node.parent
+        children = node.children
+        if children is not None:
+            for index, child_node in enumerate(children):
+                for hook in hooks:
+                    hook(node, index)
+                visit(child_node, index)
+        for processor_class, node_map in steps:
+            node_type = type(node)
+            handled = _HANDLED.get((processor_class, node_type)) or _handled(processor_class, node_map, node_type)
+            if handled[1] is not None:
+                node = node_map[handled[1]](node)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+        if collect_class in type(node).__mro__:
+            collected.append(node)
+        return node
+
+    return visit(root, -1)
 
 
 def _walk_update(processors: list[Any], node: Any, skipped: tuple[type, ...], kinds: _UpdateWalks) -> Any:

@@ -347,6 +347,13 @@ UPDATES: list[dict[str, Any]] = [
     {"UpdateExpression": "SET gn = :one, gk = :blank"},
     {"UpdateExpression": "SET gk = :blank REMOVE #lease"},
     {"UpdateExpression": "SET #gk = :one"},
+    # Values, names, functions and operations resolved in one walk, and refusals from different walks in one text.
+    {"UpdateExpression": "SET #count = if_not_exists(#count, :one) + :one, #log = list_append(:entry, #log)"},
+    {"UpdateExpression": "SET #revision = :one - #count ADD #lease :one"},
+    {"UpdateExpression": "SET #state = #state + :one, #absent.#state = :one"},
+    {"UpdateExpression": "SET #count = #state + :one, #log = list_append(#state, :entry)"},
+    {"UpdateExpression": "SET #log = list_append(#state, :entry), #count = #state + :one"},
+    {"UpdateExpression": "SET #state = if_not_exists(#absent, #state), #count = #absent - :one"},
     # A path the item may not have, read as a value.
     {"UpdateExpression": "SET #state = #absent, #revision = :one"},
     {"UpdateExpression": "SET #count = #absent + :one REMOVE #state"},
