@@ -257,9 +257,9 @@ def _check_update_texts_once() -> None:
     finds nothing and is left out. The type and empty-string checks of the index keys handle only SET actions,
     returning them unchanged: the walk before them (the operations') lists the SET actions in the order those walks
     would meet them, and each check runs over that list — every action's type first, then every empty string, so the
-    same error comes first. The other four walk together (`_walk_update_fused`). Seven walks become one: a five-action text's
-    validation (the tree's copy and the walks) took 198–205 us of CPU and takes 150–158 (session 12, best of 7 × 3,000
-    single-threaded, load 9–12)."""
+    same error comes first. The other four walk together (`_walk_update_fused`). Seven walks become one: a
+    five-action text's validation (the tree's copy and the walks) took 198 and 205 us of CPU and takes 150 and 158
+    (session 12, best of 7 runs of 3,000, single-threaded, load 9 to 12)."""
     validators: Any = importlib.import_module("moto.dynamodb.parsing.validators")
     update_validator = validators.UpdateExpressionValidator
     kinds = _UpdateWalks(validators, importlib.import_module("moto.dynamodb.parsing.ast_nodes"))

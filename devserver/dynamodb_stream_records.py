@@ -9,10 +9,10 @@ encoder kept for every record (the same text: `json.dumps` with moto's encoder c
 check, as the record is made of new dicts and lists only). Building a record of an execution record's size (about 30
 attributes, nested maps) took ~190 us in moto's way and ~65 here (session 12, loaded machine). The size is still the
 length of the text, written by the encoder in C: adding the same length up in Python without writing the text (each
-string's escaped length, the separators) took as long as the encoder writing it (about 50 us for a 1.8 KB image). Upstream note: moto could convert each image once and keep one encoder.
+string's escaped length, the separators) took as long as the encoder writing it (about 50 us for a 1.8 KB image).
 The same record: tests/integration/test_dynamodb_stream_records.py builds records both ways over varied items.
-Upstream: moto 5.2.5's moto/dynamodb/models/table.py (`StreamRecord.__init__`) and dynamo_type.py
-(`Item.to_json`, `DynamoType.to_regular_json`).
+Upstream note: moto 5.2.5's moto/dynamodb/models/table.py (`StreamRecord.__init__`) could convert each image once
+(dynamo_type.py's `Item.to_json`, `DynamoType.to_regular_json`) and keep one encoder; no moto issue asks for it yet.
 """
 
 from __future__ import annotations
