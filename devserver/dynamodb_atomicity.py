@@ -42,16 +42,19 @@ def install_dynamodb_atomicity() -> None:
     for name in _READ_ACTIONS:
         setattr(DynamoHandler, name, _serialised(getattr(DynamoHandler, name)))
     # The same emulated DynamoDB answers item operations without moto's generic serializer, parses each expression
-    # once, builds items with their size counted once and reads only the queried partition of a table.
+    # once, builds items with their size counted once, reads only the queried partition of a table and builds stream
+    # records without copying their images twice.
     from devserver.dynamodb_expressions import install_dynamodb_expressions
     from devserver.dynamodb_items import install_dynamodb_items
     from devserver.dynamodb_queries import install_dynamodb_queries
     from devserver.dynamodb_responses import install_dynamodb_responses
+    from devserver.dynamodb_stream_records import install_dynamodb_stream_records
 
     install_dynamodb_responses()
     install_dynamodb_expressions()
     install_dynamodb_items()
     install_dynamodb_queries()
+    install_dynamodb_stream_records()
     _installed = True
 
 
@@ -79,23 +82,26 @@ class _TouchedItems:
         self._before: dict[tuple[str, Any, Any], tuple[Any, Any, Any, Any]] = {}
         self._stream_lengths: dict[str, tuple[Any, int]] = {}
 
-    def remember(self, table_name: str, key: dict[str, Any], changed_in_place: bool) -> None:
+    def remember(self, table_name: str, key: dict[str, Any], changed_in_place: bool) -> tuple[Any, Any] | None:
         """`changed_in_place`: the operation changes moto's item object itself (an update), so a copy is kept; a put
-        or a delete replaces or removes the object and never changes it, so the object itself is kept."""
+        or a delete replaces or removes the object and never changes it, so the object itself is kept. Returns the
+        item and the copy kept of it, when one was made."""
         table = self.backend.tables.get(table_name)
         if table is None:
-            return  # moto reports the missing table for this operation; nothing of it can change
+            return None  # moto reports the missing table for this operation; nothing of it can change
         try:
             hash_value, range_value = self.backend.get_keys_value(table, key)
         except Exception:  # noqa: BLE001 - an invalid key fails its operation in moto's own code, changing nothing
-            return
+            return None
         if table.stream_shard is not None and table_name not in self._stream_lengths:
             self._stream_lengths[table_name] = (table.stream_shard, len(table.stream_shard.items))
         marker = (table_name, hash_value, range_value)
-        if marker not in self._before:
-            current = table.get_item(hash_value, range_value)
-            kept = copy.deepcopy(current) if changed_in_place else current
-            self._before[marker] = (table, hash_value, range_value, kept)
+        if marker in self._before:
+            return None
+        current = table.get_item(hash_value, range_value)
+        kept = copy.deepcopy(current) if changed_in_place else current
+        self._before[marker] = (table, hash_value, range_value, kept)
+        return (current, kept) if changed_in_place and current is not None else None
 
     def restore(self) -> None:
         for table, hash_value, range_value, before in self._before.values():
@@ -151,6 +157,8 @@ def _apply(
     """One operation of a transaction, as moto runs it: the condition against the current item, then the write."""
     from moto.dynamodb.exceptions import MultipleTransactionsException
 
+    from devserver.dynamodb_items import offer_copy, withdraw_copy
+
     if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
         raise ValueError("Unsupported transaction operation")
     table_name = op["TableName"]
@@ -167,7 +175,7 @@ def _apply(
     if unique in target_items:  # one operation per item in a transaction
         raise MultipleTransactionsException()
     target_items.add(unique)
-    touched.remember(table_name, key, changed_in_place=op_type == "Update")
+    copied = touched.remember(table_name, key, changed_in_place=op_type == "Update")
 
     _check_condition(backend, table_name, key, op)
     # The condition held just now, under the lock the whole transaction holds: the write need not parse it again.
@@ -181,7 +189,13 @@ def _apply(
     elif op_type == "Delete":
         backend.delete_item(table_name, key, **conditions)
     elif op_type == "Update":
-        backend.update_item(table_name, key, update_expression=op["UpdateExpression"], **conditions)
+        # moto copies the item for the stream's old image: the rollback's copy, unchanged since, serves (read only).
+        if copied is not None:
+            offer_copy(*copied)
+        try:
+            backend.update_item(table_name, key, update_expression=op["UpdateExpression"], **conditions)
+        finally:
+            withdraw_copy()
 
 
 def _check_condition(backend: Any, table_name: str, key: dict[str, Any], op: dict[str, Any]) -> None:

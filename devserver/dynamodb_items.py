@@ -13,6 +13,7 @@ tests/integration/test_dynamodb_items.py.
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
 # moto's LimitedSizeDict refuses an item whose attributes' sizes add up to more than this (its constant, inline).
@@ -42,6 +43,21 @@ def install_dynamodb_items() -> None:
     _installed = True
 
 
+def offer_copy(item: Any, copied: Any) -> None:
+    """The next `copy.deepcopy(item)` on this thread (a top-level copy of that very item) is `copied`, a deep copy of
+    it made already and not changed since: a transaction's update keeps a copy of the item for its rollback, and
+    moto's `update_item` copies the same unchanged item again for its stream record's old image, which only reads it.
+    Withdrawn by `withdraw_copy` whether or not it was taken."""
+    _offered.copy = (item, copied)
+
+
+def withdraw_copy() -> None:
+    _offered.copy = None
+
+
+_offered = threading.local()
+
+
 def _copied_item(item: Any, memo: dict[int, Any]) -> Any:
     """moto's `Item.__deepcopy__` (the keys and every attribute copied through the same memo, the attributes put in
     without the size check), each attribute value copied by `_copied_value` instead of through `copy.deepcopy`'s
@@ -49,6 +65,10 @@ def _copied_item(item: Any, memo: dict[int, Any]) -> Any:
     transaction's update once more, 6.7% of the emulation's samples at c=32 (py-spy)."""
     from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
+    offered = getattr(_offered, "copy", None)
+    if offered is not None and offered[0] is item and not memo:
+        _offered.copy = None
+        return offered[1]
     copied = memo.get(id(item))
     if copied is not None:
         return copied

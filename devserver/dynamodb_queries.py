@@ -62,6 +62,14 @@ def partition_items(table: Any, hash_key: Any) -> list[Any]:
     found = table.items.get(hash_key)
     if found is None:
         return []
-    items = list(found.values()) if table.range_key_attr else [found]
-    # all_items()'s own sort: stable, so items of equal keys keep the order they are held in, as there.
-    return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+    if not table.range_key_attr:
+        return [found]
+    # all_items()'s own sort (stable: items of equal keys keep the order they are held in). Its key, (hash key, range
+    # key), compares equal hash keys here, so the order is the range keys' `cast_value` order, which DynamoType's `<`
+    # compares: each cast once (a Decimal for a number) instead of twice at every comparison (this sort was 3% of the
+    # emulation's py-spy samples at c=32, session 12).
+    return sorted(found.values(), key=_range_order)
+
+
+def _range_order(item: Any) -> Any:
+    return item.range_key.cast_value

@@ -32,19 +32,15 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from moto.events.models import EventPattern
-
+from devserver.event_patterns import load_pattern, matches_json_event
 from devserver.express_logs import execution_log_event, subscription_batch
 from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import function_physical_name
 from shared.executions.end_signals import deliver_here
 from shared.executions.status_rule import STATUS_CHANGE_DETAIL_TYPE, STATUS_CHANGE_SOURCE, workflow_status_pattern
 from shared.resources import WORKFLOW_STATE_MACHINES
-
-if TYPE_CHECKING:
-    from moto.events.utils import EventMessageType
 
 logger = logging.getLogger("nexus_forge.local")
 STATUS_FUNCTION = "execution_events"
@@ -114,10 +110,8 @@ class ExecutionStatusWatcher:
         self.function_name = function_physical_name(prefix, STATUS_FUNCTION)
         self.machine_prefix = WORKFLOW_STATE_MACHINES.physical_name(prefix) + "-"
         # The workflow status rule's pattern, parsed as moto parses a rule's.
-        self.status_rule = EventPattern.load(
-            json.dumps(
-                workflow_status_pattern(WORKFLOW_STATE_MACHINES.arn_prefix(prefix, runtime.account, runtime.region))
-            )
+        self.status_rule = load_pattern(
+            workflow_status_pattern(WORKFLOW_STATE_MACHINES.arn_prefix(prefix, runtime.account, runtime.region))
         )
         self.interval = interval
         # Execution ARN → (status, redrive count) last delivered.
@@ -250,8 +244,9 @@ class ExecutionStatusWatcher:
         return 1
 
     def rule_matches(self, event: dict[str, Any]) -> bool:
-        """Whether the workflow status rule delivers this status change event."""
-        return bool(self.status_rule.matches_event(cast("EventMessageType", event)))
+        """Whether the workflow status rule delivers this status change event (`status_change_event`'s: JSON's types
+        only), as moto's matcher decides it, less its copy of the event through JSON (devserver/event_patterns.py)."""
+        return matches_json_event((self.status_rule,), event)
 
     def _express_logging(self, execution_arn: str) -> dict[str, Any] | None:
         """The logging configuration of the execution's machine if it is an express machine (as it is now: a publish

@@ -14,15 +14,16 @@ On start each consumer is invoked once with `{"rebuild": true}`: what changed wh
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from moto.events.models import EventPattern
-
+from devserver.event_patterns import flattened, load_pattern, matches_flattened, matches_json_event
 from devserver.lambda_runtime import LocalLambdaRuntime
 from shared.catalog import CATALOG, FunctionSpec, function_physical_name
 
@@ -45,19 +46,18 @@ class StreamConsumer:
 
     def __init__(self, function: str, spec: FunctionSpec) -> None:
         self.function = function
-        self.patterns = [EventPattern.load(json.dumps(pattern)) for pattern in spec.table_stream_filters]
+        self.patterns = [load_pattern(pattern) for pattern in spec.table_stream_filters]
         self.batching_seconds = spec.table_stream_batching_seconds
         self.event_names = _event_names(spec.table_stream_filters)
 
     def wants(self, record: dict[str, Any]) -> bool:
-        """Whether a filter passes the record, matched as moto's `EventPattern.matches_event` matches it, less its
-        copy of the event through JSON (the poller's events are JSON already, `_event_record`): that copy was most of
-        the 160 us a record of the executions table took, which every status change now pays (execution_usage takes
-        the ends)."""
-        if not self.patterns:
-            return True
-        flat = EventPattern._flatten_dict(record)
-        return any(pattern._does_event_match(flat, pattern.get_pattern()) for pattern in self.patterns)
+        """Whether a filter passes the record (the poller's events are JSON already, `_event_record`), matched as
+        moto's matcher matches it less its copy of the event through JSON (devserver/event_patterns.py)."""
+        return not self.patterns or matches_json_event(self.patterns, record)
+
+    def wants_flattened(self, flat: Callable[[], dict[str, Any]]) -> bool:
+        """`wants` of the record `flat()` flattens (`event_patterns.flattened`, once for all the table's consumers)."""
+        return not self.patterns or matches_flattened(self.patterns, flat)
 
     def may_want(self, event_name: object) -> bool:
         """False when no filter can pass a record of this `eventName` (each pattern names the event names it takes):
@@ -177,8 +177,9 @@ class TableStreamPoller:
                 continue
             event, text = _event_record(moto_record, stream_arn)
             waiting.texts.append(text)
+            flat = functools.cache(functools.partial(flattened, event))
             for wanted, consumer in zip(waiting.wanted, consumers, strict=True):
-                if consumer.may_want(event.get("eventName")) and consumer.wants(event):
+                if consumer.may_want(event.get("eventName")) and consumer.wants_flattened(flat):
                     wanted.append(index)
         return waiting
 

@@ -18,6 +18,8 @@ EXECUTION_DURATION = "ExecutionDuration"
 TENANT_DIMENSION = "tenant_id"
 WORKFLOW_DIMENSION = "workflow_id"
 STAGE_DIMENSION = "stage"
+# Exactly these sets: a CloudWatch SCHEMA(...) query matches a metric only if it names all of the metric's dimensions.
+EXECUTION_DIMENSION_SETS = ((TENANT_DIMENSION, WORKFLOW_DIMENSION), (TENANT_DIMENSION,), (STAGE_DIMENSION,))
 
 # Per schedule slot (functions/schedule_fire); infra/constructs/schedule_alarm.py alarms on the failed ones.
 SCHEDULE_SLOTS_FAILED = "ScheduleSlotsFailed"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.cloudwatch_logs import is_logs_subscription_event, log_messages
@@ -23,12 +23,10 @@ from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
 
 logger = Logger()
-metrics = Metrics()
 
 
 # EventBridge status changes: the execution they are about (a Logs batch carries several).
 @logger.inject_lambda_context(correlation_id_path="detail.executionArn")
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_logs_subscription_event(event):
         return _logged_changes(status_changes_from_logs(log_messages(event)))
@@ -39,7 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"applied": False}
     record = change.record
     logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
-    settle_change(change, metrics)
+    settle_change(change)
     start_error_workflow(change, logger)
     return {"applied": True, "status": record.status}
 
@@ -50,12 +48,8 @@ def _logged_changes(details: list[dict[str, Any]]) -> dict[str, Any]:
     for change in apply_logged_changes(details):
         record = change.record
         logger.append_keys(tenant_id=change.tenant.tenant_id, workflow_id=record.workflow_id, execution_id=record.sk)
-        settle_change(change, metrics)
+        settle_change(change)
         start_error_workflow(change, logger)
-        # One EMF document per change: the dimensions are the change's tenant and workflow.
-        if metrics.metric_set:
-            metrics.flush_metrics()
-        metrics.clear_metrics()
         # A start and an end applied in one update are both listed.
         if change.started and change.ended:
             applied.append(f"{record.sk}:{ExecutionStatus.RUNNING.value}")

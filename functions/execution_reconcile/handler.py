@@ -6,20 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.operations.execution_reconcile import ReconcileRequest, reconcile_running_executions
 
 logger = Logger()
-metrics = Metrics()
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ReconcileRequest.model_validate(event)
     result = reconcile_running_executions(
-        metrics,
         logger,
         running_longer_than=timedelta(seconds=request.running_longer_than_seconds),
         lost_cause=request.lost_cause,

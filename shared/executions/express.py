@@ -32,7 +32,6 @@ from shared.executions.record import (
 )
 from shared.executions.settle import settle_change
 from shared.executions.statuses import ExecutionStatus
-from shared.observability import metrics
 from shared.problems import ProblemError
 from shared.settings import get_settings
 from shared.store.executions import ExecutionItem
@@ -81,11 +80,7 @@ def run_synchronously(
         ) from error
     applied = apply_run_result(record, *_status_changes(record, result))
     for change in applied:
-        settle_change(change, metrics)
-        # One EMF document per change, as the events function writes one per event.
-        if metrics.metric_set:
-            metrics.flush_metrics()
-        metrics.clear_metrics()
+        settle_change(change)
     # The change that applied the end holds the whole record.
     ended = next((change.record for change in applied if change.ended), None)
     return ended or find_execution(tenant, record.execution_id, consistent=True), applied

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,7 +103,6 @@ class Reconciliation:
 
 
 def reconcile_running_executions(
-    metrics: Metrics,
     logger: Logger,
     *,
     running_longer_than: timedelta = DEFAULT_RUNNING_LONGER_THAN,
@@ -126,11 +125,10 @@ def reconcile_running_executions(
         if out_of_time():
             return result
         result.looked_at += 1
-        status = reconcile_record(record, metrics, logger, lost_cause=lost_cause or LOST_CAUSE, now=moment)
+        status = reconcile_record(record, logger, lost_cause=lost_cause or LOST_CAUSE, now=moment)
         if status is not None:
             result.settled[str(record.execution_id)] = status
     _sweep_express_records(
-        metrics,
         logger,
         through=moment - running_longer_than,
         lost_cause=lost_cause or EXPRESS_LOST_CAUSE,
@@ -144,7 +142,6 @@ def reconcile_running_executions(
 
 
 def _sweep_express_records(
-    metrics: Metrics,
     logger: Logger,
     *,
     through: datetime,
@@ -175,34 +172,28 @@ def _sweep_express_records(
                 detail = _succeeded_unwatched(record, now)
             else:
                 detail = _lost(record, lost_cause, now)
-            status = settle_record(record, detail, metrics, logger)
+            status = settle_record(record, detail, logger)
             if status is not None:
                 result.settled[str(record.execution_id)] = status
     advance_express_sweep(through)
 
 
-def reconcile_record(
-    record: ExecutionItem, metrics: Metrics, logger: Logger, *, lost_cause: str, now: datetime
-) -> str | None:
+def reconcile_record(record: ExecutionItem, logger: Logger, *, lost_cause: str, now: datetime) -> str | None:
     """Settles one record unless its execution still runs; the status it ended with, or None."""
     detail = _step_functions_view(record, lost_cause, now)
     if detail is None:
         return None
-    return settle_record(record, detail, metrics, logger)
+    return settle_record(record, detail, logger)
 
 
-def settle_record(record: ExecutionItem, detail: dict[str, Any], metrics: Metrics, logger: Logger) -> str | None:
+def settle_record(record: ExecutionItem, detail: dict[str, Any], logger: Logger) -> str | None:
     """Applies the status change `detail` to the record as its event would have been; the status it ended with, or
     None when the record ended meanwhile."""
     change = apply_status_change(detail, history=detail.get("error") != LOST_ERROR)
     if change is None:  # its own status event came first
         return None
-    settle_change(change, metrics)
+    settle_change(change)
     start_error_workflow(change, logger)
-    # One EMF document per change: the dimensions are the change's tenant and workflow.
-    if metrics.metric_set:
-        metrics.flush_metrics()
-    metrics.clear_metrics()
     withdrawn = withdraw_pending_approvals(change.tenant, str(record.execution_id), since=record.started_at)
     # Per line, not appended to the logger: locally every function shares one process and its loggers.
     logger.info(

@@ -4,6 +4,7 @@ execution_events roles may do exactly what their code calls; the executions dash
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from infra.stacks.regional import RegionalStack
 from shared.catalog import CATALOG, Access
 from shared.executions.runner import EXPRESS_RUN_MAX_SECONDS
 from shared.executions.status_rule import workflow_status_pattern
+from shared.metrics import EXECUTION_DIMENSION_SETS, TENANT_DIMENSION, WORKFLOW_DIMENSION
 from shared.resources import EXECUTIONS_TABLE, WORKFLOW_STATE_MACHINES, WORKFLOWS_TABLE
 from shared.settings import PlatformSettings
 
@@ -260,6 +262,10 @@ def test_the_dashboard_shows_executions_per_tenant_and_per_workflow(template: Te
     ):
         assert title in body, title
     assert "GROUP BY tenant_id, workflow_id" in body and "p99" in body
+    # A SCHEMA(...) query matches only metrics with exactly its dimensions: each names one set the platform emits.
+    schemas = {tuple(names.split(", ")) for names in re.findall(r'SCHEMA\(\\*"NexusForge\\*", ([a-z_, ]+)\)', body)}
+    assert schemas == {(TENANT_DIMENSION, WORKFLOW_DIMENSION), (TENANT_DIMENSION,)}
+    assert schemas <= set(EXECUTION_DIMENSION_SETS)
 
 
 def test_the_executions_function_knows_its_responses_are_buffered(stack: RegionalStack, template: Template) -> None:

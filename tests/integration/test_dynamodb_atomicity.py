@@ -208,3 +208,75 @@ def test_a_transactions_conditional_writes_are_decided_by_one_reading_of_each_co
     assert _items(dynamodb)["counter"]["n"] == {"N": "2"} and "fresh" in _items(dynamodb)
     # moto's request handler reads each condition once to validate it, the transaction once to decide it.
     assert (parsed.count("n < :two"), parsed.count("attribute_not_exists(pk)")) == (4, 2)
+
+
+def test_a_transactions_update_copies_its_item_once_for_the_rollback_and_the_streams_old_image(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream record's old image is the item before the update, a cancelled transaction puts that item back, and
+    the next change of the item (outside any transaction) is recorded with its own old image."""
+    from moto.backends import get_backend
+    from moto.dynamodb.models.dynamo_type import Item
+
+    dynamodb.update_table(
+        TableName=TABLE, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    )
+    nested = {"M": {"seen": {"L": [{"S": "a"}]}, "n": {"N": "1"}}}
+    dynamodb.put_item(TableName=TABLE, Item={**_key("record"), "state": nested, "status": {"S": "RUNNING"}})
+    dynamodb.put_item(TableName=TABLE, Item={**_key("guard"), "open": {"BOOL": False}})
+    shard: Any = get_backend("dynamodb")["123456789012"]["us-east-1"].tables[TABLE].stream_shard
+    before = _items(dynamodb)
+    copies: list[object] = []
+    copy_item = Item.__deepcopy__
+
+    def counted(self: Any, memo: dict[int, Any]) -> Any:
+        copied = copy_item(self, memo)
+        if all(copied is not other for other in copies):  # a copy handed out again is not a new one
+            copies.append(copied)
+        return copied
+
+    monkeypatch.setattr(Item, "__deepcopy__", counted)
+    update = {
+        "Update": {
+            "TableName": TABLE,
+            "Key": _key("record"),
+            "UpdateExpression": "SET #state.#seen[1] = :b, #status = :done",
+            "ExpressionAttributeNames": {"#state": "state", "#seen": "seen", "#status": "status"},
+            "ExpressionAttributeValues": {":b": {"S": "b"}, ":done": {"S": "SUCCEEDED"}},
+        }
+    }
+    guard = {
+        "ConditionCheck": {
+            "TableName": TABLE,
+            "Key": _key("guard"),
+            "ConditionExpression": "#open = :yes",
+            "ExpressionAttributeNames": {"#open": "open"},
+            "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+        }
+    }
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=[update, guard])
+    copied_by_the_cancelled_one = len(copies)
+    assert _items(dynamodb) == before
+
+    copies.clear()
+    dynamodb.transact_write_items(TransactItems=[update])
+    copied_by_the_committed_one = len(copies)
+    committed = shard.items[-1].record["dynamodb"]
+    copies.clear()
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=_key("record"),
+        UpdateExpression="SET #status = :again",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":again": {"S": "AGAIN"}},
+    )
+    after = shard.items[-1].record["dynamodb"]
+
+    # Once in each transaction (the rollback's copy serves the stream); moto's own UpdateItem copies for its answer too.
+    assert (copied_by_the_cancelled_one, copied_by_the_committed_one, len(copies)) == (1, 1, 2)
+    assert committed["OldImage"]["state"] == nested
+    assert committed["OldImage"]["status"] == {"S": "RUNNING"}
+    assert committed["NewImage"]["state"]["M"]["seen"] == {"L": [{"S": "a"}, {"S": "b"}]}
+    assert after["OldImage"]["status"] == {"S": "SUCCEEDED"}
+    assert after["OldImage"]["state"] == committed["NewImage"]["state"]

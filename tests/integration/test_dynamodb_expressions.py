@@ -300,7 +300,16 @@ def test_a_condition_is_parsed_once_per_text_names_and_value_types_and_each_requ
     assert comparators.count(text) == 1
 
 
-NAMES = {"#log": "log", "#state": "state", "#count": "count", "#lease": "lease", "#pk": "pk", "#revision": "revision"}
+NAMES = {
+    "#log": "log",
+    "#state": "state",
+    "#count": "count",
+    "#lease": "lease",
+    "#pk": "pk",
+    "#revision": "revision",
+    "#gk": "gk",
+    "#absent": "absent",
+}
 UPDATES: list[dict[str, Any]] = [
     {"UpdateExpression": "SET #state = :state, #revision = :one", "ReturnValues": "ALL_NEW"},
     {
@@ -329,6 +338,27 @@ UPDATES: list[dict[str, Any]] = [
     {"UpdateExpression": "ADD #state :one"},
     {"UpdateExpression": "SET #state = :state", "ConditionExpression": "#state BETWEEN :one AND"},
     {"UpdateExpression": "SET #lease = :state, #revision = :one", "ReturnValues": "UPDATED_OLD"},
+    # An index key named plainly (moto checks only those): its type checked, an empty string refused, every action's
+    # type first, then every empty string.
+    {"UpdateExpression": "SET gk = :state, gn = :one"},
+    {"UpdateExpression": "SET gk = :one"},
+    {"UpdateExpression": "SET gk = :one, gn = :state"},
+    {"UpdateExpression": "SET gk = :blank, gn = :state"},
+    {"UpdateExpression": "SET gn = :one, gk = :blank"},
+    {"UpdateExpression": "SET gk = :blank REMOVE #lease"},
+    {"UpdateExpression": "SET #gk = :one"},
+    # Values, names, functions and operations resolved in one walk, and refusals from different walks in one text.
+    {"UpdateExpression": "SET #count = if_not_exists(#count, :one) + :one, #log = list_append(:entry, #log)"},
+    {"UpdateExpression": "SET #revision = :one - #count ADD #lease :one"},
+    {"UpdateExpression": "SET #state = #state + :one, #absent.#state = :one"},
+    {"UpdateExpression": "SET #count = #state + :one, #log = list_append(#state, :entry)"},
+    {"UpdateExpression": "SET #log = list_append(#state, :entry), #count = #state + :one"},
+    {"UpdateExpression": "SET #state = if_not_exists(#absent, #state), #count = #absent - :one"},
+    # A path the item may not have, read as a value.
+    {"UpdateExpression": "SET #state = #absent, #revision = :one"},
+    {"UpdateExpression": "SET #count = #absent + :one REMOVE #state"},
+    {"UpdateExpression": "SET #log = list_append(#absent, :entry)"},
+    {"UpdateExpression": "SET #absent.#state = :one"},
 ]
 
 
@@ -340,13 +370,30 @@ def update_answers() -> list[object]:
         dynamodb.create_table(
             TableName="updates",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "gk", "AttributeType": "S"},
+                {"AttributeName": "gn", "AttributeType": "N"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": f"by-{name}",
+                    "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+                for name in ("gk", "gn")
+            ],
             BillingMode="PAY_PER_REQUEST",
         )
         answers: list[object] = []
         for key in ("a", "a", "missing"):
             for number, update in enumerate(UPDATES):
-                values = {":state": {"S": f"step-{number}"}, ":one": {"N": "1"}, ":empty": {"L": []}}
+                values = {
+                    ":state": {"S": f"step-{number}"},
+                    ":one": {"N": "1"},
+                    ":empty": {"L": []},
+                    ":blank": {"S": ""},
+                }
                 values[":entry"] = {"L": [{"S": f"{key}-{number}"}]}
                 request = {"TableName": "updates", "Key": {"pk": {"S": key}}, **update}
                 used = {name: value for name, value in NAMES.items() if name in str(update)}

@@ -8,10 +8,13 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from devserver.dynamodb_atomicity import install_dynamodb_atomicity
+from devserver.dynamodb_queries import partition_items
 from tests.helpers import create_keyed_table
 
 RANGED, SINGLE = "ranged", "single"
@@ -119,3 +122,30 @@ def test_a_query_compares_the_keys_of_its_partition_only(client: Any, monkeypatc
     by_moto = len(compared) - by_query
 
     assert 0 < by_query < by_moto / 2
+
+
+@pytest.mark.parametrize(
+    ("key_types", "sorts"),
+    [
+        (("S", "S"), [{"S": text} for text in ("b", "a", "B", "ab", "é", "a b", "10", "9", "zz")]),
+        (("S", "N"), [{"N": number} for number in ("3", "-1", "2.5", "1e2", "0.001", "-0", "7", "12", "1.50")]),
+        (("S", "B"), [{"B": data} for data in (b"\x01", b"\x00\xff", b"a", b"\xff", b"ab")]),
+    ],
+)
+def test_a_partitions_items_come_in_the_order_of_motos_whole_table_read(
+    key_types: tuple[str, str], sorts: list[dict[str, Any]]
+) -> None:
+    install_dynamodb_atomicity()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        create_keyed_table(dynamodb, RANGED, key_types=key_types)
+        for partition in ("p", "q"):
+            for sort in [*sorts, *reversed(sorts)]:
+                dynamodb.put_item(TableName=RANGED, Item={"pk": {"S": partition}, "sk": sort, "gk": {"S": "g"}})
+        dynamodb.delete_item(TableName=RANGED, Key={"pk": {"S": "q"}, "sk": sorts[0]})
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(RANGED)
+        for partition in ("p", "q", "absent"):
+            key = DynamoType({"S": partition})
+            moto_order = [item for item in Table.all_items.__wrapped__(table) if item.hash_key == key]  # type: ignore[attr-defined]
+
+            assert partition_items(table, key) == moto_order

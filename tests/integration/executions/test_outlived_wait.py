@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ReadTimeoutError
 
 from functions.execution_events.handler import handler as execution_events
@@ -107,7 +107,7 @@ def socket_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[SocketReads]:
 
 def past_the_bound(began: datetime) -> Any:
     return reconcile_running_executions(
-        Metrics(), Logger(), now=began + DEFAULT_RUNNING_LONGER_THAN + timedelta(seconds=RUN_SECONDS + 1)
+        Logger(), now=began + DEFAULT_RUNNING_LONGER_THAN + timedelta(seconds=RUN_SECONDS + 1)
     )
 
 

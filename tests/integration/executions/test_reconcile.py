@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_PREFIX, LOCAL_REGION
 from devserver.lambda_runtime import LocalLambdaRuntime
@@ -171,9 +171,7 @@ def test_an_express_run_whose_starter_died_ends_aborted_past_the_bound_and_gives
     younger = start_whose_starter_dies(alpha, quick, at=began + EXPRESS_RUN_LIMIT)
     assert start(api, alpha, quick).status_code == 429
 
-    answer = reconcile_running_executions(
-        Metrics(), Logger(), now=began + DEFAULT_RUNNING_LONGER_THAN + timedelta(seconds=1)
-    )
+    answer = reconcile_running_executions(Logger(), now=began + DEFAULT_RUNNING_LONGER_THAN + timedelta(seconds=1))
 
     assert answer.settled == dict.fromkeys(lost, "ABORTED")
     for execution_id in lost:
@@ -201,7 +199,7 @@ def test_an_express_record_ended_while_the_sweep_looked_is_left_as_it_ended(
         return found
 
     monkeypatch.setattr(Executions, "express_with_status", found_then_ended)
-    answer = reconcile_running_executions(Metrics(), Logger(), now=began + DEFAULT_RUNNING_LONGER_THAN)
+    answer = reconcile_running_executions(Logger(), now=began + DEFAULT_RUNNING_LONGER_THAN)
 
     assert answer.looked_at == 1 and answer.settled == {}
     assert (record(api, alpha, execution_id)["status"], record(api, alpha, execution_id)["error"]) == ("FAILED", "Boom")
@@ -220,9 +218,9 @@ def test_a_sweep_out_of_time_leaves_its_window_to_the_next_pass(api, alpha, brav
         return sum(item is not None and item.status != "RUNNING" for item in records)
 
     bound = began + DEFAULT_RUNNING_LONGER_THAN
-    stopped = reconcile_running_executions(Metrics(), Logger(), now=bound, time_left=lambda: 0 if ended() else 300)
+    stopped = reconcile_running_executions(Logger(), now=bound, time_left=lambda: 0 if ended() else 300)
     # The next pass, a schedule's interval later: its window still begins where the last finished one ended.
-    later = reconcile_running_executions(Metrics(), Logger(), now=bound + timedelta(minutes=15))
+    later = reconcile_running_executions(Logger(), now=bound + timedelta(minutes=15))
 
     assert not stopped.finished and len(stopped.settled) == 1
     assert later.finished and {**stopped.settled, **later.settled} == dict.fromkeys(lost.values(), "ABORTED")
