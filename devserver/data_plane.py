@@ -19,16 +19,17 @@ import logging
 import os
 import re
 import socket
-import socketserver
 import string
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
+from devserver.data_plane_connections import MAX_LINE, Answer, ConnectionLoop, Reply, Request, Timer
+from devserver.dynamodb_requests import FAST_OPERATIONS
 from devserver.end_relay import ENDS_PATH, EndBoard
+from devserver.stepfunctions_performance import KeptThreads
 
 logger = logging.getLogger("nexus_forge.local")
 
@@ -36,6 +37,14 @@ logger = logging.getLogger("nexus_forge.local")
 TARGET_PREFIXES = {"DynamoDB_20120810": "dynamodb", "AWSStepFunctions": "states"}
 # botocore's per-service endpoint variables (by service id) a worker is given to reach this data plane.
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SFN")
+# The calls the data plane's thread answers itself (`DataPlane.answers_at_once`); any other runs on a thread of its own.
+_AT_ONCE_TARGETS = frozenset(
+    [f"DynamoDB_20120810.{operation}" for operation in FAST_OPERATIONS]
+    + [f"AWSStepFunctions.{action}" for action in ("StartExecution", "DescribeExecution", "StopExecution")]
+)
+# A thread that ran a call the data plane's thread does not answer itself waits this long for the next.
+CALL_THREAD_IDLE_SECONDS = 10.0
+_FAILED: Answer = (500, {}, b'{"__type":"InternalFailure"}')
 
 
 # The botocore service ids (as in `choose-signer.<id>` events) whose calls a worker sends to the data plane.
@@ -188,12 +197,12 @@ class DirectDataPlaneCalls:
 
 def _read_response(stream: Any) -> tuple[int, dict[str, str], bytes] | None:
     """The status, headers and body of the next answer on a kept connection, or None if it closed first."""
-    status_line = stream.readline(_MAX_LINE)
+    status_line = stream.readline(MAX_LINE)
     parts = status_line.split(None, 2)
     if len(parts) < 2:
         return None
     headers: dict[str, str] = {}
-    while (line := stream.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
+    while (line := stream.readline(MAX_LINE)) not in (b"\r\n", b"\n", b""):
         name, _, value = line.decode("latin-1").partition(":")
         headers[name.strip()] = value.strip()
     length = int(next((value for name, value in headers.items() if name.lower() == "content-length"), 0) or 0)
@@ -425,29 +434,68 @@ class DataPlane:
         self.dispatch = dispatch
         self.ends = ends if ends is not None else EndBoard()
         self._item_requests: Any = None
-        self._server: socketserver.ThreadingTCPServer | None = None
+        self._loop: ConnectionLoop | None = None
+        self._listener: socket.socket | None = None
+        self._call_threads = KeptThreads(CALL_THREAD_IDLE_SECONDS)
 
     def start(self, listener: socket.socket) -> None:
         """Serves on `listener`, a bound socket (see `bind_data_plane`)."""
-        plane = self
-
-        class Handler(_DataPlaneHandler):
-            data_plane = plane
-
-        self._server = socketserver.ThreadingTCPServer(listener.getsockname(), Handler, bind_and_activate=False)
-        self._server.socket.close()
-        self._server.socket = listener
-        self._server.daemon_threads = True
         listener.listen(128)
-        threading.Thread(target=self._server.serve_forever, name="aws-data-plane", daemon=True).start()
+        self._listener = listener
+        self._loop = ConnectionLoop(self.serve, "aws-data-plane")
+        self._loop.start(listener)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        """Closes the listener and every connection; a call still running on a thread is not answered."""
+        if self._loop is not None:
+            self._loop.stop()
+            self._loop = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
-    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def serve(self, request: Request, reply: Reply) -> None:
+        """Answers a request on the data plane's thread if it cannot block (`answers_at_once`), waits for an end
+        without a thread, and hands any other call to a thread of its own (StartSyncExecution runs the whole
+        execution, and a call not known here might wait as long)."""
+        method, path, headers, _ = request
+        if path.startswith(ENDS_PATH) and method != "POST":
+            self._wait_for_end(path, reply)
+        elif self.answers_at_once(method, path, headers):
+            reply(self._answer_or_fail(request))
+        else:
+            self._call_threads.run(lambda: reply(self._answer_or_fail(request)))
+
+    def answers_at_once(self, method: str, path: str, headers: dict[str, str]) -> bool:
+        """An end's publication, the item calls of the fast path (or moto's, for a call set up otherwise) and the
+        Step Functions calls that only start, read or stop an execution: none of them waits for anything but the
+        item lock, which runs DynamoDB's item operations one at a time anyway."""
+        return (method == "POST" and path.startswith(ENDS_PATH)) or headers.get("X-Amz-Target") in _AT_ONCE_TARGETS
+
+    def _answer_or_fail(self, request: Request) -> Answer:
+        method, path, headers, body = request
+        try:
+            return self.answer(method, path, headers, body)
+        except Exception:
+            logger.exception("the data plane failed to answer %s", headers.get("X-Amz-Target"))
+            return _FAILED
+
+    def _wait_for_end(self, path: str, reply: Reply) -> None:
+        """`answer_end`'s wait, answered by the data plane's thread when the end is published or the wait is over."""
+        addressed = _end_address(path)
+        if addressed is None:
+            reply((404, {}, b""))
+            return
+        key, query = addressed
+        try:
+            wait = _waited_seconds(query)
+        except ValueError:
+            logger.exception("the data plane failed to answer a wait for the end of %s", key[1])
+            reply(_FAILED)
+            return
+        _EndWait(self.ends, reply.loop, key, reply).start(wait)
+
+    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         from botocore.awsrequest import AWSPreparedRequest
 
         if path.startswith(ENDS_PATH):
@@ -482,87 +530,63 @@ class DataPlane:
             self._item_requests = ItemRequests(dynamodb) if routed else False
         return self._item_requests if self._item_requests and host == self._item_requests.host else None
 
-    def answer_end(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def answer_end(self, method: str, path: str, body: bytes) -> Answer:
         """Publishes an ended record (POST) or waits for one (GET ?wait=<seconds>)."""
-        address = urlsplit(path)
-        tenant_id, _, execution_id = address.path[len(ENDS_PATH) :].partition("/")
-        if not tenant_id or not execution_id:
+        addressed = _end_address(path)
+        if addressed is None:
             return 404, {}, b""
+        key, query = addressed
         if method == "POST":
-            self.ends.publish((tenant_id, execution_id), body)
+            self.ends.publish(key, body)
             return 204, {}, b""
-        wait = float(parse_qs(address.query).get("wait", ["0"])[0])
-        ended = self.ends.wait((tenant_id, execution_id), wait)
-        return (200, {"Content-Type": "application/json"}, ended) if ended is not None else (204, {}, b"")
+        return _ended_answer(self.ends.wait(key, _waited_seconds(query)))
 
 
-def _answered(answered: tuple[int, Any, Any]) -> tuple[int, dict[str, str], bytes]:
+def _end_address(path: str) -> tuple[tuple[str, str], str] | None:
+    """The (tenant, execution) an end's path names and its query, or None if it names no execution."""
+    address = urlsplit(path)
+    tenant_id, _, execution_id = address.path[len(ENDS_PATH) :].partition("/")
+    return ((tenant_id, execution_id), address.query) if tenant_id and execution_id else None
+
+
+def _waited_seconds(query: str) -> float:
+    return float(parse_qs(query).get("wait", ["0"])[0])
+
+
+def _answered(answered: tuple[int, Any, Any]) -> Answer:
     status, response_headers, response_body = answered
     if isinstance(response_body, str):
         response_body = response_body.encode()
     return status, dict(response_headers), response_body or b""
 
 
-class _DataPlaneHandler(socketserver.StreamRequestHandler):
-    """HTTP/1.1 with keep-alive, read by hand: one connection serves a worker's calls one after another. The standard
-    library's `BaseHTTPRequestHandler` parses each request's headers with the email package's feed parser, 6% of the
-    emulation's time at c=32 (py-spy) for the eight headers botocore sends."""
+class _EndWait:
+    """One request's wait for an end on the data plane's thread: answered with the record when it is published (on
+    whichever thread publishes it) or, when the wait is over, with whatever the board holds then."""
 
-    disable_nagle_algorithm = True
-    data_plane: DataPlane
+    def __init__(self, board: EndBoard, loop: ConnectionLoop, key: tuple[str, str], reply: Reply) -> None:
+        self.board = board
+        self.loop = loop
+        self.key = key
+        self.reply = reply
+        self.timer: Timer | None = None
+        self.notify = self.published  # one bound method, so the board can tell it from the others
 
-    def handle(self) -> None:
-        try:
-            self._serve()
-        except ConnectionError:
-            return  # the worker went away mid-request: nobody is left to answer
+    def start(self, wait: float) -> None:
+        ended = self.board.notify_when_ended(self.key, self.notify)
+        if ended is not None:
+            self.reply(_ended_answer(ended))
+        else:
+            self.timer = self.loop.call_later(wait, self.finish)
 
-    def _serve(self) -> None:
-        while (request := _read_request(self.rfile)) is not None:
-            method, path, headers, body, keep_alive = request
-            try:
-                status, response_headers, response_body = self.data_plane.answer(method, path, headers, body)
-            except Exception:
-                logger.exception("the data plane failed to answer %s", headers.get("X-Amz-Target"))
-                status, response_headers, response_body = 500, {}, b'{"__type":"InternalFailure"}'
-            self.wfile.write(_response(status, response_headers, response_body, keep_alive))
-            if not keep_alive:
-                return
+    def published(self) -> None:
+        self.loop.call_soon(self.finish)
 
-
-_HOP_BY_HOP = ("content-length", "connection", "transfer-encoding", "server", "date")
-_MAX_LINE = 65536
+    def finish(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.reply(_ended_answer(self.board.stop_notifying(self.key, self.notify)))
 
 
-def _read_request(stream: Any) -> tuple[str, str, dict[str, str], bytes, bool] | None:
-    """(method, path, headers, body, keep the connection open) of the next request, or None at its end."""
-    request_line = stream.readline(_MAX_LINE)
-    parts = request_line.split()
-    if len(parts) != 3:
-        return None
-    method, path, version = (part.decode("latin-1") for part in parts)
-    headers: dict[str, str] = {}
-    while (line := stream.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
-        name, _, value = line.decode("latin-1").partition(":")
-        headers[name.strip()] = value.strip()
-    lowered = {name.lower(): value for name, value in headers.items()}
-    body = stream.read(int(lowered.get("content-length") or 0))
-    connection = lowered.get("connection", "").lower()
-    keep_alive = connection != "close" and (version == "HTTP/1.1" or connection == "keep-alive")
-    return method, path, headers, body, keep_alive
-
-
-def _response(status: int, headers: dict[str, str], body: bytes, keep_alive: bool) -> bytes:
-    lines = [f"HTTP/1.1 {status} {_reason(status)}"]
-    lines += [f"{name}: {value}" for name, value in headers.items() if name.lower() not in _HOP_BY_HOP]
-    lines.append(f"Content-Length: {len(body)}")
-    if not keep_alive:
-        lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+def _ended_answer(ended: bytes | None) -> Answer:
+    return (200, {"Content-Type": "application/json"}, ended) if ended is not None else (204, {}, b"")

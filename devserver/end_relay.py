@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
@@ -46,13 +47,13 @@ def ends_path(tenant_id: str, execution_id: str) -> str:
 
 
 class EndBoard:
-    """Ended records by (tenant, execution), kept `retain_seconds`, and the waiters of those not ended yet."""
+    """Ended records by (tenant, execution), kept `retain_seconds`, and who waits for those not ended yet."""
 
     def __init__(self, retain_seconds: float = RETAIN_SECONDS) -> None:
         self.retain_seconds = retain_seconds
         self._ended: dict[tuple[str, str], bytes] = {}
         self._published: deque[tuple[float, tuple[str, str]]] = deque()
-        self._waiting: dict[tuple[str, str], list[threading.Event]] = {}
+        self._waiting: dict[tuple[str, str], list[Callable[[], None]]] = {}
         self._lock = threading.Lock()
 
     def publish(self, key: tuple[str, str], record: bytes) -> None:
@@ -63,18 +64,31 @@ class EndBoard:
             self._ended[key] = record
             self._published.append((now, key))
             waiting = self._waiting.pop(key, [])
-        for woken in waiting:
-            woken.set()
+        for notify in waiting:
+            notify()
 
     def wait(self, key: tuple[str, str], timeout: float) -> bytes | None:
         woken = threading.Event()
+        notify = woken.set
+        ended = self.notify_when_ended(key, notify)
+        if ended is None:
+            woken.wait(timeout)
+            ended = self.stop_notifying(key, notify)
+        return ended
+
+    def notify_when_ended(self, key: tuple[str, str], notify: Callable[[], None]) -> bytes | None:
+        """The record if `key` has ended; otherwise None, and `notify` is called once it ends (on the thread that
+        publishes it) unless `stop_notifying` is called first. A wait without a thread of its own (the data plane)."""
         with self._lock:
             if key in self._ended:
                 return self._ended[key]
-            self._waiting.setdefault(key, []).append(woken)
-        woken.wait(timeout)
+            self._waiting.setdefault(key, []).append(notify)
+            return None
+
+    def stop_notifying(self, key: tuple[str, str], notify: Callable[[], None]) -> bytes | None:
+        """Forgets `notify`; the record if `key` has ended."""
         with self._lock:
-            others = [other for other in self._waiting.get(key, []) if other is not woken]
+            others = [other for other in self._waiting.get(key, []) if other is not notify]
             if others:
                 self._waiting[key] = others
             else:
