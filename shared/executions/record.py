@@ -4,10 +4,13 @@ record `new_record` made); what the API shows of a record is shared/executions/m
 
 A status change is a "Step Functions Execution Status Change" event's `detail` (or one of the same shape: an express
 execution's log events, a synchronous express start's answer, a reconciliation). The execution's name carries the
-tenant and the record's key. An end reads the record (a stale or repeated one stops there, at the price of a read
-rather than a refused transaction), then writes it with one conditional update and gives back the execution's running
-slots in the same transaction, so a start right after an observed end finds them free: two round trips (an opted-in
-tenant's execution of installed marketplace items adds one item per item to that transaction). Any other change is one
+tenant and the record's key. An end writes the record with one conditional update and gives back the execution's
+running slots in the same transaction, so a start right after an observed end finds them free (an opted-in tenant's
+execution of installed marketplace items adds one item per item to that transaction). What that transaction needs of
+the record (the workflow slot to give back, the items to measure) and what the end's followers read come from a read
+first (two round trips) or, on execution_events' status-change path, from the event and the condition (`_End`): the
+end is written without a read, expecting what the record almost always holds, and a refused condition returns the
+record, which decides (one round trip; two when the record holds what was not expected). Any other change is one
 conditional update, whose answer is the record: it almost always applies, and a read first cost every execution a
 round trip to spare a rare refused write.
 Changes that race fail the condition and change nothing: a record only leaves RUNNING (or PENDING_REDRIVE) once,
