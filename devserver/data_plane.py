@@ -61,11 +61,12 @@ def send_data_plane_calls_unsigned() -> None:
         (f"choose-signer.{service}", unsigned) for service in DATA_PLANE_SERVICES
     ]
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
-    if endpoint and not any(type(entry[1]) is DirectDataPlaneCalls for entry in _builtin_handlers()):
-        handlers.append(("before-send.dynamodb", DirectDataPlaneCalls(endpoint)))
-    sfn_endpoint = os.environ.get("AWS_ENDPOINT_URL_SFN")
-    if sfn_endpoint and not any(isinstance(entry[1], DirectStepFunctionsCalls) for entry in _builtin_handlers()):
-        handlers.append(("before-send.sfn", DirectStepFunctionsCalls(sfn_endpoint)))
+    if endpoint and not any(isinstance(entry[1], DirectDataPlaneCalls) for entry in _builtin_handlers()):
+        direct = DirectDataPlaneCalls(endpoint)
+        handlers.append(("before-send.dynamodb", direct))
+        if os.environ.get("AWS_ENDPOINT_URL_SFN") == endpoint:
+            # On the same kept connection of the thread: one data-plane thread per worker thread, not two.
+            handlers.append(("before-send.sfn", DirectStepFunctionsCalls(direct)))
     for handler in handlers:
         _register_everywhere(handler)
 
@@ -189,16 +190,20 @@ class DirectDataPlaneCalls:
             connection[0].close()
 
 
-class DirectStepFunctionsCalls(DirectDataPlaneCalls):
-    """`DirectDataPlaneCalls` for a worker's Step Functions calls, but StartSyncExecution: it answers when the run
-    ends and is read for its caller's wait (the client's read timeout, shared/aws/clients.py), not for
-    DATA_PLANE_READ_SECONDS, so it stays on urllib3."""
+class DirectStepFunctionsCalls:
+    """A worker's `before-send` handler for its Step Functions calls: sent by `direct` (the DynamoDB calls' handler,
+    on the same kept connection of the thread), but StartSyncExecution: it answers when the run ends and is read for
+    its caller's wait (the client's read timeout, shared/aws/clients.py), not for DATA_PLANE_READ_SECONDS, so it stays
+    on urllib3."""
+
+    def __init__(self, direct: DirectDataPlaneCalls) -> None:
+        self.direct = direct
 
     def __call__(self, request: Any, **kwargs: Any) -> Any:
         target = request.headers.get("X-Amz-Target", b"")
         if (target.decode("latin-1") if isinstance(target, bytes) else target) == SYNC_START_TARGET:
             return None
-        return super().__call__(request, **kwargs)
+        return self.direct(request, **kwargs)
 
 
 SYNC_START_TARGET = "AWSStepFunctions.StartSyncExecution"

@@ -444,9 +444,9 @@ def test_a_workers_dynamodb_calls_go_on_one_kept_connection_without_urllib3_with
 def test_a_workers_step_functions_calls_go_on_a_kept_connection_and_a_synchronous_start_through_urllib3(
     data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """StartExecution and the other short calls are sent by hand on the thread's kept connection; StartSyncExecution,
-    read for its caller's wait (the client's read timeout), goes through urllib3 as before."""
-    from devserver.data_plane import DirectStepFunctionsCalls
+    """StartExecution and the other short calls are sent by hand on the thread's kept connection, the one its DynamoDB
+    calls use; StartSyncExecution, read for its caller's wait (the client's read timeout), goes through urllib3."""
+    from devserver.data_plane import DirectDataPlaneCalls, DirectStepFunctionsCalls
 
     url, _ = data_plane
     pooled = Connections(monkeypatch)
@@ -454,7 +454,11 @@ def test_a_workers_step_functions_calls_go_on_a_kept_connection_and_a_synchronou
     sfn = boto3.client(
         "stepfunctions", endpoint_url=url, region_name=LOCAL_REGION, config=Config(inject_host_prefix=False)
     )
-    sfn.meta.events.register("before-send.sfn", DirectStepFunctionsCalls(url))
+    direct = DirectDataPlaneCalls(url)
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    dynamodb.meta.events.register("before-send.dynamodb", direct)
+    sfn.meta.events.register("before-send.sfn", DirectStepFunctionsCalls(direct))
+    dynamodb.list_tables()
     name = f"direct-{uuid.uuid4().hex[:8]}"
     standard = sfn.create_state_machine(name=name, definition=pass_result({"said": "std"}), roleArn=LOCAL_ROLE_ARN)
     express = sfn.create_state_machine(
