@@ -63,15 +63,19 @@ def send_data_plane_calls_unsigned() -> None:
     signature (it routes by URL and target, and moto reads the account from the default when no credentials are
     named): SigV4 was 14% of a worker's CPU under webhook load (py-spy). The credentials a call would be signed with
     are still chosen as before (a tenant's assumed role for its data). Every call's User-Agent is put together from
-    parts cleaned once, and the DynamoDB calls are sent by `DirectDataPlaneCalls`. For clients made after this;
-    idempotent."""
+    parts cleaned once, and the DynamoDB and Step Functions calls are sent by `DirectDataPlaneCalls` (but
+    StartSyncExecution: `DirectStepFunctionsCalls`). For clients made after this; idempotent."""
     _clean_user_agent_parts_once()
     handlers: list[tuple[str, Callable[..., Any]]] = [
         (f"choose-signer.{service}", unsigned) for service in DATA_PLANE_SERVICES
     ]
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
     if endpoint and not any(isinstance(entry[1], DirectDataPlaneCalls) for entry in _builtin_handlers()):
-        handlers.append(("before-send.dynamodb", DirectDataPlaneCalls(endpoint)))
+        direct = DirectDataPlaneCalls(endpoint)
+        handlers.append(("before-send.dynamodb", direct))
+        if os.environ.get("AWS_ENDPOINT_URL_SFN") == endpoint:
+            # On the same kept connection of the thread: one data-plane thread per worker thread, not two.
+            handlers.append(("before-send.sfn", DirectStepFunctionsCalls(direct)))
     for handler in handlers:
         _register_everywhere(handler)
 
@@ -193,6 +197,25 @@ class DirectDataPlaneCalls:
         if connection is not None:
             connection[1].close()
             connection[0].close()
+
+
+class DirectStepFunctionsCalls:
+    """A worker's `before-send` handler for its Step Functions calls: sent by `direct` (the DynamoDB calls' handler,
+    on the same kept connection of the thread), but StartSyncExecution: it answers when the run ends and is read for
+    its caller's wait (the client's read timeout, shared/aws/clients.py), not for DATA_PLANE_READ_SECONDS, so it stays
+    on urllib3."""
+
+    def __init__(self, direct: DirectDataPlaneCalls) -> None:
+        self.direct = direct
+
+    def __call__(self, request: Any, **kwargs: Any) -> Any:
+        target = request.headers.get("X-Amz-Target", b"")
+        if (target.decode("latin-1") if isinstance(target, bytes) else target) == SYNC_START_TARGET:
+            return None
+        return self.direct(request, **kwargs)
+
+
+SYNC_START_TARGET = "AWSStepFunctions.StartSyncExecution"
 
 
 def _read_response(stream: Any) -> tuple[int, dict[str, str], bytes] | None:

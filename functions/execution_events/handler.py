@@ -32,7 +32,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return _logged_changes(status_changes_from_logs(log_messages(event)))
     if is_express_run(event):
         return run_handed_over(event, lambda change: start_error_workflow(change, logger))
-    change = apply_status_change(EventBridgeEvent.model_validate(event).detail)
+    # Its followers need only the end: the end is written without reading the record when it can be.
+    change = apply_status_change(EventBridgeEvent.model_validate(event).detail, whole_record=False)
     if change is None:
         return {"applied": False}
     record = change.record

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from shared.executions.record import find_execution
+from shared.executions.record import ended_as_applied, find_execution
 from shared.executions.statuses import ENDED, ExecutionStatus
 from shared.store.executions import ExecutionItem
 from shared.store.tenant_scoped import TenantContext
@@ -69,7 +69,9 @@ def has_ended(record: ExecutionItem) -> bool:
 
 
 def signal_end(tenant: TenantContext, record: ExecutionItem) -> None:
-    """The status path recorded this end: its waiters in this process wake with the record as the update left it."""
+    """The status path recorded this end: its waiters in this process wake with the record as the update left it (or
+    with the end alone, when it was written without reading the record, which each waiter applies to the record it
+    holds: `ended_as_applied`)."""
     with _lock:
         waiting = _waiters.pop((tenant.tenant_id, str(record.execution_id)), [])
     for waiter in waiting:
@@ -86,7 +88,9 @@ def wait_for_end(tenant: TenantContext, record: ExecutionItem, wait_seconds: flo
     deadline = time.monotonic() + wait_seconds
     if _relays:
         ended = _relays[0].wait(tenant.tenant_id, str(record.execution_id), wait_seconds)
-        return ended if ended is not None else find_execution(tenant, str(record.execution_id), consistent=True)
+        if ended is not None:
+            return ended_as_applied(record, ended)
+        return find_execution(tenant, str(record.execution_id), consistent=True)
     if not _delivered_here.is_set():
         return _polled(tenant, record, deadline)
     key = (tenant.tenant_id, str(record.execution_id))
@@ -99,7 +103,7 @@ def wait_for_end(tenant: TenantContext, record: ExecutionItem, wait_seconds: flo
         if has_ended(current):
             return current
         if waiter.woken.wait(max(0.0, deadline - time.monotonic())) and waiter.record is not None:
-            return waiter.record
+            return ended_as_applied(current, waiter.record)
         return current
     finally:
         with _lock:

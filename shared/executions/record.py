@@ -4,10 +4,13 @@ record `new_record` made); what the API shows of a record is shared/executions/m
 
 A status change is a "Step Functions Execution Status Change" event's `detail` (or one of the same shape: an express
 execution's log events, a synchronous express start's answer, a reconciliation). The execution's name carries the
-tenant and the record's key. An end reads the record (a stale or repeated one stops there, at the price of a read
-rather than a refused transaction), then writes it with one conditional update and gives back the execution's running
-slots in the same transaction, so a start right after an observed end finds them free: two round trips (an opted-in
-tenant's execution of installed marketplace items adds one item per item to that transaction). Any other change is one
+tenant and the record's key. An end writes the record with one conditional update and gives back the execution's
+running slots in the same transaction, so a start right after an observed end finds them free (an opted-in tenant's
+execution of installed marketplace items adds one item per item to that transaction). What that transaction needs of
+the record (the workflow slot to give back, the items to measure) and what the end's followers read come from a read
+first (two round trips) or, on execution_events' status-change path, from the event and the condition (`_End`): the
+end is written without a read, expecting what the record almost always holds, and a refused condition returns the
+record, which decides (one round trip; two when the record holds what was not expected). Any other change is one
 conditional update, whose answer is the record: it almost always applies, and a read first cost every execution a
 round trip to spare a rare refused write.
 Changes that race fail the condition and change nothing: a record only leaves RUNNING (or PENDING_REDRIVE) once,
@@ -23,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -53,6 +57,13 @@ _ENDING_ATTRIBUTES = (
     ExecutionItem.error,
     ExecutionItem.cause,
     ExecutionItem.failed_node,
+)
+# What an end may set, beside the status and its transition.
+_ENDED_ATTRIBUTES = (
+    *_ENDING_ATTRIBUTES,
+    ExecutionItem.output,
+    ExecutionItem.output_ref,
+    ExecutionItem.output_unavailable,
 )
 
 
@@ -186,6 +197,9 @@ class AppliedChange:
     ended: bool
     # The change applied the first run's start (with the end, for a synchronous express run applied at once).
     started: bool = False
+    # False: `record` holds only the end (its key, workflow, status, end attributes and the end's one transition, at
+    # revision 0), written without reading the record (`apply_status_change(..., whole_record=False)`).
+    whole: bool = True
 
 
 # What the caller of a path that applies an end runs after each change (shared/executions/error_workflows.py's
@@ -193,10 +207,15 @@ class AppliedChange:
 EndFollowUp = Callable[[AppliedChange], None]
 
 
-def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> AppliedChange | None:
+def apply_status_change(
+    detail: dict[str, Any], *, history: bool = True, whole_record: bool = True
+) -> AppliedChange | None:
     """Updates the record; None when the execution is not the platform's or the event is stale or repeated.
 
     `history=False` for an express execution's end: Step Functions keeps no history of those to find the failed node.
+    `whole_record=False`: the caller's followers need only the end (metrics, the end's waiters, which apply it to the
+    record they hold: `ended_as_applied`), so an end is written without reading the record first when it can be
+    (`_End.applied_unread`), and the change's record then holds only the end (`AppliedChange.whole` False).
     """
     name = ExecutionName.parse(str(detail.get("name", "")))
     if name is None:
@@ -225,22 +244,10 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
     if redrives:
         actions.append(ExecutionItem.redrive_count.set(redrives))
     if status in ENDED:
-        # An end needs the record as it stands: the slots it gives back, what its followers read.
-        record = Executions(tenant).get(name.execution_id, consistent=True)
-        if record is None or not _applies(record, status, redrives):
-            return None
         ending = _ending_values(tenant, name, status, detail, history=history)
         actions += [*_set_actions(ending), ExecutionItem.running_shard.remove()]
-        key = Executions(tenant).new(name.execution_id)
-        if not end_with_slots_back(
-            tenant,
-            _workflow_slot(record),
-            lambda transaction: transaction.update(key, actions=actions, condition=condition),
-            None if redrives else _performance_of(tenant, record, status, ending),
-        ):
-            return None
-        _ended_locally(record, status, [transition], ending, redrives=redrives)
-        return AppliedChange(tenant, record, ended=True)
+        end = _End(tenant, name, status, redrives, transition, ending, actions, condition)
+        return end.applied() if whole_record else end.applied_unread(detail)
     if redrives:
         # A redrive runs the execution again: the end it had is no longer its end.
         actions += [attribute.remove() for attribute in _ENDING_ATTRIBUTES]
@@ -250,6 +257,131 @@ def apply_status_change(detail: dict[str, Any], *, history: bool = True) -> Appl
         return None
     started = status is ExecutionStatus.RUNNING and int(updated.revision) == 1
     return AppliedChange(tenant, updated, ended=False, started=started)
+
+
+# Whether each workflow's executions took one of its `max_concurrency` slots, as this process last saw one end (the
+# published version's settings decide it, and a new version rarely changes it): what an end written without reading
+# its record expects, and checks in its condition.
+_WORKFLOW_SLOTS: dict[tuple[str, str], bool] = {}
+_REMEMBERED_WORKFLOWS = 4096
+
+
+@dataclass(frozen=True)
+class _End:
+    """An end to write with the running slots back (`actions` under `condition`, the end's own), the record read first
+    (`applied`) or not (`applied_unread`)."""
+
+    tenant: TenantContext
+    name: ExecutionName
+    status: ExecutionStatus
+    redrives: int
+    transition: StatusTransition
+    ending: dict[str, Any]
+    actions: list[Any]
+    condition: Any
+
+    def applied(self, record: ExecutionItem | None = None) -> AppliedChange | None:
+        """The end written after reading the record (or given it: as a refused write found it), which tells the
+        slots it gives back and what its followers read; a stale or repeated end stops at the read."""
+        if record is None:
+            record = Executions(self.tenant).get(self.name.execution_id, consistent=True)
+        if record is None or not _applies(record, self.status, self.redrives):
+            return None
+        _remember_workflow_slot(self.tenant, record)
+        key = Executions(self.tenant).new(self.name.execution_id)
+        if (
+            end_with_slots_back(
+                self.tenant,
+                _workflow_slot(record),
+                lambda transaction: transaction.update(key, actions=self.actions, condition=self.condition),
+                None if self.redrives else _performance_of(self.tenant, record, self.status, self.ending),
+            )
+            is not None
+        ):
+            return None
+        _ended_locally(record, self.status, [self.transition], self.ending, redrives=self.redrives)
+        return AppliedChange(self.tenant, record, ended=True)
+
+    def applied_unread(self, detail: dict[str, Any]) -> AppliedChange | None:
+        """The end written in one round trip, without reading the record, which the condition expects to be the
+        event's workflow's, to hold the workflow slot this process last saw that workflow's executions take, no
+        marketplace items to measure (a first run's end) and, for a bad end, no error workflow to start. When the
+        condition refuses, the record it found (ALL_OLD) decides: none (not the platform's) or a stale or repeated
+        end write nothing more; otherwise the end is written as `applied` writes it, from that record."""
+        workflow_id = _workflow_of(detail)
+        if workflow_id is None:
+            return self.applied()
+        takes_slot = _WORKFLOW_SLOTS.get((self.tenant.tenant_id, workflow_id), False)
+        slot = ExecutionItem.workflow_slot.exists() if takes_slot else ExecutionItem.workflow_slot.does_not_exist()
+        expected = (ExecutionItem.workflow_id == workflow_id) & slot
+        if not self.redrives:
+            expected &= ExecutionItem.marketplace_items.does_not_exist()
+        if self.status in ENDED_BADLY:
+            expected &= ExecutionItem.error_workflow_id.does_not_exist()
+        key = Executions(self.tenant).new(self.name.execution_id)
+        refused = end_with_slots_back(
+            self.tenant,
+            workflow_id if takes_slot else None,
+            lambda transaction: transaction.update(
+                key, actions=self.actions, condition=self.condition & expected, return_values=ALL_OLD
+            ),
+        )
+        if refused is None:
+            return AppliedChange(self.tenant, self._end_only(workflow_id, takes_slot), ended=True, whole=False)
+        if refused.item is None:
+            return None
+        return self.applied(ExecutionItem.from_raw_data(refused.item))
+
+    def _end_only(self, workflow_id: str, takes_slot: bool) -> ExecutionItem:
+        """What the end wrote, as a record holding only that (revision 0: see `ended_as_applied`)."""
+        record = Executions(self.tenant).new(
+            self.name.execution_id,
+            execution_id=self.name.execution_id,
+            workflow_id=workflow_id,
+            status=self.status.value,
+            workflow_slot=True if takes_slot else None,
+            revision=0,
+            transitions=[self.transition],
+        )
+        for attribute, value in self.ending.items():
+            setattr(record, attribute, value)
+        if self.redrives:
+            record.redrive_count = self.redrives
+        return record
+
+
+def ended_as_applied(known: ExecutionItem, ended: ExecutionItem) -> ExecutionItem:
+    """The ended record as a waiter holding `known` (the record as its start wrote it, or as it read it while it ran)
+    sees it: a whole ended record as it is; an end written without a read (`AppliedChange.whole` False, which holds
+    revision 0, as no whole ended record does) applied to a copy of `known` as the end's update applied it to the
+    stored record. Attributes the run itself added to the record (an agent's tokens) are as `known` has them."""
+    if int(ended.revision or 0):
+        return ended
+    record = ExecutionItem.from_raw_data(known.serialize(null_check=False))
+    record.status = ended.status
+    record.revision = int(record.revision or 0) + len(ended.transitions or [])
+    record.transitions = [*(record.transitions or []), *(ended.transitions or [])]
+    for attribute in _ENDED_ATTRIBUTES:
+        setattr(record, attribute.attr_name, getattr(ended, attribute.attr_name))
+    record.running_shard = None
+    if int(ended.redrive_count or 0):
+        record.redrive_count = ended.redrive_count
+    return record
+
+
+def _workflow_of(detail: dict[str, Any]) -> str | None:
+    """The workflow of the execution the event is about: its state machine is `<prefix>-wf-<workflow id>` (the
+    execution's ARN names it: `arn:aws:states:<region>:<account>:execution:<state machine>:<name>`)."""
+    parts = str(detail.get("executionArn", "")).split(":")
+    if len(parts) < 8 or "-" not in parts[6]:
+        return None
+    return parts[6].rsplit("-", 1)[1] or None
+
+
+def _remember_workflow_slot(tenant: TenantContext, record: ExecutionItem) -> None:
+    if len(_WORKFLOW_SLOTS) >= _REMEMBERED_WORKFLOWS:
+        _WORKFLOW_SLOTS.clear()
+    _WORKFLOW_SLOTS[(tenant.tenant_id, str(record.workflow_id))] = bool(record.workflow_slot)
 
 
 def apply_run_result(record: ExecutionItem, running: dict[str, Any], ended: dict[str, Any]) -> list[AppliedChange]:
@@ -282,11 +414,14 @@ def apply_run_result(record: ExecutionItem, running: dict[str, Any], ended: dict
         & (ExecutionItem.redrive_count.does_not_exist() | (ExecutionItem.redrive_count == 0))
     )
     key = Executions(tenant).new(name.execution_id)
-    if not end_with_slots_back(
-        tenant,
-        _workflow_slot(record),
-        lambda transaction: transaction.update(key, actions=actions, condition=condition),
-        _performance_of(tenant, record, status, ending),
+    if (
+        end_with_slots_back(
+            tenant,
+            _workflow_slot(record),
+            lambda transaction: transaction.update(key, actions=actions, condition=condition),
+            _performance_of(tenant, record, status, ending),
+        )
+        is not None
     ):
         applied = (apply_status_change(detail, history=False) for detail in (running, ended))
         return [change for change in applied if change is not None]

@@ -7,6 +7,8 @@ that applying a status change does not load what starting an execution needs."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -48,16 +50,24 @@ def release_running_slot(tenant: TenantContext, workflow_id: str | None = None) 
                 release_one(counter)
 
 
+@dataclass(frozen=True)
+class EndRefused:
+    """The end's own condition refused it, and nothing was written. `item`: the record as the condition found it (raw),
+    when the end asked for it (`ReturnValuesOnConditionCheckFailure` ALL_OLD) and the record exists."""
+
+    item: dict[str, Any] | None
+
+
 def end_with_slots_back(
     tenant: TenantContext,
     workflow_id: str | None,
     write_end: Callable[[TransactWrite], None],
     write_also: Callable[[TransactWrite], None] | None = None,
-) -> bool:
+) -> EndRefused | None:
     """Writes an execution's end (`write_end` adds it to the transaction, as its first item) and gives back its running
     slots (the workflow's too, given `workflow_id`) in the same transaction: one round trip. `write_also` adds
-    unconditional writes after those (the measured performance of the marketplace items it ran). False when the end's
-    own condition refused it, and then nothing is written."""
+    unconditional writes after those (the measured performance of the marketplace items it ran). None once written;
+    an `EndRefused` when the end's own condition refused it, and then nothing is written."""
     running = RunningExecutions(tenant)
     counters = [running.counter()] + ([running.workflow_counter(workflow_id)] if workflow_id else [])
     while True:
@@ -70,13 +80,14 @@ def end_with_slots_back(
                     )
                 if write_also is not None:
                     write_also(transaction)
-            return True
+            return None
         except TransactWriteError as error:
             reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
             if CONDITION_FAILED not in reasons:
                 raise
             if reasons[0] == CONDITION_FAILED:
-                return False
+                refused = (error.cancellation_reasons or [None])[0]
+                return EndRefused(refused.raw_item if refused is not None else None)
             # A counter already at zero (a repaired drift): the end again, with the other counters only.
             kept = zip(counters, reasons[1:], strict=False)
             counters = [counter for counter, reason in kept if reason != CONDITION_FAILED]

@@ -441,6 +441,40 @@ def test_a_workers_dynamodb_calls_go_on_one_kept_connection_without_urllib3_with
     assert len(opened) == 1 and pooled.opened == 0
 
 
+def test_a_workers_step_functions_calls_go_on_a_kept_connection_and_a_synchronous_start_through_urllib3(
+    data_plane: tuple[str, EmulationChanges], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """StartExecution and the other short calls are sent by hand on the thread's kept connection, the one its DynamoDB
+    calls use; StartSyncExecution, read for its caller's wait (the client's read timeout), goes through urllib3."""
+    from devserver.data_plane import DirectDataPlaneCalls, DirectStepFunctionsCalls
+
+    url, _ = data_plane
+    pooled = Connections(monkeypatch)
+    opened = first_arguments(monkeypatch, socket, "create_connection")
+    sfn = boto3.client(
+        "stepfunctions", endpoint_url=url, region_name=LOCAL_REGION, config=Config(inject_host_prefix=False)
+    )
+    direct = DirectDataPlaneCalls(url)
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=LOCAL_REGION)
+    dynamodb.meta.events.register("before-send.dynamodb", direct)
+    sfn.meta.events.register("before-send.sfn", DirectStepFunctionsCalls(direct))
+    dynamodb.list_tables()
+    name = f"direct-{uuid.uuid4().hex[:8]}"
+    standard = sfn.create_state_machine(name=name, definition=pass_result({"said": "std"}), roleArn=LOCAL_ROLE_ARN)
+    express = sfn.create_state_machine(
+        name=f"{name}-x", definition=pass_result({"said": "sync"}), roleArn=LOCAL_ROLE_ARN, type="EXPRESS"
+    )
+
+    standard_output = run(sfn, standard["stateMachineArn"])
+    direct_connections = (len(opened), pooled.opened)
+    synchronous = sfn.start_sync_execution(stateMachineArn=express["stateMachineArn"], input="{}")
+
+    assert standard_output == {"said": "std"} and direct_connections == (1, 0)
+    assert json.loads(synchronous["output"]) == {"said": "sync"} and pooled.opened == 1
+    with pytest.raises(sfn.exceptions.StateMachineDoesNotExist):
+        sfn.describe_state_machine(stateMachineArn=f"{standard['stateMachineArn']}-missing")
+
+
 def environment_of(request: Any) -> list[tuple[str, object]]:
     """A moto request's WSGI environment in order, its streams by what they hold."""
     shown: list[tuple[str, object]] = []
