@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_PREFIX, LOCAL_REGION
-from devserver.lambda_runtime import LocalLambdaRuntime
+from devserver.lambda_runtime import LocalLambdaContext, LocalLambdaRuntime
 from devserver.scheduler import LocalScheduler
 from devserver.table_stream_poller import TableStreamPoller
 from shared.auth.principal import Role
 from shared.resources import SCHEDULE_GROUPS
 from tests.integration.tenancy.conftest import TenantWorld
 from tests.workflows.cases import chain, node
+
+
+def execution_events_context(timeout_seconds: int = 30) -> LambdaContext:
+    """The context forge dev calls the execution_events function's handler with (its attributes are Lambda's)."""
+    context = LocalLambdaContext(
+        "nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, timeout_seconds
+    )
+    return cast("LambdaContext", context)
 
 
 def transform_workflow(expression: str, **settings: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
 from devserver.execution_watcher import status_change_event
-from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler as execution_events
 from shared.auth.principal import Role
 from shared.executions import record as record_module
@@ -23,12 +22,17 @@ from shared.store.executions import ExecutionItem, Executions
 from shared.store.tenant_scoped import TenantContext
 from tests.helpers import wait_until
 from tests.integration.executions.conftest import DynamoDbCalls
-from tests.integration.executions.support import create_and_publish, failing_workflow, transform_workflow
+from tests.integration.executions.support import (
+    create_and_publish,
+    execution_events_context,
+    failing_workflow,
+    transform_workflow,
+)
 from tests.integration.executions.test_quotas import workflow_running
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.tenancy.conftest import TenantWorld
 
-CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
+CONTEXT = execution_events_context()
 
 
 def run_without_watcher(api: TestClient, world: TenantWorld, workflow_id: str) -> tuple[ExecutionItem, dict[str, Any]]:

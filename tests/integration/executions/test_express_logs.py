@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_REGION
 from devserver.express_logs import execution_log_event, subscription_batch
-from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
 from shared.aws import stepfunctions
@@ -31,7 +30,12 @@ from shared.executions.record import find_execution, state_input_of
 from shared.store.tenant_scoped import TenantContext
 from shared.workflows.state_machines import placement
 from tests.helpers import wait_until
-from tests.integration.executions.support import create_and_publish, failing_workflow, transform_workflow
+from tests.integration.executions.support import (
+    create_and_publish,
+    execution_events_context,
+    failing_workflow,
+    transform_workflow,
+)
 from tests.integration.executions.test_quotas import workflow_running
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.tenancy.conftest import TenantWorld
@@ -49,7 +53,7 @@ def started_without_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "hand_to_runner", start_execution)
 
 
-CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
+CONTEXT = execution_events_context()
 
 
 def start(api: TestClient, world: TenantWorld, workflow_id: str, run_input: Any) -> str:

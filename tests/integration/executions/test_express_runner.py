@@ -12,7 +12,6 @@ from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_REGION
-from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
 from shared.executions import express as synchronous_runs
@@ -25,6 +24,7 @@ from tests.helpers import wait_until
 from tests.integration.executions.support import (
     Clock,
     create_and_publish,
+    execution_events_context,
     failing_workflow,
     local_scheduler,
     scheduled_executions,
@@ -35,7 +35,7 @@ from tests.integration.executions.test_quotas import workflow_running
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.tenancy.conftest import TenantWorld
 
-CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 360)
+CONTEXT = execution_events_context(360)
 
 
 def ended(api: TestClient, world: TenantWorld, execution_id: str) -> dict[str, Any]:

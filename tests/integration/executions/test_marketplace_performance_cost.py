@@ -15,7 +15,6 @@ from pynamodb.connection.base import Connection
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
 from devserver.execution_watcher import status_change_event
-from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
 from shared.executions.record import find_execution
@@ -23,10 +22,10 @@ from shared.store.marketplace import item_performance_records
 from shared.store.tenant_scoped import TenantContext
 from shared.workflows.service import TenantWorkflows
 from tests.helpers import wait_until
-from tests.integration.executions.support import publish, transform_workflow
+from tests.integration.executions.support import execution_events_context, publish, transform_workflow
 from tests.integration.tenancy.conftest import TenantWorld
 
-CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
+CONTEXT = execution_events_context()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from pynamodb.connection.base import Connection
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
 from devserver.execution_watcher import status_change_event
-from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler
 from shared.auth.principal import Role
 from shared.executions.error_workflows import start_error_workflow
@@ -25,13 +24,13 @@ from shared.executions.record import find_execution
 from shared.store.tenant_scoped import TenantContext
 from shared.triggers.webhooks import receive_delivery
 from tests.helpers import wait_until
-from tests.integration.executions.support import create_and_publish, transform_workflow
+from tests.integration.executions.support import create_and_publish, execution_events_context, transform_workflow
 from tests.integration.executions.test_quotas import workflow_running
 from tests.integration.executions.test_status_updates import running_count
 from tests.integration.executions.test_webhooks import signed_headers
 from tests.integration.tenancy.conftest import TenantWorld
 
-CONTEXT = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
+CONTEXT = execution_events_context()
 _WRITES = {"UpdateItem", "PutItem", "TransactWriteItems"}
 
 

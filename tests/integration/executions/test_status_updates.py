@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from devserver.emulation import LOCAL_ACCOUNT, LOCAL_REGION
 from devserver.execution_watcher import status_change_event
-from devserver.lambda_runtime import LocalLambdaContext
 from functions.execution_events.handler import handler as execution_events
 from shared.auth.principal import Role
 from shared.aws import stepfunctions
@@ -24,6 +23,7 @@ from tests.helpers import wait_until
 from tests.integration.executions.conftest import DynamoDbCalls
 from tests.integration.executions.support import (
     create_and_publish,
+    execution_events_context,
     failing_workflow,
     transform_workflow,
     waiting_workflow,
@@ -140,7 +140,7 @@ def test_a_standard_start_is_recorded_by_its_starter_and_a_late_running_event_ch
     assert directive["Dimensions"] == [["tenant_id", "workflow_id"], ["tenant_id"], ["stage"]]
     assert directive["Namespace"] == "NexusForge" and started_metric["ExecutionsStarted"] in (1, [1])
     sfn = boto3.client("stepfunctions", region_name=LOCAL_REGION)
-    context = LocalLambdaContext("nexus-forge-local-execution-events", "arn:aws:lambda:::function:x", 256, 30)
+    context = execution_events_context()
     running = status_change_event(
         dict(sfn.describe_execution(executionArn=recorded.execution_arn)), LOCAL_ACCOUNT, LOCAL_REGION
     )
