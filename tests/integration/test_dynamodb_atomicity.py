@@ -30,6 +30,19 @@ def dynamodb() -> Iterator[Any]:
         yield client
 
 
+def _open_guard() -> dict[str, Any]:
+    """A transaction's check that the guard item is open."""
+    return {
+        "ConditionCheck": {
+            "TableName": TABLE,
+            "Key": _key("guard"),
+            "ConditionExpression": "#open = :yes",
+            "ExpressionAttributeNames": {"#open": "open"},
+            "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+        }
+    }
+
+
 def _key(pk: str, sk: str = "item") -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -61,15 +74,7 @@ def test_a_cancelled_transaction_puts_back_every_item_it_touched(dynamodb: Any) 
                 _add("counter"),  # changes moto's item in place before the guard fails
                 {"Put": {"TableName": TABLE, "Item": {**_key("new"), "v": {"S": "x"}}}},
                 {"Delete": {"TableName": TABLE, "Key": _key("doomed")}},
-                {
-                    "ConditionCheck": {
-                        "TableName": TABLE,
-                        "Key": _key("guard"),
-                        "ConditionExpression": "#open = :yes",
-                        "ExpressionAttributeNames": {"#open": "open"},
-                        "ExpressionAttributeValues": {":yes": {"BOOL": True}},
-                    }
-                },
+                _open_guard(),
             ]
         )
 
@@ -95,15 +100,7 @@ def test_a_cancelled_transaction_leaves_no_record_in_the_tables_stream(dynamodb:
             TransactItems=[
                 {"Put": {"TableName": TABLE, "Item": {**_key("started"), "v": {"S": "new"}}}},
                 _add("counter"),
-                {
-                    "ConditionCheck": {
-                        "TableName": TABLE,
-                        "Key": _key("guard"),
-                        "ConditionExpression": "#open = :yes",
-                        "ExpressionAttributeNames": {"#open": "open"},
-                        "ExpressionAttributeValues": {":yes": {"BOOL": True}},
-                    }
-                },
+                _open_guard(),
             ]
         )
 
@@ -245,15 +242,7 @@ def test_a_transactions_update_copies_its_item_once_for_the_rollback_and_the_str
             "ExpressionAttributeValues": {":b": {"S": "b"}, ":done": {"S": "SUCCEEDED"}},
         }
     }
-    guard = {
-        "ConditionCheck": {
-            "TableName": TABLE,
-            "Key": _key("guard"),
-            "ConditionExpression": "#open = :yes",
-            "ExpressionAttributeNames": {"#open": "open"},
-            "ExpressionAttributeValues": {":yes": {"BOOL": True}},
-        }
-    }
+    guard = _open_guard()
     with pytest.raises(ClientError):
         dynamodb.transact_write_items(TransactItems=[update, guard])
     copied_by_the_cancelled_one = len(copies)
