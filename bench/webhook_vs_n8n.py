@@ -14,6 +14,7 @@ level, e.g. `1:50,8:100,32:300`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import http.client
 import json
@@ -29,7 +30,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -99,6 +100,8 @@ class Level:
     duplicated: int | None = None
     # The load generator's own CPU per request: it shares the machine with the side it drives.
     client_cpu_ms: float = 0.0
+    # n8n's failed requests by what they got: an HTTP status, 0 for a time-out, -1 for an answer not its own.
+    failures: dict[int, int] = field(default_factory=dict)
 
 
 def _deliveries() -> dict[int, int]:
@@ -324,6 +327,7 @@ def _run_n8n(process: subprocess.Popen[bytes], url: str, concurrency: int, count
     level = _level("n8n", concurrency, count, elapsed, latencies, cpu, generator)
     level.peak_mib, level.peak_pss_mib = memory.peak, memory.peak_proportional
     level.lost = sum(1 for status in statuses if status != 200)
+    level.failures = dict(collections.Counter(status for status in statuses if status != 200))
     return level
 
 
@@ -365,7 +369,12 @@ def _report(ours: Level, theirs: Level | None) -> None:
         if level is None:
             continue
         ratio = f"{ours.per_second / theirs.per_second:>7.2f}x" if theirs is not None and level is ours else " " * 8
-        checks = f"lost {level.lost} dup {level.duplicated}" if level.duplicated is not None else f"failed {level.lost}"
+        failures = ", ".join(f"{count} x {status}" for status, count in sorted(level.failures.items()))
+        checks = (
+            f"lost {level.lost} dup {level.duplicated}"
+            if level.duplicated is not None
+            else f"failed {level.lost}" + (f" ({failures})" if failures else "")
+        )
         print(
             f"{level.side:>10}{level.concurrency:>4}{level.requests:>7}{level.per_second:>8.1f}{ratio}"
             f"{level.p50_ms:>8.0f}{level.p99_ms:>8.0f}{level.cpu_ms:>9.1f}{level.peak_mib:>9.0f}"
@@ -398,9 +407,9 @@ def _verdict(results: list[tuple[Level, Level | None]]) -> None:
             f"c={first_ours.concurrency}: p50 {first_ours.p50_ms:.0f} ms, "
             f"{first_ours.p50_ms / first_theirs.p50_ms:.1f}x n8n's (target ≤ {TARGET_C1_P50_RATIO:.0f}x)"
         )
-    for label, field in (("proportional (PSS)", "peak_pss_mib"), ("resident (RSS)", "peak_mib")):
-        ours_peak = max(getattr(ours, field) for ours, _ in results)
-        theirs_peak = max(getattr(theirs, field) for _, theirs in results if theirs is not None)
+    for label, attribute in (("proportional (PSS)", "peak_pss_mib"), ("resident (RSS)", "peak_mib")):
+        ours_peak = max(getattr(ours, attribute) for ours, _ in results)
+        theirs_peak = max(getattr(theirs, attribute) for _, theirs in results if theirs is not None)
         print(f"peak {label} memory: forge dev {ours_peak:.0f} MiB, n8n {theirs_peak:.0f} MiB (target: no more)")
 
 
