@@ -199,6 +199,9 @@ class DirectDataPlaneCalls:
             connection[0].close()
 
 
+SYNC_START_TARGET = "AWSStepFunctions.StartSyncExecution"
+
+
 class DirectStepFunctionsCalls:
     """A worker's `before-send` handler for its Step Functions calls: sent by `direct` (the DynamoDB calls' handler,
     on the same kept connection of the thread), but StartSyncExecution: it answers when the run ends and is read for
@@ -213,9 +216,6 @@ class DirectStepFunctionsCalls:
         if (target.decode("latin-1") if isinstance(target, bytes) else target) == SYNC_START_TARGET:
             return None
         return self.direct(request, **kwargs)
-
-
-SYNC_START_TARGET = "AWSStepFunctions.StartSyncExecution"
 
 
 def _read_response(stream: Any) -> tuple[int, dict[str, str], bytes] | None:
@@ -504,7 +504,8 @@ class DataPlane:
             return _FAILED
 
     def _wait_for_end(self, path: str, reply: Reply) -> None:
-        """`answer_end`'s wait, answered by the data plane's thread when the end is published or the wait is over."""
+        """A wait for an end (GET ?wait=<seconds>), answered by the data plane's thread when the end is published or
+        the wait is over."""
         addressed = _end_address(path)
         if addressed is None:
             reply((404, {}, b""))
@@ -522,7 +523,7 @@ class DataPlane:
         from botocore.awsrequest import AWSPreparedRequest
 
         if path.startswith(ENDS_PATH):
-            return self.answer_end(method, path, body)
+            return self.publish_end(method, path, body)
 
         target = headers.get("X-Amz-Target", "")
         host = self.hosts.get(target.partition(".")[0])
@@ -553,16 +554,15 @@ class DataPlane:
             self._item_requests = ItemRequests(dynamodb) if routed else False
         return self._item_requests if self._item_requests and host == self._item_requests.host else None
 
-    def answer_end(self, method: str, path: str, body: bytes) -> Answer:
-        """Publishes an ended record (POST) or waits for one (GET ?wait=<seconds>)."""
+    def publish_end(self, method: str, path: str, body: bytes) -> Answer:
+        """Publishes an ended record (POST); a wait for one is `serve`'s (`_wait_for_end`), which holds no thread."""
         addressed = _end_address(path)
         if addressed is None:
             return 404, {}, b""
-        key, query = addressed
-        if method == "POST":
-            self.ends.publish(key, body)
-            return 204, {}, b""
-        return _ended_answer(self.ends.wait(key, _waited_seconds(query)))
+        if method != "POST":
+            return 405, {"Allow": "POST"}, b""
+        self.ends.publish(addressed[0], body)
+        return 204, {}, b""
 
 
 def _end_address(path: str) -> tuple[tuple[str, str], str] | None:
